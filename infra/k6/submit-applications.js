@@ -1,0 +1,184 @@
+// k6 load test: citizens' applications submitted to intake's REST API.
+//
+// Sized from DOMAIN.md §8: national peak ≈ 400 k dossiers a working day × 3
+// (Mondays, year-end) over 8 working hours ≈ 40 submissions/s. Two scenarios:
+//   steady_peak  holds the national peak, 40 submissions/s;
+//   spike        jumps to 3× that peak, 120 submissions/s, then falls back.
+// Run both (default) or one:
+//   k6 run -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
+//   k6 run -e SCENARIO=spike -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
+//   docker compose --profile load run --rm k6
+//
+// Every applicant is synthetic: generated names, 12-digit citizen IDs with
+// random digits, phone numbers, and e-mail addresses under the reserved
+// .test domain. No real personal data goes into a load test.
+
+import http from "k6/http";
+import { check } from "k6";
+import { Counter } from "k6/metrics";
+
+const BASE_URL = (__ENV.BASE_URL || "http://localhost:8081").replace(/\/+$/, "");
+const SCENARIO = __ENV.SCENARIO || "all";
+const PEAK_RATE = Number(__ENV.PEAK_RATE || 40);
+const SPIKE_FACTOR = Number(__ENV.SPIKE_FACTOR || 3);
+const HOLD = __ENV.HOLD || "5m";
+const SPIKE_HOLD = __ENV.SPIKE_HOLD || "2m";
+
+// Procedure codes (mã TTHC, d.dddddd) and receiving units (5-digit commune
+// codes from the 2026 unit list) that the catalog is expected to know;
+// override with comma lists when the seeded catalog differs.
+const PROCEDURE_CODES = list(__ENV.PROCEDURE_CODES, ["1.000894", "2.000884"]);
+const RECEIVING_UNIT_CODES = list(__ENV.RECEIVING_UNIT_CODES, [
+  "00004", // Ba Đình, Hà Nội
+  "00070", // Hoàn Kiếm, Hà Nội
+  "10507", // Thành Đông, Hải Phòng
+  "14758", // Hàm Rồng, Thanh Hóa
+  "16279", // Nông Cống, Thanh Hóa
+  "20194", // Hải Vân, Đà Nẵng
+  "25747", // Thủ Dầu Một, TP. Hồ Chí Minh
+  "31135", // Ninh Kiều, Cần Thơ
+]);
+
+const scenarios = {
+  steady_peak: {
+    executor: "ramping-arrival-rate",
+    startRate: 0,
+    timeUnit: "1s",
+    preAllocatedVUs: PEAK_RATE,
+    maxVUs: PEAK_RATE * 5,
+    stages: [
+      { target: PEAK_RATE, duration: "1m" },
+      { target: PEAK_RATE, duration: HOLD },
+      { target: 0, duration: "30s" },
+    ],
+  },
+  spike: {
+    executor: "ramping-arrival-rate",
+    startRate: PEAK_RATE,
+    timeUnit: "1s",
+    preAllocatedVUs: PEAK_RATE * SPIKE_FACTOR,
+    maxVUs: PEAK_RATE * SPIKE_FACTOR * 5,
+    stages: [
+      { target: PEAK_RATE, duration: "30s" },
+      { target: PEAK_RATE * SPIKE_FACTOR, duration: "30s" },
+      { target: PEAK_RATE * SPIKE_FACTOR, duration: SPIKE_HOLD },
+      { target: PEAK_RATE, duration: "30s" },
+      { target: PEAK_RATE, duration: "1m" },
+    ],
+  },
+};
+
+if (SCENARIO === "all") {
+  // The spike starts after the steady run has drained.
+  scenarios.spike.startTime = addDurations(["1m", HOLD, "30s", "10s"]);
+} else if (scenarios[SCENARIO]) {
+  for (const name of Object.keys(scenarios)) if (name !== SCENARIO) delete scenarios[name];
+} else {
+  throw new Error(`SCENARIO must be one of all, ${Object.keys(scenarios).join(", ")}; got "${SCENARIO}"`);
+}
+
+export const options = {
+  scenarios,
+  thresholds: {
+    // At the national peak intake must answer well within a second.
+    "http_req_duration{scenario:steady_peak}": ["p(99)<800", "p(95)<400"],
+    // Under a 3× spike it may slow down, but not fail.
+    "http_req_duration{scenario:spike}": ["p(99)<2000"],
+    http_req_failed: ["rate<0.01"],
+    checks: ["rate>0.99"],
+    dropped_iterations: ["count<100"],
+  },
+  summaryTrendStats: ["avg", "med", "p(90)", "p(95)", "p(99)", "max"],
+};
+
+const rejectedApplications = new Counter("rejected_applications");
+
+export default function submitApplication() {
+  const body = JSON.stringify(syntheticApplication());
+  const headers = {
+    "Content-Type": "application/json",
+    Accept: "application/json",
+    "Idempotency-Key": uuidV4(),
+  };
+  // A commune system's credential, when intake requires one.
+  if (__ENV.AUTHORIZATION) headers.Authorization = __ENV.AUTHORIZATION;
+  const response = http.post(`${BASE_URL}/v1/applications`, body, {
+    headers,
+    // One metric series for the endpoint, whatever the body.
+    tags: { name: "POST /v1/applications" },
+  });
+  const accepted = check(response, {
+    "application accepted (2xx)": (r) => r.status >= 200 && r.status < 300,
+  });
+  if (!accepted) rejectedApplications.add(1, { status: String(response.status) });
+}
+
+function syntheticApplication() {
+  return {
+    procedureCode: pick(PROCEDURE_CODES),
+    receivingUnitCode: pick(RECEIVING_UNIT_CODES),
+    channel: "online",
+    applicant: syntheticApplicant(),
+  };
+}
+
+const FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];
+const MIDDLE_NAMES = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Quang"];
+const GIVEN_NAMES = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Lan", "Long", "Mai", "Nam", "Phúc", "Quỳnh", "Sơn", "Trang", "Vy"];
+const MOBILE_PREFIXES = ["032", "038", "070", "077", "081", "086", "090", "091", "096", "098"];
+
+function syntheticApplicant() {
+  const sequence = Math.floor(Math.random() * 1e9).toString(36);
+  return {
+    fullName: `${pick(FAMILY_NAMES)} ${pick(MIDDLE_NAMES)} ${pick(GIVEN_NAMES)}`,
+    citizenId: syntheticCitizenId(),
+    phone: `${pick(MOBILE_PREFIXES)}${digits(7)}`,
+    email: `applicant.${sequence}@loadtest.test`,
+  };
+}
+
+// 12 digits shaped like a CCCD (birth province, century+sex, birth year,
+// random part) but drawn at random: not anyone's number.
+function syntheticCitizenId() {
+  const birthProvince = pick(["001", "031", "038", "048", "079", "092"]);
+  const centuryAndSex = pick(["0", "1", "2", "3"]);
+  return `${birthProvince}${centuryAndSex}${digits(2)}${digits(6)}`;
+}
+
+function digits(count) {
+  let out = "";
+  for (let i = 0; i < count; i += 1) out += Math.floor(Math.random() * 10);
+  return out;
+}
+
+function pick(values) {
+  return values[Math.floor(Math.random() * values.length)];
+}
+
+function list(value, fallback) {
+  if (!value) return fallback;
+  const items = value.split(",").map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error(`expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
+function uuidV4() {
+  const hex = [];
+  for (let i = 0; i < 32; i += 1) hex.push(Math.floor(Math.random() * 16).toString(16));
+  hex[12] = "4";
+  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  const s = hex.join("");
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+// Sums k6 durations written as <n>s / <n>m / <n>h into one "<n>s" string.
+function addDurations(durations) {
+  const unitSeconds = { s: 1, m: 60, h: 3600 };
+  let total = 0;
+  for (const duration of durations) {
+    const match = /^(\d+)([smh])$/.exec(duration);
+    if (!match) throw new Error(`duration must look like 30s, 5m or 1h; got "${duration}"`);
+    total += Number(match[1]) * unitSeconds[match[2]];
+  }
+  return `${total}s`;
+}

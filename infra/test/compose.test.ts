@@ -1,0 +1,253 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  bindMounts,
+  environmentOf,
+  namedVolumeMounts,
+  readCompose,
+  readYaml,
+  repoRoot,
+  serviceOf,
+} from "./compose-file";
+
+const compose = readCompose();
+
+/** The four services and the ports the platform assigns them. */
+const platformServices = {
+  intake: { http: "8081", grpc: "50051" },
+  routing: { http: "8082", grpc: "50052" },
+  signature: { http: "8083", grpc: "50053" },
+  notification: { http: "8084", grpc: "50054" },
+} as const;
+const platformServiceNames = Object.keys(platformServices) as (keyof typeof platformServices)[];
+
+describe("docker-compose.yml references", () => {
+  it("mounts only repository files that exist", () => {
+    const mounts = bindMounts(compose);
+    expect(mounts.length).toBeGreaterThan(0);
+    const missing = mounts.filter((mount) => !fs.existsSync(path.join(repoRoot, mount.hostPath)));
+    expect(missing).toEqual([]);
+  });
+
+  it("builds the service image from a Dockerfile that exists, whose COPY sources exist", () => {
+    for (const name of platformServiceNames) {
+      const build = serviceOf(compose, name).build;
+      expect(build).toEqual({ context: ".", dockerfile: "infra/docker/Dockerfile" });
+    }
+    const dockerfile = fs.readFileSync(path.join(repoRoot, "infra/docker/Dockerfile"), "utf8");
+    const sourcesFromContext = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(\S+) \S+$/gm)]
+      .map((match) => match[1] ?? "")
+      .filter((source) => source !== ".");
+    expect(sourcesFromContext).toContain("infra/docker/readyz-probe.js");
+    for (const source of sourcesFromContext) {
+      expect(fs.existsSync(path.join(repoRoot, source))).toBe(true);
+    }
+  });
+
+  it("keeps the readiness probe in the build context the .dockerignore leaves", () => {
+    const ignoreRules = fs.readFileSync(path.join(repoRoot, ".dockerignore"), "utf8").split("\n");
+    const infraExcluded = ignoreRules.lastIndexOf("infra");
+    const probeIncluded = ignoreRules.lastIndexOf("!infra/docker/readyz-probe.js");
+    expect(infraExcluded).toBeGreaterThanOrEqual(0);
+    expect(probeIncluded).toBeGreaterThan(infraExcluded);
+  });
+
+  it("declares every named volume it mounts, and nothing mounts a named volume twice", () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const mounts = namedVolumeMounts(compose);
+    expect(mounts.map((mount) => mount.volume).sort()).toEqual([...declared].sort());
+  });
+
+  it("lets every depends_on point at a defined service with a known condition", () => {
+    const conditions = ["service_started", "service_healthy", "service_completed_successfully"];
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect({ name, dependency, defined: dependency in compose.services }).toEqual({ name, dependency, defined: true });
+        expect(conditions).toContain(condition);
+        if (condition === "service_healthy") {
+          expect({ dependency, healthcheck: Boolean(serviceOf(compose, dependency).healthcheck) }).toEqual({
+            dependency,
+            healthcheck: true,
+          });
+        }
+      }
+    }
+  });
+});
+
+describe("the four services", () => {
+  it.each(platformServiceNames)("%s runs its own dist/main.js from the shared image", (name) => {
+    const service = serviceOf(compose, name);
+    expect(service.image).toBe("lienthong/services:local");
+    expect(service.command).toEqual(["node", `services/${name}/dist/main.js`]);
+  });
+
+  it.each(platformServiceNames)("%s uses Kafka, MongoDB and the OTel collector", (name) => {
+    const environment = environmentOf(compose, name);
+    expect(environment).toMatchObject({
+      BUS: "kafka",
+      STORE: "mongo",
+      KAFKA_CREATE_TOPICS: "false",
+      HTTP_HOST: "0.0.0.0",
+      HTTP_PORT: platformServices[name].http,
+      GRPC_PORT: platformServices[name].grpc,
+      ALLOW_EMBEDDED_IN_PRODUCTION: "false",
+    });
+    const otlp = new URL(environment.OTEL_EXPORTER_OTLP_ENDPOINT ?? "");
+    expect(otlp.protocol).toBe("http:");
+    expect(compose.services).toHaveProperty(otlp.hostname);
+    // OTLP/HTTP is served on 4318; 4317 is gRPC and would not answer HTTP.
+    expect(otlp.port).toBe("4318");
+  });
+
+  it("gives each service a database of its own", () => {
+    const databases = platformServiceNames.map((name) => environmentOf(compose, name).MONGO_DB);
+    expect(new Set(databases).size).toBe(platformServiceNames.length);
+    for (const database of databases) expect(database).toMatch(/^lienthong_[a-z]+$/);
+  });
+
+  it.each(platformServiceNames)("%s publishes its ports and reports health on /readyz", (name) => {
+    const service = serviceOf(compose, name);
+    const { http, grpc } = platformServices[name];
+    expect(service.ports).toEqual([`127.0.0.1:${http}:${http}`, `127.0.0.1:${grpc}:${grpc}`]);
+    expect(service.healthcheck?.test).toEqual(["CMD", "node", "/app/infra/docker/readyz-probe.js"]);
+  });
+
+  it.each(platformServiceNames)("%s starts only after the topics and the replica set are ready", (name) => {
+    expect(serviceOf(compose, name).depends_on).toMatchObject({
+      "kafka-topics": { condition: "service_completed_successfully" },
+      "mongo-init": { condition: "service_completed_successfully" },
+    });
+  });
+
+  it("keeps the signature PKI in a named volume at SIGNATURE_PKI_DIR", () => {
+    const pkiDir = environmentOf(compose, "signature").SIGNATURE_PKI_DIR;
+    const mount = namedVolumeMounts(compose).find((candidate) => candidate.service === "signature");
+    expect(mount).toEqual({ service: "signature", volume: "signature-pki", containerPath: pkiDir });
+    // The directory must exist in the image so the volume inherits its owner.
+    const dockerfile = fs.readFileSync(path.join(repoRoot, "infra/docker/Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`mkdir -p ${pkiDir}`);
+  });
+
+  it("sends notification mail to the Mailpit sink", () => {
+    const smtp = new URL(environmentOf(compose, "notification").SMTP_URL ?? "");
+    expect(smtp.protocol).toBe("smtp:");
+    expect(smtp.hostname).toBe("mailpit");
+    expect(serviceOf(compose, "mailpit").ports).toContain(`127.0.0.1:1025:${smtp.port}`);
+  });
+});
+
+describe("MongoDB", () => {
+  it("is a replica set the services' URL names", () => {
+    const mongoCommand = serviceOf(compose, "mongo").command ?? [];
+    const replicaSet = mongoCommand[mongoCommand.indexOf("--replSet") + 1];
+    expect(replicaSet).toBeTruthy();
+    for (const name of platformServiceNames) {
+      const url = new URL(environmentOf(compose, name).MONGO_URL ?? "");
+      expect(url.protocol).toBe("mongodb:");
+      expect(url.searchParams.get("replicaSet")).toBe(replicaSet);
+      expect(compose.services).toHaveProperty(url.hostname);
+    }
+    const init = environmentOf(compose, "mongo-init");
+    expect(init.MONGO_REPLICA_SET).toBe(replicaSet);
+    // The member address must be the one the services dial, not localhost.
+    const serviceUrl = new URL(environmentOf(compose, "intake").MONGO_URL ?? "");
+    expect(init.MONGO_MEMBER_HOST).toBe(serviceUrl.host);
+  });
+
+  it("runs the init script the compose file mounts", () => {
+    const init = serviceOf(compose, "mongo-init");
+    const scriptMount = bindMounts(compose).find((mount) => mount.service === "mongo-init");
+    expect(scriptMount?.hostPath).toBe("./infra/mongo/init-replica-set.js");
+    expect(init.command).toContain(scriptMount?.containerPath);
+    expect(init.depends_on).toEqual({ mongo: { condition: "service_healthy" } });
+  });
+});
+
+describe("Kafka (KRaft, single broker)", () => {
+  const kafka = environmentOf(compose, "kafka");
+
+  const listeners = (value: string | undefined): Map<string, string> =>
+    new Map(
+      (value ?? "").split(",").map((entry) => {
+        const [name = "", address = ""] = entry.split("://");
+        return [name, address];
+      }),
+    );
+
+  it("is one node acting as broker and controller", () => {
+    expect(kafka.KAFKA_PROCESS_ROLES?.split(",").sort()).toEqual(["broker", "controller"]);
+    const controllerPort = listeners(kafka.KAFKA_LISTENERS).get(kafka.KAFKA_CONTROLLER_LISTENER_NAMES ?? "");
+    expect(controllerPort).toMatch(/^:\d+$/);
+    expect(kafka.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${kafka.KAFKA_NODE_ID}@kafka${controllerPort}`);
+    expect(kafka.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
+    expect(kafka.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe("1");
+    expect(kafka.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+  });
+
+  it("maps every listener to a security protocol and advertises what it listens on", () => {
+    const protocolMap = listeners(kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP?.replace(/:/g, "://"));
+    const bound = listeners(kafka.KAFKA_LISTENERS);
+    for (const name of bound.keys()) expect(protocolMap.has(name)).toBe(true);
+    const advertised = listeners(kafka.KAFKA_ADVERTISED_LISTENERS);
+    expect(advertised.has(kafka.KAFKA_CONTROLLER_LISTENER_NAMES ?? "")).toBe(false);
+    for (const [name, address] of advertised) {
+      expect(bound.get(name)).toBe(`:${address.split(":")[1]}`);
+    }
+    expect(advertised.has(kafka.KAFKA_INTER_BROKER_LISTENER_NAME ?? "")).toBe(true);
+  });
+
+  it("is dialled by the services and the topic job on the listener advertised to containers", () => {
+    const internal = listeners(kafka.KAFKA_ADVERTISED_LISTENERS).get(kafka.KAFKA_INTER_BROKER_LISTENER_NAME ?? "");
+    expect(internal).toBe("kafka:19092");
+    for (const name of platformServiceNames) expect(environmentOf(compose, name).KAFKA_BROKERS).toBe(internal);
+    expect(environmentOf(compose, "kafka-topics").KAFKA_BOOTSTRAP_SERVER).toBe(internal);
+    expect(serviceOf(compose, "kafka-topics").depends_on).toEqual({ kafka: { condition: "service_healthy" } });
+  });
+
+  it("creates topics with the partition count the services are told", () => {
+    const topicJob = environmentOf(compose, "kafka-topics");
+    for (const name of platformServiceNames) {
+      const service = environmentOf(compose, name);
+      expect(service.KAFKA_TOPIC_PARTITIONS).toBe(topicJob.TOPIC_PARTITIONS);
+      expect(service.KAFKA_REPLICATION_FACTOR).toBe(topicJob.TOPIC_REPLICATION_FACTOR);
+    }
+  });
+});
+
+describe("observability", () => {
+  interface CollectorConfig {
+    receivers: { otlp: { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } } };
+    exporters: Record<string, { endpoint?: string }>;
+    processors: Record<string, unknown>;
+    service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+  }
+  const collector = readYaml<CollectorConfig>("infra/otel/collector.yaml");
+
+  it("receives OTLP on all interfaces and sends every trace pipeline to Jaeger", () => {
+    expect(collector.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+    expect(collector.receivers.otlp.protocols.grpc.endpoint).toBe("0.0.0.0:4317");
+    const traces = collector.service.pipelines.traces;
+    expect(traces?.receivers).toEqual(["otlp"]);
+    for (const processor of traces?.processors ?? []) expect(collector.processors).toHaveProperty([processor]);
+    const jaegerExporters = (traces?.exporters ?? []).filter((exporter) =>
+      collector.exporters[exporter]?.endpoint?.startsWith("jaeger:"),
+    );
+    expect(jaegerExporters).toHaveLength(1);
+    expect(compose.services).toHaveProperty("jaeger");
+    expect(serviceOf(compose, "jaeger").ports).toContain("127.0.0.1:16686:16686");
+  });
+
+  it("scrapes each service's /metrics on its HTTP port, only under the metrics profile", () => {
+    interface PrometheusConfig {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    }
+    const prometheus = readYaml<PrometheusConfig>("infra/prometheus/prometheus.yml");
+    const job = prometheus.scrape_configs.find((candidate) => candidate.job_name === "lienthong-services");
+    expect(job?.metrics_path).toBe("/metrics");
+    const targets = job?.static_configs.flatMap((config) => config.targets).sort();
+    const expected = platformServiceNames.map((name) => `${name}:${environmentOf(compose, name).HTTP_PORT}`).sort();
+    expect(targets).toEqual(expected);
+    expect(serviceOf(compose, "prometheus").profiles).toEqual(["metrics"]);
+  });
+});

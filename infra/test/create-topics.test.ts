@@ -1,0 +1,117 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Topics } from "@lienthong/contracts";
+import { environmentOf, readCompose, repoRoot, serviceOf } from "./compose-file";
+
+// The topic job runs infra/kafka/create-topics.sh in the apache/kafka image.
+// Here the same script runs under sh with kafka-topics.sh replaced by a
+// recorder (KAFKA_TOPICS_COMMAND), so the test sees every topic it creates
+// and with which settings, without a broker.
+
+const script = path.join(repoRoot, "infra/kafka/create-topics.sh");
+const consumerGroups = ["intake", "routing", "signature", "notification"];
+
+interface TopicCreation {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  ifNotExists: boolean;
+  bootstrapServer: string;
+}
+
+let workDir: string;
+
+beforeEach(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "create-topics-"));
+});
+
+afterEach(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Writes a stand-in for kafka-topics.sh that appends its arguments, one call a line. */
+function recorder(exitCode: number): { command: string; log: string } {
+  const log = path.join(workDir, "calls.log");
+  const command = path.join(workDir, "kafka-topics.sh");
+  fs.writeFileSync(command, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\nexit ${exitCode}\n`, { mode: 0o755 });
+  return { command, log };
+}
+
+function runScript(environment: Record<string, string>, exitCode = 0) {
+  const { command, log } = recorder(exitCode);
+  const result = spawnSync("sh", [script], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...environment, KAFKA_TOPICS_COMMAND: command },
+    encoding: "utf8",
+  });
+  const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, creations: calls.map(parseCall) };
+}
+
+function parseCall(call: string): TopicCreation {
+  const words = call.split(" ");
+  const valueOf = (flag: string): string => {
+    const index = words.indexOf(flag);
+    if (index < 0) throw new Error(`kafka-topics call without ${flag}: ${call}`);
+    return words[index + 1] ?? "";
+  };
+  return {
+    topic: valueOf("--topic"),
+    partitions: Number(valueOf("--partitions")),
+    replicationFactor: Number(valueOf("--replication-factor")),
+    ifNotExists: words.includes("--create") && words.includes("--if-not-exists"),
+    bootstrapServer: valueOf("--bootstrap-server"),
+  };
+}
+
+describe("infra/kafka/create-topics.sh", () => {
+  const compose = readCompose();
+  const jobEnvironment = environmentOf(compose, "kafka-topics");
+
+  it("is the script the kafka-topics job mounts and runs", () => {
+    const job = serviceOf(compose, "kafka-topics");
+    expect(job.volumes).toContain("./infra/kafka/create-topics.sh:/infra/kafka/create-topics.sh:ro");
+    expect(job.entrypoint).toEqual(["/bin/sh", "/infra/kafka/create-topics.sh"]);
+  });
+
+  it("creates every event topic of the contracts and a dead-letter topic per consumer group", () => {
+    const run = runScript(jobEnvironment);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const expected = [
+      ...Object.values(Topics),
+      ...consumerGroups.map((group) => `lienthong.deadletter.${group}.v1`),
+    ];
+    expect(run.creations.map((creation) => creation.topic).sort()).toEqual([...expected].sort());
+  });
+
+  it("creates them idempotently with the compose job's partitions and replication", () => {
+    const run = runScript(jobEnvironment);
+    const eventTopics = new Set<string>(Object.values(Topics));
+    for (const creation of run.creations) {
+      expect(creation.ifNotExists).toBe(true);
+      expect(creation.bootstrapServer).toBe(jobEnvironment.KAFKA_BOOTSTRAP_SERVER);
+      expect(creation.replicationFactor).toBe(Number(jobEnvironment.TOPIC_REPLICATION_FACTOR));
+      const partitions = eventTopics.has(creation.topic)
+        ? jobEnvironment.TOPIC_PARTITIONS
+        : jobEnvironment.DEAD_LETTER_PARTITIONS;
+      expect(creation.partitions).toBe(Number(partitions));
+    }
+  });
+
+  it("follows the environment, so operators can size topics without editing it", () => {
+    const run = runScript({ KAFKA_BOOTSTRAP_SERVER: "broker-1:9092", TOPIC_PARTITIONS: "48", DEAD_LETTER_PARTITIONS: "6" });
+    expect(run.status).toBe(0);
+    const intake = run.creations.find((creation) => creation.topic === Topics.intake);
+    expect(intake).toMatchObject({ partitions: 48, bootstrapServer: "broker-1:9092" });
+    const deadLetter = run.creations.find((creation) => creation.topic === "lienthong.deadletter.routing.v1");
+    expect(deadLetter?.partitions).toBe(6);
+  });
+
+  it("fails on the first failed creation, so the services never start without their topics", () => {
+    const run = runScript(jobEnvironment, 1);
+    expect(run.status).not.toBe(0);
+    expect(run.creations).toHaveLength(1);
+  });
+});

@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { EventTypes } from "@lienthong/contracts";
+import { statusLabel, type DossierStatus } from "@lienthong/domain";
+
+export interface PlatformUrls {
+  intake: string;
+  routing: string;
+  signature: string;
+  notification: string;
+}
+
+export interface DemoOptions {
+  urls: PlatformUrls;
+  outDir: string;
+  timeoutMs: number;
+  /** Progress lines for people; the JSON result is printed separately. */
+  log: (line: string) => void;
+}
+
+/** A realistic marriage registration at the Mường Lát commune centre (synthetic applicant). */
+export function demoApplication() {
+  return {
+    procedureCode: "1.000894",
+    receivingUnitCode: "14845",
+    applicantCommuneCode: "14845",
+    channel: "online",
+    applicant: {
+      fullName: "Lò Thị Hoa",
+      citizenId: "038190012345",
+      phone: "0912345678",
+      email: "lo.thi.hoa@example.vn",
+      address: "Bản Na Khà, xã Mường Lát, tỉnh Thanh Hoá",
+    },
+    formFields: { spouseFullName: "Hà Văn Minh", spouseCitizenId: "038189054321", marriageDate: "2026-12-12" },
+  };
+}
+
+interface Delivery {
+  notificationId: string;
+  channel: number;
+  recipientKind: number;
+  triggerType: string;
+  stateName: string;
+  attempts: number;
+  deliveredAt?: string;
+}
+
+/**
+ * Submits an application, has the competent official approve it, waits until
+ * the signed result is issued and both the applicant and the commune system
+ * were notified, and reports what happened — one dossier, one trace.
+ */
+export async function runDemo(options: DemoOptions) {
+  const { urls, log } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  await Promise.all(Object.values(urls).map((url) => waitUntil(deadline, `${url} ready`, async () => (await fetch(`${url}/readyz`)).ok)));
+
+  const submitted = await fetch(`${urls.intake}/v1/applications`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-client-id": "muong-lat-commune-system" },
+    body: JSON.stringify(demoApplication()),
+  });
+  const submission = (await expectOk(submitted, "submit")) as { application: { dossierId: string; dossierCode: string } };
+  const { dossierId, dossierCode } = submission.application;
+  const traceId = submitted.headers.get("x-trace-id") ?? "";
+  log(`submitted ${dossierCode} (trace ${traceId})`);
+
+  await waitUntil(deadline, "dossier routed", async () => {
+    const response = await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`);
+    return response.ok && ((await response.json()) as { assignment: { status: number } }).assignment.status === 4;
+  });
+  log("routed to the competent authority; the official approves");
+  await expectOk(
+    await fetch(`${urls.routing}/v1/dossiers/${dossierCode}/decision`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ outcome: "approved", officialId: "official-demo", summary: "Đủ điều kiện đăng ký kết hôn theo quy định." }),
+    }),
+    "decide",
+  );
+
+  const isResultMessage = (d: Delivery) => d.triggerType === EventTypes.resultIssued.type && d.stateName === "delivered";
+  let deliveries: Delivery[] = [];
+  await waitUntil(deadline, "result delivered to the applicant and the commune system", async () => {
+    const response = await fetch(`${urls.notification}/v1/dossiers/${dossierCode}/deliveries`);
+    deliveries = ((await response.json()) as { deliveries: Delivery[] }).deliveries;
+    return deliveries.filter(isResultMessage).length >= 2;
+  });
+
+  let application = { status: 0, resultDocumentPath: "", appointmentAt: "", timeline: [] as { status: number; eventType: string }[] };
+  await waitUntil(deadline, "intake timeline complete", async () => {
+    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`);
+    application = ((await response.json()) as { application: typeof application }).application;
+    const recorded = application.timeline.filter((entry) => entry.eventType === EventTypes.notificationDelivered.type).length;
+    return application.status === 9 && recorded >= deliveries.filter((d) => d.stateName === "delivered").length;
+  });
+
+  const pdf = Buffer.from(await (await fetch(`${urls.signature}${application.resultDocumentPath}`)).arrayBuffer());
+  await mkdir(options.outDir, { recursive: true });
+  const signedPdf = path.resolve(options.outDir, `${dossierCode}.pdf`);
+  await writeFile(signedPdf, pdf);
+  const verification = (await (
+    await fetch(`${urls.signature}/v1/documents/verify`, { method: "POST", headers: { "content-type": "application/pdf" }, body: pdf })
+  ).json()) as { valid: boolean; signerSubject: string; reportVi: string };
+  log(`signed result saved to ${signedPdf}`);
+
+  const spans = await Promise.all(
+    (Object.keys(urls) as (keyof PlatformUrls)[]).map(async (service) => {
+      const response = await fetch(`${urls[service]}/ops/traces/${traceId}`);
+      return ((await response.json()) as { spans: { spanId: string; scope?: string; name: string }[] }).spans;
+    }),
+  );
+  const uniqueSpans = new Map(spans.flat().map((span) => [span.spanId, span]));
+
+  return {
+    dossierId,
+    dossierCode,
+    traceId,
+    finalStatus: application.status,
+    finalStatusLabel: statusLabel(application.status as DossierStatus),
+    appointmentAt: application.appointmentAt,
+    signedPdf,
+    signature: verification,
+    notifications: deliveries.map((d) => ({
+      notificationId: d.notificationId,
+      channel: d.channel === 1 ? "email" : d.channel === 3 ? "webhook" : String(d.channel),
+      recipient: d.recipientKind === 1 ? "applicant" : "commune-system",
+      trigger: d.triggerType,
+      state: d.stateName,
+      attempts: d.attempts,
+      deliveredAt: d.deliveredAt,
+    })),
+    timeline: application.timeline.map((entry) => ({ status: entry.status, eventType: entry.eventType })),
+    traceSpans: uniqueSpans.size,
+  };
+}
+
+async function expectOk(response: Response, step: string): Promise<unknown> {
+  const body: unknown = await response.json();
+  if (!response.ok) throw new Error(`${step} failed with HTTP ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function waitUntil(deadline: number, what: string, check: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not reachable yet: keep waiting until the deadline.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

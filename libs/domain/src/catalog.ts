@@ -1,0 +1,141 @@
+/**
+ * The procedure catalog (danh mục thủ tục hành chính). A procedure is
+ * versioned: each version has a `validFrom` date, and a dossier keeps the
+ * version that applied when it was accepted (DOMAIN.md §3).
+ */
+import { DomainError } from "./errors";
+import { dayNumberOfIsoDate, formatVietnamDate } from "./time";
+
+export type ProcedureLevel = "commune" | "province";
+
+/** Which kind of agency decides; resolved to a concrete agency per commune / province. */
+export const AGENCY_KINDS = [
+  "commune_people_committee",
+  "commune_police",
+  "provincial_people_committee",
+  "provincial_police",
+  "department_of_justice",
+  "department_of_finance",
+  "department_of_agriculture_and_environment",
+  "department_of_construction",
+  "department_of_industry_and_trade",
+  "department_of_health",
+  "department_of_education_and_training",
+  "department_of_home_affairs",
+  "department_of_culture_sports_and_tourism",
+  "land_registration_office",
+] as const;
+export type AgencyKind = (typeof AGENCY_KINDS)[number];
+
+/** Agency kinds that sit at commune level. */
+export const COMMUNE_AGENCY_KINDS: readonly AgencyKind[] = ["commune_people_committee", "commune_police"];
+
+export type ProcessingTimeUnit = "working_days" | "calendar_days" | "same_day";
+
+export interface ProcessingTime {
+  value: number;
+  unit: ProcessingTimeUnit;
+  /** same_day only: received at or after this hour (Vietnam time) → due the next working day. */
+  cutoffHour?: number;
+}
+
+export interface FormField {
+  name: string;
+  label: string;
+  required: boolean;
+  /** Regular expression source the whole value must match. */
+  pattern?: string;
+}
+
+export interface Procedure {
+  /** National code d.dddddd (mã TTHC). */
+  code: string;
+  version: number;
+  /** YYYY-MM-DD (Vietnam date) from which this version applies. */
+  validFrom: string;
+  /** Vietnamese name as published. */
+  name: string;
+  /** Field (lĩnh vực), Vietnamese. */
+  field: string;
+  level: ProcedureLevel;
+  agencyKind: AgencyKind;
+  processingTime: ProcessingTime;
+  /** Fee or charge in VND; 0 when free. Provincial councils set some of them. */
+  fee: number;
+  requiredDocuments: string[];
+  formFields: FormField[];
+  /** Whether processing may be suspended (state 8 then resumed). */
+  allowsSuspension: boolean;
+  /** Whether the appointment may be extended with an apology letter. */
+  allowsExtension: boolean;
+}
+
+export const PROCEDURE_CODE_PATTERN = /^\d\.\d{6}$/;
+/** Provincial copies append the province root agency code: `1.001612.000.00.00.H48`. */
+const PROVINCIAL_COPY = /^(\d\.\d{6})\.[0-9A-Z.]+$/;
+
+/** The national code of a procedure code, stripping a provincial suffix. */
+export function baseProcedureCode(code: string): string {
+  return PROVINCIAL_COPY.exec(code)?.[1] ?? code;
+}
+
+export class ProcedureCatalog {
+  private readonly versionsByCode = new Map<string, Procedure[]>();
+
+  constructor(procedures: readonly Procedure[]) {
+    for (const procedure of procedures) {
+      if (!PROCEDURE_CODE_PATTERN.test(procedure.code)) {
+        throw new DomainError("INVALID_ARGUMENT", `procedure "${procedure.code}": code must look like 1.000894`, { field: "code" });
+      }
+      dayNumberOfIsoDate(procedure.validFrom, `procedure ${procedure.code} v${procedure.version} validFrom`);
+      const versions = this.versionsByCode.get(procedure.code) ?? [];
+      if (versions.some((v) => v.version === procedure.version || v.validFrom === procedure.validFrom)) {
+        throw new DomainError("INVALID_ARGUMENT", `procedure ${procedure.code} v${procedure.version}: duplicate version or validFrom`, { field: "version" });
+      }
+      versions.push(procedure);
+      versions.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+      this.versionsByCode.set(procedure.code, versions);
+    }
+  }
+
+  /** The version valid at `at` (default now), or undefined when unknown or not yet valid. */
+  find(code: string, at: Date = new Date()): Procedure | undefined {
+    const versions = this.versionsByCode.get(baseProcedureCode(code));
+    if (!versions) return undefined;
+    const day = formatVietnamDate(at);
+    let found: Procedure | undefined;
+    for (const version of versions) if (version.validFrom <= day) found = version;
+    return found;
+  }
+
+  /** Like find, but NOT_FOUND when missing. */
+  get(code: string, at: Date = new Date()): Procedure {
+    const procedure = this.find(code, at);
+    if (!procedure) {
+      throw new DomainError("NOT_FOUND", `procedure ${code} is not in the catalog on ${formatVietnamDate(at)}`, { field: "procedureCode" });
+    }
+    return procedure;
+  }
+
+  /** A specific version, e.g. the one a dossier was accepted under. */
+  version(code: string, version: number): Procedure | undefined {
+    return this.versionsByCode.get(baseProcedureCode(code))?.find((v) => v.version === version);
+  }
+
+  versions(code: string): Procedure[] {
+    return [...(this.versionsByCode.get(baseProcedureCode(code)) ?? [])];
+  }
+
+  /** Every version of every procedure, by code then validFrom. */
+  all(): Procedure[] {
+    return [...this.versionsByCode.keys()].sort().flatMap((code) => this.versions(code));
+  }
+
+  /** One version per procedure: those valid at `at`. */
+  current(at: Date = new Date()): Procedure[] {
+    return [...this.versionsByCode.keys()]
+      .sort()
+      .map((code) => this.find(code, at))
+      .filter((p): p is Procedure => p !== undefined);
+  }
+}

@@ -1,0 +1,340 @@
+import { toDeliveredEvent, toOutgoingRecord } from "./record";
+import { MessagingError } from "./errors";
+import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
+import { describeError, silentLogger, type Logger } from "./logger";
+import { partitionForKey } from "./partitioner";
+import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
+import { backoffDelay, type RetryPolicy } from "./retry";
+
+/**
+ * The embedded-mode event bus: one broker per process, shared by every
+ * embedded service through its own bus view (its own ce_source). It keeps
+ * Kafka's semantics — key → partition, per-partition order, consumer groups
+ * splitting partitions among their members, offsets committed only after the
+ * handler resolves, redelivery of rejected events — so services cannot tell
+ * it from Kafka. With a journal it survives kill -9 (at least once).
+ */
+export interface InProcessBrokerOptions {
+  /** Partitions of every new topic (default 4). Topics already in the journal keep theirs. */
+  partitions?: number;
+  /** SQLite file holding records and committed offsets; memory only when absent. */
+  journalPath?: string;
+  /** Consumed records older than this are removed (default 7 days). */
+  retentionMs?: number;
+  /** Wait before a rejected event is delivered again (default 100 ms doubling to 5 s). */
+  redelivery?: Pick<RetryPolicy, "initialMs" | "maxMs">;
+  logger?: Logger;
+}
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const MAX_PRUNE_INTERVAL_MS = 60_000;
+
+interface Member {
+  readonly id: number;
+  readonly groupId: string;
+  readonly topics: ReadonlySet<string>;
+  readonly handler: EventHandler;
+}
+
+export class InProcessBroker {
+  readonly partitions: number;
+  private readonly log: RecordLog;
+  private readonly logger: Logger;
+  private readonly retentionMs: number;
+  private readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs">;
+  /** groupId → its members, in join order. */
+  private readonly groups = new Map<string, Member[]>();
+  /** One delivery loop per (group, topic, partition), created on first subscription. */
+  private readonly workers = new Map<string, PartitionWorker>();
+  private readonly pruneTimer: NodeJS.Timeout;
+  private nextMemberId = 1;
+  private closed = false;
+
+  constructor(options: InProcessBrokerOptions = {}) {
+    this.partitions = options.partitions ?? 4;
+    if (!Number.isInteger(this.partitions) || this.partitions < 1) {
+      throw new MessagingError("INVALID_CONFIG", `in-process broker: partitions must be an integer >= 1, got ${options.partitions}`);
+    }
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (!(this.retentionMs > 0)) {
+      throw new MessagingError("INVALID_CONFIG", `in-process broker: retentionMs must be > 0, got ${options.retentionMs}`);
+    }
+    this.redelivery = options.redelivery ?? { initialMs: 100, maxMs: 5_000 };
+    this.logger = options.logger ?? silentLogger;
+    this.log = options.journalPath ? new SqliteRecordLog(options.journalPath) : new MemoryRecordLog();
+    if (!options.journalPath) {
+      this.logger.warn({ adapter: "in-process" }, "in-process broker without journalPath: events are lost when the process exits (tests only)");
+    }
+    this.pruneTimer = setInterval(() => this.pruneSafely(), Math.min(this.retentionMs, MAX_PRUNE_INTERVAL_MS));
+    this.pruneTimer.unref();
+  }
+
+  /** The bus one embedded service uses; everything it publishes carries `source` as ce_source. */
+  bus(source: string): EventBus {
+    if (!source) throw new MessagingError("INVALID_CONFIG", "in-process broker: bus(source) needs a non-empty source");
+    return new InProcessEventBus(this, source);
+  }
+
+  /** Runs retention now; returns how many records were removed. */
+  prune(now = Date.now()): number {
+    return this.log.prune(now - this.retentionMs);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pruneTimer);
+    for (const worker of this.workers.values()) worker.assign(undefined);
+    await Promise.all([...this.workers.values()].map((worker) => worker.settled()));
+    this.log.close();
+  }
+
+  /** @internal used by the bus views. */
+  publish(events: OutgoingEvent[], source: string): void {
+    this.assertOpen();
+    const timestamp = Date.now();
+    const records = events.map((event) => {
+      const record = toOutgoingRecord(event, source);
+      const partitions = this.log.ensureTopic(record.topic, this.partitions);
+      return {
+        topic: record.topic,
+        partition: partitionForKey(record.key, partitions),
+        key: record.key,
+        headers: record.headers,
+        // Copied: the caller may reuse its buffer once publish returns.
+        value: Uint8Array.from(record.value),
+        timestamp,
+      };
+    });
+    const stored = this.log.append(records);
+    for (const record of stored) {
+      for (const groupId of this.groups.keys()) {
+        this.workers.get(workerKey(groupId, record.topic, record.partition))?.wake();
+      }
+    }
+  }
+
+  /** @internal used by the bus views. */
+  subscribe(options: SubscribeOptions): Subscription {
+    this.assertOpen();
+    if (!options.groupId) throw new MessagingError("INVALID_CONFIG", "subscribe: groupId is required");
+    if (options.topics.length === 0) throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
+    const member: Member = {
+      id: this.nextMemberId++,
+      groupId: options.groupId,
+      topics: new Set(options.topics),
+      handler: options.handler,
+    };
+    for (const topic of member.topics) {
+      const partitions = this.log.ensureTopic(topic, this.partitions);
+      for (let partition = 0; partition < partitions; partition += 1) {
+        const key = workerKey(member.groupId, topic, partition);
+        if (!this.workers.has(key)) {
+          // A group new to this partition starts at the oldest retained record.
+          if (this.log.committed(member.groupId, topic, partition) === undefined) {
+            this.log.commit(member.groupId, topic, partition, this.log.startOffset(topic, partition));
+          }
+          this.workers.set(key, new PartitionWorker(this.log, this.logger, this.redelivery, member.groupId, topic, partition));
+        }
+      }
+    }
+    this.groups.set(member.groupId, [...(this.groups.get(member.groupId) ?? []), member]);
+    this.rebalance(member.groupId);
+    let closing: Promise<void> | undefined;
+    return {
+      close: () => (closing ??= this.leave(member)),
+    };
+  }
+
+  private async leave(member: Member): Promise<void> {
+    const remaining = (this.groups.get(member.groupId) ?? []).filter((other) => other !== member);
+    this.groups.set(member.groupId, remaining);
+    this.rebalance(member.groupId);
+    await Promise.all([...this.workers.values()].map((worker) => worker.settled(member)));
+  }
+
+  /** Splits each topic's partitions among the group members subscribed to it, round robin. */
+  private rebalance(groupId: string): void {
+    const members = this.groups.get(groupId) ?? [];
+    for (const worker of this.workers.values()) {
+      if (worker.groupId !== groupId) continue;
+      const candidates = members.filter((member) => member.topics.has(worker.topic));
+      worker.assign(this.closed ? undefined : candidates[worker.partition % Math.max(candidates.length, 1)]);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MessagingError("BUS_CLOSED", "in-process broker is closed");
+  }
+
+  private pruneSafely(): void {
+    try {
+      const removed = this.prune();
+      if (removed > 0) this.logger.debug({ removed }, "in-process broker: retention removed consumed records");
+    } catch (error) {
+      this.logger.error(describeError(error), "in-process broker: retention failed");
+    }
+  }
+}
+
+const workerKey = (groupId: string, topic: string, partition: number): string => `${groupId}\u0000${topic}\u0000${partition}`;
+
+/**
+ * Delivers one partition to one group, one record at a time: the next record
+ * is read only after the current one was committed, and a rejected record is
+ * retried (after a backoff) before anything behind it.
+ */
+class PartitionWorker {
+  private owner: Member | undefined;
+  private running: Promise<void> | undefined;
+  private inFlight: { member: Member; done: Promise<void> } | undefined;
+  private wakeUp: (() => void) | undefined;
+  private failures = 0;
+  private retryAt = 0;
+
+  constructor(
+    private readonly log: RecordLog,
+    private readonly logger: Logger,
+    private readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs">,
+    readonly groupId: string,
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  assign(member: Member | undefined): void {
+    this.owner = member;
+    if (member && !this.running) {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+        // A member may have been assigned while the loop was winding down.
+        if (this.owner) this.assign(this.owner);
+      });
+    }
+    this.wake();
+  }
+
+  wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  /** Resolves once no handler of `member` (of anyone when absent) is running here. */
+  async settled(member?: Member): Promise<void> {
+    if (member === undefined) {
+      await this.running;
+    } else if (this.inFlight?.member === member) {
+      await this.inFlight.done;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.owner) {
+      const member = this.owner;
+      const position = this.position();
+      const record = this.log.read(this.topic, this.partition, position);
+      if (!record) {
+        await this.idle();
+        continue;
+      }
+      const wait = this.retryAt - Date.now();
+      if (wait > 0) {
+        await this.idle(wait);
+        continue;
+      }
+      const done = this.deliver(member, record);
+      this.inFlight = { member, done };
+      await done;
+      this.inFlight = undefined;
+    }
+  }
+
+  private position(): number {
+    const committed = this.log.committed(this.groupId, this.topic, this.partition) ?? 0;
+    // Retention never removes what this group has not consumed; this only
+    // guards against a journal edited by hand.
+    return Math.max(committed, this.log.startOffset(this.topic, this.partition));
+  }
+
+  private async deliver(member: Member, record: StoredRecord): Promise<void> {
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset, groupId: this.groupId };
+    let event;
+    try {
+      event = toDeliveredEvent({ ...record, offset: String(record.offset), value: Uint8Array.from(record.value) });
+    } catch (error) {
+      // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
+      this.logger.error({ ...where, ...describeError(error) }, "in-process broker: skipping a record that is not a CloudEvent");
+      this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
+      return;
+    }
+    try {
+      await member.handler(event);
+    } catch (error) {
+      this.failures += 1;
+      const delayMs = backoffDelay(this.redelivery, this.failures);
+      this.retryAt = Date.now() + delayMs;
+      this.logger.warn(
+        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, ...describeError(error) },
+        "in-process broker: handler rejected the event; it will be delivered again",
+      );
+      return;
+    }
+    this.failures = 0;
+    this.retryAt = 0;
+    this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
+  }
+
+  private idle(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.wake(), ms);
+      this.wakeUp = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+class InProcessEventBus implements EventBus {
+  readonly adapter = "in-process";
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(
+    private readonly broker: InProcessBroker,
+    readonly source: string,
+  ) {}
+
+  async publish(events: OutgoingEvent[]): Promise<void> {
+    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
+    this.broker.publish(events, this.source);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
+    const inner = this.broker.subscribe(options);
+    const subscription: Subscription = {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await inner.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed && !this.broker.isClosed;
+  }
+
+  /** Closes this service's subscriptions; the shared broker stays open for the others. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+  }
+}

@@ -1,0 +1,28 @@
+export type { DeliveredEvent, EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
+export { silentLogger, type Logger } from "./logger";
+export { MessagingError, isRetriable, type MessagingErrorCode } from "./errors";
+export { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./retry";
+export {
+  CE_SPECVERSION,
+  CloudEventHeaders,
+  PROTOBUF_CONTENT_TYPE,
+  buildCloudEventHeaders,
+  parseCloudEventHeaders,
+  type CloudEventAttributes,
+  type ParsedCloudEvent,
+} from "./cloudevents";
+export { TRACE_HEADERS, extractTraceContext, traceHeaders } from "./trace-context";
+export { InProcessBroker, type InProcessBrokerOptions } from "./in-process";
+export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
+export {
+  DeadLetterHeaders,
+  deadLetterTopicFor,
+  inboxId,
+  replayDeadLetters,
+  startConsumer,
+  type ConsumerOptions,
+  type EventProcessor,
+  type ReplayOptions,
+} from "./consumer";
+export { OutboxRelay, outboxWrites, type OutboxRelayOptions } from "./outbox";
+export { INBOX_COLLECTION, OUTBOX_COLLECTION, messagingCollections } from "./collections";

@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import type { DocumentStore, Versioned, WriteOp } from "@lienthong/storage";
+import { OUTBOX_COLLECTION } from "./collections";
+import { describeError, type Logger } from "./logger";
+import type { EventBus, OutgoingEvent } from "./port";
+import { backoffDelay } from "./retry";
+import { traceHeaders } from "./trace-context";
+
+/**
+ * Transactional outbox (ARCHITECTURE.md §4): a use case commits its state
+ * change together with outboxWrites(events); the OutboxRelay publishes them
+ * afterwards. ce_id and ce_time are fixed when the record is written, so a
+ * crash between publish and delete only ever yields a duplicate with the same
+ * ce_id, which consumers absorb.
+ */
+interface OutboxRecord {
+  [field: string]: unknown;
+  /** Publication order: increases across calls and restarts (microseconds since the epoch, bumped on ties). */
+  sequence: number;
+  topic: string;
+  key: string;
+  type: string;
+  eventId: string;
+  time: string;
+  /** The protobuf payload, base64 because documents are JSON. */
+  data: string;
+  headers: Record<string, string>;
+}
+
+let lastSequence = 0;
+
+function nextSequence(): number {
+  lastSequence = Math.max(Date.now() * 1000, lastSequence + 1);
+  return lastSequence;
+}
+
+/** The writes that put `events` in the outbox; commit them in the same store.commit as the state change. */
+export function outboxWrites(events: OutgoingEvent[]): WriteOp[] {
+  // Captured now, inside the use case's span, so the relay publishes under it.
+  const trace = traceHeaders();
+  return events.map((event) => {
+    const eventId = event.id ?? randomUUID();
+    const record: OutboxRecord = {
+      sequence: nextSequence(),
+      topic: event.topic,
+      key: event.key,
+      type: event.type,
+      eventId,
+      time: event.time ?? new Date().toISOString(),
+      data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength).toString("base64"),
+      headers: { ...trace, ...event.headers },
+    };
+    return { kind: "put", collection: OUTBOX_COLLECTION, id: eventId, expectedVersion: 0, data: record };
+  });
+}
+
+function toOutgoingEvent(record: Versioned<OutboxRecord>): OutgoingEvent {
+  const { data } = record;
+  return {
+    topic: data.topic,
+    key: data.key,
+    type: data.type,
+    id: data.eventId,
+    time: data.time,
+    data: new Uint8Array(Buffer.from(data.data, "base64")),
+    headers: data.headers,
+  };
+}
+
+export interface OutboxRelayOptions {
+  store: DocumentStore;
+  bus: EventBus;
+  logger: Logger;
+  /** Safety-net poll when nobody calls notify() (default 1 s). */
+  pollIntervalMs?: number;
+  /** Records per publish (default 100). */
+  batchSize?: number;
+}
+
+export class OutboxRelay {
+  private readonly store: DocumentStore;
+  private readonly bus: EventBus;
+  private readonly logger: Logger;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private failures = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.store = options.store;
+    this.bus = options.bus;
+    this.logger = options.logger;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.batchSize = options.batchSize ?? 100;
+    if (!(this.pollIntervalMs > 0)) throw new RangeError(`outbox relay: pollIntervalMs must be > 0, got ${this.pollIntervalMs}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new RangeError(`outbox relay: batchSize must be an integer >= 1, got ${this.batchSize}`);
+    }
+  }
+
+  /** Publishes what is pending now (left over from before a crash too), then keeps polling. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.tick();
+  }
+
+  /** Wakes the relay now; call it after committing outbox writes. */
+  notify(): void {
+    if (this.running) this.tick();
+  }
+
+  /** Publishes everything pending; rejects if the bus refuses (for shutdown and tests). */
+  flush(): Promise<void> {
+    return this.drain();
+  }
+
+  /** Stops polling and waits for the publish in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.draining?.catch(() => undefined);
+  }
+
+  /** Records waiting to be published (a metric: a growing backlog means the bus is unreachable). */
+  backlog(): Promise<number> {
+    return this.store.count(OUTBOX_COLLECTION);
+  }
+
+  private tick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.drain().then(
+      () => {
+        this.failures = 0;
+        this.schedule(this.pollIntervalMs);
+      },
+      (error: unknown) => {
+        this.failures += 1;
+        const retryInMs = backoffDelay({ initialMs: this.pollIntervalMs, maxMs: 30 * this.pollIntervalMs }, this.failures);
+        this.logger.warn({ attempt: this.failures, retryInMs, ...describeError(error) }, "outbox relay: publish failed; will retry");
+        this.schedule(retryInMs);
+      },
+    );
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running || this.timer) return;
+    this.timer = setTimeout(() => this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  /** One drain at a time; a request during a drain makes it go round once more. */
+  private drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.drainAgain = false;
+          while (await this.publishBatch()) {
+            // keep going while full batches come back
+          }
+        } while (this.drainAgain);
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  /** Publishes the oldest pending records, then deletes them; true when more may be waiting. */
+  private async publishBatch(): Promise<boolean> {
+    const pending = await this.store.find<OutboxRecord>(OUTBOX_COLLECTION, {
+      orderBy: { field: "sequence", direction: "asc" },
+      limit: this.batchSize,
+    });
+    if (pending.length === 0) return false;
+    await this.bus.publish(pending.map(toOutgoingEvent));
+    await this.store.commit(pending.map((record) => ({ kind: "delete", collection: OUTBOX_COLLECTION, id: record.id })));
+    this.logger.debug({ published: pending.length }, "outbox relay: published");
+    return pending.length === this.batchSize;
+  }
+}

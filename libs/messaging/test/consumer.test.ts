@@ -1,0 +1,200 @@
+import { randomUUID } from "node:crypto";
+import { SpanKind } from "@opentelemetry/api";
+import { afterEach, beforeEach, expect, test } from "@jest/globals";
+import type { EmbeddedDocumentStore } from "@lienthong/storage";
+import { waitFor, type TempDir } from "@lienthong/testing";
+import {
+  DeadLetterHeaders,
+  INBOX_COLLECTION,
+  InProcessBroker,
+  deadLetterTopicFor,
+  inboxId,
+  replayDeadLetters,
+  silentLogger,
+  startConsumer,
+  type DeliveredEvent,
+  type EventBus,
+  type EventProcessor,
+  type Subscription,
+} from "../src";
+import { partitionForKey } from "../src/partitioner";
+import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
+import { EFFECTS, openTestStore } from "./support/store";
+import { inSpan, installTracing } from "./support/tracing";
+
+const GROUP = "routing";
+const fastRetry = { attempts: 3, initialMs: 5, maxMs: 20 };
+
+let broker: InProcessBroker;
+let intake: EventBus;
+let routing: EventBus;
+let store: EmbeddedDocumentStore;
+let dir: TempDir;
+let topic: string;
+const subscriptions: Subscription[] = [];
+
+beforeEach(async () => {
+  broker = new InProcessBroker({ partitions: 4, redelivery: { initialMs: 10, maxMs: 50 } });
+  intake = broker.bus("intake");
+  routing = broker.bus("routing");
+  ({ store, dir } = await openTestStore());
+  topic = uniqueTopic("consumer");
+});
+
+afterEach(async () => {
+  for (const subscription of subscriptions.splice(0)) await subscription.close();
+  await broker.close();
+  await store.close();
+  await dir.remove();
+});
+
+/** A handler write that records which event caused it. */
+const effectOf = (event: DeliveredEvent) =>
+  [{ kind: "put" as const, collection: EFFECTS, id: randomUUID(), data: { eventId: event.id, body: bodyOf(event) } }];
+
+async function consume(handle: EventProcessor, retry = fastRetry): Promise<void> {
+  subscriptions.push(await startConsumer({ bus: routing, store, groupId: GROUP, topics: [topic], handle, retry, logger: silentLogger }));
+}
+
+async function effects(): Promise<{ eventId: string; body: string }[]> {
+  return (await store.find<{ eventId: string; body: string }>(EFFECTS)).map((doc) => doc.data);
+}
+
+test("an event delivered twice with the same ce_id is handled once", async () => {
+  const calls: string[] = [];
+  await consume(async (event) => {
+    calls.push(event.id);
+    return effectOf(event);
+  });
+  const id = randomUUID();
+  await intake.publish([textEvent(topic, "dossier-1", "first", { id })]);
+  await intake.publish([textEvent(topic, "dossier-1", "first", { id }), textEvent(topic, "dossier-1", "next")]);
+  await waitFor(async () => (await effects()).some((effect) => effect.body === "next"), { description: "the next event" });
+  expect(calls.filter((call) => call === id)).toHaveLength(1);
+  expect((await effects()).filter((effect) => effect.eventId === id)).toHaveLength(1);
+  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
+});
+
+test("a concurrent duplicate loses on the inbox marker and its writes are discarded", async () => {
+  // Two keys on different partitions carry the same ce_id, so two deliveries run at once.
+  const keys = ["dossier-a", ...Array.from({ length: 20 }, (_, index) => `dossier-b${index}`)];
+  const otherKey = keys.find((key) => partitionForKey(key, 4) !== partitionForKey(keys[0]!, 4))!;
+  let inHandler = 0;
+  let bothInside!: () => void;
+  const barrier = new Promise<void>((resolve) => (bothInside = resolve));
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  await consume(async (event) => {
+    inHandler += 1;
+    if (inHandler === 2) bothInside();
+    await barrier;
+    return effectOf(event);
+  });
+  const id = randomUUID();
+  await intake.publish([textEvent(topic, keys[0]!, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
+  await waitFor(() => inHandler === 2, { description: "both copies inside the handler" });
+  await waitFor(async () => (await effects()).length > 0, { description: "one copy committed" });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await effects()).toHaveLength(1);
+  expect(inHandler).toBe(2);
+  expect(deadLetters.events).toHaveLength(0);
+});
+
+test("a transient failure is retried and then succeeds", async () => {
+  let calls = 0;
+  await consume(async (event) => {
+    calls += 1;
+    if (calls < 3) throw Object.assign(new Error("database busy"), { retriable: true });
+    return effectOf(event);
+  });
+  await intake.publish([textEvent(topic, "dossier-1", "flaky")]);
+  await waitFor(async () => (await effects()).length === 1, { description: "the effect after retries" });
+  expect(calls).toBe(3);
+});
+
+test("a failing event lands in the dead-letter topic with its headers and the partition keeps flowing", async () => {
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  const attempts: Record<string, number> = {};
+  await consume(async (event) => {
+    const body = bodyOf(event);
+    attempts[body] = (attempts[body] ?? 0) + 1;
+    if (body === "poison") throw new Error("procedure code not in catalog");
+    if (body === "invalid") throw Object.assign(new Error("field receivedAt: not a date"), { retriable: false, code: "INVALID_ARGUMENT" });
+    return effectOf(event);
+  });
+  const poisonId = randomUUID();
+  const { traceId } = await inSpan("submit", () =>
+    intake.publish([
+      textEvent(topic, "dossier-1", "poison", { id: poisonId }),
+      textEvent(topic, "dossier-1", "invalid"),
+      textEvent(topic, "dossier-1", "after"),
+    ]),
+  );
+  await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), { description: "the event behind the poison" });
+  await waitFor(() => deadLetters.events.length === 2, { description: "two dead letters" });
+  expect(attempts).toEqual({ poison: 3, invalid: 1, after: 1 });
+
+  const [poison, invalid] = deadLetters.events;
+  expect(poison).toMatchObject({ id: poisonId, key: "dossier-1", type: SUBMITTED, source: "intake", topic: deadLetterTopicFor(GROUP) });
+  expect(bodyOf(poison!)).toBe("poison");
+  expect(poison!.headers).toMatchObject({
+    [DeadLetterHeaders.error]: "procedure code not in catalog",
+    [DeadLetterHeaders.originalTopic]: topic,
+    [DeadLetterHeaders.attempts]: "3",
+    [DeadLetterHeaders.group]: GROUP,
+  });
+  expect(poison!.headers.traceparent).toContain(traceId);
+  expect(Date.parse(poison!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
+  expect(invalid!.headers).toMatchObject({
+    [DeadLetterHeaders.error]: "INVALID_ARGUMENT: field receivedAt: not a date",
+    [DeadLetterHeaders.attempts]: "1",
+  });
+  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, poisonId))).toBeUndefined();
+});
+
+test("a replayed dead letter is processed with its original ce_id", async () => {
+  let catalogFixed = false;
+  await consume(async (event) => {
+    if (!catalogFixed) throw new Error("procedure code not in catalog");
+    return effectOf(event);
+  });
+  const id = randomUUID();
+  const skippedId = randomUUID();
+  await intake.publish([textEvent(topic, "dossier-1", "needs-catalog", { id }), textEvent(topic, "dossier-2", "other", { id: skippedId })]);
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  await waitFor(() => deadLetters.events.length === 2, { description: "both events dead-lettered" });
+
+  catalogFixed = true;
+  const outcome = await replayDeadLetters({ bus: routing, groupId: GROUP, filter: (letter) => letter.id === id, idleMs: 300 });
+  expect(outcome).toEqual({ replayed: 1, skipped: 1 });
+  await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
+  expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);
+  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
+  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, skippedId))).toBeUndefined();
+});
+
+test("the consumer span is a child of the publishing span and carries ids only", async () => {
+  const exporter = installTracing();
+  exporter.reset();
+  await consume(async (event) => effectOf(event));
+  const { traceId, spanId } = await inSpan("submit application", () =>
+    intake.publish([textEvent(topic, "dossier-42", "Nguyễn Văn A, 0912345678")]),
+  );
+  await waitFor(() => exporter.getFinishedSpans().some((span) => span.name === `${SUBMITTED} process`), {
+    description: "the consumer span",
+  });
+  const span = exporter.getFinishedSpans().find((candidate) => candidate.name === `${SUBMITTED} process`)!;
+  expect(span.kind).toBe(SpanKind.CONSUMER);
+  expect(span.spanContext().traceId).toBe(traceId);
+  expect(span.parentSpanContext?.spanId).toBe(spanId);
+  expect(span.attributes).toMatchObject({
+    "messaging.system": "in-process",
+    "messaging.destination.name": topic,
+    "lienthong.dossier_id": "dossier-42",
+    "lienthong.consumer.outcome": "processed",
+  });
+  expect(span.attributes["messaging.message.id"]).toEqual(expect.any(String));
+  expect(JSON.stringify(span.attributes)).not.toContain("0912345678");
+});

@@ -1,0 +1,177 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { waitFor } from "@lienthong/testing";
+import { MessagingError, type DeliveredEvent, type EventBus } from "../src";
+import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic, type Collected } from "./support/events";
+import { inSpan } from "./support/tracing";
+
+/**
+ * The EventBus contract (port.ts): every adapter runs these same tests.
+ * `busFor(source)` gives one service's bus; all of them share one broker.
+ */
+export interface BusHarness {
+  busFor(source: string): EventBus;
+  close(): Promise<void>;
+}
+
+export interface ContractOptions {
+  start(): Promise<BusHarness>;
+  /** How long a delivery may take on this adapter (Kafka group joins take seconds). */
+  deliveryTimeoutMs: number;
+}
+
+export function eventBusContract(options: ContractOptions): void {
+  let harness: BusHarness;
+  let intake: EventBus;
+  let routing: EventBus;
+  const closers: (() => Promise<void>)[] = [];
+  const wait = (predicate: () => boolean, description: string): Promise<void> =>
+    waitFor(predicate, { timeoutMs: options.deliveryTimeoutMs, description });
+  const track = <T extends { close(): Promise<void> }>(closable: T): T => {
+    closers.push(() => closable.close());
+    return closable;
+  };
+
+  beforeAll(async () => {
+    harness = await options.start();
+    intake = harness.busFor("intake");
+    routing = harness.busFor("routing");
+  });
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    await intake.close();
+    await routing.close();
+    await harness.close();
+  });
+
+  test("delivers the payload with the key, CloudEvents headers and the publishing span's traceparent", async () => {
+    const topic = uniqueTopic("headers");
+    const received = track(await collect(routing, "routing-headers", [topic]));
+    const dossierId = `dossier-${randomUUID()}`;
+    const { traceId, spanId } = await inSpan("submit application", () =>
+      intake.publish([textEvent(topic, dossierId, "payload-1", { headers: { "x-origin": "commune-portal" } })]),
+    );
+    await wait(() => received.events.length === 1, "one delivered event");
+    const event = received.events[0]!;
+    expect(event.key).toBe(dossierId);
+    expect(event.subject).toBe(dossierId);
+    expect(event.topic).toBe(topic);
+    expect(event.type).toBe(SUBMITTED);
+    expect(event.source).toBe("intake");
+    expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Math.abs(Date.parse(event.time) - Date.now())).toBeLessThan(60_000);
+    expect(event.contentType).toBe("application/protobuf");
+    expect(bodyOf(event)).toBe("payload-1");
+    expect(event.headers).toMatchObject({
+      ce_specversion: "1.0",
+      ce_id: event.id,
+      ce_source: "intake",
+      ce_type: SUBMITTED,
+      ce_time: event.time,
+      ce_subject: dossierId,
+      "content-type": "application/protobuf",
+      traceparent: `00-${traceId}-${spanId}-01`,
+      "x-origin": "commune-portal",
+    });
+  });
+
+  test("answers ping while open; refuses to publish once closed", async () => {
+    const ops = harness.busFor("ops");
+    expect(await ops.ping()).toBe(true);
+    await ops.close();
+    expect(await ops.ping()).toBe(false);
+    await expect(ops.publish([textEvent(uniqueTopic("closed"), "dossier-x", "x")])).rejects.toThrow(MessagingError);
+  });
+
+  test("keeps a given ce_id and ce_time", async () => {
+    const topic = uniqueTopic("ids");
+    const received = track(await collect(routing, "routing-ids", [topic]));
+    const id = randomUUID();
+    await intake.publish([textEvent(topic, "dossier-ids", "x", { id, time: "2025-07-01T08:00:00.000Z" })]);
+    await wait(() => received.events.length === 1, "the event with a given id");
+    expect(received.events[0]).toMatchObject({ id, time: "2025-07-01T08:00:00.000Z" });
+  });
+
+  test("keeps per-key order across many keys and publish calls", async () => {
+    const topic = uniqueTopic("order");
+    const keys = Array.from({ length: 12 }, (_, index) => `dossier-order-${index}`);
+    const perKey = 8;
+    const received = track(await collect(routing, "routing-order", [topic]));
+    for (let step = 0; step < perKey; step += 1) {
+      await intake.publish(keys.map((key) => textEvent(topic, key, String(step))));
+    }
+    await wait(() => received.events.length >= keys.length * perKey, `${keys.length * perKey} events`);
+    for (const key of keys) {
+      const steps = received.events.filter((event) => event.key === key).map((event) => Number(bodyOf(event)));
+      expect(steps).toEqual(Array.from({ length: perKey }, (_, step) => step));
+    }
+    const partitions = new Set(received.events.map((event) => event.partition));
+    expect(partitions.size).toBeGreaterThan(1);
+  });
+
+  test("every consumer group sees every event", async () => {
+    const topic = uniqueTopic("groups");
+    const [routingGroup, notification] = (
+      await Promise.all([
+        collect(routing, "routing-groups", [topic]),
+        collect(harness.busFor("notification"), "notification-groups", [topic]),
+      ])
+    ).map(track) as [Collected, Collected];
+    const published = Array.from({ length: 10 }, (_, index) => textEvent(topic, `dossier-g${index}`, `e${index}`));
+    await intake.publish(published);
+    await wait(
+      () => routingGroup.events.length >= 10 && notification.events.length >= 10,
+      "10 events in each of the two groups",
+    );
+    const bodies = (events: DeliveredEvent[]): string[] => events.map(bodyOf).sort();
+    const expected = published.map((event) => new TextDecoder().decode(event.data)).sort();
+    expect(bodies(routingGroup.events)).toEqual(expected);
+    expect(bodies(notification.events)).toEqual(expected);
+  });
+
+  test("subscribers of one group split the partitions without duplicates once settled", async () => {
+    const topic = uniqueTopic("split");
+    const first = track(await collect(routing, "routing-split", [topic]));
+    const second = track(await collect(routing, "routing-split", [topic]));
+    // Warm up until both members own partitions: the group has settled.
+    let round = 0;
+    await waitFor(
+      async () => {
+        round += 1;
+        await intake.publish(Array.from({ length: 8 }, (_, index) => textEvent(topic, `warm-${round}-${index}`, "warm")));
+        return first.events.length > 0 && second.events.length > 0;
+      },
+      { timeoutMs: options.deliveryTimeoutMs, intervalMs: 500, description: "both group members receiving events" },
+    );
+    const steady = Array.from({ length: 40 }, (_, index) => textEvent(topic, `dossier-split-${index}`, `steady-${index}`));
+    await intake.publish(steady);
+    const steadyBodies = (events: DeliveredEvent[]): string[] => events.map(bodyOf).filter((body) => body.startsWith("steady-"));
+    await wait(
+      () => steadyBodies(first.events).length + steadyBodies(second.events).length >= steady.length,
+      "40 steady-state events across both members",
+    );
+    const all = [...steadyBodies(first.events), ...steadyBodies(second.events)];
+    expect(new Set(all).size).toBe(steady.length);
+    expect(all).toHaveLength(steady.length);
+    expect(steadyBodies(first.events).length).toBeGreaterThan(0);
+    expect(steadyBodies(second.events).length).toBeGreaterThan(0);
+  });
+
+  test("a rejected event is delivered again before the next event of its key", async () => {
+    const topic = uniqueTopic("redeliver");
+    let rejected = 0;
+    const received = track(
+      await collect(routing, "routing-redeliver", [topic], async (event) => {
+        if (bodyOf(event) === "first" && rejected === 0) {
+          rejected += 1;
+          throw new Error("transient: database busy");
+        }
+      }),
+    );
+    await intake.publish([textEvent(topic, "dossier-r", "first"), textEvent(topic, "dossier-r", "second")]);
+    await wait(() => received.events.length >= 2, "both events after one redelivery");
+    expect(rejected).toBe(1);
+    expect(received.events.map(bodyOf)).toEqual(["first", "second"]);
+  });
+}

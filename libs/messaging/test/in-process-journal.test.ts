@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, test } from "@jest/globals";
+import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
+import { InProcessBroker, MessagingError } from "../src";
+import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
+
+let dir: TempDir;
+beforeEach(async () => {
+  dir = await tempDir("lienthong-journal");
+});
+afterEach(async () => {
+  await dir.remove();
+});
+
+/** Runs the child until it reports `ready`, then kills it with SIGKILL. */
+async function publishThenKill(journalPath: string, topic: string, total: number, consumeFirst: number): Promise<string> {
+  const child = spawn(process.execPath, [join(__dirname, "fixtures/journal-child.js"), journalPath, topic, String(total), String(consumeFirst)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  try {
+    await waitFor(() => stdout.includes("ready") || child.exitCode !== null, { timeoutMs: 20_000, description: "the child to publish and consume" });
+  } finally {
+    child.kill("SIGKILL");
+  }
+  const [, signal] = (await once(child, "exit")) as [number | null, string | null];
+  expect(stderr).toBe("");
+  expect(signal).toBe("SIGKILL");
+  return stdout;
+}
+
+test("after kill -9, every published event not yet consumed is delivered again, and only those", async () => {
+  const journalPath = dir.file("events.db");
+  const topic = uniqueTopic("journal");
+  const stdout = await publishThenKill(journalPath, topic, 10, 4);
+  expect(stdout).toContain("ready 4");
+
+  const broker = new InProcessBroker({ journalPath, partitions: 1 });
+  try {
+    const received = await collect(broker.bus("routing"), "routing", [topic]);
+    await waitFor(() => received.events.length >= 6, { timeoutMs: 5_000, description: "the 6 unconsumed events" });
+    // Event 4 was in the handler when the process died: delivered again (at least once).
+    expect(received.events.map(bodyOf)).toEqual(["4", "5", "6", "7", "8", "9"]);
+    const newGroup = await collect(broker.bus("notification"), "notification", [topic]);
+    await waitFor(() => newGroup.events.length >= 10, { timeoutMs: 5_000, description: "all 10 events for a new group" });
+    expect(newGroup.events.map(bodyOf)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  } finally {
+    await broker.close();
+  }
+});
+
+test("retention removes old records that every known group consumed, and keeps the others", async () => {
+  const journalPath = dir.file("events.db");
+  const retentionMs = 60_000;
+  const consumedTopic = uniqueTopic("consumed");
+  const lagging = uniqueTopic("lagging");
+  const broker = new InProcessBroker({ journalPath, partitions: 1, retentionMs });
+  const bus = broker.bus("intake");
+  const fast = await collect(bus, "routing", [consumedTopic, lagging]);
+  let release = false;
+  const slow = await collect(bus, "notification", [lagging], async () => {
+    if (!release) throw new Error("not yet");
+  });
+  await bus.publish([textEvent(consumedTopic, "d1", "a"), textEvent(consumedTopic, "d1", "b"), textEvent(lagging, "d2", "c")]);
+  await waitFor(() => fast.events.length === 3, { timeoutMs: 5_000, description: "routing consuming all three" });
+
+  expect(broker.prune(Date.now())).toBe(0); // consumed, but not old yet
+  expect(broker.prune(Date.now() + retentionMs + 1)).toBe(2); // the lagging group still needs "c"
+
+  release = true;
+  await waitFor(() => slow.events.length === 1, { timeoutMs: 5_000, description: "notification consuming the lagging event" });
+  expect(broker.prune(Date.now() + retentionMs + 1)).toBe(1);
+  await fast.close();
+  await slow.close();
+  await broker.close();
+
+  // Offsets are never reused after retention: a reopened journal continues after them.
+  const reopened = new InProcessBroker({ journalPath, partitions: 1, retentionMs });
+  const again = await collect(reopened.bus("routing"), "routing", [consumedTopic]);
+  await reopened.bus("intake").publish([textEvent(consumedTopic, "d1", "d")]);
+  await waitFor(() => again.events.length === 1, { timeoutMs: 5_000, description: "the new event only" });
+  expect(again.events[0]).toMatchObject({ offset: "2" });
+  expect(bodyOf(again.events[0]!)).toBe("d");
+  await reopened.close();
+});
+
+test("a closed broker refuses to publish", async () => {
+  const broker = new InProcessBroker({ journalPath: dir.file("events.db") });
+  const bus = broker.bus("intake");
+  await broker.close();
+  await expect(bus.publish([textEvent(uniqueTopic("closed"), "d1", "x")])).rejects.toThrow(MessagingError);
+});

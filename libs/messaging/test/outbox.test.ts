@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, expect, test } from "@jest/globals";
+import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
+import { waitFor, type TempDir } from "@lienthong/testing";
+import { InProcessBroker, OUTBOX_COLLECTION, messagingCollections, OutboxRelay, outboxWrites, silentLogger, type EventBus, type OutgoingEvent } from "../src";
+import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
+import { EFFECTS, openTestStore } from "./support/store";
+import { inSpan } from "./support/tracing";
+
+let broker: InProcessBroker;
+let bus: EventBus;
+let store: EmbeddedDocumentStore;
+let dir: TempDir;
+let storePath: string;
+let topic: string;
+const relays: OutboxRelay[] = [];
+
+beforeEach(async () => {
+  broker = new InProcessBroker({ partitions: 1 });
+  bus = broker.bus("intake");
+  ({ store, dir, path: storePath } = await openTestStore());
+  topic = uniqueTopic("outbox");
+});
+
+afterEach(async () => {
+  for (const relay of relays.splice(0)) await relay.stop();
+  await broker.close();
+  await store.close();
+  await dir.remove();
+});
+
+function relay(options: { bus?: EventBus; batchSize?: number; pollIntervalMs?: number } = {}): OutboxRelay {
+  const created = new OutboxRelay({ store, bus: options.bus ?? bus, logger: silentLogger, ...options });
+  relays.push(created);
+  return created;
+}
+
+/** A dossier state change and its event, committed atomically like a use case does. */
+async function submitApplication(dossierId: string, body: string): Promise<string> {
+  const writes = outboxWrites([textEvent(topic, dossierId, body)]);
+  const state: WriteOp = { kind: "put", collection: EFFECTS, id: `${dossierId}:${body}`, data: { status: 1 } };
+  await store.commit([state, ...writes]);
+  return writes[0]!.id;
+}
+
+test("events committed before a crash are published by the next relay with the ids fixed at commit", async () => {
+  const ids = [await submitApplication("dossier-1", "submitted"), await submitApplication("dossier-1", "accepted")];
+  // Crash: the process dies before any relay ran. The store reopens from its file.
+  await store.close();
+  store = await EmbeddedDocumentStore.open({ path: storePath });
+  await store.ensureCollections([...messagingCollections, { name: EFFECTS }]);
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const afterRestart = relay();
+  expect(await afterRestart.backlog()).toBe(2);
+  await afterRestart.flush();
+  await waitFor(() => received.events.length === 2, { description: "both events" });
+  expect(received.events.map((event) => event.id)).toEqual(ids);
+  expect(received.events.map(bodyOf)).toEqual(["submitted", "accepted"]);
+  expect(await afterRestart.backlog()).toBe(0);
+});
+
+test("a crash between publish and delete only duplicates, with the same ce_id", async () => {
+  const id = await submitApplication("dossier-1", "submitted");
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const crashingBus: EventBus = {
+    adapter: bus.adapter,
+    source: bus.source,
+    publish: async (events: OutgoingEvent[]) => {
+      await bus.publish(events);
+      throw new Error("process killed after publish");
+    },
+    subscribe: (options) => bus.subscribe(options),
+    ping: () => bus.ping(),
+    close: () => bus.close(),
+  };
+  await expect(relay({ bus: crashingBus }).flush()).rejects.toThrow("process killed after publish");
+  expect(await store.count(OUTBOX_COLLECTION)).toBe(1);
+  await relay().flush();
+  await waitFor(() => received.events.length === 2, { description: "the event and its duplicate" });
+  expect(received.events.map((event) => event.id)).toEqual([id, id]);
+});
+
+test("publishes in commit order across batches and keeps the trace context of the writing span", async () => {
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const bodies = Array.from({ length: 23 }, (_, index) => `step-${index}`);
+  const { traceId, spanId } = await inSpan("use case", async () => {
+    for (const [index, body] of bodies.entries()) await submitApplication(`dossier-${index % 3}`, body);
+  });
+  await relay({ batchSize: 5 }).flush();
+  await waitFor(() => received.events.length === bodies.length, { description: `${bodies.length} events` });
+  expect(received.events.map(bodyOf)).toEqual(bodies);
+  expect(received.events[0]!.headers.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+});
+
+test("notify() publishes at once without waiting for the poll", async () => {
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const running = relay({ pollIntervalMs: 60_000 });
+  running.start();
+  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  await submitApplication("dossier-1", "submitted");
+  running.notify();
+  await waitFor(() => received.events.length === 1, { timeoutMs: 2_000, description: "the notified event" });
+});

@@ -1,0 +1,14 @@
+import { EmbeddedDocumentStore } from "@lienthong/storage";
+import { tempDir, type TempDir } from "@lienthong/testing";
+import { messagingCollections } from "../../src";
+
+export const EFFECTS = "effects";
+
+/** A real embedded store on a temp file, with the messaging collections and one for the handlers' writes. */
+export async function openTestStore(): Promise<{ store: EmbeddedDocumentStore; dir: TempDir; path: string }> {
+  const dir = await tempDir("lienthong-messaging-store");
+  const path = dir.file("store.db");
+  const store = await EmbeddedDocumentStore.open({ path });
+  await store.ensureCollections([...messagingCollections, { name: EFFECTS }]);
+  return { store, dir, path };
+}

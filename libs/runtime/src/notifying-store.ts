@@ -1,0 +1,47 @@
+import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "@lienthong/storage";
+
+/**
+ * The service's store, which tells listeners about every successful commit —
+ * whoever committed (a use case or the consumer runner). The outbox relay
+ * listens for outbox writes, so events leave within milliseconds instead of at
+ * the next poll; other background workers listen for their own collections.
+ */
+export class NotifyingStore implements DocumentStore {
+  constructor(
+    private readonly inner: DocumentStore,
+    private readonly onCommitted: (ops: readonly WriteOp[]) => void,
+  ) {}
+
+  get adapter(): string {
+    return this.inner.adapter;
+  }
+
+  ensureCollections(specs: CollectionSpec[]): Promise<void> {
+    return this.inner.ensureCollections(specs);
+  }
+
+  get<T extends DocumentData>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+    return this.inner.get<T>(collection, id);
+  }
+
+  find<T extends DocumentData>(collection: string, query?: Query): Promise<Versioned<T>[]> {
+    return this.inner.find<T>(collection, query);
+  }
+
+  count(collection: string, query?: Omit<Query, "orderBy" | "limit">): Promise<number> {
+    return this.inner.count(collection, query);
+  }
+
+  async commit(ops: WriteOp[]): Promise<void> {
+    await this.inner.commit(ops);
+    this.onCommitted(ops);
+  }
+
+  ping(): Promise<boolean> {
+    return this.inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,238 @@
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { protoRoot } from "@lienthong/contracts";
+import {
+  InProcessBroker,
+  KafkaEventBus,
+  OUTBOX_COLLECTION,
+  OutboxRelay,
+  messagingCollections,
+  startConsumer,
+  type EventBus,
+  type EventProcessor,
+  type Subscription,
+} from "@lienthong/messaging";
+import {
+  createGrpcServer,
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  createReadiness,
+  getSpanStore,
+  loggableError,
+  startGrpcServer,
+  startHttpServer,
+  type GrpcServerHandle,
+  type GrpcServiceRegistration,
+  type HttpApp,
+  type HttpServerHandle,
+  type Logger,
+  type Readiness,
+  type ServiceEnv,
+  type ServiceMetrics,
+} from "@lienthong/service-kit";
+import { EMBEDDED_STORE_WARNING, openDocumentStore, type CollectionSpec, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import { NotifyingStore } from "./notifying-store";
+
+export type ServiceName = "intake" | "routing" | "signature" | "notification";
+
+export interface RuntimeOptions {
+  service: ServiceName;
+  env: ServiceEnv;
+  collections: CollectionSpec[];
+  /** Embedded mode: the broker all four services share. Otherwise the bus follows env.BUS. */
+  broker?: InProcessBroker;
+  logger?: Logger;
+  /** Overrides HTTP/gRPC ports (0 = any free port), e.g. for tests and the embedded launcher. */
+  ports?: { http?: number; grpc?: number };
+}
+
+interface ConsumerRegistration {
+  topics: string[];
+  handle: EventProcessor;
+}
+
+/** Something with a stop step that must run before the store closes (a dispatcher, a timer loop). */
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  httpUrl: string;
+  grpcPort: number;
+}
+
+/**
+ * Everything a service is made of besides its own use cases, composed in one
+ * place from configuration (ARCHITECTURE.md §3): the store and bus adapters,
+ * the outbox relay, the consumer runner, HTTP and gRPC servers, telemetry
+ * endpoints, readiness and an orderly stop.
+ */
+export class ServiceRuntime {
+  readonly http: HttpApp;
+  private readonly consumers: ConsumerRegistration[] = [];
+  private readonly grpcServices: GrpcServiceRegistration[] = [];
+  private readonly tasks: BackgroundTask[] = [];
+  private subscriptions: Subscription[] = [];
+  private httpServer: HttpServerHandle | undefined;
+  private grpcServer: GrpcServerHandle | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly commitListeners: ((ops: readonly WriteOp[]) => void)[] = [];
+
+  private constructor(
+    readonly name: ServiceName,
+    readonly env: ServiceEnv,
+    readonly logger: Logger,
+    readonly store: DocumentStore,
+    readonly bus: EventBus,
+    readonly relay: OutboxRelay,
+    readonly readiness: Readiness,
+    readonly metrics: ServiceMetrics,
+    private readonly ports: { http: number; grpc: number },
+  ) {
+    this.http = createHttpApp({ service: name, logger, readiness, metrics });
+    this.http.app.get("/ops/traces/:traceId", (request, response) => {
+      response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
+    });
+    this.readiness.addCheck("store", () => store.ping());
+    this.readiness.addCheck("bus", () => bus.ping());
+    metrics.gauge({
+      name: "outbox_backlog",
+      help: "Events stored in the outbox but not yet published (grows while the bus is unreachable)",
+      async collect() {
+        this.set(await relay.backlog());
+      },
+    });
+  }
+
+  static async open(options: RuntimeOptions): Promise<ServiceRuntime> {
+    const { service, env } = options;
+    const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
+    const listeners: ((ops: readonly WriteOp[]) => void)[] = [];
+    const store = new NotifyingStore(await openStore(service, env, logger), (ops) => listeners.forEach((listener) => listener(ops)));
+    await store.ensureCollections([...messagingCollections, ...options.collections]);
+    const bus = openBus(service, env, logger, options.broker);
+    const relay = new OutboxRelay({ store, bus, logger });
+    const runtime = new ServiceRuntime(service, env, logger, store, bus, relay, createReadiness(), createMetrics({ service }), {
+      http: options.ports?.http ?? env.HTTP_PORT,
+      grpc: options.ports?.grpc ?? env.GRPC_PORT,
+    });
+    listeners.push((ops) => runtime.commitListeners.forEach((listener) => listener(ops)));
+    runtime.afterCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
+    return runtime;
+  }
+
+  /** Stores a state change and its outbox events atomically; the relay publishes right after. */
+  commit(ops: WriteOp[]): Promise<void> {
+    return this.store.commit(ops);
+  }
+
+  /** Registers the service's consumer (group = service name) for when it starts. */
+  consume(topics: string[], handle: EventProcessor): void {
+    this.consumers.push({ topics, handle });
+  }
+
+  /** Called after every successful commit with its operations (wake-ups of background workers). */
+  afterCommit(listener: (ops: readonly WriteOp[]) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  serveGrpc(registration: GrpcServiceRegistration): void {
+    this.grpcServices.push(registration);
+  }
+
+  runInBackground(task: BackgroundTask): void {
+    this.tasks.push(task);
+  }
+
+  async start(): Promise<RunningService> {
+    this.http.mountErrorHandler();
+    this.relay.start();
+    for (const task of this.tasks) task.start();
+    for (const { topics, handle } of this.consumers) {
+      this.subscriptions.push(
+        await startConsumer({ bus: this.bus, store: this.store, groupId: this.name, topics, handle, logger: this.logger }),
+      );
+    }
+    const grpcServer = createGrpcServer({
+      service: this.name,
+      logger: this.logger,
+      services: this.grpcServices,
+      protoRoot,
+      readiness: this.readiness,
+    });
+    this.grpcServer = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
+    this.httpServer = await startHttpServer(this.http.app, { host: this.env.HTTP_HOST, port: this.ports.http });
+    this.readiness.markReady();
+    const running = { name: this.name, httpUrl: this.httpServer.url, grpcPort: this.grpcServer.port };
+    this.logger.info({ http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter }, "service started");
+    return running;
+  }
+
+  /**
+   * Graceful stop: refuse new work first (not ready; servers stop accepting and
+   * finish in-flight calls), then drain consumers, stop background tasks,
+   * publish what the outbox still holds, and close the bus and store.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopInOrder();
+    return this.stopping;
+  }
+
+  private async stopInOrder(): Promise<void> {
+    this.readiness.markShuttingDown();
+    await Promise.all([this.httpServer?.close(), this.grpcServer?.close()]);
+    await Promise.all(this.subscriptions.map((subscription) => subscription.close()));
+    await Promise.all(this.tasks.map((task) => task.stop()));
+    await this.relay.stop();
+    await this.relay.flush().catch((error: unknown) => {
+      // The records stay in the outbox and are published at the next start.
+      this.logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
+    });
+    await this.bus.close();
+    await this.store.close();
+    this.logger.info({}, "service stopped");
+  }
+}
+
+async function openStore(service: ServiceName, env: ServiceEnv, logger: Logger): Promise<DocumentStore> {
+  if (env.STORE === "mongo") {
+    return openDocumentStore({ kind: "mongo", url: env.MONGO_URL ?? "", dbName: `${env.MONGO_DB}_${service}` });
+  }
+  logger.warn({ store: "embedded" }, EMBEDDED_STORE_WARNING);
+  return openDocumentStore({
+    kind: "embedded",
+    path: path.resolve(env.DATA_DIR, service, "store.db"),
+    allowEmbeddedInProduction: env.ALLOW_EMBEDDED_IN_PRODUCTION,
+  });
+}
+
+function openBus(service: ServiceName, env: ServiceEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
+  if (env.BUS === "kafka") {
+    return new KafkaEventBus({
+      brokers: env.KAFKA_BROKERS,
+      clientId: `${env.KAFKA_CLIENT_ID}-${service}`,
+      source: service,
+      createTopics: env.KAFKA_CREATE_TOPICS,
+      idempotentProducer: env.KAFKA_IDEMPOTENT_PRODUCER,
+      topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      logger,
+    });
+  }
+  // A service alone on the in-process bus (development) journals it in its own data directory.
+  if (broker) return broker.bus(service);
+  const directory = path.resolve(env.DATA_DIR, service);
+  mkdirSync(directory, { recursive: true });
+  return new InProcessBroker({ journalPath: path.join(directory, "bus.db"), logger }).bus(service);
+}
+
+/** A commit listener that fires `wake` when the commit wrote to `collection`. */
+export function collectionWritten(collection: string, wake: () => void): (ops: readonly WriteOp[]) => void {
+  return (ops) => {
+    if (ops.some((op) => op.collection === collection)) wake();
+  };
+}

@@ -1,0 +1,11 @@
+export * from "./config";
+export * from "./errors";
+export * from "./grpc";
+export * from "./http";
+export * from "./lifecycle";
+export * from "./logger";
+export * from "./metrics";
+export * from "./readiness";
+export * from "./span-store";
+export * from "./telemetry";
+export { activeTraceId, requestTraceId } from "./trace-id";

@@ -1,0 +1,228 @@
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { intake, protoRoot } from "@lienthong/contracts";
+import {
+  createGrpcServer,
+  createLogger,
+  createReadiness,
+  fromGrpcError,
+  grpcStatusDetailsKey,
+  invalidArgument,
+  startGrpcServer,
+  unary,
+  withDeadline,
+  type GrpcServerHandle,
+  type UnaryContext,
+} from "@lienthong/service-kit";
+import { protoPath as healthProtoPath } from "grpc-health-check";
+import { decodeStatusWithGoogleProtos } from "./support/google-rpc";
+
+type Intake = InstanceType<typeof intake.IntakeServiceClient>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function call<Req, Res>(
+  method: (req: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  request: Req,
+  options: Partial<grpc.CallOptions> = withDeadline(2_000),
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, new grpc.Metadata(), options, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+function grpcErrorOf(promise: Promise<unknown>): Promise<grpc.ServiceError> {
+  return promise.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (err: grpc.ServiceError) => err,
+  );
+}
+
+function loadClient<T>(protoFile: string, includeDir: string, serviceName: string): new (address: string, credentials: grpc.ChannelCredentials) => T {
+  const definition = grpc.loadPackageDefinition(loadSync(protoFile, { includeDirs: [includeDir] }));
+  const ctor = serviceName.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition);
+  return ctor as new (address: string, credentials: grpc.ChannelCredentials) => T;
+}
+
+type HealthClient = grpc.Client & {
+  check(req: { service: string }, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: { status: string }) => void): void;
+};
+const Health = loadClient<HealthClient>(path.basename(healthProtoPath), path.dirname(healthProtoPath), "grpc.health.v1.Health");
+
+async function healthStatus(address: string, service: string): Promise<string> {
+  const health = new Health(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      health.check({ service }, withDeadline(1_000), (err, res) => (err ? reject(err) : resolve(res.status))),
+    );
+  } finally {
+    health.close();
+  }
+}
+
+describe("createGrpcServer against a real grpc-js client", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ service: "intake", destination: { write: (l: string) => void lines.push(l) } });
+  let server: GrpcServerHandle;
+  let client: Intake;
+  let address: string;
+  let seenContext: UnaryContext | undefined;
+
+  const implementation: intake.IntakeServiceServer = {
+    submitApplication: unary(async (request: intake.SubmitApplicationRequest) => {
+      const violations = [];
+      if (!request.procedureCode) violations.push({ field: "procedure_code", reason: "required" });
+      if (!/^\d{12}$/.test(request.applicant?.citizenId ?? "")) violations.push({ field: "applicant.citizen_id", reason: "must be 12 digits" });
+      if (violations.length) throw invalidArgument(violations);
+      return { application: undefined };
+    }),
+    getApplication: unary(async (request: intake.GetApplicationRequest, context) => {
+      seenContext = context;
+      if (request.dossierRef === "slow") await sleep(600);
+      if (request.dossierRef === "stuck") await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+      if (request.dossierRef === "crash") throw new Error("lookup failed for phone 0912345678");
+      return { application: undefined };
+    }),
+  };
+
+  beforeAll(async () => {
+    const grpcServer = createGrpcServer({
+      service: "intake",
+      logger,
+      protoRoot,
+      maxCallDurationMs: 300,
+      services: [{ definition: intake.IntakeServiceService, implementation }],
+    });
+    server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0, shutdownTimeoutMs: 500 });
+    address = `127.0.0.1:${server.port}`;
+    client = new intake.IntakeServiceClient(address, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+
+  it("answers a unary call and logs one line with method, code and duration", async () => {
+    lines.length = 0;
+    await call(client.getApplication.bind(client), { dossierRef: "000.00.06.H56-231027-0361" });
+    const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "grpc call");
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ grpc_method: "/gov.lienthong.intake.v1.IntakeService/GetApplication", grpc_code: "OK" });
+    expect(typeof entries[0].duration_ms).toBe("number");
+  });
+
+  it("reports SERVING through the standard health service", async () => {
+    expect(await healthStatus(address, "")).toBe("SERVING");
+    expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("SERVING");
+  });
+
+  it("lists the services through server reflection and serves their descriptors", async () => {
+    const reflectionProtoDir = path.join(path.dirname(require.resolve("@grpc/reflection/package.json")), "build/proto");
+    type ReflectionClient = grpc.Client & { serverReflectionInfo(options: Partial<grpc.CallOptions>): grpc.ClientDuplexStream<object, Record<string, any>> };
+    const Reflection = loadClient<ReflectionClient>("grpc/reflection/v1/reflection.proto", reflectionProtoDir, "grpc.reflection.v1.ServerReflection");
+    const reflection = new Reflection(address, grpc.credentials.createInsecure());
+    const ask = (request: object) =>
+      new Promise<Record<string, any>>((resolve, reject) => {
+        const stream = reflection.serverReflectionInfo(withDeadline(2_000));
+        stream.on("data", (response) => {
+          resolve(response);
+          stream.end();
+        });
+        stream.on("error", reject);
+        stream.write(request);
+      });
+
+    const listed = await ask({ listServices: "" });
+    const names = listed.listServicesResponse.service.map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining(["gov.lienthong.intake.v1.IntakeService", "grpc.health.v1.Health"]));
+    // Only what this server implements, not every service under proto/.
+    expect(names).not.toContain("gov.lienthong.routing.v1.RoutingService");
+
+    const file = await ask({ fileContainingSymbol: "gov.lienthong.intake.v1.IntakeService" });
+    expect(file.fileDescriptorResponse.fileDescriptorProto.length).toBeGreaterThan(0);
+    reflection.close();
+  });
+
+  it("sends INVALID_ARGUMENT with field violations in grpc-status-details-bin", async () => {
+    const err = await grpcErrorOf(
+      call(client.submitApplication.bind(client), {
+        idempotencyKey: "k-1",
+        procedureCode: "",
+        receivingUnitCode: "15001",
+        applicantCommuneCode: "",
+        applicant: { fullName: "Nguyễn Văn An", citizenId: "12345", phone: "", email: "", address: "" },
+        channel: 1,
+        formFields: {},
+      }),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toContain("procedure_code: required");
+    expect(err.details).toContain("applicant.citizen_id: must be 12 digits");
+    expect(err.details).not.toContain("12345");
+
+    const trailer = err.metadata.get(grpcStatusDetailsKey)[0] as Buffer;
+    const decoded = decodeStatusWithGoogleProtos(trailer);
+    expect(decoded.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(decoded.details[0]).toEqual({
+      typeUrl: "type.googleapis.com/google.rpc.BadRequest",
+      value: {
+        fieldViolations: [
+          { field: "procedure_code", description: "required" },
+          { field: "applicant.citizen_id", description: "must be 12 digits" },
+        ],
+      },
+    });
+    expect(fromGrpcError(err).violations).toHaveLength(2);
+  });
+
+  it("replies DEADLINE_EXCEEDED when the client deadline is shorter than the handler", async () => {
+    lines.length = 0;
+    const started = Date.now();
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "slow" }, withDeadline(100)));
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeLessThan(500);
+    await sleep(50);
+    const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "grpc call");
+    expect(entries.map((e) => e.grpc_code)).toEqual(["DEADLINE_EXCEEDED"]);
+  });
+
+  it("caps a call without a deadline at the server's maximum and aborts the handler's signal", async () => {
+    const started = Date.now();
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "stuck" }, {}));
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(seenContext?.signal.aborted).toBe(true);
+  });
+
+  it("hides an unexpected error's message behind INTERNAL", async () => {
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "crash" }));
+    expect(err.code).toBe(grpc.status.INTERNAL);
+    expect(err.details).not.toContain("0912345678");
+    expect(lines.join("")).not.toContain("0912345678");
+  });
+});
+
+describe("gRPC health follows readiness and shutdown", () => {
+  it("is NOT_SERVING until ready and again once shutting down", async () => {
+    const readiness = createReadiness();
+    const grpcServer = createGrpcServer({
+      service: "intake",
+      logger: createLogger({ service: "intake", level: "silent" }),
+      readiness,
+      services: [{ definition: intake.IntakeServiceService, implementation: { getApplication: unary(async () => ({ application: undefined })) } }],
+    });
+    const server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0 });
+    const address = `127.0.0.1:${server.port}`;
+    expect(await healthStatus(address, "")).toBe("NOT_SERVING");
+    readiness.markReady();
+    expect(await healthStatus(address, "")).toBe("SERVING");
+    expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("SERVING");
+    readiness.markShuttingDown();
+    expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("NOT_SERVING");
+    await server.close();
+  });
+});

@@ -1,0 +1,198 @@
+import { Router } from "express";
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  createReadiness,
+  invalidArgument,
+  notFound,
+  startHttpServer,
+  type HttpServerHandle,
+  type Readiness,
+} from "@lienthong/service-kit";
+
+const dossierCode = "000.00.06.H56-231027-0361";
+
+function setup() {
+  const lines: string[] = [];
+  const logger = createLogger({ service: "intake", level: "debug", destination: { write: (l: string) => void lines.push(l) } });
+  const readiness = createReadiness({ checkTimeoutMs: 200 });
+  const metrics = createMetrics({ service: "intake" });
+  const { app, mountErrorHandler } = createHttpApp({ service: "intake", logger, readiness, metrics, bodyLimit: "2kb" });
+
+  const applications = Router();
+  applications.get("/:ref", (req, res) => {
+    if (req.params.ref !== dossierCode) throw notFound("dossier", req.params.ref);
+    res.json({ dossierCode });
+  });
+  applications.post("/", (req, res) => {
+    const body = req.body as { procedureCode?: string };
+    if (!body.procedureCode) throw invalidArgument([{ field: "procedureCode", reason: "required" }]);
+    res.status(201).json({ dossierCode });
+  });
+  app.use("/applications", applications);
+  app.get("/boom", () => {
+    throw new Error("driver failed on citizenId 001203004567");
+  });
+  app.get("/slow", async (_req, res) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    res.json({ done: true });
+  });
+  mountErrorHandler();
+  return { app, lines, readiness, metrics };
+}
+
+describe("createHttpApp on a real server", () => {
+  let server: HttpServerHandle;
+  let readiness: Readiness;
+  let lines: string[];
+
+  beforeAll(async () => {
+    const built = setup();
+    readiness = built.readiness;
+    lines = built.lines;
+    server = await startHttpServer(built.app, { host: "127.0.0.1", port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it("binds port 0 to a real port and reports it", () => {
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  it("answers /healthz while the process runs", async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+  });
+
+  it("tells the truth on /readyz: starting, ready, failing dependency", async () => {
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    readiness.markReady();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+
+    let storeUp = true;
+    readiness.addCheck("store", async () => storeUp);
+    readiness.addCheck("bus", async () => {
+      if (!storeUp) throw new Error("connect ECONNREFUSED mongodb://admin:pw@db");
+    });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    storeUp = false;
+    const down = await fetch(`${server.url}/readyz`);
+    expect(down.status).toBe(503);
+    const body = await down.text();
+    expect(JSON.parse(body)).toMatchObject({ ready: false, state: "ready", checks: { store: "failed", bus: "failed" } });
+    expect(body).not.toContain("admin:pw");
+    storeUp = true;
+  });
+
+  it("returns an x-trace-id on every response, continuing the caller's trace", async () => {
+    const own = await fetch(`${server.url}/applications/${dossierCode}`);
+    expect(own.headers.get("x-trace-id")).toMatch(/^[0-9a-f]{32}$/);
+
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const continued = await fetch(`${server.url}/nowhere`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(continued.status).toBe(404);
+    expect(continued.headers.get("x-trace-id")).toBe(traceId);
+  });
+
+  it("maps thrown ServiceErrors to problem+json", async () => {
+    const res = await fetch(`${server.url}/applications/000.00.06.H56-231027-9999`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const problem = await res.json();
+    expect(problem).toMatchObject({ code: "NOT_FOUND", status: 404, traceId: res.headers.get("x-trace-id") });
+
+    const invalid = await fetch(`${server.url}/applications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ applicant: { phone: "0912345678" } }),
+    });
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).violations).toEqual([{ field: "procedureCode", reason: "required" }]);
+  });
+
+  it("answers malformed and oversized JSON with 400 INVALID_ARGUMENT on field body", async () => {
+    const malformed = await fetch(`${server.url}/applications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"procedureCode": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: "INVALID_ARGUMENT", violations: [{ field: "body", reason: "malformed JSON" }] });
+
+    const oversized = await fetch(`${server.url}/applications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ procedureCode: "1.000894", notes: "x".repeat(4096) }),
+    });
+    expect(oversized.status).toBe(400);
+    expect((await oversized.json()).violations[0].field).toBe("body");
+  });
+
+  it("hides unknown errors behind a generic 500 and logs no personal data", async () => {
+    const res = await fetch(`${server.url}/boom`);
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain("001203004567");
+    expect(lines.join("")).not.toContain("001203004567");
+    expect(lines.some((l) => l.includes('"request failed"'))).toBe(true);
+  });
+
+  it("logs one line per request with route template, status, duration and trace id, never the body", async () => {
+    lines.length = 0;
+    const res = await fetch(`${server.url}/applications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ procedureCode: "1.000894", applicant: { phone: "0987654321" } }),
+    });
+    expect(res.status).toBe(201);
+    const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "http request");
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ method: "POST", route: "/applications", status: "201", trace_id: res.headers.get("x-trace-id") });
+    expect(typeof entries[0].duration_ms).toBe("number");
+    expect(lines.join("")).not.toContain("0987654321");
+  });
+
+  it("counts requests per route template on /metrics, never per raw URL", async () => {
+    await fetch(`${server.url}/applications/${dossierCode}`);
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/applications\/:ref",status="200",service="intake"\} \d+/);
+    expect(text).toContain("http_request_duration_seconds_bucket");
+    expect(text).toContain("process_cpu_user_seconds_total");
+    expect(text).not.toContain(dossierCode);
+  });
+
+  it("reports shutting down on /readyz", async () => {
+    readiness.markShuttingDown();
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect((await res.json()).state).toBe("shutting_down");
+    readiness.markReady();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+  });
+});
+
+describe("startHttpServer close", () => {
+  it("stops accepting but lets in-flight requests finish", async () => {
+    const { app } = setup();
+    const server = await startHttpServer(app, { host: "127.0.0.1", port: 0 });
+    const inFlight = fetch(`${server.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    let closedAt = 0;
+    const closing = server.close().then(() => (closedAt = Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+
+    const res = await inFlight;
+    const answeredAt = Date.now();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ done: true });
+    await closing;
+    expect(closedAt).toBeGreaterThanOrEqual(answeredAt - 5);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * Embedded DocumentStore: one SQLite file in WAL mode through better-sqlite3.
+ *
+ * Crash safety comes from SQLite itself: a commit is one transaction, and with
+ * WAL a transaction is either wholly in the log or not at all, so kill -9 (or,
+ * with durability "full", a power cut) never leaves half a batch behind.
+ *
+ * Memory stays bounded however many documents are stored: SQLite's page cache
+ * has a fixed size, statements are prepared per collection (a handful each)
+ * or per query, and the adapter keeps no copy of any document.
+ *
+ * Each collection is a table `docs_<name>`: `seq` is the rowid (insertion
+ * order; SQLite appends it to every index, which makes it a free tiebreaker),
+ * `id` is the document key (UNIQUE), `version` and `data` (JSON text).
+ * Declared indexes are expression indexes on json_extract(data, '$.field').
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
+import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
+import { indexName } from "./index-names";
+import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
+import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
+
+export interface EmbeddedStoreOptions {
+  /** The database file; its directory is created when missing. */
+  path: string;
+  /**
+   * "full" (default): every commit is fsynced before it resolves, so it
+   * survives a power cut. "normal": commits survive a process crash
+   * (kill -9) but the last ones may be lost on power failure; faster.
+   */
+  durability?: "full" | "normal";
+  /** SQLite page cache size, the store's main memory budget. */
+  cacheSizeKiB?: number;
+  /** The embedded store refuses NODE_ENV=production unless this is true (ARCHITECTURE.md §3). */
+  allowEmbeddedInProduction?: boolean;
+}
+
+export const DEFAULT_CACHE_SIZE_KIB = 16 * 1024;
+const BUSY_TIMEOUT_MS = 5000;
+/** Keeps the -wal file from staying large after a burst of writes. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+interface CollectionStatements {
+  selectVersion: Database.Statement<[string], number>;
+  selectDocument: Database.Statement<[string], DocumentRow>;
+  insert: Database.Statement<[string, string]>;
+  update: Database.Statement<[number, string, string]>;
+  delete: Database.Statement<[string]>;
+}
+
+interface DocumentRow {
+  id: string;
+  version: number;
+  data: string;
+}
+
+/** SQLite error codes that mean "cannot serve right now", not "bad request". */
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|READONLY)/;
+
+export class EmbeddedDocumentStore implements DocumentStore {
+  readonly adapter = "embedded";
+  private readonly collections = new Map<string, CollectionStatements>();
+  /** Unique index name → its fields, to name the fields in a ConflictError. */
+  private readonly uniqueIndexFields = new Map<string, string[]>();
+  private readonly applyBatch: Database.Transaction<(ops: WriteOp[]) => void>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+  ) {
+    this.applyBatch = db.transaction((ops: WriteOp[]) => {
+      for (const op of ops) this.apply(op);
+    });
+  }
+
+  static async open(options: EmbeddedStoreOptions): Promise<EmbeddedDocumentStore> {
+    if (process.env.NODE_ENV === "production" && options.allowEmbeddedInProduction !== true) {
+      throw new StoreConfigurationError(
+        "the embedded store refuses to start with NODE_ENV=production: use the mongo store, " +
+          "or set allowEmbeddedInProduction to run a single-server installation on purpose",
+      );
+    }
+    const cacheSizeKiB = options.cacheSizeKiB ?? DEFAULT_CACHE_SIZE_KIB;
+    if (!(Number.isInteger(cacheSizeKiB) && cacheSizeKiB > 0)) {
+      throw new StoreConfigurationError(`cacheSizeKiB must be a positive integer, got ${cacheSizeKiB}`);
+    }
+    let db: Database.Database;
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot open the embedded store at ${options.path}`, { cause: error });
+    }
+    // WAL is what makes commits crash-safe without blocking readers; refuse to run without it.
+    const journalMode = db.pragma("journal_mode = WAL", { simple: true });
+    if (journalMode !== "wal") {
+      db.close();
+      throw new StoreConfigurationError(`the embedded store at ${options.path} cannot use WAL mode (got "${String(journalMode)}")`);
+    }
+    db.pragma(`synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Negative cache_size is in KiB rather than pages.
+    db.pragma(`cache_size = -${cacheSizeKiB}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    // Sorts larger than the cache spill to disk instead of growing memory.
+    db.pragma("temp_store = FILE");
+    return new EmbeddedDocumentStore(db, options.path);
+  }
+
+  async ensureCollections(specs: CollectionSpec[]): Promise<void> {
+    specs.forEach(assertSpec);
+    const db = this.openDatabase();
+    db.transaction(() => {
+      for (const spec of specs) {
+        const table = tableName(spec.name);
+        db.exec(
+          `CREATE TABLE IF NOT EXISTS ${table} (` +
+            "seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL) STRICT",
+        );
+        for (const fields of spec.indexes ?? []) {
+          db.exec(`CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${expressions(fields)})`);
+        }
+        for (const fields of spec.unique ?? []) {
+          const name = indexName("ux", spec.name, fields);
+          // json_extract gives NULL for an absent field or a JSON null, and
+          // NULLs never collide in a UNIQUE index: unique "when present".
+          db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${name}" ON ${table} (${expressions(fields)})`);
+          this.uniqueIndexFields.set(name, fields);
+        }
+      }
+    })();
+    for (const spec of specs) {
+      const table = tableName(spec.name);
+      this.collections.set(spec.name, {
+        selectVersion: db.prepare<[string], number>(`SELECT version FROM ${table} WHERE id = ?`).pluck(),
+        selectDocument: db.prepare<[string], DocumentRow>(`SELECT id, version, data FROM ${table} WHERE id = ?`),
+        insert: db.prepare<[string, string]>(`INSERT INTO ${table} (id, version, data) VALUES (?, 1, ?)`),
+        update: db.prepare<[number, string, string]>(`UPDATE ${table} SET version = ?, data = ? WHERE id = ?`),
+        delete: db.prepare<[string]>(`DELETE FROM ${table} WHERE id = ?`),
+      });
+    }
+  }
+
+  async get<T extends DocumentData>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+    const row = this.run(() => this.statements(collection).selectDocument.get(id));
+    return row && toVersioned<T>(row);
+  }
+
+  async find<T extends DocumentData>(collection: string, query: Query = {}): Promise<Versioned<T>[]> {
+    this.statements(collection); // checks the collection is declared before any SQL names its table
+    assertQuery(collection, query);
+    const where = whereClause(query);
+    const order = orderClause(query);
+    const sql = `SELECT id, version, data FROM ${tableName(collection)}${where.sql}${order.sql}`;
+    const rows = this.run(() => this.openDatabase().prepare<unknown[], DocumentRow>(sql).all(...where.params, ...order.params));
+    return rows.map((row) => toVersioned<T>(row));
+  }
+
+  async count(collection: string, query: Omit<Query, "orderBy" | "limit"> = {}): Promise<number> {
+    this.statements(collection); // checks the collection is declared before any SQL names its table
+    assertQuery(collection, query);
+    const where = whereClause(query);
+    const sql = `SELECT count(*) FROM ${tableName(collection)}${where.sql}`;
+    return this.run(() => this.openDatabase().prepare<unknown[], number>(sql).pluck().get(...where.params) ?? 0);
+  }
+
+  async commit(ops: WriteOp[]): Promise<void> {
+    this.openDatabase();
+    for (const op of ops) assertWriteOp(op, this.collections);
+    this.run(() => this.applyBatch(ops));
+  }
+
+  async ping(): Promise<boolean> {
+    if (!this.db.open) return false;
+    try {
+      return this.db.prepare("SELECT 1").pluck().get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs inside the batch transaction: a throw rolls back the whole batch. */
+  private apply(op: WriteOp): void {
+    const statements = this.statements(op.collection);
+    const current = statements.selectVersion.get(op.id);
+    if (op.expectedVersion !== undefined && op.expectedVersion !== (current ?? 0)) {
+      throw new ConflictError(op.collection, op.id, { kind: "version", expected: op.expectedVersion, actual: current });
+    }
+    if (op.kind === "delete") {
+      statements.delete.run(op.id);
+      return;
+    }
+    const json = JSON.stringify(op.data);
+    try {
+      if (current === undefined) statements.insert.run(op.id, json);
+      else statements.update.run(current + 1, json, op.id);
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
+        const index = /index '([^']+)'/.exec(error.message)?.[1];
+        const fields = (index && this.uniqueIndexFields.get(index)) || [];
+        throw new ConflictError(op.collection, op.id, { kind: "unique", fields });
+      }
+      throw error;
+    }
+  }
+
+  private statements(collection: string): CollectionStatements {
+    assertCollectionName(collection);
+    this.openDatabase();
+    assertDeclared(collection, this.collections);
+    return this.collections.get(collection)!;
+  }
+
+  private openDatabase(): Database.Database {
+    if (!this.db.open) throw new StoreUnavailableError(`the embedded store at ${this.path} is closed`);
+    return this.db;
+  }
+
+  /** Turns SQLite's "try later" failures into StoreUnavailableError; the rest propagate as they are. */
+  private run<R>(work: () => R): R {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof Database.SqliteError && UNAVAILABLE_CODES.test(error.code)) {
+        throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${error.code})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+function tableName(collection: string): string {
+  return `"docs_${collection}"`;
+}
+
+function expressions(fields: string[]): string {
+  return fields.map(fieldExpression).join(", ");
+}
+
+function toVersioned<T extends DocumentData>(row: DocumentRow): Versioned<T> {
+  return { id: row.id, version: row.version, data: JSON.parse(row.data) as T };
+}

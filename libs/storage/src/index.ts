@@ -1,0 +1,12 @@
+export type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
+export {
+  ConflictError,
+  InvalidStoreRequestError,
+  StoreConfigurationError,
+  StoreError,
+  StoreUnavailableError,
+  type ConflictReason,
+} from "./errors";
+export { DEFAULT_CACHE_SIZE_KIB, EmbeddedDocumentStore, type EmbeddedStoreOptions } from "./embedded";
+export { MongoDocumentStore, type MongoStoreOptions } from "./mongo";
+export { EMBEDDED_STORE_WARNING, openDocumentStore, type DocumentStoreConfig } from "./open";

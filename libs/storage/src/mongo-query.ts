@@ -1,0 +1,35 @@
+/**
+ * Query → MongoDB filter and sort for the mongo adapter. Documents are stored
+ * as { _id, v, seq, data }, so every field of the port lives under `data.`.
+ * MongoDB's comparison rules are type-bracketed (a string bound only ranges
+ * over strings); the embedded adapter reproduces them with JSON type guards.
+ */
+import type { Query } from "./port";
+
+export type MongoFilter = Record<string, unknown>;
+export type MongoSort = Record<string, 1 | -1>;
+
+export function dataPath(field: string): string {
+  return `data.${field}`;
+}
+
+export function toFilter(query: Omit<Query, "orderBy" | "limit">): MongoFilter {
+  const conditions: MongoFilter[] = Object.entries(query.where ?? {}).map(([field, value]) => ({ [dataPath(field)]: value }));
+  if (query.range) {
+    const bounds: MongoFilter = {};
+    if (query.range.gte !== undefined) bounds.$gte = query.range.gte;
+    if (query.range.lt !== undefined) bounds.$lt = query.range.lt;
+    conditions.push({ [dataPath(query.range.field)]: bounds });
+  }
+  return conditions.length > 0 ? { $and: conditions } : {};
+}
+
+/**
+ * Ties (and queries without orderBy) follow `seq`, the insertion stamp, in
+ * the direction of the sort; every declared index ends with seq to serve it.
+ */
+export function toSort(query: Query): MongoSort {
+  if (!query.orderBy) return { seq: 1 };
+  const direction = query.orderBy.direction === "desc" ? -1 : 1;
+  return { [dataPath(query.orderBy.field)]: direction, seq: direction };
+}

@@ -1,0 +1,32 @@
+/**
+ * The one place a DocumentStore adapter is chosen, from configuration
+ * (ARCHITECTURE.md §3). Services log EMBEDDED_STORE_WARNING when they get the
+ * embedded adapter; this package logs nothing itself.
+ */
+import { EmbeddedDocumentStore } from "./embedded";
+import { MongoDocumentStore } from "./mongo";
+import type { DocumentStore } from "./port";
+
+export type DocumentStoreConfig =
+  | {
+      kind: "embedded";
+      path: string;
+      durability?: "full" | "normal";
+      cacheSizeKiB?: number;
+      /** Required to start with NODE_ENV=production: a single-server installation on purpose. */
+      allowEmbeddedInProduction?: boolean;
+    }
+  | { kind: "mongo"; url: string; dbName: string; serverSelectionTimeoutMS?: number };
+
+/** For the caller's logger, at warn level, whenever the embedded store is opened. */
+export const EMBEDDED_STORE_WARNING =
+  "embedded store: not for a multi-server production — data lives in a local SQLite file on this server; use the mongo store (MongoDB replica set) to run on several servers";
+
+export async function openDocumentStore(config: DocumentStoreConfig): Promise<DocumentStore> {
+  switch (config.kind) {
+    case "embedded":
+      return EmbeddedDocumentStore.open(config);
+    case "mongo":
+      return MongoDocumentStore.connect(config);
+  }
+}

@@ -1,0 +1,187 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import {
+  EMBEDDED_STORE_WARNING,
+  EmbeddedDocumentStore,
+  StoreConfigurationError,
+  StoreUnavailableError,
+  openDocumentStore,
+  type WriteOp,
+} from "../src";
+import { orderClause, whereClause } from "../src/embedded-sql";
+import { describeDocumentStoreContract } from "./document-store.contract";
+
+const directory = mkdtempSync(join(tmpdir(), "lienthong-storage-"));
+let files = 0;
+const freshPath = (): string => join(directory, `store-${(files += 1)}`, "data.db");
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describeDocumentStoreContract("embedded", () => EmbeddedDocumentStore.open({ path: freshPath() }));
+
+describe("EmbeddedDocumentStore", () => {
+  it("keeps documents and versions after close and reopen, in a WAL-mode file", async () => {
+    const path = freshPath();
+    const first = await EmbeddedDocumentStore.open({ path });
+    await first.ensureCollections([{ name: "dossiers", indexes: [["status"]] }]);
+    await first.commit([{ kind: "put", collection: "dossiers", id: "d-1", data: { status: "received" } }]);
+    await first.commit([{ kind: "put", collection: "dossiers", id: "d-1", data: { status: "accepted" } }]);
+    await first.close();
+    expect(await first.ping()).toBe(false);
+    await expect(first.get("dossiers", "d-1")).rejects.toBeInstanceOf(StoreUnavailableError);
+
+    const second = await EmbeddedDocumentStore.open({ path, durability: "normal" });
+    await second.ensureCollections([{ name: "dossiers", indexes: [["status"]] }]);
+    expect(await second.get("dossiers", "d-1")).toEqual({ id: "d-1", version: 2, data: { status: "accepted" } });
+    expect(await second.find("dossiers", { where: { status: "accepted" } })).toHaveLength(1);
+    await second.close();
+
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("serves declared queries from the expression indexes", async () => {
+    const path = freshPath();
+    const store = await EmbeddedDocumentStore.open({ path });
+    await store.ensureCollections([{ name: "dossiers", indexes: [["receivingUnit", "receivedAt"]], unique: [["code"]] }]);
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      const query = { where: { receivingUnit: "U1" }, range: { field: "receivedAt", gte: "2025-07-01" } };
+      const where = whereClause(query);
+      const order = orderClause({ ...query, orderBy: { field: "receivedAt" } });
+      const plan = raw
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM docs_dossiers${where.sql}${order.sql}`)
+        .all(...where.params, ...order.params)
+        .map((row) => row.detail)
+        .join(" | ");
+      expect(plan).toMatch(/SEARCH docs_dossiers USING INDEX ix_dossiers_receivingUnit_receivedAt_\w+ \(<expr>=\? AND <expr>>\?\)/);
+      expect(plan).not.toContain("TEMP B-TREE");
+    } finally {
+      raw.close();
+    }
+  });
+
+  describe("in production", () => {
+    const previous = process.env.NODE_ENV;
+    afterEach(() => {
+      process.env.NODE_ENV = previous;
+    });
+
+    it("refuses to start unless explicitly allowed", async () => {
+      process.env.NODE_ENV = "production";
+      const path = freshPath();
+      const refusal = openDocumentStore({ kind: "embedded", path });
+      await expect(refusal).rejects.toBeInstanceOf(StoreConfigurationError);
+      await expect(refusal).rejects.toThrow(/NODE_ENV=production.*allowEmbeddedInProduction/);
+
+      const allowed = await openDocumentStore({ kind: "embedded", path, allowEmbeddedInProduction: true });
+      expect(allowed.adapter).toBe("embedded");
+      await allowed.close();
+      expect(EMBEDDED_STORE_WARNING).toContain("embedded store: not for a multi-server production");
+    });
+  });
+
+  it("loses no acknowledged commit and stays consistent when its process is killed with SIGKILL mid-write", async () => {
+    const path = freshPath();
+    const acknowledged: number[] = [];
+    // Three crash/restart rounds: recovery must also survive a crash right after a recovery.
+    for (let round = 0; round < 3; round += 1) {
+      acknowledged.push(...(await runWriterAndKill(path, 150 + round * 100)));
+    }
+    expect(acknowledged.length).toBeGreaterThan(100);
+
+    const store = await EmbeddedDocumentStore.open({ path });
+    await store.ensureCollections([{ name: "receipts", indexes: [["n"]] }, { name: "tally" }]);
+    const receipts = await store.count("receipts");
+    const tally = await store.get<{ n: number }>("tally", "tally");
+    // Every acknowledged batch is there; at most the one in flight when killed may also be.
+    expect(receipts).toBeGreaterThanOrEqual(Math.max(...acknowledged));
+    // Atomic batches: the tally moved exactly once per stored receipt.
+    expect(tally?.data.n).toBe(receipts);
+    const missing = [];
+    for (const n of acknowledged) {
+      const receipt = await store.get<{ n: number }>("receipts", `r-${n}`);
+      if (receipt?.data.n !== n) missing.push(n);
+    }
+    expect(missing).toEqual([]);
+    await store.close();
+
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma("integrity_check", { simple: true })).toBe("ok");
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("keeps memory bounded while 200,000 documents are written", async () => {
+    const store = await EmbeddedDocumentStore.open({ path: freshPath(), durability: "normal" });
+    await store.ensureCollections([{ name: "events", indexes: [["dossierId"], ["type", "time"]], unique: [["eventId"]] }]);
+    const total = 200_000;
+    const batch = 2_000;
+    const write = async (from: number): Promise<void> => {
+      const ops: WriteOp[] = [];
+      for (let i = from; i < from + batch; i += 1) {
+        ops.push({
+          kind: "put",
+          collection: "events",
+          id: `e-${i}`,
+          data: { eventId: `ev-${i}`, dossierId: `000.00.06.H56-250701-${String(i % 10_000).padStart(4, "0")}`, type: "routed", time: i },
+        });
+      }
+      await store.commit(ops);
+    };
+    // Warm-up: let the page cache start filling and V8 settle before the baseline.
+    for (let written = 0; written < 40_000; written += batch) await write(written);
+    const baseline = process.memoryUsage().rss;
+    for (let written = 40_000; written < 120_000; written += batch) await write(written);
+    const midway = process.memoryUsage().rss;
+    for (let written = 120_000; written < total; written += batch) await write(written);
+    const end = process.memoryUsage().rss;
+
+    expect(await store.count("events")).toBe(total);
+    expect(await store.count("events", { where: { type: "routed" }, range: { field: "time", gte: total - 10 } })).toBe(10);
+    await store.close();
+    // Budget: the 16 MiB page cache plus 8 MiB for V8's young generation and
+    // allocator slack (measured here: ~6 MiB in all). A store that kept what it
+    // wrote — or an unbounded page cache (measured: +31 MiB with a 512 MiB
+    // cache) — grows with every batch, so the last 80,000 documents must add
+    // almost nothing once the cache is full (measured: < 1 MiB).
+    const MiB = 1024 * 1024;
+    expect(end - baseline).toBeLessThan(24 * MiB);
+    expect(end - midway).toBeLessThan(6 * MiB);
+  });
+});
+
+/** Runs the crash writer until it has acknowledged commits for `runMs`, kills it with SIGKILL, returns the acknowledged numbers. */
+async function runWriterAndKill(path: string, runMs: number): Promise<number[]> {
+  const child = spawn(process.execPath, ["-r", join(__dirname, "support", "ts-register.js"), join(__dirname, "support", "crash-writer.ts"), path], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const acknowledged: number[] = [];
+  let stderr = "";
+  let pending = "";
+  let timer: NodeJS.Timeout | undefined;
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) acknowledged.push(Number(line.replace("ack ", "")));
+    timer ??= setTimeout(() => child.kill("SIGKILL"), runMs);
+  });
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, closedBy) => resolve(closedBy)));
+  clearTimeout(timer);
+  if (signal !== "SIGKILL") throw new Error(`crash writer exited on its own: ${stderr}`);
+  return acknowledged;
+}

@@ -1,0 +1,4 @@
+export { kcatAvailable, startKafkaMock, type KafkaMock, type KafkaMockOptions } from "./kafka-mock";
+export { describeWithKafka, requireKcat } from "./kcat";
+export { tempDir, type TempDir } from "./temp-dir";
+export { waitFor, type WaitForOptions } from "./wait-for";

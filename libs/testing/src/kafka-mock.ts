@@ -1,0 +1,89 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+
+/**
+ * librdkafka's mock cluster, started through kcat (ARCHITECTURE.md §7). It speaks
+ * the real Kafka protocol, so kafkajs and kcat itself can talk to it; topics are
+ * auto-created with 4 partitions on first metadata request.
+ */
+export interface KafkaMock {
+  bootstrapServers: string[];
+  stop(): Promise<void>;
+}
+
+export interface KafkaMockOptions {
+  brokers?: number;
+  /** How long to wait for the cluster to announce its bootstrap servers. */
+  startTimeoutMs?: number;
+}
+
+const BOOTSTRAP_LINE = /Mock cluster \S+ bootstrap\.servers=([0-9.:,]+)/;
+
+/** True when the kcat binary can be run on this machine. */
+export function kcatAvailable(): boolean {
+  const probe = spawnSync("kcat", ["-V"], { stdio: "ignore" });
+  return probe.error === undefined && probe.status === 0;
+}
+
+export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<KafkaMock> {
+  const brokers = options.brokers ?? 3;
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  // kcat needs some bootstrap address; the mock replaces it. `-G` makes kcat a
+  // group consumer of a dummy topic, which keeps the process (and the mock) alive.
+  const child = spawn(
+    "kcat",
+    ["-b", "localhost:1", "-X", `test.mock.num.brokers=${brokers}`, "-d", "mock", "-G", "lienthong-mock", "__mock"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const bootstrapServers = await readBootstrapServers(child, startTimeoutMs);
+  return {
+    bootstrapServers,
+    stop: () => stopChild(child),
+  };
+}
+
+function readBootstrapServers(child: ChildProcess, timeoutMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    let settled = false;
+    const finish = (error: Error | undefined, servers?: string[]): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        child.kill("SIGKILL");
+        reject(error);
+      } else {
+        resolve(servers ?? []);
+      }
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`kafka mock: no "bootstrap.servers" line from kcat within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    // With `-d mock` kcat logs every request on stderr for as long as it runs;
+    // the stream must keep being drained or kcat would block on a full pipe.
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      if (settled) return;
+      seen = (seen + chunk).slice(-8192);
+      const match = BOOTSTRAP_LINE.exec(seen);
+      if (match?.[1]) finish(undefined, match[1].split(","));
+    });
+    child.once("error", (error) => finish(new Error(`kafka mock: cannot run kcat: ${error.message}`)));
+    child.once("exit", (code, signal) =>
+      finish(new Error(`kafka mock: kcat exited before announcing the cluster (code ${code}, signal ${signal})`)),
+    );
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 3_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,2 @@
+export { createIntakeService, type ServiceOptions } from "./service";
+export { intakeEnv } from "./config";

@@ -1,0 +1,41 @@
+import { validateCitizenId } from "@lienthong/domain";
+import { z } from "zod";
+
+/** Channels as commune systems name them over REST; gRPC sends the enum number. */
+export const CHANNELS = { online: 1, counter: 2, post: 3 } as const;
+
+const VIETNAM_PHONE = /^(\+84|0)\d{9,10}$/;
+
+const applicantSchema = z
+  .object({
+    fullName: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
+    citizenId: z.string().superRefine((value, ctx) => {
+      const reason = validateCitizenId(value);
+      if (reason) ctx.addIssue({ code: "custom", message: reason });
+    }),
+    phone: z.string().trim().regex(VIETNAM_PHONE, "must be a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)").optional(),
+    email: z.email("must be a valid email address").optional(),
+    address: z.string().trim().max(500, "must be at most 500 characters").optional(),
+  })
+  .refine((applicant) => applicant.phone !== undefined || applicant.email !== undefined, {
+    message: "a phone number or an email address is required to reach the applicant",
+    path: ["phone"],
+  });
+
+const unitCode = z.string().regex(/^\d{5}$/, "must be a 5-digit commune-level unit code");
+
+export const submissionSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200, "must be at most 200 characters").optional(),
+  procedureCode: z.string().regex(/^\d\.\d{6}(\.[0-9A-Z.]+)?$/, "must be a procedure code like 1.000894"),
+  receivingUnitCode: unitCode,
+  applicantCommuneCode: unitCode.optional(),
+  applicant: applicantSchema,
+  channel: z
+    .union([z.enum(["online", "counter", "post"]), z.literal(1), z.literal(2), z.literal(3)])
+    .default("online")
+    .transform((channel) => (typeof channel === "number" ? channel : CHANNELS[channel])),
+  formFields: z.record(z.string(), z.string().max(2000, "must be at most 2000 characters")).default({}),
+});
+
+export type SubmissionInput = z.input<typeof submissionSchema>;
+export type Submission = z.output<typeof submissionSchema>;

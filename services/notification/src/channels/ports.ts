@@ -1,0 +1,36 @@
+/** A rendered mail to one applicant. */
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  /** A stable id so a retried send can be recognised by the receiving side. */
+  messageId: string;
+}
+
+export interface MailSender {
+  /** Resolves once the message was accepted by the mail server (or captured locally). */
+  send(mail: Mail): Promise<void>;
+}
+
+/** A lifecycle notification for a commune system. */
+export interface WebhookCall {
+  url: string;
+  /** Standard Webhooks message id: the receiver's idempotency key. */
+  id: string;
+  body: string;
+}
+
+export interface WebhookSender {
+  send(call: WebhookCall): Promise<void>;
+}
+
+/** A delivery failed; `retriable` false means retrying cannot help (e.g. HTTP 4xx other than 408/429). */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+  ) {
+    super(message);
+    this.name = "DeliveryError";
+  }
+}

@@ -1,0 +1,3 @@
+export { createNotificationService, type ServiceOptions } from "./service";
+export { notificationEnv } from "./config";
+export { verifyWebhook } from "./channels/webhook";

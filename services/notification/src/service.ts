@@ -1,0 +1,61 @@
+import * as path from "node:path";
+import type { InProcessBroker } from "@lienthong/messaging";
+import { ServiceRuntime, collectionWritten } from "@lienthong/runtime";
+import { loadConfig } from "@lienthong/service-kit";
+import { notificationGrpc } from "./api/grpc";
+import { notificationRouter } from "./api/http";
+import { NodemailerSender } from "./channels/mail";
+import { SignedWebhookSender } from "./channels/webhook";
+import { notificationEnv } from "./config";
+import { notificationEventHandler, notificationTopics } from "./events/consumers";
+import { Collections, notificationCollections } from "./store/collections";
+import { DeliveryDispatcher } from "./use-cases/delivery-dispatcher";
+import type { NotificationPorts } from "./use-cases/ports";
+
+export interface ServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  broker?: InProcessBroker;
+  ports?: { http?: number; grpc?: number };
+}
+
+/** The composition root of notification. */
+export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+  const env = loadConfig(notificationEnv, options.env ?? process.env);
+  const runtime = await ServiceRuntime.open({
+    service: "notification",
+    env,
+    collections: notificationCollections,
+    broker: options.broker,
+    ports: options.ports,
+  });
+  const mail = env.SMTP_URL
+    ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
+    : NodemailerSender.capture(path.resolve(env.DATA_DIR, "notification", "mail"), env.MAIL_FROM);
+  if (!env.SMTP_URL) runtime.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
+
+  const ports: NotificationPorts = {
+    store: runtime.store,
+    commit: (ops) => runtime.commit(ops),
+    webhookUrlFor: (clientId) => env.WEBHOOK_ENDPOINTS[clientId] ?? env.WEBHOOK_DEFAULT_URL,
+    now: () => new Date(),
+  };
+  const dispatcher = new DeliveryDispatcher(
+    ports,
+    { mail, webhook: new SignedWebhookSender(env.WEBHOOK_SIGNING_SECRET) },
+    { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 },
+    runtime.logger,
+  );
+  runtime.runInBackground({
+    name: "delivery-dispatcher",
+    start: () => dispatcher.start(),
+    stop: async () => {
+      await dispatcher.stop();
+      mail.close();
+    },
+  });
+  runtime.http.app.use(notificationRouter(ports));
+  runtime.serveGrpc(notificationGrpc(ports));
+  runtime.consume(notificationTopics, notificationEventHandler(ports));
+  runtime.afterCommit(collectionWritten(Collections.deliveries, () => dispatcher.notify()));
+  return runtime;
+}

@@ -1,0 +1,73 @@
+import { EventTypes, common, decodeEvent } from "@lienthong/contracts";
+import { formatVietnamDate } from "@lienthong/domain";
+
+/** Vietnamese status names of DOMAIN.md §2, as citizens read them. */
+const STATUS_LABELS: Record<number, string> = {
+  1: "Mới đăng ký",
+  2: "Được tiếp nhận",
+  3: "Không được tiếp nhận",
+  4: "Đang xử lý",
+  5: "Yêu cầu bổ sung",
+  6: "Chờ thực hiện nghĩa vụ tài chính",
+  7: "Rút hồ sơ",
+  8: "Dừng xử lý",
+  9: "Đã xử lý xong",
+  10: "Đã trả kết quả",
+};
+
+export function statusLabel(status: number): string {
+  return STATUS_LABELS[status] ?? `Trạng thái ${status}`;
+}
+
+/** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
+export function applicantMail(type: string, payload: Record<string, unknown>, applicantName: string): { subject: string; text: string } | undefined {
+  const code = String(payload.dossierCode);
+  const greeting = `Kính gửi ông/bà ${applicantName},`;
+  const footer = "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối số định danh cá nhân.\nHệ thống LiênThông — thư tự động, vui lòng không trả lời.";
+  switch (type) {
+    case EventTypes.applicationAccepted.type: {
+      const appointment = typeof payload.appointmentAt === "string" ? formatVietnamDate(new Date(payload.appointmentAt)) : "";
+      return {
+        subject: `Hồ sơ ${code} đã được tiếp nhận`,
+        text: `${greeting}\n\nHồ sơ ${code} của ông/bà đã được tiếp nhận. Ngày hẹn trả kết quả: ${appointment}.\n\n${footer}\n`,
+      };
+    }
+    case EventTypes.applicationRefused.type:
+      return {
+        subject: `Hồ sơ ${code} không được tiếp nhận`,
+        text: `${greeting}\n\nHồ sơ ${code} không được tiếp nhận. Lý do: ${String(payload.reason)}.\n\n${footer}\n`,
+      };
+    case EventTypes.supplementRequested.type: {
+      const items = Array.isArray(payload.missingItems) ? payload.missingItems.map((item) => `- ${String(item)}`).join("\n") : "";
+      return {
+        subject: `Hồ sơ ${code} cần bổ sung`,
+        text: `${greeting}\n\nHồ sơ ${code} cần bổ sung các thành phần sau:\n${items}\n\n${footer}\n`,
+      };
+    }
+    case EventTypes.resultIssued.type: {
+      const approved = payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
+      return {
+        subject: `Hồ sơ ${code} đã có kết quả`,
+        text: `${greeting}\n\nHồ sơ ${code} đã được giải quyết (${approved ? "chấp thuận" : "từ chối"}). Kết quả đã được ký số và sẵn sàng để nhận.\n\n${footer}\n`,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The webhook body for a commune system: ids, type and status only — no personal data. */
+export function webhookBody(event: { id: string; type: string; time: string }, data: Uint8Array): string | undefined {
+  const payload = decodeEvent(event.type, data);
+  const status = typeof payload.status === "number" ? payload.status : 0;
+  if (status === 0) return undefined;
+  return JSON.stringify({
+    type: event.type,
+    eventId: event.id,
+    occurredAt: event.time,
+    dossierId: payload.dossierId,
+    dossierCode: payload.dossierCode,
+    status,
+    statusLabel: statusLabel(status),
+  });
+}

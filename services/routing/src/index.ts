@@ -1,0 +1,2 @@
+export { createRoutingService, type ServiceOptions } from "./service";
+export { routingEnv } from "./config";

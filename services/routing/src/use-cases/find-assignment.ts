@@ -1,0 +1,31 @@
+import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
+import { notFound } from "@lienthong/service-kit";
+import type { Versioned } from "@lienthong/storage";
+import { Collections, type AssignmentRecord } from "../store/collections";
+import type { RoutingPorts } from "./ports";
+
+/** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
+export async function getAssignment(ports: RoutingPorts, dossierRef: string): Promise<Versioned<AssignmentRecord>> {
+  const found = DOSSIER_CODE_PATTERN.test(dossierRef)
+    ? (await ports.store.find<AssignmentRecord>(Collections.assignments, { where: { dossierCode: dossierRef }, limit: 1 }))[0]
+    : await ports.store.get<AssignmentRecord>(Collections.assignments, dossierRef);
+  if (!found) throw notFound("dossier", dossierRef);
+  return found;
+}
+
+/** What officials and commune systems see: no personal data. */
+export function assignmentView({ data, version }: Versioned<AssignmentRecord>) {
+  return {
+    dossierId: data.dossierId,
+    dossierCode: data.dossierCode,
+    status: data.status,
+    procedureCode: data.procedureCode,
+    procedureName: data.procedureName,
+    competentAuthority: data.competentAuthority,
+    acceptedAt: data.acceptedAt,
+    appointmentAt: data.appointmentAt,
+    outcome: data.decision?.outcome ?? 0,
+    timeliness: data.result?.timeliness ?? 0,
+    version,
+  };
+}

@@ -1,0 +1,32 @@
+/** Vietnam keeps one offset all year (UTC+7); documents show the local calendar date. */
+export const VIETNAM_TIME_ZONE = "Asia/Ho_Chi_Minh";
+
+/**
+ * "ngày 21 tháng 11 năm 2026". Decree 30/2020/NĐ-CP asks for a leading zero on
+ * days below 10 and on months 1 and 2 ("ngày 05 tháng 02 năm 2026"), so that a
+ * handwritten digit cannot be slipped in front.
+ */
+export function formatVietnameseDate(date: Date, timeZone = VIETNAM_TIME_ZONE): string {
+  const { day, month, year } = calendarDate(date, timeZone);
+  const dayText = day < 10 ? `0${day}` : String(day);
+  const monthText = month <= 2 ? `0${month}` : String(month);
+  return `ngày ${dayText} tháng ${monthText} năm ${year}`;
+}
+
+/** "10:15 ngày 21 tháng 11 năm 2026", for signing times in reports. */
+export function formatVietnameseDateTime(date: Date, timeZone = VIETNAM_TIME_ZONE): string {
+  const time = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hour12: false }).format(
+    date,
+  );
+  return `${time} ${formatVietnameseDate(date, timeZone)}`;
+}
+
+function calendarDate(date: Date, timeZone: string): { day: number; month: number; year: number } {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" })
+    .formatToParts(date)
+    .reduce<Record<string, number>>((found, part) => {
+      if (part.type !== "literal") found[part.type] = Number(part.value);
+      return found;
+    }, {});
+  return { day: parts.day ?? 0, month: parts.month ?? 0, year: parts.year ?? 0 };
+}

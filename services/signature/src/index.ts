@@ -1,0 +1,2 @@
+export { createSignatureService, type ServiceOptions } from "./service";
+export { signatureEnv } from "./config";

@@ -1,0 +1,28 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+
+/**
+ * Signed PDFs on disk, one file per document id. Written to a temporary name
+ * and renamed, so a crash never leaves half a document under the real name.
+ */
+export class DocumentFiles {
+  constructor(private readonly directory: string) {}
+
+  pathOf(documentId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(documentId)) throw new Error("document ids are UUIDs");
+    return path.join(this.directory, `${documentId}.pdf`);
+  }
+
+  async write(documentId: string, bytes: Uint8Array): Promise<string> {
+    await mkdir(this.directory, { recursive: true });
+    const target = this.pathOf(documentId);
+    const temporary = `${target}.${process.pid}.tmp`;
+    await writeFile(temporary, bytes, { mode: 0o640 });
+    await rename(temporary, target);
+    return target;
+  }
+
+  async read(documentId: string): Promise<Buffer> {
+    return readFile(this.pathOf(documentId));
+  }
+}

@@ -1,0 +1,63 @@
+import { execFile, spawnSync } from "node:child_process";
+
+/**
+ * The independent programs that check what we produce (ARCHITECTURE.md §7):
+ * poppler's pdfsig and pdftotext, OpenSSL, NSS's certutil. Without them the
+ * tests are skipped on a developer machine and fail under CI=true.
+ */
+export const PEER_TOOLS = {
+  pdfsig: ["-v"],
+  pdftotext: ["-v"],
+  openssl: ["version"],
+  certutil: ["-H"],
+} as const;
+
+export type PeerTool = keyof typeof PEER_TOOLS;
+
+const APT_PACKAGES: Record<PeerTool, string> = {
+  pdfsig: "poppler-utils",
+  pdftotext: "poppler-utils",
+  openssl: "openssl",
+  certutil: "libnss3-tools",
+};
+
+function installed(tool: PeerTool): boolean {
+  const probe = spawnSync(tool, [...PEER_TOOLS[tool]], { stdio: "ignore" });
+  return probe.error === undefined;
+}
+
+/** describe() when every tool is installed; otherwise skipped, or one failing test under CI. */
+export function describeWithPeers(tools: readonly PeerTool[], name: string, body: () => void): void {
+  const missing = tools.filter((tool) => !installed(tool));
+  if (missing.length === 0) {
+    describe(name, body);
+  } else if (process.env.CI === "true") {
+    describe(name, () => {
+      it("has its peer tools installed", () => {
+        const packages = [...new Set(missing.map((tool) => APT_PACKAGES[tool]))].join(" ");
+        throw new Error(`missing ${missing.join(", ")}: apt-get install ${packages}`);
+      });
+    });
+  } else {
+    describe.skip(`${name} (needs ${missing.join(", ")})`, body);
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a peer tool; a non-zero exit is a result to assert on, not an exception. */
+export function run(tool: PeerTool, args: readonly string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(tool, [...args], { encoding: "utf8", timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") {
+        reject(new Error(`cannot run ${tool}: ${error.message}`, { cause: error }));
+        return;
+      }
+      resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
+    });
+  });
+}
