@@ -90,8 +90,9 @@ interface ParsedCms {
  * Verifies the last signature of a PDF: whole-file coverage, the content
  * digest against the signed messageDigest, the signature over the signed
  * attributes with the signer certificate's key, and the chain to one of
- * `trustedCaPems` at the declared signing time. Bad or unsigned input gives
- * valid: false with the reason; only an unreadable trusted-CA list throws.
+ * `trustedCaPems` (PEM certificates or bundles) at the declared signing time.
+ * Bad or unsigned input gives valid: false with the reason; only an
+ * unreadable trusted-CA certificate throws.
  */
 export async function verifyPdf(pdf: Uint8Array, trustedCaPems: readonly string[]): Promise<VerificationReport> {
   const anchors = trustedCaPems.flatMap(pemBlocks).map((pem) => new X509Certificate(pem));

@@ -2,6 +2,7 @@
 export type SigningErrorCode =
   | "INVALID_SIGNER_ID"
   | "BAD_PKCS12"
+  | "TEST_PKI_UNREADABLE"
   | "INVALID_DOCUMENT_INPUT"
   | "INVALID_PDF"
   | "ALREADY_SIGNED";

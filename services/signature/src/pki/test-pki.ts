@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import forge from "node-forge";
 import { SigningError } from "./errors";
@@ -117,7 +117,11 @@ export async function ensureTestPki(
 
   const identities = new Map<string, SigningIdentity>();
   for (const [id, { passphrase }] of Object.entries(manifest.signers)) {
-    const p12 = await readFile(files.signerP12(id));
+    const p12 = await readFile(files.signerP12(id)).catch((error: unknown) => {
+      throw new SigningError("TEST_PKI_UNREADABLE", `test PKI signer "${id}": ${files.signerP12(id)} unreadable`, {
+        cause: error,
+      });
+    });
     identities.set(id, signingIdentityFromPkcs12(p12, passphrase, `test PKI signer "${id}"`));
   }
   return {
@@ -229,7 +233,7 @@ async function loadCertificateAuthority(certPath: string, keyPath: string): Prom
     const key = forge.pki.privateKeyFromPem(await readFile(keyPath, "utf8"));
     return { cert, key, certPem };
   } catch (error) {
-    throw new SigningError("BAD_PKCS12", `test PKI CA in ${path.dirname(certPath)}: unreadable certificate or key`, {
+    throw new SigningError("TEST_PKI_UNREADABLE", `test PKI CA in ${path.dirname(certPath)}: unreadable certificate or key`, {
       cause: error,
     });
   }
@@ -243,16 +247,21 @@ async function readManifest(file: string): Promise<Manifest | undefined> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  const manifest = JSON.parse(text) as Manifest;
-  if (manifest.format !== MANIFEST_FORMAT || typeof manifest.signers !== "object") {
-    throw new SigningError("BAD_PKCS12", `test PKI manifest ${file}: unknown format ${String(manifest.format)}`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch (error) {
+    throw new SigningError("TEST_PKI_UNREADABLE", `test PKI manifest ${file}: not JSON`, { cause: error });
+  }
+  if (manifest.format !== MANIFEST_FORMAT || typeof manifest.signers !== "object" || manifest.signers === null) {
+    throw new SigningError("TEST_PKI_UNREADABLE", `test PKI manifest ${file}: unknown format ${String(manifest.format)}`);
   }
   return manifest;
 }
 
 async function exists(file: string): Promise<boolean> {
   try {
-    await readFile(file);
+    await access(file);
     return true;
   } catch {
     return false;
