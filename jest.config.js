@@ -15,7 +15,7 @@ const moduleNameMapper = Object.fromEntries(
 module.exports = {
   rootDir: __dirname,
   testEnvironment: "node",
-  roots: ["<rootDir>/libs", "<rootDir>/services"],
+  roots: ["<rootDir>/libs", "<rootDir>/services", "<rootDir>/infra"],
   testMatch: ["**/test/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   moduleNameMapper,
@@ -24,4 +24,5 @@ module.exports = {
   },
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/scripts/jest-closing-line.js"],
 };

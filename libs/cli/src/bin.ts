@@ -6,6 +6,9 @@ startTelemetry({ serviceName: "lienthong" });
 import { Command, InvalidArgumentError } from "commander";
 import { runDemo, type PlatformUrls } from "./demo";
 import { startEmbedded } from "./embedded";
+import { runBench } from "./bench/bench";
+import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
+import { formatReport } from "./bench/report";
 
 const program = new Command()
   .name("lienthong")
@@ -63,6 +66,27 @@ program
       },
     });
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `final status ${result.finalStatus} (${result.finalStatusLabel}), trace ${result.traceId}\n`);
+  });
+
+program
+  .command("bench")
+  .description("measure intake throughput against a bare express baseline, and submit-to-notified latency, on this machine")
+  .option("--duration <seconds>", "measured seconds of each load run", positiveNumber, 10)
+  .option("--warmup <seconds>", "unmeasured seconds before each load run", nonNegativeNumber, 3)
+  .option("--connections <n>", "concurrent connections of the load generator", positiveInteger, 10)
+  .option("--rate <per-second>", "dossiers submitted per second in the end-to-end run", positiveNumber, 5)
+  .option("--e2e-duration <seconds>", "seconds of steady submissions in the end-to-end run", positiveNumber, 20)
+  .option("--json", "print one JSON object with every figure")
+  .action(async (options: { duration: number; warmup: number; connections: number; rate: number; e2eDuration: number; json?: boolean }) => {
+    const report = await runBench({
+      durationSeconds: options.duration,
+      warmupSeconds: options.warmup,
+      connections: options.connections,
+      ratePerSecond: options.rate,
+      e2eDurationSeconds: options.e2eDuration,
+      interactive: !options.json,
+    });
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report)}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

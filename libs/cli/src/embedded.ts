@@ -10,7 +10,7 @@ import { startCommuneSimulator } from "./commune-simulator";
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** First of the HTTP ports (intake, routing, signature, notification, then the commune simulator); gRPC uses grpcBase.. */
+  /** First of the HTTP ports (intake, routing, signature, notification; the commune simulator at +9); 0 = any free ports. */
   httpBase: number;
   grpcBase: number;
   host: string;
@@ -34,7 +34,8 @@ const WEBHOOK_SECRET_DEFAULT = "lienthong-development-webhook-secret";
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
   const dataDir = path.resolve(options.dataDir);
   const secret = options.env?.WEBHOOK_SIGNING_SECRET ?? WEBHOOK_SECRET_DEFAULT;
-  const simulator = await startCommuneSimulator(secret, options.httpBase + 9, options.host);
+  const portAt = (base: number, offset: number) => (base === 0 ? 0 : base + offset);
+  const simulator = await startCommuneSimulator(secret, portAt(options.httpBase, 9), options.host);
   const env: NodeJS.ProcessEnv = {
     ...options.env,
     DATA_DIR: dataDir,
@@ -50,7 +51,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   const services: RunningService[] = [];
   try {
     for (const [index, create] of factories.entries()) {
-      const runtime = await create({ env, broker, ports: { http: options.httpBase + index, grpc: options.grpcBase + index } });
+      const runtime = await create({ env, broker, ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) } });
       runtimes.push(runtime);
       services.push(await runtime.start());
     }

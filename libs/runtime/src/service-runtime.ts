@@ -28,17 +28,21 @@ import {
   type HttpServerHandle,
   type Logger,
   type Readiness,
-  type ServiceEnv,
+  type commonServiceEnv,
   type ServiceMetrics,
 } from "@lienthong/service-kit";
 import { EMBEDDED_STORE_WARNING, openDocumentStore, type CollectionSpec, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import type { z } from "zod";
 import { NotifyingStore } from "./notifying-store";
 
 export type ServiceName = "intake" | "routing" | "signature" | "notification";
 
+/** The common environment every service parses (serviceEnv adds per-service variables on top). */
+export type RuntimeEnv = Omit<z.output<typeof commonServiceEnv>, "BUS"> & { BUS: "in-process" | "kafka" };
+
 export interface RuntimeOptions {
   service: ServiceName;
-  env: ServiceEnv;
+  env: RuntimeEnv;
   collections: CollectionSpec[];
   /** Embedded mode: the broker all four services share. Otherwise the bus follows env.BUS. */
   broker?: InProcessBroker;
@@ -84,7 +88,7 @@ export class ServiceRuntime {
 
   private constructor(
     readonly name: ServiceName,
-    readonly env: ServiceEnv,
+    readonly env: RuntimeEnv,
     readonly logger: Logger,
     readonly store: DocumentStore,
     readonly bus: EventBus,
@@ -94,8 +98,13 @@ export class ServiceRuntime {
     private readonly ports: { http: number; grpc: number },
   ) {
     this.http = createHttpApp({ service: name, logger, readiness, metrics });
+    // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
     this.http.app.get("/ops/traces/:traceId", (request, response) => {
       response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
+    });
+    this.http.app.get("/ops/spans", (request, response) => {
+      const limit = Math.min(Number(request.query.limit) || 1000, 10_000);
+      response.json({ spans: getSpanStore()?.recent(limit) ?? [] });
     });
     this.readiness.addCheck("store", () => store.ping());
     this.readiness.addCheck("bus", () => bus.ping());
@@ -198,7 +207,7 @@ export class ServiceRuntime {
   }
 }
 
-async function openStore(service: ServiceName, env: ServiceEnv, logger: Logger): Promise<DocumentStore> {
+async function openStore(service: ServiceName, env: RuntimeEnv, logger: Logger): Promise<DocumentStore> {
   if (env.STORE === "mongo") {
     return openDocumentStore({ kind: "mongo", url: env.MONGO_URL ?? "", dbName: `${env.MONGO_DB}_${service}` });
   }
@@ -210,7 +219,7 @@ async function openStore(service: ServiceName, env: ServiceEnv, logger: Logger):
   });
 }
 
-function openBus(service: ServiceName, env: ServiceEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
+function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
   if (env.BUS === "kafka") {
     return new KafkaEventBus({
       brokers: env.KAFKA_BROKERS,

@@ -179,7 +179,8 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
     .transform((env) => {
       const common = env as unknown as CommonParsed;
       const bus = common.BUS ?? (common.KAFKA_BROKERS.length > 0 ? "kafka" : "in-process");
-      return { ...env, BUS: bus } as WithBus<z.output<z.ZodObject<typeof shape>>>;
+      const withBus: WithBus<z.output<z.ZodObject<typeof shape>>> = { ...env, BUS: bus };
+      return withBus;
     })
     .superRefine((env, ctx) => {
       const common = env as unknown as WithBus<CommonParsed>;

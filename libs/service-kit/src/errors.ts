@@ -132,7 +132,8 @@ export function loggableError(err: unknown): Record<string, unknown> {
   }
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return { type: err.name, ...(code !== undefined && { code: String(code) }), stack: framesOf(err) };
+    const loggableCode = typeof code === "string" || typeof code === "number" ? { code } : {};
+    return { type: err.name, ...loggableCode, stack: framesOf(err) };
   }
   return { type: typeof err };
 }

@@ -37,7 +37,7 @@ export interface GrpcServer {
   /** Fully-qualified names of the application services, e.g. gov.lienthong.intake.v1.IntakeService. */
   serviceNames: string[];
   /** Sets the health status of "" and of every application service. */
-  setServing(serving: boolean): void;
+  setServing: (serving: boolean) => void;
   /** Whether health follows a Readiness (else startGrpcServer marks SERVING). */
   readonly followsReadiness: boolean;
 }
@@ -165,7 +165,7 @@ function wrapUnary(
     const controller = new AbortController();
     const deadline = Math.min(deadlineMillis(call.getDeadline()), Date.now() + maxCallDurationMs);
     callContexts.set(call, { signal: controller.signal, deadline: new Date(deadline) });
-    let timer: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined = undefined;
     let settled = false;
 
     const log = (code: grpc.status, err?: unknown) => {
@@ -243,7 +243,7 @@ export interface GrpcServerStartOptions {
 export interface GrpcServerHandle {
   port: number;
   /** Marks NOT_SERVING, stops accepting calls, waits for in-flight ones, forces after the timeout. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function startGrpcServer(grpcServer: GrpcServer, options: GrpcServerStartOptions): Promise<GrpcServerHandle> {

@@ -19,7 +19,7 @@ export interface HttpAppOptions {
 export interface HttpApp {
   app: Express;
   /** Adds the 404 fallback and the problem+json error handler; call after mounting routers. */
-  mountErrorHandler(): void;
+  mountErrorHandler: () => void;
 }
 
 export const traceIdHeader = "x-trace-id";
@@ -29,7 +29,7 @@ const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
 function routeOf(req: Request): string {
   const route = (req as { route?: { path?: unknown } }).route;
   if (!route || route.path === undefined) return "unmatched";
-  const template = String(route.path);
+  const template = typeof route.path === "string" ? route.path : Array.isArray(route.path) ? route.path.join("|") : "pattern";
   // A router's root route reads "/applications", not "/applications/".
   return req.baseUrl && template === "/" ? req.baseUrl : `${req.baseUrl}${template}`;
 }
@@ -95,7 +95,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     app.use((_req, _res, next) => {
       next(new ServiceError("NOT_FOUND", "No route matches this method and path"));
     });
-    const handleError: ErrorRequestHandler = (err, _req, res, next) => {
+    const handleError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
       if (res.headersSent) {
         next(err);
         return;
@@ -138,7 +138,7 @@ export interface HttpServerHandle {
   port: number;
   server: Server;
   /** Stops accepting connections and resolves when in-flight requests have finished. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function startHttpServer(app: Express, options: HttpServerOptions): Promise<HttpServerHandle> {

@@ -29,11 +29,11 @@ export interface Lifecycle {
    * registration, so register in start order — stores, bus, outbox relay,
    * consumers, then the http and grpc servers — and intake stops first.
    */
-  onShutdown(name: string, step: ShutdownStep): void;
+  onShutdown: (name: string, step: ShutdownStep) => void;
   /** Marks not ready, then runs the steps; later calls return the same outcome. */
-  shutdown(): Promise<ShutdownReport>;
+  shutdown: () => Promise<ShutdownReport>;
   /** SIGTERM/SIGINT → shutdown → exit 0 (or 1 on failure or timeout); returns the uninstaller. */
-  installSignalHandlers(): () => void;
+  installSignalHandlers: () => () => void;
 }
 
 export function createLifecycle(options: LifecycleOptions): Lifecycle {

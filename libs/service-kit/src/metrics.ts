@@ -31,9 +31,9 @@ export function isPersonalLabel(label: string): boolean {
 
 export interface ServiceMetrics {
   readonly registry: Registry;
-  counter<L extends string>(config: CounterConfiguration<L>): Counter<L>;
-  gauge<L extends string>(config: GaugeConfiguration<L>): Gauge<L>;
-  histogram<L extends string>(config: HistogramConfiguration<L>): Histogram<L>;
+  counter: <L extends string>(config: CounterConfiguration<L>) => Counter<L>;
+  gauge: <L extends string>(config: GaugeConfiguration<L>) => Gauge<L>;
+  histogram: <L extends string>(config: HistogramConfiguration<L>) => Histogram<L>;
 }
 
 export interface MetricsOptions {

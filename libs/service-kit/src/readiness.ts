@@ -12,14 +12,14 @@ export interface ReadinessReport {
 
 export interface Readiness {
   readonly state: ReadinessState;
-  markReady(): void;
+  markReady: () => void;
   /** Irreversible: a shutting-down process never becomes ready again. */
-  markShuttingDown(): void;
-  addCheck(name: string, check: ReadinessCheck): void;
+  markShuttingDown: () => void;
+  addCheck: (name: string, check: ReadinessCheck) => void;
   /** Runs every check (each bounded by the check timeout) and reports. */
-  evaluate(): Promise<ReadinessReport>;
+  evaluate: () => Promise<ReadinessReport>;
   /** Called on every state change; returns the unsubscribe function. */
-  onChange(listener: (state: ReadinessState) => void): () => void;
+  onChange: (listener: (state: ReadinessState) => void) => () => void;
 }
 
 export interface ReadinessOptions {

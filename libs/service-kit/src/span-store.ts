@@ -46,11 +46,11 @@ export class SpanStore {
     this.count = Math.min(this.count + 1, this.limit);
   }
 
-  /** Every stored span of one trace, in start order. */
+  /** Every stored span of one trace, in start order (an enclosing span first on a tie). */
   byTrace(traceId: string): StoredSpan[] {
     return this.oldestFirst()
       .filter((span) => span.traceId === traceId)
-      .sort((a, b) => a.startTime.localeCompare(b.startTime));
+      .sort((a, b) => a.startTime.localeCompare(b.startTime) || b.durationMs - a.durationMs);
   }
 
   /** The most recently finished spans, newest first. */

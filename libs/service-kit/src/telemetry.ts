@@ -23,7 +23,7 @@ export interface Telemetry {
   /** The in-memory store of finished spans; undefined when spans go to OTLP. */
   spanStore: SpanStore | undefined;
   /** Flushes and stops the SDK; safe to call more than once. */
-  shutdown(): Promise<void>;
+  shutdown: () => Promise<void>;
 }
 
 /** Probe and scrape endpoints: traced, they would drown the real traffic. */

@@ -42,7 +42,7 @@ function grpcErrorOf(promise: Promise<unknown>): Promise<grpc.ServiceError> {
 }
 
 function loadClient<T>(protoFile: string, includeDir: string, serviceName: string): new (address: string, credentials: grpc.ChannelCredentials) => T {
-  const definition = grpc.loadPackageDefinition(loadSync(protoFile, { includeDirs: [includeDir] }));
+  const definition = grpc.loadPackageDefinition(loadSync(protoFile, { includeDirs: [includeDir], enums: String }));
   const ctor = serviceName.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition);
   return ctor as new (address: string, credentials: grpc.ChannelCredentials) => T;
 }
@@ -217,12 +217,15 @@ describe("gRPC health follows readiness and shutdown", () => {
     });
     const server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0 });
     const address = `127.0.0.1:${server.port}`;
-    expect(await healthStatus(address, "")).toBe("NOT_SERVING");
-    readiness.markReady();
-    expect(await healthStatus(address, "")).toBe("SERVING");
-    expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("SERVING");
-    readiness.markShuttingDown();
-    expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("NOT_SERVING");
-    await server.close();
+    try {
+      expect(await healthStatus(address, "")).toBe("NOT_SERVING");
+      readiness.markReady();
+      expect(await healthStatus(address, "")).toBe("SERVING");
+      expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("SERVING");
+      readiness.markShuttingDown();
+      expect(await healthStatus(address, "gov.lienthong.intake.v1.IntakeService")).toBe("NOT_SERVING");
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,10 +1,18 @@
 import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-kit";
 import { z } from "zod";
 
-const webhookEndpoints = z.preprocess(
-  (value) => (typeof value === "string" && value.trim() !== "" ? JSON.parse(value) : {}),
-  z.record(z.string(), z.url({ protocol: /^https?$/ })),
-);
+const webhookEndpoints = z
+  .string()
+  .default("{}")
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text.trim() === "" ? "{}" : text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of client id → webhook URL" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.url({ protocol: /^https?$/ })));
 
 export const notificationEnv = serviceEnv(
   { httpPort: 8084, grpcPort: 50054 },

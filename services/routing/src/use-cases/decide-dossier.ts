@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EventTypes, Topics, common, encodeEvent } from "@lienthong/contracts";
+import { DossierStatus as Status } from "@lienthong/domain";
 import { extractTraceContext, outboxWrites } from "@lienthong/messaging";
 import { parseInput } from "@lienthong/runtime";
 import { conflict, failedPrecondition } from "@lienthong/service-kit";
@@ -9,7 +10,7 @@ import { Collections, type AssignmentRecord } from "../store/collections";
 import { getAssignment } from "./find-assignment";
 import type { RoutingPorts } from "./ports";
 
-const { DossierStatus, DecisionOutcome } = common;
+const { DecisionOutcome } = common;
 const tracer = trace.getTracer("routing");
 
 const decisionSchema = z.object({
@@ -42,11 +43,11 @@ export async function decideDossier(ports: RoutingPorts, dossierRef: string, inp
       currentVersion: current.version,
     });
   }
-  if (assignment.status !== DossierStatus.DOSSIER_STATUS_PROCESSING || assignment.decision) {
+  if (assignment.status !== Status.PROCESSING || assignment.decision) {
     throw failedPrecondition(`A decision needs status 4 (processing) without an earlier decision; the dossier is at status ${assignment.status}`, {
       status: assignment.status,
       decided: assignment.decision !== null,
-      allowedActions: assignment.status === DossierStatus.DOSSIER_STATUS_PROCESSING && !assignment.decision ? ["decide"] : [],
+      allowedActions: [],
     });
   }
 

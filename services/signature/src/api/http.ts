@@ -25,7 +25,7 @@ export function signatureRouter(ports: SignaturePorts): Router {
   router.post("/v1/documents/sign", pdfBody, async (request, response) => {
     const { record, signed } = await signDocument(ports, {
       pdf: bodyBytes(request.body),
-      signerId: String(request.query.signerId ?? ""),
+      signerId: typeof request.query.signerId === "string" ? request.query.signerId : "",
       reason: typeof request.query.reason === "string" ? request.query.reason : undefined,
     });
     response.status(201).type("application/pdf").setHeader("x-document-id", record.documentId).send(signed);

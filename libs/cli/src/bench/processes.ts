@@ -1,0 +1,122 @@
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import * as path from "node:path";
+import type { PlatformUrls } from "../demo";
+
+/** Benchmarks only ever target this machine (loopback). */
+export const benchHost = "127.0.0.1";
+
+const STOP_GRACE_MS = 15_000;
+
+export interface ChildHandle {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited within the grace period. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+    child.once("exit", () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Starts the bare express echo server (bare-server.ts) in its own process. */
+export function startBareServer(): Promise<ChildHandle & { url: string }> {
+  const child = fork(path.join(__dirname, "bare-server.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { PATH: process.env.PATH } });
+  return new Promise((resolve, reject) => {
+    child.once("message", (message: { port: number }) => {
+      resolve({ pid: child.pid ?? 0, url: `http://${benchHost}:${message.port}/echo`, stop: () => stopChild(child) });
+    });
+    child.once("exit", (code, signal) => reject(new Error(`baseline server exited (${signal ?? `code ${code}`}) before listening`)));
+    child.once("error", reject);
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, benchHost, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A run of `size` consecutive free loopback ports: the `start` command takes
+ * a first port and counts up from it for the four services (and the commune
+ * simulator at +9).
+ */
+export async function findFreePortBlock(size: number, avoid: readonly number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const ports = Array.from({ length: size }, (_, offset) => base + offset);
+    if (ports.some((port) => avoid.includes(port))) continue;
+    const free = await Promise.all(ports.map(portIsFree));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`found no ${size} consecutive free ports on ${benchHost}`);
+}
+
+export interface PlatformHandle extends ChildHandle {
+  urls: PlatformUrls;
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/**
+ * Starts the embedded platform exactly as `lienthong start` does, in its own
+ * process, on a fresh data directory. Its environment is reduced to PATH so
+ * that no SMTP server, webhook URL or OTLP endpoint of the caller's shell is
+ * used: every message stays on this machine (mail is captured to files,
+ * webhooks go to the built-in commune simulator).
+ */
+export async function startPlatform(dataDir: string, logFile: string, readyTimeoutMs: number): Promise<PlatformHandle> {
+  const httpBase = await findFreePortBlock(10);
+  const httpPorts = Array.from({ length: 10 }, (_, offset) => httpBase + offset);
+  const grpcBase = await findFreePortBlock(4, httpPorts);
+  const log = openSync(logFile, "a");
+  const binPath = path.join(__dirname, "..", "bin.js");
+  const args = ["start", "--data-dir", dataDir, "--host", benchHost, "--http-port", String(httpBase), "--grpc-port", String(grpcBase)];
+  const child = spawn(process.execPath, [binPath, ...args], { stdio: ["ignore", log, log], env: { PATH: process.env.PATH } });
+  closeSync(log);
+
+  const base = (offset: number) => `http://${benchHost}:${httpBase + offset}`;
+  const urls: PlatformUrls = { intake: base(0), routing: base(1), signature: base(2), notification: base(3) };
+  const handle: PlatformHandle = { pid: child.pid ?? 0, urls, stop: () => stopChild(child) };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the platform exited during start-up; last log lines:\n${tail(logFile, 20)}`);
+    }
+    if (await allReady(urls)) return handle;
+    if (Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(`the platform was not ready within ${readyTimeoutMs / 1000} s; last log lines:\n${tail(logFile, 20)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function allReady(urls: PlatformUrls): Promise<boolean> {
+  try {
+    const answers = await Promise.all(Object.values(urls).map((url) => fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })));
+    await Promise.all(answers.map((answer) => answer.arrayBuffer()));
+    return answers.every((answer) => answer.ok);
+  } catch {
+    // Not listening yet.
+    return false;
+  }
+}

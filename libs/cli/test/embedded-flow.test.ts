@@ -1,0 +1,84 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { tempDir } from "@lienthong/testing";
+import { demoApplication, runDemo } from "../src/demo";
+import { spansOf, startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
+
+/**
+ * The newcomer's path: `lienthong start` in one process, then the demo —
+ * one application from submission to a signed, notified result, as one trace.
+ */
+describe("embedded mode: one application through the four services", () => {
+  let platform: EmbeddedProcess;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let result: Awaited<ReturnType<typeof runDemo>>;
+
+  beforeAll(async () => {
+    dir = await tempDir("lienthong-embedded-");
+    platform = await startEmbeddedProcess(dir.file("data"), { LOG_LEVEL: "debug" });
+    result = await runDemo({ urls: platform.urls, outDir: dir.file("out"), timeoutMs: 45_000, log: () => undefined });
+  }, 90_000);
+
+  afterAll(async () => {
+    const code = await platform?.stop();
+    expect(code).toBe(0);
+    await dir?.remove();
+  });
+
+  it("reaches status 9 with a dossier code, a trace id and the signed result", () => {
+    expect(result.finalStatus).toBe(9);
+    expect(result.dossierCode).toMatch(/^14845-\d{6}-\d{4}$/);
+    expect(result.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.timeline.map((entry) => entry.status).filter((status) => status > 0)).toEqual([1, 2, 4, 9]);
+  });
+
+  it("signs the result so that poppler's pdfsig and our verifier accept it", () => {
+    expect(result.signature.valid).toBe(true);
+    const pdfsig = execFileSync("pdfsig", [result.signedPdf], { encoding: "utf8" });
+    expect(pdfsig).toContain("Signature is Valid.");
+    expect(pdfsig).toContain("LiênThông test");
+    expect(readFileSync(result.signedPdf).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  });
+
+  it("notifies the applicant by mail and the commune system by a verified webhook", async () => {
+    const resultMessages = result.notifications.filter((n) => n.trigger === "gov.lienthong.dossier.result_issued.v1");
+    expect(resultMessages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ channel: "email", recipient: "applicant", state: "delivered" }),
+        expect.objectContaining({ channel: "webhook", recipient: "commune-system", state: "delivered" }),
+      ]),
+    );
+    const received = (await (await fetch(`${platform.communeSimulatorUrl}/webhooks`)).json()) as {
+      webhooks: { verified: boolean; body: { dossierCode: string; status: number } | null }[];
+    };
+    const forDossier = received.webhooks.filter((w) => w.body?.dossierCode === result.dossierCode);
+    expect(forDossier.length).toBeGreaterThanOrEqual(4);
+    expect(forDossier.every((w) => w.verified)).toBe(true);
+    expect(forDossier.map((w) => w.body?.status)).toEqual(expect.arrayContaining([1, 2, 4, 9]));
+  });
+
+  it("records the whole journey as one trace with spans of intake, routing, signature and notification", async () => {
+    const spans = await spansOf(platform.urls, result.traceId);
+    const groups = new Set(spans.map((span) => (span.attributes as Record<string, unknown>)["messaging.consumer.group.name"]).filter(Boolean));
+    expect([...groups].sort()).toEqual(["intake", "notification", "routing", "signature"]);
+    const names = spans.map((span) => span.name);
+    expect(names).toEqual(expect.arrayContaining(["routing.decide", "notification.deliver"]));
+    // Every span hangs off another span of the same trace, except the submission's root.
+    const ids = new Set(spans.map((span) => span.spanId));
+    const roots = spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId as string));
+    expect(roots).toHaveLength(1);
+  });
+
+  it("keeps the applicant's personal data out of every log line and span", async () => {
+    const { applicant } = demoApplication();
+    const everySpan = JSON.stringify(((await (await fetch(`${platform.urls.intake}/ops/spans?limit=10000`)).json()) as { spans: unknown[] }).spans);
+    const logs = platform.output();
+    // The captured logs and spans are those of this dossier's journey: the search below is not vacuous.
+    expect(logs).toContain(result.traceId);
+    expect(everySpan).toContain(result.traceId);
+    for (const personal of [applicant.citizenId, applicant.phone, applicant.fullName, applicant.email, applicant.address]) {
+      expect(logs).not.toContain(personal);
+      expect(everySpan).not.toContain(personal);
+    }
+  });
+});

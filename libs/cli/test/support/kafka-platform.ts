@@ -1,0 +1,223 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { tempDir, type TempDir } from "@lienthong/testing";
+import type { PlatformUrls } from "../../src/demo";
+
+const REPO = path.resolve(__dirname, "../../../..");
+const run = promisify(execFile);
+
+export const SERVICE_NAMES = ["intake", "routing", "signature", "notification"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The last lines a child wrote (stdout and stderr interleaved), for failure messages. */
+export class LogTail {
+  private readonly lines: string[] = [];
+  private partial = "";
+
+  constructor(private readonly limit = 200) {}
+
+  push(chunk: string): void {
+    const parts = (this.partial + chunk).split("\n");
+    this.partial = parts.pop() ?? "";
+    for (const line of parts) this.add(line);
+  }
+
+  /** The last `count` lines, the unterminated one included. */
+  text(count = 60): string {
+    return [...this.lines, this.partial]
+      .filter((line) => line !== "")
+      .slice(-count)
+      .join("\n");
+  }
+
+  private add(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.limit) this.lines.shift();
+  }
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  child: ChildProcess;
+  httpUrl: string;
+  grpcPort: number;
+  dataDir: TempDir;
+  logs: LogTail;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface ServiceLaunch {
+  name: ServiceName;
+  /** Variables on top of the inherited environment and the per-process defaults (own DATA_DIR, loopback, ports 0). */
+  env: NodeJS.ProcessEnv;
+  startTimeoutMs: number;
+}
+
+/** The built entry point of a service; throws, naming the fix, when it was not built. */
+export function serviceEntryPoint(name: ServiceName): string {
+  const entry = path.join(REPO, "services", name, "dist", "main.js");
+  if (!existsSync(entry)) {
+    throw new Error(`${path.relative(REPO, entry)} is missing: build first (npm test builds; or npx turbo run build)`);
+  }
+  return entry;
+}
+
+/**
+ * Starts `node services/<name>/dist/main.js` with its own data directory and
+ * resolves once it logged "service started" with its HTTP URL and gRPC port
+ * (the ports are chosen by the OS). Rejects with the child's log tail when it
+ * exits or stays silent past the timeout; the child is then killed.
+ */
+export async function startServiceProcess(launch: ServiceLaunch): Promise<ServiceProcess> {
+  const entry = serviceEntryPoint(launch.name);
+  const dataDir = await tempDir(`lienthong-kafka-${launch.name}`);
+  const logs = new LogTail();
+  const child = spawn(process.execPath, [entry], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      LOG_LEVEL: "info",
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: "0",
+      GRPC_PORT: "0",
+      DATA_DIR: dataDir.path,
+      ...launch.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => logs.push(chunk));
+  child.stdout?.setEncoding("utf8");
+
+  const started = new Promise<{ http: string; grpcPort: number }>((resolve, reject) => {
+    let pending = "";
+    let announced = false;
+    const timer = setTimeout(
+      () => reject(new Error(`${launch.name} did not log "service started" within ${launch.startTimeoutMs} ms; last output:\n${logs.text()}`)),
+      launch.startTimeoutMs,
+    );
+    child.stdout?.on("data", (chunk: string) => {
+      logs.push(chunk);
+      if (announced) return;
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const address = startedLine(line);
+        if (address) {
+          announced = true;
+          clearTimeout(timer);
+          resolve(address);
+          return;
+        }
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${launch.name} exited during start (code ${code}, signal ${signal}); last output:\n${logs.text()}`));
+    });
+  });
+
+  try {
+    const { http, grpcPort } = await started;
+    return { name: launch.name, child, httpUrl: http, grpcPort, dataDir, logs, exited };
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    await dataDir.remove();
+    throw error;
+  }
+}
+
+function startedLine(line: string): { http: string; grpcPort: number } | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const entry = JSON.parse(line) as { msg?: string; http?: string; grpcPort?: number };
+    if (entry.msg === "service started" && typeof entry.http === "string" && typeof entry.grpcPort === "number") {
+      return { http: entry.http, grpcPort: entry.grpcPort };
+    }
+  } catch {
+    // Not a log record of ours: ignore it.
+  }
+  return undefined;
+}
+
+/**
+ * SIGTERM, then the exit. Resolves with what the process reported, or
+ * `timedOut` after the bound — in which case it was killed with SIGKILL, so
+ * nothing outlives the test.
+ */
+export async function stopServiceProcess(
+  service: ServiceProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }> {
+  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  const outcome = await Promise.race([service.exited, timedOut]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    service.child.kill("SIGKILL");
+    return { ...(await service.exited), timedOut: true };
+  }
+  return { ...outcome, timedOut: false };
+}
+
+/** Last resort for afterAll: SIGKILL whatever still runs and delete the data directories. */
+export async function killServiceProcesses(services: readonly ServiceProcess[]): Promise<void> {
+  await Promise.all(
+    services.map(async (service) => {
+      if (service.child.exitCode === null && service.child.signalCode === null) {
+        service.child.kill("SIGKILL");
+        await service.exited;
+      }
+      await service.dataDir.remove();
+    }),
+  );
+}
+
+export function platformUrls(services: readonly ServiceProcess[]): PlatformUrls {
+  const urlOf = (name: ServiceName): string => {
+    const service = services.find((candidate) => candidate.name === name);
+    if (!service) throw new Error(`${name} is not running`);
+    return service.httpUrl;
+  };
+  return { intake: urlOf("intake"), routing: urlOf("routing"), signature: urlOf("signature"), notification: urlOf("notification") };
+}
+
+/** One record as kcat's -J envelope prints it; headers as kcat lists them: name, value, name, value… */
+export interface KcatRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  headers?: string[];
+  payload: string | null;
+  /** The line kcat printed for it. */
+  line: string;
+}
+
+/** Every record of a topic, read from the beginning to its current end by kcat, an independent Kafka client. */
+export async function readTopicWithKcat(bootstrapServers: readonly string[], topic: string, timeoutMs: number): Promise<KcatRecord[]> {
+  const { stdout } = await run("kcat", ["-C", "-b", bootstrapServers.join(","), "-t", topic, "-o", "beginning", "-e", "-q", "-J"], {
+    timeout: timeoutMs,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  return stdout
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => ({ ...(JSON.parse(line) as Omit<KcatRecord, "line">), line }));
+}
+
+/** kcat's header list as a map (the last value wins for a repeated name). */
+export function headersOf(record: KcatRecord): Record<string, string> {
+  const list = record.headers ?? [];
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) headers[list[i]!] = list[i + 1]!;
+  return headers;
+}
