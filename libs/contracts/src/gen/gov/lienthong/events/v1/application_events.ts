@@ -136,7 +136,13 @@ export interface ApplicationAccepted {
   dossierCode: string;
   status: DossierStatus;
   acceptedAt?: string | undefined;
-  appointmentAt?: string | undefined;
+  appointmentAt?:
+    | string
+    | undefined;
+  /** The official who performed the intake check; empty when accepted automatically. */
+  officialId: string;
+  /** The procedure version the dossier is handled under (DOMAIN.md §3). */
+  procedureVersion: number;
 }
 
 /** routing: the application was refused at intake. */
@@ -146,6 +152,7 @@ export interface ApplicationRefused {
   status: DossierStatus;
   refusedAt?: string | undefined;
   reason: string;
+  officialId: string;
 }
 
 /** routing: the competent authority was chosen and processing started. */
@@ -166,6 +173,7 @@ export interface SupplementRequested {
   status: DossierStatus;
   requestedAt?: string | undefined;
   missingItems: string[];
+  officialId: string;
 }
 
 /** routing: the competent official decided; an approval goes on to signature. */
@@ -254,6 +262,130 @@ export interface NotificationFailed {
   failedAt?: string | undefined;
   reason: string;
   attempts: number;
+}
+
+/**
+ * An attachment as metadata: the content lives with the commune system or the
+ * document store; the platform keeps its name, type, size and SHA-256.
+ */
+export interface AttachmentRef {
+  name: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** intake: the applicant provided the requested supplement (all items at once). */
+export interface SupplementProvided {
+  dossierId: string;
+  dossierCode: string;
+  providedAt?: string | undefined;
+  attachments: AttachmentRef[];
+  providedItems: string[];
+}
+
+/** intake: the applicant asks to withdraw the dossier. */
+export interface WithdrawalRequested {
+  dossierId: string;
+  dossierCode: string;
+  requestedAt?: string | undefined;
+  reason: string;
+}
+
+/** routing: the dossier was withdrawn (status 7); the clock stops. */
+export interface DossierWithdrawn {
+  dossierId: string;
+  dossierCode: string;
+  status: DossierStatus;
+  withdrawnAt?: string | undefined;
+  reason: string;
+}
+
+/**
+ * routing: processing resumed (from a supplement, a payment or a stop);
+ * the appointment moved by the working time waited.
+ */
+export interface DossierResumed {
+  dossierId: string;
+  dossierCode: string;
+  status: DossierStatus;
+  resumedAt?: string | undefined;
+  appointmentAt?:
+    | string
+    | undefined;
+  /** Working hours the clock was paused for. */
+  waitedWorkingHours: number;
+  resumedFrom: DossierStatus;
+}
+
+/** routing: a fee or tax must be paid before the result (status 6); the clock pauses. */
+export interface PaymentRequested {
+  dossierId: string;
+  dossierCode: string;
+  status: DossierStatus;
+  requestedAt?:
+    | string
+    | undefined;
+  /** Amount in Vietnamese đồng. */
+  amountVnd: number;
+  description: string;
+}
+
+/** routing: the official recorded the payment. */
+export interface PaymentRecorded {
+  dossierId: string;
+  dossierCode: string;
+  recordedAt?: string | undefined;
+  amountVnd: number;
+  receiptNumber: string;
+}
+
+/** routing: processing was stopped (status 8), with the reason. */
+export interface DossierStopped {
+  dossierId: string;
+  dossierCode: string;
+  status: DossierStatus;
+  stoppedAt?: string | undefined;
+  reason: string;
+}
+
+/** routing: the dossier moved to another competent authority (agency or tier). */
+export interface DossierTransferred {
+  dossierId: string;
+  dossierCode: string;
+  transferredAt?: string | undefined;
+  fromAuthority?: Agency | undefined;
+  toAuthority?: Agency | undefined;
+  reason: string;
+}
+
+/** routing: the appointment is near (within the due-soon window). */
+export interface DeadlineDueSoon {
+  dossierId: string;
+  dossierCode: string;
+  appointmentAt?: string | undefined;
+  remainingWorkingHours: number;
+}
+
+/**
+ * routing: the appointment passed before a result; an apology letter (phiếu
+ * xin lỗi) with a new appointment is due — an event inside status 4, not a status.
+ */
+export interface DossierOverdue {
+  dossierId: string;
+  dossierCode: string;
+  detectedAt?: string | undefined;
+  previousAppointmentAt?: string | undefined;
+  newAppointmentAt?: string | undefined;
+  apologyText: string;
+}
+
+/** routing: the result was handed to the applicant (status 10). */
+export interface ResultReturned {
+  dossierId: string;
+  dossierCode: string;
+  status: DossierStatus;
+  returnedAt?: string | undefined;
 }
 
 function createBaseApplicationSubmitted(): ApplicationSubmitted {
@@ -511,7 +643,15 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
 };
 
 function createBaseApplicationAccepted(): ApplicationAccepted {
-  return { dossierId: "", dossierCode: "", status: 0, acceptedAt: undefined, appointmentAt: undefined };
+  return {
+    dossierId: "",
+    dossierCode: "",
+    status: 0,
+    acceptedAt: undefined,
+    appointmentAt: undefined,
+    officialId: "",
+    procedureVersion: 0,
+  };
 }
 
 export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
@@ -530,6 +670,12 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     }
     if (message.appointmentAt !== undefined) {
       Timestamp.encode(toTimestamp(message.appointmentAt), writer.uint32(42).fork()).join();
+    }
+    if (message.officialId !== "") {
+      writer.uint32(50).string(message.officialId);
+    }
+    if (message.procedureVersion !== 0) {
+      writer.uint32(56).uint32(message.procedureVersion);
     }
     return writer;
   },
@@ -587,6 +733,22 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
             message.appointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.procedureVersion = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -622,6 +784,16 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
         : isSet(object.appointment_at)
         ? globalThis.String(object.appointment_at)
         : undefined,
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
+      procedureVersion: isSet(object.procedureVersion)
+        ? globalThis.Number(object.procedureVersion)
+        : isSet(object.procedure_version)
+        ? globalThis.Number(object.procedure_version)
+        : 0,
     };
   },
 
@@ -642,6 +814,12 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     if (message.appointmentAt !== undefined) {
       obj.appointmentAt = message.appointmentAt;
     }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
+    if (message.procedureVersion !== 0) {
+      obj.procedureVersion = Math.round(message.procedureVersion);
+    }
     return obj;
   },
 
@@ -655,12 +833,14 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     message.status = object.status ?? 0;
     message.acceptedAt = object.acceptedAt ?? undefined;
     message.appointmentAt = object.appointmentAt ?? undefined;
+    message.officialId = object.officialId ?? "";
+    message.procedureVersion = object.procedureVersion ?? 0;
     return message;
   },
 };
 
 function createBaseApplicationRefused(): ApplicationRefused {
-  return { dossierId: "", dossierCode: "", status: 0, refusedAt: undefined, reason: "" };
+  return { dossierId: "", dossierCode: "", status: 0, refusedAt: undefined, reason: "", officialId: "" };
 }
 
 export const ApplicationRefused: MessageFns<ApplicationRefused> = {
@@ -679,6 +859,9 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.officialId !== "") {
+      writer.uint32(50).string(message.officialId);
     }
     return writer;
   },
@@ -736,6 +919,14 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -767,6 +958,11 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
         ? globalThis.String(object.refused_at)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
     };
   },
 
@@ -787,6 +983,9 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
     return obj;
   },
 
@@ -800,6 +999,7 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     message.status = object.status ?? 0;
     message.refusedAt = object.refusedAt ?? undefined;
     message.reason = object.reason ?? "";
+    message.officialId = object.officialId ?? "";
     return message;
   },
 };
@@ -1004,7 +1204,7 @@ export const DossierRouted: MessageFns<DossierRouted> = {
 };
 
 function createBaseSupplementRequested(): SupplementRequested {
-  return { dossierId: "", dossierCode: "", status: 0, requestedAt: undefined, missingItems: [] };
+  return { dossierId: "", dossierCode: "", status: 0, requestedAt: undefined, missingItems: [], officialId: "" };
 }
 
 export const SupplementRequested: MessageFns<SupplementRequested> = {
@@ -1023,6 +1223,9 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     }
     for (const v of message.missingItems) {
       writer.uint32(42).string(v!);
+    }
+    if (message.officialId !== "") {
+      writer.uint32(50).string(message.officialId);
     }
     return writer;
   },
@@ -1080,6 +1283,14 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
             message.missingItems.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1115,6 +1326,11 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
         : globalThis.Array.isArray(object?.missing_items)
         ? object.missing_items.map((e: any) => globalThis.String(e))
         : [],
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
     };
   },
 
@@ -1135,6 +1351,9 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     if (message.missingItems?.length) {
       obj.missingItems = message.missingItems;
     }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
     return obj;
   },
 
@@ -1148,6 +1367,7 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     message.status = object.status ?? 0;
     message.requestedAt = object.requestedAt ?? undefined;
     message.missingItems = object.missingItems?.map((e) => e) || [];
+    message.officialId = object.officialId ?? "";
     return message;
   },
 };
@@ -2638,6 +2858,1842 @@ export const NotificationFailed: MessageFns<NotificationFailed> = {
   },
 };
 
+function createBaseAttachmentRef(): AttachmentRef {
+  return { name: "", mediaType: "", sizeBytes: 0, sha256: "" };
+}
+
+export const AttachmentRef: MessageFns<AttachmentRef> = {
+  encode(message: AttachmentRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(18).string(message.mediaType);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).uint64(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(34).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachmentRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachmentRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mediaType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachmentRef {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      mediaType: isSet(object.mediaType)
+        ? globalThis.String(object.mediaType)
+        : isSet(object.media_type)
+        ? globalThis.String(object.media_type)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: AttachmentRef): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.mediaType !== "") {
+      obj.mediaType = message.mediaType;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttachmentRef>, I>>(base?: I): AttachmentRef {
+    return AttachmentRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttachmentRef>, I>>(object: I): AttachmentRef {
+    const message = createBaseAttachmentRef();
+    message.name = object.name ?? "";
+    message.mediaType = object.mediaType ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
+function createBaseSupplementProvided(): SupplementProvided {
+  return { dossierId: "", dossierCode: "", providedAt: undefined, attachments: [], providedItems: [] };
+}
+
+export const SupplementProvided: MessageFns<SupplementProvided> = {
+  encode(message: SupplementProvided, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.providedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.providedAt), writer.uint32(26).fork()).join();
+    }
+    for (const v of message.attachments) {
+      AttachmentRef.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.providedItems) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SupplementProvided {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSupplementProvided();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.attachments.push(AttachmentRef.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.providedItems.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SupplementProvided {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      providedAt: isSet(object.providedAt)
+        ? globalThis.String(object.providedAt)
+        : isSet(object.provided_at)
+        ? globalThis.String(object.provided_at)
+        : undefined,
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => AttachmentRef.fromJSON(e))
+        : [],
+      providedItems: globalThis.Array.isArray(object?.providedItems)
+        ? object.providedItems.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.provided_items)
+        ? object.provided_items.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SupplementProvided): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.providedAt !== undefined) {
+      obj.providedAt = message.providedAt;
+    }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => AttachmentRef.toJSON(e));
+    }
+    if (message.providedItems?.length) {
+      obj.providedItems = message.providedItems;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SupplementProvided>, I>>(base?: I): SupplementProvided {
+    return SupplementProvided.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SupplementProvided>, I>>(object: I): SupplementProvided {
+    const message = createBaseSupplementProvided();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.providedAt = object.providedAt ?? undefined;
+    message.attachments = object.attachments?.map((e) => AttachmentRef.fromPartial(e)) || [];
+    message.providedItems = object.providedItems?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWithdrawalRequested(): WithdrawalRequested {
+  return { dossierId: "", dossierCode: "", requestedAt: undefined, reason: "" };
+}
+
+export const WithdrawalRequested: MessageFns<WithdrawalRequested> = {
+  encode(message: WithdrawalRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WithdrawalRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWithdrawalRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WithdrawalRequested {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      requestedAt: isSet(object.requestedAt)
+        ? globalThis.String(object.requestedAt)
+        : isSet(object.requested_at)
+        ? globalThis.String(object.requested_at)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: WithdrawalRequested): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WithdrawalRequested>, I>>(base?: I): WithdrawalRequested {
+    return WithdrawalRequested.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WithdrawalRequested>, I>>(object: I): WithdrawalRequested {
+    const message = createBaseWithdrawalRequested();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDossierWithdrawn(): DossierWithdrawn {
+  return { dossierId: "", dossierCode: "", status: 0, withdrawnAt: undefined, reason: "" };
+}
+
+export const DossierWithdrawn: MessageFns<DossierWithdrawn> = {
+  encode(message: DossierWithdrawn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.withdrawnAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.withdrawnAt), writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierWithdrawn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierWithdrawn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.withdrawnAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierWithdrawn {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      withdrawnAt: isSet(object.withdrawnAt)
+        ? globalThis.String(object.withdrawnAt)
+        : isSet(object.withdrawn_at)
+        ? globalThis.String(object.withdrawn_at)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DossierWithdrawn): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.withdrawnAt !== undefined) {
+      obj.withdrawnAt = message.withdrawnAt;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierWithdrawn>, I>>(base?: I): DossierWithdrawn {
+    return DossierWithdrawn.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierWithdrawn>, I>>(object: I): DossierWithdrawn {
+    const message = createBaseDossierWithdrawn();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.withdrawnAt = object.withdrawnAt ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDossierResumed(): DossierResumed {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    status: 0,
+    resumedAt: undefined,
+    appointmentAt: undefined,
+    waitedWorkingHours: 0,
+    resumedFrom: 0,
+  };
+}
+
+export const DossierResumed: MessageFns<DossierResumed> = {
+  encode(message: DossierResumed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.resumedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resumedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.appointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.appointmentAt), writer.uint32(42).fork()).join();
+    }
+    if (message.waitedWorkingHours !== 0) {
+      writer.uint32(49).double(message.waitedWorkingHours);
+    }
+    if (message.resumedFrom !== 0) {
+      writer.uint32(56).int32(message.resumedFrom);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierResumed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierResumed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resumedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.appointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.waitedWorkingHours = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.resumedFrom = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierResumed {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      resumedAt: isSet(object.resumedAt)
+        ? globalThis.String(object.resumedAt)
+        : isSet(object.resumed_at)
+        ? globalThis.String(object.resumed_at)
+        : undefined,
+      appointmentAt: isSet(object.appointmentAt)
+        ? globalThis.String(object.appointmentAt)
+        : isSet(object.appointment_at)
+        ? globalThis.String(object.appointment_at)
+        : undefined,
+      waitedWorkingHours: isSet(object.waitedWorkingHours)
+        ? globalThis.Number(object.waitedWorkingHours)
+        : isSet(object.waited_working_hours)
+        ? globalThis.Number(object.waited_working_hours)
+        : 0,
+      resumedFrom: isSet(object.resumedFrom)
+        ? dossierStatusFromJSON(object.resumedFrom)
+        : isSet(object.resumed_from)
+        ? dossierStatusFromJSON(object.resumed_from)
+        : 0,
+    };
+  },
+
+  toJSON(message: DossierResumed): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.resumedAt !== undefined) {
+      obj.resumedAt = message.resumedAt;
+    }
+    if (message.appointmentAt !== undefined) {
+      obj.appointmentAt = message.appointmentAt;
+    }
+    if (message.waitedWorkingHours !== 0) {
+      obj.waitedWorkingHours = floatToJson(message.waitedWorkingHours);
+    }
+    if (message.resumedFrom !== 0) {
+      obj.resumedFrom = dossierStatusToJSON(message.resumedFrom);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierResumed>, I>>(base?: I): DossierResumed {
+    return DossierResumed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierResumed>, I>>(object: I): DossierResumed {
+    const message = createBaseDossierResumed();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.resumedAt = object.resumedAt ?? undefined;
+    message.appointmentAt = object.appointmentAt ?? undefined;
+    message.waitedWorkingHours = object.waitedWorkingHours ?? 0;
+    message.resumedFrom = object.resumedFrom ?? 0;
+    return message;
+  },
+};
+
+function createBasePaymentRequested(): PaymentRequested {
+  return { dossierId: "", dossierCode: "", status: 0, requestedAt: undefined, amountVnd: 0, description: "" };
+}
+
+export const PaymentRequested: MessageFns<PaymentRequested> = {
+  encode(message: PaymentRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.amountVnd !== 0) {
+      writer.uint32(40).uint64(message.amountVnd);
+    }
+    if (message.description !== "") {
+      writer.uint32(50).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.amountVnd = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentRequested {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      requestedAt: isSet(object.requestedAt)
+        ? globalThis.String(object.requestedAt)
+        : isSet(object.requested_at)
+        ? globalThis.String(object.requested_at)
+        : undefined,
+      amountVnd: isSet(object.amountVnd)
+        ? globalThis.Number(object.amountVnd)
+        : isSet(object.amount_vnd)
+        ? globalThis.Number(object.amount_vnd)
+        : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: PaymentRequested): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt;
+    }
+    if (message.amountVnd !== 0) {
+      obj.amountVnd = Math.round(message.amountVnd);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentRequested>, I>>(base?: I): PaymentRequested {
+    return PaymentRequested.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentRequested>, I>>(object: I): PaymentRequested {
+    const message = createBasePaymentRequested();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.amountVnd = object.amountVnd ?? 0;
+    message.description = object.description ?? "";
+    return message;
+  },
+};
+
+function createBasePaymentRecorded(): PaymentRecorded {
+  return { dossierId: "", dossierCode: "", recordedAt: undefined, amountVnd: 0, receiptNumber: "" };
+}
+
+export const PaymentRecorded: MessageFns<PaymentRecorded> = {
+  encode(message: PaymentRecorded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.amountVnd !== 0) {
+      writer.uint32(32).uint64(message.amountVnd);
+    }
+    if (message.receiptNumber !== "") {
+      writer.uint32(42).string(message.receiptNumber);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentRecorded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentRecorded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.amountVnd = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.receiptNumber = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentRecorded {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      recordedAt: isSet(object.recordedAt)
+        ? globalThis.String(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? globalThis.String(object.recorded_at)
+        : undefined,
+      amountVnd: isSet(object.amountVnd)
+        ? globalThis.Number(object.amountVnd)
+        : isSet(object.amount_vnd)
+        ? globalThis.Number(object.amount_vnd)
+        : 0,
+      receiptNumber: isSet(object.receiptNumber)
+        ? globalThis.String(object.receiptNumber)
+        : isSet(object.receipt_number)
+        ? globalThis.String(object.receipt_number)
+        : "",
+    };
+  },
+
+  toJSON(message: PaymentRecorded): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt;
+    }
+    if (message.amountVnd !== 0) {
+      obj.amountVnd = Math.round(message.amountVnd);
+    }
+    if (message.receiptNumber !== "") {
+      obj.receiptNumber = message.receiptNumber;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PaymentRecorded>, I>>(base?: I): PaymentRecorded {
+    return PaymentRecorded.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PaymentRecorded>, I>>(object: I): PaymentRecorded {
+    const message = createBasePaymentRecorded();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.recordedAt = object.recordedAt ?? undefined;
+    message.amountVnd = object.amountVnd ?? 0;
+    message.receiptNumber = object.receiptNumber ?? "";
+    return message;
+  },
+};
+
+function createBaseDossierStopped(): DossierStopped {
+  return { dossierId: "", dossierCode: "", status: 0, stoppedAt: undefined, reason: "" };
+}
+
+export const DossierStopped: MessageFns<DossierStopped> = {
+  encode(message: DossierStopped, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.stoppedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.stoppedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierStopped {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierStopped();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stoppedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierStopped {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      stoppedAt: isSet(object.stoppedAt)
+        ? globalThis.String(object.stoppedAt)
+        : isSet(object.stopped_at)
+        ? globalThis.String(object.stopped_at)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DossierStopped): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.stoppedAt !== undefined) {
+      obj.stoppedAt = message.stoppedAt;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierStopped>, I>>(base?: I): DossierStopped {
+    return DossierStopped.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierStopped>, I>>(object: I): DossierStopped {
+    const message = createBaseDossierStopped();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.stoppedAt = object.stoppedAt ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDossierTransferred(): DossierTransferred {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    transferredAt: undefined,
+    fromAuthority: undefined,
+    toAuthority: undefined,
+    reason: "",
+  };
+}
+
+export const DossierTransferred: MessageFns<DossierTransferred> = {
+  encode(message: DossierTransferred, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.transferredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.transferredAt), writer.uint32(26).fork()).join();
+    }
+    if (message.fromAuthority !== undefined) {
+      Agency.encode(message.fromAuthority, writer.uint32(34).fork()).join();
+    }
+    if (message.toAuthority !== undefined) {
+      Agency.encode(message.toAuthority, writer.uint32(42).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierTransferred {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierTransferred();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.transferredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fromAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierTransferred {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      transferredAt: isSet(object.transferredAt)
+        ? globalThis.String(object.transferredAt)
+        : isSet(object.transferred_at)
+        ? globalThis.String(object.transferred_at)
+        : undefined,
+      fromAuthority: isSet(object.fromAuthority)
+        ? Agency.fromJSON(object.fromAuthority)
+        : isSet(object.from_authority)
+        ? Agency.fromJSON(object.from_authority)
+        : undefined,
+      toAuthority: isSet(object.toAuthority)
+        ? Agency.fromJSON(object.toAuthority)
+        : isSet(object.to_authority)
+        ? Agency.fromJSON(object.to_authority)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DossierTransferred): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.transferredAt !== undefined) {
+      obj.transferredAt = message.transferredAt;
+    }
+    if (message.fromAuthority !== undefined) {
+      obj.fromAuthority = Agency.toJSON(message.fromAuthority);
+    }
+    if (message.toAuthority !== undefined) {
+      obj.toAuthority = Agency.toJSON(message.toAuthority);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierTransferred>, I>>(base?: I): DossierTransferred {
+    return DossierTransferred.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierTransferred>, I>>(object: I): DossierTransferred {
+    const message = createBaseDossierTransferred();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.transferredAt = object.transferredAt ?? undefined;
+    message.fromAuthority = (object.fromAuthority !== undefined && object.fromAuthority !== null)
+      ? Agency.fromPartial(object.fromAuthority)
+      : undefined;
+    message.toAuthority = (object.toAuthority !== undefined && object.toAuthority !== null)
+      ? Agency.fromPartial(object.toAuthority)
+      : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDeadlineDueSoon(): DeadlineDueSoon {
+  return { dossierId: "", dossierCode: "", appointmentAt: undefined, remainingWorkingHours: 0 };
+}
+
+export const DeadlineDueSoon: MessageFns<DeadlineDueSoon> = {
+  encode(message: DeadlineDueSoon, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.appointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.appointmentAt), writer.uint32(26).fork()).join();
+    }
+    if (message.remainingWorkingHours !== 0) {
+      writer.uint32(33).double(message.remainingWorkingHours);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeadlineDueSoon {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeadlineDueSoon();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.appointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.remainingWorkingHours = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeadlineDueSoon {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      appointmentAt: isSet(object.appointmentAt)
+        ? globalThis.String(object.appointmentAt)
+        : isSet(object.appointment_at)
+        ? globalThis.String(object.appointment_at)
+        : undefined,
+      remainingWorkingHours: isSet(object.remainingWorkingHours)
+        ? globalThis.Number(object.remainingWorkingHours)
+        : isSet(object.remaining_working_hours)
+        ? globalThis.Number(object.remaining_working_hours)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeadlineDueSoon): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.appointmentAt !== undefined) {
+      obj.appointmentAt = message.appointmentAt;
+    }
+    if (message.remainingWorkingHours !== 0) {
+      obj.remainingWorkingHours = floatToJson(message.remainingWorkingHours);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeadlineDueSoon>, I>>(base?: I): DeadlineDueSoon {
+    return DeadlineDueSoon.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeadlineDueSoon>, I>>(object: I): DeadlineDueSoon {
+    const message = createBaseDeadlineDueSoon();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.appointmentAt = object.appointmentAt ?? undefined;
+    message.remainingWorkingHours = object.remainingWorkingHours ?? 0;
+    return message;
+  },
+};
+
+function createBaseDossierOverdue(): DossierOverdue {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    detectedAt: undefined,
+    previousAppointmentAt: undefined,
+    newAppointmentAt: undefined,
+    apologyText: "",
+  };
+}
+
+export const DossierOverdue: MessageFns<DossierOverdue> = {
+  encode(message: DossierOverdue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.detectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.detectedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.previousAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousAppointmentAt), writer.uint32(34).fork()).join();
+    }
+    if (message.newAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.newAppointmentAt), writer.uint32(42).fork()).join();
+    }
+    if (message.apologyText !== "") {
+      writer.uint32(50).string(message.apologyText);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierOverdue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierOverdue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.newAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.apologyText = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierOverdue {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      detectedAt: isSet(object.detectedAt)
+        ? globalThis.String(object.detectedAt)
+        : isSet(object.detected_at)
+        ? globalThis.String(object.detected_at)
+        : undefined,
+      previousAppointmentAt: isSet(object.previousAppointmentAt)
+        ? globalThis.String(object.previousAppointmentAt)
+        : isSet(object.previous_appointment_at)
+        ? globalThis.String(object.previous_appointment_at)
+        : undefined,
+      newAppointmentAt: isSet(object.newAppointmentAt)
+        ? globalThis.String(object.newAppointmentAt)
+        : isSet(object.new_appointment_at)
+        ? globalThis.String(object.new_appointment_at)
+        : undefined,
+      apologyText: isSet(object.apologyText)
+        ? globalThis.String(object.apologyText)
+        : isSet(object.apology_text)
+        ? globalThis.String(object.apology_text)
+        : "",
+    };
+  },
+
+  toJSON(message: DossierOverdue): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.detectedAt !== undefined) {
+      obj.detectedAt = message.detectedAt;
+    }
+    if (message.previousAppointmentAt !== undefined) {
+      obj.previousAppointmentAt = message.previousAppointmentAt;
+    }
+    if (message.newAppointmentAt !== undefined) {
+      obj.newAppointmentAt = message.newAppointmentAt;
+    }
+    if (message.apologyText !== "") {
+      obj.apologyText = message.apologyText;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierOverdue>, I>>(base?: I): DossierOverdue {
+    return DossierOverdue.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierOverdue>, I>>(object: I): DossierOverdue {
+    const message = createBaseDossierOverdue();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.detectedAt = object.detectedAt ?? undefined;
+    message.previousAppointmentAt = object.previousAppointmentAt ?? undefined;
+    message.newAppointmentAt = object.newAppointmentAt ?? undefined;
+    message.apologyText = object.apologyText ?? "";
+    return message;
+  },
+};
+
+function createBaseResultReturned(): ResultReturned {
+  return { dossierId: "", dossierCode: "", status: 0, returnedAt: undefined };
+}
+
+export const ResultReturned: MessageFns<ResultReturned> = {
+  encode(message: ResultReturned, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.returnedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.returnedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResultReturned {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResultReturned();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.returnedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResultReturned {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      returnedAt: isSet(object.returnedAt)
+        ? globalThis.String(object.returnedAt)
+        : isSet(object.returned_at)
+        ? globalThis.String(object.returned_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResultReturned): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.returnedAt !== undefined) {
+      obj.returnedAt = message.returnedAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResultReturned>, I>>(base?: I): ResultReturned {
+    return ResultReturned.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResultReturned>, I>>(object: I): ResultReturned {
+    const message = createBaseResultReturned();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.returnedAt = object.returnedAt ?? undefined;
+    return message;
+  },
+};
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -2662,6 +4718,17 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

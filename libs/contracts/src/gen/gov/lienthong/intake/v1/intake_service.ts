@@ -28,6 +28,19 @@ import {
   dossierStatusFromJSON,
   dossierStatusToJSON,
 } from "../../common/v1/common";
+import { AttachmentRef } from "../../events/v1/application_events";
+
+/**
+ * An attachment handed in with an application: its content (size-limited) or,
+ * for content kept by the commune system, its size and SHA-256 only.
+ */
+export interface AttachmentUpload {
+  name: string;
+  mediaType: string;
+  content: Buffer;
+  sizeBytes: number;
+  sha256: string;
+}
 
 export interface SubmitApplicationRequest {
   idempotencyKey: string;
@@ -41,6 +54,7 @@ export interface SubmitApplicationRequest {
   channel: Channel;
   /** Procedure-specific form fields. */
   formFields: { [key: string]: string };
+  attachments: AttachmentUpload[];
 }
 
 export interface SubmitApplicationRequest_FormFieldsEntry {
@@ -76,6 +90,9 @@ export interface Application {
   timeline: StatusChange[];
   /** The signed result, once issued. */
   resultDocumentPath: string;
+  attachments: AttachmentRef[];
+  /** The agency competent to decide (boundary-free intake: may differ from the receiving unit). */
+  competentAuthorityName: string;
 }
 
 export interface StatusChange {
@@ -87,6 +104,256 @@ export interface StatusChange {
   eventId: string;
 }
 
+export interface ListApplicationsRequest {
+  status: DossierStatus;
+  procedureCode: string;
+  submittedFrom?: string | undefined;
+  submittedTo?: string | undefined;
+  overdueOnly: boolean;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListApplicationsResponse {
+  applications: Application[];
+  nextPageToken: string;
+}
+
+export interface ProvideSupplementRequest {
+  dossierRef: string;
+  attachments: AttachmentUpload[];
+  formFields: { [key: string]: string };
+  providedItems: string[];
+}
+
+export interface ProvideSupplementRequest_FormFieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ProvideSupplementResponse {
+  application?: Application | undefined;
+}
+
+export interface WithdrawApplicationRequest {
+  dossierRef: string;
+  reason: string;
+}
+
+export interface WithdrawApplicationResponse {
+  application?: Application | undefined;
+}
+
+export interface LookupStatusRequest {
+  dossierCode: string;
+  /** Last 4 digits of the applicant's citizen ID or phone number. */
+  secondFactor: string;
+}
+
+export interface LookupStatusResponse {
+  dossierCode: string;
+  status: DossierStatus;
+  statusLabel: string;
+  procedureName: string;
+  submittedAt?: string | undefined;
+  appointmentAt?: string | undefined;
+}
+
+export interface Unit {
+  code: string;
+  name: string;
+  fullName: string;
+  /** "province", "city", "phuong", "xa" or "dac_khu". */
+  kind: string;
+  provinceCode: string;
+  provinceName: string;
+}
+
+export interface GetUnitRequest {
+  code: string;
+}
+
+export interface GetUnitResponse {
+  unit?: Unit | undefined;
+}
+
+export interface ResolveOldUnitRequest {
+  oldCode: string;
+}
+
+export interface ResolveOldUnitResponse {
+  /** "unique", "ambiguous" or "unknown". */
+  resolution: string;
+  candidates: Unit[];
+}
+
+export interface GetProcedureRequest {
+  code: string;
+}
+
+export interface GetProcedureResponse {
+  procedure?: Procedure | undefined;
+}
+
+export interface Procedure {
+  code: string;
+  version: number;
+  validFrom: string;
+  name: string;
+  field: string;
+  /** "commune" or "province". */
+  level: string;
+  agencyKind: string;
+  processingTimeValue: number;
+  /** "working_days", "calendar_days" or "same_day". */
+  processingTimeUnit: string;
+  feeVnd: number;
+  requiredDocuments: string[];
+  allowsSuspension: boolean;
+  allowsExtension: boolean;
+}
+
+function createBaseAttachmentUpload(): AttachmentUpload {
+  return { name: "", mediaType: "", content: Buffer.alloc(0), sizeBytes: 0, sha256: "" };
+}
+
+export const AttachmentUpload: MessageFns<AttachmentUpload> = {
+  encode(message: AttachmentUpload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(18).string(message.mediaType);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(26).bytes(message.content);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(32).uint64(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(42).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachmentUpload {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachmentUpload();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mediaType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachmentUpload {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      mediaType: isSet(object.mediaType)
+        ? globalThis.String(object.mediaType)
+        : isSet(object.media_type)
+        ? globalThis.String(object.media_type)
+        : "",
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: AttachmentUpload): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.mediaType !== "") {
+      obj.mediaType = message.mediaType;
+    }
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttachmentUpload>, I>>(base?: I): AttachmentUpload {
+    return AttachmentUpload.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttachmentUpload>, I>>(object: I): AttachmentUpload {
+    const message = createBaseAttachmentUpload();
+    message.name = object.name ?? "";
+    message.mediaType = object.mediaType ?? "";
+    message.content = object.content ?? Buffer.alloc(0);
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
 function createBaseSubmitApplicationRequest(): SubmitApplicationRequest {
   return {
     idempotencyKey: "",
@@ -96,6 +363,7 @@ function createBaseSubmitApplicationRequest(): SubmitApplicationRequest {
     applicant: undefined,
     channel: 0,
     formFields: {},
+    attachments: [],
   };
 }
 
@@ -122,6 +390,9 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
     globalThis.Object.entries(message.formFields).forEach(([key, value]: [string, string]) => {
       SubmitApplicationRequest_FormFieldsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
+    for (const v of message.attachments) {
+      AttachmentUpload.encode(v!, writer.uint32(66).fork()).join();
+    }
     return writer;
   },
 
@@ -197,6 +468,14 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
             }
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.attachments.push(AttachmentUpload.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -260,6 +539,9 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
           {},
         )
         : {},
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => AttachmentUpload.fromJSON(e))
+        : [],
     };
   },
 
@@ -292,6 +574,9 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
         });
       }
     }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => AttachmentUpload.toJSON(e));
+    }
     return obj;
   },
 
@@ -317,6 +602,7 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
       },
       {},
     );
+    message.attachments = object.attachments?.map((e) => AttachmentUpload.fromPartial(e)) || [];
     return message;
   },
 };
@@ -635,6 +921,8 @@ function createBaseApplication(): Application {
     competentAuthorityCode: "",
     timeline: [],
     resultDocumentPath: "",
+    attachments: [],
+    competentAuthorityName: "",
   };
 }
 
@@ -675,6 +963,12 @@ export const Application: MessageFns<Application> = {
     }
     if (message.resultDocumentPath !== "") {
       writer.uint32(98).string(message.resultDocumentPath);
+    }
+    for (const v of message.attachments) {
+      AttachmentRef.encode(v!, writer.uint32(106).fork()).join();
+    }
+    if (message.competentAuthorityName !== "") {
+      writer.uint32(114).string(message.competentAuthorityName);
     }
     return writer;
   },
@@ -788,6 +1082,22 @@ export const Application: MessageFns<Application> = {
             message.resultDocumentPath = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.attachments.push(AttachmentRef.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.competentAuthorityName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -852,6 +1162,14 @@ export const Application: MessageFns<Application> = {
         : isSet(object.result_document_path)
         ? globalThis.String(object.result_document_path)
         : "",
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => AttachmentRef.fromJSON(e))
+        : [],
+      competentAuthorityName: isSet(object.competentAuthorityName)
+        ? globalThis.String(object.competentAuthorityName)
+        : isSet(object.competent_authority_name)
+        ? globalThis.String(object.competent_authority_name)
+        : "",
     };
   },
 
@@ -893,6 +1211,12 @@ export const Application: MessageFns<Application> = {
     if (message.resultDocumentPath !== "") {
       obj.resultDocumentPath = message.resultDocumentPath;
     }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => AttachmentRef.toJSON(e));
+    }
+    if (message.competentAuthorityName !== "") {
+      obj.competentAuthorityName = message.competentAuthorityName;
+    }
     return obj;
   },
 
@@ -913,6 +1237,8 @@ export const Application: MessageFns<Application> = {
     message.competentAuthorityCode = object.competentAuthorityCode ?? "";
     message.timeline = object.timeline?.map((e) => StatusChange.fromPartial(e)) || [];
     message.resultDocumentPath = object.resultDocumentPath ?? "";
+    message.attachments = object.attachments?.map((e) => AttachmentRef.fromPartial(e)) || [];
+    message.competentAuthorityName = object.competentAuthorityName ?? "";
     return message;
   },
 };
@@ -1062,6 +1388,1947 @@ export const StatusChange: MessageFns<StatusChange> = {
   },
 };
 
+function createBaseListApplicationsRequest(): ListApplicationsRequest {
+  return {
+    status: 0,
+    procedureCode: "",
+    submittedFrom: undefined,
+    submittedTo: undefined,
+    overdueOnly: false,
+    pageSize: 0,
+    pageToken: "",
+  };
+}
+
+export const ListApplicationsRequest: MessageFns<ListApplicationsRequest> = {
+  encode(message: ListApplicationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(18).string(message.procedureCode);
+    }
+    if (message.submittedFrom !== undefined) {
+      Timestamp.encode(toTimestamp(message.submittedFrom), writer.uint32(26).fork()).join();
+    }
+    if (message.submittedTo !== undefined) {
+      Timestamp.encode(toTimestamp(message.submittedTo), writer.uint32(34).fork()).join();
+    }
+    if (message.overdueOnly !== false) {
+      writer.uint32(40).bool(message.overdueOnly);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(48).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(58).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListApplicationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListApplicationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.submittedFrom = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.submittedTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.overdueOnly = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListApplicationsRequest {
+    return {
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      submittedFrom: isSet(object.submittedFrom)
+        ? globalThis.String(object.submittedFrom)
+        : isSet(object.submitted_from)
+        ? globalThis.String(object.submitted_from)
+        : undefined,
+      submittedTo: isSet(object.submittedTo)
+        ? globalThis.String(object.submittedTo)
+        : isSet(object.submitted_to)
+        ? globalThis.String(object.submitted_to)
+        : undefined,
+      overdueOnly: isSet(object.overdueOnly)
+        ? globalThis.Boolean(object.overdueOnly)
+        : isSet(object.overdue_only)
+        ? globalThis.Boolean(object.overdue_only)
+        : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListApplicationsRequest): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.submittedFrom !== undefined) {
+      obj.submittedFrom = message.submittedFrom;
+    }
+    if (message.submittedTo !== undefined) {
+      obj.submittedTo = message.submittedTo;
+    }
+    if (message.overdueOnly !== false) {
+      obj.overdueOnly = message.overdueOnly;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListApplicationsRequest>, I>>(base?: I): ListApplicationsRequest {
+    return ListApplicationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListApplicationsRequest>, I>>(object: I): ListApplicationsRequest {
+    const message = createBaseListApplicationsRequest();
+    message.status = object.status ?? 0;
+    message.procedureCode = object.procedureCode ?? "";
+    message.submittedFrom = object.submittedFrom ?? undefined;
+    message.submittedTo = object.submittedTo ?? undefined;
+    message.overdueOnly = object.overdueOnly ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListApplicationsResponse(): ListApplicationsResponse {
+  return { applications: [], nextPageToken: "" };
+}
+
+export const ListApplicationsResponse: MessageFns<ListApplicationsResponse> = {
+  encode(message: ListApplicationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.applications) {
+      Application.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListApplicationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListApplicationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.applications.push(Application.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListApplicationsResponse {
+    return {
+      applications: globalThis.Array.isArray(object?.applications)
+        ? object.applications.map((e: any) => Application.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListApplicationsResponse): unknown {
+    const obj: any = {};
+    if (message.applications?.length) {
+      obj.applications = message.applications.map((e) => Application.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListApplicationsResponse>, I>>(base?: I): ListApplicationsResponse {
+    return ListApplicationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListApplicationsResponse>, I>>(object: I): ListApplicationsResponse {
+    const message = createBaseListApplicationsResponse();
+    message.applications = object.applications?.map((e) => Application.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseProvideSupplementRequest(): ProvideSupplementRequest {
+  return { dossierRef: "", attachments: [], formFields: {}, providedItems: [] };
+}
+
+export const ProvideSupplementRequest: MessageFns<ProvideSupplementRequest> = {
+  encode(message: ProvideSupplementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierRef !== "") {
+      writer.uint32(10).string(message.dossierRef);
+    }
+    for (const v of message.attachments) {
+      AttachmentUpload.encode(v!, writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.formFields).forEach(([key, value]: [string, string]) => {
+      ProvideSupplementRequest_FormFieldsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    for (const v of message.providedItems) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProvideSupplementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvideSupplementRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierRef = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attachments.push(AttachmentUpload.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ProvideSupplementRequest_FormFieldsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.formFields[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providedItems.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProvideSupplementRequest {
+    return {
+      dossierRef: isSet(object.dossierRef)
+        ? globalThis.String(object.dossierRef)
+        : isSet(object.dossier_ref)
+        ? globalThis.String(object.dossier_ref)
+        : "",
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => AttachmentUpload.fromJSON(e))
+        : [],
+      formFields: isObject(object.formFields)
+        ? (globalThis.Object.entries(object.formFields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.form_fields)
+        ? (globalThis.Object.entries(object.form_fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      providedItems: globalThis.Array.isArray(object?.providedItems)
+        ? object.providedItems.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.provided_items)
+        ? object.provided_items.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ProvideSupplementRequest): unknown {
+    const obj: any = {};
+    if (message.dossierRef !== "") {
+      obj.dossierRef = message.dossierRef;
+    }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => AttachmentUpload.toJSON(e));
+    }
+    if (message.formFields) {
+      const entries = globalThis.Object.entries(message.formFields) as [string, string][];
+      if (entries.length > 0) {
+        obj.formFields = {};
+        entries.forEach(([k, v]) => {
+          obj.formFields[k] = v;
+        });
+      }
+    }
+    if (message.providedItems?.length) {
+      obj.providedItems = message.providedItems;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProvideSupplementRequest>, I>>(base?: I): ProvideSupplementRequest {
+    return ProvideSupplementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProvideSupplementRequest>, I>>(object: I): ProvideSupplementRequest {
+    const message = createBaseProvideSupplementRequest();
+    message.dossierRef = object.dossierRef ?? "";
+    message.attachments = object.attachments?.map((e) => AttachmentUpload.fromPartial(e)) || [];
+    message.formFields = (globalThis.Object.entries(object.formFields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.providedItems = object.providedItems?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseProvideSupplementRequest_FormFieldsEntry(): ProvideSupplementRequest_FormFieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const ProvideSupplementRequest_FormFieldsEntry: MessageFns<ProvideSupplementRequest_FormFieldsEntry> = {
+  encode(message: ProvideSupplementRequest_FormFieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProvideSupplementRequest_FormFieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvideSupplementRequest_FormFieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProvideSupplementRequest_FormFieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ProvideSupplementRequest_FormFieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProvideSupplementRequest_FormFieldsEntry>, I>>(
+    base?: I,
+  ): ProvideSupplementRequest_FormFieldsEntry {
+    return ProvideSupplementRequest_FormFieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProvideSupplementRequest_FormFieldsEntry>, I>>(
+    object: I,
+  ): ProvideSupplementRequest_FormFieldsEntry {
+    const message = createBaseProvideSupplementRequest_FormFieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseProvideSupplementResponse(): ProvideSupplementResponse {
+  return { application: undefined };
+}
+
+export const ProvideSupplementResponse: MessageFns<ProvideSupplementResponse> = {
+  encode(message: ProvideSupplementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.application !== undefined) {
+      Application.encode(message.application, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProvideSupplementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvideSupplementResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.application = Application.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProvideSupplementResponse {
+    return { application: isSet(object.application) ? Application.fromJSON(object.application) : undefined };
+  },
+
+  toJSON(message: ProvideSupplementResponse): unknown {
+    const obj: any = {};
+    if (message.application !== undefined) {
+      obj.application = Application.toJSON(message.application);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProvideSupplementResponse>, I>>(base?: I): ProvideSupplementResponse {
+    return ProvideSupplementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProvideSupplementResponse>, I>>(object: I): ProvideSupplementResponse {
+    const message = createBaseProvideSupplementResponse();
+    message.application = (object.application !== undefined && object.application !== null)
+      ? Application.fromPartial(object.application)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWithdrawApplicationRequest(): WithdrawApplicationRequest {
+  return { dossierRef: "", reason: "" };
+}
+
+export const WithdrawApplicationRequest: MessageFns<WithdrawApplicationRequest> = {
+  encode(message: WithdrawApplicationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierRef !== "") {
+      writer.uint32(10).string(message.dossierRef);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WithdrawApplicationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWithdrawApplicationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierRef = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WithdrawApplicationRequest {
+    return {
+      dossierRef: isSet(object.dossierRef)
+        ? globalThis.String(object.dossierRef)
+        : isSet(object.dossier_ref)
+        ? globalThis.String(object.dossier_ref)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: WithdrawApplicationRequest): unknown {
+    const obj: any = {};
+    if (message.dossierRef !== "") {
+      obj.dossierRef = message.dossierRef;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WithdrawApplicationRequest>, I>>(base?: I): WithdrawApplicationRequest {
+    return WithdrawApplicationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WithdrawApplicationRequest>, I>>(object: I): WithdrawApplicationRequest {
+    const message = createBaseWithdrawApplicationRequest();
+    message.dossierRef = object.dossierRef ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseWithdrawApplicationResponse(): WithdrawApplicationResponse {
+  return { application: undefined };
+}
+
+export const WithdrawApplicationResponse: MessageFns<WithdrawApplicationResponse> = {
+  encode(message: WithdrawApplicationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.application !== undefined) {
+      Application.encode(message.application, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WithdrawApplicationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWithdrawApplicationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.application = Application.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WithdrawApplicationResponse {
+    return { application: isSet(object.application) ? Application.fromJSON(object.application) : undefined };
+  },
+
+  toJSON(message: WithdrawApplicationResponse): unknown {
+    const obj: any = {};
+    if (message.application !== undefined) {
+      obj.application = Application.toJSON(message.application);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WithdrawApplicationResponse>, I>>(base?: I): WithdrawApplicationResponse {
+    return WithdrawApplicationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WithdrawApplicationResponse>, I>>(object: I): WithdrawApplicationResponse {
+    const message = createBaseWithdrawApplicationResponse();
+    message.application = (object.application !== undefined && object.application !== null)
+      ? Application.fromPartial(object.application)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLookupStatusRequest(): LookupStatusRequest {
+  return { dossierCode: "", secondFactor: "" };
+}
+
+export const LookupStatusRequest: MessageFns<LookupStatusRequest> = {
+  encode(message: LookupStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierCode !== "") {
+      writer.uint32(10).string(message.dossierCode);
+    }
+    if (message.secondFactor !== "") {
+      writer.uint32(18).string(message.secondFactor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LookupStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLookupStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secondFactor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LookupStatusRequest {
+    return {
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      secondFactor: isSet(object.secondFactor)
+        ? globalThis.String(object.secondFactor)
+        : isSet(object.second_factor)
+        ? globalThis.String(object.second_factor)
+        : "",
+    };
+  },
+
+  toJSON(message: LookupStatusRequest): unknown {
+    const obj: any = {};
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.secondFactor !== "") {
+      obj.secondFactor = message.secondFactor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LookupStatusRequest>, I>>(base?: I): LookupStatusRequest {
+    return LookupStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LookupStatusRequest>, I>>(object: I): LookupStatusRequest {
+    const message = createBaseLookupStatusRequest();
+    message.dossierCode = object.dossierCode ?? "";
+    message.secondFactor = object.secondFactor ?? "";
+    return message;
+  },
+};
+
+function createBaseLookupStatusResponse(): LookupStatusResponse {
+  return {
+    dossierCode: "",
+    status: 0,
+    statusLabel: "",
+    procedureName: "",
+    submittedAt: undefined,
+    appointmentAt: undefined,
+  };
+}
+
+export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
+  encode(message: LookupStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierCode !== "") {
+      writer.uint32(10).string(message.dossierCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.statusLabel !== "") {
+      writer.uint32(26).string(message.statusLabel);
+    }
+    if (message.procedureName !== "") {
+      writer.uint32(34).string(message.procedureName);
+    }
+    if (message.submittedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.submittedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.appointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.appointmentAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LookupStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLookupStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.statusLabel = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.procedureName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.submittedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.appointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LookupStatusResponse {
+    return {
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      statusLabel: isSet(object.statusLabel)
+        ? globalThis.String(object.statusLabel)
+        : isSet(object.status_label)
+        ? globalThis.String(object.status_label)
+        : "",
+      procedureName: isSet(object.procedureName)
+        ? globalThis.String(object.procedureName)
+        : isSet(object.procedure_name)
+        ? globalThis.String(object.procedure_name)
+        : "",
+      submittedAt: isSet(object.submittedAt)
+        ? globalThis.String(object.submittedAt)
+        : isSet(object.submitted_at)
+        ? globalThis.String(object.submitted_at)
+        : undefined,
+      appointmentAt: isSet(object.appointmentAt)
+        ? globalThis.String(object.appointmentAt)
+        : isSet(object.appointment_at)
+        ? globalThis.String(object.appointment_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LookupStatusResponse): unknown {
+    const obj: any = {};
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.statusLabel !== "") {
+      obj.statusLabel = message.statusLabel;
+    }
+    if (message.procedureName !== "") {
+      obj.procedureName = message.procedureName;
+    }
+    if (message.submittedAt !== undefined) {
+      obj.submittedAt = message.submittedAt;
+    }
+    if (message.appointmentAt !== undefined) {
+      obj.appointmentAt = message.appointmentAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LookupStatusResponse>, I>>(base?: I): LookupStatusResponse {
+    return LookupStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LookupStatusResponse>, I>>(object: I): LookupStatusResponse {
+    const message = createBaseLookupStatusResponse();
+    message.dossierCode = object.dossierCode ?? "";
+    message.status = object.status ?? 0;
+    message.statusLabel = object.statusLabel ?? "";
+    message.procedureName = object.procedureName ?? "";
+    message.submittedAt = object.submittedAt ?? undefined;
+    message.appointmentAt = object.appointmentAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUnit(): Unit {
+  return { code: "", name: "", fullName: "", kind: "", provinceCode: "", provinceName: "" };
+}
+
+export const Unit: MessageFns<Unit> = {
+  encode(message: Unit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.fullName !== "") {
+      writer.uint32(26).string(message.fullName);
+    }
+    if (message.kind !== "") {
+      writer.uint32(34).string(message.kind);
+    }
+    if (message.provinceCode !== "") {
+      writer.uint32(42).string(message.provinceCode);
+    }
+    if (message.provinceName !== "") {
+      writer.uint32(50).string(message.provinceName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Unit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fullName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.provinceCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.provinceName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Unit {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      fullName: isSet(object.fullName)
+        ? globalThis.String(object.fullName)
+        : isSet(object.full_name)
+        ? globalThis.String(object.full_name)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      provinceCode: isSet(object.provinceCode)
+        ? globalThis.String(object.provinceCode)
+        : isSet(object.province_code)
+        ? globalThis.String(object.province_code)
+        : "",
+      provinceName: isSet(object.provinceName)
+        ? globalThis.String(object.provinceName)
+        : isSet(object.province_name)
+        ? globalThis.String(object.province_name)
+        : "",
+    };
+  },
+
+  toJSON(message: Unit): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.fullName !== "") {
+      obj.fullName = message.fullName;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.provinceCode !== "") {
+      obj.provinceCode = message.provinceCode;
+    }
+    if (message.provinceName !== "") {
+      obj.provinceName = message.provinceName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Unit>, I>>(base?: I): Unit {
+    return Unit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Unit>, I>>(object: I): Unit {
+    const message = createBaseUnit();
+    message.code = object.code ?? "";
+    message.name = object.name ?? "";
+    message.fullName = object.fullName ?? "";
+    message.kind = object.kind ?? "";
+    message.provinceCode = object.provinceCode ?? "";
+    message.provinceName = object.provinceName ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUnitRequest(): GetUnitRequest {
+  return { code: "" };
+}
+
+export const GetUnitRequest: MessageFns<GetUnitRequest> = {
+  encode(message: GetUnitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUnitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUnitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUnitRequest {
+    return { code: isSet(object.code) ? globalThis.String(object.code) : "" };
+  },
+
+  toJSON(message: GetUnitRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUnitRequest>, I>>(base?: I): GetUnitRequest {
+    return GetUnitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUnitRequest>, I>>(object: I): GetUnitRequest {
+    const message = createBaseGetUnitRequest();
+    message.code = object.code ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUnitResponse(): GetUnitResponse {
+  return { unit: undefined };
+}
+
+export const GetUnitResponse: MessageFns<GetUnitResponse> = {
+  encode(message: GetUnitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unit !== undefined) {
+      Unit.encode(message.unit, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUnitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUnitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unit = Unit.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUnitResponse {
+    return { unit: isSet(object.unit) ? Unit.fromJSON(object.unit) : undefined };
+  },
+
+  toJSON(message: GetUnitResponse): unknown {
+    const obj: any = {};
+    if (message.unit !== undefined) {
+      obj.unit = Unit.toJSON(message.unit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUnitResponse>, I>>(base?: I): GetUnitResponse {
+    return GetUnitResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUnitResponse>, I>>(object: I): GetUnitResponse {
+    const message = createBaseGetUnitResponse();
+    message.unit = (object.unit !== undefined && object.unit !== null) ? Unit.fromPartial(object.unit) : undefined;
+    return message;
+  },
+};
+
+function createBaseResolveOldUnitRequest(): ResolveOldUnitRequest {
+  return { oldCode: "" };
+}
+
+export const ResolveOldUnitRequest: MessageFns<ResolveOldUnitRequest> = {
+  encode(message: ResolveOldUnitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oldCode !== "") {
+      writer.uint32(10).string(message.oldCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveOldUnitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveOldUnitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.oldCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveOldUnitRequest {
+    return {
+      oldCode: isSet(object.oldCode)
+        ? globalThis.String(object.oldCode)
+        : isSet(object.old_code)
+        ? globalThis.String(object.old_code)
+        : "",
+    };
+  },
+
+  toJSON(message: ResolveOldUnitRequest): unknown {
+    const obj: any = {};
+    if (message.oldCode !== "") {
+      obj.oldCode = message.oldCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveOldUnitRequest>, I>>(base?: I): ResolveOldUnitRequest {
+    return ResolveOldUnitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveOldUnitRequest>, I>>(object: I): ResolveOldUnitRequest {
+    const message = createBaseResolveOldUnitRequest();
+    message.oldCode = object.oldCode ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveOldUnitResponse(): ResolveOldUnitResponse {
+  return { resolution: "", candidates: [] };
+}
+
+export const ResolveOldUnitResponse: MessageFns<ResolveOldUnitResponse> = {
+  encode(message: ResolveOldUnitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resolution !== "") {
+      writer.uint32(10).string(message.resolution);
+    }
+    for (const v of message.candidates) {
+      Unit.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveOldUnitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveOldUnitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resolution = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.candidates.push(Unit.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveOldUnitResponse {
+    return {
+      resolution: isSet(object.resolution) ? globalThis.String(object.resolution) : "",
+      candidates: globalThis.Array.isArray(object?.candidates)
+        ? object.candidates.map((e: any) => Unit.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ResolveOldUnitResponse): unknown {
+    const obj: any = {};
+    if (message.resolution !== "") {
+      obj.resolution = message.resolution;
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates.map((e) => Unit.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveOldUnitResponse>, I>>(base?: I): ResolveOldUnitResponse {
+    return ResolveOldUnitResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveOldUnitResponse>, I>>(object: I): ResolveOldUnitResponse {
+    const message = createBaseResolveOldUnitResponse();
+    message.resolution = object.resolution ?? "";
+    message.candidates = object.candidates?.map((e) => Unit.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetProcedureRequest(): GetProcedureRequest {
+  return { code: "" };
+}
+
+export const GetProcedureRequest: MessageFns<GetProcedureRequest> = {
+  encode(message: GetProcedureRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProcedureRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProcedureRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProcedureRequest {
+    return { code: isSet(object.code) ? globalThis.String(object.code) : "" };
+  },
+
+  toJSON(message: GetProcedureRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetProcedureRequest>, I>>(base?: I): GetProcedureRequest {
+    return GetProcedureRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetProcedureRequest>, I>>(object: I): GetProcedureRequest {
+    const message = createBaseGetProcedureRequest();
+    message.code = object.code ?? "";
+    return message;
+  },
+};
+
+function createBaseGetProcedureResponse(): GetProcedureResponse {
+  return { procedure: undefined };
+}
+
+export const GetProcedureResponse: MessageFns<GetProcedureResponse> = {
+  encode(message: GetProcedureResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.procedure !== undefined) {
+      Procedure.encode(message.procedure, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProcedureResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProcedureResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.procedure = Procedure.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProcedureResponse {
+    return { procedure: isSet(object.procedure) ? Procedure.fromJSON(object.procedure) : undefined };
+  },
+
+  toJSON(message: GetProcedureResponse): unknown {
+    const obj: any = {};
+    if (message.procedure !== undefined) {
+      obj.procedure = Procedure.toJSON(message.procedure);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetProcedureResponse>, I>>(base?: I): GetProcedureResponse {
+    return GetProcedureResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetProcedureResponse>, I>>(object: I): GetProcedureResponse {
+    const message = createBaseGetProcedureResponse();
+    message.procedure = (object.procedure !== undefined && object.procedure !== null)
+      ? Procedure.fromPartial(object.procedure)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseProcedure(): Procedure {
+  return {
+    code: "",
+    version: 0,
+    validFrom: "",
+    name: "",
+    field: "",
+    level: "",
+    agencyKind: "",
+    processingTimeValue: 0,
+    processingTimeUnit: "",
+    feeVnd: 0,
+    requiredDocuments: [],
+    allowsSuspension: false,
+    allowsExtension: false,
+  };
+}
+
+export const Procedure: MessageFns<Procedure> = {
+  encode(message: Procedure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    if (message.validFrom !== "") {
+      writer.uint32(26).string(message.validFrom);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.field !== "") {
+      writer.uint32(42).string(message.field);
+    }
+    if (message.level !== "") {
+      writer.uint32(50).string(message.level);
+    }
+    if (message.agencyKind !== "") {
+      writer.uint32(58).string(message.agencyKind);
+    }
+    if (message.processingTimeValue !== 0) {
+      writer.uint32(64).uint32(message.processingTimeValue);
+    }
+    if (message.processingTimeUnit !== "") {
+      writer.uint32(74).string(message.processingTimeUnit);
+    }
+    if (message.feeVnd !== 0) {
+      writer.uint32(80).uint64(message.feeVnd);
+    }
+    for (const v of message.requiredDocuments) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.allowsSuspension !== false) {
+      writer.uint32(96).bool(message.allowsSuspension);
+    }
+    if (message.allowsExtension !== false) {
+      writer.uint32(104).bool(message.allowsExtension);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Procedure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcedure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.validFrom = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.agencyKind = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.processingTimeValue = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.processingTimeUnit = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.feeVnd = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.requiredDocuments.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.allowsSuspension = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.allowsExtension = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Procedure {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      validFrom: isSet(object.validFrom)
+        ? globalThis.String(object.validFrom)
+        : isSet(object.valid_from)
+        ? globalThis.String(object.valid_from)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      agencyKind: isSet(object.agencyKind)
+        ? globalThis.String(object.agencyKind)
+        : isSet(object.agency_kind)
+        ? globalThis.String(object.agency_kind)
+        : "",
+      processingTimeValue: isSet(object.processingTimeValue)
+        ? globalThis.Number(object.processingTimeValue)
+        : isSet(object.processing_time_value)
+        ? globalThis.Number(object.processing_time_value)
+        : 0,
+      processingTimeUnit: isSet(object.processingTimeUnit)
+        ? globalThis.String(object.processingTimeUnit)
+        : isSet(object.processing_time_unit)
+        ? globalThis.String(object.processing_time_unit)
+        : "",
+      feeVnd: isSet(object.feeVnd)
+        ? globalThis.Number(object.feeVnd)
+        : isSet(object.fee_vnd)
+        ? globalThis.Number(object.fee_vnd)
+        : 0,
+      requiredDocuments: globalThis.Array.isArray(object?.requiredDocuments)
+        ? object.requiredDocuments.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.required_documents)
+        ? object.required_documents.map((e: any) => globalThis.String(e))
+        : [],
+      allowsSuspension: isSet(object.allowsSuspension)
+        ? globalThis.Boolean(object.allowsSuspension)
+        : isSet(object.allows_suspension)
+        ? globalThis.Boolean(object.allows_suspension)
+        : false,
+      allowsExtension: isSet(object.allowsExtension)
+        ? globalThis.Boolean(object.allowsExtension)
+        : isSet(object.allows_extension)
+        ? globalThis.Boolean(object.allows_extension)
+        : false,
+    };
+  },
+
+  toJSON(message: Procedure): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.validFrom !== "") {
+      obj.validFrom = message.validFrom;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.agencyKind !== "") {
+      obj.agencyKind = message.agencyKind;
+    }
+    if (message.processingTimeValue !== 0) {
+      obj.processingTimeValue = Math.round(message.processingTimeValue);
+    }
+    if (message.processingTimeUnit !== "") {
+      obj.processingTimeUnit = message.processingTimeUnit;
+    }
+    if (message.feeVnd !== 0) {
+      obj.feeVnd = Math.round(message.feeVnd);
+    }
+    if (message.requiredDocuments?.length) {
+      obj.requiredDocuments = message.requiredDocuments;
+    }
+    if (message.allowsSuspension !== false) {
+      obj.allowsSuspension = message.allowsSuspension;
+    }
+    if (message.allowsExtension !== false) {
+      obj.allowsExtension = message.allowsExtension;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Procedure>, I>>(base?: I): Procedure {
+    return Procedure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Procedure>, I>>(object: I): Procedure {
+    const message = createBaseProcedure();
+    message.code = object.code ?? "";
+    message.version = object.version ?? 0;
+    message.validFrom = object.validFrom ?? "";
+    message.name = object.name ?? "";
+    message.field = object.field ?? "";
+    message.level = object.level ?? "";
+    message.agencyKind = object.agencyKind ?? "";
+    message.processingTimeValue = object.processingTimeValue ?? 0;
+    message.processingTimeUnit = object.processingTimeUnit ?? "";
+    message.feeVnd = object.feeVnd ?? 0;
+    message.requiredDocuments = object.requiredDocuments?.map((e) => e) || [];
+    message.allowsSuspension = object.allowsSuspension ?? false;
+    message.allowsExtension = object.allowsExtension ?? false;
+    return message;
+  },
+};
+
 /**
  * Receives applications from commune systems and the portal, issues dossier
  * codes, and serves each dossier's citizen-visible status timeline.
@@ -1095,6 +3362,53 @@ export const IntakeServiceService = {
       Buffer.from(GetApplicationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetApplicationResponse => GetApplicationResponse.decode(value),
   },
+  /** The caller's dossiers (received or competent), filtered, newest first, by cursor. */
+  listApplications: {
+    path: "/gov.lienthong.intake.v1.IntakeService/ListApplications" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListApplicationsRequest): Buffer =>
+      Buffer.from(ListApplicationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListApplicationsRequest => ListApplicationsRequest.decode(value),
+    responseSerialize: (value: ListApplicationsResponse): Buffer =>
+      Buffer.from(ListApplicationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListApplicationsResponse => ListApplicationsResponse.decode(value),
+  },
+  /** The applicant hands in every requested supplement item at once (status 5 only). */
+  provideSupplement: {
+    path: "/gov.lienthong.intake.v1.IntakeService/ProvideSupplement" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProvideSupplementRequest): Buffer =>
+      Buffer.from(ProvideSupplementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProvideSupplementRequest => ProvideSupplementRequest.decode(value),
+    responseSerialize: (value: ProvideSupplementResponse): Buffer =>
+      Buffer.from(ProvideSupplementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProvideSupplementResponse => ProvideSupplementResponse.decode(value),
+  },
+  /** The applicant withdraws the dossier (statuses 1, 4, 5). */
+  withdrawApplication: {
+    path: "/gov.lienthong.intake.v1.IntakeService/WithdrawApplication" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WithdrawApplicationRequest): Buffer =>
+      Buffer.from(WithdrawApplicationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WithdrawApplicationRequest => WithdrawApplicationRequest.decode(value),
+    responseSerialize: (value: WithdrawApplicationResponse): Buffer =>
+      Buffer.from(WithdrawApplicationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WithdrawApplicationResponse => WithdrawApplicationResponse.decode(value),
+  },
+  /** Public status lookup: dossier code plus a second factor; rate-limited. */
+  lookupStatus: {
+    path: "/gov.lienthong.intake.v1.IntakeService/LookupStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LookupStatusRequest): Buffer => Buffer.from(LookupStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LookupStatusRequest => LookupStatusRequest.decode(value),
+    responseSerialize: (value: LookupStatusResponse): Buffer =>
+      Buffer.from(LookupStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LookupStatusResponse => LookupStatusResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -1105,6 +3419,14 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
   submitApplication: handleUnaryCall<SubmitApplicationRequest, SubmitApplicationResponse>;
   /** One dossier by id or by dossier code. */
   getApplication: handleUnaryCall<GetApplicationRequest, GetApplicationResponse>;
+  /** The caller's dossiers (received or competent), filtered, newest first, by cursor. */
+  listApplications: handleUnaryCall<ListApplicationsRequest, ListApplicationsResponse>;
+  /** The applicant hands in every requested supplement item at once (status 5 only). */
+  provideSupplement: handleUnaryCall<ProvideSupplementRequest, ProvideSupplementResponse>;
+  /** The applicant withdraws the dossier (statuses 1, 4, 5). */
+  withdrawApplication: handleUnaryCall<WithdrawApplicationRequest, WithdrawApplicationResponse>;
+  /** Public status lookup: dossier code plus a second factor; rate-limited. */
+  lookupStatus: handleUnaryCall<LookupStatusRequest, LookupStatusResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -1143,6 +3465,70 @@ export interface IntakeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetApplicationResponse) => void,
   ): ClientUnaryCall;
+  /** The caller's dossiers (received or competent), filtered, newest first, by cursor. */
+  listApplications(
+    request: ListApplicationsRequest,
+    callback: (error: ServiceError | null, response: ListApplicationsResponse) => void,
+  ): ClientUnaryCall;
+  listApplications(
+    request: ListApplicationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListApplicationsResponse) => void,
+  ): ClientUnaryCall;
+  listApplications(
+    request: ListApplicationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListApplicationsResponse) => void,
+  ): ClientUnaryCall;
+  /** The applicant hands in every requested supplement item at once (status 5 only). */
+  provideSupplement(
+    request: ProvideSupplementRequest,
+    callback: (error: ServiceError | null, response: ProvideSupplementResponse) => void,
+  ): ClientUnaryCall;
+  provideSupplement(
+    request: ProvideSupplementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProvideSupplementResponse) => void,
+  ): ClientUnaryCall;
+  provideSupplement(
+    request: ProvideSupplementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProvideSupplementResponse) => void,
+  ): ClientUnaryCall;
+  /** The applicant withdraws the dossier (statuses 1, 4, 5). */
+  withdrawApplication(
+    request: WithdrawApplicationRequest,
+    callback: (error: ServiceError | null, response: WithdrawApplicationResponse) => void,
+  ): ClientUnaryCall;
+  withdrawApplication(
+    request: WithdrawApplicationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WithdrawApplicationResponse) => void,
+  ): ClientUnaryCall;
+  withdrawApplication(
+    request: WithdrawApplicationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WithdrawApplicationResponse) => void,
+  ): ClientUnaryCall;
+  /** Public status lookup: dossier code plus a second factor; rate-limited. */
+  lookupStatus(
+    request: LookupStatusRequest,
+    callback: (error: ServiceError | null, response: LookupStatusResponse) => void,
+  ): ClientUnaryCall;
+  lookupStatus(
+    request: LookupStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LookupStatusResponse) => void,
+  ): ClientUnaryCall;
+  lookupStatus(
+    request: LookupStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LookupStatusResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const IntakeServiceClient = makeGenericClientConstructor(
@@ -1153,6 +3539,115 @@ export const IntakeServiceClient = makeGenericClientConstructor(
   service: typeof IntakeServiceService;
   serviceName: string;
 };
+
+/** Reference data every commune system needs: administrative units and procedures. */
+export type ReferenceDataServiceService = typeof ReferenceDataServiceService;
+export const ReferenceDataServiceService = {
+  getUnit: {
+    path: "/gov.lienthong.intake.v1.ReferenceDataService/GetUnit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUnitRequest): Buffer => Buffer.from(GetUnitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUnitRequest => GetUnitRequest.decode(value),
+    responseSerialize: (value: GetUnitResponse): Buffer => Buffer.from(GetUnitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUnitResponse => GetUnitResponse.decode(value),
+  },
+  /** Resolves a pre-2025 commune code to the unit(s) it became; partial merges are reported, not guessed. */
+  resolveOldUnit: {
+    path: "/gov.lienthong.intake.v1.ReferenceDataService/ResolveOldUnit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveOldUnitRequest): Buffer =>
+      Buffer.from(ResolveOldUnitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveOldUnitRequest => ResolveOldUnitRequest.decode(value),
+    responseSerialize: (value: ResolveOldUnitResponse): Buffer =>
+      Buffer.from(ResolveOldUnitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveOldUnitResponse => ResolveOldUnitResponse.decode(value),
+  },
+  getProcedure: {
+    path: "/gov.lienthong.intake.v1.ReferenceDataService/GetProcedure" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetProcedureRequest): Buffer => Buffer.from(GetProcedureRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetProcedureRequest => GetProcedureRequest.decode(value),
+    responseSerialize: (value: GetProcedureResponse): Buffer =>
+      Buffer.from(GetProcedureResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetProcedureResponse => GetProcedureResponse.decode(value),
+  },
+} as const;
+
+export interface ReferenceDataServiceServer extends UntypedServiceImplementation {
+  getUnit: handleUnaryCall<GetUnitRequest, GetUnitResponse>;
+  /** Resolves a pre-2025 commune code to the unit(s) it became; partial merges are reported, not guessed. */
+  resolveOldUnit: handleUnaryCall<ResolveOldUnitRequest, ResolveOldUnitResponse>;
+  getProcedure: handleUnaryCall<GetProcedureRequest, GetProcedureResponse>;
+}
+
+export interface ReferenceDataServiceClient extends Client {
+  getUnit(
+    request: GetUnitRequest,
+    callback: (error: ServiceError | null, response: GetUnitResponse) => void,
+  ): ClientUnaryCall;
+  getUnit(
+    request: GetUnitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUnitResponse) => void,
+  ): ClientUnaryCall;
+  getUnit(
+    request: GetUnitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUnitResponse) => void,
+  ): ClientUnaryCall;
+  /** Resolves a pre-2025 commune code to the unit(s) it became; partial merges are reported, not guessed. */
+  resolveOldUnit(
+    request: ResolveOldUnitRequest,
+    callback: (error: ServiceError | null, response: ResolveOldUnitResponse) => void,
+  ): ClientUnaryCall;
+  resolveOldUnit(
+    request: ResolveOldUnitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolveOldUnitResponse) => void,
+  ): ClientUnaryCall;
+  resolveOldUnit(
+    request: ResolveOldUnitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolveOldUnitResponse) => void,
+  ): ClientUnaryCall;
+  getProcedure(
+    request: GetProcedureRequest,
+    callback: (error: ServiceError | null, response: GetProcedureResponse) => void,
+  ): ClientUnaryCall;
+  getProcedure(
+    request: GetProcedureRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetProcedureResponse) => void,
+  ): ClientUnaryCall;
+  getProcedure(
+    request: GetProcedureRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetProcedureResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ReferenceDataServiceClient = makeGenericClientConstructor(
+  ReferenceDataServiceService,
+  "gov.lienthong.intake.v1.ReferenceDataService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ReferenceDataServiceClient;
+  service: typeof ReferenceDataServiceService;
+  serviceName: string;
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1178,6 +3673,17 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {

@@ -32,6 +32,162 @@ import {
   timelinessToJSON,
 } from "../../common/v1/common";
 
+export enum DossierAction {
+  DOSSIER_ACTION_UNSPECIFIED = 0,
+  DOSSIER_ACTION_ACCEPT = 1,
+  DOSSIER_ACTION_REFUSE = 2,
+  DOSSIER_ACTION_REQUEST_SUPPLEMENT = 3,
+  DOSSIER_ACTION_REQUEST_PAYMENT = 4,
+  DOSSIER_ACTION_RECORD_PAYMENT = 5,
+  DOSSIER_ACTION_DECIDE = 6,
+  DOSSIER_ACTION_STOP = 7,
+  DOSSIER_ACTION_RESUME = 8,
+  DOSSIER_ACTION_TRANSFER = 9,
+  DOSSIER_ACTION_WITHDRAW = 10,
+  DOSSIER_ACTION_RETURN_RESULT = 11,
+  UNRECOGNIZED = -1,
+}
+
+export function dossierActionFromJSON(object: any): DossierAction {
+  switch (object) {
+    case 0:
+    case "DOSSIER_ACTION_UNSPECIFIED":
+      return DossierAction.DOSSIER_ACTION_UNSPECIFIED;
+    case 1:
+    case "DOSSIER_ACTION_ACCEPT":
+      return DossierAction.DOSSIER_ACTION_ACCEPT;
+    case 2:
+    case "DOSSIER_ACTION_REFUSE":
+      return DossierAction.DOSSIER_ACTION_REFUSE;
+    case 3:
+    case "DOSSIER_ACTION_REQUEST_SUPPLEMENT":
+      return DossierAction.DOSSIER_ACTION_REQUEST_SUPPLEMENT;
+    case 4:
+    case "DOSSIER_ACTION_REQUEST_PAYMENT":
+      return DossierAction.DOSSIER_ACTION_REQUEST_PAYMENT;
+    case 5:
+    case "DOSSIER_ACTION_RECORD_PAYMENT":
+      return DossierAction.DOSSIER_ACTION_RECORD_PAYMENT;
+    case 6:
+    case "DOSSIER_ACTION_DECIDE":
+      return DossierAction.DOSSIER_ACTION_DECIDE;
+    case 7:
+    case "DOSSIER_ACTION_STOP":
+      return DossierAction.DOSSIER_ACTION_STOP;
+    case 8:
+    case "DOSSIER_ACTION_RESUME":
+      return DossierAction.DOSSIER_ACTION_RESUME;
+    case 9:
+    case "DOSSIER_ACTION_TRANSFER":
+      return DossierAction.DOSSIER_ACTION_TRANSFER;
+    case 10:
+    case "DOSSIER_ACTION_WITHDRAW":
+      return DossierAction.DOSSIER_ACTION_WITHDRAW;
+    case 11:
+    case "DOSSIER_ACTION_RETURN_RESULT":
+      return DossierAction.DOSSIER_ACTION_RETURN_RESULT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DossierAction.UNRECOGNIZED;
+  }
+}
+
+export function dossierActionToJSON(object: DossierAction): string {
+  switch (object) {
+    case DossierAction.DOSSIER_ACTION_UNSPECIFIED:
+      return "DOSSIER_ACTION_UNSPECIFIED";
+    case DossierAction.DOSSIER_ACTION_ACCEPT:
+      return "DOSSIER_ACTION_ACCEPT";
+    case DossierAction.DOSSIER_ACTION_REFUSE:
+      return "DOSSIER_ACTION_REFUSE";
+    case DossierAction.DOSSIER_ACTION_REQUEST_SUPPLEMENT:
+      return "DOSSIER_ACTION_REQUEST_SUPPLEMENT";
+    case DossierAction.DOSSIER_ACTION_REQUEST_PAYMENT:
+      return "DOSSIER_ACTION_REQUEST_PAYMENT";
+    case DossierAction.DOSSIER_ACTION_RECORD_PAYMENT:
+      return "DOSSIER_ACTION_RECORD_PAYMENT";
+    case DossierAction.DOSSIER_ACTION_DECIDE:
+      return "DOSSIER_ACTION_DECIDE";
+    case DossierAction.DOSSIER_ACTION_STOP:
+      return "DOSSIER_ACTION_STOP";
+    case DossierAction.DOSSIER_ACTION_RESUME:
+      return "DOSSIER_ACTION_RESUME";
+    case DossierAction.DOSSIER_ACTION_TRANSFER:
+      return "DOSSIER_ACTION_TRANSFER";
+    case DossierAction.DOSSIER_ACTION_WITHDRAW:
+      return "DOSSIER_ACTION_WITHDRAW";
+    case DossierAction.DOSSIER_ACTION_RETURN_RESULT:
+      return "DOSSIER_ACTION_RETURN_RESULT";
+    case DossierAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface ApplyActionRequest {
+  dossierRef: string;
+  action: DossierAction;
+  officialId: string;
+  /** Optimistic concurrency: the version the official saw; 0 skips the check. */
+  expectedVersion: number;
+  /** refuse, stop, transfer, withdraw. */
+  reason: string;
+  /** request_supplement: every missing item at once. */
+  missingItems: string[];
+  /** request_payment, record_payment. */
+  amountVnd: number;
+  receiptNumber: string;
+  /** transfer: the new competent authority. */
+  targetAgencyCode: string;
+  /** decide. */
+  outcome: DecisionOutcome;
+  summary: string;
+}
+
+export interface ApplyActionResponse {
+  assignment?: Assignment | undefined;
+}
+
+export interface ListQueueRequest {
+  agencyCode: string;
+  status: DossierStatus;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListQueueResponse {
+  assignments: Assignment[];
+  nextPageToken: string;
+}
+
+export interface GetIndicatorsRequest {
+  /** A 5-digit commune code or a 2-digit province code. */
+  unitCode: string;
+  /** Inclusive YYYY-MM-DD dates, Vietnam time. */
+  fromDate: string;
+  toDate: string;
+}
+
+export interface GetIndicatorsResponse {
+  indicators?: Indicators | undefined;
+}
+
+export interface Indicators {
+  unitCode: string;
+  fromDate: string;
+  toDate: string;
+  received: number;
+  receivedOnline: number;
+  onlineShare: number;
+  finishedEarly: number;
+  finishedOnTime: number;
+  finishedLate: number;
+  /** (early + on time) / finished; 0 when nothing finished. */
+  onTimeRate: number;
+  currentlyOverdue: number;
+}
+
 export interface GetAssignmentRequest {
   /** Either the dossier id or the dossier code. */
   dossierRef: string;
@@ -66,7 +222,1036 @@ export interface Assignment {
   outcome: DecisionOutcome;
   timeliness: Timeliness;
   version: number;
+  receivingUnitCode: string;
+  procedureVersion: number;
+  /** Actions the status machine allows now (lower_snake names of DossierAction). */
+  allowedActions: string[];
+  /** "not_started", "running", "paused" or "stopped". */
+  clock: string;
+  /** "within_deadline", "due_soon" or "overdue". */
+  deadlineState: string;
 }
+
+function createBaseApplyActionRequest(): ApplyActionRequest {
+  return {
+    dossierRef: "",
+    action: 0,
+    officialId: "",
+    expectedVersion: 0,
+    reason: "",
+    missingItems: [],
+    amountVnd: 0,
+    receiptNumber: "",
+    targetAgencyCode: "",
+    outcome: 0,
+    summary: "",
+  };
+}
+
+export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
+  encode(message: ApplyActionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierRef !== "") {
+      writer.uint32(10).string(message.dossierRef);
+    }
+    if (message.action !== 0) {
+      writer.uint32(16).int32(message.action);
+    }
+    if (message.officialId !== "") {
+      writer.uint32(26).string(message.officialId);
+    }
+    if (message.expectedVersion !== 0) {
+      writer.uint32(32).uint32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    for (const v of message.missingItems) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.amountVnd !== 0) {
+      writer.uint32(56).uint64(message.amountVnd);
+    }
+    if (message.receiptNumber !== "") {
+      writer.uint32(66).string(message.receiptNumber);
+    }
+    if (message.targetAgencyCode !== "") {
+      writer.uint32(74).string(message.targetAgencyCode);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(80).int32(message.outcome);
+    }
+    if (message.summary !== "") {
+      writer.uint32(90).string(message.summary);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyActionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyActionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierRef = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.missingItems.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.amountVnd = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.receiptNumber = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.targetAgencyCode = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyActionRequest {
+    return {
+      dossierRef: isSet(object.dossierRef)
+        ? globalThis.String(object.dossierRef)
+        : isSet(object.dossier_ref)
+        ? globalThis.String(object.dossier_ref)
+        : "",
+      action: isSet(object.action) ? dossierActionFromJSON(object.action) : 0,
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      missingItems: globalThis.Array.isArray(object?.missingItems)
+        ? object.missingItems.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.missing_items)
+        ? object.missing_items.map((e: any) => globalThis.String(e))
+        : [],
+      amountVnd: isSet(object.amountVnd)
+        ? globalThis.Number(object.amountVnd)
+        : isSet(object.amount_vnd)
+        ? globalThis.Number(object.amount_vnd)
+        : 0,
+      receiptNumber: isSet(object.receiptNumber)
+        ? globalThis.String(object.receiptNumber)
+        : isSet(object.receipt_number)
+        ? globalThis.String(object.receipt_number)
+        : "",
+      targetAgencyCode: isSet(object.targetAgencyCode)
+        ? globalThis.String(object.targetAgencyCode)
+        : isSet(object.target_agency_code)
+        ? globalThis.String(object.target_agency_code)
+        : "",
+      outcome: isSet(object.outcome) ? decisionOutcomeFromJSON(object.outcome) : 0,
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+    };
+  },
+
+  toJSON(message: ApplyActionRequest): unknown {
+    const obj: any = {};
+    if (message.dossierRef !== "") {
+      obj.dossierRef = message.dossierRef;
+    }
+    if (message.action !== 0) {
+      obj.action = dossierActionToJSON(message.action);
+    }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
+    if (message.expectedVersion !== 0) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.missingItems?.length) {
+      obj.missingItems = message.missingItems;
+    }
+    if (message.amountVnd !== 0) {
+      obj.amountVnd = Math.round(message.amountVnd);
+    }
+    if (message.receiptNumber !== "") {
+      obj.receiptNumber = message.receiptNumber;
+    }
+    if (message.targetAgencyCode !== "") {
+      obj.targetAgencyCode = message.targetAgencyCode;
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = decisionOutcomeToJSON(message.outcome);
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyActionRequest>, I>>(base?: I): ApplyActionRequest {
+    return ApplyActionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyActionRequest>, I>>(object: I): ApplyActionRequest {
+    const message = createBaseApplyActionRequest();
+    message.dossierRef = object.dossierRef ?? "";
+    message.action = object.action ?? 0;
+    message.officialId = object.officialId ?? "";
+    message.expectedVersion = object.expectedVersion ?? 0;
+    message.reason = object.reason ?? "";
+    message.missingItems = object.missingItems?.map((e) => e) || [];
+    message.amountVnd = object.amountVnd ?? 0;
+    message.receiptNumber = object.receiptNumber ?? "";
+    message.targetAgencyCode = object.targetAgencyCode ?? "";
+    message.outcome = object.outcome ?? 0;
+    message.summary = object.summary ?? "";
+    return message;
+  },
+};
+
+function createBaseApplyActionResponse(): ApplyActionResponse {
+  return { assignment: undefined };
+}
+
+export const ApplyActionResponse: MessageFns<ApplyActionResponse> = {
+  encode(message: ApplyActionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assignment !== undefined) {
+      Assignment.encode(message.assignment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyActionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyActionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignment = Assignment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyActionResponse {
+    return { assignment: isSet(object.assignment) ? Assignment.fromJSON(object.assignment) : undefined };
+  },
+
+  toJSON(message: ApplyActionResponse): unknown {
+    const obj: any = {};
+    if (message.assignment !== undefined) {
+      obj.assignment = Assignment.toJSON(message.assignment);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyActionResponse>, I>>(base?: I): ApplyActionResponse {
+    return ApplyActionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyActionResponse>, I>>(object: I): ApplyActionResponse {
+    const message = createBaseApplyActionResponse();
+    message.assignment = (object.assignment !== undefined && object.assignment !== null)
+      ? Assignment.fromPartial(object.assignment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListQueueRequest(): ListQueueRequest {
+  return { agencyCode: "", status: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListQueueRequest: MessageFns<ListQueueRequest> = {
+  encode(message: ListQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agencyCode !== "") {
+      writer.uint32(10).string(message.agencyCode);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQueueRequest {
+    return {
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      status: isSet(object.status) ? dossierStatusFromJSON(object.status) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListQueueRequest): unknown {
+    const obj: any = {};
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.status !== 0) {
+      obj.status = dossierStatusToJSON(message.status);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQueueRequest>, I>>(base?: I): ListQueueRequest {
+    return ListQueueRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQueueRequest>, I>>(object: I): ListQueueRequest {
+    const message = createBaseListQueueRequest();
+    message.agencyCode = object.agencyCode ?? "";
+    message.status = object.status ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListQueueResponse(): ListQueueResponse {
+  return { assignments: [], nextPageToken: "" };
+}
+
+export const ListQueueResponse: MessageFns<ListQueueResponse> = {
+  encode(message: ListQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assignments) {
+      Assignment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignments.push(Assignment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQueueResponse {
+    return {
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => Assignment.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListQueueResponse): unknown {
+    const obj: any = {};
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => Assignment.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListQueueResponse>, I>>(base?: I): ListQueueResponse {
+    return ListQueueResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListQueueResponse>, I>>(object: I): ListQueueResponse {
+    const message = createBaseListQueueResponse();
+    message.assignments = object.assignments?.map((e) => Assignment.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetIndicatorsRequest(): GetIndicatorsRequest {
+  return { unitCode: "", fromDate: "", toDate: "" };
+}
+
+export const GetIndicatorsRequest: MessageFns<GetIndicatorsRequest> = {
+  encode(message: GetIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unitCode !== "") {
+      writer.uint32(10).string(message.unitCode);
+    }
+    if (message.fromDate !== "") {
+      writer.uint32(18).string(message.fromDate);
+    }
+    if (message.toDate !== "") {
+      writer.uint32(26).string(message.toDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetIndicatorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unitCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetIndicatorsRequest {
+    return {
+      unitCode: isSet(object.unitCode)
+        ? globalThis.String(object.unitCode)
+        : isSet(object.unit_code)
+        ? globalThis.String(object.unit_code)
+        : "",
+      fromDate: isSet(object.fromDate)
+        ? globalThis.String(object.fromDate)
+        : isSet(object.from_date)
+        ? globalThis.String(object.from_date)
+        : "",
+      toDate: isSet(object.toDate)
+        ? globalThis.String(object.toDate)
+        : isSet(object.to_date)
+        ? globalThis.String(object.to_date)
+        : "",
+    };
+  },
+
+  toJSON(message: GetIndicatorsRequest): unknown {
+    const obj: any = {};
+    if (message.unitCode !== "") {
+      obj.unitCode = message.unitCode;
+    }
+    if (message.fromDate !== "") {
+      obj.fromDate = message.fromDate;
+    }
+    if (message.toDate !== "") {
+      obj.toDate = message.toDate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetIndicatorsRequest>, I>>(base?: I): GetIndicatorsRequest {
+    return GetIndicatorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetIndicatorsRequest>, I>>(object: I): GetIndicatorsRequest {
+    const message = createBaseGetIndicatorsRequest();
+    message.unitCode = object.unitCode ?? "";
+    message.fromDate = object.fromDate ?? "";
+    message.toDate = object.toDate ?? "";
+    return message;
+  },
+};
+
+function createBaseGetIndicatorsResponse(): GetIndicatorsResponse {
+  return { indicators: undefined };
+}
+
+export const GetIndicatorsResponse: MessageFns<GetIndicatorsResponse> = {
+  encode(message: GetIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.indicators !== undefined) {
+      Indicators.encode(message.indicators, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetIndicatorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicators = Indicators.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetIndicatorsResponse {
+    return { indicators: isSet(object.indicators) ? Indicators.fromJSON(object.indicators) : undefined };
+  },
+
+  toJSON(message: GetIndicatorsResponse): unknown {
+    const obj: any = {};
+    if (message.indicators !== undefined) {
+      obj.indicators = Indicators.toJSON(message.indicators);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetIndicatorsResponse>, I>>(base?: I): GetIndicatorsResponse {
+    return GetIndicatorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetIndicatorsResponse>, I>>(object: I): GetIndicatorsResponse {
+    const message = createBaseGetIndicatorsResponse();
+    message.indicators = (object.indicators !== undefined && object.indicators !== null)
+      ? Indicators.fromPartial(object.indicators)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIndicators(): Indicators {
+  return {
+    unitCode: "",
+    fromDate: "",
+    toDate: "",
+    received: 0,
+    receivedOnline: 0,
+    onlineShare: 0,
+    finishedEarly: 0,
+    finishedOnTime: 0,
+    finishedLate: 0,
+    onTimeRate: 0,
+    currentlyOverdue: 0,
+  };
+}
+
+export const Indicators: MessageFns<Indicators> = {
+  encode(message: Indicators, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unitCode !== "") {
+      writer.uint32(10).string(message.unitCode);
+    }
+    if (message.fromDate !== "") {
+      writer.uint32(18).string(message.fromDate);
+    }
+    if (message.toDate !== "") {
+      writer.uint32(26).string(message.toDate);
+    }
+    if (message.received !== 0) {
+      writer.uint32(32).uint32(message.received);
+    }
+    if (message.receivedOnline !== 0) {
+      writer.uint32(40).uint32(message.receivedOnline);
+    }
+    if (message.onlineShare !== 0) {
+      writer.uint32(49).double(message.onlineShare);
+    }
+    if (message.finishedEarly !== 0) {
+      writer.uint32(56).uint32(message.finishedEarly);
+    }
+    if (message.finishedOnTime !== 0) {
+      writer.uint32(64).uint32(message.finishedOnTime);
+    }
+    if (message.finishedLate !== 0) {
+      writer.uint32(72).uint32(message.finishedLate);
+    }
+    if (message.onTimeRate !== 0) {
+      writer.uint32(81).double(message.onTimeRate);
+    }
+    if (message.currentlyOverdue !== 0) {
+      writer.uint32(88).uint32(message.currentlyOverdue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Indicators {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIndicators();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unitCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.received = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.receivedOnline = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.onlineShare = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.finishedEarly = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.finishedOnTime = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.finishedLate = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.onTimeRate = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.currentlyOverdue = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Indicators {
+    return {
+      unitCode: isSet(object.unitCode)
+        ? globalThis.String(object.unitCode)
+        : isSet(object.unit_code)
+        ? globalThis.String(object.unit_code)
+        : "",
+      fromDate: isSet(object.fromDate)
+        ? globalThis.String(object.fromDate)
+        : isSet(object.from_date)
+        ? globalThis.String(object.from_date)
+        : "",
+      toDate: isSet(object.toDate)
+        ? globalThis.String(object.toDate)
+        : isSet(object.to_date)
+        ? globalThis.String(object.to_date)
+        : "",
+      received: isSet(object.received) ? globalThis.Number(object.received) : 0,
+      receivedOnline: isSet(object.receivedOnline)
+        ? globalThis.Number(object.receivedOnline)
+        : isSet(object.received_online)
+        ? globalThis.Number(object.received_online)
+        : 0,
+      onlineShare: isSet(object.onlineShare)
+        ? globalThis.Number(object.onlineShare)
+        : isSet(object.online_share)
+        ? globalThis.Number(object.online_share)
+        : 0,
+      finishedEarly: isSet(object.finishedEarly)
+        ? globalThis.Number(object.finishedEarly)
+        : isSet(object.finished_early)
+        ? globalThis.Number(object.finished_early)
+        : 0,
+      finishedOnTime: isSet(object.finishedOnTime)
+        ? globalThis.Number(object.finishedOnTime)
+        : isSet(object.finished_on_time)
+        ? globalThis.Number(object.finished_on_time)
+        : 0,
+      finishedLate: isSet(object.finishedLate)
+        ? globalThis.Number(object.finishedLate)
+        : isSet(object.finished_late)
+        ? globalThis.Number(object.finished_late)
+        : 0,
+      onTimeRate: isSet(object.onTimeRate)
+        ? globalThis.Number(object.onTimeRate)
+        : isSet(object.on_time_rate)
+        ? globalThis.Number(object.on_time_rate)
+        : 0,
+      currentlyOverdue: isSet(object.currentlyOverdue)
+        ? globalThis.Number(object.currentlyOverdue)
+        : isSet(object.currently_overdue)
+        ? globalThis.Number(object.currently_overdue)
+        : 0,
+    };
+  },
+
+  toJSON(message: Indicators): unknown {
+    const obj: any = {};
+    if (message.unitCode !== "") {
+      obj.unitCode = message.unitCode;
+    }
+    if (message.fromDate !== "") {
+      obj.fromDate = message.fromDate;
+    }
+    if (message.toDate !== "") {
+      obj.toDate = message.toDate;
+    }
+    if (message.received !== 0) {
+      obj.received = Math.round(message.received);
+    }
+    if (message.receivedOnline !== 0) {
+      obj.receivedOnline = Math.round(message.receivedOnline);
+    }
+    if (message.onlineShare !== 0) {
+      obj.onlineShare = floatToJson(message.onlineShare);
+    }
+    if (message.finishedEarly !== 0) {
+      obj.finishedEarly = Math.round(message.finishedEarly);
+    }
+    if (message.finishedOnTime !== 0) {
+      obj.finishedOnTime = Math.round(message.finishedOnTime);
+    }
+    if (message.finishedLate !== 0) {
+      obj.finishedLate = Math.round(message.finishedLate);
+    }
+    if (message.onTimeRate !== 0) {
+      obj.onTimeRate = floatToJson(message.onTimeRate);
+    }
+    if (message.currentlyOverdue !== 0) {
+      obj.currentlyOverdue = Math.round(message.currentlyOverdue);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Indicators>, I>>(base?: I): Indicators {
+    return Indicators.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Indicators>, I>>(object: I): Indicators {
+    const message = createBaseIndicators();
+    message.unitCode = object.unitCode ?? "";
+    message.fromDate = object.fromDate ?? "";
+    message.toDate = object.toDate ?? "";
+    message.received = object.received ?? 0;
+    message.receivedOnline = object.receivedOnline ?? 0;
+    message.onlineShare = object.onlineShare ?? 0;
+    message.finishedEarly = object.finishedEarly ?? 0;
+    message.finishedOnTime = object.finishedOnTime ?? 0;
+    message.finishedLate = object.finishedLate ?? 0;
+    message.onTimeRate = object.onTimeRate ?? 0;
+    message.currentlyOverdue = object.currentlyOverdue ?? 0;
+    return message;
+  },
+};
 
 function createBaseGetAssignmentRequest(): GetAssignmentRequest {
   return { dossierRef: "" };
@@ -437,6 +1622,11 @@ function createBaseAssignment(): Assignment {
     outcome: 0,
     timeliness: 0,
     version: 0,
+    receivingUnitCode: "",
+    procedureVersion: 0,
+    allowedActions: [],
+    clock: "",
+    deadlineState: "",
   };
 }
 
@@ -474,6 +1664,21 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.version !== 0) {
       writer.uint32(88).uint32(message.version);
+    }
+    if (message.receivingUnitCode !== "") {
+      writer.uint32(98).string(message.receivingUnitCode);
+    }
+    if (message.procedureVersion !== 0) {
+      writer.uint32(104).uint32(message.procedureVersion);
+    }
+    for (const v of message.allowedActions) {
+      writer.uint32(114).string(v!);
+    }
+    if (message.clock !== "") {
+      writer.uint32(122).string(message.clock);
+    }
+    if (message.deadlineState !== "") {
+      writer.uint32(130).string(message.deadlineState);
     }
     return writer;
   },
@@ -579,6 +1784,46 @@ export const Assignment: MessageFns<Assignment> = {
             message.version = reader.uint32();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receivingUnitCode = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.procedureVersion = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.allowedActions.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.clock = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.deadlineState = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -632,6 +1877,27 @@ export const Assignment: MessageFns<Assignment> = {
       outcome: isSet(object.outcome) ? decisionOutcomeFromJSON(object.outcome) : 0,
       timeliness: isSet(object.timeliness) ? timelinessFromJSON(object.timeliness) : 0,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      receivingUnitCode: isSet(object.receivingUnitCode)
+        ? globalThis.String(object.receivingUnitCode)
+        : isSet(object.receiving_unit_code)
+        ? globalThis.String(object.receiving_unit_code)
+        : "",
+      procedureVersion: isSet(object.procedureVersion)
+        ? globalThis.Number(object.procedureVersion)
+        : isSet(object.procedure_version)
+        ? globalThis.Number(object.procedure_version)
+        : 0,
+      allowedActions: globalThis.Array.isArray(object?.allowedActions)
+        ? object.allowedActions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.allowed_actions)
+        ? object.allowed_actions.map((e: any) => globalThis.String(e))
+        : [],
+      clock: isSet(object.clock) ? globalThis.String(object.clock) : "",
+      deadlineState: isSet(object.deadlineState)
+        ? globalThis.String(object.deadlineState)
+        : isSet(object.deadline_state)
+        ? globalThis.String(object.deadline_state)
+        : "",
     };
   },
 
@@ -670,6 +1936,21 @@ export const Assignment: MessageFns<Assignment> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.receivingUnitCode !== "") {
+      obj.receivingUnitCode = message.receivingUnitCode;
+    }
+    if (message.procedureVersion !== 0) {
+      obj.procedureVersion = Math.round(message.procedureVersion);
+    }
+    if (message.allowedActions?.length) {
+      obj.allowedActions = message.allowedActions;
+    }
+    if (message.clock !== "") {
+      obj.clock = message.clock;
+    }
+    if (message.deadlineState !== "") {
+      obj.deadlineState = message.deadlineState;
+    }
     return obj;
   },
 
@@ -691,6 +1972,11 @@ export const Assignment: MessageFns<Assignment> = {
     message.outcome = object.outcome ?? 0;
     message.timeliness = object.timeliness ?? 0;
     message.version = object.version ?? 0;
+    message.receivingUnitCode = object.receivingUnitCode ?? "";
+    message.procedureVersion = object.procedureVersion ?? 0;
+    message.allowedActions = object.allowedActions?.map((e) => e) || [];
+    message.clock = object.clock ?? "";
+    message.deadlineState = object.deadlineState ?? "";
     return message;
   },
 };
@@ -719,12 +2005,55 @@ export const RoutingServiceService = {
       Buffer.from(DecideDossierResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DecideDossierResponse => DecideDossierResponse.decode(value),
   },
+  /**
+   * Any official's action on a dossier; refused with FAILED_PRECONDITION naming
+   * the current status and the allowed actions when the status machine forbids it.
+   */
+  applyAction: {
+    path: "/gov.lienthong.routing.v1.RoutingService/ApplyAction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplyActionRequest): Buffer => Buffer.from(ApplyActionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplyActionRequest => ApplyActionRequest.decode(value),
+    responseSerialize: (value: ApplyActionResponse): Buffer => Buffer.from(ApplyActionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApplyActionResponse => ApplyActionResponse.decode(value),
+  },
+  /** An agency's queue: its dossiers by status and appointment. */
+  listQueue: {
+    path: "/gov.lienthong.routing.v1.RoutingService/ListQueue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListQueueRequest): Buffer => Buffer.from(ListQueueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListQueueRequest => ListQueueRequest.decode(value),
+    responseSerialize: (value: ListQueueResponse): Buffer => Buffer.from(ListQueueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListQueueResponse => ListQueueResponse.decode(value),
+  },
+  /** The progress group of the Decision 766 service index over a date range. */
+  getIndicators: {
+    path: "/gov.lienthong.routing.v1.RoutingService/GetIndicators" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetIndicatorsRequest): Buffer => Buffer.from(GetIndicatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetIndicatorsRequest => GetIndicatorsRequest.decode(value),
+    responseSerialize: (value: GetIndicatorsResponse): Buffer =>
+      Buffer.from(GetIndicatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetIndicatorsResponse => GetIndicatorsResponse.decode(value),
+  },
 } as const;
 
 export interface RoutingServiceServer extends UntypedServiceImplementation {
   getAssignment: handleUnaryCall<GetAssignmentRequest, GetAssignmentResponse>;
   /** The competent official approves or rejects; an approval asks for a signed result. */
   decideDossier: handleUnaryCall<DecideDossierRequest, DecideDossierResponse>;
+  /**
+   * Any official's action on a dossier; refused with FAILED_PRECONDITION naming
+   * the current status and the allowed actions when the status machine forbids it.
+   */
+  applyAction: handleUnaryCall<ApplyActionRequest, ApplyActionResponse>;
+  /** An agency's queue: its dossiers by status and appointment. */
+  listQueue: handleUnaryCall<ListQueueRequest, ListQueueResponse>;
+  /** The progress group of the Decision 766 service index over a date range. */
+  getIndicators: handleUnaryCall<GetIndicatorsRequest, GetIndicatorsResponse>;
 }
 
 export interface RoutingServiceClient extends Client {
@@ -759,6 +2088,57 @@ export interface RoutingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DecideDossierResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Any official's action on a dossier; refused with FAILED_PRECONDITION naming
+   * the current status and the allowed actions when the status machine forbids it.
+   */
+  applyAction(
+    request: ApplyActionRequest,
+    callback: (error: ServiceError | null, response: ApplyActionResponse) => void,
+  ): ClientUnaryCall;
+  applyAction(
+    request: ApplyActionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApplyActionResponse) => void,
+  ): ClientUnaryCall;
+  applyAction(
+    request: ApplyActionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApplyActionResponse) => void,
+  ): ClientUnaryCall;
+  /** An agency's queue: its dossiers by status and appointment. */
+  listQueue(
+    request: ListQueueRequest,
+    callback: (error: ServiceError | null, response: ListQueueResponse) => void,
+  ): ClientUnaryCall;
+  listQueue(
+    request: ListQueueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListQueueResponse) => void,
+  ): ClientUnaryCall;
+  listQueue(
+    request: ListQueueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListQueueResponse) => void,
+  ): ClientUnaryCall;
+  /** The progress group of the Decision 766 service index over a date range. */
+  getIndicators(
+    request: GetIndicatorsRequest,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getIndicators(
+    request: GetIndicatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getIndicators(
+    request: GetIndicatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RoutingServiceClient = makeGenericClientConstructor(
@@ -769,6 +2149,10 @@ export const RoutingServiceClient = makeGenericClientConstructor(
   service: typeof RoutingServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -794,6 +2178,17 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
