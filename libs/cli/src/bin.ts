@@ -9,6 +9,7 @@ import { startEmbedded } from "./embedded";
 import { runBench } from "./bench/bench";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
 import { formatReport } from "./bench/report";
+import { registerImportCommands } from "./commands/import";
 
 const program = new Command()
   .name("lienthong")
@@ -88,6 +89,8 @@ program
     });
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report)}\n`);
   });
+
+registerImportCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`lienthong: ${error instanceof Error ? error.message : String(error)}\n`);

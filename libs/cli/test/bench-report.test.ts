@@ -93,7 +93,7 @@ describe("benchmark applications", () => {
 
 describe("formatReport", () => {
   const report: BenchReport = {
-    machine: { cores: 2, cpuModel: "Test CPU", node: "20.20.0", os: "linux 6.1", memoryGiB: 24 },
+    machine: { cores: 2, cpuModel: "Test CPU", node: "20.20.0", os: "linux 6.1", memoryGiB: 24, loadAverageAtStart: 0.2 },
     settings: {
       durationSeconds: 10,
       warmupSeconds: 3,
@@ -105,6 +105,7 @@ describe("formatReport", () => {
       e2eTimeoutSeconds: 30,
       pollIntervalMs: 100,
       loadGenerator: "autocannon in its own child process",
+      sequence: "baseline, end to end, intake",
       baselineServer: "express echo",
       platform: "lienthong start",
     },
@@ -128,6 +129,12 @@ describe("formatReport", () => {
     expect(text).toContain("1/2 notified, 1 routed, 2 submitted; stopped short: decide (HTTP 409): 1");
     expect(text).toMatch(/submit → routed\s+p50 0\.25 s/);
     expect(text).toMatch(/submit → result email\s+p50 1\.75 s\s+p95 1\.75 s\s+max 1\.75 s\s+\(n=1\)/);
+  });
+
+  it("warns only when other work loaded the machine before the run", () => {
+    expect(formatReport(report)).not.toContain("busy");
+    const busy = { ...report, machine: { ...report.machine, loadAverageAtStart: 6.8 } };
+    expect(formatReport(busy)).toContain("warning: the machine was busy before the run (1-min load 6.8 on 2 cores)");
   });
 
   it("says so when no dossier completed", () => {

@@ -37,6 +37,7 @@ function machine(): BenchReport["machine"] {
     node: process.versions.node,
     os: `${os.platform()} ${os.release()}`,
     memoryGiB: os.totalmem() / 2 ** 30,
+    loadAverageAtStart: os.loadavg()[0] ?? 0,
   };
 }
 
@@ -77,6 +78,7 @@ async function measureLoad(progress: Progress, label: string, job: LoadJob): Pro
  */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
+  const host = machine();
   const progress = new Progress(options.interactive);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "lienthong-bench-"));
   const running = new Set<ChildHandle>();
@@ -130,7 +132,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     progress.line("stopping the platform and removing its data");
 
     report = {
-      machine: machine(),
+      machine: host,
       settings: {
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
@@ -142,6 +144,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         e2eTimeoutSeconds: E2E_TIMEOUT_SECONDS,
         pollIntervalMs: POLL_INTERVAL_MS,
         loadGenerator: `autocannon ${autocannonVersion()} in its own child process (shares the ${os.cpus().length} cores with the server under test)`,
+        sequence: "baseline, then one platform: a warm-up dossier, the end-to-end run, then the intake load",
         baselineServer: "express 5 JSON echo in its own Node process: no telemetry, logging, validation or storage",
         platform:
           "`lienthong start` in its own Node process: four services, OpenTelemetry, JSON request logs to a file, " +

@@ -67,7 +67,15 @@ export interface EndToEndFigures {
 }
 
 export interface BenchReport {
-  machine: { cores: number; cpuModel: string; node: string; os: string; memoryGiB: number };
+  machine: {
+    cores: number;
+    cpuModel: string;
+    node: string;
+    os: string;
+    memoryGiB: number;
+    /** 1-minute load average just before the run: other work on the machine skews every figure. */
+    loadAverageAtStart: number;
+  };
   settings: {
     durationSeconds: number;
     warmupSeconds: number;
@@ -79,6 +87,8 @@ export interface BenchReport {
     e2eTimeoutSeconds: number;
     pollIntervalMs: number;
     loadGenerator: string;
+    /** What ran when: the end-to-end run comes before the intake load so that it meets no backlog. */
+    sequence: string;
     baselineServer: string;
     platform: string;
   };
@@ -87,6 +97,9 @@ export interface BenchReport {
   endToEnd: EndToEndFigures;
   totalSeconds: number;
 }
+
+/** Above this 1-minute load per core before the run, the report warns that other work competed for the CPU. */
+const BUSY_LOAD_PER_CORE = 0.5;
 
 /** intake/bare; 0 when the baseline served nothing, so a broken run never shows as infinitely fast. */
 export function throughputRatio(measured: LoadFigures, baseline: LoadFigures): number {
@@ -118,12 +131,17 @@ function secondsLine(label: string, seconds: Distribution | undefined): string {
 /** The report as people read it in a terminal. */
 export function formatReport(report: BenchReport): string {
   const { machine, settings, baseline, intake, endToEnd } = report;
+  const busy =
+    machine.loadAverageAtStart > BUSY_LOAD_PER_CORE * machine.cores
+      ? [`  warning: the machine was busy before the run (1-min load ${fixed(machine.loadAverageAtStart, 1)} on ${machine.cores} cores); figures are low and noisy`]
+      : [];
   const failures = Object.entries(endToEnd.failures)
     .map(([step, count]) => `${step}: ${count}`)
     .join(", ");
   return [
     "LiênThông benchmark",
     `  machine               ${machine.cores} cores (${machine.cpuModel}), ${fixed(machine.memoryGiB, 0)} GiB, Node ${machine.node}, ${machine.os}`,
+    ...busy,
     `  load generator        ${settings.loadGenerator}`,
     `  load settings         ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
       `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured, ${settings.requestBodyBytes}-byte JSON body`,
@@ -139,6 +157,7 @@ export function formatReport(report: BenchReport): string {
     secondsLine("submit → routed", endToEnd.submitToRoutedSeconds),
     secondsLine("submit → result email", endToEnd.submitToNotifiedSeconds),
     "",
+    `  sequence              ${settings.sequence}`,
     `  baseline server       ${settings.baselineServer}`,
     `  platform              ${settings.platform}`,
     `  whole run             ${fixed(report.totalSeconds, 1)} s`,
