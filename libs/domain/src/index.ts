@@ -15,3 +15,4 @@ export * from "./holidays";
 export * from "./calendar-overrides";
 export * from "./calendar";
 export * from "./deadlines";
+export * from "./reference-data";

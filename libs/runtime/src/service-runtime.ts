@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Overrides HTTP/gRPC ports (0 = any free port), e.g. for tests and the embedded launcher. */
   ports?: { http?: number; grpc?: number };
+  /** Largest accepted JSON request body (body-parser syntax, e.g. "32mb"); default "1mb". */
+  httpBodyLimit?: string;
 }
 
 interface ConsumerRegistration {
@@ -96,8 +98,9 @@ export class ServiceRuntime {
     readonly readiness: Readiness,
     readonly metrics: ServiceMetrics,
     private readonly ports: { http: number; grpc: number },
+    httpBodyLimit?: string,
   ) {
-    this.http = createHttpApp({ service: name, logger, readiness, metrics });
+    this.http = createHttpApp({ service: name, logger, readiness, metrics, bodyLimit: httpBodyLimit });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
     this.http.app.get("/ops/traces/:traceId", (request, response) => {
       response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
@@ -128,7 +131,7 @@ export class ServiceRuntime {
     const runtime = new ServiceRuntime(service, env, logger, store, bus, relay, createReadiness(), createMetrics({ service }), {
       http: options.ports?.http ?? env.HTTP_PORT,
       grpc: options.ports?.grpc ?? env.GRPC_PORT,
-    });
+    }, options.httpBodyLimit);
     listeners.push((ops) => runtime.commitListeners.forEach((listener) => listener(ops)));
     runtime.afterCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
     return runtime;
