@@ -38,6 +38,7 @@ export interface RecordLog {
 }
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const groupPartitionKey = (groupId: string, topic: string, partition: number): string => `${groupId}\u0000${partitionKey(topic, partition)}`;
 
 interface MemoryPartition {
   /** Offset of records[0]. */
@@ -141,6 +142,14 @@ interface RecordRow {
 }
 
 /**
+ * How long consumer-offset commits may wait to be written together. Appends
+ * are durable at once; offsets may lag by this much, which after a crash only
+ * redelivers events that consumers already absorb by ce_id (at least once) —
+ * and saves one fsync per delivered event per group on the shared event loop.
+ */
+const OFFSET_FLUSH_MS = 20;
+
+/**
  * The journal: one SQLite file in WAL mode with synchronous=FULL, so an
  * append that returned is on disk. Offsets are per partition and never reused
  * (the partitions table remembers the next offset even after retention).
@@ -148,6 +157,9 @@ interface RecordRow {
 export class SqliteRecordLog implements RecordLog {
   private readonly db: Database.Database;
   private readonly nextOffsets = new Map<string, number>();
+  /** Consumer offsets committed but not yet written, by group + partition. */
+  private readonly pendingOffsets = new Map<string, { groupId: string; topic: string; partition: number; nextOffset: number }>();
+  private offsetFlush: NodeJS.Timeout | undefined;
   private readonly statements;
 
   constructor(path: string) {
@@ -268,14 +280,32 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   committed(groupId: string, topic: string, partition: number): number | undefined {
-    return this.statements.committed.get(topic, partition, groupId)?.next_offset;
+    const pending = this.pendingOffsets.get(groupPartitionKey(groupId, topic, partition));
+    return pending?.nextOffset ?? this.statements.committed.get(topic, partition, groupId)?.next_offset;
   }
 
   commit(groupId: string, topic: string, partition: number, nextOffset: number): void {
-    this.statements.commit.run(groupId, topic, partition, nextOffset);
+    this.pendingOffsets.set(groupPartitionKey(groupId, topic, partition), { groupId, topic, partition, nextOffset });
+    if (!this.offsetFlush) {
+      this.offsetFlush = setTimeout(() => this.flushOffsets(), OFFSET_FLUSH_MS);
+      this.offsetFlush.unref();
+    }
+  }
+
+  /** Writes every pending consumer offset in one transaction (one fsync). */
+  private flushOffsets(): void {
+    clearTimeout(this.offsetFlush);
+    this.offsetFlush = undefined;
+    if (this.pendingOffsets.size === 0) return;
+    const pending = [...this.pendingOffsets.values()];
+    this.pendingOffsets.clear();
+    this.db.transaction(() => {
+      for (const { groupId, topic, partition, nextOffset } of pending) this.statements.commit.run(groupId, topic, partition, nextOffset);
+    })();
   }
 
   prune(olderThan: number): number {
+    this.flushOffsets();
     return this.db.transaction(() => {
       let removed = 0;
       for (const row of this.statements.lowestCommitted.all()) {
@@ -290,6 +320,7 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   close(): void {
+    this.flushOffsets();
     this.db.close();
   }
 }
