@@ -37,6 +37,24 @@ export function demoApplication() {
   };
 }
 
+/** The embedded test PKI issues certificates to the demo officials only; another id could not sign. */
+export const DEMO_OFFICIAL = "official-demo";
+
+/** An official's action on a dossier through routing's REST API. */
+export function officialAction(routingUrl: string, dossierCode: string, action: "accept" | "decide", body: Record<string, unknown> = {}): Promise<Response> {
+  return fetch(`${routingUrl}/v1/dossiers/${dossierCode}/actions/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ officialId: DEMO_OFFICIAL, ...body }),
+  });
+}
+
+/** The receiving unit's intake check (1 → 2 → 4), then the competent official's approval. */
+export async function acceptAndApprove(routingUrl: string, dossierCode: string, summary = "Đủ điều kiện theo quy định."): Promise<void> {
+  await expectOk(await officialAction(routingUrl, dossierCode, "accept"), "accept");
+  await expectOk(await officialAction(routingUrl, dossierCode, "decide", { outcome: "approved", summary }), "decide");
+}
+
 interface Delivery {
   notificationId: string;
   channel: number;
@@ -67,19 +85,9 @@ export async function runDemo(options: DemoOptions) {
   const traceId = submitted.headers.get("x-trace-id") ?? "";
   log(`submitted ${dossierCode} (trace ${traceId})`);
 
-  await waitUntil(deadline, "dossier routed", async () => {
-    const response = await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`);
-    return response.ok && ((await response.json()) as { assignment: { status: number } }).assignment.status === 4;
-  });
-  log("routed to the competent authority; the official approves");
-  await expectOk(
-    await fetch(`${urls.routing}/v1/dossiers/${dossierCode}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ outcome: "approved", officialId: "official-demo", summary: "Đủ điều kiện đăng ký kết hôn theo quy định." }),
-    }),
-    "decide",
-  );
+  await waitUntil(deadline, "dossier registered at routing", async () => (await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`)).ok);
+  log("the receiving unit accepts it; the competent official approves");
+  await acceptAndApprove(urls.routing, dossierCode, "Đủ điều kiện đăng ký kết hôn theo quy định.");
 
   const isResultMessage = (d: Delivery) => d.triggerType === EventTypes.resultIssued.type && d.stateName === "delivered";
   let deliveries: Delivery[] = [];

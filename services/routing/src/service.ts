@@ -1,11 +1,11 @@
-import { createCalendar, loadUnitsFile, sampleCatalog, sampleUnits } from "@lienthong/domain";
 import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime } from "@lienthong/runtime";
+import { ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
 import { loadConfig } from "@lienthong/service-kit";
 import { routingGrpc } from "./api/grpc";
 import { routingRouter } from "./api/http";
 import { routingEnv } from "./config";
 import { routingEventHandler, routingTopics } from "./events/consumers";
+import { deadlineWatcher } from "./events/deadline-watcher";
 import { routingCollections } from "./store/collections";
 import type { RoutingPorts } from "./use-cases/ports";
 
@@ -13,22 +13,33 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   broker?: InProcessBroker;
   ports?: { http?: number; grpc?: number };
+  /** The clock every rule reads (tests move it); the system clock by default. */
+  clock?: () => Date;
 }
 
 /** The composition root of routing. */
 export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
   const runtime = await ServiceRuntime.open({ service: "routing", env, collections: routingCollections, broker: options.broker, ports: options.ports });
+  const reference = referenceDataFrom(env);
+  runtime.logger.info(reference.sources, "reference data loaded");
   const ports: RoutingPorts = {
     store: runtime.store,
     commit: (ops) => runtime.commit(ops),
-    catalog: sampleCatalog(),
-    units: env.UNITS_FILE ? loadUnitsFile(env.UNITS_FILE) : sampleUnits(),
-    calendar: createCalendar(),
-    now: () => new Date(),
+    catalog: reference.catalog,
+    units: reference.units,
+    calendar: reference.calendar,
+    deadlines: {
+      dueSoonWorkingHours: env.DUE_SOON_WORKING_HOURS,
+      apologyMax: env.APOLOGY_MAX,
+      apologyExtensionWorkingDays: env.APOLOGY_EXTENSION_WORKING_DAYS,
+    },
+    autoAccept: env.AUTO_ACCEPT,
+    now: options.clock ?? (() => new Date()),
   };
   runtime.http.app.use(routingRouter(ports));
   runtime.serveGrpc(routingGrpc(ports));
   runtime.consume(routingTopics, routingEventHandler(ports));
+  runtime.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: runtime.logger }));
   return runtime;
 }

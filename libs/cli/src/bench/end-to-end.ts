@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventTypes, common, events } from "@lienthong/contracts";
-import type { PlatformUrls } from "../demo";
+import { acceptAndApprove, type PlatformUrls } from "../demo";
 import { benchApplicationBody } from "./applications";
 import { distribution, type EndToEndFigures } from "./report";
 
@@ -82,18 +82,12 @@ export async function followDossier(urls: PlatformUrls, sequence: number, timeou
       // 404 until routing has consumed the submitted event.
       if (answer.status === 404) return false;
       if (answer.status !== 200) throw new StoppedShort(`routing lookup (HTTP ${answer.status})`);
-      return (answer.body as { assignment: { status: common.DossierStatus } }).assignment.status === common.DossierStatus.DOSSIER_STATUS_PROCESSING;
+      return true;
     });
     journey.routedSeconds = elapsed();
 
-    step = "decide";
-    // The embedded test PKI issues certificates to the demo officials only; another id could not sign.
-    const decided = await call(`${urls.routing}/v1/dossiers/${code}/decision`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ outcome: "approved", officialId: "official-demo", summary: "Đủ điều kiện theo quy định." }),
-    });
-    if (decided.status !== 200) throw new StoppedShort(`decide (HTTP ${decided.status})`);
+    step = "accept and decide";
+    await acceptAndApprove(urls.routing, code);
 
     step = "result email";
     await pollUntil(step, deadline, pollIntervalMs, async () => {

@@ -1,10 +1,11 @@
 import { EventTypes, Topics } from "@lienthong/contracts";
 import type { DeliveredEvent } from "@lienthong/messaging";
 import type { WriteOp } from "@lienthong/storage";
-import { assignDossier } from "../use-cases/assign-dossier";
+import { resumeAfterSupplement, withdrawOnRequest } from "../use-cases/intake-requests";
 import { issueResult } from "../use-cases/issue-result";
 import type { RoutingPorts } from "../use-cases/ports";
 import { recordSignatureFailure } from "../use-cases/record-signature-failure";
+import { registerDossier } from "../use-cases/register-dossier";
 
 export const routingTopics = [Topics.intake, Topics.signature];
 
@@ -13,7 +14,11 @@ export function routingEventHandler(ports: RoutingPorts) {
   return async (event: DeliveredEvent): Promise<WriteOp[]> => {
     switch (event.type) {
       case EventTypes.applicationSubmitted.type:
-        return assignDossier(ports, event);
+        return registerDossier(ports, event);
+      case EventTypes.supplementProvided.type:
+        return resumeAfterSupplement(ports, event);
+      case EventTypes.withdrawalRequested.type:
+        return withdrawOnRequest(ports, event);
       case EventTypes.documentSigned.type:
         return issueResult(ports, event);
       case EventTypes.signatureFailed.type:

@@ -8,7 +8,26 @@ export interface AgencyRecord {
   provinceCode: string;
 }
 
-/** Routing's view of one dossier (collection `assignments`, id = dossier id). */
+export interface DecisionRecord {
+  outcome: number;
+  officialId: string;
+  summary: string;
+  decidedAt: string;
+  signatureRequestId: string;
+}
+
+export interface ResultRecord {
+  documentId: string;
+  downloadPath: string;
+  issuedAt: string;
+  timeliness: number;
+}
+
+/**
+ * Routing's view of one dossier (collection `assignments`, id = dossier id).
+ * Besides the workflow state it keeps the facts the indicators count and the
+ * durable deadline timers, all as top-level fields so indexed queries find them.
+ */
 export interface AssignmentRecord {
   [field: string]: unknown;
   dossierId: string;
@@ -16,18 +35,53 @@ export interface AssignmentRecord {
   status: number;
   procedureCode: string;
   procedureName: string;
-  competentAuthority: AgencyRecord;
-  /** Top-level copy of competentAuthority.code, for the per-agency queue index. */
-  competentAuthorityCode: string;
+  /** The catalog version valid at acceptance (DOMAIN.md §3); 0 before acceptance. */
+  procedureVersion: number;
+  channel: number;
+  submittedAt: string;
   receivingUnitCode: string;
-  acceptedAt: string;
-  appointmentAt: string;
+  receivingProvinceCode: string;
+  /** Where competence is decided from: the land's commune when the application names one, else the applicant's. */
+  competenceCommuneCode: string;
+  /** Null until acceptance. */
+  competentAuthority: AgencyRecord | null;
+  /** Top-level copies of competentAuthority for the indexes ("" before acceptance or for a province agency's commune). */
+  competentAuthorityCode: string;
+  competentCommuneCode: string;
+  competentProvinceCode: string;
+  /** The agency whose queue holds the dossier: the receiving unit for the intake check, then the competent authority. */
+  queueAgencyCode: string;
+  /** `<appointmentAt>|<dossierId>`: the stable queue order, also the page cursor. */
+  queueKey: string;
+  /** False once the dossier can no longer change (statuses 3, 7, 10). */
+  open: boolean;
+  acceptedAt: string | null;
+  acceptedBy: string;
+  appointmentAt: string | null;
+  /** Start of the current pause (supplement, payment, stop); null while the clock runs or before it starts. */
+  pausedAt: string | null;
+  missingItems: string[];
+  payment: { amountVnd: number; requestedAt: string; receiptNumber: string; recordedAt: string | null } | null;
+  /** Why the dossier was refused, stopped, withdrawn or last transferred. */
+  reason: string;
+  /** Durable deadline timers: when the watcher must look at the dossier (null = nothing to fire). */
+  dueSoonAt: string | null;
+  overdueCheckAt: string | null;
+  /** The appointment a due-soon notice / an overdue detection already fired for: one per appointment. */
+  dueSoonFiredFor: string | null;
+  overdueFiredFor: string | null;
+  /** Set once the appointment passed without a result; such a dossier is judged late whatever new date it got. */
+  overdue: boolean;
+  apologies: number;
   /** Printed on the result document: personal data, payload only. */
   applicantFullName: string;
   /** The dossier's trace (W3C traceparent) so officials' later actions join it. */
   traceparent: string;
-  decision: { outcome: number; officialId: string; summary: string; decidedAt: string; signatureRequestId: string } | null;
-  result: { documentId: string; downloadPath: string; issuedAt: string; timeliness: number } | null;
+  decision: DecisionRecord | null;
+  result: ResultRecord | null;
+  /** When status 9 was reached, with its timeliness (0 before). */
+  finishedAt: string | null;
+  timeliness: number;
   updatedAt: string;
 }
 
@@ -37,6 +91,22 @@ export const routingCollections: CollectionSpec[] = [
   {
     name: Collections.assignments,
     unique: [["dossierCode"]],
-    indexes: [["competentAuthorityCode", "status"], ["status", "appointmentAt"]],
+    indexes: [
+      // Queues.
+      ["queueAgencyCode", "open", "queueKey"],
+      ["queueAgencyCode", "status", "queueKey"],
+      // Deadline timers.
+      ["dueSoonAt"],
+      ["overdueCheckAt"],
+      // Indicators: received by the receiving unit, finished and overdue at the competent authority.
+      ["receivingUnitCode", "channel", "acceptedAt"],
+      ["receivingProvinceCode", "channel", "acceptedAt"],
+      ["receivingUnitCode", "acceptedAt"],
+      ["receivingProvinceCode", "acceptedAt"],
+      ["competentCommuneCode", "timeliness", "finishedAt"],
+      ["competentProvinceCode", "timeliness", "finishedAt"],
+      ["competentCommuneCode", "overdue", "open", "finishedAt"],
+      ["competentProvinceCode", "overdue", "open", "finishedAt"],
+    ],
   },
 ];

@@ -2,6 +2,8 @@ import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
 import { notFound } from "@lienthong/service-kit";
 import type { Versioned } from "@lienthong/storage";
 import { Collections, type AssignmentRecord } from "../store/collections";
+import { allowedRoutingActions } from "./actions/status-rules";
+import { clockOf, deadlineStateOf } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
 
 /** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
@@ -13,19 +15,24 @@ export async function getAssignment(ports: RoutingPorts, dossierRef: string): Pr
   return found;
 }
 
-/** What officials and commune systems see: no personal data. */
-export function assignmentView({ data, version }: Versioned<AssignmentRecord>) {
+/** What officials and commune systems see (the Assignment message): no personal data. */
+export function assignmentView(ports: RoutingPorts, { data, version }: Versioned<AssignmentRecord>) {
   return {
     dossierId: data.dossierId,
     dossierCode: data.dossierCode,
     status: data.status,
     procedureCode: data.procedureCode,
     procedureName: data.procedureName,
-    competentAuthority: data.competentAuthority,
-    acceptedAt: data.acceptedAt,
-    appointmentAt: data.appointmentAt,
+    procedureVersion: data.procedureVersion,
+    receivingUnitCode: data.receivingUnitCode,
+    competentAuthority: data.competentAuthority ?? undefined,
+    acceptedAt: data.acceptedAt ?? undefined,
+    appointmentAt: data.appointmentAt ?? undefined,
     outcome: data.decision?.outcome ?? 0,
-    timeliness: data.result?.timeliness ?? 0,
+    timeliness: data.timeliness,
+    allowedActions: allowedRoutingActions(data),
+    clock: clockOf(data.status),
+    deadlineState: deadlineStateOf(ports, data, ports.now()),
     version,
   };
 }

@@ -1,11 +1,14 @@
-import { EventTypes, Topics, common, encodeEvent, events } from "@lienthong/contracts";
-import { classifyTimeliness } from "@lienthong/domain";
-import { outboxWrites, type DeliveredEvent } from "@lienthong/messaging";
+import { common, events } from "@lienthong/contracts";
+import { applyAction, classifyTimeliness, type DossierStatus } from "@lienthong/domain";
+import type { DeliveredEvent } from "@lienthong/messaging";
 import type { WriteOp } from "@lienthong/storage";
 import { Collections, type AssignmentRecord } from "../store/collections";
+import { planWrites } from "./actions/plan-writes";
+import { routingEvent } from "./actions/routing-event";
+import { endPause, settle } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
 
-const { DossierStatus, Timeliness } = common;
+const { Timeliness } = common;
 
 const TIMELINESS = {
   early: Timeliness.TIMELINESS_EARLY,
@@ -15,8 +18,10 @@ const TIMELINESS = {
 
 /**
  * The result document of a decision was signed: the dossier reaches status 9
- * (Đã xử lý xong) and is judged early / on time / late against its appointment.
- * A signature for a request this dossier no longer waits for is ignored.
+ * (Đã xử lý xong) and is judged early / on time / late against its
+ * appointment; a dossier that already went overdue stays late whatever new
+ * date its apology gave. A signature for a request this dossier no longer
+ * waits for is ignored.
  */
 export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
   const signed = events.DocumentSigned.decode(event.data);
@@ -24,33 +29,38 @@ export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): P
   const assignment = stored?.data;
   if (!stored || !assignment?.decision || assignment.decision.signatureRequestId !== signed.requestId || assignment.result) return [];
 
-  const issuedAt = ports.now();
-  const timeliness = TIMELINESS[classifyTimeliness(issuedAt, new Date(assignment.appointmentAt))];
-  const updated: AssignmentRecord = {
-    ...assignment,
-    status: DossierStatus.DOSSIER_STATUS_DECIDED,
-    result: { documentId: signed.documentId, downloadPath: signed.downloadPath, issuedAt: issuedAt.toISOString(), timeliness },
-    updatedAt: issuedAt.toISOString(),
-  };
-  return [
-    { kind: "put", collection: Collections.assignments, id: assignment.dossierId, data: updated, expectedVersion: stored.version },
-    ...outboxWrites([
-      {
-        topic: Topics.routing,
-        key: assignment.dossierId,
-        type: EventTypes.resultIssued.type,
-        data: encodeEvent("resultIssued", {
-          dossierId: assignment.dossierId,
-          dossierCode: assignment.dossierCode,
-          status: DossierStatus.DOSSIER_STATUS_DECIDED,
-          issuedAt: issuedAt.toISOString(),
-          outcome: assignment.decision.outcome,
-          documentId: signed.documentId,
-          downloadPath: signed.downloadPath,
-          appointmentAt: assignment.appointmentAt,
-          timeliness,
-        }),
-      },
-    ]),
-  ];
+  const now = ports.now();
+  const issuedAt = now.toISOString();
+  // A decision taken while waiting for payment (6 → 9) ends that pause here.
+  const { appointmentAt } = endPause(ports, assignment, now);
+  const timeliness = assignment.overdue || !appointmentAt ? Timeliness.TIMELINESS_LATE : TIMELINESS[classifyTimeliness(now, new Date(appointmentAt))];
+  // 4 or 6 → 9: the status machine decides, as for every other change.
+  const status = applyAction(assignment.status as DossierStatus, "decide");
+  const data = settle(
+    ports,
+    {
+      ...assignment,
+      status,
+      appointmentAt,
+      pausedAt: null,
+      result: { documentId: signed.documentId, downloadPath: signed.downloadPath, issuedAt, timeliness },
+      finishedAt: issuedAt,
+      timeliness,
+    },
+    now,
+  );
+  return planWrites(stored.version, {
+    data,
+    events: [
+      routingEvent("resultIssued", assignment, {
+        status,
+        issuedAt,
+        outcome: assignment.decision.outcome,
+        documentId: signed.documentId,
+        downloadPath: signed.downloadPath,
+        appointmentAt: appointmentAt ?? undefined,
+        timeliness,
+      }),
+    ],
+  });
 }

@@ -1,0 +1,48 @@
+import { common } from "@lienthong/contracts";
+import { AGENCY_KINDS, COMMUNE_AGENCY_KINDS, DomainError, resolveCompetentAuthority, type Agency, type Procedure } from "@lienthong/domain";
+import type { AgencyRecord } from "../store/collections";
+import type { RoutingPorts } from "./ports";
+
+function toRecord(agency: Agency): AgencyRecord {
+  return {
+    code: agency.code,
+    name: agency.name,
+    level: agency.level === "commune" ? common.AgencyLevel.AGENCY_LEVEL_COMMUNE : common.AgencyLevel.AGENCY_LEVEL_PROVINCE,
+    communeCode: agency.communeCode ?? "",
+    provinceCode: agency.provinceCode,
+  };
+}
+
+/** Who decides: the commune's People's Committee or the provincial agency of the procedure's kind; undefined when the commune is unknown. */
+export function competentAuthorityFor(ports: RoutingPorts, procedure: Pick<Procedure, "code" | "level" | "agencyKind">, communeCode: string): AgencyRecord | undefined {
+  try {
+    return toRecord(resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }));
+  } catch (error) {
+    if (error instanceof DomainError) return undefined;
+    throw error;
+  }
+}
+
+const PROVINCE_AGENCY_KINDS = AGENCY_KINDS.filter((kind) => !COMMUNE_AGENCY_KINDS.includes(kind));
+
+/**
+ * The agency a code names, for transfers between agencies or tiers: a commune
+ * code (its People's Committee; `<commune>.CA` its police) or a provincial
+ * agency's code, found among the agencies the competence rules produce.
+ */
+export function agencyByCode(ports: RoutingPorts, code: string): AgencyRecord | undefined {
+  const commune = /^(\d{5})(\.CA)?$/.exec(code);
+  if (commune?.[1]) {
+    const agencyKind = commune[2] ? "commune_police" : "commune_people_committee";
+    return competentAuthorityFor(ports, { code: "0.000000", level: "commune", agencyKind }, commune[1]);
+  }
+  for (const province of ports.units.provinces()) {
+    const anyCommune = ports.units.communesOf(province.code)[0];
+    if (!anyCommune) continue;
+    for (const agencyKind of PROVINCE_AGENCY_KINDS) {
+      const agency = competentAuthorityFor(ports, { code: "0.000000", level: "province", agencyKind }, anyCommune.code);
+      if (agency?.code === code) return agency;
+    }
+  }
+  return undefined;
+}

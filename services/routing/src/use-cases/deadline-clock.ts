@@ -1,0 +1,93 @@
+import { common } from "@lienthong/contracts";
+import {
+  DossierStatus,
+  clockEffect,
+  deadlineState,
+  instantOfDay,
+  isTerminal,
+  resumeAppointment,
+  vietnamDayNumber,
+  type DeadlineState,
+} from "@lienthong/domain";
+import type { AssignmentRecord } from "../store/collections";
+import type { RoutingPorts } from "./ports";
+
+const LATE: number = common.Timeliness.TIMELINESS_LATE;
+
+/** The clock as the public contract names it. */
+export type ClockState = "not_started" | "running" | "paused" | "stopped";
+
+export function clockOf(status: number): ClockState {
+  switch (clockEffect(status as DossierStatus)) {
+    case "not_started":
+      return "not_started";
+    case "starts":
+    case "runs":
+      return "running";
+    case "paused":
+      return "paused";
+    default:
+      return "stopped";
+  }
+}
+
+/** Working hours and holidays follow the competent authority's province (the receiving one before acceptance). */
+export function provinceOf(data: AssignmentRecord): string {
+  return data.competentAuthority?.provinceCode || data.receivingProvinceCode;
+}
+
+/** The first instant at which `appointmentAt` counts as passed (judged by date: the next Vietnam day). */
+export function overdueInstant(appointmentAt: Date): Date {
+  return instantOfDay(vietnamDayNumber(appointmentAt) + 1);
+}
+
+/** The instant at which only `windowHours` of working time are left before the appointment (now, when fewer already are). */
+export function dueSoonInstant(ports: RoutingPorts, now: Date, appointmentAt: Date, provinceCode: string): Date {
+  const left = ports.calendar.workingHoursBetween(now, appointmentAt, provinceCode);
+  const window = ports.deadlines.dueSoonWorkingHours;
+  return left <= window ? now : ports.calendar.addWorkingHours(now, left - window, provinceCode);
+}
+
+/** The appointment after the current pause ends at `now`, and the working hours it waited. */
+export function endPause(ports: RoutingPorts, data: AssignmentRecord, now: Date): { appointmentAt: string | null; waitedWorkingHours: number } {
+  if (!data.pausedAt || !data.appointmentAt) return { appointmentAt: data.appointmentAt, waitedWorkingHours: 0 };
+  const resumed = resumeAppointment(new Date(data.appointmentAt), new Date(data.pausedAt), now, ports.calendar, provinceOf(data));
+  return { appointmentAt: resumed.appointmentAt.toISOString(), waitedWorkingHours: resumed.waitedWorkingHours };
+}
+
+/**
+ * Re-derives every field that follows from the others: whose queue holds the
+ * dossier, its queue order, whether it is open, and its durable timers. The
+ * timers are armed only while the clock runs, once per appointment, so a
+ * pause disarms them and a new appointment (resume, apology) re-arms them.
+ */
+export function settle(ports: RoutingPorts, data: AssignmentRecord, now: Date): AssignmentRecord {
+  const authority = data.competentAuthority;
+  const running = data.status === DossierStatus.PROCESSING && data.appointmentAt !== null;
+  const appointment = data.appointmentAt ? new Date(data.appointmentAt) : undefined;
+  return {
+    ...data,
+    competentAuthorityCode: authority?.code ?? "",
+    competentCommuneCode: authority?.communeCode ?? "",
+    competentProvinceCode: authority?.provinceCode ?? "",
+    queueAgencyCode: authority?.code ?? data.receivingUnitCode,
+    queueKey: `${data.appointmentAt ?? ""}|${data.dossierId}`,
+    open: !isTerminal(data.status as DossierStatus),
+    dueSoonAt:
+      running && appointment && data.dueSoonFiredFor !== data.appointmentAt
+        ? dueSoonInstant(ports, now, appointment, provinceOf(data)).toISOString()
+        : null,
+    overdueCheckAt: running && appointment && data.overdueFiredFor !== data.appointmentAt ? overdueInstant(appointment).toISOString() : null,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** within_deadline / due_soon / overdue as of `now`; a paused dossier is judged as if it resumed now. */
+export function deadlineStateOf(ports: RoutingPorts, data: AssignmentRecord, now: Date): DeadlineState {
+  if (!data.appointmentAt) return "within_deadline";
+  if (data.finishedAt) return data.timeliness === LATE ? "overdue" : "within_deadline";
+  if (data.overdue) return "overdue";
+  if (clockOf(data.status) === "stopped") return "within_deadline";
+  const appointmentAt = new Date(endPause(ports, data, now).appointmentAt ?? data.appointmentAt);
+  return deadlineState(now, appointmentAt, ports.calendar, { dueSoonWorkingHours: ports.deadlines.dueSoonWorkingHours, provinceCode: provinceOf(data) });
+}

@@ -1,0 +1,75 @@
+import { common } from "@lienthong/contracts";
+import { dayNumberOfIsoDate, instantOfDay } from "@lienthong/domain";
+import { parseInput } from "@lienthong/runtime";
+import { notFound } from "@lienthong/service-kit";
+import { z } from "zod";
+import { Collections } from "../store/collections";
+import type { RoutingPorts } from "./ports";
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const indicatorsSchema = z
+  .object({
+    unitCode: z.string().regex(/^(\d{2}|\d{5})$/, "must be a 5-digit commune code or a 2-digit province code"),
+    from: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
+    to: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
+  })
+  .refine((range) => range.from <= range.to, { path: ["to"], message: "must not be before from" });
+
+export interface Indicators {
+  unitCode: string;
+  fromDate: string;
+  toDate: string;
+  received: number;
+  receivedOnline: number;
+  onlineShare: number;
+  finishedEarly: number;
+  finishedOnTime: number;
+  finishedLate: number;
+  onTimeRate: number;
+  currentlyOverdue: number;
+}
+
+/**
+ * The progress indicators of a commune or a province over inclusive Vietnam
+ * dates. "Received" counts dossiers accepted (Được tiếp nhận) in the range by
+ * the unit's reception (boundary-free intake: where the citizen came);
+ * finished and overdue count the dossiers the unit decides (its competent
+ * authorities), finished by the date they reached status 9. Every figure is
+ * one indexed count.
+ */
+export async function getIndicators(ports: RoutingPorts, input: unknown): Promise<Indicators> {
+  const { unitCode, from, to } = parseInput(indicatorsSchema, input);
+  const commune = unitCode.length === 5;
+  if (commune ? !ports.units.commune(unitCode) : !ports.units.province(unitCode)) throw notFound(commune ? "commune" : "province", unitCode);
+  const fromDay = dayNumberOfIsoDate(from, "from");
+  const range = (field: string) => ({ field, gte: instantOfDay(fromDay).toISOString(), lt: instantOfDay(dayNumberOfIsoDate(to, "to") + 1).toISOString() });
+  const receiving = commune ? "receivingUnitCode" : "receivingProvinceCode";
+  const competent = commune ? "competentCommuneCode" : "competentProvinceCode";
+  const count = (where: Record<string, string | number | boolean | null>, field?: string) =>
+    ports.store.count(Collections.assignments, { where, ...(field && { range: range(field) }) });
+  const finished = (timeliness: number) => count({ [competent]: unitCode, timeliness }, "finishedAt");
+
+  const [received, receivedOnline, finishedEarly, finishedOnTime, finishedLate, currentlyOverdue] = await Promise.all([
+    count({ [receiving]: unitCode }, "acceptedAt"),
+    count({ [receiving]: unitCode, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
+    finished(common.Timeliness.TIMELINESS_EARLY),
+    finished(common.Timeliness.TIMELINESS_ON_TIME),
+    finished(common.Timeliness.TIMELINESS_LATE),
+    count({ [competent]: unitCode, overdue: true, open: true, finishedAt: null }),
+  ]);
+  const finishedTotal = finishedEarly + finishedOnTime + finishedLate;
+  return {
+    unitCode,
+    fromDate: from,
+    toDate: to,
+    received,
+    receivedOnline,
+    onlineShare: received === 0 ? 0 : receivedOnline / received,
+    finishedEarly,
+    finishedOnTime,
+    finishedLate,
+    onTimeRate: finishedTotal === 0 ? 0 : (finishedEarly + finishedOnTime) / finishedTotal,
+    currentlyOverdue,
+  };
+}

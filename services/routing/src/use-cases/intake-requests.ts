@@ -1,0 +1,44 @@
+import { events } from "@lienthong/contracts";
+import { DossierStatus } from "@lienthong/domain";
+import type { DeliveredEvent } from "@lienthong/messaging";
+import { isServiceError } from "@lienthong/service-kit";
+import type { WriteOp } from "@lienthong/storage";
+import { Collections, type AssignmentRecord } from "../store/collections";
+import type { ActionRequest } from "./actions/action-request";
+import { planAction } from "./actions/plan-action";
+import { planWrites } from "./actions/plan-writes";
+import type { RoutingPorts } from "./ports";
+
+/**
+ * An applicant's request relayed by intake becomes the matching action when
+ * the status machine allows it now; otherwise it is moot (a supplement after
+ * the dossier moved on, a withdrawal after the decision) and is dropped.
+ */
+async function applicantAction(
+  ports: RoutingPorts,
+  dossierId: string,
+  request: ActionRequest,
+  appliesTo: (data: AssignmentRecord) => boolean = () => true,
+): Promise<WriteOp[]> {
+  const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, dossierId);
+  if (!stored || !appliesTo(stored.data)) return [];
+  try {
+    return planWrites(stored.version, planAction(ports, stored.data, request, ports.now()));
+  } catch (error) {
+    if (isServiceError(error) && error.code === "FAILED_PRECONDITION") return [];
+    throw error;
+  }
+}
+
+/** The applicant provided every missing item: processing resumes (5 → 4), the appointment pushed by the wait. */
+export function resumeAfterSupplement(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
+  const provided = events.SupplementProvided.decode(event.data);
+  // Only a supplement wait ends this way; "resume" would also lift a stop.
+  return applicantAction(ports, provided.dossierId, { action: "resume", officialId: "" }, (data) => data.status === DossierStatus.SUPPLEMENT_REQUESTED);
+}
+
+/** The applicant withdraws the dossier (1, 4 or 5 → 7). */
+export function withdrawOnRequest(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
+  const requested = events.WithdrawalRequested.decode(event.data);
+  return applicantAction(ports, requested.dossierId, { action: "withdraw", officialId: "", reason: requested.reason || undefined });
+}

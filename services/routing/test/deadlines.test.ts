@@ -1,0 +1,114 @@
+import { computeAppointment, createCalendar, sampleCatalog } from "@lienthong/domain";
+import { HOUSEHOLD_BUSINESS, MARRIAGE_REGISTRATION, at, startRouting, type RoutingHarness } from "./support/routing-harness";
+
+const official = { officialId: "can-bo.ba" };
+const calendar = createCalendar();
+const household = sampleCatalog().find(HOUSEHOLD_BUSINESS, at(6, 8))!;
+
+/** Long enough for several polls of the watcher (20 ms): an event that was going to repeat would have. */
+const severalPolls = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+describe("routing: durable deadline timers", () => {
+  let routing: RoutingHarness;
+
+  beforeAll(async () => {
+    routing = await startRouting({ APOLOGY_MAX: "1" }, at(6, 8));
+  });
+
+  afterAll(async () => {
+    await routing.stop();
+  });
+
+  it("(c) warns once when due soon, then an overdue dossier gets one apology with a new appointment — across a restart — and is judged late", async () => {
+    const { dossierId, dossierCode } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
+    const accepted = await routing.act(dossierId, "accept", official);
+    // 3 working days from Monday 08:00: Thursday 08:00.
+    expect(accepted.body.assignment.appointmentAt).toBe(at(9, 8).toISOString());
+
+    // Tuesday: more than a working day left.
+    await routing.setClock(at(7, 16));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "deadlineDueSoon")).toHaveLength(0);
+    expect((await routing.assignment(dossierId)).deadlineState).toBe("within_deadline");
+
+    // Wednesday 09:00: 7 working hours left.
+    await routing.setClock(at(8, 9));
+    const dueSoon = await routing.waitForEvent(dossierId, "deadlineDueSoon");
+    expect(dueSoon).toMatchObject({ appointmentAt: at(9, 8).toISOString(), remainingWorkingHours: 7 });
+    await routing.setClock(at(8, 10));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "deadlineDueSoon")).toHaveLength(1);
+    expect((await routing.assignment(dossierId)).deadlineState).toBe("due_soon");
+
+    // The service is down while the appointment passes; the timer is in the store, not in memory.
+    await routing.runtime.stop();
+    const detectedAt = at(10, 9);
+    await routing.restart();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
+    await routing.setClock(detectedAt);
+    const overdue = await routing.waitForEvent(dossierId, "dossierOverdue");
+    const newAppointment = computeAppointment(detectedAt, household.processingTime, calendar, "38").toISOString();
+    expect(newAppointment).toBe(at(15, 9).toISOString());
+    expect(overdue).toMatchObject({
+      detectedAt: detectedAt.toISOString(),
+      previousAppointmentAt: at(9, 8).toISOString(),
+      newAppointmentAt: newAppointment,
+    });
+    expect(overdue.apologyText).toBe(
+      `Ủy ban nhân dân xã Mường Lát xin lỗi vì hồ sơ ${dossierCode} chưa được giải quyết đúng hẹn ngày 2025-10-09; ngày hẹn trả kết quả mới là 2025-10-15.`,
+    );
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
+    expect(await routing.assignment(dossierId)).toMatchObject({ status: 4, appointmentAt: newAppointment, deadlineState: "overdue" });
+
+    // Another restart: the fired timer stays fired.
+    await routing.restart();
+    await routing.setClock(at(10, 10));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
+
+    // APOLOGY_MAX=1: the new appointment passing too brings no second apology.
+    await routing.setClock(at(16, 9));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
+
+    await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Cấp giấy chứng nhận" });
+    await routing.sign(dossierId);
+    expect(await routing.waitForEvent(dossierId, "resultIssued")).toMatchObject({ status: 9, timeliness: 3 });
+  });
+
+  it("disarms the timers while the clock is paused and re-arms them for the pushed appointment", async () => {
+    await routing.setClock(at(20, 8));
+    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
+    await routing.act(dossierId, "accept", official);
+    await routing.act(dossierId, "request_supplement", { ...official, missingItems: ["Bản sao giấy tờ"] });
+    // Paused across the original appointment (Thursday 23, 08:00): no timer fires.
+    await routing.setClock(at(24, 9));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "deadlineDueSoon")).toHaveLength(0);
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
+    expect((await routing.assignment(dossierId)).deadlineState).toBe("within_deadline");
+
+    const resumed = await routing.act(dossierId, "resume", official);
+    // Paused Monday 08:00 → Friday 09:00 = 4 working days and 1 hour: Thursday 23, 08:00 + 33 h = Wednesday 29, 09:00.
+    expect(resumed.body.assignment.appointmentAt).toBe(at(29, 9).toISOString());
+    expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({ waitedWorkingHours: 33 });
+    await routing.setClock(at(29, 16));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
+    await routing.setClock(at(30, 0, 1));
+    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({ previousAppointmentAt: resumed.body.assignment.appointmentAt });
+  });
+
+  it("a same-day procedure is due soon as soon as it is accepted, and its overdue check is the next morning", async () => {
+    await routing.setClock(at(30, 14));
+    const { dossierId } = await routing.submit({ procedureCode: MARRIAGE_REGISTRATION });
+    await routing.act(dossierId, "accept", official);
+    expect(await routing.waitForEvent(dossierId, "deadlineDueSoon")).toMatchObject({ appointmentAt: at(30, 17).toISOString(), remainingWorkingHours: 3 });
+    await routing.setClock(at(30, 23, 59));
+    await severalPolls();
+    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
+    await routing.setClock(at(31, 0, 0));
+    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({ previousAppointmentAt: at(30, 17).toISOString() });
+  });
+});

@@ -1,0 +1,222 @@
+import { randomUUID } from "node:crypto";
+import { EventTypes, Topics, common, decodeEvent, encodeEvent } from "@lienthong/contracts";
+import { vietnamDate } from "@lienthong/domain";
+import { InProcessBroker, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
+import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
+import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
+import type { ServiceError } from "@grpc/grpc-js";
+import { createRoutingService } from "../../src";
+import type { assignmentView } from "../../src/use-cases/find-assignment";
+import type { Indicators } from "../../src/use-cases/get-indicators";
+import { Collections } from "../../src/store/collections";
+
+/** Receiving units and procedures of the built-in samples (Thanh Hoá, province 38). */
+export const MUONG_LAT = "14845";
+export const TAM_CHUNG = "14848";
+export const HAC_THANH = "14797";
+export const MARRIAGE_REGISTRATION = "1.000894";
+/** 3 working days, extension allowed. */
+export const HOUSEHOLD_BUSINESS = "1.001612";
+export const CRIMINAL_RECORD_CERTIFICATE = "3.000333";
+
+/** Monday 6 October 2025, 08:00 in Vietnam: a week with no holiday. */
+export const MONDAY = vietnamDate(2025, 10, 6, 8, 0);
+
+export const at = (day: number, hour: number, minute = 0) => vietnamDate(2025, 10, day, hour, minute);
+
+type AssignmentView = ReturnType<typeof assignmentView>;
+
+/** What routing's REST answers hold, as the tests read them (each reply has some of these). */
+export interface ReplyBody {
+  assignment: AssignmentView;
+  assignments: AssignmentView[];
+  nextPageToken: string;
+  indicators: Indicators;
+  code: string;
+  detail: string;
+  retriable: boolean;
+  details: Record<string, unknown>;
+  violations: { field: string; reason: string }[];
+}
+
+export interface Reply {
+  status: number;
+  body: ReplyBody;
+}
+
+export type EventPayload = ReturnType<typeof decodeEvent>;
+
+/** A grpc-js callback method as a promise. */
+export function grpcCall<Req, Res>(method: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown) {
+  return (request: Req) =>
+    new Promise<Res>((resolve, reject) => {
+      method(request, (error, response) => (error ? reject(error) : resolve(response)));
+    });
+}
+
+export interface RoutingHarness {
+  runtime: ServiceRuntime;
+  running: RunningService;
+  /** Every event routing published, in order. */
+  observed: DeliveredEvent[];
+  /** Moves the clock and waits until the deadline watcher fired whatever came due. */
+  setClock(date: Date): Promise<void>;
+  now(): Date;
+  /** Publishes ApplicationSubmitted as intake would and waits until routing registered it; returns the dossier id. */
+  submit(overrides?: Partial<SubmitOptions>): Promise<{ dossierId: string; dossierCode: string }>;
+  /** Publishes an intake or signature event about a dossier. */
+  publish(topic: string, name: "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed", payload: Record<string, unknown>): Promise<void>;
+  /** Signs the dossier's pending decision as the signature service would, and waits for status 9. */
+  sign(dossierId: string): Promise<void>;
+  act(dossierRef: string, action: string, body?: Record<string, unknown>): Promise<Reply>;
+  get(path: string): Promise<Reply>;
+  assignment(dossierRef: string): Promise<AssignmentView>;
+  /** Routing's events of one type about one dossier, decoded. */
+  eventsOf(dossierId: string, name: keyof typeof EventTypes): EventPayload[];
+  waitForEvent(dossierId: string, name: keyof typeof EventTypes, count?: number): Promise<EventPayload>;
+  /** Stops the service and starts it again on the same data directory and bus. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SubmitOptions {
+  procedureCode: string;
+  receivingUnitCode: string;
+  applicantCommuneCode: string;
+  channel: common.Channel;
+}
+
+let sequence = 0;
+
+export async function startRouting(env: Record<string, string> = {}, start: Date = MONDAY): Promise<RoutingHarness> {
+  const dataDir: TempDir = await tempDir("routing-test");
+  const broker = new InProcessBroker({ partitions: 1 });
+  let now = start;
+  const clock = () => new Date(now.getTime());
+  const open = async () => {
+    const runtime = await createRoutingService({
+      env: { DATA_DIR: dataDir.path, HTTP_HOST: "127.0.0.1", BUS: "in-process", LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "20", ...env },
+      broker,
+      ports: { http: 0, grpc: 0 },
+      clock,
+    });
+    return { runtime, running: await runtime.start() };
+  };
+  let service = await open();
+  const peer: EventBus = broker.bus("test-peer");
+  const observed: DeliveredEvent[] = [];
+  const observer: Subscription = await broker.bus("test-observer").subscribe({
+    groupId: "test-observer",
+    topics: [Topics.routing],
+    handler: (event) => {
+      observed.push(event);
+      return Promise.resolve();
+    },
+  });
+
+  const request = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    const response = await fetch(`${service.running.httpUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as ReplyBody };
+  };
+
+  const timersDue = async () => {
+    const dueBy = new Date(now.getTime() + 1).toISOString();
+    const store = service.runtime.store;
+    return (
+      (await store.count(Collections.assignments, { range: { field: "dueSoonAt", lt: dueBy } })) +
+      (await store.count(Collections.assignments, { range: { field: "overdueCheckAt", lt: dueBy } }))
+    );
+  };
+
+  const eventsOf = (dossierId: string, name: keyof typeof EventTypes) =>
+    observed.filter((event) => event.key === dossierId && event.type === EventTypes[name].type).map((event) => decodeEvent(event.type, event.data));
+
+  const harness: RoutingHarness = {
+    get runtime() {
+      return service.runtime;
+    },
+    get running() {
+      return service.running;
+    },
+    observed,
+    now: clock,
+    async setClock(date) {
+      now = date;
+      await waitFor(async () => (await timersDue()) === 0, { description: "the deadline watcher to fire every due timer", timeoutMs: 5_000 });
+    },
+    async submit(overrides = {}) {
+      const options: SubmitOptions = {
+        procedureCode: MARRIAGE_REGISTRATION,
+        receivingUnitCode: MUONG_LAT,
+        applicantCommuneCode: MUONG_LAT,
+        channel: common.Channel.CHANNEL_COUNTER,
+        ...overrides,
+      };
+      sequence += 1;
+      const dossierId = randomUUID();
+      const dossierCode = `${options.receivingUnitCode}-251006-${String(sequence).padStart(4, "0")}`;
+      await peer.publish([
+        {
+          topic: Topics.intake,
+          key: dossierId,
+          type: EventTypes.applicationSubmitted.type,
+          data: encodeEvent("applicationSubmitted", {
+            dossierId,
+            dossierCode,
+            status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
+            submittedAt: now.toISOString(),
+            applicant: { fullName: "Lò Văn Test", citizenId: "038095000001", phone: "", email: "", address: "" },
+            ...options,
+          }),
+        },
+      ]);
+      await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`)).status === 200, { description: `dossier ${dossierCode} registered` });
+      return { dossierId, dossierCode };
+    },
+    async publish(topic, name, payload) {
+      await peer.publish([{ topic, key: String(payload.dossierId), type: EventTypes[name].type, data: encodeEvent(name, payload) }]);
+    },
+    async sign(dossierId) {
+      const requested = eventsOf(dossierId, "signatureRequested").at(-1);
+      if (!requested) throw new Error(`no signature was requested for ${dossierId}`);
+      await harness.publish(Topics.signature, "documentSigned", {
+        dossierId,
+        dossierCode: requested.dossierCode,
+        requestId: requested.requestId,
+        signedAt: now.toISOString(),
+        documentId: randomUUID(),
+        downloadPath: "/v1/documents/test",
+      });
+      await waitFor(async () => (await harness.assignment(dossierId)).status === 9, { description: `dossier ${dossierId} at status 9` });
+    },
+    act: (dossierRef, action, body = {}) => request("POST", `/v1/dossiers/${dossierRef}/actions/${action}`, body),
+    get: (path) => request("GET", path),
+    async assignment(dossierRef) {
+      const reply = await request("GET", `/v1/dossiers/${dossierRef}`);
+      if (reply.status !== 200) throw new Error(`GET dossier ${dossierRef}: ${reply.status}`);
+      return reply.body.assignment;
+    },
+    eventsOf,
+    async waitForEvent(dossierId, name, count = 1) {
+      await waitFor(() => eventsOf(dossierId, name).length >= count, { description: `${count} ${name} event(s) for ${dossierId}` });
+      return eventsOf(dossierId, name)[count - 1]!;
+    },
+    async restart() {
+      await service.runtime.stop();
+      service = await open();
+    },
+    async stop() {
+      await observer.close();
+      await service.runtime.stop();
+      await broker.close();
+      await dataDir.remove();
+    },
+  };
+  return harness;
+}
