@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EventTypes, common, events } from "@lienthong/contracts";
+import { EventTypes, events } from "@lienthong/contracts";
 import { acceptAndApprove, type PlatformUrls } from "../demo";
 import { benchApplicationBody } from "./applications";
 import { distribution, type EndToEndFigures } from "./report";
