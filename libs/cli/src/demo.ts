@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { EventTypes } from "@lienthong/contracts";
+import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { statusLabel, type DossierStatus } from "@lienthong/domain";
 
 export interface PlatformUrls {
@@ -33,9 +34,21 @@ export function demoApplication() {
       email: "lo.thi.hoa@example.vn",
       address: "Bản Na Khà, xã Mường Lát, tỉnh Thanh Hoá",
     },
-    formFields: { spouseFullName: "Hà Văn Minh", spouseCitizenId: "038189054321", marriageDate: "2026-12-12" },
+    // The marriage registration form of the catalog (validated by intake).
+    formFields: {
+      applicantFullName: "Lò Thị Hoa",
+      applicantCitizenId: "038190012345",
+      applicantPhone: "0912345678",
+      husbandFullName: "Hà Văn Minh",
+      husbandCitizenId: "038189054321",
+      wifeFullName: "Lò Thị Hoa",
+      wifeCitizenId: "038190012345",
+    },
   };
 }
+
+/** The Mường Lát commune system's development key (embedded mode's built-in keys). */
+export const DEMO_API_KEY = DEVELOPMENT_API_KEYS.muongLat;
 
 /** The embedded test PKI issues certificates to the demo officials only; another id could not sign. */
 export const DEMO_OFFICIAL = "official-demo";
@@ -77,7 +90,7 @@ export async function runDemo(options: DemoOptions) {
 
   const submitted = await fetch(`${urls.intake}/v1/applications`, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), "x-client-id": "muong-lat-commune-system" },
+    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), [API_KEY_HEADER]: DEMO_API_KEY },
     body: JSON.stringify(demoApplication()),
   });
   const submission = (await expectOk(submitted, "submit")) as { application: { dossierId: string; dossierCode: string } };
@@ -99,7 +112,7 @@ export async function runDemo(options: DemoOptions) {
 
   let application = { status: 0, resultDocumentPath: "", appointmentAt: "", timeline: [] as { status: number; eventType: string }[] };
   await waitUntil(deadline, "intake timeline complete", async () => {
-    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`);
+    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } });
     application = ((await response.json()) as { application: typeof application }).application;
     const recorded = application.timeline.filter((entry) => entry.eventType === EventTypes.notificationDelivered.type).length;
     return application.status === 9 && recorded >= deliveries.filter((d) => d.stateName === "delivered").length;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { tempDir, waitFor } from "@lienthong/testing";
-import { acceptAndApprove, demoApplication } from "../src/demo";
+import { API_KEY_HEADER } from "@lienthong/intake";
+import { DEMO_API_KEY, acceptAndApprove, demoApplication } from "../src/demo";
 import { startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
 
 async function json<T>(response: Promise<Response>): Promise<{ status: number; body: T }> {
@@ -37,7 +38,7 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
       const response = await json<{ application: { dossierCode: string } }>(
         fetch(`${platform!.urls.intake}/v1/applications`, {
           method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+          headers: { "content-type": "application/json", "idempotency-key": randomUUID(), [API_KEY_HEADER]: DEMO_API_KEY },
           body: JSON.stringify(demoApplication()),
         }),
       );
@@ -68,7 +69,7 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
         },
         { timeoutMs: 30_000, description: `${code} result mailed after the restart` },
       );
-      const { body } = await json<{ application: { status: number; timeline: { eventType: string }[] } }>(fetch(`${urls.intake}/v1/applications/${code}`));
+      const { body } = await json<{ application: { status: number; timeline: { eventType: string }[] } }>(fetch(`${urls.intake}/v1/applications/${code}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } }));
       expect(body.application.status).toBe(9);
       // Exactly one submission event per dossier: a crash may duplicate deliveries, never the dossier's history.
       expect(body.application.timeline.filter((entry) => entry.eventType === "gov.lienthong.application.submitted.v1")).toHaveLength(1);

@@ -50,7 +50,8 @@ export interface RuntimeOptions {
   /** Overrides HTTP/gRPC ports (0 = any free port), e.g. for tests and the embedded launcher. */
   ports?: { http?: number; grpc?: number };
   /** Largest accepted JSON request body (body-parser syntax, e.g. "32mb"); default "1mb". */
-  httpBodyLimit?: string;
+  /** The largest request body (REST JSON) or message (gRPC) accepted, in bytes; default 1 MiB / grpc-js's 4 MiB. */
+  maxRequestBytes?: number;
 }
 
 interface ConsumerRegistration {
@@ -98,9 +99,9 @@ export class ServiceRuntime {
     readonly readiness: Readiness,
     readonly metrics: ServiceMetrics,
     private readonly ports: { http: number; grpc: number },
-    httpBodyLimit?: string,
+    private readonly maxRequestBytes: number | undefined,
   ) {
-    this.http = createHttpApp({ service: name, logger, readiness, metrics, bodyLimit: httpBodyLimit });
+    this.http = createHttpApp({ service: name, logger, readiness, metrics, bodyLimit: maxRequestBytes === undefined ? undefined : String(maxRequestBytes) });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
     this.http.app.get("/ops/traces/:traceId", (request, response) => {
       response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
@@ -131,7 +132,7 @@ export class ServiceRuntime {
     const runtime = new ServiceRuntime(service, env, logger, store, bus, relay, createReadiness(), createMetrics({ service }), {
       http: options.ports?.http ?? env.HTTP_PORT,
       grpc: options.ports?.grpc ?? env.GRPC_PORT,
-    }, options.httpBodyLimit);
+    }, options.maxRequestBytes);
     listeners.push((ops) => runtime.commitListeners.forEach((listener) => listener(ops)));
     runtime.afterCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
     return runtime;
@@ -175,6 +176,7 @@ export class ServiceRuntime {
       services: this.grpcServices,
       protoRoot,
       readiness: this.readiness,
+      serverOptions: this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
     this.grpcServer = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
     this.httpServer = await startHttpServer(this.http.app, { host: this.env.HTTP_HOST, port: this.ports.http });

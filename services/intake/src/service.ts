@@ -1,33 +1,66 @@
-import { loadUnitsFile, sampleCatalog, sampleUnits } from "@lienthong/domain";
 import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
-import { intakeGrpc } from "./api/grpc";
+import { ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
+import { loadConfig, type Logger } from "@lienthong/service-kit";
+import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRouter } from "./api/http";
+import { apiKeysFrom } from "./auth/api-keys";
 import { intakeEnv } from "./config";
 import { intakeTopics, intakeEventHandler } from "./events/consumers";
 import { intakeCollections } from "./store/collections";
-import type { IntakePorts } from "./use-cases/ports";
+import { DossierRegistrar } from "./store/dossier-registrar";
+import { LookupRateLimiter } from "./use-cases/lookup-status";
+import type { AccessDecision, IntakePorts } from "./use-cases/ports";
 
 export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   broker?: InProcessBroker;
   ports?: { http?: number; grpc?: number };
+  /** Replaces the logger built from LOG_LEVEL (tests read the audit lines from it). */
+  logger?: Logger;
+}
+
+/** Room for one largest attachment in base64 (4/3 of its size, twice for safety) plus the rest of the application. */
+function maxRequestBytes(attachmentMaxBytes: number): number {
+  return Math.ceil((attachmentMaxBytes * 4) / 3) * 2 + 1024 * 1024;
 }
 
 /** The composition root of intake: config → adapters → use cases → transports. */
 export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(intakeEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({ service: "intake", env, collections: intakeCollections, broker: options.broker, ports: options.ports });
+  const runtime = await ServiceRuntime.open({
+    service: "intake",
+    env,
+    collections: intakeCollections,
+    broker: options.broker,
+    ports: options.ports,
+    logger: options.logger,
+    maxRequestBytes: maxRequestBytes(env.ATTACHMENT_MAX_BYTES),
+  });
+  const reference = referenceDataFrom(env);
+  runtime.logger.info(reference.sources, "reference data loaded");
+  // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
+  const audit = (decision: AccessDecision) => runtime.logger.info({ audit: "access", ...decision }, "access decision");
+  const apiKeys = apiKeysFrom(env, reference.units, runtime.logger, audit);
+  const now = () => new Date();
   const ports: IntakePorts = {
     store: runtime.store,
     commit: (ops) => runtime.commit(ops),
-    catalog: sampleCatalog(),
-    units: env.UNITS_FILE ? loadUnitsFile(env.UNITS_FILE) : sampleUnits(),
-    now: () => new Date(),
+    registrar: new DossierRegistrar(runtime.store, (ops) => runtime.commit(ops), now),
+    catalog: reference.catalog,
+    units: reference.units,
+    merges: reference.merges,
+    audit,
+    limits: { attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES },
+    now,
   };
-  runtime.http.app.use(intakeRouter(ports));
-  runtime.serveGrpc(intakeGrpc(ports));
+  const lookupLimiter = new LookupRateLimiter({
+    perCodePerMinute: env.PUBLIC_LOOKUP_PER_CODE_PER_MINUTE,
+    perIpPerMinute: env.PUBLIC_LOOKUP_PER_IP_PER_MINUTE,
+  });
+  if (env.TRUST_PROXY) runtime.http.app.set("trust proxy", env.TRUST_PROXY);
+  runtime.http.app.use(intakeRouter(ports, { apiKeys, lookupLimiter }));
+  runtime.serveGrpc(intakeGrpc(ports, { apiKeys, lookupLimiter }));
+  runtime.serveGrpc(referenceDataGrpc(ports));
   runtime.consume(intakeTopics, intakeEventHandler(ports));
   return runtime;
 }

@@ -7,9 +7,12 @@ import { Collections } from "../src/store/collections";
 import {
   MARRIAGE_REGISTRATION,
   applicantData,
+  attestationApplication,
+  marriageForm,
   postApplication,
   startIntake,
   validApplication,
+  withApiKey,
   type IntakeHarness,
 } from "./support/intake-harness";
 
@@ -38,6 +41,12 @@ function without(key: string): Record<string, unknown> {
   return body;
 }
 
+function formWithout(field: keyof typeof marriageForm): Record<string, string> {
+  const form: Record<string, string> = { ...marriageForm };
+  delete form[field];
+  return form;
+}
+
 const badCases: BadCase[] = [
   { name: "missing procedure code", body: without("procedureCode"), fields: ["procedureCode"] },
   { name: "missing receiving unit code", body: without("receivingUnitCode"), fields: ["receivingUnitCode"] },
@@ -58,6 +67,23 @@ const badCases: BadCase[] = [
   },
   { name: "unknown procedure code", body: validApplication({ procedureCode: "9.999999" }), fields: ["procedureCode"] },
   { name: "unknown commune code", body: validApplication({ receivingUnitCode: "99999" }), fields: ["receivingUnitCode"] },
+  {
+    name: "a required form field missing",
+    body: validApplication({ formFields: formWithout("wifeCitizenId") }),
+    fields: ["formFields.wifeCitizenId"],
+  },
+  {
+    name: "a field the procedure's form does not have",
+    body: validApplication({ formFields: { ...marriageForm, spouseFullName: "Hà Văn Minh" } }),
+    fields: ["formFields.spouseFullName"],
+    secrets: ["Hà Văn Minh"],
+  },
+  {
+    name: "a form field not matching its format",
+    body: validApplication({ formFields: { ...marriageForm, husbandCitizenId: "03818905432" } }),
+    fields: ["formFields.husbandCitizenId"],
+    secrets: ["03818905432"],
+  },
 ];
 
 /** The same application as a gRPC request: proto3 sends absent strings as "". */
@@ -73,6 +99,7 @@ function toGrpcRequest(body: Record<string, unknown>, idempotencyKey = ""): inta
       phone: applicant.phone ?? "",
       email: applicant.email ?? "",
     },
+    formFields: (body.formFields ?? {}) as Record<string, string>,
   });
 }
 
@@ -81,7 +108,7 @@ function submitOverGrpc(
   request: intake.SubmitApplicationRequest,
 ): Promise<intake.SubmitApplicationResponse> {
   return new Promise((resolve, reject) => {
-    client.submitApplication(request, new grpc.Metadata(), withDeadline(5_000), (error, response) =>
+    client.submitApplication(request, withApiKey(), withDeadline(5_000), (error, response) =>
       error ? reject(error) : resolve(response),
     );
   });
@@ -193,7 +220,7 @@ describe("Idempotency-Key", () => {
     const headers = { "idempotency-key": "muonglat-counter-2026-0001" };
     const first = await postApplication(harness.running.httpUrl, validApplication(), headers);
     const replay = await postApplication(harness.running.httpUrl, validApplication(), headers);
-    const other = await postApplication(harness.running.httpUrl, validApplication({ procedureCode: "2.000884" }), headers);
+    const other = await postApplication(harness.running.httpUrl, attestationApplication(), headers);
 
     expect(first.status).toBe(201);
     expect(replay.status).toBe(200);

@@ -1,9 +1,9 @@
 import { DOSSIER_CODE_PATTERN, dossierDatePart, parseDossierCode } from "@lienthong/domain";
 import { waitFor } from "@lienthong/testing";
 import { Collections, type ApplicationRecord } from "../src/store/collections";
-import { MUONG_LAT, postApplication, startIntake, validApplication, type IntakeHarness } from "./support/intake-harness";
+import { MUONG_LAT, marriageForm, postApplication, startIntake, validApplication, type IntakeHarness } from "./support/intake-harness";
 
-const SUBMISSIONS = 200;
+const SUBMISSIONS = 1000;
 const LAST_CODE = String(SUBMISSIONS).padStart(4, "0");
 
 describe("dossier codes under concurrent submissions at one receiving unit", () => {
@@ -22,7 +22,7 @@ describe("dossier codes under concurrent submissions at one receiving unit", () 
     // Each request carries its own marker so a code handed to the wrong dossier shows.
     const replies = await Promise.all(
       Array.from({ length: SUBMISSIONS }, (_, index) =>
-        postApplication(harness.running.httpUrl, validApplication({ formFields: { counterTicket: `ticket-${index}` } })),
+        postApplication(harness.running.httpUrl, validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } })),
       ),
     );
     const dayAfter = dossierDatePart(new Date());
@@ -49,9 +49,63 @@ describe("dossier codes under concurrent submissions at one receiving unit", () 
     for (const { ticket, dossierCode, dossierId } of issued) {
       const record = byCode.get(dossierCode);
       expect(record?.dossierId).toBe(dossierId);
-      expect(record?.formFields.counterTicket).toBe(ticket);
+      expect(record?.formFields.husbandFullName).toBe(ticket);
     }
-    await waitFor(() => harness.observed.length >= SUBMISSIONS, { description: `${SUBMISSIONS} submitted events`, timeoutMs: 10_000 });
+    await waitFor(() => harness.observed.length >= SUBMISSIONS, { description: `${SUBMISSIONS} submitted events`, timeoutMs: 20_000 });
     expect(new Set(harness.observed.map((event) => event.key))).toEqual(new Set(issued.map(({ dossierId }) => dossierId)));
+  });
+});
+
+describe("dossier codes when two intake instances share one store", () => {
+  let first: IntakeHarness;
+  let second: IntakeHarness;
+
+  beforeAll(async () => {
+    first = await startIntake();
+    second = await startIntake({ sharedDataDir: first.dataDir });
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+  });
+
+  test("300 submissions spread over both get 300 consecutive codes: the counter's version check settles the races", async () => {
+    const count = 300;
+    const replies = await Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        postApplication((index % 2 === 0 ? first : second).running.httpUrl, validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } })),
+      ),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(Array(count).fill(201));
+    const sequences = replies
+      .map((reply) => parseDossierCode((reply.body as { application: { dossierCode: string } }).application.dossierCode)?.sequence ?? 0)
+      .sort((a, b) => a - b);
+    expect(sequences).toEqual(Array.from({ length: count }, (_, index) => index + 1));
+    expect(await first.runtime.store.count(Collections.applications)).toBe(count);
+  });
+});
+
+describe("concurrent retries of one submission under one Idempotency-Key", () => {
+  let harness: IntakeHarness;
+
+  beforeAll(async () => {
+    harness = await startIntake();
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  test("20 simultaneous identical requests create one dossier; the other 19 are replays of it", async () => {
+    const headers = { "idempotency-key": "muonglat-retry-storm-0001" };
+    const replies = await Promise.all(Array.from({ length: 20 }, () => postApplication(harness.running.httpUrl, validApplication(), headers)));
+    expect(replies.map((reply) => reply.status).sort()).toEqual([...Array(19).fill(200), 201]);
+    const codes = new Set(replies.map((reply) => (reply.body as { application: { dossierCode: string } }).application.dossierCode));
+    expect(codes.size).toBe(1);
+    expect(await harness.runtime.store.count(Collections.applications)).toBe(1);
+    // The code counter moved by one: the losing drafts did not burn codes.
+    const next = await postApplication(harness.running.httpUrl, validApplication());
+    expect((next.body as { application: { dossierCode: string } }).application.dossierCode).toMatch(/-0002$/);
   });
 });

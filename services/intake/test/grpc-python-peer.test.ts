@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { protoRoot } from "@lienthong/contracts";
 import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
 import { tempDir, type TempDir } from "@lienthong/testing";
-import { MARRIAGE_REGISTRATION, MUONG_LAT, applicantData, startIntake, type IntakeHarness } from "./support/intake-harness";
+import { MARRIAGE_REGISTRATION, MUONG_LAT, applicantData, clients, marriageForm, startIntake, type IntakeHarness } from "./support/intake-harness";
 
 const run = promisify(execFile);
 
@@ -37,6 +37,8 @@ interface ApplicationSummary {
 interface PeerReport {
   submitted: ApplicationSummary;
   fetched: ApplicationSummary;
+  lookup: { dossierCode: string; status: number; statusLabel: string; procedureName: string };
+  unit: { code: string; fullName: string; kind: string; provinceCode: string };
   invalid: {
     code: string;
     details: string;
@@ -69,6 +71,7 @@ if (missing && process.env.CI !== "true") {
         `-I${GOOGLE_APIS}`,
         `--python_out=${generated.path}`,
         "gov/lienthong/common/v1/common.proto",
+        "gov/lienthong/events/v1/application_events.proto",
         "gov/lienthong/intake/v1/intake_service.proto",
         "google/rpc/status.proto",
         "google/rpc/error_details.proto",
@@ -81,7 +84,7 @@ if (missing && process.env.CI !== "true") {
       await generated?.remove();
     });
 
-    test("submits, reads back by dossier code and gets INVALID_ARGUMENT with field violations", async () => {
+    test("submits with its API key, reads back by dossier code, tracks it publicly, reads a unit, and gets INVALID_ARGUMENT with field violations", async () => {
       const truncatedCitizenId = applicantData.citizenId.slice(0, -1);
       const { stdout } = await run(
         PYTHON,
@@ -94,6 +97,8 @@ if (missing && process.env.CI !== "true") {
           `--full-name=${applicantData.fullName}`,
           `--citizen-id=${applicantData.citizenId}`,
           `--phone=${applicantData.phone}`,
+          `--api-key=${clients.muongLat.key}`,
+          `--form-fields=${JSON.stringify(marriageForm)}`,
         ],
         { timeout: 20_000 },
       );
@@ -109,6 +114,13 @@ if (missing && process.env.CI !== "true") {
       });
       expect(report.submitted.submittedAt).not.toBeNull();
       expect(report.fetched).toEqual(report.submitted);
+      expect(report.lookup).toEqual({
+        dossierCode: report.submitted.dossierCode,
+        status: 1,
+        statusLabel: "Mới đăng ký",
+        procedureName: "Thủ tục đăng ký kết hôn",
+      });
+      expect(report.unit).toEqual({ code: MUONG_LAT, fullName: "Xã Mường Lát", kind: "xa", provinceCode: "38" });
 
       expect(report.invalid.code).toBe("INVALID_ARGUMENT");
       expect(report.invalid.details).toContain("procedureCode: ");

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { SingleBar, Presets } from "cli-progress";
 import { benchApplicationBody } from "./applications";
 import { followDossier, runEndToEnd } from "./end-to-end";
@@ -128,7 +129,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }).finally(() => e2eBar.stop());
 
     progress.line(`intake: REST submissions, ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`);
-    const intake = await measureLoad(progress, "intake", { ...loadSettings, url: `${platform.urls.intake}/v1/applications` });
+    const intake = await measureLoad(progress, "intake", {
+      ...loadSettings,
+      url: `${platform.urls.intake}/v1/applications`,
+      headers: { [API_KEY_HEADER]: DEVELOPMENT_API_KEYS.portal },
+    });
     progress.line("stopping the platform and removing its data");
 
     report = {

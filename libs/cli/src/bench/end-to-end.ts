@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventTypes, events } from "@lienthong/contracts";
 import { acceptAndApprove, type PlatformUrls } from "../demo";
@@ -70,7 +71,7 @@ export async function followDossier(urls: PlatformUrls, sequence: number, timeou
   try {
     const submitted = await call(`${urls.intake}/v1/applications`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-client-id": "lienthong-bench" },
+      headers: { "content-type": "application/json", [API_KEY_HEADER]: DEVELOPMENT_API_KEYS.portal },
       body: benchApplicationBody(sequence),
     });
     if (submitted.status !== 201) throw new StoppedShort(`submit (HTTP ${submitted.status})`);

@@ -29,7 +29,7 @@ function runPhase(job: LoadJob, phase: "warmup" | "measure", seconds: number): P
         duration: seconds,
         timeout: job.timeoutSeconds,
         method: "POST",
-        headers: { "content-type": "application/json", "x-client-id": "lienthong-bench" },
+        headers: { "content-type": "application/json", ...job.headers },
         requests: [{ setupRequest: (request) => ({ ...request, body: benchApplicationBody(sequence++) }) }],
       },
       (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error("autocannon failed", { cause: error })) : resolve(result)),

@@ -10,6 +10,8 @@ export interface LoadJob {
   durationSeconds: number;
   /** Per request; a request slower than this counts as a timeout. */
   timeoutSeconds: number;
+  /** Sent with every request besides content-type (the caller's API key for intake; none for the baseline). */
+  headers?: Record<string, string>;
 }
 
 export type LoadWorkerMessage =

@@ -1,15 +1,63 @@
+import type * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
 import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { API_KEY_HEADER, type ApiKeys } from "../auth/api-keys";
+import type { ApplicationRecord } from "../store/collections";
 import { applicationView, getApplication } from "../use-cases/get-application";
+import { listApplications } from "../use-cases/list-applications";
+import { lookupStatus, type LookupRateLimiter } from "../use-cases/lookup-status";
 import type { IntakePorts } from "../use-cases/ports";
+import { provideSupplement } from "../use-cases/provide-supplement";
+import { getProcedure, getUnit, resolveOldUnit } from "../use-cases/reference-data";
 import { submitApplication } from "../use-cases/submit-application";
+import { withdrawApplication } from "../use-cases/withdraw-application";
 
-/** gRPC for commune systems: the same use cases as REST; the caller names itself in `x-client-id` metadata. */
-export function intakeGrpc(ports: IntakePorts): GrpcServiceRegistration {
+export interface GrpcDependencies {
+  apiKeys: ApiKeys;
+  lookupLimiter: LookupRateLimiter;
+}
+
+/** proto3 has no absent scalars: empty content / zero size / empty hash mean "not sent". */
+function attachmentUploads(uploads: intake.AttachmentUpload[]) {
+  return uploads.map((upload) => ({
+    name: upload.name,
+    mediaType: upload.mediaType,
+    content: upload.content.byteLength > 0 ? upload.content : undefined,
+    sizeBytes: upload.sizeBytes > 0 ? upload.sizeBytes : undefined,
+    sha256: upload.sha256 || undefined,
+  }));
+}
+
+function application(record: ApplicationRecord): intake.Application {
+  return intake.Application.fromPartial(applicationView(record));
+}
+
+/** "ipv4:10.0.0.7:51234" / "[::1]:51234" → the address without the port. */
+function peerAddress(peer: string): string {
+  const address = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]+)\]/.exec(address);
+  if (bracketed) return bracketed[1] ?? address;
+  const colon = address.lastIndexOf(":");
+  return colon > 0 && address.indexOf(":") === colon ? address.slice(0, colon) : address;
+}
+
+/** gRPC for commune systems: the same use cases as REST; the caller's API key travels in `x-api-key` metadata. */
+export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcDependencies): GrpcServiceRegistration {
+  const callerOf = (metadata: grpc.Metadata) => {
+    const key = metadata.get(API_KEY_HEADER)[0];
+    return apiKeys.authenticate(typeof key === "string" ? key : undefined);
+  };
+
+  const lookup = (call: grpc.ServerUnaryCall<intake.LookupStatusRequest, intake.LookupStatusResponse>, callback: grpc.sendUnaryData<intake.LookupStatusResponse>) =>
+    unary(async (request: intake.LookupStatusRequest) =>
+      intake.LookupStatusResponse.fromPartial(
+        await lookupStatus(ports, lookupLimiter, { clientIp: peerAddress(call.getPeer()), dossierCode: request.dossierCode, secondFactor: request.secondFactor }),
+      ),
+    )(call, callback);
+
   const implementation: intake.IntakeServiceServer = {
     submitApplication: unary(async (request: intake.SubmitApplicationRequest, { metadata }) => {
-      const clientId = String(metadata.get("x-client-id")[0] ?? "portal");
-      const { application } = await submitApplication(ports, { clientId }, {
+      const { application: record } = await submitApplication(ports, callerOf(metadata), {
         idempotencyKey: request.idempotencyKey || undefined,
         procedureCode: request.procedureCode,
         receivingUnitCode: request.receivingUnitCode,
@@ -23,12 +71,51 @@ export function intakeGrpc(ports: IntakePorts): GrpcServiceRegistration {
         },
         channel: request.channel || undefined,
         formFields: request.formFields,
+        attachments: attachmentUploads(request.attachments),
       });
-      return intake.SubmitApplicationResponse.fromPartial({ application: applicationView(application) });
+      return intake.SubmitApplicationResponse.fromPartial({ application: application(record) });
     }),
-    getApplication: unary(async (request: intake.GetApplicationRequest) =>
-      intake.GetApplicationResponse.fromPartial({ application: applicationView(await getApplication(ports, request.dossierRef)) }),
+    getApplication: unary(async (request: intake.GetApplicationRequest, { metadata }) =>
+      intake.GetApplicationResponse.fromPartial({ application: application(await getApplication(ports, callerOf(metadata), request.dossierRef)) }),
     ),
+    listApplications: unary(async (request: intake.ListApplicationsRequest, { metadata }) => {
+      const page = await listApplications(ports, callerOf(metadata), {
+        status: request.status || undefined,
+        procedureCode: request.procedureCode || undefined,
+        from: request.submittedFrom,
+        to: request.submittedTo,
+        overdue: request.overdueOnly,
+        pageSize: request.pageSize || undefined,
+        pageToken: request.pageToken || undefined,
+      });
+      return intake.ListApplicationsResponse.fromPartial({ applications: page.applications.map(application), nextPageToken: page.nextPageToken ?? "" });
+    }),
+    provideSupplement: unary(async (request: intake.ProvideSupplementRequest, { metadata }) => {
+      const record = await provideSupplement(ports, callerOf(metadata), request.dossierRef, {
+        formFields: request.formFields,
+        attachments: attachmentUploads(request.attachments),
+        providedItems: request.providedItems,
+      });
+      return intake.ProvideSupplementResponse.fromPartial({ application: application(record) });
+    }),
+    withdrawApplication: unary(async (request: intake.WithdrawApplicationRequest, { metadata }) => {
+      const record = await withdrawApplication(ports, callerOf(metadata), request.dossierRef, { reason: request.reason });
+      return intake.WithdrawApplicationResponse.fromPartial({ application: application(record) });
+    }),
+    lookupStatus: lookup,
   };
   return { definition: intake.IntakeServiceService, implementation };
+}
+
+/** Reference data over gRPC; no API key, like REST. */
+export function referenceDataGrpc(ports: IntakePorts): GrpcServiceRegistration {
+  const implementation: intake.ReferenceDataServiceServer = {
+    getUnit: unary(async (request: intake.GetUnitRequest) => intake.GetUnitResponse.fromPartial({ unit: getUnit(ports, request.code) })),
+    resolveOldUnit: unary(async (request: intake.ResolveOldUnitRequest) => intake.ResolveOldUnitResponse.fromPartial(resolveOldUnit(ports, request.oldCode))),
+    getProcedure: unary(async (request: intake.GetProcedureRequest) => {
+      const { formFields: _form, ...procedure } = getProcedure(ports, request.code);
+      return intake.GetProcedureResponse.fromPartial({ procedure });
+    }),
+  };
+  return { definition: intake.ReferenceDataServiceService, implementation };
 }

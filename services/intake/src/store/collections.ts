@@ -18,6 +18,22 @@ export interface ApplicantRecord {
   address: string;
 }
 
+/** An attachment as metadata: intake keeps no content, only what identifies it. */
+export interface AttachmentRecord {
+  [field: string]: unknown;
+  name: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** The open supplement request (status 5), from routing's SupplementRequested. */
+export interface SupplementRequestRecord {
+  [field: string]: unknown;
+  requestedAt: string;
+  missingItems: string[];
+}
+
 /** The application record intake owns (collection `applications`, id = dossier id). */
 export interface ApplicationRecord {
   [field: string]: unknown;
@@ -31,11 +47,20 @@ export interface ApplicationRecord {
   /** Personal data: kept in the record, never in logs, spans or responses to commune systems. */
   applicant: ApplicantRecord;
   formFields: Record<string, string>;
+  attachments: AttachmentRecord[];
   /** The commune system (tenant) that handed the application in. */
   clientId: string;
   submittedAt: string;
+  /** `<submittedAt>|<dossierId>`: a unique, time-ordered key for newest-first listing and its cursor. */
+  listKey: string;
   appointmentAt: string | null;
+  /** Set by routing (DossierRouted, DossierTransferred); with boundary-free intake it may differ from the receiving unit. */
   competentAuthorityCode: string | null;
+  competentAuthorityName: string | null;
+  /** Open while the dossier waits for the applicant's supplement; cleared once it is provided. */
+  supplementRequest: SupplementRequestRecord | null;
+  /** When the applicant asked to withdraw; routing decides and answers with DossierWithdrawn. */
+  withdrawalRequestedAt: string | null;
   resultDocumentPath: string | null;
   timeline: TimelineEntry[];
   updatedAt: string;
@@ -60,11 +85,24 @@ export const Collections = {
   sequences: "dossier_sequences",
 } as const;
 
+/**
+ * Listing reads one tenant unit at a time, as the receiving unit or as the
+ * competent authority, newest first (listKey), optionally by status; a caller
+ * acting for many units scans listKey (optionally by status) instead. Each of
+ * those reads has its index.
+ */
 export const intakeCollections: CollectionSpec[] = [
   {
     name: Collections.applications,
     unique: [["dossierCode"]],
-    indexes: [["clientId", "submittedAt"], ["receivingUnitCode", "submittedAt"], ["status"]],
+    indexes: [
+      ["receivingUnitCode", "listKey"],
+      ["receivingUnitCode", "status", "listKey"],
+      ["competentAuthorityCode", "listKey"],
+      ["competentAuthorityCode", "status", "listKey"],
+      ["listKey"],
+      ["status", "listKey"],
+    ],
   },
   { name: Collections.idempotency },
   { name: Collections.sequences },

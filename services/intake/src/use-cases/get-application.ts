@@ -1,27 +1,13 @@
-import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
-import { notFound } from "@lienthong/service-kit";
-import { Collections, type ApplicationRecord } from "../store/collections";
-import type { IntakePorts } from "./ports";
+import { visibleApplication } from "../auth/access";
+import type { ApplicationRecord } from "../store/collections";
+import type { Caller, IntakePorts } from "./ports";
 
-/** Finds a dossier by id or by dossier code. */
-export async function getApplication(ports: IntakePorts, dossierRef: string): Promise<ApplicationRecord> {
-  const found = await findApplication(ports, dossierRef);
-  if (!found) throw notFound("application", dossierRef);
-  return found;
+/** One dossier by id or by dossier code, when the caller may see it (NOT_FOUND otherwise). */
+export async function getApplication(ports: IntakePorts, caller: Caller, dossierRef: string): Promise<ApplicationRecord> {
+  return (await visibleApplication(ports, caller, dossierRef, "get")).data;
 }
 
-export async function findApplication(ports: IntakePorts, dossierRef: string): Promise<ApplicationRecord | undefined> {
-  if (DOSSIER_CODE_PATTERN.test(dossierRef)) {
-    const [byCode] = await ports.store.find<ApplicationRecord>(Collections.applications, {
-      where: { dossierCode: dossierRef },
-      limit: 1,
-    });
-    return byCode?.data;
-  }
-  return (await ports.store.get<ApplicationRecord>(Collections.applications, dossierRef))?.data;
-}
-
-/** What a commune system sees of a dossier: everything but the applicant's personal data. */
+/** What a commune system sees of a dossier: everything but the applicant's personal data and the form. */
 export function applicationView(record: ApplicationRecord) {
   return {
     dossierId: record.dossierId,
@@ -34,6 +20,8 @@ export function applicationView(record: ApplicationRecord) {
     submittedAt: record.submittedAt,
     appointmentAt: record.appointmentAt ?? undefined,
     competentAuthorityCode: record.competentAuthorityCode ?? "",
+    competentAuthorityName: record.competentAuthorityName ?? "",
+    attachments: (record.attachments ?? []).map(({ name, mediaType, sizeBytes, sha256 }) => ({ name, mediaType, sizeBytes, sha256 })),
     timeline: record.timeline,
     resultDocumentPath: record.resultDocumentPath ?? "",
   };

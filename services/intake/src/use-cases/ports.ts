@@ -1,17 +1,38 @@
-import type { AdministrativeUnits, ProcedureCatalog } from "@lienthong/domain";
+import type { AdministrativeUnits, CommuneMerges, ProcedureCatalog } from "@lienthong/domain";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
+import type { DossierRegistrar } from "../store/dossier-registrar";
+
+/** One access decision on a dossier, for the audit log: ids only, never personal data. */
+export interface AccessDecision {
+  clientId: string;
+  action: string;
+  /** The dossier id when it exists, else the reference the caller asked for, or `unit:<code>` for a submission. */
+  target: string;
+  decision: "allowed" | "denied" | "not_found";
+}
 
 /** What intake's use cases need from the outside world; built once in service.ts. */
 export interface IntakePorts {
   store: DocumentStore;
   /** Commits atomically and wakes the outbox relay. */
   commit(ops: WriteOp[]): Promise<void>;
+  /** Allocates dossier codes and stores new applications (group commits per receiving unit). */
+  registrar: DossierRegistrar;
   catalog: ProcedureCatalog;
   units: AdministrativeUnits;
+  /** The pre-2025 → new commune mapping; undefined until an operator imports it. */
+  merges: CommuneMerges | undefined;
+  audit(decision: AccessDecision): void;
+  limits: { attachmentMaxBytes: number };
   now(): Date;
 }
 
-/** Who is calling: the commune system or portal, identified by its credentials. */
+/**
+ * Who is calling: a commune system or portal, identified by its API key, and
+ * the units it acts for — receiving units (5-digit commune codes) and
+ * competent authorities (commune codes or provincial agency codes like 38.CA).
+ */
 export interface Caller {
   clientId: string;
+  unitCodes: ReadonlySet<string>;
 }

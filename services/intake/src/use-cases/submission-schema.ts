@@ -1,5 +1,6 @@
 import { validateCitizenId } from "@lienthong/domain";
 import { z } from "zod";
+import { attachmentsSchema } from "./attachments";
 
 /** Channels as commune systems name them over REST; gRPC sends the enum number. */
 export const CHANNELS = { online: 1, counter: 2, post: 3 } as const;
@@ -22,6 +23,8 @@ const applicantSchema = z
     path: ["phone"],
   });
 
+export const formFieldsSchema = z.record(z.string(), z.string().max(2000, "must be at most 2000 characters"));
+
 const unitCode = z.string().regex(/^\d{5}$/, "must be a 5-digit commune-level unit code");
 
 export const submissionSchema = z.object({
@@ -34,7 +37,8 @@ export const submissionSchema = z.object({
     .union([z.enum(["online", "counter", "post"]), z.literal(1), z.literal(2), z.literal(3)])
     .default("online")
     .transform((channel) => (typeof channel === "number" ? channel : CHANNELS[channel])),
-  formFields: z.record(z.string(), z.string().max(2000, "must be at most 2000 characters")).default({}),
+  formFields: formFieldsSchema.default({}),
+  attachments: attachmentsSchema,
 });
 
 export type SubmissionInput = z.input<typeof submissionSchema>;

@@ -1,24 +1,14 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { EventTypes, Topics, encodeEvent, common } from "@lienthong/contracts";
-import { dossierSequenceKey, formatDossierCode } from "@lienthong/domain";
-import { outboxWrites } from "@lienthong/messaging";
-import { conflict, invalidArgument, type FieldViolation } from "@lienthong/service-kit";
-import { ConflictError, type WriteOp } from "@lienthong/storage";
-import { KeyedSerializer, parseInput } from "@lienthong/runtime";
-import {
-  Collections,
-  type ApplicationRecord,
-  type IdempotencyRecord,
-  type SequenceRecord,
-} from "../store/collections";
+import { validateSubmission, type Procedure } from "@lienthong/domain";
+import { traceHeaders } from "@lienthong/messaging";
+import { conflict, invalidArgument, ServiceError, type FieldViolation } from "@lienthong/service-kit";
+import { ConflictError } from "@lienthong/storage";
+import { parseInput } from "@lienthong/runtime";
+import { Collections, type ApplicationRecord, type AttachmentRecord, type IdempotencyRecord } from "../store/collections";
+import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
 import { submissionSchema, type Submission } from "./submission-schema";
-
-/** Optimistic retries when another process allocated the same unit's next code first. */
-const MAX_ALLOCATION_ATTEMPTS = 50;
-
-/** Serialises code allocation per receiving unit inside this process; the store's version check guards across processes. */
-const allocationQueue = new KeyedSerializer();
 
 export interface SubmitResult {
   application: ApplicationRecord;
@@ -26,65 +16,88 @@ export interface SubmitResult {
   created: boolean;
 }
 
-/**
- * Validates an application, allocates its dossier code (per receiving unit per
- * day, consecutive, never reused), stores it and its `submitted` event in one
- * atomic commit. Nothing is stored or emitted for invalid input.
- */
-export async function submitApplication(ports: IntakePorts, caller: Caller, input: unknown): Promise<SubmitResult> {
-  const submission = parseInput(submissionSchema, input);
-  checkReferences(ports, submission);
-  const requestHash = hashSubmission(submission);
-
-  if (submission.idempotencyKey) {
-    const replay = await findReplay(ports, caller, submission.idempotencyKey, requestHash);
-    if (replay) return { application: replay, created: false };
-  }
-
-  return allocationQueue.run(submission.receivingUnitCode, async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { application: await storeWithNextCode(ports, caller, submission, requestHash), created: true };
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= MAX_ALLOCATION_ATTEMPTS) throw error;
-        if (error.collection === Collections.idempotency && submission.idempotencyKey) {
-          // A concurrent request with the same key won: answer as a replay of it.
-          const replay = await findReplay(ports, caller, submission.idempotencyKey, requestHash);
-          if (replay) return { application: replay, created: false };
-        }
-      }
-    }
-  });
+/** A submission that passed every check, ready to be stored. */
+interface CheckedSubmission {
+  submission: Submission;
+  formFields: Record<string, string>;
+  attachments: AttachmentRecord[];
 }
 
-function checkReferences(ports: IntakePorts, submission: Submission): void {
-  const violations: FieldViolation[] = [];
-  if (!ports.catalog.find(submission.procedureCode, ports.now())) {
-    violations.push({ field: "procedureCode", reason: "is not a procedure in the catalog" });
+/**
+ * Validates an application (request shape, references, the procedure's form
+ * schema, attachments), checks the caller may submit at the receiving unit,
+ * then stores it with its dossier code and its `submitted` event in one
+ * atomic commit. Nothing is stored or emitted for a rejected request.
+ */
+export async function submitApplication(ports: IntakePorts, caller: Caller, input: unknown): Promise<SubmitResult> {
+  const checked = checkSubmission(ports, parseInput(submissionSchema, input));
+  const { submission } = checked;
+  const allowed = caller.unitCodes.has(submission.receivingUnitCode);
+  ports.audit({ clientId: caller.clientId, action: "submit", target: `unit:${submission.receivingUnitCode}`, decision: allowed ? "allowed" : "denied" });
+  if (!allowed) {
+    throw new ServiceError("PERMISSION_DENIED", `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`);
   }
+  const requestHash = hashSubmission(checked);
+  const idempotencyId = submission.idempotencyKey ? `${caller.clientId}:${submission.idempotencyKey}` : undefined;
+
+  if (idempotencyId) {
+    const replay = await findReplay(ports, idempotencyId, requestHash);
+    if (replay) return { application: replay, created: false };
+  }
+  // Captured here, in the request's span: the registrar stores drafts in batches from another context.
+  const trace = traceHeaders();
+  try {
+    const application = await ports.registrar.register({
+      receivingUnitCode: submission.receivingUnitCode,
+      idempotencyId,
+      requestHash,
+      build: (dossier) => buildApplication(caller, checked, dossier, trace),
+    });
+    return { application, created: true };
+  } catch (error) {
+    if (idempotencyId && error instanceof ConflictError && error.collection === Collections.idempotency) {
+      // A concurrent request with the same key won: answer as a replay of it.
+      const replay = await findReplay(ports, idempotencyId, requestHash);
+      if (replay) return { application: replay, created: false };
+    }
+    throw error;
+  }
+}
+
+function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSubmission {
+  const violations: FieldViolation[] = [];
+  const procedure = ports.catalog.find(submission.procedureCode, ports.now());
+  if (!procedure) violations.push({ field: "procedureCode", reason: "is not a procedure in the catalog" });
   if (!ports.units.commune(submission.receivingUnitCode)) {
     violations.push({ field: "receivingUnitCode", reason: "is not a known commune-level unit" });
   }
   if (submission.applicantCommuneCode && !ports.units.commune(submission.applicantCommuneCode)) {
     violations.push({ field: "applicantCommuneCode", reason: "is not a known commune-level unit" });
   }
+  const formFields = procedure ? checkForm(procedure, submission.formFields, violations) : submission.formFields;
+  const attachments = readAttachments(submission.attachments, ports.limits.attachmentMaxBytes);
+  violations.push(...attachments.violations);
   if (violations.length > 0) throw invalidArgument(violations);
+  return { submission, formFields, attachments: attachments.attachments };
+}
+
+/** The procedure's form schema decides which fields exist and which are required; violations name `formFields.<field>`. */
+export function checkForm(procedure: Procedure, formFields: Record<string, string>, violations: FieldViolation[]): Record<string, string> {
+  const check = validateSubmission(procedure, formFields);
+  if (check.ok) return check.values;
+  violations.push(...check.violations.map((violation) => ({ field: `formFields.${violation.field}`, reason: violation.reason })));
+  return formFields;
 }
 
 /** A stable hash of everything that defines the request, to tell a replay from a different body. */
-function hashSubmission(submission: Submission): string {
-  const { idempotencyKey: _key, formFields, ...rest } = submission;
+function hashSubmission({ submission, formFields, attachments }: CheckedSubmission): string {
+  const { idempotencyKey: _key, formFields: _raw, attachments: _uploads, ...rest } = submission;
   const sortedFields = Object.fromEntries(Object.entries(formFields).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash("sha256").update(JSON.stringify({ ...rest, formFields: sortedFields })).digest("hex");
+  return createHash("sha256").update(JSON.stringify({ ...rest, formFields: sortedFields, attachments })).digest("hex");
 }
 
-async function findReplay(
-  ports: IntakePorts,
-  caller: Caller,
-  key: string,
-  requestHash: string,
-): Promise<ApplicationRecord | undefined> {
-  const remembered = await ports.store.get<IdempotencyRecord>(Collections.idempotency, `${caller.clientId}:${key}`);
+async function findReplay(ports: IntakePorts, idempotencyId: string, requestHash: string): Promise<ApplicationRecord | undefined> {
+  const remembered = await ports.store.get<IdempotencyRecord>(Collections.idempotency, idempotencyId);
   if (!remembered) return undefined;
   if (remembered.data.requestHash !== requestHash) {
     throw conflict("Idempotency-Key was already used with a different request body", { field: "Idempotency-Key" });
@@ -93,24 +106,17 @@ async function findReplay(
   return existing?.data;
 }
 
-async function storeWithNextCode(
-  ports: IntakePorts,
+function buildApplication(
   caller: Caller,
-  submission: Submission,
-  requestHash: string,
-): Promise<ApplicationRecord> {
-  const now = ports.now();
-  // New communes have no confirmed agency codes yet (DOMAIN.md §5): the unit code stands in.
-  const agencyCode = submission.receivingUnitCode;
-  const sequenceId = dossierSequenceKey(agencyCode, now);
-  const sequence = await ports.store.get<SequenceRecord>(Collections.sequences, sequenceId);
-  const next = (sequence?.data.last ?? 0) + 1;
-
-  const dossierId = randomUUID();
-  const submittedAt = now.toISOString();
+  { submission, formFields, attachments }: CheckedSubmission,
+  dossier: { dossierId: string; dossierCode: string; submittedAt: Date },
+  trace: Record<string, string>,
+) {
+  const { dossierId, dossierCode } = dossier;
+  const submittedAt = dossier.submittedAt.toISOString();
   const application: ApplicationRecord = {
     dossierId,
-    dossierCode: formatDossierCode(agencyCode, now, next),
+    dossierCode,
     status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
     procedureCode: submission.procedureCode,
     receivingUnitCode: submission.receivingUnitCode,
@@ -123,52 +129,38 @@ async function storeWithNextCode(
       email: submission.applicant.email ?? "",
       address: submission.applicant.address ?? "",
     },
-    formFields: submission.formFields,
+    formFields,
+    attachments,
     clientId: caller.clientId,
     submittedAt,
+    listKey: `${submittedAt}|${dossierId}`,
     appointmentAt: null,
     competentAuthorityCode: null,
+    competentAuthorityName: null,
+    supplementRequest: null,
+    withdrawalRequestedAt: null,
     resultDocumentPath: null,
     timeline: [],
     updatedAt: submittedAt,
   };
-
-  const events = outboxWrites([
-    {
-      topic: Topics.intake,
-      key: dossierId,
-      type: EventTypes.applicationSubmitted.type,
-      data: encodeEvent("applicationSubmitted", {
-        dossierId,
-        dossierCode: application.dossierCode,
-        status: application.status,
-        procedureCode: application.procedureCode,
-        receivingUnitCode: application.receivingUnitCode,
-        applicantCommuneCode: application.applicantCommuneCode,
-        channel: application.channel,
-        submittedAt,
-        applicant: application.applicant,
-        clientId: caller.clientId,
-      }),
-      time: submittedAt,
-    },
-  ]);
-
-  const ops: WriteOp[] = [
-    { kind: "put", collection: Collections.sequences, id: sequenceId, data: { last: next }, expectedVersion: sequence?.version ?? 0 },
-    { kind: "put", collection: Collections.applications, id: dossierId, data: application, expectedVersion: 0 },
-    ...events,
-  ];
-  if (submission.idempotencyKey) {
-    const remembered: IdempotencyRecord = { dossierId, requestHash };
-    ops.push({
-      kind: "put",
-      collection: Collections.idempotency,
-      id: `${caller.clientId}:${submission.idempotencyKey}`,
-      data: remembered,
-      expectedVersion: 0,
-    });
-  }
-  await ports.commit(ops);
-  return application;
+  const submitted = {
+    topic: Topics.intake,
+    key: dossierId,
+    type: EventTypes.applicationSubmitted.type,
+    data: encodeEvent("applicationSubmitted", {
+      dossierId,
+      dossierCode,
+      status: application.status,
+      procedureCode: application.procedureCode,
+      receivingUnitCode: application.receivingUnitCode,
+      applicantCommuneCode: application.applicantCommuneCode,
+      channel: application.channel,
+      submittedAt,
+      applicant: application.applicant,
+      clientId: caller.clientId,
+    }),
+    time: submittedAt,
+    headers: trace,
+  };
+  return { application, events: [submitted] };
 }

@@ -16,6 +16,7 @@ import sys
 import grpc
 
 SERVICE = "/gov.lienthong.intake.v1.IntakeService/"
+REFERENCE_SERVICE = "/gov.lienthong.intake.v1.ReferenceDataService/"
 # Every call carries a deadline, as our own clients do (ARCHITECTURE.md section 5).
 DEADLINE_SECONDS = 10.0
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -30,6 +31,8 @@ def parse_args():
     parser.add_argument("--full-name", required=True)
     parser.add_argument("--citizen-id", required=True)
     parser.add_argument("--phone", required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--form-fields", required=True, help="JSON object of the procedure's form fields")
     return parser.parse_args()
 
 
@@ -47,9 +50,9 @@ def load_generated(directory):
     return intake_service_pb2, common_pb2, status_pb2, error_details_pb2
 
 
-def method(channel, name, request_class, response_class):
+def method(channel, name, request_class, response_class, service=SERVICE):
     return channel.unary_unary(
-        SERVICE + name,
+        service + name,
         request_serializer=request_class.SerializeToString,
         response_deserializer=response_class.FromString,
     )
@@ -102,14 +105,14 @@ def main():
     with grpc.insecure_channel(args.target) as channel:
         submit = method(channel, "SubmitApplication", intake_pb2.SubmitApplicationRequest, intake_pb2.SubmitApplicationResponse)
         get = method(channel, "GetApplication", intake_pb2.GetApplicationRequest, intake_pb2.GetApplicationResponse)
-        metadata = (("x-client-id", "python-peer"),)
+        metadata = (("x-api-key", args.api_key),)
 
         request = intake_pb2.SubmitApplicationRequest(
             procedure_code=args.procedure_code,
             receiving_unit_code=args.receiving_unit_code,
             applicant=common_pb2.Applicant(full_name=args.full_name, citizen_id=args.citizen_id, phone=args.phone),
             channel=common_pb2.CHANNEL_COUNTER,
-            form_fields={"note": "python peer"},
+            form_fields=json.loads(args.form_fields),
         )
         submitted = submit(request, timeout=DEADLINE_SECONDS, metadata=metadata)
         result["submitted"] = application_summary(submitted.application)
@@ -120,6 +123,18 @@ def main():
             metadata=metadata,
         )
         result["fetched"] = application_summary(fetched.application)
+
+        # Public tracking: no API key, the last four digits of the phone as second factor.
+        lookup = method(channel, "LookupStatus", intake_pb2.LookupStatusRequest, intake_pb2.LookupStatusResponse)
+        status = lookup(
+            intake_pb2.LookupStatusRequest(dossier_code=submitted.application.dossier_code, second_factor=args.phone[-4:]),
+            timeout=DEADLINE_SECONDS,
+        )
+        result["lookup"] = {"dossierCode": status.dossier_code, "status": status.status, "statusLabel": status.status_label, "procedureName": status.procedure_name}
+
+        get_unit = method(channel, "GetUnit", intake_pb2.GetUnitRequest, intake_pb2.GetUnitResponse, REFERENCE_SERVICE)
+        unit = get_unit(intake_pb2.GetUnitRequest(code=args.receiving_unit_code), timeout=DEADLINE_SECONDS).unit
+        result["unit"] = {"code": unit.code, "fullName": unit.full_name, "kind": unit.kind, "provinceCode": unit.province_code}
 
         invalid = intake_pb2.SubmitApplicationRequest()
         invalid.CopyFrom(request)

@@ -1,13 +1,37 @@
-import { Topics } from "@lienthong/contracts";
+import * as grpc from "@grpc/grpc-js";
+import { EventTypes, Topics, encodeEvent, intake, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
 import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
 import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
-import { tempDir, type TempDir } from "@lienthong/testing";
+import type { Logger } from "@lienthong/service-kit";
+import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
+import { Collections, type ApplicationRecord } from "../../src/store/collections";
 
 /** Mường Lát (Thanh Hoá), a receiving unit of the built-in sample units. */
 export const MUONG_LAT = "14845";
+/** Tam Chung, another commune of Thanh Hoá in the sample units. */
+export const TAM_CHUNG = "14848";
 /** Marriage registration, in the built-in sample catalog. */
 export const MARRIAGE_REGISTRATION = "1.000894";
+/** Signature attestation, in the built-in sample catalog. */
+export const SIGNATURE_ATTESTATION = "2.000884";
+
+/** The commune systems of these tests, as API_KEYS configures them. */
+export const clients = {
+  muongLat: { key: "test-key-muong-lat-commune-0001", clientId: "muong-lat-commune-system", unitCodes: [MUONG_LAT] },
+  tamChung: { key: "test-key-tam-chung-commune-0002", clientId: "tam-chung-commune-system", unitCodes: [TAM_CHUNG] },
+  provincialPolice: { key: "test-key-thanh-hoa-police-0003", clientId: "thanh-hoa-provincial-police", unitCodes: ["38.CA"] },
+  /** A provincial portal acting for every commune of Thanh Hoá in the sample (enough units to list by scanning). */
+  thanhHoaPortal: {
+    key: "test-key-thanh-hoa-portal-0004",
+    clientId: "thanh-hoa-portal",
+    unitCodes: ["14758", "14797", MUONG_LAT, TAM_CHUNG, "14854", "14857", "38.CA", "38.UBND", "38.STP", "38.SXD", "38.SCT", "38.SYT", "38.SNV"],
+  },
+} as const;
+
+export const testApiKeys = JSON.stringify(
+  Object.fromEntries(Object.values(clients).map(({ key, clientId, unitCodes }) => [key, { clientId, unitCodes }])),
+);
 
 /** Personal data the tests submit and then look for where it must never appear. */
 export const applicantData = {
@@ -17,27 +41,49 @@ export const applicantData = {
   email: "mai.phuong@example.vn",
 } as const;
 
+/** The marriage registration form (the procedure's form schema in the sample catalog). */
+export const marriageForm = {
+  applicantFullName: applicantData.fullName,
+  applicantCitizenId: applicantData.citizenId,
+  husbandFullName: "Hà Văn Minh",
+  husbandCitizenId: "038189054321",
+  wifeFullName: applicantData.fullName,
+  wifeCitizenId: applicantData.citizenId,
+} as const;
+
 export interface IntakeHarness {
   runtime: ServiceRuntime;
   running: RunningService;
   broker: InProcessBroker;
   /** Every event on every platform topic, as an independent consumer group sees it. */
   observed: DeliveredEvent[];
+  dataDir: string;
   stop(): Promise<void>;
 }
 
 /**
  * intake through its composition root, in-process, on a memory-only broker
- * and a fresh data directory. `partitions: 1` keeps every topic in one order,
- * so an event seen after another proves the earlier one was published first.
+ * and a fresh data directory, with the test API keys. `partitions: 1` keeps
+ * every topic in one order, so an event seen after another proves the earlier
+ * one was published first.
  */
-export async function startIntake(options: { partitions?: number } = {}): Promise<IntakeHarness> {
-  const dataDir: TempDir = await tempDir("intake-test");
+export async function startIntake(
+  options: {
+    partitions?: number;
+    env?: Record<string, string>;
+    logger?: Logger;
+    /** Another harness's data directory: a second intake instance on the same store (left in place at stop). */
+    sharedDataDir?: string;
+  } = {},
+): Promise<IntakeHarness> {
+  const dataDir: TempDir | undefined = options.sharedDataDir === undefined ? await tempDir("intake-test") : undefined;
+  const dataPath = options.sharedDataDir ?? dataDir!.path;
   const broker = new InProcessBroker({ partitions: options.partitions ?? 4 });
   const runtime = await createIntakeService({
-    env: { DATA_DIR: dataDir.path, HTTP_HOST: "127.0.0.1", BUS: "in-process", LOG_LEVEL: "silent" },
+    env: { DATA_DIR: dataPath, HTTP_HOST: "127.0.0.1", BUS: "in-process", LOG_LEVEL: "silent", API_KEYS: testApiKeys, ...options.env },
     broker,
     ports: { http: 0, grpc: 0 },
+    logger: options.logger,
   });
   const running = await runtime.start();
   const observed: DeliveredEvent[] = [];
@@ -54,11 +100,12 @@ export async function startIntake(options: { partitions?: number } = {}): Promis
     running,
     broker,
     observed,
+    dataDir: dataPath,
     async stop() {
       await observer.close();
       await runtime.stop();
       await broker.close();
-      await dataDir.remove();
+      await dataDir?.remove();
     },
   };
 }
@@ -70,29 +117,132 @@ export function validApplication(overrides: Record<string, unknown> = {}): Recor
     receivingUnitCode: MUONG_LAT,
     applicant: { ...applicantData },
     channel: "counter",
+    formFields: { ...marriageForm },
     ...overrides,
   };
+}
+
+/** A valid signature attestation (another procedure, another form). */
+export function attestationApplication(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return validApplication({
+    procedureCode: SIGNATURE_ATTESTATION,
+    formFields: { applicantFullName: applicantData.fullName, applicantCitizenId: applicantData.citizenId, documentTitle: "Giấy ủy quyền" },
+    ...overrides,
+  });
 }
 
 export interface HttpReply {
   status: number;
   contentType: string;
+  headers: Headers;
   text: string;
   body: unknown;
 }
 
-export async function postApplication(
+/** One REST call; `apiKey: null` sends none. */
+export async function call(
+  baseUrl: string,
+  method: "GET" | "POST",
+  path: string,
+  options: { body?: string | Record<string, unknown>; apiKey?: string | null; headers?: Record<string, string> } = {},
+): Promise<HttpReply> {
+  const apiKey = options.apiKey === undefined ? clients.muongLat.key : options.apiKey;
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined && { "content-type": "application/json" }),
+      ...(apiKey !== null && { "x-api-key": apiKey }),
+      ...options.headers,
+    },
+    body: typeof options.body === "string" || options.body === undefined ? options.body : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(20_000),
+  });
+  const text = await response.text();
+  const contentType = response.headers.get("content-type") ?? "";
+  return { status: response.status, contentType, headers: response.headers, text, body: contentType.includes("json") ? JSON.parse(text) : undefined };
+}
+
+/** POST /v1/applications as Mường Lát's commune system unless headers say otherwise. */
+export function postApplication(
   baseUrl: string,
   body: string | Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<HttpReply> {
-  const response = await fetch(`${baseUrl}/v1/applications`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+  return call(baseUrl, "POST", "/v1/applications", { body, headers, apiKey: headers["x-api-key"] });
+}
+
+export interface ApplicationBody {
+  dossierId: string;
+  dossierCode: string;
+  status: number;
+  receivingUnitCode: string;
+  competentAuthorityCode: string;
+  competentAuthorityName: string;
+  submittedAt: string;
+  appointmentAt?: string;
+  attachments: { name: string; mediaType: string; sizeBytes: number; sha256: string }[];
+  timeline: { status: number; eventType: string }[];
+}
+
+/** Submits a valid application and returns it, failing the test on anything but 201. */
+export async function submitValid(harness: IntakeHarness, overrides: Record<string, unknown> = {}, apiKey: string = clients.muongLat.key): Promise<ApplicationBody> {
+  const reply = await call(harness.running.httpUrl, "POST", "/v1/applications", { body: validApplication(overrides), apiKey });
+  if (reply.status !== 201) throw new Error(`submission failed with ${reply.status}: ${reply.text}`);
+  return (reply.body as { application: ApplicationBody }).application;
+}
+
+/** Publishes a routing event for a dossier, exactly as routing would (its topic, its ce_type, protobuf payload). */
+export async function publishRoutingEvent<N extends EventTypeName>(
+  harness: IntakeHarness,
+  name: N,
+  payload: Partial<PayloadOf<N>> & { dossierId: string },
+): Promise<void> {
+  const spec = EventTypes[name];
+  await harness.broker.bus(spec.producer).publish([{ topic: spec.topic, key: payload.dossierId, type: spec.type, data: encodeEvent(name, payload) }]);
+}
+
+/** Waits until intake's stored record of the dossier satisfies `predicate` (e.g. the projection caught up). */
+export async function waitForRecord(harness: IntakeHarness, dossierId: string, predicate: (record: ApplicationRecord) => boolean, description: string): Promise<ApplicationRecord> {
+  let record: ApplicationRecord | undefined;
+  await waitFor(
+    async () => {
+      record = (await harness.runtime.store.get<ApplicationRecord>(Collections.applications, dossierId))?.data;
+      return record !== undefined && predicate(record);
+    },
+    { description, timeoutMs: 5_000 },
+  );
+  return record!;
+}
+
+/** An IntakeService client on the harness's gRPC port. */
+export function intakeClient(harness: IntakeHarness): intake.IntakeServiceClient {
+  return new intake.IntakeServiceClient(`127.0.0.1:${harness.running.grpcPort}`, grpc.credentials.createInsecure());
+}
+
+/** Metadata carrying an API key, as a commune system sends it over gRPC. */
+export function withApiKey(key: string = clients.muongLat.key): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("x-api-key", key);
+  return metadata;
+}
+
+/** Calls a unary method of a ts-proto grpc-js client as a promise, with a deadline. */
+export function unaryCall<Req, Res>(
+  method: (request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: Res) => void) => grpc.ClientUnaryCall,
+  request: Req,
+  metadata: grpc.Metadata = new grpc.Metadata(),
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, metadata, { deadline: new Date(Date.now() + 10_000) }, (error, response) => (error ? reject(error) : resolve(response)));
   });
-  const text = await response.text();
-  const contentType = response.headers.get("content-type") ?? "";
-  return { status: response.status, contentType, text, body: contentType.includes("json") ? JSON.parse(text) : undefined };
+}
+
+/** The gRPC error of a call that must fail. */
+export async function grpcError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error as grpc.ServiceError,
+  );
+  if (!outcome) throw new Error("the call succeeded but was expected to fail");
+  return outcome;
 }

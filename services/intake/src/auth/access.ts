@@ -1,0 +1,31 @@
+import { notFound } from "@lienthong/service-kit";
+import type { Versioned } from "@lienthong/storage";
+import type { ApplicationRecord } from "../store/collections";
+import { findApplication } from "../store/find-application";
+import type { Caller, IntakePorts } from "../use-cases/ports";
+
+/** A commune system sees the dossiers it received and those it is competent to decide (boundary-free intake). */
+export function isVisibleTo(caller: Caller, record: ApplicationRecord): boolean {
+  return (
+    caller.unitCodes.has(record.receivingUnitCode) ||
+    (typeof record.competentAuthorityCode === "string" && caller.unitCodes.has(record.competentAuthorityCode))
+  );
+}
+
+/**
+ * The dossier (with its version) when the caller may see it. Another tenant's
+ * dossier answers exactly like a missing one (NOT_FOUND), so its existence is
+ * not revealed; the audit log tells the two apart.
+ */
+export async function visibleApplication(
+  ports: IntakePorts,
+  caller: Caller,
+  dossierRef: string,
+  action: string,
+): Promise<Versioned<ApplicationRecord>> {
+  const found = await findApplication(ports.store, dossierRef);
+  const decision = !found ? "not_found" : isVisibleTo(caller, found.data) ? "allowed" : "denied";
+  ports.audit({ clientId: caller.clientId, action, target: found?.data.dossierId ?? dossierRef, decision });
+  if (!found || decision !== "allowed") throw notFound("application", dossierRef);
+  return found;
+}

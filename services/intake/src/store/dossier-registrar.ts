@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { MAX_DAILY_SEQUENCE, dossierSequenceKey, formatDossierCode } from "@lienthong/domain";
+import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
+import { ServiceError } from "@lienthong/service-kit";
+import { ConflictError, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import { Collections, type ApplicationRecord, type IdempotencyRecord, type SequenceRecord } from "./collections";
+
+/** A validated application waiting for its dossier code. */
+export interface ApplicationDraft {
+  receivingUnitCode: string;
+  /** `<clientId>:<Idempotency-Key>` when the caller sent a key. */
+  idempotencyId?: string;
+  requestHash: string;
+  /** The record and its events, once the dossier's id, code and receipt time are known. */
+  build(dossier: { dossierId: string; dossierCode: string; submittedAt: Date }): { application: ApplicationRecord; events: OutgoingEvent[] };
+}
+
+interface Pending {
+  draft: ApplicationDraft;
+  resolve(application: ApplicationRecord): void;
+  reject(error: unknown): void;
+}
+
+/** Optimistic retries when another process allocated the same unit's next codes first. */
+const MAX_ALLOCATION_ATTEMPTS = 50;
+/** Drafts stored per commit: bounds one transaction's size under a burst. */
+const MAX_BATCH = 200;
+
+/**
+ * Gives each application the next dossier code of its receiving unit
+ * (`<unit>-<yyMMdd>-<nnnn>`, reset daily, consecutive, never reused) and
+ * stores it with its events atomically.
+ *
+ * Within this process, drafts for one unit queue up and are stored in group
+ * commits: the drafts waiting when a commit starts take consecutive codes and
+ * go into one atomic write with the counter, so a burst at a busy counter
+ * costs one disk sync per batch instead of one per application. Across
+ * processes the counter's version check guards: a lost race re-reads and
+ * retries the whole batch.
+ */
+export class DossierRegistrar {
+  private readonly queues = new Map<string, Pending[]>();
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly commit: (ops: WriteOp[]) => Promise<void>,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Resolves with the stored record; rejects with a ConflictError on the idempotency collection when the key was taken meanwhile. */
+  register(draft: ApplicationDraft): Promise<ApplicationRecord> {
+    return new Promise((resolve, reject) => {
+      const unit = draft.receivingUnitCode;
+      const queue = this.queues.get(unit);
+      if (queue) {
+        queue.push({ draft, resolve, reject });
+        return;
+      }
+      this.queues.set(unit, [{ draft, resolve, reject }]);
+      void this.drain(unit);
+    });
+  }
+
+  private async drain(unit: string): Promise<void> {
+    const queue = this.queues.get(unit) ?? [];
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      await this.storeBatch(batch);
+    }
+    this.queues.delete(unit);
+  }
+
+  /** Never rejects: every outcome is delivered to the drafts' own promises. */
+  private async storeBatch(batch: Pending[]): Promise<void> {
+    try {
+      await this.storeWithNextCodes(batch);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || batch.length === 1) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      // One draft's idempotency key was taken (by a draft in this batch or elsewhere): store them one by one.
+      for (const pending of batch) await this.storeBatch([pending]);
+    }
+  }
+
+  private async storeWithNextCodes(batch: Pending[]): Promise<void> {
+    const unit = batch[0]?.draft.receivingUnitCode ?? "";
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      // New communes have no confirmed agency codes yet (DOMAIN.md §5): the unit code stands in.
+      const sequenceId = dossierSequenceKey(unit, now);
+      const sequence = await this.store.get<SequenceRecord>(Collections.sequences, sequenceId);
+      const last = sequence?.data.last ?? 0;
+      const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
+      for (const pending of batch.slice(accepted.length)) {
+        pending.reject(new ServiceError("RESOURCE_EXHAUSTED", `Receiving unit ${unit} has issued all ${MAX_DAILY_SEQUENCE} dossier codes of today`));
+      }
+      if (accepted.length === 0) return;
+
+      const stored = accepted.map((pending, index) => {
+        const dossierCode = formatDossierCode(unit, now, last + 1 + index);
+        return pending.draft.build({ dossierId: randomUUID(), dossierCode, submittedAt: now });
+      });
+      const ops: WriteOp[] = [
+        { kind: "put", collection: Collections.sequences, id: sequenceId, data: { last: last + accepted.length }, expectedVersion: sequence?.version ?? 0 },
+      ];
+      accepted.forEach(({ draft }, index) => {
+        const { application, events } = stored[index]!;
+        ops.push({ kind: "put", collection: Collections.applications, id: application.dossierId, data: application, expectedVersion: 0 }, ...outboxWrites(events));
+        if (draft.idempotencyId) {
+          const remembered: IdempotencyRecord = { dossierId: application.dossierId, requestHash: draft.requestHash };
+          ops.push({ kind: "put", collection: Collections.idempotency, id: draft.idempotencyId, data: remembered, expectedVersion: 0 });
+        }
+      });
+      try {
+        await this.commit(ops);
+      } catch (error) {
+        const lostCounterRace = error instanceof ConflictError && error.collection === Collections.sequences;
+        if (lostCounterRace && attempt < MAX_ALLOCATION_ATTEMPTS) continue;
+        throw error;
+      }
+      accepted.forEach((pending, index) => pending.resolve(stored[index]!.application));
+      return;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { timingSafeEqual } from "node:crypto";
+import { DOSSIER_CODE_PATTERN, lastFour, statusLabel, type DossierStatus } from "@lienthong/domain";
+import { ServiceError, notFound } from "@lienthong/service-kit";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { findApplication } from "../store/find-application";
+import type { ApplicationRecord } from "../store/collections";
+import type { IntakePorts } from "./ports";
+
+export interface LookupLimits {
+  perCodePerMinute: number;
+  perIpPerMinute: number;
+}
+
+/**
+ * Bounds guessing on the public lookup: per dossier code, so a code's second
+ * factor (10,000 possibilities) cannot be enumerated, and per client IP, so
+ * one client cannot sweep many codes. Every attempt counts, found or not.
+ */
+export class LookupRateLimiter {
+  private readonly perCode: RateLimiterMemory;
+  private readonly perIp: RateLimiterMemory;
+
+  constructor(limits: LookupLimits) {
+    this.perCode = new RateLimiterMemory({ keyPrefix: "lookup-code", points: limits.perCodePerMinute, duration: 60 });
+    this.perIp = new RateLimiterMemory({ keyPrefix: "lookup-ip", points: limits.perIpPerMinute, duration: 60 });
+  }
+
+  /** RESOURCE_EXHAUSTED, with `retryAfterSeconds` in its details, when either limit is spent. */
+  async admit(clientIp: string, dossierCode: string): Promise<void> {
+    try {
+      await this.perIp.consume(clientIp);
+      await this.perCode.consume(dossierCode);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new ServiceError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
+    }
+  }
+}
+
+export interface PublicStatus {
+  dossierCode: string;
+  status: number;
+  statusLabel: string;
+  procedureName: string;
+  submittedAt: string;
+  appointmentAt: string | undefined;
+}
+
+const FACTOR = /^\d{4}$/;
+
+/**
+ * Public status tracking (the QR link on the slip): the dossier code plus the
+ * last four digits of the applicant's citizen ID or phone. An unknown code and
+ * a wrong factor give the same NOT_FOUND, so neither can be probed; only
+ * status, procedure and dates are returned.
+ */
+export async function lookupStatus(
+  ports: IntakePorts,
+  limiter: LookupRateLimiter,
+  request: { clientIp: string; dossierCode: string; secondFactor: string },
+): Promise<PublicStatus> {
+  const dossierCode = request.dossierCode.trim().toUpperCase();
+  await limiter.admit(request.clientIp, dossierCode);
+  const record = DOSSIER_CODE_PATTERN.test(dossierCode) ? (await findApplication(ports.store, dossierCode))?.data : undefined;
+  if (!record || !FACTOR.test(request.secondFactor) || !factorMatches(record, request.secondFactor)) {
+    throw notFound("dossier", "with this code and second factor");
+  }
+  const status = record.status as DossierStatus;
+  return {
+    dossierCode: record.dossierCode,
+    status,
+    statusLabel: statusLabel(status),
+    procedureName: ports.catalog.find(record.procedureCode, new Date(record.submittedAt))?.name ?? record.procedureCode,
+    submittedAt: record.submittedAt,
+    appointmentAt: record.appointmentAt ?? undefined,
+  };
+}
+
+function factorMatches(record: ApplicationRecord, factor: string): boolean {
+  const candidates = [record.applicant.citizenId, record.applicant.phone].filter((value) => value.length >= 4).map(lastFour);
+  // Both candidates are compared, always, in constant time: no timing hint of which one (if any) matched.
+  return candidates.map((candidate) => safeEqual(candidate, factor)).includes(true);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

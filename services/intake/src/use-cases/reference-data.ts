@@ -1,0 +1,114 @@
+import type { FormField, MergeTarget, Procedure } from "@lienthong/domain";
+import { ServiceError, invalidArgument, notFound } from "@lienthong/service-kit";
+import type { IntakePorts } from "./ports";
+
+/** A province or commune-level unit as the contracts describe it. */
+export interface UnitView {
+  code: string;
+  name: string;
+  fullName: string;
+  kind: string;
+  provinceCode: string;
+  provinceName: string;
+}
+
+const PROVINCE_CODE = /^\d{2}$/;
+const COMMUNE_CODE = /^\d{5}$/;
+const OLD_COMMUNE_CODE = /^\d{3,5}$/;
+
+export function getUnit(ports: IntakePorts, code: string): UnitView {
+  if (!PROVINCE_CODE.test(code) && !COMMUNE_CODE.test(code)) {
+    throw invalidArgument([{ field: "code", reason: "must be a 2-digit province or 5-digit commune-level unit code" }]);
+  }
+  const province = ports.units.province(code);
+  if (province) return { code, name: province.name, fullName: province.fullName, kind: province.kind, provinceCode: code, provinceName: province.name };
+  const commune = ports.units.commune(code);
+  if (!commune) throw notFound("unit", code);
+  return {
+    code,
+    name: commune.name,
+    fullName: commune.fullName,
+    kind: commune.kind,
+    provinceCode: commune.provinceCode,
+    provinceName: ports.units.province(commune.provinceCode)?.name ?? "",
+  };
+}
+
+export interface OldUnitResolution {
+  resolution: "unique" | "ambiguous" | "unknown";
+  candidates: UnitView[];
+}
+
+/**
+ * A pre-1 July 2025 commune code → the new commune. An old commune split
+ * between several new ones is reported as ambiguous with every candidate:
+ * its code alone cannot say where an address now belongs.
+ */
+export function resolveOldUnit(ports: IntakePorts, oldCode: string): OldUnitResolution {
+  if (!OLD_COMMUNE_CODE.test(oldCode)) throw invalidArgument([{ field: "oldCode", reason: "must be a pre-2025 commune code of 3 to 5 digits" }]);
+  if (!ports.merges) {
+    // 503 until an operator installs the mapping; retrying unchanged will not help before that.
+    throw new ServiceError(
+      "UNAVAILABLE",
+      "No pre-2025 unit mapping is loaded: an operator installs it with `lienthong import unit-merges <file>` or sets UNIT_MERGES_FILE",
+      { retriable: false },
+    );
+  }
+  const resolution = ports.merges.resolveOldCommuneCode(oldCode);
+  if (resolution.kind === "unknown") return { resolution: "unknown", candidates: [] };
+  const targets = resolution.kind === "unique" ? [resolution.commune] : resolution.candidates;
+  return { resolution: resolution.kind, candidates: targets.map((target) => unitOfTarget(ports, target)) };
+}
+
+/** The units list names the commune when it knows it; the merges file's own name otherwise. */
+function unitOfTarget(ports: IntakePorts, target: MergeTarget): UnitView {
+  const commune = ports.units.commune(target.code);
+  return {
+    code: target.code,
+    name: commune?.name ?? target.fullName,
+    fullName: commune?.fullName ?? target.fullName,
+    kind: commune?.kind ?? "",
+    provinceCode: target.provinceCode,
+    provinceName: ports.units.province(target.provinceCode)?.name ?? "",
+  };
+}
+
+export interface ProcedureView {
+  code: string;
+  version: number;
+  validFrom: string;
+  name: string;
+  field: string;
+  level: string;
+  agencyKind: string;
+  processingTimeValue: number;
+  processingTimeUnit: string;
+  feeVnd: number;
+  requiredDocuments: string[];
+  allowsSuspension: boolean;
+  allowsExtension: boolean;
+  /** The form schema a submission is checked against (REST only: the gRPC Procedure message has no form). */
+  formFields: FormField[];
+}
+
+/** The procedure as the contracts describe it (the version valid now); NOT_FOUND when the catalog lacks it. */
+export function getProcedure(ports: IntakePorts, code: string): ProcedureView {
+  const procedure: Procedure | undefined = ports.catalog.find(code, ports.now());
+  if (!procedure) throw notFound("procedure", code);
+  return {
+    code: procedure.code,
+    version: procedure.version,
+    validFrom: procedure.validFrom,
+    name: procedure.name,
+    field: procedure.field,
+    level: procedure.level,
+    agencyKind: procedure.agencyKind,
+    processingTimeValue: procedure.processingTime.value,
+    processingTimeUnit: procedure.processingTime.unit,
+    feeVnd: procedure.fee,
+    requiredDocuments: procedure.requiredDocuments,
+    allowsSuspension: procedure.allowsSuspension,
+    allowsExtension: procedure.allowsExtension,
+    formFields: procedure.formFields,
+  };
+}

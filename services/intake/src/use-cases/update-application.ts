@@ -1,0 +1,40 @@
+import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
+import { ServiceError } from "@lienthong/service-kit";
+import { ConflictError } from "@lienthong/storage";
+import { visibleApplication } from "../auth/access";
+import { Collections, type ApplicationRecord } from "../store/collections";
+import type { Caller, IntakePorts } from "./ports";
+
+/** Retries when the timeline projection (or another request) updated the dossier in between. */
+const MAX_UPDATE_ATTEMPTS = 10;
+
+/**
+ * A caller's change to one of its dossiers: `change` sees the current record
+ * and returns the new one with its events (or nothing, for a no-op); the
+ * record and the events are committed atomically, against the version read.
+ */
+export async function updateApplication(
+  ports: IntakePorts,
+  caller: Caller,
+  dossierRef: string,
+  action: string,
+  change: (record: ApplicationRecord) => { record: ApplicationRecord; events: OutgoingEvent[] } | undefined,
+): Promise<ApplicationRecord> {
+  let current = await visibleApplication(ports, caller, dossierRef, action);
+  for (let attempt = 1; ; attempt++) {
+    const outcome = change(current.data);
+    if (!outcome) return current.data;
+    try {
+      await ports.commit([
+        { kind: "put", collection: Collections.applications, id: current.id, data: outcome.record, expectedVersion: current.version },
+        ...outboxWrites(outcome.events),
+      ]);
+      return outcome.record;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || error.collection !== Collections.applications || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+      const reread = await ports.store.get<ApplicationRecord>(Collections.applications, current.id);
+      if (!reread) throw new ServiceError("INTERNAL", "The dossier disappeared while it was being updated");
+      current = reread;
+    }
+  }
+}

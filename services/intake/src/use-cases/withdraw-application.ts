@@ -1,0 +1,48 @@
+import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
+import { IllegalTransitionError, allowedActions, applyAction, statusLabel, type DossierStatus } from "@lienthong/domain";
+import { parseInput } from "@lienthong/runtime";
+import { failedPrecondition } from "@lienthong/service-kit";
+import { z } from "zod";
+import type { ApplicationRecord } from "../store/collections";
+import type { Caller, IntakePorts } from "./ports";
+import { updateApplication } from "./update-application";
+
+const withdrawalSchema = z.object({
+  reason: z.string().trim().min(1, "is required").max(1000, "must be at most 1000 characters"),
+});
+
+/**
+ * The applicant asks to withdraw the dossier (rút hồ sơ). Allowed where the
+ * domain's status table allows the "withdraw" action; routing decides and
+ * answers with DossierWithdrawn (status 7), which the timeline projects.
+ * Asking again while the first request is pending changes nothing.
+ */
+export async function withdrawApplication(ports: IntakePorts, caller: Caller, dossierRef: string, input: unknown): Promise<ApplicationRecord> {
+  const { reason } = parseInput(withdrawalSchema, input);
+  return updateApplication(ports, caller, dossierRef, "withdraw", (record) => {
+    if (record.withdrawalRequestedAt) return undefined;
+    assertWithdrawable(record);
+    const requestedAt = ports.now().toISOString();
+    const event = {
+      topic: Topics.intake,
+      key: record.dossierId,
+      type: EventTypes.withdrawalRequested.type,
+      data: encodeEvent("withdrawalRequested", { dossierId: record.dossierId, dossierCode: record.dossierCode, requestedAt, reason }),
+      time: requestedAt,
+    };
+    return { record: { ...record, withdrawalRequestedAt: requestedAt, updatedAt: requestedAt }, events: [event] };
+  });
+}
+
+function assertWithdrawable(record: ApplicationRecord): void {
+  const status = record.status as DossierStatus;
+  try {
+    applyAction(status, "withdraw");
+  } catch (error) {
+    if (!(error instanceof IllegalTransitionError)) throw error;
+    throw failedPrecondition(
+      `Dossier ${record.dossierCode} cannot be withdrawn at status ${status} (${statusLabel(status)})`,
+      { status, allowedActions: allowedActions(status) },
+    );
+  }
+}

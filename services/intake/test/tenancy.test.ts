@@ -1,0 +1,153 @@
+import * as grpc from "@grpc/grpc-js";
+import { intake } from "@lienthong/contracts";
+import { createLogger } from "@lienthong/service-kit";
+import {
+  MUONG_LAT,
+  TAM_CHUNG,
+  applicantData,
+  call,
+  clients,
+  grpcError,
+  intakeClient,
+  publishRoutingEvent,
+  startIntake,
+  submitValid,
+  unaryCall,
+  validApplication,
+  waitForRecord,
+  withApiKey,
+  type ApplicationBody,
+  type IntakeHarness,
+} from "./support/intake-harness";
+
+describe("API keys and tenant isolation", () => {
+  let harness: IntakeHarness;
+  let client: intake.IntakeServiceClient;
+  /** Received at Mường Lát; decided by Tam Chung's People's Committee (boundary-free intake). */
+  let receivedHereDecidedThere: ApplicationBody;
+  /** Received at Mường Lát and decided there. */
+  let muongLatOnly: ApplicationBody;
+
+  /** Every log line intake wrote, parsed. */
+  const logLines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    const destination = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
+    harness = await startIntake({ logger: createLogger({ service: "intake", level: "info", destination }) });
+    client = intakeClient(harness);
+    receivedHereDecidedThere = await submitValid(harness, { applicantCommuneCode: TAM_CHUNG });
+    muongLatOnly = await submitValid(harness);
+    await publishRoutingEvent(harness, "dossierRouted", {
+      dossierId: receivedHereDecidedThere.dossierId,
+      dossierCode: receivedHereDecidedThere.dossierCode,
+      status: 4,
+      competentAuthority: { code: TAM_CHUNG, name: "Ủy ban nhân dân xã Tam Chung", level: 1, communeCode: TAM_CHUNG, provinceCode: "38" },
+    });
+    await waitForRecord(harness, receivedHereDecidedThere.dossierId, (record) => record.competentAuthorityCode === TAM_CHUNG, "the routed event projected");
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await harness?.stop();
+  });
+
+  const get = (ref: string, apiKey: string | null) => call(harness.running.httpUrl, "GET", `/v1/applications/${ref}`, { apiKey });
+
+  test.each([
+    ["no API key", null],
+    ["an unknown API key", "not-a-configured-key-at-all"],
+  ])("REST with %s answers 401 UNAUTHENTICATED, for reads and submissions", async (_name, apiKey) => {
+    const read = await get(muongLatOnly.dossierCode, apiKey);
+    const submit = await call(harness.running.httpUrl, "POST", "/v1/applications", { body: validApplication(), apiKey });
+    for (const reply of [read, submit]) {
+      expect(reply.status).toBe(401);
+      expect(reply.contentType).toMatch(/^application\/problem\+json/);
+      expect((reply.body as { code: string }).code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  test("gRPC without a key answers UNAUTHENTICATED", async () => {
+    const error = await grpcError(unaryCall(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode })));
+    expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  test("submitting at a receiving unit the key does not act for answers 403 PERMISSION_DENIED and stores nothing", async () => {
+    const before = harness.observed.length;
+    const reply = await call(harness.running.httpUrl, "POST", "/v1/applications", {
+      body: validApplication({ receivingUnitCode: TAM_CHUNG }),
+      apiKey: clients.muongLat.key,
+    });
+    expect(reply.status).toBe(403);
+    expect((reply.body as { code: string; detail: string }).code).toBe("PERMISSION_DENIED");
+    expect((reply.body as { detail: string }).detail).toContain(TAM_CHUNG);
+    expect(reply.text).not.toContain(applicantData.citizenId);
+    expect(await harness.runtime.store.count("applications", { where: { receivingUnitCode: TAM_CHUNG } })).toBe(0);
+    expect(harness.observed.length).toBe(before);
+  });
+
+  test("another commune's system gets 404 for a dossier it neither received nor decides — the same answer as for a missing one", async () => {
+    const foreign = await get(muongLatOnly.dossierCode, clients.tamChung.key);
+    const byId = await get(muongLatOnly.dossierId, clients.tamChung.key);
+    const missing = await get(`${MUONG_LAT}-991231-9999`, clients.tamChung.key);
+    expect([foreign.status, byId.status, missing.status]).toEqual([404, 404, 404]);
+    const shape = (reply: typeof foreign) => {
+      const { code, title, retriable } = reply.body as { code: string; title: string; retriable: boolean };
+      return { code, title, retriable };
+    };
+    expect(shape(foreign)).toEqual(shape(missing));
+    expect(foreign.text).not.toContain(muongLatOnly.dossierId);
+
+    const overGrpc = await grpcError(
+      unaryCall(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode }), withApiKey(clients.tamChung.key)),
+    );
+    expect(overGrpc.code).toBe(grpc.status.NOT_FOUND);
+  });
+
+  test("the competent commune reads a dossier another unit received (boundary-free intake), with the authority's name", async () => {
+    const reply = await get(receivedHereDecidedThere.dossierCode, clients.tamChung.key);
+    expect(reply.status).toBe(200);
+    expect((reply.body as { application: ApplicationBody }).application).toMatchObject({
+      dossierId: receivedHereDecidedThere.dossierId,
+      receivingUnitCode: MUONG_LAT,
+      competentAuthorityCode: TAM_CHUNG,
+      competentAuthorityName: "Ủy ban nhân dân xã Tam Chung",
+      status: 4,
+    });
+    // The receiving unit keeps seeing it too.
+    expect((await get(receivedHereDecidedThere.dossierCode, clients.muongLat.key)).status).toBe(200);
+  });
+
+  test("a provincial agency sees only dossiers routed to it", async () => {
+    expect((await get(muongLatOnly.dossierCode, clients.provincialPolice.key)).status).toBe(404);
+    await publishRoutingEvent(harness, "dossierTransferred", {
+      dossierId: muongLatOnly.dossierId,
+      dossierCode: muongLatOnly.dossierCode,
+      toAuthority: { code: "38.CA", name: "Công an tỉnh Thanh Hoá", level: 2, communeCode: "", provinceCode: "38" },
+    });
+    await waitForRecord(harness, muongLatOnly.dossierId, (record) => record.competentAuthorityCode === "38.CA", "the transfer projected");
+    const reply = await get(muongLatOnly.dossierCode, clients.provincialPolice.key);
+    expect(reply.status).toBe(200);
+    expect((reply.body as { application: ApplicationBody }).application.competentAuthorityName).toBe("Công an tỉnh Thanh Hoá");
+  });
+
+  test("every access decision is audited with the caller, the dossier and the decision, and no personal data", async () => {
+    const audit = logLines.filter((line) => line.audit === "access");
+    const decisions = audit.map(({ clientId, action, target, decision }) => ({ clientId, action, target, decision }));
+    expect(decisions).toEqual(
+      expect.arrayContaining([
+        { clientId: clients.tamChung.clientId, action: "get", target: muongLatOnly.dossierId, decision: "denied" },
+        { clientId: clients.tamChung.clientId, action: "get", target: `${MUONG_LAT}-991231-9999`, decision: "not_found" },
+        { clientId: clients.tamChung.clientId, action: "get", target: receivedHereDecidedThere.dossierId, decision: "allowed" },
+        { clientId: clients.muongLat.clientId, action: "submit", target: `unit:${TAM_CHUNG}`, decision: "denied" },
+      ]),
+    );
+    const everything = JSON.stringify(logLines);
+    for (const value of Object.values(applicantData)) expect(everything).not.toContain(value);
+    for (const { key } of Object.values(clients)) expect(everything).not.toContain(key);
+  });
+
+  test("the application view carries no personal data", async () => {
+    const reply = await get(receivedHereDecidedThere.dossierCode, clients.muongLat.key);
+    for (const value of Object.values(applicantData)) expect(reply.text).not.toContain(value);
+  });
+});
