@@ -3,6 +3,7 @@ import { createCalendar } from "@lienthong/domain";
 import { waitFor } from "@lienthong/testing";
 import {
   CRIMINAL_RECORD_CERTIFICATE,
+  FIRST_LAND_CERTIFICATE,
   HAC_THANH,
   HOUSEHOLD_BUSINESS,
   MARRIAGE_REGISTRATION,
@@ -110,6 +111,18 @@ describe("routing: officials' actions through the composition root", () => {
     expect(policeQueue.body.assignments.map((a) => a.dossierId)).toEqual([dossierId]);
     const receivingQueue = await routing.get(`/v1/queues/${HAC_THANH}`);
     expect(receivingQueue.body.assignments.map((a) => a.dossierId)).not.toContain(dossierId);
+  });
+
+  it("decides a land procedure where the land lies, not where the applicant lives", async () => {
+    await routing.setClock(at(6, 10));
+    const { dossierId } = await routing.submit({
+      procedureCode: FIRST_LAND_CERTIFICATE,
+      receivingUnitCode: MUONG_LAT,
+      applicantCommuneCode: MUONG_LAT,
+      landCommuneCode: TAM_CHUNG,
+    });
+    const accepted = await routing.act(dossierId, "accept", official);
+    expect(accepted.body.assignment).toMatchObject({ status: 4, competentAuthority: { code: TAM_CHUNG, communeCode: TAM_CHUNG } });
   });
 
   it("refuses at intake with the reason (1 → 3), which closes the dossier", async () => {

@@ -62,6 +62,7 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
         procedureCode: request.procedureCode,
         receivingUnitCode: request.receivingUnitCode,
         applicantCommuneCode: request.applicantCommuneCode || undefined,
+        landCommuneCode: request.landCommuneCode || undefined,
         applicant: request.applicant && {
           fullName: request.applicant.fullName,
           citizenId: request.applicant.citizenId,
@@ -113,8 +114,10 @@ export function referenceDataGrpc(ports: IntakePorts): GrpcServiceRegistration {
     getUnit: unary(async (request: intake.GetUnitRequest) => intake.GetUnitResponse.fromPartial({ unit: getUnit(ports, request.code) })),
     resolveOldUnit: unary(async (request: intake.ResolveOldUnitRequest) => intake.ResolveOldUnitResponse.fromPartial(resolveOldUnit(ports, request.oldCode))),
     getProcedure: unary(async (request: intake.GetProcedureRequest) => {
-      const { formFields: _form, ...procedure } = getProcedure(ports, request.code);
-      return intake.GetProcedureResponse.fromPartial({ procedure });
+      const { formFields, ...procedure } = getProcedure(ports, request.code);
+      return intake.GetProcedureResponse.fromPartial({
+        procedure: { ...procedure, formFields: formFields.map((field) => ({ ...field, pattern: field.pattern ?? "" })) },
+      });
     }),
   };
   return { definition: intake.ReferenceDataServiceService, implementation };

@@ -43,6 +43,8 @@ export interface ApplicationRecord {
   procedureCode: string;
   receivingUnitCode: string;
   applicantCommuneCode: string;
+  /** Land and construction procedures: where the land lies (decides competence); null otherwise. */
+  landCommuneCode: string | null;
   channel: number;
   /** Personal data: kept in the record, never in logs, spans or responses to commune systems. */
   applicant: ApplicantRecord;

@@ -87,7 +87,7 @@ export interface ProcedureView {
   requiredDocuments: string[];
   allowsSuspension: boolean;
   allowsExtension: boolean;
-  /** The form schema a submission is checked against (REST only: the gRPC Procedure message has no form). */
+  /** The form schema a submission is checked against. */
   formFields: FormField[];
 }
 

@@ -32,6 +32,8 @@ export const submissionSchema = z.object({
   procedureCode: z.string().regex(/^\d\.\d{6}(\.[0-9A-Z.]+)?$/, "must be a procedure code like 1.000894"),
   receivingUnitCode: unitCode,
   applicantCommuneCode: unitCode.optional(),
+  /** Land and construction procedures: the commune where the land lies decides competence. */
+  landCommuneCode: unitCode.optional(),
   applicant: applicantSchema,
   channel: z
     .union([z.enum(["online", "counter", "post"]), z.literal(1), z.literal(2), z.literal(3)])

@@ -71,8 +71,9 @@ function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSub
   if (!ports.units.commune(submission.receivingUnitCode)) {
     violations.push({ field: "receivingUnitCode", reason: "is not a known commune-level unit" });
   }
-  if (submission.applicantCommuneCode && !ports.units.commune(submission.applicantCommuneCode)) {
-    violations.push({ field: "applicantCommuneCode", reason: "is not a known commune-level unit" });
+  for (const field of ["applicantCommuneCode", "landCommuneCode"] as const) {
+    const code = submission[field];
+    if (code && !ports.units.commune(code)) violations.push({ field, reason: "is not a known commune-level unit" });
   }
   const formFields = procedure ? checkForm(procedure, submission.formFields, violations) : submission.formFields;
   const attachments = readAttachments(submission.attachments, ports.limits.attachmentMaxBytes);
@@ -121,6 +122,7 @@ function buildApplication(
     procedureCode: submission.procedureCode,
     receivingUnitCode: submission.receivingUnitCode,
     applicantCommuneCode: submission.applicantCommuneCode ?? submission.receivingUnitCode,
+    landCommuneCode: submission.landCommuneCode ?? null,
     channel: submission.channel,
     applicant: {
       fullName: submission.applicant.fullName,
@@ -158,6 +160,7 @@ function buildApplication(
       submittedAt,
       applicant: application.applicant,
       clientId: caller.clientId,
+      landCommuneCode: application.landCommuneCode ?? "",
     }),
     time: submittedAt,
     headers: trace,

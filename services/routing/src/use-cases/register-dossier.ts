@@ -42,7 +42,8 @@ function newAssignment(ports: RoutingPorts, submitted: events.ApplicationSubmitt
     submittedAt: submitted.submittedAt ?? now.toISOString(),
     receivingUnitCode: submitted.receivingUnitCode,
     receivingProvinceCode: ports.units.commune(submitted.receivingUnitCode)?.provinceCode ?? "",
-    competenceCommuneCode: submitted.applicantCommuneCode,
+    // Land and construction procedures are decided where the land lies, others where the applicant lives.
+    competenceCommuneCode: submitted.landCommuneCode || submitted.applicantCommuneCode,
     competentAuthority: null,
     competentAuthorityCode: "",
     competentCommuneCode: "",

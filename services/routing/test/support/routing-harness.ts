@@ -18,6 +18,8 @@ export const MARRIAGE_REGISTRATION = "1.000894";
 /** 3 working days, extension allowed. */
 export const HOUSEHOLD_BUSINESS = "1.001612";
 export const CRIMINAL_RECORD_CERTIFICATE = "3.000333";
+/** First land-use certificate: a commune-level procedure decided where the land lies. */
+export const FIRST_LAND_CERTIFICATE = "1.012753";
 
 /** Monday 6 October 2025, 08:00 in Vietnam: a week with no holiday. */
 export const MONDAY = vietnamDate(2025, 10, 6, 8, 0);
@@ -83,6 +85,8 @@ export interface SubmitOptions {
   procedureCode: string;
   receivingUnitCode: string;
   applicantCommuneCode: string;
+  /** Land and construction procedures: where the land lies. */
+  landCommuneCode: string;
   channel: common.Channel;
 }
 
@@ -155,6 +159,7 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
         procedureCode: MARRIAGE_REGISTRATION,
         receivingUnitCode: MUONG_LAT,
         applicantCommuneCode: MUONG_LAT,
+        landCommuneCode: "",
         channel: common.Channel.CHANNEL_COUNTER,
         ...overrides,
       };

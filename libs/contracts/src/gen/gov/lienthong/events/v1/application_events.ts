@@ -128,6 +128,11 @@ export interface ApplicationSubmitted {
     | undefined;
   /** The commune system (tenant) that handed the application in. */
   clientId: string;
+  /**
+   * For land and construction procedures: the commune where the land lies,
+   * which decides competence instead of the applicant's commune. Empty otherwise.
+   */
+  landCommuneCode: string;
 }
 
 /** routing: the intake check passed; the deadline clock starts. */
@@ -400,6 +405,7 @@ function createBaseApplicationSubmitted(): ApplicationSubmitted {
     submittedAt: undefined,
     applicant: undefined,
     clientId: "",
+    landCommuneCode: "",
   };
 }
 
@@ -434,6 +440,9 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
     }
     if (message.clientId !== "") {
       writer.uint32(82).string(message.clientId);
+    }
+    if (message.landCommuneCode !== "") {
+      writer.uint32(90).string(message.landCommuneCode);
     }
     return writer;
   },
@@ -531,6 +540,14 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
             message.clientId = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.landCommuneCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -583,6 +600,11 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
         : isSet(object.client_id)
         ? globalThis.String(object.client_id)
         : "",
+      landCommuneCode: isSet(object.landCommuneCode)
+        ? globalThis.String(object.landCommuneCode)
+        : isSet(object.land_commune_code)
+        ? globalThis.String(object.land_commune_code)
+        : "",
     };
   },
 
@@ -618,6 +640,9 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
     if (message.clientId !== "") {
       obj.clientId = message.clientId;
     }
+    if (message.landCommuneCode !== "") {
+      obj.landCommuneCode = message.landCommuneCode;
+    }
     return obj;
   },
 
@@ -638,6 +663,7 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
       ? Applicant.fromPartial(object.applicant)
       : undefined;
     message.clientId = object.clientId ?? "";
+    message.landCommuneCode = object.landCommuneCode ?? "";
     return message;
   },
 };

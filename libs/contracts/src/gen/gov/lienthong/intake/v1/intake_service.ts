@@ -55,6 +55,8 @@ export interface SubmitApplicationRequest {
   /** Procedure-specific form fields. */
   formFields: { [key: string]: string };
   attachments: AttachmentUpload[];
+  /** For land and construction procedures: 5-digit code of the commune where the land lies. */
+  landCommuneCode: string;
 }
 
 export interface SubmitApplicationRequest_FormFieldsEntry {
@@ -211,6 +213,16 @@ export interface Procedure {
   requiredDocuments: string[];
   allowsSuspension: boolean;
   allowsExtension: boolean;
+  formFields: FormField[];
+}
+
+/** One field of a procedure's application form. */
+export interface FormField {
+  name: string;
+  label: string;
+  required: boolean;
+  /** A regular expression the value must match, when set. */
+  pattern: string;
 }
 
 function createBaseAttachmentUpload(): AttachmentUpload {
@@ -364,6 +376,7 @@ function createBaseSubmitApplicationRequest(): SubmitApplicationRequest {
     channel: 0,
     formFields: {},
     attachments: [],
+    landCommuneCode: "",
   };
 }
 
@@ -392,6 +405,9 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
     });
     for (const v of message.attachments) {
       AttachmentUpload.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.landCommuneCode !== "") {
+      writer.uint32(74).string(message.landCommuneCode);
     }
     return writer;
   },
@@ -476,6 +492,14 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
             message.attachments.push(AttachmentUpload.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.landCommuneCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -542,6 +566,11 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
       attachments: globalThis.Array.isArray(object?.attachments)
         ? object.attachments.map((e: any) => AttachmentUpload.fromJSON(e))
         : [],
+      landCommuneCode: isSet(object.landCommuneCode)
+        ? globalThis.String(object.landCommuneCode)
+        : isSet(object.land_commune_code)
+        ? globalThis.String(object.land_commune_code)
+        : "",
     };
   },
 
@@ -577,6 +606,9 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
     if (message.attachments?.length) {
       obj.attachments = message.attachments.map((e) => AttachmentUpload.toJSON(e));
     }
+    if (message.landCommuneCode !== "") {
+      obj.landCommuneCode = message.landCommuneCode;
+    }
     return obj;
   },
 
@@ -603,6 +635,7 @@ export const SubmitApplicationRequest: MessageFns<SubmitApplicationRequest> = {
       {},
     );
     message.attachments = object.attachments?.map((e) => AttachmentUpload.fromPartial(e)) || [];
+    message.landCommuneCode = object.landCommuneCode ?? "";
     return message;
   },
 };
@@ -3037,6 +3070,7 @@ function createBaseProcedure(): Procedure {
     requiredDocuments: [],
     allowsSuspension: false,
     allowsExtension: false,
+    formFields: [],
   };
 }
 
@@ -3080,6 +3114,9 @@ export const Procedure: MessageFns<Procedure> = {
     }
     if (message.allowsExtension !== false) {
       writer.uint32(104).bool(message.allowsExtension);
+    }
+    for (const v of message.formFields) {
+      FormField.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -3201,6 +3238,14 @@ export const Procedure: MessageFns<Procedure> = {
             message.allowsExtension = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.formFields.push(FormField.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3260,6 +3305,11 @@ export const Procedure: MessageFns<Procedure> = {
         : isSet(object.allows_extension)
         ? globalThis.Boolean(object.allows_extension)
         : false,
+      formFields: globalThis.Array.isArray(object?.formFields)
+        ? object.formFields.map((e: any) => FormField.fromJSON(e))
+        : globalThis.Array.isArray(object?.form_fields)
+        ? object.form_fields.map((e: any) => FormField.fromJSON(e))
+        : [],
     };
   },
 
@@ -3304,6 +3354,9 @@ export const Procedure: MessageFns<Procedure> = {
     if (message.allowsExtension !== false) {
       obj.allowsExtension = message.allowsExtension;
     }
+    if (message.formFields?.length) {
+      obj.formFields = message.formFields.map((e) => FormField.toJSON(e));
+    }
     return obj;
   },
 
@@ -3325,6 +3378,124 @@ export const Procedure: MessageFns<Procedure> = {
     message.requiredDocuments = object.requiredDocuments?.map((e) => e) || [];
     message.allowsSuspension = object.allowsSuspension ?? false;
     message.allowsExtension = object.allowsExtension ?? false;
+    message.formFields = object.formFields?.map((e) => FormField.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFormField(): FormField {
+  return { name: "", label: "", required: false, pattern: "" };
+}
+
+export const FormField: MessageFns<FormField> = {
+  encode(message: FormField, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.required !== false) {
+      writer.uint32(24).bool(message.required);
+    }
+    if (message.pattern !== "") {
+      writer.uint32(34).string(message.pattern);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FormField {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFormField();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pattern = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FormField {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
+    };
+  },
+
+  toJSON(message: FormField): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    if (message.pattern !== "") {
+      obj.pattern = message.pattern;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FormField>, I>>(base?: I): FormField {
+    return FormField.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FormField>, I>>(object: I): FormField {
+    const message = createBaseFormField();
+    message.name = object.name ?? "";
+    message.label = object.label ?? "";
+    message.required = object.required ?? false;
+    message.pattern = object.pattern ?? "";
     return message;
   },
 };
