@@ -15,6 +15,8 @@ export interface EmbeddedOptions {
   grpcBase: number;
   host: string;
   env?: NodeJS.ProcessEnv;
+  /** One clock for every service (tests move it); the system clock by default. */
+  clock?: () => Date;
 }
 
 export interface EmbeddedPlatform {
@@ -51,7 +53,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   const services: RunningService[] = [];
   try {
     for (const [index, create] of factories.entries()) {
-      const runtime = await create({ env, broker, ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) } });
+      const runtime = await create({ env, broker, clock: options.clock, ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) } });
       runtimes.push(runtime);
       services.push(await runtime.start());
     }

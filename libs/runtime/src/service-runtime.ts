@@ -250,3 +250,16 @@ export function collectionWritten(collection: string, wake: () => void): (ops: r
     if (ops.some((op) => op.collection === collection)) wake();
   };
 }
+
+/** What every service's composition root accepts (the embedded launcher and tests pass these). */
+export interface ServiceFactoryOptions {
+  /** The environment to parse; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Embedded mode: the broker all four services share. */
+  broker?: InProcessBroker;
+  ports?: { http?: number; grpc?: number };
+  /** The clock every rule reads (tests move it); the system clock by default. */
+  clock?: () => Date;
+  /** Replaces the logger built from LOG_LEVEL (tests capture it). */
+  logger?: Logger;
+}

@@ -1,6 +1,5 @@
-import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
-import { loadConfig, type Logger } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
+import { loadConfig } from "@lienthong/service-kit";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRouter } from "./api/http";
 import { apiKeysFrom } from "./auth/api-keys";
@@ -11,13 +10,7 @@ import { DossierRegistrar } from "./store/dossier-registrar";
 import { LookupRateLimiter } from "./use-cases/lookup-status";
 import type { AccessDecision, IntakePorts } from "./use-cases/ports";
 
-export interface ServiceOptions {
-  env?: NodeJS.ProcessEnv;
-  broker?: InProcessBroker;
-  ports?: { http?: number; grpc?: number };
-  /** Replaces the logger built from LOG_LEVEL (tests read the audit lines from it). */
-  logger?: Logger;
-}
+export type ServiceOptions = ServiceFactoryOptions;
 
 /** Room for one largest attachment in base64 (4/3 of its size, twice for safety) plus the rest of the application. */
 function maxRequestBytes(attachmentMaxBytes: number): number {
@@ -41,7 +34,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
   // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
   const audit = (decision: AccessDecision) => runtime.logger.info({ audit: "access", ...decision }, "access decision");
   const apiKeys = apiKeysFrom(env, reference.units, runtime.logger, audit);
-  const now = () => new Date();
+  const now = options.clock ?? (() => new Date());
   const ports: IntakePorts = {
     store: runtime.store,
     commit: (ops) => runtime.commit(ops),

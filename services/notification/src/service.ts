@@ -1,6 +1,5 @@
 import * as path from "node:path";
-import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime, collectionWritten } from "@lienthong/runtime";
+import { type ServiceFactoryOptions, ServiceRuntime, collectionWritten } from "@lienthong/runtime";
 import { loadConfig } from "@lienthong/service-kit";
 import { notificationGrpc } from "./api/grpc";
 import { notificationRouter } from "./api/http";
@@ -12,11 +11,7 @@ import { Collections, notificationCollections } from "./store/collections";
 import { DeliveryDispatcher } from "./use-cases/delivery-dispatcher";
 import type { NotificationPorts } from "./use-cases/ports";
 
-export interface ServiceOptions {
-  env?: NodeJS.ProcessEnv;
-  broker?: InProcessBroker;
-  ports?: { http?: number; grpc?: number };
-}
+export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of notification. */
 export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
@@ -27,6 +22,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     collections: notificationCollections,
     broker: options.broker,
     ports: options.ports,
+    logger: options.logger,
   });
   const mail = env.SMTP_URL
     ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
@@ -37,7 +33,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     store: runtime.store,
     commit: (ops) => runtime.commit(ops),
     webhookUrlFor: (clientId) => env.WEBHOOK_ENDPOINTS[clientId] ?? env.WEBHOOK_DEFAULT_URL,
-    now: () => new Date(),
+    now: options.clock ?? (() => new Date()),
   };
   const dispatcher = new DeliveryDispatcher(
     ports,

@@ -1,5 +1,4 @@
-import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
+import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
 import { loadConfig } from "@lienthong/service-kit";
 import { routingGrpc } from "./api/grpc";
 import { routingRouter } from "./api/http";
@@ -9,18 +8,12 @@ import { deadlineWatcher } from "./events/deadline-watcher";
 import { routingCollections } from "./store/collections";
 import type { RoutingPorts } from "./use-cases/ports";
 
-export interface ServiceOptions {
-  env?: NodeJS.ProcessEnv;
-  broker?: InProcessBroker;
-  ports?: { http?: number; grpc?: number };
-  /** The clock every rule reads (tests move it); the system clock by default. */
-  clock?: () => Date;
-}
+export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of routing. */
 export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({ service: "routing", env, collections: routingCollections, broker: options.broker, ports: options.ports });
+  const runtime = await ServiceRuntime.open({ service: "routing", env, collections: routingCollections, broker: options.broker, ports: options.ports, logger: options.logger });
   const reference = referenceDataFrom(env);
   runtime.logger.info(reference.sources, "reference data loaded");
   const ports: RoutingPorts = {

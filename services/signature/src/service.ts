@@ -1,6 +1,5 @@
 import * as path from "node:path";
-import type { InProcessBroker } from "@lienthong/messaging";
-import { ServiceRuntime } from "@lienthong/runtime";
+import { type ServiceFactoryOptions, ServiceRuntime } from "@lienthong/runtime";
 import { loadConfig } from "@lienthong/service-kit";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRouter } from "./api/http";
@@ -11,16 +10,12 @@ import { signatureCollections } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
 import type { SignaturePorts } from "./use-cases/ports";
 
-export interface ServiceOptions {
-  env?: NodeJS.ProcessEnv;
-  broker?: InProcessBroker;
-  ports?: { http?: number; grpc?: number };
-}
+export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of signature. */
 export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({ service: "signature", env, collections: signatureCollections, broker: options.broker, ports: options.ports });
+  const runtime = await ServiceRuntime.open({ service: "signature", env, collections: signatureCollections, broker: options.broker, ports: options.ports, logger: options.logger });
   const { signers, trustedCaPems, source } = await openSigners(env);
   if (source === "test-pki") runtime.logger.warn({ keys: source }, "signing with the local TEST PKI: results are not legally valid signatures");
   const ports: SignaturePorts = {
@@ -29,7 +24,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     files: new DocumentFiles(path.resolve(env.DATA_DIR, "signature", "documents")),
     signers,
     trustedCaPems,
-    now: () => new Date(),
+    now: options.clock ?? (() => new Date()),
   };
   runtime.http.app.use(signatureRouter(ports));
   runtime.serveGrpc(signatureGrpc(ports));

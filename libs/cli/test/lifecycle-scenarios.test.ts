@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import { EventTypes } from "@lienthong/contracts";
+import { createCalendar, vietnamDate } from "@lienthong/domain";
+import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
+import { tempDir, waitFor } from "@lienthong/testing";
+import { DEMO_OFFICIAL, demoApplication, type PlatformUrls } from "../src/demo";
+import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
+
+/**
+ * The lifecycle scenarios of DOMAIN.md, end to end through the four services
+ * in one process, on one clock the test moves (working days pass in
+ * milliseconds). Every call goes through the public REST APIs.
+ */
+
+const MUONG_LAT = "14845";
+const TAM_CHUNG = "14848";
+const HAC_THANH = "14797";
+const CRIMINAL_RECORD_CERTIFICATE = "3.000333";
+const calendar = createCalendar();
+/** Monday 1 March 2027, 08:00 Vietnam time: an ordinary working week. */
+const MONDAY = vietnamDate(2027, 3, 1, 8, 0);
+
+type Json = Record<string, unknown> & { status?: number };
+interface Reply {
+  status: number;
+  body: Json;
+}
+
+describe("lifecycle scenarios through the services", () => {
+  let now = MONDAY;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let platform: EmbeddedPlatform;
+  let urls: PlatformUrls;
+
+  const call = async (url: string, method = "GET", body?: unknown, apiKey?: string): Promise<Reply> => {
+    const response = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json", ...(apiKey ? { [API_KEY_HEADER]: apiKey } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+  const act = (code: string, action: string, body: Record<string, unknown> = {}) =>
+    call(`${urls.routing}/v1/dossiers/${code}/actions/${action}`, "POST", { officialId: DEMO_OFFICIAL, ...body });
+  const assignment = async (code: string) => (await call(`${urls.routing}/v1/dossiers/${code}`)).body.assignment as Json;
+  const application = async (code: string, key = DEVELOPMENT_API_KEYS.muongLat) =>
+    (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, key)).body.application as Json & { timeline: { eventType: string }[] };
+
+  async function submit(overrides: Record<string, unknown> = {}, key = DEVELOPMENT_API_KEYS.muongLat): Promise<string> {
+    const reply = await call(`${urls.intake}/v1/applications`, "POST", { ...demoApplication(), ...overrides }, key);
+    expect(reply).toMatchObject({ status: 201 });
+    const code = (reply.body.application as { dossierCode: string }).dossierCode;
+    await waitFor(async () => (await fetch(`${urls.routing}/v1/dossiers/${code}`)).ok, { description: `${code} at routing`, timeoutMs: 10_000 });
+    return code;
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir("lienthong-scenarios-");
+    platform = await startEmbedded({
+      dataDir: dir.file("data"),
+      host: "127.0.0.1",
+      httpBase: 0,
+      grpcBase: 0,
+      env: { LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "25" },
+      clock: () => new Date(now.getTime()),
+    });
+    const at = (name: string) => platform.services.find((service) => service.name === name)?.httpUrl ?? "";
+    urls = { intake: at("intake"), routing: at("routing"), signature: at("signature"), notification: at("notification") };
+  }, 60_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await dir?.remove();
+  });
+
+  it("(a) a marriage registration whose supplement waits 3 working days still finishes on time, its appointment moved by 3 working days", async () => {
+    now = MONDAY;
+    const code = await submit();
+    now = vietnamDate(2027, 3, 1, 9, 0);
+    expect((await act(code, "accept")).status).toBe(200);
+    const appointment = new Date(String((await assignment(code)).appointmentAt));
+
+    now = vietnamDate(2027, 3, 1, 10, 0);
+    expect((await act(code, "request_supplement", { missingItems: ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam"] })).status).toBe(200);
+    await waitFor(async () => (await application(code)).status === 5, { description: "status 5 at intake", timeoutMs: 10_000 });
+
+    // Three working days later (Thursday 10:00) the applicant hands everything in at once through intake.
+    now = vietnamDate(2027, 3, 4, 10, 0);
+    const supplement = await call(
+      `${urls.intake}/v1/applications/${code}/supplement`,
+      "POST",
+      {
+        providedItems: ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam"],
+        attachments: [
+          { name: "xac-nhan-tinh-trang-hon-nhan.pdf", mediaType: "application/pdf", contentBase64: Buffer.from("%PDF-1.7 xác nhận").toString("base64") },
+          { name: "cccd-ben-nam.jpg", mediaType: "image/jpeg", contentBase64: Buffer.from("ảnh CCCD").toString("base64") },
+        ],
+      },
+      DEVELOPMENT_API_KEYS.muongLat,
+    );
+    expect(supplement).toMatchObject({ status: 200 });
+    await waitFor(async () => (await assignment(code)).status === 4, { description: "processing resumed", timeoutMs: 10_000 });
+    const moved = new Date(String((await assignment(code)).appointmentAt));
+    expect(moved.toISOString()).toBe(calendar.addWorkingDays(appointment, 3, "38").toISOString());
+
+    now = new Date(moved.getTime() - 60 * 60 * 1000);
+    expect((await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." })).status).toBe(200);
+    await waitFor(async () => (await assignment(code)).status === 9, { description: "status 9", timeoutMs: 20_000 });
+    expect((await assignment(code)).timeliness).toBe(2); // TIMELINESS_ON_TIME
+    await waitFor(async () => (await application(code)).status === 9, { description: "status 9 at intake", timeoutMs: 10_000 });
+  }, 60_000);
+
+  it("(b) a criminal-record certificate received at a commune centre is routed to the provincial police", async () => {
+    now = MONDAY;
+    const code = await submit(
+      {
+        procedureCode: CRIMINAL_RECORD_CERTIFICATE,
+        receivingUnitCode: HAC_THANH,
+        applicantCommuneCode: TAM_CHUNG,
+        formFields: { applicantFullName: "Lò Thị Hoa", applicantCitizenId: "038190012345", certificateType: "1", purpose: "Bổ sung hồ sơ xin việc" },
+      },
+      DEVELOPMENT_API_KEYS.portal,
+    );
+    expect((await act(code, "accept")).status).toBe(200);
+    expect((await assignment(code)).competentAuthority).toMatchObject({ code: "38.CA", name: "Công an tỉnh Thanh Hoá" });
+    // Boundary-free intake: the police, competent though another unit received it, can read it once routed.
+    await waitFor(async () => (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.thanhHoaPolice)).status === 200, {
+      description: "the police see the dossier they are competent for",
+      timeoutMs: 10_000,
+    });
+  }, 30_000);
+
+  it("(c) an overdue dossier produces an apology event and a new appointment", async () => {
+    now = MONDAY;
+    const code = await submit();
+    expect((await act(code, "accept")).status).toBe(200);
+    const first = String((await assignment(code)).appointmentAt);
+    // Two working days after the appointment: the deadline watcher notices and apologises.
+    now = calendar.addWorkingDays(new Date(first), 2, "38");
+    await waitFor(async () => (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.dossierOverdue.type), {
+      description: "the apology in the citizen's timeline",
+      timeoutMs: 10_000,
+    });
+    const after = await assignment(code);
+    expect(new Date(String(after.appointmentAt)).getTime()).toBeGreaterThan(now.getTime());
+    expect(after).toMatchObject({ status: 4 });
+  }, 30_000);
+
+  it("(d) 1,000 concurrent submissions at one unit get 1,000 distinct, consecutive dossier codes", async () => {
+    now = vietnamDate(2027, 3, 2, 8, 0);
+    const replies = await Promise.all(
+      Array.from({ length: 1000 }, () => call(`${urls.intake}/v1/applications`, "POST", { ...demoApplication(), receivingUnitCode: TAM_CHUNG }, DEVELOPMENT_API_KEYS.portal)),
+    );
+    expect(replies.every((reply) => reply.status === 201)).toBe(true);
+    const codes = replies.map((reply) => (reply.body.application as { dossierCode: string }).dossierCode);
+    const sequences = codes.map((code) => Number(code.split("-")[2])).sort((a, b) => a - b);
+    expect(new Set(codes).size).toBe(1000);
+    expect(sequences).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(new Set(codes.map((code) => code.split("-")[1]))).toEqual(new Set(["270302"]));
+  }, 60_000);
+
+  it("(e) an illegal action is refused naming the status and the allowed actions; of two concurrent officials one wins", async () => {
+    now = MONDAY;
+    const code = await submit();
+    const tooEarly = await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." });
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body).toMatchObject({ code: "FAILED_PRECONDITION", details: { status: 1, allowedActions: expect.arrayContaining(["accept", "refuse"]) } });
+    expect(String(tooEarly.body.detail)).toContain("1");
+
+    const { version } = await assignment(code);
+    const [one, two] = await Promise.all([
+      act(code, "accept", { expectedVersion: version }),
+      act(code, "refuse", { expectedVersion: version, reason: "Không thuộc thẩm quyền" }),
+    ]);
+    expect([one.status, two.status].sort()).toEqual([200, 409]);
+    expect([3, 4]).toContain((await assignment(code)).status);
+  }, 30_000);
+
+  it("(f) a commune system cannot read another commune's dossier", async () => {
+    now = MONDAY;
+    const code = await submit({ idempotencyKey: randomUUID() });
+    expect((await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.tamChung)).status).toBe(404);
+    expect((await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.muongLat)).status).toBe(200);
+  }, 30_000);
+});
