@@ -12,7 +12,6 @@ import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
  * milliseconds). Every call goes through the public REST APIs.
  */
 
-const MUONG_LAT = "14845";
 const TAM_CHUNG = "14848";
 const HAC_THANH = "14797";
 const CRIMINAL_RECORD_CERTIFICATE = "3.000333";
