@@ -42,10 +42,10 @@ describe("lifecycle scenarios through the services", () => {
   const act = (code: string, action: string, body: Record<string, unknown> = {}) =>
     call(`${urls.routing}/v1/dossiers/${code}/actions/${action}`, "POST", { officialId: DEMO_OFFICIAL, ...body });
   const assignment = async (code: string) => (await call(`${urls.routing}/v1/dossiers/${code}`)).body.assignment as Json;
-  const application = async (code: string, key = DEVELOPMENT_API_KEYS.muongLat) =>
+  const application = async (code: string, key: string = DEVELOPMENT_API_KEYS.muongLat) =>
     (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, key)).body.application as Json & { timeline: { eventType: string }[] };
 
-  async function submit(overrides: Record<string, unknown> = {}, key = DEVELOPMENT_API_KEYS.muongLat): Promise<string> {
+  async function submit(overrides: Record<string, unknown> = {}, key: string = DEVELOPMENT_API_KEYS.muongLat): Promise<string> {
     const reply = await call(`${urls.intake}/v1/applications`, "POST", { ...demoApplication(), ...overrides }, key);
     expect(reply).toMatchObject({ status: 201 });
     const code = (reply.body.application as { dossierCode: string }).dossierCode;
