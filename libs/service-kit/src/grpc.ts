@@ -135,6 +135,7 @@ const callContexts = new WeakMap<object, { signal: AbortSignal; deadline: Date }
  */
 export function unary<Req, Res>(fn: (request: Req, context: UnaryContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    // Set by the createGrpcServer wrapper; the fallback serves a handler mounted elsewhere.
     const known = callContexts.get(call);
     const context: UnaryContext = {
       metadata: call.metadata,
@@ -168,12 +169,13 @@ function wrapUnary(
     let timer: NodeJS.Timeout | undefined = undefined;
     let settled = false;
 
-    const log = (code: grpc.status, err?: unknown) => {
+    const log = (code: grpc.status, err?: unknown, extra: Record<string, number> = {}) => {
       const line = {
         grpc_method: methodPath,
         grpc_code: grpc.status[code],
         duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         ...(traceId && { trace_id: traceId }),
+        ...extra,
       };
       if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
         logger.error({ ...line, err: loggableError(err) }, "grpc call");
@@ -199,12 +201,14 @@ function wrapUnary(
     };
 
     call.on("cancelled", () => {
-      controller.abort(new ServiceError("DEADLINE_EXCEEDED", "The call was cancelled"));
+      controller.abort(new ServiceError("DEADLINE_EXCEEDED", "The caller cancelled the call or its deadline passed"));
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // grpc-js itself cancels a call whose client deadline passed.
-      log(Date.now() + 5 >= deadline ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
+      // A client whose own deadline passed cancels the call a little before the
+      // server's copy of that deadline (it was computed later, on receipt):
+      // the time left tells the two cases apart when reading the log.
+      log(grpc.status.CANCELLED, undefined, { deadline_left_ms: Math.max(0, deadline - Date.now()) });
     });
 
     const remaining = deadline - Date.now();

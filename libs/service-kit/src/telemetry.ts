@@ -49,6 +49,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({ "service.name": options.serviceName }),
     autoDetectResources: false,
     spanProcessors: [spanProcessor],
+    // Metrics go through prom-client and logs through pino: without these empty
+    // lists the SDK would add OTLP exporters aimed at localhost:4318 by default.
+    metricReaders: [],
+    logRecordProcessors: [],
     contextManager: new AsyncLocalStorageContextManager(),
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],

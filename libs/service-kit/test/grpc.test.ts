@@ -16,11 +16,21 @@ import {
   type UnaryContext,
 } from "@lienthong/service-kit";
 import { protoPath as healthProtoPath } from "grpc-health-check";
+import { captureLogger } from "./support/capture";
 import { decodeStatusWithGoogleProtos } from "./support/google-rpc";
 
 type Intake = InstanceType<typeof intake.IntakeServiceClient>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or as soon as `signal` aborts, so no handler outlives its test. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 function call<Req, Res>(
   method: (req: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
@@ -64,14 +74,14 @@ async function healthStatus(address: string, service: string): Promise<string> {
 }
 
 describe("createGrpcServer against a real grpc-js client", () => {
-  const lines: string[] = [];
-  const logger = createLogger({ service: "intake", destination: { write: (l: string) => void lines.push(l) } });
+  const { logger, lines, entries } = captureLogger("intake");
   let server: GrpcServerHandle;
   let client: Intake;
   let address: string;
   let seenContext: UnaryContext | undefined;
 
-  const implementation: intake.IntakeServiceServer = {
+  // Two methods are enough to exercise the wrapper; grpc-js answers UNIMPLEMENTED for the rest.
+  const implementation: Pick<intake.IntakeServiceServer, "submitApplication" | "getApplication"> = {
     submitApplication: unary(async (request: intake.SubmitApplicationRequest) => {
       const violations = [];
       if (!request.procedureCode) violations.push({ field: "procedure_code", reason: "required" });
@@ -81,7 +91,7 @@ describe("createGrpcServer against a real grpc-js client", () => {
     }),
     getApplication: unary(async (request: intake.GetApplicationRequest, context) => {
       seenContext = context;
-      if (request.dossierRef === "slow") await sleep(600);
+      if (request.dossierRef === "slow") await sleep(2_000, context.signal);
       if (request.dossierRef === "stuck") await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
       if (request.dossierRef === "crash") throw new Error("lookup failed for phone 0912345678");
       return { application: undefined };
@@ -107,11 +117,11 @@ describe("createGrpcServer against a real grpc-js client", () => {
 
   it("answers a unary call and logs one line with method, code and duration", async () => {
     lines.length = 0;
-    await call(client.getApplication.bind(client), { dossierRef: "000.00.06.H56-231027-0361" });
-    const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "grpc call");
-    expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ grpc_method: "/gov.lienthong.intake.v1.IntakeService/GetApplication", grpc_code: "OK" });
-    expect(typeof entries[0].duration_ms).toBe("number");
+    await call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }));
+    const callLines = entries().filter((l) => l.msg === "grpc call");
+    expect(callLines).toHaveLength(1);
+    expect(callLines[0]).toMatchObject({ grpc_method: "/gov.lienthong.intake.v1.IntakeService/GetApplication", grpc_code: "OK" });
+    expect(typeof callLines[0]?.duration_ms).toBe("number");
   });
 
   it("reports SERVING through the standard health service", async () => {
@@ -121,11 +131,17 @@ describe("createGrpcServer against a real grpc-js client", () => {
 
   it("lists the services through server reflection and serves their descriptors", async () => {
     const reflectionProtoDir = path.join(path.dirname(require.resolve("@grpc/reflection/package.json")), "build/proto");
-    type ReflectionClient = grpc.Client & { serverReflectionInfo(options: Partial<grpc.CallOptions>): grpc.ClientDuplexStream<object, Record<string, any>> };
+    interface ReflectionResponse {
+      listServicesResponse?: { service: { name: string }[] };
+      fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
+    }
+    type ReflectionClient = grpc.Client & {
+      serverReflectionInfo(options: Partial<grpc.CallOptions>): grpc.ClientDuplexStream<object, ReflectionResponse>;
+    };
     const Reflection = loadClient<ReflectionClient>("grpc/reflection/v1/reflection.proto", reflectionProtoDir, "grpc.reflection.v1.ServerReflection");
     const reflection = new Reflection(address, grpc.credentials.createInsecure());
     const ask = (request: object) =>
-      new Promise<Record<string, any>>((resolve, reject) => {
+      new Promise<ReflectionResponse>((resolve, reject) => {
         const stream = reflection.serverReflectionInfo(withDeadline(2_000));
         stream.on("data", (response) => {
           resolve(response);
@@ -136,27 +152,26 @@ describe("createGrpcServer against a real grpc-js client", () => {
       });
 
     const listed = await ask({ listServices: "" });
-    const names = listed.listServicesResponse.service.map((s: { name: string }) => s.name);
+    const names = listed.listServicesResponse?.service.map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(["gov.lienthong.intake.v1.IntakeService", "grpc.health.v1.Health"]));
     // Only what this server implements, not every service under proto/.
     expect(names).not.toContain("gov.lienthong.routing.v1.RoutingService");
 
     const file = await ask({ fileContainingSymbol: "gov.lienthong.intake.v1.IntakeService" });
-    expect(file.fileDescriptorResponse.fileDescriptorProto.length).toBeGreaterThan(0);
+    expect(file.fileDescriptorResponse?.fileDescriptorProto.length).toBeGreaterThan(0);
     reflection.close();
   });
 
   it("sends INVALID_ARGUMENT with field violations in grpc-status-details-bin", async () => {
     const err = await grpcErrorOf(
-      call(client.submitApplication.bind(client), {
-        idempotencyKey: "k-1",
-        procedureCode: "",
-        receivingUnitCode: "15001",
-        applicantCommuneCode: "",
-        applicant: { fullName: "Nguyễn Văn An", citizenId: "12345", phone: "", email: "", address: "" },
-        channel: 1,
-        formFields: {},
-      }),
+      call(
+        client.submitApplication.bind(client),
+        intake.SubmitApplicationRequest.fromPartial({
+          idempotencyKey: "k-1",
+          receivingUnitCode: "15001",
+          applicant: { fullName: "Nguyễn Văn An", citizenId: "12345" },
+        }),
+      ),
     );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("procedure_code: required");
@@ -181,25 +196,27 @@ describe("createGrpcServer against a real grpc-js client", () => {
   it("replies DEADLINE_EXCEEDED when the client deadline is shorter than the handler", async () => {
     lines.length = 0;
     const started = Date.now();
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "slow" }, withDeadline(100)));
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "slow" }), withDeadline(100)));
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(1_500);
     await sleep(50);
-    const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "grpc call");
-    expect(entries.map((e) => e.grpc_code)).toEqual(["DEADLINE_EXCEEDED"]);
+    // Which side notices first is a race: the server's deadline timer, or the client's cancel.
+    const callLines = entries().filter((l) => l.msg === "grpc call");
+    expect(callLines).toHaveLength(1);
+    expect(["DEADLINE_EXCEEDED", "CANCELLED"]).toContain(callLines[0]?.grpc_code);
   });
 
   it("caps a call without a deadline at the server's maximum and aborts the handler's signal", async () => {
     const started = Date.now();
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "stuck" }, {}));
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "stuck" }), {}));
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(seenContext?.signal.aborted).toBe(true);
   });
 
   it("hides an unexpected error's message behind INTERNAL", async () => {
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), { dossierRef: "crash" }));
+    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "crash" })));
     expect(err.code).toBe(grpc.status.INTERNAL);
     expect(err.details).not.toContain("0912345678");
     expect(lines.join("")).not.toContain("0912345678");

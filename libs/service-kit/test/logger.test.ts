@@ -1,5 +1,6 @@
 import { trace } from "@opentelemetry/api";
-import { createLogger, startTelemetry } from "@lienthong/service-kit";
+import { startTelemetry } from "@lienthong/service-kit";
+import { captureLogger } from "./support/capture";
 
 const citizenId = "001203004567";
 const phone = "0912345678";
@@ -7,19 +8,13 @@ const fullName = "Nguyễn Thị Lan";
 const email = "lan.nguyen@example.vn";
 const address = "12 Lê Lợi, phường Hạc Thành";
 
-function capture() {
-  const lines: string[] = [];
-  return { lines, destination: { write: (line: string) => void lines.push(line) } };
-}
-
-describe("createLogger", () => {
+describe("createLogger (through captureLogger)", () => {
   beforeAll(() => {
     startTelemetry({ serviceName: "logger-test" });
   });
 
   it("redacts personal fields at every depth we log them", () => {
-    const { lines, destination } = capture();
-    const logger = createLogger({ service: "intake", destination });
+    const { logger, lines } = captureLogger("intake");
 
     logger.info({ fullName, citizenId, phone, email, address }, "top level");
     logger.info({ applicant: { fullName, citizenId, phone } }, "applicant object");
@@ -37,15 +32,13 @@ describe("createLogger", () => {
   });
 
   it("keeps what is needed to operate: service, level, message, non-personal fields", () => {
-    const { lines, destination } = capture();
-    createLogger({ service: "routing", destination }).warn({ dossierCode: "000.00.06.H56-231027-0361" }, "overdue");
-    const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ service: "routing", level: "warn", msg: "overdue", dossierCode: "000.00.06.H56-231027-0361" });
+    const { logger, entries } = captureLogger("routing");
+    logger.warn({ dossierCode: "000.00.06.H56-231027-0361" }, "overdue");
+    expect(entries()[0]).toMatchObject({ service: "routing", level: "warn", msg: "overdue", dossierCode: "000.00.06.H56-231027-0361" });
   });
 
   it("writes the active span's trace_id and span_id on every line", () => {
-    const { lines, destination } = capture();
-    const logger = createLogger({ service: "intake", destination });
+    const { logger, entries } = captureLogger("intake");
     let expected = { traceId: "", spanId: "" };
     trace.getTracer("logger-test").startActiveSpan("submit application", (span) => {
       expected = span.spanContext();
@@ -54,15 +47,14 @@ describe("createLogger", () => {
     });
     logger.info("outside span");
 
-    const [inside, outside] = lines.map((l) => JSON.parse(l));
+    const [inside, outside] = entries();
     expect(expected.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(inside).toMatchObject({ trace_id: expected.traceId, span_id: expected.spanId });
-    expect(outside.trace_id).toBeUndefined();
+    expect(outside?.trace_id).toBeUndefined();
   });
 
   it("honours the level", () => {
-    const { lines, destination } = capture();
-    const logger = createLogger({ service: "intake", level: "warn", destination });
+    const { logger, lines } = captureLogger("intake", "warn");
     logger.info("dropped");
     logger.error("kept");
     expect(lines).toHaveLength(1);

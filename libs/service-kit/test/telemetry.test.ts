@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { SpanStore, getSpanStore, startTelemetry, type StoredSpan } from "@lienthong/service-kit";
-import { runFixture, type Child } from "./support/child";
+import { killFixtures, runFixture, type Child } from "./support/child";
 
 function storedSpan(traceId: string, spanId: string, startTime: string): StoredSpan {
   return {
@@ -79,10 +79,7 @@ describe("preloaded register in a real process", () => {
     });
     url = String((await child.waitForLine((l) => l.msg === "fixture ready")).url);
   });
-  afterAll(async () => {
-    child.process.kill("SIGTERM");
-    await child.exited;
-  });
+  afterAll(killFixtures);
 
   it("joins the HTTP request and the gRPC call it makes in one trace, the caller's", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
@@ -116,6 +113,15 @@ describe("preloaded register in a real process", () => {
     // The /spans request itself is traced: instrumentation is on for other paths.
     expect(spans.some((s) => JSON.stringify(s.attributes).includes("/spans"))).toBe(true);
   });
+
+  it("flushes telemetry and exits 0 on SIGTERM, without reaching for an OTLP endpoint it was not given", async () => {
+    const started = Date.now();
+    child.process.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    // An SDK flushing to a default OTLP endpoint nobody runs takes ~8 s here.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(child.lines.some((l) => l.msg === "shutdown step done" && l.step === "flush telemetry")).toBe(true);
+  });
 });
 
 describe("OTLP export", () => {
@@ -133,7 +139,10 @@ describe("OTLP export", () => {
     });
     await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   });
-  afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+  afterAll(async () => {
+    await killFixtures();
+    await new Promise<void>((resolve) => collector.close(() => resolve()));
+  });
 
   it("sends spans to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces and keeps none in memory", async () => {
     const { port } = collector.address() as AddressInfo;

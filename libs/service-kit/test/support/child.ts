@@ -12,6 +12,15 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills every fixture process still running: call in afterAll, so a failed test leaves no orphan. */
+export async function killFixtures(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
 /** Runs a TypeScript fixture in a fresh node process, preloading `preload` modules (paths from the package root). */
 export function runFixture(fixture: string, options: { env?: Record<string, string>; preload?: string[] } = {}): Child {
   const requires = ["test/support/ts-register.js", ...(options.preload ?? [])].flatMap((p) => ["--require", path.join(packageRoot, p)]);
@@ -40,11 +49,14 @@ export function runFixture(fixture: string, options: { env?: Record<string, stri
     }
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   return {
     process: child,
     lines,
     exited,
-    waitForLine(match, timeoutMs = 10_000) {
+    // Generous: on a loaded 2-core machine a child's startup can take several seconds.
+    waitForLine(match, timeoutMs = 25_000) {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

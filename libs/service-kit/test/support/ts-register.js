@@ -2,8 +2,10 @@
 // (node -r ./ts-register.js file.ts), so process-level tests (preload,
 // signals) need no prior build. Like jest's moduleNameMapper, @lienthong/<lib>
 // resolves to libs/<lib>/src. Type checking is tsc's job, not this.
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
+const os = require("node:os");
 const path = require("node:path");
 const ts = require("typescript");
 
@@ -15,9 +17,17 @@ Module._resolveFilename = function (request, ...rest) {
   return resolveFilename.call(this, mapped, ...rest);
 };
 
-require.extensions[".ts"] = (module, filename) => {
-  const source = fs.readFileSync(filename, "utf8");
-  const { outputText } = ts.transpileModule(source, {
+// Transpiled output is cached on disk (keyed by path, size, mtime and the
+// compiler version) so the many child processes of a test run start fast.
+const cacheDir = path.join(os.tmpdir(), "lienthong-ts-register");
+fs.mkdirSync(cacheDir, { recursive: true });
+
+function transpile(filename) {
+  const stat = fs.statSync(filename);
+  const key = crypto.createHash("sha1").update(`${filename}|${stat.size}|${stat.mtimeMs}|${ts.version}`).digest("hex");
+  const cached = path.join(cacheDir, `${key}.js`);
+  if (fs.existsSync(cached)) return fs.readFileSync(cached, "utf8");
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
     fileName: filename,
     compilerOptions: {
       module: ts.ModuleKind.CommonJS,
@@ -26,5 +36,13 @@ require.extensions[".ts"] = (module, filename) => {
       inlineSourceMap: true,
     },
   });
-  module._compile(outputText, filename);
+  // Write then rename: parallel children never read a half-written file.
+  const partial = `${cached}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, outputText);
+  fs.renameSync(partial, cached);
+  return outputText;
+}
+
+require.extensions[".ts"] = (module, filename) => {
+  module._compile(transpile(filename), filename);
 };
