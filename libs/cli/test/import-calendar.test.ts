@@ -2,35 +2,14 @@
  * `lienthong import calendar` as an operator runs it: the yearly schedule of
  * swapped days off and make-up Saturdays, installed for the services.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { dataDirectories, lienthong } from "./support/cli";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadReferenceData, vietnamDate } from "@lienthong/domain";
 
-const REPO = path.resolve(__dirname, "../../..");
-const CLI = path.join(REPO, "libs/cli/dist/bin.js");
 
-function lienthong(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "lienthong-import-calendar-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const dataDir = dataDirectories("lienthong-import-calendar-");
 
 /** An operator's table for 2027 (the dates are an example, not a published decision). */
 const SCHEDULE_2027 = {

@@ -2,35 +2,14 @@
  * `lienthong import catalog` as an operator runs it: a spreadsheet saved as
  * CSV (or JSON) checked row by row, installed as JSON for the services.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { dataDirectories, lienthong } from "./support/cli";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadReferenceData, parseCatalog, vietnamDate } from "@lienthong/domain";
 
-const REPO = path.resolve(__dirname, "../../..");
-const CLI = path.join(REPO, "libs/cli/dist/bin.js");
 
-function lienthong(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "lienthong-import-catalog-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const dataDir = dataDirectories("lienthong-import-catalog-");
 
 const HEADER = "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
 const MARRIAGE = `1.000894,1,2025-07-01,Thủ tục đăng ký kết hôn,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,"Tờ khai đăng ký kết hôn | Giấy xác nhận tình trạng hôn nhân","[{""name"":""husbandFullName"",""label"":""Bên nam"",""required"":true}]",false,true`;

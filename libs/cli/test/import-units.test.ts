@@ -2,36 +2,15 @@
  * `lienthong import units` as an operator runs it: the built CLI as a child
  * process, the national list from ../shared/data, a temporary data directory.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { SHARED_DATA, dataDirectories, lienthong } from "./support/cli";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadReferenceData } from "@lienthong/domain";
 
-const REPO = path.resolve(__dirname, "../../..");
-const CLI = path.join(REPO, "libs/cli/dist/bin.js");
-const UNITS_FILE = path.resolve(REPO, "../shared/data/vn-units-2026-07-25.json");
+const UNITS_FILE = path.join(SHARED_DATA, "vn-units-2026-07-25.json");
 
-function lienthong(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "lienthong-import-units-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const dataDir = dataDirectories("lienthong-import-units-");
 
 /** A hand-written file with one bad commune code, in the national format. */
 const BAD_UNITS = [

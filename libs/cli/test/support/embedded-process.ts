@@ -1,10 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import * as path from "node:path";
 import type { PlatformUrls } from "../../src/demo";
-
-const REPO = path.resolve(__dirname, "../../../..");
-export const CLI = path.join(REPO, "libs/cli/dist/bin.js");
+import { CLI } from "./cli";
 
 export interface EmbeddedProcess {
   child: ChildProcess;
