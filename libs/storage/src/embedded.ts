@@ -202,8 +202,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
       if (current === undefined) statements.insert.run(op.id, json);
       else statements.update.run(current + 1, json, op.id);
     } catch (error) {
-      if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
-        const index = /index '([^']+)'/.exec(error.message)?.[1];
+      const sqlite = sqliteError(error);
+      if (sqlite?.code === "SQLITE_CONSTRAINT_UNIQUE") {
+        const index = /index '([^']+)'/.exec(sqlite.message)?.[1];
         const fields = (index && this.uniqueIndexFields.get(index)) || [];
         throw new ConflictError(op.collection, op.id, { kind: "unique", fields });
       }
@@ -228,8 +229,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       return work();
     } catch (error) {
-      if (error instanceof Database.SqliteError && UNAVAILABLE_CODES.test(error.code)) {
-        throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${error.code})`, {
+      const code = sqliteError(error)?.code;
+      if (code && UNAVAILABLE_CODES.test(code)) {
+        throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
           cause: error,
         });
       }
@@ -248,4 +250,16 @@ function expressions(fields: string[]): string {
 
 function toVersioned<T extends DocumentData>(row: DocumentRow): Versioned<T> {
   return { id: row.id, version: row.version, data: JSON.parse(row.data) as T };
+}
+
+/**
+ * SQLite's result code and message of a better-sqlite3 error. Read by shape, not by
+ * `instanceof SqliteError`: the native addon keeps the error class of the
+ * first copy of the module loaded in the process, so a second copy (a test
+ * runner's fresh module registry) would not recognise its own errors.
+ */
+function sqliteError(error: unknown): { code: string; message: string } | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
+  return name === "SqliteError" && typeof code === "string" ? { code, message: typeof message === "string" ? message : "" } : undefined;
 }
