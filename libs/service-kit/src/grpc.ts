@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
-import { ServiceError, loggableError, toGrpcError } from "./errors";
+import { ServiceError, invalidArgument, loggableError, toGrpcError } from "./errors";
 import type { Logger } from "./logger";
 import type { Readiness } from "./readiness";
 import { activeTraceId } from "./trace-id";
@@ -72,7 +72,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           ? handler
           : wrapUnary(method.path, handler as grpc.handleUnaryCall<unknown, unknown>, options.logger, maxCallDurationMs);
     }
-    server.addService(definition, wrapped);
+    server.addService(tolerantOfBadRequests(definition), wrapped);
   }
 
   const health = new HealthImplementation(
@@ -118,6 +118,32 @@ function protoFilesUnder(root: string, dir = ""): string[] {
 }
 
 // --------------------------------------------------------------- unary calls
+
+/** Stands in for a request whose bytes are not a message of the method's request type. */
+const undecodableRequest = Symbol("undecodable request");
+
+/**
+ * grpc-js answers INTERNAL when a request cannot be decoded. Decoding instead
+ * yields a marker the call wrapper answers with INVALID_ARGUMENT, as any other
+ * bad input is answered.
+ */
+function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch {
+            return undecodableRequest;
+          }
+        },
+      },
+    ]),
+  );
+}
 
 export interface UnaryContext {
   metadata: grpc.Metadata;
@@ -211,6 +237,10 @@ function wrapUnary(
       log(grpc.status.CANCELLED, undefined, { deadline_left_ms: Math.max(0, deadline - Date.now()) });
     });
 
+    if (call.request === undecodableRequest) {
+      reply(invalidArgument([{ field: "body", reason: "is not a valid protobuf message of this method's request type" }]));
+      return;
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       reply(new ServiceError("DEADLINE_EXCEEDED", "The deadline passed before the call was handled"));

@@ -215,6 +215,24 @@ describe("createGrpcServer against a real grpc-js client", () => {
     expect(seenContext?.signal.aborted).toBe(true);
   });
 
+  it("answers bytes that are not the method's request message with INVALID_ARGUMENT, not INTERNAL", async () => {
+    // Field 1 (dossier_ref) announced as a string of 255 bytes that never come: not decodable.
+    const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x41]);
+    const err = await grpcErrorOf(
+      new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          "/gov.lienthong.intake.v1.IntakeService/GetApplication",
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          garbage,
+          (error, value) => (error ? reject(error) : resolve(value)),
+        );
+      }),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toContain("body");
+  });
+
   it("hides an unexpected error's message behind INTERNAL", async () => {
     const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "crash" })));
     expect(err.code).toBe(grpc.status.INTERNAL);
