@@ -1,23 +1,5 @@
 import { EventTypes, common, decodeEvent } from "@lienthong/contracts";
-import { formatVietnamDate } from "@lienthong/domain";
-
-/** Vietnamese status names of DOMAIN.md §2, as citizens read them. */
-const STATUS_LABELS: Record<number, string> = {
-  1: "Mới đăng ký",
-  2: "Được tiếp nhận",
-  3: "Không được tiếp nhận",
-  4: "Đang xử lý",
-  5: "Yêu cầu bổ sung",
-  6: "Chờ thực hiện nghĩa vụ tài chính",
-  7: "Rút hồ sơ",
-  8: "Dừng xử lý",
-  9: "Đã xử lý xong",
-  10: "Đã trả kết quả",
-};
-
-export function statusLabel(status: number): string {
-  return STATUS_LABELS[status] ?? `Trạng thái ${status}`;
-}
+import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
 export function applicantMail(type: string, payload: Record<string, unknown>, applicantName: string): { subject: string; text: string } | undefined {
@@ -59,8 +41,8 @@ export function applicantMail(type: string, payload: Record<string, unknown>, ap
 /** The webhook body for a commune system: ids, type and status only — no personal data. */
 export function webhookBody(event: { id: string; type: string; time: string }, data: Uint8Array): string | undefined {
   const payload = decodeEvent(event.type, data);
-  const status = typeof payload.status === "number" ? payload.status : 0;
-  if (status === 0) return undefined;
+  const status = payload.status;
+  if (!isDossierStatus(status)) return undefined;
   return JSON.stringify({
     type: event.type,
     eventId: event.id,
