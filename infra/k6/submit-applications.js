@@ -28,15 +28,16 @@ const SPIKE_HOLD = __ENV.SPIKE_HOLD || "2m";
 // codes from the 2026 unit list) that the catalog is expected to know;
 // override with comma lists when the seeded catalog differs.
 const PROCEDURE_CODES = list(__ENV.PROCEDURE_CODES, ["1.000894", "2.000884"]);
+// Units of intake's built-in sample (and of compose's example API key); pass
+// RECEIVING_UNIT_CODES once the national list is imported.
 const RECEIVING_UNIT_CODES = list(__ENV.RECEIVING_UNIT_CODES, [
   "00004", // Ba Đình, Hà Nội
   "00070", // Hoàn Kiếm, Hà Nội
-  "10507", // Thành Đông, Hải Phòng
-  "14758", // Hàm Rồng, Thanh Hóa
-  "16279", // Nông Cống, Thanh Hóa
-  "20194", // Hải Vân, Đà Nẵng
-  "25747", // Thủ Dầu Một, TP. Hồ Chí Minh
-  "31135", // Ninh Kiều, Cần Thơ
+  "11953", // Phố Hiến, Hưng Yên
+  "14758", // Hàm Rồng, Thanh Hoá
+  "14797", // Hạc Thành, Thanh Hoá
+  "14845", // Mường Lát, Thanh Hoá
+  "14848", // Tam Chung, Thanh Hoá
 ]);
 
 const scenarios = {
@@ -100,8 +101,8 @@ export default function submitApplication() {
     Accept: "application/json",
     "Idempotency-Key": uuidV4(),
   };
-  // A commune system's credential, when intake requires one.
-  if (__ENV.AUTHORIZATION) headers.Authorization = __ENV.AUTHORIZATION;
+  // The commune system's API key (intake's API_KEYS); it must cover the receiving units above.
+  if (__ENV.API_KEY) headers["x-api-key"] = __ENV.API_KEY;
   const response = http.post(`${BASE_URL}/v1/applications`, body, {
     headers,
     // One metric series for the endpoint, whatever the body.
@@ -114,12 +115,26 @@ export default function submitApplication() {
 }
 
 function syntheticApplication() {
+  const applicant = syntheticApplicant();
+  const procedureCode = pick(PROCEDURE_CODES);
   return {
-    procedureCode: pick(PROCEDURE_CODES),
+    procedureCode,
     receivingUnitCode: pick(RECEIVING_UNIT_CODES),
     channel: "online",
-    applicant: syntheticApplicant(),
+    applicant,
+    formFields: formFieldsFor(procedureCode, applicant),
   };
+}
+
+// Intake checks each procedure's form; these are the fields of the two procedures used by default.
+function formFieldsFor(procedureCode, applicant) {
+  const common = { applicantFullName: applicant.fullName, applicantCitizenId: applicant.citizenId, applicantPhone: applicant.phone };
+  if (procedureCode === "1.000894") {
+    const spouse = syntheticApplicant();
+    return { ...common, husbandFullName: spouse.fullName, husbandCitizenId: spouse.citizenId, wifeFullName: applicant.fullName, wifeCitizenId: applicant.citizenId };
+  }
+  if (procedureCode === "2.000884") return { ...common, documentTitle: "Giấy ủy quyền" };
+  return common;
 }
 
 const FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];

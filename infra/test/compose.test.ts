@@ -100,10 +100,19 @@ describe("the four services", () => {
     expect(otlp.port).toBe("4318");
   });
 
-  it("gives each service a database of its own", () => {
-    const databases = platformServiceNames.map((name) => environmentOf(compose, name).MONGO_DB);
-    expect(new Set(databases).size).toBe(platformServiceNames.length);
-    for (const database of databases) expect(database).toMatch(/^lienthong_[a-z]+$/);
+  it("names one database prefix, from which each service derives its own database (<MONGO_DB>_<service>)", () => {
+    const prefixes = platformServiceNames.map((name) => environmentOf(compose, name).MONGO_DB);
+    expect(new Set(prefixes)).toEqual(new Set(["lienthong"]));
+  });
+
+  it("gives intake API keys that cover every receiving unit the k6 script submits at", () => {
+    const keys = JSON.parse(String(environmentOf(compose, "intake").API_KEYS)) as Record<string, { unitCodes: string[] }>;
+    const script = fs.readFileSync(path.join(repoRoot, "infra/k6/submit-applications.js"), "utf8");
+    const block = /RECEIVING_UNIT_CODES = list\(__ENV\.RECEIVING_UNIT_CODES, \[([\s\S]*?)\]\)/.exec(script)?.[1] ?? "";
+    const units = [...block.matchAll(/"(\d{5})"/g)].map((match) => match[1]);
+    expect(units.length).toBeGreaterThan(0);
+    const covered = new Set(Object.values(keys).flatMap((key) => key.unitCodes));
+    expect(units.filter((unit) => !covered.has(unit!))).toEqual([]);
   });
 
   it.each(platformServiceNames)("%s publishes its ports and reports health on /readyz", (name) => {
