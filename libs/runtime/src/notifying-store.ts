@@ -7,10 +7,14 @@ import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, Wri
  * the next poll; other background workers listen for their own collections.
  */
 export class NotifyingStore implements DocumentStore {
-  constructor(
-    private readonly inner: DocumentStore,
-    private readonly onCommitted: (ops: readonly WriteOp[]) => void,
-  ) {}
+  private readonly listeners: ((ops: readonly WriteOp[]) => void)[] = [];
+
+  constructor(private readonly inner: DocumentStore) {}
+
+  /** Called after every successful commit with its operations. */
+  onCommit(listener: (ops: readonly WriteOp[]) => void): void {
+    this.listeners.push(listener);
+  }
 
   get adapter(): string {
     return this.inner.adapter;
@@ -34,7 +38,7 @@ export class NotifyingStore implements DocumentStore {
 
   async commit(ops: WriteOp[]): Promise<void> {
     await this.inner.commit(ops);
-    this.onCommitted(ops);
+    for (const listener of this.listeners) listener(ops);
   }
 
   ping(): Promise<boolean> {

@@ -87,13 +87,12 @@ export class ServiceRuntime {
   private httpServer: HttpServerHandle | undefined;
   private grpcServer: GrpcServerHandle | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly commitListeners: ((ops: readonly WriteOp[]) => void)[] = [];
 
   private constructor(
     readonly name: ServiceName,
     readonly env: RuntimeEnv,
     readonly logger: Logger,
-    readonly store: DocumentStore,
+    readonly store: NotifyingStore,
     readonly bus: EventBus,
     readonly relay: OutboxRelay,
     readonly readiness: Readiness,
@@ -124,8 +123,7 @@ export class ServiceRuntime {
   static async open(options: RuntimeOptions): Promise<ServiceRuntime> {
     const { service, env } = options;
     const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
-    const listeners: ((ops: readonly WriteOp[]) => void)[] = [];
-    const store = new NotifyingStore(await openStore(service, env, logger), (ops) => listeners.forEach((listener) => listener(ops)));
+    const store = new NotifyingStore(await openStore(service, env, logger));
     await store.ensureCollections([...messagingCollections, ...options.collections]);
     const bus = openBus(service, env, logger, options.broker);
     const relay = new OutboxRelay({ store, bus, logger });
@@ -133,8 +131,7 @@ export class ServiceRuntime {
       http: options.ports?.http ?? env.HTTP_PORT,
       grpc: options.ports?.grpc ?? env.GRPC_PORT,
     }, options.maxRequestBytes);
-    listeners.push((ops) => runtime.commitListeners.forEach((listener) => listener(ops)));
-    runtime.afterCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
+    store.onCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
     return runtime;
   }
 
@@ -150,7 +147,7 @@ export class ServiceRuntime {
 
   /** Called after every successful commit with its operations (wake-ups of background workers). */
   afterCommit(listener: (ops: readonly WriteOp[]) => void): void {
-    this.commitListeners.push(listener);
+    this.store.onCommit(listener);
   }
 
   serveGrpc(registration: GrpcServiceRegistration): void {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceRuntime, collectionWritten } from "@lienthong/runtime";
+import { type ServiceFactoryOptions, ServiceRuntime, collectionWritten, pollingTask } from "@lienthong/runtime";
 import { loadConfig } from "@lienthong/service-kit";
 import { notificationGrpc } from "./api/grpc";
 import { notificationRouter } from "./api/http";
@@ -8,7 +8,7 @@ import { SignedWebhookSender } from "./channels/webhook";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { Collections, notificationCollections } from "./store/collections";
-import { DeliveryDispatcher } from "./use-cases/delivery-dispatcher";
+import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
@@ -35,14 +35,16 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     webhookUrlFor: (clientId) => env.WEBHOOK_ENDPOINTS[clientId] ?? env.WEBHOOK_DEFAULT_URL,
     now: options.clock ?? (() => new Date()),
   };
-  const dispatcher = new DeliveryDispatcher(
-    ports,
-    { mail, webhook: new SignedWebhookSender(env.WEBHOOK_SIGNING_SECRET) },
-    { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 },
-    runtime.logger,
-  );
-  runtime.runInBackground({
+  const channels = { mail, webhook: new SignedWebhookSender(env.WEBHOOK_SIGNING_SECRET) };
+  const policy = { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 };
+  const dispatcher = pollingTask({
     name: "delivery-dispatcher",
+    intervalMs: 500,
+    logger: runtime.logger,
+    round: async () => (await dispatchDueDeliveries(ports, channels, policy, runtime.logger)) > 0,
+  });
+  runtime.runInBackground({
+    name: dispatcher.name,
     start: () => dispatcher.start(),
     stop: async () => {
       await dispatcher.stop();

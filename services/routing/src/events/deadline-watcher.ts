@@ -1,5 +1,5 @@
-import type { BackgroundTask } from "@lienthong/runtime";
-import { loggableError, type Logger } from "@lienthong/service-kit";
+import { pollingTask, type BackgroundTask } from "@lienthong/runtime";
+import type { Logger } from "@lienthong/service-kit";
 import { fireDeadlineTimers } from "../use-cases/fire-deadline-timers";
 import type { RoutingPorts } from "../use-cases/ports";
 
@@ -8,34 +8,14 @@ import type { RoutingPorts } from "../use-cases/ports";
  * memory: after a restart the first poll finds whatever came due meanwhile.
  */
 export function deadlineWatcher(ports: RoutingPorts, options: { intervalMs: number; logger: Logger }): BackgroundTask {
-  let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | undefined;
-  let stopped = true;
-
-  const poll = () => {
-    polling = fireDeadlineTimers(ports)
-      .then(
-        (fired) => {
-          if (fired.dueSoon + fired.overdue > 0) options.logger.info(fired, "deadline timers fired");
-        },
-        (error: unknown) => options.logger.error(loggableError(error), "deadline watch failed; retrying at the next poll"),
-      )
-      .finally(() => {
-        polling = undefined;
-        if (!stopped) timer = setTimeout(poll, options.intervalMs);
-      });
-  };
-
-  return {
+  return pollingTask({
     name: "deadline-watcher",
-    start() {
-      stopped = false;
-      timer = setTimeout(poll, 0);
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    round: async () => {
+      const fired = await fireDeadlineTimers(ports);
+      if (fired.dueSoon + fired.overdue > 0) options.logger.info(fired, "deadline timers fired");
+      return false;
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await polling;
-    },
-  };
+  });
 }

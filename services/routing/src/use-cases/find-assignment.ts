@@ -1,4 +1,4 @@
-import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
+import { findDossier } from "@lienthong/runtime";
 import { notFound } from "@lienthong/service-kit";
 import type { Versioned } from "@lienthong/storage";
 import { Collections, type AssignmentRecord } from "../store/collections";
@@ -8,9 +8,7 @@ import type { RoutingPorts } from "./ports";
 
 /** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
 export async function getAssignment(ports: RoutingPorts, dossierRef: string): Promise<Versioned<AssignmentRecord>> {
-  const found = DOSSIER_CODE_PATTERN.test(dossierRef)
-    ? (await ports.store.find<AssignmentRecord>(Collections.assignments, { where: { dossierCode: dossierRef }, limit: 1 }))[0]
-    : await ports.store.get<AssignmentRecord>(Collections.assignments, dossierRef);
+  const found = await findDossier<AssignmentRecord>(ports.store, Collections.assignments, dossierRef);
   if (!found) throw notFound("dossier", dossierRef);
   return found;
 }
