@@ -24,21 +24,21 @@ export class ContactNotYetKnown extends Error {
 export async function planDeliveries(ports: NotificationPorts, event: DeliveredEvent): Promise<WriteOp[]> {
   if (event.type.startsWith("gov.lienthong.notification.")) return [];
   const ops: WriteOp[] = [];
+  const payload = decodeEvent(event.type, event.data);
   let contact: ContactRecord | undefined;
   if (event.type === EventTypes.applicationSubmitted.type) {
-    contact = contactOf(events.ApplicationSubmitted.decode(event.data));
+    contact = contactOf(payload as unknown as events.ApplicationSubmitted);
     ops.push({ kind: "put", collection: Collections.contacts, id: contact.dossierId, data: contact });
   } else {
     contact = (await ports.store.get<ContactRecord>(Collections.contacts, event.key))?.data;
     if (!contact) throw new ContactNotYetKnown(event.key);
   }
 
-  const payload = decodeEvent(event.type, event.data);
   const mail = applicantMail(event.type, payload, contact.applicantName);
   if (mail && contact.email) {
     ops.push(delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_EMAIL, RecipientKind.RECIPIENT_KIND_APPLICANT, mail));
   }
-  const body = webhookBody(event, event.data);
+  const body = webhookBody(event, payload);
   if (body && ports.webhookUrlFor(contact.clientId)) {
     ops.push(
       delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK, RecipientKind.RECIPIENT_KIND_COMMUNE_SYSTEM, { webhookBody: body }),

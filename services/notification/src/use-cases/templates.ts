@@ -1,4 +1,4 @@
-import { EventTypes, common, decodeEvent } from "@lienthong/contracts";
+import { EventTypes, common, type DossierEventPayload } from "@lienthong/contracts";
 import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
@@ -39,8 +39,7 @@ export function applicantMail(type: string, payload: Record<string, unknown>, ap
 }
 
 /** The webhook body for a commune system: ids, type and status only — no personal data. */
-export function webhookBody(event: { id: string; type: string; time: string }, data: Uint8Array): string | undefined {
-  const payload = decodeEvent(event.type, data);
+export function webhookBody(event: { id: string; type: string; time: string }, payload: DossierEventPayload): string | undefined {
   const status = payload.status;
   if (!isDossierStatus(status)) return undefined;
   return JSON.stringify({
