@@ -10,7 +10,6 @@ import {
   startConsumer,
   type EventBus,
   type EventProcessor,
-  type Subscription,
 } from "@lienthong/messaging";
 import {
   createGrpcServer,
@@ -22,10 +21,10 @@ import {
   loggableError,
   startGrpcServer,
   startHttpServer,
-  type GrpcServerHandle,
+  createLifecycle,
   type GrpcServiceRegistration,
   type HttpApp,
-  type HttpServerHandle,
+  type Lifecycle,
   type Logger,
   type Readiness,
   type commonServiceEnv,
@@ -83,10 +82,8 @@ export class ServiceRuntime {
   private readonly consumers: ConsumerRegistration[] = [];
   private readonly grpcServices: GrpcServiceRegistration[] = [];
   private readonly tasks: BackgroundTask[] = [];
-  private subscriptions: Subscription[] = [];
-  private httpServer: HttpServerHandle | undefined;
-  private grpcServer: GrpcServerHandle | undefined;
-  private stopping: Promise<void> | undefined;
+  /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
+  readonly lifecycle: Lifecycle;
 
   private constructor(
     readonly name: ServiceName,
@@ -100,6 +97,16 @@ export class ServiceRuntime {
     private readonly ports: { http: number; grpc: number },
     private readonly maxRequestBytes: number | undefined,
   ) {
+    this.lifecycle = createLifecycle({ logger, readiness, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+    this.lifecycle.onShutdown("store", () => store.close());
+    this.lifecycle.onShutdown("bus", () => bus.close());
+    this.lifecycle.onShutdown("outbox", async () => {
+      await relay.stop();
+      await relay.flush().catch((error: unknown) => {
+        // The records stay in the outbox and are published at the next start.
+        logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
+      });
+    });
     this.http = createHttpApp({ service: name, logger, readiness, metrics, bodyLimit: maxRequestBytes === undefined ? undefined : String(maxRequestBytes) });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
     this.http.app.get("/ops/traces/:traceId", (request, response) => {
@@ -161,11 +168,13 @@ export class ServiceRuntime {
   async start(): Promise<RunningService> {
     this.http.mountErrorHandler();
     this.relay.start();
-    for (const task of this.tasks) task.start();
+    for (const task of this.tasks) {
+      task.start();
+      this.lifecycle.onShutdown(task.name, () => task.stop());
+    }
     for (const { topics, handle } of this.consumers) {
-      this.subscriptions.push(
-        await startConsumer({ bus: this.bus, store: this.store, groupId: this.name, topics, handle, logger: this.logger }),
-      );
+      const subscription = await startConsumer({ bus: this.bus, store: this.store, groupId: this.name, topics, handle, logger: this.logger });
+      this.lifecycle.onShutdown("consumer", () => subscription.close());
     }
     const grpcServer = createGrpcServer({
       service: this.name,
@@ -175,36 +184,25 @@ export class ServiceRuntime {
       readiness: this.readiness,
       serverOptions: this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
-    this.grpcServer = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
-    this.httpServer = await startHttpServer(this.http.app, { host: this.env.HTTP_HOST, port: this.ports.http });
+    const grpc = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
+    this.lifecycle.onShutdown("grpc server", () => grpc.close());
+    const http = await startHttpServer(this.http.app, { host: this.env.HTTP_HOST, port: this.ports.http });
+    this.lifecycle.onShutdown("http server", () => http.close());
     this.readiness.markReady();
-    const running = { name: this.name, httpUrl: this.httpServer.url, grpcPort: this.grpcServer.port };
+    const running = { name: this.name, httpUrl: http.url, grpcPort: grpc.port };
     this.logger.info({ http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter }, "service started");
     return running;
   }
 
   /**
-   * Graceful stop: refuse new work first (not ready; servers stop accepting and
-   * finish in-flight calls), then drain consumers, stop background tasks,
-   * publish what the outbox still holds, and close the bus and store.
+   * Graceful stop (the lifecycle's steps): refuse new work first (not ready;
+   * servers stop accepting and finish in-flight calls), then drain consumers,
+   * stop background tasks, publish what the outbox still holds, and close the
+   * bus and store. Rejects when a step failed or SHUTDOWN_TIMEOUT_MS passed.
    */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopInOrder();
-    return this.stopping;
-  }
-
-  private async stopInOrder(): Promise<void> {
-    this.readiness.markShuttingDown();
-    await Promise.all([this.httpServer?.close(), this.grpcServer?.close()]);
-    await Promise.all(this.subscriptions.map((subscription) => subscription.close()));
-    await Promise.all(this.tasks.map((task) => task.stop()));
-    await this.relay.stop();
-    await this.relay.flush().catch((error: unknown) => {
-      // The records stay in the outbox and are published at the next start.
-      this.logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
-    });
-    await this.bus.close();
-    await this.store.close();
+  async stop(): Promise<void> {
+    const report = await this.lifecycle.shutdown();
+    if (!report.ok) throw new Error(`${this.name} did not stop cleanly: failed ${report.failed.join(", ") || "none"}${report.timedOut ? ", timed out" : ""}`);
     this.logger.info({}, "service stopped");
   }
 }
