@@ -68,29 +68,51 @@ function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
 }
 
-function validateRows(rows: readonly unknown[], rowLabel: (index: number) => string): Procedure[] {
-  const violations: FieldViolation[] = [];
+/** One problem in an operator's catalog: the row (`procedures[3] (1.000894)`, `line 5 (2.000884)`), the field, why. */
+export interface CatalogIssue {
+  entry: string;
+  field: string;
+  reason: string;
+}
+
+/** A catalog file with problems; `issues` names each row and field, `violations` the same as `<entry> <field>`. */
+export class CatalogFormatError extends ValidationError {
+  constructor(readonly issues: CatalogIssue[]) {
+    const violations: FieldViolation[] = issues.map((issue) => ({
+      field: issue.entry === "" ? issue.field : `${issue.entry} ${issue.field}`,
+      reason: issue.reason,
+    }));
+    const shown = violations.slice(0, 10).map((v) => `${v.field}: ${v.reason}`);
+    super(`catalog: ${shown.join("; ")}${violations.length > 10 ? `; and ${violations.length - 10} more` : ""}`, violations);
+  }
+}
+
+export interface CatalogImportOptions {
+  /** Called after each row with how many rows are done, of how many, and the problems so far (progress displays). */
+  onRow?: (done: number, total: number, problemsSoFar: number) => void;
+}
+
+function validateRows(rows: readonly unknown[], rowLabel: (index: number) => string, options: CatalogImportOptions): Procedure[] {
+  const issues: CatalogIssue[] = [];
   const procedures: Procedure[] = [];
   rows.forEach((row, index) => {
     const result = procedureSchema.safeParse(row);
-    if (result.success) {
-      procedures.push(result.data);
-      return;
+    if (result.success) procedures.push(result.data);
+    else {
+      const code = typeof (row as { code?: unknown } | null)?.code === "string" ? ` (${(row as { code: string }).code})` : "";
+      for (const issue of result.error.issues) issues.push({ entry: `${rowLabel(index)}${code}`, field: issuePath(issue.path) || "(row)", reason: issue.message });
     }
-    const code = typeof (row as { code?: unknown } | null)?.code === "string" ? ` (${(row as { code: string }).code})` : "";
-    for (const issue of result.error.issues) violations.push({ field: `${rowLabel(index)}${code} ${issuePath(issue.path) || "(row)"}`, reason: issue.message });
+    options.onRow?.(index + 1, rows.length, issues.length);
   });
-  if (violations.length > 0) {
-    throw new ValidationError(`catalog: ${violations.slice(0, 10).map((v) => `${v.field}: ${v.reason}`).join("; ")}${violations.length > 10 ? `; and ${violations.length - 10} more` : ""}`, violations);
-  }
+  if (issues.length > 0) throw new CatalogFormatError(issues);
   return procedures;
 }
 
 /** A catalog from JSON: an array of procedures or `{ procedures: [...] }`. */
-export function parseCatalog(data: unknown): ProcedureCatalog {
+export function parseCatalog(data: unknown, options: CatalogImportOptions = {}): ProcedureCatalog {
   const rows = Array.isArray(data) ? data : (data as { procedures?: unknown } | null)?.procedures;
-  if (!Array.isArray(rows)) throw new ValidationError("catalog: must be an array of procedures or { procedures: [...] }", [{ field: "(root)", reason: "must be an array" }]);
-  return new ProcedureCatalog(validateRows(rows, (i) => `procedures[${i}]`));
+  if (!Array.isArray(rows)) throw new CatalogFormatError([{ entry: "", field: "(root)", reason: "must be an array" }]);
+  return new ProcedureCatalog(validateRows(rows, (i) => `procedures[${i}]`, options));
 }
 
 /** CSV columns, in any order. Lists use "|" between items; formFields is a JSON array. */
@@ -146,19 +168,17 @@ function rowToProcedure(row: CsvRow): unknown {
 }
 
 /** A catalog from CSV text with a header row; errors name the CSV line (header = line 1). */
-export function parseCatalogCsv(text: string): ProcedureCatalog {
+export function parseCatalogCsv(text: string, options: CatalogImportOptions = {}): ProcedureCatalog {
   let records: CsvRow[];
   try {
     records = parseCsv<CsvRow>(text, { columns: true, skip_empty_lines: true, bom: true, trim: false });
   } catch (cause) {
-    throw new ValidationError(`catalog CSV: ${(cause as Error).message}`, [{ field: "(csv)", reason: (cause as Error).message }]);
+    throw new CatalogFormatError([{ entry: "", field: "(csv)", reason: (cause as Error).message }]);
   }
   const header = Object.keys(records[0] ?? {});
   const missing = CATALOG_CSV_COLUMNS.filter((column) => records.length > 0 && !header.includes(column));
-  if (missing.length > 0) {
-    throw new ValidationError(`catalog CSV: missing columns ${missing.join(", ")}`, missing.map((column) => ({ field: column, reason: "column is missing" })));
-  }
-  return new ProcedureCatalog(validateRows(records.map(rowToProcedure), (i) => `line ${i + 2}`));
+  if (missing.length > 0) throw new CatalogFormatError(missing.map((column) => ({ entry: "", field: column, reason: "column is missing" })));
+  return new ProcedureCatalog(validateRows(records.map(rowToProcedure), (i) => `line ${i + 2}`, options));
 }
 
 /** Reads a catalog file: `.csv` as CSV, anything else as JSON. */

@@ -83,35 +83,79 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** One problem in a merges file: where, which field, why. */
+export interface MergesImportIssue {
+  /** e.g. `data[0].level2s[1].merges[0] (00008)` */
+  entry: string;
+  field: string;
+  reason: string;
+}
+
+export interface MergesImportOptions {
+  /** Called once per new commune read (its code), for progress displays. */
+  onCommune?: (code: string) => void;
+}
+
 /**
  * Reads the merges format: `{ data: [{ level1_id, level2s: [{ level2_id, name,
- * merges: [{ old_id, name, type }] }] }] }`. Errors name the entry.
+ * merges: [{ old_id, name, type }] }] }] }`. Every problem is collected, never
+ * just the first; valid entries are kept.
  */
-export function parseCommuneMerges(data: unknown): CommuneMerges {
-  const fail = (where: string, reason: string): never => {
-    throw new DomainError("INVALID_ARGUMENT", `merges ${where}: ${reason}`);
-  };
-  if (!isRecord(data) || !Array.isArray(data.data)) return fail("(root)", "must be an object with a data array");
+export function importCommuneMerges(data: unknown, options: MergesImportOptions = {}): { merges: CommuneMerges; issues: MergesImportIssue[] } {
+  const issues: MergesImportIssue[] = [];
   const entries: MergeEntry[] = [];
+  if (!isRecord(data) || !Array.isArray(data.data)) {
+    issues.push({ entry: "(root)", field: "data", reason: "must be an object with a data array" });
+    return { merges: new CommuneMerges(entries), issues };
+  }
   data.data.forEach((province: unknown, i) => {
     const where = `data[${i}]`;
-    if (!isRecord(province) || typeof province.level1_id !== "string" || !/^\d{2}$/.test(province.level1_id)) return fail(where, "level1_id must be a 2-digit code");
-    if (!Array.isArray(province.level2s)) return fail(`${where} ${province.level1_id}`, "level2s must be an array");
+    if (!isRecord(province) || typeof province.level1_id !== "string" || !/^\d{2}$/.test(province.level1_id)) {
+      issues.push({ entry: where, field: "level1_id", reason: "must be a 2-digit code" });
+      return;
+    }
+    if (!Array.isArray(province.level2s)) {
+      issues.push({ entry: `${where} ${province.level1_id}`, field: "level2s", reason: "must be an array" });
+      return;
+    }
     const provinceCode = province.level1_id;
     province.level2s.forEach((commune: unknown, j) => {
       const cwhere = `${where}.level2s[${j}]`;
-      if (!isRecord(commune) || typeof commune.level2_id !== "string" || !/^\d{5}$/.test(commune.level2_id)) return fail(cwhere, "level2_id must be a 5-digit code");
-      if (typeof commune.name !== "string" || !Array.isArray(commune.merges)) return fail(`${cwhere} ${commune.level2_id}`, "needs a name and a merges array");
-      const target: MergeTarget = { code: commune.level2_id, fullName: commune.name, provinceCode };
+      if (!isRecord(commune) || typeof commune.level2_id !== "string" || !/^\d{5}$/.test(commune.level2_id)) {
+        issues.push({ entry: cwhere, field: "level2_id", reason: "must be a 5-digit code" });
+        return;
+      }
+      const code = commune.level2_id;
+      options.onCommune?.(code);
+      if (typeof commune.name !== "string") issues.push({ entry: `${cwhere} ${code}`, field: "name", reason: "must be a string" });
+      if (!Array.isArray(commune.merges)) issues.push({ entry: `${cwhere} ${code}`, field: "merges", reason: "must be an array" });
+      if (typeof commune.name !== "string" || !Array.isArray(commune.merges)) return;
+      const target: MergeTarget = { code, fullName: commune.name, provinceCode };
       commune.merges.forEach((merge: unknown, k) => {
-        const mwhere = `${cwhere}.merges[${k}] (${commune.level2_id as string})`;
-        if (!isRecord(merge) || typeof merge.old_id !== "string" || !/^\d{3,5}$/.test(merge.old_id)) return fail(mwhere, "old_id must be a 3- or 5-digit code");
-        if (merge.type !== "full" && merge.type !== "partial") return fail(mwhere, 'type must be "full" or "partial"');
-        entries.push({ oldCode: merge.old_id, oldName: typeof merge.name === "string" ? merge.name : "", type: merge.type, target });
+        const mwhere = `${cwhere}.merges[${k}] (${code})`;
+        const before = issues.length;
+        if (!isRecord(merge) || typeof merge.old_id !== "string" || !/^\d{3,5}$/.test(merge.old_id)) {
+          issues.push({ entry: mwhere, field: "old_id", reason: "must be a 3- or 5-digit code" });
+        }
+        if (!isRecord(merge) || (merge.type !== "full" && merge.type !== "partial")) {
+          issues.push({ entry: mwhere, field: "type", reason: 'must be "full" or "partial"' });
+        }
+        if (issues.length > before || !isRecord(merge)) return;
+        entries.push({ oldCode: merge.old_id as string, oldName: typeof merge.name === "string" ? merge.name : "", type: merge.type as MergeEntry["type"], target });
       });
     });
   });
-  return new CommuneMerges(entries);
+  return { merges: new CommuneMerges(entries), issues };
+}
+
+/** Reads and validates the merges format; throws naming every offending entry. */
+export function parseCommuneMerges(data: unknown): CommuneMerges {
+  const { merges, issues } = importCommuneMerges(data);
+  if (issues.length > 0) {
+    const shown = issues.slice(0, 5).map((issue) => `merges ${issue.entry}: ${issue.field} ${issue.reason}`);
+    throw new DomainError("INVALID_ARGUMENT", `${shown.join("; ")}${issues.length > 5 ? `; and ${issues.length - 5} more` : ""}`);
+  }
+  return merges;
 }
 
 export function loadCommuneMergesFile(path: string): CommuneMerges {

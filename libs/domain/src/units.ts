@@ -116,7 +116,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * FullName, ProvinceCode, AdministrativeUnitId). Every problem is collected,
  * never just the first; valid entries are kept so the report counts them.
  */
-export function importUnits(data: unknown): { units: AdministrativeUnits; report: UnitsImportReport } {
+export function importUnits(
+  data: unknown,
+  options: { /** Called once per province read, with the problems found so far (progress displays). */ onProvince?: (label: string, problemsSoFar: number) => void } = {},
+): { units: AdministrativeUnits; report: UnitsImportReport } {
   const issues: UnitsImportIssue[] = [];
   const provinces: Province[] = [];
   const communes: Commune[] = [];
@@ -127,6 +130,12 @@ export function importUnits(data: unknown): { units: AdministrativeUnits; report
   }
   const list: unknown[] = Array.isArray(data) ? data : [];
   list.forEach((raw, index) => {
+    readProvince(raw, index);
+    const text = (value: unknown, fallback: string) => (typeof value === "string" ? value : fallback);
+    const label = isRecord(raw) ? `${text(raw.Code, "?")} ${text(raw.Name, "")}`.trim() : "?";
+    options.onProvince?.(label, issues.length);
+  });
+  function readProvince(raw: unknown, index: number): void {
     const where = `[${index}]`;
     if (!isRecord(raw)) {
       issues.push({ entry: where, field: "(entry)", reason: "must be an object" });
@@ -167,7 +176,7 @@ export function importUnits(data: unknown): { units: AdministrativeUnits; report
       seenCommunes.add(wardCode);
       communes.push({ code: wardCode, name: ward.Name as string, fullName: ward.FullName as string, provinceCode: code, kind: communeKind });
     });
-  });
+  }
   const units = new AdministrativeUnits(provinces, communes);
   return { units, report: { ok: issues.length === 0, counts: units.counts(), issues } };
 }

@@ -4,59 +4,25 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { DomainError, loadCommuneMergesFile, loadUnitsFile, parseCommuneMerges, referenceDirectory, REFERENCE_FILES, type CommuneMerges } from "@lienthong/domain";
-import { formatCount, invalid, type ImportIssue, type ImportValidation } from "./import-report";
+import { importCommuneMerges, loadCommuneMergesFile, loadUnitsFile, referenceDirectory, REFERENCE_FILES, type CommuneMerges } from "@lienthong/domain";
+import { formatCount, invalid, type ImportValidation } from "./import-report";
 import type { ProgressFactory } from "./import-progress";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The domain parser stops at the first problem and says where (`merges data[0].level2s[0] …: reason`). */
-function issueFrom(error: unknown, entry: string, locate: (where: string) => string): ImportIssue {
-  if (!(error instanceof DomainError)) throw error;
-  const match = /^merges (\S+)([^:]*): (.*)$/.exec(error.message);
-  const where = match?.[1] ? `${locate(match[1])}${match[2] ?? ""}` : entry;
-  const reason = match?.[3] ?? error.message;
-  const fieldFirst = /^(\w+) (must .*)$/.exec(reason);
-  return fieldFirst?.[1] && fieldFirst[2] ? { entry: where, field: fieldFirst[1], reason: fieldFirst[2] } : { entry: where, field: "(entry)", reason };
-}
-
-/**
- * Each new commune is checked on its own, so every bad entry is reported at
- * once (the domain parser would stop at the first), then the whole file.
- */
-function entryIssues(data: Record<string, unknown> & { data: unknown[] }, progress: ProgressFactory): ImportIssue[] {
-  const issues: ImportIssue[] = [];
-  const total = data.data.reduce<number>((sum, p) => sum + (isRecord(p) && Array.isArray(p.level2s) ? p.level2s.length : 0), 0);
-  const bar = progress("communes", total);
-  data.data.forEach((province: unknown, i) => {
-    const here = (where: string) => where.replace(/^data\[0\]/, `data[${i}]`);
-    try {
-      parseCommuneMerges({ data: [isRecord(province) ? { ...province, level2s: Array.isArray(province.level2s) ? [] : province.level2s } : province] });
-    } catch (error) {
-      issues.push(issueFrom(error, `data[${i}]`, here));
-      return;
-    }
-    const { level1_id: provinceCode, level2s } = province as { level1_id: string; level2s: unknown[] };
-    level2s.forEach((commune: unknown, j) => {
-      try {
-        parseCommuneMerges({ data: [{ level1_id: provinceCode, level2s: [commune] }] });
-      } catch (error) {
-        issues.push(issueFrom(error, `data[${i}].level2s[${j}]`, (where) => here(where).replace(/\.level2s\[0\]/, `.level2s[${j}]`)));
-      }
-      bar.tick(isRecord(commune) && typeof commune.level2_id === "string" ? commune.level2_id : "");
-    });
-  });
-  bar.stop();
-  return issues;
+/** How many new communes the file lists, for the progress bar's total. */
+function communeCount(data: unknown): number {
+  if (!isRecord(data) || !Array.isArray(data.data)) return 0;
+  return data.data.reduce<number>((sum, p) => sum + (isRecord(p) && Array.isArray(p.level2s) ? p.level2s.length : 0), 0);
 }
 
 export function validateUnitMerges(data: unknown, dataDir: string, progress: ProgressFactory): ImportValidation {
-  if (!isRecord(data) || !Array.isArray(data.data)) return invalid([{ entry: "(root)", field: "data", reason: "must be an object with a data array of provinces" }]);
-  const issues = entryIssues(data as Record<string, unknown> & { data: unknown[] }, progress);
+  const bar = progress("communes", communeCount(data));
+  const { merges, issues } = importCommuneMerges(data, { onCommune: (code) => bar.tick(code) });
+  bar.stop();
   if (issues.length > 0) return invalid(issues);
-  const merges = parseCommuneMerges(data);
   const counts = merges.counts();
   if (counts.newCommunes === 0) return invalid([{ entry: "(root)", field: "data", reason: "no communes: nothing to resolve old codes to" }]);
   const crossCheck = crossCheckInstalledUnits(merges, dataDir);
@@ -79,7 +45,7 @@ export function validateUnitMerges(data: unknown, dataDir: string, progress: Pro
     issues: [],
     summary,
     lines,
-    normalised: normalise(data.data),
+    normalised: normalise((data as { data: unknown[] }).data),
     verify: (file) => {
       const installed = loadCommuneMergesFile(file).counts();
       if (installed.oldUnits !== counts.oldUnits || installed.newCommunes !== counts.newCommunes) {

@@ -11,20 +11,11 @@ const COMMUNE_KIND_IDS: Record<CommuneKind, number> = { phuong: 3, xa: 4, dac_kh
 const COMMUNE_KIND_LABELS: Record<CommuneKind, string> = { xa: "xã", phuong: "phường", dac_khu: "đặc khu" };
 
 export function validateUnits(data: unknown, progress: ProgressFactory): ImportValidation {
-  // Province by province so the operator sees it move; the whole-file pass
-  // below is the one that counts, as it also catches codes repeated across provinces.
-  if (Array.isArray(data)) {
-    const bar = progress("provinces", data.length);
-    let problems = 0;
-    for (const province of data as unknown[]) {
-      const { units, report } = importUnits([province]);
-      problems += report.issues.length;
-      const [checked] = units.provinces();
-      bar.tick(`${checked ? `${checked.code} ${checked.name}` : "?"}${problems > 0 ? ` (${problems} problems so far)` : ""}`);
-    }
-    bar.stop();
-  }
-  const { units, report } = importUnits(data);
+  const bar = progress("provinces", Array.isArray(data) ? data.length : 0);
+  const { units, report } = importUnits(data, {
+    onProvince: (label, problems) => bar.tick(`${label}${problems > 0 ? ` (${problems} problems so far)` : ""}`),
+  });
+  bar.stop();
   const summary = summarise(units);
   if (!report.ok) return invalid(report.issues, summary);
   if (report.counts.provinces === 0) return invalid([{ entry: "(root)", field: "(root)", reason: "no provinces: installing it would leave the services without units" }], summary);
