@@ -1,6 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 
+/** Document ids are UUIDs; anything else never reaches the disk or the store. */
+export function isDocumentId(value: string): boolean {
+  return /^[0-9a-f-]{36}$/.test(value);
+}
+
 /**
  * Signed PDFs on disk, one file per document id. Written to a temporary name
  * and renamed, so a crash never leaves half a document under the real name.
@@ -9,7 +14,7 @@ export class DocumentFiles {
   constructor(private readonly directory: string) {}
 
   pathOf(documentId: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(documentId)) throw new Error("document ids are UUIDs");
+    if (!isDocumentId(documentId)) throw new Error("document ids are UUIDs");
     return path.join(this.directory, `${documentId}.pdf`);
   }
 
