@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { describeWithKafka, startKafkaMock, type KafkaMock } from "@lienthong/testing";
 import { KafkaEventBus, MessagingError, type Logger } from "../src";
 import { eventBusContract } from "./event-bus.contract";
@@ -9,6 +9,11 @@ import { SUBMITTED, textEvent, uniqueTopic } from "./support/events";
 import { mockClusterBus, startMockClusterHarness } from "./support/kafka";
 
 const run = promisify(execFile);
+
+// A test here may wait for two group joins on the mock (about 3 s each, longer
+// while rebalancing under a loaded machine) and then for two deliveries, each
+// bounded by deliveryTimeoutMs below: jest's default 30 s is shorter than that sum.
+jest.setTimeout(90_000);
 
 describe("KafkaEventBus configuration", () => {
   test("refuses an empty broker list at construction", () => {
