@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "libs/contracts/src/gen/**", "**/*.js", "**/*.mjs", "var/**", "out/**"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "libs/contracts/src/gen/**",
+      "**/*.js",
+      "**/*.mjs",
+      "var/**",
+      "out/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,9 +6,7 @@ const path = require("node:path");
 
 const libs = fs.readdirSync(path.join(__dirname, "libs"));
 const moduleNameMapper = Object.fromEntries(
-  libs
-    .filter((name) => name !== "cli")
-    .map((name) => [`^@lienthong/${name}$`, `<rootDir>/libs/${name}/src/index.ts`]),
+  libs.filter((name) => name !== "cli").map((name) => [`^@lienthong/${name}$`, `<rootDir>/libs/${name}/src/index.ts`]),
 );
 
 /** @type {import('jest').Config} */

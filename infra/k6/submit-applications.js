@@ -128,10 +128,20 @@ function syntheticApplication() {
 
 // Intake checks each procedure's form; these are the fields of the two procedures used by default.
 function formFieldsFor(procedureCode, applicant) {
-  const common = { applicantFullName: applicant.fullName, applicantCitizenId: applicant.citizenId, applicantPhone: applicant.phone };
+  const common = {
+    applicantFullName: applicant.fullName,
+    applicantCitizenId: applicant.citizenId,
+    applicantPhone: applicant.phone,
+  };
   if (procedureCode === "1.000894") {
     const spouse = syntheticApplicant();
-    return { ...common, husbandFullName: spouse.fullName, husbandCitizenId: spouse.citizenId, wifeFullName: applicant.fullName, wifeCitizenId: applicant.citizenId };
+    return {
+      ...common,
+      husbandFullName: spouse.fullName,
+      husbandCitizenId: spouse.citizenId,
+      wifeFullName: applicant.fullName,
+      wifeCitizenId: applicant.citizenId,
+    };
   }
   if (procedureCode === "2.000884") return { ...common, documentTitle: "Giấy ủy quyền" };
   return common;
@@ -139,7 +149,24 @@ function formFieldsFor(procedureCode, applicant) {
 
 const FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];
 const MIDDLE_NAMES = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Quang"];
-const GIVEN_NAMES = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Lan", "Long", "Mai", "Nam", "Phúc", "Quỳnh", "Sơn", "Trang", "Vy"];
+const GIVEN_NAMES = [
+  "An",
+  "Bình",
+  "Chi",
+  "Dũng",
+  "Giang",
+  "Hà",
+  "Hải",
+  "Lan",
+  "Long",
+  "Mai",
+  "Nam",
+  "Phúc",
+  "Quỳnh",
+  "Sơn",
+  "Trang",
+  "Vy",
+];
 const MOBILE_PREFIXES = ["032", "038", "070", "077", "081", "086", "090", "091", "096", "098"];
 
 function syntheticApplicant() {
@@ -172,7 +199,10 @@ function pick(values) {
 
 function list(value, fallback) {
   if (!value) return fallback;
-  const items = value.split(",").map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error(`expected a comma-separated list, got "${value}"`);
   return items;
 }

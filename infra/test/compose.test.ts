@@ -62,7 +62,11 @@ describe("docker-compose.yml references", () => {
     const conditions = ["service_started", "service_healthy", "service_completed_successfully"];
     for (const [name, service] of Object.entries(compose.services)) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
-        expect({ name, dependency, defined: dependency in compose.services }).toEqual({ name, dependency, defined: true });
+        expect({ name, dependency, defined: dependency in compose.services }).toEqual({
+          name,
+          dependency,
+          defined: true,
+        });
         expect(conditions).toContain(condition);
         if (condition === "service_healthy") {
           expect({ dependency, healthcheck: Boolean(serviceOf(compose, dependency).healthcheck) }).toEqual({
@@ -106,7 +110,10 @@ describe("the four services", () => {
   });
 
   it("gives intake API keys that cover every receiving unit the k6 script submits at", () => {
-    const keys = JSON.parse(String(environmentOf(compose, "intake").API_KEYS)) as Record<string, { unitCodes: string[] }>;
+    const keys = JSON.parse(String(environmentOf(compose, "intake").API_KEYS)) as Record<
+      string,
+      { unitCodes: string[] }
+    >;
     const script = fs.readFileSync(path.join(repoRoot, "infra/k6/submit-applications.js"), "utf8");
     const block = /RECEIVING_UNIT_CODES = list\(__ENV\.RECEIVING_UNIT_CODES, \[([\s\S]*?)\]\)/.exec(script)?.[1] ?? "";
     const units = [...block.matchAll(/"(\d{5})"/g)].map((match) => match[1]);

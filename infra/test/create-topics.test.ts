@@ -79,10 +79,7 @@ describe("infra/kafka/create-topics.sh", () => {
     const run = runScript(jobEnvironment);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    const expected = [
-      ...Object.values(Topics),
-      ...consumerGroups.map((group) => `lienthong.deadletter.${group}.v1`),
-    ];
+    const expected = [...Object.values(Topics), ...consumerGroups.map((group) => `lienthong.deadletter.${group}.v1`)];
     expect(run.creations.map((creation) => creation.topic).sort()).toEqual([...expected].sort());
   });
 
@@ -101,7 +98,11 @@ describe("infra/kafka/create-topics.sh", () => {
   });
 
   it("follows the environment, so operators can size topics without editing it", () => {
-    const run = runScript({ KAFKA_BOOTSTRAP_SERVER: "broker-1:9092", TOPIC_PARTITIONS: "48", DEAD_LETTER_PARTITIONS: "6" });
+    const run = runScript({
+      KAFKA_BOOTSTRAP_SERVER: "broker-1:9092",
+      TOPIC_PARTITIONS: "48",
+      DEAD_LETTER_PARTITIONS: "6",
+    });
     expect(run.status).toBe(0);
     const intake = run.creations.find((creation) => creation.topic === Topics.intake);
     expect(intake).toMatchObject({ partitions: 48, bootstrapServer: "broker-1:9092" });

@@ -16,7 +16,11 @@ export interface ReceivedWebhook {
  * status webhooks, verifies their Standard Webhooks signature the way a real
  * commune system must, and lists what it got at GET /webhooks.
  */
-export async function startCommuneSimulator(secret: string, port: number, host = "127.0.0.1"): Promise<{ url: string; close(): Promise<void> }> {
+export async function startCommuneSimulator(
+  secret: string,
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ url: string; close(): Promise<void> }> {
   const received: ReceivedWebhook[] = [];
   const app = express();
   app.post("/webhooks", express.text({ type: "application/json" }), (request, response) => {
@@ -32,7 +36,12 @@ export async function startCommuneSimulator(secret: string, port: number, host =
     } catch {
       verified = false;
     }
-    received.push({ id: headers["webhook-id"], verified, body: verified ? JSON.parse(body) : null, receivedAt: new Date().toISOString() });
+    received.push({
+      id: headers["webhook-id"],
+      verified,
+      body: verified ? JSON.parse(body) : null,
+      receivedAt: new Date().toISOString(),
+    });
     if (received.length > 1000) received.shift();
     response.status(verified ? 204 : 401).end();
   });

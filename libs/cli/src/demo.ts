@@ -54,7 +54,12 @@ export const DEMO_API_KEY = DEVELOPMENT_API_KEYS.muongLat;
 export const DEMO_OFFICIAL = "official-demo";
 
 /** An official's action on a dossier through routing's REST API. */
-export function officialAction(routingUrl: string, dossierCode: string, action: "accept" | "decide", body: Record<string, unknown> = {}): Promise<Response> {
+export function officialAction(
+  routingUrl: string,
+  dossierCode: string,
+  action: "accept" | "decide",
+  body: Record<string, unknown> = {},
+): Promise<Response> {
   return fetch(`${routingUrl}/v1/dossiers/${dossierCode}/actions/${action}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -63,7 +68,11 @@ export function officialAction(routingUrl: string, dossierCode: string, action: 
 }
 
 /** The receiving unit's intake check (1 → 2 → 4), then the competent official's approval. */
-export async function acceptAndApprove(routingUrl: string, dossierCode: string, summary = "Đủ điều kiện theo quy định."): Promise<void> {
+export async function acceptAndApprove(
+  routingUrl: string,
+  dossierCode: string,
+  summary = "Đủ điều kiện theo quy định.",
+): Promise<void> {
   await expectOk(await officialAction(routingUrl, dossierCode, "accept"), "accept");
   await expectOk(await officialAction(routingUrl, dossierCode, "decide", { outcome: "approved", summary }), "decide");
 }
@@ -86,23 +95,34 @@ interface Delivery {
 export async function runDemo(options: DemoOptions) {
   const { urls, log } = options;
   const deadline = Date.now() + options.timeoutMs;
-  await Promise.all(Object.values(urls).map((url) => waitUntil(deadline, `${url} ready`, async () => (await fetch(`${url}/readyz`)).ok)));
+  await Promise.all(
+    Object.values(urls).map((url) =>
+      waitUntil(deadline, `${url} ready`, async () => (await fetch(`${url}/readyz`)).ok),
+    ),
+  );
 
   const submitted = await fetch(`${urls.intake}/v1/applications`, {
     method: "POST",
     headers: { "content-type": "application/json", "idempotency-key": randomUUID(), [API_KEY_HEADER]: DEMO_API_KEY },
     body: JSON.stringify(demoApplication()),
   });
-  const submission = (await expectOk(submitted, "submit")) as { application: { dossierId: string; dossierCode: string } };
+  const submission = (await expectOk(submitted, "submit")) as {
+    application: { dossierId: string; dossierCode: string };
+  };
   const { dossierId, dossierCode } = submission.application;
   const traceId = submitted.headers.get("x-trace-id") ?? "";
   log(`submitted ${dossierCode} (trace ${traceId})`);
 
-  await waitUntil(deadline, "dossier registered at routing", async () => (await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`)).ok);
+  await waitUntil(
+    deadline,
+    "dossier registered at routing",
+    async () => (await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`)).ok,
+  );
   log("the receiving unit accepts it; the competent official approves");
   await acceptAndApprove(urls.routing, dossierCode, "Đủ điều kiện đăng ký kết hôn theo quy định.");
 
-  const isResultMessage = (d: Delivery) => d.triggerType === EventTypes.resultIssued.type && d.stateName === "delivered";
+  const isResultMessage = (d: Delivery) =>
+    d.triggerType === EventTypes.resultIssued.type && d.stateName === "delivered";
   let deliveries: Delivery[] = [];
   await waitUntil(deadline, "result delivered to the applicant and the commune system", async () => {
     const response = await fetch(`${urls.notification}/v1/dossiers/${dossierCode}/deliveries`);
@@ -110,11 +130,20 @@ export async function runDemo(options: DemoOptions) {
     return deliveries.filter(isResultMessage).length >= 2;
   });
 
-  let application = { status: 0, resultDocumentPath: "", appointmentAt: "", timeline: [] as { status: number; eventType: string }[] };
+  let application = {
+    status: 0,
+    resultDocumentPath: "",
+    appointmentAt: "",
+    timeline: [] as { status: number; eventType: string }[],
+  };
   await waitUntil(deadline, "intake timeline complete", async () => {
-    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } });
+    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`, {
+      headers: { [API_KEY_HEADER]: DEMO_API_KEY },
+    });
     application = ((await response.json()) as { application: typeof application }).application;
-    const recorded = application.timeline.filter((entry) => entry.eventType === EventTypes.notificationDelivered.type).length;
+    const recorded = application.timeline.filter(
+      (entry) => entry.eventType === EventTypes.notificationDelivered.type,
+    ).length;
     return application.status === 9 && recorded >= deliveries.filter((d) => d.stateName === "delivered").length;
   });
 
@@ -123,7 +152,11 @@ export async function runDemo(options: DemoOptions) {
   const signedPdf = path.resolve(options.outDir, `${dossierCode}.pdf`);
   await writeFile(signedPdf, pdf);
   const verification = (await (
-    await fetch(`${urls.signature}/v1/documents/verify`, { method: "POST", headers: { "content-type": "application/pdf" }, body: pdf })
+    await fetch(`${urls.signature}/v1/documents/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/pdf" },
+      body: pdf,
+    })
   ).json()) as { valid: boolean; signerSubject: string; reportVi: string };
   log(`signed result saved to ${signedPdf}`);
 

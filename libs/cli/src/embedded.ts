@@ -53,7 +53,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   const services: RunningService[] = [];
   try {
     for (const [index, create] of factories.entries()) {
-      const runtime = await create({ env, broker, clock: options.clock, ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) } });
+      const runtime = await create({
+        env,
+        broker,
+        clock: options.clock,
+        ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) },
+      });
       runtimes.push(runtime);
       services.push(await runtime.start());
     }

@@ -1,6 +1,13 @@
 import { benchApplicationBody, benchReceivingUnits } from "../src/bench/applications";
 import { endToEndFigures } from "../src/bench/end-to-end";
-import { distribution, formatReport, percentile, throughputRatio, type BenchReport, type LoadFigures } from "../src/bench/report";
+import {
+  distribution,
+  formatReport,
+  percentile,
+  throughputRatio,
+  type BenchReport,
+  type LoadFigures,
+} from "../src/bench/report";
 
 function load(okPerSecond: number, overrides: Partial<LoadFigures> = {}): LoadFigures {
   return {
@@ -76,7 +83,11 @@ describe("endToEndFigures", () => {
       { ratePerSecond: 5, planned: 5, wallSeconds: 3 },
     );
     expect(figures).toMatchObject({ planned: 5, submitted: 4, routed: 3, completed: 2 });
-    expect(figures.failures).toEqual({ "result email (timed out)": 1, "submit (HTTP 503)": 1, "routing (timed out)": 1 });
+    expect(figures.failures).toEqual({
+      "result email (timed out)": 1,
+      "submit (HTTP 503)": 1,
+      "routing (timed out)": 1,
+    });
     expect(figures.submitToRoutedSeconds).toMatchObject({ count: 3, p50: 0.3, max: 0.4 });
     expect(figures.submitToNotifiedSeconds).toMatchObject({ count: 2, p50: 1.5, p95: 2.5, max: 2.5 });
   });
@@ -84,7 +95,9 @@ describe("endToEndFigures", () => {
 
 describe("benchmark applications", () => {
   it("rotate the receiving units and keep one body size, so both servers get the same bytes", () => {
-    const bodies = Array.from({ length: benchReceivingUnits.length + 1 }, (_, sequence) => benchApplicationBody(sequence));
+    const bodies = Array.from({ length: benchReceivingUnits.length + 1 }, (_, sequence) =>
+      benchApplicationBody(sequence),
+    );
     const units = bodies.map((body) => (JSON.parse(body) as { receivingUnitCode: string }).receivingUnitCode);
     expect(units).toEqual([...benchReceivingUnits, benchReceivingUnits[0]]);
     expect(new Set(bodies.map((body) => Buffer.byteLength(body))).size).toBe(1);
@@ -93,7 +106,14 @@ describe("benchmark applications", () => {
 
 describe("formatReport", () => {
   const report: BenchReport = {
-    machine: { cores: 2, cpuModel: "Test CPU", node: "20.20.0", os: "linux 6.1", memoryGiB: 24, loadAverageAtStart: 0.2 },
+    machine: {
+      cores: 2,
+      cpuModel: "Test CPU",
+      node: "20.20.0",
+      os: "linux 6.1",
+      memoryGiB: 24,
+      loadAverageAtStart: 0.2,
+    },
     settings: {
       durationSeconds: 10,
       warmupSeconds: 3,
@@ -138,7 +158,14 @@ describe("formatReport", () => {
   });
 
   it("says so when no dossier completed", () => {
-    const none = { ...report, endToEnd: endToEndFigures([{ stoppedAt: "routing (timed out)" }], { ratePerSecond: 5, planned: 1, wallSeconds: 30 }) };
+    const none = {
+      ...report,
+      endToEnd: endToEndFigures([{ stoppedAt: "routing (timed out)" }], {
+        ratePerSecond: 5,
+        planned: 1,
+        wallSeconds: 30,
+      }),
+    };
     expect(formatReport(none)).toMatch(/submit → result email\s+none completed/);
   });
 });

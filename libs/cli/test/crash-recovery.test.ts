@@ -38,7 +38,11 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
       const response = await json<{ application: { dossierCode: string } }>(
         fetch(`${platform!.urls.intake}/v1/applications`, {
           method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": randomUUID(), [API_KEY_HEADER]: DEMO_API_KEY },
+          headers: {
+            "content-type": "application/json",
+            "idempotency-key": randomUUID(),
+            [API_KEY_HEADER]: DEMO_API_KEY,
+          },
           body: JSON.stringify(demoApplication()),
         }),
       );
@@ -65,14 +69,23 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
           const { body } = await json<{ deliveries: { triggerType: string; stateName: string; channel: number }[] }>(
             fetch(`${urls.notification}/v1/dossiers/${code}/deliveries`),
           );
-          return body.deliveries.some((d) => d.triggerType === "gov.lienthong.dossier.result_issued.v1" && d.stateName === "delivered" && d.channel === 1);
+          return body.deliveries.some(
+            (d) =>
+              d.triggerType === "gov.lienthong.dossier.result_issued.v1" &&
+              d.stateName === "delivered" &&
+              d.channel === 1,
+          );
         },
         { timeoutMs: 30_000, description: `${code} result mailed after the restart` },
       );
-      const { body } = await json<{ application: { status: number; timeline: { eventType: string }[] } }>(fetch(`${urls.intake}/v1/applications/${code}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } }));
+      const { body } = await json<{ application: { status: number; timeline: { eventType: string }[] } }>(
+        fetch(`${urls.intake}/v1/applications/${code}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } }),
+      );
       expect(body.application.status).toBe(9);
       // Exactly one submission event per dossier: a crash may duplicate deliveries, never the dossier's history.
-      expect(body.application.timeline.filter((entry) => entry.eventType === "gov.lienthong.application.submitted.v1")).toHaveLength(1);
+      expect(
+        body.application.timeline.filter((entry) => entry.eventType === "gov.lienthong.application.submitted.v1"),
+      ).toHaveLength(1);
     }
   }, 120_000);
 });

@@ -59,7 +59,11 @@ describe("embedded mode: one application through the four services", () => {
 
   it("records the whole journey as one trace with spans of intake, routing, signature and notification", async () => {
     const spans = await spansOf(platform.urls, result.traceId);
-    const groups = new Set(spans.map((span) => (span.attributes as Record<string, unknown>)["messaging.consumer.group.name"]).filter(Boolean));
+    const groups = new Set(
+      spans
+        .map((span) => (span.attributes as Record<string, unknown>)["messaging.consumer.group.name"])
+        .filter(Boolean),
+    );
     expect([...groups].sort()).toEqual(["intake", "notification", "routing", "signature"]);
     const names = spans.map((span) => span.name);
     expect(names).toEqual(expect.arrayContaining(["routing.decide", "notification.deliver"]));
@@ -71,12 +75,20 @@ describe("embedded mode: one application through the four services", () => {
 
   it("keeps the applicant's personal data out of every log line and span", async () => {
     const { applicant } = demoApplication();
-    const everySpan = JSON.stringify(((await (await fetch(`${platform.urls.intake}/ops/spans?limit=10000`)).json()) as { spans: unknown[] }).spans);
+    const everySpan = JSON.stringify(
+      ((await (await fetch(`${platform.urls.intake}/ops/spans?limit=10000`)).json()) as { spans: unknown[] }).spans,
+    );
     const logs = platform.output();
     // The captured logs and spans are those of this dossier's journey: the search below is not vacuous.
     expect(logs).toContain(result.traceId);
     expect(everySpan).toContain(result.traceId);
-    for (const personal of [applicant.citizenId, applicant.phone, applicant.fullName, applicant.email, applicant.address]) {
+    for (const personal of [
+      applicant.citizenId,
+      applicant.phone,
+      applicant.fullName,
+      applicant.email,
+      applicant.address,
+    ]) {
       expect(logs).not.toContain(personal);
       expect(everySpan).not.toContain(personal);
     }

@@ -7,8 +7,6 @@ import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadReferenceData, vietnamDate } from "@lienthong/domain";
 
-
-
 const dataDir = dataDirectories("lienthong-import-calendar-");
 
 /** An operator's table for 2027 (the dates are an example, not a published decision). */
@@ -46,7 +44,14 @@ describe("lienthong import calendar", () => {
 
   it("names the entry and field of a bad override, exits 2 and installs nothing", async () => {
     const dir = dataDir();
-    const broken = { ...SCHEDULE_2027, overrides: [SCHEDULE_2027.overrides[0], { ...SCHEDULE_2027.overrides[1], date: "2027-02-30" }, { ...SCHEDULE_2027.overrides[2], kind: "half_day" }] };
+    const broken = {
+      ...SCHEDULE_2027,
+      overrides: [
+        SCHEDULE_2027.overrides[0],
+        { ...SCHEDULE_2027.overrides[1], date: "2027-02-30" },
+        { ...SCHEDULE_2027.overrides[2], kind: "half_day" },
+      ],
+    };
     const [human, json] = await Promise.all([
       lienthong("import", "calendar", writeJson(dir, broken), "--data-dir", dir),
       lienthong("import", "calendar", writeJson(dir, broken), "--data-dir", dir, "--json"),
@@ -55,7 +60,11 @@ describe("lienthong import calendar", () => {
     expect(human.stdout).toMatch(/^ {2}overrides\[2\]: kind: /m);
     expect(human.stdout).toContain("Nothing was installed.");
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, installed: null, issues: [{ entry: "overrides[2]", field: "kind" }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      installed: null,
+      issues: [{ entry: "overrides[2]", field: "kind" }],
+    });
     expect(existsSync(path.join(dir, "reference"))).toBe(false);
   });
 

@@ -7,14 +7,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadReferenceData, parseCatalog, vietnamDate } from "@lienthong/domain";
 
-
-
 const dataDir = dataDirectories("lienthong-import-catalog-");
 
-const HEADER = "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
+const HEADER =
+  "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
 const MARRIAGE = `1.000894,1,2025-07-01,Thủ tục đăng ký kết hôn,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,"Tờ khai đăng ký kết hôn | Giấy xác nhận tình trạng hôn nhân","[{""name"":""husbandFullName"",""label"":""Bên nam"",""required"":true}]",false,true`;
-const CRIMINAL_RECORD = "2.000488,1,2025-07-01,Cấp Phiếu lý lịch tư pháp,Lý lịch tư pháp,province,provincial_police,10,working_days,,200000,Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp,,false,true";
-const BIRTH = "1.001193,1,2025-07-01,Thủ tục đăng ký khai sinh,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,Tờ khai đăng ký khai sinh,,false,false";
+const CRIMINAL_RECORD =
+  "2.000488,1,2025-07-01,Cấp Phiếu lý lịch tư pháp,Lý lịch tư pháp,province,provincial_police,10,working_days,,200000,Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp,,false,true";
+const BIRTH =
+  "1.001193,1,2025-07-01,Thủ tục đăng ký khai sinh,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,Tờ khai đăng ký khai sinh,,false,false";
 
 function csvFile(dir: string, lines: string[]): string {
   const file = path.join(dir, "catalog.csv");
@@ -28,7 +29,10 @@ describe("lienthong import catalog", () => {
     const negativeFee = CRIMINAL_RECORD.replace(",200000,", ",-5,");
     const badUnit = BIRTH.replace(",same_day,", ",weeks,");
     const file = csvFile(dir, [HEADER, MARRIAGE, negativeFee, badUnit]);
-    const [human, json] = await Promise.all([lienthong("import", "catalog", file, "--data-dir", dir), lienthong("import", "catalog", file, "--data-dir", dir, "--json")]);
+    const [human, json] = await Promise.all([
+      lienthong("import", "catalog", file, "--data-dir", dir),
+      lienthong("import", "catalog", file, "--data-dir", dir, "--json"),
+    ]);
     expect(human.code).toBe(2);
     expect(human.stdout).toContain("INVALID: 2 problems");
     expect(human.stdout).toMatch(/^ {2}line 3 \(2\.000488\): fee: /m);
@@ -46,7 +50,11 @@ describe("lienthong import catalog", () => {
     const file = csvFile(dir, ["code,name", "1.000894,Đăng ký kết hôn"]);
     const result = await lienthong("import", "catalog", file, "--data-dir", dir, "--json");
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout).issues).toContainEqual({ entry: "line 1 (header)", field: "fee", reason: "column is missing" });
+    expect(JSON.parse(result.stdout).issues).toContainEqual({
+      entry: "line 1 (header)",
+      field: "fee",
+      reason: "column is missing",
+    });
   });
 
   it("installs a valid CSV as JSON the services load, with procedures counted per level and field", async () => {
@@ -62,7 +70,11 @@ describe("lienthong import catalog", () => {
     expect(result.stdout).toContain(`Installed ${installed}. Running services pick it up on restart.`);
 
     const json = JSON.parse(readFileSync(installed, "utf8"));
-    expect(parseCatalog(json).all().map((p) => p.code)).toEqual(["1.000894", "1.001193", "2.000488"]);
+    expect(
+      parseCatalog(json)
+        .all()
+        .map((p) => p.code),
+    ).toEqual(["1.000894", "1.001193", "2.000488"]);
     const reference = loadReferenceData({ dataDir: dir });
     expect(reference.sources.catalog).toBe(installed);
     expect(reference.catalog.all()).toHaveLength(3);
@@ -100,7 +112,16 @@ describe("lienthong import catalog", () => {
     );
     const result = await lienthong("import", "catalog", file, "--data-dir", dir, "--dry-run", "--json");
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, dryRun: true, installed: null, summary: { procedures: 1, byLevel: { commune: 1, province: 0 }, byField: { "Hộ tịch": { commune: 1, province: 0 } } } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      dryRun: true,
+      installed: null,
+      summary: {
+        procedures: 1,
+        byLevel: { commune: 1, province: 0 },
+        byField: { "Hộ tịch": { commune: 1, province: 0 } },
+      },
+    });
     expect(existsSync(path.join(dir, "reference"))).toBe(false);
   });
 });

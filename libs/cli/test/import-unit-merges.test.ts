@@ -11,7 +11,6 @@ import { loadReferenceData } from "@lienthong/domain";
 const UNITS_FILE = path.join(SHARED_DATA, "vn-units-2026-07-25.json");
 const MERGES_FILE = path.join(SHARED_DATA, "vn-units-2025-merges.json");
 
-
 const dataDir = dataDirectories("lienthong-import-merges-");
 
 const haveData = existsSync(UNITS_FILE) && existsSync(MERGES_FILE);
@@ -62,7 +61,9 @@ describe("lienthong import unit-merges, then units resolve-old", () => {
       lienthong("units", "resolve-old", "99999", "--data-dir", dir),
     ]);
     expect(unique.code).toBe(0);
-    expect(unique.stdout).toContain("old commune 00004 → 00004 Phường Ba Đình (province 01 Hà Nội): merged wholly into it (unique)");
+    expect(unique.stdout).toContain(
+      "old commune 00004 → 00004 Phường Ba Đình (province 01 Hà Nội): merged wholly into it (unique)",
+    );
     expect(ambiguous.code).toBe(0);
     expect(ambiguous.stdout).toContain("old commune 00016 is ambiguous");
     expect(ambiguous.stdout).toContain("  00004 Phường Ba Đình (province 01 Hà Nội)");
@@ -91,7 +92,10 @@ describe("lienthong import unit-merges: a file the operator got wrong", () => {
           {
             level1_id: "01",
             level2s: [
-              commune("00004", "Phường Ba Đình", [{ old_id: "00004", name: "Phường Trúc Bạch", type: "full" }, { old_id: "16", name: "Phường Ngọc Hà", type: "partial" }]),
+              commune("00004", "Phường Ba Đình", [
+                { old_id: "00004", name: "Phường Trúc Bạch", type: "full" },
+                { old_id: "16", name: "Phường Ngọc Hà", type: "partial" },
+              ]),
               commune("00008", "Phường Ngọc Hà", [{ old_id: "00016", name: "Phường Ngọc Hà", type: "most" }]),
             ],
           },

@@ -9,7 +9,6 @@ import { loadReferenceData } from "@lienthong/domain";
 
 const UNITS_FILE = path.join(SHARED_DATA, "vn-units-2026-07-25.json");
 
-
 const dataDir = dataDirectories("lienthong-import-units-");
 
 /** A hand-written file with one bad commune code, in the national format. */
@@ -31,12 +30,19 @@ describe("lienthong import units: a file the operator got wrong", () => {
     const dir = dataDir();
     const file = path.join(dir, "bad-units.json");
     writeFileSync(file, JSON.stringify(BAD_UNITS));
-    const [human, json] = await Promise.all([lienthong("import", "units", file, "--data-dir", dir), lienthong("import", "units", file, "--data-dir", dir, "--json")]);
+    const [human, json] = await Promise.all([
+      lienthong("import", "units", file, "--data-dir", dir),
+      lienthong("import", "units", file, "--data-dir", dir, "--json"),
+    ]);
     expect(human.code).toBe(2);
     expect(human.stdout).toContain("[0] 38 Thanh Hoá / Wards[1] 1484: Code: must be a 5-digit string");
     expect(human.stdout).toContain("Nothing was installed.");
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, installed: null, issues: [{ entry: "[0] 38 Thanh Hoá / Wards[1] 1484", field: "Code" }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      installed: null,
+      issues: [{ entry: "[0] 38 Thanh Hoá / Wards[1] 1484", field: "Code" }],
+    });
     expect(existsSync(path.join(dir, "reference"))).toBe(false);
   });
 
@@ -71,9 +77,21 @@ describe("lienthong import units: the national list of 2026-07-25", () => {
 
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({ kind: "units", ok: true, issues: [], dryRun: true, installed: null, summary: { provinces: 34, units: 3321 } });
+    expect(report).toMatchObject({
+      kind: "units",
+      ok: true,
+      issues: [],
+      dryRun: true,
+      installed: null,
+      summary: { provinces: 34, units: 3321 },
+    });
     expect(report.summary.perProvince).toHaveLength(34);
-    expect(report.summary.perProvince).toEqual(expect.arrayContaining([{ code: "38", name: "Thanh Hoá", units: 166 }, { code: "33", name: "Hưng Yên", units: 104 }]));
+    expect(report.summary.perProvince).toEqual(
+      expect.arrayContaining([
+        { code: "38", name: "Thanh Hoá", units: 166 },
+        { code: "33", name: "Hưng Yên", units: 104 },
+      ]),
+    );
     const { xa, phuong, dac_khu } = report.summary.byKind;
     expect(xa + phuong + dac_khu).toBe(3321);
     expect(dac_khu).toBe(13);
@@ -93,7 +111,11 @@ describe("lienthong import units: the national list of 2026-07-25", () => {
     expect(reference.sources.units).toBe(installed);
     expect(reference.units.counts()).toMatchObject({ provinces: 34, communes: 3321 });
     expect(reference.units.communesOf("38")).toHaveLength(166);
-    expect(reference.units.commune("14845")).toMatchObject({ fullName: "Xã Mường Lát", provinceCode: "38", kind: "xa" });
+    expect(reference.units.commune("14845")).toMatchObject({
+      fullName: "Xã Mường Lát",
+      provinceCode: "38",
+      kind: "xa",
+    });
 
     // A later bad import leaves the installed file as it was, with no temporary file beside it.
     const before = statSync(installed).mtimeMs;

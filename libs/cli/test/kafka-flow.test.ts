@@ -49,7 +49,8 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
   const services: ServiceProcess[] = [];
   let demo: DemoResult | undefined;
 
-  const logTails = (): string => services.map((service) => `--- ${service.name} ---\n${service.logs.text()}`).join("\n");
+  const logTails = (): string =>
+    services.map((service) => `--- ${service.name} ---\n${service.logs.text()}`).join("\n");
   const flowResult = (): DemoResult => {
     if (!demo) throw new Error("the flow did not complete; see the first failing test");
     return demo;
@@ -70,12 +71,17 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
       WEBHOOK_DEFAULT_URL: `${simulator.url}/webhooks`,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
     };
-    const launches = await Promise.allSettled(SERVICE_NAMES.map((name) => startServiceProcess({ name, env, startTimeoutMs: 25_000 })));
+    const launches = await Promise.allSettled(
+      SERVICE_NAMES.map((name) => startServiceProcess({ name, env, startTimeoutMs: 25_000 })),
+    );
     for (const launch of launches) if (launch.status === "fulfilled") services.push(launch.value);
     const failed = launches.filter((launch): launch is PromiseRejectedResult => launch.status === "rejected");
     if (failed.length > 0) throw new Error(failed.map((launch) => String(launch.reason)).join("\n\n"));
     await waitFor(
-      async () => (await Promise.all(services.map(async (service) => (await fetch(`${service.httpUrl}/readyz`)).ok))).every(Boolean),
+      async () =>
+        (await Promise.all(services.map(async (service) => (await fetch(`${service.httpUrl}/readyz`)).ok))).every(
+          Boolean,
+        ),
       { timeoutMs: 15_000, intervalMs: 200, description: "/readyz of all four services" },
     ).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logTails()}`, { cause: error });
@@ -100,8 +106,18 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     expect(demo.signature.valid).toBe(true);
     expect(demo.notifications).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ channel: "email", recipient: "applicant", trigger: EventTypes.resultIssued.type, state: "delivered" }),
-        expect.objectContaining({ channel: "webhook", recipient: "commune-system", trigger: EventTypes.resultIssued.type, state: "delivered" }),
+        expect.objectContaining({
+          channel: "email",
+          recipient: "applicant",
+          trigger: EventTypes.resultIssued.type,
+          state: "delivered",
+        }),
+        expect.objectContaining({
+          channel: "webhook",
+          recipient: "commune-system",
+          trigger: EventTypes.resultIssued.type,
+          state: "delivered",
+        }),
       ]),
     );
     // The commune system itself got the result webhook, and its signature checked out.
@@ -109,7 +125,10 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
       webhooks: { verified: boolean; body: { type?: string; dossierId?: string } | null }[];
     };
     expect(webhooks).toContainEqual(
-      expect.objectContaining({ verified: true, body: expect.objectContaining({ type: EventTypes.resultIssued.type, dossierId: demo.dossierId }) }),
+      expect.objectContaining({
+        verified: true,
+        body: expect.objectContaining({ type: EventTypes.resultIssued.type, dossierId: demo.dossierId }),
+      }),
     );
   }, 35_000);
 
@@ -130,14 +149,18 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     };
     // A span is stored when it ends: a parent may still be open a moment after its child was stored.
     let byService = await fetchTrace();
-    for (const giveUp = Date.now() + 5_000; orphansOf([...byService.values()].flat()).length > 0 && Date.now() < giveUp; ) {
+    for (
+      const giveUp = Date.now() + 5_000;
+      orphansOf([...byService.values()].flat()).length > 0 && Date.now() < giveUp;
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       byService = await fetchTrace();
     }
     for (const name of SERVICE_NAMES) {
       const spans = byService.get(name) ?? [];
       expect({ service: name, spans: spans.length > 0 }).toEqual({ service: name, spans: true });
-      for (const span of spans) expect({ traceId: span.traceId, service: span.service }).toEqual({ traceId, service: name });
+      for (const span of spans)
+        expect({ traceId: span.traceId, service: span.service }).toEqual({ traceId, service: name });
     }
     const all = [...byService.values()].flat();
     // The demo client is not traced, so the submission's server span in intake is the trace's only root.
@@ -154,7 +177,9 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     expect(ofDossier).toHaveLength(1);
     const record = ofDossier[0]!;
     // kcat's own line, for the record; the payload (protobuf with the applicant's data) is left out.
-    console.log(`kcat -J ${topic}: ${JSON.stringify({ ...JSON.parse(record.line), payload: "<protobuf payload omitted>" })}`);
+    console.log(
+      `kcat -J ${topic}: ${JSON.stringify({ ...JSON.parse(record.line), payload: "<protobuf payload omitted>" })}`,
+    );
     const headers = headersOf(record);
     expect(headers).toEqual(
       expect.objectContaining({
@@ -172,21 +197,32 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
 
   test("kcat reads the submission from intake's topic: key = dossier id, CloudEvents headers, the trace", async () => {
     // Literal names: this is the wire contract other Kafka clients rely on.
-    await expectCloudEventRecord("lienthong.intake.applications.v1", "intake", "gov.lienthong.application.submitted.v1");
+    await expectCloudEventRecord(
+      "lienthong.intake.applications.v1",
+      "intake",
+      "gov.lienthong.application.submitted.v1",
+    );
   }, 20_000);
 
   test("kcat reads the routing decision from routing's topic the same way", async () => {
     await expectCloudEventRecord("lienthong.routing.dossiers.v1", "routing", "gov.lienthong.dossier.routed.v1");
   }, 20_000);
 
-  test("SIGTERM stops every process gracefully with exit code 0", async () => {
-    const outcomes = await Promise.all(
-      services.map(async (service) => ({ service: service.name, ...(await stopServiceProcess(service, SHUTDOWN_TIMEOUT_MS + 3_000)) })),
-    );
-    const failed = outcomes.filter((outcome) => outcome.code !== 0);
-    if (failed.length > 0) {
-      throw new Error(`not stopped gracefully: ${JSON.stringify(failed)}\n${logTails()}`);
-    }
-    expect(outcomes).toEqual(SERVICE_NAMES.map((service) => ({ service, code: 0, signal: null, timedOut: false })));
-  }, SHUTDOWN_TIMEOUT_MS + 5_000);
+  test(
+    "SIGTERM stops every process gracefully with exit code 0",
+    async () => {
+      const outcomes = await Promise.all(
+        services.map(async (service) => ({
+          service: service.name,
+          ...(await stopServiceProcess(service, SHUTDOWN_TIMEOUT_MS + 3_000)),
+        })),
+      );
+      const failed = outcomes.filter((outcome) => outcome.code !== 0);
+      if (failed.length > 0) {
+        throw new Error(`not stopped gracefully: ${JSON.stringify(failed)}\n${logTails()}`);
+      }
+      expect(outcomes).toEqual(SERVICE_NAMES.map((service) => ({ service, code: 0, signal: null, timedOut: false })));
+    },
+    SHUTDOWN_TIMEOUT_MS + 5_000,
+  );
 });

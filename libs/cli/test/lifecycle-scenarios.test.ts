@@ -41,15 +41,24 @@ describe("lifecycle scenarios through the services", () => {
   };
   const act = (code: string, action: string, body: Record<string, unknown> = {}) =>
     call(`${urls.routing}/v1/dossiers/${code}/actions/${action}`, "POST", { officialId: DEMO_OFFICIAL, ...body });
-  const assignment = async (code: string) => (await call(`${urls.routing}/v1/dossiers/${code}`)).body.assignment as Json;
+  const assignment = async (code: string) =>
+    (await call(`${urls.routing}/v1/dossiers/${code}`)).body.assignment as Json;
   const application = async (code: string, key: string = DEVELOPMENT_API_KEYS.muongLat) =>
-    (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, key)).body.application as Json & { timeline: { eventType: string }[] };
+    (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, key)).body.application as Json & {
+      timeline: { eventType: string }[];
+    };
 
-  async function submit(overrides: Record<string, unknown> = {}, key: string = DEVELOPMENT_API_KEYS.muongLat): Promise<string> {
+  async function submit(
+    overrides: Record<string, unknown> = {},
+    key: string = DEVELOPMENT_API_KEYS.muongLat,
+  ): Promise<string> {
     const reply = await call(`${urls.intake}/v1/applications`, "POST", { ...demoApplication(), ...overrides }, key);
     expect(reply).toMatchObject({ status: 201 });
     const code = (reply.body.application as { dossierCode: string }).dossierCode;
-    await waitFor(async () => (await fetch(`${urls.routing}/v1/dossiers/${code}`)).ok, { description: `${code} at routing`, timeoutMs: 10_000 });
+    await waitFor(async () => (await fetch(`${urls.routing}/v1/dossiers/${code}`)).ok, {
+      description: `${code} at routing`,
+      timeoutMs: 10_000,
+    });
     return code;
   }
 
@@ -64,7 +73,12 @@ describe("lifecycle scenarios through the services", () => {
       clock: () => new Date(now.getTime()),
     });
     const at = (name: string) => platform.services.find((service) => service.name === name)?.httpUrl ?? "";
-    urls = { intake: at("intake"), routing: at("routing"), signature: at("signature"), notification: at("notification") };
+    urls = {
+      intake: at("intake"),
+      routing: at("routing"),
+      signature: at("signature"),
+      notification: at("notification"),
+    };
   }, 60_000);
 
   afterAll(async () => {
@@ -80,8 +94,17 @@ describe("lifecycle scenarios through the services", () => {
     const appointment = new Date(String((await assignment(code)).appointmentAt));
 
     now = vietnamDate(2027, 3, 1, 10, 0);
-    expect((await act(code, "request_supplement", { missingItems: ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam"] })).status).toBe(200);
-    await waitFor(async () => (await application(code)).status === 5, { description: "status 5 at intake", timeoutMs: 10_000 });
+    expect(
+      (
+        await act(code, "request_supplement", {
+          missingItems: ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam"],
+        })
+      ).status,
+    ).toBe(200);
+    await waitFor(async () => (await application(code)).status === 5, {
+      description: "status 5 at intake",
+      timeoutMs: 10_000,
+    });
 
     // Three working days later (Thursday 10:00) the applicant hands everything in at once through intake.
     now = vietnamDate(2027, 3, 4, 10, 0);
@@ -91,14 +114,25 @@ describe("lifecycle scenarios through the services", () => {
       {
         providedItems: ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam"],
         attachments: [
-          { name: "xac-nhan-tinh-trang-hon-nhan.pdf", mediaType: "application/pdf", contentBase64: Buffer.from("%PDF-1.7 xác nhận").toString("base64") },
-          { name: "cccd-ben-nam.jpg", mediaType: "image/jpeg", contentBase64: Buffer.from("ảnh CCCD").toString("base64") },
+          {
+            name: "xac-nhan-tinh-trang-hon-nhan.pdf",
+            mediaType: "application/pdf",
+            contentBase64: Buffer.from("%PDF-1.7 xác nhận").toString("base64"),
+          },
+          {
+            name: "cccd-ben-nam.jpg",
+            mediaType: "image/jpeg",
+            contentBase64: Buffer.from("ảnh CCCD").toString("base64"),
+          },
         ],
       },
       DEVELOPMENT_API_KEYS.muongLat,
     );
     expect(supplement).toMatchObject({ status: 200 });
-    await waitFor(async () => (await assignment(code)).status === 4, { description: "processing resumed", timeoutMs: 10_000 });
+    await waitFor(async () => (await assignment(code)).status === 4, {
+      description: "processing resumed",
+      timeoutMs: 10_000,
+    });
     const moved = new Date(String((await assignment(code)).appointmentAt));
     expect(moved.toISOString()).toBe(calendar.addWorkingDays(appointment, 3, "38").toISOString());
 
@@ -106,7 +140,10 @@ describe("lifecycle scenarios through the services", () => {
     expect((await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." })).status).toBe(200);
     await waitFor(async () => (await assignment(code)).status === 9, { description: "status 9", timeoutMs: 20_000 });
     expect((await assignment(code)).timeliness).toBe(2); // TIMELINESS_ON_TIME
-    await waitFor(async () => (await application(code)).status === 9, { description: "status 9 at intake", timeoutMs: 10_000 });
+    await waitFor(async () => (await application(code)).status === 9, {
+      description: "status 9 at intake",
+      timeoutMs: 10_000,
+    });
   }, 60_000);
 
   it("(b) a criminal-record certificate received at a commune centre is routed to the provincial police", async () => {
@@ -116,17 +153,30 @@ describe("lifecycle scenarios through the services", () => {
         procedureCode: CRIMINAL_RECORD_CERTIFICATE,
         receivingUnitCode: HAC_THANH,
         applicantCommuneCode: TAM_CHUNG,
-        formFields: { applicantFullName: "Lò Thị Hoa", applicantCitizenId: "038190012345", certificateType: "1", purpose: "Bổ sung hồ sơ xin việc" },
+        formFields: {
+          applicantFullName: "Lò Thị Hoa",
+          applicantCitizenId: "038190012345",
+          certificateType: "1",
+          purpose: "Bổ sung hồ sơ xin việc",
+        },
       },
       DEVELOPMENT_API_KEYS.portal,
     );
     expect((await act(code, "accept")).status).toBe(200);
-    expect((await assignment(code)).competentAuthority).toMatchObject({ code: "38.CA", name: "Công an tỉnh Thanh Hoá" });
-    // Boundary-free intake: the police, competent though another unit received it, can read it once routed.
-    await waitFor(async () => (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.thanhHoaPolice)).status === 200, {
-      description: "the police see the dossier they are competent for",
-      timeoutMs: 10_000,
+    expect((await assignment(code)).competentAuthority).toMatchObject({
+      code: "38.CA",
+      name: "Công an tỉnh Thanh Hoá",
     });
+    // Boundary-free intake: the police, competent though another unit received it, can read it once routed.
+    await waitFor(
+      async () =>
+        (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.thanhHoaPolice))
+          .status === 200,
+      {
+        description: "the police see the dossier they are competent for",
+        timeoutMs: 10_000,
+      },
+    );
   }, 30_000);
 
   it("(c) an overdue dossier produces an apology event and a new appointment", async () => {
@@ -136,10 +186,14 @@ describe("lifecycle scenarios through the services", () => {
     const first = String((await assignment(code)).appointmentAt);
     // Two working days after the appointment: the deadline watcher notices and apologises.
     now = calendar.addWorkingDays(new Date(first), 2, "38");
-    await waitFor(async () => (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.dossierOverdue.type), {
-      description: "the apology in the citizen's timeline",
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      async () =>
+        (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.dossierOverdue.type),
+      {
+        description: "the apology in the citizen's timeline",
+        timeoutMs: 10_000,
+      },
+    );
     const after = await assignment(code);
     expect(new Date(String(after.appointmentAt)).getTime()).toBeGreaterThan(now.getTime());
     expect(after).toMatchObject({ status: 4 });
@@ -148,7 +202,14 @@ describe("lifecycle scenarios through the services", () => {
   it("(d) 1,000 concurrent submissions at one unit get 1,000 distinct, consecutive dossier codes", async () => {
     now = vietnamDate(2027, 3, 2, 8, 0);
     const replies = await Promise.all(
-      Array.from({ length: 1000 }, () => call(`${urls.intake}/v1/applications`, "POST", { ...demoApplication(), receivingUnitCode: TAM_CHUNG }, DEVELOPMENT_API_KEYS.portal)),
+      Array.from({ length: 1000 }, () =>
+        call(
+          `${urls.intake}/v1/applications`,
+          "POST",
+          { ...demoApplication(), receivingUnitCode: TAM_CHUNG },
+          DEVELOPMENT_API_KEYS.portal,
+        ),
+      ),
     );
     expect(replies.every((reply) => reply.status === 201)).toBe(true);
     const codes = replies.map((reply) => (reply.body.application as { dossierCode: string }).dossierCode);
@@ -163,7 +224,10 @@ describe("lifecycle scenarios through the services", () => {
     const code = await submit();
     const tooEarly = await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." });
     expect(tooEarly.status).toBe(409);
-    expect(tooEarly.body).toMatchObject({ code: "FAILED_PRECONDITION", details: { status: 1, allowedActions: expect.arrayContaining(["accept", "refuse"]) } });
+    expect(tooEarly.body).toMatchObject({
+      code: "FAILED_PRECONDITION",
+      details: { status: 1, allowedActions: expect.arrayContaining(["accept", "refuse"]) },
+    });
     expect(String(tooEarly.body.detail)).toContain("1");
 
     const { version } = await assignment(code);
@@ -178,7 +242,11 @@ describe("lifecycle scenarios through the services", () => {
   it("(f) a commune system cannot read another commune's dossier", async () => {
     now = MONDAY;
     const code = await submit({ idempotencyKey: randomUUID() });
-    expect((await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.tamChung)).status).toBe(404);
-    expect((await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.muongLat)).status).toBe(200);
+    expect(
+      (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.tamChung)).status,
+    ).toBe(404);
+    expect(
+      (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_API_KEYS.muongLat)).status,
+    ).toBe(200);
   }, 30_000);
 });

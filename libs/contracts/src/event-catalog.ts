@@ -29,12 +29,24 @@ export const EventTypes = {
   applicationAccepted: eventType("gov.lienthong.application.accepted.v1", "routing", events.ApplicationAccepted),
   applicationRefused: eventType("gov.lienthong.application.refused.v1", "routing", events.ApplicationRefused),
   dossierRouted: eventType("gov.lienthong.dossier.routed.v1", "routing", events.DossierRouted),
-  supplementRequested: eventType("gov.lienthong.dossier.supplement_requested.v1", "routing", events.SupplementRequested),
+  supplementRequested: eventType(
+    "gov.lienthong.dossier.supplement_requested.v1",
+    "routing",
+    events.SupplementRequested,
+  ),
   dossierDecided: eventType("gov.lienthong.dossier.decided.v1", "routing", events.DossierDecided),
   signatureRequested: eventType("gov.lienthong.signature.requested.v1", "routing", events.SignatureRequested),
   resultIssued: eventType("gov.lienthong.dossier.result_issued.v1", "routing", events.ResultIssued),
-  supplementProvided: eventType("gov.lienthong.application.supplement_provided.v1", "intake", events.SupplementProvided),
-  withdrawalRequested: eventType("gov.lienthong.application.withdrawal_requested.v1", "intake", events.WithdrawalRequested),
+  supplementProvided: eventType(
+    "gov.lienthong.application.supplement_provided.v1",
+    "intake",
+    events.SupplementProvided,
+  ),
+  withdrawalRequested: eventType(
+    "gov.lienthong.application.withdrawal_requested.v1",
+    "intake",
+    events.WithdrawalRequested,
+  ),
   dossierWithdrawn: eventType("gov.lienthong.dossier.withdrawn.v1", "routing", events.DossierWithdrawn),
   dossierResumed: eventType("gov.lienthong.dossier.resumed.v1", "routing", events.DossierResumed),
   paymentRequested: eventType("gov.lienthong.dossier.payment_requested.v1", "routing", events.PaymentRequested),
@@ -46,7 +58,11 @@ export const EventTypes = {
   resultReturned: eventType("gov.lienthong.dossier.result_returned.v1", "routing", events.ResultReturned),
   documentSigned: eventType("gov.lienthong.signature.signed.v1", "signature", events.DocumentSigned),
   signatureFailed: eventType("gov.lienthong.signature.failed.v1", "signature", events.SignatureFailed),
-  notificationDelivered: eventType("gov.lienthong.notification.delivered.v1", "notification", events.NotificationDelivered),
+  notificationDelivered: eventType(
+    "gov.lienthong.notification.delivered.v1",
+    "notification",
+    events.NotificationDelivered,
+  ),
   notificationFailed: eventType("gov.lienthong.notification.failed.v1", "notification", events.NotificationFailed),
 } as const;
 

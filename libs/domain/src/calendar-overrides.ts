@@ -35,16 +35,32 @@ export const KNOWN_CALENDAR_OVERRIDES: CalendarOverrideTable = {
     // [S] Official Dispatch 2450/VPCP-KGVX: Mon 29 Apr 2024 off, made up on Sat 4 May 2024.
     { date: "2024-04-29", kind: "holiday", name: "Nghỉ hoán đổi 30/4–1/5/2024", source: "2450/VPCP-KGVX (2024)" },
     { date: "2024-05-04", kind: "working_day", name: "Làm bù cho ngày 29/4/2024", source: "2450/VPCP-KGVX (2024)" },
-    ...["2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"].map(
-      (date): CalendarOverride => ({ date, kind: "holiday", name: "Nghỉ Tết Ất Tỵ 2025", source: "civil-service schedule 2025" }),
-    ),
-    ...["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20"].map(
-      (date): CalendarOverride => ({ date, kind: "holiday", name: "Nghỉ Tết Bính Ngọ 2026", source: "civil-service schedule 2026" }),
-    ),
-    { date: "2026-08-31", kind: "holiday", name: "Nghỉ Quốc khánh 2026 (hoán đổi)", source: "civil-service schedule 2026" },
+    ...["2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"].map((date): CalendarOverride => ({
+      date,
+      kind: "holiday",
+      name: "Nghỉ Tết Ất Tỵ 2025",
+      source: "civil-service schedule 2025",
+    })),
+    ...["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20"].map((date): CalendarOverride => ({
+      date,
+      kind: "holiday",
+      name: "Nghỉ Tết Bính Ngọ 2026",
+      source: "civil-service schedule 2026",
+    })),
+    {
+      date: "2026-08-31",
+      kind: "holiday",
+      name: "Nghỉ Quốc khánh 2026 (hoán đổi)",
+      source: "civil-service schedule 2026",
+    },
     { date: "2026-09-01", kind: "holiday", name: "Nghỉ Quốc khánh 2026", source: "civil-service schedule 2026" },
     { date: "2026-09-02", kind: "holiday", name: "Quốc khánh 2026", source: "civil-service schedule 2026" },
-    { date: "2026-08-22", kind: "working_day", name: "Làm bù cho ngày 31/8/2026", source: "civil-service schedule 2026" },
+    {
+      date: "2026-08-22",
+      kind: "working_day",
+      name: "Làm bù cho ngày 31/8/2026",
+      source: "civil-service schedule 2026",
+    },
   ],
 };
 
@@ -52,7 +68,10 @@ const overrideSchema = z.object({
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"),
   kind: z.enum(["holiday", "working_day"]),
   name: z.string().min(1),
-  provinceCode: z.string().regex(/^\d{2}$/, "must be a 2-digit province code").optional(),
+  provinceCode: z
+    .string()
+    .regex(/^\d{2}$/, "must be a 2-digit province code")
+    .optional(),
   source: z.string().optional(),
 });
 
@@ -63,7 +82,14 @@ export function parseCalendarOverrides(data: unknown): CalendarOverrideTable {
   const result = tableSchema.safeParse(data);
   const violations = result.success
     ? []
-    : result.error.issues.map((issue) => ({ field: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(root)", reason: issue.message }));
+    : result.error.issues.map((issue) => ({
+        field:
+          issue.path
+            .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+            .join("")
+            .replace(/^\./, "") || "(root)",
+        reason: issue.message,
+      }));
   if (result.success) {
     const seen = new Set<string>();
     result.data.overrides.forEach((o, i) => {
@@ -73,12 +99,19 @@ export function parseCalendarOverrides(data: unknown): CalendarOverrideTable {
         violations.push({ field: `overrides[${i}].date`, reason: `"${o.date}" is not a calendar date` });
       }
       const key = `${o.date}/${o.provinceCode ?? "*"}`;
-      if (seen.has(key)) violations.push({ field: `overrides[${i}]`, reason: `second entry for ${o.date}${o.provinceCode ? ` in province ${o.provinceCode}` : ""}` });
+      if (seen.has(key))
+        violations.push({
+          field: `overrides[${i}]`,
+          reason: `second entry for ${o.date}${o.provinceCode ? ` in province ${o.provinceCode}` : ""}`,
+        });
       seen.add(key);
     });
   }
   if (violations.length > 0 || !result.success) {
-    throw new ValidationError(`calendar overrides: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`, violations);
+    throw new ValidationError(
+      `calendar overrides: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
+      violations,
+    );
   }
   return result.data;
 }

@@ -75,11 +75,15 @@ function parseClock(value: string, field: string): number {
 
 function parsePeriods(periods: readonly WorkingPeriod[], field: string): Period[] {
   if (periods.length === 0) throw invalidArgument(field, "must have at least one working period");
-  const parsed = periods.map((p, i) => ({ startMs: parseClock(p.start, `${field}[${i}].start`), endMs: parseClock(p.end, `${field}[${i}].end`) }));
+  const parsed = periods.map((p, i) => ({
+    startMs: parseClock(p.start, `${field}[${i}].start`),
+    endMs: parseClock(p.end, `${field}[${i}].end`),
+  }));
   parsed.forEach((p, i) => {
     if (p.endMs <= p.startMs) throw invalidArgument(`${field}[${i}]`, "end must be after start");
     const previous = parsed[i - 1];
-    if (previous && p.startMs < previous.endMs) throw invalidArgument(`${field}[${i}]`, "periods must be in order and not overlap");
+    if (previous && p.startMs < previous.endMs)
+      throw invalidArgument(`${field}[${i}]`, "periods must be in order and not overlap");
   });
   return parsed;
 }
@@ -93,9 +97,14 @@ class RuleBasedCalendar implements WorkingCalendar {
   private readonly provincePeriods = new Map<string, Period[]>();
 
   constructor(private readonly options: CalendarOptions) {
-    for (const [i, date] of (options.holidays ?? []).entries()) this.extraHolidays.set(dayNumberOfIsoDate(date, `holidays[${i}]`), "Ngày nghỉ");
+    for (const [i, date] of (options.holidays ?? []).entries())
+      this.extraHolidays.set(dayNumberOfIsoDate(date, `holidays[${i}]`), "Ngày nghỉ");
     for (const [i, date] of (options.workingSaturdays ?? []).entries()) {
-      this.nationalOverrides.set(dayNumberOfIsoDate(date, `workingSaturdays[${i}]`), { date, kind: "working_day", name: "Ngày làm việc bù" });
+      this.nationalOverrides.set(dayNumberOfIsoDate(date, `workingSaturdays[${i}]`), {
+        date,
+        kind: "working_day",
+        name: "Ngày làm việc bù",
+      });
     }
     for (const [i, override] of (options.overrides ?? KNOWN_CALENDAR_OVERRIDES.overrides).entries()) {
       const day = dayNumberOfIsoDate(override.date, `overrides[${i}].date`);
@@ -120,7 +129,10 @@ class RuleBasedCalendar implements WorkingCalendar {
   }
 
   private override(day: number, provinceCode?: string): CalendarOverride | undefined {
-    return (provinceCode ? this.provinceOverrides.get(`${provinceCode}:${day}`) : undefined) ?? this.nationalOverrides.get(day);
+    return (
+      (provinceCode ? this.provinceOverrides.get(`${provinceCode}:${day}`) : undefined) ??
+      this.nationalOverrides.get(day)
+    );
   }
 
   private holidayOfDay(day: number, provinceCode?: string): string | undefined {

@@ -34,30 +34,35 @@ const processingTimeSchema = z
     unit: z.enum(["working_days", "calendar_days", "same_day"]),
     cutoffHour: z.number().int().min(0).max(23).optional(),
   })
-  .refine((t) => t.unit === "same_day" || t.cutoffHour === undefined, { message: "only same_day procedures have a cut-off hour", path: ["cutoffHour"] });
+  .refine((t) => t.unit === "same_day" || t.cutoffHour === undefined, {
+    message: "only same_day procedures have a cut-off hour",
+    path: ["cutoffHour"],
+  });
 
 export const procedureSchema = z
   .object({
-  code: z.string().regex(PROCEDURE_CODE_PATTERN, "must look like 1.000894"),
-  version: z.number().int().positive(),
-  validFrom: z.string().refine((value) => {
-    try {
-      dayNumberOfIsoDate(value);
-      return true;
-    } catch {
-      return false;
-    }
-  }, "must be a YYYY-MM-DD date"),
-  name: z.string().min(1, "must not be empty"),
-  field: z.string().min(1, "must not be empty"),
-  level: z.enum(["commune", "province"]),
-  agencyKind: z.enum(AGENCY_KINDS),
-  processingTime: processingTimeSchema,
-  fee: z.number().int("must be whole đồng").min(0),
-  requiredDocuments: z.array(z.string().min(1)),
-  formFields: z.array(formFieldSchema).refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, "field names must be unique"),
-  allowsSuspension: z.boolean(),
-  allowsExtension: z.boolean(),
+    code: z.string().regex(PROCEDURE_CODE_PATTERN, "must look like 1.000894"),
+    version: z.number().int().positive(),
+    validFrom: z.string().refine((value) => {
+      try {
+        dayNumberOfIsoDate(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be a YYYY-MM-DD date"),
+    name: z.string().min(1, "must not be empty"),
+    field: z.string().min(1, "must not be empty"),
+    level: z.enum(["commune", "province"]),
+    agencyKind: z.enum(AGENCY_KINDS),
+    processingTime: processingTimeSchema,
+    fee: z.number().int("must be whole đồng").min(0),
+    requiredDocuments: z.array(z.string().min(1)),
+    formFields: z
+      .array(formFieldSchema)
+      .refine((fields) => new Set(fields.map((f) => f.name)).size === fields.length, "field names must be unique"),
+    allowsSuspension: z.boolean(),
+    allowsExtension: z.boolean(),
   })
   .refine((p) => (p.level === "commune") === COMMUNE_AGENCY_KINDS.includes(p.agencyKind), {
     message: "agency kind does not sit at this level",
@@ -65,7 +70,10 @@ export const procedureSchema = z
   });
 
 function issuePath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+    .join("")
+    .replace(/^\./, "");
 }
 
 /** One problem in an operator's catalog: the row (`procedures[3] (1.000894)`, `line 5 (2.000884)`), the field, why. */
@@ -83,7 +91,10 @@ export class CatalogFormatError extends ValidationError {
       reason: issue.reason,
     }));
     const shown = violations.slice(0, 10).map((v) => `${v.field}: ${v.reason}`);
-    super(`catalog: ${shown.join("; ")}${violations.length > 10 ? `; and ${violations.length - 10} more` : ""}`, violations);
+    super(
+      `catalog: ${shown.join("; ")}${violations.length > 10 ? `; and ${violations.length - 10} more` : ""}`,
+      violations,
+    );
   }
 }
 
@@ -92,15 +103,25 @@ export interface CatalogImportOptions {
   onRow?: (done: number, total: number, problemsSoFar: number) => void;
 }
 
-function validateRows(rows: readonly unknown[], rowLabel: (index: number) => string, options: CatalogImportOptions): Procedure[] {
+function validateRows(
+  rows: readonly unknown[],
+  rowLabel: (index: number) => string,
+  options: CatalogImportOptions,
+): Procedure[] {
   const issues: CatalogIssue[] = [];
   const procedures: Procedure[] = [];
   rows.forEach((row, index) => {
     const result = procedureSchema.safeParse(row);
     if (result.success) procedures.push(result.data);
     else {
-      const code = typeof (row as { code?: unknown } | null)?.code === "string" ? ` (${(row as { code: string }).code})` : "";
-      for (const issue of result.error.issues) issues.push({ entry: `${rowLabel(index)}${code}`, field: issuePath(issue.path) || "(row)", reason: issue.message });
+      const code =
+        typeof (row as { code?: unknown } | null)?.code === "string" ? ` (${(row as { code: string }).code})` : "";
+      for (const issue of result.error.issues)
+        issues.push({
+          entry: `${rowLabel(index)}${code}`,
+          field: issuePath(issue.path) || "(row)",
+          reason: issue.message,
+        });
     }
     options.onRow?.(index + 1, rows.length, issues.length);
   });
@@ -136,8 +157,10 @@ export const CATALOG_CSV_COLUMNS = [
 
 type CsvRow = Record<(typeof CATALOG_CSV_COLUMNS)[number], string>;
 
-const toNumber = (value: string): number | string => (value.trim() === "" || Number.isNaN(Number(value)) ? value : Number(value));
-const toBoolean = (value: string): boolean | string => ({ true: true, false: false, "1": true, "0": false, có: true, không: false })[value.trim().toLowerCase()] ?? value;
+const toNumber = (value: string): number | string =>
+  value.trim() === "" || Number.isNaN(Number(value)) ? value : Number(value);
+const toBoolean = (value: string): boolean | string =>
+  ({ true: true, false: false, "1": true, "0": false, có: true, không: false })[value.trim().toLowerCase()] ?? value;
 
 function rowToProcedure(row: CsvRow): unknown {
   let formFields: unknown = row.formFields;
@@ -160,7 +183,10 @@ function rowToProcedure(row: CsvRow): unknown {
       ...(row.cutoffHour.trim() === "" ? {} : { cutoffHour: toNumber(row.cutoffHour) }),
     },
     fee: toNumber(row.fee),
-    requiredDocuments: row.requiredDocuments.split("|").map((d) => d.trim()).filter((d) => d !== ""),
+    requiredDocuments: row.requiredDocuments
+      .split("|")
+      .map((d) => d.trim())
+      .filter((d) => d !== ""),
     formFields,
     allowsSuspension: toBoolean(row.allowsSuspension),
     allowsExtension: toBoolean(row.allowsExtension),
@@ -177,7 +203,8 @@ export function parseCatalogCsv(text: string, options: CatalogImportOptions = {}
   }
   const header = Object.keys(records[0] ?? {});
   const missing = CATALOG_CSV_COLUMNS.filter((column) => records.length > 0 && !header.includes(column));
-  if (missing.length > 0) throw new CatalogFormatError(missing.map((column) => ({ entry: "", field: column, reason: "column is missing" })));
+  if (missing.length > 0)
+    throw new CatalogFormatError(missing.map((column) => ({ entry: "", field: column, reason: "column is missing" })));
   return new ProcedureCatalog(validateRows(records.map(rowToProcedure), (i) => `line ${i + 2}`, options));
 }
 
@@ -189,7 +216,9 @@ export function loadCatalogFile(path: string): ProcedureCatalog {
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new ValidationError(`catalog file ${path}: not JSON (${(cause as Error).message})`, [{ field: "(file)", reason: "not JSON" }]);
+    throw new ValidationError(`catalog file ${path}: not JSON (${(cause as Error).message})`, [
+      { field: "(file)", reason: "not JSON" },
+    ]);
   }
   return parseCatalog(data);
 }

@@ -85,12 +85,18 @@ export class ProcedureCatalog {
   constructor(procedures: readonly Procedure[]) {
     for (const procedure of procedures) {
       if (!PROCEDURE_CODE_PATTERN.test(procedure.code)) {
-        throw new DomainError("INVALID_ARGUMENT", `procedure "${procedure.code}": code must look like 1.000894`, { field: "code" });
+        throw new DomainError("INVALID_ARGUMENT", `procedure "${procedure.code}": code must look like 1.000894`, {
+          field: "code",
+        });
       }
       dayNumberOfIsoDate(procedure.validFrom, `procedure ${procedure.code} v${procedure.version} validFrom`);
       const versions = this.versionsByCode.get(procedure.code) ?? [];
       if (versions.some((v) => v.version === procedure.version || v.validFrom === procedure.validFrom)) {
-        throw new DomainError("INVALID_ARGUMENT", `procedure ${procedure.code} v${procedure.version}: duplicate version or validFrom`, { field: "version" });
+        throw new DomainError(
+          "INVALID_ARGUMENT",
+          `procedure ${procedure.code} v${procedure.version}: duplicate version or validFrom`,
+          { field: "version" },
+        );
       }
       versions.push(procedure);
       versions.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
@@ -112,7 +118,9 @@ export class ProcedureCatalog {
   get(code: string, at: Date = new Date()): Procedure {
     const procedure = this.find(code, at);
     if (!procedure) {
-      throw new DomainError("NOT_FOUND", `procedure ${code} is not in the catalog on ${formatVietnamDate(at)}`, { field: "procedureCode" });
+      throw new DomainError("NOT_FOUND", `procedure ${code} is not in the catalog on ${formatVietnamDate(at)}`, {
+        field: "procedureCode",
+      });
     }
     return procedure;
   }

@@ -93,13 +93,19 @@ export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agenc
   const { procedure, applicantCommuneCode, units } = input;
   const commune = units.commune(applicantCommuneCode);
   if (!commune) {
-    throw new DomainError("NOT_FOUND", `commune "${applicantCommuneCode}" is not in the administrative units list`, { field: "applicantCommuneCode" });
+    throw new DomainError("NOT_FOUND", `commune "${applicantCommuneCode}" is not in the administrative units list`, {
+      field: "applicantCommuneCode",
+    });
   }
   const province = units.province(commune.provinceCode);
   if (!province) {
-    throw new DomainError("NOT_FOUND", `province "${commune.provinceCode}" of commune ${commune.code} is not in the administrative units list`, {
-      field: "applicantCommuneCode",
-    });
+    throw new DomainError(
+      "NOT_FOUND",
+      `province "${commune.provinceCode}" of commune ${commune.code} is not in the administrative units list`,
+      {
+        field: "applicantCommuneCode",
+      },
+    );
   }
   const communeKind = COMMUNE_AGENCY_KINDS.includes(procedure.agencyKind);
   if ((procedure.level === "commune") !== communeKind) {
@@ -123,7 +129,8 @@ export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agenc
   }
   const kind = procedure.agencyKind;
   const configured = input.provinceAgencies?.find((a) => a.provinceCode === province.code && a.agencyKind === kind);
-  if (configured) return { code: configured.code, name: configured.name, level: "province", provinceCode: province.code };
+  if (configured)
+    return { code: configured.code, name: configured.name, level: "province", provinceCode: province.code };
   return {
     code: `${province.code}.${PROVINCE_AGENCY_MARK[kind]}`,
     name: `${PROVINCE_AGENCY_NAME[kind]} ${provinceNameInText(province)}`,

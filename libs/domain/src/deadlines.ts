@@ -18,7 +18,8 @@ function assertProcessingTime(processingTime: ProcessingTime): void {
     return;
   }
   if (!Number.isFinite(value) || value <= 0) throw invalidArgument("processingTime.value", "must be a positive number");
-  if (unit === "calendar_days" && !Number.isInteger(value)) throw invalidArgument("processingTime.value", "calendar days must be whole");
+  if (unit === "calendar_days" && !Number.isInteger(value))
+    throw invalidArgument("processingTime.value", "calendar days must be whole");
 }
 
 /**
@@ -32,13 +33,21 @@ function assertProcessingTime(processingTime: ProcessingTime): void {
  *   day when accepted at or after the procedure's cut-off hour or outside
  *   working hours.
  */
-export function computeAppointment(acceptedAt: Date, processingTime: ProcessingTime, calendar: WorkingCalendar, provinceCode?: string): Date {
+export function computeAppointment(
+  acceptedAt: Date,
+  processingTime: ProcessingTime,
+  calendar: WorkingCalendar,
+  provinceCode?: string,
+): Date {
   assertProcessingTime(processingTime);
   switch (processingTime.unit) {
     case "working_days":
       return calendar.addWorkingDays(acceptedAt, processingTime.value, provinceCode);
     case "calendar_days":
-      return calendar.endOfWorkingDay(instantOfDay(vietnamDayNumber(acceptedAt) + processingTime.value, 12 * 60), provinceCode);
+      return calendar.endOfWorkingDay(
+        instantOfDay(vietnamDayNumber(acceptedAt) + processingTime.value, 12 * 60),
+        provinceCode,
+      );
     case "same_day": {
       const { hour } = toVietnamParts(acceptedAt);
       const afterCutoff = processingTime.cutoffHour !== undefined && hour >= processingTime.cutoffHour;
@@ -83,7 +92,13 @@ export function appointmentWithPauses(
   for (const [i, pause] of pauses.entries()) {
     const resumedAt = pause.resumedAt ?? options.now;
     if (!resumedAt) throw invalidArgument(`pauses[${i}].resumedAt`, "is required unless now is given");
-    appointment = resumeAppointment(appointment, pause.pausedAt, resumedAt, calendar, options.provinceCode).appointmentAt;
+    appointment = resumeAppointment(
+      appointment,
+      pause.pausedAt,
+      resumedAt,
+      calendar,
+      options.provinceCode,
+    ).appointmentAt;
   }
   return appointment;
 }
@@ -106,12 +121,23 @@ export function isOverdue(now: Date, appointmentAt: Date): boolean {
 export type DeadlineState = "within_deadline" | "due_soon" | "overdue";
 
 /** Working hours left before the appointment (negative once past it). */
-export function remainingWorkingHours(now: Date, appointmentAt: Date, calendar: WorkingCalendar, provinceCode?: string): number {
+export function remainingWorkingHours(
+  now: Date,
+  appointmentAt: Date,
+  calendar: WorkingCalendar,
+  provinceCode?: string,
+): number {
   return calendar.workingHoursBetween(now, appointmentAt, provinceCode);
 }
 
 /** Not overdue, and at most `withinWorkingHours` (default one working day) of working time left. */
-export function isDueSoon(now: Date, appointmentAt: Date, calendar: WorkingCalendar, withinWorkingHours = 8, provinceCode?: string): boolean {
+export function isDueSoon(
+  now: Date,
+  appointmentAt: Date,
+  calendar: WorkingCalendar,
+  withinWorkingHours = 8,
+  provinceCode?: string,
+): boolean {
   if (isOverdue(now, appointmentAt)) return false;
   return remainingWorkingHours(now, appointmentAt, calendar, provinceCode) <= withinWorkingHours;
 }
@@ -123,5 +149,7 @@ export function deadlineState(
   options: { dueSoonWorkingHours?: number; provinceCode?: string } = {},
 ): DeadlineState {
   if (isOverdue(now, appointmentAt)) return "overdue";
-  return isDueSoon(now, appointmentAt, calendar, options.dueSoonWorkingHours ?? 8, options.provinceCode) ? "due_soon" : "within_deadline";
+  return isDueSoon(now, appointmentAt, calendar, options.dueSoonWorkingHours ?? 8, options.provinceCode)
+    ? "due_soon"
+    : "within_deadline";
 }

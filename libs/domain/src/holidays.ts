@@ -43,7 +43,13 @@ export function statutoryHolidays(year: number): Holiday[] {
   // Tết: five days, lunar New Year's Eve to the 4th day of the 1st month.
   const tet = lunarNewYear(year);
   const tetDay = dayOf(tet.year, tet.month, tet.day);
-  const tetNames = ["Giao thừa Tết Nguyên đán", "Mùng 1 Tết Nguyên đán", "Mùng 2 Tết Nguyên đán", "Mùng 3 Tết Nguyên đán", "Mùng 4 Tết Nguyên đán"];
+  const tetNames = [
+    "Giao thừa Tết Nguyên đán",
+    "Mùng 1 Tết Nguyên đán",
+    "Mùng 2 Tết Nguyên đán",
+    "Mùng 3 Tết Nguyên đán",
+    "Mùng 4 Tết Nguyên đán",
+  ];
   const tetDays = tetNames.map((name, i) => add(tetDay - 1 + i, name));
 
   const hung = lunarToGregorian(year, 3, 10);
@@ -78,7 +84,5 @@ export function statutoryHolidays(year: number): Holiday[] {
     if (isWeekend(day)) add(nextWorking(day), `Nghỉ bù ${names.get(day) ?? ""}`.trim());
   }
 
-  return [...names]
-    .sort(([a], [b]) => a - b)
-    .map(([day, name]) => ({ date: isoDateOfDayNumber(day), name }));
+  return [...names].sort(([a], [b]) => a - b).map(([day, name]) => ({ date: isoDateOfDayNumber(day), name }));
 }

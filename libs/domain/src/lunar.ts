@@ -21,7 +21,15 @@ export function julianDayNumber(year: number, month: number, day: number): numbe
   const a = Math.floor((14 - month) / 12);
   const y = year + 4800 - a;
   const m = month + 12 * a - 3;
-  return day + Math.floor((153 * m + 2) / 5) + 365 * y + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) - 32045;
+  return (
+    day +
+    Math.floor((153 * m + 2) / 5) +
+    365 * y +
+    Math.floor(y / 4) -
+    Math.floor(y / 100) +
+    Math.floor(y / 400) -
+    32045
+  );
 }
 
 /** Julian date (UT, fractional) of the k-th new moon after the one of 1900-01-01. */
@@ -29,7 +37,12 @@ function newMoonJulianDate(k: number): number {
   const t = k / 1236.85;
   const t2 = t * t;
   const t3 = t2 * t;
-  const mean = 2415020.75933 + 29.53058868 * k + 0.0001178 * t2 - 0.000000155 * t3 + 0.00033 * Math.sin((166.56 + 132.87 * t - 0.009173 * t2) * RAD);
+  const mean =
+    2415020.75933 +
+    29.53058868 * k +
+    0.0001178 * t2 -
+    0.000000155 * t3 +
+    0.00033 * Math.sin((166.56 + 132.87 * t - 0.009173 * t2) * RAD);
   const sunAnomaly = (359.2242 + 29.10535608 * k - 0.0000333 * t2 - 0.00000347 * t3) * RAD;
   const moonAnomaly = (306.0253 + 385.81691806 * k + 0.0107306 * t2 + 0.00001236 * t3) * RAD;
   const latitudeArg = (21.2964 + 390.67050646 * k - 0.0016528 * t2 - 0.00000239 * t3) * RAD;
@@ -48,7 +61,10 @@ function newMoonJulianDate(k: number): number {
     0.001 * Math.sin(2 * latitudeArg - moonAnomaly) +
     0.0005 * Math.sin(2 * moonAnomaly + sunAnomaly);
   // Terrestrial minus universal time, a polynomial fit good for our range.
-  const deltaT = t < -11 ? 0.001 + 0.000839 * t + 0.0002261 * t2 - 0.00000845 * t3 - 0.000000081 * t * t3 : -0.000278 + 0.000265 * t + 0.000262 * t2;
+  const deltaT =
+    t < -11
+      ? 0.001 + 0.000839 * t + 0.0002261 * t2 - 0.00000845 * t3 - 0.000000081 * t * t3
+      : -0.000278 + 0.000265 * t + 0.000262 * t2;
   return mean + correction - deltaT;
 }
 
@@ -64,7 +80,9 @@ function sunSector(dayNumber: number): number {
   const meanAnomaly = (357.5291 + 35999.0503 * t - 0.0001559 * t2 - 0.00000048 * t * t2) * RAD;
   const meanLongitude = 280.46645 + 36000.76983 * t + 0.0003032 * t2;
   const centre =
-    (1.9146 - 0.004817 * t - 0.000014 * t2) * Math.sin(meanAnomaly) + (0.019993 - 0.000101 * t) * Math.sin(2 * meanAnomaly) + 0.00029 * Math.sin(3 * meanAnomaly);
+    (1.9146 - 0.004817 * t - 0.000014 * t2) * Math.sin(meanAnomaly) +
+    (0.019993 - 0.000101 * t) * Math.sin(2 * meanAnomaly) +
+    0.00029 * Math.sin(3 * meanAnomaly);
   let longitude = (meanLongitude + centre) * RAD;
   longitude -= 2 * Math.PI * Math.floor(longitude / (2 * Math.PI));
   return Math.floor((longitude / Math.PI) * 6);
@@ -118,7 +136,10 @@ function gregorianOfJulianDay(jd: number): GregorianDate {
  * the month; it is ignored when that month has no leap copy in that year.
  */
 export function lunarToGregorian(lunarYear: number, lunarMonth: number, lunarDay: number, leap = false): GregorianDate {
-  const [a11, b11] = lunarMonth < 11 ? [month11Start(lunarYear - 1), month11Start(lunarYear)] : [month11Start(lunarYear), month11Start(lunarYear + 1)];
+  const [a11, b11] =
+    lunarMonth < 11
+      ? [month11Start(lunarYear - 1), month11Start(lunarYear)]
+      : [month11Start(lunarYear), month11Start(lunarYear + 1)];
   const k = Math.floor(0.5 + (a11 - LUNATION_ORIGIN_JD) / SYNODIC_MONTH);
   let offset = lunarMonth - 11;
   if (offset < 0) offset += 12;

@@ -55,7 +55,9 @@ export function loadReferenceData(options: ReferenceDataOptions): ReferenceData 
   const catalogPath = pick(options.catalogFile, "catalog");
   const overridesPath = pick(options.calendarOverridesFile, "calendarOverrides");
   const mergesPath = pick(options.mergesFile, "merges");
-  const overrides = overridesPath ? parseCalendarOverrides(JSON.parse(readFileSync(overridesPath, "utf8"))) : KNOWN_CALENDAR_OVERRIDES;
+  const overrides = overridesPath
+    ? parseCalendarOverrides(JSON.parse(readFileSync(overridesPath, "utf8")))
+    : KNOWN_CALENDAR_OVERRIDES;
   return {
     units: unitsPath ? loadUnitsFile(unitsPath) : sampleUnits(),
     catalog: catalogPath ? loadCatalogFile(catalogPath) : sampleCatalog(),

@@ -41,7 +41,14 @@ export interface DossierStatusInfo {
 const S = DossierStatus;
 
 export const DOSSIER_STATUSES: Readonly<Record<DossierStatus, DossierStatusInfo>> = {
-  1: { code: 1, name: "SUBMITTED", vi: "Mới đăng ký", en: "Submitted, awaiting intake check", clock: "not_started", next: [S.ACCEPTED, S.REFUSED, S.WITHDRAWN] },
+  1: {
+    code: 1,
+    name: "SUBMITTED",
+    vi: "Mới đăng ký",
+    en: "Submitted, awaiting intake check",
+    clock: "not_started",
+    next: [S.ACCEPTED, S.REFUSED, S.WITHDRAWN],
+  },
   2: { code: 2, name: "ACCEPTED", vi: "Được tiếp nhận", en: "Accepted", clock: "starts", next: [S.PROCESSING] },
   3: { code: 3, name: "REFUSED", vi: "Không được tiếp nhận", en: "Refused at intake", clock: "none", next: [] },
   4: {
@@ -52,12 +59,33 @@ export const DOSSIER_STATUSES: Readonly<Record<DossierStatus, DossierStatusInfo>
     clock: "runs",
     next: [S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT, S.WITHDRAWN, S.STOPPED, S.DECIDED],
   },
-  5: { code: 5, name: "SUPPLEMENT_REQUESTED", vi: "Yêu cầu bổ sung", en: "Supplement requested", clock: "paused", next: [S.PROCESSING, S.WITHDRAWN] },
-  6: { code: 6, name: "AWAITING_PAYMENT", vi: "Chờ thực hiện nghĩa vụ tài chính", en: "Awaiting fee or tax payment", clock: "paused", next: [S.PROCESSING, S.DECIDED] },
+  5: {
+    code: 5,
+    name: "SUPPLEMENT_REQUESTED",
+    vi: "Yêu cầu bổ sung",
+    en: "Supplement requested",
+    clock: "paused",
+    next: [S.PROCESSING, S.WITHDRAWN],
+  },
+  6: {
+    code: 6,
+    name: "AWAITING_PAYMENT",
+    vi: "Chờ thực hiện nghĩa vụ tài chính",
+    en: "Awaiting fee or tax payment",
+    clock: "paused",
+    next: [S.PROCESSING, S.DECIDED],
+  },
   7: { code: 7, name: "WITHDRAWN", vi: "Rút hồ sơ", en: "Withdrawn by the applicant", clock: "stops", next: [] },
   // A stopped dossier may be resumed (e.g. a suspension lifted), so STOPPED is not terminal.
   8: { code: 8, name: "STOPPED", vi: "Dừng xử lý", en: "Processing stopped", clock: "stops", next: [S.PROCESSING] },
-  9: { code: 9, name: "DECIDED", vi: "Đã xử lý xong", en: "Decided, signed result ready", clock: "stops", next: [S.RESULT_RETURNED] },
+  9: {
+    code: 9,
+    name: "DECIDED",
+    vi: "Đã xử lý xong",
+    en: "Decided, signed result ready",
+    clock: "stops",
+    next: [S.RESULT_RETURNED],
+  },
   10: { code: 10, name: "RESULT_RETURNED", vi: "Đã trả kết quả", en: "Result returned", clock: "none", next: [] },
 };
 
@@ -66,7 +94,8 @@ export function isDossierStatus(value: unknown): value is DossierStatus {
 }
 
 function info(status: DossierStatus): DossierStatusInfo {
-  if (!isDossierStatus(status)) throw new DomainError("INVALID_ARGUMENT", `unknown dossier status ${String(status)}`, { field: "status" });
+  if (!isDossierStatus(status))
+    throw new DomainError("INVALID_ARGUMENT", `unknown dossier status ${String(status)}`, { field: "status" });
   return DOSSIER_STATUSES[status];
 }
 
@@ -154,7 +183,8 @@ export function isDossierAction(value: unknown): value is DossierAction {
 
 /** The status after `action`, or IllegalTransitionError (carrying the action) when not allowed now. */
 export function applyAction(status: DossierStatus, action: DossierAction): DossierStatus {
-  if (!isDossierAction(action)) throw new DomainError("INVALID_ARGUMENT", `unknown dossier action "${String(action)}"`, { field: "action" });
+  if (!isDossierAction(action))
+    throw new DomainError("INVALID_ARGUMENT", `unknown dossier action "${String(action)}"`, { field: "action" });
   const rule = DOSSIER_ACTIONS[action];
   const allowed = allowedNextStatuses(status);
   if (!rule.from.includes(status)) throw new IllegalTransitionError(status, rule.to, allowed, action);
@@ -163,5 +193,7 @@ export function applyAction(status: DossierStatus, action: DossierAction): Dossi
 
 export function allowedActions(status: DossierStatus): DossierAction[] {
   info(status);
-  return (Object.keys(DOSSIER_ACTIONS) as DossierAction[]).filter((action) => DOSSIER_ACTIONS[action].from.includes(status));
+  return (Object.keys(DOSSIER_ACTIONS) as DossierAction[]).filter((action) =>
+    DOSSIER_ACTIONS[action].from.includes(status),
+  );
 }

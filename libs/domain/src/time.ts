@@ -41,7 +41,13 @@ export function toVietnamParts(date: Date): VietnamParts {
 export function vietnamDate(year: number, month: number, day: number, hour = 0, minute = 0): Date {
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute) - OFFSET_MS);
   const parts = toVietnamParts(date);
-  if (parts.year !== year || parts.month !== month || parts.day !== day || parts.hour !== hour || parts.minute !== minute) {
+  if (
+    parts.year !== year ||
+    parts.month !== month ||
+    parts.day !== day ||
+    parts.hour !== hour ||
+    parts.minute !== minute
+  ) {
     throw invalidArgument("date", `${year}-${month}-${day} ${hour}:${minute} is not a valid Vietnam date and time`);
   }
   return date;
@@ -71,7 +77,7 @@ export function instantOfDay(dayNumber: number, minuteOfDay = 0): Date {
 
 /** Minutes since Vietnam midnight of `date` (seconds included as a fraction). */
 export function vietnamMinuteOfDay(date: Date): number {
-  return (((date.getTime() + OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS / 60_000;
+  return ((((date.getTime() + OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -16,9 +16,7 @@ export interface MergeTarget {
 }
 
 export type OldCommuneResolution =
-  | { kind: "unique"; commune: MergeTarget }
-  | { kind: "ambiguous"; candidates: MergeTarget[] }
-  | { kind: "unknown" };
+  { kind: "unique"; commune: MergeTarget } | { kind: "ambiguous"; candidates: MergeTarget[] } | { kind: "unknown" };
 
 export interface MergeEntry {
   oldCode: string;
@@ -63,7 +61,8 @@ export class CommuneMerges {
 
   counts(): { oldUnits: number; newCommunes: number; splitOldUnits: number } {
     let split = 0;
-    for (const entries of this.byOldCode.values()) if (entries.length > 1 || entries.some((e) => e.type === "partial")) split += 1;
+    for (const entries of this.byOldCode.values())
+      if (entries.length > 1 || entries.some((e) => e.type === "partial")) split += 1;
     return { oldUnits: this.byOldCode.size, newCommunes: this.targets.size, splitOldUnits: split };
   }
 
@@ -101,7 +100,10 @@ export interface MergesImportOptions {
  * merges: [{ old_id, name, type }] }] }] }`. Every problem is collected, never
  * just the first; valid entries are kept.
  */
-export function importCommuneMerges(data: unknown, options: MergesImportOptions = {}): { merges: CommuneMerges; issues: MergesImportIssue[] } {
+export function importCommuneMerges(
+  data: unknown,
+  options: MergesImportOptions = {},
+): { merges: CommuneMerges; issues: MergesImportIssue[] } {
   const issues: MergesImportIssue[] = [];
   const entries: MergeEntry[] = [];
   if (!isRecord(data) || !Array.isArray(data.data)) {
@@ -127,8 +129,10 @@ export function importCommuneMerges(data: unknown, options: MergesImportOptions 
       }
       const code = commune.level2_id;
       options.onCommune?.(code);
-      if (typeof commune.name !== "string") issues.push({ entry: `${cwhere} ${code}`, field: "name", reason: "must be a string" });
-      if (!Array.isArray(commune.merges)) issues.push({ entry: `${cwhere} ${code}`, field: "merges", reason: "must be an array" });
+      if (typeof commune.name !== "string")
+        issues.push({ entry: `${cwhere} ${code}`, field: "name", reason: "must be a string" });
+      if (!Array.isArray(commune.merges))
+        issues.push({ entry: `${cwhere} ${code}`, field: "merges", reason: "must be an array" });
       if (typeof commune.name !== "string" || !Array.isArray(commune.merges)) return;
       const target: MergeTarget = { code, fullName: commune.name, provinceCode };
       commune.merges.forEach((merge: unknown, k) => {
@@ -141,7 +145,12 @@ export function importCommuneMerges(data: unknown, options: MergesImportOptions 
           issues.push({ entry: mwhere, field: "type", reason: 'must be "full" or "partial"' });
         }
         if (issues.length > before || !isRecord(merge)) return;
-        entries.push({ oldCode: merge.old_id as string, oldName: typeof merge.name === "string" ? merge.name : "", type: merge.type as MergeEntry["type"], target });
+        entries.push({
+          oldCode: merge.old_id as string,
+          oldName: typeof merge.name === "string" ? merge.name : "",
+          type: merge.type as MergeEntry["type"],
+          target,
+        });
       });
     });
   });
@@ -153,7 +162,10 @@ export function parseCommuneMerges(data: unknown): CommuneMerges {
   const { merges, issues } = importCommuneMerges(data);
   if (issues.length > 0) {
     const shown = issues.slice(0, 5).map((issue) => `merges ${issue.entry}: ${issue.field} ${issue.reason}`);
-    throw new DomainError("INVALID_ARGUMENT", `${shown.join("; ")}${issues.length > 5 ? `; and ${issues.length - 5} more` : ""}`);
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `${shown.join("; ")}${issues.length > 5 ? `; and ${issues.length - 5} more` : ""}`,
+    );
   }
   return merges;
 }
@@ -163,7 +175,11 @@ export function loadCommuneMergesFile(path: string): CommuneMerges {
   try {
     data = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new DomainError("INVALID_ARGUMENT", `merges file ${path}: cannot be read as JSON (${(cause as Error).message})`, { cause });
+    throw new DomainError(
+      "INVALID_ARGUMENT",
+      `merges file ${path}: cannot be read as JSON (${(cause as Error).message})`,
+      { cause },
+    );
   }
   return parseCommuneMerges(data);
 }

@@ -45,13 +45,15 @@ export class AdministrativeUnits {
   /** Throws DomainError(INVALID_ARGUMENT) naming the entry on a malformed code, duplicate or dangling province. */
   constructor(provinces: readonly Province[], communes: readonly Commune[]) {
     for (const province of provinces) {
-      if (!PROVINCE_CODE.test(province.code)) throw unitError(`province "${province.name}": code "${province.code}" must be 2 digits`);
+      if (!PROVINCE_CODE.test(province.code))
+        throw unitError(`province "${province.name}": code "${province.code}" must be 2 digits`);
       if (this.provincesByCode.has(province.code)) throw unitError(`province ${province.code}: duplicate code`);
       this.provincesByCode.set(province.code, province);
       this.communesByProvince.set(province.code, []);
     }
     for (const commune of communes) {
-      if (!COMMUNE_CODE.test(commune.code)) throw unitError(`commune "${commune.fullName}": code "${commune.code}" must be 5 digits`);
+      if (!COMMUNE_CODE.test(commune.code))
+        throw unitError(`commune "${commune.fullName}": code "${commune.code}" must be 5 digits`);
       if (this.communesByCode.has(commune.code)) throw unitError(`commune ${commune.code}: duplicate code`);
       const siblings = this.communesByProvince.get(commune.provinceCode);
       if (!siblings) throw unitError(`commune ${commune.code}: unknown province "${commune.provinceCode}"`);
@@ -118,7 +120,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function importUnits(
   data: unknown,
-  options: { /** Called once per province read, with the problems found so far (progress displays). */ onProvince?: (label: string, problemsSoFar: number) => void } = {},
+  options: {
+    /** Called once per province read, with the problems found so far (progress displays). */ onProvince?: (
+      label: string,
+      problemsSoFar: number,
+    ) => void;
+  } = {},
 ): { units: AdministrativeUnits; report: UnitsImportReport } {
   const issues: UnitsImportIssue[] = [];
   const provinces: Province[] = [];
@@ -142,12 +149,15 @@ export function importUnits(
       return;
     }
     const code = raw.Code;
-    const entry = `${where} ${typeof code === "string" ? code : "?"} ${typeof raw.Name === "string" ? raw.Name : ""}`.trim();
+    const entry =
+      `${where} ${typeof code === "string" ? code : "?"} ${typeof raw.Name === "string" ? raw.Name : ""}`.trim();
     const problems = issues.length;
-    if (typeof code !== "string" || !PROVINCE_CODE.test(code)) issues.push({ entry, field: "Code", reason: "must be a 2-digit string" });
+    if (typeof code !== "string" || !PROVINCE_CODE.test(code))
+      issues.push({ entry, field: "Code", reason: "must be a 2-digit string" });
     else if (seenProvinces.has(code)) issues.push({ entry, field: "Code", reason: "duplicate province code" });
     for (const field of ["Name", "FullName"] as const) {
-      if (typeof raw[field] !== "string" || raw[field] === "") issues.push({ entry, field, reason: "must be a non-empty string" });
+      if (typeof raw[field] !== "string" || raw[field] === "")
+        issues.push({ entry, field, reason: "must be a non-empty string" });
     }
     const kind = PROVINCE_KINDS[raw.AdministrativeUnitId as number];
     if (!kind) issues.push({ entry, field: "AdministrativeUnitId", reason: "must be 1 (city) or 2 (province)" });
@@ -164,17 +174,36 @@ export function importUnits(
       const wardCode = ward.Code;
       const wardEntry = `${wardWhere} ${typeof wardCode === "string" ? wardCode : "?"}`;
       const before = issues.length;
-      if (typeof wardCode !== "string" || !COMMUNE_CODE.test(wardCode)) issues.push({ entry: wardEntry, field: "Code", reason: "must be a 5-digit string" });
-      else if (seenCommunes.has(wardCode)) issues.push({ entry: wardEntry, field: "Code", reason: "duplicate commune code" });
+      if (typeof wardCode !== "string" || !COMMUNE_CODE.test(wardCode))
+        issues.push({ entry: wardEntry, field: "Code", reason: "must be a 5-digit string" });
+      else if (seenCommunes.has(wardCode))
+        issues.push({ entry: wardEntry, field: "Code", reason: "duplicate commune code" });
       for (const field of ["Name", "FullName"] as const) {
-        if (typeof ward[field] !== "string" || ward[field] === "") issues.push({ entry: wardEntry, field, reason: "must be a non-empty string" });
+        if (typeof ward[field] !== "string" || ward[field] === "")
+          issues.push({ entry: wardEntry, field, reason: "must be a non-empty string" });
       }
-      if (ward.ProvinceCode !== code) issues.push({ entry: wardEntry, field: "ProvinceCode", reason: `must equal the enclosing province code "${code}"` });
+      if (ward.ProvinceCode !== code)
+        issues.push({
+          entry: wardEntry,
+          field: "ProvinceCode",
+          reason: `must equal the enclosing province code "${code}"`,
+        });
       const communeKind = COMMUNE_KINDS[ward.AdministrativeUnitId as number];
-      if (!communeKind) issues.push({ entry: wardEntry, field: "AdministrativeUnitId", reason: "must be 3 (phường), 4 (xã) or 5 (đặc khu)" });
+      if (!communeKind)
+        issues.push({
+          entry: wardEntry,
+          field: "AdministrativeUnitId",
+          reason: "must be 3 (phường), 4 (xã) or 5 (đặc khu)",
+        });
       if (issues.length > before || typeof wardCode !== "string" || !communeKind) return;
       seenCommunes.add(wardCode);
-      communes.push({ code: wardCode, name: ward.Name as string, fullName: ward.FullName as string, provinceCode: code, kind: communeKind });
+      communes.push({
+        code: wardCode,
+        name: ward.Name as string,
+        fullName: ward.FullName as string,
+        provinceCode: code,
+        kind: communeKind,
+      });
     });
   }
   const units = new AdministrativeUnits(provinces, communes);
@@ -196,7 +225,9 @@ function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new DomainError("INVALID_ARGUMENT", `${what} ${path}: cannot be read as JSON (${(cause as Error).message})`, { cause });
+    throw new DomainError("INVALID_ARGUMENT", `${what} ${path}: cannot be read as JSON (${(cause as Error).message})`, {
+      cause,
+    });
   }
 }
 
@@ -223,7 +254,13 @@ export function sampleUnits(): AdministrativeUnits {
     { code: "33", name: "Hưng Yên", fullName: "Tỉnh Hưng Yên", kind: "province" },
     { code: "38", name: "Thanh Hoá", fullName: "Tỉnh Thanh Hoá", kind: "province" },
   ];
-  const c = (code: string, name: string, fullName: string, provinceCode: string, kind: CommuneKind): Commune => ({ code, name, fullName, provinceCode, kind });
+  const c = (code: string, name: string, fullName: string, provinceCode: string, kind: CommuneKind): Commune => ({
+    code,
+    name,
+    fullName,
+    provinceCode,
+    kind,
+  });
   const communes: Commune[] = [
     c("00004", "Ba Đình", "Phường Ba Đình", "01", "phuong"),
     c("00008", "Ngọc Hà", "Phường Ngọc Hà", "01", "phuong"),

@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { createCalendar, formatVietnamDate, parseCalendarOverrides, statutoryHolidays, toVietnamParts, vietnamDate } from "../src";
+import {
+  createCalendar,
+  formatVietnamDate,
+  parseCalendarOverrides,
+  statutoryHolidays,
+  toVietnamParts,
+  vietnamDate,
+} from "../src";
 import { describeWithSharedData } from "./shared-data";
 
 const calendar = createCalendar();
@@ -30,7 +37,12 @@ describe("working calendar — basics", () => {
   });
 
   it("takes extra holidays and working Saturdays as plain lists", () => {
-    const plain = createCalendar({ statutoryHolidays: false, overrides: [], holidays: ["2023-10-30"], workingSaturdays: ["2023-10-28"] });
+    const plain = createCalendar({
+      statutoryHolidays: false,
+      overrides: [],
+      holidays: ["2023-10-30"],
+      workingSaturdays: ["2023-10-28"],
+    });
     expect(plain.isWorkingDay(vietnamDate(2023, 10, 28))).toBe(true);
     expect(plain.isWorkingDay(vietnamDate(2023, 10, 30))).toBe(false);
     expect(fmt(plain.addWorkingDays(vietnamDate(2023, 10, 27, 9, 32), 2))).toBe("2023-10-31 09:32");
@@ -38,17 +50,27 @@ describe("working calendar — basics", () => {
   });
 
   it("uses a province's own working hours", () => {
-    const custom = createCalendar({ provinceWorkingHours: { "38": [{ start: "07:30", end: "11:30" }, { start: "13:00", end: "17:00" }] } });
+    const custom = createCalendar({
+      provinceWorkingHours: {
+        "38": [
+          { start: "07:30", end: "11:30" },
+          { start: "13:00", end: "17:00" },
+        ],
+      },
+    });
     expect(custom.hoursPerDay("38")).toBe(8);
     expect(fmt(custom.nextWorkingInstant(vietnamDate(2023, 10, 30, 7, 0), "38"))).toBe("2023-10-30 07:30");
     expect(fmt(custom.nextWorkingInstant(vietnamDate(2023, 10, 30, 7, 0), "01"))).toBe("2023-10-30 07:00");
-    expect(() => createCalendar({ workingHours: [{ start: "13:00", end: "12:00" }] })).toThrow(/workingHours\[0\]: end must be after start/);
+    expect(() => createCalendar({ workingHours: [{ start: "13:00", end: "12:00" }] })).toThrow(
+      /workingHours\[0\]: end must be after start/,
+    );
     expect(() => createCalendar({ holidays: ["2026-02-30"] })).toThrow(/holidays\[0\]/);
   });
 });
 
 describe("working calendar — Vietnamese holidays", () => {
-  const off = (y: number, m: number, d: number, province?: string) => !calendar.isWorkingDay(vietnamDate(y, m, d, 9), province);
+  const off = (y: number, m: number, d: number, province?: string) =>
+    !calendar.isWorkingDay(vietnamDate(y, m, d, 9), province);
 
   it("Tết 2025: Mon 27 – Fri 31 Jan off, Mon 3 Feb back", () => {
     for (let d = 27; d <= 31; d += 1) expect(off(2025, 1, d)).toBe(true);
@@ -87,7 +109,10 @@ describe("working calendar — Vietnamese holidays", () => {
   });
 
   it("applies a province-only decision in that province alone", () => {
-    const table = parseCalendarOverrides({ version: "t1", overrides: [{ date: "2026-03-10", kind: "holiday", name: "Ngày lễ địa phương", provinceCode: "38" }] });
+    const table = parseCalendarOverrides({
+      version: "t1",
+      overrides: [{ date: "2026-03-10", kind: "holiday", name: "Ngày lễ địa phương", provinceCode: "38" }],
+    });
     const local = createCalendar({ overrides: table.overrides });
     expect(local.isWorkingDay(vietnamDate(2026, 3, 10), "38")).toBe(false);
     expect(local.isWorkingDay(vietnamDate(2026, 3, 10), "33")).toBe(true);
@@ -95,8 +120,12 @@ describe("working calendar — Vietnamese holidays", () => {
   });
 
   it("validates the override table naming entry and field", () => {
-    expect(() => parseCalendarOverrides({ version: "x", overrides: [{ date: "2026-02-30", kind: "holiday", name: "a" }] })).toThrow(/overrides\[0\]\.date/);
-    expect(() => parseCalendarOverrides({ version: "x", overrides: [{ date: "2026-02-03", kind: "off", name: "a" }] })).toThrow(/overrides\[0\]\.kind/);
+    expect(() =>
+      parseCalendarOverrides({ version: "x", overrides: [{ date: "2026-02-30", kind: "holiday", name: "a" }] }),
+    ).toThrow(/overrides\[0\]\.date/);
+    expect(() =>
+      parseCalendarOverrides({ version: "x", overrides: [{ date: "2026-02-03", kind: "off", name: "a" }] }),
+    ).toThrow(/overrides\[0\]\.kind/);
     expect(() =>
       parseCalendarOverrides({
         version: "x",
@@ -113,7 +142,9 @@ describeWithSharedData("vn-holidays-1950-2050.json", "statutory holidays agree w
   const reference = JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
   for (let year = 2025; year <= 2030; year += 1) {
     it(`${year}: the same days, and none of them a working day`, () => {
-      const expected = Object.keys(reference).filter((d) => d.startsWith(`${year}-`)).sort();
+      const expected = Object.keys(reference)
+        .filter((d) => d.startsWith(`${year}-`))
+        .sort();
       expect(statutoryHolidays(year).map((h) => h.date)).toEqual(expected);
       for (const date of expected) {
         const [y, m, d] = date.split("-").map(Number) as [number, number, number];
@@ -125,13 +156,17 @@ describeWithSharedData("vn-holidays-1950-2050.json", "statutory holidays agree w
 
 describe("working-time arithmetic — properties", () => {
   // Instants from 2024 to 2031, to the minute, and durations up to 40 working days.
-  const instant = fc.integer({ min: 0, max: 8 * 365 * 24 * 60 }).map((m) => new Date(vietnamDate(2024, 1, 1).getTime() + m * 60_000));
+  const instant = fc
+    .integer({ min: 0, max: 8 * 365 * 24 * 60 })
+    .map((m) => new Date(vietnamDate(2024, 1, 1).getTime() + m * 60_000));
   const hours = fc.integer({ min: 0, max: 320 * 4 }).map((quarter) => quarter / 4);
 
   it("adding n then m equals adding n + m", () => {
     fc.assert(
       fc.property(instant, hours, hours, (t, n, m) => {
-        expect(calendar.addWorkingHours(calendar.addWorkingHours(t, n), m).getTime()).toBe(calendar.addWorkingHours(t, n + m).getTime());
+        expect(calendar.addWorkingHours(calendar.addWorkingHours(t, n), m).getTime()).toBe(
+          calendar.addWorkingHours(t, n + m).getTime(),
+        );
       }),
       { numRuns: 300 },
     );
@@ -151,13 +186,20 @@ describe("working-time arithmetic — properties", () => {
 
   it("always lands inside working hours of a working day", () => {
     fc.assert(
-      fc.property(instant, hours.filter((h) => h > 0), (t, n) => {
-        const due = calendar.addWorkingHours(t, n);
-        expect(calendar.isWorkingDay(due)).toBe(true);
-        const { hour, minute } = toVietnamParts(due);
-        const minuteOfDay = hour * 60 + minute;
-        expect((minuteOfDay > 7 * 60 && minuteOfDay <= 11 * 60 + 30) || (minuteOfDay > 13 * 60 + 30 && minuteOfDay <= 17 * 60)).toBe(true);
-      }),
+      fc.property(
+        instant,
+        hours.filter((h) => h > 0),
+        (t, n) => {
+          const due = calendar.addWorkingHours(t, n);
+          expect(calendar.isWorkingDay(due)).toBe(true);
+          const { hour, minute } = toVietnamParts(due);
+          const minuteOfDay = hour * 60 + minute;
+          expect(
+            (minuteOfDay > 7 * 60 && minuteOfDay <= 11 * 60 + 30) ||
+              (minuteOfDay > 13 * 60 + 30 && minuteOfDay <= 17 * 60),
+          ).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -1,6 +1,7 @@
 import { ValidationError, parseCatalog, parseCatalogCsv, sampleCatalog, SAMPLE_PROCEDURES, vietnamDate } from "../src";
 
-const HEADER = "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
+const HEADER =
+  "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
 
 function violationsOf(run: () => unknown): string[] {
   try {

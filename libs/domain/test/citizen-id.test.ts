@@ -11,11 +11,14 @@ describe("citizen ID", () => {
     expect(validateCitizenId("999190000001")).toBeUndefined();
   });
 
-  it.each(["", "03809500123", "0380950012345", "03809500123a", " 038095001234", "038 095 001 234"])("refuses %j without echoing it", (value) => {
-    const reason = validateCitizenId(value);
-    expect(reason).toBe("must be exactly 12 digits");
-    expect(reason).not.toContain(value.trim() || "\u0000");
-  });
+  it.each(["", "03809500123", "0380950012345", "03809500123a", " 038095001234", "038 095 001 234"])(
+    "refuses %j without echoing it",
+    (value) => {
+      const reason = validateCitizenId(value);
+      expect(reason).toBe("must be exactly 12 digits");
+      expect(reason).not.toContain(value.trim() || "\u0000");
+    },
+  );
 
   it("masks all but the last four digits", () => {
     expect(maskCitizenId("038095001234")).toBe("********1234");

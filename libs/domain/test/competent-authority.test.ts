@@ -5,8 +5,18 @@ const catalog = sampleCatalog();
 
 describe("competent authority", () => {
   it("sends a commune-level procedure to the applicant's commune People's Committee", () => {
-    const agency = resolveCompetentAuthority({ procedure: catalog.get("1.000894"), applicantCommuneCode: "14845", units });
-    expect(agency).toEqual({ code: "14845", name: "Ủy ban nhân dân xã Mường Lát", level: "commune", communeCode: "14845", provinceCode: "38" });
+    const agency = resolveCompetentAuthority({
+      procedure: catalog.get("1.000894"),
+      applicantCommuneCode: "14845",
+      units,
+    });
+    expect(agency).toEqual({
+      code: "14845",
+      name: "Ủy ban nhân dân xã Mường Lát",
+      level: "commune",
+      communeCode: "14845",
+      provinceCode: "38",
+    });
   });
 
   it("uses real commune agency codes once the operator provides them", () => {
@@ -17,7 +27,9 @@ describe("competent authority", () => {
       communeAgencyCodes: { "00004": "000.01.01.H26" },
     });
     expect(agency).toMatchObject({ code: "000.01.01.H26", name: "Ủy ban nhân dân phường Ba Đình", provinceCode: "01" });
-    expect(resolveCompetentAuthority({ procedure: catalog.get("1.001193"), applicantCommuneCode: "06994", units }).name).toBe("Ủy ban nhân dân đặc khu Vân Đồn");
+    expect(
+      resolveCompetentAuthority({ procedure: catalog.get("1.001193"), applicantCommuneCode: "06994", units }).name,
+    ).toBe("Ủy ban nhân dân đặc khu Vân Đồn");
   });
 
   it("sends a province-level procedure to the agency of its kind in the commune's province", () => {
@@ -28,18 +40,29 @@ describe("competent authority", () => {
       level: "province",
       provinceCode: "38",
     });
-    expect(resolveCompetentAuthority({ procedure, applicantCommuneCode: "00070", units }).name).toBe("Công an thành phố Hà Nội");
+    expect(resolveCompetentAuthority({ procedure, applicantCommuneCode: "00070", units }).name).toBe(
+      "Công an thành phố Hà Nội",
+    );
     const configured = resolveCompetentAuthority({
       procedure,
       applicantCommuneCode: "11953",
       units,
-      provinceAgencies: [{ provinceCode: "33", agencyKind: "provincial_police", code: "000.00.00.H31", name: "Công an tỉnh Hưng Yên" }],
+      provinceAgencies: [
+        { provinceCode: "33", agencyKind: "provincial_police", code: "000.00.00.H31", name: "Công an tỉnh Hưng Yên" },
+      ],
     });
-    expect(configured).toEqual({ code: "000.00.00.H31", name: "Công an tỉnh Hưng Yên", level: "province", provinceCode: "33" });
+    expect(configured).toEqual({
+      code: "000.00.00.H31",
+      name: "Công an tỉnh Hưng Yên",
+      level: "province",
+      provinceCode: "33",
+    });
   });
 
   it("sends residence procedures to the commune police", () => {
-    expect(resolveCompetentAuthority({ procedure: catalog.get("1.004222"), applicantCommuneCode: "14845", units })).toEqual({
+    expect(
+      resolveCompetentAuthority({ procedure: catalog.get("1.004222"), applicantCommuneCode: "14845", units }),
+    ).toEqual({
       code: "14845.CA",
       name: "Công an xã Mường Lát",
       level: "commune",
@@ -49,13 +72,21 @@ describe("competent authority", () => {
   });
 
   it("refuses an unknown commune clearly", () => {
-    expect(() => resolveCompetentAuthority({ procedure: catalog.get("1.000894"), applicantCommuneCode: "99999", units })).toThrow(
-      expect.objectContaining({ code: "NOT_FOUND", field: "applicantCommuneCode", message: 'commune "99999" is not in the administrative units list' }),
+    expect(() =>
+      resolveCompetentAuthority({ procedure: catalog.get("1.000894"), applicantCommuneCode: "99999", units }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "NOT_FOUND",
+        field: "applicantCommuneCode",
+        message: 'commune "99999" is not in the administrative units list',
+      }),
     );
   });
 
   it("refuses a procedure whose level and agency kind disagree", () => {
     const broken = { ...catalog.get("1.000894"), agencyKind: "provincial_police" as const };
-    expect(() => resolveCompetentAuthority({ procedure: broken, applicantCommuneCode: "14845", units })).toThrow(/level "commune" does not match agency kind "provincial_police"/);
+    expect(() => resolveCompetentAuthority({ procedure: broken, applicantCommuneCode: "14845", units })).toThrow(
+      /level "commune" does not match agency kind "provincial_police"/,
+    );
   });
 });

@@ -13,16 +13,21 @@ import {
 } from "../src";
 
 const calendar = createCalendar();
-const at = (d: Date) => `${formatVietnamDate(d)} ${String(toVietnamParts(d).hour).padStart(2, "0")}:${String(toVietnamParts(d).minute).padStart(2, "0")}`;
+const at = (d: Date) =>
+  `${formatVietnamDate(d)} ${String(toVietnamParts(d).hour).padStart(2, "0")}:${String(toVietnamParts(d).minute).padStart(2, "0")}`;
 
 describe("appointments", () => {
   it("working days: the worked example", () => {
-    expect(at(computeAppointment(vietnamDate(2023, 10, 27, 9, 32), { value: 5, unit: "working_days" }, calendar))).toBe("2023-11-03 09:32");
+    expect(at(computeAppointment(vietnamDate(2023, 10, 27, 9, 32), { value: 5, unit: "working_days" }, calendar))).toBe(
+      "2023-11-03 09:32",
+    );
   });
 
   it("working days skip Tết 2026", () => {
     // Accepted Thu 12 Feb 2026 10:00, 3 working days: Fri 13, (16–20 Tết), Mon 23, Tue 24 10:00.
-    expect(at(computeAppointment(vietnamDate(2026, 2, 12, 10, 0), { value: 3, unit: "working_days" }, calendar))).toBe("2026-02-24 10:00");
+    expect(at(computeAppointment(vietnamDate(2026, 2, 12, 10, 0), { value: 3, unit: "working_days" }, calendar))).toBe(
+      "2026-02-24 10:00",
+    );
   });
 
   it("same day: due at the end of the day, or the next working day after the cut-off", () => {
@@ -30,19 +35,29 @@ describe("appointments", () => {
     expect(at(computeAppointment(vietnamDate(2026, 3, 6, 14, 59), sameDay, calendar))).toBe("2026-03-06 17:00");
     expect(at(computeAppointment(vietnamDate(2026, 3, 6, 15, 0), sameDay, calendar))).toBe("2026-03-09 17:00");
     expect(at(computeAppointment(vietnamDate(2026, 3, 7, 9, 0), sameDay, calendar))).toBe("2026-03-09 17:00");
-    expect(at(computeAppointment(vietnamDate(2026, 3, 6, 17, 30), { value: 1, unit: "same_day" }, calendar))).toBe("2026-03-09 17:00");
+    expect(at(computeAppointment(vietnamDate(2026, 3, 6, 17, 30), { value: 1, unit: "same_day" }, calendar))).toBe(
+      "2026-03-09 17:00",
+    );
   });
 
   it("calendar days: end of the last day, moved off a rest day", () => {
     // Accepted Mon 2 Mar 2026 + 15 days = Tue 17 Mar; + 12 days = Sat 14 Mar → Mon 16 Mar.
-    expect(at(computeAppointment(vietnamDate(2026, 3, 2, 9, 0), { value: 15, unit: "calendar_days" }, calendar))).toBe("2026-03-17 17:00");
-    expect(at(computeAppointment(vietnamDate(2026, 3, 2, 9, 0), { value: 12, unit: "calendar_days" }, calendar))).toBe("2026-03-16 17:00");
+    expect(at(computeAppointment(vietnamDate(2026, 3, 2, 9, 0), { value: 15, unit: "calendar_days" }, calendar))).toBe(
+      "2026-03-17 17:00",
+    );
+    expect(at(computeAppointment(vietnamDate(2026, 3, 2, 9, 0), { value: 12, unit: "calendar_days" }, calendar))).toBe(
+      "2026-03-16 17:00",
+    );
   });
 
   it("refuses nonsense processing times", () => {
-    expect(() => computeAppointment(new Date(), { value: 0, unit: "working_days" }, calendar)).toThrow(/processingTime.value/);
+    expect(() => computeAppointment(new Date(), { value: 0, unit: "working_days" }, calendar)).toThrow(
+      /processingTime.value/,
+    );
     expect(() => computeAppointment(new Date(), { value: 1.5, unit: "calendar_days" }, calendar)).toThrow(/whole/);
-    expect(() => computeAppointment(new Date(), { value: 1, unit: "same_day", cutoffHour: 24 }, calendar)).toThrow(/cutoffHour/);
+    expect(() => computeAppointment(new Date(), { value: 1, unit: "same_day", cutoffHour: 24 }, calendar)).toThrow(
+      /cutoffHour/,
+    );
   });
 });
 
@@ -50,24 +65,43 @@ describe("pauses", () => {
   it("a supplement request pushes the appointment by the working time waited", () => {
     const appointment = vietnamDate(2023, 11, 3, 9, 32);
     // Paused Tue 31 Oct 10:00, resumed Thu 2 Nov 10:00: 16 working hours.
-    const { appointmentAt, waitedWorkingHours } = resumeAppointment(appointment, vietnamDate(2023, 10, 31, 10, 0), vietnamDate(2023, 11, 2, 10, 0), calendar);
+    const { appointmentAt, waitedWorkingHours } = resumeAppointment(
+      appointment,
+      vietnamDate(2023, 10, 31, 10, 0),
+      vietnamDate(2023, 11, 2, 10, 0),
+      calendar,
+    );
     expect(waitedWorkingHours).toBe(16);
     expect(at(appointmentAt)).toBe("2023-11-07 09:32");
   });
 
   it("a pause over a weekend counts only working time", () => {
-    const { waitedWorkingHours } = resumeAppointment(vietnamDate(2023, 11, 10, 17, 0), vietnamDate(2023, 11, 3, 16, 0), vietnamDate(2023, 11, 6, 8, 0), calendar);
+    const { waitedWorkingHours } = resumeAppointment(
+      vietnamDate(2023, 11, 10, 17, 0),
+      vietnamDate(2023, 11, 3, 16, 0),
+      vietnamDate(2023, 11, 6, 8, 0),
+      calendar,
+    );
     expect(waitedWorkingHours).toBe(2);
   });
 
   it("folds every pause, an open one up to now", () => {
     const accepted = vietnamDate(2023, 10, 27, 9, 32);
-    const pauses = [{ pausedAt: vietnamDate(2023, 10, 30, 7, 0), resumedAt: vietnamDate(2023, 10, 30, 17, 0) }, { pausedAt: vietnamDate(2023, 11, 1, 13, 30) }];
-    const result = appointmentWithPauses(accepted, { value: 5, unit: "working_days" }, pauses, calendar, { now: vietnamDate(2023, 11, 1, 17, 0) });
+    const pauses = [
+      { pausedAt: vietnamDate(2023, 10, 30, 7, 0), resumedAt: vietnamDate(2023, 10, 30, 17, 0) },
+      { pausedAt: vietnamDate(2023, 11, 1, 13, 30) },
+    ];
+    const result = appointmentWithPauses(accepted, { value: 5, unit: "working_days" }, pauses, calendar, {
+      now: vietnamDate(2023, 11, 1, 17, 0),
+    });
     // 8 h + 3.5 h waited, added to Fri 3 Nov 09:32 → Mon 6 Nov 15:02.
     expect(at(result)).toBe("2023-11-06 15:02");
-    expect(() => appointmentWithPauses(accepted, { value: 5, unit: "working_days" }, pauses, calendar)).toThrow(/pauses\[1\]\.resumedAt/);
-    expect(() => resumeAppointment(accepted, vietnamDate(2023, 11, 2), vietnamDate(2023, 11, 1), calendar)).toThrow(/resumedAt/);
+    expect(() => appointmentWithPauses(accepted, { value: 5, unit: "working_days" }, pauses, calendar)).toThrow(
+      /pauses\[1\]\.resumedAt/,
+    );
+    expect(() => resumeAppointment(accepted, vietnamDate(2023, 11, 2), vietnamDate(2023, 11, 1), calendar)).toThrow(
+      /resumedAt/,
+    );
   });
 });
 
@@ -96,6 +130,8 @@ describe("timeliness", () => {
     // Friday 17:00 before a Monday 09:32 appointment: 2.5 working hours left.
     expect(deadlineState(vietnamDate(2023, 11, 3, 17, 0), vietnamDate(2023, 11, 6, 9, 32), calendar)).toBe("due_soon");
     expect(deadlineState(vietnamDate(2023, 10, 30, 9, 0), appointment, calendar)).toBe("within_deadline");
-    expect(deadlineState(vietnamDate(2023, 10, 30, 9, 0), appointment, calendar, { dueSoonWorkingHours: 40 })).toBe("due_soon");
+    expect(deadlineState(vietnamDate(2023, 10, 30, 9, 0), appointment, calendar, { dueSoonWorkingHours: 40 })).toBe(
+      "due_soon",
+    );
   });
 });

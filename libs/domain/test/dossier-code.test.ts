@@ -26,15 +26,23 @@ describe("dossier code", () => {
   });
 
   it("parses and round-trips", () => {
-    expect(parseDossierCode("000.00.06.H56-231027-0361")).toEqual({ agencyCode: "000.00.06.H56", date: "231027", sequence: 361 });
+    expect(parseDossierCode("000.00.06.H56-231027-0361")).toEqual({
+      agencyCode: "000.00.06.H56",
+      date: "231027",
+      sequence: 361,
+    });
   });
 
-  it.each(["000.00.06.H56-231027-361", "000.00.06.h56-231027-0361", "000.00.06.H56-231327-0361", "000.00.06.H56-231027-0000", "-231027-0001", "x"])(
-    "rejects malformed code %j",
-    (code) => {
-      expect(parseDossierCode(code)).toBeUndefined();
-    },
-  );
+  it.each([
+    "000.00.06.H56-231027-361",
+    "000.00.06.h56-231027-0361",
+    "000.00.06.H56-231327-0361",
+    "000.00.06.H56-231027-0000",
+    "-231027-0001",
+    "x",
+  ])("rejects malformed code %j", (code) => {
+    expect(parseDossierCode(code)).toBeUndefined();
+  });
 
   it("keys the daily counter by receiving unit and Vietnam day", () => {
     const morning = vietnamDate(2026, 3, 2, 7, 0);

@@ -14,7 +14,18 @@ import {
 } from "../src";
 
 const S = DossierStatus;
-const TABLE: Record<number, number[]> = { 1: [2, 3, 7], 2: [4], 3: [], 4: [5, 6, 7, 8, 9], 5: [4, 7], 6: [4, 9], 7: [], 8: [4], 9: [10], 10: [] };
+const TABLE: Record<number, number[]> = {
+  1: [2, 3, 7],
+  2: [4],
+  3: [],
+  4: [5, 6, 7, 8, 9],
+  5: [4, 7],
+  6: [4, 9],
+  7: [],
+  8: [4],
+  9: [10],
+  10: [],
+};
 
 describe("dossier status machine", () => {
   it("has the ten portal codes with labels", () => {
@@ -51,11 +62,28 @@ describe("dossier status machine", () => {
   });
 
   it("describes the deadline clock per status", () => {
-    expect([1, 2, 4, 5, 6, 7, 9].map((s) => clockEffect(s as DossierStatus))).toEqual(["not_started", "starts", "runs", "paused", "paused", "stops", "stops"]);
+    expect([1, 2, 4, 5, 6, 7, 9].map((s) => clockEffect(s as DossierStatus))).toEqual([
+      "not_started",
+      "starts",
+      "runs",
+      "paused",
+      "paused",
+      "stops",
+      "stops",
+    ]);
   });
 
   it("walks a full life through named actions", () => {
-    const path: DossierAction[] = ["accept", "startProcessing", "requestSupplement", "resumeFromSupplement", "requestPayment", "recordPayment", "decide", "returnResult"];
+    const path: DossierAction[] = [
+      "accept",
+      "startProcessing",
+      "requestSupplement",
+      "resumeFromSupplement",
+      "requestPayment",
+      "recordPayment",
+      "decide",
+      "returnResult",
+    ];
     let status: DossierStatus = S.SUBMITTED;
     const seen: number[] = [status];
     for (const action of path) seen.push((status = applyAction(status, action)));
@@ -69,13 +97,21 @@ describe("dossier status machine", () => {
   });
 
   it("refuses an action not allowed now, naming it", () => {
-    expect(() => applyAction(S.RESULT_RETURNED, "withdraw")).toThrow(/action "withdraw".*10 \(RESULT_RETURNED\) → 7 \(WITHDRAWN\).*none \(terminal\)/);
+    expect(() => applyAction(S.RESULT_RETURNED, "withdraw")).toThrow(
+      /action "withdraw".*10 \(RESULT_RETURNED\) → 7 \(WITHDRAWN\).*none \(terminal\)/,
+    );
     expect(() => applyAction(S.ACCEPTED, "withdraw")).toThrow(IllegalTransitionError);
   });
 
   it("lists the actions open in each status", () => {
     expect(allowedActions(S.SUBMITTED)).toEqual(["accept", "refuse", "withdraw"]);
-    expect(allowedActions(S.PROCESSING).sort()).toEqual(["decide", "requestPayment", "requestSupplement", "stop", "withdraw"]);
+    expect(allowedActions(S.PROCESSING).sort()).toEqual([
+      "decide",
+      "requestPayment",
+      "requestSupplement",
+      "stop",
+      "withdraw",
+    ]);
     expect(allowedActions(S.REFUSED)).toEqual([]);
     expect(Object.keys(DOSSIER_STATUSES)).toHaveLength(10);
   });

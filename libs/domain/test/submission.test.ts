@@ -13,11 +13,20 @@ const valid = {
 describe("submission against the form schema", () => {
   it("accepts a complete form and drops empty optional fields", () => {
     expect(validateSubmission(marriage, { ...valid, applicantPhone: "" })).toEqual({ ok: true, values: valid });
-    expect(validateSubmission(marriage, { ...valid, applicantPhone: "0912345678" })).toMatchObject({ ok: true, values: { applicantPhone: "0912345678" } });
+    expect(validateSubmission(marriage, { ...valid, applicantPhone: "0912345678" })).toMatchObject({
+      ok: true,
+      values: { applicantPhone: "0912345678" },
+    });
   });
 
   it("lists every violation by field without echoing values", () => {
-    const form = { ...valid, wifeCitizenId: "03819500432", applicantPhone: "12", husbandFullName: "  ", nickname: "An" } as Record<string, unknown>;
+    const form = {
+      ...valid,
+      wifeCitizenId: "03819500432",
+      applicantPhone: "12",
+      husbandFullName: "  ",
+      nickname: "An",
+    } as Record<string, unknown>;
     delete form.wifeFullName;
     const check = validateSubmission(marriage, form);
     expect(check.ok).toBe(false);
@@ -36,13 +45,18 @@ describe("submission against the form schema", () => {
   });
 
   it("refuses non-text values and a non-object form", () => {
-    expect(validateSubmission(marriage, { ...valid, wifeCitizenId: 38195004321 })).toEqual({ ok: false, violations: [{ field: "wifeCitizenId", reason: "must be text" }] });
+    expect(validateSubmission(marriage, { ...valid, wifeCitizenId: 38195004321 })).toEqual({
+      ok: false,
+      violations: [{ field: "wifeCitizenId", reason: "must be text" }],
+    });
     expect(validateSubmission(marriage, null)).toMatchObject({ ok: false, violations: [{ field: "(form)" }] });
   });
 
   it("throws INVALID_ARGUMENT with field violations from assertValidSubmission", () => {
     expect(() => assertValidSubmission(marriage, { ...valid, husbandCitizenId: "x" })).toThrow(ValidationError);
-    expect(() => assertValidSubmission(marriage, { ...valid, husbandCitizenId: "x" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", field: "husbandCitizenId" }));
+    expect(() => assertValidSubmission(marriage, { ...valid, husbandCitizenId: "x" })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "husbandCitizenId" }),
+    );
     expect(assertValidSubmission(marriage, valid)).toEqual(valid);
   });
 });

@@ -3,7 +3,14 @@ import { formatVietnamDate, toVietnamParts, vietnamDate } from "../src";
 describe("Vietnam time", () => {
   it("reads an instant in UTC+7 whatever the host time zone", () => {
     // 2023-10-27T02:32Z is 09:32 on Friday in Vietnam.
-    expect(toVietnamParts(new Date("2023-10-27T02:32:00Z"))).toEqual({ year: 2023, month: 10, day: 27, hour: 9, minute: 32, weekday: 5 });
+    expect(toVietnamParts(new Date("2023-10-27T02:32:00Z"))).toEqual({
+      year: 2023,
+      month: 10,
+      day: 27,
+      hour: 9,
+      minute: 32,
+      weekday: 5,
+    });
   });
 
   it("crosses midnight seven hours before UTC does", () => {

@@ -1,7 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdministrativeUnits, importUnits, importUnitsFile, loadUnitsFile, sampleUnits, UnitsFormatError } from "../src";
+import {
+  AdministrativeUnits,
+  importUnits,
+  importUnitsFile,
+  loadUnitsFile,
+  sampleUnits,
+  UnitsFormatError,
+} from "../src";
 import { describeWithSharedData } from "./shared-data";
 
 function writeTemp(data: unknown): string {
@@ -21,7 +28,13 @@ const ward = (code: string, name: string, provinceCode: string, unitId = 4) => (
 describe("administrative units", () => {
   it("ships a sample with Mường Lát in Thanh Hoá", () => {
     const units = sampleUnits();
-    expect(units.commune("14845")).toEqual({ code: "14845", name: "Mường Lát", fullName: "Xã Mường Lát", provinceCode: "38", kind: "xa" });
+    expect(units.commune("14845")).toEqual({
+      code: "14845",
+      name: "Mường Lát",
+      fullName: "Xã Mường Lát",
+      provinceCode: "38",
+      kind: "xa",
+    });
     expect(units.province("38")?.fullName).toBe("Tỉnh Thanh Hoá");
     expect(units.communesOf("01").map((c) => c.code)).toContain("00004");
     expect(units.counts().byKind.dac_khu).toBe(2);
@@ -30,17 +43,32 @@ describe("administrative units", () => {
   });
 
   it("refuses a commune of an unknown province", () => {
-    expect(() => new AdministrativeUnits([], [{ code: "14845", name: "Mường Lát", fullName: "Xã Mường Lát", provinceCode: "38", kind: "xa" }])).toThrow(
-      /commune 14845: unknown province "38"/,
-    );
+    expect(
+      () =>
+        new AdministrativeUnits(
+          [],
+          [{ code: "14845", name: "Mường Lát", fullName: "Xã Mường Lát", provinceCode: "38", kind: "xa" }],
+        ),
+    ).toThrow(/commune 14845: unknown province "38"/);
   });
 
   it("loads the national file format", () => {
     const path = writeTemp([
-      { Code: "38", Name: "Thanh Hoá", FullName: "Tỉnh Thanh Hoá", AdministrativeUnitId: 2, Wards: [ward("14845", "Mường Lát", "38"), ward("14797", "Hạc Thành", "38", 3)] },
+      {
+        Code: "38",
+        Name: "Thanh Hoá",
+        FullName: "Tỉnh Thanh Hoá",
+        AdministrativeUnitId: 2,
+        Wards: [ward("14845", "Mường Lát", "38"), ward("14797", "Hạc Thành", "38", 3)],
+      },
     ]);
     const units = loadUnitsFile(path);
-    expect(units.counts()).toEqual({ provinces: 1, communes: 2, communesByProvince: { "38": 2 }, byKind: { phuong: 1, xa: 1, dac_khu: 0 } });
+    expect(units.counts()).toEqual({
+      provinces: 1,
+      communes: 2,
+      communesByProvince: { "38": 2 },
+      byKind: { phuong: 1, xa: 1, dac_khu: 0 },
+    });
     expect(units.commune("14797")?.kind).toBe("phuong");
   });
 
@@ -51,7 +79,13 @@ describe("administrative units", () => {
         Name: "Thanh Hoá",
         FullName: "Tỉnh Thanh Hoá",
         AdministrativeUnitId: 2,
-        Wards: [ward("14845", "Mường Lát", "38"), ward("1484", "Sai mã", "38"), ward("14848", "Tam Chung", "40"), ward("14845", "Trùng", "38"), ward("14851", "Lạ", "38", 9)],
+        Wards: [
+          ward("14845", "Mường Lát", "38"),
+          ward("1484", "Sai mã", "38"),
+          ward("14848", "Tam Chung", "40"),
+          ward("14845", "Trùng", "38"),
+          ward("14851", "Lạ", "38", 9),
+        ],
       },
       { Code: "4", Name: "Nghệ An", FullName: "Tỉnh Nghệ An", AdministrativeUnitId: 2, Wards: [] },
     ]);
@@ -95,7 +129,11 @@ describeWithSharedData("vn-units-2026-07-25.json", "national units file", (path)
     const { report } = importUnitsFile(path);
     expect(report.ok).toBe(true);
     expect(report.issues).toEqual([]);
-    expect(report.counts).toMatchObject({ provinces: 34, communes: 3321, byKind: { phuong: 697, xa: 2611, dac_khu: 13 } });
+    expect(report.counts).toMatchObject({
+      provinces: 34,
+      communes: 3321,
+      byKind: { phuong: 697, xa: 2611, dac_khu: 13 },
+    });
   });
 
   it("agrees with every entry of the built-in sample", () => {

@@ -69,7 +69,10 @@ export function parseCloudEventHeaders(headers: Record<string, string | undefine
   }
   const time = required(CloudEventHeaders.time);
   if (Number.isNaN(Date.parse(time))) {
-    throw new MessagingError("INVALID_HEADER", `CloudEvents header "${CloudEventHeaders.time}" is not an ISO-8601 time`);
+    throw new MessagingError(
+      "INVALID_HEADER",
+      `CloudEvents header "${CloudEventHeaders.time}" is not an ISO-8601 time`,
+    );
   }
   return {
     specversion,

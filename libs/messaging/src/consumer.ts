@@ -78,14 +78,27 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         if (error instanceof ConflictError && error.collection === INBOX_COLLECTION && error.id === markerId) {
           return "duplicate";
         }
-        const where = { groupId, topic: event.topic, partition: event.partition, offset: event.offset, eventId: event.id, type: event.type };
+        const where = {
+          groupId,
+          topic: event.topic,
+          partition: event.partition,
+          offset: event.offset,
+          eventId: event.id,
+          type: event.type,
+        };
         if (!isRetriable(error) || attempt >= policy.attempts) {
           await deadLetter(event, error, attempt);
-          logger.error({ ...where, attempts: attempt, deadLetterTopic, ...describeError(error) }, "event dead-lettered");
+          logger.error(
+            { ...where, attempts: attempt, deadLetterTopic, ...describeError(error) },
+            "event dead-lettered",
+          );
           return "dead-lettered";
         }
         const delayMs = backoffDelay(policy, attempt);
-        logger.warn({ ...where, attempt, retryInMs: delayMs, ...describeError(error) }, "event handling failed; retrying");
+        logger.warn(
+          { ...where, attempt, retryInMs: delayMs, ...describeError(error) },
+          "event handling failed; retrying",
+        );
         await sleep(delayMs, stopping.signal);
       }
     }
@@ -188,17 +201,26 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
       lastActivity = Date.now();
       const originalTopic = letter.headers[DeadLetterHeaders.originalTopic];
       if (!originalTopic) {
-        throw new MessagingError("MISSING_HEADER", `dead letter ${letter.id} has no "${DeadLetterHeaders.originalTopic}" header`);
+        throw new MessagingError(
+          "MISSING_HEADER",
+          `dead letter ${letter.id} has no "${DeadLetterHeaders.originalTopic}" header`,
+        );
       }
       if (options.filter && !options.filter(letter)) {
         skipped += 1;
         return;
       }
-      const headers = Object.fromEntries(
-        Object.entries(letter.headers).filter(([name]) => !name.startsWith("dlt_")),
-      );
+      const headers = Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith("dlt_")));
       await bus.publish([
-        { topic: originalTopic, key: letter.key, type: letter.type, id: letter.id, time: letter.time, data: letter.data, headers },
+        {
+          topic: originalTopic,
+          key: letter.key,
+          type: letter.type,
+          id: letter.id,
+          time: letter.time,
+          data: letter.data,
+          headers,
+        },
       ]);
       replayed += 1;
       lastActivity = Date.now();

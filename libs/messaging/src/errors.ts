@@ -3,11 +3,7 @@
  * platform's errors: a stable code, whether retrying can help, and the cause.
  */
 export type MessagingErrorCode =
-  | "INVALID_CONFIG"
-  | "MISSING_HEADER"
-  | "INVALID_HEADER"
-  | "BUS_CLOSED"
-  | "JOURNAL_MISMATCH";
+  "INVALID_CONFIG" | "MISSING_HEADER" | "INVALID_HEADER" | "BUS_CLOSED" | "JOURNAL_MISMATCH";
 
 export class MessagingError extends Error {
   override readonly name = "MessagingError";

@@ -38,7 +38,8 @@ export interface RecordLog {
 }
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-const groupPartitionKey = (groupId: string, topic: string, partition: number): string => `${groupId}\u0000${partitionKey(topic, partition)}`;
+const groupPartitionKey = (groupId: string, topic: string, partition: number): string =>
+  `${groupId}\u0000${partitionKey(topic, partition)}`;
 
 interface MemoryPartition {
   /** Offset of records[0]. */
@@ -158,7 +159,10 @@ export class SqliteRecordLog implements RecordLog {
   private readonly db: Database.Database;
   private readonly nextOffsets = new Map<string, number>();
   /** Consumer offsets committed but not yet written, by group + partition. */
-  private readonly pendingOffsets = new Map<string, { groupId: string; topic: string; partition: number; nextOffset: number }>();
+  private readonly pendingOffsets = new Map<
+    string,
+    { groupId: string; topic: string; partition: number; nextOffset: number }
+  >();
   private offsetFlush: NodeJS.Timeout | undefined;
   private readonly statements;
 
@@ -182,7 +186,9 @@ export class SqliteRecordLog implements RecordLog {
     this.statements = {
       topic: this.db.prepare<[string], { partitions: number }>("SELECT partitions FROM topics WHERE name = ?"),
       insertTopic: this.db.prepare("INSERT INTO topics (name, partitions) VALUES (?, ?)"),
-      insertPartition: this.db.prepare("INSERT OR IGNORE INTO partitions (topic, partition, next_offset) VALUES (?, ?, 0)"),
+      insertPartition: this.db.prepare(
+        "INSERT OR IGNORE INTO partitions (topic, partition, next_offset) VALUES (?, ?, 0)",
+      ),
       nextOffsets: this.db.prepare<[], { topic: string; partition: number; next_offset: number }>(
         "SELECT topic, partition, next_offset FROM partitions",
       ),
@@ -276,7 +282,9 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   startOffset(topic: string, partition: number): number {
-    return this.statements.start.get(topic, partition)?.offset ?? this.nextOffsets.get(partitionKey(topic, partition)) ?? 0;
+    return (
+      this.statements.start.get(topic, partition)?.offset ?? this.nextOffsets.get(partitionKey(topic, partition)) ?? 0
+    );
   }
 
   committed(groupId: string, topic: string, partition: number): number | undefined {
@@ -300,7 +308,8 @@ export class SqliteRecordLog implements RecordLog {
     const pending = [...this.pendingOffsets.values()];
     this.pendingOffsets.clear();
     this.db.transaction(() => {
-      for (const { groupId, topic, partition, nextOffset } of pending) this.statements.commit.run(groupId, topic, partition, nextOffset);
+      for (const { groupId, topic, partition, nextOffset } of pending)
+        this.statements.commit.run(groupId, topic, partition, nextOffset);
     })();
   }
 
@@ -311,7 +320,8 @@ export class SqliteRecordLog implements RecordLog {
       for (const row of this.statements.lowestCommitted.all()) {
         // Cut a prefix only, so the partition never has holes: stop at the
         // first record that is still young or not yet consumed by some group.
-        const young = this.statements.firstRetained.get(row.topic, row.partition, olderThan)?.offset ?? Number.MAX_SAFE_INTEGER;
+        const young =
+          this.statements.firstRetained.get(row.topic, row.partition, olderThan)?.offset ?? Number.MAX_SAFE_INTEGER;
         const cutoff = Math.min(young, row.lowest ?? Number.MAX_SAFE_INTEGER);
         removed += this.statements.prune.run(row.topic, row.partition, cutoff).changes;
       }

@@ -53,17 +53,26 @@ export class InProcessBroker {
   constructor(options: InProcessBrokerOptions = {}) {
     this.partitions = options.partitions ?? 4;
     if (!Number.isInteger(this.partitions) || this.partitions < 1) {
-      throw new MessagingError("INVALID_CONFIG", `in-process broker: partitions must be an integer >= 1, got ${options.partitions}`);
+      throw new MessagingError(
+        "INVALID_CONFIG",
+        `in-process broker: partitions must be an integer >= 1, got ${options.partitions}`,
+      );
     }
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     if (!(this.retentionMs > 0)) {
-      throw new MessagingError("INVALID_CONFIG", `in-process broker: retentionMs must be > 0, got ${options.retentionMs}`);
+      throw new MessagingError(
+        "INVALID_CONFIG",
+        `in-process broker: retentionMs must be > 0, got ${options.retentionMs}`,
+      );
     }
     this.redelivery = options.redelivery ?? { initialMs: 100, maxMs: 5_000 };
     this.logger = options.logger ?? silentLogger;
     this.log = options.journalPath ? new SqliteRecordLog(options.journalPath) : new MemoryRecordLog();
     if (!options.journalPath) {
-      this.logger.warn({ adapter: "in-process" }, "in-process broker without journalPath: events are lost when the process exits (tests only)");
+      this.logger.warn(
+        { adapter: "in-process" },
+        "in-process broker without journalPath: events are lost when the process exits (tests only)",
+      );
     }
     this.pruneTimer = setInterval(() => this.pruneSafely(), Math.min(this.retentionMs, MAX_PRUNE_INTERVAL_MS));
     this.pruneTimer.unref();
@@ -123,7 +132,8 @@ export class InProcessBroker {
   subscribe(options: SubscribeOptions): Subscription {
     this.assertOpen();
     if (!options.groupId) throw new MessagingError("INVALID_CONFIG", "subscribe: groupId is required");
-    if (options.topics.length === 0) throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
+    if (options.topics.length === 0)
+      throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
     const member: Member = {
       id: this.nextMemberId++,
       groupId: options.groupId,
@@ -139,7 +149,10 @@ export class InProcessBroker {
           if (this.log.committed(member.groupId, topic, partition) === undefined) {
             this.log.commit(member.groupId, topic, partition, this.log.startOffset(topic, partition));
           }
-          this.workers.set(key, new PartitionWorker(this.log, this.logger, this.redelivery, member.groupId, topic, partition));
+          this.workers.set(
+            key,
+            new PartitionWorker(this.log, this.logger, this.redelivery, member.groupId, topic, partition),
+          );
         }
       }
     }
@@ -182,7 +195,8 @@ export class InProcessBroker {
   }
 }
 
-const workerKey = (groupId: string, topic: string, partition: number): string => `${groupId}\u0000${topic}\u0000${partition}`;
+const workerKey = (groupId: string, topic: string, partition: number): string =>
+  `${groupId}\u0000${topic}\u0000${partition}`;
 
 /**
  * Delivers one partition to one group, one record at a time: the next record
@@ -268,7 +282,10 @@ class PartitionWorker {
       event = toDeliveredEvent({ ...record, offset: String(record.offset), value: Uint8Array.from(record.value) });
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
-      this.logger.error({ ...where, ...describeError(error) }, "in-process broker: skipping a record that is not a CloudEvent");
+      this.logger.error(
+        { ...where, ...describeError(error) },
+        "in-process broker: skipping a record that is not a CloudEvent",
+      );
       this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
       return;
     }

@@ -115,7 +115,8 @@ export class KafkaEventBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen();
     if (!options.groupId) throw new MessagingError("INVALID_CONFIG", "subscribe: groupId is required");
-    if (options.topics.length === 0) throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
+    if (options.topics.length === 0)
+      throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
     await Promise.all(options.topics.map((topic) => this.ensureTopic(topic)));
     const tuning = this.config.consumer ?? {};
     const consumer = this.kafka.consumer({
@@ -217,7 +218,12 @@ export class KafkaEventBus implements EventBus {
   }
 
   private forwardLog(entry: LogEntry): void {
-    const { message, timestamp: _timestamp, logger: _logger, ...details } = entry.log as LogEntry["log"] & { logger?: string };
+    const {
+      message,
+      timestamp: _timestamp,
+      logger: _logger,
+      ...details
+    } = entry.log as LogEntry["log"] & { logger?: string };
     const fields = { namespace: entry.namespace, ...details };
     const text = `kafkajs: ${message}`;
     switch (entry.level) {
@@ -284,12 +290,17 @@ class KafkaSubscription {
         partition,
         offset: message.offset,
         key: message.key?.toString("utf8") ?? "",
-        value: message.value ? new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength) : new Uint8Array(),
+        value: message.value
+          ? new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength)
+          : new Uint8Array(),
         headers: decodeHeaders(message.headers),
       });
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
-      this.logger.error({ ...where, ...describeError(error) }, "kafka event bus: skipping a record that is not a CloudEvent");
+      this.logger.error(
+        { ...where, ...describeError(error) },
+        "kafka event bus: skipping a record that is not a CloudEvent",
+      );
       await this.commit(topic, partition, message.offset);
       return;
     }

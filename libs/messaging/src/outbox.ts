@@ -95,7 +95,8 @@ export class OutboxRelay {
     this.logger = options.logger;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
-    if (!(this.pollIntervalMs > 0)) throw new RangeError(`outbox relay: pollIntervalMs must be > 0, got ${this.pollIntervalMs}`);
+    if (!(this.pollIntervalMs > 0))
+      throw new RangeError(`outbox relay: pollIntervalMs must be > 0, got ${this.pollIntervalMs}`);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new RangeError(`outbox relay: batchSize must be an integer >= 1, got ${this.batchSize}`);
     }
@@ -141,8 +142,14 @@ export class OutboxRelay {
       },
       (error: unknown) => {
         this.failures += 1;
-        const retryInMs = backoffDelay({ initialMs: this.pollIntervalMs, maxMs: 30 * this.pollIntervalMs }, this.failures);
-        this.logger.warn({ attempt: this.failures, retryInMs, ...describeError(error) }, "outbox relay: publish failed; will retry");
+        const retryInMs = backoffDelay(
+          { initialMs: this.pollIntervalMs, maxMs: 30 * this.pollIntervalMs },
+          this.failures,
+        );
+        this.logger.warn(
+          { attempt: this.failures, retryInMs, ...describeError(error) },
+          "outbox relay: publish failed; will retry",
+        );
         this.schedule(retryInMs);
       },
     );
@@ -183,7 +190,9 @@ export class OutboxRelay {
     });
     if (pending.length === 0) return false;
     await this.bus.publish(pending.map(toOutgoingEvent));
-    await this.store.commit(pending.map((record) => ({ kind: "delete", collection: OUTBOX_COLLECTION, id: record.id })));
+    await this.store.commit(
+      pending.map((record) => ({ kind: "delete", collection: OUTBOX_COLLECTION, id: record.id })),
+    );
     this.logger.debug({ published: pending.length }, "outbox relay: published");
     return pending.length === this.batchSize;
   }

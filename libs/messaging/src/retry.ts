@@ -28,7 +28,9 @@ export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
     throw new RangeError(`retry.attempts must be an integer >= 1, got ${policy.attempts}`);
   }
   if (!(policy.initialMs >= 0) || !(policy.maxMs >= policy.initialMs)) {
-    throw new RangeError(`retry needs 0 <= initialMs <= maxMs, got initialMs=${policy.initialMs} maxMs=${policy.maxMs}`);
+    throw new RangeError(
+      `retry needs 0 <= initialMs <= maxMs, got initialMs=${policy.initialMs} maxMs=${policy.maxMs}`,
+    );
   }
   return policy;
 }

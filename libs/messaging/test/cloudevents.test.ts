@@ -24,7 +24,11 @@ describe("CloudEvents binary-mode headers", () => {
       ce_subject: "dossier-1",
       "content-type": "application/protobuf",
     });
-    expect(parseCloudEventHeaders(headers)).toEqual({ ...attributes, specversion: "1.0", contentType: "application/protobuf" });
+    expect(parseCloudEventHeaders(headers)).toEqual({
+      ...attributes,
+      specversion: "1.0",
+      contentType: "application/protobuf",
+    });
   });
 
   test.each(["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"])(
@@ -32,13 +36,19 @@ describe("CloudEvents binary-mode headers", () => {
     (missing) => {
       const headers: Record<string, string> = buildCloudEventHeaders(attributes);
       delete headers[missing];
-      expect(() => parseCloudEventHeaders(headers)).toThrow(new MessagingError("MISSING_HEADER", `CloudEvents header "${missing}" is missing or empty`));
+      expect(() => parseCloudEventHeaders(headers)).toThrow(
+        new MessagingError("MISSING_HEADER", `CloudEvents header "${missing}" is missing or empty`),
+      );
     },
   );
 
   test("parsing refuses another spec version and an unreadable time", () => {
-    expect(() => parseCloudEventHeaders({ ...buildCloudEventHeaders(attributes), ce_specversion: "0.3" })).toThrow('"ce_specversion" is "0.3"');
-    expect(() => parseCloudEventHeaders({ ...buildCloudEventHeaders(attributes), ce_time: "yesterday" })).toThrow('"ce_time" is not an ISO-8601 time');
+    expect(() => parseCloudEventHeaders({ ...buildCloudEventHeaders(attributes), ce_specversion: "0.3" })).toThrow(
+      '"ce_specversion" is "0.3"',
+    );
+    expect(() => parseCloudEventHeaders({ ...buildCloudEventHeaders(attributes), ce_time: "yesterday" })).toThrow(
+      '"ce_time" is not an ISO-8601 time',
+    );
   });
 
   test("the event's own fields win over extra headers; an extra ce_source is kept (dead-letter replay)", () => {
@@ -46,15 +56,27 @@ describe("CloudEvents binary-mode headers", () => {
     const record = toOutgoingRecord(
       textEvent("lienthong.intake.applications.v1", "dossier-7", "x", {
         id,
-        headers: { ce_id: "forged", ce_subject: "other", ce_source: "intake", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+        headers: {
+          ce_id: "forged",
+          ce_subject: "other",
+          ce_source: "intake",
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        },
       }),
       "routing",
     );
-    expect(record.headers).toMatchObject({ ce_id: id, ce_subject: "dossier-7", ce_source: "intake", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+    expect(record.headers).toMatchObject({
+      ce_id: id,
+      ce_subject: "dossier-7",
+      ce_source: "intake",
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    });
   });
 
   test("publishing refuses an event without a key", () => {
-    expect(() => toOutgoingRecord(textEvent("lienthong.intake.applications.v1", "", "x"), "intake")).toThrow("event.key is required");
+    expect(() => toOutgoingRecord(textEvent("lienthong.intake.applications.v1", "", "x"), "intake")).toThrow(
+      "event.key is required",
+    );
   });
 });
 

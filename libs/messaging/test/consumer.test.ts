@@ -49,11 +49,14 @@ afterEach(async () => {
 });
 
 /** A handler write that records which event caused it. */
-const effectOf = (event: DeliveredEvent) =>
-  [{ kind: "put" as const, collection: EFFECTS, id: randomUUID(), data: { eventId: event.id, body: bodyOf(event) } }];
+const effectOf = (event: DeliveredEvent) => [
+  { kind: "put" as const, collection: EFFECTS, id: randomUUID(), data: { eventId: event.id, body: bodyOf(event) } },
+];
 
 async function consume(handle: EventProcessor, retry = fastRetry): Promise<void> {
-  subscriptions.push(await startConsumer({ bus: routing, store, groupId: GROUP, topics: [topic], handle, retry, logger: silentLogger }));
+  subscriptions.push(
+    await startConsumer({ bus: routing, store, groupId: GROUP, topics: [topic], handle, retry, logger: silentLogger }),
+  );
 }
 
 async function effects(): Promise<{ eventId: string; body: string }[]> {
@@ -69,7 +72,9 @@ test("an event delivered twice with the same ce_id is handled once", async () =>
   const id = randomUUID();
   await intake.publish([textEvent(topic, "dossier-1", "first", { id })]);
   await intake.publish([textEvent(topic, "dossier-1", "first", { id }), textEvent(topic, "dossier-1", "next")]);
-  await waitFor(async () => (await effects()).some((effect) => effect.body === "next"), { description: "the next event" });
+  await waitFor(async () => (await effects()).some((effect) => effect.body === "next"), {
+    description: "the next event",
+  });
   expect(calls.filter((call) => call === id)).toHaveLength(1);
   expect((await effects()).filter((effect) => effect.eventId === id)).toHaveLength(1);
   expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
@@ -120,7 +125,8 @@ test("a failing event lands in the dead-letter topic with its headers and the pa
     const body = bodyOf(event);
     attempts[body] = (attempts[body] ?? 0) + 1;
     if (body === "poison") throw new Error("procedure code not in catalog");
-    if (body === "invalid") throw Object.assign(new Error("field receivedAt: not a date"), { retriable: false, code: "INVALID_ARGUMENT" });
+    if (body === "invalid")
+      throw Object.assign(new Error("field receivedAt: not a date"), { retriable: false, code: "INVALID_ARGUMENT" });
     return effectOf(event);
   });
   const poisonId = randomUUID();
@@ -131,12 +137,20 @@ test("a failing event lands in the dead-letter topic with its headers and the pa
       textEvent(topic, "dossier-1", "after"),
     ]),
   );
-  await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), { description: "the event behind the poison" });
+  await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), {
+    description: "the event behind the poison",
+  });
   await waitFor(() => deadLetters.events.length === 2, { description: "two dead letters" });
   expect(attempts).toEqual({ poison: 3, invalid: 1, after: 1 });
 
   const [poison, invalid] = deadLetters.events;
-  expect(poison).toMatchObject({ id: poisonId, key: "dossier-1", type: SUBMITTED, source: "intake", topic: deadLetterTopicFor(GROUP) });
+  expect(poison).toMatchObject({
+    id: poisonId,
+    key: "dossier-1",
+    type: SUBMITTED,
+    source: "intake",
+    topic: deadLetterTopicFor(GROUP),
+  });
   expect(bodyOf(poison!)).toBe("poison");
   expect(poison!.headers).toMatchObject({
     [DeadLetterHeaders.error]: "procedure code not in catalog",
@@ -161,13 +175,21 @@ test("a replayed dead letter is processed with its original ce_id", async () => 
   });
   const id = randomUUID();
   const skippedId = randomUUID();
-  await intake.publish([textEvent(topic, "dossier-1", "needs-catalog", { id }), textEvent(topic, "dossier-2", "other", { id: skippedId })]);
+  await intake.publish([
+    textEvent(topic, "dossier-1", "needs-catalog", { id }),
+    textEvent(topic, "dossier-2", "other", { id: skippedId }),
+  ]);
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   await waitFor(() => deadLetters.events.length === 2, { description: "both events dead-lettered" });
 
   catalogFixed = true;
-  const outcome = await replayDeadLetters({ bus: routing, groupId: GROUP, filter: (letter) => letter.id === id, idleMs: 300 });
+  const outcome = await replayDeadLetters({
+    bus: routing,
+    groupId: GROUP,
+    filter: (letter) => letter.id === id,
+    idleMs: 300,
+  });
   expect(outcome).toEqual({ replayed: 1, skipped: 1 });
   await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
   expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);

@@ -139,14 +139,19 @@ export function eventBusContract(options: ContractOptions): void {
     await waitFor(
       async () => {
         round += 1;
-        await intake.publish(Array.from({ length: 8 }, (_, index) => textEvent(topic, `warm-${round}-${index}`, "warm")));
+        await intake.publish(
+          Array.from({ length: 8 }, (_, index) => textEvent(topic, `warm-${round}-${index}`, "warm")),
+        );
         return first.events.length > 0 && second.events.length > 0;
       },
       { timeoutMs: options.deliveryTimeoutMs, intervalMs: 500, description: "both group members receiving events" },
     );
-    const steady = Array.from({ length: 40 }, (_, index) => textEvent(topic, `dossier-split-${index}`, `steady-${index}`));
+    const steady = Array.from({ length: 40 }, (_, index) =>
+      textEvent(topic, `dossier-split-${index}`, `steady-${index}`),
+    );
     await intake.publish(steady);
-    const steadyBodies = (events: DeliveredEvent[]): string[] => events.map(bodyOf).filter((body) => body.startsWith("steady-"));
+    const steadyBodies = (events: DeliveredEvent[]): string[] =>
+      events.map(bodyOf).filter((body) => body.startsWith("steady-"));
     await wait(
       () => steadyBodies(first.events).length + steadyBodies(second.events).length >= steady.length,
       "40 steady-state events across both members",

@@ -15,16 +15,28 @@ afterEach(async () => {
 });
 
 /** Runs the child until it reports `ready`, then kills it with SIGKILL. */
-async function publishThenKill(journalPath: string, topic: string, total: number, consumeFirst: number): Promise<string> {
-  const child = spawn(process.execPath, [join(__dirname, "fixtures/journal-child.js"), journalPath, topic, String(total), String(consumeFirst)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+async function publishThenKill(
+  journalPath: string,
+  topic: string,
+  total: number,
+  consumeFirst: number,
+): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, "fixtures/journal-child.js"), journalPath, topic, String(total), String(consumeFirst)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   try {
-    await waitFor(() => stdout.includes("ready") || child.exitCode !== null, { timeoutMs: 20_000, description: "the child to publish and consume" });
+    await waitFor(() => stdout.includes("ready") || child.exitCode !== null, {
+      timeoutMs: 20_000,
+      description: "the child to publish and consume",
+    });
   } finally {
     child.kill("SIGKILL");
   }
@@ -43,7 +55,10 @@ test("after kill -9, every published event not yet consumed is delivered again, 
   const broker = new InProcessBroker({ journalPath, partitions: 1 });
   try {
     const received = await collect(broker.bus("routing"), "routing", [topic]);
-    await waitFor(() => received.events.map(bodyOf).includes("9"), { timeoutMs: 5_000, description: "the unconsumed events" });
+    await waitFor(() => received.events.map(bodyOf).includes("9"), {
+      timeoutMs: 5_000,
+      description: "the unconsumed events",
+    });
     // Event 4 was in the handler when the process died, 5–9 were never consumed: all come again, in
     // order. Offsets are written in batches, so events consumed just before the crash may come
     // again too (at least once; consumers absorb them by ce_id) — a suffix of the log, never a gap.
@@ -51,7 +66,10 @@ test("after kill -9, every published event not yet consumed is delivered again, 
     expect(redelivered.slice(-6)).toEqual(["4", "5", "6", "7", "8", "9"]);
     expect(redelivered).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"].slice(10 - redelivered.length));
     const newGroup = await collect(broker.bus("notification"), "notification", [topic]);
-    await waitFor(() => newGroup.events.length >= 10, { timeoutMs: 5_000, description: "all 10 events for a new group" });
+    await waitFor(() => newGroup.events.length >= 10, {
+      timeoutMs: 5_000,
+      description: "all 10 events for a new group",
+    });
     expect(newGroup.events.map(bodyOf)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   } finally {
     await broker.close();
@@ -70,14 +88,21 @@ test("retention removes old records that every known group consumed, and keeps t
   const slow = await collect(bus, "notification", [lagging], async () => {
     if (!release) throw new Error("not yet");
   });
-  await bus.publish([textEvent(consumedTopic, "d1", "a"), textEvent(consumedTopic, "d1", "b"), textEvent(lagging, "d2", "c")]);
+  await bus.publish([
+    textEvent(consumedTopic, "d1", "a"),
+    textEvent(consumedTopic, "d1", "b"),
+    textEvent(lagging, "d2", "c"),
+  ]);
   await waitFor(() => fast.events.length === 3, { timeoutMs: 5_000, description: "routing consuming all three" });
 
   expect(broker.prune(Date.now())).toBe(0); // consumed, but not old yet
   expect(broker.prune(Date.now() + retentionMs + 1)).toBe(2); // the lagging group still needs "c"
 
   release = true;
-  await waitFor(() => slow.events.length === 1, { timeoutMs: 5_000, description: "notification consuming the lagging event" });
+  await waitFor(() => slow.events.length === 1, {
+    timeoutMs: 5_000,
+    description: "notification consuming the lagging event",
+  });
   expect(broker.prune(Date.now() + retentionMs + 1)).toBe(1);
   await fast.close();
   await slow.close();

@@ -18,7 +18,10 @@ describe("in-process event bus, journaled", () => {
     deliveryTimeoutMs: 5_000,
     start: async () => {
       const dir: TempDir = await tempDir("lienthong-journal");
-      const broker = new InProcessBroker({ journalPath: dir.file("events.db"), redelivery: { initialMs: 20, maxMs: 100 } });
+      const broker = new InProcessBroker({
+        journalPath: dir.file("events.db"),
+        redelivery: { initialMs: 20, maxMs: 100 },
+      });
       return {
         busFor: (source) => broker.bus(source),
         close: async () => {

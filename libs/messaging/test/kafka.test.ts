@@ -18,7 +18,13 @@ jest.setTimeout(90_000);
 describe("KafkaEventBus configuration", () => {
   test("refuses an empty broker list at construction", () => {
     const build = (): KafkaEventBus =>
-      new KafkaEventBus({ brokers: [], clientId: "intake", source: "intake", createTopics: true, idempotentProducer: true });
+      new KafkaEventBus({
+        brokers: [],
+        clientId: "intake",
+        source: "intake",
+        createTopics: true,
+        idempotentProducer: true,
+      });
     expect(build).toThrow(MessagingError);
     expect(build).toThrow("kafka event bus: brokers must list at least one host:port");
   });

@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
-import { InProcessBroker, OUTBOX_COLLECTION, messagingCollections, OutboxRelay, outboxWrites, silentLogger, type EventBus, type OutgoingEvent } from "../src";
+import {
+  InProcessBroker,
+  OUTBOX_COLLECTION,
+  messagingCollections,
+  OutboxRelay,
+  outboxWrites,
+  silentLogger,
+  type EventBus,
+  type OutgoingEvent,
+} from "../src";
 import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
 import { EFFECTS, openTestStore } from "./support/store";
 import { inSpan } from "./support/tracing";

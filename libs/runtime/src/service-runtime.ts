@@ -30,7 +30,13 @@ import {
   type commonServiceEnv,
   type ServiceMetrics,
 } from "@lienthong/service-kit";
-import { EMBEDDED_STORE_WARNING, openDocumentStore, type CollectionSpec, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import {
+  EMBEDDED_STORE_WARNING,
+  openDocumentStore,
+  type CollectionSpec,
+  type DocumentStore,
+  type WriteOp,
+} from "@lienthong/storage";
 import type { z } from "zod";
 import { NotifyingStore } from "./notifying-store";
 
@@ -107,7 +113,13 @@ export class ServiceRuntime {
         logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
       });
     });
-    this.http = createHttpApp({ service: name, logger, readiness, metrics, bodyLimit: maxRequestBytes === undefined ? undefined : String(maxRequestBytes) });
+    this.http = createHttpApp({
+      service: name,
+      logger,
+      readiness,
+      metrics,
+      bodyLimit: maxRequestBytes === undefined ? undefined : String(maxRequestBytes),
+    });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
     this.http.app.get("/ops/traces/:traceId", (request, response) => {
       response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
@@ -134,10 +146,21 @@ export class ServiceRuntime {
     await store.ensureCollections([...messagingCollections, ...options.collections]);
     const bus = openBus(service, env, logger, options.broker);
     const relay = new OutboxRelay({ store, bus, logger });
-    const runtime = new ServiceRuntime(service, env, logger, store, bus, relay, createReadiness(), createMetrics({ service }), {
-      http: options.ports?.http ?? env.HTTP_PORT,
-      grpc: options.ports?.grpc ?? env.GRPC_PORT,
-    }, options.maxRequestBytes);
+    const runtime = new ServiceRuntime(
+      service,
+      env,
+      logger,
+      store,
+      bus,
+      relay,
+      createReadiness(),
+      createMetrics({ service }),
+      {
+        http: options.ports?.http ?? env.HTTP_PORT,
+        grpc: options.ports?.grpc ?? env.GRPC_PORT,
+      },
+      options.maxRequestBytes,
+    );
     store.onCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
     return runtime;
   }
@@ -173,7 +196,14 @@ export class ServiceRuntime {
       this.lifecycle.onShutdown(task.name, () => task.stop());
     }
     for (const { topics, handle } of this.consumers) {
-      const subscription = await startConsumer({ bus: this.bus, store: this.store, groupId: this.name, topics, handle, logger: this.logger });
+      const subscription = await startConsumer({
+        bus: this.bus,
+        store: this.store,
+        groupId: this.name,
+        topics,
+        handle,
+        logger: this.logger,
+      });
       this.lifecycle.onShutdown("consumer", () => subscription.close());
     }
     const grpcServer = createGrpcServer({
@@ -182,7 +212,8 @@ export class ServiceRuntime {
       services: this.grpcServices,
       protoRoot,
       readiness: this.readiness,
-      serverOptions: this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
+      serverOptions:
+        this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
     const grpc = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
     this.lifecycle.onShutdown("grpc server", () => grpc.close());
@@ -190,7 +221,10 @@ export class ServiceRuntime {
     this.lifecycle.onShutdown("http server", () => http.close());
     this.readiness.markReady();
     const running = { name: this.name, httpUrl: http.url, grpcPort: grpc.port };
-    this.logger.info({ http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter }, "service started");
+    this.logger.info(
+      { http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter },
+      "service started",
+    );
     return running;
   }
 
@@ -202,7 +236,10 @@ export class ServiceRuntime {
    */
   async stop(): Promise<void> {
     const report = await this.lifecycle.shutdown();
-    if (!report.ok) throw new Error(`${this.name} did not stop cleanly: failed ${report.failed.join(", ") || "none"}${report.timedOut ? ", timed out" : ""}`);
+    if (!report.ok)
+      throw new Error(
+        `${this.name} did not stop cleanly: failed ${report.failed.join(", ") || "none"}${report.timedOut ? ", timed out" : ""}`,
+      );
     this.logger.info({}, "service stopped");
   }
 }

@@ -65,7 +65,13 @@ export function envInteger(defaultValue: number, min = 0, max = Number.MAX_SAFE_
       .trim()
       .regex(/^\d+$/, { message: `expected an integer from ${min} to ${max}` })
       .transform(Number)
-      .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(min, { message: `must be at least ${min}` })
+          .max(max, { message: `must be at most ${max}` }),
+      )
       .optional()
       .transform((v) => v ?? defaultValue),
   );
@@ -191,7 +197,8 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
         ctx.addIssue({ code: "custom", path: ["KAFKA_BROKERS"], message: "required when BUS=kafka" });
       }
       if (common.NODE_ENV === "production" && !common.ALLOW_EMBEDDED_IN_PRODUCTION) {
-        const refusal = "embedded adapter refused when NODE_ENV=production; set ALLOW_EMBEDDED_IN_PRODUCTION=true to allow it";
+        const refusal =
+          "embedded adapter refused when NODE_ENV=production; set ALLOW_EMBEDDED_IN_PRODUCTION=true to allow it";
         if (common.STORE === "embedded") ctx.addIssue({ code: "custom", path: ["STORE"], message: refusal });
         if (common.BUS === "in-process") ctx.addIssue({ code: "custom", path: ["BUS"], message: refusal });
       }

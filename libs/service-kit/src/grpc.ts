@@ -70,7 +70,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       wrapped[name] =
         method.requestStream || method.responseStream
           ? handler
-          : wrapUnary(method.path, handler as grpc.handleUnaryCall<unknown, unknown>, options.logger, maxCallDurationMs);
+          : wrapUnary(
+              method.path,
+              handler as grpc.handleUnaryCall<unknown, unknown>,
+              options.logger,
+              maxCallDurationMs,
+            );
     }
     server.addService(tolerantOfBadRequests(definition), wrapped);
   }
@@ -159,7 +164,9 @@ const callContexts = new WeakMap<object, { signal: AbortSignal; deadline: Date }
  * Adapts an async use-case call to a grpc-js unary handler: resolve with the
  * response, throw a ServiceError; the server wrapper maps and logs.
  */
-export function unary<Req, Res>(fn: (request: Req, context: UnaryContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  fn: (request: Req, context: UnaryContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     // Set by the createGrpcServer wrapper; the fallback serves a handler mounted elsewhere.
     const known = callContexts.get(call);
@@ -238,7 +245,9 @@ function wrapUnary(
     });
 
     if (call.request === undecodableRequest) {
-      reply(invalidArgument([{ field: "body", reason: "is not a valid protobuf message of this method's request type" }]));
+      reply(
+        invalidArgument([{ field: "body", reason: "is not a valid protobuf message of this method's request type" }]),
+      );
       return;
     }
     const remaining = deadline - Date.now();
@@ -280,7 +289,10 @@ export interface GrpcServerHandle {
   close: () => Promise<void>;
 }
 
-export async function startGrpcServer(grpcServer: GrpcServer, options: GrpcServerStartOptions): Promise<GrpcServerHandle> {
+export async function startGrpcServer(
+  grpcServer: GrpcServer,
+  options: GrpcServerStartOptions,
+): Promise<GrpcServerHandle> {
   const { server } = grpcServer;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {

@@ -29,7 +29,8 @@ const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
 function routeOf(req: Request): string {
   const route = (req as { route?: { path?: unknown } }).route;
   if (!route || route.path === undefined) return "unmatched";
-  const template = typeof route.path === "string" ? route.path : Array.isArray(route.path) ? route.path.join("|") : "pattern";
+  const template =
+    typeof route.path === "string" ? route.path : Array.isArray(route.path) ? route.path.join("|") : "pattern";
   // A router's root route reads "/applications", not "/applications/".
   return req.baseUrl && template === "/" ? req.baseUrl : `${req.baseUrl}${template}`;
 }
@@ -102,7 +103,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       }
       const error = bodyParserError(err) ?? err;
       const problem = toProblem(error, res.locals.traceId as string | undefined);
-      if (problem.status >= 500) logger.error({ err: loggableError(error), trace_id: problem.traceId }, "request failed");
+      if (problem.status >= 500)
+        logger.error({ err: loggableError(error), trace_id: problem.traceId }, "request failed");
       res.status(problem.status).type(problemContentType).json(problem);
     };
     app.use(handleError);

@@ -14,7 +14,16 @@ import {
  * Label names that would turn a metric into a register of people (DOMAIN.md
  * §7). Compared case-insensitively with `_` and `-` removed.
  */
-const personalLabelNames = new Set(["citizenid", "cccd", "name", "fullname", "phone", "phonenumber", "email", "address"]);
+const personalLabelNames = new Set([
+  "citizenid",
+  "cccd",
+  "name",
+  "fullname",
+  "phone",
+  "phonenumber",
+  "email",
+  "address",
+]);
 const personalLabelParts = ["citizen", "phone", "email", "address", "fullname"];
 
 export class PersonalLabelError extends Error {

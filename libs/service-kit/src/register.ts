@@ -8,5 +8,7 @@ import { startTelemetry } from "./telemetry";
 
 startTelemetry({
   serviceName: process.env.OTEL_SERVICE_NAME?.trim() || "lienthong",
-  ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && { otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT.trim() }),
+  ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && {
+    otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT.trim(),
+  }),
 });

@@ -90,7 +90,11 @@ export class SpanStoreProcessor implements SpanProcessor {
   async shutdown(): Promise<void> {}
 }
 
-const statusNames = { [SpanStatusCode.UNSET]: "UNSET", [SpanStatusCode.OK]: "OK", [SpanStatusCode.ERROR]: "ERROR" } as const;
+const statusNames = {
+  [SpanStatusCode.UNSET]: "UNSET",
+  [SpanStatusCode.OK]: "OK",
+  [SpanStatusCode.ERROR]: "ERROR",
+} as const;
 
 export function toStoredSpan(span: ReadableSpan): StoredSpan {
   const context = span.spanContext();
@@ -114,6 +118,8 @@ export function toStoredSpan(span: ReadableSpan): StoredSpan {
 
 function isoOf([seconds, nanos]: HrTime): string {
   // Microsecond precision keeps start order sortable as text.
-  const micros = Math.floor(nanos / 1e3).toString().padStart(6, "0");
+  const micros = Math.floor(nanos / 1e3)
+    .toString()
+    .padStart(6, "0");
   return `${new Date(seconds * 1e3).toISOString().slice(0, 19)}.${micros}Z`;
 }

@@ -57,7 +57,10 @@ describe("serviceEnv defaults", () => {
   });
 
   it("adds service-specific variables", () => {
-    const schema = serviceEnv({ httpPort: 3004, grpcPort: 50064 }, { SMTP_URL: z.string().default("smtp://localhost:2525") });
+    const schema = serviceEnv(
+      { httpPort: 3004, grpcPort: 50064 },
+      { SMTP_URL: z.string().default("smtp://localhost:2525") },
+    );
     expect(loadConfig(schema, {}).SMTP_URL).toBe("smtp://localhost:2525");
   });
 
@@ -91,7 +94,9 @@ describe("serviceEnv rules", () => {
   it("requires MONGO_URL when STORE=mongo", () => {
     const error = configErrorOf(() => loadConfig(intakeEnv, { STORE: "mongo" }));
     expect(error.issues).toEqual([{ variable: "MONGO_URL", reason: "required when STORE=mongo" }]);
-    expect(loadConfig(intakeEnv, { STORE: "mongo", MONGO_URL: "mongodb://db:27017/?replicaSet=rs0" }).STORE).toBe("mongo");
+    expect(loadConfig(intakeEnv, { STORE: "mongo", MONGO_URL: "mongodb://db:27017/?replicaSet=rs0" }).STORE).toBe(
+      "mongo",
+    );
   });
 
   it("requires KAFKA_BROKERS when BUS=kafka", () => {
@@ -104,7 +109,9 @@ describe("serviceEnv rules", () => {
     expect(error.issues.map((i) => i.variable).sort()).toEqual(["BUS", "STORE"]);
     expect(error.issues[0]?.reason).toContain("ALLOW_EMBEDDED_IN_PRODUCTION=true");
 
-    expect(loadConfig(intakeEnv, { NODE_ENV: "production", ALLOW_EMBEDDED_IN_PRODUCTION: "true" }).STORE).toBe("embedded");
+    expect(loadConfig(intakeEnv, { NODE_ENV: "production", ALLOW_EMBEDDED_IN_PRODUCTION: "true" }).STORE).toBe(
+      "embedded",
+    );
     const distributed = loadConfig(intakeEnv, {
       NODE_ENV: "production",
       STORE: "mongo",

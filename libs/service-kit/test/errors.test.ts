@@ -48,7 +48,14 @@ describe("toProblem", () => {
 
   it.each([
     [notFound("dossier", "000.00.06.H56-231027-0361"), 404, "not-found"],
-    [failedPrecondition("Cannot decide a dossier that is awaiting a supplement", { status: 5, allowedActions: ["resume", "withdraw"] }), 409, "failed-precondition"],
+    [
+      failedPrecondition("Cannot decide a dossier that is awaiting a supplement", {
+        status: 5,
+        allowedActions: ["resume", "withdraw"],
+      }),
+      409,
+      "failed-precondition",
+    ],
     [conflict("Dossier changed concurrently"), 409, "conflict"],
     [new ServiceError("ALREADY_EXISTS", "Idempotency key reused with a different body"), 409, "already-exists"],
     [new ServiceError("PERMISSION_DENIED", "Not competent for this dossier"), 403, "permission-denied"],
@@ -69,7 +76,7 @@ describe("toProblem", () => {
   });
 
   it("hides the message of an unknown error behind a generic 500", () => {
-    const problem = toProblem(new Error("E11000 duplicate key { citizenId: \"001203004567\" }"), traceId);
+    const problem = toProblem(new Error('E11000 duplicate key { citizenId: "001203004567" }'), traceId);
     expect(problem).toMatchObject({ status: 500, code: "INTERNAL", traceId });
     expect(JSON.stringify(problem)).not.toContain("001203004567");
     expect(problem.detail).toContain("trace id");
@@ -148,7 +155,11 @@ describe("fromGrpcError", () => {
   });
 
   it("falls back to the status code when the trailer is absent", () => {
-    const received = fromGrpcError({ code: status.UNAVAILABLE, details: "No connection established", metadata: new Metadata() });
+    const received = fromGrpcError({
+      code: status.UNAVAILABLE,
+      details: "No connection established",
+      metadata: new Metadata(),
+    });
     expect(received.code).toBe("UNAVAILABLE");
     expect(received.retriable).toBe(true);
   });

@@ -33,7 +33,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function call<Req, Res>(
-  method: (req: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  method: (
+    req: Req,
+    metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    cb: (err: grpc.ServiceError | null, res: Res) => void,
+  ) => unknown,
   request: Req,
   options: Partial<grpc.CallOptions> = withDeadline(2_000),
 ): Promise<Res> {
@@ -51,16 +56,30 @@ function grpcErrorOf(promise: Promise<unknown>): Promise<grpc.ServiceError> {
   );
 }
 
-function loadClient<T>(protoFile: string, includeDir: string, serviceName: string): new (address: string, credentials: grpc.ChannelCredentials) => T {
+function loadClient<T>(
+  protoFile: string,
+  includeDir: string,
+  serviceName: string,
+): new (address: string, credentials: grpc.ChannelCredentials) => T {
   const definition = grpc.loadPackageDefinition(loadSync(protoFile, { includeDirs: [includeDir], enums: String }));
-  const ctor = serviceName.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition);
+  const ctor = serviceName
+    .split(".")
+    .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition);
   return ctor as new (address: string, credentials: grpc.ChannelCredentials) => T;
 }
 
 type HealthClient = grpc.Client & {
-  check(req: { service: string }, options: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: { status: string }) => void): void;
+  check(
+    req: { service: string },
+    options: Partial<grpc.CallOptions>,
+    cb: (err: grpc.ServiceError | null, res: { status: string }) => void,
+  ): void;
 };
-const Health = loadClient<HealthClient>(path.basename(healthProtoPath), path.dirname(healthProtoPath), "grpc.health.v1.Health");
+const Health = loadClient<HealthClient>(
+  path.basename(healthProtoPath),
+  path.dirname(healthProtoPath),
+  "grpc.health.v1.Health",
+);
 
 async function healthStatus(address: string, service: string): Promise<string> {
   const health = new Health(address, grpc.credentials.createInsecure());
@@ -85,14 +104,16 @@ describe("createGrpcServer against a real grpc-js client", () => {
     submitApplication: unary(async (request: intake.SubmitApplicationRequest) => {
       const violations = [];
       if (!request.procedureCode) violations.push({ field: "procedure_code", reason: "required" });
-      if (!/^\d{12}$/.test(request.applicant?.citizenId ?? "")) violations.push({ field: "applicant.citizen_id", reason: "must be 12 digits" });
+      if (!/^\d{12}$/.test(request.applicant?.citizenId ?? ""))
+        violations.push({ field: "applicant.citizen_id", reason: "must be 12 digits" });
       if (violations.length) throw invalidArgument(violations);
       return { application: undefined };
     }),
     getApplication: unary(async (request: intake.GetApplicationRequest, context) => {
       seenContext = context;
       if (request.dossierRef === "slow") await sleep(2_000, context.signal);
-      if (request.dossierRef === "stuck") await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+      if (request.dossierRef === "stuck")
+        await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
       if (request.dossierRef === "crash") throw new Error("lookup failed for phone 0912345678");
       return { application: undefined };
     }),
@@ -117,10 +138,16 @@ describe("createGrpcServer against a real grpc-js client", () => {
 
   it("answers a unary call and logs one line with method, code and duration", async () => {
     lines.length = 0;
-    await call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }));
+    await call(
+      client.getApplication.bind(client),
+      intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }),
+    );
     const callLines = entries().filter((l) => l.msg === "grpc call");
     expect(callLines).toHaveLength(1);
-    expect(callLines[0]).toMatchObject({ grpc_method: "/gov.lienthong.intake.v1.IntakeService/GetApplication", grpc_code: "OK" });
+    expect(callLines[0]).toMatchObject({
+      grpc_method: "/gov.lienthong.intake.v1.IntakeService/GetApplication",
+      grpc_code: "OK",
+    });
     expect(typeof callLines[0]?.duration_ms).toBe("number");
   });
 
@@ -138,7 +165,11 @@ describe("createGrpcServer against a real grpc-js client", () => {
     type ReflectionClient = grpc.Client & {
       serverReflectionInfo(options: Partial<grpc.CallOptions>): grpc.ClientDuplexStream<object, ReflectionResponse>;
     };
-    const Reflection = loadClient<ReflectionClient>("grpc/reflection/v1/reflection.proto", reflectionProtoDir, "grpc.reflection.v1.ServerReflection");
+    const Reflection = loadClient<ReflectionClient>(
+      "grpc/reflection/v1/reflection.proto",
+      reflectionProtoDir,
+      "grpc.reflection.v1.ServerReflection",
+    );
     const reflection = new Reflection(address, grpc.credentials.createInsecure());
     const ask = (request: object) =>
       new Promise<ReflectionResponse>((resolve, reject) => {
@@ -196,7 +227,13 @@ describe("createGrpcServer against a real grpc-js client", () => {
   it("replies DEADLINE_EXCEEDED when the client deadline is shorter than the handler", async () => {
     lines.length = 0;
     const started = Date.now();
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "slow" }), withDeadline(100)));
+    const err = await grpcErrorOf(
+      call(
+        client.getApplication.bind(client),
+        intake.GetApplicationRequest.fromPartial({ dossierRef: "slow" }),
+        withDeadline(100),
+      ),
+    );
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeLessThan(1_500);
     await sleep(50);
@@ -208,7 +245,9 @@ describe("createGrpcServer against a real grpc-js client", () => {
 
   it("caps a call without a deadline at the server's maximum and aborts the handler's signal", async () => {
     const started = Date.now();
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "stuck" }), {}));
+    const err = await grpcErrorOf(
+      call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "stuck" }), {}),
+    );
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -234,7 +273,9 @@ describe("createGrpcServer against a real grpc-js client", () => {
   });
 
   it("hides an unexpected error's message behind INTERNAL", async () => {
-    const err = await grpcErrorOf(call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "crash" })));
+    const err = await grpcErrorOf(
+      call(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: "crash" })),
+    );
     expect(err.code).toBe(grpc.status.INTERNAL);
     expect(err.details).not.toContain("0912345678");
     expect(lines.join("")).not.toContain("0912345678");
@@ -248,7 +289,12 @@ describe("gRPC health follows readiness and shutdown", () => {
       service: "intake",
       logger: createLogger({ service: "intake", level: "silent" }),
       readiness,
-      services: [{ definition: intake.IntakeServiceService, implementation: { getApplication: unary(async () => ({ application: undefined })) } }],
+      services: [
+        {
+          definition: intake.IntakeServiceService,
+          implementation: { getApplication: unary(async () => ({ application: undefined })) },
+        },
+      ],
     });
     const server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0 });
     const address = `127.0.0.1:${server.port}`;

@@ -85,7 +85,11 @@ describe("createHttpApp on a real server", () => {
     const down = await fetch(`${server.url}/readyz`);
     expect(down.status).toBe(503);
     const body = await down.text();
-    expect(JSON.parse(body)).toMatchObject({ ready: false, state: "ready", checks: { store: "failed", bus: "failed" } });
+    expect(JSON.parse(body)).toMatchObject({
+      ready: false,
+      state: "ready",
+      checks: { store: "failed", bus: "failed" },
+    });
     expect(body).not.toContain("admin:pw");
     storeUp = true;
   });
@@ -125,7 +129,10 @@ describe("createHttpApp on a real server", () => {
       body: '{"procedureCode": ',
     });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ code: "INVALID_ARGUMENT", violations: [{ field: "body", reason: "malformed JSON" }] });
+    expect(await malformed.json()).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      violations: [{ field: "body", reason: "malformed JSON" }],
+    });
 
     const oversized = await fetch(`${server.url}/applications`, {
       method: "POST",
@@ -155,7 +162,12 @@ describe("createHttpApp on a real server", () => {
     expect(res.status).toBe(201);
     const requestLines = entries().filter((l) => l.msg === "http request");
     expect(requestLines).toHaveLength(1);
-    expect(requestLines[0]).toMatchObject({ method: "POST", route: "/applications", status: "201", trace_id: res.headers.get("x-trace-id") });
+    expect(requestLines[0]).toMatchObject({
+      method: "POST",
+      route: "/applications",
+      status: "201",
+      trace_id: res.headers.get("x-trace-id"),
+    });
     expect(typeof requestLines[0]?.duration_ms).toBe("number");
     expect(lines.join("")).not.toContain("0987654321");
   });
@@ -165,7 +177,9 @@ describe("createHttpApp on a real server", () => {
     const res = await fetch(`${server.url}/metrics`);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = await res.text();
-    expect(text).toMatch(/http_requests_total\{method="GET",route="\/applications\/:ref",status="200",service="intake"\} \d+/);
+    expect(text).toMatch(
+      /http_requests_total\{method="GET",route="\/applications\/:ref",status="200",service="intake"\} \d+/,
+    );
     expect(text).toContain("http_request_duration_seconds_bucket");
     expect(text).toContain("process_cpu_user_seconds_total");
     expect(text).not.toContain(dossierCode);

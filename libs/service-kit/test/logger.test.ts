@@ -34,7 +34,12 @@ describe("createLogger (through captureLogger)", () => {
   it("keeps what is needed to operate: service, level, message, non-personal fields", () => {
     const { logger, entries } = captureLogger("routing");
     logger.warn({ dossierCode: "000.00.06.H56-231027-0361" }, "overdue");
-    expect(entries()[0]).toMatchObject({ service: "routing", level: "warn", msg: "overdue", dossierCode: "000.00.06.H56-231027-0361" });
+    expect(entries()[0]).toMatchObject({
+      service: "routing",
+      level: "warn",
+      msg: "overdue",
+      dossierCode: "000.00.06.H56-231027-0361",
+    });
   });
 
   it("writes the active span's trace_id and span_id on every line", () => {

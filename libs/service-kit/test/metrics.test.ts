@@ -3,7 +3,11 @@ import { PersonalLabelError, createMetrics, isPersonalLabel } from "@lienthong/s
 describe("createMetrics", () => {
   it("labels every series with the service and exposes default process metrics", async () => {
     const metrics = createMetrics({ service: "routing" });
-    const overdue = metrics.gauge({ name: "dossiers_overdue", help: "Open dossiers past their appointment", labelNames: ["commune_code"] });
+    const overdue = metrics.gauge({
+      name: "dossiers_overdue",
+      help: "Open dossiers past their appointment",
+      labelNames: ["commune_code"],
+    });
     overdue.set({ commune_code: "15001" }, 3);
     const text = await metrics.registry.metrics();
     expect(text).toContain('dossiers_overdue{commune_code="15001",service="routing"} 3');
@@ -15,16 +19,29 @@ describe("createMetrics", () => {
     expect(await metrics.registry.metrics()).not.toContain("process_cpu");
   });
 
-  it.each(["citizenId", "citizen_id", "name", "fullName", "full_name", "phone", "phone_number", "email", "address", "applicant_address", "CCCD"])(
-    "refuses the personal label %s",
-    (label) => {
-      const metrics = createMetrics({ service: "intake", collectDefaults: false });
-      expect(() => metrics.counter({ name: "applications_total", help: "h", labelNames: [label] })).toThrow(PersonalLabelError);
-      expect(() => metrics.histogram({ name: "lookup_seconds", help: "h", labelNames: ["route", label] })).toThrow(PersonalLabelError);
-      expect(() => metrics.gauge({ name: "open_dossiers", help: "h", labelNames: [label] })).toThrow(PersonalLabelError);
-      expect(metrics.registry.getMetricsAsArray()).toHaveLength(0);
-    },
-  );
+  it.each([
+    "citizenId",
+    "citizen_id",
+    "name",
+    "fullName",
+    "full_name",
+    "phone",
+    "phone_number",
+    "email",
+    "address",
+    "applicant_address",
+    "CCCD",
+  ])("refuses the personal label %s", (label) => {
+    const metrics = createMetrics({ service: "intake", collectDefaults: false });
+    expect(() => metrics.counter({ name: "applications_total", help: "h", labelNames: [label] })).toThrow(
+      PersonalLabelError,
+    );
+    expect(() => metrics.histogram({ name: "lookup_seconds", help: "h", labelNames: ["route", label] })).toThrow(
+      PersonalLabelError,
+    );
+    expect(() => metrics.gauge({ name: "open_dossiers", help: "h", labelNames: [label] })).toThrow(PersonalLabelError);
+    expect(metrics.registry.getMetricsAsArray()).toHaveLength(0);
+  });
 
   it("accepts operational labels", () => {
     for (const label of ["procedure_code", "commune_code", "status", "route", "method", "topic", "hostname"]) {
@@ -34,8 +51,16 @@ describe("createMetrics", () => {
 
   it("returns the registered metric when asked twice for the same name, and refuses a type clash", () => {
     const metrics = createMetrics({ service: "intake", collectDefaults: false });
-    const first = metrics.counter({ name: "applications_total", help: "Applications received", labelNames: ["channel"] });
-    const second = metrics.counter({ name: "applications_total", help: "Applications received", labelNames: ["channel"] });
+    const first = metrics.counter({
+      name: "applications_total",
+      help: "Applications received",
+      labelNames: ["channel"],
+    });
+    const second = metrics.counter({
+      name: "applications_total",
+      help: "Applications received",
+      labelNames: ["channel"],
+    });
     expect(second).toBe(first);
     expect(() => metrics.gauge({ name: "applications_total", help: "x" })).toThrow(/another type/);
   });

@@ -23,7 +23,8 @@ function storedSpan(traceId: string, spanId: string, startTime: string): StoredS
 describe("SpanStore", () => {
   it("keeps at most `limit` spans, dropping the oldest", () => {
     const store = new SpanStore(3);
-    for (let i = 1; i <= 5; i++) store.add(storedSpan(i % 2 ? "a".repeat(32) : "b".repeat(32), `s${i}`, `2026-01-01T00:00:0${i}.000000Z`));
+    for (let i = 1; i <= 5; i++)
+      store.add(storedSpan(i % 2 ? "a".repeat(32) : "b".repeat(32), `s${i}`, `2026-01-01T00:00:0${i}.000000Z`));
     expect(store.size).toBe(3);
     expect(store.recent(10).map((s) => s.spanId)).toEqual(["s5", "s4", "s3"]);
     expect(store.recent(2).map((s) => s.spanId)).toEqual(["s5", "s4"]);
@@ -45,11 +46,15 @@ describe("startTelemetry in embedded mode", () => {
 
     const tracer = trace.getTracer("dossier-flow");
     let traceId = "";
-    tracer.startActiveSpan("route dossier", { kind: SpanKind.CONSUMER, attributes: { "dossier.code": "000.00.06.H56-231027-0361" } }, (parent) => {
-      traceId = parent.spanContext().traceId;
-      tracer.startActiveSpan("compute appointment", (child) => child.end());
-      parent.end();
-    });
+    tracer.startActiveSpan(
+      "route dossier",
+      { kind: SpanKind.CONSUMER, attributes: { "dossier.code": "000.00.06.H56-231027-0361" } },
+      (parent) => {
+        traceId = parent.spanContext().traceId;
+        tracer.startActiveSpan("compute appointment", (child) => child.end());
+        parent.end();
+      },
+    );
 
     const spans = first.spanStore!.byTrace(traceId);
     expect(spans.map((s) => s.name)).toEqual(["route dossier", "compute appointment"]);
@@ -158,7 +163,10 @@ describe("OTLP export", () => {
     // The batch processor flushes on shutdown, which SIGTERM runs.
     child.process.kill("SIGTERM");
     expect(await child.exited).toBe(0);
-    const exported = received.filter((r) => r.path === "/v1/traces").map((r) => r.body).join("");
+    const exported = received
+      .filter((r) => r.path === "/v1/traces")
+      .map((r) => r.body)
+      .join("");
     expect(exported).toContain(traceId);
     expect(exported).toContain("traced-otlp");
   });

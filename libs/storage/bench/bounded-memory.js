@@ -19,17 +19,34 @@ if (process.env.BOUNDED_MEMORY_CHILD) {
   void (async () => {
     const { EmbeddedDocumentStore } = require("../dist");
     const dir = mkdtempSync(path.join(os.tmpdir(), "lienthong-memory-"));
-    const store = await EmbeddedDocumentStore.open({ path: path.join(dir, "store.db"), durability: "normal", cacheSizeKiB: Number(process.env.CACHE_KIB) });
-    await store.ensureCollections([{ name: "events", indexes: [["dossierId"], ["type", "time"]], unique: [["eventId"]] }]);
+    const store = await EmbeddedDocumentStore.open({
+      path: path.join(dir, "store.db"),
+      durability: "normal",
+      cacheSizeKiB: Number(process.env.CACHE_KIB),
+    });
+    await store.ensureCollections([
+      { name: "events", indexes: [["dossierId"], ["type", "time"]], unique: [["eventId"]] },
+    ]);
     const batch = 2_000;
     const samples = [];
     for (let written = 0; written < total; written += batch) {
       const ops = [];
       for (let i = written; i < written + batch; i += 1) {
-        ops.push({ kind: "put", collection: "events", id: `e-${i}`, data: { eventId: `ev-${i}`, dossierId: `14845-261121-${String(i % 10_000).padStart(4, "0")}`, type: "routed", time: i } });
+        ops.push({
+          kind: "put",
+          collection: "events",
+          id: `e-${i}`,
+          data: {
+            eventId: `ev-${i}`,
+            dossierId: `14845-261121-${String(i % 10_000).padStart(4, "0")}`,
+            type: "routed",
+            time: i,
+          },
+        });
       }
       await store.commit(ops);
-      if ((written + batch) % (total / 8) === 0) samples.push({ documents: written + batch, rssMiB: process.memoryUsage().rss / MiB });
+      if ((written + batch) % (total / 8) === 0)
+        samples.push({ documents: written + batch, rssMiB: process.memoryUsage().rss / MiB });
     }
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -37,7 +54,12 @@ if (process.env.BOUNDED_MEMORY_CHILD) {
   })();
 } else {
   const run = (cacheKiB) =>
-    JSON.parse(execFileSync(process.execPath, [__filename, String(total)], { env: { ...process.env, BOUNDED_MEMORY_CHILD: "1", CACHE_KIB: String(cacheKiB) }, encoding: "utf8" }));
+    JSON.parse(
+      execFileSync(process.execPath, [__filename, String(total)], {
+        env: { ...process.env, BOUNDED_MEMORY_CHILD: "1", CACHE_KIB: String(cacheKiB) },
+        encoding: "utf8",
+      }),
+    );
   const bounded = run(16 * 1024);
   const unbounded = run(1024 * 1024);
   // Growth over the second half of the run: what more documents cost once caches are warm.
@@ -50,11 +72,17 @@ if (process.env.BOUNDED_MEMORY_CHILD) {
   if (json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
-    process.stdout.write(`embedded store memory, ${total.toLocaleString("en")} documents (fresh process per configuration)\n`);
+    process.stdout.write(
+      `embedded store memory, ${total.toLocaleString("en")} documents (fresh process per configuration)\n`,
+    );
     process.stdout.write("documents      RSS MiB (16 MiB cache)   RSS MiB (1 GiB cache, baseline)\n");
     bounded.forEach((sample, i) => {
-      process.stdout.write(`${String(sample.documents).padStart(9)}      ${sample.rssMiB.toFixed(1).padStart(8)}                 ${unbounded[i].rssMiB.toFixed(1).padStart(8)}\n`);
+      process.stdout.write(
+        `${String(sample.documents).padStart(9)}      ${sample.rssMiB.toFixed(1).padStart(8)}                 ${unbounded[i].rssMiB.toFixed(1).padStart(8)}\n`,
+      );
     });
-    process.stdout.write(`growth over the second half: ${growth(bounded).toFixed(1)} MiB bounded vs ${growth(unbounded).toFixed(1)} MiB baseline\n`);
+    process.stdout.write(
+      `growth over the second half: ${growth(bounded).toFixed(1)} MiB bounded vs ${growth(unbounded).toFixed(1)} MiB baseline\n`,
+    );
   }
 }

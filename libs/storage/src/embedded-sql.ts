@@ -49,7 +49,10 @@ export function whereClause(query: Omit<Query, "orderBy" | "limit">): SqlFragmen
   }
   if (query.range) {
     const { field, gte, lt } = query.range;
-    for (const [operator, bound] of [[">=", gte], ["<", lt]] as const) {
+    for (const [operator, bound] of [
+      [">=", gte],
+      ["<", lt],
+    ] as const) {
       if (bound === undefined) continue;
       conditions.push(`${fieldExpression(field)} ${operator} ?`);
       params.push(bound);

@@ -98,7 +98,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const journalMode = db.pragma("journal_mode = WAL", { simple: true });
     if (journalMode !== "wal") {
       db.close();
-      throw new StoreConfigurationError(`the embedded store at ${options.path} cannot use WAL mode (got "${String(journalMode)}")`);
+      throw new StoreConfigurationError(
+        `the embedded store at ${options.path} cannot use WAL mode (got "${String(journalMode)}")`,
+      );
     }
     db.pragma(`synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -121,7 +123,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
             "seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL) STRICT",
         );
         for (const fields of spec.indexes ?? []) {
-          db.exec(`CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${expressions(fields)})`);
+          db.exec(
+            `CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${expressions(fields)})`,
+          );
         }
         for (const fields of spec.unique ?? []) {
           const name = indexName("ux", spec.name, fields);
@@ -155,7 +159,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const where = whereClause(query);
     const order = orderClause(query);
     const sql = `SELECT id, version, data FROM ${tableName(collection)}${where.sql}${order.sql}`;
-    const rows = this.run(() => this.openDatabase().prepare<unknown[], DocumentRow>(sql).all(...where.params, ...order.params));
+    const rows = this.run(() =>
+      this.openDatabase()
+        .prepare<unknown[], DocumentRow>(sql)
+        .all(...where.params, ...order.params),
+    );
     return rows.map((row) => toVersioned<T>(row));
   }
 
@@ -164,7 +172,13 @@ export class EmbeddedDocumentStore implements DocumentStore {
     assertQuery(collection, query);
     const where = whereClause(query);
     const sql = `SELECT count(*) FROM ${tableName(collection)}${where.sql}`;
-    return this.run(() => this.openDatabase().prepare<unknown[], number>(sql).pluck().get(...where.params) ?? 0);
+    return this.run(
+      () =>
+        this.openDatabase()
+          .prepare<unknown[], number>(sql)
+          .pluck()
+          .get(...where.params) ?? 0,
+    );
   }
 
   async commit(ops: WriteOp[]): Promise<void> {
@@ -261,5 +275,7 @@ function toVersioned<T extends DocumentData>(row: DocumentRow): Versioned<T> {
 function sqliteError(error: unknown): { code: string; message: string } | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
-  return name === "SqliteError" && typeof code === "string" ? { code, message: typeof message === "string" ? message : "" } : undefined;
+  return name === "SqliteError" && typeof code === "string"
+    ? { code, message: typeof message === "string" ? message : "" }
+    : undefined;
 }

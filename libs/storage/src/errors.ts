@@ -18,8 +18,7 @@ export abstract class StoreError extends Error {
 /** Why a commit was rejected. */
 export type ConflictReason =
   /** `expected` 0 means "must not exist"; `actual` undefined means the document is absent. */
-  | { kind: "version"; expected: number; actual: number | undefined }
-  | { kind: "unique"; fields: string[] };
+  { kind: "version"; expected: number; actual: number | undefined } | { kind: "unique"; fields: string[] };
 
 /**
  * A commit lost an optimistic-concurrency race or hit a unique index; nothing

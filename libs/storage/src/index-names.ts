@@ -6,6 +6,9 @@ import { createHash } from "node:crypto";
  * ["a", "b"] both read "a_b"), hence the short digest of the exact list.
  */
 export function indexName(kind: "ix" | "ux", scope: string, fields: string[]): string {
-  const digest = createHash("sha256").update(JSON.stringify([kind, scope, fields])).digest("hex").slice(0, 8);
+  const digest = createHash("sha256")
+    .update(JSON.stringify([kind, scope, fields]))
+    .digest("hex")
+    .slice(0, 8);
   return `${kind}_${scope}_${fields.join("_")}_${digest}`;
 }

@@ -14,7 +14,9 @@ export function dataPath(field: string): string {
 }
 
 export function toFilter(query: Omit<Query, "orderBy" | "limit">): MongoFilter {
-  const conditions: MongoFilter[] = Object.entries(query.where ?? {}).map(([field, value]) => ({ [dataPath(field)]: value }));
+  const conditions: MongoFilter[] = Object.entries(query.where ?? {}).map(([field, value]) => ({
+    [dataPath(field)]: value,
+  }));
   if (query.range) {
     const bounds: MongoFilter = {};
     if (query.range.gte !== undefined) bounds.$gte = query.range.gte;

@@ -58,7 +58,9 @@ export class MongoDocumentStore implements DocumentStore {
 
   static async connect(options: MongoStoreOptions): Promise<MongoDocumentStore> {
     if (!options.url) {
-      throw new StoreConfigurationError("the MongoDB URL is missing: set it, e.g. mongodb://localhost:27017/?replicaSet=rs0");
+      throw new StoreConfigurationError(
+        "the MongoDB URL is missing: set it, e.g. mongodb://localhost:27017/?replicaSet=rs0",
+      );
     }
     if (!options.dbName) throw new StoreConfigurationError("the MongoDB database name (dbName) is missing");
     const where = `MongoDB at ${redactCredentials(options.url)}`;
@@ -104,7 +106,9 @@ export class MongoDocumentStore implements DocumentStore {
           await collection.createIndex(keys(fields, true), { name: indexName("ix", spec.name, fields) });
         }
         for (const fields of spec.unique ?? []) {
-          const partialFilterExpression = Object.fromEntries(fields.map((field) => [dataPath(field), { $type: PRESENT_TYPES }]));
+          const partialFilterExpression = Object.fromEntries(
+            fields.map((field) => [dataPath(field), { $type: PRESENT_TYPES }]),
+          );
           await collection.createIndex(keys(fields, false), {
             name: indexName("ux", spec.name, fields),
             unique: true,
@@ -179,7 +183,10 @@ export class MongoDocumentStore implements DocumentStore {
     }
     try {
       if (expected === 0) {
-        await collection.insertOne({ _id: op.id, v: 1, seq: new mongoose.mongo.ObjectId(), data: op.data }, { session });
+        await collection.insertOne(
+          { _id: op.id, v: 1, seq: new mongoose.mongo.ObjectId(), data: op.data },
+          { session },
+        );
       } else if (expected === undefined) {
         await collection.updateOne(
           { _id: op.id },
@@ -187,7 +194,11 @@ export class MongoDocumentStore implements DocumentStore {
           { upsert: true, session },
         );
       } else {
-        const result = await collection.updateOne({ _id: op.id, v: expected }, { $set: { data: op.data }, $inc: { v: 1 } }, { session });
+        const result = await collection.updateOne(
+          { _id: op.id, v: expected },
+          { $set: { data: op.data }, $inc: { v: 1 } },
+          { session },
+        );
         if (result.matchedCount === 0) {
           const current = await collection.findOne({ _id: op.id }, { session, projection: { v: 1 } });
           throw versionConflict(op, current?.v);
@@ -222,10 +233,19 @@ export class MongoDocumentStore implements DocumentStore {
       return await work();
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      if (error instanceof mongoose.mongo.MongoServerError && error.code === ILLEGAL_OPERATION && /replica set/i.test(error.message)) {
-        throw new StoreConfigurationError(`${this.where} refused a transaction: ${REPLICA_SET_REQUIRED}`, { cause: error });
+      if (
+        error instanceof mongoose.mongo.MongoServerError &&
+        error.code === ILLEGAL_OPERATION &&
+        /replica set/i.test(error.message)
+      ) {
+        throw new StoreConfigurationError(`${this.where} refused a transaction: ${REPLICA_SET_REQUIRED}`, {
+          cause: error,
+        });
       }
-      if (error instanceof mongoose.mongo.MongoNetworkError || error instanceof mongoose.mongo.MongoServerSelectionError) {
+      if (
+        error instanceof mongoose.mongo.MongoNetworkError ||
+        error instanceof mongoose.mongo.MongoServerSelectionError
+      ) {
         throw new StoreUnavailableError(`${this.where} is unreachable`, { cause: error });
       }
       throw error;

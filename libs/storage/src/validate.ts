@@ -16,7 +16,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function assertCollectionName(name: string): void {
   if (!IDENTIFIER.test(name)) {
-    throw new InvalidStoreRequestError(`collection name "${name}" is invalid: use letters, digits and _ (not starting with a digit)`);
+    throw new InvalidStoreRequestError(
+      `collection name "${name}" is invalid: use letters, digits and _ (not starting with a digit)`,
+    );
   }
 }
 
@@ -43,17 +45,23 @@ export function assertQuery(collection: string, query: Query): void {
     assertFieldName(collection, field);
     const type = typeof value;
     if (value !== null && type !== "string" && type !== "number" && type !== "boolean") {
-      throw new InvalidStoreRequestError(`where.${field} on collection "${collection}" must be a string, number, boolean or null`);
+      throw new InvalidStoreRequestError(
+        `where.${field} on collection "${collection}" must be a string, number, boolean or null`,
+      );
     }
   }
   if (query.range) {
     assertFieldName(collection, query.range.field);
     const bounds = [query.range.gte, query.range.lt].filter((bound) => bound !== undefined);
     if (bounds.length === 0) {
-      throw new InvalidStoreRequestError(`range on "${query.range.field}" in collection "${collection}" needs gte or lt`);
+      throw new InvalidStoreRequestError(
+        `range on "${query.range.field}" in collection "${collection}" needs gte or lt`,
+      );
     }
     if (new Set(bounds.map((bound) => typeof bound)).size > 1) {
-      throw new InvalidStoreRequestError(`range on "${query.range.field}" in collection "${collection}" mixes string and number bounds`);
+      throw new InvalidStoreRequestError(
+        `range on "${query.range.field}" in collection "${collection}" mixes string and number bounds`,
+      );
     }
   }
   if (query.orderBy) assertFieldName(collection, query.orderBy.field);
@@ -73,12 +81,16 @@ export function assertWriteOp(op: WriteOp, declared: DeclaredCollections): void 
     );
   }
   if (op.kind === "put" && (op.data === null || typeof op.data !== "object" || Array.isArray(op.data))) {
-    throw new InvalidStoreRequestError(`data of document "${op.id}" in collection "${op.collection}" must be a JSON object`);
+    throw new InvalidStoreRequestError(
+      `data of document "${op.id}" in collection "${op.collection}" must be a JSON object`,
+    );
   }
 }
 
 export function assertDeclared(collection: string, declared: DeclaredCollections): void {
   if (!declared.has(collection)) {
-    throw new InvalidStoreRequestError(`collection "${collection}" is not declared: pass it to ensureCollections first`);
+    throw new InvalidStoreRequestError(
+      `collection "${collection}" is not declared: pass it to ensureCollections first`,
+    );
   }
 }

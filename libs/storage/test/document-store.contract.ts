@@ -40,7 +40,9 @@ async function conflictOf(promise: Promise<unknown>): Promise<ConflictError> {
     (rejection: unknown) => rejection,
   );
   if (!(error instanceof ConflictError)) {
-    throw new Error(`expected a ConflictError, got ${error instanceof Error ? `${error.name}: ${error.message}` : "success"}`);
+    throw new Error(
+      `expected a ConflictError, got ${error instanceof Error ? `${error.name}: ${error.message}` : "success"}`,
+    );
   }
   return error;
 }
@@ -82,12 +84,16 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       await store.commit([dossier("d-1", { code: "000.00.06.H56-250701-0001" })]);
       await store.ensureCollections(SPECS);
       expect((await store.get("dossiers", "d-1"))?.version).toBe(1);
-      await expect(store.commit([dossier("d-2", { code: "000.00.06.H56-250701-0001" })])).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.commit([dossier("d-2", { code: "000.00.06.H56-250701-0001" })])).rejects.toBeInstanceOf(
+        ConflictError,
+      );
     });
 
     it("rejects expectedVersion 0 on an existing document with a retriable ConflictError naming collection and id", async () => {
       await store.commit([dossier("d-1")]);
-      const conflict = await conflictOf(store.commit([{ ...dossier("d-1", { status: "secret-value" }), expectedVersion: 0 }]));
+      const conflict = await conflictOf(
+        store.commit([{ ...dossier("d-1", { status: "secret-value" }), expectedVersion: 0 }]),
+      );
       expect(conflict).toMatchObject({
         code: "CONFLICT",
         retriable: true,
@@ -114,7 +120,10 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
     });
 
     it("writes nothing of a batch when its third operation conflicts", async () => {
-      await store.commit([dossier("existing", { status: "received" }), { kind: "put", collection: "counters", id: "c", data: { n: 1 } }]);
+      await store.commit([
+        dossier("existing", { status: "received" }),
+        { kind: "put", collection: "counters", id: "c", data: { n: 1 } },
+      ]);
       const conflict = await conflictOf(
         store.commit([
           dossier("new-one"),
@@ -139,8 +148,14 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
     it("rejects a unique-index violation with a ConflictError naming the fields, not the value, and rolls the batch back", async () => {
       const code = "000.00.06.H56-250701-0361";
       await store.commit([dossier("d-1", { code })]);
-      const conflict = await conflictOf(store.commit([dossier("d-3", { code: "000.00.06.H56-250701-0362" }), dossier("d-2", { code })]));
-      expect(conflict).toMatchObject({ collection: "dossiers", id: "d-2", reason: { kind: "unique", fields: ["code"] } });
+      const conflict = await conflictOf(
+        store.commit([dossier("d-3", { code: "000.00.06.H56-250701-0362" }), dossier("d-2", { code })]),
+      );
+      expect(conflict).toMatchObject({
+        collection: "dossiers",
+        id: "d-2",
+        reason: { kind: "unique", fields: ["code"] },
+      });
       expect(conflict.message).toContain("code");
       expect(conflict.message).not.toContain(code);
       expect(await store.get("dossiers", "d-3")).toBeUndefined();
@@ -167,8 +182,20 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       beforeEach(async () => {
         await store.commit([
           dossier("d-1", { status: "received", receivingUnit: "U1", receivedAt: "2025-07-01T08:00:00Z", pages: 5 }),
-          dossier("d-2", { status: "accepted", receivingUnit: "U1", receivedAt: "2025-07-02T08:00:00Z", pages: "5", urgent: true }),
-          dossier("d-3", { status: "received", receivingUnit: "U2", receivedAt: "2025-07-03T08:00:00Z", pages: 12, urgent: false }),
+          dossier("d-2", {
+            status: "accepted",
+            receivingUnit: "U1",
+            receivedAt: "2025-07-02T08:00:00Z",
+            pages: "5",
+            urgent: true,
+          }),
+          dossier("d-3", {
+            status: "received",
+            receivingUnit: "U2",
+            receivedAt: "2025-07-03T08:00:00Z",
+            pages: 12,
+            urgent: false,
+          }),
           dossier("d-4", { status: "received", receivingUnit: "U1", receivedAt: "2025-07-04T08:00:00Z", pages: 1 }),
           dossier("d-5", { status: "decided", receivingUnit: "U1", receivedAt: "2025-07-05T08:00:00Z" }),
         ]);
@@ -181,7 +208,10 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
 
       it("filters on equality of several fields", async () => {
-        expect(ids(await store.find("dossiers", { where: { status: "received", receivingUnit: "U1" } }))).toEqual(["d-1", "d-4"]);
+        expect(ids(await store.find("dossiers", { where: { status: "received", receivingUnit: "U1" } }))).toEqual([
+          "d-1",
+          "d-4",
+        ]);
         expect(await store.find("dossiers", { where: { status: "withdrawn" } })).toEqual([]);
       });
 
@@ -197,14 +227,27 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       it("filters on a range with an inclusive lower and exclusive upper bound", async () => {
         const range = { field: "receivedAt", gte: "2025-07-02T00:00:00Z", lt: "2025-07-04T08:00:00Z" };
         expect(ids(await store.find("dossiers", { range }))).toEqual(["d-2", "d-3"]);
-        expect(ids(await store.find("dossiers", { range: { field: "receivedAt", gte: "2025-07-04T08:00:00Z" } }))).toEqual(["d-4", "d-5"]);
+        expect(
+          ids(await store.find("dossiers", { range: { field: "receivedAt", gte: "2025-07-04T08:00:00Z" } })),
+        ).toEqual(["d-4", "d-5"]);
         // Numeric bounds range over numbers only, never over the string "5".
-        expect(ids(await store.find("dossiers", { range: { field: "pages", gte: 2, lt: 100 } }))).toEqual(["d-1", "d-3"]);
+        expect(ids(await store.find("dossiers", { range: { field: "pages", gte: 2, lt: 100 } }))).toEqual([
+          "d-1",
+          "d-3",
+        ]);
       });
 
       it("orders, limits and combines every clause", async () => {
-        expect(ids(await store.find("dossiers", { orderBy: { field: "receivedAt", direction: "desc" }, limit: 2 }))).toEqual(["d-5", "d-4"]);
-        expect(ids(await store.find("dossiers", { orderBy: { field: "pages" } }))).toEqual(["d-5", "d-4", "d-1", "d-3", "d-2"]);
+        expect(
+          ids(await store.find("dossiers", { orderBy: { field: "receivedAt", direction: "desc" }, limit: 2 })),
+        ).toEqual(["d-5", "d-4"]);
+        expect(ids(await store.find("dossiers", { orderBy: { field: "pages" } }))).toEqual([
+          "d-5",
+          "d-4",
+          "d-1",
+          "d-3",
+          "d-2",
+        ]);
         const newestReceivedInU1 = await store.find<Dossier>("dossiers", {
           where: { receivingUnit: "U1", status: "received" },
           range: { field: "receivedAt", lt: "2025-07-05T00:00:00Z" },
@@ -221,22 +264,45 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
 
       it("keeps insertion order among equal sort keys", async () => {
-        expect(ids(await store.find("dossiers", { orderBy: { field: "status" } }))).toEqual(["d-2", "d-5", "d-1", "d-3", "d-4"]);
-        expect(ids(await store.find("dossiers", { orderBy: { field: "status", direction: "desc" } }))).toEqual(["d-4", "d-3", "d-1", "d-5", "d-2"]);
+        expect(ids(await store.find("dossiers", { orderBy: { field: "status" } }))).toEqual([
+          "d-2",
+          "d-5",
+          "d-1",
+          "d-3",
+          "d-4",
+        ]);
+        expect(ids(await store.find("dossiers", { orderBy: { field: "status", direction: "desc" } }))).toEqual([
+          "d-4",
+          "d-3",
+          "d-1",
+          "d-5",
+          "d-2",
+        ]);
       });
 
       it("counts with the same filters", async () => {
         expect(await store.count("dossiers")).toBe(5);
         expect(await store.count("dossiers", { where: { receivingUnit: "U1" } })).toBe(4);
-        expect(await store.count("dossiers", { where: { receivingUnit: "U1" }, range: { field: "receivedAt", gte: "2025-07-02" } })).toBe(3);
+        expect(
+          await store.count("dossiers", {
+            where: { receivingUnit: "U1" },
+            range: { field: "receivedAt", gte: "2025-07-02" },
+          }),
+        ).toBe(3);
         expect(await store.count("counters")).toBe(0);
       });
 
       it("rejects field names that are not plain identifiers instead of running them", async () => {
         const injection = "status') IS NULL OR 1=1 --";
-        await expect(store.find("dossiers", { where: { [injection]: "x" } })).rejects.toBeInstanceOf(InvalidStoreRequestError);
-        await expect(store.find("dossiers", { orderBy: { field: "a.b" } })).rejects.toBeInstanceOf(InvalidStoreRequestError);
-        await expect(store.count("dossiers", { range: { field: "$where", gte: 1 } })).rejects.toBeInstanceOf(InvalidStoreRequestError);
+        await expect(store.find("dossiers", { where: { [injection]: "x" } })).rejects.toBeInstanceOf(
+          InvalidStoreRequestError,
+        );
+        await expect(store.find("dossiers", { orderBy: { field: "a.b" } })).rejects.toBeInstanceOf(
+          InvalidStoreRequestError,
+        );
+        await expect(store.count("dossiers", { range: { field: "$where", gte: 1 } })).rejects.toBeInstanceOf(
+          InvalidStoreRequestError,
+        );
         await expect(store.find("dossiers", { limit: 0 })).rejects.toBeInstanceOf(InvalidStoreRequestError);
         expect(await store.count("dossiers")).toBe(5);
       });
@@ -255,7 +321,9 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       expect(await store.get("dossiers", "d-1")).toBeUndefined();
       await store.commit([{ kind: "delete", collection: "dossiers", id: "never-existed" }]);
 
-      const stale = await conflictOf(store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 1 }]));
+      const stale = await conflictOf(
+        store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 1 }]),
+      );
       expect(stale.reason).toEqual({ kind: "version", expected: 1, actual: 2 });
       expect(await store.get("dossiers", "d-2")).toBeDefined();
       await store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 2 }]);
@@ -303,7 +371,11 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
 
     it("round-trips nested objects, Vietnamese text, arrays and numbers exactly", async () => {
       const data = {
-        procedure: { code: "1.000894", name: "Đăng ký kết hôn", agency: { code: "000.00.06.H56", name: "UBND phường Hạc Thành" } },
+        procedure: {
+          code: "1.000894",
+          name: "Đăng ký kết hôn",
+          agency: { code: "000.00.06.H56", name: "UBND phường Hạc Thành" },
+        },
         note: "Hồ sơ đã được tiếp nhận — hẹn trả ngày 03/11/2023 (thứ Sáu)",
         attachments: [
           { title: "Tờ khai đăng ký kết hôn", pages: 2 },

@@ -51,7 +51,9 @@ describe("EmbeddedDocumentStore", () => {
   it("serves declared queries from the expression indexes", async () => {
     const path = freshPath();
     const store = await EmbeddedDocumentStore.open({ path });
-    await store.ensureCollections([{ name: "dossiers", indexes: [["receivingUnit", "receivedAt"]], unique: [["code"]] }]);
+    await store.ensureCollections([
+      { name: "dossiers", indexes: [["receivingUnit", "receivedAt"]], unique: [["code"]] },
+    ]);
     await store.close();
     const raw = new Database(path, { readonly: true });
     try {
@@ -59,11 +61,15 @@ describe("EmbeddedDocumentStore", () => {
       const where = whereClause(query);
       const order = orderClause({ ...query, orderBy: { field: "receivedAt" } });
       const plan = raw
-        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM docs_dossiers${where.sql}${order.sql}`)
+        .prepare<unknown[], { detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT id FROM docs_dossiers${where.sql}${order.sql}`,
+        )
         .all(...where.params, ...order.params)
         .map((row) => row.detail)
         .join(" | ");
-      expect(plan).toMatch(/SEARCH docs_dossiers USING INDEX ix_dossiers_receivingUnit_receivedAt_\w+ \(<expr>=\? AND <expr>>\?\)/);
+      expect(plan).toMatch(
+        /SEARCH docs_dossiers USING INDEX ix_dossiers_receivingUnit_receivedAt_\w+ \(<expr>=\? AND <expr>>\?\)/,
+      );
       expect(plan).not.toContain("TEMP B-TREE");
     } finally {
       raw.close();
@@ -126,9 +132,13 @@ describe("EmbeddedDocumentStore", () => {
 
 /** Runs the crash writer until it has acknowledged commits for `runMs`, kills it with SIGKILL, returns the acknowledged numbers. */
 async function runWriterAndKill(path: string, runMs: number): Promise<number[]> {
-  const child = spawn(process.execPath, ["-r", join(__dirname, "support", "ts-register.js"), join(__dirname, "support", "crash-writer.ts"), path], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["-r", join(__dirname, "support", "ts-register.js"), join(__dirname, "support", "crash-writer.ts"), path],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const acknowledged: number[] = [];
   let stderr = "";
   let pending = "";
@@ -141,7 +151,9 @@ async function runWriterAndKill(path: string, runMs: number): Promise<number[]> 
     for (const line of lines) acknowledged.push(Number(line.replace("ack ", "")));
     timer ??= setTimeout(() => child.kill("SIGKILL"), runMs);
   });
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, closedBy) => resolve(closedBy)));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on("close", (_code, closedBy) => resolve(closedBy)),
+  );
   clearTimeout(timer);
   if (signal !== "SIGKILL") throw new Error(`crash writer exited on its own: ${stderr}`);
   return acknowledged;

@@ -7,7 +7,8 @@ import { kcatAvailable } from "./kafka-mock";
  * its absence means a broken build machine. Elsewhere the tests are reported
  * as not run.
  */
-const MISSING_IN_CI = "kcat is required when CI=true (the Kafka tests run against its mock cluster): apt-get install kcat";
+const MISSING_IN_CI =
+  "kcat is required when CI=true (the Kafka tests run against its mock cluster): apt-get install kcat";
 
 /** True when kcat is available; false when it is not; throws when it is not and CI=true. */
 export function requireKcat(): boolean {

@@ -6,10 +6,7 @@ export interface WaitForOptions {
 }
 
 /** Polls `predicate` until it returns true; rejects after timeoutMs, naming what was awaited. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  options: WaitForOptions,
-): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, options: WaitForOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;

@@ -11,9 +11,9 @@ test("waitFor resolves once the predicate holds", async () => {
 });
 
 test("waitFor names what it waited for when it times out", async () => {
-  await expect(waitFor(() => false, { timeoutMs: 50, intervalMs: 10, description: "the dossier to be routed" })).rejects.toThrow(
-    "waitFor: timed out after 50 ms waiting for the dossier to be routed",
-  );
+  await expect(
+    waitFor(() => false, { timeoutMs: 50, intervalMs: 10, description: "the dossier to be routed" }),
+  ).rejects.toThrow("waitFor: timed out after 50 ms waiting for the dossier to be routed");
 });
 
 test("tempDir gives a fresh directory and removes it with its content", async () => {

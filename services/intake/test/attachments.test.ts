@@ -39,7 +39,12 @@ describe("attachments are kept as metadata with their SHA-256", () => {
     const content = randomBytes(LIMIT);
     const stamp = Buffer.from("metadata only: the commune system keeps this file");
     const reply = await submit([
-      { name: "to-khai.pdf", mediaType: "application/pdf", contentBase64: content.toString("base64"), sha256: sha256(content).toUpperCase() },
+      {
+        name: "to-khai.pdf",
+        mediaType: "application/pdf",
+        contentBase64: content.toString("base64"),
+        sha256: sha256(content).toUpperCase(),
+      },
       { name: "ban-ve.dwg", mediaType: "application/acad", sizeBytes: 52_428_800, sha256: sha256(stamp) },
     ]);
     expect(reply.status).toBe(201);
@@ -56,12 +61,21 @@ describe("attachments are kept as metadata with their SHA-256", () => {
   test.each([
     {
       name: "content one byte over the limit",
-      attachment: { name: "scan.jpg", mediaType: "image/jpeg", contentBase64: randomBytes(LIMIT + 1).toString("base64") },
+      attachment: {
+        name: "scan.jpg",
+        mediaType: "image/jpeg",
+        contentBase64: randomBytes(LIMIT + 1).toString("base64"),
+      },
       violation: { field: "attachments.0.contentBase64", reason: `exceeds ${LIMIT} bytes` },
     },
     {
       name: "a SHA-256 that does not match the content",
-      attachment: { name: "scan.jpg", mediaType: "image/jpeg", contentBase64: Buffer.from("abc").toString("base64"), sha256: sha256(Buffer.from("abd")) },
+      attachment: {
+        name: "scan.jpg",
+        mediaType: "image/jpeg",
+        contentBase64: Buffer.from("abc").toString("base64"),
+        sha256: sha256(Buffer.from("abd")),
+      },
       violation: { field: "attachments.0.sha256", reason: "does not match the SHA-256 of the content" },
     },
     {
@@ -95,17 +109,25 @@ describe("attachments are kept as metadata with their SHA-256", () => {
         intake.SubmitApplicationRequest.fromPartial({
           procedureCode: "1.000894",
           receivingUnitCode: "14845",
-          applicant: { fullName: applicantData.fullName, citizenId: applicantData.citizenId, phone: applicantData.phone },
+          applicant: {
+            fullName: applicantData.fullName,
+            citizenId: applicantData.citizenId,
+            phone: applicantData.phone,
+          },
           formFields: { ...marriageForm },
           attachments: [{ name: "scan.png", mediaType: "image/png", content }],
         });
-      const error = await grpcError(unaryCall(client.submitApplication.bind(client), request(randomBytes(LIMIT + 1)), withApiKey()));
+      const error = await grpcError(
+        unaryCall(client.submitApplication.bind(client), request(randomBytes(LIMIT + 1)), withApiKey()),
+      );
       expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(error.details).toContain(`attachments.0.content: exceeds ${LIMIT} bytes`);
 
       const content = randomBytes(100);
       const response = await unaryCall(client.submitApplication.bind(client), request(content), withApiKey());
-      expect(response.application?.attachments).toEqual([{ name: "scan.png", mediaType: "image/png", sizeBytes: 100, sha256: sha256(content) }]);
+      expect(response.application?.attachments).toEqual([
+        { name: "scan.png", mediaType: "image/png", sizeBytes: 100, sha256: sha256(content) },
+      ]);
     } finally {
       client.close();
     }
@@ -126,9 +148,13 @@ describe("with the default 10 MiB limit", () => {
   test("the JSON body has room for a too-large attachment, so the answer names the attachment, not the body", async () => {
     const tooLarge = Buffer.alloc(10 * 1024 * 1024 + 1, 7);
     const reply = await call(harness.running.httpUrl, "POST", "/v1/applications", {
-      body: validApplication({ attachments: [{ name: "video.mp4", mediaType: "video/mp4", contentBase64: tooLarge.toString("base64") }] }),
+      body: validApplication({
+        attachments: [{ name: "video.mp4", mediaType: "video/mp4", contentBase64: tooLarge.toString("base64") }],
+      }),
     });
     expect(reply.status).toBe(400);
-    expect((reply.body as { violations: unknown[] }).violations).toEqual([{ field: "attachments.0.contentBase64", reason: "exceeds 10485760 bytes" }]);
+    expect((reply.body as { violations: unknown[] }).violations).toEqual([
+      { field: "attachments.0.contentBase64", reason: "exceeds 10485760 bytes" },
+    ]);
   });
 });

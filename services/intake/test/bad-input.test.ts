@@ -66,7 +66,11 @@ const badCases: BadCase[] = [
     secrets: ["0381950AB217"],
   },
   { name: "unknown procedure code", body: validApplication({ procedureCode: "9.999999" }), fields: ["procedureCode"] },
-  { name: "unknown commune code", body: validApplication({ receivingUnitCode: "99999" }), fields: ["receivingUnitCode"] },
+  {
+    name: "unknown commune code",
+    body: validApplication({ receivingUnitCode: "99999" }),
+    fields: ["receivingUnitCode"],
+  },
   {
     name: "a required form field missing",
     body: validApplication({ formFields: formWithout("wifeCitizenId") }),
@@ -114,7 +118,10 @@ function submitOverGrpc(
   });
 }
 
-async function grpcFailure(client: intake.IntakeServiceClient, request: intake.SubmitApplicationRequest): Promise<grpc.ServiceError> {
+async function grpcFailure(
+  client: intake.IntakeServiceClient,
+  request: intake.SubmitApplicationRequest,
+): Promise<grpc.ServiceError> {
   const outcome = await submitOverGrpc(client, request).then(
     () => undefined,
     (error: unknown) => error as grpc.ServiceError,
@@ -241,7 +248,10 @@ describe("Idempotency-Key", () => {
     // from the replay or the conflicting body would arrive before its event.
     const later = await postApplication(harness.running.httpUrl, validApplication());
     const laterId = (later.body as { application: { dossierId: string } }).application.dossierId;
-    await waitFor(() => harness.observed.some((event) => event.key === laterId), { description: "the later submission's event", timeoutMs: 5_000 });
+    await waitFor(() => harness.observed.some((event) => event.key === laterId), {
+      description: "the later submission's event",
+      timeoutMs: 5_000,
+    });
     expect(harness.observed.map((event) => [event.type, event.key])).toEqual([
       [EventTypes.applicationSubmitted.type, created.dossierId],
       [EventTypes.applicationSubmitted.type, laterId],
@@ -249,7 +259,10 @@ describe("Idempotency-Key", () => {
   });
 
   test("over gRPC the same key and request give back the same dossier", async () => {
-    const client = new intake.IntakeServiceClient(`127.0.0.1:${harness.running.grpcPort}`, grpc.credentials.createInsecure());
+    const client = new intake.IntakeServiceClient(
+      `127.0.0.1:${harness.running.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
     try {
       const request = toGrpcRequest(validApplication(), "muonglat-grpc-0007");
       const first = await submitOverGrpc(client, request);
@@ -265,5 +278,8 @@ describe("Idempotency-Key", () => {
 });
 
 async function waitForEvents(harness: IntakeHarness, count: number): Promise<void> {
-  await waitFor(() => harness.observed.length >= count, { description: `${count} event(s) on the bus`, timeoutMs: 5_000 });
+  await waitFor(() => harness.observed.length >= count, {
+    description: `${count} event(s) on the bus`,
+    timeoutMs: 5_000,
+  });
 }

@@ -1,7 +1,14 @@
 import { DOSSIER_CODE_PATTERN, dossierDatePart, parseDossierCode } from "@lienthong/domain";
 import { waitFor } from "@lienthong/testing";
 import { Collections, type ApplicationRecord } from "../src/store/collections";
-import { MUONG_LAT, marriageForm, postApplication, startIntake, validApplication, type IntakeHarness } from "./support/intake-harness";
+import {
+  MUONG_LAT,
+  marriageForm,
+  postApplication,
+  startIntake,
+  validApplication,
+  type IntakeHarness,
+} from "./support/intake-harness";
 
 const SUBMISSIONS = 1000;
 const LAST_CODE = String(SUBMISSIONS).padStart(4, "0");
@@ -22,14 +29,18 @@ describe("dossier codes under concurrent submissions at one receiving unit", () 
     // Each request carries its own marker so a code handed to the wrong dossier shows.
     const replies = await Promise.all(
       Array.from({ length: SUBMISSIONS }, (_, index) =>
-        postApplication(harness.running.httpUrl, validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } })),
+        postApplication(
+          harness.running.httpUrl,
+          validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } }),
+        ),
       ),
     );
     const dayAfter = dossierDatePart(new Date());
 
     expect(replies.map((reply) => reply.status)).toEqual(Array(SUBMISSIONS).fill(201));
     const issued = replies.map((reply, index) => {
-      const { dossierCode, dossierId } = (reply.body as { application: { dossierCode: string; dossierId: string } }).application;
+      const { dossierCode, dossierId } = (reply.body as { application: { dossierCode: string; dossierId: string } })
+        .application;
       return { ticket: `ticket-${index}`, dossierCode, dossierId };
     });
 
@@ -51,8 +62,13 @@ describe("dossier codes under concurrent submissions at one receiving unit", () 
       expect(record?.dossierId).toBe(dossierId);
       expect(record?.formFields.husbandFullName).toBe(ticket);
     }
-    await waitFor(() => harness.observed.length >= SUBMISSIONS, { description: `${SUBMISSIONS} submitted events`, timeoutMs: 20_000 });
-    expect(new Set(harness.observed.map((event) => event.key))).toEqual(new Set(issued.map(({ dossierId }) => dossierId)));
+    await waitFor(() => harness.observed.length >= SUBMISSIONS, {
+      description: `${SUBMISSIONS} submitted events`,
+      timeoutMs: 20_000,
+    });
+    expect(new Set(harness.observed.map((event) => event.key))).toEqual(
+      new Set(issued.map(({ dossierId }) => dossierId)),
+    );
   });
 });
 
@@ -74,12 +90,19 @@ describe("dossier codes when two intake instances share one store", () => {
     const count = 300;
     const replies = await Promise.all(
       Array.from({ length: count }, (_, index) =>
-        postApplication((index % 2 === 0 ? first : second).running.httpUrl, validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } })),
+        postApplication(
+          (index % 2 === 0 ? first : second).running.httpUrl,
+          validApplication({ formFields: { ...marriageForm, husbandFullName: `ticket-${index}` } }),
+        ),
       ),
     );
     expect(replies.map((reply) => reply.status)).toEqual(Array(count).fill(201));
     const sequences = replies
-      .map((reply) => parseDossierCode((reply.body as { application: { dossierCode: string } }).application.dossierCode)?.sequence ?? 0)
+      .map(
+        (reply) =>
+          parseDossierCode((reply.body as { application: { dossierCode: string } }).application.dossierCode)
+            ?.sequence ?? 0,
+      )
       .sort((a, b) => a - b);
     expect(sequences).toEqual(Array.from({ length: count }, (_, index) => index + 1));
     expect(await first.runtime.store.count(Collections.applications)).toBe(count);
@@ -99,9 +122,13 @@ describe("concurrent retries of one submission under one Idempotency-Key", () =>
 
   test("20 simultaneous identical requests create one dossier; the other 19 are replays of it", async () => {
     const headers = { "idempotency-key": "muonglat-retry-storm-0001" };
-    const replies = await Promise.all(Array.from({ length: 20 }, () => postApplication(harness.running.httpUrl, validApplication(), headers)));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => postApplication(harness.running.httpUrl, validApplication(), headers)),
+    );
     expect(replies.map((reply) => reply.status).sort()).toEqual([...Array(19).fill(200), 201]);
-    const codes = new Set(replies.map((reply) => (reply.body as { application: { dossierCode: string } }).application.dossierCode));
+    const codes = new Set(
+      replies.map((reply) => (reply.body as { application: { dossierCode: string } }).application.dossierCode),
+    );
     expect(codes.size).toBe(1);
     expect(await harness.runtime.store.count(Collections.applications)).toBe(1);
     // The code counter moved by one: the losing drafts did not burn codes.

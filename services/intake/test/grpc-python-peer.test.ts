@@ -4,7 +4,15 @@ import { promisify } from "node:util";
 import { protoRoot } from "@lienthong/contracts";
 import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
 import { tempDir, type TempDir } from "@lienthong/testing";
-import { MARRIAGE_REGISTRATION, MUONG_LAT, applicantData, clients, marriageForm, startIntake, type IntakeHarness } from "./support/intake-harness";
+import {
+  MARRIAGE_REGISTRATION,
+  MUONG_LAT,
+  applicantData,
+  clients,
+  marriageForm,
+  startIntake,
+  type IntakeHarness,
+} from "./support/intake-harness";
 
 const run = promisify(execFile);
 
@@ -128,7 +136,10 @@ if (missing && process.env.CI !== "true") {
       const status = report.invalid.statusDetails;
       if (!status) throw new Error(`no decodable grpc-status-details-bin trailer: ${report.invalid.details}`);
       expect(status.code).toBe(3); // google.rpc.Code.INVALID_ARGUMENT
-      expect(status.fieldViolations.map((violation) => violation.field).sort()).toEqual(["applicant.citizenId", "procedureCode"]);
+      expect(status.fieldViolations.map((violation) => violation.field).sort()).toEqual([
+        "applicant.citizenId",
+        "procedureCode",
+      ]);
       expect(status.errorInfo).toEqual([{ reason: "INVALID_ARGUMENT", domain: "lienthong.gov.vn" }]);
 
       const rejection = JSON.stringify(report.invalid) + Buffer.from(status.rawHex, "hex").toString("utf8");

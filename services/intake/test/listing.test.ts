@@ -32,22 +32,39 @@ describe("listing a commune system's dossiers", () => {
   const overdue = new Set<string>();
   const processing = new Set<string>();
 
-  async function route(application: ApplicationBody, status: number, appointmentAt: Date, authority = application.receivingUnitCode): Promise<void> {
+  async function route(
+    application: ApplicationBody,
+    status: number,
+    appointmentAt: Date,
+    authority = application.receivingUnitCode,
+  ): Promise<void> {
     await publishRoutingEvent(harness, "dossierRouted", {
       dossierId: application.dossierId,
       dossierCode: application.dossierCode,
       status,
       appointmentAt: appointmentAt.toISOString(),
-      competentAuthority: { code: authority, name: `Ủy ban nhân dân ${authority}`, level: 1, communeCode: authority, provinceCode: "38" },
+      competentAuthority: {
+        code: authority,
+        name: `Ủy ban nhân dân ${authority}`,
+        level: 1,
+        communeCode: authority,
+        provinceCode: "38",
+      },
     });
-    await waitForRecord(harness, application.dossierId, (record) => record.status === status, `${application.dossierCode} at status ${status}`);
+    await waitForRecord(
+      harness,
+      application.dossierId,
+      (record) => record.status === status,
+      `${application.dossierCode} at status ${status}`,
+    );
   }
 
   beforeAll(async () => {
     harness = await startIntake();
     for (let index = 0; index < 8; index++) muongLat.push(await submitValid(harness));
     for (let index = 0; index < 3; index++) muongLat.push(await submitValid(harness, attestationApplication()));
-    for (let index = 0; index < 3; index++) tamChung.push(await submitValid(harness, { receivingUnitCode: TAM_CHUNG }, clients.tamChung.key));
+    for (let index = 0; index < 3; index++)
+      tamChung.push(await submitValid(harness, { receivingUnitCode: TAM_CHUNG }, clients.tamChung.key));
     routedToTamChung = muongLat[1]!;
 
     const past = new Date(Date.now() - 5 * HOUR);
@@ -58,8 +75,10 @@ describe("listing a commune system's dossiers", () => {
     await route(muongLat[4]!, 4, future);
     await route(muongLat[5]!, 9, past); // decided: its appointment passing no longer makes it overdue
     await route(tamChung[0]!, 4, past);
-    for (const application of [routedToTamChung, muongLat[2]!, muongLat[3]!, tamChung[0]!]) overdue.add(application.dossierId);
-    for (const application of [routedToTamChung, muongLat[2]!, muongLat[4]!, tamChung[0]!]) processing.add(application.dossierId);
+    for (const application of [routedToTamChung, muongLat[2]!, muongLat[3]!, tamChung[0]!])
+      overdue.add(application.dossierId);
+    for (const application of [routedToTamChung, muongLat[2]!, muongLat[4]!, tamChung[0]!])
+      processing.add(application.dossierId);
   });
 
   afterAll(async () => {
@@ -87,7 +106,11 @@ describe("listing a commune system's dossiers", () => {
   }
 
   const newestFirst = (applications: ApplicationBody[]) =>
-    [...applications].sort((a, b) => (a.submittedAt === b.submittedAt ? b.dossierId.localeCompare(a.dossierId) : b.submittedAt.localeCompare(a.submittedAt)));
+    [...applications].sort((a, b) =>
+      a.submittedAt === b.submittedAt
+        ? b.dossierId.localeCompare(a.dossierId)
+        : b.submittedAt.localeCompare(a.submittedAt),
+    );
   const ids = (applications: ApplicationBody[]) => applications.map((application) => application.dossierId);
 
   test("pages of 4 walk every dossier the unit received, newest first, without duplicates or gaps", async () => {
@@ -156,12 +179,20 @@ describe("listing a commune system's dossiers", () => {
       const seen: string[] = [];
       let pageToken = "";
       do {
-        const page = await unaryCall(client.listApplications.bind(client), intake.ListApplicationsRequest.fromPartial({ pageSize: 3, pageToken }), withApiKey());
+        const page = await unaryCall(
+          client.listApplications.bind(client),
+          intake.ListApplicationsRequest.fromPartial({ pageSize: 3, pageToken }),
+          withApiKey(),
+        );
         seen.push(...page.applications.map((application) => application.dossierId));
         pageToken = page.nextPageToken;
       } while (pageToken);
       expect(seen).toEqual(ids(newestFirst(muongLat)));
-      const overdueOnly = await unaryCall(client.listApplications.bind(client), intake.ListApplicationsRequest.fromPartial({ overdueOnly: true }), withApiKey());
+      const overdueOnly = await unaryCall(
+        client.listApplications.bind(client),
+        intake.ListApplicationsRequest.fromPartial({ overdueOnly: true }),
+        withApiKey(),
+      );
       expect(overdueOnly.applications.map((application) => application.dossierId).sort()).toEqual(
         [routedToTamChung, muongLat[2]!, muongLat[3]!].map((application) => application.dossierId).sort(),
       );

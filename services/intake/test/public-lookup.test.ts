@@ -25,9 +25,16 @@ describe("public status lookup by dossier code and second factor", () => {
 
   beforeAll(async () => {
     // Generous limits here; the limit tests start their own intake with tight ones.
-    harness = await startIntake({ env: { PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "100", PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "100" } });
+    harness = await startIntake({
+      env: { PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "100", PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "100" },
+    });
     application = await submitValid(harness);
-    await publishRoutingEvent(harness, "applicationAccepted", { dossierId: application.dossierId, dossierCode: application.dossierCode, status: 2, appointmentAt });
+    await publishRoutingEvent(harness, "applicationAccepted", {
+      dossierId: application.dossierId,
+      dossierCode: application.dossierCode,
+      status: 2,
+      appointmentAt,
+    });
     await waitForRecord(harness, application.dossierId, (record) => record.status === 2, "accepted");
   });
 
@@ -36,7 +43,12 @@ describe("public status lookup by dossier code and second factor", () => {
   });
 
   const lookup = (code: string, factor: string) =>
-    call(harness.running.httpUrl, "GET", `/v1/public/status/${encodeURIComponent(code)}?factor=${encodeURIComponent(factor)}`, { apiKey: null });
+    call(
+      harness.running.httpUrl,
+      "GET",
+      `/v1/public/status/${encodeURIComponent(code)}?factor=${encodeURIComponent(factor)}`,
+      { apiKey: null },
+    );
 
   test.each([
     ["the citizen ID", citizenIdLastFour],
@@ -90,7 +102,10 @@ describe("public status lookup by dossier code and second factor", () => {
         }),
       );
       const wrong = await grpcError(
-        unaryCall(client.lookupStatus.bind(client), intake.LookupStatusRequest.fromPartial({ dossierCode: application.dossierCode, secondFactor: "1111" })),
+        unaryCall(
+          client.lookupStatus.bind(client),
+          intake.LookupStatusRequest.fromPartial({ dossierCode: application.dossierCode, secondFactor: "1111" }),
+        ),
       );
       expect(wrong.code).toBe(grpc.status.NOT_FOUND);
     } finally {
@@ -103,7 +118,9 @@ describe("public status lookup is rate-limited", () => {
   let harness: IntakeHarness;
 
   beforeEach(async () => {
-    harness = await startIntake({ env: { PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "5", PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "8" } });
+    harness = await startIntake({
+      env: { PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "5", PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "8" },
+    });
   });
 
   afterEach(async () => {
@@ -116,7 +133,8 @@ describe("public status lookup is rate-limited", () => {
   test("the 6th guess at one code within a minute is 429 with Retry-After, even with the right factor", async () => {
     const application = await submitValid(harness);
     const guesses = [];
-    for (const factor of ["0001", "0002", "0003", "0004", "0005"]) guesses.push(await lookup(application.dossierCode, factor));
+    for (const factor of ["0001", "0002", "0003", "0004", "0005"])
+      guesses.push(await lookup(application.dossierCode, factor));
     expect(guesses.map((reply) => reply.status)).toEqual([404, 404, 404, 404, 404]);
 
     const blocked = await lookup(application.dossierCode, citizenIdLastFour);
@@ -134,14 +152,18 @@ describe("public status lookup is rate-limited", () => {
 
   test("one client sweeping many codes is stopped by the per-IP limit", async () => {
     const statuses: number[] = [];
-    for (let index = 1; index <= 9; index++) statuses.push((await lookup(`${MUONG_LAT}-991231-${String(index).padStart(4, "0")}`, "1234")).status);
+    for (let index = 1; index <= 9; index++)
+      statuses.push((await lookup(`${MUONG_LAT}-991231-${String(index).padStart(4, "0")}`, "1234")).status);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 404, 404, 429]);
   });
 
   test("over gRPC the limit answers RESOURCE_EXHAUSTED", async () => {
     const client = intakeClient(harness);
     try {
-      const request = intake.LookupStatusRequest.fromPartial({ dossierCode: `${MUONG_LAT}-991231-0001`, secondFactor: "1234" });
+      const request = intake.LookupStatusRequest.fromPartial({
+        dossierCode: `${MUONG_LAT}-991231-0001`,
+        secondFactor: "1234",
+      });
       for (let index = 0; index < 5; index++) await grpcError(unaryCall(client.lookupStatus.bind(client), request));
       const error = await grpcError(unaryCall(client.lookupStatus.bind(client), request));
       expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);

@@ -9,7 +9,10 @@ const MERGES_FILE = path.resolve(__dirname, "../../../../shared/data/vn-units-20
 const haveMerges = existsSync(MERGES_FILE);
 
 function referenceClient(harness: IntakeHarness): intake.ReferenceDataServiceClient {
-  return new intake.ReferenceDataServiceClient(`127.0.0.1:${harness.running.grpcPort}`, grpc.credentials.createInsecure());
+  return new intake.ReferenceDataServiceClient(
+    `127.0.0.1:${harness.running.grpcPort}`,
+    grpc.credentials.createInsecure(),
+  );
 }
 
 describe("reference data over REST and gRPC, without an API key", () => {
@@ -27,9 +30,18 @@ describe("reference data over REST and gRPC, without an API key", () => {
 
   test("a commune-level unit and a province by code", async () => {
     expect((await get("/v1/units/14845")).body).toEqual({
-      unit: { code: "14845", name: "Mường Lát", fullName: "Xã Mường Lát", kind: "xa", provinceCode: "38", provinceName: "Thanh Hoá" },
+      unit: {
+        code: "14845",
+        name: "Mường Lát",
+        fullName: "Xã Mường Lát",
+        kind: "xa",
+        provinceCode: "38",
+        provinceName: "Thanh Hoá",
+      },
     });
-    expect((await get("/v1/units/01")).body).toMatchObject({ unit: { code: "01", kind: "city", fullName: "Thành phố Hà Nội" } });
+    expect((await get("/v1/units/01")).body).toMatchObject({
+      unit: { code: "01", kind: "city", fullName: "Thành phố Hà Nội" },
+    });
     expect((await get("/v1/units/99999")).status).toBe(404);
     const malformed = await get("/v1/units/1484");
     expect(malformed.status).toBe(400);
@@ -39,9 +51,17 @@ describe("reference data over REST and gRPC, without an API key", () => {
   test("a procedure by code, with the form schema submissions are checked against", async () => {
     const reply = await get("/v1/procedures/1.000894");
     expect(reply.status).toBe(200);
-    const { procedure } = reply.body as { procedure: { name: string; level: string; formFields: { name: string; required: boolean }[] } };
-    expect(procedure).toMatchObject({ name: "Thủ tục đăng ký kết hôn", level: "commune", processingTimeUnit: "same_day" });
-    expect(procedure.formFields.filter((field) => field.required).map((field) => field.name)).toContain("wifeCitizenId");
+    const { procedure } = reply.body as {
+      procedure: { name: string; level: string; formFields: { name: string; required: boolean }[] };
+    };
+    expect(procedure).toMatchObject({
+      name: "Thủ tục đăng ký kết hôn",
+      level: "commune",
+      processingTimeUnit: "same_day",
+    });
+    expect(procedure.formFields.filter((field) => field.required).map((field) => field.name)).toContain(
+      "wifeCitizenId",
+    );
     expect((await get("/v1/procedures/9.999999")).status).toBe(404);
   });
 
@@ -56,9 +76,20 @@ describe("reference data over REST and gRPC, without an API key", () => {
     try {
       const unit = await unaryCall(client.getUnit.bind(client), intake.GetUnitRequest.fromPartial({ code: "14848" }));
       expect(unit.unit).toMatchObject({ code: "14848", fullName: "Xã Tam Chung", provinceCode: "38" });
-      const procedure = await unaryCall(client.getProcedure.bind(client), intake.GetProcedureRequest.fromPartial({ code: "3.000333" }));
-      expect(procedure.procedure).toMatchObject({ code: "3.000333", level: "province", agencyKind: "provincial_police", processingTimeValue: 10, feeVnd: 200_000 });
-      const missing = await grpcError(unaryCall(client.getUnit.bind(client), intake.GetUnitRequest.fromPartial({ code: "99999" })));
+      const procedure = await unaryCall(
+        client.getProcedure.bind(client),
+        intake.GetProcedureRequest.fromPartial({ code: "3.000333" }),
+      );
+      expect(procedure.procedure).toMatchObject({
+        code: "3.000333",
+        level: "province",
+        agencyKind: "provincial_police",
+        processingTimeValue: 10,
+        feeVnd: 200_000,
+      });
+      const missing = await grpcError(
+        unaryCall(client.getUnit.bind(client), intake.GetUnitRequest.fromPartial({ code: "99999" })),
+      );
       expect(missing.code).toBe(grpc.status.NOT_FOUND);
     } finally {
       client.close();
@@ -82,14 +113,24 @@ if (!haveMerges && process.env.CI !== "true") {
       await harness?.stop();
     });
 
-    const resolve = (oldCode: string) => call(harness.running.httpUrl, "GET", `/v1/units/resolve-old/${oldCode}`, { apiKey: null });
+    const resolve = (oldCode: string) =>
+      call(harness.running.httpUrl, "GET", `/v1/units/resolve-old/${oldCode}`, { apiKey: null });
 
     test("an old ward merged wholly into one new ward is unique", async () => {
       const reply = await resolve("14755");
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
         resolution: "unique",
-        candidates: [{ code: "14758", name: "Hàm Rồng", fullName: "Phường Hàm Rồng", kind: "phuong", provinceCode: "38", provinceName: "Thanh Hoá" }],
+        candidates: [
+          {
+            code: "14758",
+            name: "Hàm Rồng",
+            fullName: "Phường Hàm Rồng",
+            kind: "phuong",
+            provinceCode: "38",
+            provinceName: "Thanh Hoá",
+          },
+        ],
       });
     });
 
@@ -109,7 +150,10 @@ if (!haveMerges && process.env.CI !== "true") {
     test("gRPC ResolveOldUnit answers the same", async () => {
       const client = referenceClient(harness);
       try {
-        const response = await unaryCall(client.resolveOldUnit.bind(client), intake.ResolveOldUnitRequest.fromPartial({ oldCode: "16435" }));
+        const response = await unaryCall(
+          client.resolveOldUnit.bind(client),
+          intake.ResolveOldUnitRequest.fromPartial({ oldCode: "16435" }),
+        );
         expect(response.resolution).toBe("ambiguous");
         expect(response.candidates.map((candidate) => candidate.code).sort()).toEqual(["14797", "16417"]);
         // 16417 (Đông Quang) is not in the built-in sample units: the merges file names it.

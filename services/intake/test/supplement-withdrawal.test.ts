@@ -35,17 +35,33 @@ describe("supplements and withdrawal", () => {
     await harness?.stop();
   });
 
-  const post = (dossierCode: string, action: "supplement" | "withdrawal", body: Record<string, unknown>, apiKey: string = clients.muongLat.key) =>
-    call(harness.running.httpUrl, "POST", `/v1/applications/${dossierCode}/${action}`, { body, apiKey });
+  const post = (
+    dossierCode: string,
+    action: "supplement" | "withdrawal",
+    body: Record<string, unknown>,
+    apiKey: string = clients.muongLat.key,
+  ) => call(harness.running.httpUrl, "POST", `/v1/applications/${dossierCode}/${action}`, { body, apiKey });
 
-  const eventsOf = (dossierId: string, type: string) => harness.observed.filter((event) => event.key === dossierId && event.type === type);
+  const eventsOf = (dossierId: string, type: string) =>
+    harness.observed.filter((event) => event.key === dossierId && event.type === type);
 
-  async function atStatus(application: ApplicationBody, status: number, name: "supplementRequested" | "dossierRouted"): Promise<void> {
-    await publishRoutingEvent(harness, name, { dossierId: application.dossierId, dossierCode: application.dossierCode, status });
+  async function atStatus(
+    application: ApplicationBody,
+    status: number,
+    name: "supplementRequested" | "dossierRouted",
+  ): Promise<void> {
+    await publishRoutingEvent(harness, name, {
+      dossierId: application.dossierId,
+      dossierCode: application.dossierCode,
+      status,
+    });
     await waitForRecord(harness, application.dossierId, (record) => record.status === status, `status ${status}`);
   }
 
-  const supplement = { providedItems: ["Giấy xác nhận tình trạng hôn nhân"], attachments: [{ name: "xac-nhan.pdf", mediaType: "application/pdf", contentBase64: scan.toString("base64") }] };
+  const supplement = {
+    providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
+    attachments: [{ name: "xac-nhan.pdf", mediaType: "application/pdf", contentBase64: scan.toString("base64") }],
+  };
 
   test("a supplement before status 5 is refused with 409 naming the status, and nothing is emitted", async () => {
     const application = await submitValid(harness);
@@ -63,20 +79,33 @@ describe("supplements and withdrawal", () => {
     await atStatus(application, 4, "dossierRouted");
     await atStatus(application, 5, "supplementRequested");
 
-    const reply = await post(application.dossierCode, "supplement", { ...supplement, formFields: { husbandFullName: "Hà Văn Minh Đức" } });
+    const reply = await post(application.dossierCode, "supplement", {
+      ...supplement,
+      formFields: { husbandFullName: "Hà Văn Minh Đức" },
+    });
     expect(reply.status).toBe(200);
     expect((reply.body as { application: ApplicationBody }).application.attachments).toEqual([
       { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
     ]);
-    await waitFor(() => eventsOf(application.dossierId, EventTypes.supplementProvided.type).length === 1, { description: "SupplementProvided", timeoutMs: 5_000 });
+    await waitFor(() => eventsOf(application.dossierId, EventTypes.supplementProvided.type).length === 1, {
+      description: "SupplementProvided",
+      timeoutMs: 5_000,
+    });
     const [event] = eventsOf(application.dossierId, EventTypes.supplementProvided.type);
     const payload = decodeEvent(event!.type, event!.data);
     expect(payload).toMatchObject({
       dossierCode: application.dossierCode,
       providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
-      attachments: [{ name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 }],
+      attachments: [
+        { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
+      ],
     });
-    const stored = await waitForRecord(harness, application.dossierId, (record) => record.formFields.husbandFullName === "Hà Văn Minh Đức", "merged form");
+    const stored = await waitForRecord(
+      harness,
+      application.dossierId,
+      (record) => record.formFields.husbandFullName === "Hà Văn Minh Đức",
+      "merged form",
+    );
     expect(stored.formFields.wifeCitizenId).toBeDefined();
 
     const again = await post(application.dossierCode, "supplement", supplement);
@@ -90,7 +119,9 @@ describe("supplements and withdrawal", () => {
     await atStatus(application, 5, "supplementRequested");
     const reply = await post(application.dossierCode, "supplement", { formFields: { husbandCitizenId: "12" } });
     expect(reply.status).toBe(400);
-    expect((reply.body as { violations: { field: string }[] }).violations.map((v) => v.field)).toEqual(["formFields.husbandCitizenId"]);
+    expect((reply.body as { violations: { field: string }[] }).violations.map((v) => v.field)).toEqual([
+      "formFields.husbandCitizenId",
+    ]);
   });
 
   test("over gRPC, ProvideSupplement at status 5 succeeds and another tenant gets NOT_FOUND", async () => {
@@ -101,10 +132,14 @@ describe("supplements and withdrawal", () => {
       dossierRef: application.dossierCode,
       attachments: [{ name: "xac-nhan.pdf", mediaType: "application/pdf", content: scan }],
     });
-    const foreign = await grpcError(unaryCall(client.provideSupplement.bind(client), request, withApiKey(clients.tamChung.key)));
+    const foreign = await grpcError(
+      unaryCall(client.provideSupplement.bind(client), request, withApiKey(clients.tamChung.key)),
+    );
     expect(foreign.code).toBe(grpc.status.NOT_FOUND);
     const response = await unaryCall(client.provideSupplement.bind(client), request, withApiKey());
-    expect(response.application?.attachments).toEqual([{ name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 }]);
+    expect(response.application?.attachments).toEqual([
+      { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
+    ]);
   });
 
   test("withdrawal at status 1 emits WithdrawalRequested once (a repeat is a no-op); routing's DossierWithdrawn makes it 7", async () => {
@@ -115,16 +150,30 @@ describe("supplements and withdrawal", () => {
     const requestedAt = (first.body as { withdrawalRequestedAt: string }).withdrawalRequestedAt;
     expect((repeat.body as { withdrawalRequestedAt: string }).withdrawalRequestedAt).toBe(requestedAt);
 
-    await waitFor(() => eventsOf(application.dossierId, EventTypes.withdrawalRequested.type).length > 0, { description: "WithdrawalRequested", timeoutMs: 5_000 });
+    await waitFor(() => eventsOf(application.dossierId, EventTypes.withdrawalRequested.type).length > 0, {
+      description: "WithdrawalRequested",
+      timeoutMs: 5_000,
+    });
     const [event] = eventsOf(application.dossierId, EventTypes.withdrawalRequested.type);
-    expect(decodeEvent(event!.type, event!.data)).toMatchObject({ dossierCode: application.dossierCode, reason: "Hai bên đổi ngày đăng ký", requestedAt });
+    expect(decodeEvent(event!.type, event!.data)).toMatchObject({
+      dossierCode: application.dossierCode,
+      reason: "Hai bên đổi ngày đăng ký",
+      requestedAt,
+    });
 
     // A later submission's event: a second request from the repeat would have been published before it.
     const marker = await submitValid(harness);
-    await waitFor(() => eventsOf(marker.dossierId, EventTypes.applicationSubmitted.type).length > 0, { description: "the marker's event", timeoutMs: 5_000 });
+    await waitFor(() => eventsOf(marker.dossierId, EventTypes.applicationSubmitted.type).length > 0, {
+      description: "the marker's event",
+      timeoutMs: 5_000,
+    });
     expect(eventsOf(application.dossierId, EventTypes.withdrawalRequested.type)).toHaveLength(1);
 
-    await publishRoutingEvent(harness, "dossierWithdrawn", { dossierId: application.dossierId, dossierCode: application.dossierCode, status: 7 });
+    await publishRoutingEvent(harness, "dossierWithdrawn", {
+      dossierId: application.dossierId,
+      dossierCode: application.dossierCode,
+      status: 7,
+    });
     await waitForRecord(harness, application.dossierId, (record) => record.status === 7, "status 7");
     const read = await call(harness.running.httpUrl, "GET", `/v1/applications/${application.dossierCode}`);
     expect((read.body as { application: ApplicationBody }).application.status).toBe(7);
@@ -151,7 +200,10 @@ describe("supplements and withdrawal", () => {
     await atStatus(application, 5, "supplementRequested");
     await unaryCall(
       client.withdrawApplication.bind(client),
-      intake.WithdrawApplicationRequest.fromPartial({ dossierRef: application.dossierCode, reason: "Không còn nhu cầu" }),
+      intake.WithdrawApplicationRequest.fromPartial({
+        dossierRef: application.dossierCode,
+        reason: "Không còn nhu cầu",
+      }),
       withApiKey(),
     );
     const reply = await post(application.dossierCode, "supplement", supplement);

@@ -41,9 +41,20 @@ describe("API keys and tenant isolation", () => {
       dossierId: receivedHereDecidedThere.dossierId,
       dossierCode: receivedHereDecidedThere.dossierCode,
       status: 4,
-      competentAuthority: { code: TAM_CHUNG, name: "Ủy ban nhân dân xã Tam Chung", level: 1, communeCode: TAM_CHUNG, provinceCode: "38" },
+      competentAuthority: {
+        code: TAM_CHUNG,
+        name: "Ủy ban nhân dân xã Tam Chung",
+        level: 1,
+        communeCode: TAM_CHUNG,
+        provinceCode: "38",
+      },
     });
-    await waitForRecord(harness, receivedHereDecidedThere.dossierId, (record) => record.competentAuthorityCode === TAM_CHUNG, "the routed event projected");
+    await waitForRecord(
+      harness,
+      receivedHereDecidedThere.dossierId,
+      (record) => record.competentAuthorityCode === TAM_CHUNG,
+      "the routed event projected",
+    );
   });
 
   afterAll(async () => {
@@ -51,14 +62,18 @@ describe("API keys and tenant isolation", () => {
     await harness?.stop();
   });
 
-  const get = (ref: string, apiKey: string | null) => call(harness.running.httpUrl, "GET", `/v1/applications/${ref}`, { apiKey });
+  const get = (ref: string, apiKey: string | null) =>
+    call(harness.running.httpUrl, "GET", `/v1/applications/${ref}`, { apiKey });
 
   test.each([
     ["no API key", null],
     ["an unknown API key", "not-a-configured-key-at-all"],
   ])("REST with %s answers 401 UNAUTHENTICATED, for reads and submissions", async (_name, apiKey) => {
     const read = await get(muongLatOnly.dossierCode, apiKey);
-    const submit = await call(harness.running.httpUrl, "POST", "/v1/applications", { body: validApplication(), apiKey });
+    const submit = await call(harness.running.httpUrl, "POST", "/v1/applications", {
+      body: validApplication(),
+      apiKey,
+    });
     for (const reply of [read, submit]) {
       expect(reply.status).toBe(401);
       expect(reply.contentType).toMatch(/^application\/problem\+json/);
@@ -67,7 +82,12 @@ describe("API keys and tenant isolation", () => {
   });
 
   test("gRPC without a key answers UNAUTHENTICATED", async () => {
-    const error = await grpcError(unaryCall(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode })));
+    const error = await grpcError(
+      unaryCall(
+        client.getApplication.bind(client),
+        intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode }),
+      ),
+    );
     expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
@@ -98,7 +118,11 @@ describe("API keys and tenant isolation", () => {
     expect(foreign.text).not.toContain(muongLatOnly.dossierId);
 
     const overGrpc = await grpcError(
-      unaryCall(client.getApplication.bind(client), intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode }), withApiKey(clients.tamChung.key)),
+      unaryCall(
+        client.getApplication.bind(client),
+        intake.GetApplicationRequest.fromPartial({ dossierRef: muongLatOnly.dossierCode }),
+        withApiKey(clients.tamChung.key),
+      ),
     );
     expect(overGrpc.code).toBe(grpc.status.NOT_FOUND);
   });
@@ -124,10 +148,17 @@ describe("API keys and tenant isolation", () => {
       dossierCode: muongLatOnly.dossierCode,
       toAuthority: { code: "38.CA", name: "Công an tỉnh Thanh Hoá", level: 2, communeCode: "", provinceCode: "38" },
     });
-    await waitForRecord(harness, muongLatOnly.dossierId, (record) => record.competentAuthorityCode === "38.CA", "the transfer projected");
+    await waitForRecord(
+      harness,
+      muongLatOnly.dossierId,
+      (record) => record.competentAuthorityCode === "38.CA",
+      "the transfer projected",
+    );
     const reply = await get(muongLatOnly.dossierCode, clients.provincialPolice.key);
     expect(reply.status).toBe(200);
-    expect((reply.body as { application: ApplicationBody }).application.competentAuthorityName).toBe("Công an tỉnh Thanh Hoá");
+    expect((reply.body as { application: ApplicationBody }).application.competentAuthorityName).toBe(
+      "Công an tỉnh Thanh Hoá",
+    );
   });
 
   test("every access decision is audited with the caller, the dossier and the decision, and no personal data", async () => {
@@ -136,8 +167,18 @@ describe("API keys and tenant isolation", () => {
     expect(decisions).toEqual(
       expect.arrayContaining([
         { clientId: clients.tamChung.clientId, action: "get", target: muongLatOnly.dossierId, decision: "denied" },
-        { clientId: clients.tamChung.clientId, action: "get", target: `${MUONG_LAT}-991231-9999`, decision: "not_found" },
-        { clientId: clients.tamChung.clientId, action: "get", target: receivedHereDecidedThere.dossierId, decision: "allowed" },
+        {
+          clientId: clients.tamChung.clientId,
+          action: "get",
+          target: `${MUONG_LAT}-991231-9999`,
+          decision: "not_found",
+        },
+        {
+          clientId: clients.tamChung.clientId,
+          action: "get",
+          target: receivedHereDecidedThere.dossierId,
+          decision: "allowed",
+        },
         { clientId: clients.muongLat.clientId, action: "submit", target: `unit:${TAM_CHUNG}`, decision: "denied" },
       ]),
     );

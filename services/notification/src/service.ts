@@ -27,7 +27,8 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   const mail = env.SMTP_URL
     ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
     : NodemailerSender.capture(path.resolve(env.DATA_DIR, "notification", "mail"), env.MAIL_FROM);
-  if (!env.SMTP_URL) runtime.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
+  if (!env.SMTP_URL)
+    runtime.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
 
   const ports: NotificationPorts = {
     store: runtime.store,

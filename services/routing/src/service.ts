@@ -13,7 +13,14 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** The composition root of routing. */
 export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({ service: "routing", env, collections: routingCollections, broker: options.broker, ports: options.ports, logger: options.logger });
+  const runtime = await ServiceRuntime.open({
+    service: "routing",
+    env,
+    collections: routingCollections,
+    broker: options.broker,
+    ports: options.ports,
+    logger: options.logger,
+  });
   const reference = referenceDataFrom(env);
   runtime.logger.info(reference.sources, "reference data loaded");
   const ports: RoutingPorts = {
@@ -33,6 +40,8 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
   runtime.http.app.use(routingRouter(ports));
   runtime.serveGrpc(routingGrpc(ports));
   runtime.consume(routingTopics, routingEventHandler(ports));
-  runtime.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: runtime.logger }));
+  runtime.runInBackground(
+    deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: runtime.logger }),
+  );
   return runtime;
 }

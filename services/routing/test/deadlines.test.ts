@@ -1,5 +1,11 @@
 import { computeAppointment, createCalendar, sampleCatalog } from "@lienthong/domain";
-import { HOUSEHOLD_BUSINESS, MARRIAGE_REGISTRATION, at, startRouting, type RoutingHarness } from "./support/routing-harness";
+import {
+  HOUSEHOLD_BUSINESS,
+  MARRIAGE_REGISTRATION,
+  at,
+  startRouting,
+  type RoutingHarness,
+} from "./support/routing-harness";
 
 const official = { officialId: "can-bo.ba" };
 const calendar = createCalendar();
@@ -59,7 +65,11 @@ describe("routing: durable deadline timers", () => {
     );
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
-    expect(await routing.assignment(dossierId)).toMatchObject({ status: 4, appointmentAt: newAppointment, deadlineState: "overdue" });
+    expect(await routing.assignment(dossierId)).toMatchObject({
+      status: 4,
+      appointmentAt: newAppointment,
+      deadlineState: "overdue",
+    });
 
     // Another restart: the fired timer stays fired.
     await routing.restart();
@@ -97,18 +107,25 @@ describe("routing: durable deadline timers", () => {
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
     await routing.setClock(at(30, 0, 1));
-    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({ previousAppointmentAt: resumed.body.assignment.appointmentAt });
+    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({
+      previousAppointmentAt: resumed.body.assignment.appointmentAt,
+    });
   });
 
   it("a same-day procedure is due soon as soon as it is accepted, and its overdue check is the next morning", async () => {
     await routing.setClock(at(30, 14));
     const { dossierId } = await routing.submit({ procedureCode: MARRIAGE_REGISTRATION });
     await routing.act(dossierId, "accept", official);
-    expect(await routing.waitForEvent(dossierId, "deadlineDueSoon")).toMatchObject({ appointmentAt: at(30, 17).toISOString(), remainingWorkingHours: 3 });
+    expect(await routing.waitForEvent(dossierId, "deadlineDueSoon")).toMatchObject({
+      appointmentAt: at(30, 17).toISOString(),
+      remainingWorkingHours: 3,
+    });
     await routing.setClock(at(30, 23, 59));
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
     await routing.setClock(at(31, 0, 0));
-    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({ previousAppointmentAt: at(30, 17).toISOString() });
+    expect(await routing.waitForEvent(dossierId, "dossierOverdue")).toMatchObject({
+      previousAppointmentAt: at(30, 17).toISOString(),
+    });
   });
 });

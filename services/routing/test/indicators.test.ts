@@ -1,6 +1,14 @@
 import * as grpc from "@grpc/grpc-js";
 import { common, routing as contract } from "@lienthong/contracts";
-import { HOUSEHOLD_BUSINESS, MUONG_LAT, TAM_CHUNG, at, grpcCall, startRouting, type RoutingHarness } from "./support/routing-harness";
+import {
+  HOUSEHOLD_BUSINESS,
+  MUONG_LAT,
+  TAM_CHUNG,
+  at,
+  grpcCall,
+  startRouting,
+  type RoutingHarness,
+} from "./support/routing-harness";
 
 const official = { officialId: "can-bo.bon" };
 const { CHANNEL_ONLINE: ONLINE, CHANNEL_COUNTER: COUNTER } = common.Channel;
@@ -19,12 +27,19 @@ describe("routing: indicators over a date range", () => {
   let routing: RoutingHarness;
 
   const acceptNew = async (receivingUnitCode: string, channel: common.Channel) => {
-    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS, receivingUnitCode, applicantCommuneCode: receivingUnitCode, channel });
+    const { dossierId } = await routing.submit({
+      procedureCode: HOUSEHOLD_BUSINESS,
+      receivingUnitCode,
+      applicantCommuneCode: receivingUnitCode,
+      channel,
+    });
     expect((await routing.act(dossierId, "accept", official)).status).toBe(200);
     return dossierId;
   };
   const finish = async (dossierId: string) => {
-    expect((await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Cấp giấy" })).status).toBe(200);
+    expect(
+      (await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Cấp giấy" })).status,
+    ).toBe(200);
     await routing.waitForEvent(dossierId, "signatureRequested");
     await routing.sign(dossierId);
   };
@@ -72,11 +87,32 @@ describe("routing: indicators over a date range", () => {
 
   it("gives exact figures for a province and for a narrower range", async () => {
     const province = await routing.get("/v1/indicators/38?from=2025-10-03&to=2025-10-10");
-    expect(province.body.indicators).toMatchObject({ received: 6, receivedOnline: 2, onlineShare: 2 / 6, finishedEarly: 1, finishedOnTime: 1, finishedLate: 1, currentlyOverdue: 2 });
+    expect(province.body.indicators).toMatchObject({
+      received: 6,
+      receivedOnline: 2,
+      onlineShare: 2 / 6,
+      finishedEarly: 1,
+      finishedOnTime: 1,
+      finishedLate: 1,
+      currentlyOverdue: 2,
+    });
     const oneDay = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-07&to=2025-10-07`);
-    expect(oneDay.body.indicators).toMatchObject({ received: 0, onlineShare: 0, finishedEarly: 1, finishedOnTime: 0, finishedLate: 0, onTimeRate: 1 });
+    expect(oneDay.body.indicators).toMatchObject({
+      received: 0,
+      onlineShare: 0,
+      finishedEarly: 1,
+      finishedOnTime: 0,
+      finishedLate: 0,
+      onTimeRate: 1,
+    });
     const tamChung = await routing.get(`/v1/indicators/${TAM_CHUNG}?from=2025-10-06&to=2025-10-10`);
-    expect(tamChung.body.indicators).toMatchObject({ received: 1, receivedOnline: 0, finishedEarly: 0, onTimeRate: 0, currentlyOverdue: 0 });
+    expect(tamChung.body.indicators).toMatchObject({
+      received: 1,
+      receivedOnline: 0,
+      finishedEarly: 0,
+      onTimeRate: 0,
+      currentlyOverdue: 0,
+    });
   });
 
   it("validates the unit and the range", async () => {
@@ -88,11 +124,28 @@ describe("routing: indicators over a date range", () => {
   });
 
   it("serves the same figures over gRPC", async () => {
-    const client = new contract.RoutingServiceClient(`127.0.0.1:${routing.running.grpcPort}`, grpc.credentials.createInsecure());
+    const client = new contract.RoutingServiceClient(
+      `127.0.0.1:${routing.running.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
     try {
-      const getIndicators = grpcCall<contract.GetIndicatorsRequest, contract.GetIndicatorsResponse>((request, callback) => client.getIndicators(request, callback));
-      const reply = await getIndicators(contract.GetIndicatorsRequest.fromPartial({ unitCode: MUONG_LAT, fromDate: "2025-10-06", toDate: "2025-10-10" }));
-      expect(reply.indicators).toMatchObject({ received: 4, receivedOnline: 2, onlineShare: 0.5, finishedLate: 1, currentlyOverdue: 2 });
+      const getIndicators = grpcCall<contract.GetIndicatorsRequest, contract.GetIndicatorsResponse>(
+        (request, callback) => client.getIndicators(request, callback),
+      );
+      const reply = await getIndicators(
+        contract.GetIndicatorsRequest.fromPartial({
+          unitCode: MUONG_LAT,
+          fromDate: "2025-10-06",
+          toDate: "2025-10-10",
+        }),
+      );
+      expect(reply.indicators).toMatchObject({
+        received: 4,
+        receivedOnline: 2,
+        onlineShare: 0.5,
+        finishedLate: 1,
+        currentlyOverdue: 2,
+      });
       expect(reply.indicators?.onTimeRate).toBeCloseTo(2 / 3, 12);
     } finally {
       client.close();

@@ -29,7 +29,10 @@ describe("routing: officials' actions through the composition root", () => {
   });
 
   it("registers a submitted application at status 1 in the receiving unit's queue, with no clock yet", async () => {
-    const { dossierId, dossierCode } = await routing.submit({ receivingUnitCode: HAC_THANH, applicantCommuneCode: MUONG_LAT });
+    const { dossierId, dossierCode } = await routing.submit({
+      receivingUnitCode: HAC_THANH,
+      applicantCommuneCode: MUONG_LAT,
+    });
     const assignment = await routing.assignment(dossierCode);
     expect(assignment).toMatchObject({
       dossierId,
@@ -58,11 +61,25 @@ describe("routing: officials' actions through the composition root", () => {
       procedureVersion: 1,
       appointmentAt: firstAppointment,
       clock: "running",
-      competentAuthority: { code: MUONG_LAT, name: "Ủy ban nhân dân xã Mường Lát", level: 1, communeCode: MUONG_LAT, provinceCode: "38" },
+      competentAuthority: {
+        code: MUONG_LAT,
+        name: "Ủy ban nhân dân xã Mường Lát",
+        level: 1,
+        communeCode: MUONG_LAT,
+        provinceCode: "38",
+      },
     });
     const acceptedEvent = await routing.waitForEvent(dossierId, "applicationAccepted");
-    expect(acceptedEvent).toMatchObject({ status: 2, officialId: "can-bo.mot", procedureVersion: 1, appointmentAt: firstAppointment });
-    expect(await routing.waitForEvent(dossierId, "dossierRouted")).toMatchObject({ status: 4, competentAuthority: { code: MUONG_LAT } });
+    expect(acceptedEvent).toMatchObject({
+      status: 2,
+      officialId: "can-bo.mot",
+      procedureVersion: 1,
+      appointmentAt: firstAppointment,
+    });
+    expect(await routing.waitForEvent(dossierId, "dossierRouted")).toMatchObject({
+      status: 4,
+      competentAuthority: { code: MUONG_LAT },
+    });
 
     await routing.setClock(at(6, 9));
     const missingItems = ["Giấy xác nhận tình trạng hôn nhân", "Bản sao giấy tờ tùy thân"];
@@ -72,7 +89,11 @@ describe("routing: officials' actions through the composition root", () => {
 
     // Thursday 09:00: the applicant hands in every item (intake relays it).
     await routing.setClock(at(9, 9));
-    await routing.publish(Topics.intake, "supplementProvided", { dossierId, providedAt: at(9, 9).toISOString(), providedItems: missingItems });
+    await routing.publish(Topics.intake, "supplementProvided", {
+      dossierId,
+      providedAt: at(9, 9).toISOString(),
+      providedItems: missingItems,
+    });
     const resumed = await routing.waitForEvent(dossierId, "dossierResumed");
     expect(resumed).toMatchObject({ status: 4, resumedFrom: 5, waitedWorkingHours: 24 });
     const movedAppointment = calendar.addWorkingDays(new Date(firstAppointment), 3, "38").toISOString();
@@ -81,14 +102,23 @@ describe("routing: officials' actions through the composition root", () => {
     expect((await routing.assignment(dossierId)).appointmentAt).toBe(movedAppointment);
 
     await routing.setClock(at(9, 10));
-    const decided = await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Đủ điều kiện đăng ký kết hôn" });
+    const decided = await routing.act(dossierId, "decide", {
+      ...official,
+      outcome: "approved",
+      summary: "Đủ điều kiện đăng ký kết hôn",
+    });
     expect(decided.status).toBe(200);
     expect(decided.body.assignment).toMatchObject({ status: 4, outcome: 1, allowedActions: [] });
     await routing.waitForEvent(dossierId, "signatureRequested");
     await routing.sign(dossierId);
     const issued = await routing.waitForEvent(dossierId, "resultIssued");
     expect(issued).toMatchObject({ status: 9, timeliness: 2, appointmentAt: movedAppointment });
-    expect(await routing.assignment(dossierId)).toMatchObject({ status: 9, timeliness: 2, clock: "stopped", allowedActions: ["return_result"] });
+    expect(await routing.assignment(dossierId)).toMatchObject({
+      status: 9,
+      timeliness: 2,
+      clock: "stopped",
+      allowedActions: ["return_result"],
+    });
 
     const returned = await routing.act(dossierId, "return_result", official);
     expect(returned.body.assignment).toMatchObject({ status: 10, allowedActions: [] });
@@ -97,16 +127,28 @@ describe("routing: officials' actions through the composition root", () => {
 
   it("(b) a criminal-record certificate received at a commune centre routes to the provincial police of that province", async () => {
     await routing.setClock(at(6, 10));
-    const { dossierId } = await routing.submit({ procedureCode: CRIMINAL_RECORD_CERTIFICATE, receivingUnitCode: HAC_THANH, applicantCommuneCode: TAM_CHUNG });
+    const { dossierId } = await routing.submit({
+      procedureCode: CRIMINAL_RECORD_CERTIFICATE,
+      receivingUnitCode: HAC_THANH,
+      applicantCommuneCode: TAM_CHUNG,
+    });
     const accepted = await routing.act(dossierId, "accept", official);
     expect(accepted.body.assignment).toMatchObject({
       status: 4,
       receivingUnitCode: HAC_THANH,
-      competentAuthority: { code: "38.CA", name: "Công an tỉnh Thanh Hoá", level: 2, communeCode: "", provinceCode: "38" },
+      competentAuthority: {
+        code: "38.CA",
+        name: "Công an tỉnh Thanh Hoá",
+        level: 2,
+        communeCode: "",
+        provinceCode: "38",
+      },
       // 10 working days from Monday 10:00.
       appointmentAt: calendar.addWorkingDays(at(6, 10), 10, "38").toISOString(),
     });
-    expect(await routing.waitForEvent(dossierId, "dossierRouted")).toMatchObject({ competentAuthority: { code: "38.CA", level: 2 } });
+    expect(await routing.waitForEvent(dossierId, "dossierRouted")).toMatchObject({
+      competentAuthority: { code: "38.CA", level: 2 },
+    });
     const policeQueue = await routing.get("/v1/queues/38.CA");
     expect(policeQueue.body.assignments.map((a) => a.dossierId)).toEqual([dossierId]);
     const receivingQueue = await routing.get(`/v1/queues/${HAC_THANH}`);
@@ -122,7 +164,10 @@ describe("routing: officials' actions through the composition root", () => {
       landCommuneCode: TAM_CHUNG,
     });
     const accepted = await routing.act(dossierId, "accept", official);
-    expect(accepted.body.assignment).toMatchObject({ status: 4, competentAuthority: { code: TAM_CHUNG, communeCode: TAM_CHUNG } });
+    expect(accepted.body.assignment).toMatchObject({
+      status: 4,
+      competentAuthority: { code: TAM_CHUNG, communeCode: TAM_CHUNG },
+    });
   });
 
   it("refuses at intake with the reason (1 → 3), which closes the dossier", async () => {
@@ -130,9 +175,16 @@ describe("routing: officials' actions through the composition root", () => {
     const missingReason = await routing.act(dossierId, "refuse", official);
     expect(missingReason.status).toBe(400);
     expect(missingReason.body.violations).toEqual([{ field: "reason", reason: "is required to refuse" }]);
-    const refused = await routing.act(dossierId, "refuse", { ...official, reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận" });
+    const refused = await routing.act(dossierId, "refuse", {
+      ...official,
+      reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận",
+    });
     expect(refused.body.assignment).toMatchObject({ status: 3, allowedActions: [], clock: "stopped" });
-    expect(await routing.waitForEvent(dossierId, "applicationRefused")).toMatchObject({ status: 3, reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận", officialId: "can-bo.mot" });
+    expect(await routing.waitForEvent(dossierId, "applicationRefused")).toMatchObject({
+      status: 3,
+      reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận",
+      officialId: "can-bo.mot",
+    });
   });
 
   it("asks for every missing item at once: an empty list is refused", async () => {
@@ -149,23 +201,41 @@ describe("routing: officials' actions through the composition root", () => {
     await routing.setClock(at(7, 10));
     const resumed = await routing.act(dossierId, "resume", official);
     expect(resumed.body.assignment).toMatchObject({ status: 4, clock: "running" });
-    expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({ resumedFrom: 5, waitedWorkingHours: 2 });
+    expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({
+      resumedFrom: 5,
+      waitedWorkingHours: 2,
+    });
   });
 
   it("requests a payment (4 → 6, clock paused) and records it (6 → 4, appointment pushed by the wait)", async () => {
     await routing.setClock(at(7, 8));
     const { dossierId } = await accepted(HOUSEHOLD_BUSINESS);
     const before = (await routing.assignment(dossierId)).appointmentAt;
-    const requested = await routing.act(dossierId, "request_payment", { ...official, amountVnd: 100_000, reason: "Lệ phí đăng ký" });
-    expect(requested.body.assignment).toMatchObject({ status: 6, clock: "paused", allowedActions: ["record_payment", "decide"] });
-    expect(await routing.waitForEvent(dossierId, "paymentRequested")).toMatchObject({ status: 6, amountVnd: 100_000, description: "Lệ phí đăng ký" });
+    const requested = await routing.act(dossierId, "request_payment", {
+      ...official,
+      amountVnd: 100_000,
+      reason: "Lệ phí đăng ký",
+    });
+    expect(requested.body.assignment).toMatchObject({
+      status: 6,
+      clock: "paused",
+      allowedActions: ["record_payment", "decide"],
+    });
+    expect(await routing.waitForEvent(dossierId, "paymentRequested")).toMatchObject({
+      status: 6,
+      amountVnd: 100_000,
+      description: "Lệ phí đăng ký",
+    });
 
     await routing.setClock(at(8, 8));
     const noReceipt = await routing.act(dossierId, "record_payment", official);
     expect(noReceipt.status).toBe(400);
     const recorded = await routing.act(dossierId, "record_payment", { ...official, receiptNumber: "BL-0001" });
     expect(recorded.body.assignment.status).toBe(4);
-    expect(await routing.waitForEvent(dossierId, "paymentRecorded")).toMatchObject({ amountVnd: 100_000, receiptNumber: "BL-0001" });
+    expect(await routing.waitForEvent(dossierId, "paymentRecorded")).toMatchObject({
+      amountVnd: 100_000,
+      receiptNumber: "BL-0001",
+    });
     const resumed = await routing.waitForEvent(dossierId, "dossierResumed");
     expect(resumed).toMatchObject({ resumedFrom: 6, waitedWorkingHours: 8 });
     expect(resumed.appointmentAt).toBe(calendar.addWorkingDays(new Date(before!), 1, "38").toISOString());
@@ -173,9 +243,15 @@ describe("routing: officials' actions through the composition root", () => {
 
   it("stops processing with a reason (4 → 8) and resumes it (8 → 4)", async () => {
     const { dossierId } = await accepted();
-    const stopped = await routing.act(dossierId, "stop", { ...official, reason: "Chờ kết quả xác minh của cơ quan khác" });
+    const stopped = await routing.act(dossierId, "stop", {
+      ...official,
+      reason: "Chờ kết quả xác minh của cơ quan khác",
+    });
     expect(stopped.body.assignment).toMatchObject({ status: 8, clock: "stopped", allowedActions: ["resume"] });
-    expect(await routing.waitForEvent(dossierId, "dossierStopped")).toMatchObject({ status: 8, reason: "Chờ kết quả xác minh của cơ quan khác" });
+    expect(await routing.waitForEvent(dossierId, "dossierStopped")).toMatchObject({
+      status: 8,
+      reason: "Chờ kết quả xác minh của cơ quan khác",
+    });
     const resumed = await routing.act(dossierId, "resume", official);
     expect(resumed.body.assignment).toMatchObject({ status: 4, clock: "running" });
     expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({ status: 4, resumedFrom: 8 });
@@ -189,8 +265,16 @@ describe("routing: officials' actions through the composition root", () => {
     const same = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: MUONG_LAT });
     expect(same.status).toBe(400);
 
-    const toCommune = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: TAM_CHUNG, reason: "Người yêu cầu cư trú tại xã Tam Chung" });
-    expect(toCommune.body.assignment).toMatchObject({ status: 4, appointmentAt: before.appointmentAt, competentAuthority: { code: TAM_CHUNG, level: 1 } });
+    const toCommune = await routing.act(dossierId, "transfer", {
+      ...official,
+      targetAgencyCode: TAM_CHUNG,
+      reason: "Người yêu cầu cư trú tại xã Tam Chung",
+    });
+    expect(toCommune.body.assignment).toMatchObject({
+      status: 4,
+      appointmentAt: before.appointmentAt,
+      competentAuthority: { code: TAM_CHUNG, level: 1 },
+    });
     expect(await routing.waitForEvent(dossierId, "dossierTransferred")).toMatchObject({
       fromAuthority: { code: MUONG_LAT },
       toAuthority: { code: TAM_CHUNG, name: "Ủy ban nhân dân xã Tam Chung" },
@@ -200,21 +284,38 @@ describe("routing: officials' actions through the composition root", () => {
     expect(tamChungQueue.body.assignments.map((a) => a.dossierId)).toContain(dossierId);
 
     const toProvince = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: "38.STP" });
-    expect(toProvince.body.assignment.competentAuthority).toMatchObject({ code: "38.STP", name: "Sở Tư pháp tỉnh Thanh Hoá", level: 2 });
+    expect(toProvince.body.assignment.competentAuthority).toMatchObject({
+      code: "38.STP",
+      name: "Sở Tư pháp tỉnh Thanh Hoá",
+      level: 2,
+    });
     const after = await routing.get(`/v1/queues/${TAM_CHUNG}`);
     expect(after.body.assignments.map((a) => a.dossierId)).not.toContain(dossierId);
   });
 
   it("withdraws on an official's action (4 → 7) and on the applicant's request relayed by intake (5 → 7)", async () => {
     const first = await accepted();
-    const withdrawn = await routing.act(first.dossierId, "withdraw", { ...official, reason: "Công dân rút hồ sơ tại quầy" });
+    const withdrawn = await routing.act(first.dossierId, "withdraw", {
+      ...official,
+      reason: "Công dân rút hồ sơ tại quầy",
+    });
     expect(withdrawn.body.assignment).toMatchObject({ status: 7, allowedActions: [] });
-    expect(await routing.waitForEvent(first.dossierId, "dossierWithdrawn")).toMatchObject({ status: 7, reason: "Công dân rút hồ sơ tại quầy" });
+    expect(await routing.waitForEvent(first.dossierId, "dossierWithdrawn")).toMatchObject({
+      status: 7,
+      reason: "Công dân rút hồ sơ tại quầy",
+    });
 
     const second = await accepted();
     await routing.act(second.dossierId, "request_supplement", { ...official, missingItems: ["Tờ khai"] });
-    await routing.publish(Topics.intake, "withdrawalRequested", { dossierId: second.dossierId, requestedAt: routing.now().toISOString(), reason: "Không còn nhu cầu" });
-    expect(await routing.waitForEvent(second.dossierId, "dossierWithdrawn")).toMatchObject({ status: 7, reason: "Không còn nhu cầu" });
+    await routing.publish(Topics.intake, "withdrawalRequested", {
+      dossierId: second.dossierId,
+      requestedAt: routing.now().toISOString(),
+      reason: "Không còn nhu cầu",
+    });
+    expect(await routing.waitForEvent(second.dossierId, "dossierWithdrawn")).toMatchObject({
+      status: 7,
+      reason: "Không còn nhu cầu",
+    });
     expect((await routing.assignment(second.dossierId)).status).toBe(7);
   });
 
@@ -224,12 +325,21 @@ describe("routing: officials' actions through the composition root", () => {
     const reply = await fetch(`${routing.running.httpUrl}/v1/dossiers/${dossierId}/decision`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ...official, outcome: "rejected", summary: "Không đủ điều kiện", expectedVersion: decided.body.assignment.version }),
+      body: JSON.stringify({
+        ...official,
+        outcome: "rejected",
+        summary: "Không đủ điều kiện",
+        expectedVersion: decided.body.assignment.version,
+      }),
     });
     expect(reply.status).toBe(200);
     const requested = await routing.waitForEvent(dossierId, "signatureRequested");
     expect(requested).toMatchObject({ outcome: 2, summary: "Không đủ điều kiện" });
-    await routing.publish(Topics.signature, "signatureFailed", { dossierId, requestId: requested.requestId, reason: "HSM unavailable" });
+    await routing.publish(Topics.signature, "signatureFailed", {
+      dossierId,
+      requestId: requested.requestId,
+      reason: "HSM unavailable",
+    });
     await waitForAllowed(dossierId, "decide");
     const again = await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Đủ điều kiện" });
     expect(again.status).toBe(200);
@@ -246,6 +356,8 @@ describe("routing: officials' actions through the composition root", () => {
   }
 
   async function waitForAllowed(dossierId: string, action: string) {
-    await waitFor(async () => ((await routing.assignment(dossierId)).allowedActions as string[]).includes(action), { description: `${action} allowed again` });
+    await waitFor(async () => ((await routing.assignment(dossierId)).allowedActions as string[]).includes(action), {
+      description: `${action} allowed again`,
+    });
   }
 });

@@ -11,9 +11,19 @@ import { HOUSEHOLD_BUSINESS, at, startRouting, type RoutingHarness } from "./sup
 describe("routing: a dossier keeps the procedure version it was accepted under", () => {
   const calendar = createCalendar();
   const current = sampleCatalog().find(HOUSEHOLD_BUSINESS, at(6, 8))!;
-  const version1 = { ...current, version: 1, validFrom: "2025-01-01", processingTime: { value: 3, unit: "working_days" as const } };
+  const version1 = {
+    ...current,
+    version: 1,
+    validFrom: "2025-01-01",
+    processingTime: { value: 3, unit: "working_days" as const },
+  };
   // Wednesday 8 October 2025: the new version doubles the processing time.
-  const version2 = { ...current, version: 2, validFrom: "2025-10-08", processingTime: { value: 6, unit: "working_days" as const } };
+  const version2 = {
+    ...current,
+    version: 2,
+    validFrom: "2025-10-08",
+    processingTime: { value: 6, unit: "working_days" as const },
+  };
   let routing: RoutingHarness;
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
@@ -37,8 +47,12 @@ describe("routing: a dossier keeps the procedure version it was accepted under",
     const detectedAt = at(13, 9);
     await routing.setClock(detectedAt);
     const overdue = await routing.waitForEvent(dossierId, "dossierOverdue");
-    expect(overdue.newAppointmentAt).toBe(computeAppointment(detectedAt, version1.processingTime, calendar, "38").toISOString());
-    expect(overdue.newAppointmentAt).not.toBe(computeAppointment(detectedAt, version2.processingTime, calendar, "38").toISOString());
+    expect(overdue.newAppointmentAt).toBe(
+      computeAppointment(detectedAt, version1.processingTime, calendar, "38").toISOString(),
+    );
+    expect(overdue.newAppointmentAt).not.toBe(
+      computeAppointment(detectedAt, version2.processingTime, calendar, "38").toISOString(),
+    );
 
     // A dossier accepted now gets version 2.
     const later = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });

@@ -2,7 +2,19 @@ import * as grpc from "@grpc/grpc-js";
 import { Topics, routing as contract } from "@lienthong/contracts";
 import { HOUSEHOLD_BUSINESS, TAM_CHUNG, grpcCall, startRouting, type RoutingHarness } from "./support/routing-harness";
 
-const ALL_ACTIONS = ["accept", "refuse", "request_supplement", "request_payment", "record_payment", "decide", "stop", "resume", "transfer", "withdraw", "return_result"];
+const ALL_ACTIONS = [
+  "accept",
+  "refuse",
+  "request_supplement",
+  "request_payment",
+  "record_payment",
+  "decide",
+  "stop",
+  "resume",
+  "transfer",
+  "withdraw",
+  "return_result",
+];
 /** Every field any action needs, valid, so only the status machine can refuse. */
 const fullBody = {
   officialId: "can-bo.hai",
@@ -60,22 +72,29 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     await routing.stop();
   });
 
-  it.each(Object.keys(EXPECTED_ALLOWED))("at status %s shows exactly the allowed actions and refuses every other one naming the status", async (label) => {
-    const dossierId = dossierAt[label]!;
-    const status = Number(label.split(",")[0]);
-    const allowed = EXPECTED_ALLOWED[label]!;
-    const before = await routing.assignment(dossierId);
-    expect(before).toMatchObject({ status, allowedActions: allowed });
-    for (const action of ALL_ACTIONS.filter((a) => !allowed.includes(a))) {
-      const reply = await routing.act(dossierId, action, fullBody);
-      expect({ action, status: reply.status, code: reply.body.code }).toEqual({ action, status: 409, code: "FAILED_PRECONDITION" });
-      expect(reply.body.details).toEqual({ status, allowedActions: allowed });
-      expect(reply.body.detail).toContain(`Action "${action}" is not allowed: the dossier is at status ${status}`);
-      expect(reply.body.detail).toContain(`allowed actions: ${allowed.length > 0 ? allowed.join(", ") : "none"}`);
-    }
-    // Nothing changed.
-    expect((await routing.assignment(dossierId)).version).toBe(before.version);
-  });
+  it.each(Object.keys(EXPECTED_ALLOWED))(
+    "at status %s shows exactly the allowed actions and refuses every other one naming the status",
+    async (label) => {
+      const dossierId = dossierAt[label]!;
+      const status = Number(label.split(",")[0]);
+      const allowed = EXPECTED_ALLOWED[label]!;
+      const before = await routing.assignment(dossierId);
+      expect(before).toMatchObject({ status, allowedActions: allowed });
+      for (const action of ALL_ACTIONS.filter((a) => !allowed.includes(a))) {
+        const reply = await routing.act(dossierId, action, fullBody);
+        expect({ action, status: reply.status, code: reply.body.code }).toEqual({
+          action,
+          status: 409,
+          code: "FAILED_PRECONDITION",
+        });
+        expect(reply.body.details).toEqual({ status, allowedActions: allowed });
+        expect(reply.body.detail).toContain(`Action "${action}" is not allowed: the dossier is at status ${status}`);
+        expect(reply.body.detail).toContain(`allowed actions: ${allowed.length > 0 ? allowed.join(", ") : "none"}`);
+      }
+      // Nothing changed.
+      expect((await routing.assignment(dossierId)).version).toBe(before.version);
+    },
+  );
 
   it("rejects an unknown action and an unknown dossier", async () => {
     const unknownAction = await routing.act(dossierAt["4"]!, "approve", fullBody);
@@ -96,7 +115,11 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
       const statuses = [accept.status, refuse.status].sort();
       expect(statuses).toEqual([200, 409]);
       const loser = accept.status === 409 ? accept : refuse;
-      expect(loser.body).toMatchObject({ code: "CONFLICT", retriable: true, details: { expectedVersion: version, currentVersion: version + 1 } });
+      expect(loser.body).toMatchObject({
+        code: "CONFLICT",
+        retriable: true,
+        details: { expectedVersion: version, currentVersion: version + 1 },
+      });
       const final = await routing.assignment(dossierId);
       expect(final.version).toBe(version + 1);
       expect(final.status).toBe(accept.status === 200 ? 4 : 3);
@@ -106,7 +129,11 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
   it("refuses a stale expectedVersion even when the action itself would be legal", async () => {
     const dossierId = dossierAt["4"]!;
     const { version } = await routing.assignment(dossierId);
-    const reply = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: "38.STP", expectedVersion: version - 1 });
+    const reply = await routing.act(dossierId, "transfer", {
+      ...official,
+      targetAgencyCode: "38.STP",
+      expectedVersion: version - 1,
+    });
     expect(reply.status).toBe(409);
     expect(reply.body.code).toBe("CONFLICT");
   });
@@ -114,7 +141,10 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
   it("two racing actions without expectedVersion never both apply: one event, one version step", async () => {
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
     const { version } = await routing.assignment(dossierId);
-    const replies = await Promise.all([routing.act(dossierId, "accept", official), routing.act(dossierId, "accept", official)]);
+    const replies = await Promise.all([
+      routing.act(dossierId, "accept", official),
+      routing.act(dossierId, "accept", official),
+    ]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(["CONFLICT", "FAILED_PRECONDITION"]).toContain(replies.find((r) => r.status === 409)!.body.code);
     expect((await routing.assignment(dossierId)).version).toBe(version + 1);
@@ -138,7 +168,10 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     let client: InstanceType<typeof contract.RoutingServiceClient>;
 
     beforeAll(() => {
-      client = new contract.RoutingServiceClient(`127.0.0.1:${routing.running.grpcPort}`, grpc.credentials.createInsecure());
+      client = new contract.RoutingServiceClient(
+        `127.0.0.1:${routing.running.grpcPort}`,
+        grpc.credentials.createInsecure(),
+      );
     });
 
     afterAll(() => {
@@ -146,19 +179,39 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     });
 
     it("ApplyAction accepts, refuses an illegal action with FAILED_PRECONDITION and a stale version with ABORTED", async () => {
-      const applyAction = grpcCall<contract.ApplyActionRequest, contract.ApplyActionResponse>((request, callback) => client.applyAction(request, callback));
+      const applyAction = grpcCall<contract.ApplyActionRequest, contract.ApplyActionResponse>((request, callback) =>
+        client.applyAction(request, callback),
+      );
       const { dossierId, dossierCode } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
       const accepted = await applyAction(
-        contract.ApplyActionRequest.fromPartial({ dossierRef: dossierCode, action: contract.DossierAction.DOSSIER_ACTION_ACCEPT, officialId: "can-bo.hai" }),
+        contract.ApplyActionRequest.fromPartial({
+          dossierRef: dossierCode,
+          action: contract.DossierAction.DOSSIER_ACTION_ACCEPT,
+          officialId: "can-bo.hai",
+        }),
       );
-      expect(accepted.assignment).toMatchObject({ dossierId, status: 4, procedureVersion: 1, clock: "running", deadlineState: "within_deadline" });
+      expect(accepted.assignment).toMatchObject({
+        dossierId,
+        status: 4,
+        procedureVersion: 1,
+        clock: "running",
+        deadlineState: "within_deadline",
+      });
       expect(accepted.assignment?.allowedActions).toEqual(EXPECTED_ALLOWED["4"]);
 
       await expect(
-        applyAction(contract.ApplyActionRequest.fromPartial({ dossierRef: dossierId, action: contract.DossierAction.DOSSIER_ACTION_RETURN_RESULT, officialId: "can-bo.hai" })),
+        applyAction(
+          contract.ApplyActionRequest.fromPartial({
+            dossierRef: dossierId,
+            action: contract.DossierAction.DOSSIER_ACTION_RETURN_RESULT,
+            officialId: "can-bo.hai",
+          }),
+        ),
       ).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
-        details: expect.stringContaining("the dossier is at status 4 (Processing); allowed actions: request_supplement, request_payment, decide, stop, transfer, withdraw"),
+        details: expect.stringContaining(
+          "the dossier is at status 4 (Processing); allowed actions: request_supplement, request_payment, decide, stop, transfer, withdraw",
+        ),
       });
       await expect(
         applyAction(
@@ -172,17 +225,30 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
         ),
       ).rejects.toMatchObject({ code: grpc.status.ABORTED });
       await expect(
-        applyAction(contract.ApplyActionRequest.fromPartial({ dossierRef: dossierId, action: contract.DossierAction.DOSSIER_ACTION_STOP, officialId: "can-bo.hai" })),
-      ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("reason: is required to stop") });
+        applyAction(
+          contract.ApplyActionRequest.fromPartial({
+            dossierRef: dossierId,
+            action: contract.DossierAction.DOSSIER_ACTION_STOP,
+            officialId: "can-bo.hai",
+          }),
+        ),
+      ).rejects.toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringContaining("reason: is required to stop"),
+      });
     });
 
     it("ListQueue pages the agency's queue by cursor in appointment order", async () => {
-      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>((request, callback) => client.listQueue(request, callback));
+      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>((request, callback) =>
+        client.listQueue(request, callback),
+      );
       const seen: string[] = [];
       let pageToken = "";
       let pages = 0;
       do {
-        const page = await listQueue(contract.ListQueueRequest.fromPartial({ agencyCode: "14845", status: 4, pageSize: 2, pageToken }));
+        const page = await listQueue(
+          contract.ListQueueRequest.fromPartial({ agencyCode: "14845", status: 4, pageSize: 2, pageToken }),
+        );
         expect(page.assignments.length).toBeLessThanOrEqual(2);
         seen.push(...page.assignments.map((a) => `${a.appointmentAt}|${a.dossierId}`));
         pageToken = page.nextPageToken;

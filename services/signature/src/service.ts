@@ -15,9 +15,17 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** The composition root of signature. */
 export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({ service: "signature", env, collections: signatureCollections, broker: options.broker, ports: options.ports, logger: options.logger });
+  const runtime = await ServiceRuntime.open({
+    service: "signature",
+    env,
+    collections: signatureCollections,
+    broker: options.broker,
+    ports: options.ports,
+    logger: options.logger,
+  });
   const { signers, trustedCaPems, source } = await openSigners(env);
-  if (source === "test-pki") runtime.logger.warn({ keys: source }, "signing with the local TEST PKI: results are not legally valid signatures");
+  if (source === "test-pki")
+    runtime.logger.warn({ keys: source }, "signing with the local TEST PKI: results are not legally valid signatures");
   const ports: SignaturePorts = {
     store: runtime.store,
     commit: (ops) => runtime.commit(ops),

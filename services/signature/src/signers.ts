@@ -18,7 +18,9 @@ interface SignerEnv {
  * PKCS#12 when SIGNATURE_P12_PATH is set, else the local test PKI (generated
  * on first start, kept in SIGNATURE_PKI_DIR).
  */
-export async function openSigners(env: SignerEnv): Promise<{ signers: SignerDirectory; trustedCaPems: string[]; source: string }> {
+export async function openSigners(
+  env: SignerEnv,
+): Promise<{ signers: SignerDirectory; trustedCaPems: string[]; source: string }> {
   if (env.SIGNATURE_P12_PATH) {
     const identity = await loadPkcs12Signer(env.SIGNATURE_P12_PATH, env.SIGNATURE_P12_PASSWORD ?? "");
     const trusted = env.SIGNATURE_TRUSTED_CA_FILE ? [await readFile(env.SIGNATURE_TRUSTED_CA_FILE, "utf8")] : [];

@@ -56,7 +56,10 @@ class Progress {
 
   bar(label: string, unit: string, total: number): { update(value: number): void; stop(): void } {
     if (!this.enabled) return { update: () => undefined, stop: () => undefined };
-    const bar = new SingleBar({ format: `  ${label} [{bar}] {value}/{total} ${unit}`, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: `  ${label} [{bar}] {value}/{total} ${unit}`, hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
     bar.start(total, 0);
     return { update: (value) => bar.update(Math.min(value, total)), stop: () => bar.stop() };
   }
@@ -102,7 +105,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   };
   let report: BenchReport;
   try {
-    progress.line(`baseline: bare express 5 echo, ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`);
+    progress.line(
+      `baseline: bare express 5 echo, ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`,
+    );
     const bare = await startBareServer();
     running.add(bare);
     const baseline = await measureLoad(progress, "baseline", { ...loadSettings, url: bare.url });
@@ -110,13 +115,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     running.delete(bare);
 
     progress.line("starting the embedded platform (lienthong start) on a temporary data directory");
-    const platform = await startPlatform(path.join(workDir, "data"), path.join(workDir, "platform.log"), PLATFORM_READY_TIMEOUT_MS);
+    const platform = await startPlatform(
+      path.join(workDir, "data"),
+      path.join(workDir, "platform.log"),
+      PLATFORM_READY_TIMEOUT_MS,
+    );
     running.add(platform);
     // One dossier through every service first, so start-up work (JIT, first PDF, first mail) is not timed.
     const warm = await followDossier(platform.urls, 0, E2E_TIMEOUT_SECONDS, POLL_INTERVAL_MS);
     if (warm.stoppedAt) throw new Error(`the warm-up dossier stopped short at: ${warm.stoppedAt}`);
 
-    progress.line(`end to end: ${options.ratePerSecond} dossiers/s for ${options.e2eDurationSeconds} s, each followed to its result email`);
+    progress.line(
+      `end to end: ${options.ratePerSecond} dossiers/s for ${options.e2eDurationSeconds} s, each followed to its result email`,
+    );
     const planned = Math.max(1, Math.round(options.ratePerSecond * options.e2eDurationSeconds));
     const e2eBar = progress.bar("end to end", "dossiers settled", planned);
     const endToEnd = await runEndToEnd({
@@ -128,7 +139,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       onSettled: (settled) => e2eBar.update(settled),
     }).finally(() => e2eBar.stop());
 
-    progress.line(`intake: REST submissions, ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`);
+    progress.line(
+      `intake: REST submissions, ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`,
+    );
     const intake = await measureLoad(progress, "intake", {
       ...loadSettings,
       url: `${platform.urls.intake}/v1/applications`,

@@ -49,7 +49,12 @@ async function call(url: string, init?: RequestInit): Promise<{ status: number; 
 }
 
 /** Polls until `reached` answers true or the dossier's deadline passes. */
-async function pollUntil(step: string, deadline: number, intervalMs: number, reached: () => Promise<boolean>): Promise<void> {
+async function pollUntil(
+  step: string,
+  deadline: number,
+  intervalMs: number,
+  reached: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (await reached()) return;
     if (performance.now() + intervalMs > deadline) throw new StoppedShort(`${step} (timed out)`);
@@ -62,7 +67,12 @@ async function pollUntil(step: string, deadline: number, intervalMs: number, rea
  * has assigned it, approve it, wait until the applicant's result email is
  * delivered. Never rejects: where it stopped is part of the outcome.
  */
-export async function followDossier(urls: PlatformUrls, sequence: number, timeoutSeconds: number, pollIntervalMs: number): Promise<Journey> {
+export async function followDossier(
+  urls: PlatformUrls,
+  sequence: number,
+  timeoutSeconds: number,
+  pollIntervalMs: number,
+): Promise<Journey> {
   const submittedAt = performance.now();
   const deadline = submittedAt + timeoutSeconds * 1000;
   const elapsed = () => (performance.now() - submittedAt) / 1000;
@@ -98,15 +108,21 @@ export async function followDossier(urls: PlatformUrls, sequence: number, timeou
     });
     journey.notifiedSeconds = elapsed();
   } catch (error) {
-    journey.stoppedAt = error instanceof StoppedShort ? error.message : `${step} (${error instanceof Error ? error.name : "error"})`;
+    journey.stoppedAt =
+      error instanceof StoppedShort ? error.message : `${step} (${error instanceof Error ? error.name : "error"})`;
   }
   return journey;
 }
 
 /** Outcomes → figures; pure, so the counting is tested apart from the network. */
-export function endToEndFigures(journeys: readonly Journey[], options: { ratePerSecond: number; planned: number; wallSeconds: number }): EndToEndFigures {
+export function endToEndFigures(
+  journeys: readonly Journey[],
+  options: { ratePerSecond: number; planned: number; wallSeconds: number },
+): EndToEndFigures {
   const routed = journeys.flatMap((journey) => (journey.routedSeconds === undefined ? [] : [journey.routedSeconds]));
-  const notified = journeys.flatMap((journey) => (journey.notifiedSeconds === undefined ? [] : [journey.notifiedSeconds]));
+  const notified = journeys.flatMap((journey) =>
+    journey.notifiedSeconds === undefined ? [] : [journey.notifiedSeconds],
+  );
   const failures: Record<string, number> = {};
   for (const journey of journeys) {
     if (journey.stoppedAt) failures[journey.stoppedAt] = (failures[journey.stoppedAt] ?? 0) + 1;
@@ -143,5 +159,9 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndFig
     );
   }
   const outcomes = await Promise.all(journeys);
-  return endToEndFigures(outcomes, { ratePerSecond: options.ratePerSecond, planned, wallSeconds: (performance.now() - started) / 1000 });
+  return endToEndFigures(outcomes, {
+    ratePerSecond: options.ratePerSecond,
+    planned,
+    wallSeconds: (performance.now() - started) / 1000,
+  });
 }

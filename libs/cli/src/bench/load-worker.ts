@@ -32,7 +32,10 @@ function runPhase(job: LoadJob, phase: "warmup" | "measure", seconds: number): P
         headers: { "content-type": "application/json", ...job.headers },
         requests: [{ setupRequest: (request) => ({ ...request, body: benchApplicationBody(sequence++) }) }],
       },
-      (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error("autocannon failed", { cause: error })) : resolve(result)),
+      (error: unknown, result) =>
+        error
+          ? reject(error instanceof Error ? error : new Error("autocannon failed", { cause: error }))
+          : resolve(result),
     );
     instance.on("tick", () => void send({ kind: "tick", phase, second: ++ticks }));
   });
@@ -46,7 +49,12 @@ function figures(result: autocannon.Result): LoadFigures {
     errors: result.errors,
     timeouts: result.timeouts,
     durationSeconds: result.duration,
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, max: result.latency.max },
+    latencyMs: {
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      mean: result.latency.average,
+      max: result.latency.max,
+    },
   };
 }
 

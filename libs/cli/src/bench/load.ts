@@ -27,7 +27,10 @@ const HANG_MARGIN_MS = 20_000;
  * its figures. The child is killed if it outlives the planned run, so a
  * benchmark always ends by itself.
  */
-export function runLoad(job: LoadJob, onTick: (phase: "warmup" | "measure", second: number) => void): Promise<LoadFigures> {
+export function runLoad(
+  job: LoadJob,
+  onTick: (phase: "warmup" | "measure", second: number) => void,
+): Promise<LoadFigures> {
   const child = fork(path.join(__dirname, "load-worker.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const limitMs = (job.warmupSeconds + job.durationSeconds + job.timeoutSeconds) * 1000 + HANG_MARGIN_MS;
   return new Promise<LoadFigures>((resolve, reject) => {
@@ -47,7 +50,8 @@ export function runLoad(job: LoadJob, onTick: (phase: "warmup" | "measure", seco
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       if (outcome?.kind === "result") resolve(outcome.figures);
-      else if (outcome?.kind === "error") reject(new Error(`load generator failed against ${job.url}: ${outcome.message}`));
+      else if (outcome?.kind === "error")
+        reject(new Error(`load generator failed against ${job.url}: ${outcome.message}`));
       else reject(new Error(`load generator exited (${signal ?? `code ${code}`}) without a result`));
     });
     child.send(job);

@@ -29,12 +29,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts the bare express echo server (bare-server.ts) in its own process. */
 export function startBareServer(): Promise<ChildHandle & { url: string }> {
-  const child = fork(path.join(__dirname, "bare-server.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { PATH: process.env.PATH } });
+  const child = fork(path.join(__dirname, "bare-server.js"), [], {
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    env: { PATH: process.env.PATH },
+  });
   return new Promise((resolve, reject) => {
     child.once("message", (message: { port: number }) => {
       resolve({ pid: child.pid ?? 0, url: `http://${benchHost}:${message.port}/echo`, stop: () => stopChild(child) });
     });
-    child.once("exit", (code, signal) => reject(new Error(`baseline server exited (${signal ?? `code ${code}`}) before listening`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`baseline server exited (${signal ?? `code ${code}`}) before listening`)),
+    );
     child.once("error", reject);
   });
 }
@@ -88,8 +93,21 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
   const grpcBase = await findFreePortBlock(4, httpPorts);
   const log = openSync(logFile, "a");
   const binPath = path.join(__dirname, "..", "bin.js");
-  const args = ["start", "--data-dir", dataDir, "--host", benchHost, "--http-port", String(httpBase), "--grpc-port", String(grpcBase)];
-  const child = spawn(process.execPath, [binPath, ...args], { stdio: ["ignore", log, log], env: { PATH: process.env.PATH } });
+  const args = [
+    "start",
+    "--data-dir",
+    dataDir,
+    "--host",
+    benchHost,
+    "--http-port",
+    String(httpBase),
+    "--grpc-port",
+    String(grpcBase),
+  ];
+  const child = spawn(process.execPath, [binPath, ...args], {
+    stdio: ["ignore", log, log],
+    env: { PATH: process.env.PATH },
+  });
   closeSync(log);
 
   const base = (offset: number) => `http://${benchHost}:${httpBase + offset}`;
@@ -104,7 +122,9 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
     if (await allReady(urls)) return handle;
     if (Date.now() > deadline) {
       await handle.stop();
-      throw new Error(`the platform was not ready within ${readyTimeoutMs / 1000} s; last log lines:\n${tail(logFile, 20)}`);
+      throw new Error(
+        `the platform was not ready within ${readyTimeoutMs / 1000} s; last log lines:\n${tail(logFile, 20)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -112,7 +132,9 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
 
 async function allReady(urls: PlatformUrls): Promise<boolean> {
   try {
-    const answers = await Promise.all(Object.values(urls).map((url) => fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })));
+    const answers = await Promise.all(
+      Object.values(urls).map((url) => fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })),
+    );
     await Promise.all(answers.map((answer) => answer.arrayBuffer()));
     return answers.every((answer) => answer.ok);
   } catch {

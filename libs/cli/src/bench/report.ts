@@ -112,7 +112,9 @@ function fixed(value: number, digits: number): string {
 
 function loadLine(label: string, figures: LoadFigures): string {
   const problemText =
-    figures.non2xx + figures.errors === 0 ? "" : `  (non-2xx ${figures.non2xx}, errors ${figures.errors} of which timeouts ${figures.timeouts})`;
+    figures.non2xx + figures.errors === 0
+      ? ""
+      : `  (non-2xx ${figures.non2xx}, errors ${figures.errors} of which timeouts ${figures.timeouts})`;
   return (
     `  ${label.padEnd(22)} ${fixed(figures.okPerSecond, 0).padStart(7)} req/s   ` +
     `p50 ${fixed(figures.latencyMs.p50, 1)} ms   p99 ${fixed(figures.latencyMs.p99, 1)} ms   ` +
@@ -133,7 +135,9 @@ export function formatReport(report: BenchReport): string {
   const { machine, settings, baseline, intake, endToEnd } = report;
   const busy =
     machine.loadAverageAtStart > BUSY_LOAD_PER_CORE * machine.cores
-      ? [`  warning: the machine was busy before the run (1-min load ${fixed(machine.loadAverageAtStart, 1)} on ${machine.cores} cores); figures are low and noisy`]
+      ? [
+          `  warning: the machine was busy before the run (1-min load ${fixed(machine.loadAverageAtStart, 1)} on ${machine.cores} cores); figures are low and noisy`,
+        ]
       : [];
   const failures = Object.entries(endToEnd.failures)
     .map(([step, count]) => `${step}: ${count}`)

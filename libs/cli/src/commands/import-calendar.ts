@@ -12,7 +12,9 @@ export function validateCalendar(data: unknown): ImportValidation {
     overrides = parseCalendarOverrides(data);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    return invalid(error.violations.map((violation) => ({ ...splitIndexedPath(violation.field), reason: violation.reason })));
+    return invalid(
+      error.violations.map((violation) => ({ ...splitIndexedPath(violation.field), reason: violation.reason })),
+    );
   }
   const perYear: Record<string, { holidays: number; workingDays: number; provincial: number }> = {};
   for (const override of overrides.overrides) {
@@ -38,7 +40,10 @@ export function validateCalendar(data: unknown): ImportValidation {
     normalised: overrides,
     verify: (file) => {
       const installed = parseCalendarOverrides(JSON.parse(readFileSync(file, "utf8")));
-      if (installed.overrides.length !== overrides.overrides.length) throw new Error(`calendar written to ${file} read back as ${installed.overrides.length} overrides, not ${overrides.overrides.length}`);
+      if (installed.overrides.length !== overrides.overrides.length)
+        throw new Error(
+          `calendar written to ${file} read back as ${installed.overrides.length} overrides, not ${overrides.overrides.length}`,
+        );
     },
   };
 }

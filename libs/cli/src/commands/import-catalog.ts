@@ -2,7 +2,15 @@
  * `lienthong import catalog`: the province's procedure catalog, from JSON or
  * from a spreadsheet saved as CSV. Installed as JSON either way.
  */
-import { CatalogFormatError, DomainError, loadCatalogFile, parseCatalog, parseCatalogCsv, type CatalogImportOptions, type ProcedureCatalog } from "@lienthong/domain";
+import {
+  CatalogFormatError,
+  DomainError,
+  loadCatalogFile,
+  parseCatalog,
+  parseCatalogCsv,
+  type CatalogImportOptions,
+  type ProcedureCatalog,
+} from "@lienthong/domain";
 import { formatCount, invalid, table, type ImportIssue, type ImportValidation } from "./import-report";
 import type { ProgressFactory, Progress } from "./import-progress";
 
@@ -10,7 +18,11 @@ import type { ProgressFactory, Progress } from "./import-progress";
  * Parses with the domain's own rules, ticking a progress bar per row. Every
  * bad row is named; rules across rows (a repeated version) come from the catalog.
  */
-function check(parse: (options: CatalogImportOptions) => ProcedureCatalog, progress: ProgressFactory, fileLevel: string): { catalog?: ProcedureCatalog; issues: ImportIssue[] } {
+function check(
+  parse: (options: CatalogImportOptions) => ProcedureCatalog,
+  progress: ProgressFactory,
+  fileLevel: string,
+): { catalog?: ProcedureCatalog; issues: ImportIssue[] } {
   let bar: Progress | undefined;
   const onRow: CatalogImportOptions["onRow"] = (_done, total, problems) => {
     bar ??= progress("procedures", total);
@@ -21,9 +33,15 @@ function check(parse: (options: CatalogImportOptions) => ProcedureCatalog, progr
   } catch (error) {
     if (error instanceof CatalogFormatError) {
       // File-level problems carry no row: a CSV the reader rejects, or the header / root.
-      return { issues: error.issues.map((issue) => ({ ...issue, entry: issue.entry || (issue.field === "(csv)" ? "(csv)" : fileLevel) })) };
+      return {
+        issues: error.issues.map((issue) => ({
+          ...issue,
+          entry: issue.entry || (issue.field === "(csv)" ? "(csv)" : fileLevel),
+        })),
+      };
     }
-    if (error instanceof DomainError) return { issues: [{ entry: "(catalog)", field: error.field ?? "(row)", reason: error.message }] };
+    if (error instanceof DomainError)
+      return { issues: [{ entry: "(catalog)", field: error.field ?? "(row)", reason: error.message }] };
     throw error;
   } finally {
     bar?.stop();
@@ -41,19 +59,35 @@ export function validateCatalogCsv(text: string, progress: ProgressFactory): Imp
 function outcome({ catalog, issues }: { catalog?: ProcedureCatalog; issues: ImportIssue[] }): ImportValidation {
   if (!catalog) return invalid(issues);
   const procedures = catalog.all();
-  if (procedures.length === 0) return invalid([{ entry: "(file)", field: "(rows)", reason: "no procedures: installing it would leave the services without a catalog" }]);
+  if (procedures.length === 0)
+    return invalid([
+      {
+        entry: "(file)",
+        field: "(rows)",
+        reason: "no procedures: installing it would leave the services without a catalog",
+      },
+    ]);
   const summary = summarise(catalog);
-  const rows = Object.entries(summary.byField).map(([field, levels]) => [field, levels.commune, levels.province, levels.commune + levels.province]);
+  const rows = Object.entries(summary.byField).map(([field, levels]) => [
+    field,
+    levels.commune,
+    levels.province,
+    levels.commune + levels.province,
+  ]);
   rows.push(["total", summary.byLevel.commune, summary.byLevel.province, summary.procedures]);
   return {
     ok: true,
     issues: [],
     summary: { ...summary },
-    lines: [`${formatCount(summary.procedures)} procedures (${formatCount(summary.versions)} versions)`, table(["field", "commune", "province", "total"], rows, [1, 2, 3])],
+    lines: [
+      `${formatCount(summary.procedures)} procedures (${formatCount(summary.versions)} versions)`,
+      table(["field", "commune", "province", "total"], rows, [1, 2, 3]),
+    ],
     normalised: { procedures },
     verify: (file) => {
       const installed = loadCatalogFile(file).all().length;
-      if (installed !== procedures.length) throw new Error(`catalog written to ${file} read back as ${installed} versions, not ${procedures.length}`);
+      if (installed !== procedures.length)
+        throw new Error(`catalog written to ${file} read back as ${installed} versions, not ${procedures.length}`);
     },
   };
 }

@@ -18,7 +18,12 @@ export function progressBars(enabled: boolean): ProgressFactory {
   if (!enabled) return () => silent;
   return (unit, total) => {
     const bar = new SingleBar(
-      { format: `{bar} {value}/{total} ${unit} {label}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      {
+        format: `{bar} {value}/{total} ${unit} {label}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0, { label: "" });

@@ -2,7 +2,13 @@
  * `lienthong import units`: the national list of provinces and commune-level
  * units (province → Wards[]).
  */
-import { importUnits, loadUnitsFile, type AdministrativeUnits, type CommuneKind, type ProvinceKind } from "@lienthong/domain";
+import {
+  importUnits,
+  loadUnitsFile,
+  type AdministrativeUnits,
+  type CommuneKind,
+  type ProvinceKind,
+} from "@lienthong/domain";
 import { formatCount, invalid, table, type ImportValidation } from "./import-report";
 import type { ProgressFactory } from "./import-progress";
 
@@ -18,7 +24,17 @@ export function validateUnits(data: unknown, progress: ProgressFactory): ImportV
   bar.stop();
   const summary = summarise(units);
   if (!report.ok) return invalid(report.issues, summary);
-  if (report.counts.provinces === 0) return invalid([{ entry: "(root)", field: "(root)", reason: "no provinces: installing it would leave the services without units" }], summary);
+  if (report.counts.provinces === 0)
+    return invalid(
+      [
+        {
+          entry: "(root)",
+          field: "(root)",
+          reason: "no provinces: installing it would leave the services without units",
+        },
+      ],
+      summary,
+    );
   return {
     ok: true,
     issues: [],
@@ -28,7 +44,9 @@ export function validateUnits(data: unknown, progress: ProgressFactory): ImportV
     verify: (path) => {
       const installed = loadUnitsFile(path).counts();
       if (installed.communes !== report.counts.communes || installed.provinces !== report.counts.provinces) {
-        throw new Error(`units written to ${path} read back as ${installed.provinces} provinces / ${installed.communes} units, not ${report.counts.provinces} / ${report.counts.communes}`);
+        throw new Error(
+          `units written to ${path} read back as ${installed.provinces} provinces / ${installed.communes} units, not ${report.counts.provinces} / ${report.counts.communes}`,
+        );
       }
     },
   };
@@ -44,14 +62,21 @@ function perProvince(units: AdministrativeUnits): { code: string; name: string; 
 
 function summarise(units: AdministrativeUnits): Record<string, unknown> {
   const counts = units.counts();
-  return { provinces: counts.provinces, units: counts.communes, byKind: counts.byKind, perProvince: perProvince(units) };
+  return {
+    provinces: counts.provinces,
+    units: counts.communes,
+    byKind: counts.byKind,
+    perProvince: perProvince(units),
+  };
 }
 
 function describe(units: AdministrativeUnits): string[] {
   const counts = units.counts();
   const rows = perProvince(units).map((p) => [p.code, p.name, p.units]);
   rows.push(["", `total: ${formatCount(counts.provinces)} provinces`, counts.communes]);
-  const byKind = (Object.keys(COMMUNE_KIND_LABELS) as CommuneKind[]).map((kind) => `${formatCount(counts.byKind[kind])} ${COMMUNE_KIND_LABELS[kind]}`);
+  const byKind = (Object.keys(COMMUNE_KIND_LABELS) as CommuneKind[]).map(
+    (kind) => `${formatCount(counts.byKind[kind])} ${COMMUNE_KIND_LABELS[kind]}`,
+  );
   return [
     `${formatCount(counts.provinces)} provinces, ${formatCount(counts.communes)} commune-level units`,
     table(["code", "province", "units"], rows, [2]),

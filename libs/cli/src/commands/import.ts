@@ -38,7 +38,9 @@ function readInput(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (cause) {
-    throw new Error(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    throw new Error(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -70,18 +72,31 @@ function validate(kind: ImportKind, file: string, dataDir: string, progress: Pro
 function runImport(kind: ImportKind, file: string, options: ImportOptions): void {
   const progress = progressBars(Boolean(process.stderr.isTTY) && !options.json);
   const validation = validate(kind, file, options.dataDir, progress);
-  const installed = validation.ok && !options.dryRun ? installReference(options.dataDir, KINDS[kind].referenceFile, validation.normalised, validation.verify) : null;
+  const installed =
+    validation.ok && !options.dryRun
+      ? installReference(options.dataDir, KINDS[kind].referenceFile, validation.normalised, validation.verify)
+      : null;
   if (!validation.ok) process.exitCode = EXIT_INVALID;
   if (options.json) {
-    const result = { kind, file, ok: validation.ok, issues: validation.issues, summary: validation.summary, dryRun: Boolean(options.dryRun), installed };
+    const result = {
+      kind,
+      file,
+      ok: validation.ok,
+      issues: validation.issues,
+      summary: validation.summary,
+      dryRun: Boolean(options.dryRun),
+      installed,
+    };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
   const out: string[] = [`${KINDS[kind].what} from ${file}`];
   if (!validation.ok) {
     out.push(`INVALID: ${formatCount(validation.issues.length)} problem${validation.issues.length === 1 ? "" : "s"}`);
-    for (const issue of validation.issues.slice(0, ISSUES_SHOWN)) out.push(`  ${issue.entry}: ${issue.field}: ${issue.reason}`);
-    if (validation.issues.length > ISSUES_SHOWN) out.push(`  … and ${formatCount(validation.issues.length - ISSUES_SHOWN)} more (--json lists them all)`);
+    for (const issue of validation.issues.slice(0, ISSUES_SHOWN))
+      out.push(`  ${issue.entry}: ${issue.field}: ${issue.reason}`);
+    if (validation.issues.length > ISSUES_SHOWN)
+      out.push(`  … and ${formatCount(validation.issues.length - ISSUES_SHOWN)} more (--json lists them all)`);
     out.push("Nothing was installed.");
   } else {
     out.push("valid", ...validation.lines);
@@ -100,7 +115,11 @@ export function registerImportCommands(program: Command): void {
     .description("validate a reference data file and install it where the services load it at start")
     .addArgument(new Argument("<kind>", "what the file holds").choices(Object.keys(KINDS)))
     .argument("<file>", "the operator's file (catalog: .csv or JSON; the others JSON)")
-    .option("--data-dir <dir>", "the platform's data directory (installs into <dir>/reference/)", process.env.DATA_DIR ?? "var/data")
+    .option(
+      "--data-dir <dir>",
+      "the platform's data directory (installs into <dir>/reference/)",
+      process.env.DATA_DIR ?? "var/data",
+    )
     .option("--dry-run", "validate and report only; install nothing")
     .option("--json", "print one JSON object with the report")
     .addHelpText("after", "\nExit codes: 0 valid, 2 invalid file (nothing installed), 1 other errors.")

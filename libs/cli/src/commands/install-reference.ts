@@ -8,7 +8,12 @@ import { referenceDirectory } from "@lienthong/domain";
  * either the old file or the new one, never half of one: written beside the
  * target, checked with the services' own loader, flushed, then renamed over it.
  */
-export function installReference(dataDir: string, fileName: string, content: unknown, verify: (file: string) => void): string {
+export function installReference(
+  dataDir: string,
+  fileName: string,
+  content: unknown,
+  verify: (file: string) => void,
+): string {
   const directory = referenceDirectory(dataDir);
   mkdirSync(directory, { recursive: true });
   const target = path.join(directory, fileName);

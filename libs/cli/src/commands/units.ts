@@ -21,7 +21,9 @@ function resolveOld(oldCode: string, options: ResolveOptions): void {
   }
   const reference = loadReferenceData({ dataDir: options.dataDir });
   if (!reference.merges) {
-    throw new Error(`no unit merges installed in ${referenceDirectory(options.dataDir)}: run lienthong import unit-merges <file> first`);
+    throw new Error(
+      `no unit merges installed in ${referenceDirectory(options.dataDir)}: run lienthong import unit-merges <file> first`,
+    );
   }
   const resolution = reference.merges.resolveOldCommuneCode(oldCode);
   const describe = (target: MergeTarget) => {
@@ -46,7 +48,11 @@ function resolveOld(oldCode: string, options: ResolveOptions): void {
     resolution.kind === "unique"
       ? `old commune ${oldCode} → ${line(resolution.commune)}: merged wholly into it (unique)`
       : resolution.kind === "ambiguous"
-        ? [`old commune ${oldCode} is ambiguous: it was split, its addresses may now be in any of`, ...resolution.candidates.map((c) => `  ${line(c)}`), "The code alone cannot tell which: the street address decides."].join("\n")
+        ? [
+            `old commune ${oldCode} is ambiguous: it was split, its addresses may now be in any of`,
+            ...resolution.candidates.map((c) => `  ${line(c)}`),
+            "The code alone cannot tell which: the street address decides.",
+          ].join("\n")
         : `old commune ${oldCode} is unknown to the installed merges`;
   process.stdout.write(`${text}\n`);
 }
@@ -55,9 +61,15 @@ export function registerUnitsCommands(program: Command): void {
   const units = program.command("units").description("look up administrative units from the installed reference data");
   units
     .command("resolve-old")
-    .description("the new commune an old (pre-1 July 2025) commune code belongs to, or the candidates when it was split")
+    .description(
+      "the new commune an old (pre-1 July 2025) commune code belongs to, or the candidates when it was split",
+    )
     .argument("<oldCode>", "the old commune code, e.g. 00004")
-    .option("--data-dir <dir>", "the platform's data directory (reads <dir>/reference/)", process.env.DATA_DIR ?? "var/data")
+    .option(
+      "--data-dir <dir>",
+      "the platform's data directory (reads <dir>/reference/)",
+      process.env.DATA_DIR ?? "var/data",
+    )
     .option("--json", "print one JSON object")
     .action((oldCode: string, options: ResolveOptions) => resolveOld(oldCode, options));
 }

@@ -16,7 +16,8 @@ export interface CliResult {
 
 /** Runs the built `lienthong` command as an operator would, and collects its output. */
 export function lienthong(...args: string[]): Promise<CliResult> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

@@ -45,7 +45,12 @@ export async function startEmbeddedProcess(dataDir: string, env: NodeJS.ProcessE
   };
   return {
     child,
-    urls: { intake: urlOf("intake"), routing: urlOf("routing"), signature: urlOf("signature"), notification: urlOf("notification") },
+    urls: {
+      intake: urlOf("intake"),
+      routing: urlOf("routing"),
+      signature: urlOf("signature"),
+      notification: urlOf("notification"),
+    },
     communeSimulatorUrl: /commune system simulator (\S+)\/webhooks/.exec(output)?.[1] ?? "",
     output: () => output,
     stop: async () => {
@@ -61,7 +66,10 @@ export async function startEmbeddedProcess(dataDir: string, env: NodeJS.ProcessE
 
 export async function spansOf(urls: PlatformUrls, traceId: string): Promise<Record<string, unknown>[]> {
   const lists = await Promise.all(
-    Object.values(urls).map(async (url) => ((await (await fetch(`${url}/ops/traces/${traceId}`)).json()) as { spans: Record<string, unknown>[] }).spans),
+    Object.values(urls).map(
+      async (url) =>
+        ((await (await fetch(`${url}/ops/traces/${traceId}`)).json()) as { spans: Record<string, unknown>[] }).spans,
+    ),
   );
   return [...new Map(lists.flat().map((span) => [span.spanId, span])).values()];
 }

@@ -99,7 +99,12 @@ export async function startServiceProcess(launch: ServiceLaunch): Promise<Servic
     let pending = "";
     let announced = false;
     const timer = setTimeout(
-      () => reject(new Error(`${launch.name} did not log "service started" within ${launch.startTimeoutMs} ms; last output:\n${logs.text()}`)),
+      () =>
+        reject(
+          new Error(
+            `${launch.name} did not log "service started" within ${launch.startTimeoutMs} ms; last output:\n${logs.text()}`,
+          ),
+        ),
       launch.startTimeoutMs,
     );
     child.stdout?.on("data", (chunk: string) => {
@@ -119,7 +124,9 @@ export async function startServiceProcess(launch: ServiceLaunch): Promise<Servic
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`${launch.name} exited during start (code ${code}, signal ${signal}); last output:\n${logs.text()}`));
+      reject(
+        new Error(`${launch.name} exited during start (code ${code}, signal ${signal}); last output:\n${logs.text()}`),
+      );
     });
   });
 
@@ -187,7 +194,12 @@ export function platformUrls(services: readonly ServiceProcess[]): PlatformUrls 
     if (!service) throw new Error(`${name} is not running`);
     return service.httpUrl;
   };
-  return { intake: urlOf("intake"), routing: urlOf("routing"), signature: urlOf("signature"), notification: urlOf("notification") };
+  return {
+    intake: urlOf("intake"),
+    routing: urlOf("routing"),
+    signature: urlOf("signature"),
+    notification: urlOf("notification"),
+  };
 }
 
 /** One record as kcat's -J envelope prints it; headers as kcat lists them: name, value, name, value… */
@@ -203,11 +215,19 @@ export interface KcatRecord {
 }
 
 /** Every record of a topic, read from the beginning to its current end by kcat, an independent Kafka client. */
-export async function readTopicWithKcat(bootstrapServers: readonly string[], topic: string, timeoutMs: number): Promise<KcatRecord[]> {
-  const { stdout } = await run("kcat", ["-C", "-b", bootstrapServers.join(","), "-t", topic, "-o", "beginning", "-e", "-q", "-J"], {
-    timeout: timeoutMs,
-    maxBuffer: 32 * 1024 * 1024,
-  });
+export async function readTopicWithKcat(
+  bootstrapServers: readonly string[],
+  topic: string,
+  timeoutMs: number,
+): Promise<KcatRecord[]> {
+  const { stdout } = await run(
+    "kcat",
+    ["-C", "-b", bootstrapServers.join(","), "-t", topic, "-o", "beginning", "-e", "-q", "-J"],
+    {
+      timeout: timeoutMs,
+      maxBuffer: 32 * 1024 * 1024,
+    },
+  );
   return stdout
     .split("\n")
     .filter((line) => line.trim() !== "")

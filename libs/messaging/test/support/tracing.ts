@@ -18,7 +18,10 @@ export function installTracing(): InMemorySpanExporter {
 }
 
 /** Runs `fn` inside a fresh active span and returns its result and the span's ids. */
-export async function inSpan<T>(name: string, fn: () => Promise<T>): Promise<{ result: T; traceId: string; spanId: string }> {
+export async function inSpan<T>(
+  name: string,
+  fn: () => Promise<T>,
+): Promise<{ result: T; traceId: string; spanId: string }> {
   installTracing();
   return trace.getTracer("test").startActiveSpan(name, async (span) => {
     try {

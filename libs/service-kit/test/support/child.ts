@@ -23,13 +23,19 @@ export async function killFixtures(): Promise<void> {
 
 /** Runs a TypeScript fixture in a fresh node process, preloading `preload` modules (paths from the package root). */
 export function runFixture(fixture: string, options: { env?: Record<string, string>; preload?: string[] } = {}): Child {
-  const requires = ["test/support/ts-register.js", ...(options.preload ?? [])].flatMap((p) => ["--require", path.join(packageRoot, p)]);
+  const requires = ["test/support/ts-register.js", ...(options.preload ?? [])].flatMap((p) => [
+    "--require",
+    path.join(packageRoot, p),
+  ]);
   const child = spawn(process.execPath, [...requires, path.join(packageRoot, fixture)], {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const waiters: {
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
   let buffer = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     buffer += chunk;

@@ -48,10 +48,17 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
     return apiKeys.authenticate(typeof key === "string" ? key : undefined);
   };
 
-  const lookup = (call: grpc.ServerUnaryCall<intake.LookupStatusRequest, intake.LookupStatusResponse>, callback: grpc.sendUnaryData<intake.LookupStatusResponse>) =>
+  const lookup = (
+    call: grpc.ServerUnaryCall<intake.LookupStatusRequest, intake.LookupStatusResponse>,
+    callback: grpc.sendUnaryData<intake.LookupStatusResponse>,
+  ) =>
     unary(async (request: intake.LookupStatusRequest) =>
       intake.LookupStatusResponse.fromPartial(
-        await lookupStatus(ports, lookupLimiter, { clientIp: peerAddress(call.getPeer()), dossierCode: request.dossierCode, secondFactor: request.secondFactor }),
+        await lookupStatus(ports, lookupLimiter, {
+          clientIp: peerAddress(call.getPeer()),
+          dossierCode: request.dossierCode,
+          secondFactor: request.secondFactor,
+        }),
       ),
     )(call, callback);
 
@@ -77,7 +84,9 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
       return intake.SubmitApplicationResponse.fromPartial({ application: application(record) });
     }),
     getApplication: unary(async (request: intake.GetApplicationRequest, { metadata }) =>
-      intake.GetApplicationResponse.fromPartial({ application: application(await getApplication(ports, callerOf(metadata), request.dossierRef)) }),
+      intake.GetApplicationResponse.fromPartial({
+        application: application(await getApplication(ports, callerOf(metadata), request.dossierRef)),
+      }),
     ),
     listApplications: unary(async (request: intake.ListApplicationsRequest, { metadata }) => {
       const page = await listApplications(ports, callerOf(metadata), {
@@ -89,7 +98,10 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
         pageSize: request.pageSize || undefined,
         pageToken: request.pageToken || undefined,
       });
-      return intake.ListApplicationsResponse.fromPartial({ applications: page.applications.map(application), nextPageToken: page.nextPageToken ?? "" });
+      return intake.ListApplicationsResponse.fromPartial({
+        applications: page.applications.map(application),
+        nextPageToken: page.nextPageToken ?? "",
+      });
     }),
     provideSupplement: unary(async (request: intake.ProvideSupplementRequest, { metadata }) => {
       const record = await provideSupplement(ports, callerOf(metadata), request.dossierRef, {
@@ -100,7 +112,9 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
       return intake.ProvideSupplementResponse.fromPartial({ application: application(record) });
     }),
     withdrawApplication: unary(async (request: intake.WithdrawApplicationRequest, { metadata }) => {
-      const record = await withdrawApplication(ports, callerOf(metadata), request.dossierRef, { reason: request.reason });
+      const record = await withdrawApplication(ports, callerOf(metadata), request.dossierRef, {
+        reason: request.reason,
+      });
       return intake.WithdrawApplicationResponse.fromPartial({ application: application(record) });
     }),
     lookupStatus: lookup,
@@ -111,12 +125,19 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
 /** Reference data over gRPC; no API key, like REST. */
 export function referenceDataGrpc(ports: IntakePorts): GrpcServiceRegistration {
   const implementation: intake.ReferenceDataServiceServer = {
-    getUnit: unary(async (request: intake.GetUnitRequest) => intake.GetUnitResponse.fromPartial({ unit: getUnit(ports, request.code) })),
-    resolveOldUnit: unary(async (request: intake.ResolveOldUnitRequest) => intake.ResolveOldUnitResponse.fromPartial(resolveOldUnit(ports, request.oldCode))),
+    getUnit: unary(async (request: intake.GetUnitRequest) =>
+      intake.GetUnitResponse.fromPartial({ unit: getUnit(ports, request.code) }),
+    ),
+    resolveOldUnit: unary(async (request: intake.ResolveOldUnitRequest) =>
+      intake.ResolveOldUnitResponse.fromPartial(resolveOldUnit(ports, request.oldCode)),
+    ),
     getProcedure: unary(async (request: intake.GetProcedureRequest) => {
       const { formFields, ...procedure } = getProcedure(ports, request.code);
       return intake.GetProcedureResponse.fromPartial({
-        procedure: { ...procedure, formFields: formFields.map((field) => ({ ...field, pattern: field.pattern ?? "" })) },
+        procedure: {
+          ...procedure,
+          formFields: formFields.map((field) => ({ ...field, pattern: field.pattern ?? "" })),
+        },
       });
     }),
   };

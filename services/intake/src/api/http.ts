@@ -59,7 +59,9 @@ function applicationsRouter(ports: IntakePorts, apiKeys: ApiKeys): Router {
   // 202: the request is recorded; the status becomes 7 when routing confirms the withdrawal.
   router.post("/v1/applications/:dossierRef/withdrawal", async (request, response) => {
     const application = await withdrawApplication(ports, callerOf(request), request.params.dossierRef, request.body);
-    response.status(202).json({ application: applicationView(application), withdrawalRequestedAt: application.withdrawalRequestedAt });
+    response
+      .status(202)
+      .json({ application: applicationView(application), withdrawalRequestedAt: application.withdrawalRequestedAt });
   });
 
   return router;
@@ -101,6 +103,7 @@ function publicRouter(ports: IntakePorts, lookupLimiter: LookupRateLimiter): Rou
 }
 
 function setRetryAfter(response: Response, error: unknown): void {
-  const seconds = error instanceof ServiceError && error.code === "RESOURCE_EXHAUSTED" ? error.details?.retryAfterSeconds : undefined;
+  const seconds =
+    error instanceof ServiceError && error.code === "RESOURCE_EXHAUSTED" ? error.details?.retryAfterSeconds : undefined;
   if (typeof seconds === "number") response.setHeader("retry-after", String(seconds));
 }

@@ -12,7 +12,9 @@ const unitCode = z.string().regex(/^[0-9A-Z.]{1,35}$/, "must be a unit or agency
 const apiKeysSchema = z.record(
   z.string().min(16, "keys must be at least 16 characters"),
   z.object({
-    clientId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "must be 1-100 lowercase letters, digits, '.', '_' or '-'"),
+    clientId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "must be 1-100 lowercase letters, digits, '.', '_' or '-'"),
     unitCodes: z.array(unitCode).min(1, "must list at least one unit"),
   }),
 );
@@ -34,7 +36,9 @@ export const DEVELOPMENT_API_KEYS = {
 } as const;
 
 function developmentClients(units: AdministrativeUnits): Record<string, { clientId: string; unitCodes: string[] }> {
-  const everyCommune = units.provinces().flatMap((province) => units.communesOf(province.code).map((commune) => commune.code));
+  const everyCommune = units
+    .provinces()
+    .flatMap((province) => units.communesOf(province.code).map((commune) => commune.code));
   return {
     [DEVELOPMENT_API_KEYS.muongLat]: { clientId: "muong-lat-commune-system", unitCodes: ["14845"] },
     [DEVELOPMENT_API_KEYS.tamChung]: { clientId: "tam-chung-commune-system", unitCodes: ["14848"] },
@@ -52,7 +56,10 @@ export class ApiKeys {
     private readonly audit: (decision: AccessDecision) => void,
   ) {
     this.byDigest = new Map(
-      Object.entries(clients).map(([key, client]) => [digest(key), { clientId: client.clientId, unitCodes: new Set(client.unitCodes) }]),
+      Object.entries(clients).map(([key, client]) => [
+        digest(key),
+        { clientId: client.clientId, unitCodes: new Set(client.unitCodes) },
+      ]),
     );
   }
 
@@ -61,7 +68,12 @@ export class ApiKeys {
     const caller = key ? this.byDigest.get(digest(key)) : undefined;
     if (!caller) {
       // The presented key is a secret even when wrong: only its absence or presence is recorded.
-      this.audit({ clientId: "(unauthenticated)", action: "authenticate", target: key ? "unknown-api-key" : "no-api-key", decision: "denied" });
+      this.audit({
+        clientId: "(unauthenticated)",
+        action: "authenticate",
+        target: key ? "unknown-api-key" : "no-api-key",
+        decision: "denied",
+      });
       throw new ServiceError("UNAUTHENTICATED", `A valid API key is required in the ${API_KEY_HEADER} header`);
     }
     return caller;
@@ -84,7 +96,9 @@ export function apiKeysFrom(
 ): ApiKeys {
   if (env.API_KEYS === undefined) {
     if (env.NODE_ENV === "production") {
-      throw new ConfigError([{ variable: "API_KEYS", reason: "required when NODE_ENV=production (the development keys are refused)" }]);
+      throw new ConfigError([
+        { variable: "API_KEYS", reason: "required when NODE_ENV=production (the development keys are refused)" },
+      ]);
     }
     logger.warn(
       { clients: Object.values(developmentClients(units)).map((client) => client.clientId) },
@@ -96,7 +110,9 @@ export function apiKeysFrom(
   try {
     json = JSON.parse(env.API_KEYS);
   } catch {
-    throw new ConfigError([{ variable: "API_KEYS", reason: "must be JSON: { \"<key>\": { \"clientId\": \"...\", \"unitCodes\": [\"14845\"] } }" }]);
+    throw new ConfigError([
+      { variable: "API_KEYS", reason: 'must be JSON: { "<key>": { "clientId": "...", "unitCodes": ["14845"] } }' },
+    ]);
   }
   const parsed = apiKeysSchema.safeParse(json);
   if (!parsed.success) {
@@ -105,7 +121,8 @@ export function apiKeysFrom(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const [key, ...rest] = issue.path.map(String);
-        const entry = key === undefined ? "" : `entry #${keys.indexOf(key) + 1}${rest.length > 0 ? `.${rest.join(".")}` : ""}: `;
+        const entry =
+          key === undefined ? "" : `entry #${keys.indexOf(key) + 1}${rest.length > 0 ? `.${rest.join(".")}` : ""}: `;
         return { variable: "API_KEYS", reason: `${entry}${issue.message}` };
       }),
     );

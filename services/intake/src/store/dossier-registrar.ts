@@ -12,7 +12,10 @@ export interface ApplicationDraft {
   idempotencyId?: string;
   requestHash: string;
   /** The record and its events, once the dossier's id, code and receipt time are known. */
-  build(dossier: { dossierId: string; dossierCode: string; submittedAt: Date }): { application: ApplicationRecord; events: OutgoingEvent[] };
+  build(dossier: { dossierId: string; dossierCode: string; submittedAt: Date }): {
+    application: ApplicationRecord;
+    events: OutgoingEvent[];
+  };
 }
 
 interface Pending {
@@ -94,7 +97,12 @@ export class DossierRegistrar {
       const last = sequence?.data.last ?? 0;
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
       for (const pending of batch.slice(accepted.length)) {
-        pending.reject(new ServiceError("RESOURCE_EXHAUSTED", `Receiving unit ${unit} has issued all ${MAX_DAILY_SEQUENCE} dossier codes of today`));
+        pending.reject(
+          new ServiceError(
+            "RESOURCE_EXHAUSTED",
+            `Receiving unit ${unit} has issued all ${MAX_DAILY_SEQUENCE} dossier codes of today`,
+          ),
+        );
       }
       if (accepted.length === 0) return;
 
@@ -103,14 +111,35 @@ export class DossierRegistrar {
         return pending.draft.build({ dossierId: randomUUID(), dossierCode, submittedAt: now });
       });
       const ops: WriteOp[] = [
-        { kind: "put", collection: Collections.sequences, id: sequenceId, data: { last: last + accepted.length }, expectedVersion: sequence?.version ?? 0 },
+        {
+          kind: "put",
+          collection: Collections.sequences,
+          id: sequenceId,
+          data: { last: last + accepted.length },
+          expectedVersion: sequence?.version ?? 0,
+        },
       ];
       accepted.forEach(({ draft }, index) => {
         const { application, events } = stored[index]!;
-        ops.push({ kind: "put", collection: Collections.applications, id: application.dossierId, data: application, expectedVersion: 0 }, ...outboxWrites(events));
+        ops.push(
+          {
+            kind: "put",
+            collection: Collections.applications,
+            id: application.dossierId,
+            data: application,
+            expectedVersion: 0,
+          },
+          ...outboxWrites(events),
+        );
         if (draft.idempotencyId) {
           const remembered: IdempotencyRecord = { dossierId: application.dossierId, requestHash: draft.requestHash };
-          ops.push({ kind: "put", collection: Collections.idempotency, id: draft.idempotencyId, data: remembered, expectedVersion: 0 });
+          ops.push({
+            kind: "put",
+            collection: Collections.idempotency,
+            id: draft.idempotencyId,
+            data: remembered,
+            expectedVersion: 0,
+          });
         }
       });
       try {

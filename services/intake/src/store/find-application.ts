@@ -3,6 +3,9 @@ import type { DocumentStore, Versioned } from "@lienthong/storage";
 import { Collections, type ApplicationRecord } from "./collections";
 
 /** A dossier by dossier code or by id, with its version for a conditional update. */
-export function findApplication(store: DocumentStore, dossierRef: string): Promise<Versioned<ApplicationRecord> | undefined> {
+export function findApplication(
+  store: DocumentStore,
+  dossierRef: string,
+): Promise<Versioned<ApplicationRecord> | undefined> {
   return findDossier<ApplicationRecord>(store, Collections.applications, dossierRef);
 }

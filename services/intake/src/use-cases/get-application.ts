@@ -3,7 +3,11 @@ import type { ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
 
 /** One dossier by id or by dossier code, when the caller may see it (NOT_FOUND otherwise). */
-export async function getApplication(ports: IntakePorts, caller: Caller, dossierRef: string): Promise<ApplicationRecord> {
+export async function getApplication(
+  ports: IntakePorts,
+  caller: Caller,
+  dossierRef: string,
+): Promise<ApplicationRecord> {
   return (await visibleApplication(ports, caller, dossierRef, "get")).data;
 }
 
@@ -21,7 +25,12 @@ export function applicationView(record: ApplicationRecord) {
     appointmentAt: record.appointmentAt ?? undefined,
     competentAuthorityCode: record.competentAuthorityCode ?? "",
     competentAuthorityName: record.competentAuthorityName ?? "",
-    attachments: (record.attachments ?? []).map(({ name, mediaType, sizeBytes, sha256 }) => ({ name, mediaType, sizeBytes, sha256 })),
+    attachments: (record.attachments ?? []).map(({ name, mediaType, sizeBytes, sha256 }) => ({
+      name,
+      mediaType,
+      sizeBytes,
+      sha256,
+    })),
     timeline: record.timeline,
     resultDocumentPath: record.resultDocumentPath ?? "",
   };

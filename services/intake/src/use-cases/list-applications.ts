@@ -24,19 +24,28 @@ const OPEN_STATUSES: readonly number[] = [
 const MAX_INDEXED_SOURCES = 24;
 
 /** A date (a whole Vietnam day) or an instant with its offset. */
-const dateOrInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset" });
+const dateOrInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset",
+});
 
 const listSchema = z.object({
   status: z.coerce
     .number({ error: "must be a dossier status code from 1 to 10" })
     .refine(isDossierStatus, "must be a dossier status code from 1 to 10")
     .optional(),
-  procedureCode: z.string().regex(/^\d\.\d{6}(\.[0-9A-Z.]+)?$/, "must be a procedure code like 1.000894").optional(),
+  procedureCode: z
+    .string()
+    .regex(/^\d\.\d{6}(\.[0-9A-Z.]+)?$/, "must be a procedure code like 1.000894")
+    .optional(),
   /** Submitted at or after (a date: from that day's start, Vietnam time). */
   from: dateOrInstant.optional(),
   /** Submitted before (a date: up to the end of that day, Vietnam time). */
   to: dateOrInstant.optional(),
-  overdue: z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")], { error: "must be true or false" }).default(false),
+  overdue: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")], {
+      error: "must be true or false",
+    })
+    .default(false),
   pageSize: z.coerce
     .number({ error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
     .int(`must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
@@ -61,13 +70,15 @@ function encodePageToken(listKey: string): string {
 
 function decodePageToken(token: string): string {
   const listKey = Buffer.from(token, "base64url").toString("utf8");
-  if (!LIST_KEY.test(listKey)) throw invalidArgument([{ field: "pageToken", reason: "is not a token from a previous page" }]);
+  if (!LIST_KEY.test(listKey))
+    throw invalidArgument([{ field: "pageToken", reason: "is not a token from a previous page" }]);
   return listKey;
 }
 
 /** ISO instant of a bound; a date `to` covers its whole day. */
 function boundInstant(value: string, edge: "from" | "to"): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return instantOfDay(dayNumberOfIsoDate(value, edge) + (edge === "to" ? 1 : 0)).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value))
+    return instantOfDay(dayNumberOfIsoDate(value, edge) + (edge === "to" ? 1 : 0)).toISOString();
   return new Date(value).toISOString();
 }
 
@@ -94,7 +105,8 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
   const toBound = filter.to ? boundInstant(filter.to, "to") : undefined;
   const cursor = filter.pageToken ? decodePageToken(filter.pageToken) : undefined;
   const upper = [toBound, cursor].filter((bound): bound is string => bound !== undefined).sort()[0];
-  if (lower !== undefined && upper !== undefined && lower >= upper) return { applications: [], nextPageToken: undefined };
+  if (lower !== undefined && upper !== undefined && lower >= upper)
+    return { applications: [], nextPageToken: undefined };
 
   const statuses = filter.overdue
     ? OPEN_STATUSES.filter((status) => filter.status === undefined || status === filter.status)
@@ -106,20 +118,27 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
     ...(status !== undefined && { status }),
   });
   const roles = ["receivingUnitCode", "competentAuthorityCode"] as const;
-  const indexed = [...caller.unitCodes].flatMap((unit) => roles.flatMap((role) => statuses.map((status) => ({ ...base(status), [role]: unit }))));
+  const indexed = [...caller.unitCodes].flatMap((unit) =>
+    roles.flatMap((role) => statuses.map((status) => ({ ...base(status), [role]: unit }))),
+  );
   const scanAll = indexed.length > MAX_INDEXED_SOURCES;
   const wheres = scanAll ? statuses.map(base) : indexed;
   const sources: Source[] = wheres.map((where) => ({ where, buffer: [], upper, exhausted: false }));
 
   const now = ports.now().toISOString();
   const wanted = (record: ApplicationRecord) =>
-    (!scanAll || isVisibleTo(caller, record)) && (!filter.overdue || (record.appointmentAt !== null && record.appointmentAt < now));
+    (!scanAll || isVisibleTo(caller, record)) &&
+    (!filter.overdue || (record.appointmentAt !== null && record.appointmentAt < now));
 
   // One more than a page tells whether another page follows.
   const found: ApplicationRecord[] = [];
   const batch = filter.pageSize + 1;
   while (found.length < batch) {
-    await Promise.all(sources.filter((source) => source.buffer.length === 0 && !source.exhausted).map((source) => refill(ports, source, lower, batch)));
+    await Promise.all(
+      sources
+        .filter((source) => source.buffer.length === 0 && !source.exhausted)
+        .map((source) => refill(ports, source, lower, batch)),
+    );
     const heads = sources.filter((source) => source.buffer.length > 0);
     if (heads.length === 0) break;
     const newest = heads.map((source) => source.buffer[0]!.listKey).reduce((a, b) => (a > b ? a : b));
@@ -129,11 +148,15 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
   }
   const applications = found.slice(0, filter.pageSize);
   const last = applications[applications.length - 1];
-  return { applications, nextPageToken: found.length > filter.pageSize && last ? encodePageToken(last.listKey) : undefined };
+  return {
+    applications,
+    nextPageToken: found.length > filter.pageSize && last ? encodePageToken(last.listKey) : undefined,
+  };
 }
 
 async function refill(ports: IntakePorts, source: Source, lower: string | undefined, batch: number): Promise<void> {
-  const range = lower === undefined && source.upper === undefined ? undefined : { field: "listKey", gte: lower, lt: source.upper };
+  const range =
+    lower === undefined && source.upper === undefined ? undefined : { field: "listKey", gte: lower, lt: source.upper };
   const rows = await ports.store.find<ApplicationRecord>(Collections.applications, {
     where: source.where,
     ...(range && { range }),

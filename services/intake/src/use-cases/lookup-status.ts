@@ -33,7 +33,9 @@ export class LookupRateLimiter {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new ServiceError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
+      throw new ServiceError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, {
+        details: { retryAfterSeconds },
+      });
     }
   }
 }
@@ -62,7 +64,9 @@ export async function lookupStatus(
 ): Promise<PublicStatus> {
   const dossierCode = request.dossierCode.trim().toUpperCase();
   await limiter.admit(request.clientIp, dossierCode);
-  const record = DOSSIER_CODE_PATTERN.test(dossierCode) ? (await findApplication(ports.store, dossierCode))?.data : undefined;
+  const record = DOSSIER_CODE_PATTERN.test(dossierCode)
+    ? (await findApplication(ports.store, dossierCode))?.data
+    : undefined;
   if (!record || !FACTOR.test(request.secondFactor) || !factorMatches(record, request.secondFactor)) {
     throw notFound("dossier", "with this code and second factor");
   }
@@ -78,7 +82,9 @@ export async function lookupStatus(
 }
 
 function factorMatches(record: ApplicationRecord, factor: string): boolean {
-  const candidates = [record.applicant.citizenId, record.applicant.phone].filter((value) => value.length >= 4).map(lastFour);
+  const candidates = [record.applicant.citizenId, record.applicant.phone]
+    .filter((value) => value.length >= 4)
+    .map(lastFour);
   // Both candidates are compared, always, in constant time: no timing hint of which one (if any) matched.
   return candidates.map((candidate) => safeEqual(candidate, factor)).includes(true);
 }

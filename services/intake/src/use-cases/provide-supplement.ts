@@ -14,7 +14,10 @@ const supplementSchema = z
   .object({
     formFields: formFieldsSchema.default({}),
     attachments: attachmentsSchema,
-    providedItems: z.array(z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters")).max(100).default([]),
+    providedItems: z
+      .array(z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"))
+      .max(100)
+      .default([]),
   })
   .refine((input) => input.attachments.length > 0 || Object.keys(input.formFields).length > 0, {
     message: "a supplement needs attachments or form fields",
@@ -27,7 +30,12 @@ const supplementSchema = z
  * version the dossier was submitted under; attachments are added; the
  * SupplementProvided event tells routing to resume processing (5 → 4).
  */
-export async function provideSupplement(ports: IntakePorts, caller: Caller, dossierRef: string, input: unknown): Promise<ApplicationRecord> {
+export async function provideSupplement(
+  ports: IntakePorts,
+  caller: Caller,
+  dossierRef: string,
+  input: unknown,
+): Promise<ApplicationRecord> {
   const supplement = parseInput(supplementSchema, input);
   const uploads = readAttachments(supplement.attachments, ports.limits.attachmentMaxBytes);
   if (uploads.violations.length > 0) throw invalidArgument(uploads.violations);
@@ -74,9 +82,15 @@ function assertAwaitingSupplement(record: ApplicationRecord): void {
     );
   }
   if (record.withdrawalRequestedAt) {
-    throw failedPrecondition(`Dossier ${record.dossierCode} has a pending withdrawal request; no supplement is accepted`, { status });
+    throw failedPrecondition(
+      `Dossier ${record.dossierCode} has a pending withdrawal request; no supplement is accepted`,
+      { status },
+    );
   }
   if (!record.supplementRequest) {
-    throw failedPrecondition(`The supplement requested for dossier ${record.dossierCode} was already provided; processing resumes next`, { status });
+    throw failedPrecondition(
+      `The supplement requested for dossier ${record.dossierCode} was already provided; processing resumes next`,
+      { status },
+    );
   }
 }

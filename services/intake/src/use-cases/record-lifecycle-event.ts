@@ -27,14 +27,23 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: DeliveredE
       ...record.timeline,
       { status, eventType: event.type, occurredAt: event.time, source: event.source, eventId: event.id },
     ],
-    appointmentAt: stringField(payload, "appointmentAt") ?? stringField(payload, "newAppointmentAt") ?? record.appointmentAt,
+    appointmentAt:
+      stringField(payload, "appointmentAt") ?? stringField(payload, "newAppointmentAt") ?? record.appointmentAt,
     competentAuthorityCode: authority?.code ?? record.competentAuthorityCode,
     competentAuthorityName: authority ? authority.name : (record.competentAuthorityName ?? null),
     supplementRequest: supplementRequest(event, payload, record),
     resultDocumentPath: stringField(payload, "downloadPath") ?? record.resultDocumentPath,
     updatedAt: ports.now().toISOString(),
   };
-  return [{ kind: "put", collection: Collections.applications, id: record.dossierId, data: updated, expectedVersion: stored.version }];
+  return [
+    {
+      kind: "put",
+      collection: Collections.applications,
+      id: record.dossierId,
+      data: updated,
+      expectedVersion: stored.version,
+    },
+  ];
 }
 
 function stringField(payload: Record<string, unknown>, field: string): string | undefined {
@@ -49,9 +58,15 @@ function competentAuthority(payload: Record<string, unknown>): { code: string; n
 }
 
 /** Opened by SupplementRequested; a status leaving 5 closes it (intake clears it itself when the supplement is provided). */
-function supplementRequest(event: DeliveredEvent, payload: Record<string, unknown>, record: ApplicationRecord): SupplementRequestRecord | null {
+function supplementRequest(
+  event: DeliveredEvent,
+  payload: Record<string, unknown>,
+  record: ApplicationRecord,
+): SupplementRequestRecord | null {
   if (event.type === EventTypes.supplementRequested.type) {
-    const missingItems = Array.isArray(payload.missingItems) ? payload.missingItems.filter((item): item is string => typeof item === "string") : [];
+    const missingItems = Array.isArray(payload.missingItems)
+      ? payload.missingItems.filter((item): item is string => typeof item === "string")
+      : [];
     return { requestedAt: stringField(payload, "requestedAt") ?? event.time, missingItems };
   }
   const status = typeof payload.status === "number" ? payload.status : 0;

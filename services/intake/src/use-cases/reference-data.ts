@@ -21,7 +21,15 @@ export function getUnit(ports: IntakePorts, code: string): UnitView {
     throw invalidArgument([{ field: "code", reason: "must be a 2-digit province or 5-digit commune-level unit code" }]);
   }
   const province = ports.units.province(code);
-  if (province) return { code, name: province.name, fullName: province.fullName, kind: province.kind, provinceCode: code, provinceName: province.name };
+  if (province)
+    return {
+      code,
+      name: province.name,
+      fullName: province.fullName,
+      kind: province.kind,
+      provinceCode: code,
+      provinceName: province.name,
+    };
   const commune = ports.units.commune(code);
   if (!commune) throw notFound("unit", code);
   return {
@@ -45,7 +53,8 @@ export interface OldUnitResolution {
  * its code alone cannot say where an address now belongs.
  */
 export function resolveOldUnit(ports: IntakePorts, oldCode: string): OldUnitResolution {
-  if (!OLD_COMMUNE_CODE.test(oldCode)) throw invalidArgument([{ field: "oldCode", reason: "must be a pre-2025 commune code of 3 to 5 digits" }]);
+  if (!OLD_COMMUNE_CODE.test(oldCode))
+    throw invalidArgument([{ field: "oldCode", reason: "must be a pre-2025 commune code of 3 to 5 digits" }]);
   if (!ports.merges) {
     // 503 until an operator installs the mapping; retrying unchanged will not help before that.
     throw new ServiceError(

@@ -14,7 +14,11 @@ const applicantSchema = z
       const reason = validateCitizenId(value);
       if (reason) ctx.addIssue({ code: "custom", message: reason });
     }),
-    phone: z.string().trim().regex(VIETNAM_PHONE, "must be a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)").optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(VIETNAM_PHONE, "must be a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)")
+      .optional(),
     email: z.email("must be a valid email address").optional(),
     address: z.string().trim().max(500, "must be at most 500 characters").optional(),
   })

@@ -5,7 +5,12 @@ import { traceHeaders } from "@lienthong/messaging";
 import { conflict, invalidArgument, ServiceError, type FieldViolation } from "@lienthong/service-kit";
 import { ConflictError } from "@lienthong/storage";
 import { parseInput } from "@lienthong/runtime";
-import { Collections, type ApplicationRecord, type AttachmentRecord, type IdempotencyRecord } from "../store/collections";
+import {
+  Collections,
+  type ApplicationRecord,
+  type AttachmentRecord,
+  type IdempotencyRecord,
+} from "../store/collections";
 import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
 import { submissionSchema, type Submission } from "./submission-schema";
@@ -33,9 +38,17 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
   const checked = checkSubmission(ports, parseInput(submissionSchema, input));
   const { submission } = checked;
   const allowed = caller.unitCodes.has(submission.receivingUnitCode);
-  ports.audit({ clientId: caller.clientId, action: "submit", target: `unit:${submission.receivingUnitCode}`, decision: allowed ? "allowed" : "denied" });
+  ports.audit({
+    clientId: caller.clientId,
+    action: "submit",
+    target: `unit:${submission.receivingUnitCode}`,
+    decision: allowed ? "allowed" : "denied",
+  });
   if (!allowed) {
-    throw new ServiceError("PERMISSION_DENIED", `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`);
+    throw new ServiceError(
+      "PERMISSION_DENIED",
+      `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`,
+    );
   }
   const requestHash = hashSubmission(checked);
   const idempotencyId = submission.idempotencyKey ? `${caller.clientId}:${submission.idempotencyKey}` : undefined;
@@ -83,10 +96,16 @@ function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSub
 }
 
 /** The procedure's form schema decides which fields exist and which are required; violations name `formFields.<field>`. */
-export function checkForm(procedure: Procedure, formFields: Record<string, string>, violations: FieldViolation[]): Record<string, string> {
+export function checkForm(
+  procedure: Procedure,
+  formFields: Record<string, string>,
+  violations: FieldViolation[],
+): Record<string, string> {
   const check = validateSubmission(procedure, formFields);
   if (check.ok) return check.values;
-  violations.push(...check.violations.map((violation) => ({ field: `formFields.${violation.field}`, reason: violation.reason })));
+  violations.push(
+    ...check.violations.map((violation) => ({ field: `formFields.${violation.field}`, reason: violation.reason })),
+  );
   return formFields;
 }
 
@@ -94,10 +113,16 @@ export function checkForm(procedure: Procedure, formFields: Record<string, strin
 function hashSubmission({ submission, formFields, attachments }: CheckedSubmission): string {
   const { idempotencyKey: _key, formFields: _raw, attachments: _uploads, ...rest } = submission;
   const sortedFields = Object.fromEntries(Object.entries(formFields).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash("sha256").update(JSON.stringify({ ...rest, formFields: sortedFields, attachments })).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify({ ...rest, formFields: sortedFields, attachments }))
+    .digest("hex");
 }
 
-async function findReplay(ports: IntakePorts, idempotencyId: string, requestHash: string): Promise<ApplicationRecord | undefined> {
+async function findReplay(
+  ports: IntakePorts,
+  idempotencyId: string,
+  requestHash: string,
+): Promise<ApplicationRecord | undefined> {
   const remembered = await ports.store.get<IdempotencyRecord>(Collections.idempotency, idempotencyId);
   if (!remembered) return undefined;
   if (remembered.data.requestHash !== requestHash) {

@@ -26,12 +26,23 @@ export async function updateApplication(
     if (!outcome) return current.data;
     try {
       await ports.commit([
-        { kind: "put", collection: Collections.applications, id: current.id, data: outcome.record, expectedVersion: current.version },
+        {
+          kind: "put",
+          collection: Collections.applications,
+          id: current.id,
+          data: outcome.record,
+          expectedVersion: current.version,
+        },
         ...outboxWrites(outcome.events),
       ]);
       return outcome.record;
     } catch (error) {
-      if (!(error instanceof ConflictError) || error.collection !== Collections.applications || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+      if (
+        !(error instanceof ConflictError) ||
+        error.collection !== Collections.applications ||
+        attempt >= MAX_UPDATE_ATTEMPTS
+      )
+        throw error;
       const reread = await ports.store.get<ApplicationRecord>(Collections.applications, current.id);
       if (!reread) throw new ServiceError("INTERNAL", "The dossier disappeared while it was being updated");
       current = reread;

@@ -1,5 +1,11 @@
 import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
-import { IllegalTransitionError, allowedActions, applyAction, statusLabel, type DossierStatus } from "@lienthong/domain";
+import {
+  IllegalTransitionError,
+  allowedActions,
+  applyAction,
+  statusLabel,
+  type DossierStatus,
+} from "@lienthong/domain";
 import { parseInput } from "@lienthong/runtime";
 import { failedPrecondition } from "@lienthong/service-kit";
 import { z } from "zod";
@@ -17,7 +23,12 @@ const withdrawalSchema = z.object({
  * answers with DossierWithdrawn (status 7), which the timeline projects.
  * Asking again while the first request is pending changes nothing.
  */
-export async function withdrawApplication(ports: IntakePorts, caller: Caller, dossierRef: string, input: unknown): Promise<ApplicationRecord> {
+export async function withdrawApplication(
+  ports: IntakePorts,
+  caller: Caller,
+  dossierRef: string,
+  input: unknown,
+): Promise<ApplicationRecord> {
   const { reason } = parseInput(withdrawalSchema, input);
   return updateApplication(ports, caller, dossierRef, "withdraw", (record) => {
     if (record.withdrawalRequestedAt) return undefined;
@@ -27,7 +38,12 @@ export async function withdrawApplication(ports: IntakePorts, caller: Caller, do
       topic: Topics.intake,
       key: record.dossierId,
       type: EventTypes.withdrawalRequested.type,
-      data: encodeEvent("withdrawalRequested", { dossierId: record.dossierId, dossierCode: record.dossierCode, requestedAt, reason }),
+      data: encodeEvent("withdrawalRequested", {
+        dossierId: record.dossierId,
+        dossierCode: record.dossierCode,
+        requestedAt,
+        reason,
+      }),
       time: requestedAt,
     };
     return { record: { ...record, withdrawalRequestedAt: requestedAt, updatedAt: requestedAt }, events: [event] };

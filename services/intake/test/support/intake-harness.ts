@@ -20,12 +20,30 @@ export const SIGNATURE_ATTESTATION = "2.000884";
 export const clients = {
   muongLat: { key: "test-key-muong-lat-commune-0001", clientId: "muong-lat-commune-system", unitCodes: [MUONG_LAT] },
   tamChung: { key: "test-key-tam-chung-commune-0002", clientId: "tam-chung-commune-system", unitCodes: [TAM_CHUNG] },
-  provincialPolice: { key: "test-key-thanh-hoa-police-0003", clientId: "thanh-hoa-provincial-police", unitCodes: ["38.CA"] },
+  provincialPolice: {
+    key: "test-key-thanh-hoa-police-0003",
+    clientId: "thanh-hoa-provincial-police",
+    unitCodes: ["38.CA"],
+  },
   /** A provincial portal acting for every commune of Thanh Hoá in the sample (enough units to list by scanning). */
   thanhHoaPortal: {
     key: "test-key-thanh-hoa-portal-0004",
     clientId: "thanh-hoa-portal",
-    unitCodes: ["14758", "14797", MUONG_LAT, TAM_CHUNG, "14854", "14857", "38.CA", "38.UBND", "38.STP", "38.SXD", "38.SCT", "38.SYT", "38.SNV"],
+    unitCodes: [
+      "14758",
+      "14797",
+      MUONG_LAT,
+      TAM_CHUNG,
+      "14854",
+      "14857",
+      "38.CA",
+      "38.UBND",
+      "38.STP",
+      "38.SXD",
+      "38.SCT",
+      "38.SYT",
+      "38.SNV",
+    ],
   },
 } as const;
 
@@ -80,7 +98,14 @@ export async function startIntake(
   const dataPath = options.sharedDataDir ?? dataDir!.path;
   const broker = new InProcessBroker({ partitions: options.partitions ?? 4 });
   const runtime = await createIntakeService({
-    env: { DATA_DIR: dataPath, HTTP_HOST: "127.0.0.1", BUS: "in-process", LOG_LEVEL: "silent", API_KEYS: testApiKeys, ...options.env },
+    env: {
+      DATA_DIR: dataPath,
+      HTTP_HOST: "127.0.0.1",
+      BUS: "in-process",
+      LOG_LEVEL: "silent",
+      API_KEYS: testApiKeys,
+      ...options.env,
+    },
     broker,
     ports: { http: 0, grpc: 0 },
     logger: options.logger,
@@ -126,7 +151,11 @@ export function validApplication(overrides: Record<string, unknown> = {}): Recor
 export function attestationApplication(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return validApplication({
     procedureCode: SIGNATURE_ATTESTATION,
-    formFields: { applicantFullName: applicantData.fullName, applicantCitizenId: applicantData.citizenId, documentTitle: "Giấy ủy quyền" },
+    formFields: {
+      applicantFullName: applicantData.fullName,
+      applicantCitizenId: applicantData.citizenId,
+      documentTitle: "Giấy ủy quyền",
+    },
     ...overrides,
   });
 }
@@ -159,7 +188,13 @@ export async function call(
   });
   const text = await response.text();
   const contentType = response.headers.get("content-type") ?? "";
-  return { status: response.status, contentType, headers: response.headers, text, body: contentType.includes("json") ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    contentType,
+    headers: response.headers,
+    text,
+    body: contentType.includes("json") ? JSON.parse(text) : undefined,
+  };
 }
 
 /** POST /v1/applications as Mường Lát's commune system unless headers say otherwise. */
@@ -185,8 +220,15 @@ export interface ApplicationBody {
 }
 
 /** Submits a valid application and returns it, failing the test on anything but 201. */
-export async function submitValid(harness: IntakeHarness, overrides: Record<string, unknown> = {}, apiKey: string = clients.muongLat.key): Promise<ApplicationBody> {
-  const reply = await call(harness.running.httpUrl, "POST", "/v1/applications", { body: validApplication(overrides), apiKey });
+export async function submitValid(
+  harness: IntakeHarness,
+  overrides: Record<string, unknown> = {},
+  apiKey: string = clients.muongLat.key,
+): Promise<ApplicationBody> {
+  const reply = await call(harness.running.httpUrl, "POST", "/v1/applications", {
+    body: validApplication(overrides),
+    apiKey,
+  });
   if (reply.status !== 201) throw new Error(`submission failed with ${reply.status}: ${reply.text}`);
   return (reply.body as { application: ApplicationBody }).application;
 }
@@ -198,11 +240,18 @@ export async function publishRoutingEvent<N extends EventTypeName>(
   payload: Partial<PayloadOf<N>> & { dossierId: string },
 ): Promise<void> {
   const spec = EventTypes[name];
-  await harness.broker.bus(spec.producer).publish([{ topic: spec.topic, key: payload.dossierId, type: spec.type, data: encodeEvent(name, payload) }]);
+  await harness.broker
+    .bus(spec.producer)
+    .publish([{ topic: spec.topic, key: payload.dossierId, type: spec.type, data: encodeEvent(name, payload) }]);
 }
 
 /** Waits until intake's stored record of the dossier satisfies `predicate` (e.g. the projection caught up). */
-export async function waitForRecord(harness: IntakeHarness, dossierId: string, predicate: (record: ApplicationRecord) => boolean, description: string): Promise<ApplicationRecord> {
+export async function waitForRecord(
+  harness: IntakeHarness,
+  dossierId: string,
+  predicate: (record: ApplicationRecord) => boolean,
+  description: string,
+): Promise<ApplicationRecord> {
   let record: ApplicationRecord | undefined;
   await waitFor(
     async () => {
@@ -228,12 +277,19 @@ export function withApiKey(key: string = clients.muongLat.key): grpc.Metadata {
 
 /** Calls a unary method of a ts-proto grpc-js client as a promise, with a deadline. */
 export function unaryCall<Req, Res>(
-  method: (request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: Res) => void) => grpc.ClientUnaryCall,
+  method: (
+    request: Req,
+    metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    callback: (error: grpc.ServiceError | null, response: Res) => void,
+  ) => grpc.ClientUnaryCall,
   request: Req,
   metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, metadata, { deadline: new Date(Date.now() + 10_000) }, (error, response) => (error ? reject(error) : resolve(response)));
+    method(request, metadata, { deadline: new Date(Date.now() + 10_000) }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
   });
 }
 

@@ -7,7 +7,9 @@ export function notificationGrpc(ports: NotificationPorts): GrpcServiceRegistrat
   const implementation: notification.NotificationServiceServer = {
     listDeliveries: unary(async (request: notification.ListDeliveriesRequest) =>
       notification.ListDeliveriesResponse.fromPartial({
-        deliveries: (await listDeliveries(ports, request.dossierRef)).map(({ stateName: _name, ...delivery }) => delivery),
+        deliveries: (await listDeliveries(ports, request.dossierRef)).map(
+          ({ stateName: _name, ...delivery }) => delivery,
+        ),
       }),
     ),
   };

@@ -20,7 +20,11 @@ export class NodemailerSender implements MailSender {
   }
 
   static capture(directory: string, from: string): NodemailerSender {
-    return new NodemailerSender(createTransport({ streamTransport: true, buffer: true, newline: "unix" }), from, directory);
+    return new NodemailerSender(
+      createTransport({ streamTransport: true, buffer: true, newline: "unix" }),
+      from,
+      directory,
+    );
   }
 
   get capturedIn(): string | undefined {

@@ -43,5 +43,12 @@ export const Collections = { contacts: "contacts", deliveries: "deliveries" } as
 
 export const notificationCollections: CollectionSpec[] = [
   { name: Collections.contacts },
-  { name: Collections.deliveries, indexes: [["dossierId", "createdAt"], ["dossierCode", "createdAt"], ["state", "nextAttemptAt"]] },
+  {
+    name: Collections.deliveries,
+    indexes: [
+      ["dossierId", "createdAt"],
+      ["dossierCode", "createdAt"],
+      ["state", "nextAttemptAt"],
+    ],
+  },
 ];

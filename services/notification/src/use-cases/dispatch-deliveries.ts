@@ -40,7 +40,13 @@ export async function dispatchDueDeliveries(
   for (const { data, version } of due) {
     await tracer.startActiveSpan(
       "notification.deliver",
-      { attributes: { "lienthong.dossier_id": data.dossierId, "lienthong.notification_id": data.notificationId, "lienthong.channel": data.channel } },
+      {
+        attributes: {
+          "lienthong.dossier_id": data.dossierId,
+          "lienthong.notification_id": data.notificationId,
+          "lienthong.channel": data.channel,
+        },
+      },
       extractTraceContext({ traceparent: data.traceparent }),
       async (span) => {
         try {
@@ -49,7 +55,10 @@ export async function dispatchDueDeliveries(
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR });
           span.end();
-          logger.warn({ notificationId: data.notificationId, dossierId: data.dossierId }, "delivery attempt could not be recorded");
+          logger.warn(
+            { notificationId: data.notificationId, dossierId: data.dossierId },
+            "delivery attempt could not be recorded",
+          );
           throw error;
         }
       },
@@ -69,13 +78,21 @@ async function attempt(
   const now = ports.now();
   try {
     await send(ports, channels, delivery);
-    const delivered: DeliveryRecord = { ...delivery, state: "delivered", attempts, deliveredAt: now.toISOString(), lastError: null };
+    const delivered: DeliveryRecord = {
+      ...delivery,
+      state: "delivered",
+      attempts,
+      deliveredAt: now.toISOString(),
+      lastError: null,
+    };
     return [put(delivered, version), ...outcomeEvent(delivered, "delivered")];
   } catch (error) {
     const reason = error instanceof DeliveryError ? error.message : "unexpected delivery error";
     const retriable = !(error instanceof DeliveryError) || error.retriable;
     if (retriable && attempts < policy.maxAttempts) {
-      const next = new Date(now.getTime() + backoffDelay({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs }, attempts));
+      const next = new Date(
+        now.getTime() + backoffDelay({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs }, attempts),
+      );
       return [put({ ...delivery, attempts, lastError: reason, nextAttemptAt: next.toISOString() }, version)];
     }
     const failed: DeliveryRecord = { ...delivery, state: "failed", attempts, lastError: reason };
@@ -91,12 +108,23 @@ async function send(ports: NotificationPorts, channels: DispatchChannels, delive
     if (!url) throw new DeliveryError("the commune system has no webhook endpoint any more", false);
     await channels.webhook.send({ url, id: delivery.notificationId, body: delivery.message.webhookBody });
   } else {
-    await channels.mail.send({ to: contact.email, subject: delivery.message.subject, text: delivery.message.text, messageId: delivery.notificationId });
+    await channels.mail.send({
+      to: contact.email,
+      subject: delivery.message.subject,
+      text: delivery.message.text,
+      messageId: delivery.notificationId,
+    });
   }
 }
 
 function put(record: DeliveryRecord, version: number): WriteOp {
-  return { kind: "put", collection: Collections.deliveries, id: record.notificationId, data: record, expectedVersion: version };
+  return {
+    kind: "put",
+    collection: Collections.deliveries,
+    id: record.notificationId,
+    data: record,
+    expectedVersion: version,
+  };
 }
 
 function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed"): WriteOp[] {

@@ -7,7 +7,10 @@ const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3 } as const;
 /** Every delivery of one dossier (by id or code), oldest first. */
 export async function listDeliveries(ports: NotificationPorts, dossierRef: string) {
   const field = DOSSIER_CODE_PATTERN.test(dossierRef) ? "dossierCode" : "dossierId";
-  const found = await ports.store.find<DeliveryRecord>(Collections.deliveries, { where: { [field]: dossierRef }, orderBy: { field: "createdAt" } });
+  const found = await ports.store.find<DeliveryRecord>(Collections.deliveries, {
+    where: { [field]: dossierRef },
+    orderBy: { field: "createdAt" },
+  });
   return found.map(({ data }) => ({
     notificationId: data.notificationId,
     dossierId: data.dossierId,

@@ -36,12 +36,28 @@ export async function planDeliveries(ports: NotificationPorts, event: DeliveredE
 
   const mail = applicantMail(event.type, payload, contact.applicantName);
   if (mail && contact.email) {
-    ops.push(delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_EMAIL, RecipientKind.RECIPIENT_KIND_APPLICANT, mail));
+    ops.push(
+      delivery(
+        ports,
+        event,
+        contact,
+        DeliveryChannel.DELIVERY_CHANNEL_EMAIL,
+        RecipientKind.RECIPIENT_KIND_APPLICANT,
+        mail,
+      ),
+    );
   }
   const body = webhookBody(event, payload);
   if (body && ports.webhookUrlFor(contact.clientId)) {
     ops.push(
-      delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK, RecipientKind.RECIPIENT_KIND_COMMUNE_SYSTEM, { webhookBody: body }),
+      delivery(
+        ports,
+        event,
+        contact,
+        DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK,
+        RecipientKind.RECIPIENT_KIND_COMMUNE_SYSTEM,
+        { webhookBody: body },
+      ),
     );
   }
   return ops;

@@ -2,13 +2,19 @@ import { EventTypes, common, type DossierEventPayload } from "@lienthong/contrac
 import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
-export function applicantMail(type: string, payload: Record<string, unknown>, applicantName: string): { subject: string; text: string } | undefined {
+export function applicantMail(
+  type: string,
+  payload: Record<string, unknown>,
+  applicantName: string,
+): { subject: string; text: string } | undefined {
   const code = String(payload.dossierCode);
   const greeting = `Kính gửi ông/bà ${applicantName},`;
-  const footer = "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối số định danh cá nhân.\nHệ thống LiênThông — thư tự động, vui lòng không trả lời.";
+  const footer =
+    "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối số định danh cá nhân.\nHệ thống LiênThông — thư tự động, vui lòng không trả lời.";
   switch (type) {
     case EventTypes.applicationAccepted.type: {
-      const appointment = typeof payload.appointmentAt === "string" ? formatVietnamDate(new Date(payload.appointmentAt)) : "";
+      const appointment =
+        typeof payload.appointmentAt === "string" ? formatVietnamDate(new Date(payload.appointmentAt)) : "";
       return {
         subject: `Hồ sơ ${code} đã được tiếp nhận`,
         text: `${greeting}\n\nHồ sơ ${code} của ông/bà đã được tiếp nhận. Ngày hẹn trả kết quả: ${appointment}.\n\n${footer}\n`,
@@ -20,7 +26,9 @@ export function applicantMail(type: string, payload: Record<string, unknown>, ap
         text: `${greeting}\n\nHồ sơ ${code} không được tiếp nhận. Lý do: ${String(payload.reason)}.\n\n${footer}\n`,
       };
     case EventTypes.supplementRequested.type: {
-      const items = Array.isArray(payload.missingItems) ? payload.missingItems.map((item) => `- ${String(item)}`).join("\n") : "";
+      const items = Array.isArray(payload.missingItems)
+        ? payload.missingItems.map((item) => `- ${String(item)}`).join("\n")
+        : "";
       return {
         subject: `Hồ sơ ${code} cần bổ sung`,
         text: `${greeting}\n\nHồ sơ ${code} cần bổ sung các thành phần sau:\n${items}\n\n${footer}\n`,
@@ -39,7 +47,10 @@ export function applicantMail(type: string, payload: Record<string, unknown>, ap
 }
 
 /** The webhook body for a commune system: ids, type and status only — no personal data. */
-export function webhookBody(event: { id: string; type: string; time: string }, payload: DossierEventPayload): string | undefined {
+export function webhookBody(
+  event: { id: string; type: string; time: string },
+  payload: DossierEventPayload,
+): string | undefined {
   const status = payload.status;
   if (!isDossierStatus(status)) return undefined;
   return JSON.stringify({

@@ -8,12 +8,15 @@ import { listQueue } from "../use-cases/list-queue";
 import type { RoutingPorts } from "../use-cases/ports";
 
 /** proto3 has no absent scalars: an empty string, zero or empty list means "not given". */
-const given = <T>(value: T): T | undefined => (value === "" || value === 0 || (Array.isArray(value) && value.length === 0) ? undefined : value);
+const given = <T>(value: T): T | undefined =>
+  value === "" || value === 0 || (Array.isArray(value) && value.length === 0) ? undefined : value;
 
 export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
   const implementation: routing.RoutingServiceServer = {
     getAssignment: unary(async (request: routing.GetAssignmentRequest) =>
-      routing.GetAssignmentResponse.fromPartial({ assignment: assignmentView(ports, await getAssignment(ports, request.dossierRef)) }),
+      routing.GetAssignmentResponse.fromPartial({
+        assignment: assignmentView(ports, await getAssignment(ports, request.dossierRef)),
+      }),
     ),
     decideDossier: unary(async (request: routing.DecideDossierRequest) => {
       const decided = await decideDossier(ports, request.dossierRef, {
@@ -45,11 +48,18 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
         pageSize: given(request.pageSize),
         pageToken: given(request.pageToken),
       });
-      return routing.ListQueueResponse.fromPartial({ assignments: assignments.map((assignment) => assignmentView(ports, assignment)), nextPageToken });
+      return routing.ListQueueResponse.fromPartial({
+        assignments: assignments.map((assignment) => assignmentView(ports, assignment)),
+        nextPageToken,
+      });
     }),
     getIndicators: unary(async (request: routing.GetIndicatorsRequest) =>
       routing.GetIndicatorsResponse.fromPartial({
-        indicators: await getIndicators(ports, { unitCode: request.unitCode, from: request.fromDate, to: request.toDate }),
+        indicators: await getIndicators(ports, {
+          unitCode: request.unitCode,
+          from: request.fromDate,
+          to: request.toDate,
+        }),
       }),
     ),
   };

@@ -25,7 +25,10 @@ export function routingRouter(ports: RoutingPorts): Router {
   });
 
   router.get("/v1/queues/:agencyCode", async (request, response) => {
-    const { assignments, nextPageToken } = await listQueue(ports, { ...request.query, agencyCode: request.params.agencyCode });
+    const { assignments, nextPageToken } = await listQueue(ports, {
+      ...request.query,
+      agencyCode: request.params.agencyCode,
+    });
     response.json({ assignments: assignments.map((assignment) => assignmentView(ports, assignment)), nextPageToken });
   });
 

@@ -34,7 +34,11 @@ export async function applyDossierAction(
     try {
       await ports.commit(planWrites(current.version, plan));
     } catch (error) {
-      if (error instanceof ConflictError && error.collection === Collections.assignments && error.reason.kind === "version") {
+      if (
+        error instanceof ConflictError &&
+        error.collection === Collections.assignments &&
+        error.reason.kind === "version"
+      ) {
         throw changedSince(error.reason.actual ?? 0);
       }
       throw error;

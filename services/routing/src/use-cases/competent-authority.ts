@@ -1,5 +1,12 @@
 import { common } from "@lienthong/contracts";
-import { AGENCY_KINDS, COMMUNE_AGENCY_KINDS, DomainError, resolveCompetentAuthority, type Agency, type Procedure } from "@lienthong/domain";
+import {
+  AGENCY_KINDS,
+  COMMUNE_AGENCY_KINDS,
+  DomainError,
+  resolveCompetentAuthority,
+  type Agency,
+  type Procedure,
+} from "@lienthong/domain";
 import type { AgencyRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
@@ -7,14 +14,19 @@ function toRecord(agency: Agency): AgencyRecord {
   return {
     code: agency.code,
     name: agency.name,
-    level: agency.level === "commune" ? common.AgencyLevel.AGENCY_LEVEL_COMMUNE : common.AgencyLevel.AGENCY_LEVEL_PROVINCE,
+    level:
+      agency.level === "commune" ? common.AgencyLevel.AGENCY_LEVEL_COMMUNE : common.AgencyLevel.AGENCY_LEVEL_PROVINCE,
     communeCode: agency.communeCode ?? "",
     provinceCode: agency.provinceCode,
   };
 }
 
 /** Who decides: the commune's People's Committee or the provincial agency of the procedure's kind; undefined when the commune is unknown. */
-export function competentAuthorityFor(ports: RoutingPorts, procedure: Pick<Procedure, "code" | "level" | "agencyKind">, communeCode: string): AgencyRecord | undefined {
+export function competentAuthorityFor(
+  ports: RoutingPorts,
+  procedure: Pick<Procedure, "code" | "level" | "agencyKind">,
+  communeCode: string,
+): AgencyRecord | undefined {
   try {
     return toRecord(resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }));
   } catch (error) {

@@ -49,9 +49,19 @@ export function dueSoonInstant(ports: RoutingPorts, now: Date, appointmentAt: Da
 }
 
 /** The appointment after the current pause ends at `now`, and the working hours it waited. */
-export function endPause(ports: RoutingPorts, data: AssignmentRecord, now: Date): { appointmentAt: string | null; waitedWorkingHours: number } {
+export function endPause(
+  ports: RoutingPorts,
+  data: AssignmentRecord,
+  now: Date,
+): { appointmentAt: string | null; waitedWorkingHours: number } {
   if (!data.pausedAt || !data.appointmentAt) return { appointmentAt: data.appointmentAt, waitedWorkingHours: 0 };
-  const resumed = resumeAppointment(new Date(data.appointmentAt), new Date(data.pausedAt), now, ports.calendar, provinceOf(data));
+  const resumed = resumeAppointment(
+    new Date(data.appointmentAt),
+    new Date(data.pausedAt),
+    now,
+    ports.calendar,
+    provinceOf(data),
+  );
   return { appointmentAt: resumed.appointmentAt.toISOString(), waitedWorkingHours: resumed.waitedWorkingHours };
 }
 
@@ -77,7 +87,10 @@ export function settle(ports: RoutingPorts, data: AssignmentRecord, now: Date): 
       running && appointment && data.dueSoonFiredFor !== data.appointmentAt
         ? dueSoonInstant(ports, now, appointment, provinceOf(data)).toISOString()
         : null,
-    overdueCheckAt: running && appointment && data.overdueFiredFor !== data.appointmentAt ? overdueInstant(appointment).toISOString() : null,
+    overdueCheckAt:
+      running && appointment && data.overdueFiredFor !== data.appointmentAt
+        ? overdueInstant(appointment).toISOString()
+        : null,
     updatedAt: now.toISOString(),
   };
 }
@@ -89,5 +102,8 @@ export function deadlineStateOf(ports: RoutingPorts, data: AssignmentRecord, now
   if (data.overdue) return "overdue";
   if (clockOf(data.status) === "stopped") return "within_deadline";
   const appointmentAt = new Date(endPause(ports, data, now).appointmentAt ?? data.appointmentAt);
-  return deadlineState(now, appointmentAt, ports.calendar, { dueSoonWorkingHours: ports.deadlines.dueSoonWorkingHours, provinceCode: provinceOf(data) });
+  return deadlineState(now, appointmentAt, ports.calendar, {
+    dueSoonWorkingHours: ports.deadlines.dueSoonWorkingHours,
+    provinceCode: provinceOf(data),
+  });
 }

@@ -9,7 +9,11 @@ const tracer = trace.getTracer("routing");
  * so one dossier is one trace however many days pass between its steps.
  * Attributes carry ids only (DOMAIN.md §7).
  */
-export function inDossierTrace<T>(dossier: { dossierId: string; traceparent: string }, name: string, work: () => Promise<T>): Promise<T> {
+export function inDossierTrace<T>(
+  dossier: { dossierId: string; traceparent: string },
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const caller = trace.getActiveSpan()?.spanContext();
   const parent = dossier.traceparent ? extractTraceContext({ traceparent: dossier.traceparent }) : context.active();
   return tracer.startActiveSpan(

@@ -16,7 +16,15 @@ function planDueSoon(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
   const fired = settle(ports, { ...data, dueSoonFiredFor: data.appointmentAt }, now);
   if (isOverdue(now, appointmentAt)) return { data: fired, events: [] };
   const remaining = remainingWorkingHours(now, appointmentAt, ports.calendar, provinceOf(data));
-  return { data: fired, events: [routingEvent("deadlineDueSoon", data, { appointmentAt: data.appointmentAt ?? undefined, remainingWorkingHours: remaining })] };
+  return {
+    data: fired,
+    events: [
+      routingEvent("deadlineDueSoon", data, {
+        appointmentAt: data.appointmentAt ?? undefined,
+        remainingWorkingHours: remaining,
+      }),
+    ],
+  };
 }
 
 /**
@@ -67,7 +75,12 @@ const PLANNERS: Record<TimerField, (ports: RoutingPorts, data: AssignmentRecord,
  * read: after a crash it fires again only if that commit never happened, and
  * an official's concurrent action wins (the next poll looks again).
  */
-async function fire(ports: RoutingPorts, field: TimerField, stored: Versioned<AssignmentRecord>, now: Date): Promise<boolean> {
+async function fire(
+  ports: RoutingPorts,
+  field: TimerField,
+  stored: Versioned<AssignmentRecord>,
+  now: Date,
+): Promise<boolean> {
   return inDossierTrace(stored.data, `routing.timer.${field}`, async () => {
     try {
       await ports.commit(planWrites(stored.version, PLANNERS[field](ports, stored.data, now)));

@@ -41,9 +41,14 @@ export interface Indicators {
 export async function getIndicators(ports: RoutingPorts, input: unknown): Promise<Indicators> {
   const { unitCode, from, to } = parseInput(indicatorsSchema, input);
   const commune = unitCode.length === 5;
-  if (commune ? !ports.units.commune(unitCode) : !ports.units.province(unitCode)) throw notFound(commune ? "commune" : "province", unitCode);
+  if (commune ? !ports.units.commune(unitCode) : !ports.units.province(unitCode))
+    throw notFound(commune ? "commune" : "province", unitCode);
   const fromDay = dayNumberOfIsoDate(from, "from");
-  const range = (field: string) => ({ field, gte: instantOfDay(fromDay).toISOString(), lt: instantOfDay(dayNumberOfIsoDate(to, "to") + 1).toISOString() });
+  const range = (field: string) => ({
+    field,
+    gte: instantOfDay(fromDay).toISOString(),
+    lt: instantOfDay(dayNumberOfIsoDate(to, "to") + 1).toISOString(),
+  });
   const receiving = commune ? "receivingUnitCode" : "receivingProvinceCode";
   const competent = commune ? "competentCommuneCode" : "competentProvinceCode";
   const count = (where: Record<string, string | number | boolean | null>, field?: string) =>

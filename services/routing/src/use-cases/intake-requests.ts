@@ -34,11 +34,20 @@ async function applicantAction(
 export function resumeAfterSupplement(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
   const provided = events.SupplementProvided.decode(event.data);
   // Only a supplement wait ends this way; "resume" would also lift a stop.
-  return applicantAction(ports, provided.dossierId, { action: "resume", officialId: "" }, (data) => data.status === DossierStatus.SUPPLEMENT_REQUESTED);
+  return applicantAction(
+    ports,
+    provided.dossierId,
+    { action: "resume", officialId: "" },
+    (data) => data.status === DossierStatus.SUPPLEMENT_REQUESTED,
+  );
 }
 
 /** The applicant withdraws the dossier (1, 4 or 5 → 7). */
 export function withdrawOnRequest(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
   const requested = events.WithdrawalRequested.decode(event.data);
-  return applicantAction(ports, requested.dossierId, { action: "withdraw", officialId: "", reason: requested.reason || undefined });
+  return applicantAction(ports, requested.dossierId, {
+    action: "withdraw",
+    officialId: "",
+    reason: requested.reason || undefined,
+  });
 }

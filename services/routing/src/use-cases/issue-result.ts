@@ -27,13 +27,22 @@ export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): P
   const signed = events.DocumentSigned.decode(event.data);
   const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, signed.dossierId);
   const assignment = stored?.data;
-  if (!stored || !assignment?.decision || assignment.decision.signatureRequestId !== signed.requestId || assignment.result) return [];
+  if (
+    !stored ||
+    !assignment?.decision ||
+    assignment.decision.signatureRequestId !== signed.requestId ||
+    assignment.result
+  )
+    return [];
 
   const now = ports.now();
   const issuedAt = now.toISOString();
   // A decision taken while waiting for payment (6 → 9) ends that pause here.
   const { appointmentAt } = endPause(ports, assignment, now);
-  const timeliness = assignment.overdue || !appointmentAt ? Timeliness.TIMELINESS_LATE : TIMELINESS[classifyTimeliness(now, new Date(appointmentAt))];
+  const timeliness =
+    assignment.overdue || !appointmentAt
+      ? Timeliness.TIMELINESS_LATE
+      : TIMELINESS[classifyTimeliness(now, new Date(appointmentAt))];
   // 4 or 6 → 9: the status machine decides, as for every other change.
   const status = applyAction(assignment.status as DossierStatus, "decide");
   const data = settle(

@@ -6,7 +6,9 @@ import { Collections, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
 const queueSchema = z.object({
-  agencyCode: z.string().regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code"),
+  agencyCode: z
+    .string()
+    .regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code"),
   /** Absent or 0: every open dossier (not refused, withdrawn or returned). */
   status: z.coerce.number().int().min(0).max(10, "must be a dossier status code 1–10").optional(),
   pageSize: z.coerce.number().int().min(0).max(200, "must be at most 200").optional(),
@@ -22,7 +24,8 @@ function encodeToken(queueKey: string): string {
 
 function decodeToken(token: string): string {
   const queueKey = Buffer.from(token, "base64url").toString("utf8");
-  if (!/^[^|]*\|[^|]+$/.test(queueKey)) throw invalidArgument([{ field: "pageToken", reason: "is not a page token of this queue" }]);
+  if (!/^[^|]*\|[^|]+$/.test(queueKey))
+    throw invalidArgument([{ field: "pageToken", reason: "is not a page token of this queue" }]);
   return queueKey;
 }
 
@@ -33,7 +36,10 @@ function decodeToken(token: string): string {
  * id, served in pages by cursor so concurrent changes never repeat or skip a
  * dossier that stays put.
  */
-export async function listQueue(ports: RoutingPorts, input: unknown): Promise<{ assignments: Versioned<AssignmentRecord>[]; nextPageToken: string }> {
+export async function listQueue(
+  ports: RoutingPorts,
+  input: unknown,
+): Promise<{ assignments: Versioned<AssignmentRecord>[]; nextPageToken: string }> {
   const request = parseInput(queueSchema, input);
   const pageSize = request.pageSize || DEFAULT_PAGE_SIZE;
   const after = request.pageToken ? decodeToken(request.pageToken) : undefined;

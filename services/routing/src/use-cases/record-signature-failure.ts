@@ -14,5 +14,13 @@ export async function recordSignatureFailure(ports: RoutingPorts, event: Deliver
   const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, failed.dossierId);
   if (!stored || stored.data.decision?.signatureRequestId !== failed.requestId || stored.data.result) return [];
   const updated = settle(ports, { ...stored.data, decision: null }, ports.now());
-  return [{ kind: "put", collection: Collections.assignments, id: failed.dossierId, data: updated, expectedVersion: stored.version }];
+  return [
+    {
+      kind: "put",
+      collection: Collections.assignments,
+      id: failed.dossierId,
+      data: updated,
+      expectedVersion: stored.version,
+    },
+  ];
 }

@@ -20,7 +20,15 @@ export async function registerDossier(ports: RoutingPorts, event: DeliveredEvent
   const now = ports.now();
   const registered = settle(ports, newAssignment(ports, submitted, event.headers.traceparent ?? "", now), now);
   if (!ports.autoAccept) {
-    return [{ kind: "put", collection: Collections.assignments, id: registered.dossierId, data: registered, expectedVersion: 0 }];
+    return [
+      {
+        kind: "put",
+        collection: Collections.assignments,
+        id: registered.dossierId,
+        data: registered,
+        expectedVersion: 0,
+      },
+    ];
   }
   const acceptance = acceptanceOf(ports, registered, now);
   const plan: Plan =
@@ -30,7 +38,12 @@ export async function registerDossier(ports: RoutingPorts, event: DeliveredEvent
   return planWrites(0, plan);
 }
 
-function newAssignment(ports: RoutingPorts, submitted: events.ApplicationSubmitted, traceparent: string, now: Date): AssignmentRecord {
+function newAssignment(
+  ports: RoutingPorts,
+  submitted: events.ApplicationSubmitted,
+  traceparent: string,
+  now: Date,
+): AssignmentRecord {
   return {
     dossierId: submitted.dossierId,
     dossierCode: submitted.dossierCode,

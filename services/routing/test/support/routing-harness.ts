@@ -49,7 +49,9 @@ export interface Reply {
 export type EventPayload = ReturnType<typeof decodeEvent>;
 
 /** A grpc-js callback method as a promise. */
-export function grpcCall<Req, Res>(method: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown) {
+export function grpcCall<Req, Res>(
+  method: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown,
+) {
   return (request: Req) =>
     new Promise<Res>((resolve, reject) => {
       method(request, (error, response) => (error ? reject(error) : resolve(response)));
@@ -67,7 +69,11 @@ export interface RoutingHarness {
   /** Publishes ApplicationSubmitted as intake would and waits until routing registered it; returns the dossier id. */
   submit(overrides?: Partial<SubmitOptions>): Promise<{ dossierId: string; dossierCode: string }>;
   /** Publishes an intake or signature event about a dossier. */
-  publish(topic: string, name: "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed", payload: Record<string, unknown>): Promise<void>;
+  publish(
+    topic: string,
+    name: "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed",
+    payload: Record<string, unknown>,
+  ): Promise<void>;
   /** Signs the dossier's pending decision as the signature service would, and waits for status 9. */
   sign(dossierId: string): Promise<void>;
   act(dossierRef: string, action: string, body?: Record<string, unknown>): Promise<Reply>;
@@ -99,7 +105,14 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
   const clock = () => new Date(now.getTime());
   const open = async () => {
     const runtime = await createRoutingService({
-      env: { DATA_DIR: dataDir.path, HTTP_HOST: "127.0.0.1", BUS: "in-process", LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "20", ...env },
+      env: {
+        DATA_DIR: dataDir.path,
+        HTTP_HOST: "127.0.0.1",
+        BUS: "in-process",
+        LOG_LEVEL: "silent",
+        DEADLINE_POLL_INTERVAL_MS: "20",
+        ...env,
+      },
       broker,
       ports: { http: 0, grpc: 0 },
       clock,
@@ -139,7 +152,9 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
   };
 
   const eventsOf = (dossierId: string, name: keyof typeof EventTypes) =>
-    observed.filter((event) => event.key === dossierId && event.type === EventTypes[name].type).map((event) => decodeEvent(event.type, event.data));
+    observed
+      .filter((event) => event.key === dossierId && event.type === EventTypes[name].type)
+      .map((event) => decodeEvent(event.type, event.data));
 
   const harness: RoutingHarness = {
     get runtime() {
@@ -152,7 +167,10 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
     now: clock,
     async setClock(date) {
       now = date;
-      await waitFor(async () => (await timersDue()) === 0, { description: "the deadline watcher to fire every due timer", timeoutMs: 5_000 });
+      await waitFor(async () => (await timersDue()) === 0, {
+        description: "the deadline watcher to fire every due timer",
+        timeoutMs: 5_000,
+      });
     },
     async submit(overrides = {}) {
       const options: SubmitOptions = {
@@ -181,11 +199,15 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
           }),
         },
       ]);
-      await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`)).status === 200, { description: `dossier ${dossierCode} registered` });
+      await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`)).status === 200, {
+        description: `dossier ${dossierCode} registered`,
+      });
       return { dossierId, dossierCode };
     },
     async publish(topic, name, payload) {
-      await peer.publish([{ topic, key: String(payload.dossierId), type: EventTypes[name].type, data: encodeEvent(name, payload) }]);
+      await peer.publish([
+        { topic, key: String(payload.dossierId), type: EventTypes[name].type, data: encodeEvent(name, payload) },
+      ]);
     },
     async sign(dossierId) {
       const requested = eventsOf(dossierId, "signatureRequested").at(-1);
@@ -198,7 +220,9 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
         documentId: randomUUID(),
         downloadPath: "/v1/documents/test",
       });
-      await waitFor(async () => (await harness.assignment(dossierId)).status === 9, { description: `dossier ${dossierId} at status 9` });
+      await waitFor(async () => (await harness.assignment(dossierId)).status === 9, {
+        description: `dossier ${dossierId} at status 9`,
+      });
     },
     act: (dossierRef, action, body = {}) => request("POST", `/v1/dossiers/${dossierRef}/actions/${action}`, body),
     get: (path) => request("GET", path),
@@ -209,7 +233,9 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
     },
     eventsOf,
     async waitForEvent(dossierId, name, count = 1) {
-      await waitFor(() => eventsOf(dossierId, name).length >= count, { description: `${count} ${name} event(s) for ${dossierId}` });
+      await waitFor(() => eventsOf(dossierId, name).length >= count, {
+        description: `${count} ${name} event(s) for ${dossierId}`,
+      });
       return eventsOf(dossierId, name)[count - 1]!;
     },
     async restart() {

@@ -71,7 +71,8 @@ export class Pkcs12CmsSigner extends Signer {
  */
 function issuerForForge(certificate: forge.pki.Certificate): forge.pki.CertificateField[] {
   return certificate.issuer.attributes.map((attribute) =>
-    attribute.valueTagClass === (forge.asn1.Type.UTF8 as unknown as forge.asn1.Class) && typeof attribute.value === "string"
+    attribute.valueTagClass === (forge.asn1.Type.UTF8 as unknown as forge.asn1.Class) &&
+    typeof attribute.value === "string"
       ? { ...attribute, value: forge.util.decodeUtf8(attribute.value) }
       : attribute,
   );

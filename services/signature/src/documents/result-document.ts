@@ -192,7 +192,13 @@ function drawHeader(page: PDFPage, fonts: Fonts, fields: ResultDocumentInput, to
   rule(page, centerLeft - 35, centerLeft + 35, left - 2);
 
   let right = top;
-  right = drawCentered(page, [{ text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font: fonts.bold }], 12, right, HEADER.right);
+  right = drawCentered(
+    page,
+    [{ text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font: fonts.bold }],
+    12,
+    right,
+    HEADER.right,
+  );
   const motto = "Độc lập - Tự do - Hạnh phúc";
   right = drawCentered(page, [{ text: motto, font: fonts.bold }], BODY_SIZE, right, HEADER.right);
   const mottoWidth = fonts.bold.widthOfTextAtSize(motto, BODY_SIZE);

@@ -53,7 +53,10 @@ async function withSignaturePlaceholder(
     throw new SigningError("INVALID_PDF", "pdf: has no page to attach the signature to");
   }
   if (hasSignature(document)) {
-    throw new SigningError("ALREADY_SIGNED", "pdf: is already signed; signing it again would invalidate that signature");
+    throw new SigningError(
+      "ALREADY_SIGNED",
+      "pdf: is already signed; signing it again would invalidate that signature",
+    );
   }
   const signerName = commonName(new X509Certificate(signer.certPem).subject) ?? signer.subject;
   pdflibAddPlaceholder({

@@ -120,7 +120,14 @@ export async function verifyPdf(pdf: Uint8Array, trustedCaPems: readonly string[
     }
     const trust = checkChain(signer, cms.certificates, anchors, signedAt ?? new Date());
     if (trust !== undefined) {
-      return { valid: false, integrityOk: true, chainTrusted: false, ...identity(), failure: trust.failure, reportVi: trust.detailVi };
+      return {
+        valid: false,
+        integrityOk: true,
+        chainTrusted: false,
+        ...identity(),
+        failure: trust.failure,
+        reportVi: trust.detailVi,
+      };
     }
     return {
       valid: true,
@@ -199,7 +206,10 @@ function parseCms(der: Buffer): ParsedCms {
   }
   const [encapsulatedType, encapsulatedContent] = children(encapsulated);
   if (encapsulatedType === undefined || encapsulatedContent !== undefined) {
-    throw new Verdict("UNSUPPORTED_ALGORITHM", "Không hỗ trợ loại chữ ký này: chỉ chấp nhận chữ ký tách rời (detached).");
+    throw new Verdict(
+      "UNSUPPORTED_ALGORITHM",
+      "Không hỗ trợ loại chữ ký này: chỉ chấp nhận chữ ký tách rời (detached).",
+    );
   }
   const certificateSet = parts.find((part) => isContext(part, 0));
   const certificates = (certificateSet ? children(certificateSet) : [])
@@ -265,7 +275,9 @@ function parseCms(der: Buffer): ParsedCms {
     signature: Buffer.from(primitive(signatureNode), "binary"),
     messageDigest: Buffer.from(primitive(messageDigest), "binary"),
     ...(signingTime ? { signedAt: timeOf(signingTime) } : {}),
-    ...(serialNode ? { signerSerial: normalizeSerial(Buffer.from(primitive(serialNode), "binary").toString("hex")) } : {}),
+    ...(serialNode
+      ? { signerSerial: normalizeSerial(Buffer.from(primitive(serialNode), "binary").toString("hex")) }
+      : {}),
   };
 }
 
@@ -279,7 +291,8 @@ function findSigner(cms: ParsedCms): X509Certificate {
   }
   const signer = candidates.find((cert) => {
     try {
-      const key = cms.signatureScheme === "ecdsa" ? { key: cert.publicKey, dsaEncoding: "der" as const } : cert.publicKey;
+      const key =
+        cms.signatureScheme === "ecdsa" ? { key: cert.publicKey, dsaEncoding: "der" as const } : cert.publicKey;
       return verifySignature(cms.digestAlgorithm, cms.signedAttributesDer, key, cms.signature);
     } catch {
       return false;

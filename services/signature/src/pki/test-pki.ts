@@ -233,9 +233,13 @@ async function loadCertificateAuthority(certPath: string, keyPath: string): Prom
     const key = forge.pki.privateKeyFromPem(await readFile(keyPath, "utf8"));
     return { cert, key, certPem };
   } catch (error) {
-    throw new SigningError("TEST_PKI_UNREADABLE", `test PKI CA in ${path.dirname(certPath)}: unreadable certificate or key`, {
-      cause: error,
-    });
+    throw new SigningError(
+      "TEST_PKI_UNREADABLE",
+      `test PKI CA in ${path.dirname(certPath)}: unreadable certificate or key`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -254,7 +258,10 @@ async function readManifest(file: string): Promise<Manifest | undefined> {
     throw new SigningError("TEST_PKI_UNREADABLE", `test PKI manifest ${file}: not JSON`, { cause: error });
   }
   if (manifest.format !== MANIFEST_FORMAT || typeof manifest.signers !== "object" || manifest.signers === null) {
-    throw new SigningError("TEST_PKI_UNREADABLE", `test PKI manifest ${file}: unknown format ${String(manifest.format)}`);
+    throw new SigningError(
+      "TEST_PKI_UNREADABLE",
+      `test PKI manifest ${file}: unknown format ${String(manifest.format)}`,
+    );
   }
   return manifest;
 }

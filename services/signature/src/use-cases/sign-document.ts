@@ -17,14 +17,20 @@ export interface SignDocumentInput {
 export async function signDocument(ports: SignaturePorts, input: SignDocumentInput) {
   const violations: FieldViolation[] = [];
   if (input.pdf.length === 0) violations.push({ field: "pdf", reason: "is required" });
-  else if (input.pdf.length > MAX_PDF_BYTES) violations.push({ field: "pdf", reason: `must be at most ${MAX_PDF_BYTES} bytes` });
-  else if (Buffer.from(input.pdf.subarray(0, 5)).toString("latin1") !== "%PDF-") violations.push({ field: "pdf", reason: "is not a PDF file" });
+  else if (input.pdf.length > MAX_PDF_BYTES)
+    violations.push({ field: "pdf", reason: `must be at most ${MAX_PDF_BYTES} bytes` });
+  else if (Buffer.from(input.pdf.subarray(0, 5)).toString("latin1") !== "%PDF-")
+    violations.push({ field: "pdf", reason: "is not a PDF file" });
   const signer = ports.signers.signer(input.signerId);
   if (!signer) violations.push({ field: "signerId", reason: "has no signing certificate here" });
   if (violations.length > 0 || !signer) throw invalidArgument(violations);
 
   const signedAt = ports.now();
-  const signed = await signPdf(input.pdf, signer, { reason: input.reason || "Ký số tài liệu", location: input.location || "Việt Nam", signedAt });
+  const signed = await signPdf(input.pdf, signer, {
+    reason: input.reason || "Ký số tài liệu",
+    location: input.location || "Việt Nam",
+    signedAt,
+  });
   const documentId = randomUUID();
   await ports.files.write(documentId, signed);
   const record: DocumentRecord = {
@@ -36,6 +42,8 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
   };
-  await ports.commit([{ kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 }]);
+  await ports.commit([
+    { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },
+  ]);
   return { record, signed };
 }

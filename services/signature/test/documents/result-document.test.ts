@@ -139,10 +139,7 @@ function embeddedFonts(pdf: PDFDocument): EmbeddedFont[] {
   for (const [, object] of pdf.context.enumerateIndirectObjects()) {
     if (!(object instanceof PDFDict) || object.get(PDFName.of("Subtype")) !== PDFName.of("Type0")) continue;
     const baseFont = object.lookup(PDFName.of("BaseFont"), PDFName).decodeText();
-    const descendant = pdf.context.lookup(
-      object.lookup(PDFName.of("DescendantFonts"), PDFArray).get(0),
-      PDFDict,
-    );
+    const descendant = pdf.context.lookup(object.lookup(PDFName.of("DescendantFonts"), PDFArray).get(0), PDFDict);
     const descriptor = descendant.lookup(PDFName.of("FontDescriptor"), PDFDict);
     const program = decodePDFRawStream(rawStream(descriptor.lookup(PDFName.of("FontFile2")))).decode();
     const cmap = Buffer.from(decodePDFRawStream(rawStream(object.lookup(PDFName.of("ToUnicode")))).decode()).toString(
@@ -150,7 +147,12 @@ function embeddedFonts(pdf: PDFDocument): EmbeddedFont[] {
     );
     const toUnicode = new Map<number, string>();
     for (const [, glyph, unicode] of cmap.matchAll(/<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>/g)) {
-      toUnicode.set(parseInt(glyph ?? "", 16), Buffer.from(unicode ?? "", "hex").swap16().toString("utf16le"));
+      toUnicode.set(
+        parseInt(glyph ?? "", 16),
+        Buffer.from(unicode ?? "", "hex")
+          .swap16()
+          .toString("utf16le"),
+      );
     }
     fonts.push({ name: /NotoSerif-(\w+?)-/.exec(baseFont)?.[1] ?? baseFont, program, toUnicode });
   }

@@ -139,9 +139,9 @@ describe("signing and verifying a result document", () => {
     await expect(signPdf(signed, official, { reason: "lần hai", location: "Mường Lát" })).rejects.toMatchObject({
       code: "ALREADY_SIGNED",
     });
-    await expect(
-      signPdf(Buffer.from("not a pdf"), official, { reason: "x", location: "y" }),
-    ).rejects.toMatchObject({ code: "INVALID_PDF" });
+    await expect(signPdf(Buffer.from("not a pdf"), official, { reason: "x", location: "y" })).rejects.toMatchObject({
+      code: "INVALID_PDF",
+    });
   });
 
   describeWithPeers(["pdfsig", "certutil"], "checked by poppler's pdfsig", () => {
@@ -149,7 +149,17 @@ describe("signing and verifying a result document", () => {
       const nssDir = path.join(dir, "nss");
       await mkdir(nssDir);
       expect(await run("certutil", ["-N", "-d", `sql:${nssDir}`, "--empty-password"])).toMatchObject({ code: 0 });
-      const added = await run("certutil", ["-A", "-d", `sql:${nssDir}`, "-n", "lienthong-test-ca", "-t", "C,C,C", "-i", pki.caCertPath]);
+      const added = await run("certutil", [
+        "-A",
+        "-d",
+        `sql:${nssDir}`,
+        "-n",
+        "lienthong-test-ca",
+        "-t",
+        "C,C,C",
+        "-i",
+        pki.caCertPath,
+      ]);
       expect(added).toMatchObject({ code: 0 });
 
       // No -no-ocsp: poppler 22.12 then reports "Unknown issue with Certificate"; the
@@ -179,21 +189,37 @@ describe("signing and verifying a result document", () => {
       await writeFile(path.join(dir, "content.bin"), content);
       await writeFile(path.join(dir, "signature.der"), cms);
       const result = await run("openssl", [
-        "cms", "-verify", "-binary", "-inform", "DER",
-        "-in", path.join(dir, "signature.der"),
-        "-content", path.join(dir, "content.bin"),
-        "-CAfile", pki.caCertPath,
-        "-out", path.join(dir, "verified.bin"),
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        path.join(dir, "signature.der"),
+        "-content",
+        path.join(dir, "content.bin"),
+        "-CAfile",
+        pki.caCertPath,
+        "-out",
+        path.join(dir, "verified.bin"),
       ]);
       expect(result.stderr).toContain("Verification successful");
       expect(result.code).toBe(0);
 
       const wrongCa = await run("openssl", [
-        "cms", "-verify", "-binary", "-inform", "DER",
-        "-in", path.join(dir, "signature.der"),
-        "-content", path.join(dir, "content.bin"),
-        "-CAfile", otherPki.caCertPath,
-        "-out", path.join(dir, "verified.bin"),
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        path.join(dir, "signature.der"),
+        "-content",
+        path.join(dir, "content.bin"),
+        "-CAfile",
+        otherPki.caCertPath,
+        "-out",
+        path.join(dir, "verified.bin"),
       ]);
       expect(wrongCa.code).not.toBe(0);
       expect(wrongCa.stderr).toContain("Verification failure");
@@ -202,21 +228,34 @@ describe("signing and verifying a result document", () => {
     it("signs with an operator's PKCS#12 exported by OpenSSL 3", async () => {
       const operatorP12 = path.join(dir, "operator.p12");
       const exported = await run("openssl", [
-        "pkcs12", "-export",
-        "-inkey", path.join(dir, "pki", "signers", "deputy-demo.key.pem"),
-        "-in", path.join(dir, "pki", "signers", "deputy-demo.cert.pem"),
-        "-certfile", pki.caCertPath,
-        "-passout", "pass:operator-secret",
-        "-out", operatorP12,
+        "pkcs12",
+        "-export",
+        "-inkey",
+        path.join(dir, "pki", "signers", "deputy-demo.key.pem"),
+        "-in",
+        path.join(dir, "pki", "signers", "deputy-demo.cert.pem"),
+        "-certfile",
+        pki.caCertPath,
+        "-passout",
+        "pass:operator-secret",
+        "-out",
+        operatorP12,
       ]);
       expect(exported.code).toBe(0);
       const operator = await loadPkcs12Signer(operatorP12, "operator-secret");
       expect(operator.subject).toBe(pki.signer("deputy-demo")?.subject);
-      const document = await signPdf(await renderResultDocument(sampleResult({ officialId: "deputy-demo" })), operator, {
-        reason: "Kết quả giải quyết hồ sơ",
-        location: "Mường Lát",
+      const document = await signPdf(
+        await renderResultDocument(sampleResult({ officialId: "deputy-demo" })),
+        operator,
+        {
+          reason: "Kết quả giải quyết hồ sơ",
+          location: "Mường Lát",
+        },
+      );
+      expect(await verifyPdf(document, [pki.caCertPem])).toMatchObject({
+        valid: true,
+        signerSubject: operator.subject,
       });
-      expect(await verifyPdf(document, [pki.caCertPem])).toMatchObject({ valid: true, signerSubject: operator.subject });
     });
   });
 });
@@ -224,7 +263,12 @@ describe("signing and verifying a result document", () => {
 /** The bytes the signature covers and the DER CMS from the /Contents hole, cut by the last /ByteRange. */
 function splitSignedPdf(pdf: Buffer): { content: Buffer; cms: Buffer } {
   const ranges = [...pdf.toString("latin1").matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
-  const [a, b, c, d] = (ranges[ranges.length - 1] ?? fail("no /ByteRange")).slice(1).map(Number) as [number, number, number, number];
+  const [a, b, c, d] = (ranges[ranges.length - 1] ?? fail("no /ByteRange")).slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const content = Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]);
   const padded = Buffer.from(pdf.toString("latin1", b + 1, c - 1), "hex");
   return { content, cms: padded.subarray(0, derLength(padded)) };

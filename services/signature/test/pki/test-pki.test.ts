@@ -75,9 +75,9 @@ describe("test PKI", () => {
   });
 
   it("refuses signer ids that cannot be file names", async () => {
-    await expect(
-      ensureTestPki(dir, { signers: [{ id: "../escape", title: "x", unit: "y" }] }),
-    ).rejects.toMatchObject({ code: "INVALID_SIGNER_ID" });
+    await expect(ensureTestPki(dir, { signers: [{ id: "../escape", title: "x", unit: "y" }] })).rejects.toMatchObject({
+      code: "INVALID_SIGNER_ID",
+    });
   });
 
   it("opens its own PKCS#12 files as operator-provided keys and rejects a wrong passphrase", async () => {

@@ -32,10 +32,13 @@ export function routingActionOf(value: string | number): RoutingAction {
   return name;
 }
 
-const text = (max: number) => z.string().trim().min(1, "must not be blank").max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, "must not be blank").max(max, `must be at most ${max} characters`);
 
 const requestSchema = z.object({
-  officialId: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "must be an official's staff id (lowercase letters, digits, . _ -)"),
+  officialId: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "must be an official's staff id (lowercase letters, digits, . _ -)"),
   /** The version the official saw; absent or 0 skips the optimistic check. */
   expectedVersion: z.number().int().nonnegative().optional(),
   reason: text(2000).optional(),
@@ -47,7 +50,11 @@ const requestSchema = z.object({
     .regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code")
     .optional(),
   outcome: z
-    .union([z.enum(["approved", "rejected"]), z.literal(common.DecisionOutcome.DECISION_OUTCOME_APPROVED), z.literal(common.DecisionOutcome.DECISION_OUTCOME_REJECTED)])
+    .union([
+      z.enum(["approved", "rejected"]),
+      z.literal(common.DecisionOutcome.DECISION_OUTCOME_APPROVED),
+      z.literal(common.DecisionOutcome.DECISION_OUTCOME_REJECTED),
+    ])
     .transform((outcome) =>
       outcome === "approved" || outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED
         ? common.DecisionOutcome.DECISION_OUTCOME_APPROVED

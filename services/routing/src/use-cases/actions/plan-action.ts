@@ -49,7 +49,10 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
   const status = nextStatus(request.action, data);
   const at = now.toISOString();
   const officialId = request.officialId;
-  const plan = (changes: Partial<AssignmentRecord>, events: OutgoingEvent[]): Plan => ({ data: settle(ports, { ...data, ...changes }, now), events });
+  const plan = (changes: Partial<AssignmentRecord>, events: OutgoingEvent[]): Plan => ({
+    data: settle(ports, { ...data, ...changes }, now),
+    events,
+  });
 
   switch (request.action) {
     case "accept": {
@@ -63,7 +66,12 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       const { procedure, authority } = acceptance;
       // Accepted (2) and, in the same commit, processing (4) at the competent authority.
       const processing = applyAction(status, "startProcessing");
-      const appointmentAt = computeAppointment(now, procedure.processingTime, ports.calendar, authority.provinceCode).toISOString();
+      const appointmentAt = computeAppointment(
+        now,
+        procedure.processingTime,
+        ports.calendar,
+        authority.provinceCode,
+      ).toISOString();
       return plan(
         {
           status: processing,
@@ -98,22 +106,38 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       ]);
     case "request_supplement":
       return plan({ status, pausedAt: at, missingItems: request.missingItems ?? [] }, [
-        routingEvent("supplementRequested", data, { status, requestedAt: at, missingItems: request.missingItems ?? [], officialId }),
+        routingEvent("supplementRequested", data, {
+          status,
+          requestedAt: at,
+          missingItems: request.missingItems ?? [],
+          officialId,
+        }),
       ]);
     case "request_payment": {
       const amountVnd = request.amountVnd ?? 0;
-      return plan({ status, pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } }, [
-        routingEvent("paymentRequested", data, { status, requestedAt: at, amountVnd, description: request.reason ?? "" }),
-      ]);
+      return plan(
+        { status, pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } },
+        [
+          routingEvent("paymentRequested", data, {
+            status,
+            requestedAt: at,
+            amountVnd,
+            description: request.reason ?? "",
+          }),
+        ],
+      );
     }
     case "record_payment": {
       const amountVnd = request.amountVnd ?? data.payment?.amountVnd ?? 0;
       const receiptNumber = request.receiptNumber ?? "";
       const resumed = resume(ports, data, status, now);
-      return plan({ ...resumed.changes, payment: { amountVnd, requestedAt: data.payment?.requestedAt ?? at, receiptNumber, recordedAt: at } }, [
-        routingEvent("paymentRecorded", data, { recordedAt: at, amountVnd, receiptNumber }),
-        resumed.event,
-      ]);
+      return plan(
+        {
+          ...resumed.changes,
+          payment: { amountVnd, requestedAt: data.payment?.requestedAt ?? at, receiptNumber, recordedAt: at },
+        },
+        [routingEvent("paymentRecorded", data, { recordedAt: at, amountVnd, receiptNumber }), resumed.event],
+      );
     }
     case "resume": {
       const resumed = resume(ports, data, status, now);
@@ -129,7 +153,12 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       };
       // The status becomes 9 when the signed result arrives (issueResult).
       return plan({ decision }, [
-        routingEvent("dossierDecided", data, { decidedAt: at, outcome: decision.outcome, officialId, summary: decision.summary }),
+        routingEvent("dossierDecided", data, {
+          decidedAt: at,
+          outcome: decision.outcome,
+          officialId,
+          summary: decision.summary,
+        }),
         routingEvent("signatureRequested", data, {
           requestId: decision.signatureRequestId,
           requestedAt: at,
@@ -151,9 +180,12 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
     case "transfer": {
       const code = request.targetAgencyCode ?? "";
       const target = agencyByCode(ports, code);
-      if (!target) throw invalidArgument([{ field: "targetAgencyCode", reason: "names no known commune or provincial agency" }]);
+      if (!target)
+        throw invalidArgument([{ field: "targetAgencyCode", reason: "names no known commune or provincial agency" }]);
       if (target.code === data.competentAuthority?.code) {
-        throw invalidArgument([{ field: "targetAgencyCode", reason: "is already the competent authority of the dossier" }]);
+        throw invalidArgument([
+          { field: "targetAgencyCode", reason: "is already the competent authority of the dossier" },
+        ]);
       }
       return plan({ competentAuthority: target, reason: request.reason ?? "" }, [
         routingEvent("dossierTransferred", data, {
@@ -174,7 +206,12 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
 }
 
 /** Ends a pause (supplement, payment, stop): processing again, the appointment pushed by the working time waited. */
-function resume(ports: RoutingPorts, data: AssignmentRecord, status: number, now: Date): { changes: Partial<AssignmentRecord>; event: OutgoingEvent } {
+function resume(
+  ports: RoutingPorts,
+  data: AssignmentRecord,
+  status: number,
+  now: Date,
+): { changes: Partial<AssignmentRecord>; event: OutgoingEvent } {
   const { appointmentAt, waitedWorkingHours } = endPause(ports, data, now);
   return {
     changes: { status, appointmentAt, pausedAt: null },

@@ -11,7 +11,13 @@ import type { Plan } from "./plan-action";
  */
 export function planWrites(readAtVersion: number, plan: Plan): WriteOp[] {
   return [
-    { kind: "put", collection: Collections.assignments, id: plan.data.dossierId, data: plan.data, expectedVersion: readAtVersion },
+    {
+      kind: "put",
+      collection: Collections.assignments,
+      id: plan.data.dossierId,
+      data: plan.data,
+      expectedVersion: readAtVersion,
+    },
     ...outboxWrites(plan.events),
   ];
 }

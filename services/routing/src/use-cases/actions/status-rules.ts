@@ -78,7 +78,8 @@ export function nextStatus(action: RoutingAction, data: AssignmentRecord): Statu
   if (awaitsSignature(data)) throw refusal(action, data, `${describe} and its decision awaits the signed result`);
   const domain = domainActionFor(action, status);
   if (!domain) {
-    if (status !== DossierStatus.PROCESSING) throw refusal(action, data, `${describe}; only a dossier in processing can be transferred`);
+    if (status !== DossierStatus.PROCESSING)
+      throw refusal(action, data, `${describe}; only a dossier in processing can be transferred`);
     return status;
   }
   try {
