@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Telemetry first, so the instrumentations patch http and grpc before they load.
-import { startTelemetry } from "@lienthong/service-kit/dist/telemetry";
+import { startTelemetry } from "@lienthong/service-host/telemetry";
 startTelemetry({ serviceName: "lienthong" });
 
 import { Command, InvalidArgumentError } from "commander";

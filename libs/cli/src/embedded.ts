@@ -4,7 +4,7 @@ import { createIntakeService } from "@lienthong/intake";
 import { InProcessBroker } from "@lienthong/messaging";
 import { createNotificationService } from "@lienthong/notification";
 import { createRoutingService } from "@lienthong/routing";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
+import { type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { createSignatureService } from "@lienthong/signature";
 import { startCommuneSimulator } from "./commune-simulator";
 
@@ -49,7 +49,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   mkdirSync(dataDir, { recursive: true });
   const broker = new InProcessBroker({ journalPath: path.join(dataDir, "bus.db") });
   const factories = [createIntakeService, createRoutingService, createSignatureService, createNotificationService];
-  const runtimes: ServiceRuntime[] = [];
+  const runtimes: ServiceHost[] = [];
   const services: RunningService[] = [];
   try {
     for (const [index, create] of factories.entries()) {

@@ -1,4 +1,3 @@
-export * from "./errors";
 export * from "./time";
 export * from "./citizen-id";
 export * from "./dossier-code";

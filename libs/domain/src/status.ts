@@ -3,7 +3,7 @@
  * National Public Service Portal, the allowed transitions, and what each
  * status does to the deadline clock (DOMAIN.md §2).
  */
-import { DomainError } from "./errors";
+import { PlatformError, invalidField } from "@lienthong/errors";
 
 export const DossierStatus = {
   SUBMITTED: 1,
@@ -94,8 +94,7 @@ export function isDossierStatus(value: unknown): value is DossierStatus {
 }
 
 function info(status: DossierStatus): DossierStatusInfo {
-  if (!isDossierStatus(status))
-    throw new DomainError("INVALID_ARGUMENT", `unknown dossier status ${String(status)}`, { field: "status" });
+  if (!isDossierStatus(status)) throw invalidField("status", `unknown dossier status ${String(status)}`);
   return DOSSIER_STATUSES[status];
 }
 
@@ -116,7 +115,7 @@ export function isTerminal(status: DossierStatus): boolean {
   return allowedNextStatuses(status).length === 0;
 }
 
-export class IllegalTransitionError extends DomainError {
+export class IllegalTransitionError extends PlatformError {
   constructor(
     readonly from: DossierStatus,
     readonly to: DossierStatus,
@@ -127,7 +126,7 @@ export class IllegalTransitionError extends DomainError {
     super(
       "FAILED_PRECONDITION",
       `${action ? `action "${action}": ` : ""}illegal dossier status transition ${from} (${DOSSIER_STATUSES[from].name}) → ${to} (${DOSSIER_STATUSES[to].name}); allowed from ${from}: ${allowedText}`,
-      { field: "status" },
+      { reason: "ILLEGAL_TRANSITION" },
     );
   }
 }
@@ -183,8 +182,7 @@ export function isDossierAction(value: unknown): value is DossierAction {
 
 /** The status after `action`, or IllegalTransitionError (carrying the action) when not allowed now. */
 export function applyAction(status: DossierStatus, action: DossierAction): DossierStatus {
-  if (!isDossierAction(action))
-    throw new DomainError("INVALID_ARGUMENT", `unknown dossier action "${String(action)}"`, { field: "action" });
+  if (!isDossierAction(action)) throw invalidField("action", `unknown dossier action "${String(action)}"`);
   const rule = DOSSIER_ACTIONS[action];
   const allowed = allowedNextStatuses(status);
   if (!rule.from.includes(status)) throw new IllegalTransitionError(status, rule.to, allowed, action);

@@ -3,7 +3,7 @@
  * since 1975, so a fixed offset is exact and avoids depending on the host's
  * time-zone database.
  */
-import { invalidArgument } from "./errors";
+import { invalidField } from "@lienthong/errors";
 
 export const VIETNAM_UTC_OFFSET_MINUTES = 7 * 60;
 const OFFSET_MS = VIETNAM_UTC_OFFSET_MINUTES * 60_000;
@@ -21,7 +21,7 @@ export interface VietnamParts {
 }
 
 function assertValidDate(date: Date, field: string): void {
-  if (Number.isNaN(date.getTime())) throw invalidArgument(field, "is not a valid date");
+  if (Number.isNaN(date.getTime())) throw invalidField(field, "is not a valid date");
 }
 
 export function toVietnamParts(date: Date): VietnamParts {
@@ -48,7 +48,7 @@ export function vietnamDate(year: number, month: number, day: number, hour = 0, 
     parts.hour !== hour ||
     parts.minute !== minute
   ) {
-    throw invalidArgument("date", `${year}-${month}-${day} ${hour}:${minute} is not a valid Vietnam date and time`);
+    throw invalidField("date", `${year}-${month}-${day} ${hour}:${minute} is not a valid Vietnam date and time`);
   }
   return date;
 }
@@ -85,12 +85,12 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Day number of a "YYYY-MM-DD" string; `field` names the input in the error. */
 export function dayNumberOfIsoDate(value: string, field = "date"): number {
   const match = ISO_DATE.exec(value);
-  if (!match) throw invalidArgument(field, `"${value}" is not a YYYY-MM-DD date`);
+  if (!match) throw invalidField(field, `"${value}" is not a YYYY-MM-DD date`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const ms = Date.UTC(year, month - 1, day);
   const check = new Date(ms);
   if (check.getUTCFullYear() !== year || check.getUTCMonth() + 1 !== month || check.getUTCDate() !== day) {
-    throw invalidArgument(field, `"${value}" is not a calendar date`);
+    throw invalidField(field, `"${value}" is not a calendar date`);
   }
   return ms / DAY_MS;
 }

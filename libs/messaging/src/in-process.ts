@@ -1,7 +1,8 @@
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
 import { MessagingError } from "./errors";
 import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
-import { describeError, silentLogger, type Logger } from "./logger";
+import { loggableError } from "@lienthong/errors";
+import { silentLogger, type Logger } from "./logger";
 import { partitionForKey } from "./partitioner";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 import { backoffDelay, type RetryPolicy } from "./retry";
@@ -190,7 +191,7 @@ export class InProcessBroker {
       const removed = this.prune();
       if (removed > 0) this.logger.debug({ removed }, "in-process broker: retention removed consumed records");
     } catch (error) {
-      this.logger.error(describeError(error), "in-process broker: retention failed");
+      this.logger.error({ err: loggableError(error) }, "in-process broker: retention failed");
     }
   }
 }
@@ -283,7 +284,7 @@ class PartitionWorker {
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
       this.logger.error(
-        { ...where, ...describeError(error) },
+        { ...where, err: loggableError(error) },
         "in-process broker: skipping a record that is not a CloudEvent",
       );
       this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
@@ -296,7 +297,7 @@ class PartitionWorker {
       const delayMs = backoffDelay(this.redelivery, this.failures);
       this.retryAt = Date.now() + delayMs;
       this.logger.warn(
-        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, ...describeError(error) },
+        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, err: loggableError(error) },
         "in-process broker: handler rejected the event; it will be delivered again",
       );
       return;

@@ -1,6 +1,6 @@
 export type { DeliveredEvent, EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 export { silentLogger, type Logger } from "./logger";
-export { MessagingError, isRetriable, type MessagingErrorCode } from "./errors";
+export { MessagingError, type MessagingErrorCode } from "./errors";
 export { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./retry";
 export {
   CE_SPECVERSION,

@@ -12,7 +12,8 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import { MessagingError } from "./errors";
-import { describeError, silentLogger, type Logger } from "./logger";
+import { loggableError } from "@lienthong/errors";
+import { silentLogger, type Logger } from "./logger";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
 import { backoffDelay, type RetryPolicy } from "./retry";
@@ -94,8 +95,6 @@ export class KafkaEventBus implements EventBus {
     if (events.length === 0) return;
     const records = events.map((event) => toOutgoingRecord(event, this.source));
     const topics = [...new Set(records.map((record) => record.topic))];
-    await Promise.all(topics.map((topic) => this.ensureTopic(topic)));
-    await this.connectProducer();
     const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
     for (const record of records) {
       const messages = byTopic.get(record.topic) ?? [];
@@ -106,10 +105,22 @@ export class KafkaEventBus implements EventBus {
       });
       byTopic.set(record.topic, messages);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await Promise.all(topics.map((topic) => this.ensureTopic(topic)));
+      await this.connectProducer();
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      throw new MessagingError(
+        "BUS_UNAVAILABLE",
+        `kafka refused or did not acknowledge a batch for ${topics.join(", ")}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -128,7 +139,7 @@ export class KafkaEventBus implements EventBus {
     });
     consumer.on(consumer.events.CRASH, (event) =>
       this.logger.error(
-        { groupId: options.groupId, restart: event.payload.restart, ...describeError(event.payload.error) },
+        { groupId: options.groupId, restart: event.payload.restart, err: loggableError(event.payload.error) },
         "kafka consumer crashed",
       ),
     );
@@ -157,7 +168,7 @@ export class KafkaEventBus implements EventBus {
       await this.admin.describeCluster();
       return true;
     } catch (error) {
-      this.logger.warn(describeError(error), "kafka event bus: ping failed");
+      this.logger.warn({ err: loggableError(error) }, "kafka event bus: ping failed");
       return false;
     }
   }
@@ -298,7 +309,7 @@ class KafkaSubscription {
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
       this.logger.error(
-        { ...where, ...describeError(error) },
+        { ...where, err: loggableError(error) },
         "kafka event bus: skipping a record that is not a CloudEvent",
       );
       await this.commit(topic, partition, message.offset);
@@ -312,7 +323,7 @@ class KafkaSubscription {
       this.failures.set(partitionId, attempt);
       const delayMs = backoffDelay(this.redelivery, attempt);
       this.logger.warn(
-        { ...where, eventId: event.id, attempt, retryInMs: delayMs, ...describeError(error) },
+        { ...where, eventId: event.id, attempt, retryInMs: delayMs, err: loggableError(error) },
         "kafka event bus: handler rejected the event; it will be delivered again",
       );
       this.consumer.pause([{ topic, partitions: [partition] }]);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { DocumentStore, Versioned, WriteOp } from "@lienthong/storage";
 import { OUTBOX_COLLECTION } from "./collections";
-import { describeError, type Logger } from "./logger";
+import { loggableError } from "@lienthong/errors";
+import { type Logger } from "./logger";
 import type { EventBus, OutgoingEvent } from "./port";
 import { backoffDelay } from "./retry";
 import { traceHeaders } from "./trace-context";
@@ -147,7 +148,7 @@ export class OutboxRelay {
           this.failures,
         );
         this.logger.warn(
-          { attempt: this.failures, retryInMs, ...describeError(error) },
+          { attempt: this.failures, retryInMs, err: loggableError(error) },
           "outbox relay: publish failed; will retry",
         );
         this.schedule(retryInMs);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { SpanKind } from "@opentelemetry/api";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
-import type { EmbeddedDocumentStore } from "@lienthong/storage";
+import { invalidField, unavailable } from "@lienthong/errors";
+import type { EmbeddedDocumentStore, WriteOp } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
 import {
   DeadLetterHeaders,
@@ -109,7 +110,7 @@ test("a transient failure is retried and then succeeds", async () => {
   let calls = 0;
   await consume(async (event) => {
     calls += 1;
-    if (calls < 3) throw Object.assign(new Error("database busy"), { retriable: true });
+    if (calls < 3) throw unavailable("database busy");
     return effectOf(event);
   });
   await intake.publish([textEvent(topic, "dossier-1", "flaky")]);
@@ -117,60 +118,64 @@ test("a transient failure is retried and then succeeds", async () => {
   expect(calls).toBe(3);
 });
 
-test("a failing event lands in the dead-letter topic with its headers and the partition keeps flowing", async () => {
+test("failures are classified once: transient ones are retried, bad input and defects dead-letter at once", async () => {
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   const attempts: Record<string, number> = {};
   await consume(async (event) => {
     const body = bodyOf(event);
     attempts[body] = (attempts[body] ?? 0) + 1;
-    if (body === "poison") throw new Error("procedure code not in catalog");
-    if (body === "invalid")
-      throw Object.assign(new Error("field receivedAt: not a date"), { retriable: false, code: "INVALID_ARGUMENT" });
+    if (body === "outage") throw unavailable("store unavailable");
+    if (body === "invalid") throw invalidField("receivedAt", "not a date");
+    if (body === "defect") return (undefined as unknown as { effects(): WriteOp[] }).effects();
     return effectOf(event);
   });
-  const poisonId = randomUUID();
+  const outageId = randomUUID();
   const { traceId } = await inSpan("submit", () =>
     intake.publish([
-      textEvent(topic, "dossier-1", "poison", { id: poisonId }),
+      textEvent(topic, "dossier-1", "outage", { id: outageId }),
       textEvent(topic, "dossier-1", "invalid"),
+      textEvent(topic, "dossier-1", "defect"),
       textEvent(topic, "dossier-1", "after"),
     ]),
   );
   await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), {
-    description: "the event behind the poison",
+    description: "the event behind the failures",
   });
-  await waitFor(() => deadLetters.events.length === 2, { description: "two dead letters" });
-  expect(attempts).toEqual({ poison: 3, invalid: 1, after: 1 });
+  await waitFor(() => deadLetters.events.length === 3, { description: "three dead letters" });
+  expect(attempts).toEqual({ outage: 3, invalid: 1, defect: 1, after: 1 });
 
-  const [poison, invalid] = deadLetters.events;
-  expect(poison).toMatchObject({
-    id: poisonId,
+  const [outage, invalid, defect] = deadLetters.events;
+  expect(outage).toMatchObject({
+    id: outageId,
     key: "dossier-1",
     type: SUBMITTED,
     source: "intake",
     topic: deadLetterTopicFor(GROUP),
   });
-  expect(bodyOf(poison!)).toBe("poison");
-  expect(poison!.headers).toMatchObject({
-    [DeadLetterHeaders.error]: "procedure code not in catalog",
+  expect(bodyOf(outage!)).toBe("outage");
+  expect(outage!.headers).toMatchObject({
+    [DeadLetterHeaders.error]: "UNAVAILABLE: store unavailable",
     [DeadLetterHeaders.originalTopic]: topic,
     [DeadLetterHeaders.attempts]: "3",
     [DeadLetterHeaders.group]: GROUP,
   });
-  expect(poison!.headers.traceparent).toContain(traceId);
-  expect(Date.parse(poison!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
+  expect(outage!.headers.traceparent).toContain(traceId);
+  expect(Date.parse(outage!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
   expect(invalid!.headers).toMatchObject({
-    [DeadLetterHeaders.error]: "INVALID_ARGUMENT: field receivedAt: not a date",
+    [DeadLetterHeaders.error]: "INVALID_ARGUMENT: receivedAt: not a date",
     [DeadLetterHeaders.attempts]: "1",
   });
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, poisonId))).toBeUndefined();
+  // A programming error is never retried, and the dead letter says what it was.
+  expect(defect!.headers[DeadLetterHeaders.attempts]).toBe("1");
+  expect(defect!.headers[DeadLetterHeaders.error]).toMatch(/^TypeError: Cannot read properties of undefined/);
+  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, outageId))).toBeUndefined();
 });
 
 test("a replayed dead letter is processed with its original ce_id", async () => {
   let catalogFixed = false;
   await consume(async (event) => {
-    if (!catalogFixed) throw new Error("procedure code not in catalog");
+    if (!catalogFixed) throw invalidField("procedureCode", "not in the catalog");
     return effectOf(event);
   });
   const id = randomUUID();

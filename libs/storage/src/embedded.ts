@@ -17,6 +17,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { PlatformError } from "@lienthong/errors";
 import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
 import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
 import { indexName } from "./index-names";
@@ -243,13 +244,21 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       return work();
     } catch (error) {
+      if (error instanceof PlatformError) throw error;
       const code = sqliteError(error)?.code;
       if (code && UNAVAILABLE_CODES.test(code)) {
         throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
           cause: error,
         });
       }
-      throw error;
+      throw new PlatformError(
+        "INTERNAL",
+        `the embedded store at ${this.path} refused the request (${code ?? "error"})`,
+        {
+          cause: error,
+          reason: "STORE_FAILURE",
+        },
+      );
     }
   }
 }

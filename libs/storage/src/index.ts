@@ -3,7 +3,6 @@ export {
   ConflictError,
   InvalidStoreRequestError,
   StoreConfigurationError,
-  StoreError,
   StoreUnavailableError,
   type ConflictReason,
 } from "./errors";

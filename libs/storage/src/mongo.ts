@@ -9,7 +9,8 @@
  * or a duplicate key becomes a ConflictError for the caller to retry.
  */
 import mongoose from "mongoose";
-import { ConflictError, StoreConfigurationError, StoreError, StoreUnavailableError } from "./errors";
+import { PlatformError } from "@lienthong/errors";
+import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
 import { indexName } from "./index-names";
 import { dataPath, toFilter, toSort } from "./mongo-query";
 import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
@@ -232,7 +233,7 @@ export class MongoDocumentStore implements DocumentStore {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      if (error instanceof PlatformError) throw error;
       if (
         error instanceof mongoose.mongo.MongoServerError &&
         error.code === ILLEGAL_OPERATION &&
@@ -248,7 +249,17 @@ export class MongoDocumentStore implements DocumentStore {
       ) {
         throw new StoreUnavailableError(`${this.where} is unreachable`, { cause: error });
       }
-      throw error;
+      // The driver labels what a later attempt may get through (a failover, a write conflict it gave up on).
+      if (
+        error instanceof mongoose.mongo.MongoError &&
+        (error.hasErrorLabel("TransientTransactionError") || error.hasErrorLabel("RetryableWriteError"))
+      ) {
+        throw new StoreUnavailableError(`${this.where} failed the request transiently`, { cause: error });
+      }
+      throw new PlatformError("INTERNAL", `${this.where} refused the request`, {
+        cause: error,
+        reason: "STORE_FAILURE",
+      });
     }
   }
 }

@@ -99,7 +99,7 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
         retriable: true,
         collection: "dossiers",
         id: "d-1",
-        reason: { kind: "version", expected: 0, actual: 1 },
+        conflict: { kind: "version", expected: 0, actual: 1 },
       });
       expect(conflict.message).toContain("dossiers");
       expect(conflict.message).toContain("d-1");
@@ -111,9 +111,9 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       await store.commit([{ ...dossier("d-1"), expectedVersion: 0 }]);
       await store.commit([{ ...dossier("d-1", { status: "accepted" }), expectedVersion: 1 }]);
       const stale = await conflictOf(store.commit([{ ...dossier("d-1", { status: "rejected" }), expectedVersion: 1 }]));
-      expect(stale.reason).toEqual({ kind: "version", expected: 1, actual: 2 });
+      expect(stale.conflict).toEqual({ kind: "version", expected: 1, actual: 2 });
       const missing = await conflictOf(store.commit([{ ...dossier("d-404"), expectedVersion: 3 }]));
-      expect(missing.reason).toEqual({ kind: "version", expected: 3, actual: undefined });
+      expect(missing.conflict).toEqual({ kind: "version", expected: 3, actual: undefined });
       expect(await store.get("dossiers", "d-404")).toBeUndefined();
       const stored = await store.get<Dossier>("dossiers", "d-1");
       expect(stored).toMatchObject({ version: 2, data: { status: "accepted" } });
@@ -154,7 +154,7 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       expect(conflict).toMatchObject({
         collection: "dossiers",
         id: "d-2",
-        reason: { kind: "unique", fields: ["code"] },
+        conflict: { kind: "unique", fields: ["code"] },
       });
       expect(conflict.message).toContain("code");
       expect(conflict.message).not.toContain(code);
@@ -175,7 +175,7 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
       await store.commit([sequence("s-1", 1), sequence("s-2", 2)]);
       const conflict = await conflictOf(store.commit([sequence("s-3", 2)]));
-      expect(conflict.reason).toEqual({ kind: "unique", fields: ["unitCode", "day", "number"] });
+      expect(conflict.conflict).toEqual({ kind: "unique", fields: ["unitCode", "day", "number"] });
     });
 
     describe("queries", () => {
@@ -324,7 +324,7 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       const stale = await conflictOf(
         store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 1 }]),
       );
-      expect(stale.reason).toEqual({ kind: "version", expected: 1, actual: 2 });
+      expect(stale.conflict).toEqual({ kind: "version", expected: 1, actual: 2 });
       expect(await store.get("dossiers", "d-2")).toBeDefined();
       await store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 2 }]);
       expect(await store.count("dossiers")).toBe(0);

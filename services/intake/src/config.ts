@@ -1,5 +1,4 @@
-import { referenceDataEnv } from "@lienthong/runtime";
-import { envInteger, envOptionalString, serviceEnv } from "@lienthong/service-kit";
+import { envInteger, envOptionalString, referenceDataEnv, serviceEnv } from "@lienthong/service-host";
 
 const MIB = 1024 * 1024;
 

@@ -1,5 +1,4 @@
-import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRouter } from "./api/http";
 import { apiKeysFrom } from "./auth/api-keys";
@@ -18,9 +17,9 @@ function maxRequestBytes(attachmentMaxBytes: number): number {
 }
 
 /** The composition root of intake: config → adapters → use cases → transports. */
-export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(intakeEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
+  const runtime = await ServiceHost.open({
     service: "intake",
     env,
     collections: intakeCollections,

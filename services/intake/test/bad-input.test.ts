@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, intake } from "@lienthong/contracts";
 import { OUTBOX_COLLECTION } from "@lienthong/messaging";
-import { decodeRpcStatus, grpcStatusDetailsKey, withDeadline } from "@lienthong/service-kit";
-import { waitFor } from "@lienthong/testing";
+import { grpcStatusDetailsKey, withDeadline } from "@lienthong/service-host";
+import { readGrpcErrorDetails, waitFor } from "@lienthong/testing";
 import { Collections } from "../src/store/collections";
 import {
   MARRIAGE_REGISTRATION,
@@ -177,7 +177,7 @@ describe("intake rejects bad input without storing or emitting anything", () => 
       for (const field of fields) expect(error.details).toContain(`${field}: `);
       const trailer = error.metadata.get(grpcStatusDetailsKey)[0];
       expect(Buffer.isBuffer(trailer)).toBe(true);
-      const status = decodeRpcStatus(trailer as Buffer);
+      const status = readGrpcErrorDetails(trailer as Buffer);
       expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(status.violations.map((violation) => violation.field)).toEqual(fields);
       expectNoPersonalData(error.details, secrets);

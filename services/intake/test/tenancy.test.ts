@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { createLogger } from "@lienthong/service-kit";
+import { createLogger } from "@lienthong/service-host";
 import {
   MUONG_LAT,
   TAM_CHUNG,

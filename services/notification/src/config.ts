@@ -1,4 +1,4 @@
-import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-kit";
+import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
 import { z } from "zod";
 
 const webhookEndpoints = z

@@ -1,6 +1,11 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceRuntime, collectionWritten, pollingTask } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import {
+  type ServiceFactoryOptions,
+  ServiceHost,
+  collectionWritten,
+  loadConfig,
+  pollingTask,
+} from "@lienthong/service-host";
 import { notificationGrpc } from "./api/grpc";
 import { notificationRouter } from "./api/http";
 import { NodemailerSender } from "./channels/mail";
@@ -14,9 +19,9 @@ import type { NotificationPorts } from "./use-cases/ports";
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of notification. */
-export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(notificationEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
+  const runtime = await ServiceHost.open({
     service: "notification",
     env,
     collections: notificationCollections,

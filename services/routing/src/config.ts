@@ -1,5 +1,4 @@
-import { referenceDataEnv } from "@lienthong/runtime";
-import { envBoolean, envInteger, serviceEnv } from "@lienthong/service-kit";
+import { envBoolean, envInteger, referenceDataEnv, serviceEnv } from "@lienthong/service-host";
 
 /** routing's environment: the common variables, where the reference data comes from, and the workflow's choices. */
 export const routingEnv = serviceEnv(

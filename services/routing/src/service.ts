@@ -1,5 +1,4 @@
-import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
 import { routingGrpc } from "./api/grpc";
 import { routingRouter } from "./api/http";
 import { routingEnv } from "./config";
@@ -11,9 +10,9 @@ import type { RoutingPorts } from "./use-cases/ports";
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of routing. */
-export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
+  const runtime = await ServiceHost.open({
     service: "routing",
     env,
     collections: routingCollections,

@@ -1,4 +1,4 @@
-import { envOptionalString, envString, serviceEnv } from "@lienthong/service-kit";
+import { envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
 
 export const signatureEnv = serviceEnv(
   { httpPort: 8083, grpcPort: 50053 },

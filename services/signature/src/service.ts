@@ -1,6 +1,5 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceRuntime } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRouter } from "./api/http";
 import { signatureEnv } from "./config";
@@ -13,9 +12,9 @@ import type { SignaturePorts } from "./use-cases/ports";
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of signature. */
-export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
+  const runtime = await ServiceHost.open({
     service: "signature",
     env,
     collections: signatureCollections,

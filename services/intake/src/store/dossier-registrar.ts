@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { MAX_DAILY_SEQUENCE, dossierSequenceKey, formatDossierCode } from "@lienthong/domain";
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
-import { ServiceError } from "@lienthong/service-kit";
+import { PlatformError } from "@lienthong/errors";
 import { ConflictError, type DocumentStore, type WriteOp } from "@lienthong/storage";
 import { Collections, type ApplicationRecord, type IdempotencyRecord, type SequenceRecord } from "./collections";
 
@@ -98,7 +98,7 @@ export class DossierRegistrar {
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
       for (const pending of batch.slice(accepted.length)) {
         pending.reject(
-          new ServiceError(
+          new PlatformError(
             "RESOURCE_EXHAUSTED",
             `Receiving unit ${unit} has issued all ${MAX_DAILY_SEQUENCE} dossier codes of today`,
           ),

@@ -1,4 +1,4 @@
-import { findDossier } from "@lienthong/runtime";
+import { findDossier } from "@lienthong/service-host";
 import type { DocumentStore, Versioned } from "@lienthong/storage";
 import { Collections, type ApplicationRecord } from "./collections";
 

@@ -1,6 +1,6 @@
 import { DossierStatus, dayNumberOfIsoDate, instantOfDay, isDossierStatus } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import { isVisibleTo } from "../auth/access";
 import { Collections, type ApplicationRecord } from "../store/collections";

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { DOSSIER_CODE_PATTERN, lastFour, statusLabel, type DossierStatus } from "@lienthong/domain";
-import { ServiceError, notFound } from "@lienthong/service-kit";
+import { PlatformError, notFound } from "@lienthong/errors";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { findApplication } from "../store/find-application";
 import type { ApplicationRecord } from "../store/collections";
@@ -33,7 +33,7 @@ export class LookupRateLimiter {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new ServiceError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, {
+      throw new PlatformError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, {
         details: { retryAfterSeconds },
       });
     }

@@ -1,7 +1,7 @@
 import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
 import { DossierStatus, statusLabel, type DossierStatus as Status } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { failedPrecondition, invalidArgument, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, failedPrecondition, invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import type { ApplicationRecord } from "../store/collections";
 import { attachmentsSchema, readAttachments } from "./attachments";

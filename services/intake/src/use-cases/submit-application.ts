@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { EventTypes, Topics, encodeEvent, common } from "@lienthong/contracts";
 import { validateSubmission, type Procedure } from "@lienthong/domain";
 import { traceHeaders } from "@lienthong/messaging";
-import { conflict, invalidArgument, ServiceError, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, PlatformError, conflict, invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { ConflictError } from "@lienthong/storage";
-import { parseInput } from "@lienthong/runtime";
 import {
   Collections,
   type ApplicationRecord,
@@ -45,7 +45,7 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
     decision: allowed ? "allowed" : "denied",
   });
   if (!allowed) {
-    throw new ServiceError(
+    throw new PlatformError(
       "PERMISSION_DENIED",
       `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`,
     );

@@ -1,5 +1,5 @@
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
-import { ServiceError } from "@lienthong/service-kit";
+import { PlatformError } from "@lienthong/errors";
 import { ConflictError } from "@lienthong/storage";
 import { visibleApplication } from "../auth/access";
 import { Collections, type ApplicationRecord } from "../store/collections";
@@ -44,7 +44,7 @@ export async function updateApplication(
       )
         throw error;
       const reread = await ports.store.get<ApplicationRecord>(Collections.applications, current.id);
-      if (!reread) throw new ServiceError("INTERNAL", "The dossier disappeared while it was being updated");
+      if (!reread) throw new PlatformError("INTERNAL", "The dossier disappeared while it was being updated");
       current = reread;
     }
   }

@@ -6,8 +6,8 @@ import {
   statusLabel,
   type DossierStatus,
 } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { failedPrecondition } from "@lienthong/service-kit";
+import { failedPrecondition } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import type { ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";

@@ -1,8 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, Topics, encodeEvent, intake, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
 import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
-import type { Logger } from "@lienthong/service-kit";
+import { type Logger, type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
 import { Collections, type ApplicationRecord } from "../../src/store/collections";
@@ -70,7 +69,7 @@ export const marriageForm = {
 } as const;
 
 export interface IntakeHarness {
-  runtime: ServiceRuntime;
+  runtime: ServiceHost;
   running: RunningService;
   broker: InProcessBroker;
   /** Every event on every platform topic, as an independent consumer group sees it. */

@@ -1,5 +1,5 @@
 import { routing } from "@lienthong/contracts";
-import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";

@@ -1,5 +1,5 @@
 import { ConflictError, type Versioned } from "@lienthong/storage";
-import { conflict } from "@lienthong/service-kit";
+import { conflict } from "@lienthong/errors";
 import { Collections, type AssignmentRecord } from "../store/collections";
 import { parseActionRequest, routingActionOf } from "./actions/action-request";
 import { planAction } from "./actions/plan-action";
@@ -37,9 +37,9 @@ export async function applyDossierAction(
       if (
         error instanceof ConflictError &&
         error.collection === Collections.assignments &&
-        error.reason.kind === "version"
+        error.conflict.kind === "version"
       ) {
-        throw changedSince(error.reason.actual ?? 0);
+        throw changedSince(error.conflict.actual ?? 0);
       }
       throw error;
     }

@@ -1,5 +1,5 @@
-import { findDossier } from "@lienthong/runtime";
-import { notFound } from "@lienthong/service-kit";
+import { notFound } from "@lienthong/errors";
+import { findDossier } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import { Collections, type AssignmentRecord } from "../store/collections";
 import { allowedRoutingActions } from "./actions/status-rules";

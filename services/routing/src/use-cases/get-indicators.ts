@@ -1,7 +1,7 @@
 import { common } from "@lienthong/contracts";
 import { dayNumberOfIsoDate, instantOfDay } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { notFound } from "@lienthong/service-kit";
+import { notFound } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import { Collections } from "../store/collections";
 import type { RoutingPorts } from "./ports";

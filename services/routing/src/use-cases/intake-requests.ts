@@ -1,7 +1,7 @@
 import { events } from "@lienthong/contracts";
 import { DossierStatus } from "@lienthong/domain";
 import type { DeliveredEvent } from "@lienthong/messaging";
-import { isServiceError } from "@lienthong/service-kit";
+import { isPlatformError } from "@lienthong/errors";
 import type { WriteOp } from "@lienthong/storage";
 import { Collections, type AssignmentRecord } from "../store/collections";
 import type { ActionRequest } from "./actions/action-request";
@@ -25,7 +25,7 @@ async function applicantAction(
   try {
     return planWrites(stored.version, planAction(ports, stored.data, request, ports.now()));
   } catch (error) {
-    if (isServiceError(error) && error.code === "FAILED_PRECONDITION") return [];
+    if (isPlatformError(error) && error.code === "FAILED_PRECONDITION") return [];
     throw error;
   }
 }

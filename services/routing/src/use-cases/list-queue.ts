@@ -1,5 +1,5 @@
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import type { Query, Versioned } from "@lienthong/storage";
 import { z } from "zod";
 import { Collections, type AssignmentRecord } from "../store/collections";

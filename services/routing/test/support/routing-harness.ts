@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventTypes, Topics, common, decodeEvent, encodeEvent } from "@lienthong/contracts";
 import { vietnamDate } from "@lienthong/domain";
 import { InProcessBroker, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
+import { type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import type { ServiceError } from "@grpc/grpc-js";
 import { createRoutingService } from "../../src";
@@ -59,7 +59,7 @@ export function grpcCall<Req, Res>(
 }
 
 export interface RoutingHarness {
-  runtime: ServiceRuntime;
+  runtime: ServiceHost;
   running: RunningService;
   /** Every event routing published, in order. */
   observed: DeliveredEvent[];

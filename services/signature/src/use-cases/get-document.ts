@@ -1,4 +1,4 @@
-import { notFound } from "@lienthong/service-kit";
+import { notFound } from "@lienthong/errors";
 import { Collections, type DocumentRecord } from "../store/collections";
 import { isDocumentId } from "../store/document-files";
 import type { SignaturePorts } from "./ports";

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { invalidArgument, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, invalidArgument } from "@lienthong/errors";
 import { signPdf } from "../documents";
 import { Collections, type DocumentRecord } from "../store/collections";
 import type { SignaturePorts } from "./ports";

@@ -1,6 +1,6 @@
 import { common } from "@lienthong/contracts";
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 
 /** Officials' actions as the public contract names them (lower_snake of DossierAction, in enum order). */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { common } from "@lienthong/contracts";
 import { applyAction, computeAppointment, formatVietnamDate, type Procedure } from "@lienthong/domain";
 import type { OutgoingEvent } from "@lienthong/messaging";
-import { failedPrecondition, invalidArgument } from "@lienthong/service-kit";
+import { failedPrecondition, invalidArgument } from "@lienthong/errors";
 import type { AgencyRecord, AssignmentRecord } from "../../store/collections";
 import { agencyByCode, competentAuthorityFor } from "../competent-authority";
 import { endPause, settle } from "../deadline-clock";

@@ -7,7 +7,7 @@ import {
   type DossierAction,
   type DossierStatus as Status,
 } from "@lienthong/domain";
-import { failedPrecondition } from "@lienthong/service-kit";
+import { failedPrecondition } from "@lienthong/errors";
 import type { AssignmentRecord } from "../../store/collections";
 import { ROUTING_ACTIONS, type RoutingAction } from "./action-request";
 
