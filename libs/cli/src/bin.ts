@@ -10,6 +10,7 @@ import { runBench } from "./bench/bench";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
 import { formatReport } from "./bench/report";
 import { registerImportCommands } from "./commands/import";
+import { registerPlatformCommands } from "./platform/commands";
 
 const program = new Command()
   .name("lienthong")
@@ -119,6 +120,7 @@ program
   );
 
 registerImportCommands(program);
+registerPlatformCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`lienthong: ${error instanceof Error ? error.message : String(error)}\n`);

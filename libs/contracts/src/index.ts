@@ -9,6 +9,7 @@ export * as signature from "./gen/gov/lienthong/signature/v1/signature_service";
 export * as notification from "./gen/gov/lienthong/notification/v1/notification_service";
 export * as rpc from "./rpc";
 export * from "./event-catalog";
+export * from "./platform-services";
 
 /** The proto/ folder, for gRPC server reflection and for independent peers. */
 export const protoRoot = path.resolve(__dirname, "../../../proto");

@@ -1,6 +1,6 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
-import { ConflictError, type DocumentStore, type WriteOp } from "@lienthong/storage";
-import { INBOX_COLLECTION } from "./collections";
+import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import { inbox } from "./collections";
 import { MessagingError } from "./errors";
 import { PlatformError, isRetriable, loggableError } from "@lienthong/errors";
 import { type Logger } from "./logger";
@@ -61,14 +61,13 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   const attemptAll = async (event: DeliveredEvent): Promise<Outcome> => {
     const markerId = inboxId(groupId, event.id);
-    if (await store.get(INBOX_COLLECTION, markerId)) return "duplicate";
-    const marker: WriteOp = {
-      kind: "put",
-      collection: INBOX_COLLECTION,
-      id: markerId,
-      expectedVersion: 0,
-      data: { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
-    };
+    if (await store.get(inbox, markerId)) return "duplicate";
+    const marker = put(
+      inbox,
+      markerId,
+      { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
+      0,
+    );
     for (let attempt = 1; ; attempt += 1) {
       try {
         const writes = (await options.handle(event)) ?? [];
@@ -76,7 +75,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         return "processed";
       } catch (error) {
         // The marker already exists: a concurrent delivery of the same event won.
-        if (error instanceof ConflictError && error.collection === INBOX_COLLECTION && error.id === markerId) {
+        if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
           return "duplicate";
         }
         const where = {

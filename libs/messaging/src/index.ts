@@ -25,4 +25,4 @@ export {
   type ReplayOptions,
 } from "./consumer";
 export { OutboxRelay, outboxWrites, type OutboxRelayOptions } from "./outbox";
-export { INBOX_COLLECTION, OUTBOX_COLLECTION, messagingCollections } from "./collections";
+export { inbox, messagingCollections, outbox, type InboxMarker, type OutboxRecord } from "./collections";

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { SpanKind } from "@opentelemetry/api";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import { invalidField, unavailable } from "@lienthong/errors";
-import type { EmbeddedDocumentStore, WriteOp } from "@lienthong/storage";
+import { put, type EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
 import {
   DeadLetterHeaders,
-  INBOX_COLLECTION,
+  inbox,
   InProcessBroker,
   deadLetterTopicFor,
   inboxId,
@@ -20,7 +20,7 @@ import {
 } from "../src";
 import { partitionForKey } from "../src/partitioner";
 import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
-import { EFFECTS, openTestStore } from "./support/store";
+import { EFFECTS, openTestStore, type Effect } from "./support/store";
 import { inSpan, installTracing } from "./support/tracing";
 
 const GROUP = "routing";
@@ -50,9 +50,7 @@ afterEach(async () => {
 });
 
 /** A handler write that records which event caused it. */
-const effectOf = (event: DeliveredEvent) => [
-  { kind: "put" as const, collection: EFFECTS, id: randomUUID(), data: { eventId: event.id, body: bodyOf(event) } },
-];
+const effectOf = (event: DeliveredEvent) => [put(EFFECTS, randomUUID(), { eventId: event.id, body: bodyOf(event) })];
 
 async function consume(handle: EventProcessor, retry = fastRetry): Promise<void> {
   subscriptions.push(
@@ -60,8 +58,8 @@ async function consume(handle: EventProcessor, retry = fastRetry): Promise<void>
   );
 }
 
-async function effects(): Promise<{ eventId: string; body: string }[]> {
-  return (await store.find<{ eventId: string; body: string }>(EFFECTS)).map((doc) => doc.data);
+async function effects(): Promise<Effect[]> {
+  return (await store.find(EFFECTS)).map((doc) => doc.data);
 }
 
 test("an event delivered twice with the same ce_id is handled once", async () => {
@@ -78,7 +76,7 @@ test("an event delivered twice with the same ce_id is handled once", async () =>
   });
   expect(calls.filter((call) => call === id)).toHaveLength(1);
   expect((await effects()).filter((effect) => effect.eventId === id)).toHaveLength(1);
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
+  expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();
 });
 
 test("a concurrent duplicate loses on the inbox marker and its writes are discarded", async () => {
@@ -169,7 +167,7 @@ test("failures are classified once: transient ones are retried, bad input and de
   // A programming error is never retried, and the dead letter says what it was.
   expect(defect!.headers[DeadLetterHeaders.attempts]).toBe("1");
   expect(defect!.headers[DeadLetterHeaders.error]).toMatch(/^TypeError: Cannot read properties of undefined/);
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, outageId))).toBeUndefined();
+  expect(await store.get(inbox, inboxId(GROUP, outageId))).toBeUndefined();
 });
 
 test("a replayed dead letter is processed with its original ce_id", async () => {
@@ -198,8 +196,8 @@ test("a replayed dead letter is processed with its original ce_id", async () => 
   expect(outcome).toEqual({ replayed: 1, skipped: 1 });
   await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
   expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, skippedId))).toBeUndefined();
+  expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();
+  expect(await store.get(inbox, inboxId(GROUP, skippedId))).toBeUndefined();
 });
 
 test("the consumer span is a child of the publishing span and carries ids only", async () => {

@@ -1,15 +1,15 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { protoRoot } from "@lienthong/contracts";
+import { decodeEvent, protoRoot, type DecodedEvent } from "@lienthong/contracts";
 import {
   InProcessBroker,
   KafkaEventBus,
-  OUTBOX_COLLECTION,
   OutboxRelay,
   messagingCollections,
+  outbox,
   startConsumer,
+  type DeliveredEvent,
   type EventBus,
-  type EventProcessor,
 } from "@lienthong/messaging";
 import { loggableError } from "@lienthong/errors";
 import type { commonServiceEnv } from "./config";
@@ -23,14 +23,15 @@ import { getSpanStore } from "./telemetry";
 import {
   EMBEDDED_STORE_WARNING,
   openDocumentStore,
-  type CollectionSpec,
+  type AnyCollection,
   type DocumentStore,
   type WriteOp,
 } from "@lienthong/storage";
 import type { z } from "zod";
 import { NotifyingStore } from "./notifying-store";
 
-export type ServiceName = "intake" | "routing" | "signature" | "notification";
+export type { ServiceName } from "@lienthong/contracts";
+import type { ServiceName } from "@lienthong/contracts";
 
 /** The common environment every service parses (serviceEnv adds per-service variables on top). */
 export type RuntimeEnv = Omit<z.output<typeof commonServiceEnv>, "BUS"> & { BUS: "in-process" | "kafka" };
@@ -38,7 +39,7 @@ export type RuntimeEnv = Omit<z.output<typeof commonServiceEnv>, "BUS"> & { BUS:
 export interface RuntimeOptions {
   service: ServiceName;
   env: RuntimeEnv;
-  collections: CollectionSpec[];
+  collections: AnyCollection[];
   /** Embedded mode: the broker all four services share. Otherwise the bus follows env.BUS. */
   broker?: InProcessBroker;
   logger?: Logger;
@@ -49,9 +50,15 @@ export interface RuntimeOptions {
   maxRequestBytes?: number;
 }
 
+/** A delivered event with its payload decoded into the catalogued message: switch on `name`. */
+export type ConsumedEvent = DeliveredEvent & DecodedEvent;
+
+/** Does the work of one event and returns the writes to commit with its inbox marker. */
+export type ConsumedEventHandler = (event: ConsumedEvent) => Promise<WriteOp[] | void>;
+
 interface ConsumerRegistration {
   topics: string[];
-  handle: EventProcessor;
+  handle: ConsumedEventHandler;
 }
 
 /** Something with a stop step that must run before the store closes (a dispatcher, a timer loop). */
@@ -151,17 +158,17 @@ export class ServiceHost {
       },
       options.maxRequestBytes,
     );
-    store.onCommit(collectionWritten(OUTBOX_COLLECTION, () => relay.notify()));
+    store.onCommit(collectionWritten(outbox, () => relay.notify()));
     return runtime;
   }
 
   /** Stores a state change and its outbox events atomically; the relay publishes right after. */
-  commit(ops: WriteOp[]): Promise<void> {
+  commit(ops: readonly WriteOp[]): Promise<void> {
     return this.store.commit(ops);
   }
 
   /** Registers the service's consumer (group = service name) for when it starts. */
-  consume(topics: string[], handle: EventProcessor): void {
+  consume(topics: string[], handle: ConsumedEventHandler): void {
     this.consumers.push({ topics, handle });
   }
 
@@ -191,7 +198,9 @@ export class ServiceHost {
         store: this.store,
         groupId: this.name,
         topics,
-        handle,
+        // Decoded once, here: a payload that is not its type's message throws a
+        // non-retriable INVALID_ARGUMENT and is dead-lettered at once.
+        handle: (event) => handle({ ...event, ...decodeEvent(event.type, event.data) }),
         logger: this.logger,
       });
       this.lifecycle.onShutdown("consumer", () => subscription.close());
@@ -267,9 +276,9 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
 }
 
 /** A commit listener that fires `wake` when the commit wrote to `collection`. */
-export function collectionWritten(collection: string, wake: () => void): (ops: readonly WriteOp[]) => void {
+export function collectionWritten(collection: AnyCollection, wake: () => void): (ops: readonly WriteOp[]) => void {
   return (ops) => {
-    if (ops.some((op) => op.collection === collection)) wake();
+    if (ops.some((op) => op.collection === collection.name)) wake();
   };
 }
 

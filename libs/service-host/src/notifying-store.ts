@@ -1,4 +1,4 @@
-import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "@lienthong/storage";
+import type { AnyCollection, Collection, DocumentStore, Filter, Query, Versioned, WriteOp } from "@lienthong/storage";
 
 /**
  * The service's store, which tells listeners about every successful commit —
@@ -20,23 +20,23 @@ export class NotifyingStore implements DocumentStore {
     return this.inner.adapter;
   }
 
-  ensureCollections(specs: CollectionSpec[]): Promise<void> {
+  ensureCollections(specs: readonly AnyCollection[]): Promise<void> {
     return this.inner.ensureCollections(specs);
   }
 
-  get<T extends DocumentData>(collection: string, id: string): Promise<Versioned<T> | undefined> {
-    return this.inner.get<T>(collection, id);
+  get<T extends object>(collection: Collection<T>, id: string): Promise<Versioned<T> | undefined> {
+    return this.inner.get(collection, id);
   }
 
-  find<T extends DocumentData>(collection: string, query?: Query): Promise<Versioned<T>[]> {
-    return this.inner.find<T>(collection, query);
+  find<T extends object>(collection: Collection<T>, query?: Query<T>): Promise<Versioned<T>[]> {
+    return this.inner.find(collection, query);
   }
 
-  count(collection: string, query?: Omit<Query, "orderBy" | "limit">): Promise<number> {
-    return this.inner.count(collection, query);
+  count<T extends object>(collection: Collection<T>, filter?: Filter<T>): Promise<number> {
+    return this.inner.count(collection, filter);
   }
 
-  async commit(ops: WriteOp[]): Promise<void> {
+  async commit(ops: readonly WriteOp[]): Promise<void> {
     await this.inner.commit(ops);
     for (const listener of this.listeners) listener(ops);
   }

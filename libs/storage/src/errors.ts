@@ -9,7 +9,7 @@ import { PlatformError } from "@lienthong/errors";
 /** Why a commit was rejected. */
 export type ConflictReason =
   /** `expected` 0 means "must not exist"; `actual` undefined means the document is absent. */
-  { kind: "version"; expected: number; actual: number | undefined } | { kind: "unique"; fields: string[] };
+  { kind: "version"; expected: number; actual: number | undefined } | { kind: "unique"; fields: readonly string[] };
 
 /**
  * A commit lost an optimistic-concurrency race or hit a unique index; nothing

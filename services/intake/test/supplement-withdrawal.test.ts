@@ -92,13 +92,15 @@ describe("supplements and withdrawal", () => {
       timeoutMs: 5_000,
     });
     const [event] = eventsOf(application.dossierId, EventTypes.supplementProvided.type);
-    const payload = decodeEvent(event!.type, event!.data);
-    expect(payload).toMatchObject({
-      dossierCode: application.dossierCode,
-      providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
-      attachments: [
-        { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
-      ],
+    expect(decodeEvent(event!.type, event!.data)).toMatchObject({
+      name: "supplementProvided",
+      payload: {
+        dossierCode: application.dossierCode,
+        providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
+        attachments: [
+          { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
+        ],
+      },
     });
     const stored = await waitForRecord(
       harness,
@@ -156,9 +158,8 @@ describe("supplements and withdrawal", () => {
     });
     const [event] = eventsOf(application.dossierId, EventTypes.withdrawalRequested.type);
     expect(decodeEvent(event!.type, event!.data)).toMatchObject({
-      dossierCode: application.dossierCode,
-      reason: "Hai bên đổi ngày đăng ký",
-      requestedAt,
+      name: "withdrawalRequested",
+      payload: { dossierCode: application.dossierCode, reason: "Hai bên đổi ngày đăng ký", requestedAt },
     });
 
     // A later submission's event: a second request from the repeat would have been published before it.

@@ -12,7 +12,7 @@ import { NodemailerSender } from "./channels/mail";
 import { SignedWebhookSender } from "./channels/webhook";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
-import { Collections, notificationCollections } from "./store/collections";
+import { deliveries, notificationCollections } from "./store/collections";
 import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
 
@@ -60,6 +60,6 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   runtime.http.app.use(notificationRouter(ports));
   runtime.serveGrpc(notificationGrpc(ports));
   runtime.consume(notificationTopics, notificationEventHandler(ports));
-  runtime.afterCommit(collectionWritten(Collections.deliveries, () => dispatcher.notify()));
+  runtime.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));
   return runtime;
 }

@@ -1,4 +1,4 @@
-import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
+import { lifecycleEvent } from "@lienthong/contracts";
 import { DossierStatus, statusLabel, type DossierStatus as Status } from "@lienthong/domain";
 import { type FieldViolation, failedPrecondition, invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
@@ -57,10 +57,7 @@ export async function provideSupplement(
       updatedAt: providedAt,
     };
     const event = {
-      topic: Topics.intake,
-      key: record.dossierId,
-      type: EventTypes.supplementProvided.type,
-      data: encodeEvent("supplementProvided", {
+      ...lifecycleEvent("supplementProvided", {
         dossierId: record.dossierId,
         dossierCode: record.dossierCode,
         providedAt,

@@ -1,4 +1,4 @@
-import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
+import { lifecycleEvent } from "@lienthong/contracts";
 import {
   IllegalTransitionError,
   allowedActions,
@@ -35,10 +35,7 @@ export async function withdrawApplication(
     assertWithdrawable(record);
     const requestedAt = ports.now().toISOString();
     const event = {
-      topic: Topics.intake,
-      key: record.dossierId,
-      type: EventTypes.withdrawalRequested.type,
-      data: encodeEvent("withdrawalRequested", {
+      ...lifecycleEvent("withdrawalRequested", {
         dossierId: record.dossierId,
         dossierCode: record.dossierCode,
         requestedAt,

@@ -1,4 +1,4 @@
-import type { CollectionSpec } from "@lienthong/storage";
+import { defineCollection } from "@lienthong/storage";
 
 export interface AgencyRecord {
   code: string;
@@ -29,7 +29,6 @@ export interface ResultRecord {
  * durable deadline timers, all as top-level fields so indexed queries find them.
  */
 export interface AssignmentRecord {
-  [field: string]: unknown;
   dossierId: string;
   dossierCode: string;
   status: number;
@@ -85,28 +84,25 @@ export interface AssignmentRecord {
   updatedAt: string;
 }
 
-export const Collections = { assignments: "assignments" } as const;
+export const assignments = defineCollection<AssignmentRecord>("assignments", {
+  unique: [["dossierCode"]],
+  indexes: [
+    // Queues.
+    ["queueAgencyCode", "open", "queueKey"],
+    ["queueAgencyCode", "status", "queueKey"],
+    // Deadline timers.
+    ["dueSoonAt"],
+    ["overdueCheckAt"],
+    // Indicators: received by the receiving unit, finished and overdue at the competent authority.
+    ["receivingUnitCode", "channel", "acceptedAt"],
+    ["receivingProvinceCode", "channel", "acceptedAt"],
+    ["receivingUnitCode", "acceptedAt"],
+    ["receivingProvinceCode", "acceptedAt"],
+    ["competentCommuneCode", "timeliness", "finishedAt"],
+    ["competentProvinceCode", "timeliness", "finishedAt"],
+    ["competentCommuneCode", "overdue", "open", "finishedAt"],
+    ["competentProvinceCode", "overdue", "open", "finishedAt"],
+  ],
+});
 
-export const routingCollections: CollectionSpec[] = [
-  {
-    name: Collections.assignments,
-    unique: [["dossierCode"]],
-    indexes: [
-      // Queues.
-      ["queueAgencyCode", "open", "queueKey"],
-      ["queueAgencyCode", "status", "queueKey"],
-      // Deadline timers.
-      ["dueSoonAt"],
-      ["overdueCheckAt"],
-      // Indicators: received by the receiving unit, finished and overdue at the competent authority.
-      ["receivingUnitCode", "channel", "acceptedAt"],
-      ["receivingProvinceCode", "channel", "acceptedAt"],
-      ["receivingUnitCode", "acceptedAt"],
-      ["receivingProvinceCode", "acceptedAt"],
-      ["competentCommuneCode", "timeliness", "finishedAt"],
-      ["competentProvinceCode", "timeliness", "finishedAt"],
-      ["competentCommuneCode", "overdue", "open", "finishedAt"],
-      ["competentProvinceCode", "overdue", "open", "finishedAt"],
-    ],
-  },
-];
+export const routingCollections = [assignments];

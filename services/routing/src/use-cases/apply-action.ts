@@ -1,6 +1,6 @@
 import { ConflictError, type Versioned } from "@lienthong/storage";
 import { conflict } from "@lienthong/errors";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import { parseActionRequest, routingActionOf } from "./actions/action-request";
 import { planAction } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
@@ -36,7 +36,7 @@ export async function applyDossierAction(
     } catch (error) {
       if (
         error instanceof ConflictError &&
-        error.collection === Collections.assignments &&
+        error.collection === assignments.name &&
         error.conflict.kind === "version"
       ) {
         throw changedSince(error.conflict.actual ?? 0);

@@ -1,14 +1,14 @@
 import { notFound } from "@lienthong/errors";
 import { findDossier } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import { allowedRoutingActions } from "./actions/status-rules";
 import { clockOf, deadlineStateOf } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
 
 /** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
 export async function getAssignment(ports: RoutingPorts, dossierRef: string): Promise<Versioned<AssignmentRecord>> {
-  const found = await findDossier<AssignmentRecord>(ports.store, Collections.assignments, dossierRef);
+  const found = await findDossier(ports.store, assignments, dossierRef);
   if (!found) throw notFound("dossier", dossierRef);
   return found;
 }

@@ -1,8 +1,7 @@
-import { common, events } from "@lienthong/contracts";
+import { common, type events } from "@lienthong/contracts";
 import { applyAction, classifyTimeliness, type DossierStatus } from "@lienthong/domain";
-import type { DeliveredEvent } from "@lienthong/messaging";
 import type { WriteOp } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments } from "../store/collections";
 import { planWrites } from "./actions/plan-writes";
 import { routingEvent } from "./actions/routing-event";
 import { endPause, settle } from "./deadline-clock";
@@ -23,9 +22,8 @@ const TIMELINESS = {
  * date its apology gave. A signature for a request this dossier no longer
  * waits for is ignored.
  */
-export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const signed = events.DocumentSigned.decode(event.data);
-  const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, signed.dossierId);
+export async function issueResult(ports: RoutingPorts, signed: events.DocumentSigned): Promise<WriteOp[]> {
+  const stored = await ports.store.get(assignments, signed.dossierId);
   const assignment = stored?.data;
   if (
     !stored ||

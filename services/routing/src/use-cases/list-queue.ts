@@ -2,7 +2,7 @@ import { invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import type { Query, Versioned } from "@lienthong/storage";
 import { z } from "zod";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
 const queueSchema = z.object({
@@ -43,11 +43,11 @@ export async function listQueue(
   const request = parseInput(queueSchema, input);
   const pageSize = request.pageSize || DEFAULT_PAGE_SIZE;
   const after = request.pageToken ? decodeToken(request.pageToken) : undefined;
-  const where: Query["where"] = request.status
+  const where: Query<AssignmentRecord>["where"] = request.status
     ? { queueAgencyCode: request.agencyCode, status: request.status }
     : { queueAgencyCode: request.agencyCode, open: true };
   // gte plus one extra row: the cursor row itself is dropped (queue keys are unique).
-  const rows = await ports.store.find<AssignmentRecord>(Collections.assignments, {
+  const rows = await ports.store.find(assignments, {
     where,
     ...(after !== undefined && { range: { field: "queueKey", gte: after } }),
     orderBy: { field: "queueKey" },
@@ -55,7 +55,7 @@ export async function listQueue(
   });
   const page = (after !== undefined && rows[0]?.data.queueKey === after ? rows.slice(1) : rows).slice(0, pageSize + 1);
   const more = page.length > pageSize;
-  const assignments = page.slice(0, pageSize);
-  const last = assignments[assignments.length - 1];
-  return { assignments, nextPageToken: more && last ? encodeToken(last.data.queueKey) : "" };
+  const served = page.slice(0, pageSize);
+  const last = served[served.length - 1];
+  return { assignments: served, nextPageToken: more && last ? encodeToken(last.data.queueKey) : "" };
 }

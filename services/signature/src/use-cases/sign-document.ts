@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FieldViolation, invalidArgument } from "@lienthong/errors";
 import { signPdf } from "../documents";
-import { Collections, type DocumentRecord } from "../store/collections";
+import { put } from "@lienthong/storage";
+import { documents, type DocumentRecord } from "../store/collections";
 import type { SignaturePorts } from "./ports";
 
 const MAX_PDF_BYTES = 20 * 1024 * 1024;
@@ -42,8 +43,6 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
   };
-  await ports.commit([
-    { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },
-  ]);
+  await ports.commit([put(documents, documentId, record, 0)]);
   return { record, signed };
 }
