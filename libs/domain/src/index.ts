@@ -2,6 +2,7 @@ export * from "./time";
 export * from "./citizen-id";
 export * from "./dossier-code";
 export * from "./status";
+export * from "./workflow";
 export * from "./units";
 export * from "./unit-merges";
 export * from "./catalog";

@@ -66,7 +66,8 @@ export type AnyCollection = Collection<any>;
  * that of the ObjectId stamped at insert, i.e. by second, then per process.
  */
 export interface Query<T> {
-  where?: { [K in ScalarField<T>]?: T[K] };
+  /** `null` matches an absent field or a JSON null. */
+  where?: { [K in ScalarField<T>]?: T[K] | null };
   /** Inclusive lower / exclusive upper bounds on one field (strings compare lexicographically, so ISO dates work). */
   range?: { field: ScalarField<T>; gte?: string | number; lt?: string | number };
   orderBy?: { field: ScalarField<T>; direction?: "asc" | "desc" };

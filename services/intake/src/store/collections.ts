@@ -1,3 +1,4 @@
+import type { DossierStatus } from "@lienthong/domain";
 import { defineCollection } from "@lienthong/storage";
 
 /** One status change on the citizen-visible timeline (a projection of every service's events). */
@@ -36,7 +37,8 @@ export interface SupplementRequestRecord {
 export interface ApplicationRecord {
   dossierId: string;
   dossierCode: string;
-  status: number;
+  /** The status the portal sees (1–10), projected from every service's events. */
+  status: DossierStatus;
   procedureCode: string;
   receivingUnitCode: string;
   applicantCommuneCode: string;

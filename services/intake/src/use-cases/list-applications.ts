@@ -10,7 +10,7 @@ import type { Caller, IntakePorts } from "./ports";
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 /** Statuses whose deadline can still be missed; 3, 7, 8, 9 and 10 are closed or already judged. */
-const OPEN_STATUSES: readonly number[] = [
+const OPEN_STATUSES: readonly DossierStatus[] = [
   DossierStatus.SUBMITTED,
   DossierStatus.ACCEPTED,
   DossierStatus.PROCESSING,
@@ -32,7 +32,7 @@ const dateOrInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], 
 const listSchema = z.object({
   status: z.coerce
     .number({ error: "must be a dossier status code from 1 to 10" })
-    .refine(isDossierStatus, "must be a dossier status code from 1 to 10")
+    .pipe(z.custom<DossierStatus>(isDossierStatus, "must be a dossier status code from 1 to 10"))
     .optional(),
   procedureCode: z
     .string()
@@ -123,7 +123,7 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
     : [filter.status];
   if (statuses.length === 0) return { applications: [], nextPageToken: undefined };
 
-  const base = (status: number | undefined): ApplicationFilter => ({
+  const base = (status: DossierStatus | undefined): ApplicationFilter => ({
     ...(filter.procedureCode && { procedureCode: filter.procedureCode }),
     ...(status !== undefined && { status }),
   });

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { DOSSIER_CODE_PATTERN, lastFour, statusLabel, type DossierStatus } from "@lienthong/domain";
+import { DOSSIER_CODE_PATTERN, lastFour, statusLabel } from "@lienthong/domain";
 import { PlatformError, notFound } from "@lienthong/errors";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { findApplication } from "../store/find-application";
@@ -70,7 +70,7 @@ export async function lookupStatus(
   if (!record || !FACTOR.test(request.secondFactor) || !factorMatches(record, request.secondFactor)) {
     throw notFound("dossier", "with this code and second factor");
   }
-  const status = record.status as DossierStatus;
+  const { status } = record;
   return {
     dossierCode: record.dossierCode,
     status,

@@ -1,5 +1,5 @@
 import { lifecycleEvent } from "@lienthong/contracts";
-import { DossierStatus, statusLabel, type DossierStatus as Status } from "@lienthong/domain";
+import { DossierStatus, statusLabel } from "@lienthong/domain";
 import { type FieldViolation, failedPrecondition, invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
@@ -71,7 +71,7 @@ export async function provideSupplement(
 }
 
 function assertAwaitingSupplement(record: ApplicationRecord): void {
-  const status = record.status as Status;
+  const { status } = record;
   if (status !== DossierStatus.SUPPLEMENT_REQUESTED) {
     throw failedPrecondition(
       `A supplement is accepted only at status 5 (${statusLabel(DossierStatus.SUPPLEMENT_REQUESTED)}); dossier ${record.dossierCode} is at status ${status} (${statusLabel(status)})`,

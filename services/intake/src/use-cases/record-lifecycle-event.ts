@@ -1,5 +1,5 @@
-import { common, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
-import { DossierStatus } from "@lienthong/domain";
+import { statusCarriedBy, type EventTypeName, type PayloadOf, type common } from "@lienthong/contracts";
+import { DossierStatus, isDossierStatus } from "@lienthong/domain";
 import type { ConsumedEvent } from "@lienthong/service-host";
 import { put, type WriteOp } from "@lienthong/storage";
 import { applications, type ApplicationRecord, type SupplementRequestRecord } from "../store/collections";
@@ -7,8 +7,6 @@ import type { IntakePorts } from "./ports";
 
 /** What one event changes on the citizen-visible dossier; a field left out stays as it is. */
 interface DossierChange {
-  /** The status the dossier moves to. */
-  status?: number;
   appointmentAt?: string;
   /** Widens who may see the dossier (boundary-free intake). */
   competentAuthority?: { code: string; name: string };
@@ -16,11 +14,6 @@ interface DossierChange {
   supplementRequest?: { requestedAt: string | undefined; missingItems: string[] };
   /** Where the signed result can be downloaded. */
   resultDocumentPath?: string;
-}
-
-/** proto3 sends an unset status as 0 (UNSPECIFIED): the status does not move. */
-function movedTo(status: common.DossierStatus): number | undefined {
-  return status > common.DossierStatus.DOSSIER_STATUS_UNSPECIFIED ? status : undefined;
 }
 
 /** proto3 sends an unset string as "". */
@@ -34,48 +27,44 @@ function authority(agency: common.Agency | undefined): DossierChange["competentA
 }
 
 /**
- * What every lifecycle event of every service changes, by event name.
+ * What every lifecycle event of every service changes besides the status
+ * (which the event catalog's statusCarriedBy says), by event name.
  * Exhaustive and typed by each event's payload: a new event type, or a
  * renamed proto field, fails to compile here instead of being skipped.
  */
 const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange } = {
-  applicationSubmitted: (payload) => ({ status: movedTo(payload.status) }),
+  applicationSubmitted: () => ({}),
   applicationAccepted: (payload) => ({
-    status: movedTo(payload.status),
     appointmentAt: given(payload.appointmentAt),
   }),
-  applicationRefused: (payload) => ({ status: movedTo(payload.status) }),
+  applicationRefused: () => ({}),
   dossierRouted: (payload) => ({
-    status: movedTo(payload.status),
     appointmentAt: given(payload.appointmentAt),
     competentAuthority: authority(payload.competentAuthority),
   }),
   supplementRequested: (payload) => ({
-    status: movedTo(payload.status),
     supplementRequest: { requestedAt: given(payload.requestedAt), missingItems: payload.missingItems },
   }),
-  dossierDecided: (payload) => ({ status: movedTo(payload.status) }),
+  dossierDecided: () => ({}),
   signatureRequested: (payload) => ({ competentAuthority: authority(payload.competentAuthority) }),
   resultIssued: (payload) => ({
-    status: movedTo(payload.status),
     appointmentAt: given(payload.appointmentAt),
     resultDocumentPath: given(payload.downloadPath),
   }),
   // intake's own: the supplement was already applied and the withdrawal noted when the request came in.
   supplementProvided: () => ({}),
   withdrawalRequested: () => ({}),
-  dossierWithdrawn: (payload) => ({ status: movedTo(payload.status) }),
+  dossierWithdrawn: () => ({}),
   dossierResumed: (payload) => ({
-    status: movedTo(payload.status),
     appointmentAt: given(payload.appointmentAt),
   }),
-  paymentRequested: (payload) => ({ status: movedTo(payload.status) }),
+  paymentRequested: () => ({}),
   paymentRecorded: () => ({}),
-  dossierStopped: (payload) => ({ status: movedTo(payload.status) }),
+  dossierStopped: () => ({}),
   dossierTransferred: (payload) => ({ competentAuthority: authority(payload.toAuthority) }),
   deadlineDueSoon: (payload) => ({ appointmentAt: given(payload.appointmentAt) }),
   dossierOverdue: (payload) => ({ appointmentAt: given(payload.newAppointmentAt) }),
-  resultReturned: (payload) => ({ status: movedTo(payload.status) }),
+  resultReturned: () => ({}),
   documentSigned: (payload) => ({ resultDocumentPath: given(payload.downloadPath) }),
   signatureFailed: () => ({}),
   notificationDelivered: () => ({}),
@@ -98,14 +87,16 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
   if (!stored) return [];
   const record = stored.data;
   const change = changeOf(event);
+  const carried = statusCarriedBy(event);
+  const status = isDossierStatus(carried) ? carried : undefined;
 
   const updated: ApplicationRecord = {
     ...record,
-    status: change.status ?? record.status,
+    status: status ?? record.status,
     timeline: [
       ...record.timeline,
       {
-        status: change.status ?? 0,
+        status: status ?? 0,
         eventType: event.type,
         occurredAt: event.time,
         source: event.source,
@@ -115,7 +106,7 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     appointmentAt: change.appointmentAt ?? record.appointmentAt,
     competentAuthorityCode: change.competentAuthority?.code ?? record.competentAuthorityCode,
     competentAuthorityName: change.competentAuthority?.name ?? record.competentAuthorityName ?? null,
-    supplementRequest: supplementRequestAfter(change, event.time, record),
+    supplementRequest: supplementRequestAfter(change, status, event.time, record),
     resultDocumentPath: change.resultDocumentPath ?? record.resultDocumentPath,
     updatedAt: ports.now().toISOString(),
   };
@@ -125,6 +116,7 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
 /** Opened by SupplementRequested; a status leaving 5 closes it (intake clears it itself when the supplement is provided). */
 function supplementRequestAfter(
   change: DossierChange,
+  status: DossierStatus | undefined,
   occurredAt: string,
   record: ApplicationRecord,
 ): SupplementRequestRecord | null {
@@ -132,6 +124,6 @@ function supplementRequestAfter(
     const { requestedAt, missingItems } = change.supplementRequest;
     return { requestedAt: requestedAt ?? occurredAt, missingItems };
   }
-  const leavesSupplement = change.status !== undefined && change.status !== DossierStatus.SUPPLEMENT_REQUESTED;
+  const leavesSupplement = status !== undefined && status !== DossierStatus.SUPPLEMENT_REQUESTED;
   return leavesSupplement ? null : (record.supplementRequest ?? null);
 }

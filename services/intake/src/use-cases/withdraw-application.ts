@@ -1,11 +1,5 @@
 import { lifecycleEvent } from "@lienthong/contracts";
-import {
-  IllegalTransitionError,
-  allowedActions,
-  applyAction,
-  statusLabel,
-  type DossierStatus,
-} from "@lienthong/domain";
+import { applicantMayWithdraw, statusLabel } from "@lienthong/domain";
 import { failedPrecondition } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
@@ -19,7 +13,7 @@ const withdrawalSchema = z.object({
 
 /**
  * The applicant asks to withdraw the dossier (rút hồ sơ). Allowed where the
- * domain's status table allows the "withdraw" action; routing decides and
+ * workflow allows the "withdraw" action; routing decides and
  * answers with DossierWithdrawn (status 7), which the timeline projects.
  * Asking again while the first request is pending changes nothing.
  */
@@ -48,14 +42,10 @@ export async function withdrawApplication(
 }
 
 function assertWithdrawable(record: ApplicationRecord): void {
-  const status = record.status as DossierStatus;
-  try {
-    applyAction(status, "withdraw");
-  } catch (error) {
-    if (!(error instanceof IllegalTransitionError)) throw error;
-    throw failedPrecondition(
-      `Dossier ${record.dossierCode} cannot be withdrawn at status ${status} (${statusLabel(status)})`,
-      { status, allowedActions: allowedActions(status) },
-    );
-  }
+  const { status } = record;
+  if (applicantMayWithdraw(status)) return;
+  throw failedPrecondition(
+    `Dossier ${record.dossierCode} cannot be withdrawn at status ${status} (${statusLabel(status)})`,
+    { status },
+  );
 }

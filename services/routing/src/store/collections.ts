@@ -1,3 +1,4 @@
+import type { DossierState, DossierStatus } from "@lienthong/domain";
 import { defineCollection } from "@lienthong/storage";
 
 export interface AgencyRecord {
@@ -31,7 +32,10 @@ export interface ResultRecord {
 export interface AssignmentRecord {
   dossierId: string;
   dossierCode: string;
-  status: number;
+  /** Where the dossier is in the workflow (libs/domain workflow.ts). */
+  state: DossierState;
+  /** The status the portal sees (1–10), kept with the state for queues and indexes. */
+  status: DossierStatus;
   procedureCode: string;
   procedureName: string;
   /** The catalog version valid at acceptance (DOMAIN.md §3); 0 before acceptance. */

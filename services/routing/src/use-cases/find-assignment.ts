@@ -1,8 +1,8 @@
+import { allowedActions } from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
 import { findDossier } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
-import { allowedRoutingActions } from "./actions/status-rules";
 import { clockOf, deadlineStateOf } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
 
@@ -28,7 +28,7 @@ export function assignmentView(ports: RoutingPorts, { data, version }: Versioned
     appointmentAt: data.appointmentAt ?? undefined,
     outcome: data.decision?.outcome ?? 0,
     timeliness: data.timeliness,
-    allowedActions: allowedRoutingActions(data),
+    allowedActions: allowedActions(data.state),
     clock: clockOf(data.status),
     deadlineState: deadlineStateOf(ports, data, ports.now()),
     version,

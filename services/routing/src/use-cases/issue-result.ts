@@ -1,5 +1,5 @@
 import { common, type events } from "@lienthong/contracts";
-import { applyAction, classifyTimeliness, type DossierStatus } from "@lienthong/domain";
+import { afterOutcome, classifyTimeliness } from "@lienthong/domain";
 import type { WriteOp } from "@lienthong/storage";
 import { assignments } from "../store/collections";
 import { planWrites } from "./actions/plan-writes";
@@ -27,9 +27,8 @@ export async function issueResult(ports: RoutingPorts, signed: events.DocumentSi
   const assignment = stored?.data;
   if (
     !stored ||
-    !assignment?.decision ||
-    assignment.decision.signatureRequestId !== signed.requestId ||
-    assignment.result
+    assignment?.state !== "awaiting_signature" ||
+    assignment.decision?.signatureRequestId !== signed.requestId
   )
     return [];
 
@@ -41,13 +40,14 @@ export async function issueResult(ports: RoutingPorts, signed: events.DocumentSi
     assignment.overdue || !appointmentAt
       ? Timeliness.TIMELINESS_LATE
       : TIMELINESS[classifyTimeliness(now, new Date(appointmentAt))];
-  // 4 or 6 → 9: the status machine decides, as for every other change.
-  const status = applyAction(assignment.status as DossierStatus, "decide");
+  // 4 or 6 → 9: the workflow decides, as for every other change.
+  const decided = afterOutcome({ state: assignment.state, status: assignment.status }, "result_signed");
+  const { status } = decided;
   const data = settle(
     ports,
     {
       ...assignment,
-      status,
+      ...decided,
       appointmentAt,
       pausedAt: null,
       result: { documentId: signed.documentId, downloadPath: signed.downloadPath, issuedAt, timeliness },

@@ -1,3 +1,4 @@
+import { isDossierStatus } from "@lienthong/domain";
 import { invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import type { Query, Versioned } from "@lienthong/storage";
@@ -10,7 +11,13 @@ const queueSchema = z.object({
     .string()
     .regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code"),
   /** Absent or 0: every open dossier (not refused, withdrawn or returned). */
-  status: z.coerce.number().int().min(0).max(10, "must be a dossier status code 1–10").optional(),
+  status: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10, "must be a dossier status code 1–10")
+    .transform((status) => (isDossierStatus(status) ? status : undefined))
+    .optional(),
   pageSize: z.coerce.number().int().min(0).max(200, "must be at most 200").optional(),
   pageToken: z.string().max(200, "is not a page token of this queue").optional(),
 });

@@ -1,4 +1,5 @@
 import { common, type events } from "@lienthong/contracts";
+import { DossierStatus } from "@lienthong/domain";
 import { put, type WriteOp } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import { acceptanceOf, planAction, type Plan } from "./actions/plan-action";
@@ -40,7 +41,8 @@ function newAssignment(
   return {
     dossierId: submitted.dossierId,
     dossierCode: submitted.dossierCode,
-    status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
+    state: "submitted",
+    status: DossierStatus.SUBMITTED,
     procedureCode: submitted.procedureCode,
     procedureName: ports.catalog.find(submitted.procedureCode, now)?.name ?? "",
     procedureVersion: 0,
