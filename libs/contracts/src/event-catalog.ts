@@ -3,14 +3,14 @@ import * as events from "./gen/gov/lienthong/events/v1/application_events";
 import { Topics } from "./platform-services";
 
 /** The encode/decode pair every generated message offers. */
-export interface Codec<T> {
+interface Codec<T> {
   encode(message: T): { finish(): Uint8Array };
   decode(input: Uint8Array): T;
   fromPartial(object: Partial<T>): T;
 }
 
 /** A service that publishes lifecycle events (its topic is in the platform's service list). */
-export type ProducingService = keyof typeof Topics;
+type ProducingService = keyof typeof Topics;
 
 function eventType<const Type extends string, const Producer extends ProducingService, Payload>(
   type: Type,
@@ -64,7 +64,6 @@ export const EventTypes = {
 } as const;
 
 export type EventTypeName = keyof typeof EventTypes;
-export type EventTypeSpec = (typeof EventTypes)[EventTypeName];
 /** The payload type of one catalogued event. */
 export type PayloadOf<N extends EventTypeName> = ReturnType<(typeof EventTypes)[N]["codec"]["decode"]>;
 
@@ -106,7 +105,7 @@ export function decodeEvent(type: string, data: Uint8Array): DecodedEvent {
 }
 
 /** Encodes a catalogued event's payload. */
-export function encodeEvent<N extends EventTypeName>(name: N, payload: Partial<PayloadOf<N>>): Uint8Array {
+function encodeEvent<N extends EventTypeName>(name: N, payload: Partial<PayloadOf<N>>): Uint8Array {
   const codec = EventTypes[name].codec as unknown as Codec<PayloadOf<N>>;
   return codec.encode(codec.fromPartial(payload)).finish();
 }

@@ -4,6 +4,7 @@
  * time-zone database.
  */
 import { invalidField } from "@lienthong/errors";
+import { z } from "zod";
 
 export const VIETNAM_UTC_OFFSET_MINUTES = 7 * 60;
 const OFFSET_MS = VIETNAM_UTC_OFFSET_MINUTES * 60_000;
@@ -82,18 +83,30 @@ export function vietnamMinuteOfDay(date: Date): number {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Day number of a "YYYY-MM-DD" string; `field` names the input in the error. */
-export function dayNumberOfIsoDate(value: string, field = "date"): number {
+/** Day number of a "YYYY-MM-DD" string, or undefined when it is not a real calendar day (2026-02-31). */
+function calendarDayNumber(value: string): number | undefined {
   const match = ISO_DATE.exec(value);
-  if (!match) throw invalidField(field, `"${value}" is not a YYYY-MM-DD date`);
+  if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const ms = Date.UTC(year, month - 1, day);
   const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() + 1 !== month || check.getUTCDate() !== day) {
-    throw invalidField(field, `"${value}" is not a calendar date`);
-  }
-  return ms / DAY_MS;
+  const real = check.getUTCFullYear() === year && check.getUTCMonth() + 1 === month && check.getUTCDate() === day;
+  return real ? ms / DAY_MS : undefined;
 }
+
+/** Day number of a "YYYY-MM-DD" string; `field` names the input in the error (which never repeats the value). */
+export function dayNumberOfIsoDate(value: string, field = "date"): number {
+  if (!ISO_DATE.test(value)) throw invalidField(field, "is not a YYYY-MM-DD date");
+  const dayNumber = calendarDayNumber(value);
+  if (dayNumber === undefined) throw invalidField(field, "is not a calendar date");
+  return dayNumber;
+}
+
+/** A request field holding a calendar date "YYYY-MM-DD": the format first, then a day that exists. */
+export const isoCalendarDate = z
+  .string()
+  .regex(ISO_DATE, { message: "must be a date YYYY-MM-DD", abort: true })
+  .refine((value) => calendarDayNumber(value) !== undefined, "is not a calendar date");
 
 /** "YYYY-MM-DD" of a day number. */
 export function isoDateOfDayNumber(dayNumber: number): string {

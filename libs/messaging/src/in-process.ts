@@ -1,5 +1,6 @@
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
 import { MessagingError } from "./errors";
+import { OpenSubscriptions } from "./open-subscriptions";
 import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
@@ -320,7 +321,7 @@ class PartitionWorker {
 
 class InProcessEventBus implements EventBus {
   readonly adapter = "in-process";
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private closed = false;
 
   constructor(
@@ -336,14 +337,7 @@ class InProcessEventBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
     const inner = this.broker.subscribe(options);
-    const subscription: Subscription = {
-      close: async () => {
-        this.subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.track(() => inner.close());
   }
 
   async ping(): Promise<boolean> {
@@ -353,6 +347,6 @@ class InProcessEventBus implements EventBus {
   /** Closes this service's subscriptions; the shared broker stays open for the others. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.closeAll();
   }
 }

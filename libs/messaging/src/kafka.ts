@@ -12,6 +12,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import { MessagingError } from "./errors";
+import { OpenSubscriptions } from "./open-subscriptions";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
@@ -58,7 +59,7 @@ export class KafkaEventBus implements EventBus {
   private producerReady: Promise<void> | undefined;
   private adminReady: Promise<void> | undefined;
   private readonly ensuredTopics = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private closed = false;
 
   constructor(config: KafkaEventBusConfig) {
@@ -151,14 +152,7 @@ export class KafkaEventBus implements EventBus {
       this.logger,
     );
     await subscription.start(options.topics);
-    const handle: Subscription = {
-      close: async () => {
-        this.subscriptions.delete(handle);
-        await subscription.close();
-      },
-    };
-    this.subscriptions.add(handle);
-    return handle;
+    return this.subscriptions.track(() => subscription.close());
   }
 
   async ping(): Promise<boolean> {
@@ -176,7 +170,7 @@ export class KafkaEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.closeAll();
     await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
   }
 

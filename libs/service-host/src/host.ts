@@ -36,16 +36,11 @@ import type { ServiceName } from "@lienthong/contracts";
 /** The common environment every service parses (serviceEnv adds per-service variables on top). */
 export type RuntimeEnv = Omit<z.output<typeof commonServiceEnv>, "BUS"> & { BUS: "in-process" | "kafka" };
 
-export interface RuntimeOptions {
+/** What a service is: its name, its parsed environment, its collections. */
+export interface ServiceDefinition {
   service: ServiceName;
   env: RuntimeEnv;
   collections: AnyCollection[];
-  /** Embedded mode: the broker all four services share. Otherwise the bus follows env.BUS. */
-  broker?: InProcessBroker;
-  logger?: Logger;
-  /** Overrides HTTP/gRPC ports (0 = any free port), e.g. for tests and the embedded launcher. */
-  ports?: { http?: number; grpc?: number };
-  /** Largest accepted JSON request body (body-parser syntax, e.g. "32mb"); default "1mb". */
   /** The largest request body (REST JSON) or message (gRPC) accepted, in bytes; default 1 MiB / grpc-js's 4 MiB. */
   maxRequestBytes?: number;
 }
@@ -136,11 +131,12 @@ export class ServiceHost {
     });
   }
 
-  static async open(options: RuntimeOptions): Promise<ServiceHost> {
-    const { service, env } = options;
+  /** Opens the store and bus a service's definition and the caller's options (embedded broker, ports, logger) call for. */
+  static async open(definition: ServiceDefinition, options: ServiceFactoryOptions = {}): Promise<ServiceHost> {
+    const { service, env } = definition;
     const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
     const store = new NotifyingStore(await openStore(service, env, logger));
-    await store.ensureCollections([...messagingCollections, ...options.collections]);
+    await store.ensureCollections([...messagingCollections, ...definition.collections]);
     const bus = openBus(service, env, logger, options.broker);
     const relay = new OutboxRelay({ store, bus, logger });
     const runtime = new ServiceHost(
@@ -156,7 +152,7 @@ export class ServiceHost {
         http: options.ports?.http ?? env.HTTP_PORT,
         grpc: options.ports?.grpc ?? env.GRPC_PORT,
       },
-      options.maxRequestBytes,
+      definition.maxRequestBytes,
     );
     store.onCommit(collectionWritten(outbox, () => relay.notify()));
     return runtime;

@@ -12,14 +12,7 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** The composition root of routing. */
 export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
-  const host = await ServiceHost.open({
-    service: "routing",
-    env,
-    collections: routingCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-  });
+  const host = await ServiceHost.open({ service: "routing", env, collections: routingCollections }, options);
   const reference = referenceDataFrom(env);
   host.logger.info(reference.sources, "reference data loaded");
   const ports: RoutingPorts = {

@@ -320,6 +320,8 @@ describe("routing: officials' actions through the composition root", () => {
 
   it("keeps POST /v1/dossiers/:ref/decision for existing callers; a failed signature lets the official decide again", async () => {
     const { dossierId } = await accepted();
+    // A same-day procedure is due soon at once: let that timer fire before reading the version to act on.
+    await routing.setClock(routing.now());
     const decided = await routing.get(`/v1/dossiers/${dossierId}`);
     const reply = await fetch(`${routing.running.httpUrl}/v1/dossiers/${dossierId}/decision`, {
       method: "POST",

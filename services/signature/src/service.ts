@@ -14,27 +14,20 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** The composition root of signature. */
 export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
-  const runtime = await ServiceHost.open({
-    service: "signature",
-    env,
-    collections: signatureCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-  });
+  const host = await ServiceHost.open({ service: "signature", env, collections: signatureCollections }, options);
   const { signers, trustedCaPems, source } = await openSigners(env);
   if (source === "test-pki")
-    runtime.logger.warn({ keys: source }, "signing with the local TEST PKI: results are not legally valid signatures");
+    host.logger.warn({ keys: source }, "signing with the local TEST PKI: results are not legally valid signatures");
   const ports: SignaturePorts = {
-    store: runtime.store,
-    commit: (ops) => runtime.commit(ops),
+    store: host.store,
+    commit: (ops) => host.commit(ops),
     files: new DocumentFiles(path.resolve(env.DATA_DIR, "signature", "documents")),
     signers,
     trustedCaPems,
     now: options.clock ?? (() => new Date()),
   };
-  runtime.http.app.use(signatureRouter(ports));
-  runtime.serveGrpc(signatureGrpc(ports));
-  runtime.consume(signatureTopics, signatureEventHandler(ports));
-  return runtime;
+  host.http.app.use(signatureRouter(ports));
+  host.serveGrpc(signatureGrpc(ports));
+  host.consume(signatureTopics, signatureEventHandler(ports));
+  return host;
 }

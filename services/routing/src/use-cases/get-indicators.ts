@@ -1,5 +1,5 @@
 import { common } from "@lienthong/contracts";
-import { dayNumberOfIsoDate, instantOfDay } from "@lienthong/domain";
+import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate } from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import type { Filter } from "@lienthong/storage";
@@ -7,15 +7,18 @@ import { z } from "zod";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 const indicatorsSchema = z
   .object({
     unitCode: z.string().regex(/^(\d{2}|\d{5})$/, "must be a 5-digit commune code or a 2-digit province code"),
-    from: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
-    to: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
+    from: isoCalendarDate,
+    to: isoCalendarDate,
   })
-  .refine((range) => range.from <= range.to, { path: ["to"], message: "must not be before from" });
+  // Compared only once both are real dates, so a bad date is named once, as what it is.
+  .refine((range) => range.from <= range.to, {
+    path: ["to"],
+    message: "must not be before from",
+    when: (payload) => payload.issues.length === 0,
+  });
 
 type Where = Filter<AssignmentRecord>["where"];
 /** The dates a figure is counted by: acceptance (received) or reaching status 9 (finished). */
