@@ -16,6 +16,8 @@ export interface PlatformService {
   /** Default ports; `lienthong start` counts up from the first service's. */
   httpPort: number;
   grpcPort: number;
+  /** Metrics and probes for scrapers, apart from the public API. */
+  opsPort: number;
   /** The topic it publishes its events to (named per producer and versioned, ARCHITECTURE.md §4). */
   topic: string;
 }
@@ -27,6 +29,7 @@ export const PLATFORM_SERVICES = [
     owns: "applications, dossier codes (`<unit>-<yyMMdd>-<seq>`), the citizen-visible timeline",
     httpPort: 8081,
     grpcPort: 50051,
+    opsPort: 9101,
     topic: "lienthong.intake.applications.v1",
   },
   {
@@ -35,6 +38,7 @@ export const PLATFORM_SERVICES = [
     owns: "competent authority, appointment date, officials' decisions",
     httpPort: 8082,
     grpcPort: 50052,
+    opsPort: 9102,
     topic: "lienthong.routing.dossiers.v1",
   },
   {
@@ -43,6 +47,7 @@ export const PLATFORM_SERVICES = [
     owns: "result PDFs, signing keys (test PKI or PKCS#12), verification",
     httpPort: 8083,
     grpcPort: 50053,
+    opsPort: 9103,
     topic: "lienthong.signature.documents.v1",
   },
   {
@@ -51,6 +56,7 @@ export const PLATFORM_SERVICES = [
     owns: "mail to applicants, signed webhooks to commune systems, delivery status",
     httpPort: 8084,
     grpcPort: 50054,
+    opsPort: 9104,
     topic: "lienthong.notification.deliveries.v1",
   },
   // lienthong new service: new entries go above this line.

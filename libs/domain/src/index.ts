@@ -3,6 +3,7 @@ export * from "./citizen-id";
 export * from "./dossier-code";
 export * from "./status";
 export * from "./workflow";
+export * from "./roles";
 export * from "./units";
 export * from "./unit-merges";
 export * from "./catalog";

@@ -12,6 +12,7 @@
  * happen to it meanwhile.
  */
 import { PlatformError, invalidField } from "@lienthong/errors";
+import type { Role } from "./roles";
 import { DossierStatus, statusLabel } from "./status";
 
 const S = DossierStatus;
@@ -39,6 +40,23 @@ interface Move {
 }
 
 /**
+ * Who may take an action: an official with one of these roles, belonging to
+ * the dossier's receiving unit (the intake check at the counter) or to its
+ * competent authority (everything after acceptance).
+ */
+interface Actor {
+  roles: readonly Role[];
+  at: "receiving_unit" | "competent_authority";
+}
+
+interface ActionRule extends Move {
+  actor: Actor;
+}
+
+const atCounter = (...roles: Role[]): Actor => ({ roles, at: "receiving_unit" });
+const atAuthority = (...roles: Role[]): Actor => ({ roles, at: "competent_authority" });
+
+/**
  * Officials' actions, named as the contract names them (lower_snake of
  * gov.lienthong.routing.v1.DossierAction). "accept" passes through status 2
  * (accepted, the clock starts) to 4 at the competent authority in one commit,
@@ -47,18 +65,30 @@ interface Move {
  * state.
  */
 export const DOSSIER_ACTIONS = {
-  accept: { from: ["submitted"], to: "processing", via: S.ACCEPTED },
-  refuse: { from: ["submitted"], to: "refused" },
-  request_supplement: { from: ["processing"], to: "supplement_requested" },
-  request_payment: { from: ["processing"], to: "awaiting_payment" },
-  record_payment: { from: ["awaiting_payment"], to: "processing" },
-  decide: { from: ["processing", "awaiting_payment"], to: "awaiting_signature" },
-  stop: { from: ["processing"], to: "stopped" },
-  resume: { from: ["supplement_requested", "stopped"], to: "processing" },
-  transfer: { from: ["processing"], to: "processing" },
-  withdraw: { from: ["submitted", "processing", "supplement_requested"], to: "withdrawn" },
-  return_result: { from: ["decided"], to: "result_returned" },
-} as const satisfies Record<string, Move>;
+  accept: { from: ["submitted"], to: "processing", via: S.ACCEPTED, actor: atCounter("receiving_officer") },
+  refuse: { from: ["submitted"], to: "refused", actor: atCounter("receiving_officer") },
+  request_supplement: {
+    from: ["processing"],
+    to: "supplement_requested",
+    actor: atAuthority("processing_official", "leader"),
+  },
+  request_payment: { from: ["processing"], to: "awaiting_payment", actor: atAuthority("processing_official") },
+  record_payment: { from: ["awaiting_payment"], to: "processing", actor: atAuthority("processing_official") },
+  decide: { from: ["processing", "awaiting_payment"], to: "awaiting_signature", actor: atAuthority("leader") },
+  stop: { from: ["processing"], to: "stopped", actor: atAuthority("processing_official", "leader") },
+  resume: {
+    from: ["supplement_requested", "stopped"],
+    to: "processing",
+    actor: atAuthority("processing_official", "leader"),
+  },
+  transfer: { from: ["processing"], to: "processing", actor: atAuthority("processing_official", "leader") },
+  withdraw: {
+    from: ["submitted", "processing", "supplement_requested"],
+    to: "withdrawn",
+    actor: atCounter("receiving_officer"),
+  },
+  return_result: { from: ["decided"], to: "result_returned", actor: atCounter("result_clerk") },
+} as const satisfies Record<string, ActionRule>;
 export type DossierAction = keyof typeof DOSSIER_ACTIONS;
 
 /**
@@ -73,6 +103,11 @@ export const DOSSIER_OUTCOMES = {
 export type DossierOutcome = keyof typeof DOSSIER_OUTCOMES;
 
 export const dossierActions = Object.keys(DOSSIER_ACTIONS) as DossierAction[];
+
+/** Who may take an action: the roles, and whether at the receiving unit or at the competent authority. */
+export function actorOf(action: DossierAction): Actor {
+  return DOSSIER_ACTIONS[action].actor;
+}
 
 export function isDossierAction(value: unknown): value is DossierAction {
   return typeof value === "string" && Object.prototype.hasOwnProperty.call(DOSSIER_ACTIONS, value);

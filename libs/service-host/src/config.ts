@@ -1,3 +1,4 @@
+import { roleNames, type Role } from "@lienthong/domain";
 import { PlatformError } from "@lienthong/errors";
 import { z } from "zod";
 
@@ -102,6 +103,24 @@ export function envList() {
   );
 }
 
+/** A JSON value checked by `schema`; unset gives `defaultValue`. */
+export function envJson<S extends z.ZodType>(schema: S, defaultValue: z.output<S>) {
+  return z.preprocess(
+    (value) => {
+      const text = unsetIfEmpty(value);
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(String(text)) as unknown;
+      } catch {
+        return Symbol.for("not JSON");
+      }
+    },
+    z.union([schema, z.undefined()], { error: "must be JSON of the documented shape" }).transform(
+      (parsed) => parsed ?? defaultValue,
+    ),
+  );
+}
+
 /** An optional string where the empty string means unset. */
 export function envOptionalString() {
   return z.preprocess(unsetIfEmpty, z.string().optional());
@@ -126,12 +145,15 @@ function envOptionalUrl(protocols: RegExp, expected: string) {
 }
 
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** Asymmetric JWS algorithms only: a shared-secret (HS*) or unsigned ("none") token is never accepted. */
+const TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 export const storeAdapters = ["embedded", "mongo"] as const;
 export const busAdapters = ["in-process", "kafka"] as const;
 
 export interface ServicePortDefaults {
   httpPort: number;
   grpcPort: number;
+  opsPort: number;
 }
 
 function commonShape(defaults: ServicePortDefaults) {
@@ -141,6 +163,9 @@ function commonShape(defaults: ServicePortDefaults) {
     HTTP_HOST: envString("0.0.0.0"),
     HTTP_PORT: envPort(defaults.httpPort),
     GRPC_PORT: envPort(defaults.grpcPort),
+    // Metrics and probes for scrapers: a listener apart from the public API, loopback unless told otherwise.
+    OPS_HOST: envString("127.0.0.1"),
+    OPS_PORT: envPort(defaults.opsPort),
     DATA_DIR: envString("var/data"),
     STORE: envEnum(storeAdapters, "embedded"),
     MONGO_URL: envOptionalUrl(/^mongodb(\+srv)?:$/, "a mongodb:// or mongodb+srv:// URL"),
@@ -158,6 +183,30 @@ function commonShape(defaults: ServicePortDefaults) {
     OTEL_EXPORTER_OTLP_ENDPOINT: envOptionalUrl(/^https?:$/, "an http:// or https:// URL"),
     ALLOW_EMBEDDED_IN_PRODUCTION: envBoolean(false),
     SHUTDOWN_TIMEOUT_MS: envInteger(10_000, 100, 600_000),
+    // Reference data files; without them `<DATA_DIR>/reference/` or the built-in samples serve.
+    UNITS_FILE: envOptionalString(),
+    CATALOG_FILE: envOptionalString(),
+    CALENDAR_OVERRIDES_FILE: envOptionalString(),
+    UNIT_MERGES_FILE: envOptionalString(),
+    // Commune systems and the portal: ids, units, API key hashes, webhooks (docs in README, "Credentials").
+    CLIENTS_FILE: envOptionalString(),
+    CLIENTS: envOptionalString(),
+    // The province's identity provider, whose tokens name officials; without it, the development issuer.
+    OIDC_ISSUER: envOptionalString(),
+    OIDC_AUDIENCE: envString("lienthong"),
+    OIDC_JWKS_URL: envOptionalUrl(/^https?:$/, "an http:// or https:// URL"),
+    OIDC_JWKS_FILE: envOptionalString(),
+    OIDC_ALGORITHMS: envList().pipe(
+      z
+        .array(z.enum(TOKEN_ALGORITHMS, { error: `each must be one of ${TOKEN_ALGORITHMS.join(", ")}` }))
+        .transform((algorithms) => (algorithms.length > 0 ? algorithms : ["RS256", "PS256", "ES256"])),
+    ),
+    OIDC_CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
+    OIDC_ROLES_CLAIM: envString("roles"),
+    OIDC_UNITS_CLAIM: envString("lienthong_units"),
+    OIDC_ROLE_MAP: envJson(z.record(z.string(), z.enum(roleNames as [Role, ...Role[]])), {}),
+    // Where the development issuer keeps its key; share it between services run as separate processes.
+    IDENTITY_DIR: envOptionalString(),
   };
 }
 
@@ -166,7 +215,7 @@ function commonShape(defaults: ServicePortDefaults) {
  * 8080 / 50051), without the cross-variable rules: for composing. Services
  * normally use serviceEnv, which adds the rules.
  */
-export const commonServiceEnv = z.object(commonShape({ httpPort: 8080, grpcPort: 50051 }));
+export const commonServiceEnv = z.object(commonShape({ httpPort: 8080, grpcPort: 50051, opsPort: 9100 }));
 
 type CommonShape = ReturnType<typeof commonShape>;
 type CommonParsed = z.output<z.ZodObject<CommonShape>>;
@@ -196,6 +245,9 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
       const common = env as unknown as WithBus<CommonParsed>;
       if (common.STORE === "mongo" && !common.MONGO_URL) {
         ctx.addIssue({ code: "custom", path: ["MONGO_URL"], message: "required when STORE=mongo" });
+      }
+      if (common.OIDC_ISSUER && !common.OIDC_JWKS_URL && !common.OIDC_JWKS_FILE) {
+        ctx.addIssue({ code: "custom", path: ["OIDC_JWKS_URL"], message: "OIDC_JWKS_URL or OIDC_JWKS_FILE is required with OIDC_ISSUER" });
       }
       if (common.BUS === "kafka" && common.KAFKA_BROKERS.length === 0) {
         ctx.addIssue({ code: "custom", path: ["KAFKA_BROKERS"], message: "required when BUS=kafka" });

@@ -5,6 +5,9 @@ import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
 import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
+import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
+import type { Caller } from "./auth/caller";
+import type { PresentedCredentials } from "./auth/identities";
 import { toGrpcError } from "./grpc-status";
 import type { Logger } from "./logger";
 import type { Readiness } from "./readiness";
@@ -13,6 +16,7 @@ import { activeTraceId } from "./trace-id";
 export interface GrpcServiceRegistration {
   /** A ts-proto (`outputServices=grpc-js`) service definition. */
   definition: grpc.ServiceDefinition;
+  /** Every method's handler made with `unary(access, …)`: a method without declared access is refused at start. */
   implementation: grpc.UntypedServiceImplementation;
 }
 
@@ -29,6 +33,8 @@ export interface GrpcServerOptions {
   maxCallDurationMs?: number;
   /** When given, the health status follows it: SERVING only while ready. */
   readiness?: Readiness;
+  /** Who is calling, from the call's metadata: run before the request message is read. */
+  authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
   serverOptions?: grpc.ServerOptions;
 }
 
@@ -59,7 +65,11 @@ function serviceNameOf(definition: grpc.ServiceDefinition): string {
  * of the contracts.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const server = new grpc.Server(options.serverOptions);
+  const accessByPath = new Map<string, Access>();
+  const server = new grpc.Server({
+    ...options.serverOptions,
+    interceptors: [authenticating(accessByPath, options.authenticate ?? (() => Promise.resolve({})))],
+  });
   const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
   const maxCallDurationMs = options.maxCallDurationMs ?? defaultMaxCallDurationMs;
 
@@ -67,16 +77,18 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     const wrapped: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(definition)) {
       const handler = implementation[name];
-      if (!handler) continue;
-      wrapped[name] =
-        method.requestStream || method.responseStream
-          ? handler
-          : wrapUnary(
-              method.path,
-              handler as grpc.handleUnaryCall<unknown, unknown>,
-              options.logger,
-              maxCallDurationMs,
-            );
+      const access = handler && accessOf(handler);
+      if (!handler || !access || method.requestStream || method.responseStream) {
+        throw new Error(`gRPC method ${method.path}: no unary(access, …) handler`);
+      }
+      accessByPath.set(method.path, access);
+      wrapped[name] = wrapUnary(
+        method.path,
+        access,
+        handler as grpc.handleUnaryCall<unknown, unknown>,
+        options.logger,
+        maxCallDurationMs,
+      );
     }
     server.addService(tolerantOfBadRequests(definition), wrapped);
   }
@@ -151,37 +163,93 @@ function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.Service
   );
 }
 
-export interface UnaryContext {
+export interface UnaryContext<C = Caller> {
   metadata: grpc.Metadata;
+  /** Who is calling, authenticated and authorized for the method's access. */
+  caller: C;
   /** Aborted when the call's time is up or the client cancels: pass it to downstream work. */
   signal: AbortSignal;
   /** When the call's time is up (the earlier of the client's deadline and the server's maximum). */
   deadline: Date;
+  /** The client's address as grpc-js reports it ("ipv4:10.0.0.7:51234"), for per-address limits. */
+  peer: string;
 }
 
-const callContexts = new WeakMap<object, { signal: AbortSignal; deadline: Date }>();
+const callContexts = new WeakMap<object, UnaryContext>();
+const declaredAccess = new WeakMap<object, Access>();
+/** Callers authenticated from a call's metadata, before its message was read. */
+const callers = new WeakMap<grpc.Metadata, Caller>();
+
+function accessOf(handler: object): Access | undefined {
+  return declaredAccess.get(handler);
+}
 
 /**
- * Adapts an async use-case call to a grpc-js unary handler: resolve with the
- * response, throw a PlatformError; the server wrapper maps and logs.
+ * Adapts an async use-case call to a grpc-js unary handler with the access the
+ * method asks of its caller: resolve with the response, throw a PlatformError;
+ * the server wrapper authenticates, authorizes, maps errors and logs.
  */
-export function unary<Req, Res>(
-  fn: (request: Req, context: UnaryContext) => Promise<Res>,
+export function unary<A extends Access, Req, Res>(
+  access: A,
+  fn: (request: Req, context: UnaryContext<Authorized<A>>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    // Set by the createGrpcServer wrapper; the fallback serves a handler mounted elsewhere.
-    const known = callContexts.get(call);
-    const context: UnaryContext = {
-      metadata: call.metadata,
-      signal: known?.signal ?? AbortSignal.timeout(defaultMaxCallDurationMs),
-      deadline: known?.deadline ?? new Date(Date.now() + defaultMaxCallDurationMs),
-    };
+  const handler: grpc.handleUnaryCall<Req, Res> = (call, callback) => {
+    const context = callContexts.get(call) as UnaryContext<Authorized<A>> | undefined;
+    if (!context) {
+      callback(toGrpcError(new Error("a unary handler ran outside the server's call wrapper")));
+      return;
+    }
     // The error goes out unmapped: the server wrapper maps every error once.
     fn(call.request, context).then(
       (response) => callback(null, response),
       (err: unknown) => callback(err as grpc.ServerErrorResponse),
     );
   };
+  declaredAccess.set(handler, access);
+  return handler;
+}
+
+/** The credentials a call presents in its metadata (a client's API key, an official's bearer token). */
+function credentialsOf(metadata: grpc.Metadata): PresentedCredentials {
+  const first = (key: string) => {
+    const value = metadata.get(key)[0];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  return { apiKey: first(CLIENT_KEY_HEADER), authorization: first(AUTHORIZATION_HEADER) };
+}
+
+/**
+ * Authenticates each call from its metadata before its message is read, so an
+ * unauthenticated caller never gets a request body parsed. Health and
+ * reflection stay open; methods of our services declare their access.
+ */
+function authenticating(
+  accessByPath: ReadonlyMap<string, Access>,
+  authenticate: (credentials: PresentedCredentials) => Promise<Caller>,
+): grpc.ServerInterceptor {
+  return (method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            if (!accessByPath.has(method.path)) {
+              proceed(metadata);
+              return;
+            }
+            authenticate(credentialsOf(metadata)).then(
+              (caller) => {
+                callers.set(metadata, caller);
+                proceed(metadata);
+              },
+              (error: unknown) => {
+                const refused = toGrpcError(error);
+                call.sendStatus({ code: refused.code, details: refused.details, metadata: refused.metadata });
+              },
+            );
+          },
+        });
+      },
+    });
 }
 
 function deadlineMillis(deadline: grpc.Deadline): number {
@@ -190,6 +258,7 @@ function deadlineMillis(deadline: grpc.Deadline): number {
 
 function wrapUnary(
   methodPath: string,
+  access: Access,
   handler: grpc.handleUnaryCall<unknown, unknown>,
   logger: Logger,
   maxCallDurationMs: number,
@@ -199,7 +268,6 @@ function wrapUnary(
     const traceId = activeTraceId();
     const controller = new AbortController();
     const deadline = Math.min(deadlineMillis(call.getDeadline()), Date.now() + maxCallDurationMs);
-    callContexts.set(call, { signal: controller.signal, deadline: new Date(deadline) });
     let timer: NodeJS.Timeout | undefined = undefined;
     let settled = false;
 
@@ -263,6 +331,14 @@ function wrapUnary(
     }, remaining);
 
     try {
+      const caller = authorize(access, callers.get(call.metadata) ?? {});
+      callContexts.set(call, {
+        metadata: call.metadata,
+        caller,
+        signal: controller.signal,
+        deadline: new Date(deadline),
+        peer: call.getPeer(),
+      });
       const result = handler(call, reply) as unknown;
       if (result instanceof Promise) result.catch(reply);
     } catch (err) {

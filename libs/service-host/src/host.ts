@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { decodeEvent, protoRoot, type DecodedEvent } from "@lienthong/contracts";
+import type { ReferenceData } from "@lienthong/domain";
 import {
   InProcessBroker,
   KafkaEventBus,
@@ -14,12 +15,14 @@ import {
 import { loggableError } from "@lienthong/errors";
 import type { commonServiceEnv } from "./config";
 import { createGrpcServer, startGrpcServer, type GrpcServiceRegistration } from "./grpc";
-import { createHttpApp, startHttpServer, type HttpApp } from "./http";
+import { createHttpApp, startHttpServer, type HttpApp, type RegisteredRoute } from "./http";
 import { createLifecycle, type Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type ServiceMetrics } from "./metrics";
 import { createReadiness, type Readiness } from "./readiness";
+import { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
 import { getSpanStore } from "./telemetry";
+import { referenceDataFrom } from "./reference-data-env";
 import {
   EMBEDDED_STORE_WARNING,
   openDocumentStore,
@@ -67,6 +70,8 @@ export interface RunningService {
   name: ServiceName;
   httpUrl: string;
   grpcPort: number;
+  /** Metrics and probes for scrapers and orchestrators. */
+  opsUrl: string;
 }
 
 /**
@@ -75,27 +80,58 @@ export interface RunningService {
  * the outbox relay, the consumer runner, HTTP and gRPC servers, telemetry
  * endpoints, readiness and an orderly stop.
  */
+interface HostParts {
+  name: ServiceName;
+  env: RuntimeEnv;
+  logger: Logger;
+  store: NotifyingStore;
+  bus: EventBus;
+  relay: OutboxRelay;
+  reference: ReferenceData;
+  identities: Identities;
+  ports: { http: number; grpc: number; ops: number };
+  maxRequestBytes: number | undefined;
+}
+
 export class ServiceHost {
   readonly http: HttpApp;
+  readonly name: ServiceName;
+  readonly env: RuntimeEnv;
+  readonly logger: Logger;
+  readonly store: NotifyingStore;
+  readonly bus: EventBus;
+  readonly relay: OutboxRelay;
+  /** Units, catalog and calendar, from the operator's files or the built-in samples. */
+  readonly reference: ReferenceData;
+  /** Who may call: registered clients and the identity provider's officials. */
+  readonly identities: Identities;
+  readonly readiness: Readiness = createReadiness();
+  readonly metrics: ServiceMetrics;
+  /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
+  readonly lifecycle: Lifecycle;
   private readonly consumers: ConsumerRegistration[] = [];
   private readonly grpcServices: GrpcServiceRegistration[] = [];
   private readonly tasks: BackgroundTask[] = [];
-  /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
-  readonly lifecycle: Lifecycle;
+  private readonly ops: HttpApp;
+  private readonly ports: HostParts["ports"];
+  private readonly maxRequestBytes: number | undefined;
 
-  private constructor(
-    readonly name: ServiceName,
-    readonly env: RuntimeEnv,
-    readonly logger: Logger,
-    readonly store: NotifyingStore,
-    readonly bus: EventBus,
-    readonly relay: OutboxRelay,
-    readonly readiness: Readiness,
-    readonly metrics: ServiceMetrics,
-    private readonly ports: { http: number; grpc: number },
-    private readonly maxRequestBytes: number | undefined,
-  ) {
-    this.lifecycle = createLifecycle({ logger, readiness, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  private constructor(parts: HostParts) {
+    ({
+      name: this.name,
+      env: this.env,
+      logger: this.logger,
+      store: this.store,
+      bus: this.bus,
+      relay: this.relay,
+      reference: this.reference,
+      identities: this.identities,
+      ports: this.ports,
+      maxRequestBytes: this.maxRequestBytes,
+    } = parts);
+    const { name, logger, store, bus, relay, readiness } = this;
+    this.metrics = createMetrics({ service: name });
+    this.lifecycle = createLifecycle({ logger, readiness, timeoutMs: this.env.SHUTDOWN_TIMEOUT_MS });
     this.lifecycle.onShutdown("store", () => store.close());
     this.lifecycle.onShutdown("bus", () => bus.close());
     this.lifecycle.onShutdown("outbox", async () => {
@@ -105,24 +141,32 @@ export class ServiceHost {
         logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
       });
     });
-    this.http = createHttpApp({
-      service: name,
-      logger,
-      readiness,
-      metrics,
-      bodyLimit: maxRequestBytes === undefined ? undefined : String(maxRequestBytes),
-    });
+    const authenticate = (credentials: PresentedCredentials) => this.identities.authenticate(credentials);
+    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, authenticate });
+    // Scrapers and probes on their own listener (loopback by default): /metrics never on the public port.
+    this.ops = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, serveMetrics: true });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
-    this.http.app.get("/ops/traces/:traceId", (request, response) => {
-      response.json({ spans: getSpanStore()?.byTrace(request.params.traceId) ?? [] });
+    const operators = { staff: ["operator"] } as const;
+    this.http.route({
+      method: "get",
+      path: "/ops/traces/:traceId",
+      access: operators,
+      handle: async (request, response) => {
+        response.json({ spans: getSpanStore()?.byTrace(String(request.params.traceId)) ?? [] });
+      },
     });
-    this.http.app.get("/ops/spans", (request, response) => {
-      const limit = Math.min(Number(request.query.limit) || 1000, 10_000);
-      response.json({ spans: getSpanStore()?.recent(limit) ?? [] });
+    this.http.route({
+      method: "get",
+      path: "/ops/spans",
+      access: operators,
+      handle: async (request, response) => {
+        const limit = Math.min(Number(request.query.limit) || 1000, 10_000);
+        response.json({ spans: getSpanStore()?.recent(limit) ?? [] });
+      },
     });
-    this.readiness.addCheck("store", () => store.ping());
-    this.readiness.addCheck("bus", () => bus.ping());
-    metrics.gauge({
+    readiness.addCheck("store", () => store.ping());
+    readiness.addCheck("bus", () => bus.ping());
+    this.metrics.gauge({
       name: "outbox_backlog",
       help: "Events stored in the outbox but not yet published (grows while the bus is unreachable)",
       async collect() {
@@ -135,27 +179,41 @@ export class ServiceHost {
   static async open(definition: ServiceDefinition, options: ServiceFactoryOptions = {}): Promise<ServiceHost> {
     const { service, env } = definition;
     const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
+    const reference = referenceDataFrom(env);
+    const identities = await openIdentities(env, logger, () => everyCommune(reference));
     const store = new NotifyingStore(await openStore(service, env, logger));
     await store.ensureCollections([...messagingCollections, ...definition.collections]);
     const bus = openBus(service, env, logger, options.broker);
     const relay = new OutboxRelay({ store, bus, logger });
-    const runtime = new ServiceHost(
-      service,
+    const host = new ServiceHost({
+      name: service,
       env,
       logger,
       store,
       bus,
       relay,
-      createReadiness(),
-      createMetrics({ service }),
-      {
+      reference,
+      identities,
+      ports: {
         http: options.ports?.http ?? env.HTTP_PORT,
         grpc: options.ports?.grpc ?? env.GRPC_PORT,
+        ops: options.ports?.ops ?? env.OPS_PORT,
       },
-      definition.maxRequestBytes,
-    );
+      maxRequestBytes: definition.maxRequestBytes,
+    });
     store.onCommit(collectionWritten(outbox, () => relay.notify()));
-    return runtime;
+    logger.info(reference.sources, "reference data loaded");
+    return host;
+  }
+
+  /** Every REST route of the service with the access it asks (the security tests walk it). */
+  routes(): readonly RegisteredRoute[] {
+    return this.http.routes();
+  }
+
+  /** Every gRPC service registered for start. */
+  grpcRegistrations(): readonly GrpcServiceRegistration[] {
+    return this.grpcServices;
   }
 
   /** Stores a state change and its outbox events atomically; the relay publishes right after. */
@@ -183,6 +241,7 @@ export class ServiceHost {
 
   async start(): Promise<RunningService> {
     this.http.mountErrorHandler();
+    this.ops.mountErrorHandler();
     this.relay.start();
     for (const task of this.tasks) {
       task.start();
@@ -207,15 +266,18 @@ export class ServiceHost {
       services: this.grpcServices,
       protoRoot,
       readiness: this.readiness,
+      authenticate: (credentials) => this.identities.authenticate(credentials),
       serverOptions:
         this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
     const grpc = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
     this.lifecycle.onShutdown("grpc server", () => grpc.close());
+    const ops = await startHttpServer(this.ops.app, { host: this.env.OPS_HOST, port: this.ports.ops });
+    this.lifecycle.onShutdown("ops server", () => ops.close());
     const http = await startHttpServer(this.http.app, { host: this.env.HTTP_HOST, port: this.ports.http });
     this.lifecycle.onShutdown("http server", () => http.close());
     this.readiness.markReady();
-    const running = { name: this.name, httpUrl: http.url, grpcPort: grpc.port };
+    const running = { name: this.name, httpUrl: http.url, grpcPort: grpc.port, opsUrl: ops.url };
     this.logger.info(
       { http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter },
       "service started",
@@ -284,9 +346,14 @@ export interface ServiceFactoryOptions {
   env?: NodeJS.ProcessEnv;
   /** Embedded mode: the broker all four services share. */
   broker?: InProcessBroker;
-  ports?: { http?: number; grpc?: number };
+  ports?: { http?: number; grpc?: number; ops?: number };
   /** The clock every rule reads (tests move it); the system clock by default. */
   clock?: () => Date;
   /** Replaces the logger built from LOG_LEVEL (tests capture it). */
   logger?: Logger;
+}
+
+/** Every commune of the loaded units list (the development portal acts for all of them). */
+function everyCommune(reference: ReferenceData): string[] {
+  return reference.units.provinces().flatMap((province) => reference.units.communesOf(province.code).map((commune) => commune.code));
 }

@@ -1,6 +1,15 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
+import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
+import type { Caller } from "./auth/caller";
+import type { PresentedCredentials } from "./auth/identities";
 import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
 import { problemContentType, toProblem } from "./http-problem";
 import type { Logger } from "./logger";
@@ -13,15 +22,42 @@ export interface HttpAppOptions {
   logger: Logger;
   readiness: Readiness;
   metrics: ServiceMetrics;
-  /** Largest accepted JSON body (body-parser syntax); default "1mb". */
-  bodyLimit?: string;
+  /** Who is calling, from the request's headers; runs before a body is read. Default: nobody (tests of the host). */
+  authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
+  /** Whether /metrics is served here too (else only on the ops listener). */
+  serveMetrics?: boolean;
+}
+
+/** How a route reads its body, after the caller is authenticated: JSON, raw bytes of one media type, or nothing. */
+export type RouteBody = { json: { limitBytes: number } } | { raw: { type: string; limitBytes: number } } | "none";
+
+export interface RouteSpec<A extends Access> {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  access: A;
+  /** Default: JSON up to 1 MiB for POST and PUT, nothing for GET and DELETE. */
+  body?: RouteBody;
+  handle(request: Request, response: Response, caller: Authorized<A>): Promise<void>;
+}
+
+/** A route as the registry lists it: what an endpoint is and what it asks of its caller. */
+export interface RegisteredRoute {
+  method: string;
+  path: string;
+  access: Access;
 }
 
 export interface HttpApp {
   app: Express;
-  /** Adds the 404 fallback and the problem+json error handler; call after mounting routers. */
+  /** Registers an endpoint: authenticate → authorize → read the body → handle. No route without declared access. */
+  route<A extends Access>(spec: RouteSpec<A>): void;
+  /** Every route registered with `route`, and the probes. */
+  routes(): readonly RegisteredRoute[];
+  /** Adds the 404 fallback and the problem+json error handler; call after registering routes. */
   mountErrorHandler: () => void;
 }
+
+const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
 
 export const traceIdHeader = "x-trace-id";
 const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -77,6 +113,29 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   };
   app.use(observe);
 
+  const registered: RegisteredRoute[] = [];
+  const authenticate = options.authenticate ?? (() => Promise.resolve({}));
+
+  function route<A extends Access>(spec: RouteSpec<A>): void {
+    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access });
+    const authenticated: RequestHandler = (request, response, next) => {
+      authenticate(credentialsOf(request)).then(
+        (caller) => {
+          response.locals.caller = authorize(spec.access, caller);
+          next();
+        },
+        next,
+      );
+    };
+    const body = spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
+    const handlers: RequestHandler[] = [authenticated, ...bodyReader(body)];
+    app[spec.method](spec.path, ...handlers, async (request, response) => {
+      await spec.handle(request, response, response.locals.caller as Authorized<A>);
+    });
+  }
+
+  const probes: Access = { public: "health probes of load balancers and orchestrators" };
+  registered.push({ method: "GET", path: "/healthz", access: probes }, { method: "GET", path: "/readyz", access: probes });
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", service: options.service });
   });
@@ -84,11 +143,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const report = await readiness.evaluate();
     res.status(report.ready ? 200 : 503).json(report);
   });
-  app.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-
-  app.use(express.json({ limit: options.bodyLimit ?? "1mb" }));
+  if (options.serveMetrics) {
+    app.get("/metrics", async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   let mounted = false;
   function mountErrorHandler(): void {
@@ -111,7 +170,21 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     app.use(handleError);
   }
 
-  return { app, mountErrorHandler };
+  return { app, route, routes: () => [...registered], mountErrorHandler };
+}
+
+function credentialsOf(request: Request): PresentedCredentials {
+  return { apiKey: request.header(CLIENT_KEY_HEADER), authorization: request.header(AUTHORIZATION_HEADER) };
+}
+
+function jsonUpTo(limitBytes: number): RouteBody {
+  return { json: { limitBytes } };
+}
+
+function bodyReader(body: RouteBody): RequestHandler[] {
+  if (body === "none") return [];
+  if ("json" in body) return [express.json({ limit: body.json.limitBytes })];
+  return [express.raw({ type: body.raw.type, limit: body.raw.limitBytes })];
 }
 
 /** body-parser reports its failures as http-errors with a `type`; they are the client's. */

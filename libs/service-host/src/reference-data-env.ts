@@ -1,13 +1,4 @@
 import { loadReferenceData, type ReferenceData } from "@lienthong/domain";
-import { envOptionalString } from "./config";
-
-/** Environment variables naming operator reference files; without them `<DATA_DIR>/reference/` or the built-in samples serve. */
-export const referenceDataEnv = {
-  UNITS_FILE: envOptionalString(),
-  CATALOG_FILE: envOptionalString(),
-  CALENDAR_OVERRIDES_FILE: envOptionalString(),
-  UNIT_MERGES_FILE: envOptionalString(),
-};
 
 export interface ReferenceDataEnvValues {
   DATA_DIR: string;

@@ -1,7 +1,6 @@
-import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
-import { intakeRouter } from "./api/http";
-import { apiKeysFrom } from "./auth/api-keys";
+import { intakeRoutes } from "./api/http";
 import { intakeEnv } from "./config";
 import { intakeTopics, intakeEventHandler } from "./events/consumers";
 import { intakeCollections } from "./store/collections";
@@ -28,11 +27,9 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     },
     options,
   );
-  const reference = referenceDataFrom(env);
-  host.logger.info(reference.sources, "reference data loaded");
+  const { reference } = host;
   // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
   const audit = (decision: AccessDecision) => host.logger.info({ audit: "access", ...decision }, "access decision");
-  const apiKeys = apiKeysFrom(env, reference.units, host.logger, audit);
   const now = options.clock ?? (() => new Date());
   const ports: IntakePorts = {
     store: host.store,
@@ -50,8 +47,8 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     perIpPerMinute: env.PUBLIC_LOOKUP_PER_IP_PER_MINUTE,
   });
   if (env.TRUST_PROXY) host.http.app.set("trust proxy", env.TRUST_PROXY);
-  host.http.app.use(intakeRouter(ports, { apiKeys, lookupLimiter }));
-  host.serveGrpc(intakeGrpc(ports, { apiKeys, lookupLimiter }));
+  intakeRoutes(host.http, ports, lookupLimiter, maxRequestBytes(env.ATTACHMENT_MAX_BYTES));
+  host.serveGrpc(intakeGrpc(ports, lookupLimiter));
   host.serveGrpc(referenceDataGrpc(ports));
   host.consume(intakeTopics, intakeEventHandler(ports));
   return host;

@@ -1,5 +1,5 @@
 import { platformService } from "@lienthong/contracts";
-import { envBoolean, envInteger, referenceDataEnv, serviceEnv } from "@lienthong/service-host";
+import { envBoolean, envInteger, serviceEnv } from "@lienthong/service-host";
 
 /** routing's environment: the common variables, where the reference data comes from, and the workflow's choices. */
 export const routingEnv = serviceEnv(platformService("routing"), {

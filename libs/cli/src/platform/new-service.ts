@@ -41,6 +41,7 @@ export function createService(root: string, options: NewServiceOptions): string[
   if (/[\n"\\`]/.test(options.owns)) throw new Error("--owns: one line without quotes or backslashes");
   const httpPort = options.httpPort ?? Math.max(...PLATFORM_SERVICES.map((service) => service.httpPort)) + 1;
   const grpcPort = options.grpcPort ?? Math.max(...PLATFORM_SERVICES.map((service) => service.grpcPort)) + 1;
+  const opsPort = Math.max(...PLATFORM_SERVICES.map((service) => service.opsPort)) + 1;
   const values: Record<string, string> = {
     __name__: name,
     __Name__: name[0]!.toUpperCase() + name.slice(1),

@@ -59,6 +59,8 @@ function composeService(root: string, service: PlatformService): string[] {
     "      <<: *service-environment",
     `      HTTP_PORT: "${service.httpPort}"`,
     `      GRPC_PORT: "${service.grpcPort}"`,
+    "      OPS_HOST: 0.0.0.0",
+    `      OPS_PORT: "${service.opsPort}"`,
     `      KAFKA_CLIENT_ID: ${service.name}`,
     `      OTEL_SERVICE_NAME: ${service.name}`,
     ...indent(fragment.environment ?? [], 4),
@@ -91,7 +93,7 @@ export function platformSections(root: string): GeneratedSection[] {
       render: () =>
         services
           .flatMap((service) => [
-            `      - targets: ["${service.name}:${service.httpPort}"]`,
+            `      - targets: ["${service.name}:${service.opsPort}"]`,
             "        labels:",
             `          service: ${service.name}`,
           ])

@@ -1,7 +1,5 @@
-import type * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
 import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
-import { API_KEY_HEADER, type ApiKeys } from "../auth/api-keys";
 import type { ApplicationRecord } from "../store/collections";
 import { applicationView, getApplication } from "../use-cases/get-application";
 import { listApplications } from "../use-cases/list-applications";
@@ -11,11 +9,8 @@ import { provideSupplement } from "../use-cases/provide-supplement";
 import { getProcedure, getUnit, resolveOldUnit } from "../use-cases/reference-data";
 import { submitApplication } from "../use-cases/submit-application";
 import { withdrawApplication } from "../use-cases/withdraw-application";
+import { CLIENT, PUBLIC_LOOKUP, REFERENCE_DATA } from "./access";
 
-export interface GrpcDependencies {
-  apiKeys: ApiKeys;
-  lookupLimiter: LookupRateLimiter;
-}
 
 /** proto3 has no absent scalars: empty content / zero size / empty hash mean "not sent". */
 function attachmentUploads(uploads: intake.AttachmentUpload[]) {
@@ -41,30 +36,11 @@ function peerAddress(peer: string): string {
   return colon > 0 && address.indexOf(":") === colon ? address.slice(0, colon) : address;
 }
 
-/** gRPC for commune systems: the same use cases as REST; the caller's API key travels in `x-api-key` metadata. */
-export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcDependencies): GrpcServiceRegistration {
-  const callerOf = (metadata: grpc.Metadata) => {
-    const key = metadata.get(API_KEY_HEADER)[0];
-    return apiKeys.authenticate(typeof key === "string" ? key : undefined);
-  };
-
-  const lookup = (
-    call: grpc.ServerUnaryCall<intake.LookupStatusRequest, intake.LookupStatusResponse>,
-    callback: grpc.sendUnaryData<intake.LookupStatusResponse>,
-  ) =>
-    unary(async (request: intake.LookupStatusRequest) =>
-      intake.LookupStatusResponse.fromPartial(
-        await lookupStatus(ports, lookupLimiter, {
-          clientIp: peerAddress(call.getPeer()),
-          dossierCode: request.dossierCode,
-          secondFactor: request.secondFactor,
-        }),
-      ),
-    )(call, callback);
-
+/** gRPC for commune systems: the same use cases and access as REST; the API key travels in `x-api-key` metadata. */
+export function intakeGrpc(ports: IntakePorts, lookupLimiter: LookupRateLimiter): GrpcServiceRegistration {
   const implementation: intake.IntakeServiceServer = {
-    submitApplication: unary(async (request: intake.SubmitApplicationRequest, { metadata }) => {
-      const { application: record } = await submitApplication(ports, callerOf(metadata), {
+    submitApplication: unary(CLIENT, async (request: intake.SubmitApplicationRequest, { caller }) => {
+      const { application: record } = await submitApplication(ports, caller.client, {
         idempotencyKey: request.idempotencyKey || undefined,
         procedureCode: request.procedureCode,
         receivingUnitCode: request.receivingUnitCode,
@@ -83,13 +59,13 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
       });
       return intake.SubmitApplicationResponse.fromPartial({ application: application(record) });
     }),
-    getApplication: unary(async (request: intake.GetApplicationRequest, { metadata }) =>
+    getApplication: unary(CLIENT, async (request: intake.GetApplicationRequest, { caller }) =>
       intake.GetApplicationResponse.fromPartial({
-        application: application(await getApplication(ports, callerOf(metadata), request.dossierRef)),
+        application: application(await getApplication(ports, caller.client, request.dossierRef)),
       }),
     ),
-    listApplications: unary(async (request: intake.ListApplicationsRequest, { metadata }) => {
-      const page = await listApplications(ports, callerOf(metadata), {
+    listApplications: unary(CLIENT, async (request: intake.ListApplicationsRequest, { caller }) => {
+      const page = await listApplications(ports, caller.client, {
         status: request.status || undefined,
         procedureCode: request.procedureCode || undefined,
         from: request.submittedFrom,
@@ -103,35 +79,43 @@ export function intakeGrpc(ports: IntakePorts, { apiKeys, lookupLimiter }: GrpcD
         nextPageToken: page.nextPageToken ?? "",
       });
     }),
-    provideSupplement: unary(async (request: intake.ProvideSupplementRequest, { metadata }) => {
-      const record = await provideSupplement(ports, callerOf(metadata), request.dossierRef, {
+    provideSupplement: unary(CLIENT, async (request: intake.ProvideSupplementRequest, { caller }) => {
+      const record = await provideSupplement(ports, caller.client, request.dossierRef, {
         formFields: request.formFields,
         attachments: attachmentUploads(request.attachments),
         providedItems: request.providedItems,
       });
       return intake.ProvideSupplementResponse.fromPartial({ application: application(record) });
     }),
-    withdrawApplication: unary(async (request: intake.WithdrawApplicationRequest, { metadata }) => {
-      const record = await withdrawApplication(ports, callerOf(metadata), request.dossierRef, {
+    withdrawApplication: unary(CLIENT, async (request: intake.WithdrawApplicationRequest, { caller }) => {
+      const record = await withdrawApplication(ports, caller.client, request.dossierRef, {
         reason: request.reason,
       });
       return intake.WithdrawApplicationResponse.fromPartial({ application: application(record) });
     }),
-    lookupStatus: lookup,
+    lookupStatus: unary(PUBLIC_LOOKUP, async (request: intake.LookupStatusRequest, { peer }) =>
+      intake.LookupStatusResponse.fromPartial(
+        await lookupStatus(ports, lookupLimiter, {
+          clientIp: peerAddress(peer),
+          dossierCode: request.dossierCode,
+          secondFactor: request.secondFactor,
+        }),
+      ),
+    ),
   };
   return { definition: intake.IntakeServiceService, implementation };
 }
 
-/** Reference data over gRPC; no API key, like REST. */
+/** Reference data over gRPC; public, like REST. */
 export function referenceDataGrpc(ports: IntakePorts): GrpcServiceRegistration {
   const implementation: intake.ReferenceDataServiceServer = {
-    getUnit: unary(async (request: intake.GetUnitRequest) =>
+    getUnit: unary(REFERENCE_DATA, async (request: intake.GetUnitRequest) =>
       intake.GetUnitResponse.fromPartial({ unit: getUnit(ports, request.code) }),
     ),
-    resolveOldUnit: unary(async (request: intake.ResolveOldUnitRequest) =>
+    resolveOldUnit: unary(REFERENCE_DATA, async (request: intake.ResolveOldUnitRequest) =>
       intake.ResolveOldUnitResponse.fromPartial(resolveOldUnit(ports, request.oldCode)),
     ),
-    getProcedure: unary(async (request: intake.GetProcedureRequest) => {
+    getProcedure: unary(REFERENCE_DATA, async (request: intake.GetProcedureRequest) => {
       const { formFields, ...procedure } = getProcedure(ports, request.code);
       return intake.GetProcedureResponse.fromPartial({
         procedure: {

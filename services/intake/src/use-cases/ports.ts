@@ -1,4 +1,5 @@
 import type { AdministrativeUnits, CommuneMerges, ProcedureCatalog } from "@lienthong/domain";
+import type { ClientIdentity } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type { DossierRegistrar } from "../store/dossier-registrar";
 
@@ -32,7 +33,4 @@ export interface IntakePorts {
  * the units it acts for — receiving units (5-digit commune codes) and
  * competent authorities (commune codes or provincial agency codes like 38.CA).
  */
-export interface Caller {
-  clientId: string;
-  unitCodes: ReadonlySet<string>;
-}
+export type Caller = ClientIdentity;
