@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
 import { registerImportCommands } from "./commands/import";
 import { registerPlatformCommands } from "./platform/commands";
+import { registerSecurityCommands } from "./commands/security";
 import { platformUrls } from "./platform-urls";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time: the version of this build
@@ -37,9 +38,17 @@ program
   .option("--host <host>", "address to listen on", process.env.HTTP_HOST ?? "127.0.0.1")
   .option("--http-port <port>", "HTTP port of the first service; the others count up in service order", port, 8081)
   .option("--grpc-port <port>", "gRPC port of the first service", port, 50051)
+  .option("--ops-port <port>", "metrics and probes port of the first service (loopback)", port, 9101)
   .option("--simulator-port <port>", "where the simulated commune system receives webhooks", port, 8090)
   .action(
-    async (options: { dataDir: string; host: string; httpPort: number; grpcPort: number; simulatorPort: number }) => {
+    async (options: {
+      dataDir: string;
+      host: string;
+      httpPort: number;
+      grpcPort: number;
+      opsPort: number;
+      simulatorPort: number;
+    }) => {
       /* eslint-disable @typescript-eslint/no-require-imports -- telemetry must start before the services load */
       const { startTelemetry } =
         require("@lienthong/service-host/telemetry") as typeof import("@lienthong/service-host/telemetry");
@@ -51,6 +60,7 @@ program
         host: options.host,
         httpBase: options.httpPort,
         grpcBase: options.grpcPort,
+        opsBase: options.opsPort,
         simulatorPort: options.simulatorPort,
         env: process.env,
       });
@@ -140,6 +150,7 @@ program
 
 registerImportCommands(program);
 registerPlatformCommands(program);
+registerSecurityCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`lienthong: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -10,6 +10,8 @@ export interface EmbeddedOptions {
   /** HTTP and gRPC ports of the first service; the others count up in the platform's service order. 0 = any free ports. */
   httpBase: number;
   grpcBase: number;
+  /** Metrics and probes (the ops listener) of the first service, counting up likewise. */
+  opsBase: number;
   /** Where the simulated commune system receives webhooks; 0 = any free port. */
   simulatorPort: number;
   host: string;
@@ -70,7 +72,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
         env,
         broker,
         clock: options.clock,
-        ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) },
+        ports: {
+          http: portAt(options.httpBase, index),
+          grpc: portAt(options.grpcBase, index),
+          ops: portAt(options.opsBase, index),
+        },
       });
       hosts.push(host);
       services.push(await host.start());

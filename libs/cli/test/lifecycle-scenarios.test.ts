@@ -70,6 +70,7 @@ describe("lifecycle scenarios through the services", () => {
       host: "127.0.0.1",
       httpBase: 0,
       grpcBase: 0,
+      opsBase: 0,
       simulatorPort: 0,
       env: { LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "25" },
       clock: () => new Date(now.getTime()),

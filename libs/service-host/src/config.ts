@@ -110,14 +110,14 @@ export function envJson<S extends z.ZodType>(schema: S, defaultValue: z.output<S
       const text = unsetIfEmpty(value);
       if (text === undefined) return undefined;
       try {
-        return JSON.parse(String(text)) as unknown;
+        return JSON.parse(typeof text === "string" ? text : "") as unknown;
       } catch {
         return Symbol.for("not JSON");
       }
     },
-    z.union([schema, z.undefined()], { error: "must be JSON of the documented shape" }).transform(
-      (parsed) => parsed ?? defaultValue,
-    ),
+    z
+      .union([schema, z.undefined()], { error: "must be JSON of the documented shape" })
+      .transform((parsed) => parsed ?? defaultValue),
   );
 }
 
@@ -146,7 +146,18 @@ function envOptionalUrl(protocols: RegExp, expected: string) {
 
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** Asymmetric JWS algorithms only: a shared-secret (HS*) or unsigned ("none") token is never accepted. */
-const TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+const TOKEN_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
 export const storeAdapters = ["embedded", "mongo"] as const;
 export const busAdapters = ["in-process", "kafka"] as const;
 
@@ -191,6 +202,8 @@ function commonShape(defaults: ServicePortDefaults) {
     // Commune systems and the portal: ids, units, API key hashes, webhooks (docs in README, "Credentials").
     CLIENTS_FILE: envOptionalString(),
     CLIENTS: envOptionalString(),
+    // Requests a minute each client may make to one service, across its replicas (a client's own value wins).
+    CLIENT_REQUESTS_PER_MINUTE: envInteger(1200, 1, 10_000_000),
     // The province's identity provider, whose tokens name officials; without it, the development issuer.
     OIDC_ISSUER: envOptionalString(),
     OIDC_AUDIENCE: envString("lienthong"),
@@ -247,7 +260,11 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
         ctx.addIssue({ code: "custom", path: ["MONGO_URL"], message: "required when STORE=mongo" });
       }
       if (common.OIDC_ISSUER && !common.OIDC_JWKS_URL && !common.OIDC_JWKS_FILE) {
-        ctx.addIssue({ code: "custom", path: ["OIDC_JWKS_URL"], message: "OIDC_JWKS_URL or OIDC_JWKS_FILE is required with OIDC_ISSUER" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["OIDC_JWKS_URL"],
+          message: "OIDC_JWKS_URL or OIDC_JWKS_FILE is required with OIDC_ISSUER",
+        });
       }
       if (common.BUS === "kafka" && common.KAFKA_BROKERS.length === 0) {
         ctx.addIssue({ code: "custom", path: ["KAFKA_BROKERS"], message: "required when BUS=kafka" });

@@ -4,9 +4,10 @@ import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
-import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
+import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
 import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
-import type { Caller } from "./auth/caller";
+import { callerIds, type Caller } from "./auth/caller";
+import type { AuditEvent } from "./audit/audit-log";
 import type { PresentedCredentials } from "./auth/identities";
 import { toGrpcError } from "./grpc-status";
 import type { Logger } from "./logger";
@@ -35,6 +36,10 @@ export interface GrpcServerOptions {
   readiness?: Readiness;
   /** Who is calling, from the call's metadata: run before the request message is read. */
   authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
+  /** Told every access decision: who called which method, allowed or not. */
+  audit?: (event: AuditEvent) => void;
+  /** Counts a client's call against its rate limit; throws RESOURCE_EXHAUSTED past it. */
+  admit?: (clientId: string) => void;
   serverOptions?: grpc.ServerOptions;
 }
 
@@ -68,7 +73,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const accessByPath = new Map<string, Access>();
   const server = new grpc.Server({
     ...options.serverOptions,
-    interceptors: [authenticating(accessByPath, options.authenticate ?? (() => Promise.resolve({})))],
+    interceptors: [authenticating(accessByPath, options.authenticate ?? (() => Promise.resolve({})), options.audit)],
   });
   const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
   const maxCallDurationMs = options.maxCallDurationMs ?? defaultMaxCallDurationMs;
@@ -88,6 +93,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         handler as grpc.handleUnaryCall<unknown, unknown>,
         options.logger,
         maxCallDurationMs,
+        options.audit,
+        options.admit,
       );
     }
     server.addService(tolerantOfBadRequests(definition), wrapped);
@@ -226,6 +233,7 @@ function credentialsOf(metadata: grpc.Metadata): PresentedCredentials {
 function authenticating(
   accessByPath: ReadonlyMap<string, Access>,
   authenticate: (credentials: PresentedCredentials) => Promise<Caller>,
+  audit: ((event: AuditEvent) => void) | undefined,
 ): grpc.ServerInterceptor {
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
@@ -242,6 +250,7 @@ function authenticating(
                 proceed(metadata);
               },
               (error: unknown) => {
+                audit?.({ action: method.path, outcome: "denied", reason: toPlatformError(error).reason });
                 const refused = toGrpcError(error);
                 call.sendStatus({ code: refused.code, details: refused.details, metadata: refused.metadata });
               },
@@ -262,6 +271,8 @@ function wrapUnary(
   handler: grpc.handleUnaryCall<unknown, unknown>,
   logger: Logger,
   maxCallDurationMs: number,
+  audit: ((event: AuditEvent) => void) | undefined,
+  admit: ((clientId: string) => void) | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     const started = process.hrtime.bigint();
@@ -330,8 +341,13 @@ function wrapUnary(
       reply(exceeded);
     }, remaining);
 
+    const authenticated = callers.get(call.metadata) ?? {};
+    const decided = (outcome: "allowed" | "denied", reason = "") =>
+      audit?.({ action: methodPath, outcome, reason, ...callerIds(authenticated), traceId: traceId ?? "" });
     try {
-      const caller = authorize(access, callers.get(call.metadata) ?? {});
+      const caller = authorize(access, authenticated);
+      if (authenticated.client) admit?.(authenticated.client.clientId);
+      decided("allowed");
       callContexts.set(call, {
         metadata: call.metadata,
         caller,
@@ -342,6 +358,7 @@ function wrapUnary(
       const result = handler(call, reply) as unknown;
       if (result instanceof Promise) result.catch(reply);
     } catch (err) {
+      if (!callContexts.has(call)) decided("denied", toPlatformError(err).reason);
       reply(err);
     }
   };

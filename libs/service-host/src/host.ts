@@ -21,6 +21,10 @@ import { createLogger, type Logger } from "./logger";
 import { createMetrics, type ServiceMetrics } from "./metrics";
 import { createReadiness, type Readiness } from "./readiness";
 import { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
+import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
+import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
+import { pollingTask } from "./polling-task";
+import { parseInput } from "./validation";
 import { getSpanStore } from "./telemetry";
 import { referenceDataFrom } from "./reference-data-env";
 import {
@@ -30,7 +34,7 @@ import {
   type DocumentStore,
   type WriteOp,
 } from "@lienthong/storage";
-import type { z } from "zod";
+import { z } from "zod";
 import { NotifyingStore } from "./notifying-store";
 
 export type { ServiceName } from "@lienthong/contracts";
@@ -40,6 +44,16 @@ import type { ServiceName } from "@lienthong/contracts";
 export type RuntimeEnv = Omit<z.output<typeof commonServiceEnv>, "BUS"> & { BUS: "in-process" | "kafka" };
 
 /** What a service is: its name, its parsed environment, its collections. */
+/** How often a replica adds its clients' request counts to the shared totals. */
+const RATE_SYNC_INTERVAL_MS = 250;
+/** How often buffered access decisions are committed and new entries sealed into the chain. */
+const AUDIT_SEAL_INTERVAL_MS = 200;
+
+const auditPageSchema = z.object({
+  afterSeq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 export interface ServiceDefinition {
   service: ServiceName;
   env: RuntimeEnv;
@@ -91,6 +105,7 @@ interface HostParts {
   identities: Identities;
   ports: { http: number; grpc: number; ops: number };
   maxRequestBytes: number | undefined;
+  clock: () => Date;
 }
 
 export class ServiceHost {
@@ -105,6 +120,8 @@ export class ServiceHost {
   readonly reference: ReferenceData;
   /** Who may call: registered clients and the identity provider's officials. */
   readonly identities: Identities;
+  /** The service's hash-chained audit log: access decisions and officials' actions. */
+  readonly audit: AuditLog;
   readonly readiness: Readiness = createReadiness();
   readonly metrics: ServiceMetrics;
   /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
@@ -113,6 +130,7 @@ export class ServiceHost {
   private readonly grpcServices: GrpcServiceRegistration[] = [];
   private readonly tasks: BackgroundTask[] = [];
   private readonly ops: HttpApp;
+  private readonly rateLimiter: ClientRateLimiter;
   private readonly ports: HostParts["ports"];
   private readonly maxRequestBytes: number | undefined;
 
@@ -130,9 +148,15 @@ export class ServiceHost {
       maxRequestBytes: this.maxRequestBytes,
     } = parts);
     const { name, logger, store, bus, relay, readiness } = this;
+    this.audit = new AuditLog(store, name, parts.clock, logger);
     this.metrics = createMetrics({ service: name });
     this.lifecycle = createLifecycle({ logger, readiness, timeoutMs: this.env.SHUTDOWN_TIMEOUT_MS });
     this.lifecycle.onShutdown("store", () => store.close());
+    // Runs before the store closes: what was decided until the end is sealed into the chain.
+    this.lifecycle.onShutdown("audit log", async () => {
+      await this.audit.flush();
+      while ((await this.audit.seal()) > 0);
+    });
     this.lifecycle.onShutdown("bus", () => bus.close());
     this.lifecycle.onShutdown("outbox", async () => {
       await relay.stop();
@@ -142,7 +166,15 @@ export class ServiceHost {
       });
     });
     const authenticate = (credentials: PresentedCredentials) => this.identities.authenticate(credentials);
-    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, authenticate });
+    const audit = (event: AuditEvent) => this.audit.append(event);
+    this.rateLimiter = new ClientRateLimiter(
+      store,
+      (clientId) => this.identities.clients.client(clientId)?.requestsPerMinute ?? this.env.CLIENT_REQUESTS_PER_MINUTE,
+      parts.clock,
+      logger,
+    );
+    const admit = (clientId: string) => this.rateLimiter.admit(clientId);
+    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, authenticate, audit, admit });
     // Scrapers and probes on their own listener (loopback by default): /metrics never on the public port.
     this.ops = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, serveMetrics: true });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
@@ -164,6 +196,15 @@ export class ServiceHost {
         response.json({ spans: getSpanStore()?.recent(limit) ?? [] });
       },
     });
+    this.http.route({
+      method: "get",
+      path: "/v1/audit",
+      access: { staff: ["auditor"] },
+      handle: async (request, response) => {
+        const { afterSeq, limit } = parseInput(auditPageSchema, request.query);
+        response.json({ entries: await this.audit.sealedAfter(afterSeq, limit), head: await this.audit.head() });
+      },
+    });
     readiness.addCheck("store", () => store.ping());
     readiness.addCheck("bus", () => bus.ping());
     this.metrics.gauge({
@@ -182,7 +223,12 @@ export class ServiceHost {
     const reference = referenceDataFrom(env);
     const identities = await openIdentities(env, logger, () => everyCommune(reference));
     const store = new NotifyingStore(await openStore(service, env, logger));
-    await store.ensureCollections([...messagingCollections, ...definition.collections]);
+    await store.ensureCollections([
+      ...messagingCollections,
+      ...auditCollections,
+      rateCounts,
+      ...definition.collections,
+    ]);
     const bus = openBus(service, env, logger, options.broker);
     const relay = new OutboxRelay({ store, bus, logger });
     const host = new ServiceHost({
@@ -197,9 +243,11 @@ export class ServiceHost {
       ports: {
         http: options.ports?.http ?? env.HTTP_PORT,
         grpc: options.ports?.grpc ?? env.GRPC_PORT,
-        ops: options.ports?.ops ?? env.OPS_PORT,
+        // A caller choosing free ports (tests, the embedded launcher) gets a free ops port too.
+        ops: options.ports?.ops ?? (options.ports?.http === 0 ? 0 : env.OPS_PORT),
       },
       maxRequestBytes: definition.maxRequestBytes,
+      clock: options.clock ?? (() => new Date()),
     });
     store.onCommit(collectionWritten(outbox, () => relay.notify()));
     logger.info(reference.sources, "reference data loaded");
@@ -243,6 +291,22 @@ export class ServiceHost {
     this.http.mountErrorHandler();
     this.ops.mountErrorHandler();
     this.relay.start();
+    const sealer = pollingTask({
+      name: "audit sealer",
+      intervalMs: AUDIT_SEAL_INTERVAL_MS,
+      logger: this.logger,
+      round: () => this.audit.round(),
+    });
+    sealer.start();
+    this.lifecycle.onShutdown(sealer.name, () => sealer.stop());
+    const rateSync = pollingTask({
+      name: "client rate limits",
+      intervalMs: RATE_SYNC_INTERVAL_MS,
+      logger: this.logger,
+      round: () => this.rateLimiter.round(),
+    });
+    rateSync.start();
+    this.lifecycle.onShutdown(rateSync.name, () => rateSync.stop());
     for (const task of this.tasks) {
       task.start();
       this.lifecycle.onShutdown(task.name, () => task.stop());
@@ -267,6 +331,8 @@ export class ServiceHost {
       protoRoot,
       readiness: this.readiness,
       authenticate: (credentials) => this.identities.authenticate(credentials),
+      audit: (event) => this.audit.append(event),
+      admit: (clientId) => this.rateLimiter.admit(clientId),
       serverOptions:
         this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
@@ -355,5 +421,7 @@ export interface ServiceFactoryOptions {
 
 /** Every commune of the loaded units list (the development portal acts for all of them). */
 function everyCommune(reference: ReferenceData): string[] {
-  return reference.units.provinces().flatMap((province) => reference.units.communesOf(province.code).map((commune) => commune.code));
+  return reference.units
+    .provinces()
+    .flatMap((province) => reference.units.communesOf(province.code).map((commune) => commune.code));
 }

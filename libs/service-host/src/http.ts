@@ -8,9 +8,10 @@ import express, {
   type Response,
 } from "express";
 import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
-import type { Caller } from "./auth/caller";
+import { callerIds, type Caller } from "./auth/caller";
+import type { AuditEvent } from "./audit/audit-log";
 import type { PresentedCredentials } from "./auth/identities";
-import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
+import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
 import { problemContentType, toProblem } from "./http-problem";
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
@@ -26,6 +27,10 @@ export interface HttpAppOptions {
   authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
   /** Whether /metrics is served here too (else only on the ops listener). */
   serveMetrics?: boolean;
+  /** Told every access decision: who asked for which endpoint, allowed or not. */
+  audit?: (event: AuditEvent) => void;
+  /** Counts a client's request against its rate limit; throws RESOURCE_EXHAUSTED past it. */
+  admit?: (clientId: string) => void;
 }
 
 /** How a route reads its body, after the caller is authenticated: JSON, raw bytes of one media type, or nothing. */
@@ -118,16 +123,30 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   function route<A extends Access>(spec: RouteSpec<A>): void {
     registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access });
+    const action = `${spec.method.toUpperCase()} ${spec.path}`;
     const authenticated: RequestHandler = (request, response, next) => {
-      authenticate(credentialsOf(request)).then(
-        (caller) => {
+      let caller: Caller = {};
+      authenticate(credentialsOf(request))
+        .then((authenticated) => {
+          caller = authenticated;
           response.locals.caller = authorize(spec.access, caller);
+          if (caller.client) options.admit?.(caller.client.clientId);
+          options.audit?.({ action, outcome: "allowed", ...callerIds(caller), traceId: traceIdOf(response) });
           next();
-        },
-        next,
-      );
+        })
+        .catch((error: unknown) => {
+          options.audit?.({
+            action,
+            outcome: "denied",
+            ...callerIds(caller),
+            reason: toPlatformError(error).reason,
+            traceId: traceIdOf(response),
+          });
+          next(error);
+        });
     };
-    const body = spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
+    const body =
+      spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
     const handlers: RequestHandler[] = [authenticated, ...bodyReader(body)];
     app[spec.method](spec.path, ...handlers, async (request, response) => {
       await spec.handle(request, response, response.locals.caller as Authorized<A>);
@@ -135,7 +154,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   const probes: Access = { public: "health probes of load balancers and orchestrators" };
-  registered.push({ method: "GET", path: "/healthz", access: probes }, { method: "GET", path: "/readyz", access: probes });
+  registered.push(
+    { method: "GET", path: "/healthz", access: probes },
+    { method: "GET", path: "/readyz", access: probes },
+  );
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", service: options.service });
   });
@@ -171,6 +193,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   return { app, route, routes: () => [...registered], mountErrorHandler };
+}
+
+function traceIdOf(response: Response): string {
+  return typeof response.locals.traceId === "string" ? response.locals.traceId : "";
 }
 
 function credentialsOf(request: Request): PresentedCredentials {

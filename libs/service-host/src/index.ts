@@ -2,8 +2,23 @@ export * from "./auth/access";
 export * from "./auth/caller";
 export * from "./auth/client-keys";
 export * from "./auth/development-identities";
-export { DEVELOPMENT_ISSUER, PLATFORM_AUDIENCE, openDevelopmentIssuer, type DevelopmentIssuer } from "./auth/development-issuer";
+export {
+  DEVELOPMENT_ISSUER,
+  PLATFORM_AUDIENCE,
+  openDevelopmentIssuer,
+  type DevelopmentIssuer,
+} from "./auth/development-issuer";
 export { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
+export * from "./audit/audit-chain";
+export {
+  AuditLog,
+  auditCollections,
+  auditHead,
+  auditLog,
+  type AuditEvent,
+  type AuditHead,
+  type AuditRecord,
+} from "./audit/audit-log";
 export * from "./config";
 export * from "./grpc";
 export * from "./grpc-status";

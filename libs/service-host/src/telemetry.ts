@@ -6,6 +6,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { ScrubbingSpanProcessor } from "./span-scrubber";
 import { SpanStore, SpanStoreProcessor, defaultSpanStoreLimit } from "./span-store";
 
 // Only modules without instrumented dependencies (no http, express or grpc-js)
@@ -41,9 +42,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (started) return started;
   const endpoint = options.otlpEndpoint ?? nonEmpty(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const spanStore = endpoint ? undefined : new SpanStore(options.spanStoreLimit ?? defaultSpanStoreLimit);
-  const spanProcessor: SpanProcessor = endpoint
-    ? new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }))
-    : new SpanStoreProcessor(spanStore as SpanStore);
+  const spanProcessor: SpanProcessor = new ScrubbingSpanProcessor(
+    endpoint
+      ? new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }))
+      : new SpanStoreProcessor(spanStore as SpanStore),
+  );
 
   const sdk = new NodeSDK({
     // The service's own name is the default; OTEL_SERVICE_NAME and

@@ -1,29 +1,61 @@
 import { platformService } from "@lienthong/contracts";
 import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
-import { z } from "zod";
 
-const webhookEndpoints = z
-  .string()
-  .default("{}")
-  .transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text.trim() === "" ? "{}" : text);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON object of client id → webhook URL" });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.url({ protocol: /^https?$/ })));
+/**
+ * The secret the development clients' webhooks are signed with when
+ * WEBHOOK_SIGNING_SECRET is not set (embedded mode: the commune simulator
+ * verifies with it). It is printed here, so it is public.
+ */
+export const DEVELOPMENT_WEBHOOK_SECRET = "lienthong-development-webhook-secret";
 
+/** Secrets this repository prints (the default above, the one compose files used): fit for nothing shared. */
+const PUBLIC_WEBHOOK_SECRETS: readonly string[] = [DEVELOPMENT_WEBHOOK_SECRET, "local-development-webhook-secret"];
+
+/** As the client registry asks of every commune's webhook secret: 32 characters, about 190 bits when random. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 32;
+
+/** Why production refuses a webhook secret, or undefined when it may sign. Never repeats the secret. */
+export function webhookSecretRefusal(secret: string): string | undefined {
+  if (PUBLIC_WEBHOOK_SECRETS.includes(secret)) return "is a public development secret";
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) return `is shorter than ${MIN_WEBHOOK_SECRET_LENGTH} characters`;
+  return undefined;
+}
+
+/** Production refuses what only development may use, unless ALLOW_EMBEDDED_IN_PRODUCTION says this is a demonstration. */
+export function productionRulesApply(env: { NODE_ENV: string; ALLOW_EMBEDDED_IN_PRODUCTION: boolean }): boolean {
+  return env.NODE_ENV === "production" && !env.ALLOW_EMBEDDED_IN_PRODUCTION;
+}
+
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
+
+/**
+ * notification's own variables. The registered commune systems' webhooks (URL
+ * and secrets) come with the clients (CLIENTS_FILE / CLIENTS); the two
+ * WEBHOOK_ variables serve only the development clients of embedded mode.
+ */
 export const notificationEnv = serviceEnv(platformService("notification"), {
   /** SMTP server, e.g. smtp://mailpit:1025; without it mail is captured as .eml files under DATA_DIR (embedded mode). */
   SMTP_URL: envOptionalString(),
   MAIL_FROM: envString("LiênThông <no-reply@lienthong.local>"),
-  /** Shared secret for Standard Webhooks signatures (per-commune secrets come with commune registration). */
-  WEBHOOK_SIGNING_SECRET: envString("lienthong-development-webhook-secret"),
-  /** JSON object: commune system (client id) → webhook URL. */
-  WEBHOOK_ENDPOINTS: webhookEndpoints,
-  /** Webhook URL for commune systems without their own entry. */
-  WEBHOOK_DEFAULT_URL: envOptionalString(),
+  /** Where the development clients' webhooks go (embedded mode: the commune simulator). */
+  WEBHOOK_DEFAULT_URL: envOptionalString().refine((url) => url === undefined || isHttpUrl(url), {
+    message: "must be an http:// or https:// URL",
+  }),
+  /** The development clients' webhook secret; DEVELOPMENT_WEBHOOK_SECRET when unset. */
+  WEBHOOK_SIGNING_SECRET: envOptionalString(),
   DELIVERY_MAX_ATTEMPTS: envInteger(8, 1, 100),
+}).superRefine((env, ctx) => {
+  if (!productionRulesApply(env) || env.WEBHOOK_SIGNING_SECRET === undefined) return;
+  const refusal = webhookSecretRefusal(env.WEBHOOK_SIGNING_SECRET);
+  if (refusal) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["WEBHOOK_SIGNING_SECRET"],
+      message: `${refusal}: refused when NODE_ENV=production (registered commune systems sign with their own secrets, in CLIENTS_FILE)`,
+    });
+  }
 });
+
+export type NotificationEnv = ReturnType<(typeof notificationEnv)["parse"]>;

@@ -7,14 +7,15 @@ import {
   pollingTask,
 } from "@lienthong/service-host";
 import { notificationGrpc } from "./api/grpc";
-import { notificationRouter } from "./api/http";
+import { notificationRoutes } from "./api/http";
 import { NodemailerSender } from "./channels/mail";
 import { SignedWebhookSender } from "./channels/webhook";
+import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endpoints";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { deliveries, notificationCollections } from "./store/collections";
 import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
-import type { NotificationPorts } from "./use-cases/ports";
+import type { AccessDecision, NotificationPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
 
@@ -22,6 +23,14 @@ export type ServiceOptions = ServiceFactoryOptions;
 export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(notificationEnv, options.env ?? process.env);
   const host = await ServiceHost.open({ service: "notification", env, collections: notificationCollections }, options);
+  let webhookEndpointOf: WebhookEndpoints;
+  try {
+    webhookEndpointOf = webhookEndpoints(host.identities.clients, env, host.logger);
+  } catch (error) {
+    // A refused configuration: close the store and bus just opened, and report the refusal.
+    await host.stop().catch(() => undefined);
+    throw error;
+  }
   const mail = env.SMTP_URL
     ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
     : NodemailerSender.capture(path.resolve(env.DATA_DIR, "notification", "mail"), env.MAIL_FROM);
@@ -31,10 +40,12 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   const ports: NotificationPorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
-    webhookUrlFor: (clientId) => env.WEBHOOK_ENDPOINTS[clientId] ?? env.WEBHOOK_DEFAULT_URL,
+    webhookEndpointOf,
+    // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
+    audit: (decision: AccessDecision) => host.logger.info({ audit: "access", ...decision }, "access decision"),
     now: options.clock ?? (() => new Date()),
   };
-  const channels = { mail, webhook: new SignedWebhookSender(env.WEBHOOK_SIGNING_SECRET) };
+  const channels = { mail, webhook: new SignedWebhookSender() };
   const policy = { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 };
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
@@ -50,7 +61,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
       mail.close();
     },
   });
-  host.http.app.use(notificationRouter(ports));
+  notificationRoutes(host.http, ports);
   host.serveGrpc(notificationGrpc(ports));
   host.consume(notificationTopics, notificationEventHandler(ports));
   host.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));

@@ -1,9 +1,8 @@
 import { platformService } from "@lienthong/contracts";
 import { envBoolean, envInteger, serviceEnv } from "@lienthong/service-host";
 
-/** routing's environment: the common variables, where the reference data comes from, and the workflow's choices. */
+/** routing's environment: the common variables (clients, identity provider, reference data) and the workflow's choices. */
 export const routingEnv = serviceEnv(platformService("routing"), {
-  ...referenceDataEnv,
   // Accept every application without an official's intake check (the behaviour before officials' actions).
   AUTO_ACCEPT: envBoolean(false),
   // How often the deadline watcher looks for due timers.

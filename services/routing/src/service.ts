@@ -1,11 +1,11 @@
-import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
+import { type ServiceFactoryOptions, ServiceHost, activeTraceId, loadConfig } from "@lienthong/service-host";
 import { routingGrpc } from "./api/grpc";
-import { routingRouter } from "./api/http";
+import { routingRoutes } from "./api/http";
 import { routingEnv } from "./config";
 import { routingEventHandler, routingTopics } from "./events/consumers";
 import { deadlineWatcher } from "./events/deadline-watcher";
 import { routingCollections } from "./store/collections";
-import type { RoutingPorts } from "./use-cases/ports";
+import type { RoutingAudit, RoutingPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
 
@@ -13,8 +13,12 @@ export type ServiceOptions = ServiceFactoryOptions;
 export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
   const host = await ServiceHost.open({ service: "routing", env, collections: routingCollections }, options);
-  const reference = referenceDataFrom(env);
-  host.logger.info(reference.sources, "reference data loaded");
+  const { reference } = host;
+  // Ids only (DOMAIN.md §7), with the trace that tells which request or dossier step it was.
+  const audit: RoutingAudit = {
+    decided: (decision) => host.audit.append({ ...decision, traceId: activeTraceId() ?? "" }),
+    done: (record) => host.audit.record({ ...record, traceId: activeTraceId() ?? "" }),
+  };
   const ports: RoutingPorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
@@ -27,9 +31,10 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
       apologyExtensionWorkingDays: env.APOLOGY_EXTENSION_WORKING_DAYS,
     },
     autoAccept: env.AUTO_ACCEPT,
+    audit,
     now: options.clock ?? (() => new Date()),
   };
-  host.http.app.use(routingRouter(ports));
+  routingRoutes(host.http, ports);
   host.serveGrpc(routingGrpc(ports));
   host.consume(routingTopics, routingEventHandler(ports));
   host.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: host.logger }));

@@ -7,7 +7,6 @@ import {
   type RoutingHarness,
 } from "./support/routing-harness";
 
-const official = { officialId: "can-bo.ba" };
 const calendar = createCalendar();
 const household = sampleCatalog().find(HOUSEHOLD_BUSINESS, at(6, 8))!;
 
@@ -27,7 +26,7 @@ describe("routing: durable deadline timers", () => {
 
   it("(c) warns once when due soon, then an overdue dossier gets one apology with a new appointment — across a restart — and is judged late", async () => {
     const { dossierId, dossierCode } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
-    const accepted = await routing.act(dossierId, "accept", official);
+    const accepted = await routing.act(dossierId, "accept");
     // 3 working days from Monday 08:00: Thursday 08:00.
     expect(accepted.body.assignment.appointmentAt).toBe(at(9, 8).toISOString());
 
@@ -82,7 +81,7 @@ describe("routing: durable deadline timers", () => {
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
 
-    await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Cấp giấy chứng nhận" });
+    await routing.act(dossierId, "decide", { outcome: "approved", summary: "Cấp giấy chứng nhận" });
     await routing.sign(dossierId);
     expect(await routing.waitForEvent(dossierId, "resultIssued")).toMatchObject({ status: 9, timeliness: 3 });
   });
@@ -90,8 +89,8 @@ describe("routing: durable deadline timers", () => {
   it("disarms the timers while the clock is paused and re-arms them for the pushed appointment", async () => {
     await routing.setClock(at(20, 8));
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
-    await routing.act(dossierId, "accept", official);
-    await routing.act(dossierId, "request_supplement", { ...official, missingItems: ["Bản sao giấy tờ"] });
+    await routing.act(dossierId, "accept");
+    await routing.act(dossierId, "request_supplement", { missingItems: ["Bản sao giấy tờ"] });
     // Paused across the original appointment (Thursday 23, 08:00): no timer fires.
     await routing.setClock(at(24, 9));
     await severalPolls();
@@ -99,7 +98,7 @@ describe("routing: durable deadline timers", () => {
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
     expect((await routing.assignment(dossierId)).deadlineState).toBe("within_deadline");
 
-    const resumed = await routing.act(dossierId, "resume", official);
+    const resumed = await routing.act(dossierId, "resume");
     // Paused Monday 08:00 → Friday 09:00 = 4 working days and 1 hour: Thursday 23, 08:00 + 33 h = Wednesday 29, 09:00.
     expect(resumed.body.assignment.appointmentAt).toBe(at(29, 9).toISOString());
     expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({ waitedWorkingHours: 33 });
@@ -115,7 +114,7 @@ describe("routing: durable deadline timers", () => {
   it("a same-day procedure is due soon as soon as it is accepted, and its overdue check is the next morning", async () => {
     await routing.setClock(at(30, 14));
     const { dossierId } = await routing.submit({ procedureCode: MARRIAGE_REGISTRATION });
-    await routing.act(dossierId, "accept", official);
+    await routing.act(dossierId, "accept");
     expect(await routing.waitForEvent(dossierId, "deadlineDueSoon")).toMatchObject({
       appointmentAt: at(30, 17).toISOString(),
       remainingWorkingHours: 3,

@@ -1,9 +1,11 @@
 import { createCalendar } from "@lienthong/domain";
+import { DEVELOPMENT_CLIENTS, DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
 import { waitFor } from "@lienthong/testing";
 import {
   CRIMINAL_RECORD_CERTIFICATE,
   FIRST_LAND_CERTIFICATE,
   HAC_THANH,
+  HAC_THANH_RECEIVING_OFFICER,
   HOUSEHOLD_BUSINESS,
   MARRIAGE_REGISTRATION,
   MUONG_LAT,
@@ -13,7 +15,8 @@ import {
   type RoutingHarness,
 } from "./support/routing-harness";
 
-const official = { officialId: "can-bo.mot" };
+const receivingOfficer = DEVELOPMENT_OFFICIALS.receivingOfficerMuongLat;
+const leader = DEVELOPMENT_OFFICIALS.leaderMuongLat;
 const calendar = createCalendar();
 
 describe("routing: officials' actions through the composition root", () => {
@@ -51,7 +54,7 @@ describe("routing: officials' actions through the composition root", () => {
   it("(a) a marriage registration whose supplement waits 3 working days finishes on time, its appointment moved by exactly 3 working days", async () => {
     await routing.setClock(at(6, 8));
     const { dossierId } = await routing.submit({ procedureCode: MARRIAGE_REGISTRATION });
-    const accepted = await routing.act(dossierId, "accept", official);
+    const accepted = await routing.act(dossierId, "accept");
     expect(accepted.status).toBe(200);
     // Same-day procedure accepted Monday 08:00: due at the end of Monday (17:00 Vietnam time).
     const firstAppointment = "2025-10-06T10:00:00.000Z";
@@ -71,7 +74,7 @@ describe("routing: officials' actions through the composition root", () => {
     const acceptedEvent = await routing.waitForEvent(dossierId, "applicationAccepted");
     expect(acceptedEvent).toMatchObject({
       status: 2,
-      officialId: "can-bo.mot",
+      officialId: receivingOfficer.subject,
       procedureVersion: 1,
       appointmentAt: firstAppointment,
     });
@@ -82,7 +85,7 @@ describe("routing: officials' actions through the composition root", () => {
 
     await routing.setClock(at(6, 9));
     const missingItems = ["Giấy xác nhận tình trạng hôn nhân", "Bản sao giấy tờ tùy thân"];
-    const requested = await routing.act(dossierId, "request_supplement", { ...official, missingItems });
+    const requested = await routing.act(dossierId, "request_supplement", { missingItems });
     expect(requested.body.assignment).toMatchObject({ status: 5, clock: "paused" });
     expect(await routing.waitForEvent(dossierId, "supplementRequested")).toMatchObject({ status: 5, missingItems });
 
@@ -102,13 +105,16 @@ describe("routing: officials' actions through the composition root", () => {
 
     await routing.setClock(at(9, 10));
     const decided = await routing.act(dossierId, "decide", {
-      ...official,
       outcome: "approved",
       summary: "Đủ điều kiện đăng ký kết hôn",
     });
     expect(decided.status).toBe(200);
     expect(decided.body.assignment).toMatchObject({ status: 4, outcome: 1, allowedActions: [] });
-    await routing.waitForEvent(dossierId, "signatureRequested");
+    // The leader who decided signs, for the competent authority.
+    expect(await routing.waitForEvent(dossierId, "signatureRequested")).toMatchObject({
+      officialId: leader.subject,
+      competentAuthority: { code: MUONG_LAT },
+    });
     await routing.sign(dossierId);
     const issued = await routing.waitForEvent(dossierId, "resultIssued");
     expect(issued).toMatchObject({ status: 9, timeliness: 2, appointmentAt: movedAppointment });
@@ -119,7 +125,7 @@ describe("routing: officials' actions through the composition root", () => {
       allowedActions: ["return_result"],
     });
 
-    const returned = await routing.act(dossierId, "return_result", official);
+    const returned = await routing.act(dossierId, "return_result");
     expect(returned.body.assignment).toMatchObject({ status: 10, allowedActions: [] });
     expect(await routing.waitForEvent(dossierId, "resultReturned")).toMatchObject({ status: 10 });
   });
@@ -131,7 +137,7 @@ describe("routing: officials' actions through the composition root", () => {
       receivingUnitCode: HAC_THANH,
       applicantCommuneCode: TAM_CHUNG,
     });
-    const accepted = await routing.act(dossierId, "accept", official);
+    const accepted = await routing.act(dossierId, "accept", {}, HAC_THANH_RECEIVING_OFFICER);
     expect(accepted.body.assignment).toMatchObject({
       status: 4,
       receivingUnitCode: HAC_THANH,
@@ -148,7 +154,7 @@ describe("routing: officials' actions through the composition root", () => {
     expect(await routing.waitForEvent(dossierId, "dossierRouted")).toMatchObject({
       competentAuthority: { code: "38.CA", level: 2 },
     });
-    const policeQueue = await routing.get("/v1/queues/38.CA");
+    const policeQueue = await routing.get("/v1/queues/38.CA", { client: DEVELOPMENT_CLIENTS.thanhHoaPolice });
     expect(policeQueue.body.assignments.map((a) => a.dossierId)).toEqual([dossierId]);
     const receivingQueue = await routing.get(`/v1/queues/${HAC_THANH}`);
     expect(receivingQueue.body.assignments.map((a) => a.dossierId)).not.toContain(dossierId);
@@ -162,7 +168,7 @@ describe("routing: officials' actions through the composition root", () => {
       applicantCommuneCode: MUONG_LAT,
       landCommuneCode: TAM_CHUNG,
     });
-    const accepted = await routing.act(dossierId, "accept", official);
+    const accepted = await routing.act(dossierId, "accept");
     expect(accepted.body.assignment).toMatchObject({
       status: 4,
       competentAuthority: { code: TAM_CHUNG, communeCode: TAM_CHUNG },
@@ -171,24 +177,23 @@ describe("routing: officials' actions through the composition root", () => {
 
   it("refuses at intake with the reason (1 → 3), which closes the dossier", async () => {
     const { dossierId } = await routing.submit();
-    const missingReason = await routing.act(dossierId, "refuse", official);
+    const missingReason = await routing.act(dossierId, "refuse");
     expect(missingReason.status).toBe(400);
     expect(missingReason.body.violations).toEqual([{ field: "reason", reason: "is required to refuse" }]);
     const refused = await routing.act(dossierId, "refuse", {
-      ...official,
       reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận",
     });
     expect(refused.body.assignment).toMatchObject({ status: 3, allowedActions: [], clock: "stopped" });
     expect(await routing.waitForEvent(dossierId, "applicationRefused")).toMatchObject({
       status: 3,
       reason: "Hồ sơ không thuộc thẩm quyền tiếp nhận",
-      officialId: "can-bo.mot",
+      officialId: receivingOfficer.subject,
     });
   });
 
   it("asks for every missing item at once: an empty list is refused", async () => {
     const { dossierId } = await accepted();
-    const reply = await routing.act(dossierId, "request_supplement", { ...official, missingItems: [] });
+    const reply = await routing.act(dossierId, "request_supplement", { missingItems: [] });
     expect(reply.status).toBe(400);
     expect(reply.body.violations).toEqual([{ field: "missingItems", reason: "is required to request supplement" }]);
   });
@@ -196,9 +201,9 @@ describe("routing: officials' actions through the composition root", () => {
   it("resumes a supplement wait by an official's action too (items received at the counter)", async () => {
     await routing.setClock(at(7, 8));
     const { dossierId } = await accepted();
-    await routing.act(dossierId, "request_supplement", { ...official, missingItems: ["Tờ khai"] });
+    await routing.act(dossierId, "request_supplement", { missingItems: ["Tờ khai"] });
     await routing.setClock(at(7, 10));
-    const resumed = await routing.act(dossierId, "resume", official);
+    const resumed = await routing.act(dossierId, "resume");
     expect(resumed.body.assignment).toMatchObject({ status: 4, clock: "running" });
     expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({
       resumedFrom: 5,
@@ -211,7 +216,6 @@ describe("routing: officials' actions through the composition root", () => {
     const { dossierId } = await accepted(HOUSEHOLD_BUSINESS);
     const before = (await routing.assignment(dossierId)).appointmentAt;
     const requested = await routing.act(dossierId, "request_payment", {
-      ...official,
       amountVnd: 100_000,
       reason: "Lệ phí đăng ký",
     });
@@ -227,9 +231,9 @@ describe("routing: officials' actions through the composition root", () => {
     });
 
     await routing.setClock(at(8, 8));
-    const noReceipt = await routing.act(dossierId, "record_payment", official);
+    const noReceipt = await routing.act(dossierId, "record_payment");
     expect(noReceipt.status).toBe(400);
-    const recorded = await routing.act(dossierId, "record_payment", { ...official, receiptNumber: "BL-0001" });
+    const recorded = await routing.act(dossierId, "record_payment", { receiptNumber: "BL-0001" });
     expect(recorded.body.assignment.status).toBe(4);
     expect(await routing.waitForEvent(dossierId, "paymentRecorded")).toMatchObject({
       amountVnd: 100_000,
@@ -243,7 +247,6 @@ describe("routing: officials' actions through the composition root", () => {
   it("stops processing with a reason (4 → 8) and resumes it (8 → 4)", async () => {
     const { dossierId } = await accepted();
     const stopped = await routing.act(dossierId, "stop", {
-      ...official,
       reason: "Chờ kết quả xác minh của cơ quan khác",
     });
     expect(stopped.body.assignment).toMatchObject({ status: 8, clock: "stopped", allowedActions: ["resume"] });
@@ -251,7 +254,7 @@ describe("routing: officials' actions through the composition root", () => {
       status: 8,
       reason: "Chờ kết quả xác minh của cơ quan khác",
     });
-    const resumed = await routing.act(dossierId, "resume", official);
+    const resumed = await routing.act(dossierId, "resume");
     expect(resumed.body.assignment).toMatchObject({ status: 4, clock: "running" });
     expect(await routing.waitForEvent(dossierId, "dossierResumed")).toMatchObject({ status: 4, resumedFrom: 8 });
   });
@@ -259,13 +262,12 @@ describe("routing: officials' actions through the composition root", () => {
   it("transfers between agencies and tiers: the queue follows, the status and appointment stay", async () => {
     const { dossierId } = await accepted();
     const before = await routing.assignment(dossierId);
-    const unknown = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: "99.XX" });
+    const unknown = await routing.act(dossierId, "transfer", { targetAgencyCode: "99.XX" });
     expect(unknown.status).toBe(400);
-    const same = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: MUONG_LAT });
+    const same = await routing.act(dossierId, "transfer", { targetAgencyCode: MUONG_LAT });
     expect(same.status).toBe(400);
 
     const toCommune = await routing.act(dossierId, "transfer", {
-      ...official,
       targetAgencyCode: TAM_CHUNG,
       reason: "Người yêu cầu cư trú tại xã Tam Chung",
     });
@@ -282,7 +284,15 @@ describe("routing: officials' actions through the composition root", () => {
     const tamChungQueue = await routing.get(`/v1/queues/${TAM_CHUNG}`);
     expect(tamChungQueue.body.assignments.map((a) => a.dossierId)).toContain(dossierId);
 
-    const toProvince = await routing.act(dossierId, "transfer", { ...official, targetAgencyCode: "38.STP" });
+    // Tam Chung holds it now: its official transfers it on, Mường Lát's no longer can.
+    const fromMuongLat = await routing.act(dossierId, "transfer", { targetAgencyCode: "38.STP" });
+    expect(fromMuongLat.status).toBe(404);
+    const toProvince = await routing.act(
+      dossierId,
+      "transfer",
+      { targetAgencyCode: "38.STP" },
+      DEVELOPMENT_OFFICIALS.leaderTamChung,
+    );
     expect(toProvince.body.assignment.competentAuthority).toMatchObject({
       code: "38.STP",
       name: "Sở Tư pháp tỉnh Thanh Hoá",
@@ -295,7 +305,6 @@ describe("routing: officials' actions through the composition root", () => {
   it("withdraws on an official's action (4 → 7) and on the applicant's request relayed by intake (5 → 7)", async () => {
     const first = await accepted();
     const withdrawn = await routing.act(first.dossierId, "withdraw", {
-      ...official,
       reason: "Công dân rút hồ sơ tại quầy",
     });
     expect(withdrawn.body.assignment).toMatchObject({ status: 7, allowedActions: [] });
@@ -305,7 +314,7 @@ describe("routing: officials' actions through the composition root", () => {
     });
 
     const second = await accepted();
-    await routing.act(second.dossierId, "request_supplement", { ...official, missingItems: ["Tờ khai"] });
+    await routing.act(second.dossierId, "request_supplement", { missingItems: ["Tờ khai"] });
     await routing.publish("withdrawalRequested", {
       dossierId: second.dossierId,
       requestedAt: routing.now().toISOString(),
@@ -325,9 +334,11 @@ describe("routing: officials' actions through the composition root", () => {
     const decided = await routing.get(`/v1/dossiers/${dossierId}`);
     const reply = await fetch(`${routing.running.httpUrl}/v1/dossiers/${dossierId}/decision`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(await routing.headers({ official: leader, client: DEVELOPMENT_CLIENTS.muongLat })),
+      },
       body: JSON.stringify({
-        ...official,
         outcome: "rejected",
         summary: "Không đủ điều kiện",
         expectedVersion: decided.body.assignment.version,
@@ -342,7 +353,7 @@ describe("routing: officials' actions through the composition root", () => {
       reason: "HSM unavailable",
     });
     await waitForAllowed(dossierId, "decide");
-    const again = await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Đủ điều kiện" });
+    const again = await routing.act(dossierId, "decide", { outcome: "approved", summary: "Đủ điều kiện" });
     expect(again.status).toBe(200);
     await routing.waitForEvent(dossierId, "signatureRequested", 2);
     await routing.sign(dossierId);
@@ -351,7 +362,7 @@ describe("routing: officials' actions through the composition root", () => {
 
   async function accepted(procedureCode = MARRIAGE_REGISTRATION) {
     const dossier = await routing.submit({ procedureCode });
-    const reply = await routing.act(dossier.dossierId, "accept", official);
+    const reply = await routing.act(dossier.dossierId, "accept");
     expect(reply.status).toBe(200);
     return dossier;
   }

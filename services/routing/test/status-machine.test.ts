@@ -1,6 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
 import { routing as contract } from "@lienthong/contracts";
-import { HOUSEHOLD_BUSINESS, TAM_CHUNG, grpcCall, startRouting, type RoutingHarness } from "./support/routing-harness";
+import { DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
+import {
+  HOUSEHOLD_BUSINESS,
+  TAM_CHUNG,
+  clientOf,
+  grpcCall,
+  officialFor,
+  startRouting,
+  type RoutingHarness,
+} from "./support/routing-harness";
 
 const ALL_ACTIONS = [
   "accept",
@@ -15,9 +24,8 @@ const ALL_ACTIONS = [
   "withdraw",
   "return_result",
 ];
-/** Every field any action needs, valid, so only the status machine can refuse. */
+/** Every field any action needs, valid, so only the status machine can refuse (each action by an official who may take it). */
 const fullBody = {
-  officialId: "can-bo.hai",
   reason: "Lý do",
   missingItems: ["Tờ khai"],
   amountVnd: 50_000,
@@ -26,7 +34,6 @@ const fullBody = {
   outcome: "approved",
   summary: "Tóm tắt",
 };
-const official = { officialId: "can-bo.hai" };
 
 const EXPECTED_ALLOWED: Record<string, string[]> = {
   "1": ["accept", "refuse", "withdraw"],
@@ -109,8 +116,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
       const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
       const { version } = await routing.assignment(dossierId);
       const [accept, refuse] = await Promise.all([
-        routing.act(dossierId, "accept", { ...official, expectedVersion: version }),
-        routing.act(dossierId, "refuse", { ...official, expectedVersion: version, reason: "Thiếu giấy tờ" }),
+        routing.act(dossierId, "accept", { expectedVersion: version }),
+        routing.act(dossierId, "refuse", { expectedVersion: version, reason: "Thiếu giấy tờ" }),
       ]);
       const statuses = [accept.status, refuse.status].sort();
       expect(statuses).toEqual([200, 409]);
@@ -130,7 +137,6 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     const dossierId = dossierAt["4"]!;
     const { version } = await routing.assignment(dossierId);
     const reply = await routing.act(dossierId, "transfer", {
-      ...official,
       targetAgencyCode: "38.STP",
       expectedVersion: version - 1,
     });
@@ -142,8 +148,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
     const { version } = await routing.assignment(dossierId);
     const replies = await Promise.all([
-      routing.act(dossierId, "accept", official),
-      routing.act(dossierId, "accept", official),
+      routing.act(dossierId, "accept"),
+      routing.act(dossierId, "accept"),
     ]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(["CONFLICT", "FAILED_PRECONDITION"]).toContain(replies.find((r) => r.status === 409)!.body.code);
@@ -179,16 +185,21 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     });
 
     it("ApplyAction accepts, refuses an illegal action with FAILED_PRECONDITION and a stale version with ABORTED", async () => {
-      const applyAction = grpcCall<contract.ApplyActionRequest, contract.ApplyActionResponse>((request, callback) =>
-        client.applyAction(request, callback),
+      const applyAction = grpcCall<contract.ApplyActionRequest, contract.ApplyActionResponse>(
+        (request, metadata, callback) => client.applyAction(request, metadata, callback),
       );
+      /** The official of Mường Lát who may take the action, forwarded by Mường Lát's system. */
+      const as = (action: string) => {
+        const official = officialFor(action);
+        return routing.metadata({ official, client: clientOf(official) });
+      };
       const { dossierId, dossierCode } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
       const accepted = await applyAction(
         contract.ApplyActionRequest.fromPartial({
           dossierRef: dossierCode,
           action: contract.DossierAction.DOSSIER_ACTION_ACCEPT,
-          officialId: "can-bo.hai",
         }),
+        await as("accept"),
       );
       expect(accepted.assignment).toMatchObject({
         dossierId,
@@ -204,8 +215,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
           contract.ApplyActionRequest.fromPartial({
             dossierRef: dossierId,
             action: contract.DossierAction.DOSSIER_ACTION_RETURN_RESULT,
-            officialId: "can-bo.hai",
           }),
+          await as("return_result"),
         ),
       ).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
@@ -218,10 +229,10 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
           contract.ApplyActionRequest.fromPartial({
             dossierRef: dossierId,
             action: contract.DossierAction.DOSSIER_ACTION_STOP,
-            officialId: "can-bo.hai",
             reason: "Tạm dừng",
             expectedVersion: 1,
           }),
+          await as("stop"),
         ),
       ).rejects.toMatchObject({ code: grpc.status.ABORTED });
       await expect(
@@ -229,8 +240,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
           contract.ApplyActionRequest.fromPartial({
             dossierRef: dossierId,
             action: contract.DossierAction.DOSSIER_ACTION_STOP,
-            officialId: "can-bo.hai",
           }),
+          await as("stop"),
         ),
       ).rejects.toMatchObject({
         code: grpc.status.INVALID_ARGUMENT,
@@ -239,15 +250,17 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     });
 
     it("ListQueue pages the agency's queue by cursor in appointment order", async () => {
-      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>((request, callback) =>
-        client.listQueue(request, callback),
+      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>(
+        (request, metadata, callback) => client.listQueue(request, metadata, callback),
       );
+      const muongLatSystem = await routing.metadata({ client: DEVELOPMENT_CLIENTS.muongLat });
       const seen: string[] = [];
       let pageToken = "";
       let pages = 0;
       do {
         const page = await listQueue(
           contract.ListQueueRequest.fromPartial({ agencyCode: "14845", status: 4, pageSize: 2, pageToken }),
+          muongLatSystem,
         );
         expect(page.assignments.length).toBeLessThanOrEqual(2);
         seen.push(...page.assignments.map((a) => `${a.appointmentAt}|${a.dossierId}`));

@@ -93,7 +93,9 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
   const httpPorts = Array.from({ length: count }, (_, offset) => httpBase + offset);
   const grpcBase = await findFreePortBlock(count, httpPorts);
   const grpcPorts = Array.from({ length: count }, (_, offset) => grpcBase + offset);
-  const simulatorPort = await findFreePortBlock(1, [...httpPorts, ...grpcPorts]);
+  const opsBase = await findFreePortBlock(count, [...httpPorts, ...grpcPorts]);
+  const opsPorts = Array.from({ length: count }, (_, offset) => opsBase + offset);
+  const simulatorPort = await findFreePortBlock(1, [...httpPorts, ...grpcPorts, ...opsPorts]);
   const log = openSync(logFile, "a");
   const binPath = path.join(__dirname, "..", "bin.js");
   const args = [
@@ -106,6 +108,8 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
     String(httpBase),
     "--grpc-port",
     String(grpcBase),
+    "--ops-port",
+    String(opsBase),
     "--simulator-port",
     String(simulatorPort),
   ];

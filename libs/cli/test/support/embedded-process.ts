@@ -29,7 +29,7 @@ export async function startEmbeddedProcess(
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm test runs the build)`);
   const child = spawn(
     process.execPath,
-    [cli, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--simulator-port", "0"],
+    [cli, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--ops-port", "0", "--simulator-port", "0"],
     {
       env: { ...process.env, LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],

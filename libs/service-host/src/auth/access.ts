@@ -10,11 +10,7 @@ import type { Caller, ClientIdentity, OfficialIdentity } from "./caller";
  * - official: a client forwarding the token of an official with one of the roles;
  * - staff: an official's token alone, with one of the roles (operators, auditors).
  */
-export type Access =
-  | { public: string }
-  | { client: true }
-  | { official: readonly Role[] }
-  | { staff: readonly Role[] };
+export type Access = { public: string } | { client: true } | { official: readonly Role[] } | { staff: readonly Role[] };
 
 /** A caller that satisfied its endpoint's access: what the endpoint may rely on being present. */
 export type Authorized<A extends Access> = A extends { client: true }

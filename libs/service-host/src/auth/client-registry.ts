@@ -26,6 +26,8 @@ const clientsSchema = z.object({
         )
         .min(1, "must hold at least one key")
         .max(2, "holds at most two keys: the current one and the one being rotated out"),
+      /** Requests a minute the client may make to each service (default CLIENT_REQUESTS_PER_MINUTE). */
+      requestsPerMinute: z.number().int().positive().optional(),
       webhook: z
         .object({
           url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
@@ -126,7 +128,9 @@ function parseClients(variable: string, text: string): RegisteredClient[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ConfigError([{ variable, reason: 'must be JSON: { "clients": [ { "clientId", "unitCodes", "keys" } ] }' }]);
+    throw new ConfigError([
+      { variable, reason: 'must be JSON: { "clients": [ { "clientId", "unitCodes", "keys" } ] }' },
+    ]);
   }
   const parsed = clientsSchema.safeParse(json);
   if (!parsed.success) {

@@ -40,7 +40,11 @@ export interface Identities {
 
 const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
 
-export async function openIdentities(env: IdentityEnv, logger: Logger, allCommunes: () => string[]): Promise<Identities> {
+export async function openIdentities(
+  env: IdentityEnv,
+  logger: Logger,
+  allCommunes: () => string[],
+): Promise<Identities> {
   const clients = loadClientRegistry(env, allCommunes);
   if (clients.development) {
     logger.warn(

@@ -1,7 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, Topics, intake, lifecycleEvent, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
 import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
-import { type Logger, type RunningService, type ServiceHost } from "@lienthong/service-host";
+import {
+  parseKey,
+  storedKeyOf,
+  type Logger,
+  type RunningService,
+  type ServiceHost,
+} from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
 import { applications, type ApplicationRecord } from "../../src/store/collections";
@@ -15,18 +21,18 @@ export const MARRIAGE_REGISTRATION = "1.000894";
 /** Signature attestation, in the built-in sample catalog. */
 export const SIGNATURE_ATTESTATION = "2.000884";
 
-/** The commune systems of these tests, as API_KEYS configures them. */
+/** The commune systems of these tests, as CLIENTS registers them. */
 export const clients = {
-  muongLat: { key: "test-key-muong-lat-commune-0001", clientId: "muong-lat-commune-system", unitCodes: [MUONG_LAT] },
-  tamChung: { key: "test-key-tam-chung-commune-0002", clientId: "tam-chung-commune-system", unitCodes: [TAM_CHUNG] },
+  muongLat: { key: "ltk.testmuonglat.test-key-muong-lat-commune-000000001", clientId: "muong-lat-commune-system", unitCodes: [MUONG_LAT] },
+  tamChung: { key: "ltk.testtamchung.test-key-tam-chung-commune-000000002", clientId: "tam-chung-commune-system", unitCodes: [TAM_CHUNG] },
   provincialPolice: {
-    key: "test-key-thanh-hoa-police-0003",
+    key: "ltk.testpolice.test-key-thanh-hoa-police-0000000003",
     clientId: "thanh-hoa-provincial-police",
     unitCodes: ["38.CA"],
   },
   /** A provincial portal acting for every commune of Thanh Hoá in the sample (enough units to list by scanning). */
   thanhHoaPortal: {
-    key: "test-key-thanh-hoa-portal-0004",
+    key: "ltk.testportal.test-key-thanh-hoa-portal-0000000004",
     clientId: "thanh-hoa-portal",
     unitCodes: [
       "14758",
@@ -46,9 +52,13 @@ export const clients = {
   },
 } as const;
 
-export const testApiKeys = JSON.stringify(
-  Object.fromEntries(Object.values(clients).map(({ key, clientId, unitCodes }) => [key, { clientId, unitCodes }])),
-);
+/** The CLIENTS registry of these tests: only salted hashes of the keys, as in a deployment. */
+export const testClients = JSON.stringify({
+  clients: Object.values(clients).map(({ key, clientId, unitCodes }) => {
+    const { id, secret } = parseKey(key)!;
+    return { clientId, unitCodes, keys: [storedKeyOf(id, secret)] };
+  }),
+});
 
 /** Personal data the tests submit and then look for where it must never appear. */
 export const applicantData = {
@@ -102,11 +112,11 @@ export async function startIntake(
       HTTP_HOST: "127.0.0.1",
       BUS: "in-process",
       LOG_LEVEL: "silent",
-      API_KEYS: testApiKeys,
+      CLIENTS: testClients,
       ...options.env,
     },
     broker,
-    ports: { http: 0, grpc: 0 },
+    ports: { http: 0, grpc: 0, ops: 0 },
     logger: options.logger,
   });
   const running = await runtime.start();

@@ -1,11 +1,16 @@
-import { Router } from "express";
+import type { HttpApp } from "@lienthong/service-host";
 import { listDeliveries } from "../use-cases/list-deliveries";
 import type { NotificationPorts } from "../use-cases/ports";
+import { DOSSIER_DELIVERIES } from "./access";
 
-export function notificationRouter(ports: NotificationPorts): Router {
-  const router = Router();
-  router.get("/v1/dossiers/:dossierRef/deliveries", async (request, response) => {
-    response.json({ deliveries: await listDeliveries(ports, request.params.dossierRef) });
+/** REST for commune systems and operators: thin, who may read what is decided by the use case. */
+export function notificationRoutes(http: HttpApp, ports: NotificationPorts): void {
+  http.route({
+    method: "get",
+    path: "/v1/dossiers/:dossierRef/deliveries",
+    access: DOSSIER_DELIVERIES,
+    handle: async (request, response, caller) => {
+      response.json({ deliveries: await listDeliveries(ports, caller, String(request.params.dossierRef)) });
+    },
   });
-  return router;
 }

@@ -12,9 +12,16 @@ export interface MailSender {
   send(mail: Mail): Promise<void>;
 }
 
+/** Where one commune system receives its webhooks, and the secrets they are signed with. */
+export interface WebhookEndpoint {
+  url: string;
+  /** `[current, previous?]`: the call carries one signature per secret, so a receiver holding either verifies during a rotation. */
+  secrets: readonly string[];
+}
+
 /** A lifecycle notification for a commune system. */
 export interface WebhookCall {
-  url: string;
+  endpoint: WebhookEndpoint;
   /** Standard Webhooks message id: the receiver's idempotency key. */
   id: string;
   body: string;

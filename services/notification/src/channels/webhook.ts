@@ -3,25 +3,28 @@ import { DeliveryError, type WebhookCall, type WebhookSender } from "./ports";
 
 const TIMEOUT_MS = 10_000;
 
+/** A secret as text; Standard Webhooks keys are base64 (`whsec_` + base64 of the secret's UTF-8 bytes in a library). */
+function standardWebhook(secret: string): Webhook {
+  return new Webhook(Buffer.from(secret, "utf8").toString("base64"));
+}
+
 /**
  * Webhooks to commune systems, signed per the Standard Webhooks scheme
  * (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256), so a
- * receiver verifies them with any Standard Webhooks library.
+ * receiver verifies them with any Standard Webhooks library. A call carries
+ * one `v1,` signature per secret of its endpoint (space-separated, as the
+ * scheme allows), so during a rotation a receiver holding either secret verifies.
  */
 export class SignedWebhookSender implements WebhookSender {
-  private readonly signer: Webhook;
-
-  /** `secret` is the shared secret as text; Standard Webhooks keys are base64 of it. */
-  constructor(secret: string) {
-    this.signer = new Webhook(Buffer.from(secret, "utf8").toString("base64"));
-  }
-
   async send(call: WebhookCall): Promise<void> {
+    // The wall clock, not the service's clock: receivers check the timestamp against theirs.
     const timestamp = new Date();
-    const signature = this.signer.sign(call.id, timestamp, call.body);
+    const signature = call.endpoint.secrets
+      .map((secret) => standardWebhook(secret).sign(call.id, timestamp, call.body))
+      .join(" ");
     let response: Response;
     try {
-      response = await fetch(call.url, {
+      response = await fetch(call.endpoint.url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -42,7 +45,7 @@ export class SignedWebhookSender implements WebhookSender {
   }
 }
 
-/** Verifies an incoming webhook (for commune systems written in TypeScript, and for our tests). */
+/** Verifies an incoming webhook with a commune's secret (for commune systems written in TypeScript, and for our tests). */
 export function verifyWebhook(secret: string, body: string, headers: Record<string, string>): unknown {
-  return new Webhook(Buffer.from(secret, "utf8").toString("base64")).verify(body, headers);
+  return standardWebhook(secret).verify(body, headers);
 }

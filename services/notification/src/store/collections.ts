@@ -8,8 +8,12 @@ export interface ContactRecord {
   applicantName: string;
   email: string;
   phone: string;
+  /** The commune system that handed the dossier in: its webhook is told. */
   clientId: string;
+  /** Tenancy: a client acting for the receiving unit or the competent authority lists the dossier's deliveries. */
   receivingUnitCode: string;
+  /** The competent authority routing's events last named (routed, transferred), once there is one. */
+  competentAuthorityCode?: string;
 }
 
 export type DeliveryState = "pending" | "delivered" | "failed";
@@ -37,7 +41,7 @@ export interface DeliveryRecord {
   message: { subject: string; text: string } | { webhookBody: string };
 }
 
-export const contacts = defineCollection<ContactRecord>("contacts");
+export const contacts = defineCollection<ContactRecord>("contacts", { indexes: [["dossierCode"]] });
 
 export const deliveries = defineCollection<DeliveryRecord>("deliveries", {
   indexes: [

@@ -1,4 +1,5 @@
 import { lifecycleEvent } from "@lienthong/contracts";
+import { loggableError } from "@lienthong/errors";
 import { backoffDelay, extractTraceContext, outboxWrites, type Logger } from "@lienthong/messaging";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { put, type WriteOp } from "@lienthong/storage";
@@ -50,7 +51,7 @@ export async function dispatchDueDeliveries(
       extractTraceContext({ traceparent: data.traceparent }),
       async (span) => {
         try {
-          await ports.commit(await attempt(ports, channels, policy, data, version));
+          await ports.commit(await attempt(ports, channels, policy, logger, data, version));
           span.end();
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR });
@@ -71,6 +72,7 @@ async function attempt(
   ports: NotificationPorts,
   channels: DispatchChannels,
   policy: DispatchPolicy,
+  logger: Logger,
   delivery: DeliveryRecord,
   version: number,
 ): Promise<WriteOp[]> {
@@ -85,18 +87,32 @@ async function attempt(
       deliveredAt: now.toISOString(),
       lastError: null,
     };
-    return [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered")];
+    return [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered", now)];
   } catch (error) {
     const reason = error instanceof DeliveryError ? error.message : "unexpected delivery error";
     const retriable = !(error instanceof DeliveryError) || error.retriable;
-    if (retriable && attempts < policy.maxAttempts) {
+    const final = !(retriable && attempts < policy.maxAttempts);
+    // Ids and our own reason only: never the address, the webhook URL or a foreign error's message.
+    logger.warn(
+      {
+        notificationId: delivery.notificationId,
+        dossierId: delivery.dossierId,
+        channel: delivery.channel,
+        attempt: attempts,
+        reason,
+        final,
+        ...(!(error instanceof DeliveryError) && { err: loggableError(error) }),
+      },
+      final ? "delivery failed" : "delivery attempt failed, will retry",
+    );
+    if (!final) {
       const next = new Date(
         now.getTime() + backoffDelay({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs }, attempts),
       );
       return [putDelivery({ ...delivery, attempts, lastError: reason, nextAttemptAt: next.toISOString() }, version)];
     }
     const failed: DeliveryRecord = { ...delivery, state: "failed", attempts, lastError: reason };
-    return [putDelivery(failed, version), ...outcomeEvent(failed, "failed")];
+    return [putDelivery(failed, version), ...outcomeEvent(failed, "failed", now)];
   }
 }
 
@@ -104,9 +120,9 @@ async function send(ports: NotificationPorts, channels: DispatchChannels, delive
   const contact = (await ports.store.get(contacts, delivery.dossierId))?.data;
   if (!contact) throw new DeliveryError("contact of the dossier is missing", false);
   if ("webhookBody" in delivery.message) {
-    const url = ports.webhookUrlFor(contact.clientId);
-    if (!url) throw new DeliveryError("the commune system has no webhook endpoint any more", false);
-    await channels.webhook.send({ url, id: delivery.notificationId, body: delivery.message.webhookBody });
+    const endpoint = ports.webhookEndpointOf(contact.clientId);
+    if (!endpoint) throw new DeliveryError("the commune system has no webhook endpoint any more", false);
+    await channels.webhook.send({ endpoint, id: delivery.notificationId, body: delivery.message.webhookBody });
   } else {
     await channels.mail.send({
       to: contact.email,
@@ -121,7 +137,7 @@ function putDelivery(record: DeliveryRecord, version: number): WriteOp {
   return put(deliveries, record.notificationId, record, version);
 }
 
-function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed"): WriteOp[] {
+function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed", at: Date): WriteOp[] {
   const common = {
     dossierId: delivery.dossierId,
     dossierCode: delivery.dossierCode,
@@ -135,7 +151,7 @@ function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed")
       ? lifecycleEvent("notificationDelivered", { ...common, deliveredAt: delivery.deliveredAt ?? undefined })
       : lifecycleEvent("notificationFailed", {
           ...common,
-          failedAt: new Date().toISOString(),
+          failedAt: at.toISOString(),
           reason: delivery.lastError ?? "",
           attempts: delivery.attempts,
         }),

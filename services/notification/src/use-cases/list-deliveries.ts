@@ -1,13 +1,18 @@
-import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
+import type { Caller } from "@lienthong/service-host";
+import { readableDossier } from "../auth/access";
 import { deliveries } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 
 const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3 } as const;
 
-/** Every delivery of one dossier (by id or code), oldest first. */
-export async function listDeliveries(ports: NotificationPorts, dossierRef: string) {
-  const where = DOSSIER_CODE_PATTERN.test(dossierRef) ? { dossierCode: dossierRef } : { dossierId: dossierRef };
-  const found = await ports.store.find(deliveries, { where, orderBy: { field: "createdAt" } });
+/**
+ * Every delivery of one dossier (by id or code), oldest first, for one of its
+ * commune systems or an operator; NOT_FOUND for any other caller and for a
+ * dossier notification never heard of.
+ */
+export async function listDeliveries(ports: NotificationPorts, caller: Caller, dossierRef: string) {
+  const { dossierId } = await readableDossier(ports, caller, dossierRef, "list-deliveries");
+  const found = await ports.store.find(deliveries, { where: { dossierId }, orderBy: { field: "createdAt" } });
   return found.map(({ data }) => ({
     notificationId: data.notificationId,
     dossierId: data.dossierId,

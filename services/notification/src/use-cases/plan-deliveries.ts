@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { events } from "@lienthong/contracts";
+import { events, type DecodedEvent } from "@lienthong/contracts";
 import { PlatformError } from "@lienthong/errors";
 import type { ConsumedEvent } from "@lienthong/service-host";
 import { put, type WriteOp } from "@lienthong/storage";
@@ -16,10 +16,25 @@ function contactNotYetKnown(dossierId: string): PlatformError {
   });
 }
 
+/** The competent authority one of routing's events names, if any (an agency without a code is an unset field). */
+function competentAuthorityNamedBy(event: DecodedEvent): string | undefined {
+  switch (event.name) {
+    case "dossierRouted":
+    case "signatureRequested":
+      return event.payload.competentAuthority?.code || undefined;
+    case "dossierTransferred":
+      return event.payload.toAuthority?.code || undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Turns one lifecycle event into pending deliveries — a mail to the applicant
  * and a signed webhook to the commune system that handed the dossier in —
  * stored atomically with the consumer's inbox marker. The dispatcher sends them.
+ * The contact keeps the competent authority routing names, so its commune
+ * system may list the dossier's deliveries too.
  */
 export async function planDeliveries(ports: NotificationPorts, event: ConsumedEvent): Promise<WriteOp[]> {
   if (event.name === "notificationDelivered" || event.name === "notificationFailed") return [];
@@ -29,8 +44,14 @@ export async function planDeliveries(ports: NotificationPorts, event: ConsumedEv
     contact = contactOf(event.payload);
     ops.push(put(contacts, contact.dossierId, contact));
   } else {
-    contact = (await ports.store.get(contacts, event.key))?.data;
-    if (!contact) throw contactNotYetKnown(event.key);
+    const stored = await ports.store.get(contacts, event.key);
+    if (!stored) throw contactNotYetKnown(event.key);
+    contact = stored.data;
+    const authority = competentAuthorityNamedBy(event);
+    if (authority && authority !== contact.competentAuthorityCode) {
+      contact = { ...contact, competentAuthorityCode: authority };
+      ops.push(put(contacts, contact.dossierId, contact, stored.version));
+    }
   }
 
   const mail = applicantMail(event, contact.applicantName);
@@ -47,7 +68,7 @@ export async function planDeliveries(ports: NotificationPorts, event: ConsumedEv
     );
   }
   const body = webhookBody(event);
-  if (body && ports.webhookUrlFor(contact.clientId)) {
+  if (body && ports.webhookEndpointOf(contact.clientId)) {
     ops.push(
       delivery(
         ports,

@@ -7,6 +7,7 @@ import { assignmentView, getAssignment } from "../use-cases/find-assignment";
 import { getIndicators } from "../use-cases/get-indicators";
 import { listQueue } from "../use-cases/list-queue";
 import type { RoutingPorts } from "../use-cases/ports";
+import { CLIENT, INDICATORS, OFFICIAL_ACTION } from "./access";
 
 /** proto3 has no absent scalars: an empty string, zero or empty list means "not given". */
 const given = <T>(value: T): T | undefined =>
@@ -26,25 +27,29 @@ function actionFromContract(value: routing.DossierAction) {
   );
 }
 
+/**
+ * gRPC for commune systems and officials: the same use cases and access as
+ * REST; the API key travels in `x-api-key` metadata, the official's token in
+ * `authorization`. The requests' `official_id` fields are not read: the
+ * official is the token's subject.
+ */
 export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
   const implementation: routing.RoutingServiceServer = {
-    getAssignment: unary(async (request: routing.GetAssignmentRequest) =>
+    getAssignment: unary(CLIENT, async (request: routing.GetAssignmentRequest, { caller }) =>
       routing.GetAssignmentResponse.fromPartial({
-        assignment: assignmentView(ports, await getAssignment(ports, request.dossierRef)),
+        assignment: assignmentView(ports, await getAssignment(ports, caller, request.dossierRef)),
       }),
     ),
-    decideDossier: unary(async (request: routing.DecideDossierRequest) => {
-      const decided = await decideDossier(ports, request.dossierRef, {
+    decideDossier: unary(OFFICIAL_ACTION, async (request: routing.DecideDossierRequest, { caller }) => {
+      const decided = await decideDossier(ports, caller, request.dossierRef, {
         outcome: given(request.outcome),
-        officialId: request.officialId,
         summary: given(request.summary),
         expectedVersion: given(request.expectedVersion),
       });
       return routing.DecideDossierResponse.fromPartial({ assignment: assignmentView(ports, decided) });
     }),
-    applyAction: unary(async (request: routing.ApplyActionRequest) => {
-      const updated = await applyDossierAction(ports, request.dossierRef, actionFromContract(request.action), {
-        officialId: request.officialId,
+    applyAction: unary(OFFICIAL_ACTION, async (request: routing.ApplyActionRequest, { caller }) => {
+      const updated = await applyDossierAction(ports, caller, request.dossierRef, actionFromContract(request.action), {
         expectedVersion: given(request.expectedVersion),
         reason: given(request.reason),
         missingItems: given(request.missingItems),
@@ -56,8 +61,8 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
       });
       return routing.ApplyActionResponse.fromPartial({ assignment: assignmentView(ports, updated) });
     }),
-    listQueue: unary(async (request: routing.ListQueueRequest) => {
-      const { assignments, nextPageToken } = await listQueue(ports, {
+    listQueue: unary(CLIENT, async (request: routing.ListQueueRequest, { caller }) => {
+      const { assignments, nextPageToken } = await listQueue(ports, caller, {
         agencyCode: request.agencyCode,
         status: given(request.status),
         pageSize: given(request.pageSize),
@@ -68,9 +73,9 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
         nextPageToken,
       });
     }),
-    getIndicators: unary(async (request: routing.GetIndicatorsRequest) =>
+    getIndicators: unary(INDICATORS, async (request: routing.GetIndicatorsRequest, { caller }) =>
       routing.GetIndicatorsResponse.fromPartial({
-        indicators: await getIndicators(ports, {
+        indicators: await getIndicators(ports, caller, {
           unitCode: request.unitCode,
           from: request.fromDate,
           to: request.toDate,

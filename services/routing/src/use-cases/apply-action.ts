@@ -1,28 +1,32 @@
-import { ConflictError, type Versioned } from "@lienthong/storage";
-import { conflict } from "@lienthong/errors";
-import { assignments, type AssignmentRecord } from "../store/collections";
 import type { DossierAction } from "@lienthong/domain";
-import { parseActionRequest } from "./actions/action-request";
+import { conflict } from "@lienthong/errors";
+import { ConflictError, type Versioned } from "@lienthong/storage";
+import { assignments, type AssignmentRecord } from "../store/collections";
+import { parseActionInput } from "./actions/action-request";
 import { planAction } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
 import { inDossierTrace } from "./dossier-trace";
-import { getAssignment } from "./find-assignment";
 import type { RoutingPorts } from "./ports";
+import { dossierForAction, type ActingCaller } from "./tenancy";
 
 /**
  * An official's action on a dossier (REST and gRPC). Refused with
- * FAILED_PRECONDITION when the workflow forbids it, and with CONFLICT
- * when the dossier changed since the official read it (expectedVersion) or
- * while the action ran (a concurrent commit): never a lost update.
+ * PERMISSION_DENIED without a role the action needs, NOT_FOUND for a dossier
+ * the official does not hold (tenancy.ts), FAILED_PRECONDITION when the
+ * workflow forbids it, and CONFLICT when the dossier changed since the
+ * official read it (expectedVersion) or while the action ran (a concurrent
+ * commit): never a lost update. The dossier and its events record the
+ * official's token subject, and the audit log the action, in one commit.
  */
 export async function applyDossierAction(
   ports: RoutingPorts,
+  caller: ActingCaller,
   dossierRef: string,
   action: DossierAction,
   input: unknown,
 ): Promise<Versioned<AssignmentRecord>> {
-  const request = parseActionRequest(action, input);
-  const current = await getAssignment(ports, dossierRef);
+  const current = await dossierForAction(ports, caller, action, dossierRef);
+  const request = { ...parseActionInput(action, input), action, officialId: caller.official.subject };
   const changedSince = (currentVersion: number) =>
     conflict(`Dossier ${current.data.dossierCode} changed since it was read; reload it and act again`, {
       expectedVersion: request.expectedVersion ?? current.version,
@@ -32,8 +36,15 @@ export async function applyDossierAction(
 
   return inDossierTrace(current.data, `routing.${request.action}`, async () => {
     const plan = planAction(ports, current.data, request, ports.now());
+    const recorded = ports.audit.done({
+      action,
+      outcome: "done",
+      target: current.data.dossierId,
+      officialId: caller.official.subject,
+      ...(caller.client && { clientId: caller.client.clientId }),
+    });
     try {
-      await ports.commit(planWrites(current.version, plan));
+      await ports.commit([...planWrites(current.version, plan), recorded]);
     } catch (error) {
       if (
         error instanceof ConflictError &&

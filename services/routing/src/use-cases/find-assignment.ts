@@ -1,16 +1,18 @@
 import { allowedActions } from "@lienthong/domain";
-import { notFound } from "@lienthong/errors";
-import { findDossier } from "@lienthong/service-host";
+import type { Caller } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
-import { assignments, type AssignmentRecord } from "../store/collections";
+import type { AssignmentRecord } from "../store/collections";
 import { clockOf, deadlineStateOf } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
+import { readableDossier } from "./tenancy";
 
-/** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
-export async function getAssignment(ports: RoutingPorts, dossierRef: string): Promise<Versioned<AssignmentRecord>> {
-  const found = await findDossier(ports.store, assignments, dossierRef);
-  if (!found) throw notFound("dossier", dossierRef);
-  return found;
+/** One assignment by dossier id or dossier code, with its version, when the caller is one of its tenants. */
+export function getAssignment(
+  ports: RoutingPorts,
+  caller: Caller,
+  dossierRef: string,
+): Promise<Versioned<AssignmentRecord>> {
+  return readableDossier(ports, caller, dossierRef);
 }
 
 /** What officials and commune systems see (the Assignment message): no personal data. */

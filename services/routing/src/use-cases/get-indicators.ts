@@ -1,11 +1,12 @@
 import { common } from "@lienthong/contracts";
 import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate } from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
-import { parseInput } from "@lienthong/service-host";
+import { parseInput, type Caller } from "@lienthong/service-host";
 import type { Filter } from "@lienthong/storage";
 import { z } from "zod";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
+import { assertActsForUnit } from "./tenancy";
 
 const indicatorsSchema = z
   .object({
@@ -44,13 +45,15 @@ export interface Indicators {
  * the unit's reception (boundary-free intake: where the citizen came);
  * finished and overdue count the dossiers the unit decides (its competent
  * authorities), finished by the date they reached status 9. Every figure is
- * one indexed count.
+ * one indexed count. Read by the unit's own officials and those of its
+ * province (tenancy.ts); units are published, so an unknown one is a 404.
  */
-export async function getIndicators(ports: RoutingPorts, input: unknown): Promise<Indicators> {
+export async function getIndicators(ports: RoutingPorts, caller: Caller, input: unknown): Promise<Indicators> {
   const { unitCode, from, to } = parseInput(indicatorsSchema, input);
   const commune = unitCode.length === 5;
-  if (commune ? !ports.units.commune(unitCode) : !ports.units.province(unitCode))
-    throw notFound(commune ? "commune" : "province", unitCode);
+  const provinceCode = commune ? ports.units.commune(unitCode)?.provinceCode : ports.units.province(unitCode)?.code;
+  if (!provinceCode) throw notFound(commune ? "commune" : "province", unitCode);
+  assertActsForUnit(ports, caller, unitCode, provinceCode);
   const fromDay = dayNumberOfIsoDate(from, "from");
   const range = (field: CountedBy) => ({
     field,

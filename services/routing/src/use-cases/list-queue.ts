@@ -1,10 +1,11 @@
 import { isDossierStatus } from "@lienthong/domain";
 import { invalidArgument } from "@lienthong/errors";
-import { parseInput } from "@lienthong/service-host";
+import { parseInput, type Caller } from "@lienthong/service-host";
 import type { Query, Versioned } from "@lienthong/storage";
 import { z } from "zod";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
+import { assertActsForAgency } from "./tenancy";
 
 const queueSchema = z.object({
   agencyCode: z
@@ -41,13 +42,15 @@ function decodeToken(token: string): string {
  * checks, then the competent authority's processing), earliest appointment
  * first (dossiers not yet accepted, having none, come after), ties by dossier
  * id, served in pages by cursor so concurrent changes never repeat or skip a
- * dossier that stays put.
+ * dossier that stays put. Read only on behalf of that agency.
  */
 export async function listQueue(
   ports: RoutingPorts,
+  caller: Caller,
   input: unknown,
 ): Promise<{ assignments: Versioned<AssignmentRecord>[]; nextPageToken: string }> {
   const request = parseInput(queueSchema, input);
+  assertActsForAgency(ports, caller, request.agencyCode);
   const pageSize = request.pageSize || DEFAULT_PAGE_SIZE;
   const after = request.pageToken ? decodeToken(request.pageToken) : undefined;
   const where: Query<AssignmentRecord>["where"] = request.status

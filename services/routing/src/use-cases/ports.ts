@@ -7,8 +7,42 @@ export interface DeadlinePolicy {
   dueSoonWorkingHours: number;
   /** How many apology letters with a new appointment one dossier may get. */
   apologyMax: number;
-  /** Working days an apology adds from detection; 0 = the procedure's own processing time again. */
+  /** Working days an apology adds from detection; 0 = the procedure's processing time again. */
   apologyExtensionWorkingDays: number;
+}
+
+/** Who is recorded: ids only, never a credential or personal data. */
+interface AuditIds {
+  clientId?: string;
+  /** The official's token subject (staff id). */
+  officialId?: string;
+}
+
+/** One tenancy decision on a dossier, a queue or a unit (`unit:<code>`). */
+export interface AccessDecision extends AuditIds {
+  /** What was asked: "read_assignment", "list_queue", "read_indicators" or a workflow action. */
+  action: string;
+  outcome: "allowed" | "denied" | "not_found";
+  /** The dossier id when it exists, else the reference asked for, or `unit:<code>`. */
+  target: string;
+  /** Why, when denied: a stable name, never a submitted value. */
+  reason?: string;
+}
+
+/** An official's action that was applied: recorded in the same commit as the dossier's change. */
+export interface ActionRecord extends AuditIds {
+  action: string;
+  outcome: "done";
+  /** The dossier id. */
+  target: string;
+}
+
+/** The service's audit log (the host's hash-chained one). */
+export interface RoutingAudit {
+  /** Records a tenancy decision on its own (committed within the host's flush interval). */
+  decided(decision: AccessDecision): void;
+  /** The write that records an applied action; commit it with the action. */
+  done(record: ActionRecord): WriteOp;
 }
 
 export interface RoutingPorts {
@@ -20,5 +54,6 @@ export interface RoutingPorts {
   deadlines: DeadlinePolicy;
   /** Accept every application at once (official "system"), as before officials checked intake. */
   autoAccept: boolean;
+  audit: RoutingAudit;
   now(): Date;
 }

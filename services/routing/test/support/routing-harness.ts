@@ -8,11 +8,23 @@ import {
   type EventTypeName,
   type PayloadOf,
 } from "@lienthong/contracts";
-import { vietnamDate } from "@lienthong/domain";
+import { actorOf, isDossierAction, vietnamDate } from "@lienthong/domain";
 import { InProcessBroker, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
-import { type RunningService, type ServiceHost } from "@lienthong/service-host";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  DEVELOPMENT_CLIENTS,
+  DEVELOPMENT_OFFICIALS,
+  openDevelopmentIssuer,
+  type DevelopmentClient,
+  type DevelopmentIssuer,
+  type DevelopmentOfficial,
+  type Logger,
+  type RunningService,
+  type ServiceHost,
+} from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
-import type { ServiceError } from "@grpc/grpc-js";
+import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import { createRoutingService } from "../../src";
 import type { assignmentView } from "../../src/use-cases/find-assignment";
 import type { Indicators } from "../../src/use-cases/get-indicators";
@@ -35,6 +47,56 @@ export const MONDAY = vietnamDate(2025, 10, 6, 8, 0);
 export const at = (day: number, hour: number, minute = 0) => vietnamDate(2025, 10, day, hour, minute);
 
 type AssignmentView = ReturnType<typeof assignmentView>;
+
+/**
+ * Hắc Thành has no sample official in the development identities: the tests'
+ * own, signed by the same development issuer, forwarded by the portal (which
+ * receives at every commune).
+ */
+export const HAC_THANH_RECEIVING_OFFICER: DevelopmentOfficial = {
+  subject: "tiep-nhan-hac-thanh",
+  name: "Cán bộ tiếp nhận xã Hắc Thành",
+  unitCodes: [HAC_THANH],
+  roles: ["receiving_officer", "result_clerk"],
+};
+
+const SAMPLE_OFFICIALS: readonly DevelopmentOfficial[] = [
+  ...Object.values(DEVELOPMENT_OFFICIALS),
+  HAC_THANH_RECEIVING_OFFICER,
+];
+
+/**
+ * The sample official of `unitCode` with a role the workflow table asks for
+ * `action` (an unknown action name: the unit's first official, so that only
+ * the name is wrong).
+ */
+export function officialFor(action: string, unitCode = MUONG_LAT): DevelopmentOfficial {
+  const atUnit = SAMPLE_OFFICIALS.filter((official) => official.unitCodes.includes(unitCode));
+  const roles: readonly string[] = isDossierAction(action) ? actorOf(action).roles : [];
+  const found = isDossierAction(action)
+    ? atUnit.find((official) => official.roles.some((role) => roles.includes(role)))
+    : atUnit[0];
+  if (!found) throw new Error(`no sample official of ${unitCode} may ${action}`);
+  return found;
+}
+
+/** The development commune system of the official's unit (the portal for a commune without one of its own). */
+export function clientOf(official: DevelopmentOfficial): DevelopmentClient {
+  const own = Object.values(DEVELOPMENT_CLIENTS).find(
+    (client: DevelopmentClient) =>
+      client.unitCodes !== "*" && official.unitCodes.some((unit) => client.unitCodes.includes(unit)),
+  );
+  return own ?? DEVELOPMENT_CLIENTS.portal;
+}
+
+/** Who a request comes from: a commune system's API key, an official's token, both or neither. */
+export interface Credentials {
+  client?: DevelopmentClient;
+  official?: DevelopmentOfficial;
+}
+
+/** Reads default to the portal, a tenant of every dossier received at a commune. */
+const PORTAL: Credentials = { client: DEVELOPMENT_CLIENTS.portal };
 
 /** What routing's REST answers hold, as the tests read them (each reply has some of these). */
 export interface ReplyBody {
@@ -65,13 +127,13 @@ function isNamed<N extends EventTypeName>(
 /** The events the harness publishes as intake or the signature service would. */
 type PeerEventName = "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed";
 
-/** A grpc-js callback method as a promise. */
+/** A grpc-js callback method as a promise, called with the metadata that carries the caller's credentials. */
 export function grpcCall<Req, Res>(
-  method: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown,
+  method: (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown,
 ) {
-  return (request: Req) =>
+  return (request: Req, metadata: Metadata = new Metadata()) =>
     new Promise<Res>((resolve, reject) => {
-      method(request, (error, response) => (error ? reject(error) : resolve(response)));
+      method(request, metadata, (error, response) => (error ? reject(error) : resolve(response)));
     });
 }
 
@@ -89,9 +151,29 @@ export interface RoutingHarness {
   publish<N extends PeerEventName>(name: N, payload: Partial<PayloadOf<N>> & { dossierId: string }): Promise<void>;
   /** Signs the dossier's pending decision as the signature service would, and waits for status 9. */
   sign(dossierId: string): Promise<void>;
-  act(dossierRef: string, action: string, body?: Record<string, unknown>): Promise<Reply>;
-  get(path: string): Promise<Reply>;
+  /**
+   * An official's action over REST, with the official's token and their
+   * commune system's API key (default: the official of Mường Lát whose role
+   * the workflow asks for the action, forwarded by Mường Lát's system).
+   */
+  act(
+    dossierRef: string,
+    action: string,
+    body?: Record<string, unknown>,
+    official?: DevelopmentOfficial,
+    client?: DevelopmentClient,
+  ): Promise<Reply>;
+  /** A GET with these credentials (default: the portal's API key). */
+  get(path: string, as?: Credentials): Promise<Reply>;
+  request(method: string, path: string, body: unknown, as: Credentials): Promise<Reply>;
   assignment(dossierRef: string): Promise<AssignmentView>;
+  /** The headers that carry these credentials (REST). */
+  headers(as: Credentials): Promise<Record<string, string>>;
+  /** The metadata that carries these credentials (gRPC). */
+  metadata(as: Credentials): Promise<Metadata>;
+  /** The development issuer the service trusts (its key lives in the harness's IDENTITY_DIR). */
+  issuer: DevelopmentIssuer;
+  identityDir: string;
   /** Routing's events of one type about one dossier, decoded into that type's message. */
   eventsOf<N extends EventTypeName>(dossierId: string, name: N): PayloadOf<N>[];
   waitForEvent<N extends EventTypeName>(dossierId: string, name: N, count?: number): Promise<PayloadOf<N>>;
@@ -111,8 +193,18 @@ export interface SubmitOptions {
 
 let sequence = 0;
 
-export async function startRouting(env: Record<string, string> = {}, start: Date = MONDAY): Promise<RoutingHarness> {
+/**
+ * routing through its composition root, with the development identities: a
+ * fresh IDENTITY_DIR whose issuer signs the sample officials' tokens, and the
+ * development commune systems' public API keys.
+ */
+export async function startRouting(
+  env: Record<string, string> = {},
+  start: Date = MONDAY,
+  options: { logger?: Logger } = {},
+): Promise<RoutingHarness> {
   const dataDir: TempDir = await tempDir("routing-test");
+  const identityDir: TempDir = await tempDir("routing-identity");
   const broker = new InProcessBroker({ partitions: 1 });
   let now = start;
   const clock = () => new Date(now.getTime());
@@ -124,15 +216,29 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
         BUS: "in-process",
         LOG_LEVEL: "silent",
         DEADLINE_POLL_INTERVAL_MS: "20",
+        IDENTITY_DIR: identityDir.path,
         ...env,
       },
       broker,
-      ports: { http: 0, grpc: 0 },
+      ports: { http: 0, grpc: 0, ops: 0 },
       clock,
+      logger: options.logger,
     });
     return { runtime, running: await runtime.start() };
   };
   let service = await open();
+  // Opened after the service made its key; tokens are checked against the real time, not the test's clock.
+  const issuer = await openDevelopmentIssuer(identityDir.path);
+  const tokens = new Map<string, Promise<string>>();
+  const tokenOf = (official: DevelopmentOfficial) => {
+    let token = tokens.get(official.subject);
+    if (!token) tokens.set(official.subject, (token = issuer.sign(official)));
+    return token;
+  };
+  const credentialsOf = async ({ client, official }: Credentials): Promise<Record<string, string>> => ({
+    ...(client && { [CLIENT_KEY_HEADER]: client.key }),
+    ...(official && { [AUTHORIZATION_HEADER]: `Bearer ${await tokenOf(official)}` }),
+  });
   const peer: EventBus = broker.bus("test-peer");
   const observed: DeliveredEvent[] = [];
   const observer: Subscription = await broker.bus("test-observer").subscribe({
@@ -144,10 +250,10 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
     },
   });
 
-  const request = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+  const request = async (method: string, path: string, body: unknown, as: Credentials): Promise<Reply> => {
     const response = await fetch(`${service.running.httpUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(await credentialsOf(as)) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -208,7 +314,7 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
           ...options,
         }),
       ]);
-      await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`)).status === 200, {
+      await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`, undefined, PORTAL)).status === 200, {
         description: `dossier ${dossierCode} registered`,
       });
       return { dossierId, dossierCode };
@@ -231,10 +337,20 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
         description: `dossier ${dossierId} at status 9`,
       });
     },
-    act: (dossierRef, action, body = {}) => request("POST", `/v1/dossiers/${dossierRef}/actions/${action}`, body),
-    get: (path) => request("GET", path),
+    act: (dossierRef, action, body = {}, official = officialFor(action), client = clientOf(official)) =>
+      request("POST", `/v1/dossiers/${dossierRef}/actions/${action}`, body, { official, client }),
+    get: (path, as = PORTAL) => request("GET", path, undefined, as),
+    request,
+    headers: credentialsOf,
+    async metadata(as) {
+      const metadata = new Metadata();
+      for (const [key, value] of Object.entries(await credentialsOf(as))) metadata.set(key, value);
+      return metadata;
+    },
+    issuer,
+    identityDir: identityDir.path,
     async assignment(dossierRef) {
-      const reply = await request("GET", `/v1/dossiers/${dossierRef}`);
+      const reply = await request("GET", `/v1/dossiers/${dossierRef}`, undefined, PORTAL);
       if (reply.status !== 200) throw new Error(`GET dossier ${dossierRef}: ${reply.status}`);
       return reply.body.assignment;
     },
@@ -254,6 +370,7 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
       await service.runtime.stop();
       await broker.close();
       await dataDir.remove();
+      await identityDir.remove();
     },
   };
   return harness;

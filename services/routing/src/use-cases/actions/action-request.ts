@@ -13,10 +13,12 @@ export function dossierActionOf(name: string): DossierAction {
 const text = (max: number) =>
   z.string().trim().min(1, "must not be blank").max(max, `must be at most ${max} characters`);
 
+/**
+ * An action's body. Who acts is not part of it: the official is the token's
+ * subject (an `officialId` sent by older callers is ignored, like any other
+ * field the schema does not name).
+ */
 const requestSchema = z.object({
-  officialId: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "must be an official's staff id (lowercase letters, digits, . _ -)"),
   /** The version the official saw; absent or 0 skips the optimistic check. */
   expectedVersion: z.number().int().nonnegative().optional(),
   reason: text(2000).optional(),
@@ -58,12 +60,18 @@ const REQUIRED: Record<DossierAction, (keyof ActionInput)[]> = {
   return_result: [],
 };
 
+/** An action to apply: its validated fields, and who takes it. */
 export interface ActionRequest extends ActionInput {
   action: DossierAction;
+  /**
+   * The official's staff id, the subject of their verified token; "" for the
+   * system (AUTO_ACCEPT, an applicant's request relayed by intake).
+   */
+  officialId: string;
 }
 
 /** Validates an action's body: field formats, then what that action requires. */
-export function parseActionRequest(action: DossierAction, input: unknown): ActionRequest {
+export function parseActionInput(action: DossierAction, input: unknown): ActionInput {
   const schema = requestSchema.superRefine((body, ctx) => {
     for (const field of REQUIRED[action]) {
       const value = body[field];
@@ -72,5 +80,5 @@ export function parseActionRequest(action: DossierAction, input: unknown): Actio
       }
     }
   });
-  return { ...parseInput(schema, input), action };
+  return parseInput(schema, input);
 }

@@ -1,0 +1,99 @@
+/**
+ * Operator commands for credentials and the audit log:
+ * - `lienthong clients new-key <clientId>`: a new API key for a commune system, printed once, and the
+ *   entry to add to CLIENTS_FILE (only the salted hash is kept);
+ * - `lienthong dev token <official>`: a token for a sample official from the development issuer of a
+ *   data directory (embedded mode only);
+ * - `lienthong audit verify <service>`: walks a service's hash-chained audit log and names the first
+ *   entry that was edited, removed or moved.
+ */
+import * as path from "node:path";
+import type { Command } from "commander";
+import {
+  AuditLog,
+  DEVELOPMENT_OFFICIALS,
+  auditCollections,
+  newKey,
+  openDevelopmentIssuer,
+  verifyChain,
+  type AuditContent,
+  type SealedFields,
+} from "@lienthong/service-host";
+import { silentLogger } from "@lienthong/messaging";
+import { EmbeddedDocumentStore, MongoDocumentStore, type DocumentStore } from "@lienthong/storage";
+
+const PAGE = 1000;
+
+export function registerSecurityCommands(program: Command): void {
+  program
+    .command("clients")
+    .description("commune systems and the portal: their API keys")
+    .command("new-key <clientId>")
+    .description("make a new API key; prints the key once and the entry to add to the client in CLIENTS_FILE")
+    .action((clientId: string) => {
+      const { key, stored } = newKey();
+      process.stdout.write(
+        `API key for ${clientId} (give it to the commune system once; it is not stored anywhere):\n  ${key}\n` +
+          `Add to "keys" of "${clientId}" in CLIENTS_FILE (keep the previous key until the system has switched):\n` +
+          `  ${JSON.stringify(stored)}\n`,
+      );
+    });
+
+  program
+    .command("dev")
+    .description("development helpers (embedded mode)")
+    .command("token <official>")
+    .description(`a token of the development issuer for a sample official: ${sampleOfficials().join(", ")}`)
+    .option("--data-dir <dir>", "the platform's data directory", process.env.DATA_DIR ?? "var/data")
+    .option("--identity-dir <dir>", "where the development issuer keeps its key (default <data-dir>/identity)")
+    .option("--ttl <seconds>", "how long the token is valid", (value) => Number(value), 8 * 3600)
+    .action(async (official: string, options: { dataDir: string; identityDir?: string; ttl: number }) => {
+      const sample = Object.values(DEVELOPMENT_OFFICIALS).find((candidate) => candidate.subject === official);
+      if (!sample) throw new Error(`"${official}" is not a sample official; one of: ${sampleOfficials().join(", ")}`);
+      const issuer = await openDevelopmentIssuer(options.identityDir ?? path.join(options.dataDir, "identity"));
+      process.stdout.write(`${await issuer.sign(sample, { ttlSeconds: options.ttl })}\n`);
+    });
+
+  program
+    .command("audit")
+    .description("the services' hash-chained audit logs")
+    .command("verify <service>")
+    .description("check a service's audit log; exit 1 naming the first entry edited, removed or out of order")
+    .option("--data-dir <dir>", "embedded mode: the platform's data directory", process.env.DATA_DIR ?? "var/data")
+    .option("--mongo-url <url>", "distributed mode: the MongoDB replica set (MONGO_URL)")
+    .option("--mongo-db <prefix>", "distributed mode: the database prefix (MONGO_DB)", process.env.MONGO_DB ?? "lienthong")
+    .option("--json", "print one JSON object")
+    .action(async (service: string, options: { dataDir: string; mongoUrl?: string; mongoDb: string; json?: boolean }) => {
+      const store = await openAuditStore(service, options);
+      try {
+        await store.ensureCollections(auditCollections);
+        const log = new AuditLog(store, service, () => new Date(), silentLogger);
+        const entries: (AuditContent & SealedFields)[] = [];
+        for (let page = await log.sealedAfter(0, PAGE); page.length > 0; page = await log.sealedAfter(page.at(-1)!.seq, PAGE)) {
+          entries.push(...page);
+        }
+        const report = verifyChain(entries, await log.head());
+        if (options.json) process.stdout.write(`${JSON.stringify({ service, ...report })}\n`);
+        else if (report.ok) process.stdout.write(`${service}: audit log intact, ${report.entries} entries\n`);
+        else {
+          const bad = report.firstBad!;
+          process.stdout.write(`${service}: audit log BROKEN at entry ${bad.seq} (${bad.problem}): ${bad.detail}\n`);
+        }
+        if (!report.ok) process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function sampleOfficials(): string[] {
+  return Object.values(DEVELOPMENT_OFFICIALS).map((official) => official.subject);
+}
+
+async function openAuditStore(
+  service: string,
+  options: { dataDir: string; mongoUrl?: string; mongoDb: string },
+): Promise<DocumentStore> {
+  if (options.mongoUrl) return MongoDocumentStore.connect({ url: options.mongoUrl, dbName: `${options.mongoDb}_${service}` });
+  return EmbeddedDocumentStore.open({ path: path.resolve(options.dataDir, service, "store.db") });
+}

@@ -1,0 +1,159 @@
+import { actorOf, type DossierAction } from "@lienthong/domain";
+import { PlatformError, notFound } from "@lienthong/errors";
+import { assertAnyRole, findDossier, type Caller, type OfficialIdentity } from "@lienthong/service-host";
+import type { Versioned } from "@lienthong/storage";
+import { assignments, type AssignmentRecord } from "../store/collections";
+import type { AccessDecision, RoutingPorts } from "./ports";
+
+/**
+ * Who may reach which dossier, queue and unit: routing's one place for
+ * tenancy (docs/decisions.md §10) and for the workflow's rule of who takes
+ * which action where. The transports only ask for a caller of the right kind
+ * (api/access.ts); everything that depends on the resource is decided here,
+ * and every decision is one audit entry with ids only.
+ *
+ * A caller may present two identities: the commune system (client) and the
+ * official it forwards. Each identity presented must reach the resource: the
+ * system acts for the unit, and the official reads or acts as themself.
+ */
+
+type Identity = NonNullable<Caller["client"] | Caller["official"]>;
+
+/** A caller taking an action: always an official's token, usually forwarded by a commune system. */
+export interface ActingCaller extends Caller {
+  official: OfficialIdentity;
+}
+
+function identitiesOf(caller: Caller): Identity[] {
+  return [caller.client, caller.official].filter((identity): identity is Identity => identity !== undefined);
+}
+
+function idsOf(caller: Caller): Pick<AccessDecision, "clientId" | "officialId"> {
+  return {
+    ...(caller.client && { clientId: caller.client.clientId }),
+    ...(caller.official && { officialId: caller.official.subject }),
+  };
+}
+
+/** Whether every identity the caller presented belongs to one of `units`. */
+function everyIdentityIn(caller: Caller, covers: (unitCode: string) => boolean): boolean {
+  const identities = identitiesOf(caller);
+  return identities.length > 0 && identities.every((identity) => [...identity.unitCodes].some(covers));
+}
+
+/** The dossier's tenants: its receiving unit and, once accepted, its competent authority. */
+function tenantsOf(dossier: AssignmentRecord): string[] {
+  return dossier.competentAuthority ? [dossier.receivingUnitCode, dossier.competentAuthority.code] : [dossier.receivingUnitCode];
+}
+
+/**
+ * The unit where an action is taken. Before acceptance a dossier has no
+ * competent authority and is held by its receiving unit: its officials are
+ * then told by the workflow that the action is not allowed yet (409), which
+ * every competent-authority action is before acceptance.
+ */
+function unitTakingAction(dossier: AssignmentRecord, action: DossierAction): string {
+  return actorOf(action).at === "receiving_unit"
+    ? dossier.receivingUnitCode
+    : (dossier.competentAuthority?.code ?? dossier.receivingUnitCode);
+}
+
+/**
+ * A dossier the caller may read: a commune system (and the official it
+ * forwards) of its receiving unit or its competent authority. Any other
+ * dossier answers exactly like a missing one.
+ */
+export async function readableDossier(
+  ports: RoutingPorts,
+  caller: Caller,
+  dossierRef: string,
+): Promise<Versioned<AssignmentRecord>> {
+  const found = await findDossier(ports.store, assignments, dossierRef);
+  const tenants = found ? tenantsOf(found.data) : [];
+  const outcome = !found ? "not_found" : everyIdentityIn(caller, (unit) => tenants.includes(unit)) ? "allowed" : "denied";
+  ports.audit.decided({ action: "read_assignment", outcome, target: found?.data.dossierId ?? dossierRef, ...idsOf(caller) });
+  if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
+  return found;
+}
+
+/**
+ * A dossier an official may take `action` on. First the role the workflow
+ * table asks for the action (403 naming it, whatever the dossier, so it
+ * reveals nothing), then the unit: an official of the receiving unit for the
+ * intake check and the hand-over, of the competent authority for everything
+ * in between. Any other official is another tenant: 404, exactly like a
+ * missing dossier. This is also what makes the leader who decides, and so
+ * the signer the signature request names, one of the competent authority.
+ */
+export async function dossierForAction(
+  ports: RoutingPorts,
+  caller: ActingCaller,
+  action: DossierAction,
+  dossierRef: string,
+): Promise<Versioned<AssignmentRecord>> {
+  const { official } = caller;
+  try {
+    assertAnyRole(official, actorOf(action).roles);
+  } catch (error) {
+    ports.audit.decided({ action, outcome: "denied", target: dossierRef, reason: "MISSING_ROLE", ...idsOf(caller) });
+    throw error;
+  }
+  const found = await findDossier(ports.store, assignments, dossierRef);
+  const outcome = !found
+    ? "not_found"
+    : official.unitCodes.has(unitTakingAction(found.data, action))
+      ? "allowed"
+      : "denied";
+  ports.audit.decided({ action, outcome, target: found?.data.dossierId ?? dossierRef, ...idsOf(caller) });
+  if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
+  return found;
+}
+
+/**
+ * An agency's queue is read only on behalf of that agency. Agency codes are
+ * published reference data, so refusing says nothing a caller could not
+ * know: 403 naming the agency, as for any unit the caller does not act for.
+ */
+export function assertActsForAgency(ports: RoutingPorts, caller: Caller, agencyCode: string): void {
+  const allowed = everyIdentityIn(caller, (unit) => unit === agencyCode);
+  ports.audit.decided({
+    action: "list_queue",
+    outcome: allowed ? "allowed" : "denied",
+    target: `unit:${agencyCode}`,
+    ...idsOf(caller),
+  });
+  if (!allowed) {
+    throw new PlatformError("PERMISSION_DENIED", `The caller does not act for agency ${agencyCode}`, {
+      reason: "NOT_ACTING_FOR_UNIT",
+      details: { unitCode: agencyCode },
+    });
+  }
+}
+
+/** The province a unit code stands for when it is province-level: the province (38) or a provincial agency (38.CA). */
+function provinceLevelOf(unitCode: string): string | undefined {
+  return /^(\d{2})(\.[0-9A-Z.]+)?$/.exec(unitCode)?.[1];
+}
+
+/**
+ * The indicators of a commune or a province are read by its own officials
+ * and by those of its province: the province itself (operators, province
+ * staff) and its provincial agencies. A commune's province comes from the
+ * units list; `provinceCode` is that province (the unit itself for a province).
+ */
+export function assertActsForUnit(ports: RoutingPorts, caller: Caller, unitCode: string, provinceCode: string): void {
+  const allowed = everyIdentityIn(caller, (unit) => unit === unitCode || provinceLevelOf(unit) === provinceCode);
+  ports.audit.decided({
+    action: "read_indicators",
+    outcome: allowed ? "allowed" : "denied",
+    target: `unit:${unitCode}`,
+    ...idsOf(caller),
+  });
+  if (!allowed) {
+    throw new PlatformError(
+      "PERMISSION_DENIED",
+      `The caller acts neither for unit ${unitCode} nor at the level of its province ${provinceCode}`,
+      { reason: "NOT_ACTING_FOR_UNIT", details: { unitCode } },
+    );
+  }
+}
