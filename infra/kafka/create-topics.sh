@@ -10,6 +10,9 @@ set -eu
 
 bootstrap_server="${KAFKA_BOOTSTRAP_SERVER:-kafka:19092}"
 kafka_topics="${KAFKA_TOPICS_COMMAND:-/opt/kafka/bin/kafka-topics.sh}"
+# Client properties (SASL) of the principal that creates topics: User:topics in
+# docker-compose.yml (init.sh writes them). Unset: an unauthenticated listener.
+command_config="${KAFKA_COMMAND_CONFIG:-}"
 replication_factor="${TOPIC_REPLICATION_FACTOR:-1}"
 min_insync_replicas="${TOPIC_MIN_INSYNC_REPLICAS:-1}"
 # Partitions bound how many instances of one consumer group work in parallel;
@@ -38,7 +41,7 @@ create_topic() {
   topic="$1"
   partitions="$2"
   retention_ms="$3"
-  "$kafka_topics" --bootstrap-server "$bootstrap_server" \
+  "$kafka_topics" --bootstrap-server "$bootstrap_server" ${command_config:+--command-config "$command_config"} \
     --create --if-not-exists \
     --topic "$topic" \
     --partitions "$partitions" \

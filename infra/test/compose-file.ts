@@ -11,13 +11,22 @@ export interface DependsOnCondition {
   condition: string;
 }
 
+/** A volumes entry in long syntax. */
+export interface VolumeMount {
+  type: "volume" | "bind" | "tmpfs";
+  source?: string;
+  target: string;
+  read_only?: boolean;
+  volume?: { subpath?: string };
+}
+
 export interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string };
   command?: string[];
   entrypoint?: string[];
   environment?: Record<string, string | number | boolean | null>;
-  volumes?: string[];
+  volumes?: (string | VolumeMount)[];
   ports?: string[];
   profiles?: string[];
   depends_on?: Record<string, DependsOnCondition>;
@@ -35,8 +44,9 @@ export function readYaml<T>(relativePath: string): T {
   return parse(fs.readFileSync(path.join(repoRoot, relativePath), "utf8"), { merge: true }) as T;
 }
 
+/** The compose file, or the one COMPOSE_FILE names (relative to the repository), as docker compose would pick. */
 export function readCompose(): ComposeFile {
-  return readYaml<ComposeFile>("docker-compose.yml");
+  return readYaml<ComposeFile>(process.env.COMPOSE_FILE ?? "docker-compose.yml");
 }
 
 export function serviceOf(compose: ComposeFile, name: string): ComposeService {
@@ -59,26 +69,52 @@ export interface BindMount {
   containerPath: string;
 }
 
-/** Short-syntax volume entries whose source is a path of the repository (./...). */
+/** Every volume entry in long syntax (a short entry "source:target[:ro]" becomes one too). */
+export function volumeMounts(definition: ComposeService): VolumeMount[] {
+  return (definition.volumes ?? []).map((volume) => {
+    if (typeof volume !== "string") return volume;
+    const [source = "", target = "", mode] = volume.split(":");
+    const type = source.startsWith("./") || source.startsWith("/") ? "bind" : "volume";
+    return { type, source, target, ...(mode === "ro" && { read_only: true }) };
+  });
+}
+
+/** Volume entries whose source is a path of the repository (./...). */
 export function bindMounts(compose: ComposeFile): BindMount[] {
   return Object.entries(compose.services).flatMap(([service, definition]) =>
-    (definition.volumes ?? [])
-      .filter((volume) => volume.startsWith("./"))
-      .map((volume) => {
-        const [hostPath = "", containerPath = ""] = volume.split(":");
-        return { service, hostPath, containerPath };
-      }),
+    volumeMounts(definition)
+      .filter((mount) => mount.type === "bind" && mount.source?.startsWith("./"))
+      .map((mount) => ({ service, hostPath: mount.source ?? "", containerPath: mount.target })),
   );
 }
 
-/** Short-syntax volume entries that name a named volume. */
-export function namedVolumeMounts(compose: ComposeFile): { service: string; volume: string; containerPath: string }[] {
+/** Volume entries that mount a named volume, with the part of it they mount. */
+export function namedVolumeMounts(
+  compose: ComposeFile,
+): { service: string; volume: string; containerPath: string; subpath?: string; readOnly: boolean }[] {
   return Object.entries(compose.services).flatMap(([service, definition]) =>
-    (definition.volumes ?? [])
-      .filter((volume) => !volume.startsWith("./") && !volume.startsWith("/"))
-      .map((volume) => {
-        const [name = "", containerPath = ""] = volume.split(":");
-        return { service, volume: name, containerPath };
+    volumeMounts(definition)
+      .filter((mount) => mount.type === "volume")
+      .map((mount) => ({
+        service,
+        volume: mount.source ?? "",
+        containerPath: mount.target,
+        ...(mount.volume?.subpath !== undefined && { subpath: mount.volume.subpath }),
+        readOnly: mount.read_only === true,
+      })),
+  );
+}
+
+/** A Java properties file of the repository (key=value lines; # comments). */
+export function readProperties(relativePath: string): Record<string, string> {
+  return Object.fromEntries(
+    fs
+      .readFileSync(path.join(repoRoot, relativePath), "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"))
+      .map((line) => {
+        const at = line.indexOf("=");
+        return [line.slice(0, at).trim(), line.slice(at + 1).trim()];
       }),
   );
 }

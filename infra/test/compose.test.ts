@@ -5,6 +5,7 @@ import {
   environmentOf,
   namedVolumeMounts,
   readCompose,
+  readProperties,
   readYaml,
   repoRoot,
   serviceOf,
@@ -52,10 +53,14 @@ describe("docker-compose.yml references", () => {
     expect(probeIncluded).toBeGreaterThan(infraExcluded);
   });
 
-  it("declares every named volume it mounts, and nothing mounts a named volume twice", () => {
+  it("declares every named volume it mounts, mounts every one it declares, and lets one service write each", () => {
     const declared = Object.keys(compose.volumes ?? {});
     const mounts = namedVolumeMounts(compose);
-    expect(mounts.map((mount) => mount.volume).sort()).toEqual([...declared].sort());
+    expect([...new Set(mounts.map((mount) => mount.volume))].sort()).toEqual([...declared].sort());
+    for (const volume of declared) {
+      const writers = mounts.filter((mount) => mount.volume === volume && !mount.readOnly).map((m) => m.service);
+      expect({ volume, writers: writers.length }).toEqual({ volume, writers: 1 });
+    }
   });
 
   it("lets every depends_on point at a defined service with a known condition", () => {
@@ -89,6 +94,7 @@ describe("the four services", () => {
   it.each(platformServiceNames)("%s uses Kafka, MongoDB and the OTel collector", (name) => {
     const environment = environmentOf(compose, name);
     expect(environment).toMatchObject({
+      NODE_ENV: "production",
       BUS: "kafka",
       STORE: "mongo",
       KAFKA_CREATE_TOPICS: "false",
@@ -129,17 +135,23 @@ describe("the four services", () => {
     expect(service.healthcheck?.test).toEqual(["CMD", "node", "/app/infra/docker/readyz-probe.js"]);
   });
 
-  it.each(platformServiceNames)("%s starts only after the topics and the replica set are ready", (name) => {
-    expect(serviceOf(compose, name).depends_on).toMatchObject({
-      "kafka-topics": { condition: "service_completed_successfully" },
-      "mongo-init": { condition: "service_completed_successfully" },
-    });
-  });
+  it.each(platformServiceNames)(
+    "%s starts only after its credentials, principals, topics and the replica set",
+    (name) => {
+      expect(serviceOf(compose, name).depends_on).toMatchObject({
+        credentials: { condition: "service_completed_successfully" },
+        "kafka-init": { condition: "service_completed_successfully" },
+        "mongo-init": { condition: "service_completed_successfully" },
+      });
+    },
+  );
 
   it("keeps the signature PKI in a named volume at SIGNATURE_PKI_DIR", () => {
     const pkiDir = environmentOf(compose, "signature").SIGNATURE_PKI_DIR;
-    const mount = namedVolumeMounts(compose).find((candidate) => candidate.service === "signature");
-    expect(mount).toEqual({ service: "signature", volume: "signature-pki", containerPath: pkiDir });
+    const mount = namedVolumeMounts(compose).find(
+      (candidate) => candidate.service === "signature" && candidate.volume === "signature-pki",
+    );
+    expect(mount).toEqual({ service: "signature", volume: "signature-pki", containerPath: pkiDir, readOnly: false });
     // The directory must exist in the image so the volume inherits its owner.
     const dockerfile = fs.readFileSync(path.join(repoRoot, "infra/docker/Dockerfile"), "utf8");
     expect(dockerfile).toContain(`mkdir -p ${pkiDir}`);
@@ -151,6 +163,59 @@ describe("the four services", () => {
     expect(smtp.hostname).toBe("mailpit");
     expect(serviceOf(compose, "mailpit").ports).toContain(`127.0.0.1:1025:${smtp.port}`);
   });
+});
+
+describe("credentials (infra/compose/make-credentials.js)", () => {
+  const job = serviceOf(compose, "credentials");
+  const credentialMounts = namedVolumeMounts(compose).filter((mount) => mount.volume === "credentials");
+
+  it("are made by a one-shot job in the service image, from the script it mounts, before anything else", () => {
+    expect(job.image).toBe("lienthong/services:local");
+    expect(job.command).toEqual(["node", "/app/infra/compose/make-credentials.js"]);
+    expect(bindMounts(compose)).toContainEqual({
+      service: "credentials",
+      hostPath: "./infra/compose/make-credentials.js",
+      containerPath: "/app/infra/compose/make-credentials.js",
+    });
+    expect(credentialMounts.find((mount) => mount.service === "credentials")).toMatchObject({
+      containerPath: environmentOf(compose, "credentials").CREDENTIALS_DIR,
+      readOnly: false,
+    });
+    expect(serviceOf(compose, "kafka").depends_on).toMatchObject({
+      credentials: { condition: "service_completed_successfully" },
+    });
+  });
+
+  it("reach each container only in the part it needs, read-only", () => {
+    const seen = Object.fromEntries(
+      credentialMounts
+        .filter((mount) => mount.service !== "credentials")
+        .map((mount) => [mount.service, { subpath: mount.subpath, readOnly: mount.readOnly }]),
+    );
+    expect(seen).toEqual({
+      kafka: { subpath: "kafka", readOnly: true },
+      "kafka-init": { subpath: "kafka", readOnly: true },
+      ...Object.fromEntries(
+        platformServiceNames.map((name) => [name, { subpath: `services/${name}`, readOnly: true }]),
+      ),
+    });
+  });
+
+  it.each(platformServiceNames)(
+    "give %s its own Kafka principal and gRPC certificate, as NODE_ENV=production asks",
+    (name) => {
+      const environment = environmentOf(compose, name);
+      const mounted = credentialMounts.find((mount) => mount.service === name)?.containerPath ?? "(not mounted)";
+      expect(environment).toMatchObject({
+        KAFKA_SASL_MECHANISM: "scram-sha-512",
+        KAFKA_SASL_USERNAME: name,
+        KAFKA_SASL_PASSWORD_FILE: `${mounted}/kafka-password`,
+        GRPC_TLS: "files",
+        GRPC_TLS_CERT_FILE: `${mounted}/grpc.crt`,
+        GRPC_TLS_KEY_FILE: `${mounted}/grpc.key`,
+      });
+    },
+  );
 });
 
 describe("MongoDB", () => {
@@ -180,8 +245,9 @@ describe("MongoDB", () => {
   });
 });
 
-describe("Kafka (KRaft, single broker)", () => {
-  const kafka = environmentOf(compose, "kafka");
+describe("Kafka (KRaft, single broker, infra/kafka/server.properties)", () => {
+  const broker = readProperties("infra/kafka/server.properties");
+  const startScript = fs.readFileSync(path.join(repoRoot, "infra/kafka/start-broker.sh"), "utf8");
 
   const listeners = (value: string | undefined): Map<string, string> =>
     new Map(
@@ -190,39 +256,104 @@ describe("Kafka (KRaft, single broker)", () => {
         return [name, address];
       }),
     );
+  const protocols = new Map(
+    (broker["listener.security.protocol.map"] ?? "").split(",").map((entry) => {
+      const [name = "", protocol = ""] = entry.split(":");
+      return [name, protocol];
+    }),
+  );
+  const mechanismsOf = (listener: string) =>
+    (broker[`listener.name.${listener.toLowerCase()}.sasl.enabled.mechanisms`] ?? "").split(",");
+
+  it("runs with the settings the compose file mounts, started by the script it mounts", () => {
+    const kafka = serviceOf(compose, "kafka");
+    expect(kafka.entrypoint).toEqual(["/bin/bash", "/infra/kafka/start-broker.sh"]);
+    const mounted = bindMounts(compose).filter((mount) => mount.service === "kafka");
+    expect(mounted.map((mount) => mount.containerPath).sort()).toEqual([
+      "/infra/kafka/client-config.sh",
+      "/infra/kafka/server.properties",
+      "/infra/kafka/start-broker.sh",
+    ]);
+    expect(startScript).toContain("cat /infra/kafka/server.properties");
+    expect(startScript).toContain('--cluster-id "$CLUSTER_ID"');
+    expect(environmentOf(compose, "kafka").CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
 
   it("is one node acting as broker and controller", () => {
-    expect(kafka.KAFKA_PROCESS_ROLES?.split(",").sort()).toEqual(["broker", "controller"]);
-    const controllerPort = listeners(kafka.KAFKA_LISTENERS).get(kafka.KAFKA_CONTROLLER_LISTENER_NAMES ?? "");
+    expect(broker["process.roles"]?.split(",").sort()).toEqual(["broker", "controller"]);
+    const controllerPort = listeners(broker.listeners).get(broker["controller.listener.names"] ?? "");
     expect(controllerPort).toMatch(/^:\d+$/);
-    expect(kafka.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${kafka.KAFKA_NODE_ID}@kafka${controllerPort}`);
-    expect(kafka.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
-    expect(kafka.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe("1");
-    expect(kafka.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+    expect(broker["controller.quorum.voters"]).toBe(`${broker["node.id"]}@kafka${controllerPort}`);
+    expect(broker["offsets.topic.replication.factor"]).toBe("1");
+    expect(broker["transaction.state.log.replication.factor"]).toBe("1");
+    expect(broker["auto.create.topics.enable"]).toBe("false");
+    expect(namedVolumeMounts(compose)).toContainEqual(
+      expect.objectContaining({ service: "kafka", volume: "kafka-data", containerPath: broker["log.dirs"] }),
+    );
   });
 
   it("maps every listener to a security protocol and advertises what it listens on", () => {
-    const protocolMap = listeners(kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP?.replace(/:/g, "://"));
-    const bound = listeners(kafka.KAFKA_LISTENERS);
-    for (const name of bound.keys()) expect(protocolMap.has(name)).toBe(true);
-    const advertised = listeners(kafka.KAFKA_ADVERTISED_LISTENERS);
-    expect(advertised.has(kafka.KAFKA_CONTROLLER_LISTENER_NAMES ?? "")).toBe(false);
+    const bound = listeners(broker.listeners);
+    for (const name of bound.keys()) expect(protocols.has(name)).toBe(true);
+    const advertised = listeners(broker["advertised.listeners"]);
+    expect(advertised.has(broker["controller.listener.names"] ?? "")).toBe(false);
     for (const [name, address] of advertised) {
       expect(bound.get(name)).toBe(`:${address.split(":")[1]}`);
     }
-    expect(advertised.has(kafka.KAFKA_INTER_BROKER_LISTENER_NAME ?? "")).toBe(true);
+    expect(advertised.has(broker["inter.broker.listener.name"] ?? "")).toBe(true);
+    expect(serviceOf(compose, "kafka").ports).toEqual([`127.0.0.1:9092:${advertised.get("HOST")?.split(":")[1]}`]);
   });
 
-  it("is dialled by the services and the topic job on the listener advertised to containers", () => {
-    const internal = listeners(kafka.KAFKA_ADVERTISED_LISTENERS).get(kafka.KAFKA_INTER_BROKER_LISTENER_NAME ?? "");
+  it("authenticates on every listener and authorizes with ACLs, the admin alone a super user", () => {
+    for (const name of listeners(broker.listeners).keys()) {
+      expect({ name, protocol: protocols.get(name) }).toEqual({ name, protocol: "SASL_PLAINTEXT" });
+      expect(mechanismsOf(name).length).toBeGreaterThan(0);
+    }
+    expect(mechanismsOf(broker["inter.broker.listener.name"] ?? "")).toContain(
+      broker["sasl.mechanism.inter.broker.protocol"],
+    );
+    expect(mechanismsOf(broker["controller.listener.names"] ?? "")).toEqual([
+      broker["sasl.mechanism.controller.protocol"],
+    ]);
+    expect(broker["authorizer.class.name"]).toBe("org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    expect(broker["super.users"]).toBe("User:admin");
+    expect(broker["allow.everyone.if.no.acl.found"]).toBe("false");
+    // Each SASL listener and mechanism gets its JAAS settings from the start script.
+    for (const name of listeners(broker.listeners).keys()) {
+      for (const mechanism of mechanismsOf(name)) {
+        expect(startScript).toContain(
+          `listener.name.${name.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config=`,
+        );
+      }
+    }
+  });
+
+  it("is dialled by the services and the init job on the listener advertised to containers, with SCRAM", () => {
+    const internalName = broker["inter.broker.listener.name"] ?? "";
+    const internal = listeners(broker["advertised.listeners"]).get(internalName);
     expect(internal).toBe("kafka:19092");
-    for (const name of platformServiceNames) expect(environmentOf(compose, name).KAFKA_BROKERS).toBe(internal);
-    expect(environmentOf(compose, "kafka-topics").KAFKA_BOOTSTRAP_SERVER).toBe(internal);
-    expect(serviceOf(compose, "kafka-topics").depends_on).toEqual({ kafka: { condition: "service_healthy" } });
+    for (const name of platformServiceNames) {
+      const environment = environmentOf(compose, name);
+      expect(environment.KAFKA_BROKERS).toBe(internal);
+      expect(mechanismsOf(internalName)).toContain(environment.KAFKA_SASL_MECHANISM?.toUpperCase());
+    }
+    expect(environmentOf(compose, "kafka-init").KAFKA_BOOTSTRAP_SERVER).toBe(internal);
+    expect(serviceOf(compose, "kafka-init").depends_on).toEqual({ kafka: { condition: "service_healthy" } });
+    const clientConfig = fs.readFileSync(path.join(repoRoot, "infra/kafka/client-config.sh"), "utf8");
+    expect(clientConfig).toContain(`sasl.mechanism=${mechanismsOf(internalName)[0]}`);
+  });
+
+  it("is healthy once it answers the admin, with the client settings the start script writes", () => {
+    const probe = serviceOf(compose, "kafka").healthcheck?.test.join(" ") ?? "";
+    const configFile = /--command-config (\S+)/.exec(probe)?.[1] ?? "(none)";
+    expect(probe).toContain("--bootstrap-server kafka:19092");
+    expect(startScript).toContain("config_dir=/opt/kafka/config/lienthong");
+    expect(configFile).toBe("/opt/kafka/config/lienthong/admin-client.properties");
+    expect(startScript).toContain('> "$config_dir/admin-client.properties"');
   });
 
   it("creates topics with the partition count the services are told", () => {
-    const topicJob = environmentOf(compose, "kafka-topics");
+    const topicJob = environmentOf(compose, "kafka-init");
     for (const name of platformServiceNames) {
       const service = environmentOf(compose, name);
       expect(service.KAFKA_TOPIC_PARTITIONS).toBe(topicJob.TOPIC_PARTITIONS);
@@ -254,7 +385,7 @@ describe("observability", () => {
     expect(serviceOf(compose, "jaeger").ports).toContain("127.0.0.1:16686:16686");
   });
 
-  it("scrapes each service's /metrics on its HTTP port, only under the metrics profile", () => {
+  it("scrapes each service's /metrics on its ops port (not the public one), only under the metrics profile", () => {
     interface PrometheusConfig {
       scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
     }
@@ -262,7 +393,7 @@ describe("observability", () => {
     const job = prometheus.scrape_configs.find((candidate) => candidate.job_name === "lienthong-services");
     expect(job?.metrics_path).toBe("/metrics");
     const targets = job?.static_configs.flatMap((config) => config.targets).sort();
-    const expected = platformServiceNames.map((name) => `${name}:${environmentOf(compose, name).HTTP_PORT}`).sort();
+    const expected = platformServiceNames.map((name) => `${name}:${environmentOf(compose, name).OPS_PORT}`).sort();
     expect(targets).toEqual(expected);
     expect(serviceOf(compose, "prometheus").profiles).toEqual(["metrics"]);
   });

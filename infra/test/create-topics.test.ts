@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Topics } from "@lienthong/contracts";
 import { environmentOf, readCompose, repoRoot, serviceOf } from "./compose-file";
 
-// The topic job runs infra/kafka/create-topics.sh in the apache/kafka image.
+// The kafka-init job runs infra/kafka/create-topics.sh in the apache/kafka image.
 // Here the same script runs under sh with kafka-topics.sh replaced by a
 // recorder (KAFKA_TOPICS_COMMAND), so the test sees every topic it creates
 // and with which settings, without a broker.
@@ -19,6 +19,7 @@ interface TopicCreation {
   replicationFactor: number;
   ifNotExists: boolean;
   bootstrapServer: string;
+  commandConfig: string | undefined;
 }
 
 let workDir: string;
@@ -62,17 +63,36 @@ function parseCall(call: string): TopicCreation {
     replicationFactor: Number(valueOf("--replication-factor")),
     ifNotExists: words.includes("--create") && words.includes("--if-not-exists"),
     bootstrapServer: valueOf("--bootstrap-server"),
+    commandConfig: words.includes("--command-config") ? valueOf("--command-config") : undefined,
   };
 }
 
 describe("infra/kafka/create-topics.sh", () => {
   const compose = readCompose();
-  const jobEnvironment = environmentOf(compose, "kafka-topics");
+  const jobEnvironment = environmentOf(compose, "kafka-init");
 
-  it("is the script the kafka-topics job mounts and runs", () => {
-    const job = serviceOf(compose, "kafka-topics");
+  it("is the script the kafka-init job mounts and runs, as the topic job's principal", () => {
+    const job = serviceOf(compose, "kafka-init");
     expect(job.volumes).toContain("./infra/kafka/create-topics.sh:/infra/kafka/create-topics.sh:ro");
-    expect(job.entrypoint).toEqual(["/bin/sh", "/infra/kafka/create-topics.sh"]);
+    expect(job.volumes).toContain("./infra/kafka/init.sh:/infra/kafka/init.sh:ro");
+    expect(job.entrypoint).toEqual(["/bin/sh", "/infra/kafka/init.sh"]);
+    const init = fs.readFileSync(path.join(repoRoot, "infra/kafka/init.sh"), "utf8");
+    expect(init).toContain('sh /infra/kafka/client-config.sh topics > "$client_configs/topics.properties"');
+    expect(init).toContain('KAFKA_COMMAND_CONFIG="$client_configs/topics.properties" sh /infra/kafka/create-topics.sh');
+  });
+
+  it("authenticates with the client properties it is given", () => {
+    const configured = runScript({ ...jobEnvironment, KAFKA_COMMAND_CONFIG: "/tmp/client-configs/topics.properties" });
+    expect(configured.status).toBe(0);
+    expect(new Set(configured.creations.map((creation) => creation.commandConfig))).toEqual(
+      new Set(["/tmp/client-configs/topics.properties"]),
+    );
+  });
+
+  it("passes no client properties when given none (an unauthenticated listener)", () => {
+    const plain = runScript(jobEnvironment);
+    expect(plain.status).toBe(0);
+    expect(new Set(plain.creations.map((creation) => creation.commandConfig))).toEqual(new Set([undefined]));
   });
 
   it("creates every event topic of the contracts and a dead-letter topic per consumer group", () => {

@@ -94,23 +94,41 @@ program
   .option("--http-port <port>", "first HTTP port of the platform", port, 8081)
   .option("--out <dir>", "where to save the signed result PDF", "out")
   .option("--timeout <seconds>", "give up after this long", (v) => Number(v), 60)
-  .action(async (options: { json?: boolean; host: string; httpPort: number; out: string; timeout: number }) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs
-    const { runDemo } = require("./demo") as typeof import("./demo");
-    const result = await runDemo({
-      urls: platformUrls(options.host, options.httpPort),
-      outDir: options.out,
-      timeoutMs: options.timeout * 1000,
-      log: (line) => {
-        if (!options.json) process.stdout.write(`${line}\n`);
-      },
-    });
-    process.stdout.write(
-      options.json
-        ? `${JSON.stringify(result, null, 2)}\n`
-        : `final status ${result.finalStatus} (${result.finalStatusLabel}), trace ${result.traceId}\n`,
-    );
-  });
+  .option(
+    "--data-dir <dir>",
+    "the running platform's data directory, whose development issuer signs the officials' tokens",
+    process.env.DATA_DIR ?? "var/data",
+  )
+  .action(
+    async (options: {
+      json?: boolean;
+      host: string;
+      httpPort: number;
+      out: string;
+      timeout: number;
+      dataDir: string;
+    }) => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded when the command runs */
+      const { runDemo } = require("./demo") as typeof import("./demo");
+      const { developmentCredentials, identityDirOf } =
+        require("./dev-credentials") as typeof import("./dev-credentials");
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const result = await runDemo({
+        urls: platformUrls(options.host, options.httpPort),
+        credentials: await developmentCredentials(identityDirOf(options.dataDir)),
+        outDir: options.out,
+        timeoutMs: options.timeout * 1000,
+        log: (line) => {
+          if (!options.json) process.stdout.write(`${line}\n`);
+        },
+      });
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `final status ${result.finalStatus} (${result.finalStatusLabel}), trace ${result.traceId}\n`,
+      );
+    },
+  );
 
 program
   .command("bench")

@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { EventTypes } from "@lienthong/contracts";
-import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { statusLabel, type DossierStatus } from "@lienthong/domain";
+import type { CommuneOfficials, DemoCredentials } from "./dev-credentials";
 import type { PlatformUrls } from "./platform-urls";
 
 export interface DemoOptions {
   urls: PlatformUrls;
+  credentials: DemoCredentials;
   outDir: string;
   timeoutMs: number;
   /** Progress lines for people; the JSON result is printed separately. */
@@ -41,34 +42,33 @@ export function demoApplication() {
   };
 }
 
-/** The Mường Lát commune system's development key (embedded mode's built-in keys). */
-export const DEMO_API_KEY = DEVELOPMENT_API_KEYS.muongLat;
-
-/** The embedded test PKI issues certificates to the demo officials only; another id could not sign. */
-export const DEMO_OFFICIAL = "official-demo";
-
-/** An official's action on a dossier through routing's REST API. */
-export function officialAction(
+/** An official's action on a dossier through routing's REST API, the official proven by the token in `headers`. */
+function officialAction(
   routingUrl: string,
   dossierCode: string,
   action: "accept" | "decide",
+  headers: Record<string, string>,
   body: Record<string, unknown> = {},
 ): Promise<Response> {
   return fetch(`${routingUrl}/v1/dossiers/${dossierCode}/actions/${action}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ officialId: DEMO_OFFICIAL, ...body }),
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
   });
 }
 
-/** The receiving unit's intake check (1 → 2 → 4), then the competent official's approval. */
+/** The receiving officer's intake check (1 → 2 → 4), then the leader's approval at the competent commune. */
 export async function acceptAndApprove(
   routingUrl: string,
   dossierCode: string,
+  officials: CommuneOfficials,
   summary = "Đủ điều kiện theo quy định.",
 ): Promise<void> {
-  await expectOk(await officialAction(routingUrl, dossierCode, "accept"), "accept");
-  await expectOk(await officialAction(routingUrl, dossierCode, "decide", { outcome: "approved", summary }), "decide");
+  await expectOk(await officialAction(routingUrl, dossierCode, "accept", officials.receivingOfficer), "accept");
+  await expectOk(
+    await officialAction(routingUrl, dossierCode, "decide", officials.leader, { outcome: "approved", summary }),
+    "decide",
+  );
 }
 
 interface Delivery {
@@ -87,7 +87,7 @@ interface Delivery {
  * were notified, and reports what happened — one dossier, one trace.
  */
 export async function runDemo(options: DemoOptions) {
-  const { urls, log } = options;
+  const { urls, log, credentials } = options;
   const deadline = Date.now() + options.timeoutMs;
   await Promise.all(
     Object.values(urls).map((url) =>
@@ -97,7 +97,7 @@ export async function runDemo(options: DemoOptions) {
 
   const submitted = await fetch(`${urls.intake}/v1/applications`, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), [API_KEY_HEADER]: DEMO_API_KEY },
+    headers: { "content-type": "application/json", "idempotency-key": randomUUID(), ...credentials.client },
     body: JSON.stringify(demoApplication()),
   });
   const submission = (await expectOk(submitted, "submit")) as {
@@ -110,16 +110,23 @@ export async function runDemo(options: DemoOptions) {
   await waitUntil(
     deadline,
     "dossier registered at routing",
-    async () => (await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`)).ok,
+    async () => (await fetch(`${urls.routing}/v1/dossiers/${dossierCode}`, { headers: credentials.client })).ok,
   );
   log("the receiving unit accepts it; the competent official approves");
-  await acceptAndApprove(urls.routing, dossierCode, "Đủ điều kiện đăng ký kết hôn theo quy định.");
+  await acceptAndApprove(
+    urls.routing,
+    dossierCode,
+    credentials.officialsOf(demoApplication().receivingUnitCode),
+    "Đủ điều kiện đăng ký kết hôn theo quy định.",
+  );
 
   const isResultMessage = (d: Delivery) =>
     d.triggerType === EventTypes.resultIssued.type && d.stateName === "delivered";
   let deliveries: Delivery[] = [];
   await waitUntil(deadline, "result delivered to the applicant and the commune system", async () => {
-    const response = await fetch(`${urls.notification}/v1/dossiers/${dossierCode}/deliveries`);
+    const response = await fetch(`${urls.notification}/v1/dossiers/${dossierCode}/deliveries`, {
+      headers: credentials.client,
+    });
     deliveries = ((await response.json()) as { deliveries: Delivery[] }).deliveries;
     return deliveries.filter(isResultMessage).length >= 2;
   });
@@ -131,9 +138,7 @@ export async function runDemo(options: DemoOptions) {
     timeline: [] as { status: number; eventType: string }[],
   };
   await waitUntil(deadline, "intake timeline complete", async () => {
-    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`, {
-      headers: { [API_KEY_HEADER]: DEMO_API_KEY },
-    });
+    const response = await fetch(`${urls.intake}/v1/applications/${dossierCode}`, { headers: credentials.client });
     application = ((await response.json()) as { application: typeof application }).application;
     const recorded = application.timeline.filter(
       (entry) => entry.eventType === EventTypes.notificationDelivered.type,
@@ -141,14 +146,15 @@ export async function runDemo(options: DemoOptions) {
     return application.status === 9 && recorded >= deliveries.filter((d) => d.stateName === "delivered").length;
   });
 
-  const pdf = Buffer.from(await (await fetch(`${urls.signature}${application.resultDocumentPath}`)).arrayBuffer());
+  const download = await fetch(`${urls.signature}${application.resultDocumentPath}`, { headers: credentials.client });
+  const pdf = Buffer.from(await download.arrayBuffer());
   await mkdir(options.outDir, { recursive: true });
   const signedPdf = path.resolve(options.outDir, `${dossierCode}.pdf`);
   await writeFile(signedPdf, pdf);
   const verification = (await (
     await fetch(`${urls.signature}/v1/documents/verify`, {
       method: "POST",
-      headers: { "content-type": "application/pdf" },
+      headers: { "content-type": "application/pdf", ...credentials.client },
       body: pdf,
     })
   ).json()) as { valid: boolean; signerSubject: string; reportVi: string };
@@ -156,7 +162,7 @@ export async function runDemo(options: DemoOptions) {
 
   const spans = await Promise.all(
     (Object.keys(urls) as (keyof PlatformUrls)[]).map(async (service) => {
-      const response = await fetch(`${urls[service]}/ops/traces/${traceId}`);
+      const response = await fetch(`${urls[service]}/ops/traces/${traceId}`, { headers: credentials.operator });
       return ((await response.json()) as { spans: { spanId: string; scope?: string; name: string }[] }).spans;
     }),
   );

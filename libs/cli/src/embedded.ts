@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
 
 export interface EmbeddedPlatform {
   services: RunningService[];
+  /** Each service's host, in service order: its routes and gRPC registrations, for tests that walk them. */
+  hosts: readonly ServiceHost[];
   communeSimulatorUrl: string;
   stop(): Promise<void>;
 }
@@ -89,6 +91,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }
   return {
     services,
+    hosts,
     communeSimulatorUrl: simulator.url,
     stop: async () => {
       await Promise.all(hosts.map((host) => host.stop()));

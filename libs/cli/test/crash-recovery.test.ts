@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { tempDir, waitFor } from "@lienthong/testing";
-import { API_KEY_HEADER } from "@lienthong/intake";
-import { DEMO_API_KEY, acceptAndApprove, demoApplication } from "../src/demo";
+import { acceptAndApprove, demoApplication } from "../src/demo";
 import { startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
 
 async function json<T>(response: Promise<Response>): Promise<{ status: number; body: T }> {
@@ -41,7 +40,7 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
           headers: {
             "content-type": "application/json",
             "idempotency-key": randomUUID(),
-            [API_KEY_HEADER]: DEMO_API_KEY,
+            ...platform!.credentials.client,
           },
           body: JSON.stringify(demoApplication()),
         }),
@@ -55,19 +54,22 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
     expect(submitted.length).toBeGreaterThanOrEqual(20);
 
     platform = await startEmbeddedProcess(dataDir);
-    const { urls } = platform;
+    const { urls, credentials } = platform;
     for (const code of submitted) {
-      await waitFor(async () => (await fetch(`${urls.routing}/v1/dossiers/${code}`)).ok, {
-        timeoutMs: 20_000,
-        description: `${code} registered at routing after the restart`,
-      });
-      await acceptAndApprove(urls.routing, code);
+      await waitFor(
+        async () => (await fetch(`${urls.routing}/v1/dossiers/${code}`, { headers: credentials.client })).ok,
+        {
+          timeoutMs: 20_000,
+          description: `${code} registered at routing after the restart`,
+        },
+      );
+      await acceptAndApprove(urls.routing, code, credentials.officialsOf(demoApplication().receivingUnitCode));
     }
     for (const code of submitted) {
       await waitFor(
         async () => {
           const { body } = await json<{ deliveries: { triggerType: string; stateName: string; channel: number }[] }>(
-            fetch(`${urls.notification}/v1/dossiers/${code}/deliveries`),
+            fetch(`${urls.notification}/v1/dossiers/${code}/deliveries`, { headers: credentials.client }),
           );
           return body.deliveries.some(
             (d) =>
@@ -79,7 +81,7 @@ describe("embedded mode survives kill -9 right after an acknowledgement", () => 
         { timeoutMs: 30_000, description: `${code} result mailed after the restart` },
       );
       const { body } = await json<{ application: { status: number; timeline: { eventType: string }[] } }>(
-        fetch(`${urls.intake}/v1/applications/${code}`, { headers: { [API_KEY_HEADER]: DEMO_API_KEY } }),
+        fetch(`${urls.intake}/v1/applications/${code}`, { headers: credentials.client }),
       );
       expect(body.application.status).toBe(9);
       // Exactly one submission event per dossier: a crash may duplicate deliveries, never the dossier's history.

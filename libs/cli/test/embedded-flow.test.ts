@@ -16,7 +16,13 @@ describe("embedded mode: one application through the four services", () => {
   beforeAll(async () => {
     dir = await tempDir("lienthong-embedded-");
     platform = await startEmbeddedProcess(dir.file("data"), { LOG_LEVEL: "debug" });
-    result = await runDemo({ urls: platform.urls, outDir: dir.file("out"), timeoutMs: 45_000, log: () => undefined });
+    result = await runDemo({
+      urls: platform.urls,
+      credentials: platform.credentials,
+      outDir: dir.file("out"),
+      timeoutMs: 45_000,
+      log: () => undefined,
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -58,7 +64,7 @@ describe("embedded mode: one application through the four services", () => {
   });
 
   it("records the whole journey as one trace with spans of intake, routing, signature and notification", async () => {
-    const spans = await spansOf(platform.urls, result.traceId);
+    const spans = await spansOf(platform.urls, result.traceId, platform.credentials.operator);
     const groups = new Set(
       spans
         .map((span) => (span.attributes as Record<string, unknown>)["messaging.consumer.group.name"])
@@ -76,7 +82,11 @@ describe("embedded mode: one application through the four services", () => {
   it("keeps the applicant's personal data out of every log line and span", async () => {
     const { applicant } = demoApplication();
     const everySpan = JSON.stringify(
-      ((await (await fetch(`${platform.urls.intake}/ops/spans?limit=10000`)).json()) as { spans: unknown[] }).spans,
+      (
+        (await (
+          await fetch(`${platform.urls.intake}/ops/spans?limit=10000`, { headers: platform.credentials.operator })
+        ).json()) as { spans: unknown[] }
+      ).spans,
     );
     const logs = platform.output();
     // The captured logs and spans are those of this dossier's journey: the search below is not vacuous.

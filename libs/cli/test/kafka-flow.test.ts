@@ -1,8 +1,10 @@
+import * as path from "node:path";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { EventTypes } from "@lienthong/contracts";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor, type KafkaMock, type TempDir } from "@lienthong/testing";
 import { startCommuneSimulator } from "../src/commune-simulator";
 import { runDemo } from "../src/demo";
+import { developmentCredentials, type DemoCredentials } from "../src/dev-credentials";
 import {
   SERVICE_NAMES,
   headersOf,
@@ -48,6 +50,7 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
   let outDir: TempDir | undefined;
   const services: ServiceProcess[] = [];
   let demo: DemoResult | undefined;
+  let credentials: DemoCredentials;
 
   const logTails = (): string =>
     services.map((service) => `--- ${service.name} ---\n${service.logs.text()}`).join("\n");
@@ -62,7 +65,11 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     mock = await startKafkaMock({ brokers: 3 });
     simulator = await startCommuneSimulator(WEBHOOK_SECRET, 0);
     outDir = await tempDir("lienthong-kafka-flow-out");
+    // One development issuer for the four processes, as a province has one identity provider.
+    const identityDir = path.join(outDir.path, "identity");
+    credentials = await developmentCredentials(identityDir);
     const env: NodeJS.ProcessEnv = {
+      IDENTITY_DIR: identityDir,
       BUS: "kafka",
       KAFKA_BROKERS: mock.bootstrapServers.join(","),
       KAFKA_CREATE_TOPICS: "false",
@@ -98,7 +105,7 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
   test("a dossier goes from submission to a signed result and notifications", async () => {
     const urls = platformUrls(services);
     try {
-      demo = await runDemo({ urls, outDir: outDir!.path, timeoutMs: 30_000, log: () => undefined });
+      demo = await runDemo({ urls, credentials, outDir: outDir!.path, timeoutMs: 30_000, log: () => undefined });
     } catch (error) {
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logTails()}`, { cause: error });
     }
@@ -138,7 +145,9 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     const fetchTrace = async (): Promise<Map<ServiceName, TraceSpan[]>> => {
       const fetched = new Map<ServiceName, TraceSpan[]>();
       for (const service of services) {
-        const body = (await (await fetch(`${service.httpUrl}/ops/traces/${traceId}`)).json()) as { spans: TraceSpan[] };
+        const body = (await (
+          await fetch(`${service.httpUrl}/ops/traces/${traceId}`, { headers: credentials.operator })
+        ).json()) as { spans: TraceSpan[] };
         fetched.set(service.name, body.spans);
       }
       return fetched;

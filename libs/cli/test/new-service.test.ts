@@ -101,7 +101,7 @@ describe("lienthong new service", () => {
 
   it("passes its own tests, the typecheck, lint, the formatting check and buf lint", () => {
     const jest = run(root, "node_modules/.bin/jest", ["services/archive", "--ci"]);
-    expect(jest).toMatch(/jest: 2 passed, 0 failed/);
+    expect(jest).toMatch(/jest: 3 passed, 0 failed/);
     run(root, "node_modules/.bin/tsc", ["-p", "services/archive/tsconfig.json", "--noEmit"]);
     run(root, "node_modules/.bin/eslint", ["services/archive", "libs/contracts/src", "--max-warnings=0"]);
     run(root, "node_modules/.bin/prettier", ["--check", "services/archive", "libs/contracts/src", "libs/cli"]);
@@ -113,13 +113,16 @@ describe("lienthong new service", () => {
     const archiveUrl = platform.urlOf("archive");
     const result = await runDemo({
       urls: platform.urls,
+      credentials: platform.credentials,
       outDir: dir.file("out"),
       timeoutMs: 90_000,
       log: () => undefined,
     });
     await waitFor(
       async () => {
-        const response = await fetch(`${archiveUrl}/v1/dossiers/${result.dossierCode}/summary`);
+        const response = await fetch(`${archiveUrl}/v1/dossiers/${result.dossierCode}/summary`, {
+          headers: platform!.credentials.client,
+        });
         const body = (await response.json()) as { summary?: { status: number } };
         return body.summary?.status === 9;
       },

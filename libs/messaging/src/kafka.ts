@@ -38,14 +38,30 @@ export interface KafkaEventBusConfig {
   /** Partitions and replication factor of topics this bus creates (defaults 4 and the broker's default). */
   topicPartitions?: number;
   replicationFactor?: number;
-  ssl?: boolean | ConnectionOptions;
-  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
+  /** Connect with TLS (a broker listener of protocol SSL or SASL_SSL); absent: plaintext. */
+  ssl?: KafkaTlsConfig;
+  /** Authenticate as this principal (a SASL_PLAINTEXT or SASL_SSL listener); absent: anonymous. */
+  sasl?: KafkaSaslConfig;
   connectionTimeoutMs?: number;
   /** Consumer tuning; the defaults suit a real cluster. */
   consumer?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; maxWaitTimeMs?: number };
   /** Wait before a rejected event is delivered again (default 200 ms doubling to 10 s). */
   redelivery?: Pick<RetryPolicy, "initialMs" | "maxMs">;
   logger?: Logger;
+}
+
+/** PEM text. Without `ca` the system's trusted CAs vouch for the brokers; `cert` and `key` identify this client. */
+export interface KafkaTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  username: string;
+  /** Never logged, never in an error. */
+  password: string;
 }
 
 export class KafkaEventBus implements EventBus {
@@ -68,14 +84,20 @@ export class KafkaEventBus implements EventBus {
     }
     if (!config.clientId) throw new MessagingError("INVALID_CONFIG", "kafka event bus: clientId is required");
     if (!config.source) throw new MessagingError("INVALID_CONFIG", "kafka event bus: source is required");
+    if (config.ssl && Boolean(config.ssl.cert) !== Boolean(config.ssl.key)) {
+      throw new MessagingError("INVALID_CONFIG", "kafka event bus: ssl.cert and ssl.key go together");
+    }
+    if (config.sasl && (!config.sasl.username || !config.sasl.password)) {
+      throw new MessagingError("INVALID_CONFIG", "kafka event bus: sasl needs a username and a password");
+    }
     this.config = config;
     this.source = config.source;
     this.logger = config.logger ?? silentLogger;
     this.kafka = new Kafka({
       brokers: config.brokers,
       clientId: config.clientId,
-      ssl: config.ssl,
-      sasl: config.sasl as SASLOptions | undefined,
+      ssl: config.ssl && tlsOptions(config.ssl),
+      sasl: config.sasl && saslOptions(config.sasl),
       connectionTimeout: config.connectionTimeoutMs,
       logLevel: KafkaLogLevel.INFO,
       logCreator: () => (entry) => this.forwardLog(entry),
@@ -246,6 +268,19 @@ export class KafkaEventBus implements EventBus {
         this.logger.debug(fields, text);
     }
   }
+}
+
+/** kafkajs passes these to tls.connect (with the broker's host as servername): only what is set. */
+function tlsOptions(tls: KafkaTlsConfig): ConnectionOptions {
+  return {
+    ...(tls.ca !== undefined && { ca: [tls.ca] }),
+    ...(tls.cert !== undefined && { cert: tls.cert }),
+    ...(tls.key !== undefined && { key: tls.key }),
+  };
+}
+
+function saslOptions({ mechanism, username, password }: KafkaSaslConfig): SASLOptions {
+  return { mechanism, username, password };
 }
 
 /**

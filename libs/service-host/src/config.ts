@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { roleNames, type Role } from "@lienthong/domain";
 import { PlatformError } from "@lienthong/errors";
+import type { KafkaEventBusConfig } from "@lienthong/messaging";
 import { z } from "zod";
 
 /** One rejected environment variable. The value is never kept: it may be a secret. */
@@ -160,6 +162,16 @@ const TOKEN_ALGORITHMS = [
 ] as const;
 export const storeAdapters = ["embedded", "mongo"] as const;
 export const busAdapters = ["in-process", "kafka"] as const;
+/**
+ * gRPC transport security: plaintext; TLS with the development CA generated
+ * in `<IDENTITY_DIR>/tls/` (like the development issuer); TLS with the
+ * operator's certificate and key files.
+ */
+export const grpcTlsModes = ["off", "development", "files"] as const;
+export type GrpcTlsMode = (typeof grpcTlsModes)[number];
+export const kafkaSaslMechanisms = ["scram-sha-256", "scram-sha-512", "plain"] as const satisfies readonly NonNullable<
+  KafkaEventBusConfig["sasl"]
+>["mechanism"][];
 
 export interface ServicePortDefaults {
   httpPort: number;
@@ -171,7 +183,8 @@ function commonShape(defaults: ServicePortDefaults) {
   return {
     NODE_ENV: envEnum(["development", "test", "production"] as const, "development"),
     LOG_LEVEL: envEnum(logLevels, "info"),
-    HTTP_HOST: envString("0.0.0.0"),
+    // REST and gRPC listen on loopback unless told otherwise (containers set 0.0.0.0).
+    HTTP_HOST: envString("127.0.0.1"),
     HTTP_PORT: envPort(defaults.httpPort),
     GRPC_PORT: envPort(defaults.grpcPort),
     // Metrics and probes for scrapers: a listener apart from the public API, loopback unless told otherwise.
@@ -191,6 +204,18 @@ function commonShape(defaults: ServicePortDefaults) {
     KAFKA_TOPIC_PARTITIONS: envInteger(6, 1, 10_000),
     // 1 lets a single-broker development cluster work; production sets 3.
     KAFKA_REPLICATION_FACTOR: envInteger(1, 1, 32),
+    // Connection security to the brokers (infra/README.md, "Kafka principals"): TLS and/or a SASL principal.
+    KAFKA_SSL: envBoolean(false),
+    // Without it the system's trusted CAs vouch for the brokers.
+    KAFKA_SSL_CA_FILE: envOptionalString(),
+    // A client certificate, for brokers that authenticate clients by TLS (ssl.client.auth=required).
+    KAFKA_SSL_CERT_FILE: envOptionalString(),
+    KAFKA_SSL_KEY_FILE: envOptionalString(),
+    KAFKA_SASL_MECHANISM: z.preprocess(unsetIfEmpty, z.enum(kafkaSaslMechanisms).optional()),
+    KAFKA_SASL_USERNAME: envOptionalString(),
+    KAFKA_SASL_PASSWORD: envOptionalString(),
+    // The password in a file (a mounted secret) rather than in the environment.
+    KAFKA_SASL_PASSWORD_FILE: envOptionalString(),
     OTEL_EXPORTER_OTLP_ENDPOINT: envOptionalUrl(/^https?:$/, "an http:// or https:// URL"),
     ALLOW_EMBEDDED_IN_PRODUCTION: envBoolean(false),
     SHUTDOWN_TIMEOUT_MS: envInteger(10_000, 100, 600_000),
@@ -218,8 +243,13 @@ function commonShape(defaults: ServicePortDefaults) {
     OIDC_ROLES_CLAIM: envString("roles"),
     OIDC_UNITS_CLAIM: envString("lienthong_units"),
     OIDC_ROLE_MAP: envJson(z.record(z.string(), z.enum(roleNames as [Role, ...Role[]])), {}),
-    // Where the development issuer keeps its key; share it between services run as separate processes.
+    // Where the development issuer keeps its key (and GRPC_TLS=development its CA, in tls/); share it between services run as separate processes.
     IDENTITY_DIR: envOptionalString(),
+    GRPC_TLS: envEnum(grpcTlsModes, "off"),
+    GRPC_TLS_CERT_FILE: envOptionalString(),
+    GRPC_TLS_KEY_FILE: envOptionalString(),
+    // When set, every gRPC caller must present a certificate this CA issued (mutual TLS).
+    GRPC_TLS_CLIENT_CA_FILE: envOptionalString(),
   };
 }
 
@@ -238,8 +268,10 @@ type WithBus<T> = Omit<T, "BUS"> & { BUS: (typeof busAdapters)[number] };
  * The full environment schema of a service: the common variables with its
  * own default ports, plus `extra` service-specific variables, and the rules:
  * BUS defaults to kafka when KAFKA_BROKERS is set; STORE=mongo needs
- * MONGO_URL; BUS=kafka needs KAFKA_BROKERS; production refuses an embedded
- * adapter unless ALLOW_EMBEDDED_IN_PRODUCTION=true.
+ * MONGO_URL; BUS=kafka needs KAFKA_BROKERS; TLS and SASL files and
+ * credentials come whole (transportRules); production refuses an embedded
+ * adapter, plaintext or development-CA gRPC and SASL/PLAIN without TLS unless
+ * ALLOW_EMBEDDED_IN_PRODUCTION=true.
  */
 export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
   defaults: ServicePortDefaults,
@@ -275,7 +307,104 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
         if (common.STORE === "embedded") ctx.addIssue({ code: "custom", path: ["STORE"], message: refusal });
         if (common.BUS === "in-process") ctx.addIssue({ code: "custom", path: ["BUS"], message: refusal });
       }
+      for (const { variable, message } of transportRules(common)) {
+        ctx.addIssue({ code: "custom", path: [variable], message });
+      }
     });
+}
+
+type TransportEnv = Pick<
+  CommonParsed,
+  | "NODE_ENV"
+  | "ALLOW_EMBEDDED_IN_PRODUCTION"
+  | "GRPC_TLS"
+  | "GRPC_TLS_CERT_FILE"
+  | "GRPC_TLS_KEY_FILE"
+  | "GRPC_TLS_CLIENT_CA_FILE"
+  | "KAFKA_SSL"
+  | "KAFKA_SSL_CA_FILE"
+  | "KAFKA_SSL_CERT_FILE"
+  | "KAFKA_SSL_KEY_FILE"
+  | "KAFKA_SASL_MECHANISM"
+  | "KAFKA_SASL_USERNAME"
+  | "KAFKA_SASL_PASSWORD"
+  | "KAFKA_SASL_PASSWORD_FILE"
+>;
+
+/**
+ * The gRPC TLS and Kafka security variables: a variable the chosen mode would
+ * not read is an error rather than silently ignored (a certificate file set
+ * without GRPC_TLS=files would otherwise leave gRPC in plaintext).
+ */
+function transportRules(env: TransportEnv): { variable: string; message: string }[] {
+  const issues: { variable: string; message: string }[] = [];
+  const refuse = (variable: string, message: string) => issues.push({ variable, message });
+
+  if (env.GRPC_TLS === "files") {
+    if (!env.GRPC_TLS_CERT_FILE) refuse("GRPC_TLS_CERT_FILE", "required when GRPC_TLS=files");
+    if (!env.GRPC_TLS_KEY_FILE) refuse("GRPC_TLS_KEY_FILE", "required when GRPC_TLS=files");
+  } else {
+    if (env.GRPC_TLS_CERT_FILE) refuse("GRPC_TLS_CERT_FILE", "only read when GRPC_TLS=files");
+    if (env.GRPC_TLS_KEY_FILE) refuse("GRPC_TLS_KEY_FILE", "only read when GRPC_TLS=files");
+  }
+  if (env.GRPC_TLS === "off" && env.GRPC_TLS_CLIENT_CA_FILE) {
+    refuse("GRPC_TLS_CLIENT_CA_FILE", "mutual TLS needs GRPC_TLS=files or GRPC_TLS=development");
+  }
+
+  if (!env.KAFKA_SSL) {
+    for (const variable of ["KAFKA_SSL_CA_FILE", "KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"] as const) {
+      if (env[variable]) refuse(variable, "only read when KAFKA_SSL=true");
+    }
+  } else if (Boolean(env.KAFKA_SSL_CERT_FILE) !== Boolean(env.KAFKA_SSL_KEY_FILE)) {
+    if (!env.KAFKA_SSL_KEY_FILE) refuse("KAFKA_SSL_KEY_FILE", "required with KAFKA_SSL_CERT_FILE");
+    else refuse("KAFKA_SSL_CERT_FILE", "required with KAFKA_SSL_KEY_FILE");
+  }
+  if (env.KAFKA_SASL_MECHANISM) {
+    if (!env.KAFKA_SASL_USERNAME) refuse("KAFKA_SASL_USERNAME", "required with KAFKA_SASL_MECHANISM");
+    if (!env.KAFKA_SASL_PASSWORD === !env.KAFKA_SASL_PASSWORD_FILE) {
+      refuse("KAFKA_SASL_PASSWORD", "set exactly one of KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE");
+    }
+  } else {
+    for (const variable of ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SASL_PASSWORD_FILE"] as const) {
+      if (env[variable]) refuse(variable, "only read with KAFKA_SASL_MECHANISM");
+    }
+  }
+
+  if (env.NODE_ENV === "production" && !env.ALLOW_EMBEDDED_IN_PRODUCTION) {
+    const optOut = "set ALLOW_EMBEDDED_IN_PRODUCTION=true to allow it";
+    if (env.GRPC_TLS === "off") {
+      refuse(
+        "GRPC_TLS",
+        `plaintext gRPC refused when NODE_ENV=production: set GRPC_TLS=files with GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or ${optOut}`,
+      );
+    }
+    if (env.GRPC_TLS === "development") {
+      refuse(
+        "GRPC_TLS",
+        `the development CA is refused when NODE_ENV=production: set GRPC_TLS=files with the province's certificates, or ${optOut}`,
+      );
+    }
+    if (env.KAFKA_SASL_MECHANISM === "plain" && !env.KAFKA_SSL) {
+      refuse(
+        "KAFKA_SASL_MECHANISM",
+        `plain without KAFKA_SSL=true sends the password in clear, refused when NODE_ENV=production: use scram-sha-512 or KAFKA_SSL=true, or ${optOut}`,
+      );
+    }
+  }
+  return issues;
+}
+
+/**
+ * The text of a file a variable names (a certificate, a key, a password).
+ * A ConfigError names the variable and the reason, never the contents.
+ */
+export function readConfiguredFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError([{ variable, reason: `cannot read the file it names (${code})` }]);
+  }
 }
 
 export type ServiceEnv = z.output<ReturnType<typeof serviceEnv>>;

@@ -82,7 +82,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     const wrapped: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(definition)) {
       const handler = implementation[name];
-      const access = handler && accessOf(handler);
+      const access = handler && declaredAccessOf(handler);
       if (!handler || !access || method.requestStream || method.responseStream) {
         throw new Error(`gRPC method ${method.path}: no unary(access, …) handler`);
       }
@@ -187,7 +187,8 @@ const declaredAccess = new WeakMap<object, Access>();
 /** Callers authenticated from a call's metadata, before its message was read. */
 const callers = new WeakMap<grpc.Metadata, Caller>();
 
-function accessOf(handler: object): Access | undefined {
+/** The access a handler was made with by `unary(access, …)`; undefined for any other function. */
+export function declaredAccessOf(handler: object): Access | undefined {
   return declaredAccess.get(handler);
 }
 
@@ -373,6 +374,11 @@ export interface GrpcServerStartOptions {
   host: string;
   /** 0 asks the OS for a free port; the handle reports the one bound. */
   port: number;
+  /**
+   * TLS (and mutual TLS) for the listener: what grpcServerTransport made of
+   * GRPC_TLS, as ServiceHost passes it. Plaintext when left out.
+   */
+  credentials?: grpc.ServerCredentials;
   /** How long close() lets in-flight calls finish before cutting them. Default 5 s. */
   shutdownTimeoutMs?: number;
 }
@@ -390,9 +396,8 @@ export async function startGrpcServer(
   const { server } = grpcServer;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${host}:${options.port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   if (!grpcServer.followsReadiness) grpcServer.setServing(true);
 

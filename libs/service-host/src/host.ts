@@ -11,9 +11,10 @@ import {
   startConsumer,
   type DeliveredEvent,
   type EventBus,
+  type KafkaEventBusConfig,
 } from "@lienthong/messaging";
 import { loggableError } from "@lienthong/errors";
-import type { commonServiceEnv } from "./config";
+import { readConfiguredFile, type commonServiceEnv } from "./config";
 import { createGrpcServer, startGrpcServer, type GrpcServiceRegistration } from "./grpc";
 import { createHttpApp, startHttpServer, type HttpApp, type RegisteredRoute } from "./http";
 import { createLifecycle, type Lifecycle } from "./lifecycle";
@@ -21,6 +22,7 @@ import { createLogger, type Logger } from "./logger";
 import { createMetrics, type ServiceMetrics } from "./metrics";
 import { createReadiness, type Readiness } from "./readiness";
 import { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
+import { grpcServerTransport } from "./auth/grpc-tls";
 import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
 import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
 import { pollingTask } from "./polling-task";
@@ -288,6 +290,8 @@ export class ServiceHost {
   }
 
   async start(): Promise<RunningService> {
+    // First: a certificate that cannot serve fails the start before any event is consumed.
+    const transport = await grpcServerTransport(this.env, this.logger);
     this.http.mountErrorHandler();
     this.ops.mountErrorHandler();
     this.relay.start();
@@ -336,7 +340,11 @@ export class ServiceHost {
       serverOptions:
         this.maxRequestBytes === undefined ? undefined : { "grpc.max_receive_message_length": this.maxRequestBytes },
     });
-    const grpc = await startGrpcServer(grpcServer, { host: this.env.HTTP_HOST, port: this.ports.grpc });
+    const grpc = await startGrpcServer(grpcServer, {
+      host: this.env.HTTP_HOST,
+      port: this.ports.grpc,
+      credentials: transport.credentials,
+    });
     this.lifecycle.onShutdown("grpc server", () => grpc.close());
     const ops = await startHttpServer(this.ops.app, { host: this.env.OPS_HOST, port: this.ports.ops });
     this.lifecycle.onShutdown("ops server", () => ops.close());
@@ -345,7 +353,13 @@ export class ServiceHost {
     this.readiness.markReady();
     const running = { name: this.name, httpUrl: http.url, grpcPort: grpc.port, opsUrl: ops.url };
     this.logger.info(
-      { http: running.httpUrl, grpcPort: running.grpcPort, store: this.store.adapter, bus: this.bus.adapter },
+      {
+        http: running.httpUrl,
+        grpcPort: running.grpcPort,
+        ...transport.summary,
+        store: this.store.adapter,
+        bus: this.bus.adapter,
+      },
       "service started",
     );
     return running;
@@ -381,6 +395,13 @@ async function openStore(service: ServiceName, env: RuntimeEnv, logger: Logger):
 
 function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
   if (env.BUS === "kafka") {
+    const security = kafkaSecurity(env);
+    // The principal's name is no secret and tells operators which ACLs apply; the password is never logged.
+    const described = { kafka_tls: security.ssl !== undefined, kafka_sasl: security.sasl?.mechanism ?? "none" };
+    if (security.sasl) logger.info({ ...described, kafka_principal: security.sasl.username }, "kafka connection");
+    else if (env.NODE_ENV === "production") {
+      logger.warn(described, "kafka connection without a SASL principal: the brokers cannot tell services apart");
+    }
     return new KafkaEventBus({
       brokers: env.KAFKA_BROKERS,
       clientId: `${env.KAFKA_CLIENT_ID}-${service}`,
@@ -389,6 +410,7 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
       idempotentProducer: env.KAFKA_IDEMPOTENT_PRODUCER,
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      ...security,
       logger,
     });
   }
@@ -397,6 +419,27 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
   const directory = path.resolve(env.DATA_DIR, service);
   mkdirSync(directory, { recursive: true });
   return new InProcessBroker({ journalPath: path.join(directory, "bus.db"), logger }).bus(service);
+}
+
+/** TLS material and the SASL principal from KAFKA_SSL* and KAFKA_SASL* (serviceEnv checked they come whole). */
+function kafkaSecurity(env: RuntimeEnv): Pick<KafkaEventBusConfig, "ssl" | "sasl"> {
+  const file = (variable: string, name: string | undefined) => (name ? readConfiguredFile(variable, name) : undefined);
+  const ssl = env.KAFKA_SSL
+    ? {
+        ca: file("KAFKA_SSL_CA_FILE", env.KAFKA_SSL_CA_FILE),
+        cert: file("KAFKA_SSL_CERT_FILE", env.KAFKA_SSL_CERT_FILE),
+        key: file("KAFKA_SSL_KEY_FILE", env.KAFKA_SSL_KEY_FILE),
+      }
+    : undefined;
+  if (!env.KAFKA_SASL_MECHANISM) return { ssl };
+  // A mounted secret usually ends with a newline that is not part of the password.
+  const password =
+    env.KAFKA_SASL_PASSWORD ??
+    (file("KAFKA_SASL_PASSWORD_FILE", env.KAFKA_SASL_PASSWORD_FILE) ?? "").replace(/\r?\n$/, "");
+  return {
+    ssl,
+    sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME ?? "", password },
+  };
 }
 
 /** A commit listener that fires `wake` when the commit wrote to `collection`. */

@@ -63,6 +63,8 @@ export interface HttpApp {
 }
 
 const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
+/** Pending connections the kernel may hold for the server (capped by net.core.somaxconn). */
+const CONNECTION_BACKLOG = 4096;
 
 export const traceIdHeader = "x-trace-id";
 const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -263,7 +265,8 @@ export async function startHttpServer(app: Express, options: HttpServerOptions):
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    // Bursts of connections (a province's commune systems at 08:00) queue here rather than being reset.
+    server.listen({ port: options.port, host: options.host, backlog: CONNECTION_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

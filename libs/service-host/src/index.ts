@@ -1,6 +1,8 @@
 export * from "./auth/access";
 export * from "./auth/caller";
 export * from "./auth/client-keys";
+export * from "./auth/grpc-tls";
+export { CLIENT_ID_PATTERN } from "./auth/client-registry";
 export * from "./auth/development-identities";
 export {
   DEVELOPMENT_ISSUER,

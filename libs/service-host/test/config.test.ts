@@ -106,7 +106,7 @@ describe("serviceEnv rules", () => {
 
   it("refuses embedded adapters in production unless explicitly allowed", () => {
     const error = configErrorOf(() => loadConfig(intakeEnv, { NODE_ENV: "production" }));
-    expect(error.issues.map((i) => i.variable).sort()).toEqual(["BUS", "STORE"]);
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["BUS", "GRPC_TLS", "STORE"]);
     expect(error.issues[0]?.reason).toContain("ALLOW_EMBEDDED_IN_PRODUCTION=true");
 
     expect(loadConfig(intakeEnv, { NODE_ENV: "production", ALLOW_EMBEDDED_IN_PRODUCTION: "true" }).STORE).toBe(
@@ -117,6 +117,9 @@ describe("serviceEnv rules", () => {
       STORE: "mongo",
       MONGO_URL: "mongodb+srv://cluster.example/lienthong",
       KAFKA_BROKERS: "kafka-1:9092",
+      GRPC_TLS: "files",
+      GRPC_TLS_CERT_FILE: "/run/secrets/grpc.crt",
+      GRPC_TLS_KEY_FILE: "/run/secrets/grpc.key",
     });
     expect(distributed.BUS).toBe("kafka");
   });

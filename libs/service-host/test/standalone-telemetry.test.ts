@@ -2,6 +2,13 @@
 // endpoint through a batch processor (5 s delay by default). Whatever is still
 // buffered when the operator stops it must be exported by the last shutdown
 // step, or the traces of the final seconds before a deploy are lost.
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  DEVELOPMENT_CLIENTS,
+  DEVELOPMENT_OFFICIALS,
+  openDevelopmentIssuer,
+} from "@lienthong/service-host";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
 import { killServiceProcesses, startServiceProcess, type ServiceProcess } from "./support/service-process";
 
@@ -28,8 +35,16 @@ describe("runStandalone with OTEL_EXPORTER_OTLP_ENDPOINT (routing as its own pro
 
   /** Two traced requests (a 404 and a 200) and an untraced probe; returns the traced ones' trace ids by status. */
   async function makeRequests(service: ServiceProcess): Promise<{ notFound: string; indicators: string }> {
+    // Routing asks for credentials: a commune system's key, and a provincial operator's token for indicators.
+    const operator = await openDevelopmentIssuer(service.identityDir).then((issuer) =>
+      issuer.sign(DEVELOPMENT_OFFICIALS.operator),
+    );
+    const headers = {
+      [CLIENT_KEY_HEADER]: DEVELOPMENT_CLIENTS.muongLat.key,
+      [AUTHORIZATION_HEADER]: `Bearer ${operator}`,
+    };
     const traceIdOf = async (path: string, status: number) => {
-      const response = await fetch(`${service.httpUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${service.httpUrl}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
       await response.arrayBuffer();
       expect(response.status).toBe(status);
       return response.headers.get("x-trace-id") ?? "";

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import {
   type ServiceFactoryOptions,
   ServiceHost,
+  activeTraceId,
   collectionWritten,
   loadConfig,
   pollingTask,
@@ -15,7 +16,7 @@ import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { deliveries, notificationCollections } from "./store/collections";
 import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
-import type { AccessDecision, NotificationPorts } from "./use-cases/ports";
+import type { NotificationPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
 
@@ -41,8 +42,8 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     store: host.store,
     commit: (ops) => host.commit(ops),
     webhookEndpointOf,
-    // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
-    audit: (decision: AccessDecision) => host.logger.info({ audit: "access", ...decision }, "access decision"),
+    // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
+    audit: (decision) => host.audit.append({ ...decision, traceId: activeTraceId() ?? "" }),
     now: options.clock ?? (() => new Date()),
   };
   const channels = { mail, webhook: new SignedWebhookSender() };

@@ -1,3 +1,4 @@
+import * as grpc from "@grpc/grpc-js";
 import {
   EventTypes,
   common,
@@ -14,6 +15,8 @@ import {
   MAIL_FROM,
   MARRIAGE_REGISTRATION,
   MUONG_LAT,
+  WEBHOOK_PATHS,
+  WEBHOOK_SECRETS,
   applicant,
   startNotification,
   verifiedBody,
@@ -281,7 +284,8 @@ describe("notification: who is told what, for every event of a dossier", () => {
       );
       for (const [index, body] of bodies.entries()) {
         const webhook = received[index]!;
-        expect(webhook.path).toBe("/hooks/lienthong");
+        // Mường Lát's own endpoint, as its registration says.
+        expect(webhook.path).toBe(WEBHOOK_PATHS.muongLat);
         expect(webhook.headers["content-type"]).toMatch(/^application\/json/);
         expect(Object.keys(body).sort()).toEqual(
           ["dossierCode", "dossierId", "eventId", "occurredAt", "status", "statusLabel", "type"].sort(),
@@ -291,10 +295,11 @@ describe("notification: who is told what, for every event of a dossier", () => {
       }
     });
 
-    it("signs with the configured secret: another secret does not verify", () => {
+    it("signs with Mường Lát's own secret: another secret, another commune's included, does not verify", () => {
       const [first] = harness.webhooks.forDossier(dossier.dossierId);
       expect(() => verifiedBody(first!)).not.toThrow();
-      expect(() => verifiedBody(first!, "some-other-secret")).toThrow();
+      expect(() => verifiedBody(first!, "some-other-secret-of-32-characters")).toThrow();
+      expect(() => verifiedBody(first!, WEBHOOK_SECRETS.tamChungCurrent)).toThrow();
       const tampered = first!.body.replace(dossier.dossierCode, "14845-261207-9999");
       expect(tampered).not.toBe(first!.body);
       expect(() => verifiedBody({ ...first!, body: tampered })).toThrow();
@@ -323,9 +328,13 @@ describe("notification: who is told what, for every event of a dossier", () => {
       );
     });
 
-    it("lists nothing for a dossier it never heard of", async () => {
-      expect(await harness.deliveries("14845-261207-9999")).toEqual([]);
-      expect(await harness.grpcDeliveries("00000000-0000-4000-8000-000000000000")).toEqual([]);
+    it("answers 404 / NOT_FOUND for a dossier it never heard of", async () => {
+      const reply = await harness.listOverRest("14845-261207-9999", { apiKey: harness.keys.muongLat });
+      expect(reply.status).toBe(404);
+      expect((reply.body as { code: string }).code).toBe("NOT_FOUND");
+      await expect(harness.grpcDeliveries("00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({
+        code: grpc.status.NOT_FOUND,
+      });
     });
   });
 
@@ -363,6 +372,7 @@ describe("notification: who is told what, for every event of a dossier", () => {
       expect(harness.mail.to("ha.van.minh@example.vn").map((mail) => mail.subject)).toEqual([
         `Hồ sơ ${noEndpoint.dossierCode} đã được tiếp nhận`,
       ]);
+      // Not even to WEBHOOK_DEFAULT_URL (set in the harness): it serves only the development clients.
       expect(harness.webhooks.forDossier(noEndpoint.dossierId)).toEqual([]);
 
       const toNoEmail = await settled(noEmail, 2);

@@ -13,6 +13,9 @@ import {
 
 const { DeliveryChannel } = events;
 const MAX_ATTEMPTS = 3;
+/** The service's clock runs 30 days ahead of the wall clock, so a time taken from the wrong clock shows. */
+const CLOCK_AHEAD_MS = 30 * 86_400_000;
+const serviceClock = () => new Date(Date.now() + CLOCK_AHEAD_MS);
 
 /**
  * Receivers fail: a temporary failure (HTTP 5xx, 408, 429; SMTP 4xx) is
@@ -25,7 +28,7 @@ describe("notification: failing receivers", () => {
   let harness: NotificationHarness;
 
   beforeAll(async () => {
-    harness = await startNotification({ DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
+    harness = await startNotification({ DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS) }, { clock: serviceClock });
   });
 
   afterAll(async () => {
@@ -114,6 +117,7 @@ describe("notification: failing receivers", () => {
       async () => {
         const dossierId = randomUUID();
         harness.webhooks.answerAlways(dossierId, 410);
+        const before = serviceClock().getTime();
         const dossier = await harness.submit({ dossierId });
         const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK);
 
@@ -128,6 +132,10 @@ describe("notification: failing receivers", () => {
         expect(harness.outcomesOf(dossier.dossierId, "notificationFailed")).toEqual([
           expect.objectContaining({ notificationId: delivery.notificationId, attempts: 1 }),
         ]);
+        // When it failed, by the service's clock (as every other time it records), not the wall clock.
+        const failedAt = new Date(harness.outcomesOf(dossier.dossierId, "notificationFailed")[0]!.failedAt!).getTime();
+        expect(failedAt).toBeGreaterThanOrEqual(before);
+        expect(failedAt).toBeLessThanOrEqual(serviceClock().getTime());
       },
       2 * EFFECT_TIMEOUT_MS,
     );
@@ -171,6 +179,36 @@ describe("notification: failing receivers", () => {
       },
       2 * EFFECT_TIMEOUT_MS,
     );
+  });
+
+  it("logs every failed attempt by its ids and reason, never the webhook URL or the mail address", () => {
+    const failures = harness.logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === "delivery attempt failed, will retry" || line.msg === "delivery failed");
+    // 2 retried + 3 given up (500) + 1 refused (410) webhook attempts; 1 retried + 1 refused mail attempt.
+    expect(failures).toHaveLength(8);
+    for (const line of failures) {
+      expect(line).toEqual(
+        expect.objectContaining({
+          notificationId: expect.any(String),
+          dossierId: expect.any(String),
+          channel: expect.any(Number),
+          attempt: expect.any(Number),
+          reason: expect.stringMatching(/^(webhook endpoint answered HTTP \d+|mail not accepted \(SMTP \d+\))$/),
+          final: expect.any(Boolean),
+        }),
+      );
+    }
+    expect(failures.filter((line) => line.final).map((line) => line.reason)).toEqual(
+      expect.arrayContaining([
+        "webhook endpoint answered HTTP 500",
+        "webhook endpoint answered HTTP 410",
+        "mail not accepted (SMTP 550)",
+      ]),
+    );
+    const everything = harness.logLines.join("\n");
+    expect(everything).not.toContain(harness.webhooks.url("/"));
+    expect(everything).not.toContain("@example.vn");
   });
 
   it("writes no personal data to its log while receivers fail", () => {

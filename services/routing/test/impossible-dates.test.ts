@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { routing as contract } from "@lienthong/contracts";
-import { grpcStatusDetailsKey } from "@lienthong/service-host";
+import { DEVELOPMENT_OFFICIALS, grpcStatusDetailsKey } from "@lienthong/service-host";
 import { readGrpcErrorDetails } from "@lienthong/testing";
 import { MUONG_LAT, grpcCall, startRouting, type RoutingHarness } from "./support/routing-harness";
 
@@ -15,6 +15,9 @@ interface Problem {
  * of a common year) are the caller's mistake: 400 / INVALID_ARGUMENT naming
  * the field, never a 500 from a date computed out of them.
  */
+/** Mường Lát's leader, who may read its indicators: only the dates are wrong. */
+const reader = { official: DEVELOPMENT_OFFICIALS.leaderMuongLat };
+
 describe("routing: impossible dates in an indicators range", () => {
   let routing: RoutingHarness;
 
@@ -33,6 +36,7 @@ describe("routing: impossible dates in an indicators range", () => {
     { query: "from=2026-01-01&to=2026-01-32", field: "to" },
   ])("GET /v1/indicators/{unit}?$query answers 400 problem+json naming $field", async ({ query, field }) => {
     const response = await fetch(`${routing.running.httpUrl}/v1/indicators/${MUONG_LAT}?${query}`, {
+      headers: await routing.headers(reader),
       signal: AbortSignal.timeout(10_000),
     });
     expect(response.status).toBe(400);
@@ -55,10 +59,11 @@ describe("routing: impossible dates in an indicators range", () => {
       );
       try {
         const getIndicators = grpcCall<contract.GetIndicatorsRequest, contract.GetIndicatorsResponse>(
-          (request, callback) => client.getIndicators(request, callback),
+          (request, metadata, callback) => client.getIndicators(request, metadata, callback),
         );
         const error = await getIndicators(
           contract.GetIndicatorsRequest.fromPartial({ unitCode: MUONG_LAT, fromDate, toDate }),
+          await routing.metadata(reader),
         ).then(
           () => {
             throw new Error("GetIndicators answered OK for an impossible date");

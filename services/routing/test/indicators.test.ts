@@ -1,16 +1,23 @@
 import * as grpc from "@grpc/grpc-js";
 import { common, routing as contract } from "@lienthong/contracts";
+import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
 import {
   HOUSEHOLD_BUSINESS,
   MUONG_LAT,
   TAM_CHUNG,
   at,
   grpcCall,
+  officialFor,
   startRouting,
   type RoutingHarness,
 } from "./support/routing-harness";
 
-const official = { officialId: "can-bo.bon" };
+/** Each commune's figures are read by its leader, the province's by the province's operator. */
+const leaderOf = {
+  [MUONG_LAT]: DEVELOPMENT_OFFICIALS.leaderMuongLat,
+  [TAM_CHUNG]: DEVELOPMENT_OFFICIALS.leaderTamChung,
+};
+const operator = DEVELOPMENT_OFFICIALS.operator;
 const { CHANNEL_ONLINE: ONLINE, CHANNEL_COUNTER: COUNTER } = common.Channel;
 
 /**
@@ -33,13 +40,11 @@ describe("routing: indicators over a date range", () => {
       applicantCommuneCode: receivingUnitCode,
       channel,
     });
-    expect((await routing.act(dossierId, "accept", official)).status).toBe(200);
+    expect((await routing.act(dossierId, "accept", {}, officialFor("accept", receivingUnitCode))).status).toBe(200);
     return dossierId;
   };
   const finish = async (dossierId: string) => {
-    expect(
-      (await routing.act(dossierId, "decide", { ...official, outcome: "approved", summary: "Cấp giấy" })).status,
-    ).toBe(200);
+    expect((await routing.act(dossierId, "decide", { outcome: "approved", summary: "Cấp giấy" })).status).toBe(200);
     await routing.waitForEvent(dossierId, "signatureRequested");
     await routing.sign(dossierId);
   };
@@ -68,7 +73,9 @@ describe("routing: indicators over a date range", () => {
   });
 
   it("gives exact figures for a commune over REST", async () => {
-    const reply = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-10`);
+    const reply = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-10`, {
+      official: leaderOf[MUONG_LAT],
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.indicators).toEqual({
       unitCode: MUONG_LAT,
@@ -86,7 +93,7 @@ describe("routing: indicators over a date range", () => {
   });
 
   it("gives exact figures for a province and for a narrower range", async () => {
-    const province = await routing.get("/v1/indicators/38?from=2025-10-03&to=2025-10-10");
+    const province = await routing.get("/v1/indicators/38?from=2025-10-03&to=2025-10-10", { official: operator });
     expect(province.body.indicators).toMatchObject({
       received: 6,
       receivedOnline: 2,
@@ -96,7 +103,9 @@ describe("routing: indicators over a date range", () => {
       finishedLate: 1,
       currentlyOverdue: 2,
     });
-    const oneDay = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-07&to=2025-10-07`);
+    const oneDay = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-07&to=2025-10-07`, {
+      official: leaderOf[MUONG_LAT],
+    });
     expect(oneDay.body.indicators).toMatchObject({
       received: 0,
       onlineShare: 0,
@@ -105,7 +114,9 @@ describe("routing: indicators over a date range", () => {
       finishedLate: 0,
       onTimeRate: 1,
     });
-    const tamChung = await routing.get(`/v1/indicators/${TAM_CHUNG}?from=2025-10-06&to=2025-10-10`);
+    const tamChung = await routing.get(`/v1/indicators/${TAM_CHUNG}?from=2025-10-06&to=2025-10-10`, {
+      official: leaderOf[TAM_CHUNG],
+    });
     expect(tamChung.body.indicators).toMatchObject({
       received: 1,
       receivedOnline: 0,
@@ -116,9 +127,10 @@ describe("routing: indicators over a date range", () => {
   });
 
   it("validates the unit and the range", async () => {
-    expect((await routing.get("/v1/indicators/123?from=2025-10-06&to=2025-10-10")).status).toBe(400);
-    expect((await routing.get("/v1/indicators/99999?from=2025-10-06&to=2025-10-10")).status).toBe(404);
-    const reversed = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-10&to=2025-10-06`);
+    const as = { official: operator };
+    expect((await routing.get("/v1/indicators/123?from=2025-10-06&to=2025-10-10", as)).status).toBe(400);
+    expect((await routing.get("/v1/indicators/99999?from=2025-10-06&to=2025-10-10", as)).status).toBe(404);
+    const reversed = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-10&to=2025-10-06`, as);
     expect(reversed.status).toBe(400);
     expect(reversed.body.violations).toEqual([{ field: "to", reason: "must not be before from" }]);
   });
@@ -130,7 +142,7 @@ describe("routing: indicators over a date range", () => {
     );
     try {
       const getIndicators = grpcCall<contract.GetIndicatorsRequest, contract.GetIndicatorsResponse>(
-        (request, callback) => client.getIndicators(request, callback),
+        (request, metadata, callback) => client.getIndicators(request, metadata, callback),
       );
       const reply = await getIndicators(
         contract.GetIndicatorsRequest.fromPartial({
@@ -138,6 +150,7 @@ describe("routing: indicators over a date range", () => {
           fromDate: "2025-10-06",
           toDate: "2025-10-10",
         }),
+        await routing.metadata({ official: leaderOf[MUONG_LAT] }),
       );
       expect(reply.indicators).toMatchObject({
         received: 4,

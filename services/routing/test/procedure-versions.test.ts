@@ -40,7 +40,7 @@ describe("routing: a dossier keeps the procedure version it was accepted under",
 
   it("accepted under version 1, its apology still counts version 1's processing time after version 2 took effect", async () => {
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
-    const accepted = await routing.act(dossierId, "accept", { officialId: "can-bo.bon" });
+    const accepted = await routing.act(dossierId, "accept");
     expect(accepted.body.assignment).toMatchObject({ procedureVersion: 1, appointmentAt: at(9, 8).toISOString() });
 
     // Monday 13 October: version 2 is in force and the dossier is overdue.
@@ -56,7 +56,7 @@ describe("routing: a dossier keeps the procedure version it was accepted under",
 
     // A dossier accepted now gets version 2.
     const later = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
-    const acceptedLater = await routing.act(later.dossierId, "accept", { officialId: "can-bo.bon" });
+    const acceptedLater = await routing.act(later.dossierId, "accept");
     expect(acceptedLater.body.assignment).toMatchObject({ procedureVersion: 2 });
   });
 });

@@ -147,10 +147,7 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
   it("two racing actions without expectedVersion never both apply: one event, one version step", async () => {
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
     const { version } = await routing.assignment(dossierId);
-    const replies = await Promise.all([
-      routing.act(dossierId, "accept"),
-      routing.act(dossierId, "accept"),
-    ]);
+    const replies = await Promise.all([routing.act(dossierId, "accept"), routing.act(dossierId, "accept")]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(["CONFLICT", "FAILED_PRECONDITION"]).toContain(replies.find((r) => r.status === 409)!.body.code);
     expect((await routing.assignment(dossierId)).version).toBe(version + 1);
@@ -250,8 +247,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     });
 
     it("ListQueue pages the agency's queue by cursor in appointment order", async () => {
-      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>(
-        (request, metadata, callback) => client.listQueue(request, metadata, callback),
+      const listQueue = grpcCall<contract.ListQueueRequest, contract.ListQueueResponse>((request, metadata, callback) =>
+        client.listQueue(request, metadata, callback),
       );
       const muongLatSystem = await routing.metadata({ client: DEVELOPMENT_CLIENTS.muongLat });
       const seen: string[] = [];

@@ -3,9 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
+import { DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
 import { SingleBar, Presets } from "cli-progress";
 import { benchApplicationBody } from "./applications";
+import { developmentCredentials } from "../dev-credentials";
 import { followDossier, runEndToEnd } from "./end-to-end";
 import { runLoad, type LoadJob } from "./load";
 import { startBareServer, startPlatform, type ChildHandle } from "./processes";
@@ -115,14 +116,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     running.delete(bare);
 
     progress.line("starting the embedded platform (lienthong start) on a temporary data directory");
+    const platformDataDir = path.join(workDir, "data");
     const platform = await startPlatform(
-      path.join(workDir, "data"),
+      platformDataDir,
       path.join(workDir, "platform.log"),
       PLATFORM_READY_TIMEOUT_MS,
     );
     running.add(platform);
+    // The provincial portal submits at every unit; the sample officials act on the dossiers.
+    const credentials = await developmentCredentials(
+      path.join(platformDataDir, "identity"),
+      DEVELOPMENT_CLIENTS.portal,
+    );
     // One dossier through every service first, so start-up work (JIT, first PDF, first mail) is not timed.
-    const warm = await followDossier(platform.urls, 0, E2E_TIMEOUT_SECONDS, POLL_INTERVAL_MS);
+    const warm = await followDossier(platform.urls, credentials, 0, E2E_TIMEOUT_SECONDS, POLL_INTERVAL_MS);
     if (warm.stoppedAt) throw new Error(`the warm-up dossier stopped short at: ${warm.stoppedAt}`);
 
     progress.line(
@@ -132,6 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const e2eBar = progress.bar("end to end", "dossiers settled", planned);
     const endToEnd = await runEndToEnd({
       urls: platform.urls,
+      credentials,
       ratePerSecond: options.ratePerSecond,
       durationSeconds: options.e2eDurationSeconds,
       timeoutSeconds: E2E_TIMEOUT_SECONDS,
@@ -145,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const intake = await measureLoad(progress, "intake", {
       ...loadSettings,
       url: `${platform.urls.intake}/v1/applications`,
-      headers: { [API_KEY_HEADER]: DEVELOPMENT_API_KEYS.portal },
+      headers: credentials.client,
     });
     progress.line("stopping the platform and removing its data");
 

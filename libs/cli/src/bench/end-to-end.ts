@@ -1,14 +1,16 @@
 import { performance } from "node:perf_hooks";
-import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventTypes, events } from "@lienthong/contracts";
 import { acceptAndApprove } from "../demo";
+import type { DemoCredentials } from "../dev-credentials";
 import type { PlatformUrls } from "../platform-urls";
-import { benchApplicationBody } from "./applications";
+import { benchApplicationBody, endToEndReceivingUnits } from "./applications";
 import { distribution, type EndToEndFigures } from "./report";
 
 export interface EndToEndOptions {
   urls: PlatformUrls;
+  /** The portal's key and the sample officials' tokens. */
+  credentials: DemoCredentials;
   ratePerSecond: number;
   durationSeconds: number;
   /** Per dossier: a dossier not notified this long after its submission counts as stopped short. */
@@ -70,6 +72,7 @@ async function pollUntil(
  */
 export async function followDossier(
   urls: PlatformUrls,
+  credentials: DemoCredentials,
   sequence: number,
   timeoutSeconds: number,
   pollIntervalMs: number,
@@ -82,15 +85,17 @@ export async function followDossier(
   try {
     const submitted = await call(`${urls.intake}/v1/applications`, {
       method: "POST",
-      headers: { "content-type": "application/json", [API_KEY_HEADER]: DEVELOPMENT_API_KEYS.portal },
-      body: benchApplicationBody(sequence),
+      headers: { "content-type": "application/json", ...credentials.client },
+      body: benchApplicationBody(sequence, endToEndReceivingUnits),
     });
     if (submitted.status !== 201) throw new StoppedShort(`submit (HTTP ${submitted.status})`);
-    const code = (submitted.body as { application: { dossierCode: string } }).application.dossierCode;
+    const { dossierCode: code, receivingUnitCode } = (
+      submitted.body as { application: { dossierCode: string; receivingUnitCode: string } }
+    ).application;
 
     step = "routing";
     await pollUntil(step, deadline, pollIntervalMs, async () => {
-      const answer = await call(`${urls.routing}/v1/dossiers/${code}`);
+      const answer = await call(`${urls.routing}/v1/dossiers/${code}`, { headers: credentials.client });
       // 404 until routing has consumed the submitted event.
       if (answer.status === 404) return false;
       if (answer.status !== 200) throw new StoppedShort(`routing lookup (HTTP ${answer.status})`);
@@ -99,11 +104,13 @@ export async function followDossier(
     journey.routedSeconds = elapsed();
 
     step = "accept and decide";
-    await acceptAndApprove(urls.routing, code);
+    await acceptAndApprove(urls.routing, code, credentials.officialsOf(receivingUnitCode));
 
     step = "result email";
     await pollUntil(step, deadline, pollIntervalMs, async () => {
-      const answer = await call(`${urls.notification}/v1/dossiers/${code}/deliveries`);
+      const answer = await call(`${urls.notification}/v1/dossiers/${code}/deliveries`, {
+        headers: credentials.client,
+      });
       if (answer.status !== 200) return false;
       return (answer.body as { deliveries: Delivery[] }).deliveries.some(isResultEmailToApplicant);
     });
@@ -154,9 +161,13 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndFig
     const wait = started + (sequence * 1000) / options.ratePerSecond - performance.now();
     if (wait > 0) await sleep(wait);
     journeys.push(
-      followDossier(options.urls, sequence, options.timeoutSeconds, options.pollIntervalMs).finally(() =>
-        options.onSettled?.(++settled, planned),
-      ),
+      followDossier(
+        options.urls,
+        options.credentials,
+        sequence,
+        options.timeoutSeconds,
+        options.pollIntervalMs,
+      ).finally(() => options.onSettled?.(++settled, planned)),
     );
   }
   const outcomes = await Promise.all(journeys);

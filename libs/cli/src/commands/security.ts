@@ -7,10 +7,13 @@
  * - `lienthong audit verify <service>`: walks a service's hash-chained audit log and names the first
  *   entry that was edited, removed or moved.
  */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { PLATFORM_SERVICES } from "@lienthong/contracts";
 import {
   AuditLog,
+  CLIENT_ID_PATTERN,
   DEVELOPMENT_OFFICIALS,
   auditCollections,
   newKey,
@@ -31,6 +34,11 @@ export function registerSecurityCommands(program: Command): void {
     .command("new-key <clientId>")
     .description("make a new API key; prints the key once and the entry to add to the client in CLIENTS_FILE")
     .action((clientId: string) => {
+      if (!CLIENT_ID_PATTERN.test(clientId)) {
+        throw new InvalidArgumentError(
+          `"${clientId}" is not a client id: 1-100 lowercase letters, digits, '.', '_' or '-'`,
+        );
+      }
       const { key, stored } = newKey();
       process.stdout.write(
         `API key for ${clientId} (give it to the commune system once; it is not stored anywhere):\n  ${key}\n` +
@@ -46,7 +54,7 @@ export function registerSecurityCommands(program: Command): void {
     .description(`a token of the development issuer for a sample official: ${sampleOfficials().join(", ")}`)
     .option("--data-dir <dir>", "the platform's data directory", process.env.DATA_DIR ?? "var/data")
     .option("--identity-dir <dir>", "where the development issuer keeps its key (default <data-dir>/identity)")
-    .option("--ttl <seconds>", "how long the token is valid", (value) => Number(value), 8 * 3600)
+    .option("--ttl <seconds>", "how long the token is valid", seconds, 8 * 3600)
     .action(async (official: string, options: { dataDir: string; identityDir?: string; ttl: number }) => {
       const sample = Object.values(DEVELOPMENT_OFFICIALS).find((candidate) => candidate.subject === official);
       if (!sample) throw new Error(`"${official}" is not a sample official; one of: ${sampleOfficials().join(", ")}`);
@@ -61,29 +69,45 @@ export function registerSecurityCommands(program: Command): void {
     .description("check a service's audit log; exit 1 naming the first entry edited, removed or out of order")
     .option("--data-dir <dir>", "embedded mode: the platform's data directory", process.env.DATA_DIR ?? "var/data")
     .option("--mongo-url <url>", "distributed mode: the MongoDB replica set (MONGO_URL)")
-    .option("--mongo-db <prefix>", "distributed mode: the database prefix (MONGO_DB)", process.env.MONGO_DB ?? "lienthong")
+    .option(
+      "--mongo-db <prefix>",
+      "distributed mode: the database prefix (MONGO_DB)",
+      process.env.MONGO_DB ?? "lienthong",
+    )
     .option("--json", "print one JSON object")
-    .action(async (service: string, options: { dataDir: string; mongoUrl?: string; mongoDb: string; json?: boolean }) => {
-      const store = await openAuditStore(service, options);
-      try {
-        await store.ensureCollections(auditCollections);
-        const log = new AuditLog(store, service, () => new Date(), silentLogger);
-        const entries: (AuditContent & SealedFields)[] = [];
-        for (let page = await log.sealedAfter(0, PAGE); page.length > 0; page = await log.sealedAfter(page.at(-1)!.seq, PAGE)) {
-          entries.push(...page);
+    .action(
+      async (service: string, options: { dataDir: string; mongoUrl?: string; mongoDb: string; json?: boolean }) => {
+        const store = await openAuditStore(service, options);
+        try {
+          await store.ensureCollections(auditCollections);
+          const log = new AuditLog(store, service, () => new Date(), silentLogger);
+          const entries: (AuditContent & SealedFields)[] = [];
+          for (
+            let page = await log.sealedAfter(0, PAGE);
+            page.length > 0;
+            page = await log.sealedAfter(page.at(-1)!.seq, PAGE)
+          ) {
+            entries.push(...page);
+          }
+          const report = verifyChain(entries, await log.head());
+          if (options.json) process.stdout.write(`${JSON.stringify({ service, ...report })}\n`);
+          else if (report.ok) process.stdout.write(`${service}: audit log intact, ${report.entries} entries\n`);
+          else {
+            const bad = report.firstBad!;
+            process.stdout.write(`${service}: audit log BROKEN at entry ${bad.seq} (${bad.problem}): ${bad.detail}\n`);
+          }
+          if (!report.ok) process.exitCode = 1;
+        } finally {
+          await store.close();
         }
-        const report = verifyChain(entries, await log.head());
-        if (options.json) process.stdout.write(`${JSON.stringify({ service, ...report })}\n`);
-        else if (report.ok) process.stdout.write(`${service}: audit log intact, ${report.entries} entries\n`);
-        else {
-          const bad = report.firstBad!;
-          process.stdout.write(`${service}: audit log BROKEN at entry ${bad.seq} (${bad.problem}): ${bad.detail}\n`);
-        }
-        if (!report.ok) process.exitCode = 1;
-      } finally {
-        await store.close();
-      }
-    });
+      },
+    );
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("must be a whole number of seconds");
+  return parsed;
 }
 
 function sampleOfficials(): string[] {
@@ -94,6 +118,15 @@ async function openAuditStore(
   service: string,
   options: { dataDir: string; mongoUrl?: string; mongoDb: string },
 ): Promise<DocumentStore> {
-  if (options.mongoUrl) return MongoDocumentStore.connect({ url: options.mongoUrl, dbName: `${options.mongoDb}_${service}` });
-  return EmbeddedDocumentStore.open({ path: path.resolve(options.dataDir, service, "store.db") });
+  const services = PLATFORM_SERVICES.map((candidate) => candidate.name as string);
+  if (!services.includes(service)) {
+    throw new InvalidArgumentError(`"${service}" is not a platform service; one of: ${services.join(", ")}`);
+  }
+  if (options.mongoUrl)
+    return MongoDocumentStore.connect({ url: options.mongoUrl, dbName: `${options.mongoDb}_${service}` });
+  // Opening would create an empty store, which then reads as an intact log of 0 entries.
+  const file = path.resolve(options.dataDir, service, "store.db");
+  if (!existsSync(file))
+    throw new Error(`no store of ${service} at ${file}: is --data-dir the platform's data directory?`);
+  return EmbeddedDocumentStore.open({ path: file });
 }

@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { developmentCredentials, type DemoCredentials } from "../../src/dev-credentials";
 import type { PlatformUrls } from "../../src/platform-urls";
 import { CLI } from "./cli";
 
 export interface EmbeddedProcess {
   child: ChildProcess;
   urls: PlatformUrls;
+  /** The development client's key and the sample officials' tokens this platform accepts. */
+  credentials: DemoCredentials;
   /** The HTTP URL `lienthong start` printed for a service. */
   urlOf(name: string): string;
   communeSimulatorUrl: string;
@@ -29,9 +33,22 @@ export async function startEmbeddedProcess(
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm test runs the build)`);
   const child = spawn(
     process.execPath,
-    [cli, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--ops-port", "0", "--simulator-port", "0"],
+    [
+      cli,
+      "start",
+      "--data-dir",
+      dataDir,
+      "--http-port",
+      "0",
+      "--grpc-port",
+      "0",
+      "--ops-port",
+      "0",
+      "--simulator-port",
+      "0",
+    ],
     {
-      env: { ...process.env, LOG_LEVEL: "info", ...env },
+      env: { ...process.env, LOG_LEVEL: "info", IDENTITY_DIR: path.join(dataDir, "identity"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -56,6 +73,7 @@ export async function startEmbeddedProcess(
   return {
     child,
     urlOf,
+    credentials: await developmentCredentials(path.join(dataDir, "identity")),
     urls: {
       intake: urlOf("intake"),
       routing: urlOf("routing"),
@@ -75,11 +93,19 @@ export async function startEmbeddedProcess(
   };
 }
 
-export async function spansOf(urls: PlatformUrls, traceId: string): Promise<Record<string, unknown>[]> {
+export async function spansOf(
+  urls: PlatformUrls,
+  traceId: string,
+  operator: Record<string, string>,
+): Promise<Record<string, unknown>[]> {
   const lists = await Promise.all(
     Object.values(urls).map(
       async (url) =>
-        ((await (await fetch(`${url}/ops/traces/${traceId}`)).json()) as { spans: Record<string, unknown>[] }).spans,
+        (
+          (await (await fetch(`${url}/ops/traces/${traceId}`, { headers: operator })).json()) as {
+            spans: Record<string, unknown>[];
+          }
+        ).spans,
     ),
   );
   return [...new Map(lists.flat().map((span) => [span.spanId, span])).values()];

@@ -83,6 +83,7 @@ export async function startServiceProcess(launch: ServiceLaunch): Promise<Servic
       HTTP_HOST: "127.0.0.1",
       HTTP_PORT: "0",
       GRPC_PORT: "0",
+      OPS_PORT: "0",
       DATA_DIR: dataDir.path,
       ...launch.env,
     },

@@ -9,12 +9,13 @@ import { DEVELOPMENT_CLIENTS } from "./development-identities";
 const unitCode = z.string().regex(/^[0-9A-Z.]{1,35}$/, "must be a unit or agency code such as 14845 or 38.CA");
 const MIN_SECRET_LENGTH = 32;
 
+/** A client's id: it names the system in logs, audit entries and CLIENTS_FILE. */
+export const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
 const clientsSchema = z.object({
   clients: z.array(
     z.object({
-      clientId: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "must be 1-100 lowercase letters, digits, '.', '_' or '-'"),
+      clientId: z.string().regex(CLIENT_ID_PATTERN, "must be 1-100 lowercase letters, digits, '.', '_' or '-'"),
       unitCodes: z.array(unitCode).min(1, "must list at least one unit"),
       keys: z
         .array(

@@ -75,6 +75,13 @@ export const DEVELOPMENT_OFFICIALS = {
     unitCodes: ["14848"],
     roles: ["leader", "processing_official"],
   },
+  /** Hạc Thành ward centre: receives dossiers for provincial agencies too (boundary-free intake). */
+  receivingOfficerHacThanh: {
+    subject: "tiep-nhan-hac-thanh",
+    name: "Cán bộ tiếp nhận phường Hạc Thành",
+    unitCodes: ["14797"],
+    roles: ["receiving_officer", "result_clerk"],
+  },
   leaderThanhHoaPolice: {
     subject: "truong-phong-ca-thanh-hoa",
     name: "Trưởng phòng, Công an tỉnh Thanh Hoá",

@@ -38,7 +38,8 @@ export interface Identities {
   authenticate(credentials: PresentedCredentials): Promise<Caller>;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
+/** The scheme is case-insensitive (RFC 9110 §11.1); the token is a compact JWS. */
+const BEARER = /^bearer ([A-Za-z0-9_.-]+)$/i;
 
 export async function openIdentities(
   env: IdentityEnv,
@@ -64,7 +65,15 @@ export async function openIdentities(
   let developmentIssuerDir: string | undefined;
   if (env.OIDC_ISSUER) {
     const source = env.OIDC_JWKS_URL ? { jwksUrl: env.OIDC_JWKS_URL } : { jwksFile: env.OIDC_JWKS_FILE ?? "" };
-    officials = new OfficialTokens({ ...policy, issuer: env.OIDC_ISSUER }, source);
+    try {
+      officials = new OfficialTokens({ ...policy, issuer: env.OIDC_ISSUER }, source);
+    } catch (error) {
+      const reason =
+        error instanceof SyntaxError
+          ? "is not JSON"
+          : `cannot be read (${(error as NodeJS.ErrnoException).code ?? "not a key set"})`;
+      throw new ConfigError([{ variable: "OIDC_JWKS_FILE", reason: `the identity provider's key set ${reason}` }]);
+    }
   } else {
     if (env.NODE_ENV === "production" && !env.ALLOW_EMBEDDED_IN_PRODUCTION) {
       throw new ConfigError([

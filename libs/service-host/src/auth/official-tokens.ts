@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { isRole, type Role } from "@lienthong/domain";
-import { unauthenticated } from "@lienthong/errors";
+import { unauthenticated, unavailable } from "@lienthong/errors";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -26,6 +26,12 @@ export interface OfficialTokenPolicy {
 }
 
 export type KeySource = { jwksUrl: string } | { jwksFile: string } | { jwks: JSONWebKeySet };
+
+/**
+ * The identity provider's keys could not be read (JWKS URL unreachable, file missing or half-written):
+ * the token may be fine, so the caller is told to retry rather than that it is refused.
+ */
+class KeysUnreadable extends Error {}
 
 /** Why a token was refused, said to the caller (no part of the token is repeated). */
 function refusal(error: unknown): string {
@@ -58,12 +64,13 @@ export class OfficialTokens {
     private readonly policy: OfficialTokenPolicy,
     source: KeySource,
   ) {
-    this.keys =
+    this.keys = keysOrUnreadable(
       "jwksUrl" in source
         ? createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
         : "jwksFile" in source
           ? fileKeySet(source.jwksFile)
-          : createLocalJWKSet(source.jwks);
+          : createLocalJWKSet(source.jwks),
+    );
   }
 
   async verify(token: string): Promise<OfficialIdentity> {
@@ -77,6 +84,9 @@ export class OfficialTokens {
         requiredClaims: ["sub", "exp"],
       }));
     } catch (error) {
+      if (error instanceof KeysUnreadable) {
+        throw unavailable("The identity provider's keys cannot be read at the moment; retry shortly", error.cause);
+      }
       throw unauthenticated(`The official's token is refused: ${refusal(error)}`);
     }
     return {
@@ -97,16 +107,54 @@ function stringsOf(claim: unknown): string[] {
   return Array.isArray(claim) ? claim.filter((item): item is string => typeof item === "string") : [];
 }
 
-/** A JWKS file, re-read when its modification time changes (the identity provider's keys rotated). */
-function fileKeySet(file: string): JWTVerifyGetKey {
-  let loadedAt = -1;
-  let keySet: JWTVerifyGetKey | undefined;
+/** Key errors that say something about the token itself; any other failure to get a key means the keys are unreadable. */
+const TOKEN_KEY_ERRORS = [
+  joseErrors.JWKSNoMatchingKey,
+  joseErrors.JWKSMultipleMatchingKeys,
+  joseErrors.JOSENotSupported,
+  joseErrors.JOSEAlgNotAllowed,
+];
+
+function keysOrUnreadable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
   return async (header, token) => {
-    const modified = statSync(file).mtimeMs;
-    if (!keySet || modified !== loadedAt) {
-      keySet = createLocalJWKSet(JSON.parse(readFileSync(file, "utf8")) as JSONWebKeySet);
-      loadedAt = modified;
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (TOKEN_KEY_ERRORS.some((kind) => error instanceof kind)) throw error;
+      throw new KeysUnreadable("identity provider keys unreadable", { cause: error });
     }
-    return keySet(header, token);
+  };
+}
+
+/** How often an unknown key id may make the file be read again (a rotation copied with its old mtime). */
+const FILE_RELOAD_COOLDOWN_MS = 5_000;
+
+/**
+ * A JWKS file, read at start (a wrong path fails the start, not the first official) and again when its
+ * identity changes (modification time, size, inode: a rotation) or when a token names a key id the loaded
+ * set lacks — at most every few seconds, since a copy that keeps the old mtime is otherwise invisible.
+ */
+function fileKeySet(file: string): JWTVerifyGetKey {
+  const load = () => {
+    const stat = statSync(file);
+    return {
+      identity: `${stat.mtimeMs}:${stat.size}:${stat.ino}`,
+      at: Date.now(),
+      keys: createLocalJWKSet(JSON.parse(readFileSync(file, "utf8")) as JSONWebKeySet),
+    };
+  };
+  let loaded = load();
+  return async (header, token) => {
+    const stat = statSync(file);
+    if (`${stat.mtimeMs}:${stat.size}:${stat.ino}` !== loaded.identity) loaded = load();
+    try {
+      return await loaded.keys(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - loaded.at < FILE_RELOAD_COOLDOWN_MS) {
+        throw error;
+      }
+      loaded = load();
+      return loaded.keys(header, token);
+    }
   };
 }

@@ -7,6 +7,8 @@ const repoRoot = path.resolve(__dirname, "../../../..");
 
 export interface ServiceProcess {
   child: ChildProcess;
+  /** Where the development issuer whose tokens the service accepts keeps its key. */
+  identityDir: string;
   httpUrl: string;
   grpcPort: number;
   /** Every JSON log line the service wrote to stdout so far. */
@@ -45,6 +47,8 @@ export async function startServiceProcess(
       HTTP_HOST: "127.0.0.1",
       HTTP_PORT: "0",
       GRPC_PORT: "0",
+      OPS_PORT: "0",
+      IDENTITY_DIR: path.join(dataDir.path, "identity"),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -87,6 +91,7 @@ export async function startServiceProcess(
   });
   return {
     child,
+    identityDir: path.join(dataDir.path, "identity"),
     httpUrl: String(announced.http),
     grpcPort: Number(announced.grpcPort),
     lines,

@@ -1,13 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, Topics, intake, lifecycleEvent, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
 import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
-import {
-  parseKey,
-  storedKeyOf,
-  type Logger,
-  type RunningService,
-  type ServiceHost,
-} from "@lienthong/service-host";
+import { parseKey, storedKeyOf, type Logger, type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
 import { applications, type ApplicationRecord } from "../../src/store/collections";
@@ -23,8 +17,16 @@ export const SIGNATURE_ATTESTATION = "2.000884";
 
 /** The commune systems of these tests, as CLIENTS registers them. */
 export const clients = {
-  muongLat: { key: "ltk.testmuonglat.test-key-muong-lat-commune-000000001", clientId: "muong-lat-commune-system", unitCodes: [MUONG_LAT] },
-  tamChung: { key: "ltk.testtamchung.test-key-tam-chung-commune-000000002", clientId: "tam-chung-commune-system", unitCodes: [TAM_CHUNG] },
+  muongLat: {
+    key: "ltk.testmuonglat.test-key-muong-lat-commune-000000001",
+    clientId: "muong-lat-commune-system",
+    unitCodes: [MUONG_LAT],
+  },
+  tamChung: {
+    key: "ltk.testtamchung.test-key-tam-chung-commune-000000002",
+    clientId: "tam-chung-commune-system",
+    unitCodes: [TAM_CHUNG],
+  },
   provincialPolice: {
     key: "ltk.testpolice.test-key-thanh-hoa-police-0000000003",
     clientId: "thanh-hoa-provincial-police",
@@ -182,7 +184,13 @@ export async function call(
   baseUrl: string,
   method: "GET" | "POST",
   path: string,
-  options: { body?: string | Record<string, unknown>; apiKey?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: string | Record<string, unknown>;
+    apiKey?: string | null;
+    headers?: Record<string, string>;
+    /** A reply slower than this fails the call; bursts on a busy machine need more than the default. */
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpReply> {
   const apiKey = options.apiKey === undefined ? clients.muongLat.key : options.apiKey;
   const response = await fetch(`${baseUrl}${path}`, {
@@ -193,7 +201,7 @@ export async function call(
       ...options.headers,
     },
     body: typeof options.body === "string" || options.body === undefined ? options.body : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(20_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
   });
   const text = await response.text();
   const contentType = response.headers.get("content-type") ?? "";
@@ -211,8 +219,9 @@ export function postApplication(
   baseUrl: string,
   body: string | Record<string, unknown>,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<HttpReply> {
-  return call(baseUrl, "POST", "/v1/applications", { body, headers, apiKey: headers["x-api-key"] });
+  return call(baseUrl, "POST", "/v1/applications", { body, headers, apiKey: headers["x-api-key"], timeoutMs });
 }
 
 export interface ApplicationBody {

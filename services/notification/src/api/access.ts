@@ -1,19 +1,17 @@
 import type { Access } from "@lienthong/service-host";
 
-/** A commune system or the portal, by its API key: the dossiers it received or is competent for. */
-export const COMMUNE_SYSTEM = { client: true } as const satisfies Access;
-
-/** An operator, by the official's token alone: any dossier. */
-export const OPERATOR = { staff: ["operator"] } as const satisfies Access;
+/**
+ * What notification's endpoints ask of their callers. Which dossier a caller
+ * may read is decided in src/auth/access.ts, for both transports alike.
+ */
 
 /**
- * The deliveries of a dossier, REST and gRPC alike: COMMUNE_SYSTEM (404 for
- * another tenant's dossier) or OPERATOR. The host's Access has no "either"
- * form, so the host is told to pass every authenticated caller (bad
- * credentials are still refused there) and `deliveriesReader`
- * (src/auth/access.ts), which the use case runs first, requires one of the two.
+ * A commune system or the portal by its API key, REST and gRPC: the dossiers it
+ * received or is competent for. An operator's token it forwards reads any
+ * dossier when the client acts for the operator's own unit (the province's
+ * operations console): how operators reach the one gRPC method.
  */
-export const DOSSIER_DELIVERIES = {
-  public:
-    "not public: a commune system's API key (its own dossiers) or an operator's token (any dossier) is required, checked by notification's access module because Access has no either-form",
-} as const satisfies Access;
+export const COMMUNE_SYSTEM = { client: true } as const satisfies Access;
+
+/** An operator's token alone (REST, the operators' route): any dossier. */
+export const OPERATOR = { staff: ["operator"] } as const satisfies Access;

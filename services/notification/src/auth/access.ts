@@ -1,32 +1,43 @@
-import { notFound, unauthenticated } from "@lienthong/errors";
+import { notFound } from "@lienthong/errors";
 import {
-  AUTHORIZATION_HEADER,
-  CLIENT_KEY_HEADER,
   authorize,
   callerIds,
   findDossier,
-  type Caller,
+  type Authorized,
   type ClientIdentity,
   type OfficialIdentity,
 } from "@lienthong/service-host";
 import { COMMUNE_SYSTEM, OPERATOR } from "../api/access";
 import { contacts, type ContactRecord } from "../store/collections";
-import type { AccessDecision, NotificationPorts } from "../use-cases/ports";
-
-/** Who reads a dossier's deliveries: one of its commune systems, or an operator. */
-export type DeliveriesReader = { client: ClientIdentity; operator?: undefined } | { operator: OfficialIdentity; client?: undefined };
+import type { NotificationPorts } from "../use-cases/ports";
 
 /**
- * COMMUNE_SYSTEM or OPERATOR: a client key makes the caller a commune system
- * (an official's token it forwards changes nothing here); a token alone must
- * carry the operator role (403 naming it); neither is 401.
+ * Who may read a dossier's deliveries: notification's one place for tenancy
+ * (docs/decisions.md §10), reached by REST and gRPC through the use case.
  */
-export function deliveriesReader(caller: Caller): DeliveriesReader {
-  if (caller.client) return { client: authorize(COMMUNE_SYSTEM, caller).client };
-  if (caller.official) return { operator: authorize(OPERATOR, caller).official };
-  throw unauthenticated(
-    `A commune system's API key (${CLIENT_KEY_HEADER} header) or an operator's token (${AUTHORIZATION_HEADER}: Bearer) is required`,
-  );
+
+/** A caller that passed COMMUNE_SYSTEM or OPERATOR at the transport. */
+export type DeliveriesCaller = Authorized<typeof COMMUNE_SYSTEM> | Authorized<typeof OPERATOR>;
+
+/** What the caller reads as: one dossier's commune system, or an operator (every dossier). */
+type Reader = { tenant: ClientIdentity; operator?: undefined } | { operator: OfficialIdentity; tenant?: undefined };
+
+/**
+ * An operator's token alone, or forwarded by a client acting for one of the
+ * operator's units (the province's operations console), reads as an operator.
+ * Otherwise the client key decides: a token another client forwards (even an
+ * operator's) does not widen what its key may read.
+ */
+function readerOf(caller: DeliveriesCaller): Reader {
+  const { client, official } = caller;
+  if (
+    official?.roles.has("operator") &&
+    (!client || [...official.unitCodes].some((unit) => client.unitCodes.has(unit)))
+  )
+    return { operator: official };
+  if (client) return { tenant: client };
+  // A token alone passes only OPERATOR, whose role the host checked: this states it for the types.
+  return { operator: authorize(OPERATOR, caller).official };
 }
 
 /** A commune system sees the dossiers it received and those it is competent for (boundary-free intake). */
@@ -45,22 +56,14 @@ function isTenant(client: ClientIdentity, contact: ContactRecord): boolean {
  */
 export async function readableDossier(
   ports: NotificationPorts,
-  caller: Caller,
+  caller: DeliveriesCaller,
   dossierRef: string,
   action: string,
 ): Promise<ContactRecord> {
-  const audit = (target: string, decision: AccessDecision["decision"]) =>
-    ports.audit({ action, ...callerIds(caller), target, decision });
-  let reader: DeliveriesReader;
-  try {
-    reader = deliveriesReader(caller);
-  } catch (error) {
-    if (caller.client || caller.official) audit(dossierRef, "denied");
-    throw error;
-  }
+  const reader = readerOf(caller);
   const contact = (await findDossier(ports.store, contacts, dossierRef))?.data;
-  const decision = !contact ? "not_found" : reader.operator || isTenant(reader.client, contact) ? "allowed" : "denied";
-  audit(contact?.dossierId ?? dossierRef, decision);
-  if (!contact || decision !== "allowed") throw notFound("dossier", dossierRef);
+  const outcome = !contact ? "not_found" : reader.operator || isTenant(reader.tenant, contact) ? "allowed" : "denied";
+  ports.audit({ action, outcome, target: contact?.dossierId ?? dossierRef, ...callerIds(caller) });
+  if (!contact || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return contact;
 }

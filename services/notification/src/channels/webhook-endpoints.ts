@@ -38,7 +38,9 @@ export function webhookEndpoints(clients: ClientDirectory, env: EndpointEnv, log
   }
 
   if (productionRulesApply(env)) refusePublicSecrets(clients, env.CLIENTS_FILE ? "CLIENTS_FILE" : "CLIENTS");
-  const ignored = (["WEBHOOK_DEFAULT_URL", "WEBHOOK_SIGNING_SECRET"] as const).filter((name) => env[name] !== undefined);
+  const ignored = (["WEBHOOK_DEFAULT_URL", "WEBHOOK_SIGNING_SECRET"] as const).filter(
+    (name) => env[name] !== undefined,
+  );
   if (ignored.length > 0) {
     logger.warn(
       { ignored },

@@ -1,5 +1,4 @@
-import type { Caller } from "@lienthong/service-host";
-import { readableDossier } from "../auth/access";
+import { readableDossier, type DeliveriesCaller } from "../auth/access";
 import { deliveries } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 
@@ -10,8 +9,8 @@ const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3 } as const;
  * commune systems or an operator; NOT_FOUND for any other caller and for a
  * dossier notification never heard of.
  */
-export async function listDeliveries(ports: NotificationPorts, caller: Caller, dossierRef: string) {
-  const { dossierId } = await readableDossier(ports, caller, dossierRef, "list-deliveries");
+export async function listDeliveries(ports: NotificationPorts, caller: DeliveriesCaller, dossierRef: string) {
+  const { dossierId } = await readableDossier(ports, caller, dossierRef, "list_deliveries");
   const found = await ports.store.find(deliveries, { where: { dossierId }, orderBy: { field: "createdAt" } });
   return found.map(({ data }) => ({
     notificationId: data.notificationId,

@@ -19,24 +19,73 @@ import {
   type EventBus,
   type Subscription,
 } from "@lienthong/messaging";
-import { createLogger, type RunningService, type ServiceHost } from "@lienthong/service-host";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  DEVELOPMENT_CLIENTS,
+  createLogger,
+  newKey,
+  openDevelopmentIssuer,
+  type DevelopmentIssuer,
+  type DevelopmentOfficial,
+  type RunningService,
+  type ServiceHost,
+} from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { Webhook } from "standardwebhooks";
 import { createNotificationService } from "../../src";
 import { startSmtpPeer, type SmtpPeer } from "./smtp-peer";
 import { startWebhookPeer, type ReceivedWebhook, type WebhookPeer } from "./webhook-peer";
 
-/** The shared secret the commune systems were given (WEBHOOK_SIGNING_SECRET). */
-export const SIGNING_SECRET = "muong-lat-shared-webhook-secret-2026";
 export const MAIL_FROM = "LiênThông Mường Lát <no-reply@muonglat.lienthong.test>";
 
-/** Mường Lát (Thanh Hoá): receiving unit of the tests' dossiers. */
+/** Mường Lát (Thanh Hoá): receiving unit of the tests' dossiers unless one says otherwise. */
 export const MUONG_LAT = "14845";
+/** Tam Chung, another commune of Thanh Hoá. */
+export const TAM_CHUNG = "14848";
+/** Trung Lý, a third one, whose commune system registered no webhook. */
+export const TRUNG_LY = "14857";
+/** Thanh Hoá province: the operators' unit. */
+export const THANH_HOA = "38";
+/** Thanh Hoá provincial police: a competent authority for some procedures. */
+export const PROVINCIAL_POLICE = "38.CA";
 export const MARRIAGE_REGISTRATION = "1.000894";
 
-/** Commune systems: Mường Lát's registered a webhook endpoint, Tam Chung's did not. */
+/** Each commune's webhook secret(s), as registered with its client; Tam Chung is rotating (current, previous). */
+export const WEBHOOK_SECRETS = {
+  muongLat: "muong-lat-webhook-secret-2026-7f3a9c1e",
+  tamChungCurrent: "tam-chung-webhook-secret-2026-b84d20aa",
+  tamChungPrevious: "tam-chung-webhook-secret-2025-0c61e5f2",
+} as const;
+
+/** Where each commune system receives its webhooks, on the tests' webhook peer. */
+export const WEBHOOK_PATHS = {
+  muongLat: "/hooks/muong-lat",
+  tamChung: "/hooks/tam-chung",
+  /** WEBHOOK_DEFAULT_URL: the development clients' only; registered clients never fall back to it. */
+  default: "/hooks/default",
+} as const;
+
+/** The registered commune systems (CLIENTS): Mường Lát's and Tam Chung's have a webhook, Trung Lý's has none. */
 export const CLIENT_WITH_WEBHOOK = "muong-lat-commune-system";
-export const CLIENT_WITHOUT_WEBHOOK = "tam-chung-commune-system";
+export const TAM_CHUNG_CLIENT = "tam-chung-commune-system";
+export const CLIENT_WITHOUT_WEBHOOK = "trung-ly-commune-system";
+
+export type ClientName = "muongLat" | "tamChung" | "trungLy" | "provincialPolice" | "operationsConsole";
+
+/** What a caller presents: a client's API key, an official's bearer token, or both. */
+export interface Credentials {
+  apiKey?: string;
+  token?: string;
+}
+
+/** An answer of GET …/dossiers/{ref}/deliveries as the caller saw it. */
+export interface RestReply {
+  status: number;
+  contentType: string;
+  text: string;
+  body: unknown;
+}
 
 export interface Applicant {
   fullName: string;
@@ -58,6 +107,9 @@ export const applicant: Applicant = {
 export interface Dossier {
   dossierId: string;
   dossierCode: string;
+  /** The commune system that handed it in, and where. */
+  clientId: string;
+  receivingUnitCode: string;
   applicant: Applicant;
   /** ce_id of its ApplicationSubmitted event. */
   submittedEventId: string;
@@ -84,6 +136,13 @@ type OutcomeName = "notificationDelivered" | "notificationFailed";
 export interface NotificationHarness {
   runtime: ServiceHost;
   running: RunningService;
+  /** API keys of the registered commune systems (with `development`: the public keys of those that are development clients). */
+  keys: Partial<Record<ClientName, string>> & { muongLat: string };
+  /** The development identity provider the service trusts (IDENTITY_DIR): signs officials' tokens. */
+  issuer: DevelopmentIssuer;
+  identityDir: string;
+  /** A token for a sample official. */
+  token(official: DevelopmentOfficial): Promise<string>;
   mail: SmtpPeer;
   webhooks: WebhookPeer;
   /** Every line the service logged (level debug and up), as written. */
@@ -92,8 +151,16 @@ export interface NotificationHarness {
   outcomes: DeliveredEvent[];
   /** Every dossier submitted so far. */
   dossiers: Dossier[];
-  /** Publishes ApplicationSubmitted as intake would and waits until notification handled it (the contact is known). */
-  submit(options?: { clientId?: string; applicant?: Partial<Applicant>; dossierId?: string }): Promise<Dossier>;
+  /**
+   * Publishes ApplicationSubmitted as intake would and waits until notification handled it (the contact is known).
+   * By default Mường Lát's commune system hands it in; the receiving unit defaults to the client's own.
+   */
+  submit(options?: {
+    clientId?: string;
+    receivingUnitCode?: string;
+    applicant?: Partial<Applicant>;
+    dossierId?: string;
+  }): Promise<Dossier>;
   /**
    * Publishes one lifecycle event on its producer's topic, as that service would; returns its ce_id.
    * Passing `id` republishes an event already sent (an at-least-once redelivery).
@@ -108,10 +175,16 @@ export interface NotificationHarness {
    * with whatever the event planned): after this, an event that should cause nothing provably did not.
    */
   handled(eventId: string): Promise<void>;
-  /** REST: GET /v1/dossiers/{ref}/deliveries. */
-  deliveries(dossierRef: string): Promise<RestDelivery[]>;
-  /** gRPC: NotificationService.ListDeliveries. */
-  grpcDeliveries(dossierRef: string): Promise<notification.Delivery[]>;
+  /**
+   * REST: the deliveries of a dossier, by default as the commune system that handed it in
+   * (GET /v1/dossiers/{ref}/deliveries); a token alone asks the operators' route
+   * (GET /ops/dossiers/{ref}/deliveries). Fails unless 200.
+   */
+  deliveries(dossierRef: string, as?: Credentials): Promise<RestDelivery[]>;
+  /** REST: one of the two routes with exactly these credentials, whatever the answer. */
+  listOverRest(dossierRef: string, as: Credentials, route?: "tenants" | "operators"): Promise<RestReply>;
+  /** gRPC: NotificationService.ListDeliveries, by default as the commune system that handed the dossier in; rejects with the ServiceError. */
+  grpcDeliveries(dossierRef: string, as?: Credentials): Promise<notification.Delivery[]>;
   /** Waits until the REST listing of a dossier satisfies `predicate`, and returns it. */
   waitForDeliveries(
     dossierRef: string,
@@ -130,34 +203,103 @@ export const EFFECT_TIMEOUT_MS = 30_000;
 
 let sequence = 0;
 
+export interface HarnessOptions {
+  /** No CLIENTS: the built-in development clients, whose webhooks go to WEBHOOK_DEFAULT_URL (embedded mode). */
+  development?: boolean;
+  /** The service's clock (the system clock by default). */
+  clock?: () => Date;
+}
+
+interface ClientsOfTest {
+  keys: NotificationHarness["keys"];
+  /** Client id → its API key and units. */
+  byId: Map<string, { key: string; unitCodes: readonly string[] }>;
+  /** CLIENTS, or undefined for the development clients. */
+  clients: string | undefined;
+}
+
+/** The built-in development clients and their public keys (no CLIENTS). */
+function developmentClients(): ClientsOfTest {
+  const { muongLat, tamChung, thanhHoaPolice } = DEVELOPMENT_CLIENTS;
+  return {
+    keys: { muongLat: muongLat.key, tamChung: tamChung.key, provincialPolice: thanhHoaPolice.key },
+    byId: new Map(
+      [muongLat, tamChung, thanhHoaPolice].map((c) => [c.clientId, { key: c.key, unitCodes: c.unitCodes }]),
+    ),
+    clients: undefined,
+  };
+}
+
+/** Registered clients with fresh API keys, as an operator's CLIENTS_FILE would hold them (hashes only). */
+function registeredClients(webhooks: WebhookPeer): ClientsOfTest {
+  const registrations: Record<ClientName, { clientId: string; unitCodes: string[]; webhook?: object }> = {
+    muongLat: {
+      clientId: CLIENT_WITH_WEBHOOK,
+      unitCodes: [MUONG_LAT],
+      webhook: { url: webhooks.url(WEBHOOK_PATHS.muongLat), secrets: [WEBHOOK_SECRETS.muongLat] },
+    },
+    tamChung: {
+      clientId: TAM_CHUNG_CLIENT,
+      unitCodes: [TAM_CHUNG],
+      webhook: {
+        url: webhooks.url(WEBHOOK_PATHS.tamChung),
+        secrets: [WEBHOOK_SECRETS.tamChungCurrent, WEBHOOK_SECRETS.tamChungPrevious],
+      },
+    },
+    trungLy: { clientId: CLIENT_WITHOUT_WEBHOOK, unitCodes: [TRUNG_LY] },
+    provincialPolice: { clientId: "thanh-hoa-provincial-police", unitCodes: [PROVINCIAL_POLICE] },
+    /** The province's operations console: operators' gRPC calls go through it, with their tokens. */
+    operationsConsole: { clientId: "thanh-hoa-operations-console", unitCodes: [THANH_HOA] },
+  };
+  const keys = {} as Record<ClientName, string>;
+  const byId: ClientsOfTest["byId"] = new Map();
+  const clients = Object.entries(registrations).map(([name, registration]) => {
+    const { key, stored } = newKey();
+    keys[name as ClientName] = key;
+    byId.set(registration.clientId, { key, unitCodes: registration.unitCodes });
+    return { ...registration, keys: [stored] };
+  });
+  return { keys, byId, clients: JSON.stringify({ clients }) };
+}
+
 /**
  * notification through its composition root on an in-process broker, with
  * real peers: an SMTP server receiving the applicants' mail (SMTP_URL) and an
- * HTTP server receiving the commune system's signed webhooks. `partitions: 1`
- * keeps each topic in one order, so an event seen handled proves every earlier
- * event of its topic was handled first.
+ * HTTP server receiving the commune systems' signed webhooks, each at its own
+ * URL. Callers are proven as in production: registered clients (CLIENTS, API
+ * keys hashed) and officials' tokens from an identity provider (the
+ * development issuer in IDENTITY_DIR). `partitions: 1` keeps each topic in
+ * one order, so an event seen handled proves every earlier event of its topic
+ * was handled first.
  */
-export async function startNotification(env: Record<string, string> = {}): Promise<NotificationHarness> {
+export async function startNotification(
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<NotificationHarness> {
   const dataDir: TempDir = await tempDir("notification-test");
+  const identityDir: TempDir = await tempDir("notification-identity");
+  const issuer = await openDevelopmentIssuer(identityDir.path);
   const mail = await startSmtpPeer();
   const webhooks = await startWebhookPeer();
   const broker = new InProcessBroker({ partitions: 1 });
   const logLines: string[] = [];
+  const { keys, byId, clients } = options.development ? developmentClients() : registeredClients(webhooks);
   const runtime = await createNotificationService({
     env: {
       DATA_DIR: dataDir.path,
+      IDENTITY_DIR: identityDir.path,
       HTTP_HOST: "127.0.0.1",
       BUS: "in-process",
       SMTP_URL: mail.url,
       MAIL_FROM,
-      WEBHOOK_SIGNING_SECRET: SIGNING_SECRET,
-      WEBHOOK_ENDPOINTS: JSON.stringify({ [CLIENT_WITH_WEBHOOK]: webhooks.url("/hooks/lienthong") }),
-      // Any free port for the operations listener (metrics, probes), so test files can run side by side.
-      OPS_PORT: "0",
+      ...(clients !== undefined && { CLIENTS: clients }),
+      WEBHOOK_DEFAULT_URL: webhooks.url(WEBHOOK_PATHS.default),
       ...env,
     },
     broker,
-    ports: { http: 0, grpc: 0 },
+    clock: options.clock,
+    // Any free ports, the operations listener's (metrics, probes) included, so test files can run side by side.
+    ports: { http: 0, grpc: 0, ops: 0 },
     logger: createLogger({
       service: "notification",
       level: "debug",
@@ -185,8 +327,6 @@ export async function startNotification(env: Record<string, string> = {}): Promi
     `127.0.0.1:${running.grpcPort}`,
     grpc.credentials.createInsecure(),
   );
-  const personalData = new Set<string>();
-  const dossiers: Dossier[] = [];
 
   const publish: NotificationHarness["publish"] = async (name, payload, id = randomUUID()) => {
     await producer(EventTypes[name].producer).publish([{ ...lifecycleEvent(name, payload), id }]);
@@ -199,17 +339,41 @@ export async function startNotification(env: Record<string, string> = {}): Promi
       timeoutMs: EFFECT_TIMEOUT_MS,
     });
 
-  const deliveries = async (dossierRef: string): Promise<RestDelivery[]> => {
-    const response = await fetch(`${running.httpUrl}/v1/dossiers/${encodeURIComponent(dossierRef)}/deliveries`, {
+  const personalData = new Set<string>();
+  const dossiers: Dossier[] = [];
+  /** The commune system that handed a dossier in (Mường Lát's for one the harness did not submit). */
+  const tenantOf = (dossierRef: string): Credentials => {
+    const dossier = dossiers.find((d) => d.dossierCode === dossierRef || d.dossierId === dossierRef);
+    return { apiKey: (dossier && byId.get(dossier.clientId)?.key) ?? keys.muongLat };
+  };
+
+  const listOverRest: NotificationHarness["listOverRest"] = async (dossierRef, as, route = "tenants") => {
+    const prefix = route === "tenants" ? "/v1" : "/ops";
+    const response = await fetch(`${running.httpUrl}${prefix}/dossiers/${encodeURIComponent(dossierRef)}/deliveries`, {
+      headers: {
+        ...(as.apiKey !== undefined && { [CLIENT_KEY_HEADER]: as.apiKey }),
+        ...(as.token !== undefined && { [AUTHORIZATION_HEADER]: `Bearer ${as.token}` }),
+      },
       signal: AbortSignal.timeout(10_000),
     });
-    if (response.status !== 200) throw new Error(`GET deliveries of ${dossierRef}: HTTP ${response.status}`);
-    return ((await response.json()) as { deliveries: RestDelivery[] }).deliveries;
+    const text = await response.text();
+    const contentType = response.headers.get("content-type") ?? "";
+    return { status: response.status, contentType, text, body: contentType.includes("json") ? JSON.parse(text) : text };
+  };
+
+  const deliveries = async (dossierRef: string, as: Credentials = tenantOf(dossierRef)): Promise<RestDelivery[]> => {
+    const reply = await listOverRest(dossierRef, as, as.apiKey === undefined ? "operators" : "tenants");
+    if (reply.status !== 200) throw new Error(`GET deliveries of ${dossierRef}: HTTP ${reply.status} ${reply.text}`);
+    return (reply.body as { deliveries: RestDelivery[] }).deliveries;
   };
 
   return {
     runtime,
     running,
+    keys,
+    issuer,
+    identityDir: identityDir.path,
+    token: (official) => issuer.sign(official),
     mail,
     webhooks,
     logLines,
@@ -218,7 +382,9 @@ export async function startNotification(env: Record<string, string> = {}): Promi
     async submit(options = {}) {
       sequence += 1;
       const dossierId = options.dossierId ?? randomUUID();
-      const dossierCode = `${MUONG_LAT}-261207-${String(sequence).padStart(4, "0")}`;
+      const clientId = options.clientId ?? CLIENT_WITH_WEBHOOK;
+      const receivingUnitCode = options.receivingUnitCode ?? byId.get(clientId)?.unitCodes[0] ?? MUONG_LAT;
+      const dossierCode = `${receivingUnitCode}-261207-${String(sequence).padStart(4, "0")}`;
       const person: Applicant = { ...applicant, ...options.applicant };
       for (const value of Object.values(person)) if (value) personalData.add(value);
       const submittedEventId = await publish("applicationSubmitted", {
@@ -226,14 +392,21 @@ export async function startNotification(env: Record<string, string> = {}): Promi
         dossierCode,
         status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
         procedureCode: MARRIAGE_REGISTRATION,
-        receivingUnitCode: MUONG_LAT,
-        applicantCommuneCode: MUONG_LAT,
+        receivingUnitCode,
+        applicantCommuneCode: receivingUnitCode,
         channel: common.Channel.CHANNEL_ONLINE,
         submittedAt: new Date().toISOString(),
         applicant: person,
-        clientId: options.clientId ?? CLIENT_WITH_WEBHOOK,
+        clientId,
       });
-      const dossier: Dossier = { dossierId, dossierCode, applicant: person, submittedEventId };
+      const dossier: Dossier = {
+        dossierId,
+        dossierCode,
+        clientId,
+        receivingUnitCode,
+        applicant: person,
+        submittedEventId,
+      };
       dossiers.push(dossier);
       // The in-order case: routing's events follow once notification knows whom to tell.
       await handled(submittedEventId);
@@ -242,11 +415,12 @@ export async function startNotification(env: Record<string, string> = {}): Promi
     publish,
     handled,
     deliveries,
-    grpcDeliveries: (dossierRef) =>
+    listOverRest,
+    grpcDeliveries: (dossierRef, as = tenantOf(dossierRef)) =>
       new Promise((resolve, reject) => {
         grpcClient.listDeliveries(
           { dossierRef },
-          new grpc.Metadata(),
+          metadataOf(as),
           { deadline: new Date(Date.now() + 10_000) },
           (error, response) => (error ? reject(error) : resolve(response.deliveries)),
         );
@@ -275,17 +449,28 @@ export async function startNotification(env: Record<string, string> = {}): Promi
       await runtime.stop();
       await broker.close();
       await Promise.all([mail.close(), webhooks.close()]);
-      await dataDir.remove();
+      await Promise.all([dataDir.remove(), identityDir.remove()]);
     },
   };
 }
 
+/** gRPC metadata carrying credentials the way REST headers do. */
+export function metadataOf(as: Credentials): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  if (as.apiKey !== undefined) metadata.set(CLIENT_KEY_HEADER, as.apiKey);
+  if (as.token !== undefined) metadata.set(AUTHORIZATION_HEADER, `Bearer ${as.token}`);
+  return metadata;
+}
+
 /**
  * Verifies a received webhook as a commune system would, with the Standard
- * Webhooks library and the secret it was given (the library's whsec_ form:
- * base64 of the secret's bytes); returns the verified body.
+ * Webhooks library and the secret it was given (by default Mường Lát's; the
+ * library's whsec_ form: base64 of the secret's bytes); returns the verified body.
  */
-export function verifiedBody(webhook: ReceivedWebhook, secret: string = SIGNING_SECRET): Record<string, unknown> {
+export function verifiedBody(
+  webhook: ReceivedWebhook,
+  secret: string = WEBHOOK_SECRETS.muongLat,
+): Record<string, unknown> {
   const receiver = new Webhook(`whsec_${Buffer.from(secret, "utf8").toString("base64")}`);
   return receiver.verify(webhook.body, webhook.headers) as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import type { DossierAction } from "@lienthong/domain";
 import { conflict } from "@lienthong/errors";
+import { callerIds } from "@lienthong/service-host";
 import { ConflictError, type Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import { parseActionInput } from "./actions/action-request";
@@ -40,8 +41,7 @@ export async function applyDossierAction(
       action,
       outcome: "done",
       target: current.data.dossierId,
-      officialId: caller.official.subject,
-      ...(caller.client && { clientId: caller.client.clientId }),
+      ...callerIds(caller),
     });
     try {
       await ports.commit([...planWrites(current.version, plan), recorded]);

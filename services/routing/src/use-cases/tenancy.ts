@@ -1,9 +1,9 @@
 import { actorOf, type DossierAction } from "@lienthong/domain";
 import { PlatformError, notFound } from "@lienthong/errors";
-import { assertAnyRole, findDossier, type Caller, type OfficialIdentity } from "@lienthong/service-host";
+import { assertAnyRole, callerIds, findDossier, type Caller, type OfficialIdentity } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
-import type { AccessDecision, RoutingPorts } from "./ports";
+import type { RoutingPorts } from "./ports";
 
 /**
  * Who may reach which dossier, queue and unit: routing's one place for
@@ -28,14 +28,7 @@ function identitiesOf(caller: Caller): Identity[] {
   return [caller.client, caller.official].filter((identity): identity is Identity => identity !== undefined);
 }
 
-function idsOf(caller: Caller): Pick<AccessDecision, "clientId" | "officialId"> {
-  return {
-    ...(caller.client && { clientId: caller.client.clientId }),
-    ...(caller.official && { officialId: caller.official.subject }),
-  };
-}
-
-/** Whether every identity the caller presented belongs to one of `units`. */
+/** Whether every identity the caller presented belongs to a unit that `covers` the resource. */
 function everyIdentityIn(caller: Caller, covers: (unitCode: string) => boolean): boolean {
   const identities = identitiesOf(caller);
   return identities.length > 0 && identities.every((identity) => [...identity.unitCodes].some(covers));
@@ -43,7 +36,9 @@ function everyIdentityIn(caller: Caller, covers: (unitCode: string) => boolean):
 
 /** The dossier's tenants: its receiving unit and, once accepted, its competent authority. */
 function tenantsOf(dossier: AssignmentRecord): string[] {
-  return dossier.competentAuthority ? [dossier.receivingUnitCode, dossier.competentAuthority.code] : [dossier.receivingUnitCode];
+  return dossier.competentAuthority
+    ? [dossier.receivingUnitCode, dossier.competentAuthority.code]
+    : [dossier.receivingUnitCode];
 }
 
 /**
@@ -70,8 +65,17 @@ export async function readableDossier(
 ): Promise<Versioned<AssignmentRecord>> {
   const found = await findDossier(ports.store, assignments, dossierRef);
   const tenants = found ? tenantsOf(found.data) : [];
-  const outcome = !found ? "not_found" : everyIdentityIn(caller, (unit) => tenants.includes(unit)) ? "allowed" : "denied";
-  ports.audit.decided({ action: "read_assignment", outcome, target: found?.data.dossierId ?? dossierRef, ...idsOf(caller) });
+  const outcome = !found
+    ? "not_found"
+    : everyIdentityIn(caller, (unit) => tenants.includes(unit))
+      ? "allowed"
+      : "denied";
+  ports.audit.decided({
+    action: "read_assignment",
+    outcome,
+    target: found?.data.dossierId ?? dossierRef,
+    ...callerIds(caller),
+  });
   if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return found;
 }
@@ -95,7 +99,13 @@ export async function dossierForAction(
   try {
     assertAnyRole(official, actorOf(action).roles);
   } catch (error) {
-    ports.audit.decided({ action, outcome: "denied", target: dossierRef, reason: "MISSING_ROLE", ...idsOf(caller) });
+    ports.audit.decided({
+      action,
+      outcome: "denied",
+      target: dossierRef,
+      reason: "MISSING_ROLE",
+      ...callerIds(caller),
+    });
     throw error;
   }
   const found = await findDossier(ports.store, assignments, dossierRef);
@@ -104,7 +114,7 @@ export async function dossierForAction(
     : official.unitCodes.has(unitTakingAction(found.data, action))
       ? "allowed"
       : "denied";
-  ports.audit.decided({ action, outcome, target: found?.data.dossierId ?? dossierRef, ...idsOf(caller) });
+  ports.audit.decided({ action, outcome, target: found?.data.dossierId ?? dossierRef, ...callerIds(caller) });
   if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return found;
 }
@@ -120,7 +130,7 @@ export function assertActsForAgency(ports: RoutingPorts, caller: Caller, agencyC
     action: "list_queue",
     outcome: allowed ? "allowed" : "denied",
     target: `unit:${agencyCode}`,
-    ...idsOf(caller),
+    ...callerIds(caller),
   });
   if (!allowed) {
     throw new PlatformError("PERMISSION_DENIED", `The caller does not act for agency ${agencyCode}`, {
@@ -147,7 +157,7 @@ export function assertActsForUnit(ports: RoutingPorts, caller: Caller, unitCode:
     action: "read_indicators",
     outcome: allowed ? "allowed" : "denied",
     target: `unit:${unitCode}`,
-    ...idsOf(caller),
+    ...callerIds(caller),
   });
   if (!allowed) {
     throw new PlatformError(

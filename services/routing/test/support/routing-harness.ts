@@ -72,10 +72,8 @@ const SAMPLE_OFFICIALS: readonly DevelopmentOfficial[] = [
  */
 export function officialFor(action: string, unitCode = MUONG_LAT): DevelopmentOfficial {
   const atUnit = SAMPLE_OFFICIALS.filter((official) => official.unitCodes.includes(unitCode));
-  const roles: readonly string[] = isDossierAction(action) ? actorOf(action).roles : [];
-  const found = isDossierAction(action)
-    ? atUnit.find((official) => official.roles.some((role) => roles.includes(role)))
-    : atUnit[0];
+  const roles = isDossierAction(action) ? actorOf(action).roles : undefined;
+  const found = roles ? atUnit.find((official) => official.roles.some((role) => roles.includes(role))) : atUnit[0];
   if (!found) throw new Error(`no sample official of ${unitCode} may ${action}`);
   return found;
 }

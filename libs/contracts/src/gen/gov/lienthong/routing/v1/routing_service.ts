@@ -128,6 +128,11 @@ export function dossierActionToJSON(object: DossierAction): string {
 export interface ApplyActionRequest {
   dossierRef: string;
   action: DossierAction;
+  /**
+   * Not read: the official is the subject of the bearer token in the call's metadata.
+   *
+   * @deprecated
+   */
   officialId: string;
   /** Optimistic concurrency: the version the official saw; 0 skips the check. */
   expectedVersion: number;
@@ -200,6 +205,11 @@ export interface GetAssignmentResponse {
 export interface DecideDossierRequest {
   dossierRef: string;
   outcome: DecisionOutcome;
+  /**
+   * Not read: the official is the subject of the bearer token in the call's metadata.
+   *
+   * @deprecated
+   */
   officialId: string;
   summary: string;
   /** Optimistic concurrency: the version the official saw; 0 skips the check. */
