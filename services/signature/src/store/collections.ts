@@ -10,6 +10,8 @@ export interface DocumentRecord {
   signerSubject: string;
   signedAt: string;
   sizeBytes: number;
+  /** PAdES baseline level of the last signature (B-B, B-T, B-LT). */
+  level?: string;
 }
 
 export const Collections = { documents: "documents" } as const;
