@@ -36,8 +36,6 @@ export interface CadesSignatureRequest {
 export interface PreparedCadesSignature {
   readonly dataToSign: Buffer;
   readonly request: CadesSignatureRequest;
-  /** The signed attributes in DER order, as they go into the SignerInfo. */
-  readonly signedAttributes: readonly asn1js.AsnType[];
 }
 
 /**
@@ -62,11 +60,7 @@ export function prepareCadesSignature(request: CadesSignatureRequest): PreparedC
   // OpenSSL re-encodes the signed attributes before checking the signature:
   // unsorted, they would verify here and fail there.
   const signedAttributes = attributes.map(({ der, block }) => block ?? preEncoded(der));
-  return {
-    dataToSign: Buffer.from(new asn1js.Set({ value: [...signedAttributes] }).toBER()),
-    request,
-    signedAttributes,
-  };
+  return { dataToSign: Buffer.from(new asn1js.Set({ value: signedAttributes }).toBER()), request };
 }
 
 const MESSAGE_DIGEST_OID = preEncoded(new asn1js.ObjectIdentifier({ value: OID.messageDigest }).toBER());
@@ -108,7 +102,8 @@ export function completeCadesSignature(
       CONSTANT.version1,
       parts.signerIdentifier,
       parts.digestAlgorithm,
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [...prepared.signedAttributes] }),
+      // The same attributes as the data signed, under their [0] IMPLICIT tag instead of SET.
+      retagged(prepared.dataToSign, 0),
       parts.signatureAlgorithm,
       new asn1js.OctetString({ valueHex: signatureValue }),
       ...(options.signatureTimestamp
@@ -132,24 +127,24 @@ export function completeCadesSignature(
     value: [
       // RFC 5652 §5.1: version 3 when the content is not id-data, else 1.
       contentType === OID.data ? CONSTANT.version1 : CONSTANT.version3,
-      new asn1js.Set({ value: [parts.digestAlgorithm] }),
-      new asn1js.Sequence({
-        value: [
-          contentTypeOid(contentType),
-          ...(request.encapsulatedContent
-            ? [
-                new asn1js.Constructed({
-                  idBlock: { tagClass: 3, tagNumber: 0 },
-                  value: [new asn1js.OctetString({ valueHex: request.encapsulatedContent })],
-                }),
-              ]
-            : []),
-        ],
-      }),
-      new asn1js.Constructed({
-        idBlock: { tagClass: 3, tagNumber: 0 },
-        value: [...parts.certificates, ...extraCertificates],
-      }),
+      parts.digestAlgorithms,
+      request.encapsulatedContent
+        ? new asn1js.Sequence({
+            value: [
+              contentTypeOid(contentType),
+              new asn1js.Constructed({
+                idBlock: { tagClass: 3, tagNumber: 0 },
+                value: [new asn1js.OctetString({ valueHex: request.encapsulatedContent })],
+              }),
+            ],
+          })
+        : detachedContentInfo(contentType),
+      extraCertificates.length === 0
+        ? parts.certificateSet
+        : new asn1js.Constructed({
+            idBlock: { tagClass: 3, tagNumber: 0 },
+            value: [...parts.certificates, ...extraCertificates],
+          }),
       ...(crls.length > 0 ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: crls })] : []),
       new asn1js.Set({ value: [signerInfo] }),
     ],
@@ -186,7 +181,11 @@ interface SignerParts {
   signerIdentifier: asn1js.AsnType;
   digestAlgorithm: asn1js.AsnType;
   signatureAlgorithm: asn1js.AsnType;
+  /** digestAlgorithms of the SignedData: the one digest. */
+  digestAlgorithms: asn1js.AsnType;
   certificates: asn1js.AsnType[];
+  /** The certificates field, [0] IMPLICIT SET, whole. */
+  certificateSet: asn1js.AsnType;
   /** The ESS signing-certificate-v2 attribute (DER). */
   signingCertificate: Buffer;
 }
@@ -203,6 +202,8 @@ function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm):
   let parts = byAlgorithm.get(key);
   if (parts === undefined) {
     const { certificate } = signer;
+    const digestAlgorithm = digestAlgorithmIdentifier(algorithm.digest).toSchema();
+    const certificates = [certificate, ...signer.chain].map((entry) => preEncoded(certificateDer(entry)));
     parts = {
       signerIdentifier: preEncoded(
         new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber })
@@ -211,7 +212,11 @@ function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm):
       ),
       digestAlgorithm: preEncoded(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER()),
       signatureAlgorithm: preEncoded(signatureAlgorithmIdentifier(algorithm).toSchema().toBER()),
-      certificates: [certificate, ...signer.chain].map((entry) => preEncoded(certificateDer(entry))),
+      digestAlgorithms: preEncoded(new asn1js.Set({ value: [digestAlgorithm] }).toBER()),
+      certificates,
+      certificateSet: preEncoded(
+        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: certificates }).toBER(),
+      ),
       signingCertificate: attributeDer(OID.signingCertificateV2, signingCertificateV2(certificate, algorithm.digest)),
     };
     byAlgorithm.set(key, parts);
@@ -247,6 +252,26 @@ export function certificateDer(certificate: pkijs.Certificate): Buffer {
     certificateBytes.set(certificate, der);
   }
   return der;
+}
+
+const detachedContentInfos = new Map<string, asn1js.AsnType>();
+
+/** encapContentInfo of a detached signature: the content type alone. */
+function detachedContentInfo(contentType: string): asn1js.AsnType {
+  let block = detachedContentInfos.get(contentType);
+  if (block === undefined) {
+    block = preEncoded(new asn1js.Sequence({ value: [contentTypeOid(contentType)] }).toBER());
+    detachedContentInfos.set(contentType, block);
+  }
+  return block;
+}
+
+/** A DER element under another context-specific tag, e.g. the SET of signed attributes as SignerInfo's [0]. */
+function retagged(der: Uint8Array, tagNumber: number): asn1js.AsnType {
+  const element = preEncoded(der);
+  element.idBlock.tagClass = 3;
+  element.idBlock.tagNumber = tagNumber;
+  return element;
 }
 
 const contentTypeAttributes = new Map<string, Buffer>();

@@ -25,6 +25,11 @@ export function formatVietnameseDateTime(date: Date, timeZone = VIETNAM_TIME_ZON
 const calendarFormats = new Map<string, Intl.DateTimeFormat>();
 
 function calendarDate(date: Date, timeZone: string): { day: number; month: number; year: number } {
+  if (timeZone === VIETNAM_TIME_ZONE) {
+    // One offset all year, no daylight saving: the local date is UTC+7's, without Intl.
+    const local = new Date(date.getTime() + 7 * 3600 * 1000);
+    return { day: local.getUTCDate(), month: local.getUTCMonth() + 1, year: local.getUTCFullYear() };
+  }
   let format = calendarFormats.get(timeZone);
   if (format === undefined) {
     format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" });

@@ -24,9 +24,13 @@ export class Canvas {
 
   text(style: FontStyle, size: number, x: number, y: number, text: string, color: Color = INK): void {
     this.operators.push(
-      `${num(color.r)} ${num(color.g)} ${num(color.b)} rg BT /${FONT_RESOURCES[style]} ${num(size)} Tf ` +
-        `${num(x)} ${num(y)} Td ${this.fonts[style].encode(text)} Tj ET`,
+      `${fill(color)} BT /${FONT_RESOURCES[style]} ${num(size)} Tf ${num(x)} ${num(y)} Td ${this.fonts[style].encode(text)} Tj ET`,
     );
+  }
+
+  /** Operators drawn before, on another canvas with the same fonts (a cached block of the page). */
+  append(block: string): void {
+    this.operators.push(block);
   }
 
   line(x1: number, y1: number, x2: number, y2: number, width: number, color: Color = INK): void {
@@ -41,13 +45,34 @@ export class Canvas {
     );
   }
 
-  /** Filled rectangles in one path, e.g. the dark modules of a QR code. */
-  fillRects(rects: readonly [number, number, number, number][], color: Color = INK): void {
-    const path = rects.map(([x, y, w, h]) => `${num(x)} ${num(y)} ${num(w)} ${num(h)} re`).join(" ");
-    this.operators.push(`${num(color.r)} ${num(color.g)} ${num(color.b)} rg ${path} f`);
+  /**
+   * Filled cells of a grid (a QR code's dark modules): `cells` are
+   * [column, row from the top, width in cells], in a coordinate system scaled
+   * to one unit per cell, so the path is written in small integers.
+   */
+  fillGrid(cells: readonly [number, number, number][], x: number, y: number, cellSize: number, rows: number): void {
+    let path = "";
+    for (const [column, row, width] of cells) path += `${column} ${rows - 1 - row} ${width} 1 re `;
+    this.operators.push(`q ${num(cellSize)} 0 0 ${num(cellSize)} ${num(x)} ${num(y)} cm ${fill(INK)} ${path}f Q`);
+  }
+
+  operatorsText(): string {
+    return this.operators.join("\n");
   }
 
   content(): Buffer {
-    return Buffer.from(this.operators.join("\n"), "latin1");
+    return Buffer.from(this.operatorsText(), "latin1");
   }
+}
+
+const fills = new Map<Color, string>();
+
+/** The fill colour operator, formatted once per colour. */
+function fill(color: Color): string {
+  let operator = fills.get(color);
+  if (operator === undefined) {
+    operator = `${num(color.r)} ${num(color.g)} ${num(color.b)} rg`;
+    fills.set(color, operator);
+  }
+  return operator;
 }

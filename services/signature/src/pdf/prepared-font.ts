@@ -59,6 +59,8 @@ export class PreparedFont {
   private readonly toUnicodeObject: Buffer;
   private readonly descriptor: string;
   private readonly widths: string;
+  // A document's layout numbers the fonts the same way every time: the bodies are built once per numbering.
+  private readonly numbered = new Map<number, Buffer[]>();
 
   constructor(bytes: Buffer, style: FontStyle) {
     const font = fontkit.create(bytes) as fontkit.Font;
@@ -127,6 +129,15 @@ export class PreparedFont {
    * ToUnicode map (so text can be copied and searched).
    */
   objects(first: number): Buffer[] {
+    let bodies = this.numbered.get(first);
+    if (bodies === undefined) {
+      bodies = this.objectsFrom(first);
+      this.numbered.set(first, bodies);
+    }
+    return bodies;
+  }
+
+  private objectsFrom(first: number): Buffer[] {
     const [cidFont, descriptor, fontFile, toUnicode] = [first + 1, first + 2, first + 3, first + 4];
     return [
       Buffer.from(

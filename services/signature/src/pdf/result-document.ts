@@ -2,7 +2,7 @@ import { SigningError } from "../pki/errors";
 import { formatVietnameseDate } from "../documents/vietnamese-date";
 import { Canvas, type Color } from "./canvas";
 import { documentFonts, type DocumentFonts, type FontStyle } from "./prepared-font";
-import { qrRects } from "./qr";
+import { qrGrid } from "./qr";
 import { writeDocument } from "./document";
 
 export const OUTCOME_APPROVED = "Chấp thuận";
@@ -149,7 +149,8 @@ export function renderResultDocument(input: ResultDocumentInput): Buffer {
 
 /** The QR link to the dossier's public tracking page, with the code and the address in words beside it. */
 function drawTracking(canvas: Canvas, dossierCode: string, url: string, bottom: number): void {
-  canvas.fillRects(qrRects(url, MARGIN.left, bottom, QR_SIZE));
+  const grid = qrGrid(url);
+  canvas.fillGrid(grid.runs, MARGIN.left, bottom, QR_SIZE / grid.size, grid.size);
   const x = MARGIN.left + QR_SIZE + 10;
   const grey: Color = { r: 0.2, g: 0.2, b: 0.2 };
   canvas.text("regular", 10, x, bottom + QR_SIZE - 20, `Tra cứu hồ sơ ${dossierCode}:`, grey);
@@ -209,8 +210,26 @@ function assertPrintable(fields: ResultDocumentInput, fonts: DocumentFonts): voi
   }
 }
 
-/** National heading on the right, issuing authority on the left (Decree 30/2020/NĐ-CP layout). */
+// The heading is the same for every notice an authority issues on one day: drawn once, kept within a bound.
+const headers = new Map<string, { operators: string; bottom: number }>();
+const HEADER_MEMO_LIMIT = 500;
+
 function drawHeader(canvas: Canvas, fields: ResultDocumentInput, top: number): number {
+  const key = `${top}|${fields.authorityName}|${fields.placeName ?? ""}|${formatVietnameseDate(fields.decidedAt)}`;
+  let header = headers.get(key);
+  if (header === undefined) {
+    const block = new Canvas(canvas.fonts);
+    const bottom = drawHeaderOn(block, fields, top);
+    header = { operators: block.operatorsText(), bottom };
+    if (headers.size >= HEADER_MEMO_LIMIT) headers.clear();
+    headers.set(key, header);
+  }
+  canvas.append(header.operators);
+  return header.bottom;
+}
+
+/** National heading on the right, issuing authority on the left (Decree 30/2020/NĐ-CP layout). */
+function drawHeaderOn(canvas: Canvas, fields: ResultDocumentInput, top: number): number {
   let left = top;
   for (const part of authorityHeadingParts(fields.authorityName)) {
     for (const line of wrap(canvas, [{ text: part, style: "bold" }], 12, HEADER.left.width)) {
@@ -272,7 +291,7 @@ function drawCentered(canvas: Canvas, runs: Run[], size: number, top: number, co
   const width = lineWidth(canvas, runs, size);
   const fitted = width > column.width ? (size * column.width) / width : size;
   const y = top - fitted;
-  drawLine(canvas, runs, fitted, column.x + (column.width - lineWidth(canvas, runs, fitted)) / 2, y);
+  drawLine(canvas, runs, fitted, column.x + (column.width - (width * fitted) / size) / 2, y);
   return y - fitted * (LINE_GAP - 1);
 }
 

@@ -97,10 +97,9 @@ export class CrlRevocationSource implements RevocationSource {
   async status(certificate: pkijs.Certificate, issuer: pkijs.Certificate, at: Date): Promise<RevocationStatus> {
     const candidates = [...this.localCrls()];
     if (this.options.fetchDistributionPoints) candidates.push(...(await this.fetchFor(certificate, at)));
-    const issuerKey = toX509(issuer).publicKey;
     for (const der of candidates) {
-      const crl = parseCrl(der);
-      if (crl === undefined || !sameName(crl.issuer, issuer.subject) || !crlVerifies(crl, issuerKey)) continue;
+      const crl = verifiedCrl(der, issuer);
+      if (crl === undefined) continue;
       if (crl.thisUpdate.value > at || (crl.nextUpdate !== undefined && crl.nextUpdate.value < at)) continue;
       const serial = serialHex(certificate);
       const entry = crl.revokedCertificates?.find(
@@ -146,6 +145,28 @@ export function parseCrl(der: Uint8Array): pkijs.CertificateRevocationList | und
   } catch {
     return undefined;
   }
+}
+
+// A CRL is parsed and its signature checked once per issuer, not at every signature it answers for.
+const checkedCrls = new WeakMap<Buffer, WeakMap<pkijs.Certificate, pkijs.CertificateRevocationList | null>>();
+
+/** The CRL when `issuer` signed it; undefined for another issuer's or a broken one. */
+function verifiedCrl(der: Buffer, issuer: pkijs.Certificate): pkijs.CertificateRevocationList | undefined {
+  let byIssuer = checkedCrls.get(der);
+  if (byIssuer === undefined) {
+    byIssuer = new WeakMap();
+    checkedCrls.set(der, byIssuer);
+  }
+  let checked = byIssuer.get(issuer);
+  if (checked === undefined) {
+    const crl = parseCrl(der);
+    checked =
+      crl !== undefined && sameName(crl.issuer, issuer.subject) && crlVerifies(crl, toX509(issuer).publicKey)
+        ? crl
+        : null;
+    byIssuer.set(issuer, checked);
+  }
+  return checked ?? undefined;
 }
 
 function crlVerifies(crl: pkijs.CertificateRevocationList, issuerKey: KeyObject): boolean {

@@ -223,10 +223,8 @@ export async function ensureTestPki(
     issuingCa: issuing.certificate,
     signerIds: [...credentials.keys()],
     credential: (id) => credentials.get(id),
-    tsa: new LocalTimestampAuthority(
-      { certificate: tsa.certificate, chain: [issuing.certificate, root.certificate], key: tsa.key },
-      clock,
-    ),
+    // Tokens carry the TSA's own certificate only: its CAs are the signers' CAs, already in every signature.
+    tsa: new LocalTimestampAuthority({ certificate: tsa.certificate, chain: [], key: tsa.key }, clock),
     revocation: new CrlRevocationSource(() =>
       [crl, authorityCrl].filter((entry): entry is Buffer => entry !== undefined),
     ),

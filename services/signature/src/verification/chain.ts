@@ -37,8 +37,24 @@ export function buildPath(
   return { certificates, anchored: false };
 }
 
+// Whether one certificate signed another never changes: checked once per pair, not at every signature.
+const issuedPairs = new WeakMap<pkijs.Certificate, WeakMap<pkijs.Certificate, boolean>>();
+
 function issuedBy(certificate: pkijs.Certificate, issuer: pkijs.Certificate): boolean {
-  if (!sameName(certificate.issuer, issuer.subject)) return false;
+  let byIssuer = issuedPairs.get(certificate);
+  if (byIssuer === undefined) {
+    byIssuer = new WeakMap();
+    issuedPairs.set(certificate, byIssuer);
+  }
+  let issued = byIssuer.get(issuer);
+  if (issued === undefined) {
+    issued = sameName(certificate.issuer, issuer.subject) && signatureVerifies(certificate, issuer);
+    byIssuer.set(issuer, issued);
+  }
+  return issued;
+}
+
+function signatureVerifies(certificate: pkijs.Certificate, issuer: pkijs.Certificate): boolean {
   try {
     return toX509(certificate).verify(toX509(issuer).publicKey);
   } catch {
