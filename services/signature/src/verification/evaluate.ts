@@ -145,6 +145,7 @@ export async function evaluateSignature(
     ...(signingTime ? { signingTime } : {}),
     signingTimeSource: trustedTime ? "timestamp" : signingTime ? "claimed" : "none",
     algorithm: inspection.algorithm,
+    algorithmApproved: inspection.approvedAlgorithm,
     integrity: { ...base.integrity, intact: inspection.digestMatches && inspection.signatureValid },
     chain: {
       trusted: path?.anchored === true,

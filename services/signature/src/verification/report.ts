@@ -61,6 +61,11 @@ export interface SignatureReport {
   /** timestamp: an RFC 3161 token proves it; claimed: the signer's own clock (/M or signing-time). */
   signingTimeSource: "timestamp" | "claimed" | "none";
   algorithm?: string;
+  /**
+   * RSASSA-PSS or ECDSA, as Circular 15/2025/TT-BKHCN asks of new signatures.
+   * Older PKCS#1 v1.5 signatures still verify; this flags them.
+   */
+  algorithmApproved?: boolean;
   integrity: {
     /** The bytes covered are those signed and the signature value verifies. */
     intact: boolean;

@@ -94,6 +94,7 @@ describe("PAdES signatures of result documents", () => {
       level: "B-T",
       signingTimeSource: "timestamp",
       algorithm: "RSASSA-PSS SHA-256",
+      algorithmApproved: true,
       integrity: { intact: true, coversWholeDocument: true, changedAfterSigning: false },
       chain: { trusted: true },
       revocation: { status: "good", source: "service" },

@@ -1,7 +1,7 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as pkijs from "pkijs";
-import { signDetached } from "../../src/cades/detached";
+import { signDetached, verifyDetached } from "../../src/cades/detached";
 import { draftResultDocument, renderAndSignResult, signPdf, verifyPdf } from "../../src/pdf";
 import { certificateToPem } from "../../src/pki";
 import { sampleResult } from "../support/fixtures";
@@ -143,6 +143,43 @@ describeWithPeers(["pdfsig", "certutil", "openssl"], "signatures checked by pdfs
       expect(verified.stderr).toContain("Verification successful");
       expect(verified.code).toBe(0);
     }
+  });
+
+  it("our verifier reads OpenSSL's own CAdES (PKCS#1 v1.5): valid, with the algorithm flagged", async () => {
+    const content = path.join(fixture.dir, "openssl-content.txt");
+    await writeFile(content, "Biên bản bàn giao hồ sơ\n");
+    const manifest = JSON.parse(await readFile(path.join(fixture.dir, "pki", "manifest.json"), "utf8")) as {
+      passphrase: string;
+    };
+    const signed = await run("openssl", [
+      "cms",
+      "-sign",
+      "-binary",
+      "-outform",
+      "DER",
+      "-in",
+      content,
+      "-out",
+      `${content}.p7s`,
+      "-signer",
+      path.join(fixture.dir, "pki", "signers", "official-demo.cert.pem"),
+      "-inkey",
+      path.join(fixture.dir, "pki", "signers", "official-demo.key.pem"),
+      "-passin",
+      `pass:${manifest.passphrase}`,
+      "-certfile",
+      files.issuingCa ?? fail("issuing CA"),
+      "-md",
+      "sha256",
+    ]);
+    expect(signed.code).toBe(0);
+    const report = await verifyDetached(await readFile(`${content}.p7s`), await readFile(content), fixture.trust);
+    expect(report.signatures[0]).toMatchObject({
+      indication: "TOTAL_PASSED",
+      algorithm: "RSA PKCS#1 v1.5",
+      algorithmApproved: false,
+      signingTimeSource: "claimed",
+    });
   });
 
   it("OpenSSL accepts the timestamp tokens over the signature values", async () => {
