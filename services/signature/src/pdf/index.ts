@@ -18,3 +18,4 @@ export {
   type SignatureSlot,
 } from "./result-document";
 export { verifyPdf } from "./verify";
+export { runSigningJob, type SigningJob } from "./signing-job";

@@ -174,7 +174,8 @@ function normalizeInput(input: ResultDocumentInput): ResultDocumentInput {
           .join("\n")
       : normalized.replace(/\s+/g, " ").trim();
   };
-  if (!(input.decidedAt instanceof Date) || Number.isNaN(input.decidedAt.getTime())) {
+  // Not instanceof: a Date that crossed into a worker thread comes from another realm.
+  if (Object.prototype.toString.call(input.decidedAt) !== "[object Date]" || Number.isNaN(input.decidedAt.getTime())) {
     throw new SigningError("INVALID_DOCUMENT_INPUT", "result document: decidedAt is not a valid date");
   }
   if (typeof input.approved !== "boolean") {

@@ -35,8 +35,8 @@ export interface TestPki {
   credential(id: string): SignerCredential | undefined;
   tsa: LocalTimestampAuthority;
   revocation: RevocationSource;
-  /** The current CRL of the issuing CA (DER). */
-  crl(): Buffer;
+  /** The current CRLs (DER): the issuing CA's, then the root's list of revoked CAs. */
+  crls(): Buffer[];
   /** Revokes an official's certificate from `at` on and publishes a new CRL. */
   revoke(id: string, at?: Date): Promise<void>;
 }
@@ -216,6 +216,7 @@ export async function ensureTestPki(
   };
   // A CRL is current for a week: each start publishes a fresh one, as a CA would on schedule.
   await publishCrl();
+  const currentCrls = (): Buffer[] => [crl, authorityCrl].filter((entry): entry is Buffer => entry !== undefined);
 
   return {
     caCertPem: root.certificatePem,
@@ -225,10 +226,8 @@ export async function ensureTestPki(
     credential: (id) => credentials.get(id),
     // Tokens carry the TSA's own certificate only: its CAs are the signers' CAs, already in every signature.
     tsa: new LocalTimestampAuthority({ certificate: tsa.certificate, chain: [], key: tsa.key }, clock),
-    revocation: new CrlRevocationSource(() =>
-      [crl, authorityCrl].filter((entry): entry is Buffer => entry !== undefined),
-    ),
-    crl: () => crl ?? Buffer.alloc(0),
+    revocation: new CrlRevocationSource(currentCrls),
+    crls: currentCrls,
     revoke: async (id, at = clock()) => {
       const credential = credentials.get(id);
       if (credential === undefined) throw new SigningError("UNKNOWN_SIGNER", `test PKI has no signer "${id}"`);
