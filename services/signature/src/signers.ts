@@ -2,15 +2,14 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import type * as pkijs from "pkijs";
 import { HttpTimestampAuthority, type TimestampAuthority } from "./cades/timestamp";
-import { certificatesFromPem } from "./pki/certificates";
+import { certificatesFromPem, toX509 } from "./pki/certificates";
+import { certificateSubject } from "./pki/distinguished-name";
 import { SigningError } from "./pki/errors";
 import { loadExternalSigners, loadKeyDirectory } from "./pki/key-directory";
 import { openPkcs12File } from "./pki/pkcs12";
 import { CrlRevocationSource, type RevocationSource } from "./pki/revocation";
 import { LocalSigningKey, type SignerCredential } from "./pki/signing-key";
 import { ensureTestPki } from "./pki/test-pki";
-import { certificateSubject } from "./pki/distinguished-name";
-import { toX509 } from "./pki/certificates";
 import type { SignerDirectory } from "./use-cases/signer-directory";
 
 /** The variables of signatureEnv this decision reads. */

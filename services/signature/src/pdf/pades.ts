@@ -8,16 +8,16 @@ import {
   type SignerCertificates,
 } from "../cades/signed-data";
 import type { TimestampAuthority } from "../cades/timestamp";
+import { collectValidationData } from "../cades/validation-data";
+import { toX509 } from "../pki/certificates";
 import { commonName } from "../pki/distinguished-name";
 import { SigningError } from "../pki/errors";
 import type { RevocationSource } from "../pki/revocation";
 import type { SigningKey } from "../pki/signing-key";
-import { toX509 } from "../pki/certificates";
 import { writeDocument } from "./document";
 import { appendSignatureField, appendValidationData } from "./incremental";
 import { draftResultDocument, type ResultDocumentInput, type SignatureSlot } from "./result-document";
 import { fillByteRange, type SignatureFieldSpec, type SignatureHole } from "./signature-field";
-import { collectValidationData } from "../cades/validation-data";
 
 /**
  * PAdES baseline levels (ETSI EN 319 142-1): B-B the CAdES signature itself,

@@ -10,8 +10,6 @@ export interface DocumentRecord {
   signerSubject: string;
   signedAt: string;
   sizeBytes: number;
-  /** PAdES baseline level of the last signature (B-B, B-T, B-LT). */
-  level?: string;
 }
 
 export const Collections = { documents: "documents" } as const;

@@ -37,9 +37,8 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
   const signedAt = ports.now();
   let signed: Buffer;
   let signerSubject: string;
-  let level;
   try {
-    level = levelOf(ports, input.level);
+    const level = levelOf(ports, input.level);
     const credential = await authorizeSigner(ports, {
       officialId: input.signerId,
       ...(input.competentAuthority ? { competentAuthority: input.competentAuthority } : {}),
@@ -67,7 +66,6 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
-    level,
   };
   await ports.commit([
     { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },

@@ -27,13 +27,13 @@ export async function signResult(ports: SignaturePorts, event: DeliveredEvent): 
   const documentId = request.requestId;
   if (await ports.store.get(Collections.documents, documentId)) return [];
 
+  const ids = { dossierId: request.dossierId, dossierCode: request.dossierCode, requestId: request.requestId };
   const signedAt = ports.now();
   const authority = request.competentAuthority;
   let signed: Buffer;
   let signerSubject: string;
-  let level;
   try {
-    level = levelOf(ports, undefined);
+    const level = levelOf(ports, undefined);
     const credential = await authorizeSigner(ports, {
       officialId: request.officialId,
       ...(authority?.code ? { competentAuthority: { code: authority.code, name: authority.name } } : {}),
@@ -72,7 +72,6 @@ export async function signResult(ports: SignaturePorts, event: DeliveredEvent): 
     signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
-    level,
   };
   return [
     { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },
@@ -82,9 +81,7 @@ export async function signResult(ports: SignaturePorts, event: DeliveredEvent): 
         key: request.dossierId,
         type: EventTypes.documentSigned.type,
         data: encodeEvent("documentSigned", {
-          dossierId: request.dossierId,
-          dossierCode: request.dossierCode,
-          requestId: request.requestId,
+          ...ids,
           signedAt: record.signedAt,
           documentId,
           sha256: record.sha256,
