@@ -1,4 +1,14 @@
-import { EncryptedPDFError, PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from "pdf-lib";
+import {
+  EncryptedPDFError,
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFRef,
+  PDFString,
+  type PDFObject,
+} from "pdf-lib";
 import { SigningError } from "../pki/errors";
 import { documentFonts, stream, type DocumentFonts } from "./prepared-font";
 import {
@@ -40,14 +50,25 @@ async function openForUpdate(pdf: Uint8Array): Promise<UpdateTarget> {
   const writer = new PdfWriter(original.length);
   // The update starts on a new line, whatever the last byte of the file was.
   if (original[original.length - 1] !== 0x0a) writer.raw("\n");
+  const xrefIsStream = !original.toString("latin1", previousXref, previousXref + 4).startsWith("xref");
   return {
     document,
     original,
     writer,
-    nextNumber: document.context.largestObjectNumber + 1,
+    // pdf-lib drops object streams and cross-reference streams once read, so
+    // its largest number can be below the trailer's /Size: new objects start above both.
+    nextNumber: Math.max(document.context.largestObjectNumber + 1, trailerSize(original, previousXref, xrefIsStream)),
     previousXref,
-    xrefIsStream: !original.toString("latin1", previousXref, previousXref + 4).startsWith("xref"),
+    xrefIsStream,
   };
+}
+
+/** /Size of the last trailer (or cross-reference stream dictionary); 0 when unreadable. */
+function trailerSize(original: Buffer, xrefAt: number, xrefIsStream: boolean): number {
+  const text = original.toString("latin1", xrefAt);
+  const dictionaryAt = xrefIsStream ? 0 : text.indexOf("trailer");
+  const size = /\/Size\s+(\d+)/.exec(text.slice(Math.max(dictionaryAt, 0), Math.max(dictionaryAt, 0) + 4096));
+  return size?.[1] === undefined ? 0 : Number(size[1]);
 }
 
 function finishUpdate(target: UpdateTarget): Buffer {
@@ -93,8 +114,7 @@ export async function appendSignatureField(
 ): Promise<{ bytes: Buffer; hole: SignatureHole }> {
   const target = await openForUpdate(pdf);
   const { document } = target;
-  const form = document.getForm();
-  const names = new Set(form.getFields().map((field) => field.getName()));
+  const names = fieldNames(document);
   let index = names.size + 1;
   while (names.has(`Signature${index}`)) index += 1;
   const spec = specFor(`Signature${index}`);
@@ -176,6 +196,24 @@ export async function appendValidationData(pdf: Uint8Array, data: ValidationData
   updated.set(PDFName.of("DSS"), PDFRef.of(dss));
   rewrite(target, rootRef(document), updated);
   return finishUpdate(target);
+}
+
+/**
+ * Names of the form's top-level fields, read from the catalog. Not through
+ * pdf-lib's getForm(): it creates a missing AcroForm as a new object, which
+ * would take the number the update is about to use.
+ */
+function fieldNames(document: PDFDocument): Set<string> {
+  const fields = document.catalog
+    .lookupMaybe(PDFName.of("AcroForm"), PDFDict)
+    ?.lookupMaybe(PDFName.of("Fields"), PDFArray);
+  const names = new Set<string>();
+  for (const entry of fields?.asArray() ?? []) {
+    const field = entry instanceof PDFRef ? document.context.lookup(entry) : entry;
+    const name = field instanceof PDFDict ? field.lookup(PDFName.of("T")) : undefined;
+    if (name instanceof PDFString || name instanceof PDFHexString) names.add(name.decodeText());
+  }
+  return names;
 }
 
 function rootRef(document: PDFDocument): PDFRef {
