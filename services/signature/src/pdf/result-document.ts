@@ -81,7 +81,8 @@ export function draftResultDocument(input: ResultDocumentInput, fonts: DocumentF
   y -= 34;
   y = drawCentered(canvas, [{ text: "THÔNG BÁO", style: "bold" }], 14, y);
   y = drawCentered(canvas, [{ text: "Kết quả giải quyết thủ tục hành chính", style: "bold" }], BODY_SIZE, y);
-  canvas.line(A4[0] / 2 - 60, y - 2, A4[0] / 2 + 60, y - 2, 0.7);
+  // Below the descenders of the line above.
+  canvas.line(A4[0] / 2 - 60, y - 4, A4[0] / 2 + 60, y - 4, 0.7);
   y -= 22;
 
   const body = (runs: Run[]): void => {

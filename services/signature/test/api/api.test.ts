@@ -1,3 +1,5 @@
+import * as grpc from "@grpc/grpc-js";
+import { signature as contract } from "@lienthong/contracts";
 import { InProcessBroker } from "@lienthong/messaging";
 import type { ServiceRuntime } from "@lienthong/runtime";
 import { tempDir, type TempDir } from "@lienthong/testing";
@@ -6,11 +8,22 @@ import { renderResultDocument } from "../../src/pdf";
 import type { VerificationReport } from "../../src/verification/report";
 import { sampleResult } from "../support/fixtures";
 
-/** The signature service's REST API through its composition root, on the local test PKI. */
-describe("signature REST API", () => {
+/** A unary gRPC call as a promise. */
+function call<Req, Res>(
+  method: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown,
+) {
+  return (request: Req) =>
+    new Promise<Res>((resolve, reject) => {
+      method(request, (error, response) => (error ? reject(error) : resolve(response)));
+    });
+}
+
+/** The signature service's REST and gRPC APIs through its composition root, on the local test PKI. */
+describe("signature REST and gRPC APIs", () => {
   let dataDir: TempDir;
   let runtime: ServiceRuntime;
   let url: string;
+  let grpcPort: number;
 
   beforeAll(async () => {
     dataDir = await tempDir("signature-rest");
@@ -19,7 +32,9 @@ describe("signature REST API", () => {
       broker: new InProcessBroker({ partitions: 1 }),
       ports: { http: 0, grpc: 0 },
     });
-    url = (await runtime.start()).httpUrl;
+    const running = await runtime.start();
+    url = running.httpUrl;
+    grpcPort = running.grpcPort;
   });
 
   afterAll(async () => {
@@ -83,5 +98,41 @@ describe("signature REST API", () => {
       valid: false,
       failure: "HASH_FAILURE",
     });
+  });
+
+  it("signs and verifies over gRPC, with the verdict in Vietnamese", async () => {
+    const client = new contract.SignatureServiceClient(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      const signed = await call<contract.SignDocumentRequest, contract.SignDocumentResponse>((request, callback) =>
+        client.signDocument(request, callback),
+      )(
+        contract.SignDocumentRequest.fromPartial({
+          pdf: renderResultDocument(sampleResult()),
+          signerId: "deputy-demo",
+        }),
+      );
+      const verify = call<contract.VerifyDocumentRequest, contract.VerifyDocumentResponse>((request, callback) =>
+        client.verifyDocument(request, callback),
+      );
+      const report = await verify(contract.VerifyDocumentRequest.fromPartial({ pdf: signed.signedPdf }));
+      expect(report).toMatchObject({
+        valid: true,
+        integrityOk: true,
+        chainTrusted: true,
+        signerSubject: signed.signerSubject,
+      });
+      expect(report.reportVi).toMatch(/^Chữ ký hợp lệ/);
+      expect(report.signedAt).toBeDefined();
+      const tampered = Buffer.from(signed.signedPdf);
+      const at = tampered.indexOf("stream\n", 0, "latin1") + 40;
+      tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+      expect(await verify(contract.VerifyDocumentRequest.fromPartial({ pdf: tampered }))).toMatchObject({
+        valid: false,
+        integrityOk: false,
+        chainTrusted: true,
+      });
+    } finally {
+      client.close();
+    }
   });
 });
