@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { toX509 } from "../pki/certificates";
+import { extendedKeyUsageOf, toX509 } from "../pki/certificates";
 import { sameName } from "../pki/revocation";
 import { algorithmName, digestOf, isApprovedScheme, verifyWithAlgorithm, type DigestAlgorithm } from "./algorithms";
 import { firstElement } from "./der";
@@ -208,7 +208,7 @@ export function checkTimestamp(token: Uint8Array, stamped: Uint8Array): Timestam
       .update(stamped)
       .digest()
       .equals(Buffer.from(info.messageImprint.hashedMessage.valueBlock.valueHexView));
-  const purposes = inspection.signer ? extendedKeyUsage(inspection.signer) : [];
+  const purposes = inspection.signer ? (extendedKeyUsageOf(inspection.signer) ?? []) : [];
   return {
     ...common,
     genTime: info.genTime,
@@ -219,10 +219,4 @@ export function checkTimestamp(token: Uint8Array, stamped: Uint8Array): Timestam
       inspection.signingCertificate === "match" &&
       purposes.includes(OID.timeStamping),
   };
-}
-
-function extendedKeyUsage(certificate: pkijs.Certificate): string[] {
-  const found = certificate.extensions?.find((ext) => ext.extnID === OID.extKeyUsage);
-  if (found === undefined) return [];
-  return new pkijs.ExtKeyUsage({ schema: asn1js.fromBER(found.extnValue.valueBlock.valueHexView).result }).keyPurposes;
 }

@@ -12,7 +12,6 @@ export const OID = {
   signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
   signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
   // digests
-  sha1: "1.3.14.3.2.26",
   sha256: "2.16.840.1.101.3.4.2.1",
   sha384: "2.16.840.1.101.3.4.2.2",
   sha512: "2.16.840.1.101.3.4.2.3",
@@ -35,7 +34,6 @@ export const OID = {
   authorityKeyIdentifier: "2.5.29.35",
   crlDistributionPoints: "2.5.29.31",
   crlNumber: "2.5.29.20",
-  crlReason: "2.5.29.21",
   emailProtection: "1.3.6.1.5.5.7.3.4",
   timeStamping: "1.3.6.1.5.5.7.3.8",
   documentSigning: "1.3.6.1.5.5.7.3.36",

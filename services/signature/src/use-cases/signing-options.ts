@@ -1,14 +1,12 @@
-import type { PadesLevel, PadesOptions } from "../pdf/pades";
+import { PADES_LEVELS, type PadesLevel, type PadesOptions } from "../pdf/pades";
 import { SigningError, type SigningErrorCode } from "../pki/errors";
 import type { SignaturePorts } from "./ports";
 
-export const LEVELS: readonly PadesLevel[] = ["B-B", "B-T", "B-LT"];
-
 /** The level asked for, else the configured one; a level the setup cannot reach is refused before any key is used. */
 export function levelOf(ports: SignaturePorts, requested: string | undefined): PadesLevel {
-  const level = requested ? LEVELS.find((candidate) => candidate === requested) : ports.defaultLevel;
+  const level = requested ? PADES_LEVELS.find((candidate) => candidate === requested) : ports.defaultLevel;
   if (level === undefined)
-    throw new SigningError("INVALID_DOCUMENT_INPUT", `level must be one of ${LEVELS.join(", ")}`);
+    throw new SigningError("INVALID_DOCUMENT_INPUT", `level must be one of ${PADES_LEVELS.join(", ")}`);
   if (level !== "B-B" && ports.timestampAuthority === undefined) {
     throw new SigningError("TIMESTAMP_FAILED", `level ${level} needs a time-stamping authority (SIGNATURE_TSA_URL)`);
   }
