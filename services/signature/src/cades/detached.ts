@@ -47,7 +47,12 @@ export async function signDetached(
   if (options.level === "B-T") return completeCadesSignature(prepared, signatureValue, { signatureTimestamp: token });
   if (options.revocation === undefined)
     throw new SigningError("REVOCATION_UNKNOWN", "level B-LT needs a revocation source");
-  const validationData = await collectValidationData(signer, token, options.revocation, options.at);
+  const validationData = await collectValidationData(
+    signer,
+    { token, authority: options.timestampAuthority },
+    options.revocation,
+    options.at,
+  );
   return completeCadesSignature(prepared, signatureValue, { signatureTimestamp: token, validationData });
 }
 

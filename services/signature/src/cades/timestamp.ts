@@ -23,6 +23,8 @@ export interface MessageImprint {
 /** An RFC 3161 time-stamping authority; returns the DER TimeStampToken (a CMS ContentInfo). */
 export interface TimestampAuthority {
   timestamp(imprint: MessageImprint): Promise<Buffer>;
+  /** The TSA's certificate and CAs when known beforehand (validation data without parsing each token). */
+  readonly certificates?: readonly pkijs.Certificate[];
 }
 
 // RFC 5612 sets aside enterprise number 32473 for examples: the test TSA's policy is nobody's real one.
@@ -35,6 +37,7 @@ export const TEST_TSA_POLICY = "1.3.6.1.4.1.32473.704.1";
  * random serial number.
  */
 export class LocalTimestampAuthority implements TimestampAuthority {
+  readonly certificates: readonly pkijs.Certificate[];
   private readonly algorithm: SignatureAlgorithm;
   private readonly constants: {
     version: asn1js.AsnType;
@@ -49,6 +52,7 @@ export class LocalTimestampAuthority implements TimestampAuthority {
     policy = TEST_TSA_POLICY,
   ) {
     this.algorithm = signatureAlgorithmFor(signer.key);
+    this.certificates = [signer.certificate, ...signer.chain];
     const digests = new Map(
       (["sha256", "sha384", "sha512"] as const).map((name) => [
         name,

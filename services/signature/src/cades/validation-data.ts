@@ -2,6 +2,7 @@ import * as pkijs from "pkijs";
 import { certificateDer, type SignerCertificates } from "./signed-data";
 import { sameName, type RevocationSource } from "../pki/revocation";
 import { SigningError } from "../pki/errors";
+import type { TimestampAuthority } from "./timestamp";
 
 /** What a verifier needs years later without asking anyone: certificates and revocation data (PAdES B-LT). */
 export interface ValidationData {
@@ -16,11 +17,12 @@ export interface ValidationData {
  */
 export async function collectValidationData(
   signer: SignerCertificates,
-  timestampToken: Uint8Array | undefined,
+  timestamp: { token: Uint8Array; authority: TimestampAuthority } | undefined,
   revocation: RevocationSource,
   at: Date,
 ): Promise<ValidationData> {
-  const pool = [signer.certificate, ...signer.chain, ...(timestampToken ? certificatesOfToken(timestampToken) : [])];
+  const tsaCertificates = timestamp ? (timestamp.authority.certificates ?? certificatesOfToken(timestamp.token)) : [];
+  const pool = [signer.certificate, ...signer.chain, ...tsaCertificates];
   const unique = new Map(pool.map((certificate) => [certificateDer(certificate).toString("hex"), certificate]));
   const certificates = [...unique.values()];
   const crls = new Map<string, Buffer>();

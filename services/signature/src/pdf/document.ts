@@ -16,6 +16,18 @@ import { num, pdfDate, PdfWriter, pdfText } from "./writer";
 const OBJ = { catalog: 1, pages: 2, page: 3, content: 4, info: 5, acroForm: 6, widget: 7, signature: 8, appearance: 9 };
 const STYLES = ["regular", "bold", "italic"] as const;
 
+/** What a later incremental update of a document written here needs, without parsing it again. */
+export interface WrittenLayout {
+  /** The catalog's number and its entries (the dictionary without << >>). */
+  catalog: { number: number; entries: string };
+  /** The next free object number. */
+  size: number;
+  /** Trailer entries to repeat (/Root, /Info, /ID). */
+  trailer: string;
+  /** Where the cross-reference section starts (/Prev of the next one). */
+  xrefAt: number;
+}
+
 /**
  * Writes a one-page draft as a complete PDF 1.7 file. With `signature`, the
  * first revision already holds the signature field and its placeholder, so
@@ -25,7 +37,7 @@ export function writeDocument(
   draft: PageDraft,
   signature?: SignatureFieldSpec,
   fonts: DocumentFonts = documentFonts(),
-): { bytes: Buffer; hole?: SignatureHole } {
+): { bytes: Buffer; hole?: SignatureHole; layout: WrittenLayout } {
   const writer = new PdfWriter();
   // The binary comment marks the file as binary for transfer tools (PDF 32000-1 §7.5.2).
   writer.raw("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
@@ -34,10 +46,8 @@ export function writeDocument(
   const fontRef = (index: number) => firstFont + index * 5;
   const fontResources = STYLES.map((style, index) => `/${FONT_RESOURCES[style]} ${fontRef(index)} 0 R`).join(" ");
 
-  writer.object(
-    OBJ.catalog,
-    `<< /Type /Catalog /Pages ${OBJ.pages} 0 R /Lang (vi-VN)${signature ? ` /AcroForm ${OBJ.acroForm} 0 R` : ""} >>`,
-  );
+  const catalog = `/Type /Catalog /Pages ${OBJ.pages} 0 R /Lang (vi-VN)${signature ? ` /AcroForm ${OBJ.acroForm} 0 R` : ""}`;
+  writer.object(OBJ.catalog, `<< ${catalog} >>`);
   writer.object(OBJ.pages, `<< /Type /Pages /Kids [${OBJ.page} 0 R] /Count 1 >>`);
   writer.object(
     OBJ.page,
@@ -86,9 +96,12 @@ export function writeDocument(
     .update(draft.info.createdAt.toISOString())
     .digest("hex")
     .slice(0, 32);
-  writer.xrefTableAndTrailer(
-    `/Size ${size} /Root ${OBJ.catalog} 0 R /Info ${OBJ.info} 0 R /ID [<${id}> <${id}>]`,
-    true,
-  );
-  return { bytes: writer.bytes(), ...(hole ? { hole } : {}) };
+  const trailer = `/Root ${OBJ.catalog} 0 R /Info ${OBJ.info} 0 R /ID [<${id}> <${id}>]`;
+  const xrefAt = writer.offset;
+  writer.xrefTableAndTrailer(`/Size ${size} ${trailer}`, true);
+  return {
+    bytes: writer.bytes(),
+    ...(hole ? { hole } : {}),
+    layout: { catalog: { number: OBJ.catalog, entries: catalog }, size, trailer, xrefAt },
+  };
 }

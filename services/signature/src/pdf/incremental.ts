@@ -20,6 +20,7 @@ import {
   type SignatureHole,
 } from "./signature-field";
 import type { ValidationData } from "../cades/validation-data";
+import type { WrittenLayout } from "./document";
 import { PdfWriter } from "./writer";
 
 /** An existing PDF opened to append one revision (PDF 32000-1 §7.5.6). */
@@ -176,26 +177,49 @@ export async function appendSignatureField(
  */
 export async function appendValidationData(pdf: Uint8Array, data: ValidationData): Promise<Buffer> {
   const target = await openForUpdate(pdf);
-  const { document, writer } = target;
+  const { document } = target;
   const catalog = document.catalog;
   const previous = catalog.lookupMaybe(PDFName.of("DSS"), PDFDict);
-  const refsOf = (key: string, items: Buffer[]): string => {
-    const earlier = previous?.lookupMaybe(PDFName.of(key), PDFArray)?.asArray().map(String) ?? [];
-    const added = items.map((item) => {
-      const number = allocate(target);
-      writer.object(number, stream(item));
-      return `${number} 0 R`;
-    });
-    return [...earlier, ...added].join(" ");
-  };
-  const certs = refsOf("Certs", data.certificates);
-  const crls = refsOf("CRLs", data.crls);
-  const dss = allocate(target);
-  writer.object(dss, `<< /Type /DSS /Certs [${certs}] /CRLs [${crls}] >>`);
+  const earlier = (key: string) => previous?.lookupMaybe(PDFName.of(key), PDFArray)?.asArray().map(String) ?? [];
+  const dss = writeDss(target.writer, () => allocate(target), data, { certs: earlier("Certs"), crls: earlier("CRLs") });
   const updated = catalog.clone(document.context);
   updated.set(PDFName.of("DSS"), PDFRef.of(dss));
   rewrite(target, rootRef(document), updated);
   return finishUpdate(target);
+}
+
+/**
+ * The same update for a document this module's writer made and that was
+ * signed since: its layout is known, so nothing is parsed (a PDF library's
+ * load costs ten times the signature).
+ */
+export function appendValidationDataAfter(pdf: Buffer, data: ValidationData, layout: WrittenLayout): Buffer {
+  const writer = new PdfWriter(pdf.length);
+  let next = layout.size;
+  const dss = writeDss(writer, () => next++, data, { certs: [], crls: [] });
+  writer.object(layout.catalog.number, `<< ${layout.catalog.entries} /DSS ${dss} 0 R >>`);
+  writer.xrefTableAndTrailer(`/Size ${next} ${layout.trailer} /Prev ${layout.xrefAt}`, false);
+  return Buffer.concat([pdf, writer.bytes()]);
+}
+
+/** The DSS dictionary and its streams; returns the dictionary's number. */
+function writeDss(
+  writer: PdfWriter,
+  allocateNumber: () => number,
+  data: ValidationData,
+  earlier: { certs: string[]; crls: string[] },
+): number {
+  const refs = (items: Buffer[]) =>
+    items.map((item) => {
+      const number = allocateNumber();
+      writer.object(number, stream(item));
+      return `${number} 0 R`;
+    });
+  const certs = [...earlier.certs, ...refs(data.certificates)].join(" ");
+  const crls = [...earlier.crls, ...refs(data.crls)].join(" ");
+  const dss = allocateNumber();
+  writer.object(dss, `<< /Type /DSS /Certs [${certs}] /CRLs [${crls}] >>`);
+  return dss;
 }
 
 /**

@@ -14,8 +14,8 @@ import { commonName } from "../pki/distinguished-name";
 import { SigningError } from "../pki/errors";
 import type { RevocationSource } from "../pki/revocation";
 import type { SigningKey } from "../pki/signing-key";
-import { writeDocument } from "./document";
-import { appendSignatureField, appendValidationData } from "./incremental";
+import { writeDocument, type WrittenLayout } from "./document";
+import { appendSignatureField, appendValidationData, appendValidationDataAfter } from "./incremental";
 import { draftResultDocument, type ResultDocumentInput, type SignatureSlot } from "./result-document";
 import { fillByteRange, type SignatureFieldSpec, type SignatureHole } from "./signature-field";
 
@@ -111,9 +111,9 @@ export async function renderAndSignResult(
 ): Promise<Buffer> {
   const draft = draftResultDocument(input);
   const spec = fieldSpec(signer, { ...options, slot: options.slot ?? draft.leaderSlot }, "Signature1");
-  const { bytes, hole } = writeDocument(draft, spec);
+  const { bytes, hole, layout } = writeDocument(draft, spec);
   if (hole === undefined) throw new Error("a signature field was asked for");
-  return finish(preparePdfSignature(bytes, hole, signer, signer.key.algorithm), signer, options);
+  return finish(preparePdfSignature(bytes, hole, signer, signer.key.algorithm), signer, options, layout);
 }
 
 /**
@@ -125,21 +125,26 @@ export async function signPdf(pdf: Uint8Array, signer: PadesSigner, options: Pad
   return finish(preparePdfSignature(bytes, hole, signer, signer.key.algorithm), signer, options);
 }
 
-async function finish(prepared: PreparedPdfSignature, signer: PadesSigner, options: PadesOptions): Promise<Buffer> {
+/** Signs, timestamps, and for B-LT appends the validation data (without parsing again when `layout` is known). */
+async function finish(
+  prepared: PreparedPdfSignature,
+  signer: PadesSigner,
+  options: PadesOptions,
+  layout?: WrittenLayout,
+): Promise<Buffer> {
   const signatureValue = await signer.key.sign(prepared.dataToSign);
-  let token: Buffer | undefined;
-  if (options.level !== "B-B") {
-    if (options.timestampAuthority === undefined) {
-      throw new SigningError("TIMESTAMP_FAILED", `level ${options.level} needs a time-stamping authority`);
-    }
-    token = await options.timestampAuthority.timestamp(imprintOf(signatureValue, signer.key.algorithm.digest));
+  if (options.level === "B-B") return completePdfSignature(prepared, signatureValue);
+  const authority = options.timestampAuthority;
+  if (authority === undefined) {
+    throw new SigningError("TIMESTAMP_FAILED", `level ${options.level} needs a time-stamping authority`);
   }
+  const token = await authority.timestamp(imprintOf(signatureValue, signer.key.algorithm.digest));
   const signed = completePdfSignature(prepared, signatureValue, token);
   if (options.level !== "B-LT") return signed;
   if (options.revocation === undefined)
     throw new SigningError("REVOCATION_UNKNOWN", "level B-LT needs a revocation source");
-  const data = await collectValidationData(signer, token, options.revocation, options.signedAt);
-  return appendValidationData(signed, data);
+  const data = await collectValidationData(signer, { token, authority }, options.revocation, options.signedAt);
+  return layout ? appendValidationDataAfter(signed, data, layout) : appendValidationData(signed, data);
 }
 
 function imprintOf(signatureValue: Uint8Array, digest: DigestAlgorithm) {

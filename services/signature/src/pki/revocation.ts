@@ -181,8 +181,20 @@ function crlVerifies(crl: pkijs.CertificateRevocationList, issuerKey: KeyObject)
   );
 }
 
+/** Whether two names are the same, compared as DER (encoded once per name object). */
 export function sameName(a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean {
-  return Buffer.from(a.toSchema().toBER()).equals(Buffer.from(b.toSchema().toBER()));
+  return nameDer(a).equals(nameDer(b));
+}
+
+const encodedNames = new WeakMap<pkijs.RelativeDistinguishedNames, Buffer>();
+
+function nameDer(name: pkijs.RelativeDistinguishedNames): Buffer {
+  let der = encodedNames.get(name);
+  if (der === undefined) {
+    der = Buffer.from(name.toSchema().toBER());
+    encodedNames.set(name, der);
+  }
+  return der;
 }
 
 function wholeSeconds(at: Date): Date {
