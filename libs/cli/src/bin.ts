@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-// Telemetry first, so the instrumentations patch http and grpc before they load.
-import { startTelemetry } from "@lienthong/service-kit/dist/telemetry";
-startTelemetry({ serviceName: "lienthong" });
-
+/*
+ * The lienthong command. Only what a command needs is loaded, when it runs:
+ * help and --version start nothing, and `start` starts telemetry before the
+ * services' modules (http, grpc-js) load so their instrumentations patch them.
+ */
 import { Command, InvalidArgumentError } from "commander";
-import { runDemo, type PlatformUrls } from "./demo";
-import { startEmbedded } from "./embedded";
-import { runBench } from "./bench/bench";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
-import { formatReport } from "./bench/report";
 import { registerImportCommands } from "./commands/import";
+import { registerPlatformCommands } from "./platform/commands";
+import { platformUrls } from "./platform-urls";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time: the version of this build
+const { version } = require("../package.json") as { version: string };
 
 const program = new Command()
   .name("lienthong")
   .description("LiênThông: run the platform in one process, try it, operate it.")
+  .version(version, "-V, --version", "print the version")
   .showHelpAfterError();
 
 function port(value: string): number {
@@ -25,40 +28,53 @@ function port(value: string): number {
 
 program
   .command("start")
-  .description("run intake, routing, signature and notification in one process on embedded adapters")
+  .description("run every service of the platform in one process on embedded adapters")
   .option(
     "--data-dir <dir>",
     "where the embedded stores, bus journal, PKI, documents and mail live",
     process.env.DATA_DIR ?? "var/data",
   )
   .option("--host <host>", "address to listen on", process.env.HTTP_HOST ?? "127.0.0.1")
-  .option("--http-port <port>", "first HTTP port (intake; then routing, signature, notification)", port, 8081)
-  .option("--grpc-port <port>", "first gRPC port", port, 50051)
-  .action(async (options: { dataDir: string; host: string; httpPort: number; grpcPort: number }) => {
-    const platform = await startEmbedded({
-      dataDir: options.dataDir,
-      host: options.host,
-      httpBase: options.httpPort,
-      grpcBase: options.grpcPort,
-      env: process.env,
-    });
-    process.stdout.write("LiênThông is running (embedded mode):\n");
-    for (const service of platform.services) {
-      process.stdout.write(
-        `  ${service.name.padEnd(13)} ${service.httpUrl}  gRPC ${options.host}:${service.grpcPort}\n`,
-      );
-    }
-    process.stdout.write(`  commune system simulator ${platform.communeSimulatorUrl}/webhooks\n`);
-    process.stdout.write("Try it: npm run demo -- --json    Stop: Ctrl+C\n");
-    const stop = () => {
-      platform.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  .option("--http-port <port>", "HTTP port of the first service; the others count up in service order", port, 8081)
+  .option("--grpc-port <port>", "gRPC port of the first service", port, 50051)
+  .option("--simulator-port <port>", "where the simulated commune system receives webhooks", port, 8090)
+  .action(
+    async (options: { dataDir: string; host: string; httpPort: number; grpcPort: number; simulatorPort: number }) => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- telemetry must start before the services load */
+      const { startTelemetry } =
+        require("@lienthong/service-host/telemetry") as typeof import("@lienthong/service-host/telemetry");
+      const telemetry = startTelemetry({ serviceName: "lienthong" });
+      const { startEmbedded } = require("./embedded") as typeof import("./embedded");
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const platform = await startEmbedded({
+        dataDir: options.dataDir,
+        host: options.host,
+        httpBase: options.httpPort,
+        grpcBase: options.grpcPort,
+        simulatorPort: options.simulatorPort,
+        env: process.env,
+      });
+      process.stdout.write("LiênThông is running (embedded mode):\n");
+      for (const service of platform.services) {
+        process.stdout.write(
+          `  ${service.name.padEnd(13)} ${service.httpUrl}  gRPC ${options.host}:${service.grpcPort}\n`,
+        );
+      }
+      process.stdout.write(`  commune system simulator ${platform.communeSimulatorUrl}/webhooks\n`);
+      process.stdout.write("Try it: npm run demo -- --json    Stop: Ctrl+C\n");
+      const stop = () => {
+        platform
+          .stop()
+          .then(telemetry.shutdown)
+          .then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+      };
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    },
+  );
 
 program
   .command("demo")
@@ -69,10 +85,10 @@ program
   .option("--out <dir>", "where to save the signed result PDF", "out")
   .option("--timeout <seconds>", "give up after this long", (v) => Number(v), 60)
   .action(async (options: { json?: boolean; host: string; httpPort: number; out: string; timeout: number }) => {
-    const base = (offset: number) => `http://${options.host}:${options.httpPort + offset}`;
-    const urls: PlatformUrls = { intake: base(0), routing: base(1), signature: base(2), notification: base(3) };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the command runs
+    const { runDemo } = require("./demo") as typeof import("./demo");
     const result = await runDemo({
-      urls,
+      urls: platformUrls(options.host, options.httpPort),
       outDir: options.out,
       timeoutMs: options.timeout * 1000,
       log: (line) => {
@@ -106,6 +122,10 @@ program
       e2eDuration: number;
       json?: boolean;
     }) => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded when the command runs */
+      const { runBench } = require("./bench/bench") as typeof import("./bench/bench");
+      const { formatReport } = require("./bench/report") as typeof import("./bench/report");
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const report = await runBench({
         durationSeconds: options.duration,
         warmupSeconds: options.warmup,
@@ -119,6 +139,7 @@ program
   );
 
 registerImportCommands(program);
+registerPlatformCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`lienthong: ${error instanceof Error ? error.message : String(error)}\n`);

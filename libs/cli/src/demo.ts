@@ -4,13 +4,7 @@ import * as path from "node:path";
 import { EventTypes } from "@lienthong/contracts";
 import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { statusLabel, type DossierStatus } from "@lienthong/domain";
-
-export interface PlatformUrls {
-  intake: string;
-  routing: string;
-  signature: string;
-  notification: string;
-}
+import type { PlatformUrls } from "./platform-urls";
 
 export interface DemoOptions {
   urls: PlatformUrls;

@@ -1,18 +1,17 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { createIntakeService } from "@lienthong/intake";
+import { PLATFORM_SERVICES, type PlatformService } from "@lienthong/contracts";
 import { InProcessBroker } from "@lienthong/messaging";
-import { createNotificationService } from "@lienthong/notification";
-import { createRoutingService } from "@lienthong/routing";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
-import { createSignatureService } from "@lienthong/signature";
+import type { RunningService, ServiceFactoryOptions, ServiceHost } from "@lienthong/service-host";
 import { startCommuneSimulator } from "./commune-simulator";
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** First of the HTTP ports (intake, routing, signature, notification; the commune simulator at +9); 0 = any free ports. */
+  /** HTTP and gRPC ports of the first service; the others count up in the platform's service order. 0 = any free ports. */
   httpBase: number;
   grpcBase: number;
+  /** Where the simulated commune system receives webhooks; 0 = any free port. */
+  simulatorPort: number;
   host: string;
   env?: NodeJS.ProcessEnv;
   /** One clock for every service (tests move it); the system clock by default. */
@@ -25,19 +24,34 @@ export interface EmbeddedPlatform {
   stop(): Promise<void>;
 }
 
+/** What every service package exports: its composition root. */
+interface ServiceModule {
+  createService(options: ServiceFactoryOptions): Promise<ServiceHost>;
+}
+
+/**
+ * A service's composition root, loaded by package name from the platform's
+ * service list, so a service added with `lienthong new service` runs here
+ * without an edit to this file.
+ */
+function serviceModule(service: PlatformService): ServiceModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package name comes from the service list
+  return require(service.package) as ServiceModule;
+}
+
 const WEBHOOK_SECRET_DEFAULT = "lienthong-development-webhook-secret";
 
 /**
- * The whole platform in one process (ARCHITECTURE.md §3): the four services
- * share one journaled in-process broker, each keeps its own store under the
- * data directory, and a simulated commune system receives their webhooks.
- * Services are started consumers-first so nothing waits on a missing peer.
+ * The whole platform in one process (ARCHITECTURE.md §3): every service of the
+ * platform's list shares one journaled in-process broker, each keeps its own
+ * store under the data directory, and a simulated commune system receives
+ * their webhooks.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
   const dataDir = path.resolve(options.dataDir);
   const secret = options.env?.WEBHOOK_SIGNING_SECRET ?? WEBHOOK_SECRET_DEFAULT;
   const portAt = (base: number, offset: number) => (base === 0 ? 0 : base + offset);
-  const simulator = await startCommuneSimulator(secret, portAt(options.httpBase, 9), options.host);
+  const simulator = await startCommuneSimulator(secret, options.simulatorPort, options.host);
   const env: NodeJS.ProcessEnv = {
     ...options.env,
     DATA_DIR: dataDir,
@@ -48,22 +62,21 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   };
   mkdirSync(dataDir, { recursive: true });
   const broker = new InProcessBroker({ journalPath: path.join(dataDir, "bus.db") });
-  const factories = [createIntakeService, createRoutingService, createSignatureService, createNotificationService];
-  const runtimes: ServiceRuntime[] = [];
+  const hosts: ServiceHost[] = [];
   const services: RunningService[] = [];
   try {
-    for (const [index, create] of factories.entries()) {
-      const runtime = await create({
+    for (const [index, service] of PLATFORM_SERVICES.entries()) {
+      const host = await serviceModule(service).createService({
         env,
         broker,
         clock: options.clock,
         ports: { http: portAt(options.httpBase, index), grpc: portAt(options.grpcBase, index) },
       });
-      runtimes.push(runtime);
-      services.push(await runtime.start());
+      hosts.push(host);
+      services.push(await host.start());
     }
   } catch (error) {
-    await Promise.allSettled(runtimes.map((runtime) => runtime.stop()));
+    await Promise.allSettled(hosts.map((host) => host.stop()));
     await simulator.close();
     await broker.close();
     throw error;
@@ -72,7 +85,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     services,
     communeSimulatorUrl: simulator.url,
     stop: async () => {
-      await Promise.all(runtimes.map((runtime) => runtime.stop()));
+      await Promise.all(hosts.map((host) => host.stop()));
       await broker.close();
       await simulator.close();
     },

@@ -3,7 +3,8 @@ import { EventTypes } from "@lienthong/contracts";
 import { createCalendar, vietnamDate } from "@lienthong/domain";
 import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { tempDir, waitFor } from "@lienthong/testing";
-import { DEMO_OFFICIAL, demoApplication, type PlatformUrls } from "../src/demo";
+import { DEMO_OFFICIAL, demoApplication } from "../src/demo";
+import type { PlatformUrls } from "../src/platform-urls";
 import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
 
 /**
@@ -69,6 +70,7 @@ describe("lifecycle scenarios through the services", () => {
       host: "127.0.0.1",
       httpBase: 0,
       grpcBase: 0,
+      simulatorPort: 0,
       env: { LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "25" },
       clock: () => new Date(now.getTime()),
     });

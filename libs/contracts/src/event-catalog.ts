@@ -1,25 +1,22 @@
+import { PlatformError } from "@lienthong/errors";
 import * as events from "./gen/gov/lienthong/events/v1/application_events";
+import { Topics } from "./platform-services";
 
 /** The encode/decode pair every generated message offers. */
-export interface Codec<T> {
+interface Codec<T> {
   encode(message: T): { finish(): Uint8Array };
   decode(input: Uint8Array): T;
   fromPartial(object: Partial<T>): T;
 }
 
-/**
- * Topics are named per producing service and versioned (ARCHITECTURE.md §4).
- * This table is the one place that says which service owns which topic.
- */
-export const Topics = {
-  intake: "lienthong.intake.applications.v1",
-  routing: "lienthong.routing.dossiers.v1",
-  signature: "lienthong.signature.documents.v1",
-  notification: "lienthong.notification.deliveries.v1",
-} as const;
-export type ProducingService = keyof typeof Topics;
+/** A service that publishes lifecycle events (its topic is in the platform's service list). */
+type ProducingService = keyof typeof Topics;
 
-function eventType<T>(type: string, producer: ProducingService, codec: Codec<T>) {
+function eventType<const Type extends string, const Producer extends ProducingService, Payload>(
+  type: Type,
+  producer: Producer,
+  codec: Codec<Payload>,
+) {
   return { type, producer, topic: Topics[producer], codec } as const;
 }
 
@@ -67,33 +64,107 @@ export const EventTypes = {
 } as const;
 
 export type EventTypeName = keyof typeof EventTypes;
-export type EventTypeSpec = (typeof EventTypes)[EventTypeName];
 /** The payload type of one catalogued event. */
 export type PayloadOf<N extends EventTypeName> = ReturnType<(typeof EventTypes)[N]["codec"]["decode"]>;
 
-const byType = new Map<string, EventTypeSpec>(Object.values(EventTypes).map((spec) => [spec.type, spec]));
+/**
+ * A lifecycle event decoded into its generated message type. A switch on
+ * `name` narrows `payload`, so reading a field the event does not have — or
+ * one a proto change renamed — fails to compile instead of reading undefined.
+ */
+export type DecodedEvent = { [N in EventTypeName]: { name: N; payload: PayloadOf<N> } }[EventTypeName];
 
-/** Looks up a CloudEvents type; undefined for types this version does not know. */
-export function eventTypeSpec(type: string): EventTypeSpec | undefined {
+const byType = new Map<string, EventTypeName>(
+  (Object.keys(EventTypes) as EventTypeName[]).map((name) => [EventTypes[name].type, name]),
+);
+
+/** The catalogue name of a CloudEvents type; undefined for types this version does not know. */
+export function eventNameOf(type: string): EventTypeName | undefined {
   return byType.get(type);
 }
 
-/** Every lifecycle event payload has these two fields, so consumers can correlate without decoding twice. */
-export interface DossierEventPayload {
-  dossierId: string;
-  dossierCode: string;
-  status?: number;
-}
-
-/** Decodes a payload by its CloudEvents type; throws on an unknown type. */
-export function decodeEvent(type: string, data: Uint8Array): DossierEventPayload & Record<string, unknown> {
-  const spec = eventTypeSpec(type);
-  if (!spec) throw new Error(`unknown event type ${type}`);
-  return (spec.codec as Codec<unknown>).decode(data) as DossierEventPayload & Record<string, unknown>;
+/**
+ * Decodes a payload by its CloudEvents type. An unknown type or bytes that
+ * are not the type's message are bad input, never worth a retry.
+ */
+export function decodeEvent(type: string, data: Uint8Array): DecodedEvent {
+  const name = eventNameOf(type);
+  if (!name) {
+    throw new PlatformError("INVALID_ARGUMENT", `event type "${type}" is not in the event catalog`, {
+      reason: "UNKNOWN_EVENT_TYPE",
+    });
+  }
+  try {
+    return { name, payload: (EventTypes[name].codec as Codec<unknown>).decode(data) } as DecodedEvent;
+  } catch (cause) {
+    throw new PlatformError("INVALID_ARGUMENT", `the payload of a "${type}" event is not its protobuf message`, {
+      reason: "UNDECODABLE_PAYLOAD",
+      cause,
+    });
+  }
 }
 
 /** Encodes a catalogued event's payload. */
-export function encodeEvent<N extends EventTypeName>(name: N, payload: Partial<PayloadOf<N>>): Uint8Array {
+function encodeEvent<N extends EventTypeName>(name: N, payload: Partial<PayloadOf<N>>): Uint8Array {
   const codec = EventTypes[name].codec as unknown as Codec<PayloadOf<N>>;
   return codec.encode(codec.fromPartial(payload)).finish();
+}
+
+/** An event ready for the outbox: its producer's topic, keyed by the dossier id (never personal data). */
+export interface LifecycleEvent {
+  topic: string;
+  key: string;
+  type: string;
+  data: Uint8Array;
+}
+
+/** Builds a catalogued event about one dossier: topic and type from the catalog, key = dossier id. */
+export function lifecycleEvent<N extends EventTypeName>(
+  name: N,
+  payload: Partial<PayloadOf<N>> & { dossierId: string },
+): LifecycleEvent {
+  const spec = EventTypes[name];
+  return { topic: spec.topic, key: payload.dossierId, type: spec.type, data: encodeEvent(name, payload) };
+}
+
+type StatusRule = { [N in EventTypeName]: ((payload: PayloadOf<N>) => number) | null };
+
+/**
+ * Which events move a dossier to a new external status (docs/decisions.md §5):
+ * one entry per event type, so a new event type must say whether it does.
+ */
+const carriedStatus: StatusRule = {
+  applicationSubmitted: (p) => p.status,
+  applicationAccepted: (p) => p.status,
+  applicationRefused: (p) => p.status,
+  dossierRouted: (p) => p.status,
+  supplementRequested: (p) => p.status,
+  dossierDecided: (p) => p.status,
+  signatureRequested: null,
+  resultIssued: (p) => p.status,
+  supplementProvided: null,
+  withdrawalRequested: null,
+  dossierWithdrawn: (p) => p.status,
+  dossierResumed: (p) => p.status,
+  paymentRequested: (p) => p.status,
+  paymentRecorded: null,
+  dossierStopped: (p) => p.status,
+  dossierTransferred: null,
+  deadlineDueSoon: null,
+  dossierOverdue: null,
+  resultReturned: (p) => p.status,
+  documentSigned: null,
+  signatureFailed: null,
+  notificationDelivered: null,
+  notificationFailed: null,
+};
+
+/** The external status (1–10) the event moves its dossier to; undefined when it changes no status. */
+export function statusCarriedBy<N extends EventTypeName>(event: {
+  name: N;
+  payload: PayloadOf<N>;
+}): number | undefined {
+  const rule = carriedStatus[event.name];
+  const status = rule?.(event.payload);
+  return status ? status : undefined;
 }

@@ -6,7 +6,7 @@
  * can be recomputed with the table that was in force.
  */
 import { z } from "zod";
-import { ValidationError } from "./errors";
+import { invalidArgument } from "@lienthong/errors";
 import { dayNumberOfIsoDate } from "./time";
 
 export type CalendarOverrideKind = "holiday" | "working_day";
@@ -108,9 +108,9 @@ export function parseCalendarOverrides(data: unknown): CalendarOverrideTable {
     });
   }
   if (violations.length > 0 || !result.success) {
-    throw new ValidationError(
-      `calendar overrides: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
+    throw invalidArgument(
       violations,
+      `calendar overrides: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
     );
   }
   return result.data;

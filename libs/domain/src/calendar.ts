@@ -9,7 +9,7 @@
  * working morning" needs no special case.
  */
 import { type CalendarOverride, KNOWN_CALENDAR_OVERRIDES } from "./calendar-overrides";
-import { DomainError, invalidArgument } from "./errors";
+import { PlatformError, invalidField } from "@lienthong/errors";
 import { type Holiday, statutoryHolidays } from "./holidays";
 import { dayNumberOfIsoDate, instantOfDay, isoDateOfDayNumber, vietnamDayNumber, weekdayOfDayNumber } from "./time";
 
@@ -69,21 +69,21 @@ export interface WorkingCalendar {
 
 function parseClock(value: string, field: string): number {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
-  if (!match) throw invalidArgument(field, `"${value}" is not an HH:MM time`);
+  if (!match) throw invalidField(field, `"${value}" is not an HH:MM time`);
   return (Number(match[1]) * 60 + Number(match[2])) * MINUTE_MS;
 }
 
 function parsePeriods(periods: readonly WorkingPeriod[], field: string): Period[] {
-  if (periods.length === 0) throw invalidArgument(field, "must have at least one working period");
+  if (periods.length === 0) throw invalidField(field, "must have at least one working period");
   const parsed = periods.map((p, i) => ({
     startMs: parseClock(p.start, `${field}[${i}].start`),
     endMs: parseClock(p.end, `${field}[${i}].end`),
   }));
   parsed.forEach((p, i) => {
-    if (p.endMs <= p.startMs) throw invalidArgument(`${field}[${i}]`, "end must be after start");
+    if (p.endMs <= p.startMs) throw invalidField(`${field}[${i}]`, "end must be after start");
     const previous = parsed[i - 1];
     if (previous && p.startMs < previous.endMs)
-      throw invalidArgument(`${field}[${i}]`, "periods must be in order and not overlap");
+      throw invalidField(`${field}[${i}]`, "periods must be in order and not overlap");
   });
   return parsed;
 }
@@ -177,7 +177,7 @@ class RuleBasedCalendar implements WorkingCalendar {
   }
 
   addWorkingHours(from: Date, hours: number, provinceCode?: string): Date {
-    if (!Number.isFinite(hours) || hours < 0) throw invalidArgument("hours", "must be a finite number ≥ 0");
+    if (!Number.isFinite(hours) || hours < 0) throw invalidField("hours", "must be a finite number ≥ 0");
     let remaining = Math.round(hours * HOUR_MS);
     if (remaining === 0) return new Date(from.getTime());
     const periods = this.periods(provinceCode);
@@ -198,7 +198,7 @@ class RuleBasedCalendar implements WorkingCalendar {
       day += 1;
       msOfDay = 0;
     }
-    throw new DomainError("INVALID_ARGUMENT", "working time does not fit in 50 years", { field: "hours" });
+    throw invalidField("hours", "working time does not fit in 50 years");
   }
 
   workingHoursBetween(from: Date, to: Date, provinceCode?: string): number {
@@ -220,7 +220,7 @@ class RuleBasedCalendar implements WorkingCalendar {
   }
 
   addWorkingDays(from: Date, days: number, provinceCode?: string): Date {
-    if (!Number.isFinite(days) || days < 0) throw invalidArgument("days", "must be a finite number ≥ 0");
+    if (!Number.isFinite(days) || days < 0) throw invalidField("days", "must be a finite number ≥ 0");
     return this.addWorkingHours(from, days * this.hoursPerDay(provinceCode), provinceCode);
   }
 
@@ -237,7 +237,7 @@ class RuleBasedCalendar implements WorkingCalendar {
       day += 1;
       msOfDay = 0;
     }
-    throw new DomainError("FAILED_PRECONDITION", "no working day within 50 years");
+    throw new PlatformError("FAILED_PRECONDITION", "no working day within 50 years");
   }
 
   endOfWorkingDay(date: Date, provinceCode?: string): Date {
@@ -246,7 +246,7 @@ class RuleBasedCalendar implements WorkingCalendar {
     let day = first;
     while (!this.isWorkingDayNumber(day, provinceCode)) {
       day += 1;
-      if (day - first > 366 * 50) throw new DomainError("FAILED_PRECONDITION", "no working day within 50 years");
+      if (day - first > 366 * 50) throw new PlatformError("FAILED_PRECONDITION", "no working day within 50 years");
     }
     return new Date(instantOfDay(day).getTime() + (periods[periods.length - 1] as Period).endMs);
   }

@@ -8,7 +8,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { z } from "zod";
 import { type Procedure, PROCEDURE_CODE_PATTERN, ProcedureCatalog } from "./catalog";
 import { AGENCY_KINDS, COMMUNE_AGENCY_KINDS } from "./catalog";
-import { ValidationError, type FieldViolation } from "./errors";
+import { PlatformError, invalidArgument, type FieldViolation } from "@lienthong/errors";
 import { dayNumberOfIsoDate } from "./time";
 
 const formFieldSchema = z.object({
@@ -84,7 +84,7 @@ export interface CatalogIssue {
 }
 
 /** A catalog file with problems; `issues` names each row and field, `violations` the same as `<entry> <field>`. */
-export class CatalogFormatError extends ValidationError {
+export class CatalogFormatError extends PlatformError {
   constructor(readonly issues: CatalogIssue[]) {
     const violations: FieldViolation[] = issues.map((issue) => ({
       field: issue.entry === "" ? issue.field : `${issue.entry} ${issue.field}`,
@@ -92,8 +92,9 @@ export class CatalogFormatError extends ValidationError {
     }));
     const shown = violations.slice(0, 10).map((v) => `${v.field}: ${v.reason}`);
     super(
+      "INVALID_ARGUMENT",
       `catalog: ${shown.join("; ")}${violations.length > 10 ? `; and ${violations.length - 10} more` : ""}`,
-      violations,
+      { violations },
     );
   }
 }
@@ -216,9 +217,10 @@ export function loadCatalogFile(path: string): ProcedureCatalog {
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new ValidationError(`catalog file ${path}: not JSON (${(cause as Error).message})`, [
-      { field: "(file)", reason: "not JSON" },
-    ]);
+    throw invalidArgument(
+      [{ field: "(file)", reason: "not JSON" }],
+      `catalog file ${path}: not JSON (${(cause as Error).message})`,
+    );
   }
   return parseCatalog(data);
 }

@@ -3,7 +3,7 @@
  * versioned: each version has a `validFrom` date, and a dossier keeps the
  * version that applied when it was accepted (DOMAIN.md §3).
  */
-import { DomainError } from "./errors";
+import { PlatformError, invalidField } from "@lienthong/errors";
 import { dayNumberOfIsoDate, formatVietnamDate } from "./time";
 
 export type ProcedureLevel = "commune" | "province";
@@ -85,17 +85,14 @@ export class ProcedureCatalog {
   constructor(procedures: readonly Procedure[]) {
     for (const procedure of procedures) {
       if (!PROCEDURE_CODE_PATTERN.test(procedure.code)) {
-        throw new DomainError("INVALID_ARGUMENT", `procedure "${procedure.code}": code must look like 1.000894`, {
-          field: "code",
-        });
+        throw invalidField("code", `procedure "${procedure.code}": must look like 1.000894`);
       }
       dayNumberOfIsoDate(procedure.validFrom, `procedure ${procedure.code} v${procedure.version} validFrom`);
       const versions = this.versionsByCode.get(procedure.code) ?? [];
       if (versions.some((v) => v.version === procedure.version || v.validFrom === procedure.validFrom)) {
-        throw new DomainError(
-          "INVALID_ARGUMENT",
+        throw invalidField(
+          "version",
           `procedure ${procedure.code} v${procedure.version}: duplicate version or validFrom`,
-          { field: "version" },
         );
       }
       versions.push(procedure);
@@ -118,9 +115,7 @@ export class ProcedureCatalog {
   get(code: string, at: Date = new Date()): Procedure {
     const procedure = this.find(code, at);
     if (!procedure) {
-      throw new DomainError("NOT_FOUND", `procedure ${code} is not in the catalog on ${formatVietnamDate(at)}`, {
-        field: "procedureCode",
-      });
+      throw new PlatformError("NOT_FOUND", `procedure ${code} is not in the catalog on ${formatVietnamDate(at)}`);
     }
     return procedure;
   }

@@ -6,7 +6,7 @@
  * that commune's province.
  */
 import { type AgencyKind, COMMUNE_AGENCY_KINDS, type Procedure } from "./catalog";
-import { DomainError } from "./errors";
+import { PlatformError } from "@lienthong/errors";
 import type { AdministrativeUnits, Commune, CommuneKind, Province } from "./units";
 
 export interface Agency {
@@ -93,26 +93,20 @@ export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agenc
   const { procedure, applicantCommuneCode, units } = input;
   const commune = units.commune(applicantCommuneCode);
   if (!commune) {
-    throw new DomainError("NOT_FOUND", `commune "${applicantCommuneCode}" is not in the administrative units list`, {
-      field: "applicantCommuneCode",
-    });
+    throw new PlatformError("NOT_FOUND", `commune "${applicantCommuneCode}" is not in the administrative units list`);
   }
   const province = units.province(commune.provinceCode);
   if (!province) {
-    throw new DomainError(
+    throw new PlatformError(
       "NOT_FOUND",
       `province "${commune.provinceCode}" of commune ${commune.code} is not in the administrative units list`,
-      {
-        field: "applicantCommuneCode",
-      },
     );
   }
   const communeKind = COMMUNE_AGENCY_KINDS.includes(procedure.agencyKind);
   if ((procedure.level === "commune") !== communeKind) {
-    throw new DomainError(
+    throw new PlatformError(
       "FAILED_PRECONDITION",
       `procedure ${procedure.code}: level "${procedure.level}" does not match agency kind "${procedure.agencyKind}"`,
-      { field: "agencyKind" },
     );
   }
   if (procedure.agencyKind === "commune_people_committee" || procedure.agencyKind === "commune_police") {

@@ -6,20 +6,20 @@
  */
 import type { WorkingCalendar } from "./calendar";
 import type { ProcessingTime } from "./catalog";
-import { invalidArgument } from "./errors";
+import { invalidField } from "@lienthong/errors";
 import { formatVietnamDate, instantOfDay, toVietnamParts, vietnamDayNumber } from "./time";
 
 function assertProcessingTime(processingTime: ProcessingTime): void {
   const { value, unit, cutoffHour } = processingTime;
   if (unit === "same_day") {
     if (cutoffHour !== undefined && (!Number.isInteger(cutoffHour) || cutoffHour < 0 || cutoffHour > 23)) {
-      throw invalidArgument("processingTime.cutoffHour", "must be an hour from 0 to 23");
+      throw invalidField("processingTime.cutoffHour", "must be an hour from 0 to 23");
     }
     return;
   }
-  if (!Number.isFinite(value) || value <= 0) throw invalidArgument("processingTime.value", "must be a positive number");
+  if (!Number.isFinite(value) || value <= 0) throw invalidField("processingTime.value", "must be a positive number");
   if (unit === "calendar_days" && !Number.isInteger(value))
-    throw invalidArgument("processingTime.value", "calendar days must be whole");
+    throw invalidField("processingTime.value", "calendar days must be whole");
 }
 
 /**
@@ -65,7 +65,7 @@ export function resumeAppointment(
   calendar: WorkingCalendar,
   provinceCode?: string,
 ): { appointmentAt: Date; waitedWorkingHours: number } {
-  if (resumedAt.getTime() < pausedAt.getTime()) throw invalidArgument("resumedAt", "must not be before pausedAt");
+  if (resumedAt.getTime() < pausedAt.getTime()) throw invalidField("resumedAt", "must not be before pausedAt");
   const waited = calendar.workingHoursBetween(pausedAt, resumedAt, provinceCode);
   return { appointmentAt: calendar.addWorkingHours(appointmentAt, waited, provinceCode), waitedWorkingHours: waited };
 }
@@ -91,7 +91,7 @@ export function appointmentWithPauses(
   let appointment = computeAppointment(acceptedAt, processingTime, calendar, options.provinceCode);
   for (const [i, pause] of pauses.entries()) {
     const resumedAt = pause.resumedAt ?? options.now;
-    if (!resumedAt) throw invalidArgument(`pauses[${i}].resumedAt`, "is required unless now is given");
+    if (!resumedAt) throw invalidField(`pauses[${i}].resumedAt`, "is required unless now is given");
     appointment = resumeAppointment(
       appointment,
       pause.pausedAt,

@@ -4,7 +4,7 @@
  * calendar day for each receiving unit; storage allocates it atomically under
  * the key given by `dossierSequenceKey`.
  */
-import { invalidArgument } from "./errors";
+import { invalidField } from "@lienthong/errors";
 import { toVietnamParts } from "./time";
 
 export const DOSSIER_CODE_PATTERN = /^[0-9A-Z.]{1,35}-\d{6}-\d{4}$/;
@@ -25,7 +25,7 @@ export function isAgencyCode(value: string): boolean {
 
 function assertAgencyCode(value: string): void {
   if (!isAgencyCode(value)) {
-    throw invalidArgument("receivingAgencyCode", "must be ≤ 35 characters of dot-separated 0-9A-Z groups");
+    throw invalidField("receivingAgencyCode", "must be ≤ 35 characters of dot-separated 0-9A-Z groups");
   }
 }
 
@@ -38,7 +38,7 @@ export function dossierDatePart(date: Date): string {
 export function formatDossierCode(receivingAgencyCode: string, receivedAt: Date, sequence: number): string {
   assertAgencyCode(receivingAgencyCode);
   if (!Number.isInteger(sequence) || sequence < 1 || sequence > MAX_DAILY_SEQUENCE) {
-    throw invalidArgument("sequence", `must be an integer from 1 to ${MAX_DAILY_SEQUENCE}`);
+    throw invalidField("sequence", `must be an integer from 1 to ${MAX_DAILY_SEQUENCE}`);
   }
   return `${receivingAgencyCode}-${dossierDatePart(receivedAt)}-${String(sequence).padStart(4, "0")}`;
 }

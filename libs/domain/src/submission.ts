@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { FormField, Procedure } from "./catalog";
-import { type FieldViolation, ValidationError } from "./errors";
+import { invalidArgument, type FieldViolation } from "@lienthong/errors";
 
 export type SubmissionCheck =
   { ok: true; values: Record<string, string> } | { ok: false; violations: FieldViolation[] };
@@ -70,13 +70,13 @@ export function validateSubmission(procedure: Procedure, formFields: unknown): S
   return { ok: false, violations };
 }
 
-/** Like validateSubmission, but throws ValidationError (INVALID_ARGUMENT, one violation per field). */
+/** Like validateSubmission, but throws INVALID_ARGUMENT with one violation per field. */
 export function assertValidSubmission(procedure: Procedure, formFields: unknown): Record<string, string> {
   const check = validateSubmission(procedure, formFields);
   if (!check.ok) {
-    throw new ValidationError(
-      `application for ${procedure.code}: ${check.violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
+    throw invalidArgument(
       check.violations,
+      `application for ${procedure.code}: ${check.violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
     );
   }
   return check.values;

@@ -3,7 +3,8 @@
  * since 1975, so a fixed offset is exact and avoids depending on the host's
  * time-zone database.
  */
-import { invalidArgument } from "./errors";
+import { invalidField } from "@lienthong/errors";
+import { z } from "zod";
 
 export const VIETNAM_UTC_OFFSET_MINUTES = 7 * 60;
 const OFFSET_MS = VIETNAM_UTC_OFFSET_MINUTES * 60_000;
@@ -21,7 +22,7 @@ export interface VietnamParts {
 }
 
 function assertValidDate(date: Date, field: string): void {
-  if (Number.isNaN(date.getTime())) throw invalidArgument(field, "is not a valid date");
+  if (Number.isNaN(date.getTime())) throw invalidField(field, "is not a valid date");
 }
 
 export function toVietnamParts(date: Date): VietnamParts {
@@ -48,7 +49,7 @@ export function vietnamDate(year: number, month: number, day: number, hour = 0, 
     parts.hour !== hour ||
     parts.minute !== minute
   ) {
-    throw invalidArgument("date", `${year}-${month}-${day} ${hour}:${minute} is not a valid Vietnam date and time`);
+    throw invalidField("date", `${year}-${month}-${day} ${hour}:${minute} is not a valid Vietnam date and time`);
   }
   return date;
 }
@@ -82,18 +83,30 @@ export function vietnamMinuteOfDay(date: Date): number {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Day number of a "YYYY-MM-DD" string; `field` names the input in the error. */
-export function dayNumberOfIsoDate(value: string, field = "date"): number {
+/** Day number of a "YYYY-MM-DD" string, or undefined when it is not a real calendar day (2026-02-31). */
+function calendarDayNumber(value: string): number | undefined {
   const match = ISO_DATE.exec(value);
-  if (!match) throw invalidArgument(field, `"${value}" is not a YYYY-MM-DD date`);
+  if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const ms = Date.UTC(year, month - 1, day);
   const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() + 1 !== month || check.getUTCDate() !== day) {
-    throw invalidArgument(field, `"${value}" is not a calendar date`);
-  }
-  return ms / DAY_MS;
+  const real = check.getUTCFullYear() === year && check.getUTCMonth() + 1 === month && check.getUTCDate() === day;
+  return real ? ms / DAY_MS : undefined;
 }
+
+/** Day number of a "YYYY-MM-DD" string; `field` names the input in the error (which never repeats the value). */
+export function dayNumberOfIsoDate(value: string, field = "date"): number {
+  if (!ISO_DATE.test(value)) throw invalidField(field, "is not a YYYY-MM-DD date");
+  const dayNumber = calendarDayNumber(value);
+  if (dayNumber === undefined) throw invalidField(field, "is not a calendar date");
+  return dayNumber;
+}
+
+/** A request field holding a calendar date "YYYY-MM-DD": the format first, then a day that exists. */
+export const isoCalendarDate = z
+  .string()
+  .regex(ISO_DATE, { message: "must be a date YYYY-MM-DD", abort: true })
+  .refine((value) => calendarDayNumber(value) !== undefined, "is not a calendar date");
 
 /** "YYYY-MM-DD" of a day number. */
 export function isoDateOfDayNumber(dayNumber: number): string {

@@ -5,7 +5,7 @@
  * be placed from its code alone: the candidates are reported, never guessed.
  */
 import { readFileSync } from "node:fs";
-import { DomainError } from "./errors";
+import { PlatformError } from "@lienthong/errors";
 import type { AdministrativeUnits } from "./units";
 
 export interface MergeTarget {
@@ -162,7 +162,7 @@ export function parseCommuneMerges(data: unknown): CommuneMerges {
   const { merges, issues } = importCommuneMerges(data);
   if (issues.length > 0) {
     const shown = issues.slice(0, 5).map((issue) => `merges ${issue.entry}: ${issue.field} ${issue.reason}`);
-    throw new DomainError(
+    throw new PlatformError(
       "INVALID_ARGUMENT",
       `${shown.join("; ")}${issues.length > 5 ? `; and ${issues.length - 5} more` : ""}`,
     );
@@ -175,7 +175,7 @@ export function loadCommuneMergesFile(path: string): CommuneMerges {
   try {
     data = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new DomainError(
+    throw new PlatformError(
       "INVALID_ARGUMENT",
       `merges file ${path}: cannot be read as JSON (${(cause as Error).message})`,
       { cause },

@@ -5,7 +5,7 @@
  * built-in sample so a fresh clone works without it.
  */
 import { readFileSync } from "node:fs";
-import { DomainError, type FieldViolation } from "./errors";
+import { PlatformError, type FieldViolation } from "@lienthong/errors";
 
 export type ProvinceKind = "city" | "province";
 export type CommuneKind = "phuong" | "xa" | "dac_khu";
@@ -42,7 +42,7 @@ export class AdministrativeUnits {
   private readonly communesByCode = new Map<string, Commune>();
   private readonly communesByProvince = new Map<string, Commune[]>();
 
-  /** Throws DomainError(INVALID_ARGUMENT) naming the entry on a malformed code, duplicate or dangling province. */
+  /** Throws INVALID_ARGUMENT naming the entry on a malformed code, duplicate or dangling province. */
   constructor(provinces: readonly Province[], communes: readonly Commune[]) {
     for (const province of provinces) {
       if (!PROVINCE_CODE.test(province.code))
@@ -90,8 +90,8 @@ export class AdministrativeUnits {
   }
 }
 
-function unitError(message: string): DomainError {
-  return new DomainError("INVALID_ARGUMENT", message);
+function unitError(message: string): PlatformError {
+  return new PlatformError("INVALID_ARGUMENT", message);
 }
 
 /** One problem found while importing a units file; `entry` says where. */
@@ -210,7 +210,7 @@ export function importUnits(
   return { units, report: { ok: issues.length === 0, counts: units.counts(), issues } };
 }
 
-export class UnitsFormatError extends DomainError {
+export class UnitsFormatError extends PlatformError {
   constructor(
     readonly path: string,
     readonly issues: UnitsImportIssue[],
@@ -225,9 +225,13 @@ function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new DomainError("INVALID_ARGUMENT", `${what} ${path}: cannot be read as JSON (${(cause as Error).message})`, {
-      cause,
-    });
+    throw new PlatformError(
+      "INVALID_ARGUMENT",
+      `${what} ${path}: cannot be read as JSON (${(cause as Error).message})`,
+      {
+        cause,
+      },
+    );
   }
 }
 

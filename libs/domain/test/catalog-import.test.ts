@@ -1,4 +1,5 @@
-import { ValidationError, parseCatalog, parseCatalogCsv, sampleCatalog, SAMPLE_PROCEDURES, vietnamDate } from "../src";
+import { PlatformError } from "@lienthong/errors";
+import { parseCatalog, parseCatalogCsv, sampleCatalog, SAMPLE_PROCEDURES, vietnamDate } from "../src";
 
 const HEADER =
   "code,version,validFrom,name,field,level,agencyKind,processingValue,processingUnit,cutoffHour,fee,requiredDocuments,formFields,allowsSuspension,allowsExtension";
@@ -7,10 +8,11 @@ function violationsOf(run: () => unknown): string[] {
   try {
     run();
   } catch (error) {
-    if (error instanceof ValidationError) return error.violations.map((v) => `${v.field}: ${v.reason}`);
+    if (error instanceof PlatformError && error.code === "INVALID_ARGUMENT")
+      return error.violations.map((v) => `${v.field}: ${v.reason}`);
     throw error;
   }
-  throw new Error("expected a ValidationError");
+  throw new Error("expected INVALID_ARGUMENT");
 }
 
 describe("built-in catalog", () => {

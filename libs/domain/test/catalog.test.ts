@@ -41,6 +41,8 @@ describe("procedure catalog", () => {
       expect.objectContaining({ code: "NOT_FOUND" }),
     );
     expect(() => new ProcedureCatalog([marriage, { ...marriage }])).toThrow(/1.000894 v1: duplicate/);
-    expect(() => new ProcedureCatalog([{ ...marriage, code: "1000894" }])).toThrow(/code must look like/);
+    expect(() => new ProcedureCatalog([{ ...marriage, code: "1000894" }])).toThrow(
+      /code: procedure "1000894": must look like 1.000894/,
+    );
   });
 });

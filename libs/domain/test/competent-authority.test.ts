@@ -77,7 +77,6 @@ describe("competent authority", () => {
     ).toThrow(
       expect.objectContaining({
         code: "NOT_FOUND",
-        field: "applicantCommuneCode",
         message: 'commune "99999" is not in the administrative units list',
       }),
     );

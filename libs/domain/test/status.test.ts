@@ -1,20 +1,26 @@
 import {
-  allowedActions,
-  allowedNextStatuses,
-  applyAction,
-  clockEffect,
   DOSSIER_ACTIONS,
+  DOSSIER_OUTCOMES,
+  DOSSIER_STATES,
   DOSSIER_STATUSES,
   DossierStatus,
   IllegalTransitionError,
-  isTerminal,
+  allowedActions,
+  applicantMayWithdraw,
+  clockEffect,
+  isTerminalStatus,
+  reachableStatuses,
+  afterAction,
+  afterOutcome,
   statusLabel,
-  transition,
   type DossierAction,
+  type DossierPosition,
+  type DossierState,
 } from "../src";
 
 const S = DossierStatus;
-const TABLE: Record<number, number[]> = {
+/** DOMAIN.md §2, column "next". */
+const DOMAIN_TABLE: Record<number, number[]> = {
   1: [2, 3, 7],
   2: [4],
   3: [],
@@ -26,39 +32,14 @@ const TABLE: Record<number, number[]> = {
   9: [10],
   10: [],
 };
+const states = Object.keys(DOSSIER_STATES) as DossierState[];
 
-describe("dossier status machine", () => {
+describe("dossier statuses", () => {
   it("has the ten portal codes with labels", () => {
     expect(Object.values(S).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(statusLabel(S.SUPPLEMENT_REQUESTED)).toBe("Yêu cầu bổ sung");
     expect(statusLabel(S.DECIDED, "en")).toMatch(/decided/i);
-  });
-
-  it("allows exactly the transitions of DOMAIN.md §2", () => {
-    for (const from of Object.values(S)) {
-      for (const to of Object.values(S)) {
-        const allowed = TABLE[from]!.includes(to);
-        if (allowed) expect(transition(from, to)).toBe(to);
-        else expect(() => transition(from, to)).toThrow(IllegalTransitionError);
-      }
-      expect([...allowedNextStatuses(from)].sort((a, b) => a - b)).toEqual(TABLE[from]);
-    }
-  });
-
-  it("reports a refused transition with from, to, allowed and FAILED_PRECONDITION", () => {
-    let error: unknown;
-    try {
-      transition(S.ACCEPTED, S.DECIDED);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ code: "FAILED_PRECONDITION", from: 2, to: 9, allowed: [4], retriable: false });
-    expect((error as Error).message).toContain("2 (ACCEPTED) → 9 (DECIDED)");
-  });
-
-  it("marks 3, 7 and 10 terminal; 8 can resume", () => {
-    expect(Object.values(S).filter(isTerminal)).toEqual([3, 7, 10]);
+    expect(Object.keys(DOSSIER_STATUSES)).toHaveLength(10);
   });
 
   it("describes the deadline clock per status", () => {
@@ -72,47 +53,105 @@ describe("dossier status machine", () => {
       "stops",
     ]);
   });
+});
 
-  it("walks a full life through named actions", () => {
-    const path: DossierAction[] = [
+describe("dossier workflow", () => {
+  it("moves between exactly the statuses of DOMAIN.md §2", () => {
+    for (const status of Object.values(S)) expect(reachableStatuses(status)).toEqual(DOMAIN_TABLE[status]);
+  });
+
+  it("marks 3, 7 and 10 terminal; 8 can resume", () => {
+    expect(Object.values(S).filter(isTerminalStatus)).toEqual([3, 7, 10]);
+  });
+
+  it("walks a full life through the contract's action names and the services' outcomes", () => {
+    let position: DossierPosition = { state: "submitted", status: S.SUBMITTED };
+    const seen: number[] = [position.status];
+    const path: (DossierAction | "result_signed")[] = [
       "accept",
-      "startProcessing",
-      "requestSupplement",
-      "resumeFromSupplement",
-      "requestPayment",
-      "recordPayment",
+      "request_supplement",
+      "resume",
+      "request_payment",
+      "record_payment",
       "decide",
-      "returnResult",
+      "result_signed",
+      "return_result",
     ];
-    let status: DossierStatus = S.SUBMITTED;
-    const seen: number[] = [status];
-    for (const action of path) seen.push((status = applyAction(status, action)));
-    expect(seen).toEqual([1, 2, 4, 5, 4, 6, 4, 9, 10]);
-  });
-
-  it("every action lands on a transition the table allows", () => {
-    for (const [action, rule] of Object.entries(DOSSIER_ACTIONS)) {
-      for (const from of rule.from) expect(TABLE[from]).toContain(applyAction(from, action as DossierAction));
+    for (const move of path) {
+      position = move === "result_signed" ? afterOutcome(position, move) : afterAction(position, move);
+      seen.push(position.status);
     }
+    expect(seen).toEqual([1, 4, 5, 4, 6, 4, 4, 9, 10]);
   });
 
-  it("refuses an action not allowed now, naming it", () => {
-    expect(() => applyAction(S.RESULT_RETURNED, "withdraw")).toThrow(
-      /action "withdraw".*10 \(RESULT_RETURNED\) → 7 \(WITHDRAWN\).*none \(terminal\)/,
+  it("keeps a decided dossier waiting for its signed result: no action until the signature service answers", () => {
+    const decided = afterAction({ state: "processing", status: S.PROCESSING }, "decide");
+    expect(decided).toEqual({ state: "awaiting_signature", status: S.PROCESSING });
+    expect(allowedActions("awaiting_signature")).toEqual([]);
+    expect(afterOutcome(decided, "result_signed")).toEqual({ state: "decided", status: S.DECIDED });
+    // A result that only waited for the payment: the portal sees 6 until the signed result, then 9.
+    const afterPayment = afterAction({ state: "awaiting_payment", status: S.AWAITING_PAYMENT }, "decide");
+    expect(afterPayment.status).toBe(S.AWAITING_PAYMENT);
+    expect(afterOutcome(afterPayment, "result_signed").status).toBe(S.DECIDED);
+    // A failed signature gives the dossier back to the official, who can decide again, stop or transfer.
+    const back = afterOutcome(decided, "signature_failed");
+    expect(allowedActions(back.state)).toEqual(expect.arrayContaining(["decide", "stop", "transfer"]));
+  });
+
+  it("leaves no open state without a way forward", () => {
+    const terminal: DossierState[] = ["refused", "withdrawn", "result_returned"];
+    for (const state of states.filter((candidate) => !terminal.includes(candidate))) {
+      const outcomes = Object.values(DOSSIER_OUTCOMES).filter((move) =>
+        (move.from as readonly DossierState[]).includes(state),
+      );
+      expect({ state, ways: allowedActions(state).length + outcomes.length }).not.toEqual({ state, ways: 0 });
+    }
+    for (const state of terminal) expect(allowedActions(state)).toEqual([]);
+  });
+
+  it("refuses an action not allowed now, naming the status and what is allowed", () => {
+    let error: unknown;
+    try {
+      afterAction({ state: "result_returned", status: S.RESULT_RETURNED }, "withdraw");
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error).toMatchObject({
+      code: "FAILED_PRECONDITION",
+      reason: "ILLEGAL_TRANSITION",
+      retriable: false,
+      details: { status: 10, allowedActions: [] },
+    });
+    expect((error as Error).message).toBe(
+      'Action "withdraw" is not allowed: the dossier is at status 10 (Result returned); allowed actions: none',
     );
-    expect(() => applyAction(S.ACCEPTED, "withdraw")).toThrow(IllegalTransitionError);
+    expect(() => afterAction({ state: "awaiting_signature", status: S.PROCESSING }, "stop")).toThrow(
+      /at status 4 \(Processing, its decision awaiting the signed result\)/,
+    );
   });
 
-  it("lists the actions open in each status", () => {
-    expect(allowedActions(S.SUBMITTED)).toEqual(["accept", "refuse", "withdraw"]);
-    expect(allowedActions(S.PROCESSING).sort()).toEqual([
+  it("lists the actions open in each state in the contract's order", () => {
+    expect(allowedActions("submitted")).toEqual(["accept", "refuse", "withdraw"]);
+    expect(allowedActions("processing")).toEqual([
+      "request_supplement",
+      "request_payment",
       "decide",
-      "requestPayment",
-      "requestSupplement",
       "stop",
+      "transfer",
       "withdraw",
     ]);
-    expect(allowedActions(S.REFUSED)).toEqual([]);
-    expect(Object.keys(DOSSIER_STATUSES)).toHaveLength(10);
+    expect(allowedActions("awaiting_payment")).toEqual(["record_payment", "decide"]);
+    expect(allowedActions("refused")).toEqual([]);
+  });
+
+  it("tells intake whether an applicant may still withdraw at a portal status", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((s) => applicantMayWithdraw(s as DossierStatus))).toEqual([1, 4, 5]);
+  });
+
+  it("every move names known states", () => {
+    for (const move of [...Object.values(DOSSIER_ACTIONS), ...Object.values(DOSSIER_OUTCOMES)]) {
+      for (const state of [...move.from, move.to]) expect(states).toContain(state);
+    }
   });
 });

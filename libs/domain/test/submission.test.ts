@@ -1,4 +1,4 @@
-import { assertValidSubmission, sampleCatalog, validateSubmission, ValidationError } from "../src";
+import { assertValidSubmission, sampleCatalog, validateSubmission } from "../src";
 
 const marriage = sampleCatalog().get("1.000894");
 const valid = {
@@ -53,9 +53,11 @@ describe("submission against the form schema", () => {
   });
 
   it("throws INVALID_ARGUMENT with field violations from assertValidSubmission", () => {
-    expect(() => assertValidSubmission(marriage, { ...valid, husbandCitizenId: "x" })).toThrow(ValidationError);
     expect(() => assertValidSubmission(marriage, { ...valid, husbandCitizenId: "x" })).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "husbandCitizenId" }),
+      expect.objectContaining({
+        code: "INVALID_ARGUMENT",
+        violations: [expect.objectContaining({ field: "husbandCitizenId" })],
+      }),
     );
     expect(assertValidSubmission(marriage, valid)).toEqual(valid);
   });

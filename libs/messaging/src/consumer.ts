@@ -1,8 +1,9 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
-import { ConflictError, type DocumentStore, type WriteOp } from "@lienthong/storage";
-import { INBOX_COLLECTION } from "./collections";
-import { MessagingError, isRetriable } from "./errors";
-import { describeError, type Logger } from "./logger";
+import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import { inbox } from "./collections";
+import { MessagingError } from "./errors";
+import { PlatformError, isRetriable, loggableError } from "@lienthong/errors";
+import { type Logger } from "./logger";
 import type { DeliveredEvent, EventBus, Subscription } from "./port";
 import { backoffDelay, defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
 import { extractTraceContext } from "./trace-context";
@@ -60,14 +61,13 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   const attemptAll = async (event: DeliveredEvent): Promise<Outcome> => {
     const markerId = inboxId(groupId, event.id);
-    if (await store.get(INBOX_COLLECTION, markerId)) return "duplicate";
-    const marker: WriteOp = {
-      kind: "put",
-      collection: INBOX_COLLECTION,
-      id: markerId,
-      expectedVersion: 0,
-      data: { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
-    };
+    if (await store.get(inbox, markerId)) return "duplicate";
+    const marker = put(
+      inbox,
+      markerId,
+      { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
+      0,
+    );
     for (let attempt = 1; ; attempt += 1) {
       try {
         const writes = (await options.handle(event)) ?? [];
@@ -75,7 +75,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         return "processed";
       } catch (error) {
         // The marker already exists: a concurrent delivery of the same event won.
-        if (error instanceof ConflictError && error.collection === INBOX_COLLECTION && error.id === markerId) {
+        if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
           return "duplicate";
         }
         const where = {
@@ -89,14 +89,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         if (!isRetriable(error) || attempt >= policy.attempts) {
           await deadLetter(event, error, attempt);
           logger.error(
-            { ...where, attempts: attempt, deadLetterTopic, ...describeError(error) },
+            { ...where, attempts: attempt, deadLetterTopic, err: loggableError(error) },
             "event dead-lettered",
           );
           return "dead-lettered";
         }
         const delayMs = backoffDelay(policy, attempt);
         logger.warn(
-          { ...where, attempt, retryInMs: delayMs, ...describeError(error) },
+          { ...where, attempt, retryInMs: delayMs, err: loggableError(error) },
           "event handling failed; retrying",
         );
         await sleep(delayMs, stopping.signal);
@@ -105,7 +105,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   };
 
   const deadLetter = (event: DeliveredEvent, error: unknown, attempts: number): Promise<void> => {
-    const { error: message, code } = describeError(error);
+    const description = failureDescription(error);
     return bus.publish([
       {
         topic: deadLetterTopic,
@@ -116,7 +116,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         data: event.data,
         headers: {
           ...event.headers,
-          [DeadLetterHeaders.error]: (code ? `${code}: ${message}` : message).slice(0, MAX_ERROR_HEADER_LENGTH),
+          [DeadLetterHeaders.error]: description.slice(0, MAX_ERROR_HEADER_LENGTH),
           [DeadLetterHeaders.originalTopic]: event.topic,
           [DeadLetterHeaders.attempts]: String(attempts),
           [DeadLetterHeaders.failedAt]: new Date().toISOString(),
@@ -150,7 +150,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
       span.setAttribute("lienthong.consumer.outcome", outcome);
       if (outcome === "dead-lettered") span.setStatus({ code: SpanStatusCode.ERROR, message: "dead-lettered" });
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error).error });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failureDescription(error) });
       throw error;
     } finally {
       span.end();
@@ -232,4 +232,15 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
     await subscription.close();
   }
   return { replayed, skipped };
+}
+
+/**
+ * The failure as the dead letter and the span record it: our errors by reason
+ * and message (written without personal data), anything else by its class and
+ * message, which is what a developer needs to find the defect.
+ */
+function failureDescription(error: unknown): string {
+  if (error instanceof PlatformError) return `${error.reason}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
 }

@@ -1,23 +1,25 @@
+import { PlatformError, type ErrorCode } from "@lienthong/errors";
+
 /**
- * The one error type of the messaging lib, shaped like the rest of the
- * platform's errors: a stable code, whether retrying can help, and the cause.
+ * What the messaging lib refuses, as platform errors whose `reason` is one of
+ * these names. The platform code follows from the reason: a record that is
+ * not a CloudEvent is bad input (never retried), a closed bus is unavailable
+ * (a later delivery may succeed), a misconfiguration is internal.
  */
 export type MessagingErrorCode =
-  "INVALID_CONFIG" | "MISSING_HEADER" | "INVALID_HEADER" | "BUS_CLOSED" | "JOURNAL_MISMATCH";
+  "INVALID_CONFIG" | "MISSING_HEADER" | "INVALID_HEADER" | "BUS_CLOSED" | "BUS_UNAVAILABLE" | "JOURNAL_MISMATCH";
 
-export class MessagingError extends Error {
-  override readonly name = "MessagingError";
-  readonly code: MessagingErrorCode;
-  readonly retriable: boolean;
+const platformCodeOf: Record<MessagingErrorCode, ErrorCode> = {
+  INVALID_CONFIG: "INTERNAL",
+  MISSING_HEADER: "INVALID_ARGUMENT",
+  INVALID_HEADER: "INVALID_ARGUMENT",
+  BUS_CLOSED: "UNAVAILABLE",
+  BUS_UNAVAILABLE: "UNAVAILABLE",
+  JOURNAL_MISMATCH: "INTERNAL",
+};
 
-  constructor(code: MessagingErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? false;
+export class MessagingError extends PlatformError {
+  constructor(reason: MessagingErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(platformCodeOf[reason], message, { reason, cause: options.cause });
   }
-}
-
-/** False only when the error says explicitly that retrying cannot help. */
-export function isRetriable(error: unknown): boolean {
-  return (error as { retriable?: unknown } | null)?.retriable !== false;
 }

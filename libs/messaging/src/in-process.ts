@@ -1,7 +1,9 @@
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
 import { MessagingError } from "./errors";
+import { OpenSubscriptions } from "./open-subscriptions";
 import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
-import { describeError, silentLogger, type Logger } from "./logger";
+import { loggableError } from "@lienthong/errors";
+import { silentLogger, type Logger } from "./logger";
 import { partitionForKey } from "./partitioner";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 import { backoffDelay, type RetryPolicy } from "./retry";
@@ -190,7 +192,7 @@ export class InProcessBroker {
       const removed = this.prune();
       if (removed > 0) this.logger.debug({ removed }, "in-process broker: retention removed consumed records");
     } catch (error) {
-      this.logger.error(describeError(error), "in-process broker: retention failed");
+      this.logger.error({ err: loggableError(error) }, "in-process broker: retention failed");
     }
   }
 }
@@ -283,7 +285,7 @@ class PartitionWorker {
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
       this.logger.error(
-        { ...where, ...describeError(error) },
+        { ...where, err: loggableError(error) },
         "in-process broker: skipping a record that is not a CloudEvent",
       );
       this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
@@ -296,7 +298,7 @@ class PartitionWorker {
       const delayMs = backoffDelay(this.redelivery, this.failures);
       this.retryAt = Date.now() + delayMs;
       this.logger.warn(
-        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, ...describeError(error) },
+        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, err: loggableError(error) },
         "in-process broker: handler rejected the event; it will be delivered again",
       );
       return;
@@ -319,7 +321,7 @@ class PartitionWorker {
 
 class InProcessEventBus implements EventBus {
   readonly adapter = "in-process";
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private closed = false;
 
   constructor(
@@ -335,14 +337,7 @@ class InProcessEventBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
     const inner = this.broker.subscribe(options);
-    const subscription: Subscription = {
-      close: async () => {
-        this.subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.track(() => inner.close());
   }
 
   async ping(): Promise<boolean> {
@@ -352,6 +347,6 @@ class InProcessEventBus implements EventBus {
   /** Closes this service's subscriptions; the shared broker stays open for the others. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.closeAll();
   }
 }

@@ -1,6 +1,6 @@
 export type { DeliveredEvent, EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 export { silentLogger, type Logger } from "./logger";
-export { MessagingError, isRetriable, type MessagingErrorCode } from "./errors";
+export { MessagingError, type MessagingErrorCode } from "./errors";
 export { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./retry";
 export {
   CE_SPECVERSION,
@@ -25,4 +25,4 @@ export {
   type ReplayOptions,
 } from "./consumer";
 export { OutboxRelay, outboxWrites, type OutboxRelayOptions } from "./outbox";
-export { INBOX_COLLECTION, OUTBOX_COLLECTION, messagingCollections } from "./collections";
+export { inbox, messagingCollections, outbox, type InboxMarker, type OutboxRecord } from "./collections";

@@ -12,7 +12,9 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import { MessagingError } from "./errors";
-import { describeError, silentLogger, type Logger } from "./logger";
+import { OpenSubscriptions } from "./open-subscriptions";
+import { loggableError } from "@lienthong/errors";
+import { silentLogger, type Logger } from "./logger";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
 import { backoffDelay, type RetryPolicy } from "./retry";
@@ -57,7 +59,7 @@ export class KafkaEventBus implements EventBus {
   private producerReady: Promise<void> | undefined;
   private adminReady: Promise<void> | undefined;
   private readonly ensuredTopics = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new OpenSubscriptions();
   private closed = false;
 
   constructor(config: KafkaEventBusConfig) {
@@ -94,8 +96,6 @@ export class KafkaEventBus implements EventBus {
     if (events.length === 0) return;
     const records = events.map((event) => toOutgoingRecord(event, this.source));
     const topics = [...new Set(records.map((record) => record.topic))];
-    await Promise.all(topics.map((topic) => this.ensureTopic(topic)));
-    await this.connectProducer();
     const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
     for (const record of records) {
       const messages = byTopic.get(record.topic) ?? [];
@@ -106,10 +106,22 @@ export class KafkaEventBus implements EventBus {
       });
       byTopic.set(record.topic, messages);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await Promise.all(topics.map((topic) => this.ensureTopic(topic)));
+      await this.connectProducer();
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      throw new MessagingError(
+        "BUS_UNAVAILABLE",
+        `kafka refused or did not acknowledge a batch for ${topics.join(", ")}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -128,7 +140,7 @@ export class KafkaEventBus implements EventBus {
     });
     consumer.on(consumer.events.CRASH, (event) =>
       this.logger.error(
-        { groupId: options.groupId, restart: event.payload.restart, ...describeError(event.payload.error) },
+        { groupId: options.groupId, restart: event.payload.restart, err: loggableError(event.payload.error) },
         "kafka consumer crashed",
       ),
     );
@@ -140,14 +152,7 @@ export class KafkaEventBus implements EventBus {
       this.logger,
     );
     await subscription.start(options.topics);
-    const handle: Subscription = {
-      close: async () => {
-        this.subscriptions.delete(handle);
-        await subscription.close();
-      },
-    };
-    this.subscriptions.add(handle);
-    return handle;
+    return this.subscriptions.track(() => subscription.close());
   }
 
   async ping(): Promise<boolean> {
@@ -157,7 +162,7 @@ export class KafkaEventBus implements EventBus {
       await this.admin.describeCluster();
       return true;
     } catch (error) {
-      this.logger.warn(describeError(error), "kafka event bus: ping failed");
+      this.logger.warn({ err: loggableError(error) }, "kafka event bus: ping failed");
       return false;
     }
   }
@@ -165,7 +170,7 @@ export class KafkaEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.closeAll();
     await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
@@ -298,7 +303,7 @@ class KafkaSubscription {
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
       this.logger.error(
-        { ...where, ...describeError(error) },
+        { ...where, err: loggableError(error) },
         "kafka event bus: skipping a record that is not a CloudEvent",
       );
       await this.commit(topic, partition, message.offset);
@@ -312,7 +317,7 @@ class KafkaSubscription {
       this.failures.set(partitionId, attempt);
       const delayMs = backoffDelay(this.redelivery, attempt);
       this.logger.warn(
-        { ...where, eventId: event.id, attempt, retryInMs: delayMs, ...describeError(error) },
+        { ...where, eventId: event.id, attempt, retryInMs: delayMs, err: loggableError(error) },
         "kafka event bus: handler rejected the event; it will be delivered again",
       );
       this.consumer.pause([{ topic, partitions: [partition] }]);

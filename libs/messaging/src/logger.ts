@@ -16,12 +16,3 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
 };
-
-/** A log-safe description of a thrown value: its message and code, no stack or payload. */
-export function describeError(error: unknown): { error: string; code?: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === "string" ? { error: error.message, code } : { error: error.message };
-  }
-  return { error: String(error) };
-}

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { DocumentStore, Versioned, WriteOp } from "@lienthong/storage";
-import { OUTBOX_COLLECTION } from "./collections";
-import { describeError, type Logger } from "./logger";
+import { put, remove, type DocumentStore, type Versioned, type WriteOp } from "@lienthong/storage";
+import { outbox, type OutboxRecord } from "./collections";
+import { loggableError } from "@lienthong/errors";
+import { type Logger } from "./logger";
 import type { EventBus, OutgoingEvent } from "./port";
 import { backoffDelay } from "./retry";
 import { traceHeaders } from "./trace-context";
@@ -13,20 +14,6 @@ import { traceHeaders } from "./trace-context";
  * crash between publish and delete only ever yields a duplicate with the same
  * ce_id, which consumers absorb.
  */
-interface OutboxRecord {
-  [field: string]: unknown;
-  /** Publication order: increases across calls and restarts (microseconds since the epoch, bumped on ties). */
-  sequence: number;
-  topic: string;
-  key: string;
-  type: string;
-  eventId: string;
-  time: string;
-  /** The protobuf payload, base64 because documents are JSON. */
-  data: string;
-  headers: Record<string, string>;
-}
-
 let lastSequence = 0;
 
 function nextSequence(): number {
@@ -50,7 +37,7 @@ export function outboxWrites(events: OutgoingEvent[]): WriteOp[] {
       data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength).toString("base64"),
       headers: { ...trace, ...event.headers },
     };
-    return { kind: "put", collection: OUTBOX_COLLECTION, id: eventId, expectedVersion: 0, data: record };
+    return put(outbox, eventId, record, 0);
   });
 }
 
@@ -129,7 +116,7 @@ export class OutboxRelay {
 
   /** Records waiting to be published (a metric: a growing backlog means the bus is unreachable). */
   backlog(): Promise<number> {
-    return this.store.count(OUTBOX_COLLECTION);
+    return this.store.count(outbox);
   }
 
   private tick(): void {
@@ -147,7 +134,7 @@ export class OutboxRelay {
           this.failures,
         );
         this.logger.warn(
-          { attempt: this.failures, retryInMs, ...describeError(error) },
+          { attempt: this.failures, retryInMs, err: loggableError(error) },
           "outbox relay: publish failed; will retry",
         );
         this.schedule(retryInMs);
@@ -184,15 +171,13 @@ export class OutboxRelay {
 
   /** Publishes the oldest pending records, then deletes them; true when more may be waiting. */
   private async publishBatch(): Promise<boolean> {
-    const pending = await this.store.find<OutboxRecord>(OUTBOX_COLLECTION, {
+    const pending = await this.store.find(outbox, {
       orderBy: { field: "sequence", direction: "asc" },
       limit: this.batchSize,
     });
     if (pending.length === 0) return false;
     await this.bus.publish(pending.map(toOutgoingEvent));
-    await this.store.commit(
-      pending.map((record) => ({ kind: "delete", collection: OUTBOX_COLLECTION, id: record.id })),
-    );
+    await this.store.commit(pending.map((record) => remove(outbox, record.id)));
     this.logger.debug({ published: pending.length }, "outbox relay: published");
     return pending.length === this.batchSize;
   }

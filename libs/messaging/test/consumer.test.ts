@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { SpanKind } from "@opentelemetry/api";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
-import type { EmbeddedDocumentStore } from "@lienthong/storage";
+import { invalidField, unavailable } from "@lienthong/errors";
+import { put, type EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
 import {
   DeadLetterHeaders,
-  INBOX_COLLECTION,
+  inbox,
   InProcessBroker,
   deadLetterTopicFor,
   inboxId,
@@ -19,7 +20,7 @@ import {
 } from "../src";
 import { partitionForKey } from "../src/partitioner";
 import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
-import { EFFECTS, openTestStore } from "./support/store";
+import { EFFECTS, openTestStore, type Effect } from "./support/store";
 import { inSpan, installTracing } from "./support/tracing";
 
 const GROUP = "routing";
@@ -49,9 +50,7 @@ afterEach(async () => {
 });
 
 /** A handler write that records which event caused it. */
-const effectOf = (event: DeliveredEvent) => [
-  { kind: "put" as const, collection: EFFECTS, id: randomUUID(), data: { eventId: event.id, body: bodyOf(event) } },
-];
+const effectOf = (event: DeliveredEvent) => [put(EFFECTS, randomUUID(), { eventId: event.id, body: bodyOf(event) })];
 
 async function consume(handle: EventProcessor, retry = fastRetry): Promise<void> {
   subscriptions.push(
@@ -59,8 +58,8 @@ async function consume(handle: EventProcessor, retry = fastRetry): Promise<void>
   );
 }
 
-async function effects(): Promise<{ eventId: string; body: string }[]> {
-  return (await store.find<{ eventId: string; body: string }>(EFFECTS)).map((doc) => doc.data);
+async function effects(): Promise<Effect[]> {
+  return (await store.find(EFFECTS)).map((doc) => doc.data);
 }
 
 test("an event delivered twice with the same ce_id is handled once", async () => {
@@ -77,7 +76,7 @@ test("an event delivered twice with the same ce_id is handled once", async () =>
   });
   expect(calls.filter((call) => call === id)).toHaveLength(1);
   expect((await effects()).filter((effect) => effect.eventId === id)).toHaveLength(1);
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
+  expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();
 });
 
 test("a concurrent duplicate loses on the inbox marker and its writes are discarded", async () => {
@@ -109,7 +108,7 @@ test("a transient failure is retried and then succeeds", async () => {
   let calls = 0;
   await consume(async (event) => {
     calls += 1;
-    if (calls < 3) throw Object.assign(new Error("database busy"), { retriable: true });
+    if (calls < 3) throw unavailable("database busy");
     return effectOf(event);
   });
   await intake.publish([textEvent(topic, "dossier-1", "flaky")]);
@@ -117,60 +116,64 @@ test("a transient failure is retried and then succeeds", async () => {
   expect(calls).toBe(3);
 });
 
-test("a failing event lands in the dead-letter topic with its headers and the partition keeps flowing", async () => {
+test("failures are classified once: transient ones are retried, bad input and defects dead-letter at once", async () => {
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   const attempts: Record<string, number> = {};
   await consume(async (event) => {
     const body = bodyOf(event);
     attempts[body] = (attempts[body] ?? 0) + 1;
-    if (body === "poison") throw new Error("procedure code not in catalog");
-    if (body === "invalid")
-      throw Object.assign(new Error("field receivedAt: not a date"), { retriable: false, code: "INVALID_ARGUMENT" });
+    if (body === "outage") throw unavailable("store unavailable");
+    if (body === "invalid") throw invalidField("receivedAt", "not a date");
+    if (body === "defect") return (undefined as unknown as { effects(): WriteOp[] }).effects();
     return effectOf(event);
   });
-  const poisonId = randomUUID();
+  const outageId = randomUUID();
   const { traceId } = await inSpan("submit", () =>
     intake.publish([
-      textEvent(topic, "dossier-1", "poison", { id: poisonId }),
+      textEvent(topic, "dossier-1", "outage", { id: outageId }),
       textEvent(topic, "dossier-1", "invalid"),
+      textEvent(topic, "dossier-1", "defect"),
       textEvent(topic, "dossier-1", "after"),
     ]),
   );
   await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), {
-    description: "the event behind the poison",
+    description: "the event behind the failures",
   });
-  await waitFor(() => deadLetters.events.length === 2, { description: "two dead letters" });
-  expect(attempts).toEqual({ poison: 3, invalid: 1, after: 1 });
+  await waitFor(() => deadLetters.events.length === 3, { description: "three dead letters" });
+  expect(attempts).toEqual({ outage: 3, invalid: 1, defect: 1, after: 1 });
 
-  const [poison, invalid] = deadLetters.events;
-  expect(poison).toMatchObject({
-    id: poisonId,
+  const [outage, invalid, defect] = deadLetters.events;
+  expect(outage).toMatchObject({
+    id: outageId,
     key: "dossier-1",
     type: SUBMITTED,
     source: "intake",
     topic: deadLetterTopicFor(GROUP),
   });
-  expect(bodyOf(poison!)).toBe("poison");
-  expect(poison!.headers).toMatchObject({
-    [DeadLetterHeaders.error]: "procedure code not in catalog",
+  expect(bodyOf(outage!)).toBe("outage");
+  expect(outage!.headers).toMatchObject({
+    [DeadLetterHeaders.error]: "UNAVAILABLE: store unavailable",
     [DeadLetterHeaders.originalTopic]: topic,
     [DeadLetterHeaders.attempts]: "3",
     [DeadLetterHeaders.group]: GROUP,
   });
-  expect(poison!.headers.traceparent).toContain(traceId);
-  expect(Date.parse(poison!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
+  expect(outage!.headers.traceparent).toContain(traceId);
+  expect(Date.parse(outage!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
   expect(invalid!.headers).toMatchObject({
-    [DeadLetterHeaders.error]: "INVALID_ARGUMENT: field receivedAt: not a date",
+    [DeadLetterHeaders.error]: "INVALID_ARGUMENT: receivedAt: not a date",
     [DeadLetterHeaders.attempts]: "1",
   });
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, poisonId))).toBeUndefined();
+  // A programming error is never retried, and the dead letter says what it was.
+  expect(defect!.headers[DeadLetterHeaders.attempts]).toBe("1");
+  expect(defect!.headers[DeadLetterHeaders.error]).toMatch(/^TypeError: Cannot read properties of undefined/);
+  expect(await store.get(inbox, inboxId(GROUP, outageId))).toBeUndefined();
 });
 
 test("a replayed dead letter is processed with its original ce_id", async () => {
   let catalogFixed = false;
   await consume(async (event) => {
-    if (!catalogFixed) throw new Error("procedure code not in catalog");
+    if (!catalogFixed) throw invalidField("procedureCode", "not in the catalog");
     return effectOf(event);
   });
   const id = randomUUID();
@@ -193,8 +196,8 @@ test("a replayed dead letter is processed with its original ce_id", async () => 
   expect(outcome).toEqual({ replayed: 1, skipped: 1 });
   await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
   expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, id))).toBeDefined();
-  expect(await store.get(INBOX_COLLECTION, inboxId(GROUP, skippedId))).toBeUndefined();
+  expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();
+  expect(await store.get(inbox, inboxId(GROUP, skippedId))).toBeUndefined();
 });
 
 test("the consumer span is a child of the publishing span and carries ids only", async () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
-import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
+import { EmbeddedDocumentStore, put } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
 import {
   InProcessBroker,
-  OUTBOX_COLLECTION,
+  outbox,
   messagingCollections,
   OutboxRelay,
   outboxWrites,
@@ -46,7 +46,7 @@ function relay(options: { bus?: EventBus; batchSize?: number; pollIntervalMs?: n
 /** A dossier state change and its event, committed atomically like a use case does. */
 async function submitApplication(dossierId: string, body: string): Promise<string> {
   const writes = outboxWrites([textEvent(topic, dossierId, body)]);
-  const state: WriteOp = { kind: "put", collection: EFFECTS, id: `${dossierId}:${body}`, data: { status: 1 } };
+  const state = put(EFFECTS, `${dossierId}:${body}`, { status: 1 });
   await store.commit([state, ...writes]);
   return writes[0]!.id;
 }
@@ -56,7 +56,7 @@ test("events committed before a crash are published by the next relay with the i
   // Crash: the process dies before any relay ran. The store reopens from its file.
   await store.close();
   store = await EmbeddedDocumentStore.open({ path: storePath });
-  await store.ensureCollections([...messagingCollections, { name: EFFECTS }]);
+  await store.ensureCollections([...messagingCollections, EFFECTS]);
   const received = await collect(broker.bus("routing"), "routing", [topic]);
   const afterRestart = relay();
   expect(await afterRestart.backlog()).toBe(2);
@@ -82,7 +82,7 @@ test("a crash between publish and delete only duplicates, with the same ce_id", 
     close: () => bus.close(),
   };
   await expect(relay({ bus: crashingBus }).flush()).rejects.toThrow("process killed after publish");
-  expect(await store.count(OUTBOX_COLLECTION)).toBe(1);
+  expect(await store.count(outbox)).toBe(1);
   await relay().flush();
   await waitFor(() => received.events.length === 2, { description: "the event and its duplicate" });
   expect(received.events.map((event) => event.id)).toEqual([id, id]);

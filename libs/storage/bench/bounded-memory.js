@@ -17,32 +17,28 @@ const json = args.includes("--json");
 
 if (process.env.BOUNDED_MEMORY_CHILD) {
   void (async () => {
-    const { EmbeddedDocumentStore } = require("../dist");
+    const { EmbeddedDocumentStore, defineCollection, put } = require("../dist");
+    const events = defineCollection("events", { indexes: [["dossierId"], ["type", "time"]], unique: [["eventId"]] });
     const dir = mkdtempSync(path.join(os.tmpdir(), "lienthong-memory-"));
     const store = await EmbeddedDocumentStore.open({
       path: path.join(dir, "store.db"),
       durability: "normal",
       cacheSizeKiB: Number(process.env.CACHE_KIB),
     });
-    await store.ensureCollections([
-      { name: "events", indexes: [["dossierId"], ["type", "time"]], unique: [["eventId"]] },
-    ]);
+    await store.ensureCollections([events]);
     const batch = 2_000;
     const samples = [];
     for (let written = 0; written < total; written += batch) {
       const ops = [];
       for (let i = written; i < written + batch; i += 1) {
-        ops.push({
-          kind: "put",
-          collection: "events",
-          id: `e-${i}`,
-          data: {
+        ops.push(
+          put(events, `e-${i}`, {
             eventId: `ev-${i}`,
             dossierId: `14845-261121-${String(i % 10_000).padStart(4, "0")}`,
             type: "routed",
             time: i,
-          },
-        });
+          }),
+        );
       }
       await store.commit(ops);
       if ((written + batch) % (total / 8) === 0)

@@ -9,7 +9,7 @@
  * the number 5, `true` never equals 1, and a string bound only ranges over
  * strings. The guards run on the rows the index already narrowed down.
  */
-import type { Query } from "./port";
+import type { UntypedQuery } from "./port";
 
 export type SqlParam = string | number | null;
 
@@ -35,10 +35,12 @@ function typeGuard(field: string, value: string | number | boolean): string {
   return `${typeOf(field)} = '${value ? "true" : "false"}'`;
 }
 
-export function whereClause(query: Omit<Query, "orderBy" | "limit">): SqlFragment {
+export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">): SqlFragment {
   const conditions: string[] = [];
   const params: SqlParam[] = [];
   for (const [field, value] of Object.entries(query.where ?? {})) {
+    // An absent key filters nothing (a typed filter may carry optional fields).
+    if (value === undefined) continue;
     if (value === null) {
       // Like MongoDB's { field: null }: absent or JSON null.
       conditions.push(`${fieldExpression(field)} IS NULL`);
@@ -68,7 +70,7 @@ export function whereClause(query: Omit<Query, "orderBy" | "limit">): SqlFragmen
  * of the sort: every SQLite index ends with the rowid, which is `seq`, so the
  * index serves the whole ORDER BY.
  */
-export function orderClause(query: Query): SqlFragment {
+export function orderClause(query: UntypedQuery): SqlFragment {
   let order = " ORDER BY seq ASC";
   if (query.orderBy) {
     const direction = query.orderBy.direction === "desc" ? "DESC" : "ASC";

@@ -17,10 +17,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { PlatformError } from "@lienthong/errors";
 import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
 import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
 import { indexName } from "./index-names";
-import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
+import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
 
 export interface EmbeddedStoreOptions {
@@ -64,7 +65,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   readonly adapter = "embedded";
   private readonly collections = new Map<string, CollectionStatements>();
   /** Unique index name → its fields, to name the fields in a ConflictError. */
-  private readonly uniqueIndexFields = new Map<string, string[]>();
+  private readonly uniqueIndexFields = new Map<string, readonly string[]>();
   private readonly applyBatch: Database.Transaction<(ops: WriteOp[]) => void>;
 
   private constructor(
@@ -112,7 +113,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return new EmbeddedDocumentStore(db, options.path);
   }
 
-  async ensureCollections(specs: CollectionSpec[]): Promise<void> {
+  async ensureCollections(specs: readonly AnyCollection[]): Promise<void> {
     specs.forEach(assertSpec);
     const db = this.openDatabase();
     db.transaction(() => {
@@ -148,12 +149,13 @@ export class EmbeddedDocumentStore implements DocumentStore {
     }
   }
 
-  async get<T extends DocumentData>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+  async get<T extends object>({ name: collection }: Collection<T>, id: string): Promise<Versioned<T> | undefined> {
     const row = this.run(() => this.statements(collection).selectDocument.get(id));
     return row && toVersioned<T>(row);
   }
 
-  async find<T extends DocumentData>(collection: string, query: Query = {}): Promise<Versioned<T>[]> {
+  async find<T extends object>({ name: collection }: Collection<T>, typed: Query<T> = {}): Promise<Versioned<T>[]> {
+    const query = typed as UntypedQuery;
     this.statements(collection); // checks the collection is declared before any SQL names its table
     assertQuery(collection, query);
     const where = whereClause(query);
@@ -167,7 +169,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return rows.map((row) => toVersioned<T>(row));
   }
 
-  async count(collection: string, query: Omit<Query, "orderBy" | "limit"> = {}): Promise<number> {
+  async count<T extends object>({ name: collection }: Collection<T>, filter: Filter<T> = {}): Promise<number> {
+    const query = filter as UntypedQuery;
     this.statements(collection); // checks the collection is declared before any SQL names its table
     assertQuery(collection, query);
     const where = whereClause(query);
@@ -181,10 +184,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
     );
   }
 
-  async commit(ops: WriteOp[]): Promise<void> {
+  async commit(ops: readonly WriteOp[]): Promise<void> {
     this.openDatabase();
     for (const op of ops) assertWriteOp(op, this.collections);
-    this.run(() => this.applyBatch(ops));
+    this.run(() => this.applyBatch([...ops]));
   }
 
   async ping(): Promise<boolean> {
@@ -243,13 +246,21 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       return work();
     } catch (error) {
+      if (error instanceof PlatformError) throw error;
       const code = sqliteError(error)?.code;
       if (code && UNAVAILABLE_CODES.test(code)) {
         throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
           cause: error,
         });
       }
-      throw error;
+      throw new PlatformError(
+        "INTERNAL",
+        `the embedded store at ${this.path} refused the request (${code ?? "error"})`,
+        {
+          cause: error,
+          reason: "STORE_FAILURE",
+        },
+      );
     }
   }
 }
@@ -258,11 +269,11 @@ function tableName(collection: string): string {
   return `"docs_${collection}"`;
 }
 
-function expressions(fields: string[]): string {
+function expressions(fields: readonly string[]): string {
   return fields.map(fieldExpression).join(", ");
 }
 
-function toVersioned<T extends DocumentData>(row: DocumentRow): Versioned<T> {
+function toVersioned<T extends object>(row: DocumentRow): Versioned<T> {
   return { id: row.id, version: row.version, data: JSON.parse(row.data) as T };
 }
 

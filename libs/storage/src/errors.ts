@@ -1,39 +1,29 @@
 /**
- * Errors of the storage port. Each carries a stable `code` and says whether a
- * retry can help (`retriable`), so transports map them once. Messages name the
+ * Errors of the storage port: platform errors (one code, `retriable`, the
+ * cause) whose `reason` says what the store refused. Messages name the
  * collection, the document id and the field names involved, never stored
  * values: documents hold citizens' personal data (DOMAIN.md §7).
  */
-
-export abstract class StoreError extends Error {
-  abstract readonly code: string;
-  abstract readonly retriable: boolean;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PlatformError } from "@lienthong/errors";
 
 /** Why a commit was rejected. */
 export type ConflictReason =
   /** `expected` 0 means "must not exist"; `actual` undefined means the document is absent. */
-  { kind: "version"; expected: number; actual: number | undefined } | { kind: "unique"; fields: string[] };
+  { kind: "version"; expected: number; actual: number | undefined } | { kind: "unique"; fields: readonly string[] };
 
 /**
  * A commit lost an optimistic-concurrency race or hit a unique index; nothing
  * of the batch was written. Retriable: re-read, re-apply the change, commit again.
  */
-export class ConflictError extends StoreError {
-  readonly code = "CONFLICT";
-  readonly retriable = true;
-
+export class ConflictError extends PlatformError {
   constructor(
     readonly collection: string,
     readonly id: string,
-    readonly reason: ConflictReason,
+    readonly conflict: ConflictReason,
   ) {
-    super(`conflict on document "${id}" in collection "${collection}": ${describeReason(reason)}`);
+    super("CONFLICT", `conflict on document "${id}" in collection "${collection}": ${describeReason(conflict)}`, {
+      reason: conflict.kind === "unique" ? "UNIQUE_VIOLATION" : "VERSION_MISMATCH",
+    });
   }
 }
 
@@ -48,22 +38,16 @@ function describeReason(reason: ConflictReason): string {
 }
 
 /** The store cannot be reached or is closed; retry later. */
-export class StoreUnavailableError extends StoreError {
-  readonly code = "STORE_UNAVAILABLE";
-  readonly retriable = true;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class StoreUnavailableError extends PlatformError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("UNAVAILABLE", message, { cause: options.cause, reason: "STORE_UNAVAILABLE" });
   }
 }
 
 /** The store is misconfigured (missing URL, not a replica set, embedded in production); fix the configuration. */
-export class StoreConfigurationError extends StoreError {
-  readonly code = "STORE_CONFIGURATION";
-  readonly retriable = false;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class StoreConfigurationError extends PlatformError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("INTERNAL", message, { cause: options.cause, reason: "STORE_CONFIGURATION" });
   }
 }
 
@@ -71,11 +55,8 @@ export class StoreConfigurationError extends StoreError {
  * A caller bug: an undeclared collection, an invalid field name, a malformed
  * query or write. Not retriable.
  */
-export class InvalidStoreRequestError extends StoreError {
-  readonly code = "INVALID_STORE_REQUEST";
-  readonly retriable = false;
-
+export class InvalidStoreRequestError extends PlatformError {
   constructor(message: string) {
-    super(message);
+    super("INTERNAL", message, { reason: "INVALID_STORE_REQUEST" });
   }
 }

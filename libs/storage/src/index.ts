@@ -1,9 +1,21 @@
-export type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
+export {
+  defineCollection,
+  put,
+  remove,
+  type AnyCollection,
+  type Collection,
+  type DocumentStore,
+  type Filter,
+  type Query,
+  type Scalar,
+  type ScalarField,
+  type Versioned,
+  type WriteOp,
+} from "./port";
 export {
   ConflictError,
   InvalidStoreRequestError,
   StoreConfigurationError,
-  StoreError,
   StoreUnavailableError,
   type ConflictReason,
 } from "./errors";

@@ -4,7 +4,7 @@
  * MongoDB's comparison rules are type-bracketed (a string bound only ranges
  * over strings); the embedded adapter reproduces them with JSON type guards.
  */
-import type { Query } from "./port";
+import type { UntypedQuery } from "./port";
 
 export type MongoFilter = Record<string, unknown>;
 export type MongoSort = Record<string, 1 | -1>;
@@ -13,10 +13,11 @@ export function dataPath(field: string): string {
   return `data.${field}`;
 }
 
-export function toFilter(query: Omit<Query, "orderBy" | "limit">): MongoFilter {
-  const conditions: MongoFilter[] = Object.entries(query.where ?? {}).map(([field, value]) => ({
-    [dataPath(field)]: value,
-  }));
+export function toFilter(query: Omit<UntypedQuery, "orderBy" | "limit">): MongoFilter {
+  // An absent key filters nothing (a typed filter may carry optional fields).
+  const conditions: MongoFilter[] = Object.entries(query.where ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => ({ [dataPath(field)]: value }));
   if (query.range) {
     const bounds: MongoFilter = {};
     if (query.range.gte !== undefined) bounds.$gte = query.range.gte;
@@ -30,7 +31,7 @@ export function toFilter(query: Omit<Query, "orderBy" | "limit">): MongoFilter {
  * Ties (and queries without orderBy) follow `seq`, the insertion stamp, in
  * the direction of the sort; every declared index ends with seq to serve it.
  */
-export function toSort(query: Query): MongoSort {
+export function toSort(query: UntypedQuery): MongoSort {
   if (!query.orderBy) return { seq: 1 };
   const direction = query.orderBy.direction === "desc" ? -1 : 1;
   return { [dataPath(query.orderBy.field)]: direction, seq: direction };

@@ -9,10 +9,11 @@
  * or a duplicate key becomes a ConflictError for the caller to retry.
  */
 import mongoose from "mongoose";
-import { ConflictError, StoreConfigurationError, StoreError, StoreUnavailableError } from "./errors";
+import { PlatformError } from "@lienthong/errors";
+import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
 import { indexName } from "./index-names";
 import { dataPath, toFilter, toSort } from "./mongo-query";
-import type { CollectionSpec, DocumentData, DocumentStore, Query, Versioned, WriteOp } from "./port";
+import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
 
 type ObjectId = mongoose.mongo.ObjectId;
@@ -30,7 +31,7 @@ interface StoredDocument {
   _id: string;
   v: number;
   seq: ObjectId;
-  data: DocumentData;
+  data: object;
 }
 
 type MongoCollection = mongoose.mongo.Collection<StoredDocument>;
@@ -93,7 +94,7 @@ export class MongoDocumentStore implements DocumentStore {
     return new MongoDocumentStore(connection, db, where);
   }
 
-  async ensureCollections(specs: CollectionSpec[]): Promise<void> {
+  async ensureCollections(specs: readonly AnyCollection[]): Promise<void> {
     specs.forEach(assertSpec);
     await this.guard(async () => {
       const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
@@ -120,12 +121,13 @@ export class MongoDocumentStore implements DocumentStore {
     });
   }
 
-  async get<T extends DocumentData>(collection: string, id: string): Promise<Versioned<T> | undefined> {
+  async get<T extends object>({ name: collection }: Collection<T>, id: string): Promise<Versioned<T> | undefined> {
     const stored = await this.guard(() => this.declaredCollection(collection).findOne({ _id: id }));
     return stored ? toVersioned<T>(stored) : undefined;
   }
 
-  async find<T extends DocumentData>(collection: string, query: Query = {}): Promise<Versioned<T>[]> {
+  async find<T extends object>({ name: collection }: Collection<T>, typed: Query<T> = {}): Promise<Versioned<T>[]> {
+    const query = typed as UntypedQuery;
     const target = this.declaredCollection(collection);
     assertQuery(collection, query);
     const cursor = target.find(toFilter(query)).sort(toSort(query));
@@ -134,13 +136,14 @@ export class MongoDocumentStore implements DocumentStore {
     return stored.map((document) => toVersioned<T>(document));
   }
 
-  async count(collection: string, query: Omit<Query, "orderBy" | "limit"> = {}): Promise<number> {
+  async count<T extends object>({ name: collection }: Collection<T>, filter: Filter<T> = {}): Promise<number> {
+    const query = filter as UntypedQuery;
     const target = this.declaredCollection(collection);
     assertQuery(collection, query);
     return this.guard(() => target.countDocuments(toFilter(query)));
   }
 
-  async commit(ops: WriteOp[]): Promise<void> {
+  async commit(ops: readonly WriteOp[]): Promise<void> {
     for (const op of ops) assertWriteOp(op, this.declared);
     if (ops.length === 0) return;
     await this.guard(async () => {
@@ -232,7 +235,7 @@ export class MongoDocumentStore implements DocumentStore {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      if (error instanceof PlatformError) throw error;
       if (
         error instanceof mongoose.mongo.MongoServerError &&
         error.code === ILLEGAL_OPERATION &&
@@ -248,7 +251,17 @@ export class MongoDocumentStore implements DocumentStore {
       ) {
         throw new StoreUnavailableError(`${this.where} is unreachable`, { cause: error });
       }
-      throw error;
+      // The driver labels what a later attempt may get through (a failover, a write conflict it gave up on).
+      if (
+        error instanceof mongoose.mongo.MongoError &&
+        (error.hasErrorLabel("TransientTransactionError") || error.hasErrorLabel("RetryableWriteError"))
+      ) {
+        throw new StoreUnavailableError(`${this.where} failed the request transiently`, { cause: error });
+      }
+      throw new PlatformError("INTERNAL", `${this.where} refused the request`, {
+        cause: error,
+        reason: "STORE_FAILURE",
+      });
     }
   }
 }
@@ -257,13 +270,13 @@ function versionConflict(op: WriteOp, actual: number | undefined): ConflictError
   return new ConflictError(op.collection, op.id, { kind: "version", expected: op.expectedVersion ?? 0, actual });
 }
 
-function keys(fields: string[], withSeq: boolean): Record<string, 1> {
+function keys(fields: readonly string[], withSeq: boolean): Record<string, 1> {
   const entries: [string, 1][] = fields.map((field) => [dataPath(field), 1]);
   if (withSeq) entries.push(["seq", 1]);
   return Object.fromEntries(entries);
 }
 
-function toVersioned<T extends DocumentData>(stored: StoredDocument): Versioned<T> {
+function toVersioned<T extends object>(stored: StoredDocument): Versioned<T> {
   return { id: stored._id, version: stored.v, data: stored.data as T };
 }
 

@@ -5,7 +5,7 @@
  * identifiers; values never are: they are always bound parameters.
  */
 import { InvalidStoreRequestError } from "./errors";
-import type { CollectionSpec, Query, WriteOp } from "./port";
+import type { AnyCollection, UntypedQuery, WriteOp } from "./port";
 
 /** The collections a store has seen in ensureCollections. */
 export interface DeclaredCollections {
@@ -30,7 +30,7 @@ export function assertFieldName(collection: string, field: string): void {
   }
 }
 
-export function assertSpec(spec: CollectionSpec): void {
+export function assertSpec(spec: AnyCollection): void {
   assertCollectionName(spec.name);
   for (const fields of [...(spec.indexes ?? []), ...(spec.unique ?? [])]) {
     if (fields.length === 0) {
@@ -40,11 +40,11 @@ export function assertSpec(spec: CollectionSpec): void {
   }
 }
 
-export function assertQuery(collection: string, query: Query): void {
+export function assertQuery(collection: string, query: UntypedQuery): void {
   for (const [field, value] of Object.entries(query.where ?? {})) {
     assertFieldName(collection, field);
     const type = typeof value;
-    if (value !== null && type !== "string" && type !== "number" && type !== "boolean") {
+    if (value !== null && value !== undefined && type !== "string" && type !== "number" && type !== "boolean") {
       throw new InvalidStoreRequestError(
         `where.${field} on collection "${collection}" must be a string, number, boolean or null`,
       );

@@ -3,20 +3,19 @@
  * (ARCHITECTURE.md §3), so services can rely on identical semantics in
  * embedded and distributed mode.
  */
-import { ConflictError, InvalidStoreRequestError, type CollectionSpec, type DocumentStore, type WriteOp } from "../src";
+import {
+  ConflictError,
+  InvalidStoreRequestError,
+  defineCollection,
+  put,
+  remove,
+  type DocumentStore,
+  type Filter,
+  type Scalar,
+  type WriteOp,
+} from "../src";
 
-const SPECS: CollectionSpec[] = [
-  {
-    name: "dossiers",
-    indexes: [["status"], ["receivingUnit", "receivedAt"]],
-    unique: [["code"]],
-  },
-  // A dossier-code sequence: one number per receiving unit and day, never reused.
-  { name: "sequences", unique: [["unitCode", "day", "number"]] },
-  { name: "counters" },
-];
-
-interface Dossier extends Record<string, unknown> {
+interface Dossier {
   code?: string | null;
   status: string;
   receivingUnit: string;
@@ -25,13 +24,62 @@ interface Dossier extends Record<string, unknown> {
   urgent?: boolean;
 }
 
-function dossier(id: string, fields: Partial<Dossier> = {}): WriteOp {
-  return {
-    kind: "put",
-    collection: "dossiers",
+/** One number per receiving unit and day, never reused: a dossier-code sequence. */
+interface SequenceNumber {
+  unitCode: string;
+  day: string;
+  number: number;
+}
+
+interface Counter {
+  n: number;
+}
+
+/** A record with nested objects, arrays, Vietnamese text and edge-case numbers, for the round-trip test. */
+const SAMPLE = {
+  procedure: {
+    code: "1.000894",
+    name: "Đăng ký kết hôn",
+    agency: { code: "000.00.06.H56", name: "UBND phường Hạc Thành" },
+  },
+  note: "Hồ sơ đã được tiếp nhận — hẹn trả ngày 03/11/2023 (thứ Sáu)",
+  attachments: [
+    { title: "Tờ khai đăng ký kết hôn", pages: 2 },
+    { title: "Giấy xác nhận tình trạng hôn nhân", pages: 1 },
+  ],
+  steps: ["tiếp nhận", "thụ lý", "trả kết quả"],
+  fee: 0,
+  ratio: -12.375,
+  big: 9007199254740991,
+  flags: { online: true, paid: false },
+  missing: null,
+  empty: { list: [], object: {} },
+};
+
+const dossiers = defineCollection<Dossier>("dossiers", {
+  indexes: [["status"], ["receivingUnit", "receivedAt"]],
+  unique: [["code"]],
+});
+const sequences = defineCollection<SequenceNumber>("sequences", { unique: [["unitCode", "day", "number"]] });
+const counters = defineCollection<Counter>("counters");
+const samples = defineCollection<typeof SAMPLE>("samples");
+const COLLECTIONS = [dossiers, sequences, counters, samples];
+
+/**
+ * The dossiers collection as an untyped caller (plain JavaScript, a careless
+ * cast) sees it: any field name, any scalar value. The Dossier type forbids
+ * such queries at compile time, but the adapters must still refuse or compare
+ * them correctly at run time; tests reach that input only through this.
+ */
+const untypedDossiers = defineCollection<Record<string, Scalar>>("dossiers");
+
+function dossier(id: string, fields: Partial<Dossier> = {}, expectedVersion?: number): WriteOp {
+  return put(
+    dossiers,
     id,
-    data: { status: "received", receivingUnit: "000.00.06.H56", receivedAt: "2025-07-01T08:00:00Z", ...fields },
-  };
+    { status: "received", receivingUnit: "000.00.06.H56", receivedAt: "2025-07-01T08:00:00Z", ...fields },
+    expectedVersion,
+  );
 }
 
 async function conflictOf(promise: Promise<unknown>): Promise<ConflictError> {
@@ -47,13 +95,15 @@ async function conflictOf(promise: Promise<unknown>): Promise<ConflictError> {
   return error;
 }
 
+const INVALID_REQUEST = { code: "INTERNAL", reason: "INVALID_STORE_REQUEST", retriable: false };
+
 export function describeDocumentStoreContract(name: string, open: () => Promise<DocumentStore>): void {
   describe(`DocumentStore contract: ${name}`, () => {
     let store: DocumentStore;
 
     beforeEach(async () => {
       store = await open();
-      await store.ensureCollections(SPECS);
+      await store.ensureCollections(COLLECTIONS);
     });
 
     afterEach(async () => {
@@ -66,24 +116,24 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
     });
 
     it("stores a document at version 1 and increments the version on every put", async () => {
-      expect(await store.get("dossiers", "d-1")).toBeUndefined();
+      expect(await store.get(dossiers, "d-1")).toBeUndefined();
       await store.commit([dossier("d-1", { status: "received" })]);
-      expect(await store.get("dossiers", "d-1")).toEqual({
+      expect(await store.get(dossiers, "d-1")).toEqual({
         id: "d-1",
         version: 1,
         data: { status: "received", receivingUnit: "000.00.06.H56", receivedAt: "2025-07-01T08:00:00Z" },
       });
       await store.commit([dossier("d-1", { status: "accepted" })]);
       await store.commit([dossier("d-1", { status: "decided" })]);
-      const stored = await store.get<Dossier>("dossiers", "d-1");
+      const stored = await store.get(dossiers, "d-1");
       expect(stored?.version).toBe(3);
       expect(stored?.data.status).toBe("decided");
     });
 
     it("keeps data across ensureCollections calls (idempotent)", async () => {
       await store.commit([dossier("d-1", { code: "000.00.06.H56-250701-0001" })]);
-      await store.ensureCollections(SPECS);
-      expect((await store.get("dossiers", "d-1"))?.version).toBe(1);
+      await store.ensureCollections(COLLECTIONS);
+      expect((await store.get(dossiers, "d-1"))?.version).toBe(1);
       await expect(store.commit([dossier("d-2", { code: "000.00.06.H56-250701-0001" })])).rejects.toBeInstanceOf(
         ConflictError,
       );
@@ -91,58 +141,51 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
 
     it("rejects expectedVersion 0 on an existing document with a retriable ConflictError naming collection and id", async () => {
       await store.commit([dossier("d-1")]);
-      const conflict = await conflictOf(
-        store.commit([{ ...dossier("d-1", { status: "secret-value" }), expectedVersion: 0 }]),
-      );
+      const conflict = await conflictOf(store.commit([dossier("d-1", { status: "secret-value" }, 0)]));
       expect(conflict).toMatchObject({
         code: "CONFLICT",
+        reason: "VERSION_MISMATCH",
         retriable: true,
         collection: "dossiers",
         id: "d-1",
-        reason: { kind: "version", expected: 0, actual: 1 },
+        conflict: { kind: "version", expected: 0, actual: 1 },
       });
       expect(conflict.message).toContain("dossiers");
       expect(conflict.message).toContain("d-1");
       expect(conflict.message).not.toContain("secret-value");
-      expect((await store.get<Dossier>("dossiers", "d-1"))?.data.status).toBe("received");
+      expect((await store.get(dossiers, "d-1"))?.data.status).toBe("received");
     });
 
     it("applies a put only at the expected version", async () => {
-      await store.commit([{ ...dossier("d-1"), expectedVersion: 0 }]);
-      await store.commit([{ ...dossier("d-1", { status: "accepted" }), expectedVersion: 1 }]);
-      const stale = await conflictOf(store.commit([{ ...dossier("d-1", { status: "rejected" }), expectedVersion: 1 }]));
-      expect(stale.reason).toEqual({ kind: "version", expected: 1, actual: 2 });
-      const missing = await conflictOf(store.commit([{ ...dossier("d-404"), expectedVersion: 3 }]));
-      expect(missing.reason).toEqual({ kind: "version", expected: 3, actual: undefined });
-      expect(await store.get("dossiers", "d-404")).toBeUndefined();
-      const stored = await store.get<Dossier>("dossiers", "d-1");
+      await store.commit([dossier("d-1", {}, 0)]);
+      await store.commit([dossier("d-1", { status: "accepted" }, 1)]);
+      const stale = await conflictOf(store.commit([dossier("d-1", { status: "rejected" }, 1)]));
+      expect(stale.conflict).toEqual({ kind: "version", expected: 1, actual: 2 });
+      const missing = await conflictOf(store.commit([dossier("d-404", {}, 3)]));
+      expect(missing.conflict).toEqual({ kind: "version", expected: 3, actual: undefined });
+      expect(await store.get(dossiers, "d-404")).toBeUndefined();
+      const stored = await store.get(dossiers, "d-1");
       expect(stored).toMatchObject({ version: 2, data: { status: "accepted" } });
     });
 
     it("writes nothing of a batch when its third operation conflicts", async () => {
-      await store.commit([
-        dossier("existing", { status: "received" }),
-        { kind: "put", collection: "counters", id: "c", data: { n: 1 } },
-      ]);
+      await store.commit([dossier("existing", { status: "received" }), put(counters, "c", { n: 1 })]);
       const conflict = await conflictOf(
         store.commit([
           dossier("new-one"),
           dossier("existing", { status: "accepted" }),
-          { kind: "put", collection: "counters", id: "c", data: { n: 2 }, expectedVersion: 0 },
+          put(counters, "c", { n: 2 }, 0),
         ]),
       );
       expect(conflict).toMatchObject({ collection: "counters", id: "c" });
-      expect(await store.get("dossiers", "new-one")).toBeUndefined();
-      expect(await store.get("dossiers", "existing")).toMatchObject({ version: 1, data: { status: "received" } });
-      expect(await store.get("counters", "c")).toMatchObject({ version: 1, data: { n: 1 } });
+      expect(await store.get(dossiers, "new-one")).toBeUndefined();
+      expect(await store.get(dossiers, "existing")).toMatchObject({ version: 1, data: { status: "received" } });
+      expect(await store.get(counters, "c")).toMatchObject({ version: 1, data: { n: 1 } });
     });
 
     it("applies a batch touching one document twice in order", async () => {
-      await store.commit([
-        { ...dossier("d-1", { status: "received" }), expectedVersion: 0 },
-        { ...dossier("d-1", { status: "accepted" }), expectedVersion: 1 },
-      ]);
-      expect(await store.get("dossiers", "d-1")).toMatchObject({ version: 2, data: { status: "accepted" } });
+      await store.commit([dossier("d-1", { status: "received" }, 0), dossier("d-1", { status: "accepted" }, 1)]);
+      expect(await store.get(dossiers, "d-1")).toMatchObject({ version: 2, data: { status: "accepted" } });
     });
 
     it("rejects a unique-index violation with a ConflictError naming the fields, not the value, and rolls the batch back", async () => {
@@ -152,30 +195,29 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
         store.commit([dossier("d-3", { code: "000.00.06.H56-250701-0362" }), dossier("d-2", { code })]),
       );
       expect(conflict).toMatchObject({
+        code: "CONFLICT",
+        reason: "UNIQUE_VIOLATION",
+        retriable: true,
         collection: "dossiers",
         id: "d-2",
-        reason: { kind: "unique", fields: ["code"] },
+        conflict: { kind: "unique", fields: ["code"] },
       });
       expect(conflict.message).toContain("code");
       expect(conflict.message).not.toContain(code);
-      expect(await store.get("dossiers", "d-3")).toBeUndefined();
+      expect(await store.get(dossiers, "d-3")).toBeUndefined();
       // Rewriting the owner with its own value is not a violation.
       await store.commit([dossier("d-1", { code, status: "accepted" })]);
-      expect((await store.get("dossiers", "d-1"))?.version).toBe(2);
+      expect((await store.get(dossiers, "d-1"))?.version).toBe(2);
     });
 
     it("enforces uniqueness only when the fields are present and not null", async () => {
       await store.commit([dossier("a"), dossier("b"), dossier("c", { code: null }), dossier("d", { code: null })]);
-      expect(await store.count("dossiers")).toBe(4);
-      const sequence = (id: string, number: number): WriteOp => ({
-        kind: "put",
-        collection: "sequences",
-        id,
-        data: { unitCode: "000.00.06.H56", day: "250701", number },
-      });
+      expect(await store.count(dossiers)).toBe(4);
+      const sequence = (id: string, number: number): WriteOp =>
+        put(sequences, id, { unitCode: "000.00.06.H56", day: "250701", number });
       await store.commit([sequence("s-1", 1), sequence("s-2", 2)]);
       const conflict = await conflictOf(store.commit([sequence("s-3", 2)]));
-      expect(conflict.reason).toEqual({ kind: "unique", fields: ["unitCode", "day", "number"] });
+      expect(conflict.conflict).toEqual({ kind: "unique", fields: ["unitCode", "day", "number"] });
     });
 
     describe("queries", () => {
@@ -204,51 +246,72 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       const ids = (documents: { id: string }[]): string[] => documents.map((document) => document.id);
 
       it("returns every document in insertion order without a query", async () => {
-        expect(ids(await store.find("dossiers"))).toEqual(["d-1", "d-2", "d-3", "d-4", "d-5"]);
+        expect(ids(await store.find(dossiers))).toEqual(["d-1", "d-2", "d-3", "d-4", "d-5"]);
       });
 
       it("filters on equality of several fields", async () => {
-        expect(ids(await store.find("dossiers", { where: { status: "received", receivingUnit: "U1" } }))).toEqual([
+        expect(ids(await store.find(dossiers, { where: { status: "received", receivingUnit: "U1" } }))).toEqual([
           "d-1",
           "d-4",
         ]);
-        expect(await store.find("dossiers", { where: { status: "withdrawn" } })).toEqual([]);
+        expect(await store.find(dossiers, { where: { status: "withdrawn" } })).toEqual([]);
+      });
+
+      it("ignores a where key whose value is undefined: it filters nothing", async () => {
+        // What a typed caller builds from optional inputs; unlike null, undefined does not mean "absent".
+        const filter = (receivingUnit?: string, status?: string): Filter<Dossier> => ({
+          where: { receivingUnit, status },
+        });
+        expect(ids(await store.find(dossiers, filter()))).toEqual(["d-1", "d-2", "d-3", "d-4", "d-5"]);
+        expect(ids(await store.find(dossiers, filter("U1")))).toEqual(["d-1", "d-2", "d-4", "d-5"]);
+        expect(ids(await store.find(dossiers, filter(undefined, "received")))).toEqual(["d-1", "d-3", "d-4"]);
+        expect(await store.count(dossiers, filter())).toBe(5);
+        expect(await store.count(dossiers, filter("U1", undefined))).toBe(4);
+        expect(await store.count(dossiers, { where: { urgent: undefined } })).toBe(5);
+        expect(
+          ids(await store.find(dossiers, { where: { urgent: undefined, pages: 5 }, orderBy: { field: "receivedAt" } })),
+        ).toEqual(["d-1"]);
       });
 
       it("compares values by type: a number never equals a string, true never equals 1", async () => {
-        expect(ids(await store.find("dossiers", { where: { pages: 5 } }))).toEqual(["d-1"]);
-        expect(ids(await store.find("dossiers", { where: { pages: "5" } }))).toEqual(["d-2"]);
-        expect(ids(await store.find("dossiers", { where: { urgent: true } }))).toEqual(["d-2"]);
-        expect(ids(await store.find("dossiers", { where: { urgent: false } }))).toEqual(["d-3"]);
-        expect(await store.find("dossiers", { where: { urgent: 1 } })).toEqual([]);
-        expect(ids(await store.find("dossiers", { where: { urgent: null } }))).toEqual(["d-1", "d-4", "d-5"]);
+        expect(ids(await store.find(dossiers, { where: { pages: 5 } }))).toEqual(["d-1"]);
+        expect(ids(await store.find(dossiers, { where: { pages: "5" } }))).toEqual(["d-2"]);
+        expect(ids(await store.find(dossiers, { where: { urgent: true } }))).toEqual(["d-2"]);
+        expect(ids(await store.find(dossiers, { where: { urgent: false } }))).toEqual(["d-3"]);
+        // Dossier.urgent is a boolean, so `urgent: 1` does not compile: only an untyped caller can send it.
+        expect(await store.find(untypedDossiers, { where: { urgent: 1 } })).toEqual([]);
+        // The port documents null as matching an absent field, but Query<Dossier> types where.urgent as
+        // boolean | undefined (the record does not declare null), hence the untyped collection here too.
+        expect(ids(await store.find(untypedDossiers, { where: { urgent: null } }))).toEqual(["d-1", "d-4", "d-5"]);
       });
 
       it("filters on a range with an inclusive lower and exclusive upper bound", async () => {
-        const range = { field: "receivedAt", gte: "2025-07-02T00:00:00Z", lt: "2025-07-04T08:00:00Z" };
-        expect(ids(await store.find("dossiers", { range }))).toEqual(["d-2", "d-3"]);
         expect(
-          ids(await store.find("dossiers", { range: { field: "receivedAt", gte: "2025-07-04T08:00:00Z" } })),
+          ids(
+            await store.find(dossiers, {
+              range: { field: "receivedAt", gte: "2025-07-02T00:00:00Z", lt: "2025-07-04T08:00:00Z" },
+            }),
+          ),
+        ).toEqual(["d-2", "d-3"]);
+        expect(
+          ids(await store.find(dossiers, { range: { field: "receivedAt", gte: "2025-07-04T08:00:00Z" } })),
         ).toEqual(["d-4", "d-5"]);
         // Numeric bounds range over numbers only, never over the string "5".
-        expect(ids(await store.find("dossiers", { range: { field: "pages", gte: 2, lt: 100 } }))).toEqual([
-          "d-1",
-          "d-3",
-        ]);
+        expect(ids(await store.find(dossiers, { range: { field: "pages", gte: 2, lt: 100 } }))).toEqual(["d-1", "d-3"]);
       });
 
       it("orders, limits and combines every clause", async () => {
         expect(
-          ids(await store.find("dossiers", { orderBy: { field: "receivedAt", direction: "desc" }, limit: 2 })),
+          ids(await store.find(dossiers, { orderBy: { field: "receivedAt", direction: "desc" }, limit: 2 })),
         ).toEqual(["d-5", "d-4"]);
-        expect(ids(await store.find("dossiers", { orderBy: { field: "pages" } }))).toEqual([
+        expect(ids(await store.find(dossiers, { orderBy: { field: "pages" } }))).toEqual([
           "d-5",
           "d-4",
           "d-1",
           "d-3",
           "d-2",
         ]);
-        const newestReceivedInU1 = await store.find<Dossier>("dossiers", {
+        const newestReceivedInU1 = await store.find(dossiers, {
           where: { receivingUnit: "U1", status: "received" },
           range: { field: "receivedAt", lt: "2025-07-05T00:00:00Z" },
           orderBy: { field: "receivedAt", direction: "desc" },
@@ -264,14 +327,14 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
 
       it("keeps insertion order among equal sort keys", async () => {
-        expect(ids(await store.find("dossiers", { orderBy: { field: "status" } }))).toEqual([
+        expect(ids(await store.find(dossiers, { orderBy: { field: "status" } }))).toEqual([
           "d-2",
           "d-5",
           "d-1",
           "d-3",
           "d-4",
         ]);
-        expect(ids(await store.find("dossiers", { orderBy: { field: "status", direction: "desc" } }))).toEqual([
+        expect(ids(await store.find(dossiers, { orderBy: { field: "status", direction: "desc" } }))).toEqual([
           "d-4",
           "d-3",
           "d-1",
@@ -281,57 +344,61 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
 
       it("counts with the same filters", async () => {
-        expect(await store.count("dossiers")).toBe(5);
-        expect(await store.count("dossiers", { where: { receivingUnit: "U1" } })).toBe(4);
+        expect(await store.count(dossiers)).toBe(5);
+        expect(await store.count(dossiers, { where: { receivingUnit: "U1" } })).toBe(4);
         expect(
-          await store.count("dossiers", {
+          await store.count(dossiers, {
             where: { receivingUnit: "U1" },
             range: { field: "receivedAt", gte: "2025-07-02" },
           }),
         ).toBe(3);
-        expect(await store.count("counters")).toBe(0);
+        expect(await store.count(counters)).toBe(0);
       });
 
-      it("rejects field names that are not plain identifiers instead of running them", async () => {
+      it("rejects field names that are not plain identifiers, and non-scalar values, instead of running them", async () => {
+        // None of these compiles against Dossier; untyped callers can still send them, so the adapters refuse them.
         const injection = "status') IS NULL OR 1=1 --";
-        await expect(store.find("dossiers", { where: { [injection]: "x" } })).rejects.toBeInstanceOf(
+        await expect(store.find(untypedDossiers, { where: { [injection]: "x" } })).rejects.toMatchObject(
+          INVALID_REQUEST,
+        );
+        await expect(store.find(untypedDossiers, { orderBy: { field: "a.b" } })).rejects.toBeInstanceOf(
           InvalidStoreRequestError,
         );
-        await expect(store.find("dossiers", { orderBy: { field: "a.b" } })).rejects.toBeInstanceOf(
+        await expect(store.count(untypedDossiers, { range: { field: "$where", gte: 1 } })).rejects.toBeInstanceOf(
           InvalidStoreRequestError,
         );
-        await expect(store.count("dossiers", { range: { field: "$where", gte: 1 } })).rejects.toBeInstanceOf(
-          InvalidStoreRequestError,
-        );
-        await expect(store.find("dossiers", { limit: 0 })).rejects.toBeInstanceOf(InvalidStoreRequestError);
-        expect(await store.count("dossiers")).toBe(5);
+        // An operator object where a scalar belongs (a NoSQL injection): even the untyped record type forbids it.
+        await expect(
+          store.count(untypedDossiers, { where: { status: { $ne: "withdrawn" } as never } }),
+        ).rejects.toBeInstanceOf(InvalidStoreRequestError);
+        await expect(store.find(dossiers, { limit: 0 })).rejects.toBeInstanceOf(InvalidStoreRequestError);
+        expect(await store.count(dossiers)).toBe(5);
       });
     });
 
     it("rejects collections that were not declared", async () => {
-      await expect(store.get("undeclared", "x")).rejects.toThrow(/collection "undeclared" is not declared/);
-      await expect(store.commit([{ kind: "put", collection: "undeclared", id: "x", data: {} }])).rejects.toBeInstanceOf(
-        InvalidStoreRequestError,
-      );
+      // Defined in code but never passed to ensureCollections: the types cannot know, the store must refuse.
+      const undeclared = defineCollection<Partial<Counter>>("undeclared");
+      await expect(store.get(undeclared, "x")).rejects.toThrow(/collection "undeclared" is not declared/);
+      await expect(store.commit([put(undeclared, "x", {})])).rejects.toMatchObject(INVALID_REQUEST);
+      await expect(store.commit([remove(undeclared, "x")])).rejects.toBeInstanceOf(InvalidStoreRequestError);
     });
 
     it("deletes documents, honouring expectedVersion", async () => {
       await store.commit([dossier("d-1"), dossier("d-2"), dossier("d-2")]);
-      await store.commit([{ kind: "delete", collection: "dossiers", id: "d-1" }]);
-      expect(await store.get("dossiers", "d-1")).toBeUndefined();
-      await store.commit([{ kind: "delete", collection: "dossiers", id: "never-existed" }]);
+      await store.commit([remove(dossiers, "d-1")]);
+      expect(await store.get(dossiers, "d-1")).toBeUndefined();
+      await store.commit([remove(dossiers, "never-existed")]);
 
-      const stale = await conflictOf(
-        store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 1 }]),
-      );
-      expect(stale.reason).toEqual({ kind: "version", expected: 1, actual: 2 });
-      expect(await store.get("dossiers", "d-2")).toBeDefined();
-      await store.commit([{ kind: "delete", collection: "dossiers", id: "d-2", expectedVersion: 2 }]);
-      expect(await store.count("dossiers")).toBe(0);
+      const stale = await conflictOf(store.commit([remove(dossiers, "d-2", 1)]));
+      expect(stale.conflict).toEqual({ kind: "version", expected: 1, actual: 2 });
+      expect(await store.get(dossiers, "d-2")).toBeDefined();
+      await store.commit([remove(dossiers, "d-2", 2)]);
+      expect(await store.count(dossiers)).toBe(0);
 
       // A deleted id starts over at version 1.
-      await store.commit([{ ...dossier("d-1"), expectedVersion: 0 }]);
-      expect((await store.get("dossiers", "d-1"))?.version).toBe(1);
+      await store.commit([dossier("d-1", {}, 0)]);
+      expect((await store.get(dossiers, "d-1"))?.version).toBe(1);
     });
 
     it("loses no update when many callers increment one counter with optimistic retries", async () => {
@@ -340,17 +407,9 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       let conflicts = 0;
       const increment = async (): Promise<void> => {
         for (;;) {
-          const current = await store.get<{ n: number }>("counters", "visits");
+          const current = await store.get(counters, "visits");
           try {
-            await store.commit([
-              {
-                kind: "put",
-                collection: "counters",
-                id: "visits",
-                data: { n: (current?.data.n ?? 0) + 1 },
-                expectedVersion: current?.version ?? 0,
-              },
-            ]);
+            await store.commit([put(counters, "visits", { n: (current?.data.n ?? 0) + 1 }, current?.version ?? 0)]);
             return;
           } catch (error) {
             if (!(error instanceof ConflictError)) throw error;
@@ -363,37 +422,18 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
           for (let i = 0; i < incrementsEach; i += 1) await increment();
         }),
       );
-      const counter = await store.get<{ n: number }>("counters", "visits");
+      const counter = await store.get(counters, "visits");
       expect(counter).toMatchObject({ version: callers * incrementsEach, data: { n: callers * incrementsEach } });
       // The callers really raced: otherwise this test would prove nothing.
       expect(conflicts).toBeGreaterThan(0);
     });
 
     it("round-trips nested objects, Vietnamese text, arrays and numbers exactly", async () => {
-      const data = {
-        procedure: {
-          code: "1.000894",
-          name: "Đăng ký kết hôn",
-          agency: { code: "000.00.06.H56", name: "UBND phường Hạc Thành" },
-        },
-        note: "Hồ sơ đã được tiếp nhận — hẹn trả ngày 03/11/2023 (thứ Sáu)",
-        attachments: [
-          { title: "Tờ khai đăng ký kết hôn", pages: 2 },
-          { title: "Giấy xác nhận tình trạng hôn nhân", pages: 1 },
-        ],
-        steps: ["tiếp nhận", "thụ lý", "trả kết quả"],
-        fee: 0,
-        ratio: -12.375,
-        big: 9007199254740991,
-        flags: { online: true, paid: false },
-        missing: null,
-        empty: { list: [], object: {} },
-      };
-      await store.commit([{ kind: "put", collection: "counters", id: "unicode-ỷ-🇻🇳", data }]);
-      const stored = await store.get("counters", "unicode-ỷ-🇻🇳");
-      expect(stored?.data).toEqual(data);
-      expect(JSON.stringify(stored?.data)).toBe(JSON.stringify(data));
-      expect(await store.find("counters", { where: { note: data.note } })).toHaveLength(1);
+      await store.commit([put(samples, "unicode-ỷ-🇻🇳", SAMPLE)]);
+      const stored = await store.get(samples, "unicode-ỷ-🇻🇳");
+      expect(stored?.data).toEqual(SAMPLE);
+      expect(JSON.stringify(stored?.data)).toBe(JSON.stringify(SAMPLE));
+      expect(await store.find(samples, { where: { note: SAMPLE.note } })).toHaveLength(1);
     });
   });
 }

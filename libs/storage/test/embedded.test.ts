@@ -8,14 +8,24 @@ import {
   EmbeddedDocumentStore,
   StoreConfigurationError,
   StoreUnavailableError,
+  defineCollection,
   openDocumentStore,
+  put,
 } from "../src";
 import { orderClause, whereClause } from "../src/embedded-sql";
 import { describeDocumentStoreContract } from "./document-store.contract";
+import { receipts, tally } from "./support/crash-collections";
 
 const directory = mkdtempSync(join(tmpdir(), "lienthong-storage-"));
 let files = 0;
 const freshPath = (): string => join(directory, `store-${(files += 1)}`, "data.db");
+
+interface Dossier {
+  code?: string;
+  status: string;
+  receivingUnit?: string;
+  receivedAt?: string;
+}
 
 afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
@@ -26,18 +36,21 @@ describeDocumentStoreContract("embedded", () => EmbeddedDocumentStore.open({ pat
 describe("EmbeddedDocumentStore", () => {
   it("keeps documents and versions after close and reopen, in a WAL-mode file", async () => {
     const path = freshPath();
+    const dossiers = defineCollection<Dossier>("dossiers", { indexes: [["status"]] });
     const first = await EmbeddedDocumentStore.open({ path });
-    await first.ensureCollections([{ name: "dossiers", indexes: [["status"]] }]);
-    await first.commit([{ kind: "put", collection: "dossiers", id: "d-1", data: { status: "received" } }]);
-    await first.commit([{ kind: "put", collection: "dossiers", id: "d-1", data: { status: "accepted" } }]);
+    await first.ensureCollections([dossiers]);
+    await first.commit([put(dossiers, "d-1", { status: "received" })]);
+    await first.commit([put(dossiers, "d-1", { status: "accepted" })]);
     await first.close();
     expect(await first.ping()).toBe(false);
-    await expect(first.get("dossiers", "d-1")).rejects.toBeInstanceOf(StoreUnavailableError);
+    const closed = first.get(dossiers, "d-1");
+    await expect(closed).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(closed).rejects.toMatchObject({ code: "UNAVAILABLE", reason: "STORE_UNAVAILABLE", retriable: true });
 
     const second = await EmbeddedDocumentStore.open({ path, durability: "normal" });
-    await second.ensureCollections([{ name: "dossiers", indexes: [["status"]] }]);
-    expect(await second.get("dossiers", "d-1")).toEqual({ id: "d-1", version: 2, data: { status: "accepted" } });
-    expect(await second.find("dossiers", { where: { status: "accepted" } })).toHaveLength(1);
+    await second.ensureCollections([dossiers]);
+    expect(await second.get(dossiers, "d-1")).toEqual({ id: "d-1", version: 2, data: { status: "accepted" } });
+    expect(await second.find(dossiers, { where: { status: "accepted" } })).toHaveLength(1);
     await second.close();
 
     const raw = new Database(path, { readonly: true });
@@ -52,7 +65,7 @@ describe("EmbeddedDocumentStore", () => {
     const path = freshPath();
     const store = await EmbeddedDocumentStore.open({ path });
     await store.ensureCollections([
-      { name: "dossiers", indexes: [["receivingUnit", "receivedAt"]], unique: [["code"]] },
+      defineCollection<Dossier>("dossiers", { indexes: [["receivingUnit", "receivedAt"]], unique: [["code"]] }),
     ]);
     await store.close();
     const raw = new Database(path, { readonly: true });
@@ -106,16 +119,16 @@ describe("EmbeddedDocumentStore", () => {
     expect(acknowledged.length).toBeGreaterThan(100);
 
     const store = await EmbeddedDocumentStore.open({ path });
-    await store.ensureCollections([{ name: "receipts", indexes: [["n"]] }, { name: "tally" }]);
-    const receipts = await store.count("receipts");
-    const tally = await store.get<{ n: number }>("tally", "tally");
+    await store.ensureCollections([receipts, tally]);
+    const receiptCount = await store.count(receipts);
+    const storedTally = await store.get(tally, "tally");
     // Every acknowledged batch is there; at most the one in flight when killed may also be.
-    expect(receipts).toBeGreaterThanOrEqual(Math.max(...acknowledged));
+    expect(receiptCount).toBeGreaterThanOrEqual(Math.max(...acknowledged));
     // Atomic batches: the tally moved exactly once per stored receipt.
-    expect(tally?.data.n).toBe(receipts);
+    expect(storedTally?.data.n).toBe(receiptCount);
     const missing = [];
     for (const n of acknowledged) {
-      const receipt = await store.get<{ n: number }>("receipts", `r-${n}`);
+      const receipt = await store.get(receipts, `r-${n}`);
       if (receipt?.data.n !== n) missing.push(n);
     }
     expect(missing).toEqual([]);

@@ -50,7 +50,7 @@ describe("MongoDocumentStore.connect", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     const error = failure as StoreUnavailableError;
-    expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", retriable: true });
+    expect(error).toMatchObject({ code: "UNAVAILABLE", reason: "STORE_UNAVAILABLE", retriable: true });
     expect(error.message).toBe("cannot reach MongoDB at mongodb://***@127.0.0.1:1/ within 300 ms");
     expect(error.cause).toBeInstanceOf(Error);
   });

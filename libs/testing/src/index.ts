@@ -2,3 +2,4 @@ export { kcatAvailable, startKafkaMock, type KafkaMock, type KafkaMockOptions } 
 export { describeWithKafka, requireKcat } from "./kcat";
 export { tempDir, type TempDir } from "./temp-dir";
 export { waitFor, type WaitForOptions } from "./wait-for";
+export { readGrpcErrorDetails, type GrpcErrorDetails } from "./grpc-status";

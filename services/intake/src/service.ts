@@ -1,5 +1,4 @@
-import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRouter } from "./api/http";
 import { apiKeysFrom } from "./auth/api-keys";
@@ -18,27 +17,27 @@ function maxRequestBytes(attachmentMaxBytes: number): number {
 }
 
 /** The composition root of intake: config → adapters → use cases → transports. */
-export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(intakeEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
-    service: "intake",
-    env,
-    collections: intakeCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-    maxRequestBytes: maxRequestBytes(env.ATTACHMENT_MAX_BYTES),
-  });
+  const host = await ServiceHost.open(
+    {
+      service: "intake",
+      env,
+      collections: intakeCollections,
+      maxRequestBytes: maxRequestBytes(env.ATTACHMENT_MAX_BYTES),
+    },
+    options,
+  );
   const reference = referenceDataFrom(env);
-  runtime.logger.info(reference.sources, "reference data loaded");
+  host.logger.info(reference.sources, "reference data loaded");
   // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
-  const audit = (decision: AccessDecision) => runtime.logger.info({ audit: "access", ...decision }, "access decision");
-  const apiKeys = apiKeysFrom(env, reference.units, runtime.logger, audit);
+  const audit = (decision: AccessDecision) => host.logger.info({ audit: "access", ...decision }, "access decision");
+  const apiKeys = apiKeysFrom(env, reference.units, host.logger, audit);
   const now = options.clock ?? (() => new Date());
   const ports: IntakePorts = {
-    store: runtime.store,
-    commit: (ops) => runtime.commit(ops),
-    registrar: new DossierRegistrar(runtime.store, (ops) => runtime.commit(ops), now),
+    store: host.store,
+    commit: (ops) => host.commit(ops),
+    registrar: new DossierRegistrar(host.store, (ops) => host.commit(ops), now),
     catalog: reference.catalog,
     units: reference.units,
     merges: reference.merges,
@@ -50,10 +49,10 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     perCodePerMinute: env.PUBLIC_LOOKUP_PER_CODE_PER_MINUTE,
     perIpPerMinute: env.PUBLIC_LOOKUP_PER_IP_PER_MINUTE,
   });
-  if (env.TRUST_PROXY) runtime.http.app.set("trust proxy", env.TRUST_PROXY);
-  runtime.http.app.use(intakeRouter(ports, { apiKeys, lookupLimiter }));
-  runtime.serveGrpc(intakeGrpc(ports, { apiKeys, lookupLimiter }));
-  runtime.serveGrpc(referenceDataGrpc(ports));
-  runtime.consume(intakeTopics, intakeEventHandler(ports));
-  return runtime;
+  if (env.TRUST_PROXY) host.http.app.set("trust proxy", env.TRUST_PROXY);
+  host.http.app.use(intakeRouter(ports, { apiKeys, lookupLimiter }));
+  host.serveGrpc(intakeGrpc(ports, { apiKeys, lookupLimiter }));
+  host.serveGrpc(referenceDataGrpc(ports));
+  host.consume(intakeTopics, intakeEventHandler(ports));
+  return host;
 }

@@ -1,5 +1,5 @@
 import { sampleUnits } from "@lienthong/domain";
-import { ConfigError, createLogger } from "@lienthong/service-kit";
+import { ConfigError, createLogger } from "@lienthong/service-host";
 import { DEVELOPMENT_API_KEYS, apiKeysFrom } from "../src/auth/api-keys";
 import type { AccessDecision } from "../src/use-cases/ports";
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { Collections, type ApplicationRecord } from "../src/store/collections";
+import { applications } from "../src/store/collections";
 import {
   call,
   grpcError,
@@ -53,7 +53,7 @@ describe("attachments are kept as metadata with their SHA-256", () => {
       { name: "to-khai.pdf", mediaType: "application/pdf", sizeBytes: LIMIT, sha256: sha256(content) },
       { name: "ban-ve.dwg", mediaType: "application/acad", sizeBytes: 52_428_800, sha256: sha256(stamp) },
     ]);
-    const stored = await harness.runtime.store.get<ApplicationRecord>(Collections.applications, application.dossierId);
+    const stored = await harness.runtime.store.get(applications, application.dossierId);
     expect(stored?.data.attachments).toEqual(application.attachments);
     expect(JSON.stringify(stored?.data)).not.toContain(content.toString("base64").slice(0, 40));
   });
@@ -94,12 +94,12 @@ describe("attachments are kept as metadata with their SHA-256", () => {
       violation: { field: "attachments.0.contentBase64", reason: "must be base64" },
     },
   ])("$name is a 400 naming the attachment's field, and nothing is stored", async ({ attachment, violation }) => {
-    const before = await harness.runtime.store.count(Collections.applications);
+    const before = await harness.runtime.store.count(applications);
     const reply = await submit([attachment]);
     expect(reply.status).toBe(400);
     expect(violationsOf(reply.body)).toEqual([violation]);
     expect(reply.text).not.toContain(applicantData.citizenId);
-    expect(await harness.runtime.store.count(Collections.applications)).toBe(before);
+    expect(await harness.runtime.store.count(applications)).toBe(before);
   });
 
   test("over gRPC, content over the limit is INVALID_ARGUMENT naming attachments.0.content; within it, it is hashed", async () => {

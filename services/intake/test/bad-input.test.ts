@@ -1,9 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, intake } from "@lienthong/contracts";
-import { OUTBOX_COLLECTION } from "@lienthong/messaging";
-import { decodeRpcStatus, grpcStatusDetailsKey, withDeadline } from "@lienthong/service-kit";
-import { waitFor } from "@lienthong/testing";
-import { Collections } from "../src/store/collections";
+import { outbox } from "@lienthong/messaging";
+import { grpcStatusDetailsKey, withDeadline } from "@lienthong/service-host";
+import { readGrpcErrorDetails, waitFor } from "@lienthong/testing";
+import { applications, dossierSequences } from "../src/store/collections";
 import {
   MARRIAGE_REGISTRATION,
   applicantData,
@@ -150,9 +150,9 @@ describe("intake rejects bad input without storing or emitting anything", () => 
   });
 
   async function expectNothingStored(): Promise<void> {
-    expect(await harness.runtime.store.count(Collections.applications)).toBe(0);
-    expect(await harness.runtime.store.count(Collections.sequences)).toBe(0);
-    expect(await harness.runtime.store.count(OUTBOX_COLLECTION)).toBe(0);
+    expect(await harness.runtime.store.count(applications)).toBe(0);
+    expect(await harness.runtime.store.count(dossierSequences)).toBe(0);
+    expect(await harness.runtime.store.count(outbox)).toBe(0);
     expect(harness.observed).toEqual([]);
   }
 
@@ -177,7 +177,7 @@ describe("intake rejects bad input without storing or emitting anything", () => 
       for (const field of fields) expect(error.details).toContain(`${field}: `);
       const trailer = error.metadata.get(grpcStatusDetailsKey)[0];
       expect(Buffer.isBuffer(trailer)).toBe(true);
-      const status = decodeRpcStatus(trailer as Buffer);
+      const status = readGrpcErrorDetails(trailer as Buffer);
       expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(status.violations.map((violation) => violation.field)).toEqual(fields);
       expectNoPersonalData(error.details, secrets);
@@ -242,7 +242,7 @@ describe("Idempotency-Key", () => {
     expect(other.status).toBe(409);
     expect(other.contentType).toMatch(/^application\/problem\+json/);
     expectNoPersonalData(other.text);
-    expect(await harness.runtime.store.count(Collections.applications)).toBe(1);
+    expect(await harness.runtime.store.count(applications)).toBe(1);
 
     // A later submission without a key: with one partition, a second event
     // from the replay or the conflicting body would arrive before its event.
@@ -270,7 +270,7 @@ describe("Idempotency-Key", () => {
       expect(first.application?.dossierCode).toMatch(/^14845-\d{6}-0001$/);
       expect(again.application?.dossierId).toBe(first.application?.dossierId);
       expect(again.application?.dossierCode).toBe(first.application?.dossierCode);
-      expect(await harness.runtime.store.count(Collections.applications)).toBe(1);
+      expect(await harness.runtime.store.count(applications)).toBe(1);
     } finally {
       client.close();
     }

@@ -1,6 +1,6 @@
 import { DOSSIER_CODE_PATTERN, dossierDatePart, parseDossierCode } from "@lienthong/domain";
 import { waitFor } from "@lienthong/testing";
-import { Collections, type ApplicationRecord } from "../src/store/collections";
+import { applications } from "../src/store/collections";
 import {
   MUONG_LAT,
   marriageForm,
@@ -54,7 +54,7 @@ describe("dossier codes under concurrent submissions at one receiving unit", () 
     expect(sequences).toEqual(Array.from({ length: SUBMISSIONS }, (_, index) => index + 1));
     expect(new Set(issued.map(({ dossierId }) => dossierId)).size).toBe(SUBMISSIONS);
 
-    const stored = await harness.runtime.store.find<ApplicationRecord>(Collections.applications, {});
+    const stored = await harness.runtime.store.find(applications, {});
     expect(stored).toHaveLength(SUBMISSIONS);
     const byCode = new Map(stored.map(({ data }) => [data.dossierCode, data]));
     for (const { ticket, dossierCode, dossierId } of issued) {
@@ -105,7 +105,7 @@ describe("dossier codes when two intake instances share one store", () => {
       )
       .sort((a, b) => a - b);
     expect(sequences).toEqual(Array.from({ length: count }, (_, index) => index + 1));
-    expect(await first.runtime.store.count(Collections.applications)).toBe(count);
+    expect(await first.runtime.store.count(applications)).toBe(count);
   });
 });
 
@@ -130,7 +130,7 @@ describe("concurrent retries of one submission under one Idempotency-Key", () =>
       replies.map((reply) => (reply.body as { application: { dossierCode: string } }).application.dossierCode),
     );
     expect(codes.size).toBe(1);
-    expect(await harness.runtime.store.count(Collections.applications)).toBe(1);
+    expect(await harness.runtime.store.count(applications)).toBe(1);
     // The code counter moved by one: the losing drafts did not burn codes.
     const next = await postApplication(harness.running.httpUrl, validApplication());
     expect((next.body as { application: { dossierCode: string } }).application.dossierCode).toMatch(/-0002$/);

@@ -92,13 +92,15 @@ describe("supplements and withdrawal", () => {
       timeoutMs: 5_000,
     });
     const [event] = eventsOf(application.dossierId, EventTypes.supplementProvided.type);
-    const payload = decodeEvent(event!.type, event!.data);
-    expect(payload).toMatchObject({
-      dossierCode: application.dossierCode,
-      providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
-      attachments: [
-        { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
-      ],
+    expect(decodeEvent(event!.type, event!.data)).toMatchObject({
+      name: "supplementProvided",
+      payload: {
+        dossierCode: application.dossierCode,
+        providedItems: ["Giấy xác nhận tình trạng hôn nhân"],
+        attachments: [
+          { name: "xac-nhan.pdf", mediaType: "application/pdf", sizeBytes: scan.byteLength, sha256: scanSha256 },
+        ],
+      },
     });
     const stored = await waitForRecord(
       harness,
@@ -156,9 +158,8 @@ describe("supplements and withdrawal", () => {
     });
     const [event] = eventsOf(application.dossierId, EventTypes.withdrawalRequested.type);
     expect(decodeEvent(event!.type, event!.data)).toMatchObject({
-      dossierCode: application.dossierCode,
-      reason: "Hai bên đổi ngày đăng ký",
-      requestedAt,
+      name: "withdrawalRequested",
+      payload: { dossierCode: application.dossierCode, reason: "Hai bên đổi ngày đăng ký", requestedAt },
     });
 
     // A later submission's event: a second request from the repeat would have been published before it.
@@ -179,14 +180,14 @@ describe("supplements and withdrawal", () => {
     expect((read.body as { application: ApplicationBody }).application.status).toBe(7);
   });
 
-  test("withdrawal at status 2 (not allowed by the status table) is 409 naming the status; without a reason it is 400", async () => {
+  test("withdrawal at status 2 (not allowed by the workflow) is 409 naming the status; without a reason it is 400", async () => {
     const application = await submitValid(harness);
     await atStatus(application, 2, "dossierRouted");
     const reply = await post(application.dossierCode, "withdrawal", { reason: "Không còn nhu cầu" });
     expect(reply.status).toBe(409);
-    const problem = reply.body as { detail: string; details: { status: number; allowedActions: string[] } };
+    const problem = reply.body as { detail: string; details: { status: number } };
     expect(problem.detail).toContain("status 2");
-    expect(problem.details).toEqual({ status: 2, allowedActions: ["startProcessing"] });
+    expect(problem.details).toEqual({ status: 2 });
 
     const noReason = await post(application.dossierCode, "withdrawal", {});
     expect(noReason.status).toBe(400);

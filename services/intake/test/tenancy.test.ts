@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { createLogger } from "@lienthong/service-kit";
+import { createLogger } from "@lienthong/service-host";
+import { applications } from "../src/store/collections";
 import {
   MUONG_LAT,
   TAM_CHUNG,
@@ -101,7 +102,7 @@ describe("API keys and tenant isolation", () => {
     expect((reply.body as { code: string; detail: string }).code).toBe("PERMISSION_DENIED");
     expect((reply.body as { detail: string }).detail).toContain(TAM_CHUNG);
     expect(reply.text).not.toContain(applicantData.citizenId);
-    expect(await harness.runtime.store.count("applications", { where: { receivingUnitCode: TAM_CHUNG } })).toBe(0);
+    expect(await harness.runtime.store.count(applications, { where: { receivingUnitCode: TAM_CHUNG } })).toBe(0);
     expect(harness.observed.length).toBe(before);
   });
 

@@ -1,4 +1,5 @@
-import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-kit";
+import { platformService } from "@lienthong/contracts";
+import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
 import { z } from "zod";
 
 const webhookEndpoints = z
@@ -14,18 +15,15 @@ const webhookEndpoints = z
   })
   .pipe(z.record(z.string(), z.url({ protocol: /^https?$/ })));
 
-export const notificationEnv = serviceEnv(
-  { httpPort: 8084, grpcPort: 50054 },
-  {
-    /** SMTP server, e.g. smtp://mailpit:1025; without it mail is captured as .eml files under DATA_DIR (embedded mode). */
-    SMTP_URL: envOptionalString(),
-    MAIL_FROM: envString("LiênThông <no-reply@lienthong.local>"),
-    /** Shared secret for Standard Webhooks signatures (per-commune secrets come with commune registration). */
-    WEBHOOK_SIGNING_SECRET: envString("lienthong-development-webhook-secret"),
-    /** JSON object: commune system (client id) → webhook URL. */
-    WEBHOOK_ENDPOINTS: webhookEndpoints,
-    /** Webhook URL for commune systems without their own entry. */
-    WEBHOOK_DEFAULT_URL: envOptionalString(),
-    DELIVERY_MAX_ATTEMPTS: envInteger(8, 1, 100),
-  },
-);
+export const notificationEnv = serviceEnv(platformService("notification"), {
+  /** SMTP server, e.g. smtp://mailpit:1025; without it mail is captured as .eml files under DATA_DIR (embedded mode). */
+  SMTP_URL: envOptionalString(),
+  MAIL_FROM: envString("LiênThông <no-reply@lienthong.local>"),
+  /** Shared secret for Standard Webhooks signatures (per-commune secrets come with commune registration). */
+  WEBHOOK_SIGNING_SECRET: envString("lienthong-development-webhook-secret"),
+  /** JSON object: commune system (client id) → webhook URL. */
+  WEBHOOK_ENDPOINTS: webhookEndpoints,
+  /** Webhook URL for commune systems without their own entry. */
+  WEBHOOK_DEFAULT_URL: envOptionalString(),
+  DELIVERY_MAX_ATTEMPTS: envInteger(8, 1, 100),
+});

@@ -1,3 +1,3 @@
-export { createNotificationService, type ServiceOptions } from "./service";
+export { createNotificationService, createNotificationService as createService, type ServiceOptions } from "./service";
 export { notificationEnv } from "./config";
 export { verifyWebhook } from "./channels/webhook";

@@ -1,38 +1,36 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceRuntime, collectionWritten, pollingTask } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import {
+  type ServiceFactoryOptions,
+  ServiceHost,
+  collectionWritten,
+  loadConfig,
+  pollingTask,
+} from "@lienthong/service-host";
 import { notificationGrpc } from "./api/grpc";
 import { notificationRouter } from "./api/http";
 import { NodemailerSender } from "./channels/mail";
 import { SignedWebhookSender } from "./channels/webhook";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
-import { Collections, notificationCollections } from "./store/collections";
+import { deliveries, notificationCollections } from "./store/collections";
 import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of notification. */
-export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(notificationEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
-    service: "notification",
-    env,
-    collections: notificationCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-  });
+  const host = await ServiceHost.open({ service: "notification", env, collections: notificationCollections }, options);
   const mail = env.SMTP_URL
     ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
     : NodemailerSender.capture(path.resolve(env.DATA_DIR, "notification", "mail"), env.MAIL_FROM);
   if (!env.SMTP_URL)
-    runtime.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
+    host.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
 
   const ports: NotificationPorts = {
-    store: runtime.store,
-    commit: (ops) => runtime.commit(ops),
+    store: host.store,
+    commit: (ops) => host.commit(ops),
     webhookUrlFor: (clientId) => env.WEBHOOK_ENDPOINTS[clientId] ?? env.WEBHOOK_DEFAULT_URL,
     now: options.clock ?? (() => new Date()),
   };
@@ -41,10 +39,10 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
     intervalMs: 500,
-    logger: runtime.logger,
-    round: async () => (await dispatchDueDeliveries(ports, channels, policy, runtime.logger)) > 0,
+    logger: host.logger,
+    round: async () => (await dispatchDueDeliveries(ports, channels, policy, host.logger)) > 0,
   });
-  runtime.runInBackground({
+  host.runInBackground({
     name: dispatcher.name,
     start: () => dispatcher.start(),
     stop: async () => {
@@ -52,9 +50,9 @@ export async function createNotificationService(options: ServiceOptions = {}): P
       mail.close();
     },
   });
-  runtime.http.app.use(notificationRouter(ports));
-  runtime.serveGrpc(notificationGrpc(ports));
-  runtime.consume(notificationTopics, notificationEventHandler(ports));
-  runtime.afterCommit(collectionWritten(Collections.deliveries, () => dispatcher.notify()));
-  return runtime;
+  host.http.app.use(notificationRouter(ports));
+  host.serveGrpc(notificationGrpc(ports));
+  host.consume(notificationTopics, notificationEventHandler(ports));
+  host.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));
+  return host;
 }

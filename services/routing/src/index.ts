@@ -1,2 +1,2 @@
-export { createRoutingService, type ServiceOptions } from "./service";
+export { createRoutingService, createRoutingService as createService, type ServiceOptions } from "./service";
 export { routingEnv } from "./config";

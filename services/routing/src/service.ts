@@ -1,5 +1,4 @@
-import { type ServiceFactoryOptions, ServiceRuntime, referenceDataFrom } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig, referenceDataFrom } from "@lienthong/service-host";
 import { routingGrpc } from "./api/grpc";
 import { routingRouter } from "./api/http";
 import { routingEnv } from "./config";
@@ -11,21 +10,14 @@ import type { RoutingPorts } from "./use-cases/ports";
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of routing. */
-export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createRoutingService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(routingEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
-    service: "routing",
-    env,
-    collections: routingCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-  });
+  const host = await ServiceHost.open({ service: "routing", env, collections: routingCollections }, options);
   const reference = referenceDataFrom(env);
-  runtime.logger.info(reference.sources, "reference data loaded");
+  host.logger.info(reference.sources, "reference data loaded");
   const ports: RoutingPorts = {
-    store: runtime.store,
-    commit: (ops) => runtime.commit(ops),
+    store: host.store,
+    commit: (ops) => host.commit(ops),
     catalog: reference.catalog,
     units: reference.units,
     calendar: reference.calendar,
@@ -37,11 +29,9 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
     autoAccept: env.AUTO_ACCEPT,
     now: options.clock ?? (() => new Date()),
   };
-  runtime.http.app.use(routingRouter(ports));
-  runtime.serveGrpc(routingGrpc(ports));
-  runtime.consume(routingTopics, routingEventHandler(ports));
-  runtime.runInBackground(
-    deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: runtime.logger }),
-  );
-  return runtime;
+  host.http.app.use(routingRouter(ports));
+  host.serveGrpc(routingGrpc(ports));
+  host.consume(routingTopics, routingEventHandler(ports));
+  host.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: host.logger }));
+  return host;
 }

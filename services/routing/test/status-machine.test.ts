@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { Topics, routing as contract } from "@lienthong/contracts";
+import { routing as contract } from "@lienthong/contracts";
 import { HOUSEHOLD_BUSINESS, TAM_CHUNG, grpcCall, startRouting, type RoutingHarness } from "./support/routing-harness";
 
 const ALL_ACTIONS = [
@@ -155,8 +155,8 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
   it("ignores an applicant's withdrawal or supplement that no longer applies", async () => {
     const dossierId = dossierAt["9"]!;
     const { version } = await routing.assignment(dossierId);
-    await routing.publish(Topics.intake, "withdrawalRequested", { dossierId, reason: "late" });
-    await routing.publish(Topics.intake, "supplementProvided", { dossierId: dossierAt["8"]! });
+    await routing.publish("withdrawalRequested", { dossierId, reason: "late" });
+    await routing.publish("supplementProvided", { dossierId: dossierAt["8"]! });
     // A marker event behind them on the same partition proves they were consumed.
     const { dossierId: marker } = await routing.submit();
     expect(marker).toBeDefined();

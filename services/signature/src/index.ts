@@ -1,2 +1,2 @@
-export { createSignatureService, type ServiceOptions } from "./service";
+export { createSignatureService, createSignatureService as createService, type ServiceOptions } from "./service";
 export { signatureEnv } from "./config";

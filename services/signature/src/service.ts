@@ -1,6 +1,5 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceRuntime } from "@lienthong/runtime";
-import { loadConfig } from "@lienthong/service-kit";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRouter } from "./api/http";
 import { signatureEnv } from "./config";
@@ -14,26 +13,19 @@ import type { SignaturePorts } from "./use-cases/ports";
 export type ServiceOptions = ServiceFactoryOptions;
 
 /** The composition root of signature. */
-export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceRuntime> {
+export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
-  const runtime = await ServiceRuntime.open({
-    service: "signature",
-    env,
-    collections: signatureCollections,
-    broker: options.broker,
-    ports: options.ports,
-    logger: options.logger,
-  });
+  const host = await ServiceHost.open({ service: "signature", env, collections: signatureCollections }, options);
   const now = options.clock ?? (() => new Date());
   const signing = await openSigning(env, now);
   if (signing.source === "test-pki")
-    runtime.logger.warn(
+    host.logger.warn(
       { keys: signing.source },
       "signing with the local TEST PKI: results are not legally valid signatures",
     );
   const ports: SignaturePorts = {
-    store: runtime.store,
-    commit: (ops) => runtime.commit(ops),
+    store: host.store,
+    commit: (ops) => host.commit(ops),
     files: new DocumentFiles(path.resolve(env.DATA_DIR, "signature", "documents")),
     signers: signing.signers,
     // The authorization rules (which leader signs for which authority) plug in here.
@@ -44,8 +36,8 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     trackingUrl: (dossierCode) => env.SIGNATURE_TRACKING_URL.replace("{code}", encodeURIComponent(dossierCode)),
     now,
   };
-  runtime.http.app.use(signatureRouter(ports));
-  runtime.serveGrpc(signatureGrpc(ports));
-  runtime.consume(signatureTopics, signatureEventHandler(ports));
-  return runtime;
+  host.http.app.use(signatureRouter(ports));
+  host.serveGrpc(signatureGrpc(ports));
+  host.consume(signatureTopics, signatureEventHandler(ports));
+  return host;
 }

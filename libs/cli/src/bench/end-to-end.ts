@@ -2,7 +2,8 @@ import { performance } from "node:perf_hooks";
 import { API_KEY_HEADER, DEVELOPMENT_API_KEYS } from "@lienthong/intake";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventTypes, events } from "@lienthong/contracts";
-import { acceptAndApprove, type PlatformUrls } from "../demo";
+import { acceptAndApprove } from "../demo";
+import type { PlatformUrls } from "../platform-urls";
 import { benchApplicationBody } from "./applications";
 import { distribution, type EndToEndFigures } from "./report";
 

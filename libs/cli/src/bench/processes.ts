@@ -2,7 +2,8 @@ import { fork, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
-import type { PlatformUrls } from "../demo";
+import { PLATFORM_SERVICES } from "@lienthong/contracts";
+import { platformUrls, type PlatformUrls } from "../platform-urls";
 
 /** Benchmarks only ever target this machine (loopback). */
 export const benchHost = "127.0.0.1";
@@ -54,8 +55,7 @@ function portIsFree(port: number): Promise<boolean> {
 
 /**
  * A run of `size` consecutive free loopback ports: the `start` command takes
- * a first port and counts up from it for the four services (and the commune
- * simulator at +9).
+ * a first port and counts up from it, one per service.
  */
 export async function findFreePortBlock(size: number, avoid: readonly number[] = []): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -88,9 +88,12 @@ function tail(file: string, lines: number): string {
  * webhooks go to the built-in commune simulator).
  */
 export async function startPlatform(dataDir: string, logFile: string, readyTimeoutMs: number): Promise<PlatformHandle> {
-  const httpBase = await findFreePortBlock(10);
-  const httpPorts = Array.from({ length: 10 }, (_, offset) => httpBase + offset);
-  const grpcBase = await findFreePortBlock(4, httpPorts);
+  const count = PLATFORM_SERVICES.length;
+  const httpBase = await findFreePortBlock(count);
+  const httpPorts = Array.from({ length: count }, (_, offset) => httpBase + offset);
+  const grpcBase = await findFreePortBlock(count, httpPorts);
+  const grpcPorts = Array.from({ length: count }, (_, offset) => grpcBase + offset);
+  const simulatorPort = await findFreePortBlock(1, [...httpPorts, ...grpcPorts]);
   const log = openSync(logFile, "a");
   const binPath = path.join(__dirname, "..", "bin.js");
   const args = [
@@ -103,6 +106,8 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
     String(httpBase),
     "--grpc-port",
     String(grpcBase),
+    "--simulator-port",
+    String(simulatorPort),
   ];
   const child = spawn(process.execPath, [binPath, ...args], {
     stdio: ["ignore", log, log],
@@ -110,8 +115,7 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
   });
   closeSync(log);
 
-  const base = (offset: number) => `http://${benchHost}:${httpBase + offset}`;
-  const urls: PlatformUrls = { intake: base(0), routing: base(1), signature: base(2), notification: base(3) };
+  const urls = platformUrls(benchHost, httpBase);
   const handle: PlatformHandle = { pid: child.pid ?? 0, urls, stop: () => stopChild(child) };
 
   const deadline = Date.now() + readyTimeoutMs;

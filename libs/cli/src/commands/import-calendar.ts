@@ -3,7 +3,8 @@
  * statutory holidays (swapped days off, make-up working Saturdays).
  */
 import { readFileSync } from "node:fs";
-import { parseCalendarOverrides, ValidationError, type CalendarOverrideTable } from "@lienthong/domain";
+import { parseCalendarOverrides, type CalendarOverrideTable } from "@lienthong/domain";
+import { PlatformError } from "@lienthong/errors";
 import { formatCount, invalid, splitIndexedPath, table, type ImportValidation } from "./import-report";
 
 export function validateCalendar(data: unknown): ImportValidation {
@@ -11,7 +12,7 @@ export function validateCalendar(data: unknown): ImportValidation {
   try {
     overrides = parseCalendarOverrides(data);
   } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
+    if (!(error instanceof PlatformError && error.code === "INVALID_ARGUMENT")) throw error;
     return invalid(
       error.violations.map((violation) => ({ ...splitIndexedPath(violation.field), reason: violation.reason })),
     );

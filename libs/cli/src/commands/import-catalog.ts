@@ -4,13 +4,13 @@
  */
 import {
   CatalogFormatError,
-  DomainError,
   loadCatalogFile,
   parseCatalog,
   parseCatalogCsv,
   type CatalogImportOptions,
   type ProcedureCatalog,
 } from "@lienthong/domain";
+import { PlatformError } from "@lienthong/errors";
 import { formatCount, invalid, table, type ImportIssue, type ImportValidation } from "./import-report";
 import type { ProgressFactory, Progress } from "./import-progress";
 
@@ -40,8 +40,9 @@ function check(
         })),
       };
     }
-    if (error instanceof DomainError)
-      return { issues: [{ entry: "(catalog)", field: error.field ?? "(row)", reason: error.message }] };
+    if (error instanceof PlatformError) {
+      return { issues: [{ entry: "(catalog)", field: error.violations[0]?.field ?? "(row)", reason: error.message }] };
+    }
     throw error;
   } finally {
     bar?.stop();

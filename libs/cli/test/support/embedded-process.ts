@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import type { PlatformUrls } from "../../src/demo";
+import type { PlatformUrls } from "../../src/platform-urls";
 import { CLI } from "./cli";
 
 export interface EmbeddedProcess {
   child: ChildProcess;
   urls: PlatformUrls;
+  /** The HTTP URL `lienthong start` printed for a service. */
+  urlOf(name: string): string;
   communeSimulatorUrl: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -19,12 +21,20 @@ export interface EmbeddedProcess {
  * Runs `lienthong start` — the command a newcomer runs — as a child process on
  * free ports, and returns the URLs it printed.
  */
-export async function startEmbeddedProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<EmbeddedProcess> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm test runs the build)`);
-  const child = spawn(process.execPath, [CLI, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0"], {
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export async function startEmbeddedProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+  cli: string = CLI,
+): Promise<EmbeddedProcess> {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm test runs the build)`);
+  const child = spawn(
+    process.execPath,
+    [cli, "start", "--data-dir", dataDir, "--http-port", "0", "--grpc-port", "0", "--simulator-port", "0"],
+    {
+      env: { ...process.env, LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
@@ -45,6 +55,7 @@ export async function startEmbeddedProcess(dataDir: string, env: NodeJS.ProcessE
   };
   return {
     child,
+    urlOf,
     urls: {
       intake: urlOf("intake"),
       routing: urlOf("routing"),

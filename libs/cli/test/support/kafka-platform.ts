@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { tempDir, type TempDir } from "@lienthong/testing";
-import type { PlatformUrls } from "../../src/demo";
+import type { PlatformUrls } from "../../src/platform-urls";
 
 const REPO = path.resolve(__dirname, "../../../..");
 const run = promisify(execFile);

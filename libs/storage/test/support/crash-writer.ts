@@ -6,18 +6,17 @@
  * writer continues from the stored tally.
  */
 import { EmbeddedDocumentStore } from "../../src/embedded";
+import { put } from "../../src/port";
+import { receipts, tally } from "./crash-collections";
 
 async function main(path: string): Promise<void> {
   const store = await EmbeddedDocumentStore.open({ path });
-  await store.ensureCollections([{ name: "receipts", indexes: [["n"]] }, { name: "tally" }]);
+  await store.ensureCollections([receipts, tally]);
   // A few KiB per batch so that a kill lands inside SQLite's write often.
   const padding = "Biên nhận hồ sơ — ".repeat(200);
-  const tally = await store.get<{ n: number }>("tally", "tally");
-  for (let n = (tally?.data.n ?? 0) + 1; ; n += 1) {
-    await store.commit([
-      { kind: "put", collection: "receipts", id: `r-${n}`, data: { n, padding }, expectedVersion: 0 },
-      { kind: "put", collection: "tally", id: "tally", data: { n }, expectedVersion: n - 1 },
-    ]);
+  const stored = await store.get(tally, "tally");
+  for (let n = (stored?.data.n ?? 0) + 1; ; n += 1) {
+    await store.commit([put(receipts, `r-${n}`, { n, padding }, 0), put(tally, "tally", { n }, n - 1)]);
     // Synchronous on pipes (Linux): once written, the parent can read it even after a kill.
     process.stdout.write(`ack ${n}\n`);
   }

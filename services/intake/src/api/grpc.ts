@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import { API_KEY_HEADER, type ApiKeys } from "../auth/api-keys";
 import type { ApplicationRecord } from "../store/collections";
 import { applicationView, getApplication } from "../use-cases/get-application";

@@ -1,4 +1,4 @@
-import { ServiceError } from "@lienthong/service-kit";
+import { PlatformError } from "@lienthong/errors";
 import { Router, type Request, type Response } from "express";
 import { API_KEY_HEADER, type ApiKeys } from "../auth/api-keys";
 import { applicationView, getApplication } from "../use-cases/get-application";
@@ -104,6 +104,8 @@ function publicRouter(ports: IntakePorts, lookupLimiter: LookupRateLimiter): Rou
 
 function setRetryAfter(response: Response, error: unknown): void {
   const seconds =
-    error instanceof ServiceError && error.code === "RESOURCE_EXHAUSTED" ? error.details?.retryAfterSeconds : undefined;
+    error instanceof PlatformError && error.code === "RESOURCE_EXHAUSTED"
+      ? error.details?.retryAfterSeconds
+      : undefined;
   if (typeof seconds === "number") response.setHeader("retry-after", String(seconds));
 }

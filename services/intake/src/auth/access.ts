@@ -1,4 +1,4 @@
-import { notFound } from "@lienthong/service-kit";
+import { notFound } from "@lienthong/errors";
 import type { Versioned } from "@lienthong/storage";
 import type { ApplicationRecord } from "../store/collections";
 import { findApplication } from "../store/find-application";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AdministrativeUnits } from "@lienthong/domain";
-import { ConfigError, ServiceError, type Logger } from "@lienthong/service-kit";
+import { unauthenticated } from "@lienthong/errors";
+import { ConfigError, type Logger } from "@lienthong/service-host";
 import { z } from "zod";
 import type { AccessDecision, Caller } from "../use-cases/ports";
 
@@ -74,7 +75,7 @@ export class ApiKeys {
         target: key ? "unknown-api-key" : "no-api-key",
         decision: "denied",
       });
-      throw new ServiceError("UNAUTHENTICATED", `A valid API key is required in the ${API_KEY_HEADER} header`);
+      throw unauthenticated(`A valid API key is required in the ${API_KEY_HEADER} header`);
     }
     return caller;
   }

@@ -1,4 +1,5 @@
-import type { CollectionSpec } from "@lienthong/storage";
+import type { DossierStatus } from "@lienthong/domain";
+import { defineCollection } from "@lienthong/storage";
 
 /** One status change on the citizen-visible timeline (a projection of every service's events). */
 export interface TimelineEntry {
@@ -20,7 +21,6 @@ export interface ApplicantRecord {
 
 /** An attachment as metadata: intake keeps no content, only what identifies it. */
 export interface AttachmentRecord {
-  [field: string]: unknown;
   name: string;
   mediaType: string;
   sizeBytes: number;
@@ -29,17 +29,16 @@ export interface AttachmentRecord {
 
 /** The open supplement request (status 5), from routing's SupplementRequested. */
 export interface SupplementRequestRecord {
-  [field: string]: unknown;
   requestedAt: string;
   missingItems: string[];
 }
 
 /** The application record intake owns (collection `applications`, id = dossier id). */
 export interface ApplicationRecord {
-  [field: string]: unknown;
   dossierId: string;
   dossierCode: string;
-  status: number;
+  /** The status the portal sees (1–10), projected from every service's events. */
+  status: DossierStatus;
   procedureCode: string;
   receivingUnitCode: string;
   applicantCommuneCode: string;
@@ -68,44 +67,38 @@ export interface ApplicationRecord {
   updatedAt: string;
 }
 
-/** Remembers what an Idempotency-Key was first used for (id = `<clientId>:<key>`). */
-export interface IdempotencyRecord {
-  [field: string]: unknown;
-  dossierId: string;
-  requestHash: string;
-}
-
-/** The daily dossier-code sequence of one receiving unit (id = dossierSequenceKey). */
-export interface SequenceRecord {
-  [field: string]: unknown;
-  last: number;
-}
-
-export const Collections = {
-  applications: "applications",
-  idempotency: "idempotency_keys",
-  sequences: "dossier_sequences",
-} as const;
-
 /**
  * Listing reads one tenant unit at a time, as the receiving unit or as the
  * competent authority, newest first (listKey), optionally by status; a caller
  * acting for many units scans listKey (optionally by status) instead. Each of
  * those reads has its index.
  */
-export const intakeCollections: CollectionSpec[] = [
-  {
-    name: Collections.applications,
-    unique: [["dossierCode"]],
-    indexes: [
-      ["receivingUnitCode", "listKey"],
-      ["receivingUnitCode", "status", "listKey"],
-      ["competentAuthorityCode", "listKey"],
-      ["competentAuthorityCode", "status", "listKey"],
-      ["listKey"],
-      ["status", "listKey"],
-    ],
-  },
-  { name: Collections.idempotency },
-  { name: Collections.sequences },
-];
+export const applications = defineCollection<ApplicationRecord>("applications", {
+  unique: [["dossierCode"]],
+  indexes: [
+    ["receivingUnitCode", "listKey"],
+    ["receivingUnitCode", "status", "listKey"],
+    ["competentAuthorityCode", "listKey"],
+    ["competentAuthorityCode", "status", "listKey"],
+    ["listKey"],
+    ["status", "listKey"],
+  ],
+});
+
+/** Remembers what an Idempotency-Key was first used for (id = `<clientId>:<key>`). */
+export interface IdempotencyRecord {
+  dossierId: string;
+  requestHash: string;
+}
+
+export const idempotencyKeys = defineCollection<IdempotencyRecord>("idempotency_keys");
+
+/** The daily dossier-code sequence of one receiving unit (id = dossierSequenceKey). */
+export interface SequenceRecord {
+  last: number;
+}
+
+export const dossierSequences = defineCollection<SequenceRecord>("dossier_sequences");
+
+/** Everything intake stores, for ensureCollections at start. */
+export const intakeCollections = [applications, idempotencyKeys, dossierSequences];

@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { MAX_DAILY_SEQUENCE, dossierSequenceKey, formatDossierCode } from "@lienthong/domain";
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
-import { ServiceError } from "@lienthong/service-kit";
-import { ConflictError, type DocumentStore, type WriteOp } from "@lienthong/storage";
-import { Collections, type ApplicationRecord, type IdempotencyRecord, type SequenceRecord } from "./collections";
+import { PlatformError } from "@lienthong/errors";
+import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
+import {
+  applications,
+  dossierSequences,
+  idempotencyKeys,
+  type ApplicationRecord,
+  type IdempotencyRecord,
+} from "./collections";
 
 /** A validated application waiting for its dossier code. */
 export interface ApplicationDraft {
@@ -93,12 +99,12 @@ export class DossierRegistrar {
       const now = this.now();
       // New communes have no confirmed agency codes yet (DOMAIN.md §5): the unit code stands in.
       const sequenceId = dossierSequenceKey(unit, now);
-      const sequence = await this.store.get<SequenceRecord>(Collections.sequences, sequenceId);
+      const sequence = await this.store.get(dossierSequences, sequenceId);
       const last = sequence?.data.last ?? 0;
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
       for (const pending of batch.slice(accepted.length)) {
         pending.reject(
-          new ServiceError(
+          new PlatformError(
             "RESOURCE_EXHAUSTED",
             `Receiving unit ${unit} has issued all ${MAX_DAILY_SEQUENCE} dossier codes of today`,
           ),
@@ -111,41 +117,20 @@ export class DossierRegistrar {
         return pending.draft.build({ dossierId: randomUUID(), dossierCode, submittedAt: now });
       });
       const ops: WriteOp[] = [
-        {
-          kind: "put",
-          collection: Collections.sequences,
-          id: sequenceId,
-          data: { last: last + accepted.length },
-          expectedVersion: sequence?.version ?? 0,
-        },
+        put(dossierSequences, sequenceId, { last: last + accepted.length }, sequence?.version ?? 0),
       ];
       accepted.forEach(({ draft }, index) => {
         const { application, events } = stored[index]!;
-        ops.push(
-          {
-            kind: "put",
-            collection: Collections.applications,
-            id: application.dossierId,
-            data: application,
-            expectedVersion: 0,
-          },
-          ...outboxWrites(events),
-        );
+        ops.push(put(applications, application.dossierId, application, 0), ...outboxWrites(events));
         if (draft.idempotencyId) {
           const remembered: IdempotencyRecord = { dossierId: application.dossierId, requestHash: draft.requestHash };
-          ops.push({
-            kind: "put",
-            collection: Collections.idempotency,
-            id: draft.idempotencyId,
-            data: remembered,
-            expectedVersion: 0,
-          });
+          ops.push(put(idempotencyKeys, draft.idempotencyId, remembered, 0));
         }
       });
       try {
         await this.commit(ops);
       } catch (error) {
-        const lostCounterRace = error instanceof ConflictError && error.collection === Collections.sequences;
+        const lostCounterRace = error instanceof ConflictError && error.collection === dossierSequences.name;
         if (lostCounterRace && attempt < MAX_ALLOCATION_ATTEMPTS) continue;
         throw error;
       }

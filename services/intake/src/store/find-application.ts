@@ -1,11 +1,11 @@
-import { findDossier } from "@lienthong/runtime";
+import { findDossier } from "@lienthong/service-host";
 import type { DocumentStore, Versioned } from "@lienthong/storage";
-import { Collections, type ApplicationRecord } from "./collections";
+import { applications, type ApplicationRecord } from "./collections";
 
 /** A dossier by dossier code or by id, with its version for a conditional update. */
 export function findApplication(
   store: DocumentStore,
   dossierRef: string,
 ): Promise<Versioned<ApplicationRecord> | undefined> {
-  return findDossier<ApplicationRecord>(store, Collections.applications, dossierRef);
+  return findDossier(store, applications, dossierRef);
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation } from "@lienthong/errors";
 import { z } from "zod";
 import type { AttachmentRecord } from "../store/collections";
 

@@ -1,15 +1,16 @@
 import { DossierStatus, dayNumberOfIsoDate, instantOfDay, isDossierStatus } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
+import type { Query } from "@lienthong/storage";
 import { z } from "zod";
 import { isVisibleTo } from "../auth/access";
-import { Collections, type ApplicationRecord } from "../store/collections";
+import { applications, type ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 /** Statuses whose deadline can still be missed; 3, 7, 8, 9 and 10 are closed or already judged. */
-const OPEN_STATUSES: readonly number[] = [
+const OPEN_STATUSES: readonly DossierStatus[] = [
   DossierStatus.SUBMITTED,
   DossierStatus.ACCEPTED,
   DossierStatus.PROCESSING,
@@ -31,7 +32,7 @@ const dateOrInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], 
 const listSchema = z.object({
   status: z.coerce
     .number({ error: "must be a dossier status code from 1 to 10" })
-    .refine(isDossierStatus, "must be a dossier status code from 1 to 10")
+    .pipe(z.custom<DossierStatus>(isDossierStatus, "must be a dossier status code from 1 to 10"))
     .optional(),
   procedureCode: z
     .string()
@@ -82,8 +83,17 @@ function boundInstant(value: string, edge: "from" | "to"): string {
   return new Date(value).toISOString();
 }
 
+/** Equality on indexed fields of the record: a misspelt field does not compile. */
+type ApplicationFilter = NonNullable<Query<ApplicationRecord>["where"]>;
+
+/** How a unit holds a dossier: it received it, or it is the competent authority deciding it. */
+const roles = [
+  (unit: string): ApplicationFilter => ({ receivingUnitCode: unit }),
+  (unit: string): ApplicationFilter => ({ competentAuthorityCode: unit }),
+];
+
 interface Source {
-  where: Record<string, string | number>;
+  where: ApplicationFilter;
   buffer: ApplicationRecord[];
   /** Exclusive upper bound of the next read. */
   upper: string | undefined;
@@ -113,13 +123,12 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
     : [filter.status];
   if (statuses.length === 0) return { applications: [], nextPageToken: undefined };
 
-  const base = (status: number | undefined): Record<string, string | number> => ({
+  const base = (status: DossierStatus | undefined): ApplicationFilter => ({
     ...(filter.procedureCode && { procedureCode: filter.procedureCode }),
     ...(status !== undefined && { status }),
   });
-  const roles = ["receivingUnitCode", "competentAuthorityCode"] as const;
   const indexed = [...caller.unitCodes].flatMap((unit) =>
-    roles.flatMap((role) => statuses.map((status) => ({ ...base(status), [role]: unit }))),
+    roles.flatMap((role) => statuses.map((status) => ({ ...base(status), ...role(unit) }))),
   );
   const scanAll = indexed.length > MAX_INDEXED_SOURCES;
   const wheres = scanAll ? statuses.map(base) : indexed;
@@ -146,18 +155,18 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
     for (const source of heads) if (source.buffer[0]!.listKey === newest) record = source.buffer.shift();
     if (record && wanted(record)) found.push(record);
   }
-  const applications = found.slice(0, filter.pageSize);
-  const last = applications[applications.length - 1];
+  const shown = found.slice(0, filter.pageSize);
+  const last = shown[shown.length - 1];
   return {
-    applications,
+    applications: shown,
     nextPageToken: found.length > filter.pageSize && last ? encodePageToken(last.listKey) : undefined,
   };
 }
 
 async function refill(ports: IntakePorts, source: Source, lower: string | undefined, batch: number): Promise<void> {
-  const range =
+  const range: Query<ApplicationRecord>["range"] =
     lower === undefined && source.upper === undefined ? undefined : { field: "listKey", gte: lower, lt: source.upper };
-  const rows = await ports.store.find<ApplicationRecord>(Collections.applications, {
+  const rows = await ports.store.find(applications, {
     where: source.where,
     ...(range && { range }),
     orderBy: { field: "listKey", direction: "desc" },

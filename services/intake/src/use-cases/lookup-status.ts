@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
-import { DOSSIER_CODE_PATTERN, lastFour, statusLabel, type DossierStatus } from "@lienthong/domain";
-import { ServiceError, notFound } from "@lienthong/service-kit";
+import { DOSSIER_CODE_PATTERN, lastFour, statusLabel } from "@lienthong/domain";
+import { PlatformError, notFound } from "@lienthong/errors";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { findApplication } from "../store/find-application";
 import type { ApplicationRecord } from "../store/collections";
@@ -33,7 +33,7 @@ export class LookupRateLimiter {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new ServiceError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, {
+      throw new PlatformError("RESOURCE_EXHAUSTED", `Too many status lookups; retry after ${retryAfterSeconds} s`, {
         details: { retryAfterSeconds },
       });
     }
@@ -70,7 +70,7 @@ export async function lookupStatus(
   if (!record || !FACTOR.test(request.secondFactor) || !factorMatches(record, request.secondFactor)) {
     throw notFound("dossier", "with this code and second factor");
   }
-  const status = record.status as DossierStatus;
+  const { status } = record;
   return {
     dossierCode: record.dossierCode,
     status,

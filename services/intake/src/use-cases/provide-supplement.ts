@@ -1,7 +1,7 @@
-import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
-import { DossierStatus, statusLabel, type DossierStatus as Status } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { failedPrecondition, invalidArgument, type FieldViolation } from "@lienthong/service-kit";
+import { lifecycleEvent } from "@lienthong/contracts";
+import { DossierStatus, statusLabel } from "@lienthong/domain";
+import { type FieldViolation, failedPrecondition, invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import type { ApplicationRecord } from "../store/collections";
 import { attachmentsSchema, readAttachments } from "./attachments";
@@ -57,10 +57,7 @@ export async function provideSupplement(
       updatedAt: providedAt,
     };
     const event = {
-      topic: Topics.intake,
-      key: record.dossierId,
-      type: EventTypes.supplementProvided.type,
-      data: encodeEvent("supplementProvided", {
+      ...lifecycleEvent("supplementProvided", {
         dossierId: record.dossierId,
         dossierCode: record.dossierCode,
         providedAt,
@@ -74,7 +71,7 @@ export async function provideSupplement(
 }
 
 function assertAwaitingSupplement(record: ApplicationRecord): void {
-  const status = record.status as Status;
+  const { status } = record;
   if (status !== DossierStatus.SUPPLEMENT_REQUESTED) {
     throw failedPrecondition(
       `A supplement is accepted only at status 5 (${statusLabel(DossierStatus.SUPPLEMENT_REQUESTED)}); dossier ${record.dossierCode} is at status ${status} (${statusLabel(status)})`,

@@ -1,74 +1,129 @@
-import { EventTypes, decodeEvent } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
-import { Collections, type ApplicationRecord, type SupplementRequestRecord } from "../store/collections";
+import { statusCarriedBy, type EventTypeName, type PayloadOf, type common } from "@lienthong/contracts";
+import { DossierStatus, isDossierStatus } from "@lienthong/domain";
+import type { ConsumedEvent } from "@lienthong/service-host";
+import { put, type WriteOp } from "@lienthong/storage";
+import { applications, type ApplicationRecord, type SupplementRequestRecord } from "../store/collections";
 import type { IntakePorts } from "./ports";
+
+/** What one event changes on the citizen-visible dossier; a field left out stays as it is. */
+interface DossierChange {
+  appointmentAt?: string;
+  /** Widens who may see the dossier (boundary-free intake). */
+  competentAuthority?: { code: string; name: string };
+  /** The supplement request the event opens; `requestedAt` defaults to when the event occurred. */
+  supplementRequest?: { requestedAt: string | undefined; missingItems: string[] };
+  /** Where the signed result can be downloaded. */
+  resultDocumentPath?: string;
+}
+
+/** proto3 sends an unset string as "". */
+function given(value: string | undefined): string | undefined {
+  return value || undefined;
+}
+
+/** An agency without a code is an unset message field. */
+function authority(agency: common.Agency | undefined): DossierChange["competentAuthority"] {
+  return agency?.code ? { code: agency.code, name: agency.name } : undefined;
+}
+
+/**
+ * What every lifecycle event of every service changes besides the status
+ * (which the event catalog's statusCarriedBy says), by event name.
+ * Exhaustive and typed by each event's payload: a new event type, or a
+ * renamed proto field, fails to compile here instead of being skipped.
+ */
+const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange } = {
+  applicationSubmitted: () => ({}),
+  applicationAccepted: (payload) => ({
+    appointmentAt: given(payload.appointmentAt),
+  }),
+  applicationRefused: () => ({}),
+  dossierRouted: (payload) => ({
+    appointmentAt: given(payload.appointmentAt),
+    competentAuthority: authority(payload.competentAuthority),
+  }),
+  supplementRequested: (payload) => ({
+    supplementRequest: { requestedAt: given(payload.requestedAt), missingItems: payload.missingItems },
+  }),
+  dossierDecided: () => ({}),
+  signatureRequested: (payload) => ({ competentAuthority: authority(payload.competentAuthority) }),
+  resultIssued: (payload) => ({
+    appointmentAt: given(payload.appointmentAt),
+    resultDocumentPath: given(payload.downloadPath),
+  }),
+  // intake's own: the supplement was already applied and the withdrawal noted when the request came in.
+  supplementProvided: () => ({}),
+  withdrawalRequested: () => ({}),
+  dossierWithdrawn: () => ({}),
+  dossierResumed: (payload) => ({
+    appointmentAt: given(payload.appointmentAt),
+  }),
+  paymentRequested: () => ({}),
+  paymentRecorded: () => ({}),
+  dossierStopped: () => ({}),
+  dossierTransferred: (payload) => ({ competentAuthority: authority(payload.toAuthority) }),
+  deadlineDueSoon: (payload) => ({ appointmentAt: given(payload.appointmentAt) }),
+  dossierOverdue: (payload) => ({ appointmentAt: given(payload.newAppointmentAt) }),
+  resultReturned: () => ({}),
+  documentSigned: (payload) => ({ resultDocumentPath: given(payload.downloadPath) }),
+  signatureFailed: () => ({}),
+  notificationDelivered: () => ({}),
+  notificationFailed: () => ({}),
+};
+
+/** The change of one decoded event: its name picks the entry typed for its payload. */
+function changeOf<N extends EventTypeName>(event: { name: N; payload: PayloadOf<N> }): DossierChange {
+  return changes[event.name](event.payload);
+}
 
 /**
  * Keeps the citizen-visible timeline: every lifecycle event of every service
- * adds an entry, and those that change the status move the dossier's status.
- * Routing's events also set the competent authority (which widens who may see
- * the dossier), the appointment and the open supplement request.
+ * adds an entry, and the dossier takes what the event changes (see `changes`).
  * Events for dossiers this intake never stored are ignored (another
  * province's intake owns them).
  */
-export async function recordLifecycleEvent(ports: IntakePorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const stored = await ports.store.get<ApplicationRecord>(Collections.applications, event.key);
+export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEvent): Promise<WriteOp[]> {
+  const stored = await ports.store.get(applications, event.key);
   if (!stored) return [];
-  const payload = decodeEvent(event.type, event.data);
   const record = stored.data;
-  const status = typeof payload.status === "number" ? payload.status : 0;
-  const authority = competentAuthority(payload);
+  const change = changeOf(event);
+  const carried = statusCarriedBy(event);
+  const status = isDossierStatus(carried) ? carried : undefined;
 
   const updated: ApplicationRecord = {
     ...record,
-    status: status > 0 ? status : record.status,
+    status: status ?? record.status,
     timeline: [
       ...record.timeline,
-      { status, eventType: event.type, occurredAt: event.time, source: event.source, eventId: event.id },
+      {
+        status: status ?? 0,
+        eventType: event.type,
+        occurredAt: event.time,
+        source: event.source,
+        eventId: event.id,
+      },
     ],
-    appointmentAt:
-      stringField(payload, "appointmentAt") ?? stringField(payload, "newAppointmentAt") ?? record.appointmentAt,
-    competentAuthorityCode: authority?.code ?? record.competentAuthorityCode,
-    competentAuthorityName: authority ? authority.name : (record.competentAuthorityName ?? null),
-    supplementRequest: supplementRequest(event, payload, record),
-    resultDocumentPath: stringField(payload, "downloadPath") ?? record.resultDocumentPath,
+    appointmentAt: change.appointmentAt ?? record.appointmentAt,
+    competentAuthorityCode: change.competentAuthority?.code ?? record.competentAuthorityCode,
+    competentAuthorityName: change.competentAuthority?.name ?? record.competentAuthorityName ?? null,
+    supplementRequest: supplementRequestAfter(change, status, event.time, record),
+    resultDocumentPath: change.resultDocumentPath ?? record.resultDocumentPath,
     updatedAt: ports.now().toISOString(),
   };
-  return [
-    {
-      kind: "put",
-      collection: Collections.applications,
-      id: record.dossierId,
-      data: updated,
-      expectedVersion: stored.version,
-    },
-  ];
-}
-
-function stringField(payload: Record<string, unknown>, field: string): string | undefined {
-  const value = payload[field];
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** DossierRouted names the competent authority; DossierTransferred moves the dossier to another one. */
-function competentAuthority(payload: Record<string, unknown>): { code: string; name: string } | undefined {
-  const authority = (payload.competentAuthority ?? payload.toAuthority) as { code?: string; name?: string } | undefined;
-  return authority?.code ? { code: authority.code, name: authority.name ?? "" } : undefined;
+  return [put(applications, record.dossierId, updated, stored.version)];
 }
 
 /** Opened by SupplementRequested; a status leaving 5 closes it (intake clears it itself when the supplement is provided). */
-function supplementRequest(
-  event: DeliveredEvent,
-  payload: Record<string, unknown>,
+function supplementRequestAfter(
+  change: DossierChange,
+  status: DossierStatus | undefined,
+  occurredAt: string,
   record: ApplicationRecord,
 ): SupplementRequestRecord | null {
-  if (event.type === EventTypes.supplementRequested.type) {
-    const missingItems = Array.isArray(payload.missingItems)
-      ? payload.missingItems.filter((item): item is string => typeof item === "string")
-      : [];
-    return { requestedAt: stringField(payload, "requestedAt") ?? event.time, missingItems };
+  if (change.supplementRequest) {
+    const { requestedAt, missingItems } = change.supplementRequest;
+    return { requestedAt: requestedAt ?? occurredAt, missingItems };
   }
-  const status = typeof payload.status === "number" ? payload.status : 0;
-  return status > 0 && status !== 5 ? null : (record.supplementRequest ?? null);
+  const leavesSupplement = status !== undefined && status !== DossierStatus.SUPPLEMENT_REQUESTED;
+  return leavesSupplement ? null : (record.supplementRequest ?? null);
 }

@@ -1,5 +1,5 @@
 import type { FormField, MergeTarget, Procedure } from "@lienthong/domain";
-import { ServiceError, invalidArgument, notFound } from "@lienthong/service-kit";
+import { PlatformError, invalidArgument, notFound } from "@lienthong/errors";
 import type { IntakePorts } from "./ports";
 
 /** A province or commune-level unit as the contracts describe it. */
@@ -57,7 +57,7 @@ export function resolveOldUnit(ports: IntakePorts, oldCode: string): OldUnitReso
     throw invalidArgument([{ field: "oldCode", reason: "must be a pre-2025 commune code of 3 to 5 digits" }]);
   if (!ports.merges) {
     // 503 until an operator installs the mapping; retrying unchanged will not help before that.
-    throw new ServiceError(
+    throw new PlatformError(
       "UNAVAILABLE",
       "No pre-2025 unit mapping is loaded: an operator installs it with `lienthong import unit-merges <file>` or sets UNIT_MERGES_FILE",
       { retriable: false },

@@ -1,16 +1,11 @@
 import { createHash } from "node:crypto";
-import { EventTypes, Topics, encodeEvent, common } from "@lienthong/contracts";
+import { common, lifecycleEvent } from "@lienthong/contracts";
 import { validateSubmission, type Procedure } from "@lienthong/domain";
 import { traceHeaders } from "@lienthong/messaging";
-import { conflict, invalidArgument, ServiceError, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, conflict, invalidArgument, permissionDenied } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { ConflictError } from "@lienthong/storage";
-import { parseInput } from "@lienthong/runtime";
-import {
-  Collections,
-  type ApplicationRecord,
-  type AttachmentRecord,
-  type IdempotencyRecord,
-} from "../store/collections";
+import { applications, idempotencyKeys, type ApplicationRecord, type AttachmentRecord } from "../store/collections";
 import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
 import { submissionSchema, type Submission } from "./submission-schema";
@@ -45,8 +40,7 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
     decision: allowed ? "allowed" : "denied",
   });
   if (!allowed) {
-    throw new ServiceError(
-      "PERMISSION_DENIED",
+    throw permissionDenied(
       `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`,
     );
   }
@@ -68,7 +62,7 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
     });
     return { application, created: true };
   } catch (error) {
-    if (idempotencyId && error instanceof ConflictError && error.collection === Collections.idempotency) {
+    if (idempotencyId && error instanceof ConflictError && error.collection === idempotencyKeys.name) {
       // A concurrent request with the same key won: answer as a replay of it.
       const replay = await findReplay(ports, idempotencyId, requestHash);
       if (replay) return { application: replay, created: false };
@@ -123,12 +117,12 @@ async function findReplay(
   idempotencyId: string,
   requestHash: string,
 ): Promise<ApplicationRecord | undefined> {
-  const remembered = await ports.store.get<IdempotencyRecord>(Collections.idempotency, idempotencyId);
+  const remembered = await ports.store.get(idempotencyKeys, idempotencyId);
   if (!remembered) return undefined;
   if (remembered.data.requestHash !== requestHash) {
     throw conflict("Idempotency-Key was already used with a different request body", { field: "Idempotency-Key" });
   }
-  const existing = await ports.store.get<ApplicationRecord>(Collections.applications, remembered.data.dossierId);
+  const existing = await ports.store.get(applications, remembered.data.dossierId);
   return existing?.data;
 }
 
@@ -171,10 +165,7 @@ function buildApplication(
     updatedAt: submittedAt,
   };
   const submitted = {
-    topic: Topics.intake,
-    key: dossierId,
-    type: EventTypes.applicationSubmitted.type,
-    data: encodeEvent("applicationSubmitted", {
+    ...lifecycleEvent("applicationSubmitted", {
       dossierId,
       dossierCode,
       status: application.status,

@@ -1,8 +1,8 @@
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
-import { ServiceError } from "@lienthong/service-kit";
-import { ConflictError } from "@lienthong/storage";
+import { PlatformError } from "@lienthong/errors";
+import { ConflictError, put } from "@lienthong/storage";
 import { visibleApplication } from "../auth/access";
-import { Collections, type ApplicationRecord } from "../store/collections";
+import { applications, type ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
 
 /** Retries when the timeline projection (or another request) updated the dossier in between. */
@@ -26,25 +26,15 @@ export async function updateApplication(
     if (!outcome) return current.data;
     try {
       await ports.commit([
-        {
-          kind: "put",
-          collection: Collections.applications,
-          id: current.id,
-          data: outcome.record,
-          expectedVersion: current.version,
-        },
+        put(applications, current.id, outcome.record, current.version),
         ...outboxWrites(outcome.events),
       ]);
       return outcome.record;
     } catch (error) {
-      if (
-        !(error instanceof ConflictError) ||
-        error.collection !== Collections.applications ||
-        attempt >= MAX_UPDATE_ATTEMPTS
-      )
+      if (!(error instanceof ConflictError) || error.collection !== applications.name || attempt >= MAX_UPDATE_ATTEMPTS)
         throw error;
-      const reread = await ports.store.get<ApplicationRecord>(Collections.applications, current.id);
-      if (!reread) throw new ServiceError("INTERNAL", "The dossier disappeared while it was being updated");
+      const reread = await ports.store.get(applications, current.id);
+      if (!reread) throw new PlatformError("INTERNAL", "The dossier disappeared while it was being updated");
       current = reread;
     }
   }

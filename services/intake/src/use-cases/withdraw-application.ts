@@ -1,13 +1,7 @@
-import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
-import {
-  IllegalTransitionError,
-  allowedActions,
-  applyAction,
-  statusLabel,
-  type DossierStatus,
-} from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { failedPrecondition } from "@lienthong/service-kit";
+import { lifecycleEvent } from "@lienthong/contracts";
+import { applicantMayWithdraw, statusLabel } from "@lienthong/domain";
+import { failedPrecondition } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 import type { ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
@@ -19,7 +13,7 @@ const withdrawalSchema = z.object({
 
 /**
  * The applicant asks to withdraw the dossier (rút hồ sơ). Allowed where the
- * domain's status table allows the "withdraw" action; routing decides and
+ * workflow allows the "withdraw" action; routing decides and
  * answers with DossierWithdrawn (status 7), which the timeline projects.
  * Asking again while the first request is pending changes nothing.
  */
@@ -35,10 +29,7 @@ export async function withdrawApplication(
     assertWithdrawable(record);
     const requestedAt = ports.now().toISOString();
     const event = {
-      topic: Topics.intake,
-      key: record.dossierId,
-      type: EventTypes.withdrawalRequested.type,
-      data: encodeEvent("withdrawalRequested", {
+      ...lifecycleEvent("withdrawalRequested", {
         dossierId: record.dossierId,
         dossierCode: record.dossierCode,
         requestedAt,
@@ -51,14 +42,10 @@ export async function withdrawApplication(
 }
 
 function assertWithdrawable(record: ApplicationRecord): void {
-  const status = record.status as DossierStatus;
-  try {
-    applyAction(status, "withdraw");
-  } catch (error) {
-    if (!(error instanceof IllegalTransitionError)) throw error;
-    throw failedPrecondition(
-      `Dossier ${record.dossierCode} cannot be withdrawn at status ${status} (${statusLabel(status)})`,
-      { status, allowedActions: allowedActions(status) },
-    );
-  }
+  const { status } = record;
+  if (applicantMayWithdraw(status)) return;
+  throw failedPrecondition(
+    `Dossier ${record.dossierCode} cannot be withdrawn at status ${status} (${statusLabel(status)})`,
+    { status },
+  );
 }

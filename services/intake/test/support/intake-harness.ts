@@ -1,11 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
-import { EventTypes, Topics, encodeEvent, intake, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
+import { EventTypes, Topics, intake, lifecycleEvent, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
 import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
-import type { Logger } from "@lienthong/service-kit";
+import { type Logger, type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
-import { Collections, type ApplicationRecord } from "../../src/store/collections";
+import { applications, type ApplicationRecord } from "../../src/store/collections";
 
 /** Mường Lát (Thanh Hoá), a receiving unit of the built-in sample units. */
 export const MUONG_LAT = "14845";
@@ -70,7 +69,7 @@ export const marriageForm = {
 } as const;
 
 export interface IntakeHarness {
-  runtime: ServiceRuntime;
+  runtime: ServiceHost;
   running: RunningService;
   broker: InProcessBroker;
   /** Every event on every platform topic, as an independent consumer group sees it. */
@@ -239,10 +238,7 @@ export async function publishRoutingEvent<N extends EventTypeName>(
   name: N,
   payload: Partial<PayloadOf<N>> & { dossierId: string },
 ): Promise<void> {
-  const spec = EventTypes[name];
-  await harness.broker
-    .bus(spec.producer)
-    .publish([{ topic: spec.topic, key: payload.dossierId, type: spec.type, data: encodeEvent(name, payload) }]);
+  await harness.broker.bus(EventTypes[name].producer).publish([lifecycleEvent(name, payload)]);
 }
 
 /** Waits until intake's stored record of the dossier satisfies `predicate` (e.g. the projection caught up). */
@@ -255,7 +251,7 @@ export async function waitForRecord(
   let record: ApplicationRecord | undefined;
   await waitFor(
     async () => {
-      record = (await harness.runtime.store.get<ApplicationRecord>(Collections.applications, dossierId))?.data;
+      record = (await harness.runtime.store.get(applications, dossierId))?.data;
       return record !== undefined && predicate(record);
     },
     { description, timeoutMs: 5_000 },

@@ -1,5 +1,5 @@
 import { notification } from "@lienthong/contracts";
-import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import { listDeliveries } from "../use-cases/list-deliveries";
 import type { NotificationPorts } from "../use-cases/ports";
 

@@ -1,5 +1,5 @@
 import { Topics } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
+import type { ConsumedEvent } from "@lienthong/service-host";
 import type { WriteOp } from "@lienthong/storage";
 import { planDeliveries } from "../use-cases/plan-deliveries";
 import type { NotificationPorts } from "../use-cases/ports";
@@ -7,5 +7,5 @@ import type { NotificationPorts } from "../use-cases/ports";
 export const notificationTopics = [Topics.intake, Topics.routing, Topics.signature];
 
 export function notificationEventHandler(ports: NotificationPorts) {
-  return (event: DeliveredEvent): Promise<WriteOp[]> => planDeliveries(ports, event);
+  return (event: ConsumedEvent): Promise<WriteOp[]> => planDeliveries(ports, event);
 }

@@ -1,8 +1,7 @@
-import type { CollectionSpec } from "@lienthong/storage";
+import { defineCollection } from "@lienthong/storage";
 
 /** How to reach a dossier's applicant and commune system (collection `contacts`, id = dossier id). */
 export interface ContactRecord {
-  [field: string]: unknown;
   dossierId: string;
   dossierCode: string;
   /** Personal data: used to send, never logged. */
@@ -17,7 +16,6 @@ export type DeliveryState = "pending" | "delivered" | "failed";
 
 /** One message to one recipient caused by one lifecycle event (collection `deliveries`). */
 export interface DeliveryRecord {
-  [field: string]: unknown;
   notificationId: string;
   dossierId: string;
   dossierCode: string;
@@ -39,16 +37,14 @@ export interface DeliveryRecord {
   message: { subject: string; text: string } | { webhookBody: string };
 }
 
-export const Collections = { contacts: "contacts", deliveries: "deliveries" } as const;
+export const contacts = defineCollection<ContactRecord>("contacts");
 
-export const notificationCollections: CollectionSpec[] = [
-  { name: Collections.contacts },
-  {
-    name: Collections.deliveries,
-    indexes: [
-      ["dossierId", "createdAt"],
-      ["dossierCode", "createdAt"],
-      ["state", "nextAttemptAt"],
-    ],
-  },
-];
+export const deliveries = defineCollection<DeliveryRecord>("deliveries", {
+  indexes: [
+    ["dossierId", "createdAt"],
+    ["dossierCode", "createdAt"],
+    ["state", "nextAttemptAt"],
+  ],
+});
+
+export const notificationCollections = [contacts, deliveries];

@@ -1,9 +1,9 @@
-import { EventTypes, Topics, encodeEvent } from "@lienthong/contracts";
+import { lifecycleEvent } from "@lienthong/contracts";
 import { backoffDelay, extractTraceContext, outboxWrites, type Logger } from "@lienthong/messaging";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
-import type { WriteOp } from "@lienthong/storage";
+import { put, type WriteOp } from "@lienthong/storage";
 import { DeliveryError, type MailSender, type WebhookSender } from "../channels/ports";
-import { Collections, type ContactRecord, type DeliveryRecord } from "../store/collections";
+import { contacts, deliveries, type DeliveryRecord } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 
 const tracer = trace.getTracer("notification");
@@ -31,7 +31,7 @@ export async function dispatchDueDeliveries(
   logger: Logger,
   batchSize = 50,
 ): Promise<number> {
-  const due = await ports.store.find<DeliveryRecord>(Collections.deliveries, {
+  const due = await ports.store.find(deliveries, {
     where: { state: "pending" },
     range: { field: "nextAttemptAt", lt: ports.now().toISOString() + "~" },
     orderBy: { field: "nextAttemptAt" },
@@ -85,7 +85,7 @@ async function attempt(
       deliveredAt: now.toISOString(),
       lastError: null,
     };
-    return [put(delivered, version), ...outcomeEvent(delivered, "delivered")];
+    return [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered")];
   } catch (error) {
     const reason = error instanceof DeliveryError ? error.message : "unexpected delivery error";
     const retriable = !(error instanceof DeliveryError) || error.retriable;
@@ -93,15 +93,15 @@ async function attempt(
       const next = new Date(
         now.getTime() + backoffDelay({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs }, attempts),
       );
-      return [put({ ...delivery, attempts, lastError: reason, nextAttemptAt: next.toISOString() }, version)];
+      return [putDelivery({ ...delivery, attempts, lastError: reason, nextAttemptAt: next.toISOString() }, version)];
     }
     const failed: DeliveryRecord = { ...delivery, state: "failed", attempts, lastError: reason };
-    return [put(failed, version), ...outcomeEvent(failed, "failed")];
+    return [putDelivery(failed, version), ...outcomeEvent(failed, "failed")];
   }
 }
 
 async function send(ports: NotificationPorts, channels: DispatchChannels, delivery: DeliveryRecord): Promise<void> {
-  const contact = (await ports.store.get<ContactRecord>(Collections.contacts, delivery.dossierId))?.data;
+  const contact = (await ports.store.get(contacts, delivery.dossierId))?.data;
   if (!contact) throw new DeliveryError("contact of the dossier is missing", false);
   if ("webhookBody" in delivery.message) {
     const url = ports.webhookUrlFor(contact.clientId);
@@ -117,14 +117,8 @@ async function send(ports: NotificationPorts, channels: DispatchChannels, delive
   }
 }
 
-function put(record: DeliveryRecord, version: number): WriteOp {
-  return {
-    kind: "put",
-    collection: Collections.deliveries,
-    id: record.notificationId,
-    data: record,
-    expectedVersion: version,
-  };
+function putDelivery(record: DeliveryRecord, version: number): WriteOp {
+  return put(deliveries, record.notificationId, record, version);
 }
 
 function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed"): WriteOp[] {
@@ -138,22 +132,12 @@ function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed")
   };
   return outboxWrites([
     outcome === "delivered"
-      ? {
-          topic: Topics.notification,
-          key: delivery.dossierId,
-          type: EventTypes.notificationDelivered.type,
-          data: encodeEvent("notificationDelivered", { ...common, deliveredAt: delivery.deliveredAt ?? undefined }),
-        }
-      : {
-          topic: Topics.notification,
-          key: delivery.dossierId,
-          type: EventTypes.notificationFailed.type,
-          data: encodeEvent("notificationFailed", {
-            ...common,
-            failedAt: new Date().toISOString(),
-            reason: delivery.lastError ?? "",
-            attempts: delivery.attempts,
-          }),
-        },
+      ? lifecycleEvent("notificationDelivered", { ...common, deliveredAt: delivery.deliveredAt ?? undefined })
+      : lifecycleEvent("notificationFailed", {
+          ...common,
+          failedAt: new Date().toISOString(),
+          reason: delivery.lastError ?? "",
+          attempts: delivery.attempts,
+        }),
   ]);
 }

@@ -1,16 +1,13 @@
 import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
-import { Collections, type DeliveryRecord } from "../store/collections";
+import { deliveries } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 
 const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3 } as const;
 
 /** Every delivery of one dossier (by id or code), oldest first. */
 export async function listDeliveries(ports: NotificationPorts, dossierRef: string) {
-  const field = DOSSIER_CODE_PATTERN.test(dossierRef) ? "dossierCode" : "dossierId";
-  const found = await ports.store.find<DeliveryRecord>(Collections.deliveries, {
-    where: { [field]: dossierRef },
-    orderBy: { field: "createdAt" },
-  });
+  const where = DOSSIER_CODE_PATTERN.test(dossierRef) ? { dossierCode: dossierRef } : { dossierId: dossierRef };
+  const found = await ports.store.find(deliveries, { where, orderBy: { field: "createdAt" } });
   return found.map(({ data }) => ({
     notificationId: data.notificationId,
     dossierId: data.dossierId,

@@ -1,19 +1,19 @@
 import { createHash } from "node:crypto";
-import { EventTypes, decodeEvent, events } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
-import { Collections, type ContactRecord, type DeliveryRecord } from "../store/collections";
+import { events } from "@lienthong/contracts";
+import { PlatformError } from "@lienthong/errors";
+import type { ConsumedEvent } from "@lienthong/service-host";
+import { put, type WriteOp } from "@lienthong/storage";
+import { contacts, deliveries, type ContactRecord, type DeliveryRecord } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 import { applicantMail, webhookBody } from "./templates";
 
 const { DeliveryChannel, RecipientKind } = events;
 
 /** Events of another topic may overtake the submission that tells us whom to notify: retry until it has arrived. */
-export class ContactNotYetKnown extends Error {
-  readonly retriable = true;
-  constructor(dossierId: string) {
-    super(`no contact recorded yet for dossier ${dossierId}`);
-  }
+function contactNotYetKnown(dossierId: string): PlatformError {
+  return new PlatformError("UNAVAILABLE", `no contact recorded yet for dossier ${dossierId}`, {
+    reason: "CONTACT_NOT_YET_KNOWN",
+  });
 }
 
 /**
@@ -21,20 +21,19 @@ export class ContactNotYetKnown extends Error {
  * and a signed webhook to the commune system that handed the dossier in —
  * stored atomically with the consumer's inbox marker. The dispatcher sends them.
  */
-export async function planDeliveries(ports: NotificationPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  if (event.type.startsWith("gov.lienthong.notification.")) return [];
+export async function planDeliveries(ports: NotificationPorts, event: ConsumedEvent): Promise<WriteOp[]> {
+  if (event.name === "notificationDelivered" || event.name === "notificationFailed") return [];
   const ops: WriteOp[] = [];
-  const payload = decodeEvent(event.type, event.data);
   let contact: ContactRecord | undefined;
-  if (event.type === EventTypes.applicationSubmitted.type) {
-    contact = contactOf(payload as unknown as events.ApplicationSubmitted);
-    ops.push({ kind: "put", collection: Collections.contacts, id: contact.dossierId, data: contact });
+  if (event.name === "applicationSubmitted") {
+    contact = contactOf(event.payload);
+    ops.push(put(contacts, contact.dossierId, contact));
   } else {
-    contact = (await ports.store.get<ContactRecord>(Collections.contacts, event.key))?.data;
-    if (!contact) throw new ContactNotYetKnown(event.key);
+    contact = (await ports.store.get(contacts, event.key))?.data;
+    if (!contact) throw contactNotYetKnown(event.key);
   }
 
-  const mail = applicantMail(event.type, payload, contact.applicantName);
+  const mail = applicantMail(event, contact.applicantName);
   if (mail && contact.email) {
     ops.push(
       delivery(
@@ -47,7 +46,7 @@ export async function planDeliveries(ports: NotificationPorts, event: DeliveredE
       ),
     );
   }
-  const body = webhookBody(event, payload);
+  const body = webhookBody(event);
   if (body && ports.webhookUrlFor(contact.clientId)) {
     ops.push(
       delivery(
@@ -77,7 +76,7 @@ function contactOf(submitted: events.ApplicationSubmitted): ContactRecord {
 
 function delivery(
   ports: NotificationPorts,
-  event: DeliveredEvent,
+  event: ConsumedEvent,
   contact: ContactRecord,
   channel: number,
   recipientKind: number,
@@ -102,7 +101,7 @@ function delivery(
     lastError: null,
     message,
   };
-  return { kind: "put", collection: Collections.deliveries, id: notificationId, data: record, expectedVersion: 0 };
+  return put(deliveries, notificationId, record, 0);
 }
 
 /** A UUID derived from a name, so re-planning the same event gives the same notification ids. */

@@ -1,41 +1,37 @@
-import { EventTypes, common, type DossierEventPayload } from "@lienthong/contracts";
+import { common, statusCarriedBy, type DecodedEvent } from "@lienthong/contracts";
 import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
 export function applicantMail(
-  type: string,
-  payload: Record<string, unknown>,
+  event: DecodedEvent,
   applicantName: string,
 ): { subject: string; text: string } | undefined {
-  const code = String(payload.dossierCode);
+  const code = event.payload.dossierCode;
   const greeting = `Kính gửi ông/bà ${applicantName},`;
   const footer =
     "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối số định danh cá nhân.\nHệ thống LiênThông — thư tự động, vui lòng không trả lời.";
-  switch (type) {
-    case EventTypes.applicationAccepted.type: {
-      const appointment =
-        typeof payload.appointmentAt === "string" ? formatVietnamDate(new Date(payload.appointmentAt)) : "";
+  switch (event.name) {
+    case "applicationAccepted": {
+      const appointment = event.payload.appointmentAt ? formatVietnamDate(new Date(event.payload.appointmentAt)) : "";
       return {
         subject: `Hồ sơ ${code} đã được tiếp nhận`,
         text: `${greeting}\n\nHồ sơ ${code} của ông/bà đã được tiếp nhận. Ngày hẹn trả kết quả: ${appointment}.\n\n${footer}\n`,
       };
     }
-    case EventTypes.applicationRefused.type:
+    case "applicationRefused":
       return {
         subject: `Hồ sơ ${code} không được tiếp nhận`,
-        text: `${greeting}\n\nHồ sơ ${code} không được tiếp nhận. Lý do: ${String(payload.reason)}.\n\n${footer}\n`,
+        text: `${greeting}\n\nHồ sơ ${code} không được tiếp nhận. Lý do: ${event.payload.reason}.\n\n${footer}\n`,
       };
-    case EventTypes.supplementRequested.type: {
-      const items = Array.isArray(payload.missingItems)
-        ? payload.missingItems.map((item) => `- ${String(item)}`).join("\n")
-        : "";
+    case "supplementRequested": {
+      const items = event.payload.missingItems.map((item) => `- ${item}`).join("\n");
       return {
         subject: `Hồ sơ ${code} cần bổ sung`,
         text: `${greeting}\n\nHồ sơ ${code} cần bổ sung các thành phần sau:\n${items}\n\n${footer}\n`,
       };
     }
-    case EventTypes.resultIssued.type: {
-      const approved = payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
+    case "resultIssued": {
+      const approved = event.payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
       return {
         subject: `Hồ sơ ${code} đã có kết quả`,
         text: `${greeting}\n\nHồ sơ ${code} đã được giải quyết (${approved ? "chấp thuận" : "từ chối"}). Kết quả đã được ký số và sẵn sàng để nhận.\n\n${footer}\n`,
@@ -47,18 +43,15 @@ export function applicantMail(
 }
 
 /** The webhook body for a commune system: ids, type and status only — no personal data. */
-export function webhookBody(
-  event: { id: string; type: string; time: string },
-  payload: DossierEventPayload,
-): string | undefined {
-  const status = payload.status;
+export function webhookBody(event: DecodedEvent & { id: string; type: string; time: string }): string | undefined {
+  const status = statusCarriedBy(event);
   if (!isDossierStatus(status)) return undefined;
   return JSON.stringify({
     type: event.type,
     eventId: event.id,
     occurredAt: event.time,
-    dossierId: payload.dossierId,
-    dossierCode: payload.dossierCode,
+    dossierId: event.payload.dossierId,
+    dossierCode: event.payload.dossierCode,
     status,
     statusLabel: statusLabel(status),
   });

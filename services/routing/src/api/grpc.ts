@@ -1,5 +1,6 @@
 import { routing } from "@lienthong/contracts";
-import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
+import { dossierActionOf } from "../use-cases/actions/action-request";
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
@@ -10,6 +11,20 @@ import type { RoutingPorts } from "../use-cases/ports";
 /** proto3 has no absent scalars: an empty string, zero or empty list means "not given". */
 const given = <T>(value: T): T | undefined =>
   value === "" || value === 0 || (Array.isArray(value) && value.length === 0) ? undefined : value;
+
+/**
+ * The contract's DossierAction enum names the workflow's actions: the value's
+ * generated name, DOSSIER_ACTION_REQUEST_SUPPLEMENT, is "request_supplement".
+ * Never by position, so reordering or adding enum values cannot shift them.
+ */
+function actionFromContract(value: routing.DossierAction) {
+  return dossierActionOf(
+    routing
+      .dossierActionToJSON(value)
+      .replace(/^DOSSIER_ACTION_/, "")
+      .toLowerCase(),
+  );
+}
 
 export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
   const implementation: routing.RoutingServiceServer = {
@@ -28,7 +43,7 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
       return routing.DecideDossierResponse.fromPartial({ assignment: assignmentView(ports, decided) });
     }),
     applyAction: unary(async (request: routing.ApplyActionRequest) => {
-      const updated = await applyDossierAction(ports, request.dossierRef, request.action, {
+      const updated = await applyDossierAction(ports, request.dossierRef, actionFromContract(request.action), {
         officialId: request.officialId,
         expectedVersion: given(request.expectedVersion),
         reason: given(request.reason),

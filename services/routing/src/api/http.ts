@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { dossierActionOf } from "../use-cases/actions/action-request";
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
@@ -15,7 +16,12 @@ export function routingRouter(ports: RoutingPorts): Router {
   });
 
   router.post("/v1/dossiers/:dossierRef/actions/:action", async (request, response) => {
-    const updated = await applyDossierAction(ports, request.params.dossierRef, request.params.action, request.body);
+    const updated = await applyDossierAction(
+      ports,
+      request.params.dossierRef,
+      dossierActionOf(request.params.action),
+      request.body,
+    );
     response.json({ assignment: assignmentView(ports, updated) });
   });
 

@@ -1,6 +1,5 @@
-import { EventTypes, Topics } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
+import { Topics } from "@lienthong/contracts";
+import type { ConsumedEventHandler } from "@lienthong/service-host";
 import { resumeAfterSupplement, withdrawOnRequest } from "../use-cases/intake-requests";
 import { issueResult } from "../use-cases/issue-result";
 import type { RoutingPorts } from "../use-cases/ports";
@@ -9,20 +8,20 @@ import { registerDossier } from "../use-cases/register-dossier";
 
 export const routingTopics = [Topics.intake, Topics.signature];
 
-/** Routes each consumed event type to its use case; other types are not routing's business. */
-export function routingEventHandler(ports: RoutingPorts) {
-  return async (event: DeliveredEvent): Promise<WriteOp[]> => {
-    switch (event.type) {
-      case EventTypes.applicationSubmitted.type:
-        return registerDossier(ports, event);
-      case EventTypes.supplementProvided.type:
-        return resumeAfterSupplement(ports, event);
-      case EventTypes.withdrawalRequested.type:
-        return withdrawOnRequest(ports, event);
-      case EventTypes.documentSigned.type:
-        return issueResult(ports, event);
-      case EventTypes.signatureFailed.type:
-        return recordSignatureFailure(ports, event);
+/** Routes each consumed event to its use case with its decoded payload; other events are not routing's business. */
+export function routingEventHandler(ports: RoutingPorts): ConsumedEventHandler {
+  return async (event) => {
+    switch (event.name) {
+      case "applicationSubmitted":
+        return registerDossier(ports, event.payload, event.headers.traceparent ?? "");
+      case "supplementProvided":
+        return resumeAfterSupplement(ports, event.payload);
+      case "withdrawalRequested":
+        return withdrawOnRequest(ports, event.payload);
+      case "documentSigned":
+        return issueResult(ports, event.payload);
+      case "signatureFailed":
+        return recordSignatureFailure(ports, event.payload);
       default:
         return [];
     }

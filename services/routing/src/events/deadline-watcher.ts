@@ -1,5 +1,4 @@
-import { pollingTask, type BackgroundTask } from "@lienthong/runtime";
-import type { Logger } from "@lienthong/service-kit";
+import { type BackgroundTask, type Logger, pollingTask } from "@lienthong/service-host";
 import { fireDeadlineTimers } from "../use-cases/fire-deadline-timers";
 import type { RoutingPorts } from "../use-cases/ports";
 

@@ -1,4 +1,5 @@
-import type { CollectionSpec } from "@lienthong/storage";
+import type { DossierState, DossierStatus } from "@lienthong/domain";
+import { defineCollection } from "@lienthong/storage";
 
 export interface AgencyRecord {
   code: string;
@@ -29,10 +30,12 @@ export interface ResultRecord {
  * durable deadline timers, all as top-level fields so indexed queries find them.
  */
 export interface AssignmentRecord {
-  [field: string]: unknown;
   dossierId: string;
   dossierCode: string;
-  status: number;
+  /** Where the dossier is in the workflow (libs/domain workflow.ts). */
+  state: DossierState;
+  /** The status the portal sees (1–10), kept with the state for queues and indexes. */
+  status: DossierStatus;
   procedureCode: string;
   procedureName: string;
   /** The catalog version valid at acceptance (DOMAIN.md §3); 0 before acceptance. */
@@ -85,28 +88,25 @@ export interface AssignmentRecord {
   updatedAt: string;
 }
 
-export const Collections = { assignments: "assignments" } as const;
+export const assignments = defineCollection<AssignmentRecord>("assignments", {
+  unique: [["dossierCode"]],
+  indexes: [
+    // Queues.
+    ["queueAgencyCode", "open", "queueKey"],
+    ["queueAgencyCode", "status", "queueKey"],
+    // Deadline timers.
+    ["dueSoonAt"],
+    ["overdueCheckAt"],
+    // Indicators: received by the receiving unit, finished and overdue at the competent authority.
+    ["receivingUnitCode", "channel", "acceptedAt"],
+    ["receivingProvinceCode", "channel", "acceptedAt"],
+    ["receivingUnitCode", "acceptedAt"],
+    ["receivingProvinceCode", "acceptedAt"],
+    ["competentCommuneCode", "timeliness", "finishedAt"],
+    ["competentProvinceCode", "timeliness", "finishedAt"],
+    ["competentCommuneCode", "overdue", "open", "finishedAt"],
+    ["competentProvinceCode", "overdue", "open", "finishedAt"],
+  ],
+});
 
-export const routingCollections: CollectionSpec[] = [
-  {
-    name: Collections.assignments,
-    unique: [["dossierCode"]],
-    indexes: [
-      // Queues.
-      ["queueAgencyCode", "open", "queueKey"],
-      ["queueAgencyCode", "status", "queueKey"],
-      // Deadline timers.
-      ["dueSoonAt"],
-      ["overdueCheckAt"],
-      // Indicators: received by the receiving unit, finished and overdue at the competent authority.
-      ["receivingUnitCode", "channel", "acceptedAt"],
-      ["receivingProvinceCode", "channel", "acceptedAt"],
-      ["receivingUnitCode", "acceptedAt"],
-      ["receivingProvinceCode", "acceptedAt"],
-      ["competentCommuneCode", "timeliness", "finishedAt"],
-      ["competentProvinceCode", "timeliness", "finishedAt"],
-      ["competentCommuneCode", "overdue", "open", "finishedAt"],
-      ["competentProvinceCode", "overdue", "open", "finishedAt"],
-    ],
-  },
-];
+export const routingCollections = [assignments];

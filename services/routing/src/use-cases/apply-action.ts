@@ -1,7 +1,8 @@
 import { ConflictError, type Versioned } from "@lienthong/storage";
-import { conflict } from "@lienthong/service-kit";
-import { Collections, type AssignmentRecord } from "../store/collections";
-import { parseActionRequest, routingActionOf } from "./actions/action-request";
+import { conflict } from "@lienthong/errors";
+import { assignments, type AssignmentRecord } from "../store/collections";
+import type { DossierAction } from "@lienthong/domain";
+import { parseActionRequest } from "./actions/action-request";
 import { planAction } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
 import { inDossierTrace } from "./dossier-trace";
@@ -10,17 +11,17 @@ import type { RoutingPorts } from "./ports";
 
 /**
  * An official's action on a dossier (REST and gRPC). Refused with
- * FAILED_PRECONDITION when the status machine forbids it, and with CONFLICT
+ * FAILED_PRECONDITION when the workflow forbids it, and with CONFLICT
  * when the dossier changed since the official read it (expectedVersion) or
  * while the action ran (a concurrent commit): never a lost update.
  */
 export async function applyDossierAction(
   ports: RoutingPorts,
   dossierRef: string,
-  actionName: string | number,
+  action: DossierAction,
   input: unknown,
 ): Promise<Versioned<AssignmentRecord>> {
-  const request = parseActionRequest(routingActionOf(actionName), input);
+  const request = parseActionRequest(action, input);
   const current = await getAssignment(ports, dossierRef);
   const changedSince = (currentVersion: number) =>
     conflict(`Dossier ${current.data.dossierCode} changed since it was read; reload it and act again`, {
@@ -36,10 +37,10 @@ export async function applyDossierAction(
     } catch (error) {
       if (
         error instanceof ConflictError &&
-        error.collection === Collections.assignments &&
-        error.reason.kind === "version"
+        error.collection === assignments.name &&
+        error.conflict.kind === "version"
       ) {
-        throw changedSince(error.reason.actual ?? 0);
+        throw changedSince(error.conflict.actual ?? 0);
       }
       throw error;
     }

@@ -1,8 +1,8 @@
 import { common } from "@lienthong/contracts";
+import { PlatformError } from "@lienthong/errors";
 import {
   AGENCY_KINDS,
   COMMUNE_AGENCY_KINDS,
-  DomainError,
   resolveCompetentAuthority,
   type Agency,
   type Procedure,
@@ -30,7 +30,7 @@ export function competentAuthorityFor(
   try {
     return toRecord(resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }));
   } catch (error) {
-    if (error instanceof DomainError) return undefined;
+    if (error instanceof PlatformError) return undefined;
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import {
   clockEffect,
   deadlineState,
   instantOfDay,
-  isTerminal,
+  isTerminalStatus,
   resumeAppointment,
   vietnamDayNumber,
   type DeadlineState,
@@ -17,8 +17,8 @@ const LATE: number = common.Timeliness.TIMELINESS_LATE;
 /** The clock as the public contract names it. */
 export type ClockState = "not_started" | "running" | "paused" | "stopped";
 
-export function clockOf(status: number): ClockState {
-  switch (clockEffect(status as DossierStatus)) {
+export function clockOf(status: DossierStatus): ClockState {
+  switch (clockEffect(status)) {
     case "not_started":
       return "not_started";
     case "starts":
@@ -82,7 +82,7 @@ export function settle(ports: RoutingPorts, data: AssignmentRecord, now: Date): 
     competentProvinceCode: authority?.provinceCode ?? "",
     queueAgencyCode: authority?.code ?? data.receivingUnitCode,
     queueKey: `${data.appointmentAt ?? ""}|${data.dossierId}`,
-    open: !isTerminal(data.status as DossierStatus),
+    open: !isTerminalStatus(data.status),
     dueSoonAt:
       running && appointment && data.dueSoonFiredFor !== data.appointmentAt
         ? dueSoonInstant(ports, now, appointment, provinceOf(data)).toISOString()

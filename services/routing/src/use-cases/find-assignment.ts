@@ -1,14 +1,14 @@
-import { findDossier } from "@lienthong/runtime";
-import { notFound } from "@lienthong/service-kit";
+import { allowedActions } from "@lienthong/domain";
+import { notFound } from "@lienthong/errors";
+import { findDossier } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
-import { allowedRoutingActions } from "./actions/status-rules";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import { clockOf, deadlineStateOf } from "./deadline-clock";
 import type { RoutingPorts } from "./ports";
 
 /** One assignment by dossier id or dossier code, with its version for optimistic concurrency. */
 export async function getAssignment(ports: RoutingPorts, dossierRef: string): Promise<Versioned<AssignmentRecord>> {
-  const found = await findDossier<AssignmentRecord>(ports.store, Collections.assignments, dossierRef);
+  const found = await findDossier(ports.store, assignments, dossierRef);
   if (!found) throw notFound("dossier", dossierRef);
   return found;
 }
@@ -28,7 +28,7 @@ export function assignmentView(ports: RoutingPorts, { data, version }: Versioned
     appointmentAt: data.appointmentAt ?? undefined,
     outcome: data.decision?.outcome ?? 0,
     timeliness: data.timeliness,
-    allowedActions: allowedRoutingActions(data),
+    allowedActions: allowedActions(data.state),
     clock: clockOf(data.status),
     deadlineState: deadlineStateOf(ports, data, ports.now()),
     version,

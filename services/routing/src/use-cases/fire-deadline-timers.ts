@@ -1,6 +1,6 @@
 import { computeAppointment, formatVietnamDate, isOverdue, remainingWorkingHours } from "@lienthong/domain";
 import { ConflictError, type Versioned } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import type { Plan } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
 import { routingEvent } from "./actions/routing-event";
@@ -104,7 +104,7 @@ export async function fireDeadlineTimers(ports: RoutingPorts, batchSize = 100): 
   const counts: Record<TimerField, number> = { dueSoonAt: 0, overdueCheckAt: 0 };
   for (const field of ["dueSoonAt", "overdueCheckAt"] as const) {
     for (;;) {
-      const due = await ports.store.find<AssignmentRecord>(Collections.assignments, {
+      const due = await ports.store.find(assignments, {
         range: { field, lt: dueBy },
         orderBy: { field },
         limit: batchSize,

@@ -1,20 +1,28 @@
 import { common } from "@lienthong/contracts";
-import { dayNumberOfIsoDate, instantOfDay } from "@lienthong/domain";
-import { parseInput } from "@lienthong/runtime";
-import { notFound } from "@lienthong/service-kit";
+import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate } from "@lienthong/domain";
+import { notFound } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
+import type { Filter } from "@lienthong/storage";
 import { z } from "zod";
-import { Collections } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const indicatorsSchema = z
   .object({
     unitCode: z.string().regex(/^(\d{2}|\d{5})$/, "must be a 5-digit commune code or a 2-digit province code"),
-    from: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
-    to: z.string().regex(ISO_DATE, "must be a date YYYY-MM-DD"),
+    from: isoCalendarDate,
+    to: isoCalendarDate,
   })
-  .refine((range) => range.from <= range.to, { path: ["to"], message: "must not be before from" });
+  // Compared only once both are real dates, so a bad date is named once, as what it is.
+  .refine((range) => range.from <= range.to, {
+    path: ["to"],
+    message: "must not be before from",
+    when: (payload) => payload.issues.length === 0,
+  });
+
+type Where = Filter<AssignmentRecord>["where"];
+/** The dates a figure is counted by: acceptance (received) or reaching status 9 (finished). */
+type CountedBy = "acceptedAt" | "finishedAt";
 
 export interface Indicators {
   unitCode: string;
@@ -44,24 +52,24 @@ export async function getIndicators(ports: RoutingPorts, input: unknown): Promis
   if (commune ? !ports.units.commune(unitCode) : !ports.units.province(unitCode))
     throw notFound(commune ? "commune" : "province", unitCode);
   const fromDay = dayNumberOfIsoDate(from, "from");
-  const range = (field: string) => ({
+  const range = (field: CountedBy) => ({
     field,
     gte: instantOfDay(fromDay).toISOString(),
     lt: instantOfDay(dayNumberOfIsoDate(to, "to") + 1).toISOString(),
   });
-  const receiving = commune ? "receivingUnitCode" : "receivingProvinceCode";
-  const competent = commune ? "competentCommuneCode" : "competentProvinceCode";
-  const count = (where: Record<string, string | number | boolean | null>, field?: string) =>
-    ports.store.count(Collections.assignments, { where, ...(field && { range: range(field) }) });
-  const finished = (timeliness: number) => count({ [competent]: unitCode, timeliness }, "finishedAt");
+  const receivedBy: Where = commune ? { receivingUnitCode: unitCode } : { receivingProvinceCode: unitCode };
+  const decidedBy: Where = commune ? { competentCommuneCode: unitCode } : { competentProvinceCode: unitCode };
+  const count = (where: Where, countedBy?: CountedBy) =>
+    ports.store.count(assignments, { where, ...(countedBy && { range: range(countedBy) }) });
+  const finished = (timeliness: number) => count({ ...decidedBy, timeliness }, "finishedAt");
 
   const [received, receivedOnline, finishedEarly, finishedOnTime, finishedLate, currentlyOverdue] = await Promise.all([
-    count({ [receiving]: unitCode }, "acceptedAt"),
-    count({ [receiving]: unitCode, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
+    count(receivedBy, "acceptedAt"),
+    count({ ...receivedBy, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
     finished(common.Timeliness.TIMELINESS_EARLY),
     finished(common.Timeliness.TIMELINESS_ON_TIME),
     finished(common.Timeliness.TIMELINESS_LATE),
-    count({ [competent]: unitCode, overdue: true, open: true, finishedAt: null }),
+    count({ ...decidedBy, overdue: true, open: true, finishedAt: null }),
   ]);
   const finishedTotal = finishedEarly + finishedOnTime + finishedLate;
   return {

@@ -1,9 +1,8 @@
-import { events } from "@lienthong/contracts";
+import type { events } from "@lienthong/contracts";
 import { DossierStatus } from "@lienthong/domain";
-import type { DeliveredEvent } from "@lienthong/messaging";
-import { isServiceError } from "@lienthong/service-kit";
+import { isPlatformError } from "@lienthong/errors";
 import type { WriteOp } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import type { ActionRequest } from "./actions/action-request";
 import { planAction } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
@@ -20,19 +19,18 @@ async function applicantAction(
   request: ActionRequest,
   appliesTo: (data: AssignmentRecord) => boolean = () => true,
 ): Promise<WriteOp[]> {
-  const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, dossierId);
+  const stored = await ports.store.get(assignments, dossierId);
   if (!stored || !appliesTo(stored.data)) return [];
   try {
     return planWrites(stored.version, planAction(ports, stored.data, request, ports.now()));
   } catch (error) {
-    if (isServiceError(error) && error.code === "FAILED_PRECONDITION") return [];
+    if (isPlatformError(error) && error.code === "FAILED_PRECONDITION") return [];
     throw error;
   }
 }
 
 /** The applicant provided every missing item: processing resumes (5 → 4), the appointment pushed by the wait. */
-export function resumeAfterSupplement(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const provided = events.SupplementProvided.decode(event.data);
+export function resumeAfterSupplement(ports: RoutingPorts, provided: events.SupplementProvided): Promise<WriteOp[]> {
   // Only a supplement wait ends this way; "resume" would also lift a stop.
   return applicantAction(
     ports,
@@ -43,8 +41,7 @@ export function resumeAfterSupplement(ports: RoutingPorts, event: DeliveredEvent
 }
 
 /** The applicant withdraws the dossier (1, 4 or 5 → 7). */
-export function withdrawOnRequest(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const requested = events.WithdrawalRequested.decode(event.data);
+export function withdrawOnRequest(ports: RoutingPorts, requested: events.WithdrawalRequested): Promise<WriteOp[]> {
   return applicantAction(ports, requested.dossierId, {
     action: "withdraw",
     officialId: "",

@@ -1,8 +1,7 @@
-import { common, events } from "@lienthong/contracts";
-import { applyAction, classifyTimeliness, type DossierStatus } from "@lienthong/domain";
-import type { DeliveredEvent } from "@lienthong/messaging";
+import { common, type events } from "@lienthong/contracts";
+import { afterOutcome, classifyTimeliness } from "@lienthong/domain";
 import type { WriteOp } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments } from "../store/collections";
 import { planWrites } from "./actions/plan-writes";
 import { routingEvent } from "./actions/routing-event";
 import { endPause, settle } from "./deadline-clock";
@@ -23,15 +22,13 @@ const TIMELINESS = {
  * date its apology gave. A signature for a request this dossier no longer
  * waits for is ignored.
  */
-export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const signed = events.DocumentSigned.decode(event.data);
-  const stored = await ports.store.get<AssignmentRecord>(Collections.assignments, signed.dossierId);
+export async function issueResult(ports: RoutingPorts, signed: events.DocumentSigned): Promise<WriteOp[]> {
+  const stored = await ports.store.get(assignments, signed.dossierId);
   const assignment = stored?.data;
   if (
     !stored ||
-    !assignment?.decision ||
-    assignment.decision.signatureRequestId !== signed.requestId ||
-    assignment.result
+    assignment?.state !== "awaiting_signature" ||
+    assignment.decision?.signatureRequestId !== signed.requestId
   )
     return [];
 
@@ -43,13 +40,14 @@ export async function issueResult(ports: RoutingPorts, event: DeliveredEvent): P
     assignment.overdue || !appointmentAt
       ? Timeliness.TIMELINESS_LATE
       : TIMELINESS[classifyTimeliness(now, new Date(appointmentAt))];
-  // 4 or 6 → 9: the status machine decides, as for every other change.
-  const status = applyAction(assignment.status as DossierStatus, "decide");
+  // 4 or 6 → 9: the workflow decides, as for every other change.
+  const decided = afterOutcome({ state: assignment.state, status: assignment.status }, "result_signed");
+  const { status } = decided;
   const data = settle(
     ports,
     {
       ...assignment,
-      status,
+      ...decided,
       appointmentAt,
       pausedAt: null,
       result: { documentId: signed.documentId, downloadPath: signed.downloadPath, issuedAt, timeliness },

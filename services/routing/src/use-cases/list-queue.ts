@@ -1,8 +1,9 @@
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { isDossierStatus } from "@lienthong/domain";
+import { invalidArgument } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import type { Query, Versioned } from "@lienthong/storage";
 import { z } from "zod";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
 const queueSchema = z.object({
@@ -10,7 +11,13 @@ const queueSchema = z.object({
     .string()
     .regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code"),
   /** Absent or 0: every open dossier (not refused, withdrawn or returned). */
-  status: z.coerce.number().int().min(0).max(10, "must be a dossier status code 1–10").optional(),
+  status: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10, "must be a dossier status code 1–10")
+    .transform((status) => (isDossierStatus(status) ? status : undefined))
+    .optional(),
   pageSize: z.coerce.number().int().min(0).max(200, "must be at most 200").optional(),
   pageToken: z.string().max(200, "is not a page token of this queue").optional(),
 });
@@ -43,11 +50,11 @@ export async function listQueue(
   const request = parseInput(queueSchema, input);
   const pageSize = request.pageSize || DEFAULT_PAGE_SIZE;
   const after = request.pageToken ? decodeToken(request.pageToken) : undefined;
-  const where: Query["where"] = request.status
+  const where: Query<AssignmentRecord>["where"] = request.status
     ? { queueAgencyCode: request.agencyCode, status: request.status }
     : { queueAgencyCode: request.agencyCode, open: true };
   // gte plus one extra row: the cursor row itself is dropped (queue keys are unique).
-  const rows = await ports.store.find<AssignmentRecord>(Collections.assignments, {
+  const rows = await ports.store.find(assignments, {
     where,
     ...(after !== undefined && { range: { field: "queueKey", gte: after } }),
     orderBy: { field: "queueKey" },
@@ -55,7 +62,7 @@ export async function listQueue(
   });
   const page = (after !== undefined && rows[0]?.data.queueKey === after ? rows.slice(1) : rows).slice(0, pageSize + 1);
   const more = page.length > pageSize;
-  const assignments = page.slice(0, pageSize);
-  const last = assignments[assignments.length - 1];
-  return { assignments, nextPageToken: more && last ? encodeToken(last.data.queueKey) : "" };
+  const served = page.slice(0, pageSize);
+  const last = served[served.length - 1];
+  return { assignments: served, nextPageToken: more && last ? encodeToken(last.data.queueKey) : "" };
 }

@@ -1,7 +1,7 @@
-import { common, events } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
-import { Collections, type AssignmentRecord } from "../store/collections";
+import { common, type events } from "@lienthong/contracts";
+import { DossierStatus } from "@lienthong/domain";
+import { put, type WriteOp } from "@lienthong/storage";
+import { assignments, type AssignmentRecord } from "../store/collections";
 import { acceptanceOf, planAction, type Plan } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
 import { settle } from "./deadline-clock";
@@ -12,24 +12,18 @@ import type { RoutingPorts } from "./ports";
  * in the receiving unit's queue, waiting for an official's intake check. With
  * AUTO_ACCEPT the check is skipped: accepted at once, or refused with the
  * reason when no procedure version or competent authority applies.
+ * `traceparent` is the submission's trace, which the dossier keeps.
  */
-export async function registerDossier(ports: RoutingPorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const submitted = events.ApplicationSubmitted.decode(event.data);
-  if (await ports.store.get(Collections.assignments, submitted.dossierId)) return [];
+export async function registerDossier(
+  ports: RoutingPorts,
+  submitted: events.ApplicationSubmitted,
+  traceparent: string,
+): Promise<WriteOp[]> {
+  if (await ports.store.get(assignments, submitted.dossierId)) return [];
 
   const now = ports.now();
-  const registered = settle(ports, newAssignment(ports, submitted, event.headers.traceparent ?? "", now), now);
-  if (!ports.autoAccept) {
-    return [
-      {
-        kind: "put",
-        collection: Collections.assignments,
-        id: registered.dossierId,
-        data: registered,
-        expectedVersion: 0,
-      },
-    ];
-  }
+  const registered = settle(ports, newAssignment(ports, submitted, traceparent, now), now);
+  if (!ports.autoAccept) return [put(assignments, registered.dossierId, registered, 0)];
   const acceptance = acceptanceOf(ports, registered, now);
   const plan: Plan =
     "problem" in acceptance
@@ -47,7 +41,8 @@ function newAssignment(
   return {
     dossierId: submitted.dossierId,
     dossierCode: submitted.dossierCode,
-    status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
+    state: "submitted",
+    status: DossierStatus.SUBMITTED,
     procedureCode: submitted.procedureCode,
     procedureName: ports.catalog.find(submitted.procedureCode, now)?.name ?? "",
     procedureVersion: 0,

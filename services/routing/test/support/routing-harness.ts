@@ -1,14 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { EventTypes, Topics, common, decodeEvent, encodeEvent } from "@lienthong/contracts";
+import {
+  Topics,
+  common,
+  decodeEvent,
+  lifecycleEvent,
+  type DecodedEvent,
+  type EventTypeName,
+  type PayloadOf,
+} from "@lienthong/contracts";
 import { vietnamDate } from "@lienthong/domain";
 import { InProcessBroker, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
-import type { RunningService, ServiceRuntime } from "@lienthong/runtime";
+import { type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import type { ServiceError } from "@grpc/grpc-js";
 import { createRoutingService } from "../../src";
 import type { assignmentView } from "../../src/use-cases/find-assignment";
 import type { Indicators } from "../../src/use-cases/get-indicators";
-import { Collections } from "../../src/store/collections";
+import { assignments } from "../../src/store/collections";
 
 /** Receiving units and procedures of the built-in samples (Thanh Hoá, province 38). */
 export const MUONG_LAT = "14845";
@@ -46,7 +54,16 @@ export interface Reply {
   body: ReplyBody;
 }
 
-export type EventPayload = ReturnType<typeof decodeEvent>;
+/** Narrows a decoded event to one name, and with it its payload. */
+function isNamed<N extends EventTypeName>(
+  event: DecodedEvent,
+  name: N,
+): event is DecodedEvent & { name: N; payload: PayloadOf<N> } {
+  return event.name === name;
+}
+
+/** The events the harness publishes as intake or the signature service would. */
+type PeerEventName = "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed";
 
 /** A grpc-js callback method as a promise. */
 export function grpcCall<Req, Res>(
@@ -59,7 +76,7 @@ export function grpcCall<Req, Res>(
 }
 
 export interface RoutingHarness {
-  runtime: ServiceRuntime;
+  runtime: ServiceHost;
   running: RunningService;
   /** Every event routing published, in order. */
   observed: DeliveredEvent[];
@@ -68,20 +85,16 @@ export interface RoutingHarness {
   now(): Date;
   /** Publishes ApplicationSubmitted as intake would and waits until routing registered it; returns the dossier id. */
   submit(overrides?: Partial<SubmitOptions>): Promise<{ dossierId: string; dossierCode: string }>;
-  /** Publishes an intake or signature event about a dossier. */
-  publish(
-    topic: string,
-    name: "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed",
-    payload: Record<string, unknown>,
-  ): Promise<void>;
+  /** Publishes an intake or signature event about a dossier, on its producer's topic. */
+  publish<N extends PeerEventName>(name: N, payload: Partial<PayloadOf<N>> & { dossierId: string }): Promise<void>;
   /** Signs the dossier's pending decision as the signature service would, and waits for status 9. */
   sign(dossierId: string): Promise<void>;
   act(dossierRef: string, action: string, body?: Record<string, unknown>): Promise<Reply>;
   get(path: string): Promise<Reply>;
   assignment(dossierRef: string): Promise<AssignmentView>;
-  /** Routing's events of one type about one dossier, decoded. */
-  eventsOf(dossierId: string, name: keyof typeof EventTypes): EventPayload[];
-  waitForEvent(dossierId: string, name: keyof typeof EventTypes, count?: number): Promise<EventPayload>;
+  /** Routing's events of one type about one dossier, decoded into that type's message. */
+  eventsOf<N extends EventTypeName>(dossierId: string, name: N): PayloadOf<N>[];
+  waitForEvent<N extends EventTypeName>(dossierId: string, name: N, count?: number): Promise<PayloadOf<N>>;
   /** Stops the service and starts it again on the same data directory and bus. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -146,15 +159,16 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
     const dueBy = new Date(now.getTime() + 1).toISOString();
     const store = service.runtime.store;
     return (
-      (await store.count(Collections.assignments, { range: { field: "dueSoonAt", lt: dueBy } })) +
-      (await store.count(Collections.assignments, { range: { field: "overdueCheckAt", lt: dueBy } }))
+      (await store.count(assignments, { range: { field: "dueSoonAt", lt: dueBy } })) +
+      (await store.count(assignments, { range: { field: "overdueCheckAt", lt: dueBy } }))
     );
   };
 
-  const eventsOf = (dossierId: string, name: keyof typeof EventTypes) =>
+  const eventsOf = <N extends EventTypeName>(dossierId: string, name: N): PayloadOf<N>[] =>
     observed
-      .filter((event) => event.key === dossierId && event.type === EventTypes[name].type)
-      .map((event) => decodeEvent(event.type, event.data));
+      .filter((event) => event.key === dossierId)
+      .map((event) => decodeEvent(event.type, event.data))
+      .flatMap((decoded) => (isNamed(decoded, name) ? [decoded.payload] : []));
 
   const harness: RoutingHarness = {
     get runtime() {
@@ -185,34 +199,27 @@ export async function startRouting(env: Record<string, string> = {}, start: Date
       const dossierId = randomUUID();
       const dossierCode = `${options.receivingUnitCode}-251006-${String(sequence).padStart(4, "0")}`;
       await peer.publish([
-        {
-          topic: Topics.intake,
-          key: dossierId,
-          type: EventTypes.applicationSubmitted.type,
-          data: encodeEvent("applicationSubmitted", {
-            dossierId,
-            dossierCode,
-            status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
-            submittedAt: now.toISOString(),
-            applicant: { fullName: "Lò Văn Test", citizenId: "038095000001", phone: "", email: "", address: "" },
-            ...options,
-          }),
-        },
+        lifecycleEvent("applicationSubmitted", {
+          dossierId,
+          dossierCode,
+          status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
+          submittedAt: now.toISOString(),
+          applicant: { fullName: "Lò Văn Test", citizenId: "038095000001", phone: "", email: "", address: "" },
+          ...options,
+        }),
       ]);
       await waitFor(async () => (await request("GET", `/v1/dossiers/${dossierId}`)).status === 200, {
         description: `dossier ${dossierCode} registered`,
       });
       return { dossierId, dossierCode };
     },
-    async publish(topic, name, payload) {
-      await peer.publish([
-        { topic, key: String(payload.dossierId), type: EventTypes[name].type, data: encodeEvent(name, payload) },
-      ]);
+    async publish(name, payload) {
+      await peer.publish([lifecycleEvent(name, payload)]);
     },
     async sign(dossierId) {
       const requested = eventsOf(dossierId, "signatureRequested").at(-1);
       if (!requested) throw new Error(`no signature was requested for ${dossierId}`);
-      await harness.publish(Topics.signature, "documentSigned", {
+      await harness.publish("documentSigned", {
         dossierId,
         dossierCode: requested.dossierCode,
         requestId: requested.requestId,

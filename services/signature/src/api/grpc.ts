@@ -1,5 +1,5 @@
 import { signature } from "@lienthong/contracts";
-import { unary, type GrpcServiceRegistration } from "@lienthong/service-kit";
+import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import type { SignaturePorts } from "../use-cases/ports";
 import { signDocument } from "../use-cases/sign-document";
 import { verifyDocument } from "../use-cases/verify-document";

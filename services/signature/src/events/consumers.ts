@@ -1,5 +1,5 @@
-import { EventTypes, Topics } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
+import { Topics } from "@lienthong/contracts";
+import type { ConsumedEvent } from "@lienthong/service-host";
 import type { WriteOp } from "@lienthong/storage";
 import type { SignaturePorts } from "../use-cases/ports";
 import { signResult } from "../use-cases/sign-result";
@@ -7,6 +7,6 @@ import { signResult } from "../use-cases/sign-result";
 export const signatureTopics = [Topics.routing];
 
 export function signatureEventHandler(ports: SignaturePorts) {
-  return async (event: DeliveredEvent): Promise<WriteOp[]> =>
-    event.type === EventTypes.signatureRequested.type ? signResult(ports, event) : [];
+  return async (event: ConsumedEvent): Promise<WriteOp[]> =>
+    event.name === "signatureRequested" ? signResult(ports, event.payload) : [];
 }

@@ -1,8 +1,7 @@
-import type { CollectionSpec } from "@lienthong/storage";
+import { defineCollection } from "@lienthong/storage";
 
 /** A signed result document (collection `documents`, id = document id = the signature request id). */
 export interface DocumentRecord {
-  [field: string]: unknown;
   documentId: string;
   dossierId: string;
   dossierCode: string;
@@ -12,6 +11,6 @@ export interface DocumentRecord {
   sizeBytes: number;
 }
 
-export const Collections = { documents: "documents" } as const;
+export const documents = defineCollection<DocumentRecord>("documents", { indexes: [["dossierId"]] });
 
-export const signatureCollections: CollectionSpec[] = [{ name: Collections.documents, indexes: [["dossierId"]] }];
+export const signatureCollections = [documents];

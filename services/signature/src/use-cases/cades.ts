@@ -1,4 +1,4 @@
-import { invalidArgument, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, invalidArgument } from "@lienthong/errors";
 import { signDetached, verifyDetached } from "../cades/detached";
 import type { VerificationReport } from "../verification/report";
 import { authorizeSigner } from "./authorize-signer";

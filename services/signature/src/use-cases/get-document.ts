@@ -1,5 +1,5 @@
-import { notFound } from "@lienthong/service-kit";
-import { Collections, type DocumentRecord } from "../store/collections";
+import { notFound } from "@lienthong/errors";
+import { documents, type DocumentRecord } from "../store/collections";
 import { isDocumentId } from "../store/document-files";
 import type { SignaturePorts } from "./ports";
 
@@ -7,9 +7,7 @@ export async function getSignedDocument(
   ports: SignaturePorts,
   documentId: string,
 ): Promise<{ record: DocumentRecord; bytes: Buffer }> {
-  const stored = isDocumentId(documentId)
-    ? await ports.store.get<DocumentRecord>(Collections.documents, documentId)
-    : undefined;
+  const stored = isDocumentId(documentId) ? await ports.store.get(documents, documentId) : undefined;
   if (!stored) throw notFound("document", documentId);
   return { record: stored.data, bytes: await ports.files.read(documentId) };
 }

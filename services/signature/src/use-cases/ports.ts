@@ -9,7 +9,7 @@ import type { SignerDirectory } from "./signer-directory";
 
 export interface SignaturePorts {
   store: DocumentStore;
-  commit(ops: WriteOp[]): Promise<void>;
+  commit(ops: readonly WriteOp[]): Promise<void>;
   files: DocumentFiles;
   signers: SignerDirectory;
   authorization: SigningAuthorization;

@@ -1,4 +1,4 @@
-import { failedPrecondition, invalidArgument, ServiceError } from "@lienthong/service-kit";
+import { PlatformError, failedPrecondition, invalidArgument } from "@lienthong/errors";
 import { SigningError } from "../pki/errors";
 
 /**
@@ -15,10 +15,10 @@ export function toSigningServiceError(error: unknown, signerField = "signerId"):
     case "UNKNOWN_SIGNER":
       return invalidArgument([{ field: signerField, reason: "has no signing certificate here" }]);
     case "SIGNER_NOT_AUTHORIZED":
-      return new ServiceError("PERMISSION_DENIED", error.message, { details, cause: error });
+      return new PlatformError("PERMISSION_DENIED", error.message, { details, cause: error });
     case "EXTERNAL_SIGNER_FAILED":
     case "TIMESTAMP_FAILED":
-      return new ServiceError("UNAVAILABLE", error.message, { details, cause: error });
+      return new PlatformError("UNAVAILABLE", error.message, { details, cause: error });
     default:
       return failedPrecondition(error.message, details);
   }

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import { invalidArgument, type FieldViolation } from "@lienthong/service-kit";
+import { type FieldViolation, invalidArgument } from "@lienthong/errors";
+import { put } from "@lienthong/storage";
 import { signPdf } from "../pdf/pades";
-import { Collections, type DocumentRecord } from "../store/collections";
+import { documents, type DocumentRecord } from "../store/collections";
 import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
 import { toSigningServiceError } from "./service-errors";
@@ -67,8 +68,6 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
   };
-  await ports.commit([
-    { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },
-  ]);
+  await ports.commit([put(documents, documentId, record, 0)]);
   return { record, signed };
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { EventTypes, Topics, common, encodeEvent, events } from "@lienthong/contracts";
-import { outboxWrites, type DeliveredEvent } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
+import { common, lifecycleEvent, type events } from "@lienthong/contracts";
+import { outboxWrites } from "@lienthong/messaging";
+import { put, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
-import { Collections, type DocumentRecord } from "../store/collections";
+import { documents, type DocumentRecord } from "../store/collections";
 import { authorizeSigner } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
 import { failureReason, levelOf, padesOptions } from "./signing-options";
@@ -22,10 +22,9 @@ export function downloadPathOf(documentId: string): string {
  * authorized) is a signatureFailed event with the reason and no document; a
  * failure that may heal (TSA or signing hook out of reach) is retried.
  */
-export async function signResult(ports: SignaturePorts, event: DeliveredEvent): Promise<WriteOp[]> {
-  const request = events.SignatureRequested.decode(event.data);
+export async function signResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<WriteOp[]> {
   const documentId = request.requestId;
-  if (await ports.store.get(Collections.documents, documentId)) return [];
+  if (await ports.store.get(documents, documentId)) return [];
 
   const ids = { dossierId: request.dossierId, dossierCode: request.dossierCode, requestId: request.requestId };
   const signedAt = ports.now();
@@ -74,38 +73,28 @@ export async function signResult(ports: SignaturePorts, event: DeliveredEvent): 
     sizeBytes: signed.length,
   };
   return [
-    { kind: "put", collection: Collections.documents, id: documentId, data: record, expectedVersion: 0 },
+    put(documents, documentId, record, 0),
     ...outboxWrites([
-      {
-        topic: Topics.signature,
-        key: request.dossierId,
-        type: EventTypes.documentSigned.type,
-        data: encodeEvent("documentSigned", {
-          ...ids,
-          signedAt: record.signedAt,
-          documentId,
-          sha256: record.sha256,
-          signerSubject: record.signerSubject,
-          downloadPath: downloadPathOf(documentId),
-        }),
-      },
+      lifecycleEvent("documentSigned", {
+        ...ids,
+        signedAt: record.signedAt,
+        documentId,
+        sha256: record.sha256,
+        signerSubject: record.signerSubject,
+        downloadPath: downloadPathOf(documentId),
+      }),
     ]),
   ];
 }
 
 function signatureFailed(ports: SignaturePorts, request: events.SignatureRequested, reason: string): WriteOp[] {
   return outboxWrites([
-    {
-      topic: Topics.signature,
-      key: request.dossierId,
-      type: EventTypes.signatureFailed.type,
-      data: encodeEvent("signatureFailed", {
-        dossierId: request.dossierId,
-        dossierCode: request.dossierCode,
-        requestId: request.requestId,
-        failedAt: ports.now().toISOString(),
-        reason,
-      }),
-    },
+    lifecycleEvent("signatureFailed", {
+      dossierId: request.dossierId,
+      dossierCode: request.dossierCode,
+      requestId: request.requestId,
+      failedAt: ports.now().toISOString(),
+      reason,
+    }),
   ]);
 }

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { signature as contract } from "@lienthong/contracts";
 import { InProcessBroker } from "@lienthong/messaging";
-import type { ServiceRuntime } from "@lienthong/runtime";
+import { type ServiceHost } from "@lienthong/service-host";
 import { tempDir, type TempDir } from "@lienthong/testing";
 import { createSignatureService } from "../../src";
 import { renderResultDocument } from "../../src/pdf";
@@ -21,7 +21,7 @@ function call<Req, Res>(
 /** The signature service's REST and gRPC APIs through its composition root, on the local test PKI. */
 describe("signature REST and gRPC APIs", () => {
   let dataDir: TempDir;
-  let runtime: ServiceRuntime;
+  let runtime: ServiceHost;
   let url: string;
   let grpcPort: number;
 

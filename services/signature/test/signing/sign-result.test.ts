@@ -1,7 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { common, encodeEvent, EventTypes, events } from "@lienthong/contracts";
-import type { DeliveredEvent } from "@lienthong/messaging";
+import { common, EventTypes, events } from "@lienthong/contracts";
 import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { verifyPdf } from "../../src/pdf";
 import { SigningError } from "../../src/pki";
@@ -21,37 +20,24 @@ import { pkiFixture, type PkiFixture } from "../support/pki";
 
 const MUONG_LAT = { code: "14845", name: "Ủy ban nhân dân xã Mường Lát" };
 
-/** A decision's signature request as routing publishes it. */
-function signatureRequested(officialId: string, requestId: string): DeliveredEvent {
-  return {
-    topic: "lienthong.routing.dossiers.v1",
-    partition: 0,
-    offset: "0",
-    key: "dossier-1",
-    id: requestId,
-    type: EventTypes.signatureRequested.type,
-    source: "routing",
-    time: new Date().toISOString(),
-    subject: "",
-    contentType: "application/protobuf",
-    headers: {},
-    data: encodeEvent("signatureRequested", {
-      dossierId: "dossier-1",
-      dossierCode: "14845-261121-0001",
-      requestId,
-      procedureName: "Đăng ký khai sinh",
-      competentAuthority: {
-        ...MUONG_LAT,
-        level: common.AgencyLevel.AGENCY_LEVEL_COMMUNE,
-        communeCode: "14845",
-        provinceCode: "38",
-      },
-      outcome: common.DecisionOutcome.DECISION_OUTCOME_APPROVED,
-      officialId,
-      summary: "Đồng ý cấp Giấy khai sinh.",
-      applicantFullName: "Lò Thị Mai",
-    }),
-  };
+/** A decision's signature request as routing publishes it (decoded, as the host hands it to the use case). */
+function signatureRequested(officialId: string, requestId: string): events.SignatureRequested {
+  return events.SignatureRequested.fromPartial({
+    dossierId: "dossier-1",
+    dossierCode: "14845-261121-0001",
+    requestId,
+    procedureName: "Đăng ký khai sinh",
+    competentAuthority: {
+      ...MUONG_LAT,
+      level: common.AgencyLevel.AGENCY_LEVEL_COMMUNE,
+      communeCode: "14845",
+      provinceCode: "38",
+    },
+    outcome: common.DecisionOutcome.DECISION_OUTCOME_APPROVED,
+    officialId,
+    summary: "Đồng ý cấp Giấy khai sinh.",
+    applicantFullName: "Lò Thị Mai",
+  });
 }
 
 /** The outbox records among the writes: event type and base64 payload. */

@@ -1,34 +1,12 @@
 import { common } from "@lienthong/contracts";
-import { parseInput } from "@lienthong/runtime";
-import { invalidArgument } from "@lienthong/service-kit";
+import { dossierActions, isDossierAction, type DossierAction } from "@lienthong/domain";
+import { invalidField } from "@lienthong/errors";
+import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
 
-/** Officials' actions as the public contract names them (lower_snake of DossierAction, in enum order). */
-export const ROUTING_ACTIONS = [
-  "accept",
-  "refuse",
-  "request_supplement",
-  "request_payment",
-  "record_payment",
-  "decide",
-  "stop",
-  "resume",
-  "transfer",
-  "withdraw",
-  "return_result",
-] as const;
-export type RoutingAction = (typeof ROUTING_ACTIONS)[number];
-
-export function isRoutingAction(value: string): value is RoutingAction {
-  return (ROUTING_ACTIONS as readonly string[]).includes(value);
-}
-
-/** The action named by a REST path segment or a gRPC DossierAction number. */
-export function routingActionOf(value: string | number): RoutingAction {
-  const name = typeof value === "number" ? ROUTING_ACTIONS[value - 1] : value;
-  if (name === undefined || !isRoutingAction(name)) {
-    throw invalidArgument([{ field: "action", reason: `must be one of ${ROUTING_ACTIONS.join(", ")}` }]);
-  }
+/** The action a REST path segment names (the workflow's names are the contract's). */
+export function dossierActionOf(name: string): DossierAction {
+  if (!isDossierAction(name)) throw invalidField("action", `must be one of ${dossierActions.join(", ")}`);
   return name;
 }
 
@@ -66,24 +44,28 @@ const requestSchema = z.object({
 export type ActionInput = z.output<typeof requestSchema>;
 
 /** What each action cannot do without (DOMAIN.md §2: a refusal names its reason, a supplement request lists every item). */
-const REQUIRED: Partial<Record<RoutingAction, (keyof ActionInput)[]>> = {
+const REQUIRED: Record<DossierAction, (keyof ActionInput)[]> = {
+  accept: [],
   refuse: ["reason"],
   request_supplement: ["missingItems"],
   request_payment: ["amountVnd"],
   record_payment: ["receiptNumber"],
   decide: ["outcome", "summary"],
   stop: ["reason"],
+  resume: [],
   transfer: ["targetAgencyCode"],
+  withdraw: [],
+  return_result: [],
 };
 
 export interface ActionRequest extends ActionInput {
-  action: RoutingAction;
+  action: DossierAction;
 }
 
 /** Validates an action's body: field formats, then what that action requires. */
-export function parseActionRequest(action: RoutingAction, input: unknown): ActionRequest {
+export function parseActionRequest(action: DossierAction, input: unknown): ActionRequest {
   const schema = requestSchema.superRefine((body, ctx) => {
-    for (const field of REQUIRED[action] ?? []) {
+    for (const field of REQUIRED[action]) {
       const value = body[field];
       if (value === undefined || (Array.isArray(value) && value.length === 0)) {
         ctx.addIssue({ code: "custom", path: [field], message: `is required to ${action.replace(/_/g, " ")}` });

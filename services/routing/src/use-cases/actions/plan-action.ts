@@ -1,15 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { common } from "@lienthong/contracts";
-import { applyAction, computeAppointment, formatVietnamDate, type Procedure } from "@lienthong/domain";
+import {
+  afterAction,
+  allowedActions,
+  computeAppointment,
+  formatVietnamDate,
+  type DossierStatus,
+  type Procedure,
+} from "@lienthong/domain";
 import type { OutgoingEvent } from "@lienthong/messaging";
-import { failedPrecondition, invalidArgument } from "@lienthong/service-kit";
+import { failedPrecondition, invalidArgument } from "@lienthong/errors";
 import type { AgencyRecord, AssignmentRecord } from "../../store/collections";
 import { agencyByCode, competentAuthorityFor } from "../competent-authority";
 import { endPause, settle } from "../deadline-clock";
 import type { RoutingPorts } from "../ports";
 import type { ActionRequest } from "./action-request";
 import { routingEvent } from "./routing-event";
-import { allowedRoutingActions, nextStatus } from "./status-rules";
 
 /** The dossier after an action, and the events that say so (committed together). */
 export interface Plan {
@@ -46,11 +52,12 @@ export function acceptanceOf(
  * reference data, so REST, gRPC and event consumers commit the same plan.
  */
 export function planAction(ports: RoutingPorts, data: AssignmentRecord, request: ActionRequest, now: Date): Plan {
-  const status = nextStatus(request.action, data);
+  const next = afterAction({ state: data.state, status: data.status }, request.action);
+  const { status } = next;
   const at = now.toISOString();
   const officialId = request.officialId;
   const plan = (changes: Partial<AssignmentRecord>, events: OutgoingEvent[]): Plan => ({
-    data: settle(ports, { ...data, ...changes }, now),
+    data: settle(ports, { ...data, ...next, ...changes }, now),
     events,
   });
 
@@ -60,12 +67,11 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       if ("problem" in acceptance) {
         throw failedPrecondition(`The dossier cannot be accepted: ${acceptance.problem}; refuse it instead`, {
           status: data.status,
-          allowedActions: allowedRoutingActions(data),
+          allowedActions: allowedActions(data.state),
         });
       }
       const { procedure, authority } = acceptance;
       // Accepted (2) and, in the same commit, processing (4) at the competent authority.
-      const processing = applyAction(status, "startProcessing");
       const appointmentAt = computeAppointment(
         now,
         procedure.processingTime,
@@ -74,7 +80,6 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       ).toISOString();
       return plan(
         {
-          status: processing,
           procedureName: procedure.name,
           procedureVersion: procedure.version,
           competentAuthority: authority,
@@ -91,7 +96,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
             procedureVersion: procedure.version,
           }),
           routingEvent("dossierRouted", data, {
-            status: processing,
+            status,
             routedAt: at,
             competentAuthority: authority,
             procedureCode: procedure.code,
@@ -101,11 +106,11 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       );
     }
     case "refuse":
-      return plan({ status, reason: request.reason ?? "" }, [
+      return plan({ reason: request.reason ?? "" }, [
         routingEvent("applicationRefused", data, { status, refusedAt: at, reason: request.reason ?? "", officialId }),
       ]);
     case "request_supplement":
-      return plan({ status, pausedAt: at, missingItems: request.missingItems ?? [] }, [
+      return plan({ pausedAt: at, missingItems: request.missingItems ?? [] }, [
         routingEvent("supplementRequested", data, {
           status,
           requestedAt: at,
@@ -115,17 +120,14 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       ]);
     case "request_payment": {
       const amountVnd = request.amountVnd ?? 0;
-      return plan(
-        { status, pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } },
-        [
-          routingEvent("paymentRequested", data, {
-            status,
-            requestedAt: at,
-            amountVnd,
-            description: request.reason ?? "",
-          }),
-        ],
-      );
+      return plan({ pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } }, [
+        routingEvent("paymentRequested", data, {
+          status,
+          requestedAt: at,
+          amountVnd,
+          description: request.reason ?? "",
+        }),
+      ]);
     }
     case "record_payment": {
       const amountVnd = request.amountVnd ?? data.payment?.amountVnd ?? 0;
@@ -151,7 +153,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
         decidedAt: at,
         signatureRequestId: randomUUID(),
       };
-      // The status becomes 9 when the signed result arrives (issueResult).
+      // Awaiting the signed result; the status becomes 9 when it arrives (issueResult).
       return plan({ decision }, [
         routingEvent("dossierDecided", data, {
           decidedAt: at,
@@ -174,7 +176,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
     }
     case "stop":
       // Kept as a pause: should processing resume, the appointment moves by the time stopped.
-      return plan({ status, pausedAt: at, reason: request.reason ?? "" }, [
+      return plan({ pausedAt: at, reason: request.reason ?? "" }, [
         routingEvent("dossierStopped", data, { status, stoppedAt: at, reason: request.reason ?? "" }),
       ]);
     case "transfer": {
@@ -197,11 +199,11 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       ]);
     }
     case "withdraw":
-      return plan({ status, pausedAt: null, reason: request.reason ?? "" }, [
+      return plan({ pausedAt: null, reason: request.reason ?? "" }, [
         routingEvent("dossierWithdrawn", data, { status, withdrawnAt: at, reason: request.reason ?? "" }),
       ]);
     case "return_result":
-      return plan({ status }, [routingEvent("resultReturned", data, { status, returnedAt: at })]);
+      return plan({}, [routingEvent("resultReturned", data, { status, returnedAt: at })]);
   }
 }
 
@@ -209,12 +211,12 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
 function resume(
   ports: RoutingPorts,
   data: AssignmentRecord,
-  status: number,
+  status: DossierStatus,
   now: Date,
 ): { changes: Partial<AssignmentRecord>; event: OutgoingEvent } {
   const { appointmentAt, waitedWorkingHours } = endPause(ports, data, now);
   return {
-    changes: { status, appointmentAt, pausedAt: null },
+    changes: { appointmentAt, pausedAt: null },
     event: routingEvent("dossierResumed", data, {
       status,
       resumedAt: now.toISOString(),

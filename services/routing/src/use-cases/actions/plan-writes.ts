@@ -1,6 +1,6 @@
 import { outboxWrites } from "@lienthong/messaging";
-import type { WriteOp } from "@lienthong/storage";
-import { Collections } from "../../store/collections";
+import { put, type WriteOp } from "@lienthong/storage";
+import { assignments } from "../../store/collections";
 import type { Plan } from "./plan-action";
 
 /**
@@ -10,14 +10,5 @@ import type { Plan } from "./plan-action";
  * dossier's span so the events carry its trace.
  */
 export function planWrites(readAtVersion: number, plan: Plan): WriteOp[] {
-  return [
-    {
-      kind: "put",
-      collection: Collections.assignments,
-      id: plan.data.dossierId,
-      data: plan.data,
-      expectedVersion: readAtVersion,
-    },
-    ...outboxWrites(plan.events),
-  ];
+  return [put(assignments, plan.data.dossierId, plan.data, readAtVersion), ...outboxWrites(plan.events)];
 }

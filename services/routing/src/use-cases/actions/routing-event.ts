@@ -1,18 +1,28 @@
-import { EventTypes, Topics, encodeEvent, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
-import type { OutgoingEvent } from "@lienthong/messaging";
+import {
+  lifecycleEvent,
+  type EventTypeName,
+  type EventTypes,
+  type LifecycleEvent,
+  type PayloadOf,
+} from "@lienthong/contracts";
 import type { AssignmentRecord } from "../../store/collections";
 
+/** The catalogued events routing produces: the only ones it may publish (on its own topic). */
+type RoutingEventName = {
+  [N in EventTypeName]: (typeof EventTypes)[N]["producer"] extends "routing" ? N : never;
+}[EventTypeName];
+
+/** The fields of an event routing fills in: everything but the dossier's ids, which come from the dossier. */
+type RoutingEventFields<N extends RoutingEventName> = Partial<PayloadOf<N>> & {
+  dossierId?: never;
+  dossierCode?: never;
+};
+
 /** One event on routing's topic about `dossier`, keyed by its id. */
-export function routingEvent<N extends EventTypeName>(
+export function routingEvent<N extends RoutingEventName>(
   name: N,
   dossier: Pick<AssignmentRecord, "dossierId" | "dossierCode">,
-  payload: Omit<Partial<PayloadOf<N>>, "dossierId" | "dossierCode">,
-): OutgoingEvent {
-  const ids = { dossierId: dossier.dossierId, dossierCode: dossier.dossierCode };
-  return {
-    topic: Topics.routing,
-    key: dossier.dossierId,
-    type: EventTypes[name].type,
-    data: encodeEvent(name, { ...ids, ...payload } as Partial<PayloadOf<N>>),
-  };
+  fields: RoutingEventFields<N>,
+): LifecycleEvent {
+  return lifecycleEvent(name, { ...fields, dossierId: dossier.dossierId, dossierCode: dossier.dossierCode });
 }

@@ -1,0 +1,326 @@
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
+import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
+import { toGrpcError } from "./grpc-status";
+import type { Logger } from "./logger";
+import type { Readiness } from "./readiness";
+import { activeTraceId } from "./trace-id";
+
+export interface GrpcServiceRegistration {
+  /** A ts-proto (`outputServices=grpc-js`) service definition. */
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  service: string;
+  logger: Logger;
+  services: GrpcServiceRegistration[];
+  /** The proto/ folder (contracts' `protoRoot`): served through server reflection. */
+  protoRoot?: string;
+  /**
+   * Upper bound on how long a call may run, whatever deadline the client
+   * sent (or none): a stuck dependency must not pile up calls. Default 30 s.
+   */
+  maxCallDurationMs?: number;
+  /** When given, the health status follows it: SERVING only while ready. */
+  readiness?: Readiness;
+  serverOptions?: grpc.ServerOptions;
+}
+
+export interface GrpcServer {
+  server: grpc.Server;
+  health: HealthImplementation;
+  /** Fully-qualified names of the application services, e.g. gov.lienthong.intake.v1.IntakeService. */
+  serviceNames: string[];
+  /** Sets the health status of "" and of every application service. */
+  setServing: (serving: boolean) => void;
+  /** Whether health follows a Readiness (else startGrpcServer marks SERVING). */
+  readonly followsReadiness: boolean;
+}
+
+export const healthServiceName = "grpc.health.v1.Health";
+const defaultMaxCallDurationMs = 30_000;
+
+/** "/gov.lienthong.intake.v1.IntakeService/SubmitApplication" → "gov.lienthong.intake.v1.IntakeService". */
+function serviceNameOf(definition: grpc.ServiceDefinition): string {
+  const first = Object.values(definition)[0];
+  if (!first) throw new Error("a gRPC service definition has no methods");
+  return first.path.split("/")[1] ?? first.path;
+}
+
+/**
+ * A grpc-js server with every unary handler wrapped (error mapping, deadline,
+ * one log line per call), the standard health service, and server reflection
+ * of the contracts.
+ */
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const server = new grpc.Server(options.serverOptions);
+  const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
+  const maxCallDurationMs = options.maxCallDurationMs ?? defaultMaxCallDurationMs;
+
+  for (const { definition, implementation } of options.services) {
+    const wrapped: grpc.UntypedServiceImplementation = {};
+    for (const [name, method] of Object.entries(definition)) {
+      const handler = implementation[name];
+      if (!handler) continue;
+      wrapped[name] =
+        method.requestStream || method.responseStream
+          ? handler
+          : wrapUnary(
+              method.path,
+              handler as grpc.handleUnaryCall<unknown, unknown>,
+              options.logger,
+              maxCallDurationMs,
+            );
+    }
+    server.addService(tolerantOfBadRequests(definition), wrapped);
+  }
+
+  const health = new HealthImplementation(
+    Object.fromEntries(["", ...serviceNames].map((name) => [name, "NOT_SERVING" satisfies ServingStatus])),
+  );
+  health.addToServer(server);
+  const setServing = (serving: boolean) => {
+    for (const name of ["", ...serviceNames]) health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");
+  };
+
+  if (options.protoRoot) {
+    const reflection = new ReflectionService(loadContracts(options.protoRoot), {
+      services: [...serviceNames, healthServiceName],
+    });
+    reflection.addToServer(server);
+  }
+
+  if (options.readiness) {
+    const readiness = options.readiness;
+    setServing(readiness.state === "ready");
+    readiness.onChange((state) => setServing(state === "ready"));
+  }
+
+  return { server, health, serviceNames, setServing, followsReadiness: options.readiness !== undefined };
+}
+
+/** Every .proto under protoRoot plus the health proto, as one package definition. */
+function loadContracts(protoRoot: string) {
+  const files = protoFilesUnder(protoRoot);
+  // health.proto sits at <root>/health/v1/health.proto inside grpc-health-check.
+  const healthRoot = path.resolve(path.dirname(healthProtoPath), "../..");
+  return loadSync([...files, path.relative(healthRoot, healthProtoPath)], {
+    includeDirs: [protoRoot, healthRoot],
+  });
+}
+
+function protoFilesUnder(root: string, dir = ""): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return protoFilesUnder(root, relative);
+    return entry.name.endsWith(".proto") ? [relative] : [];
+  });
+}
+
+// --------------------------------------------------------------- unary calls
+
+/** Stands in for a request whose bytes are not a message of the method's request type. */
+const undecodableRequest = Symbol("undecodable request");
+
+/**
+ * grpc-js answers INTERNAL when a request cannot be decoded. Decoding instead
+ * yields a marker the call wrapper answers with INVALID_ARGUMENT, as any other
+ * bad input is answered.
+ */
+function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch {
+            return undecodableRequest;
+          }
+        },
+      },
+    ]),
+  );
+}
+
+export interface UnaryContext {
+  metadata: grpc.Metadata;
+  /** Aborted when the call's time is up or the client cancels: pass it to downstream work. */
+  signal: AbortSignal;
+  /** When the call's time is up (the earlier of the client's deadline and the server's maximum). */
+  deadline: Date;
+}
+
+const callContexts = new WeakMap<object, { signal: AbortSignal; deadline: Date }>();
+
+/**
+ * Adapts an async use-case call to a grpc-js unary handler: resolve with the
+ * response, throw a PlatformError; the server wrapper maps and logs.
+ */
+export function unary<Req, Res>(
+  fn: (request: Req, context: UnaryContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    // Set by the createGrpcServer wrapper; the fallback serves a handler mounted elsewhere.
+    const known = callContexts.get(call);
+    const context: UnaryContext = {
+      metadata: call.metadata,
+      signal: known?.signal ?? AbortSignal.timeout(defaultMaxCallDurationMs),
+      deadline: known?.deadline ?? new Date(Date.now() + defaultMaxCallDurationMs),
+    };
+    // The error goes out unmapped: the server wrapper maps every error once.
+    fn(call.request, context).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(err as grpc.ServerErrorResponse),
+    );
+  };
+}
+
+function deadlineMillis(deadline: grpc.Deadline): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+function wrapUnary(
+  methodPath: string,
+  handler: grpc.handleUnaryCall<unknown, unknown>,
+  logger: Logger,
+  maxCallDurationMs: number,
+): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const started = process.hrtime.bigint();
+    const traceId = activeTraceId();
+    const controller = new AbortController();
+    const deadline = Math.min(deadlineMillis(call.getDeadline()), Date.now() + maxCallDurationMs);
+    callContexts.set(call, { signal: controller.signal, deadline: new Date(deadline) });
+    let timer: NodeJS.Timeout | undefined = undefined;
+    let settled = false;
+
+    const log = (code: grpc.status, err?: unknown, extra: Record<string, number> = {}) => {
+      const line = {
+        grpc_method: methodPath,
+        grpc_code: grpc.status[code],
+        duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        ...(traceId && { trace_id: traceId }),
+        ...extra,
+      };
+      if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
+        logger.error({ ...line, err: loggableError(err) }, "grpc call");
+      } else logger.info(line, "grpc call");
+    };
+
+    // Accepts anything a handler may throw or pass; grpc-js only ever sees the mapped error.
+    const reply = (err: unknown, value?: unknown, trailer?: grpc.Metadata, flags?: number) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        const mapped = toGrpcError(err);
+        if (traceId) mapped.metadata.set(traceIdKey, traceId);
+        log(mapped.code, err);
+        callback(mapped);
+        return;
+      }
+      const trailers = trailer ?? new grpc.Metadata();
+      if (traceId) trailers.set(traceIdKey, traceId);
+      log(grpc.status.OK);
+      callback(null, value, trailers, flags);
+    };
+
+    call.on("cancelled", () => {
+      controller.abort(new PlatformError("DEADLINE_EXCEEDED", "The caller cancelled the call or its deadline passed"));
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // A client whose own deadline passed cancels the call a little before the
+      // server's copy of that deadline (it was computed later, on receipt):
+      // the time left tells the two cases apart when reading the log.
+      log(grpc.status.CANCELLED, undefined, { deadline_left_ms: Math.max(0, deadline - Date.now()) });
+    });
+
+    if (call.request === undecodableRequest) {
+      reply(
+        invalidArgument([{ field: "body", reason: "is not a valid protobuf message of this method's request type" }]),
+      );
+      return;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      reply(new PlatformError("DEADLINE_EXCEEDED", "The deadline passed before the call was handled"));
+      return;
+    }
+    timer = setTimeout(() => {
+      const exceeded = new PlatformError("DEADLINE_EXCEEDED", "The call did not finish before its deadline");
+      controller.abort(exceeded);
+      reply(exceeded);
+    }, remaining);
+
+    try {
+      const result = handler(call, reply) as unknown;
+      if (result instanceof Promise) result.catch(reply);
+    } catch (err) {
+      reply(err);
+    }
+  };
+}
+
+/** Trailer carrying the trace id back to the caller, like x-trace-id over HTTP. */
+export const traceIdKey = "x-trace-id";
+
+// ---------------------------------------------------------------- lifecycle
+
+export interface GrpcServerStartOptions {
+  host: string;
+  /** 0 asks the OS for a free port; the handle reports the one bound. */
+  port: number;
+  /** How long close() lets in-flight calls finish before cutting them. Default 5 s. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface GrpcServerHandle {
+  port: number;
+  /** Marks NOT_SERVING, stops accepting calls, waits for in-flight ones, forces after the timeout. */
+  close: () => Promise<void>;
+}
+
+export async function startGrpcServer(
+  grpcServer: GrpcServer,
+  options: GrpcServerStartOptions,
+): Promise<GrpcServerHandle> {
+  const { server } = grpcServer;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  if (!grpcServer.followsReadiness) grpcServer.setServing(true);
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= new Promise<void>((resolve) => {
+      grpcServer.setServing(false);
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, options.shutdownTimeoutMs ?? 5_000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    }));
+
+  return { port, close };
+}
+
+/** Call options with a deadline `ms` from now: every client call sets one. */
+export function withDeadline(ms: number): Partial<grpc.CallOptions> {
+  return { deadline: new Date(Date.now() + ms) };
+}

@@ -1,0 +1,75 @@
+import { toPlatformError, type ErrorCode, type FieldViolation, type PlatformError } from "@lienthong/errors";
+
+/**
+ * The REST mapping of platform errors, in one place: an RFC 9457 problem
+ * document with our code, reason, violations and the trace id as extensions.
+ */
+const httpStatusByCode: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 404,
+  // An illegal transition conflicts with the dossier's current state: 409 in REST terms.
+  FAILED_PRECONDITION: 409,
+  CONFLICT: 409,
+  ALREADY_EXISTS: 409,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  RESOURCE_EXHAUSTED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+  INTERNAL: 500,
+};
+
+const titleByCode: Record<ErrorCode, string> = {
+  INVALID_ARGUMENT: "Invalid argument",
+  NOT_FOUND: "Not found",
+  FAILED_PRECONDITION: "Failed precondition",
+  CONFLICT: "Conflict",
+  ALREADY_EXISTS: "Already exists",
+  PERMISSION_DENIED: "Permission denied",
+  UNAUTHENTICATED: "Unauthenticated",
+  RESOURCE_EXHAUSTED: "Too many requests",
+  PAYLOAD_TOO_LARGE: "Payload too large",
+  UNAVAILABLE: "Service unavailable",
+  DEADLINE_EXCEEDED: "Deadline exceeded",
+  INTERNAL: "Internal error",
+};
+
+export const problemTypeBase = "https://lienthong.gov.vn/problems/";
+export const problemContentType = "application/problem+json";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  reason: string;
+  retriable: boolean;
+  violations?: FieldViolation[];
+  details?: Record<string, unknown>;
+  traceId?: string;
+}
+
+export function toProblem(thrown: unknown, traceId?: string): Problem {
+  const error = toPlatformError(thrown);
+  const problem: Problem = {
+    type: problemTypeBase + error.code.toLowerCase().replace(/_/g, "-"),
+    title: titleByCode[error.code],
+    status: httpStatusByCode[error.code],
+    detail: publicDetail(error),
+    code: error.code,
+    reason: error.code === "INTERNAL" ? error.code : error.reason,
+    retriable: error.retriable,
+  };
+  if (error.violations.length > 0) problem.violations = [...error.violations];
+  if (error.details && error.code !== "INTERNAL") problem.details = { ...error.details };
+  if (traceId) problem.traceId = traceId;
+  return problem;
+}
+
+/** What callers read: an internal error's own message may come from anywhere; the trace id is what support needs. */
+export function publicDetail(error: PlatformError): string {
+  if (error.code === "INTERNAL") return "An internal error occurred; quote the trace id when reporting it.";
+  return error.message;
+}

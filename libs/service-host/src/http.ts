@@ -1,0 +1,188 @@
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
+import { PlatformError, invalidArgument, loggableError } from "@lienthong/errors";
+import { problemContentType, toProblem } from "./http-problem";
+import type { Logger } from "./logger";
+import type { ServiceMetrics } from "./metrics";
+import type { Readiness } from "./readiness";
+import { requestTraceId } from "./trace-id";
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  readiness: Readiness;
+  metrics: ServiceMetrics;
+  /** Largest accepted JSON body (body-parser syntax); default "1mb". */
+  bodyLimit?: string;
+}
+
+export interface HttpApp {
+  app: Express;
+  /** Adds the 404 fallback and the problem+json error handler; call after mounting routers. */
+  mountErrorHandler: () => void;
+}
+
+export const traceIdHeader = "x-trace-id";
+const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** The route template ("/applications/:ref"), never the raw URL, which may carry codes. */
+function routeOf(req: Request): string {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (!route || route.path === undefined) return "unmatched";
+  const template =
+    typeof route.path === "string" ? route.path : Array.isArray(route.path) ? route.path.join("|") : "pattern";
+  // A router's root route reads "/applications", not "/applications/".
+  return req.baseUrl && template === "/" ? req.baseUrl : `${req.baseUrl}${template}`;
+}
+
+/**
+ * An express app with what every service needs around its routers: trace id
+ * header, request log and metrics, probes, JSON bodies, and errors mapped once
+ * to application/problem+json.
+ */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { logger, readiness, metrics } = options;
+  const app = express();
+  app.disable("x-powered-by");
+
+  const requests = metrics.counter({
+    name: "http_requests_total",
+    help: "HTTP requests handled, by route template and status",
+    labelNames: ["method", "route", "status"],
+  });
+  const durations = metrics.histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request duration in seconds, by route template and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+
+  const observe: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const traceId = requestTraceId(req.headers.traceparent);
+    res.locals.traceId = traceId;
+    res.setHeader(traceIdHeader, traceId);
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method, route: routeOf(req), status: String(res.statusCode) };
+      requests.inc(labels);
+      durations.observe(labels, seconds);
+      const line = { ...labels, duration_ms: Math.round(seconds * 1e4) / 10, trace_id: traceId };
+      // Probes arrive every few seconds; at info they would bury the traffic.
+      if (probePaths.has(req.path)) logger.debug(line, "http request");
+      else logger.info(line, "http request");
+    });
+    next();
+  };
+  app.use(observe);
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", service: options.service });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const report = await readiness.evaluate();
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json({ limit: options.bodyLimit ?? "1mb" }));
+
+  let mounted = false;
+  function mountErrorHandler(): void {
+    if (mounted) return;
+    mounted = true;
+    app.use((_req, _res, next) => {
+      next(new PlatformError("NOT_FOUND", "No route matches this method and path"));
+    });
+    const handleError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+      if (res.headersSent) {
+        next(err);
+        return;
+      }
+      const error = bodyParserError(err) ?? err;
+      const problem = toProblem(error, res.locals.traceId as string | undefined);
+      if (problem.status >= 500)
+        logger.error({ err: loggableError(error), trace_id: problem.traceId }, "request failed");
+      res.status(problem.status).type(problemContentType).json(problem);
+    };
+    app.use(handleError);
+  }
+
+  return { app, mountErrorHandler };
+}
+
+/** body-parser reports its failures as http-errors with a `type`; they are the client's. */
+function bodyParserError(err: unknown): PlatformError | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (typeof type !== "string") return undefined;
+  const reasons: Record<string, string> = {
+    "entity.parse.failed": "malformed JSON",
+    "encoding.unsupported": "unsupported content encoding",
+    "charset.unsupported": "unsupported charset",
+    "request.aborted": "request aborted before the body was complete",
+    "request.size.invalid": "body length does not match Content-Length",
+  };
+  if (type === "entity.too.large") {
+    return new PlatformError("PAYLOAD_TOO_LARGE", "The request body is larger than the accepted size", {
+      violations: [{ field: "body", reason: "larger than the accepted size" }],
+    });
+  }
+  const reason = reasons[type];
+  return reason ? invalidArgument([{ field: "body", reason }], "The request body is invalid") : undefined;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 asks the OS for a free port; the handle reports the one bound. */
+  port: number;
+}
+
+export interface HttpServerHandle {
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops accepting connections and resolves when in-flight requests have finished. */
+  close: () => Promise<void>;
+}
+
+export async function startHttpServer(app: Express, options: HttpServerOptions): Promise<HttpServerHandle> {
+  const server = createServer(app);
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+
+  server.on("request", (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on("close", () => {
+      inFlight.delete(res);
+      // A keep-alive socket that just went idle would hold close() open.
+      if (closing) server.closeIdleConnections();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closed ??= new Promise<void>((resolve, reject) => {
+      closing = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeIdleConnections();
+    });
+    return closed;
+  }
+
+  return { url, port, server, close };
+}

@@ -1,0 +1,51 @@
+import type { AnyCollection, Collection, DocumentStore, Filter, Query, Versioned, WriteOp } from "@lienthong/storage";
+
+/**
+ * The service's store, which tells listeners about every successful commit —
+ * whoever committed (a use case or the consumer runner). The outbox relay
+ * listens for outbox writes, so events leave within milliseconds instead of at
+ * the next poll; other background workers listen for their own collections.
+ */
+export class NotifyingStore implements DocumentStore {
+  private readonly listeners: ((ops: readonly WriteOp[]) => void)[] = [];
+
+  constructor(private readonly inner: DocumentStore) {}
+
+  /** Called after every successful commit with its operations. */
+  onCommit(listener: (ops: readonly WriteOp[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get adapter(): string {
+    return this.inner.adapter;
+  }
+
+  ensureCollections(specs: readonly AnyCollection[]): Promise<void> {
+    return this.inner.ensureCollections(specs);
+  }
+
+  get<T extends object>(collection: Collection<T>, id: string): Promise<Versioned<T> | undefined> {
+    return this.inner.get(collection, id);
+  }
+
+  find<T extends object>(collection: Collection<T>, query?: Query<T>): Promise<Versioned<T>[]> {
+    return this.inner.find(collection, query);
+  }
+
+  count<T extends object>(collection: Collection<T>, filter?: Filter<T>): Promise<number> {
+    return this.inner.count(collection, filter);
+  }
+
+  async commit(ops: readonly WriteOp[]): Promise<void> {
+    await this.inner.commit(ops);
+    for (const listener of this.listeners) listener(ops);
+  }
+
+  ping(): Promise<boolean> {
+    return this.inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
