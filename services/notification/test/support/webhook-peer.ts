@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One webhook request as the commune system received it, and what it answered. */
+export interface ReceivedWebhook {
+  path: string;
+  /** Lower-cased header names, as Node gives them. */
+  headers: Record<string, string>;
+  /** The exact bytes of the body as text: signatures are computed over these. */
+  body: string;
+  /** The dossier the body names, when it is JSON with a dossierId. */
+  dossierId: string | undefined;
+  answeredStatus: number;
+}
+
+export interface WebhookPeer {
+  url(path: string): string;
+  /** Every request, in arrival order (retries included). */
+  received: ReceivedWebhook[];
+  forDossier(dossierId: string): ReceivedWebhook[];
+  /** Answers the next webhooks about a dossier with these HTTP statuses, in order; afterwards 204. */
+  answer(dossierId: string, statuses: number[]): void;
+  /** Answers every webhook about a dossier with this status. */
+  answerAlways(dossierId: string, status: number): void;
+  close(): Promise<void>;
+}
+
+/** A commune system's webhook endpoint: a real HTTP server on a free local port that records what it gets. */
+export async function startWebhookPeer(): Promise<WebhookPeer> {
+  const received: ReceivedWebhook[] = [];
+  const scripted = new Map<string, number[]>();
+  const always = new Map<string, number>();
+
+  const server = createServer((request, response) => {
+    void readBody(request).then((body) => {
+      const dossierId = dossierIdOf(body);
+      const status =
+        (dossierId !== undefined ? (scripted.get(dossierId)?.shift() ?? always.get(dossierId)) : undefined) ?? 204;
+      received.push({
+        path: request.url ?? "",
+        headers: Object.fromEntries(
+          Object.entries(request.headers).flatMap(([name, value]) =>
+            typeof value === "string" ? [[name, value]] : Array.isArray(value) ? [[name, value.join(", ")]] : [],
+          ),
+        ),
+        body,
+        dossierId,
+        answeredStatus: status,
+      });
+      // Recorded before answering: once the sender sees the answer, the test sees the request.
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    received,
+    forDossier: (dossierId) => received.filter((webhook) => webhook.dossierId === dossierId),
+    answer(dossierId, statuses) {
+      scripted.set(dossierId, [...statuses]);
+    },
+    answerAlways(dossierId, status) {
+      always.set(dossierId, status);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
+function dossierIdOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const id = (parsed as { dossierId?: unknown } | null)?.dossierId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
