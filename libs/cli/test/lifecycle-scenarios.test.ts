@@ -219,7 +219,8 @@ describe("lifecycle scenarios through the services", () => {
     expect(new Set(codes).size).toBe(1000);
     expect(sequences).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     expect(new Set(codes.map((code) => code.split("-")[1]))).toEqual(new Set(["270302"]));
-  }, 60_000);
+    // A thousand at once on two busy cores may take a while; what is checked is that none is lost or doubled.
+  }, 180_000);
 
   it("(e) an illegal action is refused naming the status and the allowed actions; of two concurrent officials one wins", async () => {
     now = MONDAY;

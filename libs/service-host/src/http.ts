@@ -25,6 +25,8 @@ export interface HttpApp {
 
 export const traceIdHeader = "x-trace-id";
 const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
+/** Pending connections the kernel may hold for the server (capped by net.core.somaxconn). */
+const CONNECTION_BACKLOG = 4096;
 
 /** The route template ("/applications/:ref"), never the raw URL, which may carry codes. */
 function routeOf(req: Request): string {
@@ -164,7 +166,8 @@ export async function startHttpServer(app: Express, options: HttpServerOptions):
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    // Bursts of connections (a province's commune systems at 08:00) queue here rather than being reset.
+    server.listen({ port: options.port, host: options.host, backlog: CONNECTION_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

@@ -172,7 +172,13 @@ export async function call(
   baseUrl: string,
   method: "GET" | "POST",
   path: string,
-  options: { body?: string | Record<string, unknown>; apiKey?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: string | Record<string, unknown>;
+    apiKey?: string | null;
+    headers?: Record<string, string>;
+    /** A reply slower than this fails the call; bursts on a busy machine need more than the default. */
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpReply> {
   const apiKey = options.apiKey === undefined ? clients.muongLat.key : options.apiKey;
   const response = await fetch(`${baseUrl}${path}`, {
@@ -183,7 +189,7 @@ export async function call(
       ...options.headers,
     },
     body: typeof options.body === "string" || options.body === undefined ? options.body : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(20_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
   });
   const text = await response.text();
   const contentType = response.headers.get("content-type") ?? "";
@@ -201,8 +207,9 @@ export function postApplication(
   baseUrl: string,
   body: string | Record<string, unknown>,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<HttpReply> {
-  return call(baseUrl, "POST", "/v1/applications", { body, headers, apiKey: headers["x-api-key"] });
+  return call(baseUrl, "POST", "/v1/applications", { body, headers, apiKey: headers["x-api-key"], timeoutMs });
 }
 
 export interface ApplicationBody {
