@@ -212,35 +212,25 @@ describeWithPeers(["pdfsig", "certutil", "openssl"], "signatures checked by pdfs
       const base = path.join(fixture.dir, `token-${name}-${which}`);
       await writeFile(`${base}.tst`, Buffer.from((token ?? fail("no timestamp token")).toBER()));
       await writeFile(`${base}.sig`, Buffer.from(signerInfo.signature.valueBlock.valueHexView));
-      const verified = await run("openssl", [
-        "ts",
-        "-verify",
-        "-data",
-        `${base}.sig`,
-        "-in",
-        `${base}.tst`,
-        "-token_in",
-        "-CAfile",
-        fixture.pki.caCertPath,
-        "-untrusted",
-        files.issuingCa ?? fail("issuing CA"),
-      ]);
+      const tsVerify = (data: string) =>
+        run("openssl", [
+          "ts",
+          "-verify",
+          "-data",
+          data,
+          "-in",
+          `${base}.tst`,
+          "-token_in",
+          "-CAfile",
+          fixture.pki.caCertPath,
+          "-untrusted",
+          files.issuingCa ?? fail("issuing CA"),
+        ]);
+      const verified = await tsVerify(`${base}.sig`);
       expect(verified.stdout).toContain("Verification: OK");
       // The token stamps the signature value: other bytes do not match.
       await writeFile(`${base}.other`, Buffer.from("another signature value"));
-      const other = await run("openssl", [
-        "ts",
-        "-verify",
-        "-data",
-        `${base}.other`,
-        "-in",
-        `${base}.tst`,
-        "-token_in",
-        "-CAfile",
-        fixture.pki.caCertPath,
-        "-untrusted",
-        files.issuingCa ?? fail("issuing CA"),
-      ]);
+      const other = await tsVerify(`${base}.other`);
       expect(other.stdout).not.toContain("Verification: OK");
     }
   });
