@@ -68,6 +68,8 @@ const CONNECTION_BACKLOG = 4096;
 
 export const traceIdHeader = "x-trace-id";
 const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
+/** Pending connections the kernel may hold for the server (capped by net.core.somaxconn). */
+const CONNECTION_BACKLOG = 4096;
 
 /** The route template ("/applications/:ref"), never the raw URL, which may carry codes. */
 function routeOf(req: Request): string {

@@ -1,14 +1,35 @@
 import { platformService } from "@lienthong/contracts";
-import { envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
+import { envBoolean, envList, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
+import { z } from "zod";
 
 export const signatureEnv = serviceEnv(platformService("signature"), {
-  /** Where the local test PKI lives; generated on first start when no PKCS#12 is given. Default: DATA_DIR/signature/pki. */
+  /** Where the local test PKI lives; generated on first start when no production keys are given. Default: DATA_DIR/signature/pki. */
   SIGNATURE_PKI_DIR: envOptionalString(),
-  /** Production: an operator-provided PKCS#12 holding the signing official's key and certificate chain. */
+  /** Production: one operator-provided PKCS#12 holding one official's key and certificate chain. */
   SIGNATURE_P12_PATH: envOptionalString(),
   SIGNATURE_P12_PASSWORD: envOptionalString(),
   /** The staff id that operator key belongs to. */
   SIGNATURE_P12_OFFICIAL_ID: envString("official-demo"),
-  /** A PEM file of CA certificates trusted when verifying, for production keys. */
+  /** Production: a directory of officials' keys, <id>.p12 or <id>.key.pem + <id>.cert.pem (see README). */
+  SIGNATURE_KEYS_DIR: envOptionalString(),
+  /** The passphrase of every key in SIGNATURE_KEYS_DIR (keys are encrypted at rest). */
+  SIGNATURE_KEYS_PASSPHRASE: envOptionalString(),
+  /** Production: the signing hook of an HSM or remote signing service, and the officials' certificates it signs for. */
+  SIGNATURE_EXTERNAL_SIGNER_URL: envOptionalString(),
+  SIGNATURE_EXTERNAL_CERTS_DIR: envOptionalString(),
+  /** Trust anchors for signing and verifying (the national root), PEM; the test root in embedded mode. */
   SIGNATURE_TRUSTED_CA_FILE: envOptionalString(),
+  /** CRL files (DER or PEM) of the CAs, checked before signing and when verifying. */
+  SIGNATURE_CRL_FILES: envList(),
+  /** Also fetch CRLs from the distribution points certificates name. */
+  SIGNATURE_FETCH_CRLS: envBoolean(true),
+  /** PAdES/CAdES level when a request names none. */
+  SIGNATURE_LEVEL: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.enum(["B-B", "B-T", "B-LT"]).default("B-T"),
+  ),
+  /** An external RFC 3161 TSA; the test PKI's TSA in embedded mode. */
+  SIGNATURE_TSA_URL: envOptionalString(),
+  /** The public tracking page of a dossier, printed as a QR code; {code} is replaced by the dossier code. */
+  SIGNATURE_TRACKING_URL: envString("http://localhost:8081/v1/public/status/{code}"),
 });

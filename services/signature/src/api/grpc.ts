@@ -16,8 +16,17 @@ export function signatureGrpc(ports: SignaturePorts): GrpcServiceRegistration {
       });
     }),
     verifyDocument: unary(async (request: signature.VerifyDocumentRequest) => {
-      const { failure: _failure, signedAt, ...report } = await verifyDocument(ports, request.pdf);
-      return signature.VerifyDocumentResponse.fromPartial({ ...report, signedAt: signedAt?.toISOString() });
+      // The per-signature verdicts wait for new proto fields (PROTO-PROPOSAL.md); REST carries them today.
+      const report = await verifyDocument(ports, request.pdf);
+      return signature.VerifyDocumentResponse.fromPartial({
+        valid: report.valid,
+        integrityOk: report.integrityOk,
+        chainTrusted: report.chainTrusted,
+        signerSubject: report.signerSubject,
+        issuerSubject: report.issuerSubject,
+        signedAt: report.signedAt?.toISOString(),
+        reportVi: report.reportVi,
+      });
     }),
   };
   return { definition: signature.SignatureServiceService, implementation };

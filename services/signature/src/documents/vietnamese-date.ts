@@ -21,12 +21,32 @@ export function formatVietnameseDateTime(date: Date, timeZone = VIETNAM_TIME_ZON
   return `${time} ${formatVietnameseDate(date, timeZone)}`;
 }
 
+// Building a DateTimeFormat costs far more than formatting with one: one per time zone.
+const calendarFormats = new Map<string, Intl.DateTimeFormat>();
+
 function calendarDate(date: Date, timeZone: string): { day: number; month: number; year: number } {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" })
-    .formatToParts(date)
-    .reduce<Record<string, number>>((found, part) => {
-      if (part.type !== "literal") found[part.type] = Number(part.value);
-      return found;
-    }, {});
+  if (timeZone === VIETNAM_TIME_ZONE) {
+    // One offset all year, no daylight saving: the local date is UTC+7's, without Intl.
+    const local = new Date(date.getTime() + 7 * 3600 * 1000);
+    return { day: local.getUTCDate(), month: local.getUTCMonth() + 1, year: local.getUTCFullYear() };
+  }
+  let format = calendarFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" });
+    calendarFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(date).reduce<Record<string, number>>((found, part) => {
+    if (part.type !== "literal") found[part.type] = Number(part.value);
+    return found;
+  }, {});
   return { day: parts.day ?? 0, month: parts.month ?? 0, year: parts.year ?? 0 };
+}
+
+/**
+ * ISO 8601 with Vietnam's offset, to the second: "2026-11-21T10:15:00+07:00".
+ * Decree 30/2020/NĐ-CP asks for the signing time in this form on the visible signature.
+ */
+export function formatIsoVietnam(date: Date): string {
+  const local = new Date(date.getTime() + 7 * 3600 * 1000).toISOString();
+  return `${local.slice(0, 19)}+07:00`;
 }

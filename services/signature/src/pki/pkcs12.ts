@@ -1,84 +1,81 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import forge from "node-forge";
-import { certificateSubject } from "./distinguished-name";
+import * as pkijs from "pkijs";
+import { certificateDer } from "../cades/signed-data";
+import { toX509 } from "./certificates";
 import { SigningError } from "./errors";
 
-// PKCS#12 bag types (RFC 7292 §4.2).
-const KEY_BAG = "1.2.840.113549.1.12.10.1.1";
-const PKCS8_SHROUDED_KEY_BAG = "1.2.840.113549.1.12.10.1.2";
-const CERT_BAG = "1.2.840.113549.1.12.10.1.3";
+const BAG = {
+  key: "1.2.840.113549.1.12.10.1.1",
+  shroudedKey: "1.2.840.113549.1.12.10.1.2",
+  certificate: "1.2.840.113549.1.12.10.1.3",
+} as const;
 
-/** What the PDF signer needs to sign as one official: the key, its certificate chain, who it names. */
-export interface SigningIdentity {
-  /** PKCS#12 holding the private key, the signer certificate and (optionally) its CA chain. */
-  p12: Buffer;
-  passphrase: string;
-  /** The signer's own certificate (PEM). */
-  certPem: string;
-  /** Subject of the signer certificate, most specific part first ("CN=…, O=…, C=VN"). */
-  subject: string;
-}
-
-/**
- * Opens an operator-provided PKCS#12 file (production keys). It is parsed now,
- * so a wrong passphrase or a file without a usable key fails at start-up rather
- * than at the first signature.
- */
-export async function loadPkcs12Signer(path: string, passphrase: string): Promise<SigningIdentity> {
-  let p12: Buffer;
-  try {
-    p12 = await readFile(path);
-  } catch (error) {
-    throw new SigningError("BAD_PKCS12", `PKCS#12 file ${path}: cannot be read`, { cause: error });
-  }
-  return signingIdentityFromPkcs12(p12, passphrase, `PKCS#12 file ${path}`);
-}
-
-/** Checks that the PKCS#12 opens with the passphrase and holds a key with its certificate. */
-export function signingIdentityFromPkcs12(p12: Buffer, passphrase: string, label = "PKCS#12"): SigningIdentity {
-  const { certificate } = openPkcs12(p12, passphrase, label);
-  const certPem = forge.pki.certificateToPem(certificate);
-  return { p12, passphrase, certPem, subject: certificateSubject(certPem) };
+interface Decryptable {
+  parseInternalValues(parameters: { password: ArrayBuffer }): Promise<void>;
 }
 
 export interface OpenedPkcs12 {
-  key: forge.pki.rsa.PrivateKey;
+  key: KeyObject;
   /** The certificate of the key. */
-  certificate: forge.pki.Certificate;
-  /** Every certificate in the file, the key's own included. */
-  certificates: forge.pki.Certificate[];
+  certificate: pkijs.Certificate;
+  /** The other certificates of the file (the CA chain), as found. */
+  others: pkijs.Certificate[];
 }
 
-/** The key, its certificate and the rest of the chain; SigningError BAD_PKCS12 when unusable. */
-export function openPkcs12(p12: Buffer, passphrase: string, label = "PKCS#12"): OpenedPkcs12 {
-  let parsed: forge.pkcs12.Pkcs12Pfx;
+/**
+ * Opens an operator's PKCS#12 (RSA or EC key, PBES2 or the legacy PKCS#12
+ * ciphers pkijs reads) and finds the certificate of its key. It is done once at
+ * start, so a wrong passphrase fails the start, not the first signature.
+ */
+export async function openPkcs12File(path: string, passphrase: string): Promise<OpenedPkcs12> {
+  let bytes: Buffer;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(p12.toString("binary")));
-    parsed = forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase);
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new SigningError("BAD_PKCS12", `PKCS#12 file ${path}: cannot be read`, { cause: error });
+  }
+  return openPkcs12(bytes, passphrase, `PKCS#12 file ${path}`);
+}
+
+export async function openPkcs12(bytes: Uint8Array, passphrase: string, label = "PKCS#12"): Promise<OpenedPkcs12> {
+  const password = new Uint8Array(Buffer.from(passphrase, "utf8")).buffer;
+  const bags: pkijs.SafeBag[] = [];
+  try {
+    const pfx = pkijs.PFX.fromBER(bytes);
+    await pfx.parseInternalValues({ password, checkIntegrity: true });
+    const safe = pfx.parsedValue?.authenticatedSafe;
+    if (safe === undefined) throw new Error("no authenticated safe");
+    await safe.parseInternalValues({ safeContents: safe.safeContents.map(() => ({ password })) });
+    // pkijs types the parsed safe contents as any.
+    const parsed = safe.parsedValue as { safeContents?: { value: pkijs.SafeContents }[] } | undefined;
+    for (const contents of parsed?.safeContents ?? []) bags.push(...contents.value.safeBags);
+    for (const bag of bags) {
+      // Public in pkijs's JavaScript, protected only in its typings.
+      if (bag.bagId === BAG.shroudedKey)
+        await (bag.bagValue as unknown as Decryptable).parseInternalValues({ password });
+    }
   } catch (error) {
     throw new SigningError("BAD_PKCS12", `${label}: wrong passphrase or not a PKCS#12 file`, { cause: error });
   }
-  const keys = [...bags(parsed, PKCS8_SHROUDED_KEY_BAG), ...bags(parsed, KEY_BAG)]
-    .map((bag) => bag.key)
-    .filter((key): key is forge.pki.rsa.PrivateKey => key !== undefined && key !== null);
-  const key = keys[0];
-  if (key === undefined) {
-    // node-forge, which builds the CMS, reads RSA keys only.
-    throw new SigningError("BAD_PKCS12", `${label}: holds no RSA private key`);
-  }
-  const certificates = bags(parsed, CERT_BAG)
-    .map((bag) => bag.cert)
-    .filter((cert): cert is forge.pki.Certificate => cert !== undefined && cert !== null);
-  const certificate = certificates.find((cert) => {
-    const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
-    return publicKey.n.equals(key.n) && publicKey.e.equals(key.e);
+  const keys = bags.flatMap((bag) => {
+    if (bag.bagId === BAG.key) return [bag.bagValue as pkijs.PrivateKeyInfo];
+    if (bag.bagId === BAG.shroudedKey) {
+      const parsed = (bag.bagValue as pkijs.PKCS8ShroudedKeyBag).parsedValue;
+      return parsed ? [parsed] : [];
+    }
+    return [];
   });
-  if (certificate === undefined) {
+  const keyInfo = keys[0];
+  if (keyInfo === undefined) throw new SigningError("BAD_PKCS12", `${label}: holds no private key`);
+  const key = createPrivateKey({ key: Buffer.from(keyInfo.toSchema().toBER()), format: "der", type: "pkcs8" });
+  const certificates = bags
+    .filter((bag) => bag.bagId === BAG.certificate)
+    .map((bag): unknown => (bag.bagValue as pkijs.CertBag).parsedValue)
+    .filter((cert): cert is pkijs.Certificate => cert instanceof pkijs.Certificate);
+  const certificate = certificates.find((cert) => toX509(cert).checkPrivateKey(key));
+  if (certificate === undefined)
     throw new SigningError("BAD_PKCS12", `${label}: no certificate matches its private key`);
-  }
-  return { key, certificate, certificates };
-}
-
-function bags(pfx: forge.pkcs12.Pkcs12Pfx, bagType: string): forge.pkcs12.Bag[] {
-  return pfx.getBags({ bagType })[bagType] ?? [];
+  const own = certificateDer(certificate);
+  return { key, certificate, others: certificates.filter((cert) => !certificateDer(cert).equals(own)) };
 }

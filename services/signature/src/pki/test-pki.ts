@@ -1,23 +1,47 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import { access, chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import forge from "node-forge";
+import type * as pkijs from "pkijs";
+import { OID } from "../cades/oids";
+import { LocalTimestampAuthority } from "../cades/timestamp";
+import { certificateSubject } from "./distinguished-name";
+import {
+  certificatesFromPem,
+  certificateToPem,
+  issueCertificate,
+  serialHex,
+  toX509,
+  type CertificateProfile,
+  type IssuerKey,
+} from "./certificates";
 import { SigningError } from "./errors";
-import { signingIdentityFromPkcs12, type SigningIdentity } from "./pkcs12";
+import { CrlRevocationSource, issueCrl, type RevocationSource, type RevokedEntry } from "./revocation";
+import { LocalSigningKey, type SignerCredential } from "./signing-key";
 
 /**
- * Local test PKI for embedded mode (ARCHITECTURE.md §3): a root CA and one
- * certificate per demo official, generated on first start and reused after.
- * Nothing here is fit for production; production loads operator-provided
- * PKCS#12 files with loadPkcs12Signer.
+ * Local test PKI for embedded mode (ARCHITECTURE.md §3), shaped like the
+ * Government Cipher Committee's (Decree 68/2024): a root, an issuing CA below
+ * it, one certificate per sample official, a TSA certificate, and the issuing
+ * CA's CRL as revocation source. Generated on first start and reused after;
+ * private keys are encrypted PKCS#8 files. Nothing here is fit for production.
  */
 export interface TestPki {
+  /** The trust anchor (root CA) as PEM, and its file. */
   caCertPem: string;
   caCertPath: string;
+  issuingCa: pkijs.Certificate;
   signerIds: readonly string[];
-  /** The official's signing identity, undefined for an id the PKI does not hold. */
-  signer(id: string): SigningIdentity | undefined;
+  /** The official's signing credential, undefined for an id the PKI does not hold. */
+  credential(id: string): SignerCredential | undefined;
+  tsa: LocalTimestampAuthority;
+  revocation: RevocationSource;
+  /** The current CRLs (DER): the issuing CA's, then the root's list of revoked CAs. */
+  crls(): Buffer[];
+  /** Revokes an official's certificate from `at` on and publishes a new CRL. */
+  revoke(id: string, at?: Date): Promise<void>;
 }
+
+export type TestKeyType = "rsa-2048" | "ec-p256";
 
 export interface TestSignerSpec {
   /** Stable id of the official, also the file name stem: lower-case letters, digits, dashes. */
@@ -26,6 +50,9 @@ export interface TestSignerSpec {
   title: string;
   /** Authority the official works for, the organisational unit. */
   unit: string;
+  key?: TestKeyType;
+  /** For tests of expired certificates: when the certificate ends (default: in 10 years). */
+  notAfter?: Date;
 }
 
 export const DEFAULT_TEST_SIGNERS: readonly TestSignerSpec[] = [
@@ -33,51 +60,54 @@ export const DEFAULT_TEST_SIGNERS: readonly TestSignerSpec[] = [
     id: "official-demo",
     title: "Chủ tịch Ủy ban nhân dân xã Mường Lát",
     unit: "Ủy ban nhân dân xã Mường Lát",
+    key: "rsa-2048",
   },
   {
     id: "deputy-demo",
     title: "Phó Chủ tịch Ủy ban nhân dân xã Mường Lát",
     unit: "Ủy ban nhân dân xã Mường Lát",
+    key: "ec-p256",
   },
+  { id: "officer-demo", title: "Công chức Tư pháp - Hộ tịch", unit: "Ủy ban nhân dân xã Mường Lát", key: "ec-p256" },
 ];
 
 export const TEST_CA_COMMON_NAME = "LiênThông Test Root CA";
+export const TEST_ISSUING_CA_COMMON_NAME = "LiênThông Test Issuing CA";
 const TEST_ORGANIZATION = "LiênThông test";
 const TEST_MARKER = "TEST ONLY - not for production";
-const MANIFEST_FORMAT = 1;
-const CA_VALIDITY_YEARS = 20;
-const SIGNER_VALIDITY_YEARS = 10;
-// The CA outlives its signers; 2048-bit signer keys are what Vietnamese public CAs issue.
-const CA_RSA_BITS = 3072;
-const SIGNER_RSA_BITS = 2048;
+const MANIFEST_FORMAT = 2;
+const YEAR_MS = 365.25 * 24 * 3600 * 1000;
+const CRL_VALIDITY_MS = 7 * 24 * 3600 * 1000;
 const SIGNER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-// RFC 9336 id-kp-documentSigning; emailProtection is kept beside it because
-// NSS (poppler) and OpenSSL check signer certificates as S/MIME signers.
-const DOCUMENT_SIGNING_EKU = "1.3.6.1.5.5.7.3.36";
+// Not fetched by anyone: the test CRL reaches verifiers inside documents (B-LT) and through RevocationSource.
+const TEST_CRL_URL = "http://pki.lienthong.invalid/test-issuing-ca.crl";
 
 interface Manifest {
   format: number;
   warning: string;
-  signers: Record<string, { passphrase: string }>;
+  /** Decrypts every private key file of this directory. */
+  passphrase: string;
+  signers: string[];
+  revoked: { serialHex: string; revokedAt: string }[];
+  crlNumber: number;
 }
 
-interface CertificateAuthority {
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
-  certPem: string;
+interface LoadedKey extends IssuerKey {
+  certificatePem: string;
 }
 
 /**
  * Generates the test PKI in `dir` on first call and loads it on later ones, so
  * documents signed before a restart still verify. Signers asked for but missing
- * from `dir` are issued by the existing CA. Not safe for two processes creating
- * the same directory at once.
+ * from `dir` are issued by the existing issuing CA. Not safe for two processes
+ * creating the same directory at once.
  */
 export async function ensureTestPki(
   dir: string,
-  options: { signers?: readonly TestSignerSpec[] } = {},
+  options: { signers?: readonly TestSignerSpec[]; clock?: () => Date } = {},
 ): Promise<TestPki> {
   const specs = options.signers ?? DEFAULT_TEST_SIGNERS;
+  const clock = options.clock ?? (() => new Date());
   for (const spec of specs) {
     if (!SIGNER_ID.test(spec.id)) {
       throw new SigningError("INVALID_SIGNER_ID", `test PKI signer id "${spec.id}": use a-z, 0-9 and "-" only`);
@@ -85,51 +115,142 @@ export async function ensureTestPki(
   }
   const files = pkiFiles(dir);
   await mkdir(files.signersDir, { recursive: true, mode: 0o700 });
-
   const existing = await readManifest(files.manifest);
-  let manifest: Manifest;
-  let ca: CertificateAuthority;
-  if (existing !== undefined && (await exists(files.caCert)) && (await exists(files.caKey))) {
-    manifest = existing;
-    ca = await loadCertificateAuthority(files.caCert, files.caKey);
-  } else {
-    manifest = { format: MANIFEST_FORMAT, warning: `${TEST_MARKER}: keys generated locally`, signers: {} };
-    ca = createCertificateAuthority();
-    await writePrivate(files.caKey, forge.pki.privateKeyToPem(ca.key));
-    await writePublic(files.caCert, ca.certPem);
-  }
-
-  let changed = existing !== manifest;
-  for (const spec of specs) {
-    const known = manifest.signers[spec.id];
-    if (known !== undefined && (await exists(files.signerP12(spec.id)))) continue;
-    const passphrase = randomBytes(24).toString("base64url");
-    const issued = issueSignerCertificate(ca, spec, passphrase);
-    await writePrivate(files.signerKey(spec.id), issued.keyPem);
-    await writePublic(files.signerCert(spec.id), issued.certPem);
-    await writePrivate(files.signerP12(spec.id), issued.p12);
-    manifest.signers[spec.id] = { passphrase };
-    changed = true;
-  }
-  // The manifest is written last: a start interrupted before this point
-  // regenerates, one after it finds a complete PKI.
-  if (changed) await writePrivate(files.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
-
-  const identities = new Map<string, SigningIdentity>();
-  for (const [id, { passphrase }] of Object.entries(manifest.signers)) {
-    const p12 = await readFile(files.signerP12(id)).catch((error: unknown) => {
-      throw new SigningError("TEST_PKI_UNREADABLE", `test PKI signer "${id}": ${files.signerP12(id)} unreadable`, {
-        cause: error,
-      });
-    });
-    identities.set(id, signingIdentityFromPkcs12(p12, passphrase, `test PKI signer "${id}"`));
-  }
-  return {
-    caCertPem: ca.certPem,
-    caCertPath: files.caCert,
-    signerIds: [...identities.keys()],
-    signer: (id: string) => identities.get(id),
+  const manifest: Manifest = existing ?? {
+    format: MANIFEST_FORMAT,
+    warning: `${TEST_MARKER}: keys generated locally`,
+    passphrase: randomBytes(24).toString("base64url"),
+    signers: [],
+    revoked: [],
+    crlNumber: 0,
   };
+  const now = clock();
+  const store = keyStore(manifest.passphrase);
+
+  const root = await store.ensure(
+    files.key("root"),
+    (publicKey) => caProfile(publicKey, TEST_CA_COMMON_NAME, now, 20),
+    undefined,
+  );
+  const issuing = await store.ensure(
+    files.key("issuing-ca"),
+    (publicKey) => ({
+      ...caProfile(publicKey, TEST_ISSUING_CA_COMMON_NAME, now, 15),
+      ca: { pathLength: 0 },
+    }),
+    root,
+  );
+  const tsa = await store.ensure(
+    files.key("tsa"),
+    (publicKey) => ({
+      subject: {
+        commonName: "LiênThông Test Time-Stamping Authority",
+        organization: TEST_ORGANIZATION,
+        unit: TEST_MARKER,
+      },
+      publicKey,
+      notBefore: slack(now),
+      notAfter: new Date(now.getTime() + 10 * YEAR_MS),
+      keyUsage: ["digitalSignature"],
+      // RFC 3161 §2.3: the TSA certificate has exactly this one purpose, marked critical.
+      extendedKeyUsage: { purposes: [OID.timeStamping], critical: true },
+      crlUrl: TEST_CRL_URL,
+      // P-256: a timestamp per document must cost little next to the signature itself.
+    }),
+    issuing,
+    "ec-p256",
+  );
+
+  const credentials = new Map<string, SignerCredential>();
+  for (const spec of specs) {
+    await store.ensure(
+      files.signer(spec.id),
+      (publicKey) => ({
+        subject: { commonName: spec.title, organization: TEST_ORGANIZATION, unit: spec.unit, userId: spec.id },
+        publicKey,
+        notBefore: slack(spec.notAfter && spec.notAfter < now ? new Date(spec.notAfter.getTime() - YEAR_MS) : now),
+        notAfter: spec.notAfter ?? new Date(now.getTime() + 10 * YEAR_MS),
+        keyUsage: ["digitalSignature", "nonRepudiation"],
+        // RFC 9336 id-kp-documentSigning; emailProtection beside it because NSS (poppler)
+        // and OpenSSL check document signers as S/MIME signers.
+        extendedKeyUsage: { purposes: [OID.emailProtection, OID.documentSigning], critical: false },
+        crlUrl: TEST_CRL_URL,
+      }),
+      issuing,
+      spec.key ?? "ec-p256",
+    );
+    if (!manifest.signers.includes(spec.id)) manifest.signers.push(spec.id);
+  }
+  for (const id of manifest.signers) {
+    const loaded = await store.load(files.signer(id));
+    if (loaded === undefined) continue;
+    credentials.set(id, {
+      officialId: id,
+      certificate: loaded.certificate,
+      chain: [issuing.certificate, root.certificate],
+      key: new LocalSigningKey(loaded.key),
+      subject: certificateSubject(toX509(loaded.certificate)),
+    });
+  }
+
+  let crl: Buffer | undefined;
+  let authorityCrl: Buffer | undefined;
+  const publishCrl = async (): Promise<void> => {
+    manifest.crlNumber += 1;
+    const thisUpdate = slack(clock());
+    const period = {
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
+      number: manifest.crlNumber,
+    };
+    const revoked = manifest.revoked.map((entry): RevokedEntry => ({
+      serialHex: entry.serialHex,
+      revokedAt: new Date(entry.revokedAt),
+    }));
+    const issued = issueCrl(issuing, revoked, period);
+    // The root's list of revoked CAs (ARL): empty, but a verifier needs it to know the issuing CA is good.
+    authorityCrl = issueCrl(root, [], period);
+    crl = issued;
+    await writeAtomically(files.crl, issued, 0o644);
+    await writeAtomically(files.manifest, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+  };
+  // A CRL is current for a week: each start publishes a fresh one, as a CA would on schedule.
+  await publishCrl();
+  const currentCrls = (): Buffer[] => [crl, authorityCrl].filter((entry): entry is Buffer => entry !== undefined);
+
+  return {
+    caCertPem: root.certificatePem,
+    caCertPath: files.cert("root"),
+    issuingCa: issuing.certificate,
+    signerIds: [...credentials.keys()],
+    credential: (id) => credentials.get(id),
+    // Tokens carry the TSA's own certificate only: its CAs are the signers' CAs, already in every signature.
+    tsa: new LocalTimestampAuthority({ certificate: tsa.certificate, chain: [], key: tsa.key }, clock),
+    revocation: new CrlRevocationSource(currentCrls),
+    crls: currentCrls,
+    revoke: async (id, at = clock()) => {
+      const credential = credentials.get(id);
+      if (credential === undefined) throw new SigningError("UNKNOWN_SIGNER", `test PKI has no signer "${id}"`);
+      manifest.revoked.push({ serialHex: serialHex(credential.certificate), revokedAt: at.toISOString() });
+      await publishCrl();
+    },
+  };
+}
+
+function caProfile(publicKey: KeyObject, commonName: string, now: Date, years: number): CertificateProfile {
+  return {
+    subject: { commonName, organization: TEST_ORGANIZATION, unit: TEST_MARKER },
+    publicKey,
+    notBefore: slack(now),
+    notAfter: new Date(now.getTime() + years * YEAR_MS),
+    ca: {},
+    keyUsage: ["keyCertSign", "cRLSign"],
+  };
+}
+
+/** A little slack for verifiers whose clocks run slightly behind. */
+function slack(at: Date): Date {
+  return new Date(at.getTime() - 10 * 60 * 1000);
 }
 
 function pkiFiles(dir: string) {
@@ -137,110 +258,59 @@ function pkiFiles(dir: string) {
   return {
     signersDir,
     manifest: path.join(dir, "manifest.json"),
-    caCert: path.join(dir, "ca.cert.pem"),
-    caKey: path.join(dir, "ca.key.pem"),
-    signerCert: (id: string) => path.join(signersDir, `${id}.cert.pem`),
-    signerKey: (id: string) => path.join(signersDir, `${id}.key.pem`),
-    signerP12: (id: string) => path.join(signersDir, `${id}.p12`),
+    crl: path.join(dir, "issuing-ca.crl"),
+    key: (name: string) => path.join(dir, name),
+    cert: (name: string) => path.join(dir, `${name}.cert.pem`),
+    signer: (id: string) => path.join(signersDir, id),
   };
 }
 
-function createCertificateAuthority(): CertificateAuthority {
-  const { key, publicKey } = generateRsaKey(CA_RSA_BITS);
-  const subject = distinguishedName(TEST_CA_COMMON_NAME, TEST_MARKER);
-  const cert = forge.pki.createCertificate();
-  setValidity(cert, CA_VALIDITY_YEARS);
-  cert.publicKey = publicKey;
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
-  cert.sign(key, forge.md.sha256.create());
-  return { cert, key, certPem: forge.pki.certificateToPem(cert) };
-}
-
-function issueSignerCertificate(
-  ca: CertificateAuthority,
-  spec: TestSignerSpec,
-  passphrase: string,
-): { certPem: string; keyPem: string; p12: Buffer } {
-  const { key, publicKey } = generateRsaKey(SIGNER_RSA_BITS);
-  const cert = forge.pki.createCertificate();
-  setValidity(cert, SIGNER_VALIDITY_YEARS);
-  cert.publicKey = publicKey;
-  cert.setSubject(distinguishedName(spec.title, spec.unit));
-  cert.setIssuer(ca.cert.subject.attributes);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, nonRepudiation: true, critical: true },
-    { name: "extKeyUsage", emailProtection: true, [DOCUMENT_SIGNING_EKU]: true },
-    { name: "subjectKeyIdentifier" },
-    { name: "authorityKeyIdentifier", keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(ca.key, forge.md.sha256.create());
-  // node-forge passes these options on to PBES2; prfAlgorithm (missing from
-  // its typings) replaces the SHA-1 default for the key's PBKDF2.
-  const p12Options = { algorithm: "aes256", prfAlgorithm: "sha256", count: 2048, friendlyName: spec.id } as const;
-  const p12Asn1 = forge.pkcs12.toPkcs12Asn1(key, [cert, ca.cert], passphrase, p12Options);
-  return {
-    certPem: forge.pki.certificateToPem(cert),
-    keyPem: forge.pki.privateKeyToPem(key),
-    p12: Buffer.from(forge.asn1.toDer(p12Asn1).getBytes(), "binary"),
-  };
-}
-
-/** Node generates the key (native, fast); node-forge builds the X.509 and PKCS#12 structures. */
-function generateRsaKey(bits: number): { key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
-  const key = forge.pki.privateKeyFromPem(exportPkcs1(privateKey));
-  return { key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
-}
-
-function exportPkcs1(privateKey: KeyObject): string {
-  return privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-}
-
-function distinguishedName(commonName: string, unit: string): forge.pki.CertificateField[] {
-  const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
-  return [
-    { shortName: "C", value: "VN" },
-    { shortName: "O", value: TEST_ORGANIZATION, valueTagClass: utf8 },
-    { shortName: "OU", value: unit, valueTagClass: utf8 },
-    { shortName: "CN", value: commonName, valueTagClass: utf8 },
-  ];
-}
-
-function setValidity(cert: forge.pki.Certificate, years: number): void {
-  const serial = randomBytes(16);
-  // A positive INTEGER: the top bit of the first byte must be clear.
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  cert.serialNumber = serial.toString("hex");
-  const now = Date.now();
-  // A little slack for clocks of verifiers that run slightly behind.
-  cert.validity.notBefore = new Date(now - 10 * 60 * 1000);
-  const notAfter = new Date(now);
-  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + years);
-  cert.validity.notAfter = notAfter;
-}
-
-async function loadCertificateAuthority(certPath: string, keyPath: string): Promise<CertificateAuthority> {
-  try {
-    const certPem = await readFile(certPath, "utf8");
-    const cert = forge.pki.certificateFromPem(certPem);
-    const key = forge.pki.privateKeyFromPem(await readFile(keyPath, "utf8"));
-    return { cert, key, certPem };
-  } catch (error) {
-    throw new SigningError(
-      "TEST_PKI_UNREADABLE",
-      `test PKI CA in ${path.dirname(certPath)}: unreadable certificate or key`,
-      {
+/** Key and certificate files side by side: `<stem>.key.pem` (encrypted PKCS#8) and `<stem>.cert.pem`. */
+function keyStore(passphrase: string) {
+  const load = async (stem: string): Promise<LoadedKey | undefined> => {
+    const [keyPem, certificatePem] = await Promise.all([
+      readFile(`${stem}.key.pem`, "utf8").catch(() => undefined),
+      readFile(`${stem}.cert.pem`, "utf8").catch(() => undefined),
+    ]);
+    if (keyPem === undefined || certificatePem === undefined) return undefined;
+    try {
+      const certificate = certificatesFromPem(certificatePem)[0];
+      if (certificate === undefined) throw new Error("no certificate");
+      return { key: createPrivateKey({ key: keyPem, passphrase }), certificate, certificatePem };
+    } catch (error) {
+      throw new SigningError("TEST_PKI_UNREADABLE", `test PKI ${path.basename(stem)}: unreadable key or certificate`, {
         cause: error,
-      },
-    );
-  }
+      });
+    }
+  };
+  return {
+    load,
+    async ensure(
+      stem: string,
+      profile: (publicKey: KeyObject) => CertificateProfile,
+      issuer: IssuerKey | undefined,
+      keyType: TestKeyType | "ec-p384" = "ec-p384",
+    ): Promise<LoadedKey> {
+      const existing = await load(stem);
+      if (existing !== undefined) return existing;
+      const key = generateKey(keyType);
+      const certificate = issueCertificate(profile(createPublicKey(key)), issuer ?? { selfKey: key });
+      const certificatePem = certificateToPem(certificate);
+      // Encrypted at rest; the certificate is written last, so a half-written pair is regenerated.
+      await writeAtomically(
+        `${stem}.key.pem`,
+        key.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString(),
+        0o600,
+      );
+      await writeAtomically(`${stem}.cert.pem`, certificatePem, 0o644);
+      return { key, certificate, certificatePem };
+    },
+  };
+}
+
+function generateKey(type: TestKeyType | "ec-p384"): KeyObject {
+  if (type === "rsa-2048") return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  return generateKeyPairSync("ec", { namedCurve: type === "ec-p256" ? "P-256" : "P-384" }).privateKey;
 }
 
 async function readManifest(file: string): Promise<Manifest | undefined> {
@@ -257,30 +327,11 @@ async function readManifest(file: string): Promise<Manifest | undefined> {
   } catch (error) {
     throw new SigningError("TEST_PKI_UNREADABLE", `test PKI manifest ${file}: not JSON`, { cause: error });
   }
-  if (manifest.format !== MANIFEST_FORMAT || typeof manifest.signers !== "object" || manifest.signers === null) {
-    throw new SigningError(
-      "TEST_PKI_UNREADABLE",
-      `test PKI manifest ${file}: unknown format ${String(manifest.format)}`,
-    );
+  if (manifest.format !== MANIFEST_FORMAT) {
+    // An older layout (single root, PKCS#12 files): start a new PKI beside nothing it could mix with.
+    return undefined;
   }
   return manifest;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function writePrivate(file: string, data: string | Buffer): Promise<void> {
-  await writeAtomically(file, data, 0o600);
-}
-
-async function writePublic(file: string, data: string): Promise<void> {
-  await writeAtomically(file, data, 0o644);
 }
 
 async function writeAtomically(file: string, data: string | Buffer, mode: number): Promise<void> {

@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FieldViolation, invalidArgument } from "@lienthong/errors";
-import { signPdf } from "../documents";
 import { put } from "@lienthong/storage";
+import { signPdf } from "../pdf/pades";
 import { documents, type DocumentRecord } from "../store/collections";
+import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
+import { toSigningServiceError } from "./service-errors";
+import { levelOf, padesOptions } from "./signing-options";
 
 const MAX_PDF_BYTES = 20 * 1024 * 1024;
 
@@ -12,9 +15,16 @@ export interface SignDocumentInput {
   signerId: string;
   reason?: string;
   location?: string;
+  /** B-B, B-T or B-LT; the configured level when absent. */
+  level?: string;
+  competentAuthority?: CompetentAuthority;
 }
 
-/** Signs a PDF an official brings (not produced by a decision) and keeps it like any signed document. */
+/**
+ * Signs a PDF an official brings (not produced by a decision) and keeps it
+ * like any signed document. An already signed PDF gets one more signature by
+ * incremental update (an officer, then a leader): earlier signatures stay valid.
+ */
 export async function signDocument(ports: SignaturePorts, input: SignDocumentInput) {
   const violations: FieldViolation[] = [];
   if (input.pdf.length === 0) violations.push({ field: "pdf", reason: "is required" });
@@ -22,16 +32,31 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     violations.push({ field: "pdf", reason: `must be at most ${MAX_PDF_BYTES} bytes` });
   else if (Buffer.from(input.pdf.subarray(0, 5)).toString("latin1") !== "%PDF-")
     violations.push({ field: "pdf", reason: "is not a PDF file" });
-  const signer = ports.signers.signer(input.signerId);
-  if (!signer) violations.push({ field: "signerId", reason: "has no signing certificate here" });
-  if (violations.length > 0 || !signer) throw invalidArgument(violations);
+  if (!input.signerId) violations.push({ field: "signerId", reason: "is required" });
+  if (violations.length > 0) throw invalidArgument(violations);
 
   const signedAt = ports.now();
-  const signed = await signPdf(input.pdf, signer, {
-    reason: input.reason || "Ký số tài liệu",
-    location: input.location || "Việt Nam",
-    signedAt,
-  });
+  let signed: Buffer;
+  let signerSubject: string;
+  try {
+    const level = levelOf(ports, input.level);
+    const credential = await authorizeSigner(ports, {
+      officialId: input.signerId,
+      ...(input.competentAuthority ? { competentAuthority: input.competentAuthority } : {}),
+    });
+    signerSubject = credential.subject;
+    signed = await signPdf(
+      input.pdf,
+      credential,
+      padesOptions(ports, level, {
+        reason: input.reason || "Ký số tài liệu",
+        location: input.location || "Việt Nam",
+        signedAt,
+      }),
+    );
+  } catch (error) {
+    throw toSigningServiceError(error);
+  }
   const documentId = randomUUID();
   await ports.files.write(documentId, signed);
   const record: DocumentRecord = {
@@ -39,7 +64,7 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     dossierId: "",
     dossierCode: "",
     sha256: createHash("sha256").update(signed).digest("hex"),
-    signerSubject: signer.subject,
+    signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
   };

@@ -2,9 +2,12 @@ import { createHash } from "node:crypto";
 import { common, lifecycleEvent, type events } from "@lienthong/contracts";
 import { outboxWrites } from "@lienthong/messaging";
 import { put, type WriteOp } from "@lienthong/storage";
-import { renderResultDocument, signPdf } from "../documents";
+import { renderAndSignResult } from "../pdf/pades";
+import { SigningError } from "../pki/errors";
 import { documents, type DocumentRecord } from "../store/collections";
+import { authorizeSigner } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
+import { failureReason, levelOf, padesOptions } from "./signing-options";
 
 /** Where commune systems and citizens download a signed result, relative to this service. */
 export function downloadPathOf(documentId: string): string {
@@ -13,33 +16,51 @@ export function downloadPathOf(documentId: string): string {
 
 /**
  * Produces the result document of a decision and signs it with the deciding
- * official's key. Re-delivery of the same request reuses the document id, so a
- * duplicate event can never produce a second, different result.
+ * official's key, after the certificate and authorization checks. Re-delivery
+ * of the same request reuses the document id, so a duplicate event can never
+ * produce a second, different result. A refusal (expired, revoked, not
+ * authorized) is a signatureFailed event with the reason and no document; a
+ * failure that may heal (TSA or signing hook out of reach) is retried.
  */
 export async function signResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<WriteOp[]> {
   const documentId = request.requestId;
   if (await ports.store.get(documents, documentId)) return [];
 
   const ids = { dossierId: request.dossierId, dossierCode: request.dossierCode, requestId: request.requestId };
-  const signer = ports.signers.signer(request.officialId);
-  if (!signer) return signatureFailed(ports, request, `Không có chứng thư số cho cán bộ ${request.officialId}`);
-
   const signedAt = ports.now();
-  const pdf = await renderResultDocument({
-    dossierCode: request.dossierCode,
-    procedureName: request.procedureName,
-    authorityName: request.competentAuthority?.name ?? "",
-    applicantFullName: request.applicantFullName,
-    approved: request.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED,
-    summary: request.summary,
-    decidedAt: signedAt,
-    officialId: request.officialId,
-  });
-  const signed = await signPdf(pdf, signer, {
-    reason: `Kết quả giải quyết hồ sơ ${request.dossierCode}`,
-    location: request.competentAuthority?.name ?? "Việt Nam",
-    signedAt,
-  });
+  const authority = request.competentAuthority;
+  let signed: Buffer;
+  let signerSubject: string;
+  try {
+    const level = levelOf(ports, undefined);
+    const credential = await authorizeSigner(ports, {
+      officialId: request.officialId,
+      ...(authority?.code ? { competentAuthority: { code: authority.code, name: authority.name } } : {}),
+    });
+    signerSubject = credential.subject;
+    signed = await renderAndSignResult(
+      {
+        dossierCode: request.dossierCode,
+        procedureName: request.procedureName,
+        authorityName: authority?.name ?? "",
+        applicantFullName: request.applicantFullName,
+        approved: request.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED,
+        summary: request.summary,
+        decidedAt: signedAt,
+        officialId: request.officialId,
+        trackingUrl: ports.trackingUrl(request.dossierCode),
+      },
+      credential,
+      padesOptions(ports, level, {
+        reason: `Kết quả giải quyết hồ sơ ${request.dossierCode}`,
+        location: authority?.name || "Việt Nam",
+        signedAt,
+      }),
+    );
+  } catch (error) {
+    if (error instanceof SigningError && !error.retriable) return signatureFailed(ports, request, failureReason(error));
+    throw error;
+  }
   await ports.files.write(documentId, signed);
 
   const record: DocumentRecord = {
@@ -47,7 +68,7 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
     dossierId: request.dossierId,
     dossierCode: request.dossierCode,
     sha256: createHash("sha256").update(signed).digest("hex"),
-    signerSubject: signer.subject,
+    signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
   };

@@ -1,6 +1,7 @@
-import type { SigningIdentity } from "../pki";
+import type { SignerCredential } from "../pki/signing-key";
 
-/** Which officials can sign here: the local test PKI in embedded mode, an operator PKCS#12 in production. */
+/** Which officials can sign here: the local test PKI in embedded mode, operators' keys or a signing hook in production. */
 export interface SignerDirectory {
-  signer(officialId: string): SigningIdentity | undefined;
+  readonly officialIds: readonly string[];
+  credential(officialId: string): SignerCredential | undefined;
 }

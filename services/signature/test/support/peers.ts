@@ -2,14 +2,17 @@ import { execFile, spawnSync } from "node:child_process";
 
 /**
  * The independent programs that check what we produce (ARCHITECTURE.md §7):
- * poppler's pdfsig and pdftotext, OpenSSL, NSS's certutil. Without them the
- * tests are skipped on a developer machine and fail under CI=true.
+ * poppler's pdfsig, pdftotext and pdftoppm, OpenSSL, NSS's certutil, zbar's
+ * zbarimg. Without them the tests are skipped on a developer machine and fail
+ * under CI=true.
  */
 export const PEER_TOOLS = {
   pdfsig: ["-v"],
   pdftotext: ["-v"],
+  pdftoppm: ["-v"],
   openssl: ["version"],
   certutil: ["-H"],
+  zbarimg: ["--version"],
 } as const;
 
 export type PeerTool = keyof typeof PEER_TOOLS;
@@ -17,8 +20,10 @@ export type PeerTool = keyof typeof PEER_TOOLS;
 const APT_PACKAGES: Record<PeerTool, string> = {
   pdfsig: "poppler-utils",
   pdftotext: "poppler-utils",
+  pdftoppm: "poppler-utils",
   openssl: "openssl",
   certutil: "libnss3-tools",
+  zbarimg: "zbar-tools",
 };
 
 function installed(tool: PeerTool): boolean {
@@ -52,7 +57,8 @@ export interface RunResult {
 /** Runs a peer tool; a non-zero exit is a result to assert on, not an exception. */
 export function run(tool: PeerTool, args: readonly string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(tool, [...args], { encoding: "utf8", timeout: 20_000 }, (error, stdout, stderr) => {
+    // Generous: the tools share two cores with the rest of the test run.
+    execFile(tool, [...args], { encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== "number") {
         reject(new Error(`cannot run ${tool}: ${error.message}`, { cause: error }));
         return;

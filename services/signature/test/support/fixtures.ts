@@ -1,4 +1,6 @@
-import type { ResultDocumentInput } from "../../src/documents";
+import type { ResultDocumentInput } from "../../src/pdf";
+
+export const TRACKING_URL = "https://dichvucong.thanhhoa.gov.vn/tra-cuu-ho-so/000.00.06.H56-261121-0361";
 
 /** A decided birth registration in Mường Lát; the name is invented. */
 export function sampleResult(overrides: Partial<ResultDocumentInput> = {}): ResultDocumentInput {
@@ -15,6 +17,7 @@ export function sampleResult(overrides: Partial<ResultDocumentInput> = {}): Resu
     // 10:15 in Vietnam (UTC+7).
     decidedAt: new Date("2026-11-21T03:15:00Z"),
     officialId: "official-demo",
+    trackingUrl: TRACKING_URL,
     ...overrides,
   };
 }

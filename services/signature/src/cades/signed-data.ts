@@ -1,0 +1,294 @@
+import { createHash } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import {
+  digestAlgorithmIdentifier,
+  signatureAlgorithmIdentifier,
+  type DigestAlgorithm,
+  type SignatureAlgorithm,
+} from "./algorithms";
+import { compareDer, preEncoded } from "./der";
+import { OID } from "./oids";
+
+/** The certificates a CMS signer carries: its own first, then the CAs up to (not necessarily including) the root. */
+export interface SignerCertificates {
+  certificate: pkijs.Certificate;
+  chain: readonly pkijs.Certificate[];
+}
+
+export interface CadesSignatureRequest {
+  signer: SignerCertificates;
+  algorithm: SignatureAlgorithm;
+  /** Digest of the signed content (the PDF's ByteRange, a file, a TSTInfo) under algorithm.digest. */
+  contentDigest: Uint8Array;
+  /** id-data for documents; id-ct-TSTInfo for timestamp tokens. */
+  contentType?: string;
+  /** The content itself when it travels inside the CMS (timestamp tokens); absent for detached signatures. */
+  encapsulatedContent?: Uint8Array;
+}
+
+/**
+ * A CAdES signature waiting for its signature value: the two-step flow of an
+ * HSM or a remote signing service. `dataToSign` (the DER SET of the signed
+ * attributes) goes out; the signature value over it comes back to
+ * completeCadesSignature.
+ */
+export interface PreparedCadesSignature {
+  readonly dataToSign: Buffer;
+  readonly request: CadesSignatureRequest;
+}
+
+/**
+ * CAdES-BES signed attributes as ETSI EN 319 122-1 baseline B-B asks: content
+ * type, message digest and ESS signing-certificate-v2 (RFC 5035). No
+ * signing-time: PAdES puts the claimed time in the signature dictionary, and a
+ * trusted time comes from the timestamp.
+ */
+export function prepareCadesSignature(request: CadesSignatureRequest): PreparedCadesSignature {
+  const parts = signerParts(request.signer, request.algorithm);
+  const messageDigest = new asn1js.Sequence({
+    value: [
+      MESSAGE_DIGEST_OID,
+      new asn1js.Set({ value: [new asn1js.OctetString({ valueHex: request.contentDigest })] }),
+    ],
+  });
+  const attributes = [
+    { der: contentTypeAttribute(request.contentType ?? OID.data), block: undefined },
+    { der: Buffer.from(messageDigest.toBER()), block: messageDigest },
+    { der: parts.signingCertificate, block: undefined },
+  ].sort((a, b) => compareDer(a.der, b.der));
+  // OpenSSL re-encodes the signed attributes before checking the signature:
+  // unsorted, they would verify here and fail there.
+  const signedAttributes = attributes.map(({ der, block }) => block ?? preEncoded(der));
+  return { dataToSign: Buffer.from(new asn1js.Set({ value: signedAttributes }).toBER()), request };
+}
+
+const MESSAGE_DIGEST_OID = preEncoded(new asn1js.ObjectIdentifier({ value: OID.messageDigest }).toBER());
+
+export interface CompletionOptions {
+  /** An RFC 3161 TimeStampToken over the signature value (B-T): the signature-time-stamp unsigned attribute. */
+  signatureTimestamp?: Uint8Array;
+  /**
+   * Validation data carried in the SignedData itself (CAdES B-LT): more
+   * certificates (the TSA's chain) and CRLs, DER. PDFs keep theirs in the DSS.
+   */
+  validationData?: { certificates: readonly Buffer[]; crls: readonly Buffer[] };
+}
+
+/**
+ * The DER ContentInfo of the SignedData (RFC 5652 §5), once the signature
+ * value is known. The structure is assembled with asn1js from parts encoded
+ * once per signer (certificates, signer identifier, algorithm identifiers):
+ * pkijs's SignedData re-parses every certificate on each encoding, which cost
+ * more than the RSA operation itself.
+ */
+export function completeCadesSignature(
+  prepared: PreparedCadesSignature,
+  signatureValue: Uint8Array,
+  options: CompletionOptions = {},
+): Buffer {
+  const { request } = prepared;
+  const parts = signerParts(request.signer, request.algorithm);
+  const contentType = request.contentType ?? OID.data;
+  const own = new Set(
+    [request.signer.certificate, ...request.signer.chain].map((entry) => certificateDer(entry).toString("hex")),
+  );
+  const extraCertificates = (options.validationData?.certificates ?? [])
+    .filter((der) => !own.has(der.toString("hex")))
+    .map((der) => preEncoded(der));
+  const crls = (options.validationData?.crls ?? []).map((der) => preEncoded(der));
+  const signerInfo = new asn1js.Sequence({
+    value: [
+      CONSTANT.version1,
+      parts.signerIdentifier,
+      parts.digestAlgorithm,
+      // The same attributes as the data signed, under their [0] IMPLICIT tag instead of SET.
+      retagged(prepared.dataToSign, 0),
+      parts.signatureAlgorithm,
+      new asn1js.OctetString({ valueHex: signatureValue }),
+      ...(options.signatureTimestamp
+        ? [
+            new asn1js.Constructed({
+              idBlock: { tagClass: 3, tagNumber: 1 },
+              value: [
+                new asn1js.Sequence({
+                  value: [
+                    CONSTANT.signatureTimeStampToken,
+                    new asn1js.Set({ value: [preEncoded(options.signatureTimestamp)] }),
+                  ],
+                }),
+              ],
+            }),
+          ]
+        : []),
+    ],
+  });
+  const signedData = new asn1js.Sequence({
+    value: [
+      // RFC 5652 §5.1: version 3 when the content is not id-data, else 1.
+      contentType === OID.data ? CONSTANT.version1 : CONSTANT.version3,
+      parts.digestAlgorithms,
+      request.encapsulatedContent
+        ? new asn1js.Sequence({
+            value: [
+              contentTypeOid(contentType),
+              new asn1js.Constructed({
+                idBlock: { tagClass: 3, tagNumber: 0 },
+                value: [new asn1js.OctetString({ valueHex: request.encapsulatedContent })],
+              }),
+            ],
+          })
+        : detachedContentInfo(contentType),
+      extraCertificates.length === 0
+        ? parts.certificateSet
+        : new asn1js.Constructed({
+            idBlock: { tagClass: 3, tagNumber: 0 },
+            value: [...parts.certificates, ...extraCertificates],
+          }),
+      ...(crls.length > 0 ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: crls })] : []),
+      new asn1js.Set({ value: [signerInfo] }),
+    ],
+  });
+  const contentInfo = new asn1js.Sequence({
+    value: [
+      CONSTANT.signedData,
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [signedData] }),
+    ],
+  });
+  return Buffer.from(contentInfo.toBER());
+}
+
+// asn1js spends microseconds on every node it builds: constants are encoded once.
+const CONSTANT = {
+  version1: preEncoded(new asn1js.Integer({ value: 1 }).toBER()),
+  version3: preEncoded(new asn1js.Integer({ value: 3 }).toBER()),
+  signedData: preEncoded(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER()),
+  signatureTimeStampToken: preEncoded(new asn1js.ObjectIdentifier({ value: OID.signatureTimeStampToken }).toBER()),
+};
+const contentTypeOids = new Map<string, asn1js.AsnType>();
+
+function contentTypeOid(contentType: string): asn1js.AsnType {
+  let oid = contentTypeOids.get(contentType);
+  if (oid === undefined) {
+    oid = preEncoded(new asn1js.ObjectIdentifier({ value: contentType }).toBER());
+    contentTypeOids.set(contentType, oid);
+  }
+  return oid;
+}
+
+/** What stays the same across a signer's signatures, encoded once. */
+interface SignerParts {
+  signerIdentifier: asn1js.AsnType;
+  digestAlgorithm: asn1js.AsnType;
+  signatureAlgorithm: asn1js.AsnType;
+  /** digestAlgorithms of the SignedData: the one digest. */
+  digestAlgorithms: asn1js.AsnType;
+  certificates: asn1js.AsnType[];
+  /** The certificates field, [0] IMPLICIT SET, whole. */
+  certificateSet: asn1js.AsnType;
+  /** The ESS signing-certificate-v2 attribute (DER). */
+  signingCertificate: Buffer;
+}
+
+const partsCache = new WeakMap<pkijs.Certificate, Map<string, SignerParts>>();
+
+function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm): SignerParts {
+  let byAlgorithm = partsCache.get(signer.certificate);
+  if (byAlgorithm === undefined) {
+    byAlgorithm = new Map();
+    partsCache.set(signer.certificate, byAlgorithm);
+  }
+  const key = `${algorithm.scheme}/${algorithm.digest}/${signer.chain.length}`;
+  let parts = byAlgorithm.get(key);
+  if (parts === undefined) {
+    const { certificate } = signer;
+    const digestAlgorithm = digestAlgorithmIdentifier(algorithm.digest).toSchema();
+    const certificates = [certificate, ...signer.chain].map((entry) => preEncoded(certificateDer(entry)));
+    parts = {
+      signerIdentifier: preEncoded(
+        new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber })
+          .toSchema()
+          .toBER(),
+      ),
+      digestAlgorithm: preEncoded(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER()),
+      signatureAlgorithm: preEncoded(signatureAlgorithmIdentifier(algorithm).toSchema().toBER()),
+      digestAlgorithms: preEncoded(new asn1js.Set({ value: [digestAlgorithm] }).toBER()),
+      certificates,
+      certificateSet: preEncoded(
+        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: certificates }).toBER(),
+      ),
+      signingCertificate: attributeDer(OID.signingCertificateV2, signingCertificateV2(certificate, algorithm.digest)),
+    };
+    byAlgorithm.set(key, parts);
+  }
+  return parts;
+}
+
+/** ESS signing-certificate-v2: binds the signer certificate itself, not only its key, to the signature. */
+function signingCertificateV2(certificate: pkijs.Certificate, digest: DigestAlgorithm): asn1js.Sequence {
+  const certHash = createHash(digest).update(certificateDer(certificate)).digest();
+  const issuerSerial = new pkijs.IssuerSerial({
+    issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: certificate.issuer })] }),
+    serialNumber: certificate.serialNumber,
+  });
+  const essCertId = new asn1js.Sequence({
+    value: [
+      // hashAlgorithm DEFAULT id-sha256: DER leaves a default out.
+      ...(digest === "sha256" ? [] : [digestAlgorithmIdentifier(digest).toSchema()]),
+      new asn1js.OctetString({ valueHex: certHash }),
+      issuerSerial.toSchema(),
+    ],
+  });
+  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertId] })] });
+}
+
+const certificateBytes = new WeakMap<pkijs.Certificate, Buffer>();
+
+/** The certificate's DER, encoded once per certificate object. */
+export function certificateDer(certificate: pkijs.Certificate): Buffer {
+  let der = certificateBytes.get(certificate);
+  if (der === undefined) {
+    der = Buffer.from(certificate.toSchema().toBER());
+    certificateBytes.set(certificate, der);
+  }
+  return der;
+}
+
+const detachedContentInfos = new Map<string, asn1js.AsnType>();
+
+/** encapContentInfo of a detached signature: the content type alone. */
+function detachedContentInfo(contentType: string): asn1js.AsnType {
+  let block = detachedContentInfos.get(contentType);
+  if (block === undefined) {
+    block = preEncoded(new asn1js.Sequence({ value: [contentTypeOid(contentType)] }).toBER());
+    detachedContentInfos.set(contentType, block);
+  }
+  return block;
+}
+
+/** A DER element under another context-specific tag, e.g. the SET of signed attributes as SignerInfo's [0]. */
+function retagged(der: Uint8Array, tagNumber: number): asn1js.AsnType {
+  const element = preEncoded(der);
+  element.idBlock.tagClass = 3;
+  element.idBlock.tagNumber = tagNumber;
+  return element;
+}
+
+const contentTypeAttributes = new Map<string, Buffer>();
+
+function contentTypeAttribute(contentType: string): Buffer {
+  let der = contentTypeAttributes.get(contentType);
+  if (der === undefined) {
+    der = attributeDer(OID.contentType, new asn1js.ObjectIdentifier({ value: contentType }));
+    contentTypeAttributes.set(contentType, der);
+  }
+  return der;
+}
+
+function attribute(type: string, value: asn1js.AsnType): asn1js.Sequence {
+  return new pkijs.Attribute({ type, values: [value] }).toSchema();
+}
+
+function attributeDer(type: string, value: asn1js.AsnType): Buffer {
+  return Buffer.from(attribute(type, value).toBER());
+}

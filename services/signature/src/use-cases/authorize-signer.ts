@@ -1,0 +1,68 @@
+import { officialIdOf, checkSignerCertificate } from "../pki/signer-check";
+import { SigningError } from "../pki/errors";
+import type { SignerCredential } from "../pki/signing-key";
+import type { SignaturePorts } from "./ports";
+
+/** The competent authority a signature is made for (routing's Agency). */
+export interface CompetentAuthority {
+  code: string;
+  name: string;
+}
+
+/**
+ * The authorization rules' answer (which official may sign for which
+ * authority: its leader, a deputy by delegation). The authorization layer
+ * provides it; the signing core asks it before touching a key.
+ */
+export interface SigningAuthorization {
+  allows(officialId: string, authority: CompetentAuthority): boolean | Promise<boolean>;
+}
+
+/** Until the authorization layer is wired in: any official this service holds a key for. */
+export const keyHoldersMaySign: SigningAuthorization = { allows: () => true };
+
+export interface SignerRequest {
+  /** The official's identity, from the caller (a verified token or the decision event), never from a document. */
+  officialId: string;
+  /** The authority the document is issued for; undefined when signing outside a dossier. */
+  competentAuthority?: CompetentAuthority;
+}
+
+/**
+ * The one gate before every signature: the official has a key here, the
+ * authorization rules let them sign for the authority, the certificate is
+ * theirs and issued for that authority, and the certificate checks of
+ * Circular 15/2025 pass (validity, key usage, chain, revocation). Throws a
+ * SigningError with a stable code; returns the credential to sign with.
+ */
+export async function authorizeSigner(ports: SignaturePorts, request: SignerRequest): Promise<SignerCredential> {
+  const credential = ports.signers.credential(request.officialId);
+  if (credential === undefined) {
+    throw new SigningError("UNKNOWN_SIGNER", "the official has no signing certificate here");
+  }
+  const authority = request.competentAuthority;
+  if (authority?.code && !(await ports.authorization.allows(request.officialId, authority))) {
+    throw new SigningError(
+      "SIGNER_NOT_AUTHORIZED",
+      "the official may not sign for the competent authority of this dossier",
+    );
+  }
+  assertCertificateMatches(credential, request);
+  await checkSignerCertificate(credential, ports.trust, ports.now());
+  return credential;
+}
+
+/** The certificate held for the official names that official, and (when the key source says) that authority. */
+export function assertCertificateMatches(credential: SignerCredential, request: SignerRequest): void {
+  const named = officialIdOf(credential.certificate);
+  if (credential.officialId !== request.officialId || (named !== undefined && named !== request.officialId)) {
+    throw new SigningError("SIGNER_NOT_AUTHORIZED", "the certificate held for this official names another person");
+  }
+  const code = request.competentAuthority?.code;
+  if (code && credential.authorityCodes !== undefined && !credential.authorityCodes.includes(code)) {
+    throw new SigningError(
+      "SIGNER_NOT_AUTHORIZED",
+      "the official's certificate is not issued for the competent authority of this dossier",
+    );
+  }
+}
