@@ -11,19 +11,33 @@
 //     grpc.crt, grpc.key         its gRPC server certificate and key (GRPC_TLS=files),
 //                                for the names <service>, localhost and 127.0.0.1
 //     ca.crt                     the compose CA, for gRPC clients
+//   shared/                      what every service mounts:
+//     clients.json               CLIENTS_FILE: the registered clients, with their API
+//                                keys as salted hashes and their webhook URL and secret
+//     officials-jwks.json        OIDC_JWKS_FILE: the public key of the stack's stand-in
+//                                for the province's identity provider
+//   operator/                    the operator's alone; no container but this job mounts it:
+//     clients/<clientId>.key     each client's API key, the only copy in plain
+//     issuer/                    the stand-in identity provider's private key, in the
+//                                development issuer's format (`lienthong dev token --issuer`)
 //   ca/ca.crt, ca/ca.key         the compose CA (its key never leaves this job's view)
 //
 // The services come from the platform's service list, so a new service gets
-// its files at the next `docker compose up`. Existing files are kept: the CA,
-// certificates and passwords survive restarts. Delete the volume (`docker
-// compose down -v`) to start over; the Kafka data volume must go with it,
-// since the broker keeps the admin's SCRAM credential from its first start.
+// its files at the next `docker compose up`; so does a client added to
+// clientsToRegister below. Existing files are kept: the CA, certificates,
+// passwords, API keys and the issuer's key survive restarts, and a client
+// already in clients.json is left as the operator may have edited it. Delete
+// the volume (`docker compose down -v`) to start over; the Kafka data volume
+// must go with it, since the broker keeps the admin's SCRAM credential from its
+// first start.
 require("reflect-metadata"); // @peculiar/x509 needs the Reflect metadata API
 const { randomBytes, webcrypto } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const x509 = require("@peculiar/x509");
 const { PLATFORM_SERVICES } = require("@lienthong/contracts");
+const { sampleUnits } = require("@lienthong/domain");
+const { newKey, openDevelopmentIssuer } = require("@lienthong/service-host");
 
 const root = process.env.CREDENTIALS_DIR || "/credentials";
 const crypto = webcrypto;
@@ -32,11 +46,52 @@ const SIGNING_ALGORITHM = { name: "ECDSA", hash: "SHA-256" };
 const VALIDITY_YEARS = 5;
 /** Files every container that mounts them may read: each container sees only the subpath it needs. */
 const SHARED = 0o444;
+/** Where the clients' webhooks go: the stand-in commune systems of the stack (infra/compose/commune-webhooks.js). */
+const webhooksUrl = (process.env.COMMUNE_WEBHOOKS_URL || "http://commune-webhooks:8090/webhooks").replace(/\/+$/, "");
+
+/**
+ * The commune systems of the stack: one for each commune the load test submits
+ * at (RECEIVING_UNIT_CODES of infra/k6/submit-applications.js).
+ */
+const COMMUNE_SYSTEMS = [
+  { clientId: "ba-dinh-ward-system", unitCode: "00004" }, // Phường Ba Đình, Hà Nội
+  { clientId: "hoan-kiem-ward-system", unitCode: "00070" }, // Phường Hoàn Kiếm, Hà Nội
+  { clientId: "pho-hien-ward-system", unitCode: "11953" }, // Phường Phố Hiến, Hưng Yên
+  { clientId: "ham-rong-ward-system", unitCode: "14758" }, // Phường Hàm Rồng, Thanh Hoá
+  { clientId: "hac-thanh-ward-system", unitCode: "14797" }, // Phường Hạc Thành, Thanh Hoá
+  { clientId: "muong-lat-commune-system", unitCode: "14845" }, // Xã Mường Lát, Thanh Hoá
+  { clientId: "tam-chung-commune-system", unitCode: "14848" }, // Xã Tam Chung, Thanh Hoá
+];
+/** The load test's spike, 3 × 40 submissions/s = 7,200 a minute, with room: the default limit (1,200) would refuse it. */
+const LOAD_TEST_REQUESTS_PER_MINUTE = 12_000;
+
+/**
+ * Every client the job registers: the commune systems, the provincial portal
+ * (every commune of the built-in units sample the stack starts with) and the
+ * load test (the load test's communes, one key for all of them).
+ */
+function clientsToRegister() {
+  const units = sampleUnits();
+  const everyCommune = units
+    .provinces()
+    .flatMap((province) => units.communesOf(province.code))
+    .map((commune) => commune.code);
+  return [
+    ...COMMUNE_SYSTEMS.map(({ clientId, unitCode }) => ({ clientId, unitCodes: [unitCode] })),
+    { clientId: "portal", unitCodes: everyCommune },
+    {
+      clientId: "load-test",
+      unitCodes: COMMUNE_SYSTEMS.map((system) => system.unitCode),
+      requestsPerMinute: LOAD_TEST_REQUESTS_PER_MINUTE,
+    },
+  ];
+}
 
 /** Writes a file whole or not at all (a job killed half-way leaves no truncated key). */
 function writeOnce(file, content, mode) {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   const partial = `${file}.partial`;
+  fs.rmSync(partial, { force: true }); // left by a job killed half-way, possibly read-only
   fs.writeFileSync(partial, content, { mode });
   fs.renameSync(partial, file);
 }
@@ -131,6 +186,46 @@ function kafkaPassword(principal) {
   return fs.readFileSync(file, "utf8");
 }
 
+/**
+ * Registers in shared/clients.json each client it lacks, with a new API key
+ * (its plain form only in operator/clients/) and a new webhook secret. A
+ * client already registered is kept as it is: its key was handed out.
+ */
+function registerClients() {
+  const file = path.join(root, "shared", "clients.json");
+  const registered = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).clients : [];
+  const missing = clientsToRegister().filter(
+    ({ clientId }) => !registered.some((client) => client.clientId === clientId),
+  );
+  if (missing.length === 0) return [];
+  const added = missing.map((client) => {
+    const { key, stored } = newKey();
+    // The key first: a hash in clients.json always has its key beside it (a run killed in between makes both anew).
+    writeOnce(path.join(root, "operator", "clients", `${client.clientId}.key`), key, 0o400);
+    return {
+      ...client,
+      keys: [stored],
+      webhook: { url: `${webhooksUrl}/${client.clientId}`, secrets: [randomBytes(32).toString("base64url")] },
+    };
+  });
+  writeOnce(file, `${JSON.stringify({ clients: [...registered, ...added] }, null, 2)}\n`, SHARED);
+  return added.map((client) => client.clientId);
+}
+
+/**
+ * The stack's stand-in for the province's identity provider: an ES256 key,
+ * made once by the development issuer's code in operator/issuer/ (whose
+ * `lienthong dev token --issuer` signs officials' tokens), and its public key
+ * set in shared/ for the services (OIDC_JWKS_FILE).
+ */
+async function officialsIssuer() {
+  fs.mkdirSync(path.join(root, "operator"), { recursive: true, mode: 0o700 });
+  const issuer = await openDevelopmentIssuer(path.join(root, "operator", "issuer"));
+  const file = path.join(root, "shared", "officials-jwks.json");
+  const jwks = `${JSON.stringify(issuer.jwks, null, 2)}\n`;
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== jwks) writeOnce(file, jwks, SHARED);
+}
+
 async function main() {
   const made = [];
   for (const principal of ["admin", "topics"]) kafkaPassword(principal);
@@ -149,8 +244,13 @@ async function main() {
     }
     writeOnce(path.join(directory, "ca.crt"), `${ca.certificate.toString("pem")}\n`, SHARED);
   }
+  await officialsIssuer();
+  const registered = registerClients();
   process.stdout.write(
-    `credentials ready in ${root}` + (made.length > 0 ? `; new gRPC certificates for ${made.join(", ")}` : "") + "\n",
+    `credentials ready in ${root}` +
+      (made.length > 0 ? `; new gRPC certificates for ${made.join(", ")}` : "") +
+      (registered.length > 0 ? `; new API keys in operator/clients/ for ${registered.join(", ")}` : "") +
+      "\n",
   );
 }
 

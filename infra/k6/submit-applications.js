@@ -4,10 +4,12 @@
 // (Mondays, year-end) over 8 working hours ≈ 40 submissions/s. Two scenarios:
 //   steady_peak  holds the national peak, 40 submissions/s;
 //   spike        jumps to 3× that peak, 120 submissions/s, then falls back.
-// Run both (default) or one:
-//   k6 run -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
-//   k6 run -e SCENARIO=spike -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
-//   docker compose --profile load run --rm k6
+// Run both (default) or one, with the API key of a client registered for the
+// receiving units below (infra/README.md, "Load test", says where the compose
+// stack's load-test key is):
+//   k6 run -e API_KEY=ltk.… -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
+//   k6 run -e SCENARIO=spike -e API_KEY=ltk.… -e BASE_URL=http://localhost:8081 infra/k6/submit-applications.js
+//   LIENTHONG_LOAD_API_KEY=ltk.… docker compose --profile load run --rm k6
 //
 // Every applicant is synthetic: generated names, 12-digit citizen IDs with
 // random digits, phone numbers, and e-mail addresses under the reserved
@@ -23,13 +25,22 @@ const PEAK_RATE = Number(__ENV.PEAK_RATE || 40);
 const SPIKE_FACTOR = Number(__ENV.SPIKE_FACTOR || 3);
 const HOLD = __ENV.HOLD || "5m";
 const SPIKE_HOLD = __ENV.SPIKE_HOLD || "2m";
+// The client's API key (x-api-key): without one intake refuses every submission, so stop before starting.
+const API_KEY = __ENV.API_KEY;
+if (!API_KEY) {
+  throw new Error(
+    'API_KEY is required: the key of a client registered for the receiving units (infra/README.md, "Load test")',
+  );
+}
 
 // Procedure codes (mã TTHC, d.dddddd) and receiving units (5-digit commune
 // codes from the 2026 unit list) that the catalog is expected to know;
 // override with comma lists when the seeded catalog differs.
 const PROCEDURE_CODES = list(__ENV.PROCEDURE_CODES, ["1.000894", "2.000884"]);
-// Units of intake's built-in sample (and of compose's example API key); pass
-// RECEIVING_UNIT_CODES once the national list is imported.
+// Units of intake's built-in sample, each with its commune system and all of
+// them with the load-test client in the compose stack
+// (infra/compose/make-credentials.js); pass RECEIVING_UNIT_CODES once the
+// national list is imported.
 const RECEIVING_UNIT_CODES = list(__ENV.RECEIVING_UNIT_CODES, [
   "00004", // Ba Đình, Hà Nội
   "00070", // Hoàn Kiếm, Hà Nội
@@ -100,9 +111,9 @@ export default function submitApplication() {
     "Content-Type": "application/json",
     Accept: "application/json",
     "Idempotency-Key": uuidV4(),
+    // The client must be registered for the receiving units above (CLIENTS_FILE).
+    "x-api-key": API_KEY,
   };
-  // The commune system's API key (intake's API_KEYS); it must cover the receiving units above.
-  if (__ENV.API_KEY) headers["x-api-key"] = __ENV.API_KEY;
   const response = http.post(`${BASE_URL}/v1/applications`, body, {
     headers,
     // One metric series for the endpoint, whatever the body.

@@ -115,19 +115,6 @@ describe("the four services", () => {
     expect(new Set(prefixes)).toEqual(new Set(["lienthong"]));
   });
 
-  it("gives intake API keys that cover every receiving unit the k6 script submits at", () => {
-    const keys = JSON.parse(String(environmentOf(compose, "intake").API_KEYS)) as Record<
-      string,
-      { unitCodes: string[] }
-    >;
-    const script = fs.readFileSync(path.join(repoRoot, "infra/k6/submit-applications.js"), "utf8");
-    const block = /RECEIVING_UNIT_CODES = list\(__ENV\.RECEIVING_UNIT_CODES, \[([\s\S]*?)\]\)/.exec(script)?.[1] ?? "";
-    const units = [...block.matchAll(/"(\d{5})"/g)].map((match) => match[1]);
-    expect(units.length).toBeGreaterThan(0);
-    const covered = new Set(Object.values(keys).flatMap((key) => key.unitCodes));
-    expect(units.filter((unit) => !covered.has(unit!))).toEqual([]);
-  });
-
   it.each(platformServiceNames)("%s publishes its ports and reports health on /readyz", (name) => {
     const service = serviceOf(compose, name);
     const { http, grpc } = platformServices[name];
@@ -186,19 +173,67 @@ describe("credentials (infra/compose/make-credentials.js)", () => {
     });
   });
 
-  it("reach each container only in the part it needs, read-only", () => {
-    const seen = Object.fromEntries(
-      credentialMounts
-        .filter((mount) => mount.service !== "credentials")
-        .map((mount) => [mount.service, { subpath: mount.subpath, readOnly: mount.readOnly }]),
-    );
+  it("reach each container only in the parts it needs, read-only; the operator's part and the CA key none", () => {
+    const seen: Record<string, { subpath?: string; readOnly: boolean }[]> = {};
+    for (const mount of credentialMounts.filter((candidate) => candidate.service !== "credentials")) {
+      (seen[mount.service] ??= []).push({ subpath: mount.subpath, readOnly: mount.readOnly });
+    }
+    const shared = { subpath: "shared", readOnly: true };
     expect(seen).toEqual({
-      kafka: { subpath: "kafka", readOnly: true },
-      "kafka-init": { subpath: "kafka", readOnly: true },
+      kafka: [{ subpath: "kafka", readOnly: true }],
+      "kafka-init": [{ subpath: "kafka", readOnly: true }],
       ...Object.fromEntries(
-        platformServiceNames.map((name) => [name, { subpath: `services/${name}`, readOnly: true }]),
+        platformServiceNames.map((name) => [name, [{ subpath: `services/${name}`, readOnly: true }, shared]]),
       ),
+      "commune-webhooks": [shared],
     });
+  });
+
+  it.each(platformServiceNames)(
+    "give %s the registered clients and the stack's identity provider, and no API_KEYS, as NODE_ENV=production asks",
+    (name) => {
+      const environment = environmentOf(compose, name);
+      expect(environment).not.toHaveProperty("API_KEYS");
+      const sharedAt = credentialMounts.find((mount) => mount.service === name && mount.subpath === "shared");
+      expect(environment).toMatchObject({
+        NODE_ENV: "production",
+        CLIENTS_FILE: `${sharedAt?.containerPath ?? "(not mounted)"}/clients.json`,
+        OIDC_ISSUER: "urn:lienthong:compose-issuer",
+        OIDC_JWKS_FILE: `${sharedAt?.containerPath ?? "(not mounted)"}/officials-jwks.json`,
+      });
+      // Officials' tokens of the stand-in issuer carry the claims the services read by default.
+      expect(environment).not.toHaveProperty("OIDC_JWKS_URL");
+      expect(environment).not.toHaveProperty("OIDC_ROLES_CLAIM");
+      expect(environment).not.toHaveProperty("OIDC_UNITS_CLAIM");
+    },
+  );
+
+  it("hold no API key in the compose file: the load test's comes from the operator's part, through the shell", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8");
+    expect(text).not.toMatch(/ltk\.[a-z0-9]{4,32}\./);
+    expect(text).not.toContain("API_KEYS");
+    expect(environmentOf(compose, "k6").API_KEY).toBe("${LIENTHONG_LOAD_API_KEY:-}");
+  });
+
+  it("register each client's webhook at the commune systems' stand-in, which reads the same clients", () => {
+    const sink = serviceOf(compose, "commune-webhooks");
+    const sinkEnvironment = environmentOf(compose, "commune-webhooks");
+    expect(sink.image).toBe("lienthong/services:local");
+    expect(sink.command).toEqual(["node", "/app/infra/compose/commune-webhooks.js"]);
+    expect(bindMounts(compose)).toContainEqual({
+      service: "commune-webhooks",
+      hostPath: "./infra/compose/commune-webhooks.js",
+      containerPath: "/app/infra/compose/commune-webhooks.js",
+    });
+    const sharedAt = credentialMounts.find((mount) => mount.service === "commune-webhooks")?.containerPath;
+    expect(sinkEnvironment.CLIENTS_FILE).toBe(`${sharedAt}/clients.json`);
+    expect(sink.ports).toEqual([`127.0.0.1:${sinkEnvironment.HTTP_PORT}:${sinkEnvironment.HTTP_PORT}`]);
+    expect(sink.healthcheck?.test).toEqual(["CMD", "node", "/app/infra/docker/readyz-probe.js"]);
+    expect(sink.depends_on).toEqual({ credentials: { condition: "service_completed_successfully" } });
+    const webhooks = new URL(environmentOf(compose, "credentials").COMMUNE_WEBHOOKS_URL ?? "");
+    expect(webhooks.hostname).toBe("commune-webhooks");
+    expect(webhooks.port).toBe(sinkEnvironment.HTTP_PORT);
+    expect(webhooks.pathname).toBe("/webhooks");
   });
 
   it.each(platformServiceNames)(

@@ -67,7 +67,7 @@ program
       process.stdout.write("LiênThông is running (embedded mode):\n");
       for (const service of platform.services) {
         process.stdout.write(
-          `  ${service.name.padEnd(13)} ${service.httpUrl}  gRPC ${options.host}:${service.grpcPort}\n`,
+          `  ${service.name.padEnd(13)} ${service.httpUrl}  gRPC ${options.host}:${service.grpcPort}  ops ${service.opsUrl}\n`,
         );
       }
       process.stdout.write(`  commune system simulator ${platform.communeSimulatorUrl}/webhooks\n`);

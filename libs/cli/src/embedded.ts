@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { PLATFORM_SERVICES, type PlatformService } from "@lienthong/contracts";
 import { InProcessBroker } from "@lienthong/messaging";
+import { DEVELOPMENT_WEBHOOK_SECRET } from "@lienthong/notification";
 import type { RunningService, ServiceFactoryOptions, ServiceHost } from "@lienthong/service-host";
 import { startCommuneSimulator } from "./commune-simulator";
 
@@ -43,8 +44,6 @@ function serviceModule(service: PlatformService): ServiceModule {
   return require(service.package) as ServiceModule;
 }
 
-const WEBHOOK_SECRET_DEFAULT = "lienthong-development-webhook-secret";
-
 /**
  * The whole platform in one process (ARCHITECTURE.md §3): every service of the
  * platform's list shares one journaled in-process broker, each keeps its own
@@ -53,7 +52,7 @@ const WEBHOOK_SECRET_DEFAULT = "lienthong-development-webhook-secret";
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
   const dataDir = path.resolve(options.dataDir);
-  const secret = options.env?.WEBHOOK_SIGNING_SECRET ?? WEBHOOK_SECRET_DEFAULT;
+  const secret = options.env?.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET;
   const portAt = (base: number, offset: number) => (base === 0 ? 0 : base + offset);
   const simulator = await startCommuneSimulator(secret, options.simulatorPort, options.host);
   const env: NodeJS.ProcessEnv = {

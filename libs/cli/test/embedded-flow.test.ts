@@ -79,28 +79,52 @@ describe("embedded mode: one application through the four services", () => {
     expect(roots).toHaveLength(1);
   });
 
-  it("keeps the applicant's personal data out of every log line and span", async () => {
+  it("keeps personal data and credentials out of every log line, span and metric", async () => {
     const { applicant } = demoApplication();
+    // The citizen's own lookup, with its second factor in the query (the last digits of the citizen ID).
+    const factor = applicant.citizenId.slice(-4);
+    const lookup = await fetch(`${platform.urls.intake}/v1/public/status/${result.dossierCode}?factor=${factor}`);
+    expect(lookup.status).toBe(200);
     const everySpan = JSON.stringify(
-      (
-        (await (
-          await fetch(`${platform.urls.intake}/ops/spans?limit=10000`, { headers: platform.credentials.operator })
-        ).json()) as { spans: unknown[] }
-      ).spans,
+      await Promise.all(
+        Object.values(platform.urls).map(
+          async (url) =>
+            (
+              (await (
+                await fetch(`${url}/ops/spans?limit=10000`, { headers: platform.credentials.operator })
+              ).json()) as { spans: unknown[] }
+            ).spans,
+        ),
+      ),
     );
+    const metrics = (
+      await Promise.all(Object.values(platform.opsUrls).map(async (url) => (await fetch(`${url}/metrics`)).text()))
+    ).join("\n");
     const logs = platform.output();
-    // The captured logs and spans are those of this dossier's journey: the search below is not vacuous.
+    // What is searched is this dossier's journey: the searches below are not vacuous.
     expect(logs).toContain(result.traceId);
     expect(everySpan).toContain(result.traceId);
-    for (const personal of [
+    expect(metrics).toContain('service="routing"');
+    const officials = platform.credentials.officialsOf("14845");
+    const secrets = [
+      ...Object.values(platform.credentials.client),
+      ...Object.values(platform.credentials.operator),
+      ...Object.values(officials.receivingOfficer),
+      ...Object.values(officials.leader),
+    ].map((header) => header.replace(/^Bearer /, ""));
+    for (const secret of [
       applicant.citizenId,
       applicant.phone,
       applicant.fullName,
       applicant.email,
       applicant.address,
+      `factor=${factor}`,
+      `"${factor}"`,
+      ...secrets,
     ]) {
-      expect(logs).not.toContain(personal);
-      expect(everySpan).not.toContain(personal);
+      expect(logs).not.toContain(secret);
+      expect(everySpan).not.toContain(secret);
+      expect(metrics).not.toContain(secret);
     }
   });
 });

@@ -8,8 +8,10 @@ import * as path from "node:path";
 import {
   AuditLog,
   auditCollections,
+  auditHead,
   auditLog,
   commonServiceEnv,
+  entryHash,
   createLogger,
   loadConfig,
   openIdentities,
@@ -131,10 +133,60 @@ describe("lienthong audit verify", () => {
     const dir = dataDir();
     await writeAuditLog(dir);
     const human = await lienthong("audit", "verify", "routing", "--data-dir", dir);
-    expect(human).toMatchObject({ code: 0, stdout: `routing: audit log intact, ${ENTRIES} entries\n` });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`^routing: audit log intact, ${ENTRIES} entries, head ${ENTRIES}:[0-9a-f]{64}\n$`),
+    );
     const json = await lienthong("audit", "verify", "routing", "--data-dir", dir, "--json");
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ service: "routing", ok: true, entries: ENTRIES });
+    expect(JSON.parse(json.stdout)).toEqual({
+      service: "routing",
+      ok: true,
+      entries: ENTRIES,
+      head: { seq: ENTRIES, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+  });
+
+  it("catches a chain recomputed from the edited entry on, with a head kept outside the store", async () => {
+    const dir = dataDir();
+    await writeAuditLog(dir);
+    const before = JSON.parse((await lienthong("audit", "verify", "routing", "--data-dir", dir, "--json")).stdout) as {
+      head: { seq: number; hash: string };
+    };
+    // Someone who can write the store edits entry 1100 and re-seals everything after it: the chain holds on its own.
+    const store = await EmbeddedDocumentStore.open({ path: path.join(dir, "routing", "store.db") });
+    try {
+      await store.ensureCollections(auditCollections);
+      const rest = await store.find(auditLog, { range: { field: "seq", gte: 1100 }, orderBy: { field: "seq" } });
+      let prevHash = rest[0]!.data.prevHash!;
+      const writes = rest.map(({ id, data }, index) => {
+        const content = index === 0 ? { ...data, target: "dossier:HS-9999" } : data;
+        const hash = entryHash(content, data.seq!, prevHash);
+        const rewritten = { ...content, prevHash, hash };
+        prevHash = hash;
+        return put<AuditRecord>(auditLog, id, rewritten);
+      });
+      const head = await store.get(auditHead, "head");
+      await store.commit([...writes, put(auditHead, "head", { seq: ENTRIES, hash: prevHash }, head!.version)]);
+    } finally {
+      await store.close();
+    }
+    expect((await lienthong("audit", "verify", "routing", "--data-dir", dir)).code).toBe(0);
+
+    const anchored = await lienthong(
+      "audit",
+      "verify",
+      "routing",
+      "--data-dir",
+      dir,
+      "--anchor",
+      `${before.head.seq}:${before.head.hash}`,
+    );
+    expect(anchored.code).toBe(1);
+    expect(anchored.stdout).toContain(`BROKEN at entry ${ENTRIES} (rewritten)`);
+    const malformed = await lienthong("audit", "verify", "routing", "--data-dir", dir, "--anchor", "1205");
+    expect(malformed.code).not.toBe(0);
+    expect(malformed.stderr).toContain("must be <seq>:<hash>");
   });
 
   it("names the entry with one byte edited and exits 1", async () => {

@@ -224,7 +224,7 @@ function commonShape(defaults: ServicePortDefaults) {
     CATALOG_FILE: envOptionalString(),
     CALENDAR_OVERRIDES_FILE: envOptionalString(),
     UNIT_MERGES_FILE: envOptionalString(),
-    // Commune systems and the portal: ids, units, API key hashes, webhooks (docs in README, "Credentials").
+    // Commune systems and the portal: ids, units, API key hashes, webhooks (docs in README, "Who may call what").
     CLIENTS_FILE: envOptionalString(),
     CLIENTS: envOptionalString(),
     // Requests a minute each client may make to one service, across its replicas (a client's own value wins).

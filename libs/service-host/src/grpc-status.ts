@@ -1,12 +1,12 @@
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import { rpc } from "@lienthong/contracts";
 import { toPlatformError, type ErrorCode } from "@lienthong/errors";
-import { publicDetail } from "./http-problem";
+import { publicDetail, retryAfterSecondsOf } from "./http-problem";
 
 /**
  * The gRPC mapping of platform errors, in one place: the status code, a
  * readable `details` line listing `field: reason`, and the same facts as a
- * google.rpc.Status (BadRequest and ErrorInfo details, generated messages) in
+ * google.rpc.Status (BadRequest, ErrorInfo and RetryInfo details, generated messages) in
  * the grpc-status-details-bin trailer, where any gRPC client library finds them.
  */
 const grpcStatusByCode: Record<ErrorCode, GrpcStatus> = {
@@ -44,6 +44,7 @@ export function toGrpcError(thrown: unknown): GrpcError {
   const violations = error.violations;
   const details =
     violations.length > 0 ? `${message}: ${violations.map((v) => `${v.field}: ${v.reason}`).join("; ")}` : message;
+  const retryAfterSeconds = retryAfterSecondsOf(error);
   const status = rpc.Status.fromPartial({
     code,
     message,
@@ -73,6 +74,17 @@ export function toGrpcError(thrown: unknown): GrpcError {
           }),
         ).finish(),
       ),
+      // What Retry-After says over REST: how long to wait before calling again.
+      ...(retryAfterSeconds === undefined
+        ? []
+        : [
+            packAny(
+              "google.rpc.RetryInfo",
+              rpc.RetryInfo.encode(
+                rpc.RetryInfo.fromPartial({ retryDelay: { seconds: retryAfterSeconds, nanos: 0 } }),
+              ).finish(),
+            ),
+          ]),
     ],
   });
   const metadata = new Metadata();

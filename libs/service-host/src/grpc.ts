@@ -5,10 +5,17 @@ import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
 import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
-import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  assertDeclaredAccess,
+  authorize,
+  type Access,
+  type Authorized,
+} from "./auth/access";
 import { callerIds, type Caller } from "./auth/caller";
 import type { AuditEvent } from "./audit/audit-log";
-import type { PresentedCredentials } from "./auth/identities";
+import type { Identification, PresentedCredentials } from "./auth/identities";
 import { toGrpcError } from "./grpc-status";
 import type { Logger } from "./logger";
 import type { Readiness } from "./readiness";
@@ -34,9 +41,17 @@ export interface GrpcServerOptions {
   maxCallDurationMs?: number;
   /** When given, the health status follows it: SERVING only while ready. */
   readiness?: Readiness;
-  /** Who is calling, from the call's metadata: run before the request message is read. */
-  authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
-  /** Told every access decision: who called which method, allowed or not. */
+  /**
+   * Who is calling, from the call's metadata: run before the request message
+   * is read. A refusal is answered, and audited naming whoever the other
+   * credential proved.
+   */
+  identify?: (credentials: PresentedCredentials) => Promise<Identification>;
+  /**
+   * Told every access decision: who called which method, allowed or not.
+   * Without a target: the resource is in the message, which is read only
+   * after the decision; the use cases record the dossier or unit they act on.
+   */
   audit?: (event: AuditEvent) => void;
   /** Counts a client's call against its rate limit; throws RESOURCE_EXHAUSTED past it. */
   admit?: (clientId: string) => void;
@@ -73,7 +88,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const accessByPath = new Map<string, Access>();
   const server = new grpc.Server({
     ...options.serverOptions,
-    interceptors: [authenticating(accessByPath, options.authenticate ?? (() => Promise.resolve({})), options.audit)],
+    interceptors: [
+      deciding(accessByPath, {
+        identify: options.identify ?? (() => Promise.resolve<Identification>({ caller: {} })),
+        audit: options.audit,
+        admit: options.admit,
+      }),
+    ],
   });
   const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
   const maxCallDurationMs = options.maxCallDurationMs ?? defaultMaxCallDurationMs;
@@ -86,6 +107,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       if (!handler || !access || method.requestStream || method.responseStream) {
         throw new Error(`gRPC method ${method.path}: no unary(access, …) handler`);
       }
+      assertDeclaredAccess(access, `gRPC method ${method.path}`);
       accessByPath.set(method.path, access);
       wrapped[name] = wrapUnary(
         method.path,
@@ -94,7 +116,6 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         options.logger,
         maxCallDurationMs,
         options.audit,
-        options.admit,
       );
     }
     server.addService(tolerantOfBadRequests(definition), wrapped);
@@ -226,40 +247,63 @@ function credentialsOf(metadata: grpc.Metadata): PresentedCredentials {
   return { apiKey: first(CLIENT_KEY_HEADER), authorization: first(AUTHORIZATION_HEADER) };
 }
 
+interface AccessDecision {
+  identify: (credentials: PresentedCredentials) => Promise<Identification>;
+  audit: ((event: AuditEvent) => void) | undefined;
+  admit: ((clientId: string) => void) | undefined;
+}
+
 /**
- * Authenticates each call from its metadata before its message is read, so an
- * unauthenticated caller never gets a request body parsed. Health and
- * reflection stay open; methods of our services declare their access.
+ * Decides each call from its metadata before its message is read —
+ * authenticate, authorize, count against the client's rate limit — so a
+ * caller who may not make the call never gets a message decoded. A refusal
+ * is audited here; an allowed call is audited by the call wrapper, where its
+ * trace id is known. Health and reflection stay open; methods of our
+ * services declare their access.
  */
-function authenticating(
-  accessByPath: ReadonlyMap<string, Access>,
-  authenticate: (credentials: PresentedCredentials) => Promise<Caller>,
-  audit: ((event: AuditEvent) => void) | undefined,
-): grpc.ServerInterceptor {
-  return (method, call) =>
-    new grpc.ServerInterceptingCall(call, {
+function deciding(accessByPath: ReadonlyMap<string, Access>, decision: AccessDecision): grpc.ServerInterceptor {
+  const { identify, audit, admit } = decision;
+  return (method, call) => {
+    const refuse = (error: unknown) => {
+      const refused = toGrpcError(error);
+      call.sendStatus({ code: refused.code, details: refused.details, metadata: refused.metadata });
+    };
+    return new grpc.ServerInterceptingCall(call, {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, proceed) => {
-            if (!accessByPath.has(method.path)) {
+            const access = accessByPath.get(method.path);
+            if (!access) {
               proceed(metadata);
               return;
             }
-            authenticate(credentialsOf(metadata)).then(
-              (caller) => {
+            identify(credentialsOf(metadata))
+              .catch((error: unknown): Identification => ({ caller: {}, refusal: toPlatformError(error) }))
+              .then(({ caller, refusal }) => {
+                try {
+                  if (refusal) throw refusal;
+                  authorize(access, caller);
+                  if (caller.client) admit?.(caller.client.clientId);
+                } catch (error) {
+                  // No target: the message naming the resource is never read for a refused call.
+                  audit?.({
+                    action: method.path,
+                    outcome: "denied",
+                    ...callerIds(caller),
+                    reason: toPlatformError(error).reason,
+                  });
+                  refuse(error);
+                  return;
+                }
                 callers.set(metadata, caller);
                 proceed(metadata);
-              },
-              (error: unknown) => {
-                audit?.({ action: method.path, outcome: "denied", reason: toPlatformError(error).reason });
-                const refused = toGrpcError(error);
-                call.sendStatus({ code: refused.code, details: refused.details, metadata: refused.metadata });
-              },
-            );
+              })
+              .catch(refuse);
           },
         });
       },
     });
+  };
 }
 
 function deadlineMillis(deadline: grpc.Deadline): number {
@@ -273,7 +317,6 @@ function wrapUnary(
   logger: Logger,
   maxCallDurationMs: number,
   audit: ((event: AuditEvent) => void) | undefined,
-  admit: ((clientId: string) => void) | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     const started = process.hrtime.bigint();
@@ -342,12 +385,13 @@ function wrapUnary(
       reply(exceeded);
     }, remaining);
 
+    // Decided before the message was read (see `deciding`); authorizing again
+    // types the caller for the handler and refuses a call that escaped it.
     const authenticated = callers.get(call.metadata) ?? {};
     const decided = (outcome: "allowed" | "denied", reason = "") =>
       audit?.({ action: methodPath, outcome, reason, ...callerIds(authenticated), traceId: traceId ?? "" });
     try {
       const caller = authorize(access, authenticated);
-      if (authenticated.client) admit?.(authenticated.client.clientId);
       decided("allowed");
       callContexts.set(call, {
         metadata: call.metadata,

@@ -167,7 +167,7 @@ export class ServiceHost {
         logger.warn(loggableError(error), "outbox not fully flushed at shutdown");
       });
     });
-    const authenticate = (credentials: PresentedCredentials) => this.identities.authenticate(credentials);
+    const identify = (credentials: PresentedCredentials) => this.identities.identify(credentials);
     const audit = (event: AuditEvent) => this.audit.append(event);
     this.rateLimiter = new ClientRateLimiter(
       store,
@@ -176,7 +176,7 @@ export class ServiceHost {
       logger,
     );
     const admit = (clientId: string) => this.rateLimiter.admit(clientId);
-    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, authenticate, audit, admit });
+    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, identify, audit, admit });
     // Scrapers and probes on their own listener (loopback by default): /metrics never on the public port.
     this.ops = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, serveMetrics: true });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
@@ -334,7 +334,7 @@ export class ServiceHost {
       services: this.grpcServices,
       protoRoot,
       readiness: this.readiness,
-      authenticate: (credentials) => this.identities.authenticate(credentials),
+      identify: (credentials) => this.identities.identify(credentials),
       audit: (event) => this.audit.append(event),
       admit: (clientId) => this.rateLimiter.admit(clientId),
       serverOptions:

@@ -73,3 +73,14 @@ export function publicDetail(error: PlatformError): string {
   if (error.code === "INTERNAL") return "An internal error occurred; quote the trace id when reporting it.";
   return error.message;
 }
+
+/**
+ * When a refused caller may come back, in whole seconds: a RESOURCE_EXHAUSTED
+ * error carries it as `details.retryAfterSeconds` (a client's rate limit, the
+ * status lookup's limits). REST sends it as Retry-After, gRPC as RetryInfo.
+ */
+export function retryAfterSecondsOf(thrown: unknown): number | undefined {
+  const error = toPlatformError(thrown);
+  const seconds = error.code === "RESOURCE_EXHAUSTED" ? error.details?.retryAfterSeconds : undefined;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+}

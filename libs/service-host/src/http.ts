@@ -7,12 +7,20 @@ import express, {
   type RequestHandler,
   type Response,
 } from "express";
-import { AUTHORIZATION_HEADER, CLIENT_KEY_HEADER, authorize, type Access, type Authorized } from "./auth/access";
-import { callerIds, type Caller } from "./auth/caller";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  assertDeclaredAccess,
+  authorize,
+  type Access,
+  type Authorized,
+} from "./auth/access";
+import { callerIds } from "./auth/caller";
 import type { AuditEvent } from "./audit/audit-log";
-import type { PresentedCredentials } from "./auth/identities";
+import { documentTarget, dossierTarget, unitTarget } from "./audit/audit-targets";
+import type { Identification, PresentedCredentials } from "./auth/identities";
 import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
-import { problemContentType, toProblem } from "./http-problem";
+import { problemContentType, retryAfterSecondsOf, toProblem } from "./http-problem";
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
 import type { Readiness } from "./readiness";
@@ -23,8 +31,12 @@ export interface HttpAppOptions {
   logger: Logger;
   readiness: Readiness;
   metrics: ServiceMetrics;
-  /** Who is calling, from the request's headers; runs before a body is read. Default: nobody (tests of the host). */
-  authenticate?: (credentials: PresentedCredentials) => Promise<Caller>;
+  /**
+   * Who is calling, from the request's headers; runs before a body is read.
+   * Default: nobody (tests of the host). A refusal is answered, and audited
+   * naming whoever the other credential proved.
+   */
+  identify?: (credentials: PresentedCredentials) => Promise<Identification>;
   /** Whether /metrics is served here too (else only on the ops listener). */
   serveMetrics?: boolean;
   /** Told every access decision: who asked for which endpoint, allowed or not. */
@@ -54,7 +66,11 @@ export interface RegisteredRoute {
 
 export interface HttpApp {
   app: Express;
-  /** Registers an endpoint: authenticate → authorize → read the body → handle. No route without declared access. */
+  /**
+   * Registers an endpoint: authenticate → authorize → count against the
+   * client's rate limit → audit → read the body → handle. A route without a
+   * declared access (or one nobody can meet) is refused with an Error.
+   */
   route<A extends Access>(spec: RouteSpec<A>): void;
   /** Every route registered with `route`, and the probes. */
   routes(): readonly RegisteredRoute[];
@@ -68,8 +84,6 @@ const CONNECTION_BACKLOG = 4096;
 
 export const traceIdHeader = "x-trace-id";
 const probePaths = new Set(["/healthz", "/readyz", "/metrics"]);
-/** Pending connections the kernel may hold for the server (capped by net.core.somaxconn). */
-const CONNECTION_BACKLOG = 4096;
 
 /** The route template ("/applications/:ref"), never the raw URL, which may carry codes. */
 function routeOf(req: Request): string {
@@ -123,31 +137,30 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(observe);
 
   const registered: RegisteredRoute[] = [];
-  const authenticate = options.authenticate ?? (() => Promise.resolve({}));
+  const identify = options.identify ?? (() => Promise.resolve<Identification>({ caller: {} }));
 
   function route<A extends Access>(spec: RouteSpec<A>): void {
-    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access });
     const action = `${spec.method.toUpperCase()} ${spec.path}`;
+    assertDeclaredAccess(spec.access, action);
+    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access });
     const authenticated: RequestHandler = (request, response, next) => {
-      let caller: Caller = {};
-      authenticate(credentialsOf(request))
-        .then((authenticated) => {
-          caller = authenticated;
-          response.locals.caller = authorize(spec.access, caller);
-          if (caller.client) options.admit?.(caller.client.clientId);
-          options.audit?.({ action, outcome: "allowed", ...callerIds(caller), traceId: traceIdOf(response) });
+      const decision = { action, target: auditTargetOf(request), traceId: traceIdOf(response) };
+      identify(credentialsOf(request))
+        .catch((error: unknown): Identification => ({ caller: {}, refusal: toPlatformError(error) }))
+        .then(({ caller, refusal }) => {
+          try {
+            if (refusal) throw refusal;
+            response.locals.caller = authorize(spec.access, caller);
+            if (caller.client) options.admit?.(caller.client.clientId);
+          } catch (error) {
+            const reason = toPlatformError(error).reason;
+            options.audit?.({ ...decision, outcome: "denied", ...callerIds(caller), reason });
+            throw error;
+          }
+          options.audit?.({ ...decision, outcome: "allowed", ...callerIds(caller) });
           next();
         })
-        .catch((error: unknown) => {
-          options.audit?.({
-            action,
-            outcome: "denied",
-            ...callerIds(caller),
-            reason: toPlatformError(error).reason,
-            traceId: traceIdOf(response),
-          });
-          next(error);
-        });
+        .catch(next);
     };
     const body =
       spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
@@ -189,6 +202,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       }
       const error = bodyParserError(err) ?? err;
       const problem = toProblem(error, res.locals.traceId as string | undefined);
+      const retryAfterSeconds = retryAfterSecondsOf(error);
+      if (retryAfterSeconds !== undefined) res.setHeader("retry-after", String(retryAfterSeconds));
       if (problem.status >= 500)
         logger.error({ err: loggableError(error), trace_id: problem.traceId }, "request failed");
       res.status(problem.status).type(problemContentType).json(problem);
@@ -201,6 +216,29 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
 function traceIdOf(response: Response): string {
   return typeof response.locals.traceId === "string" ? response.locals.traceId : "";
+}
+
+/**
+ * The path parameters that name the resource a route acts on, recorded as the
+ * use cases record them (audit/audit-targets.ts); the first present wins. gRPC
+ * carries the resource in the message, read after the access decision, so
+ * over gRPC the use cases record targets themselves.
+ */
+const auditTargets: readonly { param: string; target: (value: string) => string }[] = [
+  { param: "dossierRef", target: dossierTarget },
+  { param: "dossierCode", target: dossierTarget },
+  { param: "documentId", target: documentTarget },
+  { param: "agencyCode", target: unitTarget },
+  { param: "unitCode", target: unitTarget },
+];
+
+function auditTargetOf(request: Request): string {
+  const params = request.params as Record<string, string | undefined>;
+  for (const { param, target } of auditTargets) {
+    const value = params[param];
+    if (value !== undefined) return target(value);
+  }
+  return "";
 }
 
 function credentialsOf(request: Request): PresentedCredentials {

@@ -9,9 +9,11 @@ export {
   PLATFORM_AUDIENCE,
   openDevelopmentIssuer,
   type DevelopmentIssuer,
+  type IssuerOptions,
 } from "./auth/development-issuer";
-export { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
+export { openIdentities, type Identification, type Identities, type PresentedCredentials } from "./auth/identities";
 export * from "./audit/audit-chain";
+export * from "./audit/audit-targets";
 export {
   AuditLog,
   auditCollections,

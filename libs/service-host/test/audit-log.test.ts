@@ -412,3 +412,39 @@ describe("access decisions of a service started through the host", () => {
     expect((await call("GET", "/v1/audit")).status).toBe(401);
   });
 });
+
+describe("anchors kept outside the store", () => {
+  it("every seal logs its head; a chain recomputed after an edit verifies alone but not through that head", async () => {
+    const store = await EmbeddedDocumentStore.open({ path: path.join(tempDir(), "routing", "store.db") });
+    await store.ensureCollections(auditCollections);
+    const heads: unknown[] = [];
+    const logger = { info: (details: object) => heads.push(details), error: () => undefined };
+    const log = new AuditLog(store, "routing", () => new Date(), logger);
+    await store.commit(
+      [1, 2, 3].map((n) => log.record({ action: "decide", outcome: "done", target: `dossier:HS-${n}` })),
+    );
+    await log.seal();
+    const head = await log.head();
+    expect(heads).toEqual([{ auditHead: head }]);
+
+    // Entry 2 edited and every hash from it on recomputed, head included, as someone with write access could.
+    const entries = await log.sealedAfter(0, 10);
+    let prevHash = entries[0]!.hash;
+    const forged = entries.map((entry) => {
+      if (entry.seq === 1) return entry;
+      const content = entry.seq === 2 ? { ...entry, target: "dossier:HS-9" } : entry;
+      const hash = entryHash(content, entry.seq, prevHash);
+      const rewritten = { ...content, prevHash, hash };
+      prevHash = hash;
+      return rewritten;
+    });
+    const forgedHead = { seq: 3, hash: prevHash };
+    expect(verifyChain(forged, forgedHead)).toEqual({ ok: true, entries: 3 });
+    expect(verifyChain(forged, forgedHead, [head])).toMatchObject({
+      ok: false,
+      firstBad: { seq: 3, problem: "rewritten" },
+    });
+    expect(verifyChain(entries, head, [head])).toEqual({ ok: true, entries: 3 });
+    await store.close();
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError, commonServiceEnv, loadConfig, serviceEnv } from "@lienthong/service-host";
 
-const intakeEnv = serviceEnv({ httpPort: 3001, grpcPort: 50061 });
+const intakeEnv = serviceEnv({ httpPort: 3001, grpcPort: 50061, opsPort: 9101 });
 
 function configErrorOf(fn: () => unknown): ConfigError {
   try {
@@ -14,13 +14,15 @@ function configErrorOf(fn: () => unknown): ConfigError {
 }
 
 describe("serviceEnv defaults", () => {
-  it("gives an embedded, in-process development setup with the service's own ports", () => {
+  it("gives an embedded, in-process development setup with the service's own ports, ops on loopback", () => {
     const config = loadConfig(intakeEnv, {});
     expect(config).toMatchObject({
       NODE_ENV: "development",
       LOG_LEVEL: "info",
       HTTP_PORT: 3001,
       GRPC_PORT: 50061,
+      OPS_HOST: "127.0.0.1",
+      OPS_PORT: 9101,
       STORE: "embedded",
       BUS: "in-process",
       KAFKA_BROKERS: [],
@@ -58,7 +60,7 @@ describe("serviceEnv defaults", () => {
 
   it("adds service-specific variables", () => {
     const schema = serviceEnv(
-      { httpPort: 3004, grpcPort: 50064 },
+      { httpPort: 3004, grpcPort: 50064, opsPort: 9104 },
       { SMTP_URL: z.string().default("smtp://localhost:2525") },
     );
     expect(loadConfig(schema, {}).SMTP_URL).toBe("smtp://localhost:2525");
@@ -77,13 +79,14 @@ describe("serviceEnv rules", () => {
       loadConfig(intakeEnv, {
         HTTP_PORT: "70000",
         GRPC_PORT: "abc",
+        OPS_PORT: "-1",
         KAFKA_CREATE_TOPICS: "maybe",
         STORE: "postgres",
         MONGO_URL: secretUrl,
       }),
     );
     const variables = error.issues.map((i) => i.variable).sort();
-    expect(variables).toEqual(["GRPC_PORT", "HTTP_PORT", "KAFKA_CREATE_TOPICS", "MONGO_URL", "STORE"]);
+    expect(variables).toEqual(["GRPC_PORT", "HTTP_PORT", "KAFKA_CREATE_TOPICS", "MONGO_URL", "OPS_PORT", "STORE"]);
     expect(error.message).toContain("HTTP_PORT: must be at most 65535");
     expect(error.message).toContain("KAFKA_CREATE_TOPICS: expected true, false, 1 or 0");
     expect(error.message).not.toContain("s3cr3t");

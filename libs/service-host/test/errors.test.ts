@@ -8,7 +8,7 @@ import {
   loggableError,
   notFound,
 } from "@lienthong/errors";
-import { grpcStatusDetailsKey, toGrpcError, toProblem } from "@lienthong/service-host";
+import { grpcStatusDetailsKey, retryAfterSecondsOf, toGrpcError, toProblem } from "@lienthong/service-host";
 import { ConflictError } from "@lienthong/storage";
 import { decodeStatusWithGoogleProtos } from "./support/google-rpc";
 
@@ -141,6 +141,28 @@ describe("toGrpcError", () => {
     expect(toGrpcError(new PlatformError("UNAUTHENTICATED", "no key")).code).toBe(status.UNAUTHENTICATED);
     expect(toGrpcError(new PlatformError("PERMISSION_DENIED", "no")).code).toBe(status.PERMISSION_DENIED);
     expect(toGrpcError(new PlatformError("ALREADY_EXISTS", "dup")).code).toBe(status.ALREADY_EXISTS);
+  });
+
+  it("tells a rate-limited caller when to come back with a google.rpc.RetryInfo, as REST does with Retry-After", () => {
+    const limited = new PlatformError("RESOURCE_EXHAUSTED", "More than 1200 requests a minute from this client", {
+      reason: "CLIENT_RATE_LIMITED",
+      details: { retryAfterSeconds: 45, limitPerMinute: 1200 },
+    });
+    const err = toGrpcError(limited);
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    const decoded = decodeStatusWithGoogleProtos(err.metadata.get(grpcStatusDetailsKey)[0] as Buffer);
+    const retryInfo = decoded.details.find((detail) => detail.typeUrl.endsWith("/google.rpc.RetryInfo"));
+    expect(Number((retryInfo?.value.retryDelay as { seconds: unknown }).seconds)).toBe(45);
+    expect(retryAfterSecondsOf(limited)).toBe(45);
+
+    // Only a refusal that says when: no RetryInfo for a plain RESOURCE_EXHAUSTED or another code.
+    for (const other of [new PlatformError("RESOURCE_EXHAUSTED", "full"), conflict("changed")]) {
+      const details = decodeStatusWithGoogleProtos(
+        toGrpcError(other).metadata.get(grpcStatusDetailsKey)[0] as Buffer,
+      ).details;
+      expect(details.map((detail) => detail.typeUrl)).not.toContain("type.googleapis.com/google.rpc.RetryInfo");
+      expect(retryAfterSecondsOf(other)).toBeUndefined();
+    }
   });
 
   it("never sends an unknown error's message", () => {

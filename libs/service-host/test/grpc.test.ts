@@ -2,9 +2,14 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { intake, protoRoot } from "@lienthong/contracts";
-import { invalidArgument } from "@lienthong/errors";
+import { invalidArgument, unauthenticated } from "@lienthong/errors";
 import {
+  type AuditEvent,
+  type Caller,
+  type ClientIdentity,
   type GrpcServerHandle,
+  type Identification,
+  type PresentedCredentials,
   type UnaryContext,
   createGrpcServer,
   createLogger,
@@ -20,6 +25,12 @@ import { captureLogger } from "./support/capture";
 import { decodeStatusWithGoogleProtos } from "./support/google-rpc";
 
 type Intake = InstanceType<typeof intake.IntakeServiceClient>;
+
+/** Two methods are enough to exercise the wrapper: grpc-js answers UNIMPLEMENTED for the ones not served. */
+const { submitApplication: submitMethod, getApplication: getMethod } = intake.IntakeServiceService;
+const twoMethods = { submitApplication: submitMethod, getApplication: getMethod };
+const getApplicationOnly = { getApplication: getMethod };
+const anyone = { public: "tests of the gRPC call wrapper" } as const;
 
 /** Resolves after `ms`, or as soon as `signal` aborts, so no handler outlives its test. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -41,11 +52,30 @@ function call<Req, Res>(
   ) => unknown,
   request: Req,
   options: Partial<grpc.CallOptions> = withDeadline(2_000),
+  metadata = new grpc.Metadata(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, new grpc.Metadata(), options, (err, res) => (err ? reject(err) : resolve(res)));
+    method(request, metadata, options, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
+
+/** Sends raw bytes as the request of `path`: what a client with another (or a broken) schema would send. */
+function callWithBytes(client: grpc.Client, path: string, bytes: Buffer, metadata = new grpc.Metadata()) {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      path,
+      (raw: Buffer) => raw,
+      (raw: Buffer) => raw,
+      bytes,
+      metadata,
+      withDeadline(2_000),
+      (error, value) => (error ? reject(error) : resolve(value)),
+    );
+  });
+}
+
+/** Field 1 (dossier_ref) announced as a string of 255 bytes that never come: not decodable. */
+const undecodable = Buffer.from([0x0a, 0xff, 0x01, 0x41]);
 
 function grpcErrorOf(promise: Promise<unknown>): Promise<grpc.ServiceError> {
   return promise.then(
@@ -99,9 +129,8 @@ describe("createGrpcServer against a real grpc-js client", () => {
   let address: string;
   let seenContext: UnaryContext | undefined;
 
-  // Two methods are enough to exercise the wrapper; grpc-js answers UNIMPLEMENTED for the rest.
   const implementation: Pick<intake.IntakeServiceServer, "submitApplication" | "getApplication"> = {
-    submitApplication: unary(async (request: intake.SubmitApplicationRequest) => {
+    submitApplication: unary(anyone, async (request: intake.SubmitApplicationRequest) => {
       const violations = [];
       if (!request.procedureCode) violations.push({ field: "procedure_code", reason: "required" });
       if (!/^\d{12}$/.test(request.applicant?.citizenId ?? ""))
@@ -109,7 +138,7 @@ describe("createGrpcServer against a real grpc-js client", () => {
       if (violations.length) throw invalidArgument(violations);
       return { application: undefined };
     }),
-    getApplication: unary(async (request: intake.GetApplicationRequest, context) => {
+    getApplication: unary(anyone, async (request: intake.GetApplicationRequest, context) => {
       seenContext = context;
       if (request.dossierRef === "slow") await sleep(2_000, context.signal);
       if (request.dossierRef === "stuck")
@@ -125,7 +154,7 @@ describe("createGrpcServer against a real grpc-js client", () => {
       logger,
       protoRoot,
       maxCallDurationMs: 300,
-      services: [{ definition: intake.IntakeServiceService, implementation }],
+      services: [{ definition: twoMethods, implementation }],
     });
     server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0, shutdownTimeoutMs: 500 });
     address = `127.0.0.1:${server.port}`;
@@ -255,21 +284,16 @@ describe("createGrpcServer against a real grpc-js client", () => {
   });
 
   it("answers bytes that are not the method's request message with INVALID_ARGUMENT, not INTERNAL", async () => {
-    // Field 1 (dossier_ref) announced as a string of 255 bytes that never come: not decodable.
-    const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x41]);
-    const err = await grpcErrorOf(
-      new Promise((resolve, reject) => {
-        client.makeUnaryRequest(
-          "/gov.lienthong.intake.v1.IntakeService/GetApplication",
-          (bytes: Buffer) => bytes,
-          (bytes: Buffer) => bytes,
-          garbage,
-          (error, value) => (error ? reject(error) : resolve(value)),
-        );
-      }),
-    );
+    const err = await grpcErrorOf(callWithBytes(client, getMethod.path, undecodable));
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("body");
+  });
+
+  it("answers UNIMPLEMENTED for a method of the service it does not serve", async () => {
+    const err = await grpcErrorOf(
+      call(client.listApplications.bind(client), intake.ListApplicationsRequest.fromPartial({})),
+    );
+    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
   });
 
   it("hides an unexpected error's message behind INTERNAL", async () => {
@@ -291,8 +315,8 @@ describe("gRPC health follows readiness and shutdown", () => {
       readiness,
       services: [
         {
-          definition: intake.IntakeServiceService,
-          implementation: { getApplication: unary(async () => ({ application: undefined })) },
+          definition: getApplicationOnly,
+          implementation: { getApplication: unary(anyone, async () => ({ application: undefined })) },
         },
       ],
     });
@@ -308,5 +332,173 @@ describe("gRPC health follows readiness and shutdown", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("createGrpcServer refuses to start a method without a declared access", () => {
+  const logger = createLogger({ service: "intake", level: "silent" });
+  const start = (implementation: grpc.UntypedServiceImplementation) => () =>
+    createGrpcServer({ service: "intake", logger, services: [{ definition: twoMethods, implementation }] });
+  const answer = unary(anyone, async () => ({ application: undefined }));
+
+  it("names a method whose handler is a plain grpc-js function", () => {
+    const plain: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) => callback(null, {});
+    expect(start({ submitApplication: plain, getApplication: answer })).toThrow(
+      "gRPC method /gov.lienthong.intake.v1.IntakeService/SubmitApplication: no unary(access, …) handler",
+    );
+  });
+
+  it("names a method of the definition left without a handler", () => {
+    expect(start({ getApplication: answer })).toThrow(
+      /IntakeService\/SubmitApplication: no unary\(access, …\) handler/,
+    );
+  });
+
+  it("names a method whose access nobody can meet", () => {
+    const nobody = unary({ staff: [] }, async () => ({ application: undefined }));
+    expect(start({ submitApplication: nobody, getApplication: answer })).toThrow(
+      /IntakeService\/SubmitApplication: an official's or staff endpoint must name at least one role/,
+    );
+  });
+});
+
+const muongLatSystem: ClientIdentity = { clientId: "muong-lat-commune-system", unitCodes: new Set(["14845"]) };
+const MUONG_LAT_KEY = "key-of-muong-lat";
+
+/** Stands in for Identities.identify: one valid key; every official's token refused, as an expired one is. */
+async function identify({ apiKey, authorization }: PresentedCredentials): Promise<Identification> {
+  const caller: Caller = {};
+  if (apiKey !== undefined) {
+    if (apiKey !== MUONG_LAT_KEY) return { caller, refusal: unauthenticated("The API key is not valid") };
+    caller.client = muongLatSystem;
+  }
+  if (authorization !== undefined) {
+    return { caller, refusal: unauthenticated("The official's token is refused: it has expired") };
+  }
+  return { caller };
+}
+
+describe("access to gRPC methods: decided from the metadata, before the message is read", () => {
+  const decisions: AuditEvent[] = [];
+  const handled: string[] = [];
+  let decoded = 0;
+  let server: GrpcServerHandle;
+  let client: Intake;
+  // GetApplication as generated, counting the messages the server decodes.
+  const countingGet = {
+    ...getMethod,
+    requestDeserialize: (bytes: Buffer) => {
+      decoded += 1;
+      return getMethod.requestDeserialize(bytes);
+    },
+  };
+
+  const metadataOf = (headers: Record<string, string>) => {
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+    return metadata;
+  };
+
+  beforeAll(async () => {
+    const grpcServer = createGrpcServer({
+      service: "intake",
+      logger: createLogger({ service: "intake", level: "silent" }),
+      identify,
+      audit: (event) => decisions.push(event),
+      services: [
+        {
+          definition: { submitApplication: submitMethod, getApplication: countingGet },
+          implementation: {
+            getApplication: unary({ client: true }, async (request: intake.GetApplicationRequest, context) => {
+              handled.push(`${context.caller.client.clientId} ${request.dossierRef}`);
+              return { application: undefined };
+            }),
+            submitApplication: unary({ official: ["receiving_officer"] }, async () => ({ application: undefined })),
+          },
+        },
+      ],
+    });
+    server = await startGrpcServer(grpcServer, { host: "127.0.0.1", port: 0, shutdownTimeoutMs: 500 });
+    client = new intake.IntakeServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+  beforeEach(() => {
+    decisions.length = 0;
+    handled.length = 0;
+    decoded = 0;
+  });
+
+  it("answers UNAUTHENTICATED, not INVALID_ARGUMENT, to undecodable bytes without a valid key: the message is never read", async () => {
+    for (const headers of [{}, { "x-api-key": "ltk.stolen.guess" }] as Record<string, string>[]) {
+      const refused = await grpcErrorOf(callWithBytes(client, getMethod.path, undecodable, metadataOf(headers)));
+      expect(refused.code).toBe(grpc.status.UNAUTHENTICATED);
+    }
+    expect(decoded).toBe(0);
+    // With a valid key the same bytes are read, and refused for what they are.
+    const read = await grpcErrorOf(
+      callWithBytes(client, getMethod.path, undecodable, metadataOf({ "x-api-key": MUONG_LAT_KEY })),
+    );
+    expect(read.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(decoded).toBe(1);
+    expect(handled).toEqual([]);
+  });
+
+  it("lets a client with a valid key in, telling the handler who called", async () => {
+    await call(
+      client.getApplication.bind(client),
+      intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }),
+      withDeadline(2_000),
+      metadataOf({ "x-api-key": MUONG_LAT_KEY }),
+    );
+    expect(handled).toEqual(["muong-lat-commune-system 000.00.06.H56-231027-0361"]);
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        action: getMethod.path,
+        outcome: "allowed",
+        clientId: "muong-lat-commune-system",
+      }),
+    ]);
+  });
+
+  it("names the client whose key verified when the official's token is refused", async () => {
+    const refused = await grpcErrorOf(
+      call(
+        client.submitApplication.bind(client),
+        intake.SubmitApplicationRequest.fromPartial({ idempotencyKey: "k-1" }),
+        withDeadline(2_000),
+        metadataOf({ "x-api-key": MUONG_LAT_KEY, authorization: "Bearer expired.token.here" }),
+      ),
+    );
+    expect(refused.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(decisions).toEqual([
+      {
+        action: submitMethod.path,
+        outcome: "denied",
+        clientId: "muong-lat-commune-system",
+        reason: "UNAUTHENTICATED",
+      },
+    ]);
+  });
+
+  it("records no target: the dossier is named in the message, which the use case reads and audits", async () => {
+    await call(
+      client.getApplication.bind(client),
+      intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }),
+      withDeadline(2_000),
+      metadataOf({ "x-api-key": MUONG_LAT_KEY }),
+    );
+    await grpcErrorOf(
+      call(
+        client.getApplication.bind(client),
+        intake.GetApplicationRequest.fromPartial({ dossierRef: "000.00.06.H56-231027-0361" }),
+      ),
+    );
+    expect(decisions.map(({ outcome, target }) => ({ outcome, target }))).toEqual([
+      { outcome: "allowed", target: undefined },
+      { outcome: "denied", target: undefined },
+    ]);
   });
 });

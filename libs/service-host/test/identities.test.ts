@@ -212,27 +212,30 @@ describe("client API keys", () => {
       ]);
     });
 
-    it("refuses a CLIENTS file holding a public development key, naming the client", () => {
-      const development = parseKey(DEVELOPMENT_CLIENTS.muongLat.key)!;
-      const file = path.join(tempDir(), "clients.json");
-      writeFileSync(
-        file,
-        clientsJson(
-          { clientId: "tam-chung-commune-system", unitCodes: ["14848"], keys: [newKey().stored] },
-          // Copied from a development setup into the production file.
-          { ...muongLatClient(), keys: [storedKeyOf(development.id, development.secret)] },
-        ),
-      );
-      const error = thrown(() =>
-        loadClientRegistry(registryEnv({ NODE_ENV: "production", CLIENTS_FILE: file }), COMMUNES),
-      );
-      expect((error as ConfigError).issues).toEqual([
-        {
-          variable: "CLIENTS_FILE",
-          reason: 'holds the public development key of "muong-lat-commune-system", refused in production',
-        },
-      ]);
-    });
+    it.each(Object.values(DEVELOPMENT_CLIENTS))(
+      "refuses a CLIENTS file holding the public development key of $clientId, naming the client",
+      (client) => {
+        const development = parseKey(client.key)!;
+        const file = path.join(tempDir(), "clients.json");
+        writeFileSync(
+          file,
+          clientsJson(
+            { clientId: "tam-chung-registered", unitCodes: ["14848"], keys: [newKey().stored] },
+            // Copied from a development setup into the production file, under any client name.
+            { ...muongLatClient(), keys: [storedKeyOf(development.id, development.secret)] },
+          ),
+        );
+        const error = thrown(() =>
+          loadClientRegistry(registryEnv({ NODE_ENV: "production", CLIENTS_FILE: file }), COMMUNES),
+        );
+        expect((error as ConfigError).issues).toEqual([
+          {
+            variable: "CLIENTS_FILE",
+            reason: `holds the public development key of "${client.clientId}", refused in production`,
+          },
+        ]);
+      },
+    );
 
     it("lets the development clients through with ALLOW_EMBEDDED_IN_PRODUCTION, and says so loudly", async () => {
       const { logger, entries } = captureLogger("identities-test");
@@ -430,6 +433,37 @@ describe("officials' tokens from the province's identity provider", () => {
     expect(caller.client?.clientId).toBe("muong-lat-commune-system");
     expect(caller.official?.subject).toBe("cb-0042");
     expect(await identities.authenticate({})).toEqual({});
+  });
+
+  it("identifies the client whose key verified when the official's token it forwards is refused", async () => {
+    const expired = await officialToken(key, { expiresAt: nowSeconds() - 3600 });
+    const { caller, refusal } = await identities.identify({
+      apiKey: MUONG_LAT_KEY.key,
+      authorization: `Bearer ${expired}`,
+    });
+    expect(caller.client?.clientId).toBe("muong-lat-commune-system");
+    expect(caller.official).toBeUndefined();
+    expect(refusal?.code).toBe("UNAUTHENTICATED");
+    expect(refusal?.message).toContain("expired");
+    // authenticate, for tools and tests, refuses the credentials as a whole.
+    expect(
+      (await rejection(identities.authenticate({ apiKey: MUONG_LAT_KEY.key, authorization: `Bearer ${expired}` })))
+        .code,
+    ).toBe("UNAUTHENTICATED");
+  });
+
+  it("stops at a refused key: neither client nor official is named, even with a valid token", async () => {
+    const valid = await officialToken(key);
+    const { caller, refusal } = await identities.identify({
+      apiKey: "ltk.unknown.key",
+      authorization: `Bearer ${valid}`,
+    });
+    expect(caller).toEqual({});
+    expect(refusal?.code).toBe("UNAUTHENTICATED");
+    expect(refusal?.message).toBe("The API key is not valid");
+    expect(await identities.identify({ apiKey: MUONG_LAT_KEY.key })).toEqual({
+      caller: { client: expect.objectContaining({ clientId: "muong-lat-commune-system" }) },
+    });
   });
 });
 

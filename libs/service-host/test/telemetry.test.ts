@@ -76,13 +76,16 @@ describe("startTelemetry in embedded mode", () => {
 describe("preloaded register in a real process", () => {
   let child: Child;
   let url: string;
+  let opsUrl: string;
 
   beforeAll(async () => {
     child = runFixture("test/fixtures/traced-service.ts", {
       preload: ["src/register.ts"],
       env: { OTEL_SERVICE_NAME: "traced-fixture", OTEL_EXPORTER_OTLP_ENDPOINT: "" },
     });
-    url = String((await child.waitForLine((l) => l.msg === "fixture ready")).url);
+    const ready = await child.waitForLine((l) => l.msg === "fixture ready");
+    url = String(ready.url);
+    opsUrl = String(ready.opsUrl);
   });
   afterAll(killFixtures);
 
@@ -110,8 +113,15 @@ describe("preloaded register in a real process", () => {
     expect(handlerLine.trace_id).toBe(traceId);
   });
 
-  it("does not trace the probe and scrape endpoints", async () => {
-    for (const path of ["/healthz", "/readyz", "/metrics", "/healthz?probe=1"]) await fetch(`${url}${path}`);
+  it("does not trace the probes, on either listener, nor the scrapes of the ops listener", async () => {
+    const probes = [
+      `${url}/healthz`,
+      `${url}/readyz`,
+      `${url}/healthz?probe=1`,
+      `${opsUrl}/healthz`,
+      `${opsUrl}/metrics`,
+    ];
+    for (const probe of probes) expect((await fetch(probe)).status).toBe(200);
     const spans = (await (await fetch(`${url}/spans`)).json()) as StoredSpan[];
     const probed = spans.filter((s) => /healthz|readyz|metrics/.test(JSON.stringify(s.attributes)));
     expect(probed).toEqual([]);

@@ -3,7 +3,8 @@
  * - `lienthong clients new-key <clientId>`: a new API key for a commune system, printed once, and the
  *   entry to add to CLIENTS_FILE (only the salted hash is kept);
  * - `lienthong dev token <official>`: a token for a sample official from the development issuer of a
- *   data directory (embedded mode only);
+ *   data directory (embedded mode), or with `--issuer` from a stand-in identity provider whose key is
+ *   in `--identity-dir` (the compose stack's);
  * - `lienthong audit verify <service>`: walks a service's hash-chained audit log and names the first
  *   entry that was edited, removed or moved.
  */
@@ -14,12 +15,14 @@ import { PLATFORM_SERVICES } from "@lienthong/contracts";
 import {
   AuditLog,
   CLIENT_ID_PATTERN,
+  DEVELOPMENT_ISSUER,
   DEVELOPMENT_OFFICIALS,
   auditCollections,
   newKey,
   openDevelopmentIssuer,
   verifyChain,
   type AuditContent,
+  type ChainAnchor,
   type SealedFields,
 } from "@lienthong/service-host";
 import { silentLogger } from "@lienthong/messaging";
@@ -53,14 +56,27 @@ export function registerSecurityCommands(program: Command): void {
     .command("token <official>")
     .description(`a token of the development issuer for a sample official: ${sampleOfficials().join(", ")}`)
     .option("--data-dir <dir>", "the platform's data directory", process.env.DATA_DIR ?? "var/data")
-    .option("--identity-dir <dir>", "where the development issuer keeps its key (default <data-dir>/identity)")
+    .option("--identity-dir <dir>", "where the issuer keeps its key (default <data-dir>/identity)")
+    .option(
+      "--issuer <name>",
+      "the issuer the token names: another than the development issuer signs with the key already in --identity-dir (compose: infra/README.md)",
+      DEVELOPMENT_ISSUER,
+    )
     .option("--ttl <seconds>", "how long the token is valid", seconds, 8 * 3600)
-    .action(async (official: string, options: { dataDir: string; identityDir?: string; ttl: number }) => {
-      const sample = Object.values(DEVELOPMENT_OFFICIALS).find((candidate) => candidate.subject === official);
-      if (!sample) throw new Error(`"${official}" is not a sample official; one of: ${sampleOfficials().join(", ")}`);
-      const issuer = await openDevelopmentIssuer(options.identityDir ?? path.join(options.dataDir, "identity"));
-      process.stdout.write(`${await issuer.sign(sample, { ttlSeconds: options.ttl })}\n`);
-    });
+    .action(
+      async (official: string, options: { dataDir: string; identityDir?: string; issuer: string; ttl: number }) => {
+        const sample = Object.values(DEVELOPMENT_OFFICIALS).find((candidate) => candidate.subject === official);
+        if (!sample) throw new Error(`"${official}" is not a sample official; one of: ${sampleOfficials().join(", ")}`);
+        const directory = options.identityDir ?? path.join(options.dataDir, "identity");
+        // Another issuer's key must already be there: a key made now would be one no service knows.
+        const issuer = await openDevelopmentIssuer(directory, {
+          issuer: options.issuer,
+          existing: options.issuer !== DEVELOPMENT_ISSUER,
+        });
+        const token = await issuer.sign(sample, { ttlSeconds: options.ttl });
+        process.stdout.write(`${token}\n`);
+      },
+    );
 
   program
     .command("audit")
@@ -74,9 +90,18 @@ export function registerSecurityCommands(program: Command): void {
       "distributed mode: the database prefix (MONGO_DB)",
       process.env.MONGO_DB ?? "lienthong",
     )
+    .option(
+      "--anchor <seq:hash>",
+      'a head the sealer logged ("audit log sealed"), kept outside the store; repeatable',
+      (value: string, previous: ChainAnchor[]) => [...previous, anchorOf(value)],
+      [] as ChainAnchor[],
+    )
     .option("--json", "print one JSON object")
     .action(
-      async (service: string, options: { dataDir: string; mongoUrl?: string; mongoDb: string; json?: boolean }) => {
+      async (
+        service: string,
+        options: { dataDir: string; mongoUrl?: string; mongoDb: string; anchor: ChainAnchor[]; json?: boolean },
+      ) => {
         const store = await openAuditStore(service, options);
         try {
           await store.ensureCollections(auditCollections);
@@ -89,10 +114,15 @@ export function registerSecurityCommands(program: Command): void {
           ) {
             entries.push(...page);
           }
-          const report = verifyChain(entries, await log.head());
-          if (options.json) process.stdout.write(`${JSON.stringify({ service, ...report })}\n`);
-          else if (report.ok) process.stdout.write(`${service}: audit log intact, ${report.entries} entries\n`);
-          else {
+          const head = await log.head();
+          const report = verifyChain(entries, head, options.anchor);
+          // The head is printed so that it can be kept elsewhere and given back as an --anchor.
+          if (options.json) process.stdout.write(`${JSON.stringify({ service, ...report, head })}\n`);
+          else if (report.ok) {
+            process.stdout.write(
+              `${service}: audit log intact, ${report.entries} entries, head ${head.seq}:${head.hash}\n`,
+            );
+          } else {
             const bad = report.firstBad!;
             process.stdout.write(`${service}: audit log BROKEN at entry ${bad.seq} (${bad.problem}): ${bad.detail}\n`);
           }
@@ -102,6 +132,12 @@ export function registerSecurityCommands(program: Command): void {
         }
       },
     );
+}
+
+function anchorOf(value: string): ChainAnchor {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(value);
+  if (!match) throw new InvalidArgumentError("must be <seq>:<hash>, e.g. 1205:<64 hex digits>");
+  return { seq: Number(match[1]), hash: match[2]! };
 }
 
 function seconds(value: string): number {

@@ -76,6 +76,13 @@ function composeService(root: string, service: PlatformService): string[] {
     "        read_only: true",
     "        volume:",
     `          subpath: services/${service.name}`,
+    "      # What every service reads: the clients (CLIENTS_FILE) and the officials' token keys (OIDC_JWKS_FILE).",
+    "      - type: volume",
+    "        source: credentials",
+    "        target: /run/secrets/lienthong-shared",
+    "        read_only: true",
+    "        volume:",
+    "          subpath: shared",
     ...indent(fragment.volumes ?? [], 4),
     ...(dependsOn.length > 0
       ? ["    depends_on:", "      <<: *service-dependencies", ...indent(dependsOn, 4)]

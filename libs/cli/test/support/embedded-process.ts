@@ -8,6 +8,8 @@ import { CLI } from "./cli";
 export interface EmbeddedProcess {
   child: ChildProcess;
   urls: PlatformUrls;
+  /** Each service's operations listener (metrics, probes). */
+  opsUrls: PlatformUrls;
   /** The development client's key and the sample officials' tokens this platform accepts. */
   credentials: DemoCredentials;
   /** The HTTP URL `lienthong start` printed for a service. */
@@ -70,6 +72,11 @@ export async function startEmbeddedProcess(
     if (!match?.[1]) throw new Error(`no URL printed for ${name}`);
     return match[1];
   };
+  const opsUrlOf = (name: string) => {
+    const match = new RegExp(`^\\s+${name}\\s.*\\sops (http://\\S+)`, "m").exec(output);
+    if (!match?.[1]) throw new Error(`no ops URL printed for ${name}`);
+    return match[1];
+  };
   return {
     child,
     urlOf,
@@ -79,6 +86,12 @@ export async function startEmbeddedProcess(
       routing: urlOf("routing"),
       signature: urlOf("signature"),
       notification: urlOf("notification"),
+    },
+    opsUrls: {
+      intake: opsUrlOf("intake"),
+      routing: opsUrlOf("routing"),
+      signature: opsUrlOf("signature"),
+      notification: opsUrlOf("notification"),
     },
     communeSimulatorUrl: /commune system simulator (\S+)\/webhooks/.exec(output)?.[1] ?? "",
     output: () => output,

@@ -51,7 +51,14 @@ export function entryHash(content: AuditContent, seq: number, prevHash: string):
 export type ChainProblem =
   | { seq: number; problem: "edited"; detail: string }
   | { seq: number; problem: "missing"; detail: string }
-  | { seq: number; problem: "out_of_order"; detail: string };
+  | { seq: number; problem: "out_of_order"; detail: string }
+  | { seq: number; problem: "rewritten"; detail: string };
+
+/** A head recorded outside the store (the sealer logs each one): the chain must still pass through it. */
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+}
 
 export interface ChainReport {
   ok: boolean;
@@ -62,11 +69,14 @@ export interface ChainReport {
 
 /**
  * Checks sealed entries in sequence order against the recorded head (the
- * last sequence number and hash the sealer wrote).
+ * last sequence number and hash the sealer wrote) and against anchors kept
+ * elsewhere: a chain recomputed from scratch by someone who can write the
+ * store verifies on its own, but no longer passes through an earlier head.
  */
 export function verifyChain(
   entries: readonly (AuditContent & SealedFields)[],
   head: { seq: number; hash: string },
+  anchors: readonly ChainAnchor[] = [],
 ): ChainReport {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
@@ -109,6 +119,15 @@ export function verifyChain(
         detail: `the log's head records ${head.seq} sealed entries, ${expectedSeq - 1} are left`,
       },
     };
+  }
+  for (const anchor of [...anchors].sort((a, b) => a.seq - b.seq)) {
+    const entry = entries[anchor.seq - 1];
+    if (!entry || entry.hash !== anchor.hash) {
+      const detail = entry
+        ? "its hash differs from the head recorded outside the store: the chain was rewritten"
+        : `the anchor names entry ${anchor.seq}, the log has ${entries.length}`;
+      return { ok: false, entries: entries.length, firstBad: { seq: anchor.seq, problem: "rewritten", detail } };
+    }
   }
   return { ok: true, entries: entries.length };
 }

@@ -49,7 +49,10 @@ export class AuditLog {
     private readonly store: DocumentStore,
     private readonly service: string,
     private readonly now: () => Date,
-    private readonly logger: { error(details: object, message: string): void },
+    private readonly logger: {
+      info(details: object, message: string): void;
+      error(details: object, message: string): void;
+    },
   ) {}
 
   /** The write that records an event; commit it with the action it records. */
@@ -123,6 +126,8 @@ export class AuditLog {
       if (error instanceof ConflictError) return 0;
       throw error;
     }
+    // The head leaves the store with the logs: an anchor for `audit verify --anchor` (decision 19).
+    this.logger.info({ auditHead: { seq, hash: prevHash } }, "audit log sealed");
     return pending.length;
   }
 

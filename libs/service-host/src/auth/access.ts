@@ -1,4 +1,4 @@
-import { ROLES, type Role } from "@lienthong/domain";
+import { ROLES, isRole, type Role } from "@lienthong/domain";
 import { PlatformError, permissionDenied, unauthenticated } from "@lienthong/errors";
 import type { Caller, ClientIdentity, OfficialIdentity } from "./caller";
 
@@ -23,6 +23,35 @@ export type Authorized<A extends Access> = A extends { client: true }
 
 export const CLIENT_KEY_HEADER = "x-api-key";
 export const AUTHORIZATION_HEADER = "authorization";
+
+/**
+ * Refuses, at registration, an endpoint whose access is missing or cannot be
+ * met: one kind only, a public endpoint says why, an official's or staff
+ * endpoint names at least one known role. A programming error (plain Error):
+ * the service does not start rather than serve an endpoint nobody decided on.
+ */
+export function assertDeclaredAccess(access: unknown, endpoint: string): asserts access is Access {
+  const refuse = (why: string): never => {
+    throw new Error(`${endpoint}: ${why}`);
+  };
+  if (typeof access !== "object" || access === null) refuse("no access declared (public, client, official or staff)");
+  const kinds = Object.keys(access as object);
+  if (kinds.length !== 1)
+    refuse(`access must be exactly one of public, client, official, staff (got ${kinds.join(", ") || "none"})`);
+  const declared = access as Record<string, unknown>;
+  if ("public" in declared) {
+    if (typeof declared.public !== "string" || declared.public.trim() === "")
+      refuse("a public endpoint must say why it is public");
+  } else if ("client" in declared) {
+    if (declared.client !== true) refuse("client access is declared as { client: true }");
+  } else if ("official" in declared || "staff" in declared) {
+    const roles = declared.official ?? declared.staff;
+    if (!Array.isArray(roles) || roles.length === 0)
+      refuse("an official's or staff endpoint must name at least one role");
+    const unknown = (roles as unknown[]).filter((role) => !isRole(role));
+    if (unknown.length > 0) refuse(`unknown role ${unknown.map(String).join(", ")}`);
+  } else refuse(`unknown access kind "${kinds[0]}"`);
+}
 
 /**
  * Decides whether an authenticated caller may use an endpoint: 401 for what

@@ -32,7 +32,7 @@ const clientsSchema = z.object({
       webhook: z
         .object({
           url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-          /** The first signs; all verify a receiver during rotation. */
+          /** Each signs (one signature per secret), so a receiver holding either verifies during a rotation. */
           secrets: z
             .array(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`))
             .min(1)

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Role } from "@lienthong/domain";
-import { unauthenticated } from "@lienthong/errors";
+import { toPlatformError, unauthenticated, type PlatformError } from "@lienthong/errors";
 import { ConfigError } from "../config";
 import type { Logger } from "../logger";
 import type { Caller } from "./caller";
@@ -28,12 +28,26 @@ export interface IdentityEnv extends ClientRegistryEnv {
   OIDC_ROLE_MAP: Record<string, Role>;
 }
 
+/**
+ * What a request's credentials proved: the caller as far as they verified,
+ * and the refusal of the first one that did not. A refused request is never
+ * let through, but its denial is audited naming whoever did prove who they
+ * are (a commune system with a valid key forwarding an expired token).
+ */
+export interface Identification {
+  caller: Caller;
+  /** UNAUTHENTICATED for a credential that does not verify; UNAVAILABLE when the provider's keys cannot be read. */
+  refusal?: PlatformError;
+}
+
 /** Who may call a service: its registered clients and the province's identity provider. */
 export interface Identities {
   clients: ClientRegistry;
   officials: OfficialTokens;
   /** Where the development issuer keeps its key, when it is the issuer (embedded mode). */
   developmentIssuerDir: string | undefined;
+  /** The caller a request's credentials prove, with the refusal of a credential that does not verify; never rejects. */
+  identify(credentials: PresentedCredentials): Promise<Identification>;
   /** The caller a request's credentials prove; UNAUTHENTICATED for a credential that does not verify. */
   authenticate(credentials: PresentedCredentials): Promise<Caller>;
 }
@@ -91,18 +105,30 @@ export async function openIdentities(
       { jwks: issuer.jwks },
     );
   }
-  return {
-    clients,
-    officials,
-    developmentIssuerDir,
-    authenticate: async ({ apiKey, authorization }) => {
-      const caller: Caller = {};
+  const identify = async ({ apiKey, authorization }: PresentedCredentials): Promise<Identification> => {
+    const caller: Caller = {};
+    try {
+      // The key first: it is checked in memory, and a caller whose key is refused
+      // gets no token verified (no fetch of the provider's keys) on its behalf.
       if (apiKey !== undefined) caller.client = clients.authenticate(apiKey);
       if (authorization !== undefined) {
         const token = BEARER.exec(authorization)?.[1];
         if (!token) throw unauthenticated('The Authorization header must be "Bearer <token>"');
         caller.official = await officials.verify(token);
       }
+      return { caller };
+    } catch (error) {
+      return { caller, refusal: toPlatformError(error) };
+    }
+  };
+  return {
+    clients,
+    officials,
+    developmentIssuerDir,
+    identify,
+    authenticate: async (credentials) => {
+      const { caller, refusal } = await identify(credentials);
+      if (refusal) throw refusal;
       return caller;
     },
   };

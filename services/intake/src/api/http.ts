@@ -1,6 +1,4 @@
-import { PlatformError } from "@lienthong/errors";
 import type { HttpApp } from "@lienthong/service-host";
-import type { Response } from "express";
 import { applicationView, getApplication } from "../use-cases/get-application";
 import { listApplications } from "../use-cases/list-applications";
 import { lookupStatus, type LookupRateLimiter } from "../use-cases/lookup-status";
@@ -82,17 +80,13 @@ export function intakeRoutes(http: HttpApp, ports: IntakePorts, lookupLimiter: L
     handle: async (request, response) => {
       response.setHeader("cache-control", "no-store");
       const factor = request.query.factor;
-      try {
-        const status = await lookupStatus(ports, lookupLimiter, {
-          clientIp: request.ip ?? "unknown",
-          dossierCode: String(request.params.dossierCode),
-          secondFactor: typeof factor === "string" ? factor : "",
-        });
-        response.json(status);
-      } catch (error) {
-        setRetryAfter(response, error);
-        throw error;
-      }
+      // Past a limit the host answers 429 with Retry-After from the error's retryAfterSeconds.
+      const status = await lookupStatus(ports, lookupLimiter, {
+        clientIp: request.ip ?? "unknown",
+        dossierCode: String(request.params.dossierCode),
+        secondFactor: typeof factor === "string" ? factor : "",
+      });
+      response.json(status);
     },
   });
 
@@ -122,12 +116,4 @@ export function intakeRoutes(http: HttpApp, ports: IntakePorts, lookupLimiter: L
       response.json({ procedure: getProcedure(ports, String(request.params.code)) });
     },
   });
-}
-
-function setRetryAfter(response: Response, error: unknown): void {
-  const seconds =
-    error instanceof PlatformError && error.code === "RESOURCE_EXHAUSTED"
-      ? error.details?.retryAfterSeconds
-      : undefined;
-  if (typeof seconds === "number") response.setHeader("retry-after", String(seconds));
 }

@@ -1,4 +1,5 @@
 import { notFound } from "@lienthong/errors";
+import { dossierTarget } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import type { ApplicationRecord } from "../store/collections";
 import { findApplication } from "../store/find-application";
@@ -25,7 +26,12 @@ export async function visibleApplication(
 ): Promise<Versioned<ApplicationRecord>> {
   const found = await findApplication(ports.store, dossierRef);
   const decision = !found ? "not_found" : isVisibleTo(caller, found.data) ? "allowed" : "denied";
-  ports.audit({ clientId: caller.clientId, action, target: found?.data.dossierId ?? dossierRef, decision });
+  ports.audit({
+    clientId: caller.clientId,
+    action,
+    target: found?.data.dossierId ?? dossierTarget(dossierRef),
+    decision,
+  });
   if (!found || decision !== "allowed") throw notFound("application", dossierRef);
   return found;
 }

@@ -2,6 +2,7 @@ import { notFound } from "@lienthong/errors";
 import {
   authorize,
   callerIds,
+  dossierTarget,
   findDossier,
   type Authorized,
   type ClientIdentity,
@@ -63,7 +64,7 @@ export async function readableDossier(
   const reader = readerOf(caller);
   const contact = (await findDossier(ports.store, contacts, dossierRef))?.data;
   const outcome = !contact ? "not_found" : reader.operator || isTenant(reader.tenant, contact) ? "allowed" : "denied";
-  ports.audit({ action, outcome, target: contact?.dossierId ?? dossierRef, ...callerIds(caller) });
+  ports.audit({ action, outcome, target: contact?.dossierId ?? dossierTarget(dossierRef), ...callerIds(caller) });
   if (!contact || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return contact;
 }

@@ -1,6 +1,14 @@
 import { actorOf, type DossierAction } from "@lienthong/domain";
 import { PlatformError, notFound } from "@lienthong/errors";
-import { assertAnyRole, callerIds, findDossier, type Caller, type OfficialIdentity } from "@lienthong/service-host";
+import {
+  assertAnyRole,
+  callerIds,
+  dossierTarget,
+  findDossier,
+  unitTarget,
+  type Caller,
+  type OfficialIdentity,
+} from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
@@ -73,7 +81,7 @@ export async function readableDossier(
   ports.audit.decided({
     action: "read_assignment",
     outcome,
-    target: found?.data.dossierId ?? dossierRef,
+    target: found?.data.dossierId ?? dossierTarget(dossierRef),
     ...callerIds(caller),
   });
   if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
@@ -102,7 +110,7 @@ export async function dossierForAction(
     ports.audit.decided({
       action,
       outcome: "denied",
-      target: dossierRef,
+      target: dossierTarget(dossierRef),
       reason: "MISSING_ROLE",
       ...callerIds(caller),
     });
@@ -114,7 +122,12 @@ export async function dossierForAction(
     : official.unitCodes.has(unitTakingAction(found.data, action))
       ? "allowed"
       : "denied";
-  ports.audit.decided({ action, outcome, target: found?.data.dossierId ?? dossierRef, ...callerIds(caller) });
+  ports.audit.decided({
+    action,
+    outcome,
+    target: found?.data.dossierId ?? dossierTarget(dossierRef),
+    ...callerIds(caller),
+  });
   if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return found;
 }
@@ -129,7 +142,7 @@ export function assertActsForAgency(ports: RoutingPorts, caller: Caller, agencyC
   ports.audit.decided({
     action: "list_queue",
     outcome: allowed ? "allowed" : "denied",
-    target: `unit:${agencyCode}`,
+    target: unitTarget(agencyCode),
     ...callerIds(caller),
   });
   if (!allowed) {
@@ -156,7 +169,7 @@ export function assertActsForUnit(ports: RoutingPorts, caller: Caller, unitCode:
   ports.audit.decided({
     action: "read_indicators",
     outcome: allowed ? "allowed" : "denied",
-    target: `unit:${unitCode}`,
+    target: unitTarget(unitCode),
     ...callerIds(caller),
   });
   if (!allowed) {

@@ -20,13 +20,161 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../../google/protobuf/timestamp";
 
+/** PAdES / CAdES baseline level (ETSI EN 319 142-1, EN 319 122-1). */
+export enum SignatureLevel {
+  SIGNATURE_LEVEL_UNSPECIFIED = 0,
+  SIGNATURE_LEVEL_B_B = 1,
+  SIGNATURE_LEVEL_B_T = 2,
+  SIGNATURE_LEVEL_B_LT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function signatureLevelFromJSON(object: any): SignatureLevel {
+  switch (object) {
+    case 0:
+    case "SIGNATURE_LEVEL_UNSPECIFIED":
+      return SignatureLevel.SIGNATURE_LEVEL_UNSPECIFIED;
+    case 1:
+    case "SIGNATURE_LEVEL_B_B":
+      return SignatureLevel.SIGNATURE_LEVEL_B_B;
+    case 2:
+    case "SIGNATURE_LEVEL_B_T":
+      return SignatureLevel.SIGNATURE_LEVEL_B_T;
+    case 3:
+    case "SIGNATURE_LEVEL_B_LT":
+      return SignatureLevel.SIGNATURE_LEVEL_B_LT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SignatureLevel.UNRECOGNIZED;
+  }
+}
+
+export function signatureLevelToJSON(object: SignatureLevel): string {
+  switch (object) {
+    case SignatureLevel.SIGNATURE_LEVEL_UNSPECIFIED:
+      return "SIGNATURE_LEVEL_UNSPECIFIED";
+    case SignatureLevel.SIGNATURE_LEVEL_B_B:
+      return "SIGNATURE_LEVEL_B_B";
+    case SignatureLevel.SIGNATURE_LEVEL_B_T:
+      return "SIGNATURE_LEVEL_B_T";
+    case SignatureLevel.SIGNATURE_LEVEL_B_LT:
+      return "SIGNATURE_LEVEL_B_LT";
+    case SignatureLevel.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** ETSI EN 319 102-1 main indication. */
+export enum Indication {
+  INDICATION_UNSPECIFIED = 0,
+  INDICATION_TOTAL_PASSED = 1,
+  INDICATION_INDETERMINATE = 2,
+  INDICATION_TOTAL_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function indicationFromJSON(object: any): Indication {
+  switch (object) {
+    case 0:
+    case "INDICATION_UNSPECIFIED":
+      return Indication.INDICATION_UNSPECIFIED;
+    case 1:
+    case "INDICATION_TOTAL_PASSED":
+      return Indication.INDICATION_TOTAL_PASSED;
+    case 2:
+    case "INDICATION_INDETERMINATE":
+      return Indication.INDICATION_INDETERMINATE;
+    case 3:
+    case "INDICATION_TOTAL_FAILED":
+      return Indication.INDICATION_TOTAL_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Indication.UNRECOGNIZED;
+  }
+}
+
+export function indicationToJSON(object: Indication): string {
+  switch (object) {
+    case Indication.INDICATION_UNSPECIFIED:
+      return "INDICATION_UNSPECIFIED";
+    case Indication.INDICATION_TOTAL_PASSED:
+      return "INDICATION_TOTAL_PASSED";
+    case Indication.INDICATION_INDETERMINATE:
+      return "INDICATION_INDETERMINATE";
+    case Indication.INDICATION_TOTAL_FAILED:
+      return "INDICATION_TOTAL_FAILED";
+    case Indication.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum RevocationStatus {
+  REVOCATION_STATUS_UNSPECIFIED = 0,
+  REVOCATION_STATUS_GOOD = 1,
+  REVOCATION_STATUS_REVOKED = 2,
+  REVOCATION_STATUS_UNKNOWN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function revocationStatusFromJSON(object: any): RevocationStatus {
+  switch (object) {
+    case 0:
+    case "REVOCATION_STATUS_UNSPECIFIED":
+      return RevocationStatus.REVOCATION_STATUS_UNSPECIFIED;
+    case 1:
+    case "REVOCATION_STATUS_GOOD":
+      return RevocationStatus.REVOCATION_STATUS_GOOD;
+    case 2:
+    case "REVOCATION_STATUS_REVOKED":
+      return RevocationStatus.REVOCATION_STATUS_REVOKED;
+    case 3:
+    case "REVOCATION_STATUS_UNKNOWN":
+      return RevocationStatus.REVOCATION_STATUS_UNKNOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RevocationStatus.UNRECOGNIZED;
+  }
+}
+
+export function revocationStatusToJSON(object: RevocationStatus): string {
+  switch (object) {
+    case RevocationStatus.REVOCATION_STATUS_UNSPECIFIED:
+      return "REVOCATION_STATUS_UNSPECIFIED";
+    case RevocationStatus.REVOCATION_STATUS_GOOD:
+      return "REVOCATION_STATUS_GOOD";
+    case RevocationStatus.REVOCATION_STATUS_REVOKED:
+      return "REVOCATION_STATUS_REVOKED";
+    case RevocationStatus.REVOCATION_STATUS_UNKNOWN:
+      return "REVOCATION_STATUS_UNKNOWN";
+    case RevocationStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface SignDocumentRequest {
   /** The PDF to sign. */
   pdf: Buffer;
-  /** Which official's key signs (a staff id known to the signature service). */
+  /**
+   * Not read: the signer is the subject of the bearer token in the call's metadata.
+   *
+   * @deprecated
+   */
   signerId: string;
   reason: string;
   location: string;
+  /** PAdES baseline level; unspecified = the service's configured level. */
+  level: SignatureLevel;
+  /**
+   * The authority the document is signed for: one of the signing official's units. Empty = the
+   * official's only unit among those the calling system acts for.
+   */
+  competentAuthorityCode: string;
 }
 
 export interface SignDocumentResponse {
@@ -52,10 +200,87 @@ export interface VerifyDocumentResponse {
     | undefined;
   /** The verdict explained in Vietnamese, for officials and citizens. */
   reportVi: string;
+  /** The same verdict in English. */
+  reportEn: string;
+  /** The first reason of the first signature that did not pass, e.g. "HASH_FAILURE"; empty when valid. */
+  failure: string;
+  /** One entry per signature, oldest first. */
+  signatures: SignatureVerdict[];
+}
+
+export interface SignatureVerdict {
+  index: number;
+  indication: Indication;
+  /**
+   * Stable reason code (NOT_SIGNED, FORMAT_FAILURE, HASH_FAILURE, SIG_CRYPTO_FAILURE,
+   * CHANGED_AFTER_SIGNING, REVOKED, SIGNING_CERTIFICATE_MISMATCH, WEAK_ALGORITHM,
+   * NO_CERTIFICATE_CHAIN_FOUND, KEY_USAGE_NOT_ALLOWED, OUT_OF_BOUNDS, REVOKED_NO_POE,
+   * TIMESTAMP_INVALID, REVOCATION_UNKNOWN); empty when passed. A string, not an enum, so a
+   * new reason needs no contract change.
+   */
+  reason: string;
+  /** SubFilter ("ETSI.CAdES.detached", "adbe.pkcs7.detached") or "CAdES". */
+  format: string;
+  level: SignatureLevel;
+  signerSubject: string;
+  signerIssuer: string;
+  signerSerialNumber: string;
+  signingTime?:
+    | string
+    | undefined;
+  /** True when the signing time comes from a valid RFC 3161 timestamp, false when the signer claims it. */
+  signingTimeFromTimestamp: boolean;
+  algorithm: string;
+  /** RSASSA-PSS or ECDSA (Circular 15/2025/TT-BKHCN); false flags an accepted PKCS#1 v1.5 signature. */
+  algorithmApproved: boolean;
+  intact: boolean;
+  coversWholeDocument: boolean;
+  changedAfterSigning: boolean;
+  chainTrusted: boolean;
+  /** Subjects from the signer up to the trust anchor. */
+  chainPath: string[];
+  revocationStatus: RevocationStatus;
+  revokedAt?: string | undefined;
+  timestampAuthority: string;
+  messageVi: string;
+  messageEn: string;
+}
+
+export interface SignFileRequest {
+  content: Buffer;
+  /** Unspecified = the service's configured level. The signer is the bearer token's subject. */
+  level: SignatureLevel;
+  /** As in SignDocumentRequest: one of the signing official's units. */
+  competentAuthorityCode: string;
+}
+
+export interface SignFileResponse {
+  /** Detached CAdES signature, DER (.p7s). */
+  signature: Buffer;
+}
+
+export interface VerifyFileSignatureRequest {
+  content: Buffer;
+  /** Detached CAdES signature, DER (.p7s). */
+  signature: Buffer;
+}
+
+/** The same report as VerifyDocumentResponse, for a file and its detached signature. */
+export interface VerifyFileSignatureResponse {
+  valid: boolean;
+  integrityOk: boolean;
+  chainTrusted: boolean;
+  signerSubject: string;
+  issuerSubject: string;
+  signedAt?: string | undefined;
+  reportVi: string;
+  reportEn: string;
+  failure: string;
+  signatures: SignatureVerdict[];
 }
 
 function createBaseSignDocumentRequest(): SignDocumentRequest {
-  return { pdf: Buffer.alloc(0), signerId: "", reason: "", location: "" };
+  return { pdf: Buffer.alloc(0), signerId: "", reason: "", location: "", level: 0, competentAuthorityCode: "" };
 }
 
 export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
@@ -71,6 +296,12 @@ export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
     }
     if (message.location !== "") {
       writer.uint32(34).string(message.location);
+    }
+    if (message.level !== 0) {
+      writer.uint32(40).int32(message.level);
+    }
+    if (message.competentAuthorityCode !== "") {
+      writer.uint32(50).string(message.competentAuthorityCode);
     }
     return writer;
   },
@@ -120,6 +351,22 @@ export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
             message.location = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.level = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.competentAuthorityCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -142,6 +389,12 @@ export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       location: isSet(object.location) ? globalThis.String(object.location) : "",
+      level: isSet(object.level) ? signatureLevelFromJSON(object.level) : 0,
+      competentAuthorityCode: isSet(object.competentAuthorityCode)
+        ? globalThis.String(object.competentAuthorityCode)
+        : isSet(object.competent_authority_code)
+        ? globalThis.String(object.competent_authority_code)
+        : "",
     };
   },
 
@@ -159,6 +412,12 @@ export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
     if (message.location !== "") {
       obj.location = message.location;
     }
+    if (message.level !== 0) {
+      obj.level = signatureLevelToJSON(message.level);
+    }
+    if (message.competentAuthorityCode !== "") {
+      obj.competentAuthorityCode = message.competentAuthorityCode;
+    }
     return obj;
   },
 
@@ -171,6 +430,8 @@ export const SignDocumentRequest: MessageFns<SignDocumentRequest> = {
     message.signerId = object.signerId ?? "";
     message.reason = object.reason ?? "";
     message.location = object.location ?? "";
+    message.level = object.level ?? 0;
+    message.competentAuthorityCode = object.competentAuthorityCode ?? "";
     return message;
   },
 };
@@ -380,6 +641,9 @@ function createBaseVerifyDocumentResponse(): VerifyDocumentResponse {
     issuerSubject: "",
     signedAt: undefined,
     reportVi: "",
+    reportEn: "",
+    failure: "",
+    signatures: [],
   };
 }
 
@@ -405,6 +669,15 @@ export const VerifyDocumentResponse: MessageFns<VerifyDocumentResponse> = {
     }
     if (message.reportVi !== "") {
       writer.uint32(58).string(message.reportVi);
+    }
+    if (message.reportEn !== "") {
+      writer.uint32(66).string(message.reportEn);
+    }
+    if (message.failure !== "") {
+      writer.uint32(74).string(message.failure);
+    }
+    for (const v of message.signatures) {
+      SignatureVerdict.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -478,6 +751,30 @@ export const VerifyDocumentResponse: MessageFns<VerifyDocumentResponse> = {
             message.reportVi = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reportEn = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.signatures.push(SignatureVerdict.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -523,6 +820,15 @@ export const VerifyDocumentResponse: MessageFns<VerifyDocumentResponse> = {
         : isSet(object.report_vi)
         ? globalThis.String(object.report_vi)
         : "",
+      reportEn: isSet(object.reportEn)
+        ? globalThis.String(object.reportEn)
+        : isSet(object.report_en)
+        ? globalThis.String(object.report_en)
+        : "",
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      signatures: globalThis.Array.isArray(object?.signatures)
+        ? object.signatures.map((e: any) => SignatureVerdict.fromJSON(e))
+        : [],
     };
   },
 
@@ -549,6 +855,15 @@ export const VerifyDocumentResponse: MessageFns<VerifyDocumentResponse> = {
     if (message.reportVi !== "") {
       obj.reportVi = message.reportVi;
     }
+    if (message.reportEn !== "") {
+      obj.reportEn = message.reportEn;
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.signatures?.length) {
+      obj.signatures = message.signatures.map((e) => SignatureVerdict.toJSON(e));
+    }
     return obj;
   },
 
@@ -564,11 +879,1018 @@ export const VerifyDocumentResponse: MessageFns<VerifyDocumentResponse> = {
     message.issuerSubject = object.issuerSubject ?? "";
     message.signedAt = object.signedAt ?? undefined;
     message.reportVi = object.reportVi ?? "";
+    message.reportEn = object.reportEn ?? "";
+    message.failure = object.failure ?? "";
+    message.signatures = object.signatures?.map((e) => SignatureVerdict.fromPartial(e)) || [];
     return message;
   },
 };
 
-/** Signs PDF documents with officials' keys and verifies signed documents. */
+function createBaseSignatureVerdict(): SignatureVerdict {
+  return {
+    index: 0,
+    indication: 0,
+    reason: "",
+    format: "",
+    level: 0,
+    signerSubject: "",
+    signerIssuer: "",
+    signerSerialNumber: "",
+    signingTime: undefined,
+    signingTimeFromTimestamp: false,
+    algorithm: "",
+    algorithmApproved: false,
+    intact: false,
+    coversWholeDocument: false,
+    changedAfterSigning: false,
+    chainTrusted: false,
+    chainPath: [],
+    revocationStatus: 0,
+    revokedAt: undefined,
+    timestampAuthority: "",
+    messageVi: "",
+    messageEn: "",
+  };
+}
+
+export const SignatureVerdict: MessageFns<SignatureVerdict> = {
+  encode(message: SignatureVerdict, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.indication !== 0) {
+      writer.uint32(16).int32(message.indication);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.format !== "") {
+      writer.uint32(34).string(message.format);
+    }
+    if (message.level !== 0) {
+      writer.uint32(40).int32(message.level);
+    }
+    if (message.signerSubject !== "") {
+      writer.uint32(50).string(message.signerSubject);
+    }
+    if (message.signerIssuer !== "") {
+      writer.uint32(58).string(message.signerIssuer);
+    }
+    if (message.signerSerialNumber !== "") {
+      writer.uint32(66).string(message.signerSerialNumber);
+    }
+    if (message.signingTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.signingTime), writer.uint32(74).fork()).join();
+    }
+    if (message.signingTimeFromTimestamp !== false) {
+      writer.uint32(80).bool(message.signingTimeFromTimestamp);
+    }
+    if (message.algorithm !== "") {
+      writer.uint32(90).string(message.algorithm);
+    }
+    if (message.algorithmApproved !== false) {
+      writer.uint32(96).bool(message.algorithmApproved);
+    }
+    if (message.intact !== false) {
+      writer.uint32(104).bool(message.intact);
+    }
+    if (message.coversWholeDocument !== false) {
+      writer.uint32(112).bool(message.coversWholeDocument);
+    }
+    if (message.changedAfterSigning !== false) {
+      writer.uint32(120).bool(message.changedAfterSigning);
+    }
+    if (message.chainTrusted !== false) {
+      writer.uint32(128).bool(message.chainTrusted);
+    }
+    for (const v of message.chainPath) {
+      writer.uint32(138).string(v!);
+    }
+    if (message.revocationStatus !== 0) {
+      writer.uint32(144).int32(message.revocationStatus);
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(154).fork()).join();
+    }
+    if (message.timestampAuthority !== "") {
+      writer.uint32(162).string(message.timestampAuthority);
+    }
+    if (message.messageVi !== "") {
+      writer.uint32(170).string(message.messageVi);
+    }
+    if (message.messageEn !== "") {
+      writer.uint32(178).string(message.messageEn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignatureVerdict {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignatureVerdict();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.indication = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.level = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.signerSubject = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.signerIssuer = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.signerSerialNumber = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.signingTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.signingTimeFromTimestamp = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.algorithm = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.algorithmApproved = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.intact = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.coversWholeDocument = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.changedAfterSigning = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.chainTrusted = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.chainPath.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.revocationStatus = reader.int32() as any;
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.timestampAuthority = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.messageVi = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.messageEn = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignatureVerdict {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      indication: isSet(object.indication) ? indicationFromJSON(object.indication) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      level: isSet(object.level) ? signatureLevelFromJSON(object.level) : 0,
+      signerSubject: isSet(object.signerSubject)
+        ? globalThis.String(object.signerSubject)
+        : isSet(object.signer_subject)
+        ? globalThis.String(object.signer_subject)
+        : "",
+      signerIssuer: isSet(object.signerIssuer)
+        ? globalThis.String(object.signerIssuer)
+        : isSet(object.signer_issuer)
+        ? globalThis.String(object.signer_issuer)
+        : "",
+      signerSerialNumber: isSet(object.signerSerialNumber)
+        ? globalThis.String(object.signerSerialNumber)
+        : isSet(object.signer_serial_number)
+        ? globalThis.String(object.signer_serial_number)
+        : "",
+      signingTime: isSet(object.signingTime)
+        ? globalThis.String(object.signingTime)
+        : isSet(object.signing_time)
+        ? globalThis.String(object.signing_time)
+        : undefined,
+      signingTimeFromTimestamp: isSet(object.signingTimeFromTimestamp)
+        ? globalThis.Boolean(object.signingTimeFromTimestamp)
+        : isSet(object.signing_time_from_timestamp)
+        ? globalThis.Boolean(object.signing_time_from_timestamp)
+        : false,
+      algorithm: isSet(object.algorithm) ? globalThis.String(object.algorithm) : "",
+      algorithmApproved: isSet(object.algorithmApproved)
+        ? globalThis.Boolean(object.algorithmApproved)
+        : isSet(object.algorithm_approved)
+        ? globalThis.Boolean(object.algorithm_approved)
+        : false,
+      intact: isSet(object.intact) ? globalThis.Boolean(object.intact) : false,
+      coversWholeDocument: isSet(object.coversWholeDocument)
+        ? globalThis.Boolean(object.coversWholeDocument)
+        : isSet(object.covers_whole_document)
+        ? globalThis.Boolean(object.covers_whole_document)
+        : false,
+      changedAfterSigning: isSet(object.changedAfterSigning)
+        ? globalThis.Boolean(object.changedAfterSigning)
+        : isSet(object.changed_after_signing)
+        ? globalThis.Boolean(object.changed_after_signing)
+        : false,
+      chainTrusted: isSet(object.chainTrusted)
+        ? globalThis.Boolean(object.chainTrusted)
+        : isSet(object.chain_trusted)
+        ? globalThis.Boolean(object.chain_trusted)
+        : false,
+      chainPath: globalThis.Array.isArray(object?.chainPath)
+        ? object.chainPath.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.chain_path)
+        ? object.chain_path.map((e: any) => globalThis.String(e))
+        : [],
+      revocationStatus: isSet(object.revocationStatus)
+        ? revocationStatusFromJSON(object.revocationStatus)
+        : isSet(object.revocation_status)
+        ? revocationStatusFromJSON(object.revocation_status)
+        : 0,
+      revokedAt: isSet(object.revokedAt)
+        ? globalThis.String(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? globalThis.String(object.revoked_at)
+        : undefined,
+      timestampAuthority: isSet(object.timestampAuthority)
+        ? globalThis.String(object.timestampAuthority)
+        : isSet(object.timestamp_authority)
+        ? globalThis.String(object.timestamp_authority)
+        : "",
+      messageVi: isSet(object.messageVi)
+        ? globalThis.String(object.messageVi)
+        : isSet(object.message_vi)
+        ? globalThis.String(object.message_vi)
+        : "",
+      messageEn: isSet(object.messageEn)
+        ? globalThis.String(object.messageEn)
+        : isSet(object.message_en)
+        ? globalThis.String(object.message_en)
+        : "",
+    };
+  },
+
+  toJSON(message: SignatureVerdict): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.indication !== 0) {
+      obj.indication = indicationToJSON(message.indication);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.level !== 0) {
+      obj.level = signatureLevelToJSON(message.level);
+    }
+    if (message.signerSubject !== "") {
+      obj.signerSubject = message.signerSubject;
+    }
+    if (message.signerIssuer !== "") {
+      obj.signerIssuer = message.signerIssuer;
+    }
+    if (message.signerSerialNumber !== "") {
+      obj.signerSerialNumber = message.signerSerialNumber;
+    }
+    if (message.signingTime !== undefined) {
+      obj.signingTime = message.signingTime;
+    }
+    if (message.signingTimeFromTimestamp !== false) {
+      obj.signingTimeFromTimestamp = message.signingTimeFromTimestamp;
+    }
+    if (message.algorithm !== "") {
+      obj.algorithm = message.algorithm;
+    }
+    if (message.algorithmApproved !== false) {
+      obj.algorithmApproved = message.algorithmApproved;
+    }
+    if (message.intact !== false) {
+      obj.intact = message.intact;
+    }
+    if (message.coversWholeDocument !== false) {
+      obj.coversWholeDocument = message.coversWholeDocument;
+    }
+    if (message.changedAfterSigning !== false) {
+      obj.changedAfterSigning = message.changedAfterSigning;
+    }
+    if (message.chainTrusted !== false) {
+      obj.chainTrusted = message.chainTrusted;
+    }
+    if (message.chainPath?.length) {
+      obj.chainPath = message.chainPath;
+    }
+    if (message.revocationStatus !== 0) {
+      obj.revocationStatus = revocationStatusToJSON(message.revocationStatus);
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt;
+    }
+    if (message.timestampAuthority !== "") {
+      obj.timestampAuthority = message.timestampAuthority;
+    }
+    if (message.messageVi !== "") {
+      obj.messageVi = message.messageVi;
+    }
+    if (message.messageEn !== "") {
+      obj.messageEn = message.messageEn;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignatureVerdict>, I>>(base?: I): SignatureVerdict {
+    return SignatureVerdict.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignatureVerdict>, I>>(object: I): SignatureVerdict {
+    const message = createBaseSignatureVerdict();
+    message.index = object.index ?? 0;
+    message.indication = object.indication ?? 0;
+    message.reason = object.reason ?? "";
+    message.format = object.format ?? "";
+    message.level = object.level ?? 0;
+    message.signerSubject = object.signerSubject ?? "";
+    message.signerIssuer = object.signerIssuer ?? "";
+    message.signerSerialNumber = object.signerSerialNumber ?? "";
+    message.signingTime = object.signingTime ?? undefined;
+    message.signingTimeFromTimestamp = object.signingTimeFromTimestamp ?? false;
+    message.algorithm = object.algorithm ?? "";
+    message.algorithmApproved = object.algorithmApproved ?? false;
+    message.intact = object.intact ?? false;
+    message.coversWholeDocument = object.coversWholeDocument ?? false;
+    message.changedAfterSigning = object.changedAfterSigning ?? false;
+    message.chainTrusted = object.chainTrusted ?? false;
+    message.chainPath = object.chainPath?.map((e) => e) || [];
+    message.revocationStatus = object.revocationStatus ?? 0;
+    message.revokedAt = object.revokedAt ?? undefined;
+    message.timestampAuthority = object.timestampAuthority ?? "";
+    message.messageVi = object.messageVi ?? "";
+    message.messageEn = object.messageEn ?? "";
+    return message;
+  },
+};
+
+function createBaseSignFileRequest(): SignFileRequest {
+  return { content: Buffer.alloc(0), level: 0, competentAuthorityCode: "" };
+}
+
+export const SignFileRequest: MessageFns<SignFileRequest> = {
+  encode(message: SignFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content.length !== 0) {
+      writer.uint32(10).bytes(message.content);
+    }
+    if (message.level !== 0) {
+      writer.uint32(16).int32(message.level);
+    }
+    if (message.competentAuthorityCode !== "") {
+      writer.uint32(26).string(message.competentAuthorityCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.level = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.competentAuthorityCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignFileRequest {
+    return {
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      level: isSet(object.level) ? signatureLevelFromJSON(object.level) : 0,
+      competentAuthorityCode: isSet(object.competentAuthorityCode)
+        ? globalThis.String(object.competentAuthorityCode)
+        : isSet(object.competent_authority_code)
+        ? globalThis.String(object.competent_authority_code)
+        : "",
+    };
+  },
+
+  toJSON(message: SignFileRequest): unknown {
+    const obj: any = {};
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.level !== 0) {
+      obj.level = signatureLevelToJSON(message.level);
+    }
+    if (message.competentAuthorityCode !== "") {
+      obj.competentAuthorityCode = message.competentAuthorityCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignFileRequest>, I>>(base?: I): SignFileRequest {
+    return SignFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignFileRequest>, I>>(object: I): SignFileRequest {
+    const message = createBaseSignFileRequest();
+    message.content = object.content ?? Buffer.alloc(0);
+    message.level = object.level ?? 0;
+    message.competentAuthorityCode = object.competentAuthorityCode ?? "";
+    return message;
+  },
+};
+
+function createBaseSignFileResponse(): SignFileResponse {
+  return { signature: Buffer.alloc(0) };
+}
+
+export const SignFileResponse: MessageFns<SignFileResponse> = {
+  encode(message: SignFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signature.length !== 0) {
+      writer.uint32(10).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignFileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignFileResponse {
+    return { signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SignFileResponse): unknown {
+    const obj: any = {};
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignFileResponse>, I>>(base?: I): SignFileResponse {
+    return SignFileResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignFileResponse>, I>>(object: I): SignFileResponse {
+    const message = createBaseSignFileResponse();
+    message.signature = object.signature ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseVerifyFileSignatureRequest(): VerifyFileSignatureRequest {
+  return { content: Buffer.alloc(0), signature: Buffer.alloc(0) };
+}
+
+export const VerifyFileSignatureRequest: MessageFns<VerifyFileSignatureRequest> = {
+  encode(message: VerifyFileSignatureRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content.length !== 0) {
+      writer.uint32(10).bytes(message.content);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyFileSignatureRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyFileSignatureRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyFileSignatureRequest {
+    return {
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: VerifyFileSignatureRequest): unknown {
+    const obj: any = {};
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyFileSignatureRequest>, I>>(base?: I): VerifyFileSignatureRequest {
+    return VerifyFileSignatureRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyFileSignatureRequest>, I>>(object: I): VerifyFileSignatureRequest {
+    const message = createBaseVerifyFileSignatureRequest();
+    message.content = object.content ?? Buffer.alloc(0);
+    message.signature = object.signature ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseVerifyFileSignatureResponse(): VerifyFileSignatureResponse {
+  return {
+    valid: false,
+    integrityOk: false,
+    chainTrusted: false,
+    signerSubject: "",
+    issuerSubject: "",
+    signedAt: undefined,
+    reportVi: "",
+    reportEn: "",
+    failure: "",
+    signatures: [],
+  };
+}
+
+export const VerifyFileSignatureResponse: MessageFns<VerifyFileSignatureResponse> = {
+  encode(message: VerifyFileSignatureResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.valid !== false) {
+      writer.uint32(8).bool(message.valid);
+    }
+    if (message.integrityOk !== false) {
+      writer.uint32(16).bool(message.integrityOk);
+    }
+    if (message.chainTrusted !== false) {
+      writer.uint32(24).bool(message.chainTrusted);
+    }
+    if (message.signerSubject !== "") {
+      writer.uint32(34).string(message.signerSubject);
+    }
+    if (message.issuerSubject !== "") {
+      writer.uint32(42).string(message.issuerSubject);
+    }
+    if (message.signedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.signedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.reportVi !== "") {
+      writer.uint32(58).string(message.reportVi);
+    }
+    if (message.reportEn !== "") {
+      writer.uint32(66).string(message.reportEn);
+    }
+    if (message.failure !== "") {
+      writer.uint32(74).string(message.failure);
+    }
+    for (const v of message.signatures) {
+      SignatureVerdict.encode(v!, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyFileSignatureResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyFileSignatureResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.valid = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.integrityOk = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.chainTrusted = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signerSubject = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.issuerSubject = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.signedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reportVi = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reportEn = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.signatures.push(SignatureVerdict.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyFileSignatureResponse {
+    return {
+      valid: isSet(object.valid) ? globalThis.Boolean(object.valid) : false,
+      integrityOk: isSet(object.integrityOk)
+        ? globalThis.Boolean(object.integrityOk)
+        : isSet(object.integrity_ok)
+        ? globalThis.Boolean(object.integrity_ok)
+        : false,
+      chainTrusted: isSet(object.chainTrusted)
+        ? globalThis.Boolean(object.chainTrusted)
+        : isSet(object.chain_trusted)
+        ? globalThis.Boolean(object.chain_trusted)
+        : false,
+      signerSubject: isSet(object.signerSubject)
+        ? globalThis.String(object.signerSubject)
+        : isSet(object.signer_subject)
+        ? globalThis.String(object.signer_subject)
+        : "",
+      issuerSubject: isSet(object.issuerSubject)
+        ? globalThis.String(object.issuerSubject)
+        : isSet(object.issuer_subject)
+        ? globalThis.String(object.issuer_subject)
+        : "",
+      signedAt: isSet(object.signedAt)
+        ? globalThis.String(object.signedAt)
+        : isSet(object.signed_at)
+        ? globalThis.String(object.signed_at)
+        : undefined,
+      reportVi: isSet(object.reportVi)
+        ? globalThis.String(object.reportVi)
+        : isSet(object.report_vi)
+        ? globalThis.String(object.report_vi)
+        : "",
+      reportEn: isSet(object.reportEn)
+        ? globalThis.String(object.reportEn)
+        : isSet(object.report_en)
+        ? globalThis.String(object.report_en)
+        : "",
+      failure: isSet(object.failure) ? globalThis.String(object.failure) : "",
+      signatures: globalThis.Array.isArray(object?.signatures)
+        ? object.signatures.map((e: any) => SignatureVerdict.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: VerifyFileSignatureResponse): unknown {
+    const obj: any = {};
+    if (message.valid !== false) {
+      obj.valid = message.valid;
+    }
+    if (message.integrityOk !== false) {
+      obj.integrityOk = message.integrityOk;
+    }
+    if (message.chainTrusted !== false) {
+      obj.chainTrusted = message.chainTrusted;
+    }
+    if (message.signerSubject !== "") {
+      obj.signerSubject = message.signerSubject;
+    }
+    if (message.issuerSubject !== "") {
+      obj.issuerSubject = message.issuerSubject;
+    }
+    if (message.signedAt !== undefined) {
+      obj.signedAt = message.signedAt;
+    }
+    if (message.reportVi !== "") {
+      obj.reportVi = message.reportVi;
+    }
+    if (message.reportEn !== "") {
+      obj.reportEn = message.reportEn;
+    }
+    if (message.failure !== "") {
+      obj.failure = message.failure;
+    }
+    if (message.signatures?.length) {
+      obj.signatures = message.signatures.map((e) => SignatureVerdict.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyFileSignatureResponse>, I>>(base?: I): VerifyFileSignatureResponse {
+    return VerifyFileSignatureResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyFileSignatureResponse>, I>>(object: I): VerifyFileSignatureResponse {
+    const message = createBaseVerifyFileSignatureResponse();
+    message.valid = object.valid ?? false;
+    message.integrityOk = object.integrityOk ?? false;
+    message.chainTrusted = object.chainTrusted ?? false;
+    message.signerSubject = object.signerSubject ?? "";
+    message.issuerSubject = object.issuerSubject ?? "";
+    message.signedAt = object.signedAt ?? undefined;
+    message.reportVi = object.reportVi ?? "";
+    message.reportEn = object.reportEn ?? "";
+    message.failure = object.failure ?? "";
+    message.signatures = object.signatures?.map((e) => SignatureVerdict.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+/**
+ * Signs PDF documents (PAdES) and any other file (CAdES) with officials' keys,
+ * and verifies signed documents. The signer is always the official whose
+ * bearer token the call carries in its metadata, forwarded by a commune
+ * system with its API key; verification needs the commune system's key only.
+ */
 export type SignatureServiceService = typeof SignatureServiceService;
 export const SignatureServiceService = {
   signDocument: {
@@ -592,11 +1914,35 @@ export const SignatureServiceService = {
       Buffer.from(VerifyDocumentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyDocumentResponse => VerifyDocumentResponse.decode(value),
   },
+  /** A detached CAdES signature (.p7s) over any file: attachments, XML, office documents. */
+  signFile: {
+    path: "/gov.lienthong.signature.v1.SignatureService/SignFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignFileRequest): Buffer => Buffer.from(SignFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignFileRequest => SignFileRequest.decode(value),
+    responseSerialize: (value: SignFileResponse): Buffer => Buffer.from(SignFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignFileResponse => SignFileResponse.decode(value),
+  },
+  verifyFileSignature: {
+    path: "/gov.lienthong.signature.v1.SignatureService/VerifyFileSignature" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyFileSignatureRequest): Buffer =>
+      Buffer.from(VerifyFileSignatureRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyFileSignatureRequest => VerifyFileSignatureRequest.decode(value),
+    responseSerialize: (value: VerifyFileSignatureResponse): Buffer =>
+      Buffer.from(VerifyFileSignatureResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyFileSignatureResponse => VerifyFileSignatureResponse.decode(value),
+  },
 } as const;
 
 export interface SignatureServiceServer extends UntypedServiceImplementation {
   signDocument: handleUnaryCall<SignDocumentRequest, SignDocumentResponse>;
   verifyDocument: handleUnaryCall<VerifyDocumentRequest, VerifyDocumentResponse>;
+  /** A detached CAdES signature (.p7s) over any file: attachments, XML, office documents. */
+  signFile: handleUnaryCall<SignFileRequest, SignFileResponse>;
+  verifyFileSignature: handleUnaryCall<VerifyFileSignatureRequest, VerifyFileSignatureResponse>;
 }
 
 export interface SignatureServiceClient extends Client {
@@ -629,6 +1975,37 @@ export interface SignatureServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyDocumentResponse) => void,
+  ): ClientUnaryCall;
+  /** A detached CAdES signature (.p7s) over any file: attachments, XML, office documents. */
+  signFile(
+    request: SignFileRequest,
+    callback: (error: ServiceError | null, response: SignFileResponse) => void,
+  ): ClientUnaryCall;
+  signFile(
+    request: SignFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignFileResponse) => void,
+  ): ClientUnaryCall;
+  signFile(
+    request: SignFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignFileResponse) => void,
+  ): ClientUnaryCall;
+  verifyFileSignature(
+    request: VerifyFileSignatureRequest,
+    callback: (error: ServiceError | null, response: VerifyFileSignatureResponse) => void,
+  ): ClientUnaryCall;
+  verifyFileSignature(
+    request: VerifyFileSignatureRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyFileSignatureResponse) => void,
+  ): ClientUnaryCall;
+  verifyFileSignature(
+    request: VerifyFileSignatureRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyFileSignatureResponse) => void,
   ): ClientUnaryCall;
 }
 
