@@ -10,7 +10,12 @@ import { withdrawApplication } from "../use-cases/withdraw-application";
 import { CLIENT, PUBLIC_LOOKUP, REFERENCE_DATA } from "./access";
 
 /** REST for commune systems, the portal and the public: thin, every rule lives in the use cases. */
-export function intakeRoutes(http: HttpApp, ports: IntakePorts, lookupLimiter: LookupRateLimiter, bodyLimitBytes: number): void {
+export function intakeRoutes(
+  http: HttpApp,
+  ports: IntakePorts,
+  lookupLimiter: LookupRateLimiter,
+  bodyLimitBytes: number,
+): void {
   http.route({
     method: "post",
     path: "/v1/applications",
@@ -55,7 +60,12 @@ export function intakeRoutes(http: HttpApp, ports: IntakePorts, lookupLimiter: L
     access: CLIENT,
     body: { json: { limitBytes: bodyLimitBytes } },
     handle: async (request, response, caller) => {
-      const application = await provideSupplement(ports, caller.client, String(request.params.dossierRef), request.body);
+      const application = await provideSupplement(
+        ports,
+        caller.client,
+        String(request.params.dossierRef),
+        request.body,
+      );
       response.json({ application: applicationView(application) });
     },
   });
@@ -66,7 +76,12 @@ export function intakeRoutes(http: HttpApp, ports: IntakePorts, lookupLimiter: L
     path: "/v1/applications/:dossierRef/withdrawal",
     access: CLIENT,
     handle: async (request, response, caller) => {
-      const application = await withdrawApplication(ports, caller.client, String(request.params.dossierRef), request.body);
+      const application = await withdrawApplication(
+        ports,
+        caller.client,
+        String(request.params.dossierRef),
+        request.body,
+      );
       response
         .status(202)
         .json({ application: applicationView(application), withdrawalRequestedAt: application.withdrawalRequestedAt });
