@@ -10,6 +10,8 @@ export const signatureEnv = serviceEnv(platformService("signature"), {
   SIGNATURE_P12_PASSWORD: envOptionalString(),
   /** The staff id that operator key belongs to. */
   SIGNATURE_P12_OFFICIAL_ID: envString("official-demo"),
+  /** The competent authorities that official signs decisions' results for (comma-separated codes); none: no results. */
+  SIGNATURE_P12_AUTHORITY_CODES: envList(),
   /** Production: a directory of officials' keys, <id>.p12 or <id>.key.pem + <id>.cert.pem (see README). */
   SIGNATURE_KEYS_DIR: envOptionalString(),
   /** The passphrase of every key in SIGNATURE_KEYS_DIR (keys are encrypted at rest). */

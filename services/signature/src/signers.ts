@@ -19,6 +19,7 @@ interface SignerEnv {
   SIGNATURE_P12_PATH?: string;
   SIGNATURE_P12_PASSWORD?: string;
   SIGNATURE_P12_OFFICIAL_ID: string;
+  SIGNATURE_P12_AUTHORITY_CODES: string[];
   SIGNATURE_KEYS_DIR?: string;
   SIGNATURE_KEYS_PASSPHRASE?: string;
   SIGNATURE_EXTERNAL_SIGNER_URL?: string;
@@ -76,6 +77,7 @@ export async function openSigning(env: SignerEnv, clock: () => Date): Promise<Si
       certificate: opened.certificate,
       chain: opened.others,
       key: new LocalSigningKey(opened.key),
+      ...(env.SIGNATURE_P12_AUTHORITY_CODES.length > 0 && { authorityCodes: env.SIGNATURE_P12_AUTHORITY_CODES }),
       subject: certificateSubject(toX509(opened.certificate)),
     });
   }

@@ -37,7 +37,11 @@ export async function officialCredentials(identityDir: string) {
     forAction(action: string, dossier: DossierUnits): Headers {
       if (!isDossierAction(action)) throw new Error(`${action} is not a workflow action`);
       const actor = actorOf(action);
-      const unit = actor.at === "receiving_unit" ? dossier.receivingUnitCode : (dossier.competentAuthority?.code ?? "");
+      // Before acceptance a dossier has no competent authority: its receiving unit holds it (and hears 409).
+      const unit =
+        actor.at === "receiving_unit"
+          ? dossier.receivingUnitCode
+          : (dossier.competentAuthority?.code ?? dossier.receivingUnitCode);
       const official = officials.find(
         (candidate) => candidate.unitCodes.includes(unit) && actor.roles.some((role) => candidate.roles.includes(role)),
       );

@@ -1,59 +1,95 @@
-import express, { Router } from "express";
+import type { Request } from "express";
+import type { HttpApp } from "@lienthong/service-host";
 import { signFile, verifyFileSignature } from "../use-cases/cades";
 import { getSignedDocument } from "../use-cases/get-document";
+import { MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PDF_BYTES } from "../use-cases/limits";
 import type { SignaturePorts } from "../use-cases/ports";
 import { signDocument } from "../use-cases/sign-document";
 import { verifyDocument } from "../use-cases/verify-document";
+import { READ_DOCUMENT, SIGN, VERIFY } from "./access";
 
-const pdfBody = express.raw({ type: "application/pdf", limit: "20mb" });
-const fileBody = express.raw({ type: () => true, limit: "50mb" });
-const jsonBody = express.json({ limit: "70mb" });
+const pdfBody = { raw: { type: "application/pdf", limitBytes: MAX_PDF_BYTES } };
+const fileBody = { raw: { type: "*/*", limitBytes: MAX_FILE_BYTES } };
+const jsonBody = { json: { limitBytes: MAX_JSON_BYTES } };
 
-export function signatureRouter(ports: SignaturePorts): Router {
-  const router = Router();
-
-  router.get("/v1/documents/:documentId", async (request, response) => {
-    const { record, bytes } = await getSignedDocument(ports, request.params.documentId);
-    response
-      .type("application/pdf")
-      .setHeader("content-disposition", `inline; filename="${record.dossierCode || record.documentId}.pdf"`)
-      .setHeader("digest", `sha-256=${Buffer.from(record.sha256, "hex").toString("base64")}`)
-      .send(bytes);
+/** signature's REST routes; each declares its access (api/access.ts), the host authenticates before any body. */
+export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
+  http.route({
+    method: "get",
+    path: "/v1/documents/:documentId",
+    access: READ_DOCUMENT,
+    handle: async (request, response, caller) => {
+      const { record, bytes } = await getSignedDocument(ports, caller, String(request.params.documentId));
+      response
+        .type("application/pdf")
+        .setHeader("content-disposition", `inline; filename="${record.dossierCode || record.documentId}.pdf"`)
+        .setHeader("digest", `sha-256=${Buffer.from(record.sha256, "hex").toString("base64")}`)
+        .send(bytes);
+    },
   });
 
-  router.post("/v1/documents/verify", pdfBody, async (request, response) => {
-    response.json(await verifyDocument(ports, bodyBytes(request.body)));
+  http.route({
+    method: "post",
+    path: "/v1/documents/verify",
+    access: VERIFY,
+    body: pdfBody,
+    handle: async (request, response) => {
+      response.json(await verifyDocument(ports, bodyBytes(request.body)));
+    },
   });
 
-  router.post("/v1/documents/sign", pdfBody, async (request, response) => {
-    const { record, signed } = await signDocument(ports, {
-      pdf: bodyBytes(request.body),
-      signerId: typeof request.query.signerId === "string" ? request.query.signerId : "",
-      reason: typeof request.query.reason === "string" ? request.query.reason : undefined,
-      level: typeof request.query.level === "string" ? request.query.level : undefined,
-    });
-    response.status(201).type("application/pdf").setHeader("x-document-id", record.documentId).send(signed);
+  // ?signerId= is no longer read: the signer is the official whose token the request carries.
+  http.route({
+    method: "post",
+    path: "/v1/documents/sign",
+    access: SIGN,
+    body: pdfBody,
+    handle: async (request, response, caller) => {
+      const { record, signed } = await signDocument(ports, caller, {
+        pdf: bodyBytes(request.body),
+        reason: query(request, "reason"),
+        location: query(request, "location"),
+        level: query(request, "level"),
+        competentAuthorityCode: query(request, "competentAuthorityCode"),
+      });
+      response.status(201).type("application/pdf").setHeader("x-document-id", record.documentId).send(signed);
+    },
   });
 
   // CAdES: a detached signature (.p7s) over any file, and its verification.
-  router.post("/v1/signatures/cades", fileBody, async (request, response) => {
-    const signature = await signFile(ports, {
-      content: bodyBytes(request.body),
-      signerId: typeof request.query.signerId === "string" ? request.query.signerId : "",
-      level: typeof request.query.level === "string" ? request.query.level : undefined,
-    });
-    response.status(201).type("application/pkcs7-signature").send(signature);
+  http.route({
+    method: "post",
+    path: "/v1/signatures/cades",
+    access: SIGN,
+    body: fileBody,
+    handle: async (request, response, caller) => {
+      const signature = await signFile(ports, caller, {
+        content: bodyBytes(request.body),
+        level: query(request, "level"),
+        competentAuthorityCode: query(request, "competentAuthorityCode"),
+      });
+      response.status(201).type("application/pkcs7-signature").send(signature);
+    },
   });
 
-  router.post("/v1/signatures/cades/verify", jsonBody, async (request, response) => {
-    const body = (request.body ?? {}) as { content?: unknown; signature?: unknown };
-    const base64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : "", "base64");
-    response.json(
-      await verifyFileSignature(ports, { content: base64(body.content), signature: base64(body.signature) }),
-    );
+  http.route({
+    method: "post",
+    path: "/v1/signatures/cades/verify",
+    access: VERIFY,
+    body: jsonBody,
+    handle: async (request, response) => {
+      const body = (request.body ?? {}) as { content?: unknown; signature?: unknown };
+      const base64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : "", "base64");
+      response.json(
+        await verifyFileSignature(ports, { content: base64(body.content), signature: base64(body.signature) }),
+      );
+    },
   });
+}
 
-  return router;
+function query(request: Request, name: string): string | undefined {
+  const value = request.query[name];
+  return typeof value === "string" ? value : undefined;
 }
 
 function bodyBytes(body: unknown): Uint8Array {

@@ -5,6 +5,7 @@ import {
   PDFDocument,
   PDFHexString,
   PDFName,
+  PDFNumber,
   PDFRef,
   PDFString,
   type PDFObject,
@@ -42,8 +43,14 @@ async function openForUpdate(pdf: Uint8Array): Promise<UpdateTarget> {
     const reason = error instanceof EncryptedPDFError ? "is encrypted" : "is not a readable PDF file";
     throw new SigningError("INVALID_PDF", `pdf: ${reason}`, { cause: error });
   }
-  if (document.getPageCount() === 0)
-    throw new SigningError("INVALID_PDF", "pdf: has no page to attach the signature to");
+  let pageCount: number;
+  try {
+    pageCount = document.getPageCount();
+  } catch (error) {
+    // pdf-lib loads files whose catalog or page tree is missing or broken, and fails on first use.
+    throw new SigningError("INVALID_PDF", "pdf: has no readable catalog or page tree", { cause: error });
+  }
+  if (pageCount === 0) throw new SigningError("INVALID_PDF", "pdf: has no page to attach the signature to");
   const tail = original.subarray(Math.max(0, original.length - 1024)).toString("latin1");
   const startxref = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
   if (startxref?.[1] === undefined) throw new SigningError("INVALID_PDF", "pdf: has no cross-reference to append to");
@@ -114,7 +121,22 @@ export async function appendSignatureField(
   fonts: DocumentFonts = documentFonts(),
 ): Promise<{ bytes: Buffer; hole: SignatureHole }> {
   const target = await openForUpdate(pdf);
+  try {
+    return addSignatureField(target, specFor, fonts);
+  } catch (error) {
+    if (error instanceof SigningError) throw error;
+    // pdf-lib reads objects lazily: a malformed form, page or catalog entry fails here, not at load.
+    throw new SigningError("INVALID_PDF", "pdf: its form, pages or catalog cannot be read", { cause: error });
+  }
+}
+
+function addSignatureField(
+  target: UpdateTarget,
+  specFor: (fieldName: string) => SignatureFieldSpec,
+  fonts: DocumentFonts,
+): { bytes: Buffer; hole: SignatureHole } {
   const { document } = target;
+  assertChangesAllowed(document);
   const names = fieldNames(document);
   let index = names.size + 1;
   while (names.has(`Signature${index}`)) index += 1;
@@ -220,6 +242,31 @@ function writeDss(
   const dss = allocateNumber();
   writer.object(dss, `<< /Type /DSS /Certs [${certs}] /CRLs [${crls}] >>`);
   return dss;
+}
+
+/**
+ * A document certified with "no changes allowed" (DocMDP, PDF 32000-1
+ * §12.8.2.2, /P 1) is final: a signature appended to it would make the
+ * author's certification fail. /P 2 and 3 allow signatures.
+ */
+function assertChangesAllowed(document: PDFDocument): void {
+  const certification = document.catalog
+    .lookupMaybe(PDFName.of("Perms"), PDFDict)
+    ?.lookupMaybe(PDFName.of("DocMDP"), PDFDict);
+  const references = certification?.lookupMaybe(PDFName.of("Reference"), PDFArray)?.asArray() ?? [];
+  for (const entry of references) {
+    const reference = entry instanceof PDFRef ? document.context.lookup(entry) : entry;
+    if (!(reference instanceof PDFDict) || reference.get(PDFName.of("TransformMethod")) !== PDFName.of("DocMDP")) {
+      continue;
+    }
+    const permission = reference.lookupMaybe(PDFName.of("TransformParams"), PDFDict)?.lookup(PDFName.of("P"));
+    if (permission instanceof PDFNumber && permission.asNumber() === 1) {
+      throw new SigningError(
+        "INVALID_PDF",
+        "pdf: is certified by its author with no changes allowed (DocMDP P=1): another signature would break that certification",
+      );
+    }
+  }
 }
 
 /**

@@ -50,6 +50,8 @@ export interface TestSignerSpec {
   title: string;
   /** Authority the official works for, the organisational unit. */
   unit: string;
+  /** Codes of the competent authorities whose decisions' results the official signs (its leader); none: no results. */
+  authorityCodes?: readonly string[];
   key?: TestKeyType;
   /** For tests of expired certificates: when the certificate ends (default: in 10 years). */
   notAfter?: Date;
@@ -69,6 +71,26 @@ export const DEFAULT_TEST_SIGNERS: readonly TestSignerSpec[] = [
     key: "ec-p256",
   },
   { id: "officer-demo", title: "Công chức Tư pháp - Hộ tịch", unit: "Ủy ban nhân dân xã Mường Lát", key: "ec-p256" },
+  // The leaders of the development identities (service-host DEVELOPMENT_OFFICIALS): routing names
+  // them in signature requests, so the embedded platform signs their decisions.
+  {
+    id: "chu-tich-muong-lat",
+    title: "Chủ tịch Ủy ban nhân dân xã Mường Lát",
+    unit: "Ủy ban nhân dân xã Mường Lát",
+    authorityCodes: ["14845"],
+  },
+  {
+    id: "chu-tich-tam-chung",
+    title: "Chủ tịch Ủy ban nhân dân xã Tam Chung",
+    unit: "Ủy ban nhân dân xã Tam Chung",
+    authorityCodes: ["14848"],
+  },
+  {
+    id: "truong-phong-ca-thanh-hoa",
+    title: "Trưởng phòng",
+    unit: "Công an tỉnh Thanh Hoá",
+    authorityCodes: ["38.CA"],
+  },
 ];
 
 export const TEST_CA_COMMON_NAME = "LiênThông Test Root CA";
@@ -184,11 +206,13 @@ export async function ensureTestPki(
   for (const id of manifest.signers) {
     const loaded = await store.load(files.signer(id));
     if (loaded === undefined) continue;
+    const authorityCodes = specs.find((spec) => spec.id === id)?.authorityCodes;
     credentials.set(id, {
       officialId: id,
       certificate: loaded.certificate,
       chain: [issuing.certificate, root.certificate],
       key: new LocalSigningKey(loaded.key),
+      ...(authorityCodes && { authorityCodes: [...authorityCodes] }),
       subject: certificateSubject(toX509(loaded.certificate)),
     });
   }

@@ -2,6 +2,7 @@ import { officialIdOf, checkSignerCertificate } from "../pki/signer-check";
 import { SigningError } from "../pki/errors";
 import type { SignerCredential } from "../pki/signing-key";
 import type { SignaturePorts } from "./ports";
+import type { SignerDirectory } from "./signer-directory";
 
 /** The competent authority a signature is made for (routing's Agency). */
 export interface CompetentAuthority {
@@ -10,30 +11,46 @@ export interface CompetentAuthority {
 }
 
 /**
- * The authorization rules' answer (which official may sign for which
- * authority: its leader, a deputy by delegation). The authorization layer
- * provides it; the signing core asks it before touching a key.
+ * The authorization rules' answer for a decision's result: which official
+ * signs for which authority (its leader, a deputy by delegation). The
+ * signing core asks it before touching a key.
  */
 export interface SigningAuthorization {
   allows(officialId: string, authority: CompetentAuthority): boolean | Promise<boolean>;
 }
 
-/** Until the authorization layer is wired in: any official this service holds a key for. */
-export const keyHoldersMaySign: SigningAuthorization = { allows: () => true };
+/**
+ * The signer directory decides: an official signs results for the
+ * authorities their key is declared for (officials.json beside operators'
+ * keys, SIGNATURE_P12_AUTHORITY_CODES, the test PKI's sample leaders). A key
+ * declared for no authority signs no decision's result.
+ */
+export function directoryLeaders(signers: SignerDirectory): SigningAuthorization {
+  return {
+    allows: (officialId, authority) =>
+      signers.credential(officialId)?.authorityCodes?.includes(authority.code) === true,
+  };
+}
 
 export interface SignerRequest {
   /** The official's identity, from the caller (a verified token or the decision event), never from a document. */
   officialId: string;
-  /** The authority the document is issued for; undefined when signing outside a dossier. */
-  competentAuthority?: CompetentAuthority;
+  /** The authority the document is issued for. */
+  competentAuthority: CompetentAuthority;
+  /**
+   * What vouches that the official signs for the authority: for a
+   * decision's result, the authorization rules; for a document an official
+   * brings, their token (its role and units, checked in tenancy.ts).
+   */
+  vouchedBy: "authorization_rules" | "token";
 }
 
 /**
  * The one gate before every signature: the official has a key here, the
- * authorization rules let them sign for the authority, the certificate is
- * theirs and issued for that authority, and the certificate checks of
- * Circular 15/2025 pass (validity, key usage, chain, revocation). Throws a
- * SigningError with a stable code; returns the credential to sign with.
+ * authorization rules let them sign a result for the authority, the
+ * certificate is theirs and issued for that authority, and the certificate
+ * checks of Circular 15/2025 pass (validity, key usage, chain, revocation).
+ * Throws a SigningError with a stable code; returns the credential to sign with.
  */
 export async function authorizeSigner(ports: SignaturePorts, request: SignerRequest): Promise<SignerCredential> {
   const credential = ports.signers.credential(request.officialId);
@@ -41,7 +58,13 @@ export async function authorizeSigner(ports: SignaturePorts, request: SignerRequ
     throw new SigningError("UNKNOWN_SIGNER", "the official has no signing certificate here");
   }
   const authority = request.competentAuthority;
-  if (authority?.code && !(await ports.authorization.allows(request.officialId, authority))) {
+  if (!authority.code) {
+    throw new SigningError("SIGNER_NOT_AUTHORIZED", "no competent authority is named to sign for");
+  }
+  if (
+    request.vouchedBy === "authorization_rules" &&
+    !(await ports.authorization.allows(request.officialId, authority))
+  ) {
     throw new SigningError(
       "SIGNER_NOT_AUTHORIZED",
       "the official may not sign for the competent authority of this dossier",
@@ -53,7 +76,10 @@ export async function authorizeSigner(ports: SignaturePorts, request: SignerRequ
 }
 
 /** The certificate held for the official names that official, and (when the key source says) that authority. */
-export function assertCertificateMatches(credential: SignerCredential, request: SignerRequest): void {
+export function assertCertificateMatches(
+  credential: SignerCredential,
+  request: Pick<SignerRequest, "officialId"> & { competentAuthority?: CompetentAuthority },
+): void {
   const named = officialIdOf(credential.certificate);
   if (credential.officialId !== request.officialId || (named !== undefined && named !== request.officialId)) {
     throw new SigningError("SIGNER_NOT_AUTHORIZED", "the certificate held for this official names another person");
@@ -62,7 +88,7 @@ export function assertCertificateMatches(credential: SignerCredential, request: 
   if (code && credential.authorityCodes !== undefined && !credential.authorityCodes.includes(code)) {
     throw new SigningError(
       "SIGNER_NOT_AUTHORIZED",
-      "the official's certificate is not issued for the competent authority of this dossier",
+      "the official's certificate is not issued for this competent authority",
     );
   }
 }

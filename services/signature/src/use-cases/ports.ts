@@ -7,11 +7,34 @@ import type { DocumentFiles } from "../store/document-files";
 import type { SigningAuthorization } from "./authorize-signer";
 import type { SignerDirectory } from "./signer-directory";
 
+/** One entry of the service's audit log: ids only, never a credential, a document's content or personal data. */
+export interface AuditEntry {
+  /** "read_document", "sign_document", "sign_file" or "sign_result". */
+  action: string;
+  outcome: "allowed" | "denied" | "not_found" | "done" | "refused";
+  /** A document id, `unit:<code>`, or for a signing the ids of what was signed (see signingTarget). */
+  target: string;
+  clientId?: string;
+  /** The official's staff id: a token's subject, or the deciding official a signature request names. */
+  officialId?: string;
+  /** Why, when denied or refused: a stable code, never a submitted value. */
+  reason?: string;
+}
+
+/** The service's audit log (the host's hash-chained one). */
+export interface SignatureAudit {
+  /** Records an access decision on its own (committed within the host's flush interval). */
+  decided(entry: AuditEntry): void;
+  /** The write that records a signing; commit it with what it records. */
+  record(entry: AuditEntry): WriteOp;
+}
+
 export interface SignaturePorts {
   store: DocumentStore;
   commit(ops: readonly WriteOp[]): Promise<void>;
   files: DocumentFiles;
   signers: SignerDirectory;
+  /** Who signs a decision's result for which authority (the signer directory's leaders in service.ts). */
   authorization: SigningAuthorization;
   /** Trust anchors (the national root) and where revocation is asked, for signing and verifying. */
   trust: { anchors: readonly pkijs.Certificate[]; revocation: RevocationSource };
@@ -20,5 +43,8 @@ export interface SignaturePorts {
   defaultLevel: PadesLevel;
   /** The public tracking page of a dossier (printed as a QR code). */
   trackingUrl(dossierCode: string): string;
+  audit: SignatureAudit;
+  /** Told of a defect (an error no rule foresaw) that a signature request was answered with signatureFailed for. */
+  logger: { error(details: object, message: string): void };
   now(): Date;
 }

@@ -1,48 +1,54 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { type FieldViolation, invalidArgument } from "@lienthong/errors";
+import { callerIds } from "@lienthong/service-host";
 import { put } from "@lienthong/storage";
 import { signPdf } from "../pdf/pades";
 import { documents, type DocumentRecord } from "../store/collections";
-import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
+import { authorizeSigner } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
 import { toSigningServiceError } from "./service-errors";
+import { sha256Hex, signingEntry } from "./signing-audit";
+import { MAX_PDF_BYTES } from "./limits";
 import { levelOf, padesOptions } from "./signing-options";
-
-const MAX_PDF_BYTES = 20 * 1024 * 1024;
+import { signingAuthority, type SigningCaller } from "./tenancy";
 
 export interface SignDocumentInput {
   pdf: Uint8Array;
-  signerId: string;
   reason?: string;
   location?: string;
   /** B-B, B-T or B-LT; the configured level when absent. */
   level?: string;
-  competentAuthority?: CompetentAuthority;
+  /** The unit the document is signed for; empty: the official's one unit the calling system acts for. */
+  competentAuthorityCode?: string;
 }
 
 /**
- * Signs a PDF an official brings (not produced by a decision) and keeps it
- * like any signed document. An already signed PDF gets one more signature by
- * incremental update (an officer, then a leader): earlier signatures stay valid.
+ * Signs a PDF an official brings (not produced by a decision) with the key of
+ * the official whose token the call carries, and keeps it like any signed
+ * document, readable by the authority it was signed for. An already signed
+ * PDF gets one more signature by incremental update (an officer, then a
+ * leader): earlier signatures stay valid.
  */
-export async function signDocument(ports: SignaturePorts, input: SignDocumentInput) {
+export async function signDocument(ports: SignaturePorts, caller: SigningCaller, input: SignDocumentInput) {
   const violations: FieldViolation[] = [];
   if (input.pdf.length === 0) violations.push({ field: "pdf", reason: "is required" });
   else if (input.pdf.length > MAX_PDF_BYTES)
     violations.push({ field: "pdf", reason: `must be at most ${MAX_PDF_BYTES} bytes` });
   else if (Buffer.from(input.pdf.subarray(0, 5)).toString("latin1") !== "%PDF-")
     violations.push({ field: "pdf", reason: "is not a PDF file" });
-  if (!input.signerId) violations.push({ field: "signerId", reason: "is required" });
   if (violations.length > 0) throw invalidArgument(violations);
 
+  const authority = signingAuthority(ports, caller, "sign_document", input.competentAuthorityCode ?? "");
+  const who = callerIds(caller);
   const signedAt = ports.now();
   let signed: Buffer;
   let signerSubject: string;
   try {
     const level = levelOf(ports, input.level);
     const credential = await authorizeSigner(ports, {
-      officialId: input.signerId,
-      ...(input.competentAuthority ? { competentAuthority: input.competentAuthority } : {}),
+      officialId: caller.official.subject,
+      competentAuthority: authority,
+      vouchedBy: "token",
     });
     signerSubject = credential.subject;
     signed = await signPdf(
@@ -55,7 +61,9 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
       }),
     );
   } catch (error) {
-    throw toSigningServiceError(error);
+    const refusal = toSigningServiceError(error);
+    ports.audit.decided(signingEntry("sign_document", who, { sha256: sha256Hex(input.pdf), authority }, refusal));
+    throw refusal;
   }
   const documentId = randomUUID();
   await ports.files.write(documentId, signed);
@@ -63,11 +71,16 @@ export async function signDocument(ports: SignaturePorts, input: SignDocumentInp
     documentId,
     dossierId: "",
     dossierCode: "",
-    sha256: createHash("sha256").update(signed).digest("hex"),
+    sha256: sha256Hex(signed),
     signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
+    receivingUnitCode: "",
+    competentAuthorityCode: authority.code,
   };
-  await ports.commit([put(documents, documentId, record, 0)]);
+  await ports.commit([
+    put(documents, documentId, record, 0),
+    ports.audit.record(signingEntry("sign_document", who, { documentId, sha256: record.sha256, authority })),
+  ]);
   return { record, signed };
 }

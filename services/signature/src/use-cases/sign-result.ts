@@ -1,13 +1,17 @@
-import { createHash } from "node:crypto";
 import { common, lifecycleEvent, type events } from "@lienthong/contracts";
+import { isRetriable, loggableError, unavailable } from "@lienthong/errors";
 import { outboxWrites } from "@lienthong/messaging";
 import { put, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
 import { documents, type DocumentRecord } from "../store/collections";
-import { authorizeSigner } from "./authorize-signer";
+import { isDocumentId } from "../store/document-files";
+import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
-import { failureReason, levelOf, padesOptions } from "./signing-options";
+import { failureReason, toSigningServiceError } from "./service-errors";
+import { sha256Hex, signingEntry, type SignedThing } from "./signing-audit";
+import { levelOf, padesOptions } from "./signing-options";
+import { receivingUnitOf } from "./tenancy";
 
 /** Where commune systems and citizens download a signed result, relative to this service. */
 export function downloadPathOf(documentId: string): string {
@@ -16,33 +20,53 @@ export function downloadPathOf(documentId: string): string {
 
 /**
  * Produces the result document of a decision and signs it with the deciding
- * official's key, after the certificate and authorization checks. Re-delivery
- * of the same request reuses the document id, so a duplicate event can never
- * produce a second, different result. A refusal (expired, revoked, not
- * authorized) is a signatureFailed event with the reason and no document; a
- * failure that may heal (TSA or signing hook out of reach) is retried.
+ * official's key (routing names the leader whose token decided), after the
+ * authorization and certificate checks. Re-delivery of the same request
+ * reuses the document id, so a duplicate event can never produce a second,
+ * different result.
+ *
+ * Every request gets an outcome, so the dossier never waits for nothing: a
+ * failure that may heal (TSA or signing hook out of reach) is retried by the
+ * consumer; anything else — no key, not a leader of the authority, an
+ * expired certificate, a notice that cannot be rendered, even a defect — is a
+ * signatureFailed event with a reason and no document, and routing gives the
+ * dossier back to its officials. The audit entry, done or refused, is
+ * committed with the outcome.
  */
 export async function signResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<WriteOp[]> {
   const documentId = request.requestId;
-  if (await ports.store.get(documents, documentId)) return [];
+  if (isDocumentId(documentId) && (await ports.store.get(documents, documentId))) return [];
 
-  const ids = { dossierId: request.dossierId, dossierCode: request.dossierCode, requestId: request.requestId };
+  const authority: CompetentAuthority = {
+    code: request.competentAuthority?.code ?? "",
+    name: request.competentAuthority?.name ?? "",
+  };
+  const audited: SignedThing = {
+    authority,
+    dossierId: request.dossierId,
+    ...(isDocumentId(documentId) && { requestId: documentId }),
+    sha256: "",
+  };
+  const signer = { officialId: request.officialId };
   const signedAt = ports.now();
-  const authority = request.competentAuthority;
   let signed: Buffer;
   let signerSubject: string;
   try {
+    if (!isDocumentId(documentId)) {
+      throw new SigningError("INVALID_DOCUMENT_INPUT", "result document: requestId is not a UUID");
+    }
     const level = levelOf(ports, undefined);
     const credential = await authorizeSigner(ports, {
       officialId: request.officialId,
-      ...(authority?.code ? { competentAuthority: { code: authority.code, name: authority.name } } : {}),
+      competentAuthority: authority,
+      vouchedBy: "authorization_rules",
     });
     signerSubject = credential.subject;
     signed = await renderAndSignResult(
       {
         dossierCode: request.dossierCode,
         procedureName: request.procedureName,
-        authorityName: authority?.name ?? "",
+        authorityName: authority.name,
         applicantFullName: request.applicantFullName,
         approved: request.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED,
         summary: request.summary,
@@ -53,30 +77,48 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
       credential,
       padesOptions(ports, level, {
         reason: `Kết quả giải quyết hồ sơ ${request.dossierCode}`,
-        location: authority?.name || "Việt Nam",
+        location: authority.name || "Việt Nam",
         signedAt,
       }),
     );
   } catch (error) {
-    if (error instanceof SigningError && !error.retriable) return signatureFailed(ports, request, failureReason(error));
-    throw error;
+    const mapped = toSigningServiceError(error);
+    if (isRetriable(mapped)) throw mapped;
+    if (!(error instanceof SigningError)) {
+      ports.logger.error(
+        { err: loggableError(error), dossierId: request.dossierId, requestId: request.requestId },
+        "signing a result failed unexpectedly; answered with signatureFailed",
+      );
+    }
+    return [
+      ...signatureFailed(ports, request, failureReason(error)),
+      ports.audit.record(signingEntry("sign_result", signer, audited, mapped)),
+    ];
   }
-  await ports.files.write(documentId, signed);
+  await ports.files.write(documentId, signed).catch((error: unknown) => {
+    throw unavailable("the signed result could not be written to the documents directory", error);
+  });
 
   const record: DocumentRecord = {
     documentId,
     dossierId: request.dossierId,
     dossierCode: request.dossierCode,
-    sha256: createHash("sha256").update(signed).digest("hex"),
+    sha256: sha256Hex(signed),
     signerSubject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
+    // SignatureRequested does not carry the receiving unit: the dossier code begins with it.
+    receivingUnitCode: receivingUnitOf(request.dossierCode),
+    competentAuthorityCode: authority.code,
   };
   return [
     put(documents, documentId, record, 0),
+    ports.audit.record(signingEntry("sign_result", signer, { ...audited, documentId, sha256: record.sha256 })),
     ...outboxWrites([
       lifecycleEvent("documentSigned", {
-        ...ids,
+        dossierId: request.dossierId,
+        dossierCode: request.dossierCode,
+        requestId: request.requestId,
         signedAt: record.signedAt,
         documentId,
         sha256: record.sha256,

@@ -5,6 +5,7 @@ import { ExternalSigningKey } from "../../src/pki/external-signer";
 import { certificateToPem, LocalSigningKey } from "../../src/pki";
 import { toX509 } from "../../src/pki/certificates";
 import { openSigning } from "../../src/signers";
+import { directoryLeaders } from "../../src/use-cases/authorize-signer";
 import { describeWithPeers, run } from "../support/peers";
 import { pkiFixture, type PkiFixture } from "../support/pki";
 
@@ -18,6 +19,7 @@ describeWithPeers(
     const env = (extra: Record<string, string | string[] | boolean>) => ({
       DATA_DIR: fixture.dir,
       SIGNATURE_P12_OFFICIAL_ID: "official-demo",
+      SIGNATURE_P12_AUTHORITY_CODES: [] as string[],
       SIGNATURE_CRL_FILES: [] as string[],
       SIGNATURE_FETCH_CRLS: false,
       SIGNATURE_TRUSTED_CA_FILE: fixture.pki.caCertPath,
@@ -93,6 +95,37 @@ describeWithPeers(
       expect((await setup.revocation.status(official.certificate, fixture.pki.issuingCa, new Date())).state).toBe(
         "good",
       );
+    });
+
+    it("signs results only for the authorities a key is declared for: officials.json, or the PKCS#12's variable", async () => {
+      const directory = await openSigning(
+        env({ SIGNATURE_KEYS_DIR: keys, SIGNATURE_KEYS_PASSPHRASE: passphrase }),
+        () => new Date(),
+      );
+      const fromDirectory = directoryLeaders(directory.signers);
+      const muongLat = { code: "14845", name: "" };
+      const tamChung = { code: "14848", name: "" };
+      // deputy-demo is declared for Mường Lát; official-demo for nothing, so for no result at all.
+      expect(
+        [
+          fromDirectory.allows("deputy-demo", muongLat),
+          fromDirectory.allows("deputy-demo", tamChung),
+          fromDirectory.allows("official-demo", muongLat),
+          fromDirectory.allows("nobody", muongLat),
+        ].map(Boolean),
+      ).toEqual([true, false, false, false]);
+
+      const single = await openSigning(
+        env({
+          SIGNATURE_P12_PATH: path.join(keys, "deputy-demo.p12"),
+          SIGNATURE_P12_PASSWORD: passphrase,
+          SIGNATURE_P12_OFFICIAL_ID: "deputy-demo",
+          SIGNATURE_P12_AUTHORITY_CODES: ["14848"],
+        }),
+        () => new Date(),
+      );
+      expect(single.signers.credential("deputy-demo")?.authorityCodes).toEqual(["14848"]);
+      expect(Boolean(directoryLeaders(single.signers).allows("deputy-demo", tamChung))).toBe(true);
     });
 
     it("refuses an unencrypted key, a wrong passphrase, and operators' keys without trust anchors", async () => {

@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
 import * as pkijs from "pkijs";
 import { ensureTestPki, openPkcs12File, parseCertificate, toX509 } from "../../src/pki";
 import { extendedKeyUsageOf, keyUsageOf } from "../../src/pki/certificates";
@@ -48,6 +49,25 @@ describe("test PKI", () => {
     expect(official.key.algorithm).toEqual({ scheme: "rsa-pss", digest: "sha256" });
     expect(deputy.key.algorithm).toEqual({ scheme: "ecdsa", digest: "sha256" });
     expect(fixture.pki.signerIds).toEqual(expect.arrayContaining(["official-demo", "deputy-demo", "officer-demo"]));
+  });
+
+  it("holds a key for every leader of the development identities, declared for their units", () => {
+    // The fixture is the default PKI, the embedded platform's: routing names these leaders in signature requests.
+    const { pki } = fixture;
+    const leaders = Object.values(DEVELOPMENT_OFFICIALS).filter((official) =>
+      (official.roles as readonly string[]).includes("leader"),
+    );
+    expect(leaders.map((leader) => leader.subject)).toEqual(
+      expect.arrayContaining(["chu-tich-muong-lat", "chu-tich-tam-chung", "truong-phong-ca-thanh-hoa"]),
+    );
+    for (const leader of leaders) {
+      const credential = pki.credential(leader.subject);
+      expect({ leader: leader.subject, authorityCodes: credential?.authorityCodes }).toEqual({
+        leader: leader.subject,
+        authorityCodes: [...leader.unitCodes],
+      });
+      expect(credential?.subject).toContain(`UID=${leader.subject}`);
+    }
   });
 
   it("has a TSA certificate whose only purpose, critical, is time-stamping", async () => {

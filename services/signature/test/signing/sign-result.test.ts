@@ -1,6 +1,8 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { common, EventTypes, events } from "@lienthong/contracts";
+import { outbox } from "@lienthong/messaging";
+import { AuditLog, auditCollections, auditLog, type AuditRecord } from "@lienthong/service-host";
 import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { verifyPdf } from "../../src/pdf";
 import { SigningError } from "../../src/pki";
@@ -8,7 +10,7 @@ import { signatureCollections } from "../../src/store/collections";
 import { DocumentFiles } from "../../src/store/document-files";
 import {
   assertCertificateMatches,
-  keyHoldersMaySign,
+  directoryLeaders,
   type SigningAuthorization,
 } from "../../src/use-cases/authorize-signer";
 import type { SignaturePorts } from "../../src/use-cases/ports";
@@ -43,9 +45,19 @@ function signatureRequested(officialId: string, requestId: string): events.Signa
 /** The outbox records among the writes: event type and base64 payload. */
 function eventsOf(writes: WriteOp[]): { type: string; data: string }[] {
   return writes.flatMap((write) =>
-    write.kind === "put" && write.collection !== "documents" ? [write.data as { type: string; data: string }] : [],
+    write.kind === "put" && write.collection === outbox.name ? [write.data as { type: string; data: string }] : [],
   );
 }
+
+/** The audit entries among the writes: what is committed with the outcome. */
+function auditOf(writes: WriteOp[]): AuditRecord[] {
+  return writes.flatMap((write) =>
+    write.kind === "put" && write.collection === auditLog.name ? [write.data as AuditRecord] : [],
+  );
+}
+
+/** Every key the signer directory holds may sign (the rules are not what these tests are about). */
+const keyHoldersMaySign: SigningAuthorization = { allows: () => true };
 
 function failureOf(writes: WriteOp[]): events.SignatureFailed | undefined {
   const [event] = eventsOf(writes);
@@ -59,6 +71,7 @@ describe("signing a decision's result: certificate checks and authorization befo
   let ports: SignaturePorts;
   let documentsDir: string;
   let authorization: SigningAuthorization;
+  const defects: object[] = [];
 
   beforeAll(async () => {
     fixture = await pkiFixture({
@@ -71,11 +84,20 @@ describe("signing a decision's result: certificate checks and authorization befo
           unit: MUONG_LAT.name,
           notAfter: new Date(Date.now() - 86_400_000),
         },
+        // Leaders as the signer directory declares them: each signs results for their own authority.
+        { id: "chu-tich-muong-lat", title: "Chủ tịch", unit: MUONG_LAT.name, authorityCodes: [MUONG_LAT.code] },
+        {
+          id: "chu-tich-tam-chung",
+          title: "Chủ tịch",
+          unit: "Ủy ban nhân dân xã Tam Chung",
+          authorityCodes: ["14848"],
+        },
       ],
     });
     await fixture.pki.revoke("revoked-demo", new Date(Date.now() - 60_000));
     store = await EmbeddedDocumentStore.open({ path: path.join(fixture.dir, "store.db"), durability: "normal" });
-    await store.ensureCollections(signatureCollections);
+    await store.ensureCollections([...signatureCollections, ...auditCollections]);
+    const audit = new AuditLog(store, "signature", () => new Date(), { info: () => {}, error: () => {} });
     documentsDir = path.join(fixture.dir, "documents");
     ports = {
       store,
@@ -87,6 +109,8 @@ describe("signing a decision's result: certificate checks and authorization befo
       timestampAuthority: fixture.pki.tsa,
       defaultLevel: "B-T",
       trackingUrl: (code) => `https://dichvucong.example.vn/tra-cuu/${code}`,
+      audit: { decided: (entry) => audit.append(entry), record: (entry) => audit.record(entry) },
+      logger: { error: (details) => defects.push(details) },
       now: () => new Date(),
     };
   });
@@ -113,6 +137,76 @@ describe("signing a decision's result: certificate checks and authorization befo
       indication: "TOTAL_PASSED",
       level: "B-T",
     });
+  });
+
+  it("signs for a leader of the dossier's authority per the signer directory, and records both tenants and the audit entry", async () => {
+    authorization = directoryLeaders(ports.signers);
+    const requestId = "0b7c2f4e-0000-4000-8000-000000000011";
+    const writes = await signResult(ports, signatureRequested("chu-tich-muong-lat", requestId));
+    expect(eventsOf(writes).map((event) => event.type)).toEqual([EventTypes.documentSigned.type]);
+    const stored = writes.find((write) => write.kind === "put" && write.collection === "documents");
+    const record = (stored as { data: { sha256: string } } | undefined)?.data;
+    expect(record).toMatchObject({ receivingUnitCode: "14845", competentAuthorityCode: MUONG_LAT.code });
+    // The signing's entry travels in the same commit as the document record.
+    expect(auditOf(writes)).toEqual([
+      expect.objectContaining({
+        action: "sign_result",
+        outcome: "done",
+        officialId: "chu-tich-muong-lat",
+        target: `document:${requestId} sha256:${record?.sha256} authority:14845 dossier:dossier-1 request:${requestId}`,
+      }),
+    ]);
+  });
+
+  it.each([
+    ["a leader of another authority", "chu-tich-tam-chung"],
+    ["a key holder the directory declares for no authority", "official-demo"],
+  ])(
+    "refuses %s per the signer directory: signatureFailed, a refused audit entry, no document",
+    async (_label, officialId) => {
+      authorization = directoryLeaders(ports.signers);
+      const before = await storedDocuments();
+      const requestId = `0b7c2f4e-0000-4000-8000-0000000000${officialId === "official-demo" ? 21 : 22}`;
+      const writes = await signResult(ports, signatureRequested(officialId, requestId));
+      expect(failureOf(writes)?.reason).toBe(
+        "[SIGNER_NOT_AUTHORIZED] Cán bộ không có thẩm quyền ký cho cơ quan giải quyết hồ sơ này",
+      );
+      expect(auditOf(writes)).toEqual([
+        expect.objectContaining({
+          action: "sign_result",
+          outcome: "refused",
+          officialId,
+          reason: "SIGNER_NOT_AUTHORIZED",
+        }),
+      ]);
+      expect(await storedDocuments()).toEqual(before);
+    },
+  );
+
+  it("answers a notice that cannot be rendered, and even a defect, with signatureFailed rather than a dead letter", async () => {
+    const tooLong = events.SignatureRequested.fromPartial({
+      ...signatureRequested("official-demo", "0b7c2f4e-0000-4000-8000-000000000031"),
+      summary: "Hồ sơ đầy đủ, hợp lệ. ".repeat(400),
+    });
+    expect(failureOf(await signResult(ports, tooLong))?.reason).toBe(
+      "[INVALID_DOCUMENT_INPUT] Nội dung văn bản kết quả không hợp lệ",
+    );
+    const defective: SignaturePorts = {
+      ...ports,
+      trackingUrl: () => {
+        throw new TypeError("a defect");
+      },
+    };
+    const writes = await signResult(
+      defective,
+      signatureRequested("official-demo", "0b7c2f4e-0000-4000-8000-000000000032"),
+    );
+    expect(failureOf(writes)?.reason).toBe("[INTERNAL] Không ký được văn bản kết quả");
+    expect(defects).toHaveLength(1);
+    // A request id that cannot name a document is refused the same way, before any key is used.
+    expect(failureOf(await signResult(ports, signatureRequested("official-demo", "not-a-uuid")))?.reason).toBe(
+      "[INVALID_DOCUMENT_INPUT] Nội dung văn bản kết quả không hợp lệ",
+    );
   });
 
   it.each([
@@ -179,17 +273,26 @@ describe("signing a decision's result: certificate checks and authorization befo
     };
     await expect(
       signResult(unreachable, signatureRequested("official-demo", "0b7c2f4e-0000-4000-8000-000000000301")),
-    ).rejects.toMatchObject({ code: "TIMESTAMP_FAILED", retriable: true });
+    ).rejects.toMatchObject({ code: "UNAVAILABLE", retriable: true, details: { signingError: "TIMESTAMP_FAILED" } });
     expect(await storedDocuments()).toEqual(before);
   });
 
   it("refuses over the API with the signing code, and stores nothing", async () => {
     const before = await storedDocuments();
+    /** The official's token forwarded by Mường Lát's system: the signer is the token's subject. */
+    const as = (subject: string) => ({
+      client: { clientId: "muong-lat-commune-system", unitCodes: new Set([MUONG_LAT.code]) },
+      official: {
+        subject,
+        unitCodes: new Set([MUONG_LAT.code]),
+        roles: new Set(["document_signer"] as const),
+      },
+    });
     await expect(
-      signDocument(ports, { pdf: renderResultDocument(sampleResult()), signerId: "revoked-demo" }),
+      signDocument(ports, as("revoked-demo"), { pdf: renderResultDocument(sampleResult()) }),
     ).rejects.toMatchObject({ code: "FAILED_PRECONDITION", details: { signingError: "CERTIFICATE_REVOKED" } });
     await expect(
-      signDocument(ports, { pdf: renderResultDocument(sampleResult()), signerId: "expired-demo" }),
+      signDocument(ports, as("expired-demo"), { pdf: renderResultDocument(sampleResult()) }),
     ).rejects.toMatchObject({ code: "FAILED_PRECONDITION", details: { signingError: "CERTIFICATE_EXPIRED" } });
     expect(await storedDocuments()).toEqual(before);
   });

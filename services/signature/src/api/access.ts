@@ -1,0 +1,27 @@
+import type { Access } from "@lienthong/service-host";
+
+/**
+ * What signature's endpoints ask of their callers, REST and gRPC alike.
+ * Which document a caller may read and which authority an official may sign
+ * for are decided per resource in use-cases/tenancy.ts. Nothing is public
+ * (README, "Who may call what").
+ */
+
+/**
+ * Verifying a signed PDF or a CAdES signature: a commune system or the
+ * portal, by its API key. Not public: verification parses untrusted files of
+ * up to 20 MB and checks every signature, and only clients are metered by the
+ * per-client rate limit; citizens and third parties verify through the
+ * portal, or offline, since every document carries its chain.
+ */
+export const VERIFY = { client: true } as const satisfies Access;
+
+/**
+ * Signing a PDF or any file an official brings, with the official's own key:
+ * a commune system forwarding the token of a document signer or a leader.
+ * The signer is the token's subject, never a request field.
+ */
+export const SIGN = { official: ["document_signer", "leader"] } as const satisfies Access;
+
+/** A signed document: a commune system (with or without its official) of the dossier's receiving unit or competent authority. */
+export const READ_DOCUMENT = { client: true } as const satisfies Access;

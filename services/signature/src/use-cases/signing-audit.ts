@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import type { CompetentAuthority } from "./authorize-signer";
+import type { AuditEntry } from "./ports";
+
+/** What a signing names in the audit log: ids and the document's hash only. */
+export interface SignedThing {
+  /** The stored document's id (PDFs); none for a CAdES signature, which is not kept. */
+  documentId?: string;
+  /** SHA-256 (hex) of the signed document, or of the file a CAdES signature covers; of the input when refused. */
+  sha256: string;
+  authority: CompetentAuthority;
+  /** A decision's result: the dossier and the signature request. */
+  dossierId?: string;
+  requestId?: string;
+}
+
+/** `document:<id> sha256:<hex> authority:<code> dossier:<id> request:<id>`, the parts that apply. */
+export function signingTarget(thing: SignedThing): string {
+  const parts: [string, string | undefined][] = [
+    ["document", thing.documentId],
+    ["sha256", thing.sha256],
+    ["authority", thing.authority.code],
+    ["dossier", thing.dossierId],
+    ["request", thing.requestId],
+  ];
+  return parts.flatMap(([name, value]) => (value ? [`${name}:${value}`] : [])).join(" ");
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Why a signing was refused, for the audit log: the platform's or the signing core's stable code. */
+export function refusalReason(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === "string" ? reason : "INTERNAL";
+}
+
+export type SigningAction = "sign_document" | "sign_file" | "sign_result";
+
+export function signingEntry(
+  action: SigningAction,
+  who: Pick<AuditEntry, "clientId" | "officialId">,
+  thing: SignedThing,
+  refusal?: unknown,
+): AuditEntry {
+  return {
+    action,
+    outcome: refusal === undefined ? "done" : "refused",
+    target: signingTarget(thing),
+    ...who,
+    ...(refusal !== undefined && { reason: refusalReason(refusal) }),
+  };
+}
