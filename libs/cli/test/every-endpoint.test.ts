@@ -83,9 +83,14 @@ describe("every endpoint of every service asks for its credential", () => {
                 const metadata = new grpc.Metadata();
                 for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
                 const request = method.requestDeserialize(Buffer.alloc(0));
-                (client as unknown as Record<string, grpc.requestCallback<unknown> extends never ? never : Function>)[
-                  name
-                ]!.call(
+                type UnaryCall = (
+                  this: grpc.Client,
+                  request: unknown,
+                  metadata: grpc.Metadata,
+                  options: grpc.CallOptions,
+                  callback: (error: grpc.ServiceError | null) => void,
+                ) => void;
+                (client as unknown as Record<string, UnaryCall>)[name]!.call(
                   client,
                   request,
                   metadata,

@@ -61,6 +61,7 @@ export function createService(root: string, options: NewServiceOptions): string[
     `    owns: "${options.owns}",`,
     `    httpPort: ${httpPort},`,
     `    grpcPort: ${grpcPort},`,
+    `    opsPort: ${opsPort},`,
     `    topic: "lienthong.${name}.events.v1",`,
     "  },",
   ]);

@@ -11,7 +11,6 @@ import { submitApplication } from "../use-cases/submit-application";
 import { withdrawApplication } from "../use-cases/withdraw-application";
 import { CLIENT, PUBLIC_LOOKUP, REFERENCE_DATA } from "./access";
 
-
 /** proto3 has no absent scalars: empty content / zero size / empty hash mean "not sent". */
 function attachmentUploads(uploads: intake.AttachmentUpload[]) {
   return uploads.map((upload) => ({
