@@ -90,7 +90,8 @@ describe("lienthong new service", () => {
     expect(read("docker-compose.yml")).toMatch(
       /\n {2}archive:\n {4}<<: \*service-image\n {4}command: \["node", "services\/archive\/dist\/main.js"\]/,
     );
-    expect(read("infra/prometheus/prometheus.yml")).toContain('- targets: ["archive:8085"]');
+    // Prometheus scrapes the ops listener, numbered after the others (9101–9104).
+    expect(read("infra/prometheus/prometheus.yml")).toContain('- targets: ["archive:9105"]');
     expect(read("infra/kafka/create-topics.sh")).toContain("lienthong.archive.events.v1");
     expect(read("infra/kafka/create-topics.sh")).toMatch(/consumer_groups=".* archive"/);
     expect(read("README.md")).toContain("| [archive](services/archive/README.md) |");
