@@ -261,6 +261,11 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
       idempotentProducer: env.KAFKA_IDEMPOTENT_PRODUCER,
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      consumer: {
+        maxWaitTimeMs: env.KAFKA_MAX_WAIT_MS,
+        leaderSyncDelayMs: env.KAFKA_LEADER_SYNC_DELAY_MS,
+        partitionsConsumedConcurrently: env.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      },
       logger,
     });
   }
