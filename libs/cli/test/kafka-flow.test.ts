@@ -74,6 +74,9 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
       KAFKA_BROKERS: mock.bootstrapServers.join(","),
       KAFKA_CREATE_TOPICS: "false",
       KAFKA_IDEMPOTENT_PRODUCER: "false",
+      // The mock holds a fetch for its whole wait (each hop would take seconds) and needs a group's leader to sync last.
+      KAFKA_MAX_WAIT_MS: "50",
+      KAFKA_LEADER_SYNC_DELAY_MS: "300",
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       WEBHOOK_DEFAULT_URL: `${simulator.url}/webhooks`,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,

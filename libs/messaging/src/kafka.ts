@@ -1,13 +1,16 @@
 import type { ConnectionOptions } from "node:tls";
 import {
   Kafka,
+  KafkaJSProtocolError,
   logLevel as KafkaLogLevel,
+  PartitionAssigners,
   Partitioners,
   type Admin,
   type Consumer,
+  type EachMessagePayload,
   type IHeaders,
-  type KafkaMessage,
   type LogEntry,
+  type PartitionAssigner,
   type Producer,
   type SASLOptions,
 } from "kafkajs";
@@ -17,7 +20,7 @@ import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
 import { toDeliveredEvent, toOutgoingRecord } from "./record";
-import { backoffDelay, type RetryPolicy } from "./retry";
+import { backoffDelay, sleep, type RetryPolicy } from "./retry";
 
 /**
  * The distributed-mode event bus: Kafka through kafkajs. kafkajs types stay in
@@ -44,7 +47,7 @@ export interface KafkaEventBusConfig {
   sasl?: KafkaSaslConfig;
   connectionTimeoutMs?: number;
   /** Consumer tuning; the defaults suit a real cluster. */
-  consumer?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; maxWaitTimeMs?: number };
+  consumer?: KafkaConsumerTuning;
   /** Wait before a rejected event is delivered again (default 200 ms doubling to 10 s). */
   redelivery?: Pick<RetryPolicy, "initialMs" | "maxMs">;
   logger?: Logger;
@@ -63,6 +66,42 @@ export interface KafkaSaslConfig {
   /** Never logged, never in an error. */
   password: string;
 }
+/** How the bus's consumers run; each comment says what librdkafka's mock cluster needs where it differs. */
+interface KafkaConsumerTuning {
+  /** Default 30 s. */
+  sessionTimeoutMs?: number;
+  /** Default 3 s; also how often a handler still running keeps its member alive. */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long a fetch waits for records (default 5 s). A broker answers as soon as records arrive; the mock
+   * cluster answers a fetch that found none only when the wait is over, so the wait delays every hop there:
+   * about 50 ms.
+   */
+  maxWaitTimeMs?: number;
+  /** Partitions handled at once (default 1). A partition's records, hence a key's, stay in order. */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * How long the group leader waits before its SyncGroup when the group has other members (default 0). The mock
+   * cluster completes a rebalance on the leader's SyncGroup and refuses a follower's that comes after it with
+   * INVALID_REQUEST, which kafkajs treats as fatal; about 300 ms there lets the followers go first.
+   */
+  leaderSyncDelayMs?: number;
+  /**
+   * A consumer with no sign of life (a completed fetch or heartbeat, a group join) for this long makes ping()
+   * false. Default: the session timeout, kafkajs's 60 s rebalance timeout, the fetch wait and 10 s, since a
+   * rebalance waits that long for a member still handling a record.
+   */
+  stallMs?: number;
+}
+
+// kafkajs's defaults, which the adapter needs to know.
+const KAFKAJS_SESSION_TIMEOUT_MS = 30_000;
+const KAFKAJS_REBALANCE_TIMEOUT_MS = 60_000;
+const KAFKAJS_HEARTBEAT_INTERVAL_MS = 3_000;
+const KAFKAJS_MAX_WAIT_MS = 5_000;
+
+/** Between the creations of a consumer that kafkajs gave up on. */
+const CONSUMER_RESTART_BACKOFF: Pick<RetryPolicy, "initialMs" | "maxMs"> = { initialMs: 1_000, maxMs: 30_000 };
 
 export class KafkaEventBus implements EventBus {
   readonly adapter = "kafka";
@@ -76,6 +115,7 @@ export class KafkaEventBus implements EventBus {
   private adminReady: Promise<void> | undefined;
   private readonly ensuredTopics = new Map<string, Promise<void>>();
   private readonly subscriptions = new OpenSubscriptions();
+  private readonly consumers = new Set<KafkaSubscription>();
   private closed = false;
 
   constructor(config: KafkaEventBusConfig) {
@@ -153,32 +193,48 @@ export class KafkaEventBus implements EventBus {
       throw new MessagingError("INVALID_CONFIG", `subscribe(${options.groupId}): topics is empty`);
     await Promise.all(options.topics.map((topic) => this.ensureTopic(topic)));
     const tuning = this.config.consumer ?? {};
-    const consumer = this.kafka.consumer({
+    const subscription = new KafkaSubscription({
       groupId: options.groupId,
-      allowAutoTopicCreation: !(this.config.createTopics ?? true),
-      sessionTimeout: tuning.sessionTimeoutMs,
-      heartbeatInterval: tuning.heartbeatIntervalMs,
-      maxWaitTimeInMs: tuning.maxWaitTimeMs,
+      topics: options.topics,
+      handler: options.handler,
+      createConsumer: () =>
+        this.kafka.consumer({
+          groupId: options.groupId,
+          allowAutoTopicCreation: !(this.config.createTopics ?? true),
+          sessionTimeout: tuning.sessionTimeoutMs,
+          heartbeatInterval: tuning.heartbeatIntervalMs,
+          maxWaitTimeInMs: tuning.maxWaitTimeMs,
+          partitionAssigners: tuning.leaderSyncDelayMs
+            ? [roundRobinWithLeaderDelay(tuning.leaderSyncDelayMs)]
+            : undefined,
+        }),
+      concurrency: tuning.partitionsConsumedConcurrently ?? 1,
+      heartbeatIntervalMs: tuning.heartbeatIntervalMs ?? KAFKAJS_HEARTBEAT_INTERVAL_MS,
+      stallMs:
+        tuning.stallMs ??
+        (tuning.sessionTimeoutMs ?? KAFKAJS_SESSION_TIMEOUT_MS) +
+          KAFKAJS_REBALANCE_TIMEOUT_MS +
+          (tuning.maxWaitTimeMs ?? KAFKAJS_MAX_WAIT_MS) +
+          10_000,
+      redelivery: this.config.redelivery ?? { initialMs: 200, maxMs: 10_000 },
+      logger: this.logger,
     });
-    consumer.on(consumer.events.CRASH, (event) =>
-      this.logger.error(
-        { groupId: options.groupId, restart: event.payload.restart, err: loggableError(event.payload.error) },
-        "kafka consumer crashed",
-      ),
-    );
-    const subscription = new KafkaSubscription(
-      consumer,
-      options.groupId,
-      options.handler,
-      this.config.redelivery ?? { initialMs: 200, maxMs: 10_000 },
-      this.logger,
-    );
-    await subscription.start(options.topics);
-    return this.subscriptions.track(() => subscription.close());
+    await subscription.start();
+    this.consumers.add(subscription);
+    return this.subscriptions.track(async () => {
+      this.consumers.delete(subscription);
+      await subscription.close();
+    });
   }
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
+    // A crashed or stalled consumer handles nothing, however well the brokers answer.
+    const failing = [...this.consumers].map((consumer) => consumer.health()).filter((health) => !health.healthy);
+    if (failing.length > 0) {
+      this.logger.warn({ consumers: failing }, "kafka event bus: a consumer is not consuming");
+      return false;
+    }
     try {
       await this.connectAdmin();
       await this.admin.describeCluster();
@@ -284,45 +340,180 @@ function saslOptions({ mechanism, username, password }: KafkaSaslConfig): SASLOp
 }
 
 /**
- * One kafkajs consumer per subscription. Offsets are committed one by one
+ * kafkajs's round robin under its own protocol name (so members with and without the delay share a group), whose
+ * leader waits `delayMs` before its SyncGroup when the group has other members (see leaderSyncDelayMs).
+ */
+function roundRobinWithLeaderDelay(delayMs: number): PartitionAssigner {
+  return (config) => {
+    const roundRobin = PartitionAssigners.roundRobin(config);
+    return {
+      name: roundRobin.name,
+      version: roundRobin.version,
+      protocol: (subscription) => roundRobin.protocol(subscription),
+      assign: async (group) => {
+        const assignment = await roundRobin.assign(group);
+        if (group.members.length > 1) await sleep(delayMs);
+        return assignment;
+      },
+    };
+  };
+}
+
+interface KafkaSubscriptionOptions {
+  groupId: string;
+  topics: string[];
+  handler: EventHandler;
+  /** A new kafkajs consumer of the group: the first one, and one after each crash kafkajs gives up on. */
+  createConsumer: () => Consumer;
+  concurrency: number;
+  heartbeatIntervalMs: number;
+  stallMs: number;
+  redelivery: Pick<RetryPolicy, "initialMs" | "maxMs">;
+  logger: Logger;
+}
+
+interface ConsumerHealth {
+  groupId: string;
+  state: "joining" | "joined" | "crashed" | "closed";
+  healthy: boolean;
+  crashes: number;
+  msSinceSignOfLife: number;
+}
+
+/**
+ * One kafkajs consumer at a time per subscription. Offsets are committed one by one
  * after the handler resolves; a rejected event pauses its partition, seeks
  * back to it and resumes after a backoff, so nothing behind it overtakes it
  * and the other partitions keep flowing.
+ *
+ * kafkajs restarts a consumer after a retriable crash; after any other crash
+ * (restart: false) it leaves it disconnected for good, so a new consumer takes
+ * its place after a backoff. Until one has joined the group, health() says so.
  */
 class KafkaSubscription {
   private readonly failures = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private consumer: Consumer | undefined;
+  private launching: Promise<void> | undefined;
+  private state: ConsumerHealth["state"] = "joining";
+  private crashes = 0;
+  private restartAttempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastSignOfLife = Date.now();
   private closing: Promise<void> | undefined;
 
-  constructor(
-    private readonly consumer: Consumer,
-    private readonly groupId: string,
-    private readonly handler: EventHandler,
-    private readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs">,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly options: KafkaSubscriptionOptions) {}
 
-  async start(topics: string[]): Promise<void> {
-    await this.consumer.connect();
-    // A group new to a topic reads it from the start, like the in-process broker.
-    await this.consumer.subscribe({ topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: ({ topic, partition, message }) => this.process(topic, partition, message),
-    });
+  /** Rejects when the first consumer cannot connect or subscribe; later crashes are recovered here. */
+  start(): Promise<void> {
+    return this.launch();
+  }
+
+  health(): ConsumerHealth {
+    const msSinceSignOfLife = Date.now() - this.lastSignOfLife;
+    return {
+      groupId: this.options.groupId,
+      state: this.state,
+      healthy: this.state === "joined" && msSinceSignOfLife < this.options.stallMs,
+      crashes: this.crashes,
+      msSinceSignOfLife,
+    };
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const timer of this.resumeTimers) clearTimeout(timer);
-      this.resumeTimers.clear();
-      await this.consumer.disconnect();
+      this.state = "closed";
+      clearTimeout(this.restartTimer);
+      this.clearResumeTimers();
+      // Disconnecting a consumer still joining would let kafkajs restart it behind our back.
+      await this.launching?.catch(() => undefined);
+      await this.consumer?.disconnect();
     })();
     return this.closing;
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const where = { topic, partition, offset: message.offset, groupId: this.groupId };
+  private launch(): Promise<void> {
+    const consumer = this.options.createConsumer();
+    this.consumer = consumer;
+    this.state = "joining";
+    this.failures.clear();
+    this.clearResumeTimers();
+    this.watch(consumer);
+    this.launching = (async () => {
+      try {
+        await consumer.connect();
+        // A group new to a topic reads it from the start, like the in-process broker.
+        await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+        // Resolves once the group is joined; a failed join arrives as a CRASH event instead.
+        await consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: this.options.concurrency,
+          eachMessage: (payload) => this.process(consumer, payload),
+        });
+      } catch (error) {
+        // The connect or subscribe error is the one to report.
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    })();
+    return this.launching;
+  }
+
+  /** Follows one consumer: its signs of life, its joins and the crashes kafkajs does not recover from. */
+  private watch(consumer: Consumer): void {
+    const current = (): boolean => consumer === this.consumer && this.closing === undefined;
+    const alive = (): void => {
+      if (current()) this.lastSignOfLife = Date.now();
+    };
+    // Completed round trips only: a request waiting on a frozen broker is no sign of life.
+    consumer.on(consumer.events.HEARTBEAT, alive);
+    consumer.on(consumer.events.FETCH, alive);
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (!current()) return;
+      alive();
+      this.state = "joined";
+      this.restartAttempt = 0;
+    });
+    // kafkajs has disconnected the consumer by the time it reports the crash.
+    consumer.on(consumer.events.CRASH, ({ payload: { error, restart } }) => {
+      if (!current()) return;
+      this.state = "crashed";
+      this.crashes += 1;
+      this.options.logger.error(
+        { groupId: this.options.groupId, restart, err: loggableError(error) },
+        restart ? "kafka consumer crashed; kafkajs restarts it" : "kafka consumer crashed; a new one replaces it",
+      );
+      if (!restart) this.scheduleRestart();
+    });
+  }
+
+  private scheduleRestart(): void {
+    if (this.closing || this.restartTimer) return;
+    this.restartAttempt += 1;
+    this.restartTimer = setTimeout(
+      () => {
+        this.restartTimer = undefined;
+        if (this.closing) return;
+        this.launch().catch((error: unknown) => {
+          this.options.logger.error(
+            { groupId: this.options.groupId, attempt: this.restartAttempt, err: loggableError(error) },
+            "kafka event bus: could not start a new consumer; trying again",
+          );
+          this.scheduleRestart();
+        });
+      },
+      backoffDelay(CONSUMER_RESTART_BACKOFF, this.restartAttempt),
+    );
+  }
+
+  private clearResumeTimers(): void {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+  }
+
+  private async process(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const where = { topic, partition, offset: message.offset, groupId: this.options.groupId };
     let event;
     try {
       event = toDeliveredEvent({
@@ -337,40 +528,81 @@ class KafkaSubscription {
       });
     } catch (error) {
       // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
-      this.logger.error(
+      this.options.logger.error(
         { ...where, err: loggableError(error) },
         "kafka event bus: skipping a record that is not a CloudEvent",
       );
-      await this.commit(topic, partition, message.offset);
+      await this.commit(consumer, topic, partition, message.offset);
       return;
     }
     const partitionId = `${topic}:${partition}`;
+    // kafkajs heartbeats only between records: a handler (with its retries) slower than the session timeout would
+    // get the member evicted and its partitions handed over mid-event. A failed heartbeat means a rebalance, which
+    // the runner's own heartbeat after this record sees and acts on.
+    const keepAlive = setInterval(
+      () => void payload.heartbeat().catch(() => undefined),
+      this.options.heartbeatIntervalMs,
+    );
     try {
-      await this.handler(event);
+      await this.options.handler(event);
     } catch (error) {
       const attempt = (this.failures.get(partitionId) ?? 0) + 1;
       this.failures.set(partitionId, attempt);
-      const delayMs = backoffDelay(this.redelivery, attempt);
-      this.logger.warn(
+      const delayMs = backoffDelay(this.options.redelivery, attempt);
+      this.options.logger.warn(
         { ...where, eventId: event.id, attempt, retryInMs: delayMs, err: loggableError(error) },
         "kafka event bus: handler rejected the event; it will be delivered again",
       );
-      this.consumer.pause([{ topic, partitions: [partition] }]);
-      this.consumer.seek({ topic, partition, offset: message.offset });
+      consumer.pause([{ topic, partitions: [partition] }]);
+      consumer.seek({ topic, partition, offset: message.offset });
       const timer = setTimeout(() => {
         this.resumeTimers.delete(timer);
-        this.consumer.resume([{ topic, partitions: [partition] }]);
+        if (consumer !== this.consumer || this.closing) return;
+        // kafkajs throws from resume() while a crashed consumer waits to restart, which starts it unpaused anyway;
+        // thrown from a timer, that would end the process.
+        try {
+          consumer.resume([{ topic, partitions: [partition] }]);
+        } catch (resumeError) {
+          this.options.logger.warn(
+            { ...where, err: loggableError(resumeError) },
+            "kafka event bus: could not resume a partition of a crashed consumer",
+          );
+        }
       }, delayMs);
       this.resumeTimers.add(timer);
       return;
+    } finally {
+      clearInterval(keepAlive);
     }
     this.failures.delete(partitionId);
-    await this.commit(topic, partition, message.offset);
+    await this.commit(consumer, topic, partition, message.offset);
   }
 
-  private commit(topic: string, partition: number, offset: string): Promise<void> {
-    return this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+    try {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    } catch (error) {
+      // kafkajs hands back a rebalance (the group moved on while the record was handled) wrapped in a
+      // KafkaJSNonRetriableError, and thrown so from eachMessage it crashes the consumer for good. Unwrapped, the
+      // runner re-joins the group; the record, uncommitted, is delivered again and the inbox absorbs it.
+      throw rejoinCause(error) ?? error;
+    }
   }
+}
+
+/** The protocol errors on which kafkajs's runner re-joins the group rather than crashing. */
+const REJOIN_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "ILLEGAL_GENERATION",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "UNKNOWN_MEMBER_ID",
+]);
+
+function rejoinCause(error: unknown): KafkaJSProtocolError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
+    if (cause instanceof KafkaJSProtocolError && REJOIN_ERRORS.has(cause.type)) return cause;
+  }
+  return undefined;
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { waitFor } from "@lienthong/testing";
 import { MessagingError, type DeliveredEvent, type EventBus } from "../src";
@@ -161,6 +162,63 @@ export function eventBusContract(options: ContractOptions): void {
     expect(all).toHaveLength(steady.length);
     expect(steadyBodies(first.events).length).toBeGreaterThan(0);
     expect(steadyBodies(second.events).length).toBeGreaterThan(0);
+  });
+
+  test("a member joining a busy group later takes partitions over: nothing lost, each key in order", async () => {
+    const topic = uniqueTopic("join");
+    const keys = Array.from({ length: 16 }, (_, index) => `dossier-join-${index}`);
+    // One log for both members, so a key's order shows across the hand-over.
+    const deliveries: { member: "first" | "second"; key: string; round: number }[] = [];
+    const recordAs =
+      (member: "first" | "second") =>
+      async (event: DeliveredEvent): Promise<void> => {
+        deliveries.push({ member, key: event.key, round: Number(bodyOf(event)) });
+      };
+    let rounds = 0;
+    const publishRound = async (): Promise<void> => {
+      const round = rounds;
+      rounds += 1;
+      await intake.publish(keys.map((key) => textEvent(topic, key, String(round))));
+    };
+    track(await collect(routing, "routing-join", [topic], recordAs("first")));
+    await publishRound();
+    await wait(() => deliveries.length >= keys.length, "the first member handling the first round");
+
+    // Events keep coming while the second instance joins: the first handles and commits them through the rebalance.
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        await publishRound();
+        await sleep(200);
+      }
+    })();
+    try {
+      const secondInstance = track(harness.busFor("routing"));
+      track(await collect(secondInstance, "routing-join", [topic], recordAs("second")));
+      const joinedAt = rounds;
+      const handlesNewEvents = (member: "first" | "second"): boolean =>
+        deliveries.some((delivery) => delivery.member === member && delivery.round >= joinedAt);
+      await wait(
+        () => handlesNewEvents("first") && handlesNewEvents("second"),
+        "both members handling events published after the join",
+      );
+    } finally {
+      publishing = false;
+      await publisher;
+    }
+
+    await wait(
+      () => new Set(deliveries.map((delivery) => `${delivery.key}/${delivery.round}`)).size >= keys.length * rounds,
+      `all ${rounds} rounds of ${keys.length} keys`,
+    );
+    for (const key of keys) {
+      const firstDeliveries = [
+        ...new Set(deliveries.filter((delivery) => delivery.key === key).map((delivery) => delivery.round)),
+      ];
+      expect({ key, rounds: firstDeliveries }).toEqual({ key, rounds: Array.from({ length: rounds }, (_, n) => n) });
+    }
+    // At least once: a hand-over may deliver the record in flight again, never more than a few.
+    expect(deliveries.length - keys.length * rounds).toBeLessThanOrEqual(4);
   });
 
   test("a rejected event is delivered again before the next event of its key", async () => {

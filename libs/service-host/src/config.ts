@@ -216,6 +216,11 @@ function commonShape(defaults: ServicePortDefaults) {
     KAFKA_SASL_PASSWORD: envOptionalString(),
     // The password in a file (a mounted secret) rather than in the environment.
     KAFKA_SASL_PASSWORD_FILE: envOptionalString(),
+    // Consumers. librdkafka's mock cluster holds a fetch for the whole wait and needs a group's leader to sync
+    // last: 50 and 300 there (see the Kafka adapter); Kafka answers fetches at once and needs no delay.
+    KAFKA_MAX_WAIT_MS: envInteger(5_000, 1, 60_000),
+    KAFKA_LEADER_SYNC_DELAY_MS: envInteger(0, 0, 10_000),
+    KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInteger(1, 1, 64),
     OTEL_EXPORTER_OTLP_ENDPOINT: envOptionalUrl(/^https?:$/, "an http:// or https:// URL"),
     ALLOW_EMBEDDED_IN_PRODUCTION: envBoolean(false),
     SHUTDOWN_TIMEOUT_MS: envInteger(10_000, 100, 600_000),

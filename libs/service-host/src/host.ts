@@ -411,6 +411,11 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       ...security,
+      consumer: {
+        maxWaitTimeMs: env.KAFKA_MAX_WAIT_MS,
+        leaderSyncDelayMs: env.KAFKA_LEADER_SYNC_DELAY_MS,
+        partitionsConsumedConcurrently: env.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      },
       logger,
     });
   }

@@ -28,6 +28,9 @@ describe("serviceEnv defaults", () => {
       KAFKA_BROKERS: [],
       KAFKA_CREATE_TOPICS: true,
       KAFKA_IDEMPOTENT_PRODUCER: true,
+      KAFKA_MAX_WAIT_MS: 5_000,
+      KAFKA_LEADER_SYNC_DELAY_MS: 0,
+      KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 1,
       ALLOW_EMBEDDED_IN_PRODUCTION: false,
     });
     expect(typeof config.SHUTDOWN_TIMEOUT_MS).toBe("number");
@@ -45,6 +48,22 @@ describe("serviceEnv defaults", () => {
     expect(config.KAFKA_CREATE_TOPICS).toBe(false);
     expect(config.KAFKA_IDEMPOTENT_PRODUCER).toBe(false);
     expect(config.HTTP_PORT).toBe(0);
+  });
+
+  it("parses the consumer tuning librdkafka's mock cluster needs, and refuses a fetch wait of 0", () => {
+    const config = loadConfig(intakeEnv, {
+      KAFKA_BROKERS: "127.0.0.1:9092",
+      KAFKA_MAX_WAIT_MS: "50",
+      KAFKA_LEADER_SYNC_DELAY_MS: "300",
+      KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: "4",
+    });
+    expect(config).toMatchObject({
+      KAFKA_MAX_WAIT_MS: 50,
+      KAFKA_LEADER_SYNC_DELAY_MS: 300,
+      KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 4,
+    });
+    const error = configErrorOf(() => loadConfig(intakeEnv, { KAFKA_MAX_WAIT_MS: "0" }));
+    expect(error.issues).toEqual([{ variable: "KAFKA_MAX_WAIT_MS", reason: "must be at least 1" }]);
   });
 
   it("keeps an explicit BUS over the broker-based default", () => {

@@ -3,10 +3,17 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 /**
  * librdkafka's mock cluster, started through kcat (ARCHITECTURE.md §7). It speaks
  * the real Kafka protocol, so kafkajs and kcat itself can talk to it; topics are
- * auto-created with 4 partitions on first metadata request.
+ * auto-created with 4 partitions on first metadata request. Unlike a broker, it
+ * answers a fetch that found no records only when the consumer's whole max wait
+ * is over, however soon records arrive, and it refuses a group follower's
+ * SyncGroup that comes after the leader's: its consumers need a short fetch wait
+ * and a delayed leader (see the Kafka adapter's consumer tuning).
  */
 export interface KafkaMock {
   bootstrapServers: string[];
+  /** Every broker stops answering (SIGSTOP) and keeps its connections open, as a hung broker does, until thaw(). */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
   const bootstrapServers = await readBootstrapServers(child, startTimeoutMs);
   return {
     bootstrapServers,
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
     stop: () => stopChild(child),
   };
 }
@@ -85,5 +94,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill("SIGTERM");
+    // A frozen mock would hold the SIGTERM until it is thawed.
+    child.kill("SIGCONT");
   });
 }

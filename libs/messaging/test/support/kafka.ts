@@ -1,23 +1,46 @@
 import { startKafkaMock, type KafkaMock } from "@lienthong/testing";
-import { KafkaEventBus, type EventBus, type Logger } from "../../src";
+import { KafkaEventBus, type EventBus, type KafkaEventBusConfig, type Logger } from "../../src";
 import type { BusHarness } from "../event-bus.contract";
 
+/** The session timeout of the buses below. */
+export const MOCK_SESSION_TIMEOUT_MS = 3_000;
+
 /**
- * Buses against librdkafka's mock cluster: no admin createTopics, no
- * idempotent producer (ARCHITECTURE.md §7). The mock delays a rebalance by
- * the session timeout minus 1 s, so a short session keeps the tests fast.
+ * A bus's configuration against librdkafka's mock cluster: no admin
+ * createTopics, no idempotent producer (ARCHITECTURE.md §7). The mock delays
+ * a rebalance by the session timeout minus 1 s, so a short session keeps the
+ * tests fast; it holds an empty fetch for the whole wait, so a short wait
+ * keeps hops fast; and a group's followers must sync before its leader.
  */
-export function mockClusterBus(mock: KafkaMock, source: string, logger?: Logger): KafkaEventBus {
-  return new KafkaEventBus({
+export function mockClusterConfig(
+  mock: KafkaMock,
+  source: string,
+  consumer?: KafkaEventBusConfig["consumer"],
+): KafkaEventBusConfig {
+  return {
     brokers: mock.bootstrapServers,
     clientId: `test-${source}`,
     source,
     createTopics: false,
     idempotentProducer: false,
-    consumer: { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 300, maxWaitTimeMs: 200 },
+    consumer: {
+      sessionTimeoutMs: MOCK_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 300,
+      maxWaitTimeMs: 50,
+      leaderSyncDelayMs: 300,
+      ...consumer,
+    },
     redelivery: { initialMs: 50, maxMs: 500 },
-    logger,
-  });
+  };
+}
+
+export function mockClusterBus(
+  mock: KafkaMock,
+  source: string,
+  logger?: Logger,
+  consumer?: KafkaEventBusConfig["consumer"],
+): KafkaEventBus {
+  return new KafkaEventBus({ ...mockClusterConfig(mock, source, consumer), logger });
 }
 
 export async function startMockClusterHarness(logger?: Logger): Promise<BusHarness & { mock: KafkaMock }> {
