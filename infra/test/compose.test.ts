@@ -101,7 +101,8 @@ describe("the four services", () => {
       HTTP_HOST: "0.0.0.0",
       HTTP_PORT: platformServices[name].http,
       GRPC_PORT: platformServices[name].grpc,
-      ALLOW_EMBEDDED_IN_PRODUCTION: "false",
+      // Only signature opts out, for its test PKI: the province brings its leaders' certificates (infra/README.md).
+      ALLOW_EMBEDDED_IN_PRODUCTION: name === "signature" ? "true" : "false",
     });
     const otlp = new URL(environment.OTEL_EXPORTER_OTLP_ENDPOINT ?? "");
     expect(otlp.protocol).toBe("http:");

@@ -2,7 +2,15 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { EventTypes } from "@lienthong/contracts";
 import { createCalendar, vietnamDate } from "@lienthong/domain";
-import { CLIENT_KEY_HEADER, DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_KEY_HEADER,
+  DEVELOPMENT_CLIENTS,
+  DEVELOPMENT_OFFICIALS,
+  openDevelopmentIssuer,
+  type DevelopmentOfficial,
+} from "@lienthong/service-host";
+import { defineCollection } from "@lienthong/storage";
 import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
@@ -275,4 +283,69 @@ describe("lifecycle scenarios through the services", () => {
       (await call(`${urls.intake}/v1/applications/${code}`, "GET", undefined, DEVELOPMENT_CLIENTS.muongLat.key)).status,
     ).toBe(200);
   }, 30_000);
+
+  it("(g) a leader of another authority cannot get a dossier's result signed: nothing is signed, no event is emitted", async () => {
+    now = MONDAY;
+    const code = await submit();
+    expect((await act(code, "accept")).status).toBe(200);
+    const before = await assignment(code);
+    expect(before.competentAuthority).toMatchObject({ code: "14845" });
+    await waitFor(async () => (await application(code)).status === 4, { description: "accepted at intake" });
+    /** What officials' actions and signing emit, as intake's timeline records them (timers and deliveries aside). */
+    const decisionEvents = async () =>
+      (await application(code)).timeline
+        .filter((entry) => /^gov\.lienthong\.(dossier|signature)\./.test(entry.eventType))
+        .filter((entry) => !entry.eventType.startsWith("gov.lienthong.dossier.deadline_"))
+        .map((entry) => entry.eventType);
+    const eventsBefore = await decisionEvents();
+
+    const issuer = await openDevelopmentIssuer(path.join(dir.file("data"), "identity"));
+    const as = async (official: DevelopmentOfficial, apiKey: string) => ({
+      [CLIENT_KEY_HEADER]: apiKey,
+      [AUTHORIZATION_HEADER]: `Bearer ${await issuer.sign(official)}`,
+    });
+    const decision = { outcome: "approved", summary: "Đủ điều kiện.", officialId: "chu-tich-muong-lat" };
+    // Tam Chung's leader, through Tam Chung's system and through the portal (which acts for every commune),
+    // naming Mường Lát's leader in the body: the dossier is another authority's, so it does not exist for them.
+    for (const apiKey of [DEVELOPMENT_CLIENTS.tamChung.key, DEVELOPMENT_CLIENTS.portal.key]) {
+      const headers = await as(DEVELOPMENT_OFFICIALS.leaderTamChung, apiKey);
+      const refused = await call(
+        `${urls.routing}/v1/dossiers/${code}/actions/decide`,
+        "POST",
+        decision,
+        undefined,
+        headers,
+      );
+      expect(refused).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
+    }
+    // Nor can they have a PDF signed for Mường Lát's authority directly.
+    const signed = await fetch(`${urls.signature}/v1/documents/sign?competentAuthorityCode=14845`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/pdf",
+        ...(await as(DEVELOPMENT_OFFICIALS.leaderTamChung, DEVELOPMENT_CLIENTS.portal.key)),
+      },
+      body: "%PDF-1.7\n%%EOF\n",
+    });
+    expect(signed.status).toBe(403);
+
+    // Give any event a refusal might have caused time to travel, then count: nothing moved anywhere.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // (Its version may move: the deadline timers write to it.)
+    expect(await assignment(code)).toMatchObject({ status: 4, outcome: 0, allowedActions: before.allowedActions });
+    expect(await decisionEvents()).toEqual(eventsBefore);
+    const signature = platform.hosts.find((host) => host.name === "signature")!;
+    const documents = defineCollection<{ dossierId: string }>("documents", { indexes: [["dossierId"]] });
+    const dossierId = String(before.dossierId);
+    expect(await signature.store.find(documents, { where: { dossierId } })).toEqual([]);
+
+    // The control: the authority's own leader decides, and the result is signed.
+    expect((await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." })).status).toBe(200);
+    await waitFor(async () => (await assignment(code)).status === 9, { description: "status 9", timeoutMs: 20_000 });
+    expect(await signature.store.find(documents, { where: { dossierId } })).toHaveLength(1);
+    await waitFor(async () => (await decisionEvents()).includes("gov.lienthong.signature.signed.v1"), {
+      description: "the signed result in intake's timeline",
+      timeoutMs: 10_000,
+    });
+  }, 60_000);
 });

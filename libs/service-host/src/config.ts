@@ -270,6 +270,15 @@ type CommonParsed = z.output<z.ZodObject<CommonShape>>;
 type WithBus<T> = Omit<T, "BUS"> & { BUS: (typeof busAdapters)[number] };
 
 /**
+ * Production refuses what only development may use (embedded adapters, development credentials, the test PKI,
+ * plaintext transports), unless ALLOW_EMBEDDED_IN_PRODUCTION says this is a demonstration. One rule for every
+ * service, so the opt-out means the same everywhere.
+ */
+export function productionRulesApply(env: { NODE_ENV: string; ALLOW_EMBEDDED_IN_PRODUCTION: boolean }): boolean {
+  return env.NODE_ENV === "production" && !env.ALLOW_EMBEDDED_IN_PRODUCTION;
+}
+
+/**
  * The full environment schema of a service: the common variables with its
  * own default ports, plus `extra` service-specific variables, and the rules:
  * BUS defaults to kafka when KAFKA_BROKERS is set; STORE=mongo needs
@@ -306,7 +315,7 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
       if (common.BUS === "kafka" && common.KAFKA_BROKERS.length === 0) {
         ctx.addIssue({ code: "custom", path: ["KAFKA_BROKERS"], message: "required when BUS=kafka" });
       }
-      if (common.NODE_ENV === "production" && !common.ALLOW_EMBEDDED_IN_PRODUCTION) {
+      if (productionRulesApply(common)) {
         const refusal =
           "embedded adapter refused when NODE_ENV=production; set ALLOW_EMBEDDED_IN_PRODUCTION=true to allow it";
         if (common.STORE === "embedded") ctx.addIssue({ code: "custom", path: ["STORE"], message: refusal });

@@ -28,8 +28,9 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     options,
   );
   const { reference } = host;
-  // Ids and decisions only (DOMAIN.md §7); one line per decision, searchable by `audit`.
-  const audit = (decision: AccessDecision) => host.logger.info({ audit: "access", ...decision }, "access decision");
+  // Ids and decisions only (DOMAIN.md §7), in the host's hash-chained audit log.
+  const audit = ({ clientId, action, target, decision }: AccessDecision) =>
+    host.audit.append({ clientId, action, target, outcome: decision });
   const now = options.clock ?? (() => new Date());
   const ports: IntakePorts = {
     store: host.store,

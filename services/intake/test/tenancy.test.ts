@@ -1,6 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { createLogger } from "@lienthong/service-host";
+import * as path from "node:path";
+import { DEVELOPMENT_OFFICIALS, createLogger, openDevelopmentIssuer } from "@lienthong/service-host";
+import { waitFor } from "@lienthong/testing";
 import { applications } from "../src/store/collections";
 import {
   MUONG_LAT,
@@ -162,28 +164,31 @@ describe("API keys and tenant isolation", () => {
     );
   });
 
-  test("every access decision is audited with the caller, the dossier and the decision, and no personal data", async () => {
-    const audit = logLines.filter((line) => line.audit === "access");
-    const decisions = audit.map(({ clientId, action, target, decision }) => ({ clientId, action, target, decision }));
-    expect(decisions).toEqual(
-      expect.arrayContaining([
-        { clientId: clients.tamChung.clientId, action: "get", target: muongLatOnly.dossierId, decision: "denied" },
-        {
-          clientId: clients.tamChung.clientId,
-          action: "get",
-          target: `${MUONG_LAT}-991231-9999`,
-          decision: "not_found",
-        },
-        {
-          clientId: clients.tamChung.clientId,
-          action: "get",
-          target: receivedHereDecidedThere.dossierId,
-          decision: "allowed",
-        },
-        { clientId: clients.muongLat.clientId, action: "submit", target: `unit:${TAM_CHUNG}`, decision: "denied" },
-      ]),
+  test("every access decision is in the audit log with the caller, the dossier and the outcome, and no personal data", async () => {
+    const issuer = await openDevelopmentIssuer(path.join(harness.dataDir, "identity"));
+    const auditor = { authorization: `Bearer ${await issuer.sign(DEVELOPMENT_OFFICIALS.auditor)}` };
+    const expected = [
+      { clientId: clients.tamChung.clientId, action: "get", target: muongLatOnly.dossierId, outcome: "denied" },
+      { clientId: clients.tamChung.clientId, action: "get", target: `${MUONG_LAT}-991231-9999`, outcome: "not_found" },
+      {
+        clientId: clients.tamChung.clientId,
+        action: "get",
+        target: receivedHereDecidedThere.dossierId,
+        outcome: "allowed",
+      },
+      { clientId: clients.muongLat.clientId, action: "submit", target: `unit:${TAM_CHUNG}`, outcome: "denied" },
+    ];
+    let entries: Record<string, unknown>[] = [];
+    // Entries are sealed into the chain a moment after the decision.
+    await waitFor(
+      async () => {
+        const reply = await fetch(`${harness.running.httpUrl}/v1/audit?limit=1000`, { headers: auditor });
+        entries = ((await reply.json()) as { entries: Record<string, unknown>[] }).entries;
+        return expected.every((entry) => entries.some((candidate) => isMatch(candidate, entry)));
+      },
+      { description: "the decisions sealed in the audit log" },
     );
-    const everything = JSON.stringify(logLines);
+    const everything = JSON.stringify([entries, logLines]);
     for (const value of Object.values(applicantData)) expect(everything).not.toContain(value);
     for (const { key } of Object.values(clients)) expect(everything).not.toContain(key);
   });
@@ -193,3 +198,7 @@ describe("API keys and tenant isolation", () => {
     for (const value of Object.values(applicantData)) expect(reply.text).not.toContain(value);
   });
 });
+
+function isMatch(candidate: Record<string, unknown>, expected: Record<string, string>): boolean {
+  return Object.entries(expected).every(([field, value]) => candidate[field] === value);
+}

@@ -1,5 +1,5 @@
 import { platformService } from "@lienthong/contracts";
-import { envInteger, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
+import { envInteger, envOptionalString, envString, productionRulesApply, serviceEnv } from "@lienthong/service-host";
 
 /**
  * The secret the development clients' webhooks are signed with when
@@ -19,11 +19,6 @@ export function webhookSecretRefusal(secret: string): string | undefined {
   if (PUBLIC_WEBHOOK_SECRETS.includes(secret)) return "is a public development secret";
   if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) return `is shorter than ${MIN_WEBHOOK_SECRET_LENGTH} characters`;
   return undefined;
-}
-
-/** Production refuses what only development may use, unless ALLOW_EMBEDDED_IN_PRODUCTION says this is a demonstration. */
-export function productionRulesApply(env: { NODE_ENV: string; ALLOW_EMBEDDED_IN_PRODUCTION: boolean }): boolean {
-  return env.NODE_ENV === "production" && !env.ALLOW_EMBEDDED_IN_PRODUCTION;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -2,7 +2,6 @@ import * as path from "node:path";
 import {
   type ServiceFactoryOptions,
   ServiceHost,
-  activeTraceId,
   collectionWritten,
   loadConfig,
   pollingTask,
@@ -43,7 +42,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     commit: (ops) => host.commit(ops),
     webhookEndpointOf,
     // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
-    audit: (decision) => host.audit.append({ ...decision, traceId: activeTraceId() ?? "" }),
+    audit: (decision) => host.audit.append(decision),
     now: options.clock ?? (() => new Date()),
   };
   const channels = { mail, webhook: new SignedWebhookSender() };

@@ -1,4 +1,4 @@
-import { type ServiceFactoryOptions, ServiceHost, activeTraceId, loadConfig } from "@lienthong/service-host";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
 import { routingGrpc } from "./api/grpc";
 import { routingRoutes } from "./api/http";
 import { routingEnv } from "./config";
@@ -16,8 +16,8 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
   const { reference } = host;
   // Ids only (DOMAIN.md §7), with the trace that tells which request or dossier step it was.
   const audit: RoutingAudit = {
-    decided: (decision) => host.audit.append({ ...decision, traceId: activeTraceId() ?? "" }),
-    done: (record) => host.audit.record({ ...record, traceId: activeTraceId() ?? "" }),
+    decided: (decision) => host.audit.append(decision),
+    done: (record) => host.audit.record(record),
   };
   const ports: RoutingPorts = {
     store: host.store,

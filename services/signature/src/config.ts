@@ -1,5 +1,12 @@
 import { platformService } from "@lienthong/contracts";
-import { envBoolean, envList, envOptionalString, envString, serviceEnv } from "@lienthong/service-host";
+import {
+  envBoolean,
+  envList,
+  envOptionalString,
+  envString,
+  productionRulesApply,
+  serviceEnv,
+} from "@lienthong/service-host";
 import { z } from "zod";
 
 export const signatureEnv = serviceEnv(platformService("signature"), {
@@ -34,4 +41,20 @@ export const signatureEnv = serviceEnv(platformService("signature"), {
   SIGNATURE_TSA_URL: envOptionalString(),
   /** The public tracking page of a dossier, printed as a QR code; {code} is replaced by the dossier code. */
   SIGNATURE_TRACKING_URL: envString("http://localhost:8081/v1/public/status/{code}"),
+}).superRefine((env, ctx) => {
+  // Without operators' keys the service signs with the local test PKI: anyone with this repository has its CA.
+  if (
+    productionRulesApply(env) &&
+    !env.SIGNATURE_KEYS_DIR &&
+    !env.SIGNATURE_P12_PATH &&
+    !env.SIGNATURE_EXTERNAL_SIGNER_URL
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SIGNATURE_P12_PATH"],
+      message:
+        "the local test PKI is refused when NODE_ENV=production: give officials' keys (SIGNATURE_P12_PATH, " +
+        "SIGNATURE_KEYS_DIR or SIGNATURE_EXTERNAL_SIGNER_URL), or set ALLOW_EMBEDDED_IN_PRODUCTION=true for a demonstration",
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceHost, activeTraceId, loadConfig } from "@lienthong/service-host";
+import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
@@ -29,8 +29,8 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     );
   // Ids only (DOMAIN.md §7), with the trace that tells which request or dossier step it was.
   const audit: SignatureAudit = {
-    decided: (entry) => host.audit.append({ ...entry, traceId: activeTraceId() ?? "" }),
-    record: (entry) => host.audit.record({ ...entry, traceId: activeTraceId() ?? "" }),
+    decided: (entry) => host.audit.append(entry),
+    record: (entry) => host.audit.record(entry),
   };
   const ports: SignaturePorts = {
     store: host.store,

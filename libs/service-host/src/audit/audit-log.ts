@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError, defineCollection, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
 import { loggableError } from "@lienthong/errors";
+import { activeTraceId } from "../trace-id";
 import { GENESIS_HASH, entryHash, type AuditContent, type SealedFields } from "./audit-chain";
 
 /**
@@ -67,7 +68,8 @@ export class AuditLog {
       clientId: event.clientId ?? "",
       officialId: event.officialId ?? "",
       reason: event.reason ?? "",
-      traceId: event.traceId ?? "",
+      // The trace of the request or event being handled, unless the caller names another.
+      traceId: event.traceId ?? activeTraceId() ?? "",
       order: nextOrder(at),
       sealed: false,
       seq: null,

@@ -1,10 +1,11 @@
-import { ConfigError, type ConfigIssue, type Logger, type ServiceHost } from "@lienthong/service-host";
 import {
-  DEVELOPMENT_WEBHOOK_SECRET,
+  ConfigError,
   productionRulesApply,
-  webhookSecretRefusal,
-  type NotificationEnv,
-} from "../config";
+  type ConfigIssue,
+  type Logger,
+  type ServiceHost,
+} from "@lienthong/service-host";
+import { DEVELOPMENT_WEBHOOK_SECRET, webhookSecretRefusal, type NotificationEnv } from "../config";
 import type { WebhookEndpoint } from "./ports";
 
 /** The registered clients as the service host loaded them (CLIENTS_FILE / CLIENTS, or the development clients). */

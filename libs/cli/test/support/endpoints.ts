@@ -1,0 +1,174 @@
+import * as grpc from "@grpc/grpc-js";
+import { routing } from "@lienthong/contracts";
+import { declaredAccessOf, type Access } from "@lienthong/service-host";
+import { readGrpcErrorDetails } from "@lienthong/testing";
+import type { EmbeddedPlatform } from "../../src/embedded";
+
+/** What an endpoint answered, in its transport's terms. */
+export interface Answer {
+  /** The HTTP status ("404") or the gRPC status name ("NOT_FOUND"). */
+  status: string;
+  /** The platform's finer reason (problem `reason`, gRPC ErrorInfo metadata), "" on success. */
+  reason: string;
+  /** The readable refusal (problem `detail`, gRPC `details`), "" on success. */
+  message: string;
+}
+
+/** Values for what an endpoint names, by name: REST path parameters and gRPC request fields alike. */
+export type Values = Readonly<Record<string, string>>;
+
+export interface Endpoint {
+  service: string;
+  kind: "REST" | "gRPC";
+  /** "GET /v1/dossiers/:dossierRef" or the gRPC method path. */
+  name: string;
+  access: Access;
+  /** What a caller names in it: the parameters of its path (REST) or the fields of its request message (gRPC). */
+  names: readonly string[];
+  /** Calls it with `headers` (gRPC metadata), filling the named parameters or fields from `values`. */
+  call(headers: Record<string, string>, values?: Values): Promise<Answer>;
+}
+
+/** The same refusal in each transport's terms (service-host's http-problem.ts and grpc-status.ts map them once). */
+const REFUSALS = {
+  unauthenticated: { REST: "401", gRPC: "UNAUTHENTICATED" },
+  permissionDenied: { REST: "403", gRPC: "PERMISSION_DENIED" },
+  notFound: { REST: "404", gRPC: "NOT_FOUND" },
+} as const;
+
+export type Refusal = keyof typeof REFUSALS;
+
+export function refusedAs(endpoint: Endpoint, answer: Answer, refusal: Refusal): boolean {
+  return answer.status === REFUSALS[refusal][endpoint.kind];
+}
+
+export function labelOf(endpoint: Endpoint): string {
+  return `${endpoint.service} ${endpoint.kind} ${endpoint.name}`;
+}
+
+/**
+ * Every registered REST route and gRPC method of every service, from the
+ * hosts' own registries, so that a new endpoint is walked without an edit here.
+ */
+export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  for (const [index, host] of platform.hosts.entries()) {
+    const running = platform.services[index]!;
+    for (const route of host.routes()) {
+      endpoints.push({
+        service: host.name,
+        kind: "REST",
+        name: `${route.method} ${route.path}`,
+        access: route.access,
+        names: [...route.path.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!),
+        call: (headers, values = {}) => callRest(`${running.httpUrl}${concretePath(route.path, values)}`, route.method, headers),
+      });
+    }
+    for (const { definition, implementation } of host.grpcRegistrations()) {
+      const Client = grpc.makeGenericClientConstructor(definition, "walk");
+      for (const [name, method] of Object.entries(definition)) {
+        endpoints.push({
+          service: host.name,
+          kind: "gRPC",
+          name: method.path,
+          access: accessOfHandler(implementation[name]),
+          names: Object.keys(emptyRequest(method)),
+          call: (headers, values = {}) => {
+            const client = new Client(`127.0.0.1:${running.grpcPort}`, grpc.credentials.createInsecure());
+            return callUnary(client, name, requestWith(emptyRequest(method), values), headers).finally(() =>
+              client.close(),
+            );
+          },
+        });
+      }
+    }
+  }
+  return endpoints;
+}
+
+/**
+ * A path with its parameters filled: from `values`, else with values that
+ * exist nowhere (no endpoint may reveal anything for them). The action is
+ * `accept`, as in the gRPC requests, so both transports reach the same checks.
+ */
+function concretePath(template: string, values: Values): string {
+  return template.replace(
+    /:([A-Za-z]+)/g,
+    (_, name: string) => values[name] ?? (name === "action" ? "accept" : `no-such-${name}`),
+  );
+}
+
+async function callRest(url: string, method: string, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(method === "GET" ? {} : { body: "{}" }),
+  });
+  const text = await response.text();
+  // Refusals are RFC 9457 problem documents; successes are whatever the endpoint returns.
+  const problem = response.ok ? {} : (parseJson(text) as { reason?: unknown; detail?: unknown });
+  return {
+    status: String(response.status),
+    reason: typeof problem.reason === "string" ? problem.reason : "",
+    message: typeof problem.detail === "string" ? problem.detail : "",
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+/** The request message with every field at its default, as a decoder makes it from no bytes. */
+function emptyRequest(method: grpc.MethodDefinition<unknown, unknown>): Record<string, unknown> {
+  return method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
+}
+
+function requestWith(request: Record<string, unknown>, values: Values): Record<string, unknown> {
+  for (const [name, value] of Object.entries(values)) if (name in request) request[name] = value;
+  if ("action" in request) request.action = routing.DossierAction.DOSSIER_ACTION_ACCEPT;
+  return request;
+}
+
+type UnaryCall = (
+  this: grpc.Client,
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null) => void,
+) => void;
+
+function callUnary(
+  client: grpc.Client,
+  name: string,
+  request: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return new Promise((resolve) => {
+    (client as unknown as Record<string, UnaryCall>)[name]!.call(
+      client,
+      request,
+      metadata,
+      // Generous: a busy two-core machine runs four services and the test in one process.
+      { deadline: Date.now() + 30_000 },
+      (error) => {
+        if (!error) return resolve({ status: "OK", reason: "", message: "" });
+        const trailer = error.metadata?.get("grpc-status-details-bin")[0];
+        const info = trailer instanceof Buffer ? readGrpcErrorDetails(trailer).info : undefined;
+        resolve({ status: grpc.status[error.code], reason: info?.metadata.reason ?? "", message: error.details });
+      },
+    );
+  });
+}
+
+/** The access a gRPC handler was declared with (unary(access, …) records it; the host refuses handlers without). */
+function accessOfHandler(handler: unknown): Access {
+  const access = typeof handler === "function" ? declaredAccessOf(handler) : undefined;
+  if (!access) throw new Error("a gRPC handler without declared access");
+  return access;
+}
