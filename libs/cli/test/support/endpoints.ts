@@ -14,8 +14,14 @@ export interface Answer {
   message: string;
 }
 
-/** Values for what an endpoint names, by name: REST path parameters and gRPC request fields alike. */
-export type Values = Readonly<Record<string, string>>;
+/** What a call fills in beyond the walk's defaults. */
+export interface Request {
+  /** By name: REST path parameters and gRPC request fields alike. */
+  fields?: Readonly<Record<string, unknown>>;
+  /** REST only: what a route reads from its query string and JSON body, which its path does not show. */
+  query?: Readonly<Record<string, string>>;
+  body?: Readonly<Record<string, unknown>>;
+}
 
 export interface Endpoint {
   service: string;
@@ -25,21 +31,20 @@ export interface Endpoint {
   access: Access;
   /** What a caller names in it: the parameters of its path (REST) or the fields of its request message (gRPC). */
   names: readonly string[];
-  /** Calls it with `headers` (gRPC metadata), filling the named parameters or fields from `values`. */
-  call(headers: Record<string, string>, values?: Values): Promise<Answer>;
+  /** Calls it with `headers` (gRPC metadata); without `request`, with an empty body or message. */
+  call(headers: Record<string, string>, request?: Request): Promise<Answer>;
 }
 
-/** The same refusal in each transport's terms (service-host's http-problem.ts and grpc-status.ts map them once). */
-const REFUSALS = {
+/** The same answer in each transport's terms (service-host's http-problem.ts and grpc-status.ts map them once). */
+const ANSWERS = {
+  ok: { REST: "200", gRPC: "OK" },
   unauthenticated: { REST: "401", gRPC: "UNAUTHENTICATED" },
   permissionDenied: { REST: "403", gRPC: "PERMISSION_DENIED" },
   notFound: { REST: "404", gRPC: "NOT_FOUND" },
 } as const;
 
-export type Refusal = keyof typeof REFUSALS;
-
-export function refusedAs(endpoint: Endpoint, answer: Answer, refusal: Refusal): boolean {
-  return answer.status === REFUSALS[refusal][endpoint.kind];
+export function answeredAs(endpoint: Endpoint, answer: Answer, expected: keyof typeof ANSWERS): boolean {
+  return answer.status === ANSWERS[expected][endpoint.kind];
 }
 
 export function labelOf(endpoint: Endpoint): string {
@@ -61,7 +66,8 @@ export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
         name: `${route.method} ${route.path}`,
         access: route.access,
         names: [...route.path.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!),
-        call: (headers, values = {}) => callRest(`${running.httpUrl}${concretePath(route.path, values)}`, route.method, headers),
+        call: (headers, request = {}) =>
+          callRest(`${running.httpUrl}${concretePath(route.path, request)}`, route.method, headers, request.body),
       });
     }
     for (const { definition, implementation } of host.grpcRegistrations()) {
@@ -73,10 +79,10 @@ export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
           name: method.path,
           access: accessOfHandler(implementation[name]),
           names: Object.keys(emptyRequest(method)),
-          call: (headers, values = {}) => {
+          call: (headers, request = {}) => {
             const client = new Client(`127.0.0.1:${running.grpcPort}`, grpc.credentials.createInsecure());
-            return callUnary(client, name, requestWith(emptyRequest(method), values), headers).finally(() =>
-              client.close(),
+            return callUnary(client, name, requestWith(emptyRequest(method), request.fields ?? {}), headers).finally(
+              () => client.close(),
             );
           },
         });
@@ -87,22 +93,31 @@ export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
 }
 
 /**
- * A path with its parameters filled: from `values`, else with values that
- * exist nowhere (no endpoint may reveal anything for them). The action is
- * `accept`, as in the gRPC requests, so both transports reach the same checks.
+ * A path with its parameters filled — from the request's fields, else with
+ * values that exist nowhere (no endpoint may reveal anything for them) — and
+ * its query. The action is `accept`, as in the gRPC requests, so both
+ * transports reach the same checks.
  */
-function concretePath(template: string, values: Values): string {
-  return template.replace(
-    /:([A-Za-z]+)/g,
-    (_, name: string) => values[name] ?? (name === "action" ? "accept" : `no-such-${name}`),
-  );
+function concretePath(template: string, { fields = {}, query = {} }: Request): string {
+  const filled = template.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = fields[name];
+    if (typeof value === "string") return encodeURIComponent(value);
+    return name === "action" ? "accept" : `no-such-${name}`;
+  });
+  const search = new URLSearchParams(query).toString();
+  return search ? `${filled}?${search}` : filled;
 }
 
-async function callRest(url: string, method: string, headers: Record<string, string>): Promise<Answer> {
+async function callRest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Request["body"] = {},
+): Promise<Answer> {
   const response = await fetch(url, {
     method,
     headers: { "content-type": "application/json", ...headers },
-    ...(method === "GET" ? {} : { body: "{}" }),
+    ...(method === "GET" ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   // Refusals are RFC 9457 problem documents; successes are whatever the endpoint returns.
@@ -114,9 +129,10 @@ async function callRest(url: string, method: string, headers: Record<string, str
   };
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string): object {
   try {
-    return JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
   }
@@ -127,8 +143,11 @@ function emptyRequest(method: grpc.MethodDefinition<unknown, unknown>): Record<s
   return method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
 }
 
-function requestWith(request: Record<string, unknown>, values: Values): Record<string, unknown> {
-  for (const [name, value] of Object.entries(values)) if (name in request) request[name] = value;
+function requestWith(
+  request: Record<string, unknown>,
+  fields: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  for (const [name, value] of Object.entries(fields)) if (name in request) request[name] = value;
   if ("action" in request) request.action = routing.DossierAction.DOSSIER_ACTION_ACCEPT;
   return request;
 }
