@@ -34,6 +34,8 @@ export * from "./logger";
 export * from "./metrics";
 export * from "./notifying-store";
 export * from "./polling-task";
+export * from "./public-link-secrets";
+export * from "./public-links";
 export * from "./readiness";
 export * from "./reference-data-env";
 export * from "./span-store";

@@ -21,9 +21,14 @@ export function dossierTarget(ref: string): string {
   return DOSSIER_REF_SHAPE.test(ref) ? ref : MALFORMED_TARGET;
 }
 
+/** Whether a value has the shape of an id the platform makes (a signed document's, a dossier's). */
+export function isPlatformId(value: string): boolean {
+  return UUID_SHAPE.test(value);
+}
+
 /** A signed document by its id. */
 export function documentTarget(id: string): string {
-  return UUID_SHAPE.test(id) ? id : MALFORMED_TARGET;
+  return isPlatformId(id) ? id : MALFORMED_TARGET;
 }
 
 /** A unit or agency: "unit:<code>". */
