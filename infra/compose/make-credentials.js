@@ -11,6 +11,8 @@
 //     grpc.crt, grpc.key         its gRPC server certificate and key (GRPC_TLS=files),
 //                                for the names <service>, localhost and 127.0.0.1
 //     ca.crt                     the compose CA, for gRPC clients
+//     public-link-secret         intake and signature only: the secret of the applicant's
+//                                download links (PUBLIC_LINK_SECRET_FILE), the same in both
 //   shared/                      what every service mounts:
 //     clients.json               CLIENTS_FILE: the registered clients, with their API
 //                                keys as salted hashes and their webhook URL and secret
@@ -21,6 +23,8 @@
 //     issuer/                    the stand-in identity provider's private key, in the
 //                                development issuer's format (`lienthong dev token --issuer`)
 //   ca/ca.crt, ca/ca.key         the compose CA (its key never leaves this job's view)
+//   public-links/secret          the link secret's own copy, from which the two services'
+//                                parts are written
 //
 // The services come from the platform's service list, so a new service gets
 // its files at the next `docker compose up`; so does a client added to
@@ -46,6 +50,12 @@ const SIGNING_ALGORITHM = { name: "ECDSA", hash: "SHA-256" };
 const VALIDITY_YEARS = 5;
 /** Files every container that mounts them may read: each container sees only the subpath it needs. */
 const SHARED = 0o444;
+/**
+ * The services that share the secret of the applicant's download links:
+ * intake signs them, signature checks them (docs/decisions.md §23). No other
+ * container gets it.
+ */
+const PUBLIC_LINK_SERVICES = new Set(["intake", "signature"]);
 /** Where the clients' webhooks go: the stand-in commune systems of the stack (infra/compose/commune-webhooks.js). */
 const webhooksUrl = (process.env.COMMUNE_WEBHOOKS_URL || "http://commune-webhooks:8090/webhooks").replace(/\/+$/, "");
 
@@ -186,6 +196,13 @@ function kafkaPassword(principal) {
   return fs.readFileSync(file, "utf8");
 }
 
+/** The secret of the applicant's download links, made on the first run: 32 random bytes, 43 characters. */
+function publicLinkSecret() {
+  const file = path.join(root, "public-links", "secret");
+  if (!fs.existsSync(file)) writeOnce(file, randomBytes(32).toString("base64url"), 0o400);
+  return fs.readFileSync(file, "utf8");
+}
+
 /**
  * Registers in shared/clients.json each client it lacks, with a new API key
  * (its plain form only in operator/clients/) and a new webhook secret. A
@@ -230,6 +247,7 @@ async function main() {
   const made = [];
   for (const principal of ["admin", "topics"]) kafkaPassword(principal);
   const ca = await openCa();
+  const linkSecret = publicLinkSecret();
   for (const { name } of PLATFORM_SERVICES) {
     const directory = path.join(root, "services", name);
     const secret = kafkaPassword(name);
@@ -243,6 +261,7 @@ async function main() {
       made.push(name);
     }
     writeOnce(path.join(directory, "ca.crt"), `${ca.certificate.toString("pem")}\n`, SHARED);
+    if (PUBLIC_LINK_SERVICES.has(name)) writeOnce(path.join(directory, "public-link-secret"), linkSecret, SHARED);
   }
   await officialsIssuer();
   const registered = registerClients();

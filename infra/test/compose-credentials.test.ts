@@ -12,6 +12,8 @@ import {
   createLogger,
   loadConfig,
   openIdentities,
+  openPublicLinkSecrets,
+  publicLinkEnv,
   serviceEnv,
   startGrpcServer,
   withDeadline,
@@ -33,6 +35,8 @@ import { environmentOf, namedVolumeMounts, readCompose, repoRoot } from "./compo
 const script = path.join(repoRoot, "infra/compose/make-credentials.js");
 const cli = path.join(repoRoot, "libs/cli/dist/bin.js");
 const services = PLATFORM_SERVICES.map((service) => service.name);
+/** The services that share the secret of the applicant's download links. */
+const LINK_SERVICES: string[] = ["intake", "signature"];
 const compose = readCompose();
 const credentialMounts = namedVolumeMounts(compose).filter((mount) => mount.volume === "credentials");
 let root: string;
@@ -153,6 +157,8 @@ describe("infra/compose/make-credentials.js", () => {
       "grpc.crt",
       "grpc.key",
       "kafka-password",
+      // The applicant's download links: intake signs them, signature checks them (docs/decisions.md §23).
+      ...(LINK_SERVICES.includes(name) ? ["public-link-secret"] : []),
     ]);
     expect(read(`services/${name}/kafka-password`)).toBe(read(`kafka/${name}.password`));
     expect(read(`services/${name}/ca.crt`)).toBe(read("ca/ca.crt"));
@@ -166,14 +172,47 @@ describe("infra/compose/make-credentials.js", () => {
     expect(exposed).toEqual([]);
   });
 
+  it("makes one secret of the applicant's download links for intake and signature, and shows it to no other container", () => {
+    const secret = read("public-links/secret");
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fs.statSync(path.join(root, "public-links/secret")).mode & 0o777).toBe(0o400);
+    for (const name of LINK_SERVICES) expect(read(`services/${name}/public-link-secret`)).toBe(secret);
+    const parts = [...new Set(credentialMounts.map((mount) => mount.subpath ?? ""))].filter(
+      (part) => part !== "" && !LINK_SERVICES.some((name) => part === `services/${name}`),
+    );
+    expect(parts).toEqual(expect.arrayContaining(["shared", "kafka", "services/routing", "services/notification"]));
+    const exposed = parts.flatMap((part) =>
+      fs
+        .readdirSync(path.join(root, part))
+        .filter((file) => read(path.join(part, file)).includes(secret))
+        .map((file) => path.join(part, file)),
+    );
+    expect(exposed).toEqual([]);
+  });
+
+  it.each(LINK_SERVICES)(
+    "lets %s, started in production from its compose environment, sign or check links with that secret",
+    (name) => {
+      const env = loadConfig(
+        serviceEnv({ httpPort: 0, grpcPort: 0, opsPort: 0 }, publicLinkEnv),
+        environmentOnDisk(name),
+      );
+      expect(env.NODE_ENV).toBe("production");
+      const logger = createLogger({ service: name, level: "silent" });
+      expect(openPublicLinkSecrets(env, logger)).toEqual({ current: read("public-links/secret") });
+    },
+  );
+
   it("keeps everything on the next run, and remakes only what is missing, under the same CA", () => {
     const before = snapshot();
     expect(make()).toBe(`credentials ready in ${root}\n`);
     expect(snapshot()).toEqual(before);
 
     fs.rmSync(path.join(root, "services", "routing"), { recursive: true });
+    fs.rmSync(path.join(root, "services", "signature", "public-link-secret"));
     expect(make()).toContain("new gRPC certificates for routing");
     const after = snapshot();
+    expect(after["services/signature/public-link-secret"]).toBe(before["public-links/secret"]);
     expect(after["services/routing/kafka-password"]).toBe(before["services/routing/kafka-password"]);
     expect(after["services/routing/grpc.crt"]).not.toBe(before["services/routing/grpc.crt"]);
     expect(after["ca/ca.crt"]).toBe(before["ca/ca.crt"]);

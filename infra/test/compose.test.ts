@@ -209,6 +209,19 @@ describe("credentials (infra/compose/make-credentials.js)", () => {
     },
   );
 
+  it("give the secret of the applicant's download links to intake and signature alone, from their own part", () => {
+    const given = platformServiceNames.filter((name) => "PUBLIC_LINK_SECRET_FILE" in environmentOf(compose, name));
+    expect(given).toEqual(["intake", "signature"]);
+    for (const name of given) {
+      const ownPart = credentialMounts.find((mount) => mount.service === name && mount.subpath === `services/${name}`);
+      expect(environmentOf(compose, name).PUBLIC_LINK_SECRET_FILE).toBe(
+        `${ownPart?.containerPath ?? "(not mounted)"}/public-link-secret`,
+      );
+      // A secret in the compose file would be public: only its file is named.
+      expect(environmentOf(compose, name)).not.toHaveProperty("PUBLIC_LINK_SECRET");
+    }
+  });
+
   it("hold no API key in the compose file: the load test's comes from the operator's part, through the shell", () => {
     const text = fs.readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8");
     expect(text).not.toMatch(/ltk\.[a-z0-9]{4,32}\./);

@@ -12,6 +12,8 @@ describe("embedded mode: one application through the four services", () => {
   let platform: EmbeddedProcess;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let result: Awaited<ReturnType<typeof runDemo>>;
+  /** The applicant's download link from the public lookup, searched for in logs and spans below. */
+  let downloadLink = "";
 
   beforeAll(async () => {
     dir = await tempDir("lienthong-embedded-");
@@ -44,6 +46,34 @@ describe("embedded mode: one application through the four services", () => {
     expect(pdfsig).toContain("Signature is Valid.");
     expect(pdfsig).toContain("LiênThông test");
     expect(readFileSync(result.signedPdf).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  });
+
+  it("hands the applicant the signed result through the public lookup's link, to the right second factor only", async () => {
+    const { applicant } = demoApplication();
+    const lookup = (factor: string) =>
+      fetch(`${platform.urls.intake}/v1/public/status/${result.dossierCode}?factor=${factor}`);
+    const found = await lookup(applicant.phone.slice(-4));
+    expect(found.status).toBe(200);
+    const status = (await found.json()) as { status: number; resultDownloadPath?: string };
+    expect(status.status).toBe(9);
+    expect(status.resultDownloadPath).toMatch(
+      /^\/v1\/public\/documents\/[0-9a-f-]{36}\?expires=\d+&signature=[A-Za-z0-9_-]{43}$/,
+    );
+    downloadLink = status.resultDownloadPath ?? "";
+
+    // No credential: the link is the capability, signed by intake and checked by signature, which never called each other.
+    const download = await fetch(`${platform.urls.signature}${downloadLink}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-type")).toBe("application/pdf");
+    expect(download.headers.get("content-disposition")).toBe(`attachment; filename="${result.dossierCode}.pdf"`);
+    const pdf = Buffer.from(await download.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(pdf.equals(readFileSync(result.signedPdf))).toBe(true);
+
+    const lastFours = [applicant.citizenId.slice(-4), applicant.phone.slice(-4)];
+    const wrong = await lookup(["0000", "1111", "2222"].find((factor) => !lastFours.includes(factor))!);
+    expect(wrong.status).toBe(404);
+    expect(await wrong.text()).not.toContain("/v1/public/documents/");
   });
 
   it("notifies the applicant by mail and the commune system by a verified webhook", async () => {
@@ -79,8 +109,10 @@ describe("embedded mode: one application through the four services", () => {
     expect(roots).toHaveLength(1);
   });
 
-  it("keeps personal data and credentials out of every log line, span and metric", async () => {
+  it("keeps personal data, credentials and the download link out of every log line, span and metric", async () => {
     const { applicant } = demoApplication();
+    const linkSignature = new URL(downloadLink, platform.urls.signature).searchParams.get("signature") ?? "";
+    expect(linkSignature).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The citizen's own lookup, with its second factor in the query (the last digits of the citizen ID).
     const factor = applicant.citizenId.slice(-4);
     const lookup = await fetch(`${platform.urls.intake}/v1/public/status/${result.dossierCode}?factor=${factor}`);
@@ -105,6 +137,9 @@ describe("embedded mode: one application through the four services", () => {
     expect(logs).toContain(result.traceId);
     expect(everySpan).toContain(result.traceId);
     expect(metrics).toContain('service="routing"');
+    // The download is there too, by its path and route template, without its query.
+    expect(everySpan).toContain(`"url.path":"${new URL(downloadLink, platform.urls.signature).pathname}"`);
+    expect(logs).toContain('"route":"/v1/public/documents/:documentId","status":"200"');
     const officials = platform.credentials.officialsOf("14845");
     const secrets = [
       ...Object.values(platform.credentials.client),
@@ -120,6 +155,8 @@ describe("embedded mode: one application through the four services", () => {
       applicant.address,
       `factor=${factor}`,
       `"${factor}"`,
+      linkSignature,
+      "expires=",
       ...secrets,
     ]) {
       expect(logs).not.toContain(secret);

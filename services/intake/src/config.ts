@@ -1,10 +1,12 @@
 import { platformService } from "@lienthong/contracts";
-import { envInteger, envOptionalString, serviceEnv } from "@lienthong/service-host";
+import { envInteger, envOptionalString, publicLinkEnv, serviceEnv } from "@lienthong/service-host";
 
 const MIB = 1024 * 1024;
 
-/** intake's environment: the common variables (clients, identity provider, reference data) and intake's own limits. */
+/** intake's environment: the common variables (clients, identity provider, reference data), the link secret and intake's own limits. */
 export const intakeEnv = serviceEnv(platformService("intake"), {
+  /** The secret the applicant's download links are signed with, shared with signature (README, "Configuration"). */
+  ...publicLinkEnv,
   /** Largest attachment content accepted inline (decoded bytes). */
   ATTACHMENT_MAX_BYTES: envInteger(10 * MIB, 1, 512 * MIB),
   /** Public status lookups allowed per dossier code per minute, and per client IP per minute. */

@@ -1,4 +1,11 @@
-import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
+import {
+  type ServiceFactoryOptions,
+  ServiceHost,
+  createLogger,
+  loadConfig,
+  openPublicLinkSecrets,
+  signPublicDocumentLink,
+} from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRoutes } from "./api/http";
 import { intakeEnv } from "./config";
@@ -18,6 +25,9 @@ function maxRequestBytes(attachmentMaxBytes: number): number {
 /** The composition root of intake: config → adapters → use cases → transports. */
 export async function createIntakeService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(intakeEnv, options.env ?? process.env);
+  const logger = options.logger ?? createLogger({ service: "intake", level: env.LOG_LEVEL });
+  // Before the store opens: production refuses a missing or weak secret as it refuses the rest of the config.
+  const linkSecrets = openPublicLinkSecrets(env, logger);
   const host = await ServiceHost.open(
     {
       service: "intake",
@@ -25,7 +35,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
       collections: intakeCollections,
       maxRequestBytes: maxRequestBytes(env.ATTACHMENT_MAX_BYTES),
     },
-    options,
+    { ...options, logger },
   );
   const { reference } = host;
   // Ids and decisions only (DOMAIN.md §7), in the host's hash-chained audit log.
@@ -40,6 +50,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     units: reference.units,
     merges: reference.merges,
     audit,
+    resultLink: (documentId) => signPublicDocumentLink(linkSecrets, documentId, now()),
     limits: { attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES },
     now,
   };

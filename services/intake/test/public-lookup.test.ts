@@ -1,5 +1,9 @@
+import { randomBytes, randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
+import { ConfigError, auditLog, verifyPublicDocumentLink, type PublicLinkSecrets } from "@lienthong/service-host";
+import { waitFor } from "@lienthong/testing";
+import { createIntakeService } from "../src";
 import {
   MUONG_LAT,
   applicantData,
@@ -171,5 +175,175 @@ describe("public status lookup is rate-limited", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe("the public lookup hands the applicant a link to the signed result", () => {
+  let harness: IntakeHarness;
+  let application: ApplicationBody;
+  const documentId = randomUUID();
+  // The secret signature shares with intake; a test's own, so only these links verify.
+  const secrets: PublicLinkSecrets = { current: randomBytes(32).toString("base64url") };
+
+  beforeAll(async () => {
+    harness = await startIntake({
+      env: {
+        PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "100",
+        PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "100",
+        PUBLIC_LINK_SECRET: secrets.current,
+      },
+    });
+    application = await submitValid(harness);
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const lookup = (factor: string) =>
+    call(harness.running.httpUrl, "GET", `/v1/public/status/${application.dossierCode}?factor=${factor}`, {
+      apiKey: null,
+    });
+
+  /** The document id a link grants, as signature checks it; the link's parts as signature's route reads them. */
+  function grantedBy(linkPath: string, now = new Date()): string {
+    const url = new URL(linkPath, "http://signature.invalid");
+    return verifyPublicDocumentLink(
+      secrets,
+      {
+        documentId: url.pathname.replace("/v1/public/documents/", ""),
+        expires: url.searchParams.get("expires") ?? undefined,
+        signature: url.searchParams.get("signature") ?? undefined,
+      },
+      now,
+    );
+  }
+
+  test("no link before the result is signed", async () => {
+    const reply = await lookup(citizenIdLastFour);
+    expect(reply.status).toBe(200);
+    expect(reply.body).not.toHaveProperty("resultDownloadPath");
+    expect(reply.body).not.toHaveProperty("resultDownloadExpiresAt");
+  });
+
+  test("with the right factor, once signed: a link to signature's public route, granting that document for ten minutes", async () => {
+    const { dossierId, dossierCode } = application;
+    await publishRoutingEvent(harness, "documentSigned", {
+      dossierId,
+      dossierCode,
+      documentId,
+      downloadPath: `/v1/documents/${documentId}`,
+    });
+    await waitForRecord(harness, dossierId, (record) => record.resultDocumentId === documentId, "the result's id");
+    const before = Date.now();
+    const reply = await lookup(phoneLastFour);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get("cache-control")).toBe("no-store");
+    const body = reply.body as { resultDownloadPath: string; resultDownloadExpiresAt: string; status: number };
+    expect(body.resultDownloadPath).toMatch(
+      new RegExp(`^/v1/public/documents/${documentId}\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`),
+    );
+    const expiresAt = Date.parse(body.resultDownloadExpiresAt);
+    expect(expiresAt - before).toBeGreaterThan(9 * 60_000);
+    // Whole seconds: the lookup may have started a second later than `before`.
+    expect(expiresAt - before).toBeLessThanOrEqual(10 * 60_000 + 1_000);
+    expect(grantedBy(body.resultDownloadPath)).toBe(documentId);
+    expect(() => grantedBy(body.resultDownloadPath, new Date(expiresAt))).toThrow(/expired/);
+    for (const value of Object.values(applicantData)) expect(reply.text).not.toContain(value);
+  });
+
+  test("a wrong factor gets the usual 404 and nothing of the link", async () => {
+    const reply = await lookup("0000");
+    expect(reply.status).toBe(404);
+    expect(reply.text).not.toContain(documentId);
+    expect(reply.text).not.toContain("signature=");
+  });
+
+  test("over gRPC, LookupStatus carries the same link, and a wrong factor NOT_FOUND", async () => {
+    const client = intakeClient(harness);
+    try {
+      const response = await unaryCall(
+        client.lookupStatus.bind(client),
+        intake.LookupStatusRequest.fromPartial({
+          dossierCode: application.dossierCode,
+          secondFactor: citizenIdLastFour,
+        }),
+      );
+      expect(grantedBy(response.resultDownloadPath)).toBe(documentId);
+      expect(Date.parse(response.resultDownloadExpiresAt ?? "")).toBeGreaterThan(Date.now() + 9 * 60_000);
+      const wrong = await grpcError(
+        unaryCall(
+          client.lookupStatus.bind(client),
+          intake.LookupStatusRequest.fromPartial({ dossierCode: application.dossierCode, secondFactor: "1111" }),
+        ),
+      );
+      expect(wrong.code).toBe(grpc.status.NOT_FOUND);
+      expect(wrong.details).not.toContain(documentId);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("each link handed out is in the audit log by dossier id, with nothing of the link or the applicant", async () => {
+    await waitFor(
+      async () =>
+        (await harness.runtime.store.find(auditLog, {})).some(
+          ({ data }) => data.action === "issue_result_link" && data.target === application.dossierId,
+        ),
+      { description: "the link's audit entry", timeoutMs: 5_000 },
+    );
+    const entries = JSON.stringify((await harness.runtime.store.find(auditLog, {})).map(({ data }) => data));
+    expect(entries).not.toContain("signature=");
+    expect(entries).not.toContain(documentId);
+    for (const value of Object.values(applicantData)) expect(entries).not.toContain(value);
+  });
+
+  test("a result signed before its id was kept is found from its download path", async () => {
+    const earlier = await submitValid(harness);
+    const earlierDocument = randomUUID();
+    // DocumentSigned as it was projected then: the path only.
+    await publishRoutingEvent(harness, "documentSigned", {
+      dossierId: earlier.dossierId,
+      dossierCode: earlier.dossierCode,
+      downloadPath: `/v1/documents/${earlierDocument}`,
+    });
+    await waitForRecord(
+      harness,
+      earlier.dossierId,
+      (record) => record.resultDocumentPath === `/v1/documents/${earlierDocument}`,
+      "the result's path",
+    );
+    const reply = await call(
+      harness.running.httpUrl,
+      "GET",
+      `/v1/public/status/${earlier.dossierCode}?factor=${citizenIdLastFour}`,
+      { apiKey: null },
+    );
+    expect(grantedBy((reply.body as { resultDownloadPath: string }).resultDownloadPath)).toBe(earlierDocument);
+  });
+});
+
+describe("the link secret in production", () => {
+  // A production environment the config check passes, up to the link secret; nothing is reachable at these addresses.
+  const production = {
+    NODE_ENV: "production",
+    STORE: "mongo",
+    MONGO_URL: "mongodb://127.0.0.1:9/?replicaSet=rs0",
+    KAFKA_BROKERS: "127.0.0.1:9",
+    GRPC_TLS: "files",
+    GRPC_TLS_CERT_FILE: "/nonexistent/grpc.crt",
+    GRPC_TLS_KEY_FILE: "/nonexistent/grpc.key",
+    LOG_LEVEL: "silent",
+  };
+
+  test.each([
+    ["missing", {}],
+    ["short", { PUBLIC_LINK_SECRET: "too-short-for-an-hmac-key" }],
+  ])("is refused when %s, before intake opens its store", async (_what, secret) => {
+    const started = createIntakeService({ env: { ...production, ...secret } });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toMatchObject({
+      issues: [{ variable: "PUBLIC_LINK_SECRET", reason: expect.stringContaining("NODE_ENV=production") }],
+    });
   });
 });

@@ -5,11 +5,14 @@ import {
   envOptionalString,
   envString,
   productionRulesApply,
+  publicLinkEnv,
   serviceEnv,
 } from "@lienthong/service-host";
 import { z } from "zod";
 
 export const signatureEnv = serviceEnv(platformService("signature"), {
+  /** The secret the applicant's download links are checked with: intake signs them with it (README, "Configuration"). */
+  ...publicLinkEnv,
   /** Where the local test PKI lives; generated on first start when no production keys are given. Default: DATA_DIR/signature/pki. */
   SIGNATURE_PKI_DIR: envOptionalString(),
   /** Production: one operator-provided PKCS#12 holding one official's key and certificate chain. */

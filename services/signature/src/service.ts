@@ -1,5 +1,11 @@
 import * as path from "node:path";
-import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
+import {
+  type ServiceFactoryOptions,
+  ServiceHost,
+  createLogger,
+  loadConfig,
+  openPublicLinkSecrets,
+} from "@lienthong/service-host";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
@@ -16,9 +22,12 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** The composition root of signature. */
 export async function createSignatureService(options: ServiceOptions = {}): Promise<ServiceHost> {
   const env = loadConfig(signatureEnv, options.env ?? process.env);
+  const logger = options.logger ?? createLogger({ service: "signature", level: env.LOG_LEVEL });
+  // Before the store opens: production refuses a missing or weak secret as it refuses the rest of the config.
+  const publicLinks = openPublicLinkSecrets(env, logger);
   const host = await ServiceHost.open(
     { service: "signature", env, collections: signatureCollections, maxRequestBytes: MAX_MESSAGE_BYTES },
-    options,
+    { ...options, logger },
   );
   const now = options.clock ?? (() => new Date());
   const signing = await openSigning(env, now);
@@ -43,6 +52,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     defaultLevel: env.SIGNATURE_LEVEL,
     trackingUrl: (dossierCode) => env.SIGNATURE_TRACKING_URL.replace("{code}", encodeURIComponent(dossierCode)),
     audit,
+    publicLinks,
     logger: host.logger,
     now,
   };

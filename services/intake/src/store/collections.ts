@@ -63,6 +63,12 @@ export interface ApplicationRecord {
   /** When the applicant asked to withdraw; routing decides and answers with DossierWithdrawn. */
   withdrawalRequestedAt: string | null;
   resultDocumentPath: string | null;
+  /**
+   * The signed result's document id (DocumentSigned, ResultIssued): what the
+   * applicant's download link names. Absent until the result is signed, and
+   * on records projected before it was kept (then read from resultDocumentPath).
+   */
+  resultDocumentId?: string;
   timeline: TimelineEntry[];
   updatedAt: string;
 }

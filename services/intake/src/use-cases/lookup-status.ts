@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { DOSSIER_CODE_PATTERN, lastFour, statusLabel } from "@lienthong/domain";
 import { PlatformError, notFound } from "@lienthong/errors";
+import { isPlatformId } from "@lienthong/service-host";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { findApplication } from "../store/find-application";
 import type { ApplicationRecord } from "../store/collections";
@@ -47,6 +48,9 @@ export interface PublicStatus {
   procedureName: string;
   submittedAt: string;
   appointmentAt: string | undefined;
+  /** Once the result is signed: where the applicant downloads it (signature's REST API), until it expires. */
+  resultDownloadPath?: string;
+  resultDownloadExpiresAt?: string;
 }
 
 const FACTOR = /^\d{4}$/;
@@ -55,7 +59,8 @@ const FACTOR = /^\d{4}$/;
  * Public status tracking (the QR link on the slip): the dossier code plus the
  * last four digits of the applicant's citizen ID or phone. An unknown code and
  * a wrong factor give the same NOT_FOUND, so neither can be probed; only
- * status, procedure and dates are returned.
+ * status, procedure and dates are returned, and once the result is signed a
+ * link that downloads it for ten minutes (docs/decisions.md §23).
  */
 export async function lookupStatus(
   ports: IntakePorts,
@@ -71,7 +76,7 @@ export async function lookupStatus(
     throw notFound("dossier", "with this code and second factor");
   }
   const { status } = record;
-  return {
+  const answer: PublicStatus = {
     dossierCode: record.dossierCode,
     status,
     statusLabel: statusLabel(status),
@@ -79,6 +84,22 @@ export async function lookupStatus(
     submittedAt: record.submittedAt,
     appointmentAt: record.appointmentAt ?? undefined,
   };
+  const documentId = resultDocumentOf(record);
+  if (documentId === undefined) return answer;
+  const link = ports.resultLink(documentId);
+  // Ids only: which dossier's result a link was handed out for, never to whom.
+  ports.audit({ clientId: "", action: "issue_result_link", target: record.dossierId, decision: "allowed" });
+  return { ...answer, resultDownloadPath: link.path, resultDownloadExpiresAt: link.expiresAt.toISOString() };
+}
+
+/**
+ * The signed result's document id, once there is one. Records projected
+ * before the id was kept have signature's download path, `/v1/documents/{id}`.
+ */
+function resultDocumentOf(record: ApplicationRecord): string | undefined {
+  if (record.resultDocumentId !== undefined) return record.resultDocumentId;
+  const fromPath = /^\/v1\/documents\/([^/]+)$/.exec(record.resultDocumentPath ?? "")?.[1];
+  return fromPath !== undefined && isPlatformId(fromPath) ? fromPath : undefined;
 }
 
 function factorMatches(record: ApplicationRecord, factor: string): boolean {

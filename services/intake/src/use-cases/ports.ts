@@ -1,5 +1,5 @@
 import type { AdministrativeUnits, CommuneMerges, ProcedureCatalog } from "@lienthong/domain";
-import type { ClientIdentity } from "@lienthong/service-host";
+import type { ClientIdentity, PublicDocumentLink } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type { DossierRegistrar } from "../store/dossier-registrar";
 
@@ -24,6 +24,8 @@ export interface IntakePorts {
   /** The pre-2025 → new commune mapping; undefined until an operator imports it. */
   merges: CommuneMerges | undefined;
   audit(decision: AccessDecision): void;
+  /** A signed link to a signed result, for its applicant (service-host's public-links.ts, valid minutes from now). */
+  resultLink(documentId: string): PublicDocumentLink;
   limits: { attachmentMaxBytes: number };
   now(): Date;
 }

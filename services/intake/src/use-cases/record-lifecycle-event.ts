@@ -1,6 +1,6 @@
 import { statusCarriedBy, type EventTypeName, type PayloadOf, type common } from "@lienthong/contracts";
 import { DossierStatus, isDossierStatus } from "@lienthong/domain";
-import type { ConsumedEvent } from "@lienthong/service-host";
+import { isPlatformId, type ConsumedEvent } from "@lienthong/service-host";
 import { put, type WriteOp } from "@lienthong/storage";
 import { applications, type ApplicationRecord, type SupplementRequestRecord } from "../store/collections";
 import type { IntakePorts } from "./ports";
@@ -14,11 +14,18 @@ interface DossierChange {
   supplementRequest?: { requestedAt: string | undefined; missingItems: string[] };
   /** Where the signed result can be downloaded. */
   resultDocumentPath?: string;
+  /** The signed result's document id. */
+  resultDocumentId?: string;
 }
 
 /** proto3 sends an unset string as "". */
 function given(value: string | undefined): string | undefined {
   return value || undefined;
+}
+
+/** A document id as signature makes them (a UUID); anything else names nothing a link could serve. */
+function documentId(value: string): string | undefined {
+  return isPlatformId(value) ? value : undefined;
 }
 
 /** An agency without a code is an unset message field. */
@@ -50,6 +57,7 @@ const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange 
   resultIssued: (payload) => ({
     appointmentAt: given(payload.appointmentAt),
     resultDocumentPath: given(payload.downloadPath),
+    resultDocumentId: documentId(payload.documentId),
   }),
   // intake's own: the supplement was already applied and the withdrawal noted when the request came in.
   supplementProvided: () => ({}),
@@ -65,7 +73,10 @@ const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange 
   deadlineDueSoon: (payload) => ({ appointmentAt: given(payload.appointmentAt) }),
   dossierOverdue: (payload) => ({ appointmentAt: given(payload.newAppointmentAt) }),
   resultReturned: () => ({}),
-  documentSigned: (payload) => ({ resultDocumentPath: given(payload.downloadPath) }),
+  documentSigned: (payload) => ({
+    resultDocumentPath: given(payload.downloadPath),
+    resultDocumentId: documentId(payload.documentId),
+  }),
   signatureFailed: () => ({}),
   notificationDelivered: () => ({}),
   notificationFailed: () => ({}),
@@ -108,6 +119,7 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     competentAuthorityName: change.competentAuthority?.name ?? record.competentAuthorityName ?? null,
     supplementRequest: supplementRequestAfter(change, status, event.time, record),
     resultDocumentPath: change.resultDocumentPath ?? record.resultDocumentPath,
+    ...(change.resultDocumentId !== undefined && { resultDocumentId: change.resultDocumentId }),
     updatedAt: ports.now().toISOString(),
   };
   return [put(applications, record.dossierId, updated, stored.version)];

@@ -3,8 +3,9 @@ import type { Access } from "@lienthong/service-host";
 /**
  * What signature's endpoints ask of their callers, REST and gRPC alike.
  * Which document a caller may read and which authority an official may sign
- * for are decided per resource in use-cases/tenancy.ts. Nothing is public
- * (README, "Who may call what").
+ * for are decided per resource in use-cases/tenancy.ts. One endpoint is
+ * public: a decision's result for the holder of a link intake signed (README,
+ * "Who may call what").
  */
 
 /**
@@ -25,3 +26,12 @@ export const SIGN = { official: ["document_signer", "leader"] } as const satisfi
 
 /** A signed document: a commune system (with or without its official) of the dossier's receiving unit or competent authority. */
 export const READ_DOCUMENT = { client: true } as const satisfies Access;
+
+/**
+ * A decision's result for whoever holds the link intake handed its applicant
+ * after checking the second factor: the link is the credential
+ * (use-cases/public-download.ts, docs/decisions.md §23).
+ */
+export const PUBLIC_DOWNLOAD = {
+  public: "a signed link from the applicant's status lookup (second factor checked by intake); expires in minutes",
+} as const satisfies Access;

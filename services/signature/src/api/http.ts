@@ -1,12 +1,13 @@
 import type { Request } from "express";
-import type { HttpApp } from "@lienthong/service-host";
+import { PUBLIC_DOCUMENTS_PATH, type HttpApp } from "@lienthong/service-host";
 import { signFile, verifyFileSignature } from "../use-cases/cades";
 import { getSignedDocument } from "../use-cases/get-document";
 import { MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PDF_BYTES } from "../use-cases/limits";
 import type { SignaturePorts } from "../use-cases/ports";
+import { downloadByPublicLink } from "../use-cases/public-download";
 import { signDocument } from "../use-cases/sign-document";
 import { verifyDocument } from "../use-cases/verify-document";
-import { READ_DOCUMENT, SIGN, VERIFY } from "./access";
+import { PUBLIC_DOWNLOAD, READ_DOCUMENT, SIGN, VERIFY } from "./access";
 
 const pdfBody = { raw: { type: "application/pdf", limitBytes: MAX_PDF_BYTES } };
 const fileBody = { raw: { type: "*/*", limitBytes: MAX_FILE_BYTES } };
@@ -23,6 +24,28 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
       response
         .type("application/pdf")
         .setHeader("content-disposition", `inline; filename="${record.dossierCode || record.documentId}.pdf"`)
+        .setHeader("digest", `sha-256=${Buffer.from(record.sha256, "hex").toString("base64")}`)
+        .send(bytes);
+    },
+  });
+
+  // The applicant's download: the link is the credential, and the query carries it — never logged (the request log
+  // names the route template, spans lose url.query), never cached, never sent on as a referrer.
+  http.route({
+    method: "get",
+    path: `${PUBLIC_DOCUMENTS_PATH}/:documentId`,
+    access: PUBLIC_DOWNLOAD,
+    handle: async (request, response) => {
+      response.setHeader("cache-control", "no-store").setHeader("referrer-policy", "no-referrer");
+      const { record, bytes } = await downloadByPublicLink(ports, {
+        documentId: String(request.params.documentId),
+        expires: request.query.expires,
+        signature: request.query.signature,
+      });
+      response
+        .type("application/pdf")
+        .setHeader("content-disposition", `attachment; filename="${record.dossierCode}.pdf"`)
+        .setHeader("x-content-type-options", "nosniff")
         .setHeader("digest", `sha-256=${Buffer.from(record.sha256, "hex").toString("base64")}`)
         .send(bytes);
     },

@@ -1,3 +1,4 @@
+import type { PublicLinkSecrets } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type * as pkijs from "pkijs";
 import type { TimestampAuthority } from "../cades/timestamp";
@@ -9,7 +10,7 @@ import type { SignerDirectory } from "./signer-directory";
 
 /** One entry of the service's audit log: ids only, never a credential, a document's content or personal data. */
 export interface AuditEntry {
-  /** "read_document", "sign_document", "sign_file" or "sign_result". */
+  /** "read_document", "download_result", "sign_document", "sign_file" or "sign_result". */
   action: string;
   outcome: "allowed" | "denied" | "not_found" | "done" | "refused";
   /** A document id, `unit:<code>`, or for a signing the ids of what was signed (see signingTarget). */
@@ -44,6 +45,8 @@ export interface SignaturePorts {
   /** The public tracking page of a dossier (printed as a QR code). */
   trackingUrl(dossierCode: string): string;
   audit: SignatureAudit;
+  /** What the applicant's download links are checked with (intake signs them; docs/decisions.md §23). */
+  publicLinks: PublicLinkSecrets;
   /** Told of a defect (an error no rule foresaw) that a signature request was answered with signatureFailed for. */
   logger: { error(details: object, message: string): void };
   now(): Date;

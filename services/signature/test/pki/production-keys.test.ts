@@ -1,4 +1,5 @@
-import { signatureEnv } from "../../src";
+import { ConfigError } from "@lienthong/service-host";
+import { createSignatureService, signatureEnv } from "../../src";
 
 /**
  * Production never signs with the local test PKI: its CA key is made on a
@@ -41,5 +42,28 @@ describe("signing keys in production", () => {
   it("lets a demonstration opt in, and development needs nothing", () => {
     expect(keysIssue({ ...PRODUCTION, ALLOW_EMBEDDED_IN_PRODUCTION: "true" })).toBeUndefined();
     expect(keysIssue({})).toBeUndefined();
+  });
+});
+
+describe("the applicants' link secret in production", () => {
+  // Past the config check up to the link secret (an operator's key named, TLS files named); nothing is reachable.
+  const env = {
+    ...PRODUCTION,
+    SIGNATURE_P12_PATH: "/nonexistent/leader.p12",
+    GRPC_TLS: "files",
+    GRPC_TLS_CERT_FILE: "/nonexistent/grpc.crt",
+    GRPC_TLS_KEY_FILE: "/nonexistent/grpc.key",
+    LOG_LEVEL: "silent",
+  };
+
+  it.each([
+    ["missing", {}],
+    ["short", { PUBLIC_LINK_SECRET: "too-short-for-an-hmac-key" }],
+  ])("is refused when %s, before signature opens its store or its keys", async (_what, secret) => {
+    const started = createSignatureService({ env: { ...env, ...secret } });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toMatchObject({
+      issues: [{ variable: "PUBLIC_LINK_SECRET", reason: expect.stringContaining("NODE_ENV=production") }],
+    });
   });
 });

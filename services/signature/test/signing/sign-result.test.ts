@@ -2,7 +2,13 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { common, EventTypes, events } from "@lienthong/contracts";
 import { outbox } from "@lienthong/messaging";
-import { AuditLog, auditCollections, auditLog, type AuditRecord } from "@lienthong/service-host";
+import {
+  AuditLog,
+  EXAMPLE_PUBLIC_LINK_SECRET,
+  auditCollections,
+  auditLog,
+  type AuditRecord,
+} from "@lienthong/service-host";
 import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { verifyPdf } from "../../src/pdf";
 import { SigningError } from "../../src/pki";
@@ -110,6 +116,7 @@ describe("signing a decision's result: certificate checks and authorization befo
       defaultLevel: "B-T",
       trackingUrl: (code) => `https://dichvucong.example.vn/tra-cuu/${code}`,
       audit: { decided: (entry) => audit.append(entry), record: (entry) => audit.record(entry) },
+      publicLinks: { current: EXAMPLE_PUBLIC_LINK_SECRET },
       logger: { error: (details) => defects.push(details) },
       now: () => new Date(),
     };

@@ -143,7 +143,9 @@ function isNamed<N extends EventTypeName>(
  * development identities: a fresh IDENTITY_DIR whose issuer signs the
  * officials' tokens, and the development commune systems' public API keys.
  */
-export async function startSignature(options: { logger?: Logger } = {}): Promise<SignatureHarness> {
+export async function startSignature(
+  options: { logger?: Logger; env?: Record<string, string> } = {},
+): Promise<SignatureHarness> {
   const dataDir: TempDir = await tempDir("signature-test");
   const identityDir: TempDir = await tempDir("signature-identity");
   const broker = new InProcessBroker({ partitions: 1 });
@@ -154,6 +156,7 @@ export async function startSignature(options: { logger?: Logger } = {}): Promise
       BUS: "in-process",
       LOG_LEVEL: "silent",
       IDENTITY_DIR: identityDir.path,
+      ...options.env,
     },
     broker,
     ports: { http: 0, grpc: 0, ops: 0 },

@@ -158,7 +158,17 @@ export interface LookupStatusResponse {
   statusLabel: string;
   procedureName: string;
   submittedAt?: string | undefined;
-  appointmentAt?: string | undefined;
+  appointmentAt?:
+    | string
+    | undefined;
+  /**
+   * The signed result, once there is one: a path on the signature service's
+   * REST API, /v1/public/documents/{document_id}?expires=...&signature=..., that
+   * serves it to whoever holds it until result_download_expires_at (ten
+   * minutes). Empty before the result is signed.
+   */
+  resultDownloadPath: string;
+  resultDownloadExpiresAt?: string | undefined;
 }
 
 export interface Unit {
@@ -2296,6 +2306,8 @@ function createBaseLookupStatusResponse(): LookupStatusResponse {
     procedureName: "",
     submittedAt: undefined,
     appointmentAt: undefined,
+    resultDownloadPath: "",
+    resultDownloadExpiresAt: undefined,
   };
 }
 
@@ -2318,6 +2330,12 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     }
     if (message.appointmentAt !== undefined) {
       Timestamp.encode(toTimestamp(message.appointmentAt), writer.uint32(50).fork()).join();
+    }
+    if (message.resultDownloadPath !== "") {
+      writer.uint32(58).string(message.resultDownloadPath);
+    }
+    if (message.resultDownloadExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resultDownloadExpiresAt), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -2383,6 +2401,22 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
             message.appointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resultDownloadPath = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.resultDownloadExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2423,6 +2457,16 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
         : isSet(object.appointment_at)
         ? globalThis.String(object.appointment_at)
         : undefined,
+      resultDownloadPath: isSet(object.resultDownloadPath)
+        ? globalThis.String(object.resultDownloadPath)
+        : isSet(object.result_download_path)
+        ? globalThis.String(object.result_download_path)
+        : "",
+      resultDownloadExpiresAt: isSet(object.resultDownloadExpiresAt)
+        ? globalThis.String(object.resultDownloadExpiresAt)
+        : isSet(object.result_download_expires_at)
+        ? globalThis.String(object.result_download_expires_at)
+        : undefined,
     };
   },
 
@@ -2446,6 +2490,12 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     if (message.appointmentAt !== undefined) {
       obj.appointmentAt = message.appointmentAt;
     }
+    if (message.resultDownloadPath !== "") {
+      obj.resultDownloadPath = message.resultDownloadPath;
+    }
+    if (message.resultDownloadExpiresAt !== undefined) {
+      obj.resultDownloadExpiresAt = message.resultDownloadExpiresAt;
+    }
     return obj;
   },
 
@@ -2460,6 +2510,8 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     message.procedureName = object.procedureName ?? "";
     message.submittedAt = object.submittedAt ?? undefined;
     message.appointmentAt = object.appointmentAt ?? undefined;
+    message.resultDownloadPath = object.resultDownloadPath ?? "";
+    message.resultDownloadExpiresAt = object.resultDownloadExpiresAt ?? undefined;
     return message;
   },
 };
