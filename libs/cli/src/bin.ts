@@ -95,6 +95,12 @@ program
   .option("--out <dir>", "where to save the signed result PDF", "out")
   .option("--timeout <seconds>", "give up after this long", (v) => Number(v), 60)
   .option(
+    "--dossiers <n>",
+    "applications taken through one after another (hop latencies over all of them)",
+    positiveInteger,
+    1,
+  )
+  .option(
     "--data-dir <dir>",
     "the running platform's data directory, whose development issuer signs the officials' tokens",
     process.env.DATA_DIR ?? "var/data",
@@ -106,6 +112,7 @@ program
       httpPort: number;
       out: string;
       timeout: number;
+      dossiers: number;
       dataDir: string;
     }) => {
       /* eslint-disable @typescript-eslint/no-require-imports -- loaded when the command runs */
@@ -118,6 +125,7 @@ program
         credentials: await developmentCredentials(identityDirOf(options.dataDir)),
         outDir: options.out,
         timeoutMs: options.timeout * 1000,
+        dossiers: options.dossiers,
         log: (line) => {
           if (!options.json) process.stdout.write(`${line}\n`);
         },

@@ -61,6 +61,17 @@ export const EventTypes = {
     events.NotificationDelivered,
   ),
   notificationFailed: eventType("gov.lienthong.notification.failed.v1", "notification", events.NotificationFailed),
+  // About a commune system's webhook endpoint, not a dossier: keyed by the endpoint id.
+  notificationEndpointSuspended: eventType(
+    "gov.lienthong.notification.endpoint_suspended.v1",
+    "notification",
+    events.NotificationEndpointSuspended,
+  ),
+  notificationEndpointResumed: eventType(
+    "gov.lienthong.notification.endpoint_resumed.v1",
+    "notification",
+    events.NotificationEndpointResumed,
+  ),
 } as const;
 
 export type EventTypeName = keyof typeof EventTypes;
@@ -157,6 +168,8 @@ const carriedStatus: StatusRule = {
   signatureFailed: null,
   notificationDelivered: null,
   notificationFailed: null,
+  notificationEndpointSuspended: null,
+  notificationEndpointResumed: null,
 };
 
 /** The external status (1–10) the event moves its dossier to; undefined when it changes no status. */

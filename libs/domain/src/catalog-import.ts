@@ -9,6 +9,7 @@ import { z } from "zod";
 import { type Procedure, PROCEDURE_CODE_PATTERN, ProcedureCatalog } from "./catalog";
 import { AGENCY_KINDS, COMMUNE_AGENCY_KINDS } from "./catalog";
 import { PlatformError, invalidArgument, type FieldViolation } from "@lienthong/errors";
+import { refinePrintable } from "./printable-text";
 import { dayNumberOfIsoDate } from "./time";
 
 const formFieldSchema = z.object({
@@ -51,7 +52,8 @@ export const procedureSchema = z
         return false;
       }
     }, "must be a YYYY-MM-DD date"),
-    name: z.string().min(1, "must not be empty"),
+    // Printed on the result notice: only what the result document can print (printable-text.ts).
+    name: z.string().normalize("NFC").min(1, "must not be empty").superRefine(refinePrintable()),
     field: z.string().min(1, "must not be empty"),
     level: z.enum(["commune", "province"]),
     agencyKind: z.enum(AGENCY_KINDS),

@@ -17,3 +17,4 @@ export * from "./calendar-overrides";
 export * from "./calendar";
 export * from "./deadlines";
 export * from "./reference-data";
+export * from "./printable-text";

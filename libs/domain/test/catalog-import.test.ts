@@ -59,6 +59,16 @@ describe("catalog import", () => {
     ]);
   });
 
+  it("refuses a procedure name the result notice cannot print, naming the code point", () => {
+    const csv = [
+      HEADER,
+      "1.001193,1,2025-07-01,Đăng ký khai sinh ✅,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,Tờ khai,,false,true",
+    ].join("\n");
+    expect(violationsOf(() => parseCatalogCsv(csv))).toEqual([
+      "line 2 (1.001193) name: contains a character the result document cannot print: U+2705",
+    ]);
+  });
+
   it("refuses a CSV without the required columns", () => {
     expect(violationsOf(() => parseCatalogCsv("code,name\n1.000894,x"))).toContain("fee: column is missing");
   });

@@ -98,17 +98,6 @@ describe("dossier workflow", () => {
     expect(allowedActions(back.state)).toEqual(expect.arrayContaining(["decide", "stop", "transfer"]));
   });
 
-  it("leaves no open state without a way forward", () => {
-    const terminal: DossierState[] = ["refused", "withdrawn", "result_returned"];
-    for (const state of states.filter((candidate) => !terminal.includes(candidate))) {
-      const outcomes = Object.values(DOSSIER_OUTCOMES).filter((move) =>
-        (move.from as readonly DossierState[]).includes(state),
-      );
-      expect({ state, ways: allowedActions(state).length + outcomes.length }).not.toEqual({ state, ways: 0 });
-    }
-    for (const state of terminal) expect(allowedActions(state)).toEqual([]);
-  });
-
   it("refuses an action not allowed now, naming the status and what is allowed", () => {
     let error: unknown;
     try {

@@ -2,17 +2,25 @@ import { context as otelContext, SpanKind, SpanStatusCode, trace, type Tracer } 
 import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
 import { inbox } from "./collections";
 import { MessagingError } from "./errors";
-import { PlatformError, isRetriable, loggableError } from "@lienthong/errors";
+import { PlatformError, isRetriable, loggableError, toPlatformError } from "@lienthong/errors";
 import { type Logger } from "./logger";
-import type { DeliveredEvent, EventBus, Subscription } from "./port";
-import { backoffDelay, defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
+import type { DeliveredEvent, Delivery, EventBus, Subscription, UnreadableRecord } from "./port";
+import { defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
 import { extractTraceContext } from "./trace-context";
 
 /**
  * The consumer runner every service uses on top of an EventBus: trace context
  * continued from the producer, idempotency by ce_id (an inbox marker written
- * in the same atomic commit as the handler's writes), bounded retries, and a
- * dead-letter topic so one poison event never blocks its partition.
+ * in the same atomic commit as the handler's writes), and failures classified
+ * once (docs/decisions.md §13, §25):
+ * - a record that is not a CloudEvent, and a failure that is not retriable
+ *   (bad input, a payload that does not decode, an unknown event type, a
+ *   programming error), go to the dead-letter topic on their first delivery;
+ * - a retriable failure is handed back to the bus, which delivers the event
+ *   again after a backoff while the subscription's other partitions flow; its
+ *   last allowed attempt failing too, it is dead-lettered.
+ * A dead letter is the record as it arrived — key, bytes, headers — plus the
+ * dlt_* headers saying where it came from and why it failed.
  */
 export type EventProcessor = (event: DeliveredEvent) => Promise<WriteOp[] | void>;
 
@@ -23,6 +31,7 @@ export interface ConsumerOptions {
   topics: string[];
   /** Does the work and returns the writes to commit with the inbox marker. */
   handle: EventProcessor;
+  /** Deliveries of an event whose handling keeps failing retriably, and the waits between them. */
   retry?: RetryPolicy;
   /** Default: deadLetterTopicFor(groupId). */
   deadLetterTopic?: string;
@@ -31,12 +40,22 @@ export interface ConsumerOptions {
   tracer?: Tracer;
 }
 
+/** What a dead letter carries besides the original record's headers. */
 export const DeadLetterHeaders = {
+  /** The error's stable reason (UNDECODABLE_PAYLOAD, MISSING_HEADER, UNAVAILABLE…); INTERNAL for a defect. */
+  reason: "dlt_reason",
+  /** `reason: message` for our errors, the class (and the engine's message) for anything else: never data. */
   error: "dlt_error",
   originalTopic: "dlt_original_topic",
-  attempts: "dlt_attempts",
-  failedAt: "dlt_failed_at",
+  originalPartition: "dlt_original_partition",
+  originalOffset: "dlt_original_offset",
+  /** The consumer group that gave up, and the service it belongs to (the bus's ce_source). */
   group: "dlt_group",
+  service: "dlt_service",
+  /** Deliveries counted by the consumer that gave up (a lower bound: see Delivery). */
+  attempts: "dlt_attempts",
+  firstFailedAt: "dlt_first_failed_at",
+  failedAt: "dlt_failed_at",
 } as const;
 
 const MAX_ERROR_HEADER_LENGTH = 1000;
@@ -51,15 +70,41 @@ export function inboxId(groupId: string, eventId: string): string {
 
 type Outcome = "processed" | "duplicate" | "dead-lettered";
 
+/** Where a record came from, with its key, bytes and headers: what a dead letter is made of. */
+type OriginalRecord = Pick<UnreadableRecord, "topic" | "partition" | "offset" | "key" | "value" | "headers">;
+
 export async function startConsumer(options: ConsumerOptions): Promise<Subscription> {
   const policy = validateRetryPolicy(options.retry ?? defaultRetryPolicy);
   const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
   const tracer = options.tracer ?? trace.getTracer("@lienthong/messaging");
   const { bus, store, groupId, logger } = options;
-  // Aborts backoff waits on close: the event is then left uncommitted and delivered again later.
-  const stopping = new AbortController();
 
-  const attemptAll = async (event: DeliveredEvent): Promise<Outcome> => {
+  const deadLetter = (original: OriginalRecord, error: unknown, delivery: Delivery): Promise<void> => {
+    const failedAt = new Date().toISOString();
+    return bus.forward([
+      {
+        topic: deadLetterTopic,
+        key: original.key,
+        value: original.value,
+        headers: {
+          ...original.headers,
+          [DeadLetterHeaders.reason]: toPlatformError(error).reason,
+          [DeadLetterHeaders.error]: failureDescription(error).slice(0, MAX_ERROR_HEADER_LENGTH),
+          [DeadLetterHeaders.originalTopic]: original.topic,
+          [DeadLetterHeaders.originalPartition]: String(original.partition),
+          [DeadLetterHeaders.originalOffset]: original.offset,
+          [DeadLetterHeaders.group]: groupId,
+          [DeadLetterHeaders.service]: bus.source,
+          [DeadLetterHeaders.attempts]: String(delivery.attempt),
+          [DeadLetterHeaders.firstFailedAt]: delivery.firstFailedAt ?? failedAt,
+          [DeadLetterHeaders.failedAt]: failedAt,
+        },
+      },
+    ]);
+  };
+
+  /** Resolves once the event is done with (processed, a duplicate, dead-lettered); rejects to have it redelivered. */
+  const attempt = async (event: DeliveredEvent, delivery: Delivery): Promise<Outcome> => {
     const markerId = inboxId(groupId, event.id);
     if (await store.get(inbox, markerId)) return "duplicate";
     const marker = put(
@@ -68,65 +113,37 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
       { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
       0,
     );
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const writes = (await options.handle(event)) ?? [];
-        await store.commit([...writes, marker]);
-        return "processed";
-      } catch (error) {
-        // The marker already exists: a concurrent delivery of the same event won.
-        if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
-          return "duplicate";
-        }
-        const where = {
+    try {
+      const writes = (await options.handle(event)) ?? [];
+      await store.commit([...writes, marker]);
+      return "processed";
+    } catch (error) {
+      // The marker already exists: a concurrent delivery of the same event won.
+      if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
+        return "duplicate";
+      }
+      // The bus logs the rejection and delivers the event again after a backoff; its partition waits, no other.
+      if (isRetriable(error) && delivery.attempt < policy.attempts) throw error;
+      await deadLetter({ ...event, value: event.data }, error, delivery);
+      logger.error(
+        {
           groupId,
           topic: event.topic,
           partition: event.partition,
           offset: event.offset,
           eventId: event.id,
           type: event.type,
-        };
-        if (!isRetriable(error) || attempt >= policy.attempts) {
-          await deadLetter(event, error, attempt);
-          logger.error(
-            { ...where, attempts: attempt, deadLetterTopic, err: loggableError(error) },
-            "event dead-lettered",
-          );
-          return "dead-lettered";
-        }
-        const delayMs = backoffDelay(policy, attempt);
-        logger.warn(
-          { ...where, attempt, retryInMs: delayMs, err: loggableError(error) },
-          "event handling failed; retrying",
-        );
-        await sleep(delayMs, stopping.signal);
-      }
+          attempts: delivery.attempt,
+          deadLetterTopic,
+          err: loggableError(error),
+        },
+        "event dead-lettered",
+      );
+      return "dead-lettered";
     }
   };
 
-  const deadLetter = (event: DeliveredEvent, error: unknown, attempts: number): Promise<void> => {
-    const description = failureDescription(error);
-    return bus.publish([
-      {
-        topic: deadLetterTopic,
-        key: event.key,
-        type: event.type,
-        id: event.id,
-        time: event.time,
-        data: event.data,
-        headers: {
-          ...event.headers,
-          [DeadLetterHeaders.error]: description.slice(0, MAX_ERROR_HEADER_LENGTH),
-          [DeadLetterHeaders.originalTopic]: event.topic,
-          [DeadLetterHeaders.attempts]: String(attempts),
-          [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-          [DeadLetterHeaders.group]: groupId,
-        },
-      },
-    ]);
-  };
-
-  const handler = async (event: DeliveredEvent): Promise<void> => {
+  const handler = async (event: DeliveredEvent, delivery: Delivery): Promise<void> => {
     const parent = extractTraceContext(event.headers);
     // Ids only: payloads hold citizens' personal data (DOMAIN.md §7).
     const span = tracer.startSpan(
@@ -141,15 +158,17 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
           "messaging.consumer.group.name": groupId,
           "messaging.message.id": event.id,
           "lienthong.dossier_id": event.key,
+          "lienthong.consumer.attempt": delivery.attempt,
         },
       },
       parent,
     );
     try {
-      const outcome = await otelContext.with(trace.setSpan(parent, span), () => attemptAll(event));
+      const outcome = await otelContext.with(trace.setSpan(parent, span), () => attempt(event, delivery));
       span.setAttribute("lienthong.consumer.outcome", outcome);
       if (outcome === "dead-lettered") span.setStatus({ code: SpanStatusCode.ERROR, message: "dead-lettered" });
     } catch (error) {
+      span.setAttribute("lienthong.consumer.outcome", "redelivered");
       span.setStatus({ code: SpanStatusCode.ERROR, message: failureDescription(error) });
       throw error;
     } finally {
@@ -157,13 +176,29 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
     }
   };
 
-  const subscription = await bus.subscribe({ groupId, topics: options.topics, handler });
-  return {
-    close: async () => {
-      stopping.abort();
-      await subscription.close();
-    },
+  // Not a CloudEvent (a foreign producer, a hand-edited journal): no attempt can read it.
+  const unreadable = async (record: UnreadableRecord, delivery: Delivery): Promise<void> => {
+    await deadLetter(record, record.error, delivery);
+    logger.error(
+      {
+        groupId,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        deadLetterTopic,
+        err: loggableError(record.error),
+      },
+      "record that is not a CloudEvent dead-lettered",
+    );
   };
+
+  return bus.subscribe({
+    groupId,
+    topics: options.topics,
+    handler,
+    unreadable,
+    redelivery: { initialMs: policy.initialMs, maxMs: policy.maxMs },
+  });
 }
 
 export interface ReplayOptions {
@@ -196,6 +231,11 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
   let lastActivity = Date.now();
   const subscription = await bus.subscribe({
     groupId: options.replayGroupId ?? `${options.groupId}.replay`,
+    // A letter for a record that was not a CloudEvent cannot be published again as an event: it is passed over.
+    unreadable: async () => {
+      skipped += 1;
+      lastActivity = Date.now();
+    },
     topics: [options.deadLetterTopic ?? deadLetterTopicFor(options.groupId)],
     handler: async (letter) => {
       lastActivity = Date.now();
@@ -234,13 +274,21 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
   return { replayed, skipped };
 }
 
+/** The engine's own errors: their messages name the code's properties and identifiers, never data. */
+const ENGINE_ERRORS = new Set(["TypeError", "ReferenceError", "RangeError"]);
+
 /**
- * The failure as the dead letter and the span record it: our errors by reason
- * and message (written without personal data), anything else by its class and
- * message, which is what a developer needs to find the defect.
+ * The failure as the dead letter and the span record it, without personal
+ * data: our errors by reason and message (written without it), a defect of
+ * the engine's by class and message, which is what a developer needs to find
+ * it; any other error by its class only, since its message may quote the
+ * value it choked on (JSON.parse's does, a driver's may, Node's argument
+ * errors do and carry a code).
  */
 function failureDescription(error: unknown): string {
   if (error instanceof PlatformError) return `${error.reason}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  if (error instanceof Error) {
+    return ENGINE_ERRORS.has(error.name) && !("code" in error) ? `${error.name}: ${error.message}` : error.name;
+  }
+  return typeof error;
 }

@@ -7,7 +7,13 @@ import { PlatformError, type ErrorCode } from "@lienthong/errors";
  * (a later delivery may succeed), a misconfiguration is internal.
  */
 export type MessagingErrorCode =
-  "INVALID_CONFIG" | "MISSING_HEADER" | "INVALID_HEADER" | "BUS_CLOSED" | "BUS_UNAVAILABLE" | "JOURNAL_MISMATCH";
+  | "INVALID_CONFIG"
+  | "MISSING_HEADER"
+  | "INVALID_HEADER"
+  | "BUS_CLOSED"
+  | "BUS_UNAVAILABLE"
+  | "JOURNAL_MISMATCH"
+  | "JOURNAL_CANNOT_WRITE";
 
 const platformCodeOf: Record<MessagingErrorCode, ErrorCode> = {
   INVALID_CONFIG: "INTERNAL",
@@ -16,6 +22,8 @@ const platformCodeOf: Record<MessagingErrorCode, ErrorCode> = {
   BUS_CLOSED: "UNAVAILABLE",
   BUS_UNAVAILABLE: "UNAVAILABLE",
   JOURNAL_MISMATCH: "INTERNAL",
+  // A full disk: a later write may succeed once space is freed.
+  JOURNAL_CANNOT_WRITE: "UNAVAILABLE",
 };
 
 export class MessagingError extends PlatformError {

@@ -1,4 +1,7 @@
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { MessagingError } from "./errors";
 
 /**
  * Where the in-process broker keeps its partitions and its consumer groups'
@@ -29,6 +32,8 @@ export interface RecordLog {
   /** The group's next offset to consume, undefined when the group never subscribed to the topic. */
   committed(groupId: string, topic: string, partition: number): number | undefined;
   commit(groupId: string, topic: string, partition: number, nextOffset: number): void;
+  /** False after a write failed for want of space, until records can be written again (probed, then). */
+  canWrite(): boolean;
   /**
    * Removes records older than `olderThan` (epoch ms) that every group known
    * on their partition has consumed; returns how many were removed.
@@ -36,6 +41,18 @@ export interface RecordLog {
   prune(olderThan: number): number;
   close(): void;
 }
+
+/** Free space the file system must have before the journal is said to write again: its WAL's room to grow. */
+const PROBE_FREE_BYTES = 64 * 1024 * 1024;
+/** How long unwritten consumer offsets wait before the next try (a full disk). */
+const OFFSET_RETRY_MS = 1_000;
+
+/** SQLite's "database or disk is full", and the file system's own. */
+const isDiskFull = (error: unknown): boolean =>
+  typeof error === "object" &&
+  error !== null &&
+  "code" in error &&
+  (error.code === "SQLITE_FULL" || error.code === "ENOSPC");
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 const groupPartitionKey = (groupId: string, topic: string, partition: number): string =>
@@ -48,6 +65,10 @@ interface MemoryPartition {
 }
 
 export class MemoryRecordLog implements RecordLog {
+  canWrite(): boolean {
+    return true;
+  }
+
   private readonly topics = new Map<string, MemoryPartition[]>();
   /** groupId → partitionKey → next offset */
   private readonly offsets = new Map<string, Map<string, number>>();
@@ -165,11 +186,19 @@ export class SqliteRecordLog implements RecordLog {
   >();
   private offsetFlush: NodeJS.Timeout | undefined;
   private readonly statements;
+  private lastWriteFailed = false;
 
-  constructor(path: string) {
+  constructor(
+    private readonly path: string,
+    maxBytes?: number,
+  ) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
+    if (maxBytes !== undefined) {
+      const pageSize = Number(this.db.pragma("page_size", { simple: true }));
+      this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS partitions (
@@ -239,9 +268,30 @@ export class SqliteRecordLog implements RecordLog {
     return partitions;
   }
 
+  canWrite(): boolean {
+    if (!this.lastWriteFailed) return true;
+    // As the embedded store's probe (libs/storage): room for the write-ahead log to grow, and a page written and
+    // taken back. A consumer offset updated in place proves neither.
+    const { bavail, bsize } = statfsSync(dirname(this.path));
+    if (bavail * bsize < PROBE_FREE_BYTES) return false;
+    try {
+      this.db.transaction(() => {
+        this.db.exec("CREATE TABLE IF NOT EXISTS write_probe (bytes BLOB NOT NULL)");
+        const pageSize = Number(this.db.pragma("page_size", { simple: true }));
+        this.db.prepare("INSERT INTO write_probe (bytes) VALUES (zeroblob(?))").run(pageSize);
+        this.db.exec("DELETE FROM write_probe");
+      })();
+    } catch (error) {
+      if (isDiskFull(error)) return false;
+      throw error;
+    }
+    this.lastWriteFailed = false;
+    return true;
+  }
+
   append(records: NewRecord[]): StoredRecord[] {
     const advanced = new Map<string, number>();
-    const stored = this.db.transaction(() =>
+    const stored = this.write(true, () =>
       records.map((record) => {
         const key = partitionKey(record.topic, record.partition);
         const offset = advanced.get(key) ?? this.nextOffsets.get(key);
@@ -261,7 +311,7 @@ export class SqliteRecordLog implements RecordLog {
         advanced.set(key, offset + 1);
         return { ...record, offset };
       }),
-    )();
+    );
     // Only once the transaction is on disk do the in-memory high watermarks move.
     for (const [key, next] of advanced) this.nextOffsets.set(key, next);
     return stored;
@@ -294,23 +344,58 @@ export class SqliteRecordLog implements RecordLog {
 
   commit(groupId: string, topic: string, partition: number, nextOffset: number): void {
     this.pendingOffsets.set(groupPartitionKey(groupId, topic, partition), { groupId, topic, partition, nextOffset });
-    if (!this.offsetFlush) {
-      this.offsetFlush = setTimeout(() => this.flushOffsets(), OFFSET_FLUSH_MS);
-      this.offsetFlush.unref();
-    }
+    this.scheduleOffsetFlush(OFFSET_FLUSH_MS);
   }
 
-  /** Writes every pending consumer offset in one transaction (one fsync). */
+  private scheduleOffsetFlush(delayMs: number): void {
+    if (this.offsetFlush) return;
+    this.offsetFlush = setTimeout(() => {
+      try {
+        this.flushOffsets();
+      } catch {
+        // Thrown from a timer it would end the process. The offsets wait in memory (a crash meanwhile only
+        // redelivers) and `writable` says why the bus is not ready until a write succeeds.
+        this.scheduleOffsetFlush(OFFSET_RETRY_MS);
+      }
+    }, delayMs);
+    this.offsetFlush.unref();
+  }
+
+  /** Writes every pending consumer offset in one transaction (one fsync); on failure they stay pending. */
   private flushOffsets(): void {
     clearTimeout(this.offsetFlush);
     this.offsetFlush = undefined;
     if (this.pendingOffsets.size === 0) return;
-    const pending = [...this.pendingOffsets.values()];
+    const pending = [...this.pendingOffsets.entries()];
     this.pendingOffsets.clear();
-    this.db.transaction(() => {
-      for (const { groupId, topic, partition, nextOffset } of pending)
-        this.statements.commit.run(groupId, topic, partition, nextOffset);
-    })();
+    try {
+      this.write(false, () => {
+        for (const [, { groupId, topic, partition, nextOffset }] of pending)
+          this.statements.commit.run(groupId, topic, partition, nextOffset);
+      });
+    } catch (error) {
+      // Offsets committed since are newer and win.
+      for (const [key, offset] of pending) if (!this.pendingOffsets.has(key)) this.pendingOffsets.set(key, offset);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `writes` in one transaction; a full disk becomes a retriable error and marks the journal unable to write.
+   * Only new records (`provesRoom`) show there is room again: an offset updated in place fits in its own page.
+   */
+  private write<T>(provesRoom: boolean, writes: () => T): T {
+    try {
+      const result = this.db.transaction(writes)();
+      if (provesRoom) this.lastWriteFailed = false;
+      return result;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.lastWriteFailed = true;
+      throw new MessagingError("JOURNAL_CANNOT_WRITE", "the in-process bus journal cannot write: the disk is full", {
+        cause: error,
+      });
+    }
   }
 
   prune(olderThan: number): number {
@@ -330,7 +415,11 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   close(): void {
-    this.flushOffsets();
-    this.db.close();
+    try {
+      this.flushOffsets();
+    } finally {
+      // Offsets that could not be written are delivered again after the restart (at least once).
+      this.db.close();
+    }
   }
 }

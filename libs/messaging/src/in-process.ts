@@ -1,11 +1,20 @@
-import { toDeliveredEvent, toOutgoingRecord } from "./record";
+import { dispatchRecord, toOutgoingRecord } from "./record";
+import { Rejections } from "./deliveries";
 import { MessagingError } from "./errors";
 import { OpenSubscriptions } from "./open-subscriptions";
 import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
 import { partitionForKey } from "./partitioner";
-import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
+import type {
+  EventBus,
+  EventHandler,
+  OutgoingEvent,
+  RawRecord,
+  SubscribeOptions,
+  Subscription,
+  UnreadableRecordHandler,
+} from "./port";
 import { backoffDelay, type RetryPolicy } from "./retry";
 
 /**
@@ -14,13 +23,17 @@ import { backoffDelay, type RetryPolicy } from "./retry";
  * Kafka's semantics — key → partition, per-partition order, consumer groups
  * splitting partitions among their members, offsets committed only after the
  * handler resolves, redelivery of rejected events — so services cannot tell
- * it from Kafka. With a journal it survives kill -9 (at least once).
+ * it from Kafka. Each partition is its own lane: a record waiting to be
+ * delivered again holds up its partition only. With a journal it survives
+ * kill -9 (at least once).
  */
 export interface InProcessBrokerOptions {
   /** Partitions of every new topic (default 4). Topics already in the journal keep theirs. */
   partitions?: number;
   /** SQLite file holding records and committed offsets; memory only when absent. */
   journalPath?: string;
+  /** The largest the journal file may grow, in bytes: past it publishing fails as on a full disk (retriable). */
+  journalMaxBytes?: number;
   /** Consumed records older than this are removed (default 7 days). */
   retentionMs?: number;
   /** Wait before a rejected event is delivered again (default 100 ms doubling to 5 s). */
@@ -36,6 +49,8 @@ interface Member {
   readonly groupId: string;
   readonly topics: ReadonlySet<string>;
   readonly handler: EventHandler;
+  readonly unreadable: UnreadableRecordHandler | undefined;
+  readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs"> | undefined;
 }
 
 export class InProcessBroker {
@@ -69,7 +84,9 @@ export class InProcessBroker {
     }
     this.redelivery = options.redelivery ?? { initialMs: 100, maxMs: 5_000 };
     this.logger = options.logger ?? silentLogger;
-    this.log = options.journalPath ? new SqliteRecordLog(options.journalPath) : new MemoryRecordLog();
+    this.log = options.journalPath
+      ? new SqliteRecordLog(options.journalPath, options.journalMaxBytes)
+      : new MemoryRecordLog();
     if (!options.journalPath) {
       this.logger.warn(
         { adapter: "in-process" },
@@ -95,6 +112,11 @@ export class InProcessBroker {
     return this.closed;
   }
 
+  /** False while the journal cannot write (a full disk): publishing fails and committed offsets wait in memory. */
+  journalCanWrite(): boolean {
+    return this.log.canWrite();
+  }
+
   /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -107,22 +129,27 @@ export class InProcessBroker {
 
   /** @internal used by the bus views. */
   publish(events: OutgoingEvent[], source: string): void {
+    this.forward(events.map((event) => toOutgoingRecord(event, source)));
+  }
+
+  /** @internal used by the bus views: appends records as they are. */
+  forward(records: RawRecord[]): void {
     this.assertOpen();
     const timestamp = Date.now();
-    const records = events.map((event) => {
-      const record = toOutgoingRecord(event, source);
-      const partitions = this.log.ensureTopic(record.topic, this.partitions);
-      return {
-        topic: record.topic,
-        partition: partitionForKey(record.key, partitions),
-        key: record.key,
-        headers: record.headers,
-        // Copied: the caller may reuse its buffer once publish returns.
-        value: Uint8Array.from(record.value),
-        timestamp,
-      };
-    });
-    const stored = this.log.append(records);
+    const stored = this.log.append(
+      records.map((record) => {
+        const partitions = this.log.ensureTopic(record.topic, this.partitions);
+        return {
+          topic: record.topic,
+          partition: partitionForKey(record.key, partitions),
+          key: record.key,
+          headers: record.headers,
+          // Copied: the caller may reuse its buffer once publish returns.
+          value: Uint8Array.from(record.value),
+          timestamp,
+        };
+      }),
+    );
     for (const record of stored) {
       for (const groupId of this.groups.keys()) {
         this.workers.get(workerKey(groupId, record.topic, record.partition))?.wake();
@@ -141,6 +168,8 @@ export class InProcessBroker {
       groupId: options.groupId,
       topics: new Set(options.topics),
       handler: options.handler,
+      unreadable: options.unreadable,
+      redelivery: options.redelivery,
     };
     for (const topic of member.topics) {
       const partitions = this.log.ensureTopic(topic, this.partitions);
@@ -203,14 +232,15 @@ const workerKey = (groupId: string, topic: string, partition: number): string =>
 /**
  * Delivers one partition to one group, one record at a time: the next record
  * is read only after the current one was committed, and a rejected record is
- * retried (after a backoff) before anything behind it.
+ * retried (after a backoff) before anything behind it. Every partition has a
+ * loop of its own, so the others flow meanwhile.
  */
 class PartitionWorker {
   private owner: Member | undefined;
   private running: Promise<void> | undefined;
   private inFlight: { member: Member; done: Promise<void> } | undefined;
   private wakeUp: (() => void) | undefined;
-  private failures = 0;
+  private readonly rejections = new Rejections();
   private retryAt = 0;
 
   constructor(
@@ -278,32 +308,30 @@ class PartitionWorker {
   }
 
   private async deliver(member: Member, record: StoredRecord): Promise<void> {
-    const where = { topic: record.topic, partition: record.partition, offset: record.offset, groupId: this.groupId };
-    let event;
+    const offset = String(record.offset);
+    const where = { topic: record.topic, partition: record.partition, offset, groupId: this.groupId };
     try {
-      event = toDeliveredEvent({ ...record, offset: String(record.offset), value: Uint8Array.from(record.value) });
-    } catch (error) {
-      // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
-      this.logger.error(
-        { ...where, err: loggableError(error) },
-        "in-process broker: skipping a record that is not a CloudEvent",
+      await dispatchRecord(
+        { ...record, offset, value: Uint8Array.from(record.value) },
+        this.rejections.delivery(this.topic, this.partition, offset),
+        member,
+        (error) =>
+          this.logger.error(
+            { ...where, err: loggableError(error) },
+            "in-process broker: passing over a record that is not a CloudEvent (the subscriber takes none)",
+          ),
       );
-      this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
-      return;
-    }
-    try {
-      await member.handler(event);
     } catch (error) {
-      this.failures += 1;
-      const delayMs = backoffDelay(this.redelivery, this.failures);
+      const rejections = this.rejections.rejected(this.topic, this.partition, offset);
+      const delayMs = backoffDelay(member.redelivery ?? this.redelivery, rejections);
       this.retryAt = Date.now() + delayMs;
       this.logger.warn(
-        { ...where, eventId: event.id, attempt: this.failures, retryInMs: delayMs, err: loggableError(error) },
-        "in-process broker: handler rejected the event; it will be delivered again",
+        { ...where, eventId: record.headers.ce_id, attempt: rejections, retryInMs: delayMs, err: loggableError(error) },
+        "in-process broker: handler rejected the record; it will be delivered again",
       );
       return;
     }
-    this.failures = 0;
+    this.rejections.acknowledged(this.topic, this.partition);
     this.retryAt = 0;
     this.log.commit(this.groupId, this.topic, this.partition, record.offset + 1);
   }
@@ -334,6 +362,11 @@ class InProcessEventBus implements EventBus {
     this.broker.publish(events, this.source);
   }
 
+  async forward(records: RawRecord[]): Promise<void> {
+    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
+    this.broker.forward(records);
+  }
+
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
     const inner = this.broker.subscribe(options);
@@ -341,7 +374,7 @@ class InProcessEventBus implements EventBus {
   }
 
   async ping(): Promise<boolean> {
-    return !this.closed && !this.broker.isClosed;
+    return !this.closed && !this.broker.isClosed && this.broker.journalCanWrite();
   }
 
   /** Closes this service's subscriptions; the shared broker stays open for the others. */

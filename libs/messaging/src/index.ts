@@ -1,4 +1,15 @@
-export type { DeliveredEvent, EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
+export type {
+  DeliveredEvent,
+  Delivery,
+  EventBus,
+  EventHandler,
+  OutgoingEvent,
+  RawRecord,
+  SubscribeOptions,
+  Subscription,
+  UnreadableRecord,
+  UnreadableRecordHandler,
+} from "./port";
 export { silentLogger, type Logger } from "./logger";
 export { MessagingError, type MessagingErrorCode } from "./errors";
 export { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./retry";

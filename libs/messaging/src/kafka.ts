@@ -10,6 +10,7 @@ import {
   type EachMessagePayload,
   type IHeaders,
   type LogEntry,
+  type Message,
   type PartitionAssigner,
   type Producer,
   type SASLOptions,
@@ -18,8 +19,9 @@ import { MessagingError } from "./errors";
 import { OpenSubscriptions } from "./open-subscriptions";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
-import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from "./port";
-import { toDeliveredEvent, toOutgoingRecord } from "./record";
+import { Rejections } from "./deliveries";
+import type { EventBus, OutgoingEvent, RawRecord, SubscribeOptions, Subscription } from "./port";
+import { dispatchRecord, toOutgoingRecord } from "./record";
 import { backoffDelay, sleep, type RetryPolicy } from "./retry";
 
 /**
@@ -78,7 +80,12 @@ interface KafkaConsumerTuning {
    * about 50 ms.
    */
   maxWaitTimeMs?: number;
-  /** Partitions handled at once (default 1). A partition's records, hence a key's, stay in order. */
+  /**
+   * Partitions handled at once (default: every partition of the subscription, topicPartitions per topic). A
+   * partition's records, hence a key's, stay in order; a record waiting for its redelivery pauses only its own
+   * partition. A handler that is slow without failing holds up more: kafkajs fetches again from a broker only once
+   * every partition of its last fetch there was handled.
+   */
   partitionsConsumedConcurrently?: number;
   /**
    * How long the group leader waits before its SyncGroup when the group has other members (default 0). The mock
@@ -117,6 +124,8 @@ export class KafkaEventBus implements EventBus {
   private readonly subscriptions = new OpenSubscriptions();
   private readonly consumers = new Set<KafkaSubscription>();
   private closed = false;
+  /** The failing consumers' groups and states last reported, so a probe every few seconds logs a change once. */
+  private reportedFailing = "";
 
   constructor(config: KafkaEventBusConfig) {
     if (!Array.isArray(config.brokers) || config.brokers.length === 0 || config.brokers.some((broker) => !broker)) {
@@ -155,14 +164,23 @@ export class KafkaEventBus implements EventBus {
 
   async publish(events: OutgoingEvent[]): Promise<void> {
     this.assertOpen();
-    if (events.length === 0) return;
-    const records = events.map((event) => toOutgoingRecord(event, this.source));
+    await this.send(events.map((event) => toOutgoingRecord(event, this.source)));
+  }
+
+  async forward(records: RawRecord[]): Promise<void> {
+    this.assertOpen();
+    await this.send(records);
+  }
+
+  private async send(records: RawRecord[]): Promise<void> {
+    if (records.length === 0) return;
     const topics = [...new Set(records.map((record) => record.topic))];
-    const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
+    const byTopic = new Map<string, Message[]>();
     for (const record of records) {
       const messages = byTopic.get(record.topic) ?? [];
       messages.push({
-        key: record.key,
+        // A forwarded record without a key keeps none (Kafka's null key).
+        key: record.key === "" ? null : record.key,
         value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
         headers: record.headers,
       });
@@ -196,7 +214,7 @@ export class KafkaEventBus implements EventBus {
     const subscription = new KafkaSubscription({
       groupId: options.groupId,
       topics: options.topics,
-      handler: options.handler,
+      subscriber: options,
       createConsumer: () =>
         this.kafka.consumer({
           groupId: options.groupId,
@@ -208,7 +226,8 @@ export class KafkaEventBus implements EventBus {
             ? [roundRobinWithLeaderDelay(tuning.leaderSyncDelayMs)]
             : undefined,
         }),
-      concurrency: tuning.partitionsConsumedConcurrently ?? 1,
+      // Every partition of the subscription its own lane (port.ts), as in the in-process broker.
+      concurrency: tuning.partitionsConsumedConcurrently ?? options.topics.length * (this.config.topicPartitions ?? 4),
       heartbeatIntervalMs: tuning.heartbeatIntervalMs ?? KAFKAJS_HEARTBEAT_INTERVAL_MS,
       stallMs:
         tuning.stallMs ??
@@ -216,7 +235,7 @@ export class KafkaEventBus implements EventBus {
           KAFKAJS_REBALANCE_TIMEOUT_MS +
           (tuning.maxWaitTimeMs ?? KAFKAJS_MAX_WAIT_MS) +
           10_000,
-      redelivery: this.config.redelivery ?? { initialMs: 200, maxMs: 10_000 },
+      redelivery: options.redelivery ?? this.config.redelivery ?? { initialMs: 200, maxMs: 10_000 },
       logger: this.logger,
     });
     await subscription.start();
@@ -227,14 +246,20 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
+  private reportConsumerHealth(failing: readonly ConsumerHealth[]): void {
+    const summary = failing.map(({ groupId, state }) => `${groupId}:${state}`).join(",");
+    if (summary === this.reportedFailing) return;
+    if (failing.length > 0) this.logger.warn({ consumers: failing }, "kafka event bus: a consumer is not consuming");
+    else this.logger.info({ consumers: [] }, "kafka event bus: every consumer is consuming again");
+    this.reportedFailing = summary;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     // A crashed or stalled consumer handles nothing, however well the brokers answer.
     const failing = [...this.consumers].map((consumer) => consumer.health()).filter((health) => !health.healthy);
-    if (failing.length > 0) {
-      this.logger.warn({ consumers: failing }, "kafka event bus: a consumer is not consuming");
-      return false;
-    }
+    this.reportConsumerHealth(failing);
+    if (failing.length > 0) return false;
     try {
       await this.connectAdmin();
       await this.admin.describeCluster();
@@ -362,7 +387,7 @@ function roundRobinWithLeaderDelay(delayMs: number): PartitionAssigner {
 interface KafkaSubscriptionOptions {
   groupId: string;
   topics: string[];
-  handler: EventHandler;
+  subscriber: Pick<SubscribeOptions, "handler" | "unreadable">;
   /** A new kafkajs consumer of the group: the first one, and one after each crash kafkajs gives up on. */
   createConsumer: () => Consumer;
   concurrency: number;
@@ -384,14 +409,17 @@ interface ConsumerHealth {
  * One kafkajs consumer at a time per subscription. Offsets are committed one by one
  * after the handler resolves; a rejected event pauses its partition, seeks
  * back to it and resumes after a backoff, so nothing behind it overtakes it
- * and the other partitions keep flowing.
+ * and the other partitions keep flowing. The handler returns at once when it
+ * rejects rather than waiting out the backoff: kafkajs fetches again from a
+ * broker only once every partition of its last fetch was handled, so a wait
+ * inside a handler would stall every partition that broker leads.
  *
  * kafkajs restarts a consumer after a retriable crash; after any other crash
  * (restart: false) it leaves it disconnected for good, so a new consumer takes
  * its place after a backoff. Until one has joined the group, health() says so.
  */
 class KafkaSubscription {
-  private readonly failures = new Map<string, number>();
+  private readonly rejections = new Rejections();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
   private consumer: Consumer | undefined;
   private launching: Promise<void> | undefined;
@@ -436,7 +464,7 @@ class KafkaSubscription {
     const consumer = this.options.createConsumer();
     this.consumer = consumer;
     this.state = "joining";
-    this.failures.clear();
+    this.rejections.clear();
     this.clearResumeTimers();
     this.watch(consumer);
     this.launching = (async () => {
@@ -473,6 +501,8 @@ class KafkaSubscription {
       alive();
       this.state = "joined";
       this.restartAttempt = 0;
+      // The partitions may have changed hands: a record another member was retrying starts again at attempt 1.
+      this.rejections.clear();
     });
     // kafkajs has disconnected the consumer by the time it reports the crash.
     consumer.on(consumer.events.CRASH, ({ payload: { error, restart } }) => {
@@ -514,68 +544,69 @@ class KafkaSubscription {
   private async process(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
     const where = { topic, partition, offset: message.offset, groupId: this.options.groupId };
-    let event;
-    try {
-      event = toDeliveredEvent({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString("utf8") ?? "",
-        value: message.value
-          ? new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength)
-          : new Uint8Array(),
-        headers: decodeHeaders(message.headers),
-      });
-    } catch (error) {
-      // Not a CloudEvent: no handler can process it and redelivery cannot fix it.
-      this.options.logger.error(
-        { ...where, err: loggableError(error) },
-        "kafka event bus: skipping a record that is not a CloudEvent",
-      );
-      await this.commit(consumer, topic, partition, message.offset);
-      return;
-    }
-    const partitionId = `${topic}:${partition}`;
-    // kafkajs heartbeats only between records: a handler (with its retries) slower than the session timeout would
-    // get the member evicted and its partitions handed over mid-event. A failed heartbeat means a rebalance, which
-    // the runner's own heartbeat after this record sees and acts on.
+    const record = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString("utf8") ?? "",
+      value: message.value
+        ? new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength)
+        : new Uint8Array(),
+      headers: decodeHeaders(message.headers),
+    };
+    // kafkajs heartbeats only between records: a handler slower than the session timeout would get the member
+    // evicted and its partitions handed over mid-event. A failed heartbeat means a rebalance, which the runner's own
+    // heartbeat after this record sees and acts on.
     const keepAlive = setInterval(
       () => void payload.heartbeat().catch(() => undefined),
       this.options.heartbeatIntervalMs,
     );
     try {
-      await this.options.handler(event);
-    } catch (error) {
-      const attempt = (this.failures.get(partitionId) ?? 0) + 1;
-      this.failures.set(partitionId, attempt);
-      const delayMs = backoffDelay(this.options.redelivery, attempt);
-      this.options.logger.warn(
-        { ...where, eventId: event.id, attempt, retryInMs: delayMs, err: loggableError(error) },
-        "kafka event bus: handler rejected the event; it will be delivered again",
+      await dispatchRecord(
+        record,
+        this.rejections.delivery(topic, partition, message.offset),
+        this.options.subscriber,
+        (error) =>
+          this.options.logger.error(
+            { ...where, err: loggableError(error) },
+            "kafka event bus: passing over a record that is not a CloudEvent (the subscriber takes none)",
+          ),
       );
-      consumer.pause([{ topic, partitions: [partition] }]);
-      consumer.seek({ topic, partition, offset: message.offset });
-      const timer = setTimeout(() => {
-        this.resumeTimers.delete(timer);
-        if (consumer !== this.consumer || this.closing) return;
-        // kafkajs throws from resume() while a crashed consumer waits to restart, which starts it unpaused anyway;
-        // thrown from a timer, that would end the process.
-        try {
-          consumer.resume([{ topic, partitions: [partition] }]);
-        } catch (resumeError) {
-          this.options.logger.warn(
-            { ...where, err: loggableError(resumeError) },
-            "kafka event bus: could not resume a partition of a crashed consumer",
-          );
-        }
-      }, delayMs);
-      this.resumeTimers.add(timer);
+    } catch (error) {
+      const rejections = this.rejections.rejected(topic, partition, message.offset);
+      const delayMs = backoffDelay(this.options.redelivery, rejections);
+      this.options.logger.warn(
+        { ...where, eventId: record.headers.ce_id, attempt: rejections, retryInMs: delayMs, err: loggableError(error) },
+        "kafka event bus: handler rejected the record; it will be delivered again",
+      );
+      this.redeliverLater(consumer, topic, partition, message.offset, delayMs);
       return;
     } finally {
       clearInterval(keepAlive);
     }
-    this.failures.delete(partitionId);
+    this.rejections.acknowledged(topic, partition);
     await this.commit(consumer, topic, partition, message.offset);
+  }
+
+  /** Pauses the partition at `offset` and resumes it after `delayMs`: nothing behind the record overtakes it. */
+  private redeliverLater(consumer: Consumer, topic: string, partition: number, offset: string, delayMs: number): void {
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      if (consumer !== this.consumer || this.closing) return;
+      // kafkajs throws from resume() while a crashed consumer waits to restart, which starts it unpaused anyway;
+      // thrown from a timer, that would end the process.
+      try {
+        consumer.resume([{ topic, partitions: [partition] }]);
+      } catch (resumeError) {
+        this.options.logger.warn(
+          { topic, partition, offset, groupId: this.options.groupId, err: loggableError(resumeError) },
+          "kafka event bus: could not resume a partition of a crashed consumer",
+        );
+      }
+    }, delayMs);
+    this.resumeTimers.add(timer);
   }
 
   private async commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {

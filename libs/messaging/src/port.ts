@@ -12,8 +12,17 @@
  * - consumer groups: every group sees every event; within a group each
  *   partition has one active consumer;
  * - at least once: an event is acknowledged only after its handler resolves;
- *   a rejected handler gets the event again.
+ *   a rejected handler gets the event again after a backoff, before anything
+ *   behind it in its partition, while the group's other partitions flow on;
+ * - a record that is not a CloudEvent goes to the subscriber's `unreadable`
+ *   handler, on the same terms;
+ * - a partition is the unit of order and of waiting: its records are handled
+ *   one at a time, and the partitions of a subscription are handled
+ *   concurrently (one lane each), so a record waiting for its redelivery holds
+ *   up the keys of its partition only.
  */
+import type { RetryPolicy } from "./retry";
+import type { MessagingError } from "./errors";
 
 export interface OutgoingEvent {
   topic: string;
@@ -29,6 +38,18 @@ export interface OutgoingEvent {
   time?: string;
   /** Extra headers, e.g. traceparent captured when an outbox record was written. */
   headers?: Record<string, string>;
+}
+
+/**
+ * A record exactly as it travels: forwarded with its key, bytes and headers untouched, without CloudEvents
+ * headers added or checked (a dead letter carries the record it stands for, readable or not).
+ */
+export interface RawRecord {
+  topic: string;
+  /** Empty: no key (Kafka's null key). */
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
 }
 
 export interface DeliveredEvent {
@@ -47,12 +68,47 @@ export interface DeliveredEvent {
   headers: Record<string, string>;
 }
 
-export type EventHandler = (event: DeliveredEvent) => Promise<void>;
+/**
+ * Which delivery of a record this is, as counted by the consumer holding its
+ * partition: it starts again at 1 when the partition changes hands or the
+ * consumer restarts, so a count is a lower bound, never a total.
+ */
+export interface Delivery {
+  /** 1 on the first delivery; one more after each rejection. */
+  attempt: number;
+  /** When a handler first rejected the record (ISO-8601); absent on the first delivery. */
+  firstFailedAt?: string;
+}
+
+export type EventHandler = (event: DeliveredEvent, delivery: Delivery) => Promise<void>;
+
+/** A record that is not a CloudEvent, as it arrived, with what makes it unreadable. */
+export interface UnreadableRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Empty when the record has none. */
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
+  /** MISSING_HEADER or INVALID_HEADER, naming the header. */
+  error: MessagingError;
+}
+
+export type UnreadableRecordHandler = (record: UnreadableRecord, delivery: Delivery) => Promise<void>;
 
 export interface SubscribeOptions {
   groupId: string;
   topics: string[];
   handler: EventHandler;
+  /**
+   * Receives the records that are not CloudEvents (a foreign producer, a hand-edited journal), acknowledged once it
+   * resolves like an event. Without it such a record is logged as an error and passed over: fine for an observer,
+   * never for a service, whose consumer runner dead-letters them.
+   */
+  unreadable?: UnreadableRecordHandler;
+  /** Waits before a rejected record is delivered again; default: the bus's own. */
+  redelivery?: Pick<RetryPolicy, "initialMs" | "maxMs">;
 }
 
 export interface Subscription {
@@ -67,6 +123,8 @@ export interface EventBus {
   readonly source: string;
   /** Publishes in order; resolves once every event is durably accepted by the bus. */
   publish(events: OutgoingEvent[]): Promise<void>;
+  /** Publishes records as they are (see RawRecord), in order, durably like publish. */
+  forward(records: RawRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True when the bus can publish (for /readyz). */
   ping(): Promise<boolean>;

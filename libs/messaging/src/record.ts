@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCloudEventHeaders, parseCloudEventHeaders } from "./cloudevents";
 import { MessagingError } from "./errors";
-import type { DeliveredEvent, OutgoingEvent } from "./port";
+import type { DeliveredEvent, Delivery, OutgoingEvent, SubscribeOptions } from "./port";
 import { traceHeaders } from "./trace-context";
 
 /**
@@ -71,4 +71,26 @@ export function toDeliveredEvent(record: ReceivedRecord): DeliveredEvent {
     data: record.value,
     headers: record.headers,
   };
+}
+
+/**
+ * Hands a received record to the subscriber, the same way in every adapter: a CloudEvent to its handler, anything
+ * else to its unreadable handler or, without one, to `passOver`. Rejects when the handler rejects.
+ */
+export async function dispatchRecord(
+  record: ReceivedRecord,
+  delivery: Delivery,
+  subscriber: Pick<SubscribeOptions, "handler" | "unreadable">,
+  passOver: (error: MessagingError) => void,
+): Promise<void> {
+  let event: DeliveredEvent;
+  try {
+    event = toDeliveredEvent(record);
+  } catch (error) {
+    if (!(error instanceof MessagingError)) throw error;
+    if (subscriber.unreadable) return subscriber.unreadable({ ...record, error }, delivery);
+    passOver(error);
+    return;
+  }
+  await subscriber.handler(event, delivery);
 }

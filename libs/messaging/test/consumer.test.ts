@@ -17,6 +17,7 @@ import {
   type EventBus,
   type EventProcessor,
   type Subscription,
+  type UnreadableRecord,
 } from "../src";
 import { partitionForKey } from "../src/partitioner";
 import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
@@ -159,15 +160,86 @@ test("failures are classified once: transient ones are retried, bad input and de
     [DeadLetterHeaders.group]: GROUP,
   });
   expect(outage!.headers.traceparent).toContain(traceId);
-  expect(Date.parse(outage!.headers[DeadLetterHeaders.failedAt]!)).not.toBeNaN();
+  expect(outage!.headers).toMatchObject({
+    [DeadLetterHeaders.reason]: "UNAVAILABLE",
+    [DeadLetterHeaders.originalPartition]: String(partitionForKey("dossier-1", 4)),
+    [DeadLetterHeaders.originalOffset]: "0",
+    [DeadLetterHeaders.service]: "routing",
+  });
+  // Retried through the bus: the first failure came before the last.
+  expect(Date.parse(outage!.headers[DeadLetterHeaders.firstFailedAt]!)).toBeLessThan(
+    Date.parse(outage!.headers[DeadLetterHeaders.failedAt]!),
+  );
   expect(invalid!.headers).toMatchObject({
+    [DeadLetterHeaders.reason]: "INVALID_ARGUMENT",
     [DeadLetterHeaders.error]: "INVALID_ARGUMENT: receivedAt: not a date",
     [DeadLetterHeaders.attempts]: "1",
+    [DeadLetterHeaders.originalOffset]: "1",
   });
+  expect(invalid!.headers[DeadLetterHeaders.firstFailedAt]).toBe(invalid!.headers[DeadLetterHeaders.failedAt]);
   // A programming error is never retried, and the dead letter says what it was.
   expect(defect!.headers[DeadLetterHeaders.attempts]).toBe("1");
   expect(defect!.headers[DeadLetterHeaders.error]).toMatch(/^TypeError: Cannot read properties of undefined/);
+  expect(defect!.headers[DeadLetterHeaders.reason]).toBe("INTERNAL");
   expect(await store.get(inbox, inboxId(GROUP, outageId))).toBeUndefined();
+});
+
+test("a record that is not a CloudEvent is dead-lettered on its first delivery as it arrived; the event behind it is processed", async () => {
+  const letters: UnreadableRecord[] = [];
+  subscriptions.push(
+    await routing.subscribe({
+      groupId: "dlt-watch",
+      topics: [deadLetterTopicFor(GROUP)],
+      handler: async () => undefined,
+      unreadable: async (letter) => {
+        letters.push(letter);
+      },
+    }),
+  );
+  const calls: string[] = [];
+  await consume(async (event) => {
+    calls.push(bodyOf(event));
+    return effectOf(event);
+  });
+  const bytes = Uint8Array.from([0xde, 0xad, 0xbe, 0xef]);
+  await intake.forward([{ topic, key: "dossier-1", value: bytes, headers: { "x-origin": "legacy-system" } }]);
+  await intake.publish([textEvent(topic, "dossier-1", "after")]);
+  await waitFor(async () => (await effects()).some((effect) => effect.body === "after"), {
+    description: "the event behind the record",
+  });
+  await waitFor(() => letters.length === 1, { description: "one dead letter" });
+  expect(calls).toEqual(["after"]);
+  const [letter] = letters;
+  expect(letter!.key).toBe("dossier-1");
+  expect([...letter!.value]).toEqual([...bytes]);
+  expect(letter!.headers).toEqual({
+    "x-origin": "legacy-system",
+    [DeadLetterHeaders.reason]: "MISSING_HEADER",
+    [DeadLetterHeaders.error]: 'MISSING_HEADER: CloudEvents header "ce_specversion" is missing or empty',
+    [DeadLetterHeaders.originalTopic]: topic,
+    [DeadLetterHeaders.originalPartition]: String(partitionForKey("dossier-1", 4)),
+    [DeadLetterHeaders.originalOffset]: "0",
+    [DeadLetterHeaders.group]: GROUP,
+    [DeadLetterHeaders.service]: "routing",
+    [DeadLetterHeaders.attempts]: "1",
+    [DeadLetterHeaders.firstFailedAt]: letter!.headers[DeadLetterHeaders.failedAt],
+    [DeadLetterHeaders.failedAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  });
+});
+
+test("a dead letter names a foreign error by its class only: its message may quote the data", async () => {
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  await consume(async (event) => {
+    JSON.parse(bodyOf(event));
+  });
+  await intake.publish([textEvent(topic, "dossier-1", "Nguyễn Văn A, 0912345678")]);
+  await waitFor(() => deadLetters.events.length === 1, { description: "one dead letter" });
+  expect(deadLetters.events[0]!.headers).toMatchObject({
+    [DeadLetterHeaders.reason]: "INTERNAL",
+    [DeadLetterHeaders.error]: "SyntaxError",
+    [DeadLetterHeaders.attempts]: "1",
+  });
 });
 
 test("a replayed dead letter is processed with its original ce_id", async () => {
@@ -182,6 +254,8 @@ test("a replayed dead letter is processed with its original ce_id", async () => 
     textEvent(topic, "dossier-1", "needs-catalog", { id }),
     textEvent(topic, "dossier-2", "other", { id: skippedId }),
   ]);
+  // Not a CloudEvent: its letter cannot be published again as an event.
+  await intake.forward([{ topic, key: "dossier-3", value: Uint8Array.from([1]), headers: {} }]);
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   await waitFor(() => deadLetters.events.length === 2, { description: "both events dead-lettered" });
@@ -193,7 +267,7 @@ test("a replayed dead letter is processed with its original ce_id", async () => 
     filter: (letter) => letter.id === id,
     idleMs: 300,
   });
-  expect(outcome).toEqual({ replayed: 1, skipped: 1 });
+  expect(outcome).toEqual({ replayed: 1, skipped: 2 });
   await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
   expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);
   expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();

@@ -1,8 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
-import { waitFor } from "@lienthong/testing";
-import { MessagingError, type DeliveredEvent, type EventBus } from "../src";
+import { waitFor, type ForeignRecord } from "@lienthong/testing";
+import {
+  MessagingError,
+  buildCloudEventHeaders,
+  type DeliveredEvent,
+  type EventBus,
+  type InProcessBroker,
+  type UnreadableRecord,
+} from "../src";
 import { SUBMITTED, bodyOf, collect, textEvent, uniqueTopic, type Collected } from "./support/events";
 import { inSpan } from "./support/tracing";
 
@@ -12,7 +19,22 @@ import { inSpan } from "./support/tracing";
  */
 export interface BusHarness {
   busFor(source: string): EventBus;
+  /** Writes records into the bus's log the way a foreign producer would (kcat for Kafka). */
+  produceForeign(topic: string, records: ForeignRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An in-process broker's harness: foreign records are appended to its log as they are. */
+export function inProcessHarness(broker: InProcessBroker, close: () => Promise<void>): BusHarness {
+  const foreign = broker.bus("foreign-producer");
+  return {
+    busFor: (source) => broker.bus(source),
+    produceForeign: (topic, records) =>
+      foreign.forward(
+        records.map((record) => ({ topic, key: record.key ?? "", value: record.value, headers: record.headers ?? {} })),
+      ),
+    close,
+  };
 }
 
 export interface ContractOptions {
@@ -236,5 +258,140 @@ export function eventBusContract(options: ContractOptions): void {
     await wait(() => received.events.length >= 2, "both events after one redelivery");
     expect(rejected).toBe(1);
     expect(received.events.map(bodyOf)).toEqual(["first", "second"]);
+  });
+
+  test("a record that is not a CloudEvent reaches the unreadable handler as it arrived; the events behind it flow", async () => {
+    const topic = uniqueTopic("unreadable");
+    const key = `dossier-poison-${randomUUID()}`;
+    const unreadable: { record: UnreadableRecord; attempt: number }[] = [];
+    const events: DeliveredEvent[] = [];
+    track(
+      await routing.subscribe({
+        groupId: "routing-unreadable",
+        topics: [topic],
+        handler: async (event) => {
+          events.push(event);
+        },
+        unreadable: async (record, delivery) => {
+          unreadable.push({ record, attempt: delivery.attempt });
+        },
+      }),
+    );
+    const bytes = Uint8Array.from([0xff, 0x00, 0x0a, 0x80, 0x0d]);
+    await harness.produceForeign(topic, [
+      { key, value: bytes, headers: { "x-origin": "foreign" } },
+      { key, value: bytes, headers: { ce_specversion: "1.0", ce_type: SUBMITTED } },
+    ]);
+    await intake.publish([textEvent(topic, key, "behind-1"), textEvent(topic, key, "behind-2")]);
+    await wait(() => events.length >= 2 && unreadable.length >= 2, "two unreadable records and two events");
+    expect(
+      unreadable.map(({ record, attempt }) => ({
+        key: record.key,
+        value: [...record.value],
+        reason: record.error.reason,
+        attempt,
+      })),
+    ).toEqual([
+      { key, value: [...bytes], reason: "MISSING_HEADER", attempt: 1 },
+      { key, value: [...bytes], reason: "MISSING_HEADER", attempt: 1 },
+    ]);
+    expect(unreadable[0]!.record.headers).toEqual({ "x-origin": "foreign" });
+    expect(unreadable[1]!.record.error.message).toContain('"ce_time"');
+    expect(events.map(bodyOf)).toEqual(["behind-1", "behind-2"]);
+    // One partition: the events were behind the poison and got past it.
+    const records = [...unreadable.map(({ record }) => record), ...events];
+    expect(new Set(records.map((record) => record.partition)).size).toBe(1);
+    const offsets = records.map((record) => BigInt(record.offset));
+    expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  test("forward publishes records as they are: no key stays none, no header is added or checked", async () => {
+    const topic = uniqueTopic("forward");
+    const unreadable: UnreadableRecord[] = [];
+    const events: DeliveredEvent[] = [];
+    track(
+      await routing.subscribe({
+        groupId: "routing-forward",
+        topics: [topic],
+        handler: async (event) => {
+          events.push(event);
+        },
+        unreadable: async (record) => {
+          unreadable.push(record);
+        },
+      }),
+    );
+    const id = randomUUID();
+    const ceHeaders = buildCloudEventHeaders({
+      id,
+      source: "somewhere-else",
+      type: SUBMITTED,
+      time: "2025-07-01T08:00:00.000Z",
+      subject: "dossier-forwarded",
+    });
+    await intake.forward([
+      { topic, key: "", value: Uint8Array.from([1, 2, 3]), headers: { "x-a": "1" } },
+      { topic, key: "dossier-forwarded", value: new TextEncoder().encode("as-is"), headers: ceHeaders },
+    ]);
+    await wait(() => unreadable.length >= 1 && events.length >= 1, "both forwarded records");
+    expect(unreadable[0]).toMatchObject({ key: "", headers: { "x-a": "1" } });
+    expect([...unreadable[0]!.value]).toEqual([1, 2, 3]);
+    expect(events[0]).toMatchObject({ id, source: "somewhere-else", key: "dossier-forwarded" });
+    expect(events[0]!.headers).toEqual(ceHeaders);
+    expect(bodyOf(events[0]!)).toBe("as-is");
+  });
+
+  test("a record waiting for its redelivery holds up its own partition only; each key keeps its order", async () => {
+    const topic = uniqueTopic("lanes");
+    const keys = Array.from({ length: 16 }, (_, index) => `dossier-lane-${index}`);
+    const blockedKey = keys[0]!;
+    const partitionOf = new Map<string, number>();
+    const handled: { key: string; body: string; at: number }[] = [];
+    const blockedDeliveries: number[] = [];
+    let released = false;
+    track(
+      await routing.subscribe({
+        groupId: "routing-lanes",
+        topics: [topic],
+        // A long wait (3 to 6 s) before the redelivery: whatever the wait held up would show.
+        redelivery: { initialMs: 6_000, maxMs: 6_000 },
+        handler: async (event) => {
+          partitionOf.set(event.key, event.partition);
+          if (bodyOf(event) === "blocked") {
+            blockedDeliveries.push(Date.now());
+            if (!released) throw new Error("transient: a dependency is down");
+          }
+          handled.push({ key: event.key, body: bodyOf(event), at: Date.now() });
+        },
+      }),
+    );
+    // Where each key lives, learnt from one delivery per key.
+    await intake.publish(keys.map((key) => textEvent(topic, key, "probe")));
+    await wait(() => handled.length >= keys.length, "one probe per key");
+    const blockedPartition = partitionOf.get(blockedKey)!;
+    const elsewhere = keys.filter((key) => partitionOf.get(key) !== blockedPartition);
+    const behind = keys.filter((key) => key !== blockedKey && partitionOf.get(key) === blockedPartition);
+    expect(elsewhere.length).toBeGreaterThan(0);
+
+    await intake.publish([textEvent(topic, blockedKey, "blocked")]);
+    await wait(() => blockedDeliveries.length >= 1, "the first rejection");
+    await intake.publish([
+      textEvent(topic, blockedKey, "after"),
+      ...keys.slice(1).map((key) => textEvent(topic, key, "next")),
+    ]);
+    const nextOf = (key: string) => handled.find((entry) => entry.key === key && entry.body === "next");
+    await wait(() => elsewhere.every(nextOf), "the other partitions' events while one record waits");
+    released = true;
+    await wait(() => behind.every(nextOf) && handled.some((entry) => entry.body === "after"), "the held-up partition");
+
+    // The other partitions flowed while the record waited for its second delivery; its own partition did not.
+    const redeliveredAt = blockedDeliveries[1]!;
+    expect(elsewhere.filter((key) => nextOf(key)!.at >= redeliveredAt)).toEqual([]);
+    expect(behind.filter((key) => nextOf(key)!.at < redeliveredAt)).toEqual([]);
+    expect(handled.filter((entry) => entry.key === blockedKey).map((entry) => entry.body)).toEqual([
+      "probe",
+      "blocked",
+      "after",
+    ]);
   });
 }

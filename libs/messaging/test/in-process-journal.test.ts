@@ -124,3 +124,35 @@ test("a closed broker refuses to publish", async () => {
   await broker.close();
   await expect(bus.publish([textEvent(uniqueTopic("closed"), "d1", "x")])).rejects.toThrow(MessagingError);
 });
+
+test("a full disk: publishing fails retriably, and the bus is not ready even once consumer offsets are written", async () => {
+  const topic = uniqueTopic("full");
+  const broker = new InProcessBroker({ journalPath: dir.file("events.db"), journalMaxBytes: 64 * 1024, partitions: 1 });
+  const bus = broker.bus("intake");
+  try {
+    const received = await collect(bus, "routing", [topic]);
+    expect(await bus.ping()).toBe(true);
+    let accepted = 0;
+    let refusal: unknown;
+    while (refusal === undefined && accepted < 1_000) {
+      await bus.publish([textEvent(topic, "k", "x".repeat(2_000))]).then(
+        () => (accepted += 1),
+        (error: unknown) => (refusal = error),
+      );
+    }
+    expect(refusal).toBeInstanceOf(MessagingError);
+    expect(refusal).toMatchObject({ code: "UNAVAILABLE", reason: "JOURNAL_CANNOT_WRITE", retriable: true });
+    expect(accepted).toBeGreaterThan(0);
+    expect(await bus.ping()).toBe(false);
+    // Every event that was accepted is delivered; their offsets, updated in place, still fit: that is no proof
+    // that records would.
+    await waitFor(() => received.events.length === accepted, {
+      timeoutMs: 10_000,
+      description: "every accepted event",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await bus.ping()).toBe(false);
+  } finally {
+    await broker.close().catch(() => undefined);
+  }
+});

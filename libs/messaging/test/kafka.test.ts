@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
+import { Kafka, KafkaJSNonRetriableError, type Consumer } from "kafkajs";
 import { describeWithKafka, startKafkaMock, waitFor, type KafkaMock } from "@lienthong/testing";
 import { KafkaEventBus, MessagingError, type EventBus, type Logger } from "../src";
 import { eventBusContract } from "./event-bus.contract";
@@ -215,6 +216,73 @@ describeWithKafka("kafka event bus over librdkafka's mock cluster", () => {
         expect({ key, steps }).toEqual({ key, steps: Array.from({ length: perKey }, (_, step) => step) });
       }
       expect(rejected.size).toBe(keys.length);
+      expect(mostInFlight).toBeGreaterThan(1);
+    });
+
+    test("a consumer kafkajs gives up on is replaced after a backoff; ping is false until the new one has joined", async () => {
+      const topic = uniqueTopic("replaced");
+      const groupId = "routing-replaced";
+      const spy = jest.spyOn(Kafka.prototype, "consumer");
+      const consumersOfGroup = (): Consumer[] =>
+        spy.mock.results.flatMap((result, index) =>
+          spy.mock.calls[index]![0]?.groupId === groupId ? [result.value as Consumer] : [],
+        );
+      const bus = busFor("routing");
+      try {
+        const handled: string[] = [];
+        await bus.subscribe({ groupId, topics: [topic], handler: async (event) => void handled.push(bodyOf(event)) });
+        // Its first commit fails as one kafkajs will not retry: the consumer crashes with restart: false.
+        consumersOfGroup()[0]!.commitOffsets = () =>
+          Promise.reject(new KafkaJSNonRetriableError("commit refused by the test"));
+        expect(await pingWithin2s(bus)).toBe(true);
+        await intake.publish([textEvent(topic, "dossier-replaced", "first")]);
+        await waitFor(async () => (await pingWithin2s(bus)) === false, {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+          description: "ping answering false once the consumer crashed",
+        });
+        await waitFor(async () => (await pingWithin2s(bus)) === true, {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          description: "ping answering true once a new consumer joined",
+        });
+        await intake.publish([textEvent(topic, "dossier-replaced", "second")]);
+        await waitFor(() => handled.includes("second"), {
+          timeoutMs: 30_000,
+          description: "the event after the crash",
+        });
+        expect(consumersOfGroup()).toHaveLength(2);
+        expect(logsOfGroup(groupId, "error", "kafka consumer crashed; a new one replaces it")).toHaveLength(1);
+        // The record whose commit failed is delivered again to the new consumer: at least once.
+        expect([...new Set(handled)]).toEqual(["first", "second"]);
+        expect(handled.filter((body) => body === "first").length).toBeGreaterThanOrEqual(2);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    test("by default a subscription handles its partitions at once", async () => {
+      const topic = uniqueTopic("lanes-default");
+      const keys = Array.from({ length: 8 }, (_, index) => `dossier-lanes-default-${index}`);
+      const handled: string[] = [];
+      let inFlight = 0;
+      let mostInFlight = 0;
+      await busFor("notification").subscribe({
+        groupId: "notification-lanes-default",
+        topics: [topic],
+        handler: async (event) => {
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          try {
+            await sleep(300);
+            handled.push(event.key);
+          } finally {
+            inFlight -= 1;
+          }
+        },
+      });
+      await intake.publish(keys.map((key) => textEvent(topic, key, "x")));
+      await waitFor(() => handled.length >= keys.length, { timeoutMs: 60_000, description: "every key handled" });
       expect(mostInFlight).toBeGreaterThan(1);
     });
 

@@ -77,6 +77,7 @@ test("a crash between publish and delete only duplicates, with the same ce_id", 
       await bus.publish(events);
       throw new Error("process killed after publish");
     },
+    forward: (records) => bus.forward(records),
     subscribe: (options) => bus.subscribe(options),
     ping: () => bus.ping(),
     close: () => bus.close(),

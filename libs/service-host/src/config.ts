@@ -65,6 +65,11 @@ export function envBoolean(defaultValue: boolean) {
 
 /** An integer in [min, max] written in decimal. */
 export function envInteger(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return envOptionalInteger(min, max).transform((v) => v ?? defaultValue);
+}
+
+/** An integer in [min, max] written in decimal; unset stays undefined (the component's own default applies). */
+export function envOptionalInteger(min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z.preprocess(
     unsetIfEmpty,
     z
@@ -79,8 +84,7 @@ export function envInteger(defaultValue: number, min = 0, max = Number.MAX_SAFE_
           .min(min, { message: `must be at least ${min}` })
           .max(max, { message: `must be at most ${max}` }),
       )
-      .optional()
-      .transform((v) => v ?? defaultValue),
+      .optional(),
   );
 }
 
@@ -220,9 +224,17 @@ function commonShape(defaults: ServicePortDefaults) {
     // last: 50 and 300 there (see the Kafka adapter); Kafka answers fetches at once and needs no delay.
     KAFKA_MAX_WAIT_MS: envInteger(5_000, 1, 60_000),
     KAFKA_LEADER_SYNC_DELAY_MS: envInteger(0, 0, 10_000),
-    KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envInteger(1, 1, 64),
+    // How long a member that stopped heartbeating (killed) keeps its partitions: the longest a takeover waits.
+    // The broker bounds it (group.min/max.session.timeout.ms: 6 s to 30 min by default); heartbeats come well inside.
+    KAFKA_SESSION_TIMEOUT_MS: envInteger(30_000, 1_000, 1_800_000),
+    KAFKA_HEARTBEAT_INTERVAL_MS: envInteger(3_000, 100, 600_000),
+    // Unset: every partition of a consumer's subscription at once, a partition being the unit a retry holds up.
+    KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: envOptionalInteger(1, 1024),
     OTEL_EXPORTER_OTLP_ENDPOINT: envOptionalUrl(/^https?:$/, "an http:// or https:// URL"),
     ALLOW_EMBEDDED_IN_PRODUCTION: envBoolean(false),
+    // The embedded store's (and a lone service's bus journal's) largest file, in bytes: past it writes fail as on a
+    // full disk, retriable, and readiness is false.
+    EMBEDDED_STORE_MAX_BYTES: envOptionalInteger(1),
     SHUTDOWN_TIMEOUT_MS: envInteger(10_000, 100, 600_000),
     // Reference data files; without them `<DATA_DIR>/reference/` or the built-in samples serve.
     UNITS_FILE: envOptionalString(),
@@ -314,6 +326,14 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
       }
       if (common.BUS === "kafka" && common.KAFKA_BROKERS.length === 0) {
         ctx.addIssue({ code: "custom", path: ["KAFKA_BROKERS"], message: "required when BUS=kafka" });
+      }
+      // A member heartbeating no more often than its session lasts is evicted between two heartbeats.
+      if (common.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > common.KAFKA_SESSION_TIMEOUT_MS) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["KAFKA_HEARTBEAT_INTERVAL_MS"],
+          message: "must be at most a third of KAFKA_SESSION_TIMEOUT_MS",
+        });
       }
       if (productionRulesApply(common)) {
         const refusal =

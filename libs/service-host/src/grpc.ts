@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
-import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
+import { PlatformError, invalidArgument, loggableError, toPlatformError, type FieldViolation } from "@lienthong/errors";
 import {
   AUTHORIZATION_HEADER,
   CLIENT_KEY_HEADER,
@@ -165,13 +165,20 @@ function protoFilesUnder(root: string, dir = ""): string[] {
 
 // --------------------------------------------------------------- unary calls
 
-/** Stands in for a request whose bytes are not a message of the method's request type. */
-const undecodableRequest = Symbol("undecodable request");
+/** Stands in for a request whose bytes are not a message of the method's request type: why, naming the field. */
+class UndecodableRequest {
+  constructor(readonly violation: FieldViolation) {}
+}
+
+/** U+FFFD as UTF-8: a decoder writes it for each byte sequence that is not UTF-8. */
+const REPLACEMENT_CHARACTER = Buffer.from("\uFFFD", "utf8");
 
 /**
  * grpc-js answers INTERNAL when a request cannot be decoded. Decoding instead
  * yields a marker the call wrapper answers with INVALID_ARGUMENT, as any other
- * bad input is answered.
+ * bad input is answered. A string field must hold UTF-8 (proto3); the decoder
+ * would turn bad bytes into U+FFFD and the platform would store them, so a
+ * U+FFFD that the bytes did not carry refuses the request.
  */
 function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
   return Object.fromEntries(
@@ -180,15 +187,35 @@ function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.Service
       {
         ...method,
         requestDeserialize: (bytes: Buffer): unknown => {
+          let request: unknown;
           try {
-            return method.requestDeserialize(bytes);
+            request = method.requestDeserialize(bytes);
           } catch {
-            return undecodableRequest;
+            return new UndecodableRequest({
+              field: "body",
+              reason: "is not a valid protobuf message of this method's request type",
+            });
           }
+          const replaced = bytes.includes(REPLACEMENT_CHARACTER) ? undefined : replacedString(request);
+          if (replaced !== undefined) return new UndecodableRequest({ field: replaced, reason: "is not valid UTF-8" });
+          return request;
         },
       },
     ]),
   );
+}
+
+/** The path of the first string holding U+FFFD in a decoded message ("applicant.fullName"), else undefined. */
+function replacedString(value: unknown, path: readonly string[] = []): string | undefined {
+  if (typeof value === "string") return value.includes("\uFFFD") ? path.join(".") || "body" : undefined;
+  // Byte fields (Uint8Array), dates and numbers hold no text.
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || value instanceof Date)
+    return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = replacedString(inner, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export interface UnaryContext<C = Caller> {
@@ -368,10 +395,8 @@ function wrapUnary(
       log(grpc.status.CANCELLED, undefined, { deadline_left_ms: Math.max(0, deadline - Date.now()) });
     });
 
-    if (call.request === undecodableRequest) {
-      reply(
-        invalidArgument([{ field: "body", reason: "is not a valid protobuf message of this method's request type" }]),
-      );
+    if (call.request instanceof UndecodableRequest) {
+      reply(invalidArgument([call.request.violation]));
       return;
     }
     const remaining = deadline - Date.now();

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { decodeEvent, protoRoot, type DecodedEvent } from "@lienthong/contracts";
+import { EventTypes, decodeEvent, protoRoot, type DecodedEvent } from "@lienthong/contracts";
 import type { ReferenceData } from "@lienthong/domain";
 import {
   InProcessBroker,
@@ -13,7 +13,7 @@ import {
   type EventBus,
   type KafkaEventBusConfig,
 } from "@lienthong/messaging";
-import { loggableError } from "@lienthong/errors";
+import { PlatformError, loggableError } from "@lienthong/errors";
 import { readConfiguredFile, type commonServiceEnv } from "./config";
 import { createGrpcServer, startGrpcServer, type GrpcServiceRegistration } from "./grpc";
 import { createHttpApp, startHttpServer, type HttpApp, type RegisteredRoute } from "./http";
@@ -107,6 +107,7 @@ interface HostParts {
   identities: Identities;
   ports: { http: number; grpc: number; ops: number };
   maxRequestBytes: number | undefined;
+  collections: readonly AnyCollection[];
   clock: () => Date;
 }
 
@@ -124,6 +125,8 @@ export class ServiceHost {
   readonly identities: Identities;
   /** The service's hash-chained audit log: access decisions and officials' actions. */
   readonly audit: AuditLog;
+  /** The collections of the service's own records (its definition's; not the outbox, inbox, audit log or rate counts). */
+  readonly collections: readonly AnyCollection[];
   readonly readiness: Readiness = createReadiness();
   readonly metrics: ServiceMetrics;
   /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
@@ -134,7 +137,8 @@ export class ServiceHost {
   private readonly ops: HttpApp;
   private readonly rateLimiter: ClientRateLimiter;
   private readonly ports: HostParts["ports"];
-  private readonly maxRequestBytes: number | undefined;
+  /** The largest gRPC message accepted (the definition's, else undefined: grpc-js's 4 MiB). */
+  readonly maxRequestBytes: number | undefined;
 
   private constructor(parts: HostParts) {
     ({
@@ -148,6 +152,7 @@ export class ServiceHost {
       identities: this.identities,
       ports: this.ports,
       maxRequestBytes: this.maxRequestBytes,
+      collections: this.collections,
     } = parts);
     const { name, logger, store, bus, relay, readiness } = this;
     this.audit = new AuditLog(store, name, parts.clock, logger);
@@ -249,6 +254,7 @@ export class ServiceHost {
         ops: options.ports?.ops ?? (options.ports?.http === 0 ? 0 : env.OPS_PORT),
       },
       maxRequestBytes: definition.maxRequestBytes,
+      collections: definition.collections,
       clock: options.clock ?? (() => new Date()),
     });
     store.onCommit(collectionWritten(outbox, () => relay.notify()));
@@ -321,9 +327,9 @@ export class ServiceHost {
         store: this.store,
         groupId: this.name,
         topics,
-        // Decoded once, here: a payload that is not its type's message throws a
-        // non-retriable INVALID_ARGUMENT and is dead-lettered at once.
-        handle: (event) => handle({ ...event, ...decodeEvent(event.type, event.data) }),
+        // Decoded once, here: an unknown type or a payload that is not its type's message throws a non-retriable
+        // INVALID_ARGUMENT and is dead-lettered at once.
+        handle: (event) => handle({ ...event, ...decodeConsumed(event) }),
         logger: this.logger,
       });
       this.lifecycle.onShutdown("consumer", () => subscription.close());
@@ -390,7 +396,22 @@ async function openStore(service: ServiceName, env: RuntimeEnv, logger: Logger):
     kind: "embedded",
     path: path.resolve(env.DATA_DIR, service, "store.db"),
     allowEmbeddedInProduction: env.ALLOW_EMBEDDED_IN_PRODUCTION,
+    maxSizeBytes: env.EMBEDDED_STORE_MAX_BYTES,
   });
+}
+
+/**
+ * The catalogued event a delivery holds. A type is known to a subscriber only on its producer's topic: the same type
+ * arriving on another topic did not come from the service the catalog says publishes it.
+ */
+function decodeConsumed(event: DeliveredEvent): DecodedEvent {
+  const decoded = decodeEvent(event.type, event.data);
+  if (EventTypes[decoded.name].topic !== event.topic) {
+    throw new PlatformError("INVALID_ARGUMENT", `event type "${event.type}" is not published on ${event.topic}`, {
+      reason: "UNKNOWN_EVENT_TYPE",
+    });
+  }
+  return decoded;
 }
 
 function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
@@ -414,6 +435,8 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
       consumer: {
         maxWaitTimeMs: env.KAFKA_MAX_WAIT_MS,
         leaderSyncDelayMs: env.KAFKA_LEADER_SYNC_DELAY_MS,
+        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
         partitionsConsumedConcurrently: env.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       },
       logger,
@@ -423,7 +446,11 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
   if (broker) return broker.bus(service);
   const directory = path.resolve(env.DATA_DIR, service);
   mkdirSync(directory, { recursive: true });
-  return new InProcessBroker({ journalPath: path.join(directory, "bus.db"), logger }).bus(service);
+  return new InProcessBroker({
+    journalPath: path.join(directory, "bus.db"),
+    journalMaxBytes: env.EMBEDDED_STORE_MAX_BYTES,
+    logger,
+  }).bus(service);
 }
 
 /** TLS material and the SASL principal from KAFKA_SSL* and KAFKA_SASL* (serviceEnv checked they come whole). */

@@ -20,6 +20,18 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** The reason of a refused media type or content encoding (http-input.ts): 415 over REST, INVALID_ARGUMENT over gRPC. */
+export const UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE";
+
+/**
+ * Finer reasons with an HTTP status of their own: a body of a media type or
+ * encoding the route does not read is INVALID_ARGUMENT (gRPC has no media
+ * types) but 415 in REST terms.
+ */
+const httpStatusByReason: Readonly<Record<string, { status: number; title: string }>> = {
+  [UNSUPPORTED_MEDIA_TYPE]: { status: 415, title: "Unsupported media type" },
+};
+
 const titleByCode: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: "Invalid argument",
   NOT_FOUND: "Not found",
@@ -53,10 +65,11 @@ export interface Problem {
 
 export function toProblem(thrown: unknown, traceId?: string): Problem {
   const error = toPlatformError(thrown);
+  const byReason = httpStatusByReason[error.reason];
   const problem: Problem = {
-    type: problemTypeBase + error.code.toLowerCase().replace(/_/g, "-"),
-    title: titleByCode[error.code],
-    status: httpStatusByCode[error.code],
+    type: problemTypeBase + (byReason ? error.reason : error.code).toLowerCase().replace(/_/g, "-"),
+    title: byReason?.title ?? titleByCode[error.code],
+    status: byReason?.status ?? httpStatusByCode[error.code],
     detail: publicDetail(error),
     code: error.code,
     reason: error.code === "INTERNAL" ? error.code : error.reason,

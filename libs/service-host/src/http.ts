@@ -20,6 +20,7 @@ import type { AuditEvent } from "./audit/audit-log";
 import { documentTarget, dossierTarget, unitTarget } from "./audit/audit-targets";
 import type { Identification, PresentedCredentials } from "./auth/identities";
 import { PlatformError, invalidArgument, loggableError, toPlatformError } from "@lienthong/errors";
+import { checkJsonBody, requireMediaType, unsupportedMediaType, wellFormedUrl } from "./http-input";
 import { problemContentType, retryAfterSecondsOf, toProblem } from "./http-problem";
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
@@ -62,6 +63,8 @@ export interface RegisteredRoute {
   method: string;
   path: string;
   access: Access;
+  /** How it reads its body (the bad-input tests send each kind what it reads). */
+  body: RouteBody;
 }
 
 export interface HttpApp {
@@ -135,6 +138,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     next();
   };
   app.use(observe);
+  app.use(wellFormedUrl);
 
   const registered: RegisteredRoute[] = [];
   const identify = options.identify ?? (() => Promise.resolve<Identification>({ caller: {} }));
@@ -142,7 +146,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   function route<A extends Access>(spec: RouteSpec<A>): void {
     const action = `${spec.method.toUpperCase()} ${spec.path}`;
     assertDeclaredAccess(spec.access, action);
-    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access });
+    const body =
+      spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
+    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access, body });
     const authenticated: RequestHandler = (request, response, next) => {
       const decision = { action, target: auditTargetOf(request), traceId: traceIdOf(response) };
       identify(credentialsOf(request))
@@ -162,8 +168,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         })
         .catch(next);
     };
-    const body =
-      spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
     const handlers: RequestHandler[] = [authenticated, ...bodyReader(body)];
     app[spec.method](spec.path, ...handlers, async (request, response) => {
       await spec.handle(request, response, response.locals.caller as Authorized<A>);
@@ -172,8 +176,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const probes: Access = { public: "health probes of load balancers and orchestrators" };
   registered.push(
-    { method: "GET", path: "/healthz", access: probes },
-    { method: "GET", path: "/readyz", access: probes },
+    { method: "GET", path: "/healthz", access: probes, body: "none" },
+    { method: "GET", path: "/readyz", access: probes, body: "none" },
   );
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", service: options.service });
@@ -200,13 +204,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         next(err);
         return;
       }
-      const error = bodyParserError(err) ?? err;
+      const error = clientErrorOf(err) ?? err;
       const problem = toProblem(error, res.locals.traceId as string | undefined);
       const retryAfterSeconds = retryAfterSecondsOf(error);
       if (retryAfterSeconds !== undefined) res.setHeader("retry-after", String(retryAfterSeconds));
       if (problem.status >= 500)
         logger.error({ err: loggableError(error), trace_id: problem.traceId }, "request failed");
-      res.status(problem.status).type(problemContentType).json(problem);
+      // A refusal describes this request only (a link's credential may be in its URL): no cache keeps it.
+      res.status(problem.status).type(problemContentType).setHeader("cache-control", "no-store").json(problem);
     };
     app.use(handleError);
   }
@@ -251,28 +256,49 @@ function jsonUpTo(limitBytes: number): RouteBody {
 
 function bodyReader(body: RouteBody): RequestHandler[] {
   if (body === "none") return [];
-  if ("json" in body) return [express.json({ limit: body.json.limitBytes })];
-  return [express.raw({ type: body.raw.type, limit: body.raw.limitBytes })];
+  if ("json" in body) {
+    return [requireMediaType("application/json"), express.json({ limit: body.json.limitBytes, verify: checkJsonBody })];
+  }
+  return [requireMediaType(body.raw.type), express.raw({ type: body.raw.type, limit: body.raw.limitBytes })];
 }
 
-/** body-parser reports its failures as http-errors with a `type`; they are the client's. */
-function bodyParserError(err: unknown): PlatformError | undefined {
-  const type = (err as { type?: unknown } | null)?.type;
-  if (typeof type !== "string") return undefined;
-  const reasons: Record<string, string> = {
-    "entity.parse.failed": "malformed JSON",
-    "encoding.unsupported": "unsupported content encoding",
-    "charset.unsupported": "unsupported charset",
-    "request.aborted": "request aborted before the body was complete",
-    "request.size.invalid": "body length does not match Content-Length",
-  };
-  if (type === "entity.too.large") {
-    return new PlatformError("PAYLOAD_TOO_LARGE", "The request body is larger than the accepted size", {
-      violations: [{ field: "body", reason: "larger than the accepted size" }],
-    });
+/** body-parser's Content-Encoding decoders: the encodings a body may come in. */
+const CONTENT_ENCODINGS = "identity, gzip, deflate or br";
+
+/**
+ * The client's errors that express, its router and body-parser report as
+ * http-errors (a `type`, a 4xx `status`), as platform errors with the field
+ * named. Their own messages are not passed on: some quote the request (a path
+ * parameter that does not decode). A platform error (thrown by checkJsonBody)
+ * passes as it is.
+ */
+function clientErrorOf(err: unknown): PlatformError | undefined {
+  if (err instanceof PlatformError || typeof err !== "object" || err === null) return undefined;
+  const { type, status, code } = err as { type?: unknown; status?: unknown; code?: unknown };
+  const invalidBody = (reason: string) => invalidArgument([{ field: "body", reason }], "The request body is invalid");
+  switch (type) {
+    case "entity.too.large":
+      return new PlatformError("PAYLOAD_TOO_LARGE", "The request body is larger than the accepted size", {
+        violations: [{ field: "body", reason: "larger than the accepted size" }],
+      });
+    case "entity.parse.failed":
+      return invalidBody("malformed JSON");
+    case "encoding.unsupported":
+      return unsupportedMediaType("content-encoding", `must be ${CONTENT_ENCODINGS}`);
+    case "charset.unsupported":
+      return unsupportedMediaType("content-type", "the charset must be utf-8");
+    case "request.aborted":
+      return invalidBody("request aborted before the body was complete");
+    case "request.size.invalid":
+      return invalidBody("body length does not match Content-Length");
   }
-  const reason = reasons[type];
-  return reason ? invalidArgument([{ field: "body", reason }], "The request body is invalid") : undefined;
+  if (typeof status !== "number" || status < 400 || status > 499) return undefined;
+  // zlib's errors (Z_DATA_ERROR, ERR__ERROR_FORMAT_PADDING_1…): the bytes are not what Content-Encoding says.
+  if (typeof code === "string" && /^(Z_|ERR_)/.test(code))
+    return invalidBody("does not decode as its Content-Encoding");
+  if (status === 413) return clientErrorOf({ type: "entity.too.large" });
+  if (status === 415) return unsupportedMediaType("content-type", "is not accepted here");
+  return invalidArgument([{ field: "request", reason: "cannot be read" }], "The request is malformed");
 }
 
 export interface HttpServerOptions {

@@ -30,10 +30,11 @@ describe("serviceEnv defaults", () => {
       KAFKA_IDEMPOTENT_PRODUCER: true,
       KAFKA_MAX_WAIT_MS: 5_000,
       KAFKA_LEADER_SYNC_DELAY_MS: 0,
-      KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 1,
       ALLOW_EMBEDDED_IN_PRODUCTION: false,
     });
     expect(typeof config.SHUTDOWN_TIMEOUT_MS).toBe("number");
+    // Unset, the Kafka adapter handles every partition of a subscription at once.
+    expect(config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY).toBeUndefined();
   });
 
   it("picks kafka when brokers are given, and parses the broker list and booleans", () => {
@@ -124,6 +125,17 @@ describe("serviceEnv rules", () => {
   it("requires KAFKA_BROKERS when BUS=kafka", () => {
     const error = configErrorOf(() => loadConfig(intakeEnv, { BUS: "kafka" }));
     expect(error.issues).toEqual([{ variable: "KAFKA_BROKERS", reason: "required when BUS=kafka" }]);
+  });
+
+  it("refuses a Kafka heartbeat that is not well inside the session, which would evict a live consumer", () => {
+    const error = configErrorOf(() =>
+      loadConfig(intakeEnv, { KAFKA_SESSION_TIMEOUT_MS: "6000", KAFKA_HEARTBEAT_INTERVAL_MS: "3000" }),
+    );
+    expect(error.issues).toEqual([
+      { variable: "KAFKA_HEARTBEAT_INTERVAL_MS", reason: "must be at most a third of KAFKA_SESSION_TIMEOUT_MS" },
+    ]);
+    const shorter = loadConfig(intakeEnv, { KAFKA_SESSION_TIMEOUT_MS: "6000", KAFKA_HEARTBEAT_INTERVAL_MS: "2000" });
+    expect([shorter.KAFKA_SESSION_TIMEOUT_MS, shorter.KAFKA_HEARTBEAT_INTERVAL_MS]).toEqual([6000, 2000]);
   });
 
   it("refuses embedded adapters in production unless explicitly allowed", () => {

@@ -14,11 +14,11 @@
  * `id` is the document key (UNIQUE), `version` and `data` (JSON text).
  * Declared indexes are expression indexes on json_extract(data, '$.field').
  */
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { PlatformError } from "@lienthong/errors";
-import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
+import { ConflictError, StoreConfigurationError, StoreCannotWriteError, StoreUnavailableError } from "./errors";
 import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
 import { indexName } from "./index-names";
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
@@ -37,6 +37,12 @@ export interface EmbeddedStoreOptions {
   cacheSizeKiB?: number;
   /** The embedded store refuses NODE_ENV=production unless this is true (ARCHITECTURE.md §3). */
   allowEmbeddedInProduction?: boolean;
+  /**
+   * The largest the database file may grow, in bytes (SQLite's max_page_count):
+   * past it, writes are refused as on a full disk — 503, retriable — while the
+   * disk keeps room for the rest of the server. Default: no limit but the disk.
+   */
+  maxSizeBytes?: number;
 }
 
 export const DEFAULT_CACHE_SIZE_KIB = 16 * 1024;
@@ -60,6 +66,10 @@ interface DocumentRow {
 
 /** SQLite error codes that mean "cannot serve right now", not "bad request". */
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|READONLY)/;
+/** Codes that mean the file cannot take more writes (a full disk, an I/O error writing, a read-only mount). */
+const CANNOT_WRITE_CODES = /^SQLITE_(FULL|IOERR|READONLY)/;
+/** A table apart from the collections' ("docs_…"), where ping() proves writes work again. */
+const WRITE_PROBE_TABLE = "store_write_probe";
 
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly adapter = "embedded";
@@ -67,6 +77,12 @@ export class EmbeddedDocumentStore implements DocumentStore {
   /** Unique index name → its fields, to name the fields in a ConflictError. */
   private readonly uniqueIndexFields = new Map<string, readonly string[]>();
   private readonly applyBatch: Database.Transaction<(ops: WriteOp[]) => void>;
+  /**
+   * Set when a write failed because the file cannot take more (SQLITE_FULL…),
+   * cleared when ping()'s own write of a page succeeds: a small commit that
+   * fits in a page already there proves nothing about the next submission.
+   */
+  private cannotWrite: string | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -88,20 +104,33 @@ export class EmbeddedDocumentStore implements DocumentStore {
     if (!(Number.isInteger(cacheSizeKiB) && cacheSizeKiB > 0)) {
       throw new StoreConfigurationError(`cacheSizeKiB must be a positive integer, got ${cacheSizeKiB}`);
     }
+    if (options.maxSizeBytes !== undefined && !(Number.isInteger(options.maxSizeBytes) && options.maxSizeBytes > 0)) {
+      throw new StoreConfigurationError(`maxSizeBytes must be a positive integer, got ${options.maxSizeBytes}`);
+    }
+    const directory = dirname(options.path);
+    try {
+      mkdirSync(directory, { recursive: true });
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot create data directory ${directory}: ${systemErrorOf(error)}`, {
+        cause: error,
+      });
+    }
     let db: Database.Database;
     try {
-      mkdirSync(dirname(options.path), { recursive: true });
       db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
+      // WAL is what makes commits crash-safe without blocking readers; refuse to run without it.
+      const journalMode = db.pragma("journal_mode = WAL", { simple: true });
+      if (journalMode !== "wal") {
+        db.close();
+        throw new StoreConfigurationError(
+          `the embedded store at ${options.path} cannot use WAL mode (got "${String(journalMode)}")`,
+        );
+      }
     } catch (error) {
-      throw new StoreUnavailableError(`cannot open the embedded store at ${options.path}`, { cause: error });
-    }
-    // WAL is what makes commits crash-safe without blocking readers; refuse to run without it.
-    const journalMode = db.pragma("journal_mode = WAL", { simple: true });
-    if (journalMode !== "wal") {
-      db.close();
-      throw new StoreConfigurationError(
-        `the embedded store at ${options.path} cannot use WAL mode (got "${String(journalMode)}")`,
-      );
+      if (error instanceof PlatformError) throw error;
+      throw new StoreUnavailableError(`cannot open the embedded store ${options.path}: ${whyNotOpened(options.path)}`, {
+        cause: error,
+      });
     }
     db.pragma(`synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -110,6 +139,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     // Sorts larger than the cache spill to disk instead of growing memory.
     db.pragma("temp_store = FILE");
+    if (options.maxSizeBytes !== undefined) {
+      const pageSize = Number(db.pragma("page_size", { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
+    }
     return new EmbeddedDocumentStore(db, options.path);
   }
 
@@ -190,13 +223,36 @@ export class EmbeddedDocumentStore implements DocumentStore {
     this.run(() => this.applyBatch([...ops]));
   }
 
+  /** Whether the store can read and, after a write failed for want of space, write again. */
   async ping(): Promise<boolean> {
     if (!this.db.open) return false;
     try {
-      return this.db.prepare("SELECT 1").pluck().get() === 1;
+      if (this.cannotWrite !== undefined) this.probeWrite();
+      return this.cannotWrite === undefined && this.db.prepare("SELECT 1").pluck().get() === 1;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Whether writes work again: the file system has room for the write-ahead
+   * log to grow to its limit (a WAL reuses its own space, so a small write
+   * can pass while the next commit would not), and a page's worth, written
+   * and taken back in one transaction, needs a free page (or the size limit's
+   * room for one) as a commit does. Leaves no data behind.
+   */
+  private probeWrite(): void {
+    const { bavail, bsize } = statfsSync(dirname(this.path));
+    if (bavail * bsize < WAL_SIZE_LIMIT_BYTES) return;
+    this.run(() =>
+      this.db.transaction(() => {
+        this.db.exec(`CREATE TABLE IF NOT EXISTS ${WRITE_PROBE_TABLE} (bytes BLOB NOT NULL)`);
+        const pageSize = Number(this.db.pragma("page_size", { simple: true }));
+        this.db.prepare(`INSERT INTO ${WRITE_PROBE_TABLE} (bytes) VALUES (zeroblob(?))`).run(pageSize);
+        this.db.exec(`DELETE FROM ${WRITE_PROBE_TABLE}`);
+      })(),
+    );
+    this.cannotWrite = undefined;
   }
 
   async close(): Promise<void> {
@@ -248,6 +304,15 @@ export class EmbeddedDocumentStore implements DocumentStore {
     } catch (error) {
       if (error instanceof PlatformError) throw error;
       const code = sqliteError(error)?.code;
+      if (code && CANNOT_WRITE_CODES.test(code)) {
+        this.cannotWrite = code;
+        throw new StoreCannotWriteError(
+          `the embedded store cannot write (${code}): no space left, or the disk refuses writes`,
+          {
+            cause: error,
+          },
+        );
+      }
       if (code && UNAVAILABLE_CODES.test(code)) {
         throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
           cause: error,
@@ -289,4 +354,28 @@ function sqliteError(error: unknown): { code: string; message: string } | undefi
   return name === "SqliteError" && typeof code === "string"
     ? { code, message: typeof message === "string" ? message : "" }
     : undefined;
+}
+
+/** "EACCES permission denied" from a Node system error ("EACCES: permission denied, mkdir '/x'"). */
+function systemErrorOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const description = typeof message === "string" ? /^[A-Z]+: ([^,]+)/.exec(message)?.[1] : undefined;
+  if (typeof code === "string") return description ? `${code} ${description}` : code;
+  return typeof message === "string" ? message : "unknown error";
+}
+
+/**
+ * Why SQLite could not open the file — it only says "unable to open database
+ * file": the system's answer for the file itself (a directory, no access) or
+ * for its directory (not writable, read-only file system).
+ */
+function whyNotOpened(file: string): string {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return "EISDIR the path is a directory";
+    accessSync(dirname(file), constants.W_OK | constants.X_OK);
+    accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    return systemErrorOf(error);
+  }
+  return "SQLITE_CANTOPEN unable to open database file";
 }

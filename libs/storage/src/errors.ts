@@ -44,6 +44,17 @@ export class StoreUnavailableError extends PlatformError {
   }
 }
 
+/**
+ * The store cannot write: its disk is full (or its size limit reached), or the
+ * disk refuses writes. Retriable — once space is freed the same request
+ * succeeds — and the store's ping() says not ready until a write succeeds.
+ */
+export class StoreCannotWriteError extends PlatformError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("UNAVAILABLE", message, { cause: options.cause, reason: "STORE_CANNOT_WRITE" });
+  }
+}
+
 /** The store is misconfigured (missing URL, not a replica set, embedded in production); fix the configuration. */
 export class StoreConfigurationError extends PlatformError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -15,6 +15,7 @@ export {
 export {
   ConflictError,
   InvalidStoreRequestError,
+  StoreCannotWriteError,
   StoreConfigurationError,
   StoreUnavailableError,
   type ConflictReason,

@@ -10,7 +10,7 @@
  */
 import mongoose from "mongoose";
 import { PlatformError } from "@lienthong/errors";
-import { ConflictError, StoreConfigurationError, StoreUnavailableError } from "./errors";
+import { ConflictError, StoreCannotWriteError, StoreConfigurationError, StoreUnavailableError } from "./errors";
 import { indexName } from "./index-names";
 import { dataPath, toFilter, toSort } from "./mongo-query";
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
@@ -244,6 +244,10 @@ export class MongoDocumentStore implements DocumentStore {
         throw new StoreConfigurationError(`${this.where} refused a transaction: ${REPLICA_SET_REQUIRED}`, {
           cause: error,
         });
+      }
+      // mongod refuses writes below its disk-space threshold; with no space at all it stops, which reads as unreachable.
+      if (error instanceof mongoose.mongo.MongoServerError && error.codeName === "OutOfDiskSpace") {
+        throw new StoreCannotWriteError(`${this.where} cannot write: its disk is full`, { cause: error });
       }
       if (
         error instanceof mongoose.mongo.MongoNetworkError ||

@@ -15,6 +15,8 @@ export type DocumentStoreConfig =
       cacheSizeKiB?: number;
       /** Required to start with NODE_ENV=production: a single-server installation on purpose. */
       allowEmbeddedInProduction?: boolean;
+      /** The largest the database file may grow; past it writes answer 503 as on a full disk. */
+      maxSizeBytes?: number;
     }
   | { kind: "mongo"; url: string; dbName: string; serverSelectionTimeoutMS?: number };
 

@@ -21,8 +21,31 @@ export function webhookSecretRefusal(secret: string): string | undefined {
   return undefined;
 }
 
-function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+/**
+ * The ports fetch refuses to connect to (the Fetch standard's "bad port" list,
+ * https://fetch.spec.whatwg.org/#port-blocking, which Node's fetch applies):
+ * a webhook to one of them could never be sent.
+ */
+const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
+ * Why a webhook URL could never be called, or undefined when fetch can call
+ * it: not a URL, a scheme other than http(s), or a port fetch blocks. Names
+ * the scheme or port, never the URL (it may carry a token).
+ */
+export function webhookUrlRefusal(value: string): string | undefined {
+  if (!URL.canParse(value)) return "is not a URL";
+  const url = new URL(value);
+  if (!/^https?:$/.test(url.protocol))
+    return `has the scheme "${url.protocol.slice(0, -1)}": only http and https are sent`;
+  if (url.port !== "" && FETCH_BAD_PORTS.has(Number(url.port)))
+    return `uses port ${url.port}, which fetch refuses to connect to (the Fetch standard's blocked ports)`;
+  return undefined;
 }
 
 /**
@@ -35,12 +58,26 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
   SMTP_URL: envOptionalString(),
   MAIL_FROM: envString("LiênThông <no-reply@lienthong.local>"),
   /** Where the development clients' webhooks go (embedded mode: the commune simulator). */
-  WEBHOOK_DEFAULT_URL: envOptionalString().refine((url) => url === undefined || isHttpUrl(url), {
-    message: "must be an http:// or https:// URL",
+  WEBHOOK_DEFAULT_URL: envOptionalString().superRefine((url, ctx) => {
+    const refusal = url === undefined ? undefined : webhookUrlRefusal(url);
+    if (refusal)
+      ctx.addIssue({ code: "custom", message: `${refusal}; it must be an http:// or https:// URL fetch can call` });
   }),
   /** The development clients' webhook secret; DEVELOPMENT_WEBHOOK_SECRET when unset. */
   WEBHOOK_SIGNING_SECRET: envOptionalString(),
-  DELIVERY_MAX_ATTEMPTS: envInteger(8, 1, 100),
+  /**
+   * How long a delivery that keeps failing temporarily is retried (from its
+   * first attempt), in hours: a commune system down over a weekend still gets
+   * everything. Deliveries held for a suspended endpoint wait however long it takes.
+   */
+  NOTIFICATION_RETRY_HORIZON_HOURS: envInteger(72, 1, 24 * 30),
+  /** Consecutive temporary failures of a webhook endpoint (any of its deliveries) before it is suspended. */
+  NOTIFICATION_ENDPOINT_SUSPEND_AFTER: envInteger(10, 1, 1000),
+  /**
+   * How long events may wait (parked) for their dossier's submission before
+   * an alert is raised (a metric and one warning per dossier); they keep waiting.
+   */
+  NOTIFICATION_PARK_ALERT_AFTER_MS: envInteger(10 * 60_000, 1_000, 7 * 86_400_000),
 }).superRefine((env, ctx) => {
   if (!productionRulesApply(env) || env.WEBHOOK_SIGNING_SECRET === undefined) return;
   const refusal = webhookSecretRefusal(env.WEBHOOK_SIGNING_SECRET);

@@ -13,45 +13,65 @@ import { SignedWebhookSender } from "./channels/webhook";
 import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endpoints";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
-import { deliveries, notificationCollections } from "./store/collections";
-import { dispatchDueDeliveries } from "./use-cases/dispatch-deliveries";
+import { deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
+import { dispatchRound, type DispatchPolicy } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
+import { alertLongParked, parkedSummary } from "./use-cases/watch-parked";
 
 export type ServiceOptions = ServiceFactoryOptions;
 
+/** Retries start at a second and are capped at five minutes, as are probes of a suspended endpoint (from 10 s). */
+const BACKOFF = { initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, probeInitialMs: 10_000 } as const;
+const HOUR_MS = 3_600_000;
+
 /** The composition root of notification. */
 export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceHost> {
-  const env = loadConfig(notificationEnv, options.env ?? process.env);
+  const source = options.env ?? process.env;
+  const env = loadConfig(notificationEnv, source);
   const host = await ServiceHost.open({ service: "notification", env, collections: notificationCollections }, options);
-  let webhookEndpointOf: WebhookEndpoints;
+  let webhooks: WebhookEndpoints;
   try {
-    webhookEndpointOf = webhookEndpoints(host.identities.clients, env, host.logger);
+    webhooks = webhookEndpoints(host.identities.clients, env, host.logger);
   } catch (error) {
     // A refused configuration: close the store and bus just opened, and report the refusal.
     await host.stop().catch(() => undefined);
     throw error;
   }
+  if (source.DELIVERY_MAX_ATTEMPTS !== undefined)
+    host.logger.warn(
+      { ignored: ["DELIVERY_MAX_ATTEMPTS"] },
+      "DELIVERY_MAX_ATTEMPTS is no longer read: deliveries are retried for NOTIFICATION_RETRY_HORIZON_HOURS",
+    );
   const mail = env.SMTP_URL
     ? NodemailerSender.smtp(env.SMTP_URL, env.MAIL_FROM)
     : NodemailerSender.capture(path.resolve(env.DATA_DIR, "notification", "mail"), env.MAIL_FROM);
   if (!env.SMTP_URL)
     host.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
 
+  const { units } = host.reference;
   const ports: NotificationPorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
-    webhookEndpointOf,
+    webhooks,
+    provinceOf: (unit) =>
+      units.commune(unit)?.provinceCode ?? (units.province(unit.split(".")[0] ?? "")?.code || undefined),
     // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
     audit: (decision) => host.audit.append(decision),
+    logger: host.logger,
     now: options.clock ?? (() => new Date()),
   };
+  const metrics = endpointAndParkingMetrics(host, ports);
   const channels = { mail, webhook: new SignedWebhookSender() };
-  const policy = { maxAttempts: env.DELIVERY_MAX_ATTEMPTS, initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 };
+  const policy: DispatchPolicy = {
+    ...BACKOFF,
+    retryHorizonMs: env.NOTIFICATION_RETRY_HORIZON_HOURS * HOUR_MS,
+    suspendAfterFailures: env.NOTIFICATION_ENDPOINT_SUSPEND_AFTER,
+  };
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
     intervalMs: 500,
     logger: host.logger,
-    round: async () => (await dispatchDueDeliveries(ports, channels, policy, host.logger)) > 0,
+    round: () => dispatchRound({ ports, channels, policy, logger: host.logger, observer: metrics.endpoints }),
   });
   host.runInBackground({
     name: dispatcher.name,
@@ -61,9 +81,66 @@ export async function createNotificationService(options: ServiceOptions = {}): P
       mail.close();
     },
   });
+  const parkingWatch = pollingTask({
+    name: "parked-events watch",
+    intervalMs: 1_000,
+    logger: host.logger,
+    round: async () =>
+      (await alertLongParked(ports, env.NOTIFICATION_PARK_ALERT_AFTER_MS, (dossierId, events, parkedForMs) => {
+        metrics.parkedAlerts.inc();
+        // The dossier id only: the applicant is exactly what notification does not know yet.
+        host.logger.warn(
+          { dossierId, parkedEvents: events, parkedForMs, alertAfterMs: env.NOTIFICATION_PARK_ALERT_AFTER_MS },
+          "events parked longer than NOTIFICATION_PARK_ALERT_AFTER_MS: the dossier's submission has not arrived; they keep waiting",
+        );
+      })) > 0,
+  });
+  host.runInBackground(parkingWatch);
   notificationRoutes(host.http, ports);
   host.serveGrpc(notificationGrpc(ports));
   host.consume(notificationTopics, notificationEventHandler(ports));
   host.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));
+  host.afterCommit(collectionWritten(webhookEndpointStates, () => dispatcher.notify()));
   return host;
+}
+
+/** Metrics of parked events and webhook endpoints: counts and ages only, no label naming a dossier or a person. */
+function endpointAndParkingMetrics(host: ServiceHost, ports: NotificationPorts) {
+  host.metrics.gauge({
+    name: "notification_parked_events",
+    help: "Events waiting (parked) for their dossier's submission",
+    async collect() {
+      this.set((await parkedSummary(ports)).events);
+    },
+  });
+  host.metrics.gauge({
+    name: "notification_parked_oldest_age_seconds",
+    help: "How long the oldest parked event has waited for its dossier's submission",
+    async collect() {
+      this.set((await parkedSummary(ports)).oldestAgeMs / 1000);
+    },
+  });
+  const parkedAlerts = host.metrics.counter({
+    name: "notification_parked_alerts_total",
+    help: "Dossiers whose events waited longer than NOTIFICATION_PARK_ALERT_AFTER_MS for their submission",
+  });
+  host.metrics.gauge({
+    name: "notification_webhook_endpoints_suspended",
+    help: "Webhook endpoints suspended after failing repeatedly (their deliveries are held)",
+    async collect() {
+      this.set(await ports.store.count(webhookEndpointStates, { where: { state: "suspended" } }));
+    },
+  });
+  const suspensions = host.metrics.counter({
+    name: "notification_webhook_endpoint_suspensions_total",
+    help: "Times a webhook endpoint was suspended",
+  });
+  const resumptions = host.metrics.counter({
+    name: "notification_webhook_endpoint_resumptions_total",
+    help: "Times a suspended webhook endpoint answered a probe and resumed",
+  });
+  return {
+    parkedAlerts,
+    endpoints: { suspended: () => suspensions.inc(), resumed: () => resumptions.inc() },
+  };
 }

@@ -81,10 +81,63 @@ describe("notification's configuration", () => {
       async (url) => {
         for (const env of [PRODUCTION, { NODE_ENV: "development" }]) {
           const { issues } = await refusal({ ...env, WEBHOOK_DEFAULT_URL: url });
-          expect(issues).toEqual([{ variable: "WEBHOOK_DEFAULT_URL", reason: "must be an http:// or https:// URL" }]);
+          expect(issues).toEqual([
+            { variable: "WEBHOOK_DEFAULT_URL", reason: expect.stringContaining("must be an http:// or https:// URL") },
+          ]);
         }
       },
     );
+
+    test.each([["6000"], ["10080"], ["25"]])(
+      "WEBHOOK_DEFAULT_URL on port %s, which Node's fetch refuses to connect to (refused in development too)",
+      async (port) => {
+        const url = `http://hooks.example.vn:${port}/in?token=do-not-log-me`;
+        for (const env of [PRODUCTION, { NODE_ENV: "development" }]) {
+          const { error, issues } = await refusal({ ...env, WEBHOOK_DEFAULT_URL: url });
+          expect(issues).toEqual([
+            {
+              variable: "WEBHOOK_DEFAULT_URL",
+              reason: expect.stringContaining(`uses port ${port}, which fetch refuses`),
+            },
+          ]);
+          expect(error.message).not.toContain("do-not-log-me");
+        }
+        // The control: a port fetch allows.
+        expect(notificationIssues({ WEBHOOK_DEFAULT_URL: "http://hooks.example.vn:6001/in" })).toEqual([]);
+      },
+    );
+
+    test("a registered commune's webhook URL on a port fetch refuses stops the start, naming the commune, not the URL", async () => {
+      const { stored } = newKey();
+      const webhook = (url: string) => ({ url, secrets: [GOOD_SECRET] });
+      const clients = {
+        clients: [
+          {
+            clientId: "muong-lat-commune-system",
+            unitCodes: ["14845"],
+            keys: [stored],
+            webhook: webhook("https://muong-lat.example.vn:10080/hooks/secret-path"),
+          },
+          {
+            clientId: "tam-chung-commune-system",
+            unitCodes: ["14848"],
+            keys: [newKey().stored],
+            webhook: webhook("https://tam-chung.example.vn:8443/hooks"),
+          },
+        ],
+      };
+      const { error, issues } = await refusal({ CLIENTS: JSON.stringify(clients) });
+      expect(issues).toEqual([
+        {
+          variable: "CLIENTS",
+          reason: expect.stringMatching(
+            /^client "muong-lat-commune-system": webhook\.url uses port 10080, which fetch refuses/,
+          ),
+        },
+      ]);
+      expect(error.message).not.toContain("secret-path");
+      expect(error.message).not.toContain(GOOD_SECRET);
+    });
 
     test.each([
       ["the public development secret", DEVELOPMENT_WEBHOOK_SECRET, "is a public development secret"],
@@ -119,8 +172,9 @@ describe("notification's configuration", () => {
         { ...PRODUCTION_ENDPOINT_ENV, NODE_ENV: "development" as const },
         { ...PRODUCTION_ENDPOINT_ENV, ALLOW_EMBEDDED_IN_PRODUCTION: true },
       ]) {
-        const endpointOf = webhookEndpoints(directory, env, silent);
-        expect(endpointOf("muong-lat-commune-system")).toEqual({
+        const endpoints = webhookEndpoints(directory, env, silent);
+        expect(endpoints.of("muong-lat-commune-system")).toEqual({
+          id: expect.stringMatching(/^[0-9a-f]{16}$/),
           url: "https://muong-lat.example.vn/hooks",
           secrets: [DEVELOPMENT_WEBHOOK_SECRET],
         });
@@ -166,7 +220,7 @@ describe("notification's configuration", () => {
           DATA_DIR: dataDir.path,
           HTTP_HOST: "127.0.0.1",
           WEBHOOK_SIGNING_SECRET: DEVELOPMENT_WEBHOOK_SECRET,
-          WEBHOOK_DEFAULT_URL: "http://127.0.0.1:9/webhooks",
+          WEBHOOK_DEFAULT_URL: "http://127.0.0.1:8089/webhooks",
         },
         ports: { http: 0, grpc: 0, ops: 0 },
         logger: silent,

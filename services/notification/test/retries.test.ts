@@ -12,23 +12,32 @@ import {
 } from "./support/notification-harness";
 
 const { DeliveryChannel } = events;
-const MAX_ATTEMPTS = 3;
-/** The service's clock runs 30 days ahead of the wall clock, so a time taken from the wrong clock shows. */
-const CLOCK_AHEAD_MS = 30 * 86_400_000;
-const serviceClock = () => new Date(Date.now() + CLOCK_AHEAD_MS);
+const RETRY_HORIZON_HOURS = 1;
+/** The service's clock runs 30 days ahead of the wall clock, so a time taken from the wrong clock shows; tests move it further. */
+let clockAheadMs = 30 * 86_400_000;
+const serviceClock = () => new Date(Date.now() + clockAheadMs);
 
 /**
  * Receivers fail: a temporary failure (HTTP 5xx, 408, 429; SMTP 4xx) is
- * retried with backoff until DELIVERY_MAX_ATTEMPTS, a permanent one (other
- * HTTP 4xx; SMTP 5xx) ends the delivery at once. Either way the end is
+ * retried with capped backoff until NOTIFICATION_RETRY_HORIZON_HOURS have
+ * passed since its first attempt (the service's clock is moved past it), a
+ * permanent one (other HTTP 4xx; SMTP 5xx) ends the delivery at once. Either way the end is
  * recorded and published (notification.delivered / notification.failed).
  * Backoff starts at about a second, so these tests take a few seconds.
  */
 describe("notification: failing receivers", () => {
   let harness: NotificationHarness;
+  /** How many attempts the receiver answering 500 got before the horizon ended them. */
+  let attemptsGivenUp = 0;
+  /** Failed webhook attempts of the ordering test, retried. */
+  let webhookRetries = 0;
 
   beforeAll(async () => {
-    harness = await startNotification({ DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS) }, { clock: serviceClock });
+    harness = await startNotification(
+      // Suspension is another test's subject (outage.test.ts): here no endpoint is suspended.
+      { NOTIFICATION_RETRY_HORIZON_HOURS: String(RETRY_HORIZON_HOURS), NOTIFICATION_ENDPOINT_SUSPEND_AFTER: "1000" },
+      { clock: serviceClock },
+    );
   });
 
   afterAll(async () => {
@@ -82,38 +91,70 @@ describe("notification: failing receivers", () => {
     );
 
     it(
-      `gives up after DELIVERY_MAX_ATTEMPTS (${MAX_ATTEMPTS}) on a receiver that keeps answering 500`,
+      "never lets a dossier's next webhook overtake one being retried: the receiver gets them in order",
       async () => {
         const dossierId = randomUUID();
-        harness.webhooks.answerAlways(dossierId, 500);
+        harness.webhooks.answer(dossierId, [503, 503]);
         const dossier = await harness.submit({ dossierId });
-        const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK);
-
-        expect(delivery).toMatchObject({
-          stateName: "failed",
-          state: notification.DeliveryState.DELIVERY_STATE_FAILED,
-          attempts: MAX_ATTEMPTS,
-          lastError: "webhook endpoint answered HTTP 500",
-        });
-        expect(harness.webhooks.forDossier(dossier.dossierId).map((call) => call.answeredStatus)).toEqual(
-          Array<number>(MAX_ATTEMPTS).fill(500),
+        await accept(dossier);
+        await harness.waitForDeliveries(
+          dossier.dossierCode,
+          (all) => all.length === 3 && all.every((d) => d.stateName === "delivered"),
+          "both webhooks (and the accepted mail) delivered",
         );
-        await waitForOutcome(dossier, "notificationFailed");
-        expect(harness.outcomesOf(dossier.dossierId, "notificationFailed")).toEqual([
-          expect.objectContaining({
-            notificationId: delivery.notificationId,
-            channel: DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK,
-            attempts: MAX_ATTEMPTS,
-            reason: "webhook endpoint answered HTTP 500",
-          }),
+        const calls = harness.webhooks.forDossier(dossierId);
+        expect(calls.map((call) => [verifiedBody(call).status, call.answeredStatus])).toEqual([
+          [1, 503],
+          [1, 503],
+          [1, 204],
+          [2, 204],
         ]);
-        expect(harness.outcomesOf(dossier.dossierId, "notificationDelivered")).toEqual([]);
+        webhookRetries += 2;
       },
       2 * EFFECT_TIMEOUT_MS,
     );
 
     it(
-      "does not retry a permanent refusal (HTTP 410): failed after one attempt, within DELIVERY_MAX_ATTEMPTS",
+      `keeps retrying a receiver that keeps answering 500, and gives up once the retry horizon (${RETRY_HORIZON_HOURS} h) has passed`,
+      async () => {
+        const dossierId = randomUUID();
+        harness.webhooks.answerAlways(dossierId, 500);
+        const dossier = await harness.submit({ dossierId });
+        await waitFor(() => harness.webhooks.forDossier(dossierId).length >= 3, {
+          description: "three attempts answered 500",
+          timeoutMs: EFFECT_TIMEOUT_MS,
+        });
+        // Three attempts in a few seconds, none final: the old limit of a few attempts is gone.
+        expect(harness.outcomesOf(dossierId, "notificationFailed")).toEqual([]);
+        expect((await harness.deliveries(dossier.dossierCode))[0]).toMatchObject({ stateName: "pending" });
+        clockAheadMs += RETRY_HORIZON_HOURS * 3_600_000;
+        const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK);
+        const calls = harness.webhooks.forDossier(dossier.dossierId);
+
+        expect(delivery).toMatchObject({
+          stateName: "failed",
+          state: notification.DeliveryState.DELIVERY_STATE_FAILED,
+          attempts: calls.length,
+          lastError: "webhook endpoint answered HTTP 500",
+        });
+        expect(calls.map((call) => call.answeredStatus)).toEqual(Array<number>(calls.length).fill(500));
+        await waitForOutcome(dossier, "notificationFailed");
+        expect(harness.outcomesOf(dossier.dossierId, "notificationFailed")).toEqual([
+          expect.objectContaining({
+            notificationId: delivery.notificationId,
+            channel: DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK,
+            attempts: calls.length,
+            reason: "webhook endpoint answered HTTP 500",
+          }),
+        ]);
+        expect(harness.outcomesOf(dossier.dossierId, "notificationDelivered")).toEqual([]);
+        attemptsGivenUp = calls.length;
+      },
+      2 * EFFECT_TIMEOUT_MS,
+    );
+
+    it(
+      "does not retry a permanent refusal (HTTP 410): failed after one attempt",
       async () => {
         const dossierId = randomUUID();
         harness.webhooks.answerAlways(dossierId, 410);
@@ -185,8 +226,9 @@ describe("notification: failing receivers", () => {
     const failures = harness.logLines
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === "delivery attempt failed, will retry" || line.msg === "delivery failed");
-    // 2 retried + 3 given up (500) + 1 refused (410) webhook attempts; 1 retried + 1 refused mail attempt.
-    expect(failures).toHaveLength(8);
+    // 2 retried + the 500s until the horizon + 1 refused (410) webhook attempts; 1 retried + 1 refused mail attempt.
+    expect(attemptsGivenUp).toBeGreaterThanOrEqual(4);
+    expect(failures).toHaveLength(2 + webhookRetries + attemptsGivenUp + 1 + 2);
     for (const line of failures) {
       expect(line).toEqual(
         expect.objectContaining({

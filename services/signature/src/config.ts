@@ -1,6 +1,7 @@
 import { platformService } from "@lienthong/contracts";
 import {
   envBoolean,
+  envInteger,
   envList,
   envOptionalString,
   envString,
@@ -44,6 +45,14 @@ export const signatureEnv = serviceEnv(platformService("signature"), {
   SIGNATURE_TSA_URL: envOptionalString(),
   /** The public tracking page of a dossier, printed as a QR code; {code} is replaced by the dossier code. */
   SIGNATURE_TRACKING_URL: envString("http://localhost:8081/v1/public/status/{code}"),
+  /**
+   * How long a decision's signature is retried after a failure that may heal
+   * (TSA or signing hook out of reach) before it is answered with
+   * signatureFailed and the dossier goes back to its officials. Default 1 hour.
+   */
+  SIGNATURE_RETRY_HORIZON_MS: envInteger(3_600_000, 0, 7 * 24 * 3_600_000),
+  /** How often the retry worker looks for parked signature requests that are due. */
+  SIGNATURE_RETRY_POLL_MS: envInteger(5_000, 10, 3_600_000),
 }).superRefine((env, ctx) => {
   // Without operators' keys the service signs with the local test PKI: anyone with this repository has its CA.
   if (

@@ -5,6 +5,7 @@ import {
   createLogger,
   loadConfig,
   openPublicLinkSecrets,
+  pollingTask,
 } from "@lienthong/service-host";
 import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
@@ -15,6 +16,7 @@ import { signatureCollections } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
 import { directoryLeaders } from "./use-cases/authorize-signer";
 import { MAX_MESSAGE_BYTES } from "./use-cases/limits";
+import { retryParkedSignatures } from "./use-cases/sign-result";
 import type { SignatureAudit, SignaturePorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
@@ -50,6 +52,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     trust: { anchors: signing.anchors, revocation: signing.revocation },
     ...(signing.timestampAuthority ? { timestampAuthority: signing.timestampAuthority } : {}),
     defaultLevel: env.SIGNATURE_LEVEL,
+    retryHorizonMs: env.SIGNATURE_RETRY_HORIZON_MS,
     trackingUrl: (dossierCode) => env.SIGNATURE_TRACKING_URL.replace("{code}", encodeURIComponent(dossierCode)),
     audit,
     publicLinks,
@@ -59,5 +62,14 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
   signatureRoutes(host.http, ports);
   host.serveGrpc(signatureGrpc(ports));
   host.consume(signatureTopics, signatureEventHandler(ports));
+  // Parked signature requests live in the store: after a restart the first round finds them.
+  host.runInBackground(
+    pollingTask({
+      name: "signature-retries",
+      intervalMs: env.SIGNATURE_RETRY_POLL_MS,
+      logger: host.logger,
+      round: () => retryParkedSignatures(ports),
+    }),
+  );
   return host;
 }

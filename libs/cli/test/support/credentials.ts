@@ -5,6 +5,7 @@ import {
   DEVELOPMENT_CLIENTS,
   DEVELOPMENT_OFFICIALS,
   openDevelopmentIssuer,
+  type Access,
   type DevelopmentClient,
   type DevelopmentOfficial,
 } from "@lienthong/service-host";
@@ -51,5 +52,37 @@ export async function officialCredentials(identityDir: string) {
         [AUTHORIZATION_HEADER]: `Bearer ${tokens.get(official.subject)}`,
       };
     },
+  };
+}
+
+/**
+ * Headers that meet an endpoint's declared access, as Mường Lát's: its commune
+ * system's key, with the token of one of its sample officials holding one of
+ * the endpoint's roles; for staff access, the token alone of a province
+ * official with the role. Throws when no sample identity meets it.
+ */
+export async function accessCredentials(identityDir: string, unitCode = "14845"): Promise<(access: Access) => Headers> {
+  const issuer = await openDevelopmentIssuer(identityDir);
+  const officials: readonly DevelopmentOfficial[] = Object.values(DEVELOPMENT_OFFICIALS);
+  const client = Object.values(DEVELOPMENT_CLIENTS).find(
+    (candidate: DevelopmentClient) => candidate.unitCodes !== "*" && candidate.unitCodes.includes(unitCode),
+  );
+  if (!client) throw new Error(`no development client acts for ${unitCode}`);
+  const tokens = new Map(
+    await Promise.all(officials.map(async (official) => [official.subject, await issuer.sign(official)] as const)),
+  );
+  const bearer = (roles: readonly string[], unitCodes: (official: DevelopmentOfficial) => boolean): Headers => {
+    const official = officials.find(
+      (candidate) => unitCodes(candidate) && candidate.roles.some((role) => roles.includes(role)),
+    );
+    if (!official) throw new Error(`no sample official has one of ${roles.join(", ")}`);
+    return { [AUTHORIZATION_HEADER]: `Bearer ${tokens.get(official.subject)}` };
+  };
+  return (access) => {
+    if ("public" in access) return {};
+    const key = { [CLIENT_KEY_HEADER]: client.key };
+    if ("official" in access) return { ...key, ...bearer(access.official, (o) => o.unitCodes.includes(unitCode)) };
+    if ("staff" in access) return bearer(access.staff, () => true);
+    return key;
   };
 }

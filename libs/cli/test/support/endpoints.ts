@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { routing } from "@lienthong/contracts";
-import { declaredAccessOf, type Access } from "@lienthong/service-host";
+import { declaredAccessOf, type Access, type RouteBody } from "@lienthong/service-host";
 import { readGrpcErrorDetails } from "@lienthong/testing";
 import type { EmbeddedPlatform } from "../../src/embedded";
 
@@ -33,7 +33,29 @@ export interface Endpoint {
   names: readonly string[];
   /** Calls it with `headers` (gRPC metadata); without `request`, with an empty body or message. */
   call(headers: Record<string, string>, request?: Request): Promise<Answer>;
+  /** Where it is served, for calls the walk's own cannot make (raw bytes, malformed paths). */
+  target: RestTarget | GrpcTarget;
 }
+
+/** A REST route: its service's base URL, its method, its path template ("/v1/dossiers/:dossierRef") and body. */
+export interface RestTarget {
+  kind: "REST";
+  baseUrl: string;
+  method: string;
+  path: string;
+  body: RouteBody;
+}
+
+/** A gRPC method: its server's address, its definition (the request's codec) and the largest request accepted. */
+export interface GrpcTarget {
+  kind: "gRPC";
+  address: string;
+  method: grpc.MethodDefinition<unknown, unknown>;
+  maxRequestBytes: number;
+}
+
+/** What grpc-js accepts when a service sets no maximum (grpc.max_receive_message_length). */
+const GRPC_JS_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 
 /** The same answer in each transport's terms (service-host's http-problem.ts and grpc-status.ts map them once). */
 const ANSWERS = {
@@ -68,11 +90,13 @@ export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
         names: [...route.path.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!),
         call: (headers, request = {}) =>
           callRest(`${running.httpUrl}${concretePath(route.path, request)}`, route.method, headers, request.body),
+        target: { kind: "REST", baseUrl: running.httpUrl, method: route.method, path: route.path, body: route.body },
       });
     }
     for (const { definition, implementation } of host.grpcRegistrations()) {
       const Client = grpc.makeGenericClientConstructor(definition, "walk");
       for (const [name, method] of Object.entries(definition)) {
+        const address = `127.0.0.1:${running.grpcPort}`;
         endpoints.push({
           service: host.name,
           kind: "gRPC",
@@ -80,10 +104,16 @@ export function walkEndpoints(platform: EmbeddedPlatform): Endpoint[] {
           access: accessOfHandler(implementation[name]),
           names: Object.keys(emptyRequest(method)),
           call: (headers, request = {}) => {
-            const client = new Client(`127.0.0.1:${running.grpcPort}`, grpc.credentials.createInsecure());
+            const client = new Client(address, grpc.credentials.createInsecure());
             return callUnary(client, name, requestWith(emptyRequest(method), request.fields ?? {}), headers).finally(
               () => client.close(),
             );
+          },
+          target: {
+            kind: "gRPC",
+            address,
+            method,
+            maxRequestBytes: host.maxRequestBytes ?? GRPC_JS_MAX_RECEIVE_BYTES,
           },
         });
       }

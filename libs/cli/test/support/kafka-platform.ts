@@ -54,6 +54,8 @@ export interface ServiceLaunch {
   /** Variables on top of the inherited environment and the per-process defaults (own DATA_DIR, loopback, ports 0). */
   env: NodeJS.ProcessEnv;
   startTimeoutMs: number;
+  /** Start on this data directory (a restart after a crash) instead of a new one; it is kept if the start fails. */
+  dataDir?: TempDir;
 }
 
 /** The built entry point of a service; throws, naming the fix, when it was not built. */
@@ -73,8 +75,9 @@ export function serviceEntryPoint(name: ServiceName): string {
  */
 export async function startServiceProcess(launch: ServiceLaunch): Promise<ServiceProcess> {
   const entry = serviceEntryPoint(launch.name);
-  const dataDir = await tempDir(`lienthong-kafka-${launch.name}`);
-  const logs = new LogTail();
+  const dataDir = launch.dataDir ?? (await tempDir(`lienthong-kafka-${launch.name}`));
+  // Enough to keep a process's group joins and crashes past its request logs.
+  const logs = new LogTail(5_000);
   const child = spawn(process.execPath, [entry], {
     cwd: REPO,
     env: {
@@ -137,7 +140,7 @@ export async function startServiceProcess(launch: ServiceLaunch): Promise<Servic
   } catch (error) {
     child.kill("SIGKILL");
     await exited;
-    await dataDir.remove();
+    if (!launch.dataDir) await dataDir.remove();
     throw error;
   }
 }

@@ -26,8 +26,11 @@ switch (event.name) {
     break;
 }
 
-// Every payload has the dossier's ids, so they need no narrowing.
-event.payload.dossierId satisfies string;
+// Every payload about a dossier has its ids; only notification's webhook endpoint events are about something else.
+if (event.name !== "notificationEndpointSuspended" && event.name !== "notificationEndpointResumed")
+  event.payload.dossierId satisfies string;
+// @ts-expect-error an endpoint event names no dossier, so the ids need narrowing
+void event.payload.dossierId;
 statusCarriedBy(event) satisfies number | undefined;
 
 lifecycleEvent("supplementRequested", { dossierId: "d", missingItems: ["Tờ khai"] });

@@ -1,4 +1,4 @@
-import { startKafkaMock, type KafkaMock } from "@lienthong/testing";
+import { produceWithKcat, startKafkaMock, type KafkaMock } from "@lienthong/testing";
 import { KafkaEventBus, type EventBus, type KafkaEventBusConfig, type Logger } from "../../src";
 import type { BusHarness } from "../event-bus.contract";
 
@@ -53,6 +53,7 @@ export async function startMockClusterHarness(logger?: Logger): Promise<BusHarne
       buses.push(bus);
       return bus;
     },
+    produceForeign: (topic, records) => produceWithKcat(mock.bootstrapServers, topic, records),
     close: async () => {
       await Promise.all(buses.map((bus) => bus.close()));
       await mock.stop();

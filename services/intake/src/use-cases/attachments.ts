@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { refineWellFormed } from "@lienthong/domain";
 import { type FieldViolation } from "@lienthong/errors";
 import { z } from "zod";
 import type { AttachmentRecord } from "../store/collections";
@@ -12,7 +13,13 @@ export const MAX_ATTACHMENTS = 50;
  * or, when the commune system keeps the content, its size and SHA-256.
  */
 export const attachmentUploadSchema = z.object({
-  name: z.string().trim().min(1, "is required").max(255, "must be at most 255 characters"),
+  name: z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(1, "is required")
+    .max(255, "must be at most 255 characters")
+    .superRefine(refineWellFormed()),
   mediaType: z
     .string()
     .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, "must be a media type such as application/pdf"),

@@ -1,5 +1,5 @@
 import { lifecycleEvent } from "@lienthong/contracts";
-import { DossierStatus, statusLabel } from "@lienthong/domain";
+import { DossierStatus, refineWellFormed, statusLabel } from "@lienthong/domain";
 import { type FieldViolation, failedPrecondition, invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
@@ -15,7 +15,15 @@ const supplementSchema = z
     formFields: formFieldsSchema.default({}),
     attachments: attachmentsSchema,
     providedItems: z
-      .array(z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"))
+      .array(
+        z
+          .string()
+          .normalize("NFC")
+          .trim()
+          .min(1, "must not be empty")
+          .max(500, "must be at most 500 characters")
+          .superRefine(refineWellFormed()),
+      )
       .max(100)
       .default([]),
   })

@@ -80,6 +80,9 @@ const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange 
   signatureFailed: () => ({}),
   notificationDelivered: () => ({}),
   notificationFailed: () => ({}),
+  // About a webhook endpoint, keyed by its id: no application matches, so nothing is recorded.
+  notificationEndpointSuspended: () => ({}),
+  notificationEndpointResumed: () => ({}),
 };
 
 /** The change of one decoded event: its name picks the entry typed for its payload. */

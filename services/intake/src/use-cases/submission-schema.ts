@@ -1,4 +1,4 @@
-import { validateCitizenId } from "@lienthong/domain";
+import { refinePrintable, refineWellFormed, validateCitizenId } from "@lienthong/domain";
 import { z } from "zod";
 import { attachmentsSchema } from "./attachments";
 
@@ -7,9 +7,22 @@ export const CHANNELS = { online: 1, counter: 2, post: 3 } as const;
 
 const VIETNAM_PHONE = /^(\+84|0)\d{9,10}$/;
 
+/**
+ * Text is stored in NFC. The applicant's name is printed on the signed result,
+ * so it must be text the result document can print (libs/domain
+ * printable-text.ts: Vietnamese and Latin letters, digits, punctuation); other
+ * text is only refused when it is not well-formed (lone surrogates, control
+ * characters). Reasons name the character, never the text.
+ */
 const applicantSchema = z
   .object({
-    fullName: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
+    fullName: z
+      .string()
+      .normalize("NFC")
+      .trim()
+      .min(1, "is required")
+      .max(200, "must be at most 200 characters")
+      .superRefine(refinePrintable()),
     citizenId: z.string().superRefine((value, ctx) => {
       const reason = validateCitizenId(value);
       if (reason) ctx.addIssue({ code: "custom", message: reason });
@@ -20,14 +33,27 @@ const applicantSchema = z
       .regex(VIETNAM_PHONE, "must be a Vietnamese phone number (0xxxxxxxxx or +84xxxxxxxxx)")
       .optional(),
     email: z.email("must be a valid email address").optional(),
-    address: z.string().trim().max(500, "must be at most 500 characters").optional(),
+    address: z
+      .string()
+      .normalize("NFC")
+      .trim()
+      .max(500, "must be at most 500 characters")
+      .superRefine(refineWellFormed())
+      .optional(),
   })
   .refine((applicant) => applicant.phone !== undefined || applicant.email !== undefined, {
     message: "a phone number or an email address is required to reach the applicant",
     path: ["phone"],
   });
 
-export const formFieldsSchema = z.record(z.string(), z.string().max(2000, "must be at most 2000 characters"));
+export const formFieldsSchema = z.record(
+  z.string(),
+  z
+    .string()
+    .normalize("NFC")
+    .max(2000, "must be at most 2000 characters")
+    .superRefine(refineWellFormed({ multiline: true })),
+);
 
 const unitCode = z.string().regex(/^\d{5}$/, "must be a 5-digit commune-level unit code");
 

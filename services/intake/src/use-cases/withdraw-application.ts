@@ -1,5 +1,5 @@
 import { lifecycleEvent } from "@lienthong/contracts";
-import { applicantMayWithdraw, statusLabel } from "@lienthong/domain";
+import { applicantMayWithdraw, refineWellFormed, statusLabel } from "@lienthong/domain";
 import { failedPrecondition } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
@@ -8,7 +8,13 @@ import type { Caller, IntakePorts } from "./ports";
 import { updateApplication } from "./update-application";
 
 const withdrawalSchema = z.object({
-  reason: z.string().trim().min(1, "is required").max(1000, "must be at most 1000 characters"),
+  reason: z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(1, "is required")
+    .max(1000, "must be at most 1000 characters")
+    .superRefine(refineWellFormed({ multiline: true })),
 });
 
 /**

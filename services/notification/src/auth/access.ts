@@ -68,3 +68,23 @@ export async function readableDossier(
   if (!contact || outcome !== "allowed") throw notFound("dossier", dossierRef);
   return contact;
 }
+
+/** An operator on the operators' routes (token alone). */
+export type OperatorCaller = Authorized<typeof OPERATOR>;
+
+/**
+ * Operators act on deliveries and endpoints of their own province: one of the
+ * units is theirs, or lies in a province that is. Anything else answers like
+ * something that does not exist (decision 10).
+ */
+export function operatorActsFor(ports: NotificationPorts, operator: OfficialIdentity, unitCodes: readonly string[]) {
+  return unitCodes.some((unit) => {
+    const province = ports.provinceOf(unit);
+    return operator.unitCodes.has(unit) || (province !== undefined && operator.unitCodes.has(province));
+  });
+}
+
+/** The units of a dossier: its receiving unit and the competent authority routing last named. */
+export function unitsOf(contact: ContactRecord): string[] {
+  return [contact.receivingUnitCode, ...(contact.competentAuthorityCode ? [contact.competentAuthorityCode] : [])];
+}

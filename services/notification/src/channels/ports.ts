@@ -14,6 +14,8 @@ export interface MailSender {
 
 /** Where one commune system receives its webhooks, and the secrets they are signed with. */
 export interface WebhookEndpoint {
+  /** A digest of the URL: names the endpoint in records, events, metrics and logs, where the URL (it may carry a token) never goes. */
+  id: string;
   url: string;
   /** `[current, previous?]`: the call carries one signature per secret, so a receiver holding either verifies during a rotation. */
   secrets: readonly string[];

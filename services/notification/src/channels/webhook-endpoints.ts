@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   ConfigError,
   productionRulesApply,
@@ -5,40 +6,69 @@ import {
   type Logger,
   type ServiceHost,
 } from "@lienthong/service-host";
-import { DEVELOPMENT_WEBHOOK_SECRET, webhookSecretRefusal, type NotificationEnv } from "../config";
+import { DEVELOPMENT_WEBHOOK_SECRET, webhookSecretRefusal, webhookUrlRefusal, type NotificationEnv } from "../config";
 import type { WebhookEndpoint } from "./ports";
 
 /** The registered clients as the service host loaded them (CLIENTS_FILE / CLIENTS, or the development clients). */
 export type ClientDirectory = Pick<ServiceHost["identities"]["clients"], "development" | "all" | "client">;
 
-/** Where a commune system (by client id) receives its webhooks and the secrets they are signed with, if anywhere. */
-export type WebhookEndpoints = (clientId: string) => WebhookEndpoint | undefined;
+/** One webhook endpoint and who sends to it: what operators see of it (never its URL or secrets). */
+export interface EndpointRegistration {
+  endpointId: string;
+  /** The commune systems whose webhooks go there. */
+  clientIds: string[];
+  /** The units those commune systems act for: which operators may act on the endpoint. */
+  unitCodes: string[];
+}
+
+/** Where each commune system (by client id) receives its webhooks, and every endpoint. */
+export interface WebhookEndpoints {
+  of(clientId: string): WebhookEndpoint | undefined;
+  all(): EndpointRegistration[];
+}
 
 type EndpointEnv = Pick<
   NotificationEnv,
   "NODE_ENV" | "ALLOW_EMBEDDED_IN_PRODUCTION" | "CLIENTS_FILE" | "WEBHOOK_DEFAULT_URL" | "WEBHOOK_SIGNING_SECRET"
 >;
 
+/** An endpoint's id: a digest of its URL, stable across restarts, shared by clients registering the same URL. */
+export function endpointIdOf(url: string): string {
+  return createHash("sha256").update(url).digest("hex").slice(0, 16);
+}
+
 /**
  * Each registered commune system's own webhook: its URL and its secrets
  * (`[current, previous?]`: every one signs while a rotation is under way).
  * The development clients (no CLIENTS_FILE: embedded mode, tests) share
- * WEBHOOK_DEFAULT_URL and the development secret. Production refuses a
- * registered secret that is public or short, naming the variable the clients
- * came from (never the secret).
+ * WEBHOOK_DEFAULT_URL and the development secret. Refused at start: a URL
+ * fetch could never call (scheme, blocked port), naming the commune system;
+ * in production, a registered secret that is public or short. Neither the
+ * URL nor the secret is repeated.
  */
 export function webhookEndpoints(clients: ClientDirectory, env: EndpointEnv, logger: Logger): WebhookEndpoints {
   if (clients.development) {
     const url = env.WEBHOOK_DEFAULT_URL;
     if (!url) {
       logger.info({}, "no WEBHOOK_DEFAULT_URL: the development clients receive no webhooks");
-      return () => undefined;
+      return { of: () => undefined, all: () => [] };
     }
-    const endpoint: WebhookEndpoint = { url, secrets: [env.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET] };
-    return () => endpoint;
+    const endpoint: WebhookEndpoint = {
+      id: endpointIdOf(url),
+      url,
+      secrets: [env.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET],
+    };
+    const registration: EndpointRegistration = {
+      endpointId: endpoint.id,
+      clientIds: clients.all().map((client) => client.clientId),
+      unitCodes: [...new Set(clients.all().flatMap((client) => client.unitCodes))],
+    };
+    return { of: () => endpoint, all: () => [registration] };
   }
 
-  if (productionRulesApply(env)) refusePublicSecrets(clients, env.CLIENTS_FILE ? "CLIENTS_FILE" : "CLIENTS");
+  const variable = env.CLIENTS_FILE ? "CLIENTS_FILE" : "CLIENTS";
+  refuseUncallableUrls(clients, variable);
+  if (productionRulesApply(env)) refusePublicSecrets(clients, variable);
   const ignored = (["WEBHOOK_DEFAULT_URL", "WEBHOOK_SIGNING_SECRET"] as const).filter(
     (name) => env[name] !== undefined,
   );
@@ -48,10 +78,30 @@ export function webhookEndpoints(clients: ClientDirectory, env: EndpointEnv, log
       "clients are registered: each commune system's webhook URL and secrets come from its registration, these variables serve only the development clients",
     );
   }
-  return (clientId) => {
-    const webhook = clients.client(clientId)?.webhook;
-    return webhook && { url: webhook.url, secrets: webhook.secrets };
+  const registrations = new Map<string, EndpointRegistration>();
+  for (const client of clients.all()) {
+    if (!client.webhook) continue;
+    const endpointId = endpointIdOf(client.webhook.url);
+    const registration = registrations.get(endpointId) ?? { endpointId, clientIds: [], unitCodes: [] };
+    registration.clientIds.push(client.clientId);
+    registration.unitCodes = [...new Set([...registration.unitCodes, ...client.unitCodes])];
+    registrations.set(endpointId, registration);
+  }
+  return {
+    of: (clientId) => {
+      const webhook = clients.client(clientId)?.webhook;
+      return webhook && { id: endpointIdOf(webhook.url), url: webhook.url, secrets: webhook.secrets };
+    },
+    all: () => [...registrations.values()],
   };
+}
+
+function refuseUncallableUrls(clients: ClientDirectory, variable: "CLIENTS_FILE" | "CLIENTS"): void {
+  const issues: ConfigIssue[] = clients.all().flatMap((client) => {
+    const refusal = client.webhook && webhookUrlRefusal(client.webhook.url);
+    return refusal ? [{ variable, reason: `client "${client.clientId}": webhook.url ${refusal}` }] : [];
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 function refusePublicSecrets(clients: ClientDirectory, variable: "CLIENTS_FILE" | "CLIENTS"): void {

@@ -2,7 +2,7 @@ import { readableDossier, type DeliveriesCaller } from "../auth/access";
 import { deliveries } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 
-const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3 } as const;
+const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3, held: 4 } as const;
 
 /**
  * Every delivery of one dossier (by id or code), oldest first, for one of its

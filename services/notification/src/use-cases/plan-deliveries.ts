@@ -1,19 +1,27 @@
 import { createHash } from "node:crypto";
-import { events, type DecodedEvent } from "@lienthong/contracts";
-import { PlatformError } from "@lienthong/errors";
+import { EventTypes, decodeEvent, events, type DecodedEvent } from "@lienthong/contracts";
 import type { ConsumedEvent } from "@lienthong/service-host";
-import { put, type WriteOp } from "@lienthong/storage";
-import { contacts, deliveries, type ContactRecord, type DeliveryRecord } from "../store/collections";
+import { put, type Versioned, type WriteOp } from "@lienthong/storage";
+import {
+  contacts,
+  deliveries,
+  parkedEvents,
+  type ContactRecord,
+  type DeliveryRecord,
+  type ParkedDossier,
+  type ParkedEvent,
+} from "../store/collections";
 import type { NotificationPorts } from "./ports";
-import { applicantMail, webhookBody } from "./templates";
+import { applicantMail, webhookBody, type DossierEvent } from "./templates";
 
 const { DeliveryChannel, RecipientKind } = events;
 
-/** Events of another topic may overtake the submission that tells us whom to notify: retry until it has arrived. */
-function contactNotYetKnown(dossierId: string): PlatformError {
-  return new PlatformError("UNAVAILABLE", `no contact recorded yet for dossier ${dossierId}`, {
-    reason: "CONTACT_NOT_YET_KNOWN",
-  });
+/** A lifecycle event to plan deliveries for: as consumed, or as it was parked. */
+type TriggerEvent = DossierEvent & { id: string; type: string; time: string; key: string; traceparent: string };
+
+/** notification's own events tell nobody anything. */
+function isForeign(event: ConsumedEvent): event is ConsumedEvent & DossierEvent {
+  return EventTypes[event.name].producer !== "notification";
 }
 
 /** The competent authority one of routing's events names, if any (an agency without a code is an unset field). */
@@ -33,27 +41,115 @@ function competentAuthorityNamedBy(event: DecodedEvent): string | undefined {
  * Turns one lifecycle event into pending deliveries — a mail to the applicant
  * and a signed webhook to the commune system that handed the dossier in —
  * stored atomically with the consumer's inbox marker. The dispatcher sends them.
- * The contact keeps the competent authority routing names, so its commune
- * system may list the dossier's deliveries too.
+ *
+ * Events of other topics may overtake the submission that says whom to tell:
+ * such an event is parked (stored with the inbox marker, so it is neither lost
+ * nor parked twice) and planned, in arrival order, in the commit that records
+ * the submission. Nothing waits in the consumer, so other dossiers flow on.
  */
-export async function planDeliveries(ports: NotificationPorts, event: ConsumedEvent): Promise<WriteOp[]> {
-  if (event.name === "notificationDelivered" || event.name === "notificationFailed") return [];
-  const ops: WriteOp[] = [];
-  let contact: ContactRecord | undefined;
-  if (event.name === "applicationSubmitted") {
-    contact = contactOf(event.payload);
-    ops.push(put(contacts, contact.dossierId, contact));
-  } else {
-    const stored = await ports.store.get(contacts, event.key);
-    if (!stored) throw contactNotYetKnown(event.key);
-    contact = stored.data;
-    const authority = competentAuthorityNamedBy(event);
-    if (authority && authority !== contact.competentAuthorityCode) {
-      contact = { ...contact, competentAuthorityCode: authority };
-      ops.push(put(contacts, contact.dossierId, contact, stored.version));
-    }
-  }
+export async function planDeliveries(ports: NotificationPorts, consumed: ConsumedEvent): Promise<WriteOp[]> {
+  if (!isForeign(consumed)) return [];
+  const event: TriggerEvent = { ...consumed, traceparent: consumed.headers.traceparent ?? "" };
+  const gate = await ports.store.get(parkedEvents, event.key);
+  if (event.name === "applicationSubmitted") return released(ports, event, event.payload, gate);
 
+  if (gate && !gate.data.contactKnown) return [park(ports, consumed, gate)];
+  const stored = await ports.store.get(contacts, event.key);
+  // No gate and no contact: the first word of this dossier. (A contact without a gate predates parking.)
+  if (!stored) return [park(ports, consumed, gate)];
+  const { contact, changed } = contactAfter(stored.data, event);
+  const ops = plan(ports, event, contact);
+  if (changed) ops.unshift(put(contacts, contact.dossierId, contact, stored.version));
+  return ops;
+}
+
+/**
+ * The submission: its contact, its own deliveries, then those of every event
+ * parked before it, in arrival order. The gate is written with its version
+ * (or created), so an event parked concurrently makes one of the two commits
+ * conflict and retry with what the other stored.
+ */
+function released(
+  ports: NotificationPorts,
+  submission: TriggerEvent,
+  submitted: events.ApplicationSubmitted,
+  gate: Versioned<ParkedDossier> | undefined,
+): WriteOp[] {
+  let contact = contactOf(submitted);
+  const ops = plan(ports, submission, contact);
+  const waiting = gate && !gate.data.contactKnown ? gate.data.events : [];
+  for (const parked of waiting) {
+    const event = unparked(parked, submission.key);
+    contact = contactAfter(contact, event).contact;
+    ops.push(...plan(ports, event, contact));
+  }
+  if (waiting.length > 0) {
+    ports.logger.info(
+      { dossierId: contact.dossierId, released: waiting.length },
+      "the submission arrived: parked events planned in arrival order",
+    );
+  }
+  const known: ParkedDossier = {
+    dossierId: contact.dossierId,
+    contactKnown: true,
+    events: [],
+    parkedSince: null,
+    alertedAt: null,
+  };
+  return [
+    put(contacts, contact.dossierId, contact),
+    put(parkedEvents, contact.dossierId, known, gate?.version ?? 0),
+    ...ops,
+  ];
+}
+
+/** Appends an event to its dossier's parked events (creating the gate), version-checked against a concurrent submission. */
+function park(ports: NotificationPorts, event: ConsumedEvent, gate: Versioned<ParkedDossier> | undefined): WriteOp {
+  const now = ports.now().toISOString();
+  const parked: ParkedEvent = {
+    id: event.id,
+    type: event.type,
+    time: event.time,
+    traceparent: event.headers.traceparent ?? "",
+    data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength).toString("base64"),
+    parkedAt: now,
+  };
+  const waiting = gate?.data.events ?? [];
+  ports.logger.info(
+    { dossierId: event.key, eventId: event.id, type: event.type, parked: waiting.length + 1 },
+    "event parked until the dossier's submission arrives",
+  );
+  const record: ParkedDossier = {
+    dossierId: event.key,
+    contactKnown: false,
+    events: [...waiting, parked],
+    parkedSince: gate?.data.parkedSince ?? now,
+    alertedAt: gate?.data.alertedAt ?? null,
+  };
+  return put(parkedEvents, event.key, record, gate?.version ?? 0);
+}
+
+/** A parked event decoded again (its bytes were decoded once already when it arrived). */
+function unparked(parked: ParkedEvent, dossierId: string): TriggerEvent {
+  return {
+    ...(decodeEvent(parked.type, Buffer.from(parked.data, "base64")) as DossierEvent),
+    id: parked.id,
+    type: parked.type,
+    time: parked.time,
+    key: dossierId,
+    traceparent: parked.traceparent,
+  };
+}
+
+/** The contact with the competent authority the event names, if it names another one. */
+function contactAfter(contact: ContactRecord, event: DecodedEvent): { contact: ContactRecord; changed: boolean } {
+  const authority = competentAuthorityNamedBy(event);
+  if (!authority || authority === contact.competentAuthorityCode) return { contact, changed: false };
+  return { contact: { ...contact, competentAuthorityCode: authority }, changed: true };
+}
+
+function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRecord): WriteOp[] {
+  const ops: WriteOp[] = [];
   const mail = applicantMail(event, contact.applicantName);
   if (mail && contact.email) {
     ops.push(
@@ -63,12 +159,14 @@ export async function planDeliveries(ports: NotificationPorts, event: ConsumedEv
         contact,
         DeliveryChannel.DELIVERY_CHANNEL_EMAIL,
         RecipientKind.RECIPIENT_KIND_APPLICANT,
+        "",
         mail,
       ),
     );
   }
   const body = webhookBody(event);
-  if (body && ports.webhookEndpointOf(contact.clientId)) {
+  const endpoint = ports.webhooks.of(contact.clientId);
+  if (body && endpoint) {
     ops.push(
       delivery(
         ports,
@@ -76,6 +174,7 @@ export async function planDeliveries(ports: NotificationPorts, event: ConsumedEv
         contact,
         DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK,
         RecipientKind.RECIPIENT_KIND_COMMUNE_SYSTEM,
+        endpoint.id,
         { webhookBody: body },
       ),
     );
@@ -97,10 +196,11 @@ function contactOf(submitted: events.ApplicationSubmitted): ContactRecord {
 
 function delivery(
   ports: NotificationPorts,
-  event: ConsumedEvent,
+  event: TriggerEvent,
   contact: ContactRecord,
   channel: number,
   recipientKind: number,
+  endpointId: string,
   message: DeliveryRecord["message"],
 ): WriteOp {
   const notificationId = stableUuid(`${event.id}/${channel}/${recipientKind}`);
@@ -113,9 +213,11 @@ function delivery(
     recipientKind,
     triggerType: event.type,
     triggerEventId: event.id,
-    traceparent: event.headers.traceparent ?? "",
+    endpointId,
+    traceparent: event.traceparent,
     state: "pending",
     attempts: 0,
+    firstAttemptAt: null,
     createdAt: now,
     nextAttemptAt: now,
     deliveredAt: null,

@@ -1,11 +1,12 @@
+import type { Logger } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
-import type { WebhookEndpoint } from "../channels/ports";
+import type { WebhookEndpoints } from "../channels/webhook-endpoints";
 
 /** One access decision on a dossier's deliveries, for the audit log: ids only, never personal data. */
 export interface AccessDecision {
   action: string;
   outcome: "allowed" | "denied" | "not_found";
-  /** The dossier id when it exists, else the reference the caller asked for. */
+  /** The dossier id (or webhook endpoint id) when it exists, else the reference the caller asked for. */
   target: string;
   clientId?: string;
   officialId?: string;
@@ -14,9 +15,12 @@ export interface AccessDecision {
 export interface NotificationPorts {
   store: DocumentStore;
   commit(ops: readonly WriteOp[]): Promise<void>;
-  /** The webhook endpoint of a commune system (by client id), if it registered one. */
-  webhookEndpointOf(clientId: string): WebhookEndpoint | undefined;
+  /** The commune systems' webhook endpoints (by client id), and every endpoint. */
+  webhooks: WebhookEndpoints;
+  /** The province a commune or agency code belongs to (operators act for their province). */
+  provinceOf(unitCode: string): string | undefined;
   /** Records a decision in the service's audit log (the host's hash-chained one). */
   audit(decision: AccessDecision): void;
+  logger: Logger;
   now(): Date;
 }

@@ -1,9 +1,12 @@
 import { common, statusCarriedBy, type DecodedEvent } from "@lienthong/contracts";
+
+/** A lifecycle event about one dossier (every event but those about webhook endpoints). */
+export type DossierEvent = Extract<DecodedEvent, { payload: { dossierId: string; dossierCode: string } }>;
 import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
 export function applicantMail(
-  event: DecodedEvent,
+  event: DossierEvent,
   applicantName: string,
 ): { subject: string; text: string } | undefined {
   const code = event.payload.dossierCode;
@@ -43,7 +46,7 @@ export function applicantMail(
 }
 
 /** The webhook body for a commune system: ids, type and status only — no personal data. */
-export function webhookBody(event: DecodedEvent & { id: string; type: string; time: string }): string | undefined {
+export function webhookBody(event: DossierEvent & { id: string; type: string; time: string }): string | undefined {
   const status = statusCarriedBy(event);
   if (!isDossierStatus(status)) return undefined;
   return JSON.stringify({

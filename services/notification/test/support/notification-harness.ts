@@ -124,7 +124,7 @@ export interface RestDelivery {
   recipientKind: events.RecipientKind;
   triggerType: string;
   state: notification.DeliveryState;
-  stateName: "pending" | "delivered" | "failed";
+  stateName: "pending" | "held" | "delivered" | "failed";
   attempts: number;
   createdAt: string;
   deliveredAt?: string;
@@ -160,7 +160,20 @@ export interface NotificationHarness {
     receivingUnitCode?: string;
     applicant?: Partial<Applicant>;
     dossierId?: string;
+    /** The code routing's events already carried (a dossier whose submission arrives late). */
+    dossierCode?: string;
   }): Promise<Dossier>;
+  /** A dossier code for a dossier not submitted yet (its events may be published before the submission). */
+  nextDossierCode(receivingUnitCode?: string): string;
+  /** Any REST call with exactly these credentials, whatever the answer. */
+  call(method: "GET" | "POST", path: string, as: Credentials): Promise<RestReply>;
+  /** The current value of a metric on the operations listener's /metrics (0 when it has no sample). */
+  metric(name: string): Promise<number>;
+  /**
+   * Stops the service (closing its store) and starts it again on the same data
+   * directory, broker and clients: what a crash and restart leave is what it finds.
+   */
+  restart(): Promise<void>;
   /**
    * Publishes one lifecycle event on its producer's topic, as that service would; returns its ce_id.
    * Passing `id` republishes an event already sent (an at-least-once redelivery).
@@ -284,29 +297,31 @@ export async function startNotification(
   const broker = new InProcessBroker({ partitions: 1 });
   const logLines: string[] = [];
   const { keys, byId, clients } = options.development ? developmentClients() : registeredClients(webhooks);
-  const runtime = await createNotificationService({
-    env: {
-      DATA_DIR: dataDir.path,
-      IDENTITY_DIR: identityDir.path,
-      HTTP_HOST: "127.0.0.1",
-      BUS: "in-process",
-      SMTP_URL: mail.url,
-      MAIL_FROM,
-      ...(clients !== undefined && { CLIENTS: clients }),
-      WEBHOOK_DEFAULT_URL: webhooks.url(WEBHOOK_PATHS.default),
-      ...env,
-    },
-    broker,
-    clock: options.clock,
-    // Any free ports, the operations listener's (metrics, probes) included, so test files can run side by side.
-    ports: { http: 0, grpc: 0, ops: 0 },
-    logger: createLogger({
-      service: "notification",
-      level: "debug",
-      destination: { write: (line: string) => void logLines.push(line) },
-    }),
-  });
-  const running = await runtime.start();
+  const open = () =>
+    createNotificationService({
+      env: {
+        DATA_DIR: dataDir.path,
+        IDENTITY_DIR: identityDir.path,
+        HTTP_HOST: "127.0.0.1",
+        BUS: "in-process",
+        SMTP_URL: mail.url,
+        MAIL_FROM,
+        ...(clients !== undefined && { CLIENTS: clients }),
+        WEBHOOK_DEFAULT_URL: webhooks.url(WEBHOOK_PATHS.default),
+        ...env,
+      },
+      broker,
+      clock: options.clock,
+      // Any free ports, the operations listener's (metrics, probes) included, so test files can run side by side.
+      ports: { http: 0, grpc: 0, ops: 0 },
+      logger: createLogger({
+        service: "notification",
+        level: "debug",
+        destination: { write: (line: string) => void logLines.push(line) },
+      }),
+    });
+  let runtime = await open();
+  let running = await runtime.start();
 
   const outcomes: DeliveredEvent[] = [];
   const observer: Subscription = await broker.bus("test-observer").subscribe({
@@ -323,10 +338,9 @@ export async function startNotification(
     if (!bus) producers.set(name, (bus = broker.bus(name)));
     return bus;
   };
-  const grpcClient = new notification.NotificationServiceClient(
-    `127.0.0.1:${running.grpcPort}`,
-    grpc.credentials.createInsecure(),
-  );
+  const grpcClientOf = (port: number) =>
+    new notification.NotificationServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  let grpcClient = grpcClientOf(running.grpcPort);
 
   const publish: NotificationHarness["publish"] = async (name, payload, id = randomUUID()) => {
     await producer(EventTypes[name].producer).publish([{ ...lifecycleEvent(name, payload), id }]);
@@ -347,9 +361,9 @@ export async function startNotification(
     return { apiKey: (dossier && byId.get(dossier.clientId)?.key) ?? keys.muongLat };
   };
 
-  const listOverRest: NotificationHarness["listOverRest"] = async (dossierRef, as, route = "tenants") => {
-    const prefix = route === "tenants" ? "/v1" : "/ops";
-    const response = await fetch(`${running.httpUrl}${prefix}/dossiers/${encodeURIComponent(dossierRef)}/deliveries`, {
+  const call: NotificationHarness["call"] = async (method, path, as) => {
+    const response = await fetch(`${running.httpUrl}${path}`, {
+      method,
       headers: {
         ...(as.apiKey !== undefined && { [CLIENT_KEY_HEADER]: as.apiKey }),
         ...(as.token !== undefined && { [AUTHORIZATION_HEADER]: `Bearer ${as.token}` }),
@@ -361,6 +375,14 @@ export async function startNotification(
     return { status: response.status, contentType, text, body: contentType.includes("json") ? JSON.parse(text) : text };
   };
 
+  const listOverRest: NotificationHarness["listOverRest"] = (dossierRef, as, route = "tenants") =>
+    call("GET", `${route === "tenants" ? "/v1" : "/ops"}/dossiers/${encodeURIComponent(dossierRef)}/deliveries`, as);
+
+  const dossierCodeFor = (receivingUnitCode: string) => {
+    sequence += 1;
+    return `${receivingUnitCode}-261207-${String(sequence).padStart(4, "0")}`;
+  };
+
   const deliveries = async (dossierRef: string, as: Credentials = tenantOf(dossierRef)): Promise<RestDelivery[]> => {
     const reply = await listOverRest(dossierRef, as, as.apiKey === undefined ? "operators" : "tenants");
     if (reply.status !== 200) throw new Error(`GET deliveries of ${dossierRef}: HTTP ${reply.status} ${reply.text}`);
@@ -368,8 +390,12 @@ export async function startNotification(
   };
 
   return {
-    runtime,
-    running,
+    get runtime() {
+      return runtime;
+    },
+    get running() {
+      return running;
+    },
     keys,
     issuer,
     identityDir: identityDir.path,
@@ -379,12 +405,25 @@ export async function startNotification(
     logLines,
     outcomes,
     dossiers,
+    nextDossierCode: (receivingUnitCode = MUONG_LAT) => dossierCodeFor(receivingUnitCode),
+    call,
+    async metric(name) {
+      const text = await (await fetch(`${running.opsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const sample = text.split("\n").find((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+      return sample ? Number(sample.slice(sample.lastIndexOf(" ") + 1)) : 0;
+    },
+    async restart() {
+      grpcClient.close();
+      await runtime.stop();
+      runtime = await open();
+      running = await runtime.start();
+      grpcClient = grpcClientOf(running.grpcPort);
+    },
     async submit(options = {}) {
-      sequence += 1;
       const dossierId = options.dossierId ?? randomUUID();
       const clientId = options.clientId ?? CLIENT_WITH_WEBHOOK;
       const receivingUnitCode = options.receivingUnitCode ?? byId.get(clientId)?.unitCodes[0] ?? MUONG_LAT;
-      const dossierCode = `${receivingUnitCode}-261207-${String(sequence).padStart(4, "0")}`;
+      const dossierCode = options.dossierCode ?? dossierCodeFor(receivingUnitCode);
       const person: Applicant = { ...applicant, ...options.applicant };
       for (const value of Object.values(person)) if (value) personalData.add(value);
       const submittedEventId = await publish("applicationSubmitted", {

@@ -22,6 +22,10 @@ export interface WebhookPeer {
   answer(dossierId: string, statuses: number[]): void;
   /** Answers every webhook about a dossier with this status. */
   answerAlways(dossierId: string, status: number): void;
+  /** An outage: stops listening (callers get "connection refused") until `recover()`. */
+  goDown(): Promise<void>;
+  /** Listens again on the same port. */
+  recover(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,10 +55,20 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
       response.writeHead(status).end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -67,11 +81,9 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
     answerAlways(dossierId, status) {
       always.set(dossierId, status);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    goDown: stop,
+    recover: () => listen(port),
+    close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }
 

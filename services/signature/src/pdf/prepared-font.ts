@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
+import { codePointName, printableCodePoints } from "@lienthong/domain";
 import * as fontkit from "fontkit";
 
 /**
@@ -16,25 +17,6 @@ const FONT_FILES = {
 
 export type FontStyle = keyof typeof FONT_FILES;
 
-/**
- * What documents may print: ASCII, Latin-1 and Latin Extended-A letters (names
- * of foreign applicants), every precomposed Vietnamese letter, and the usual
- * typographic punctuation.
- */
-const REPERTOIRE: readonly [number, number][] = [
-  [0x20, 0x7e],
-  // Latin-1 without the soft hyphen (U+00AD), which must not print.
-  [0xa0, 0xac],
-  [0xae, 0x17f],
-  [0x1a0, 0x1b0],
-  [0x1ea0, 0x1ef9],
-  [0x2013, 0x2014],
-  [0x2018, 0x201d],
-  [0x2022, 0x2022],
-  [0x2026, 0x2026],
-  [0x2116, 0x2116],
-];
-
 interface Glyph {
   /** CID = glyph id in the embedded subset (Identity-H, CIDToGIDMap Identity). */
   cid: number;
@@ -45,7 +27,9 @@ interface Glyph {
 }
 
 /**
- * A font prepared once per process: the subset of the repertoire is cut and
+ * A font prepared once per process: the subset of the printable repertoire
+ * (libs/domain printable-text.ts, the text intake and routing accept for
+ * printing; every code point must have a glyph) is cut and
  * compressed once and every document embeds the same bytes, so rendering a
  * document costs map look-ups instead of a font subsetting pass (ARCHITECTURE.md
  * §3: fonts prepared once). Text is encoded one glyph per character (NFC
@@ -62,22 +46,26 @@ export class PreparedFont {
   // A document's layout numbers the fonts the same way every time: the bodies are built once per numbering.
   private readonly numbered = new Map<number, Buffer[]>();
 
-  constructor(bytes: Buffer, style: FontStyle) {
+  constructor(bytes: Buffer, style: FontStyle, repertoire: readonly number[] = printableCodePoints()) {
     const font = fontkit.create(bytes) as fontkit.Font;
     const scale = 1000 / font.unitsPerEm;
     const subset = font.createSubset();
+    const missing = repertoire.filter((codePoint) => !font.hasGlyphForCodePoint(codePoint));
+    if (missing.length > 0) {
+      // Intake accepts these: a font without them would leave dossiers that can never get their result.
+      throw new Error(
+        `the ${style} document font has no glyph for ${missing.map(codePointName).join(", ")} of the printable repertoire`,
+      );
+    }
     const entries: [number, Glyph][] = [];
-    for (const [first, last] of REPERTOIRE) {
-      for (let codePoint = first; codePoint <= last; codePoint += 1) {
-        if (!font.hasGlyphForCodePoint(codePoint)) continue;
-        const glyph = font.glyphForCodePoint(codePoint);
-        // fontkit accepts a glyph and returns its id in the subset (its typings say otherwise).
-        const cid = (subset.includeGlyph as unknown as (glyph: fontkit.Glyph) => number)(glyph);
-        entries.push([
-          codePoint,
-          { cid, hex: cid.toString(16).padStart(4, "0"), width: Math.round(glyph.advanceWidth * scale) },
-        ]);
-      }
+    for (const codePoint of repertoire) {
+      const glyph = font.glyphForCodePoint(codePoint);
+      // fontkit accepts a glyph and returns its id in the subset (its typings say otherwise).
+      const cid = (subset.includeGlyph as unknown as (glyph: fontkit.Glyph) => number)(glyph);
+      entries.push([
+        codePoint,
+        { cid, hex: cid.toString(16).padStart(4, "0"), width: Math.round(glyph.advanceWidth * scale) },
+      ]);
     }
     for (const [codePoint, glyph] of entries) this.glyphs.set(codePoint, glyph);
     const program = Buffer.from(subset.encode());

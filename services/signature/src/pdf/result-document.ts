@@ -1,3 +1,4 @@
+import { codePointName } from "@lienthong/domain";
 import { SigningError } from "../pki/errors";
 import { formatVietnameseDate } from "../documents/vietnamese-date";
 import { Canvas, type Color } from "./canvas";
@@ -203,10 +204,9 @@ function assertPrintable(fields: ResultDocumentInput, fonts: DocumentFonts): voi
     for (const char of value) {
       if (char === "\n" || (fonts.regular.supports(char) && fonts.bold.supports(char) && fonts.italic.supports(char)))
         continue;
-      const codePoint = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
       throw new SigningError(
         "INVALID_DOCUMENT_INPUT",
-        `result document: ${field} contains a character the document font cannot print (U+${codePoint})`,
+        `result document: ${field} contains a character the document font cannot print (${codePointName(char.codePointAt(0) ?? 0)})`,
       );
     }
   }

@@ -23,4 +23,28 @@ export interface DocumentRecord {
 
 export const documents = defineCollection<DocumentRecord>("documents", { indexes: [["dossierId"]] });
 
-export const signatureCollections = [documents];
+/**
+ * A decision's signature request parked after a failure that may heal (the
+ * TSA or the signing hook out of reach; collection `signature_retries`, id =
+ * request id): retried by the retry worker with backoff until the horizon,
+ * then answered with signatureFailed — never left to the consumer's few quick
+ * retries, after which it would be dead-lettered and the dossier would wait
+ * for nothing.
+ */
+export interface SignatureRetryRecord {
+  requestId: string;
+  dossierId: string;
+  /** The SignatureRequested event as protobuf, base64: the request exactly as routing sent it. */
+  requestBase64: string;
+  /** The signing code of the last failure (TIMESTAMP_FAILED, EXTERNAL_SIGNER_FAILED). */
+  lastError: string;
+  firstFailedAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+}
+
+export const signatureRetries = defineCollection<SignatureRetryRecord>("signature_retries", {
+  indexes: [["nextAttemptAt"]],
+});
+
+export const signatureCollections = [documents, signatureRetries];

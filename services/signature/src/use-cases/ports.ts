@@ -42,12 +42,17 @@ export interface SignaturePorts {
   timestampAuthority?: TimestampAuthority;
   /** The level of a request that names none. */
   defaultLevel: PadesLevel;
+  /** How long a decision's signature is retried after a failure that may heal before signatureFailed answers it. */
+  retryHorizonMs: number;
   /** The public tracking page of a dossier (printed as a QR code). */
   trackingUrl(dossierCode: string): string;
   audit: SignatureAudit;
   /** What the applicant's download links are checked with (intake signs them; docs/decisions.md §23). */
   publicLinks: PublicLinkSecrets;
-  /** Told of a defect (an error no rule foresaw) that a signature request was answered with signatureFailed for. */
+  /**
+   * Told when a signature request was answered with signatureFailed for a
+   * defect (an error no rule foresaw) or after the retry horizon.
+   */
   logger: { error(details: object, message: string): void };
   now(): Date;
 }

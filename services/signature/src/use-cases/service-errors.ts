@@ -45,6 +45,9 @@ const FAILURE_VI: Partial<Record<SigningErrorCode, string>> = {
   UNTRUSTED_SIGNER: "Chứng thư số không thuộc tổ chức cung cấp dịch vụ chứng thực được tin cậy",
   WEAK_KEY: "Khóa của người ký không đạt yêu cầu về thuật toán và độ dài",
   INVALID_DOCUMENT_INPUT: "Nội dung văn bản kết quả không hợp lệ",
+  // After the retry horizon (sign-result.ts): the official may decide again once the service is back.
+  TIMESTAMP_FAILED: "Không lấy được dấu thời gian từ tổ chức cung cấp dịch vụ cấp dấu thời gian",
+  EXTERNAL_SIGNER_FAILED: "Không kết nối được với hệ thống ký số của cán bộ",
 };
 
 /**

@@ -1,10 +1,10 @@
-import { common, lifecycleEvent, type events } from "@lienthong/contracts";
-import { isRetriable, loggableError, unavailable } from "@lienthong/errors";
+import { common, events, lifecycleEvent } from "@lienthong/contracts";
+import { isRetriable, loggableError, toPlatformError, unavailable } from "@lienthong/errors";
 import { outboxWrites } from "@lienthong/messaging";
-import { put, type WriteOp } from "@lienthong/storage";
+import { ConflictError, put, remove, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
-import { documents, type DocumentRecord } from "../store/collections";
+import { documents, signatureRetries, type DocumentRecord, type SignatureRetryRecord } from "../store/collections";
 import { isDocumentId } from "../store/document-files";
 import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
@@ -18,6 +18,13 @@ export function downloadPathOf(documentId: string): string {
   return `/v1/documents/${documentId}`;
 }
 
+/** What one attempt at a request came to: the writes recording its outcome, or a failure that may heal. */
+type Attempt = { writes: WriteOp[] } | { transient: unknown };
+
+/** The first retry of a parked request, doubling up to the longest wait between two. */
+const FIRST_RETRY_MS = 5_000;
+const LONGEST_RETRY_MS = 5 * 60_000;
+
 /**
  * Produces the result document of a decision and signs it with the deciding
  * official's key (routing names the leader whose token decided), after the
@@ -25,29 +32,92 @@ export function downloadPathOf(documentId: string): string {
  * reuses the document id, so a duplicate event can never produce a second,
  * different result.
  *
- * Every request gets an outcome, so the dossier never waits for nothing: a
- * failure that may heal (TSA or signing hook out of reach) is retried by the
- * consumer; anything else — no key, not a leader of the authority, an
+ * Every request gets an outcome, so the dossier never waits for nothing:
+ * anything that will not heal — no key, not a leader of the authority, an
  * expired certificate, a notice that cannot be rendered, even a defect — is a
  * signatureFailed event with a reason and no document, and routing gives the
- * dossier back to its officials. The audit entry, done or refused, is
- * committed with the outcome.
+ * dossier back to its officials. A failure that may heal (TSA or signing hook
+ * out of reach) parks the request: retryParkedSignatures tries it again with
+ * backoff and, past the retry horizon, answers it with signatureFailed too.
+ * The audit entry, done or refused, is committed with the outcome.
  */
 export async function signResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<WriteOp[]> {
   const documentId = request.requestId;
-  if (isDocumentId(documentId) && (await ports.store.get(documents, documentId))) return [];
-
-  const authority: CompetentAuthority = {
-    code: request.competentAuthority?.code ?? "",
-    name: request.competentAuthority?.name ?? "",
-  };
-  const audited: SignedThing = {
-    authority,
+  if (isDocumentId(documentId)) {
+    if (await ports.store.get(documents, documentId)) return [];
+    // A redelivery of a parked request: the retry worker owns it.
+    if (await ports.store.get(signatureRetries, documentId)) return [];
+  }
+  const attempt = await attemptSignResult(ports, request);
+  if ("writes" in attempt) return attempt.writes;
+  const now = ports.now();
+  const parked: SignatureRetryRecord = {
+    requestId: documentId,
     dossierId: request.dossierId,
-    ...(isDocumentId(documentId) && { requestId: documentId }),
-    sha256: "",
+    requestBase64: Buffer.from(events.SignatureRequested.encode(request).finish()).toString("base64"),
+    lastError: transientReason(attempt.transient),
+    firstFailedAt: now.toISOString(),
+    attempts: 1,
+    nextAttemptAt: new Date(now.getTime() + FIRST_RETRY_MS).toISOString(),
   };
-  const signer = { officialId: request.officialId };
+  return [put(signatureRetries, documentId, parked, 0)];
+}
+
+/**
+ * One round of the retry worker: every parked request that is due is tried
+ * again; signed or refused, it leaves the parking with its outcome; failing
+ * again, it waits twice as long, until the horizon (SIGNATURE_RETRY_HORIZON_MS)
+ * is passed — then it is answered with signatureFailed and operators are told.
+ * Each request moves in one commit, conditional on the version read, so two
+ * instances never both settle it. Resolves true when a full batch may hide more.
+ */
+export async function retryParkedSignatures(ports: SignaturePorts, batchSize = 20): Promise<boolean> {
+  const now = ports.now();
+  const due = await ports.store.find(signatureRetries, {
+    range: { field: "nextAttemptAt", lt: new Date(now.getTime() + 1).toISOString() },
+    orderBy: { field: "nextAttemptAt" },
+    limit: batchSize,
+  });
+  for (const { id, version, data: parked } of due) {
+    const request = events.SignatureRequested.decode(Buffer.from(parked.requestBase64, "base64"));
+    const attempt = await attemptSignResult(ports, request);
+    let writes: WriteOp[];
+    if ("writes" in attempt) {
+      writes = [...attempt.writes, remove(signatureRetries, id, version)];
+    } else if (now.getTime() - Date.parse(parked.firstFailedAt) >= ports.retryHorizonMs) {
+      ports.logger.error(
+        {
+          dossierId: parked.dossierId,
+          requestId: parked.requestId,
+          attempts: parked.attempts + 1,
+          reason: transientReason(attempt.transient),
+        },
+        "a result could not be signed within the retry horizon; answered with signatureFailed",
+      );
+      writes = [...refused(ports, request, attempt.transient), remove(signatureRetries, id, version)];
+    } else {
+      const wait = Math.min(FIRST_RETRY_MS * 2 ** parked.attempts, LONGEST_RETRY_MS);
+      const retried: SignatureRetryRecord = {
+        ...parked,
+        lastError: transientReason(attempt.transient),
+        attempts: parked.attempts + 1,
+        nextAttemptAt: new Date(now.getTime() + wait).toISOString(),
+      };
+      writes = [put(signatureRetries, id, retried, version)];
+    }
+    try {
+      await ports.commit(writes);
+    } catch (error) {
+      // Another instance settled it first.
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+  return due.length === batchSize;
+}
+
+/** Renders and signs once: the outcome's writes, or the failure that may heal. */
+async function attemptSignResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<Attempt> {
+  const documentId = request.requestId;
   const signedAt = ports.now();
   let signed: Buffer;
   let signerSubject: string;
@@ -56,6 +126,7 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
       throw new SigningError("INVALID_DOCUMENT_INPUT", "result document: requestId is not a UUID");
     }
     const level = levelOf(ports, undefined);
+    const authority = authorityOf(request);
     const credential = await authorizeSigner(ports, {
       officialId: request.officialId,
       competentAuthority: authority,
@@ -82,22 +153,20 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
       }),
     );
   } catch (error) {
-    const mapped = toSigningServiceError(error);
-    if (isRetriable(mapped)) throw mapped;
+    if (isRetriable(toSigningServiceError(error))) return { transient: error };
     if (!(error instanceof SigningError)) {
       ports.logger.error(
         { err: loggableError(error), dossierId: request.dossierId, requestId: request.requestId },
         "signing a result failed unexpectedly; answered with signatureFailed",
       );
     }
-    return [
-      ...signatureFailed(ports, request, failureReason(error)),
-      ports.audit.record(signingEntry("sign_result", signer, audited, mapped)),
-    ];
+    return { writes: refused(ports, request, error) };
   }
-  await ports.files.write(documentId, signed).catch((error: unknown) => {
-    throw unavailable("the signed result could not be written to the documents directory", error);
-  });
+  try {
+    await ports.files.write(documentId, signed);
+  } catch (error) {
+    return { transient: unavailable("the signed result could not be written to the documents directory", error) };
+  }
 
   const record: DocumentRecord = {
     documentId,
@@ -109,34 +178,70 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
     sizeBytes: signed.length,
     // SignatureRequested does not carry the receiving unit: the dossier code begins with it.
     receivingUnitCode: receivingUnitOf(request.dossierCode),
-    competentAuthorityCode: authority.code,
+    competentAuthorityCode: authorityOf(request).code,
   };
+  return {
+    writes: [
+      put(documents, documentId, record, 0),
+      ports.audit.record(
+        signingEntry("sign_result", signerOf(request), {
+          ...auditedThing(request),
+          documentId,
+          sha256: record.sha256,
+        }),
+      ),
+      ...outboxWrites([
+        lifecycleEvent("documentSigned", {
+          dossierId: request.dossierId,
+          dossierCode: request.dossierCode,
+          requestId: request.requestId,
+          signedAt: record.signedAt,
+          documentId,
+          sha256: record.sha256,
+          signerSubject: record.signerSubject,
+          downloadPath: downloadPathOf(documentId),
+        }),
+      ]),
+    ],
+  };
+}
+
+/** The stable code of a failure that may heal (TIMESTAMP_FAILED, EXTERNAL_SIGNER_FAILED, UNAVAILABLE), for the parking and the logs. */
+function transientReason(error: unknown): string {
+  return toPlatformError(toSigningServiceError(error)).reason;
+}
+
+function authorityOf(request: events.SignatureRequested): CompetentAuthority {
+  return { code: request.competentAuthority?.code ?? "", name: request.competentAuthority?.name ?? "" };
+}
+
+function signerOf(request: events.SignatureRequested) {
+  return { officialId: request.officialId };
+}
+
+function auditedThing(request: events.SignatureRequested): SignedThing {
+  return {
+    authority: authorityOf(request),
+    dossierId: request.dossierId,
+    ...(isDocumentId(request.requestId) && { requestId: request.requestId }),
+    sha256: "",
+  };
+}
+
+/** The request answered with signatureFailed (the reason names the signing code), and the refusal in the audit log. */
+function refused(ports: SignaturePorts, request: events.SignatureRequested, error: unknown): WriteOp[] {
   return [
-    put(documents, documentId, record, 0),
-    ports.audit.record(signingEntry("sign_result", signer, { ...audited, documentId, sha256: record.sha256 })),
     ...outboxWrites([
-      lifecycleEvent("documentSigned", {
+      lifecycleEvent("signatureFailed", {
         dossierId: request.dossierId,
         dossierCode: request.dossierCode,
         requestId: request.requestId,
-        signedAt: record.signedAt,
-        documentId,
-        sha256: record.sha256,
-        signerSubject: record.signerSubject,
-        downloadPath: downloadPathOf(documentId),
+        failedAt: ports.now().toISOString(),
+        reason: failureReason(error),
       }),
     ]),
+    ports.audit.record(
+      signingEntry("sign_result", signerOf(request), auditedThing(request), toSigningServiceError(error)),
+    ),
   ];
-}
-
-function signatureFailed(ports: SignaturePorts, request: events.SignatureRequested, reason: string): WriteOp[] {
-  return outboxWrites([
-    lifecycleEvent("signatureFailed", {
-      dossierId: request.dossierId,
-      dossierCode: request.dossierCode,
-      requestId: request.requestId,
-      failedAt: ports.now().toISOString(),
-      reason,
-    }),
-  ]);
 }

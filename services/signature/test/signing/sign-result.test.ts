@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { common, EventTypes, events } from "@lienthong/contracts";
-import { outbox } from "@lienthong/messaging";
+import { messagingCollections, outbox, type OutboxRecord } from "@lienthong/messaging";
 import {
   AuditLog,
   EXAMPLE_PUBLIC_LINK_SECRET,
@@ -11,8 +11,9 @@ import {
 } from "@lienthong/service-host";
 import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { verifyPdf } from "../../src/pdf";
-import { SigningError } from "../../src/pki";
-import { signatureCollections } from "../../src/store/collections";
+import { SigningError, type SigningErrorCode } from "../../src/pki";
+import type { TimestampAuthority } from "../../src/cades/timestamp";
+import { documents, signatureCollections, signatureRetries } from "../../src/store/collections";
 import { DocumentFiles } from "../../src/store/document-files";
 import {
   assertCertificateMatches,
@@ -21,7 +22,7 @@ import {
 } from "../../src/use-cases/authorize-signer";
 import type { SignaturePorts } from "../../src/use-cases/ports";
 import { signDocument } from "../../src/use-cases/sign-document";
-import { signResult } from "../../src/use-cases/sign-result";
+import { retryParkedSignatures, signResult } from "../../src/use-cases/sign-result";
 import { renderResultDocument } from "../../src/pdf";
 import { sampleResult } from "../support/fixtures";
 import { pkiFixture, type PkiFixture } from "../support/pki";
@@ -102,7 +103,7 @@ describe("signing a decision's result: certificate checks and authorization befo
     });
     await fixture.pki.revoke("revoked-demo", new Date(Date.now() - 60_000));
     store = await EmbeddedDocumentStore.open({ path: path.join(fixture.dir, "store.db"), durability: "normal" });
-    await store.ensureCollections([...signatureCollections, ...auditCollections]);
+    await store.ensureCollections([...signatureCollections, ...auditCollections, ...messagingCollections]);
     const audit = new AuditLog(store, "signature", () => new Date(), { info: () => {}, error: () => {} });
     documentsDir = path.join(fixture.dir, "documents");
     ports = {
@@ -114,6 +115,7 @@ describe("signing a decision's result: certificate checks and authorization befo
       trust: { anchors: fixture.trust.anchors, revocation: fixture.pki.revocation },
       timestampAuthority: fixture.pki.tsa,
       defaultLevel: "B-T",
+      retryHorizonMs: 60_000,
       trackingUrl: (code) => `https://dichvucong.example.vn/tra-cuu/${code}`,
       audit: { decided: (entry) => audit.append(entry), record: (entry) => audit.record(entry) },
       publicLinks: { current: EXAMPLE_PUBLIC_LINK_SECRET },
@@ -130,6 +132,21 @@ describe("signing a decision's result: certificate checks and authorization befo
     await store.close();
     await fixture.remove();
   });
+
+  /** The types of the events committed to the outbox about one signature request, in order. */
+  async function outboxTypes(requestId: string): Promise<string[]> {
+    const requestOf = (record: OutboxRecord): string => {
+      const bytes = Buffer.from(record.data, "base64");
+      if (record.type === EventTypes.documentSigned.type) return events.DocumentSigned.decode(bytes).requestId;
+      if (record.type === EventTypes.signatureFailed.type) return events.SignatureFailed.decode(bytes).requestId;
+      return "";
+    };
+    const records = await store.find(outbox, { orderBy: { field: "sequence" } });
+    return records
+      .map(({ data }) => data)
+      .filter((record) => requestOf(record) === requestId)
+      .map((record) => record.type);
+  }
 
   async function storedDocuments(): Promise<string[]> {
     return readdir(documentsDir).catch(() => []);
@@ -216,6 +233,54 @@ describe("signing a decision's result: certificate checks and authorization befo
     );
   });
 
+  it("answers every signing failure with signatureFailed naming its code, except those that may heal, which are parked", async () => {
+    // Every code of the signing core: the compiler asks for a new one here.
+    const codes: Record<SigningErrorCode, true> = {
+      INVALID_SIGNER_ID: true,
+      BAD_PKCS12: true,
+      BAD_KEY_FILE: true,
+      TEST_PKI_UNREADABLE: true,
+      INVALID_DOCUMENT_INPUT: true,
+      INVALID_PDF: true,
+      WEAK_KEY: true,
+      UNKNOWN_SIGNER: true,
+      SIGNER_NOT_AUTHORIZED: true,
+      CERTIFICATE_NOT_YET_VALID: true,
+      CERTIFICATE_EXPIRED: true,
+      CERTIFICATE_REVOKED: true,
+      REVOCATION_UNKNOWN: true,
+      KEY_USAGE_NOT_ALLOWED: true,
+      UNTRUSTED_SIGNER: true,
+      EXTERNAL_SIGNER_FAILED: true,
+      TIMESTAMP_FAILED: true,
+      SIGNATURE_TOO_LARGE: true,
+    };
+    const outcomes: Record<string, string> = {};
+    for (const [index, code] of (Object.keys(codes) as SigningErrorCode[]).entries()) {
+      authorization = { allows: () => Promise.reject(new SigningError(code, "injected")) };
+      const request = signatureRequested(
+        "official-demo",
+        `0b7c2f4e-0000-4000-8000-0000000005${String(index).padStart(2, "0")}`,
+      );
+      outcomes[code] = await signResult(ports, request).then(
+        (writes) =>
+          failureOf(writes)?.reason.replace(/\].*$/, "]") ??
+          (writes.some((write) => write.kind === "put" && write.collection === signatureRetries.name)
+            ? "parked"
+            : "no outcome"),
+        () => "dead letter",
+      );
+    }
+    expect(outcomes).toEqual(
+      Object.fromEntries(
+        Object.keys(codes).map((code) => [
+          code,
+          code === "EXTERNAL_SIGNER_FAILED" || code === "TIMESTAMP_FAILED" ? "parked" : `[${code}]`,
+        ]),
+      ),
+    );
+  });
+
   it.each([
     ["a revoked certificate", "revoked-demo", "[CERTIFICATE_REVOKED] Chứng thư số của người ký đã bị thu hồi"],
     ["an expired certificate", "expired-demo", "[CERTIFICATE_EXPIRED] Chứng thư số của người ký đã hết hạn"],
@@ -269,19 +334,72 @@ describe("signing a decision's result: certificate checks and authorization befo
     ).not.toThrow();
   });
 
-  it("retries later, without an outcome, when the time-stamping authority is out of reach", async () => {
-    const before = await storedDocuments();
-    const unreachable: SignaturePorts = {
-      ...ports,
-      timestampAuthority: {
-        timestamp: () =>
-          Promise.reject(new SigningError("TIMESTAMP_FAILED", "the time-stamping authority did not answer")),
-      },
+  describe("when the time-stamping authority is out of reach", () => {
+    const down: TimestampAuthority = {
+      timestamp: () =>
+        Promise.reject(new SigningError("TIMESTAMP_FAILED", "the time-stamping authority did not answer")),
     };
-    await expect(
-      signResult(unreachable, signatureRequested("official-demo", "0b7c2f4e-0000-4000-8000-000000000301")),
-    ).rejects.toMatchObject({ code: "UNAVAILABLE", retriable: true, details: { signingError: "TIMESTAMP_FAILED" } });
-    expect(await storedDocuments()).toEqual(before);
+    /** The ports with a clock the test moves and a TSA it switches. */
+    function withClock(start: Date, tsa: { current: TimestampAuthority | undefined }) {
+      let now = start;
+      const clocked: SignaturePorts = {
+        ...ports,
+        get timestampAuthority() {
+          return tsa.current;
+        },
+        now: () => now,
+      };
+      return { ports: clocked, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+    }
+    const parkedIn = (writes: WriteOp[]) =>
+      writes.filter((write) => write.kind === "put" && write.collection === signatureRetries.name);
+
+    it("parks the request without an outcome, and signs it once the authority is back", async () => {
+      const before = await storedDocuments();
+      const tsa = { current: down as TimestampAuthority | undefined };
+      const clock = withClock(new Date(), tsa);
+      const requestId = "0b7c2f4e-0000-4000-8000-000000000301";
+      const writes = await signResult(clock.ports, signatureRequested("official-demo", requestId));
+      expect(eventsOf(writes)).toEqual([]);
+      expect(parkedIn(writes)).toHaveLength(1);
+      await store.commit(writes);
+      expect(await storedDocuments()).toEqual(before);
+      // A redelivery of the request changes nothing: the retry worker owns it.
+      expect(await signResult(clock.ports, signatureRequested("official-demo", requestId))).toEqual([]);
+
+      // Not due yet; then due, the authority still down: it waits longer, still without an outcome.
+      expect(await retryParkedSignatures(clock.ports)).toBe(false);
+      expect((await store.get(signatureRetries, requestId))?.data.attempts).toBe(1);
+      clock.advance(5_000);
+      await retryParkedSignatures(clock.ports);
+      expect((await store.get(signatureRetries, requestId))?.data).toMatchObject({
+        attempts: 2,
+        lastError: "TIMESTAMP_FAILED",
+      });
+      expect(await outboxTypes(requestId)).toEqual([]);
+
+      tsa.current = fixture.pki.tsa;
+      clock.advance(10_000);
+      await retryParkedSignatures(clock.ports);
+      expect(await store.get(signatureRetries, requestId)).toBeUndefined();
+      expect(await store.get(documents, requestId)).toBeDefined();
+      const pdf = await ports.files.read(requestId);
+      expect((await verifyPdf(pdf, fixture.trust)).signatures[0]).toMatchObject({ indication: "TOTAL_PASSED" });
+      expect(await outboxTypes(requestId)).toEqual([EventTypes.documentSigned.type]);
+    });
+
+    it("answers with signatureFailed once the retry horizon is passed, and tells operators", async () => {
+      const clock = withClock(new Date(), { current: down });
+      const requestId = "0b7c2f4e-0000-4000-8000-000000000302";
+      await store.commit(await signResult(clock.ports, signatureRequested("official-demo", requestId)));
+      const told = defects.length;
+      clock.advance(ports.retryHorizonMs);
+      await retryParkedSignatures(clock.ports);
+      expect(await store.get(signatureRetries, requestId)).toBeUndefined();
+      expect(await store.get(documents, requestId)).toBeUndefined();
+      expect(await outboxTypes(requestId)).toEqual([EventTypes.signatureFailed.type]);
+      expect(defects.slice(told)).toEqual([expect.objectContaining({ requestId, reason: "TIMESTAMP_FAILED" })]);
+    });
   });
 
   it("refuses over the API with the signing code, and stores nothing", async () => {

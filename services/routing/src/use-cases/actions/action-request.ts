@@ -1,5 +1,12 @@
 import { common } from "@lienthong/contracts";
-import { dossierActions, isDossierAction, type DossierAction } from "@lienthong/domain";
+import {
+  dossierActions,
+  isDossierAction,
+  refinePrintable,
+  refineWellFormed,
+  type DossierAction,
+  type TextCheckOptions,
+} from "@lienthong/domain";
 import { invalidField } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
 import { z } from "zod";
@@ -10,8 +17,32 @@ export function dossierActionOf(name: string): DossierAction {
   return name;
 }
 
-const text = (max: number) =>
-  z.string().trim().min(1, "must not be blank").max(max, `must be at most ${max} characters`);
+/**
+ * Text an official writes, stored in NFC and refused when not well-formed
+ * (controls, lone surrogates, bytes that were not UTF-8; libs/domain
+ * printable-text.ts). Reasons and listed items may hold line breaks.
+ */
+const text = (max: number, options: TextCheckOptions = {}) =>
+  z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(1, "must not be blank")
+    .max(max, `must be at most ${max} characters`)
+    .superRefine(refineWellFormed(options));
+
+/**
+ * The decision's summary is printed on the signed result: only what the
+ * result document can print, or the signature would fail after the decision.
+ */
+const printedText = (max: number) =>
+  z
+    .string()
+    .normalize("NFC")
+    .trim()
+    .min(1, "must not be blank")
+    .max(max, `must be at most ${max} characters`)
+    .superRefine(refinePrintable({ multiline: true }));
 
 /**
  * An action's body. Who acts is not part of it: the official is the token's
@@ -21,7 +52,7 @@ const text = (max: number) =>
 const requestSchema = z.object({
   /** The version the official saw; absent or 0 skips the optimistic check. */
   expectedVersion: z.number().int().nonnegative().optional(),
-  reason: text(2000).optional(),
+  reason: text(2000, { multiline: true }).optional(),
   missingItems: z.array(text(500)).max(100, "must list at most 100 items").optional(),
   amountVnd: z.number().int().positive("must be a positive number of đồng").max(Number.MAX_SAFE_INTEGER).optional(),
   receiptNumber: text(100).optional(),
@@ -41,7 +72,7 @@ const requestSchema = z.object({
         : common.DecisionOutcome.DECISION_OUTCOME_REJECTED,
     )
     .optional(),
-  summary: text(2000).optional(),
+  summary: printedText(2000).optional(),
 });
 export type ActionInput = z.output<typeof requestSchema>;
 

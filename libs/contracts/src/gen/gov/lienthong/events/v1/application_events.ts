@@ -270,6 +270,41 @@ export interface NotificationFailed {
 }
 
 /**
+ * notification: a commune system's webhook endpoint kept failing and is
+ * suspended; its deliveries are held (not failed) and one of them probes it on
+ * a backoff. Keyed by the endpoint id; about no dossier.
+ */
+export interface NotificationEndpointSuspended {
+  /** A digest of the endpoint's URL (the URL itself is never published). */
+  endpointId: string;
+  /** The commune systems (client ids) whose webhooks go to this endpoint. */
+  clientIds: string[];
+  suspendedAt?:
+    | string
+    | undefined;
+  /** Consecutive failed attempts that led to the suspension. */
+  consecutiveFailures: number;
+  /** The last failure, e.g. "webhook endpoint answered HTTP 503". */
+  reason: string;
+}
+
+/**
+ * notification: a suspended webhook endpoint answered again (a probe
+ * succeeded, or an operator redrove it); its held deliveries are sent in order.
+ */
+export interface NotificationEndpointResumed {
+  endpointId: string;
+  clientIds: string[];
+  resumedAt?:
+    | string
+    | undefined;
+  /** How many held deliveries were released to be sent. */
+  releasedDeliveries: number;
+  /** "probe" or "operator". */
+  resumedBy: string;
+}
+
+/**
  * An attachment as metadata: the content lives with the commune system or the
  * document store; the platform keeps its name, type, size and SHA-256.
  */
@@ -2880,6 +2915,310 @@ export const NotificationFailed: MessageFns<NotificationFailed> = {
     message.failedAt = object.failedAt ?? undefined;
     message.reason = object.reason ?? "";
     message.attempts = object.attempts ?? 0;
+    return message;
+  },
+};
+
+function createBaseNotificationEndpointSuspended(): NotificationEndpointSuspended {
+  return { endpointId: "", clientIds: [], suspendedAt: undefined, consecutiveFailures: 0, reason: "" };
+}
+
+export const NotificationEndpointSuspended: MessageFns<NotificationEndpointSuspended> = {
+  encode(message: NotificationEndpointSuspended, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpointId !== "") {
+      writer.uint32(10).string(message.endpointId);
+    }
+    for (const v of message.clientIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.suspendedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.suspendedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.consecutiveFailures !== 0) {
+      writer.uint32(32).uint32(message.consecutiveFailures);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotificationEndpointSuspended {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotificationEndpointSuspended();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.suspendedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.consecutiveFailures = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotificationEndpointSuspended {
+    return {
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      clientIds: globalThis.Array.isArray(object?.clientIds)
+        ? object.clientIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.client_ids)
+        ? object.client_ids.map((e: any) => globalThis.String(e))
+        : [],
+      suspendedAt: isSet(object.suspendedAt)
+        ? globalThis.String(object.suspendedAt)
+        : isSet(object.suspended_at)
+        ? globalThis.String(object.suspended_at)
+        : undefined,
+      consecutiveFailures: isSet(object.consecutiveFailures)
+        ? globalThis.Number(object.consecutiveFailures)
+        : isSet(object.consecutive_failures)
+        ? globalThis.Number(object.consecutive_failures)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: NotificationEndpointSuspended): unknown {
+    const obj: any = {};
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.clientIds?.length) {
+      obj.clientIds = message.clientIds;
+    }
+    if (message.suspendedAt !== undefined) {
+      obj.suspendedAt = message.suspendedAt;
+    }
+    if (message.consecutiveFailures !== 0) {
+      obj.consecutiveFailures = Math.round(message.consecutiveFailures);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotificationEndpointSuspended>, I>>(base?: I): NotificationEndpointSuspended {
+    return NotificationEndpointSuspended.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotificationEndpointSuspended>, I>>(
+    object: I,
+  ): NotificationEndpointSuspended {
+    const message = createBaseNotificationEndpointSuspended();
+    message.endpointId = object.endpointId ?? "";
+    message.clientIds = object.clientIds?.map((e) => e) || [];
+    message.suspendedAt = object.suspendedAt ?? undefined;
+    message.consecutiveFailures = object.consecutiveFailures ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseNotificationEndpointResumed(): NotificationEndpointResumed {
+  return { endpointId: "", clientIds: [], resumedAt: undefined, releasedDeliveries: 0, resumedBy: "" };
+}
+
+export const NotificationEndpointResumed: MessageFns<NotificationEndpointResumed> = {
+  encode(message: NotificationEndpointResumed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpointId !== "") {
+      writer.uint32(10).string(message.endpointId);
+    }
+    for (const v of message.clientIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.resumedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resumedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.releasedDeliveries !== 0) {
+      writer.uint32(32).uint32(message.releasedDeliveries);
+    }
+    if (message.resumedBy !== "") {
+      writer.uint32(42).string(message.resumedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotificationEndpointResumed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotificationEndpointResumed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpointId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resumedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.releasedDeliveries = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resumedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotificationEndpointResumed {
+    return {
+      endpointId: isSet(object.endpointId)
+        ? globalThis.String(object.endpointId)
+        : isSet(object.endpoint_id)
+        ? globalThis.String(object.endpoint_id)
+        : "",
+      clientIds: globalThis.Array.isArray(object?.clientIds)
+        ? object.clientIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.client_ids)
+        ? object.client_ids.map((e: any) => globalThis.String(e))
+        : [],
+      resumedAt: isSet(object.resumedAt)
+        ? globalThis.String(object.resumedAt)
+        : isSet(object.resumed_at)
+        ? globalThis.String(object.resumed_at)
+        : undefined,
+      releasedDeliveries: isSet(object.releasedDeliveries)
+        ? globalThis.Number(object.releasedDeliveries)
+        : isSet(object.released_deliveries)
+        ? globalThis.Number(object.released_deliveries)
+        : 0,
+      resumedBy: isSet(object.resumedBy)
+        ? globalThis.String(object.resumedBy)
+        : isSet(object.resumed_by)
+        ? globalThis.String(object.resumed_by)
+        : "",
+    };
+  },
+
+  toJSON(message: NotificationEndpointResumed): unknown {
+    const obj: any = {};
+    if (message.endpointId !== "") {
+      obj.endpointId = message.endpointId;
+    }
+    if (message.clientIds?.length) {
+      obj.clientIds = message.clientIds;
+    }
+    if (message.resumedAt !== undefined) {
+      obj.resumedAt = message.resumedAt;
+    }
+    if (message.releasedDeliveries !== 0) {
+      obj.releasedDeliveries = Math.round(message.releasedDeliveries);
+    }
+    if (message.resumedBy !== "") {
+      obj.resumedBy = message.resumedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotificationEndpointResumed>, I>>(base?: I): NotificationEndpointResumed {
+    return NotificationEndpointResumed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotificationEndpointResumed>, I>>(object: I): NotificationEndpointResumed {
+    const message = createBaseNotificationEndpointResumed();
+    message.endpointId = object.endpointId ?? "";
+    message.clientIds = object.clientIds?.map((e) => e) || [];
+    message.resumedAt = object.resumedAt ?? undefined;
+    message.releasedDeliveries = object.releasedDeliveries ?? 0;
+    message.resumedBy = object.resumedBy ?? "";
     return message;
   },
 };

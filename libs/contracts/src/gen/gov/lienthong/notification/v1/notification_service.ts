@@ -33,6 +33,8 @@ export enum DeliveryState {
   DELIVERY_STATE_PENDING = 1,
   DELIVERY_STATE_DELIVERED = 2,
   DELIVERY_STATE_FAILED = 3,
+  /** DELIVERY_STATE_HELD - Waiting for its suspended webhook endpoint to recover (sent in order once it does). */
+  DELIVERY_STATE_HELD = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -50,6 +52,9 @@ export function deliveryStateFromJSON(object: any): DeliveryState {
     case 3:
     case "DELIVERY_STATE_FAILED":
       return DeliveryState.DELIVERY_STATE_FAILED;
+    case 4:
+    case "DELIVERY_STATE_HELD":
+      return DeliveryState.DELIVERY_STATE_HELD;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -67,6 +72,8 @@ export function deliveryStateToJSON(object: DeliveryState): string {
       return "DELIVERY_STATE_DELIVERED";
     case DeliveryState.DELIVERY_STATE_FAILED:
       return "DELIVERY_STATE_FAILED";
+    case DeliveryState.DELIVERY_STATE_HELD:
+      return "DELIVERY_STATE_HELD";
     case DeliveryState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -1,0 +1,121 @@
+import { PlatformError, notFound } from "@lienthong/errors";
+import { callerIds, isPlatformId, MALFORMED_TARGET } from "@lienthong/service-host";
+import { put } from "@lienthong/storage";
+import { operatorActsFor, unitsOf, type OperatorCaller } from "../auth/access";
+import { contacts, deliveries, parkedEvents, webhookEndpointStates, type DeliveryRecord } from "../store/collections";
+import { healthyEndpoint, resumeWrites } from "./endpoint-health";
+import type { NotificationPorts } from "./ports";
+
+/** An endpoint id as endpointIdOf makes them: 16 hex digits. */
+const ENDPOINT_ID = /^[0-9a-f]{16}$/;
+
+/**
+ * An operator sends one delivery again: a failed one (its retry horizon
+ * passed, or the receiver refused it) or a delivered one (the receiver lost
+ * it). It becomes pending now, with a fresh retry horizon and the same
+ * notification id (receivers deduplicate on it). A delivery still waiting to
+ * be sent is 409. Another province's delivery is 404 like an unknown one.
+ */
+export async function resendDelivery(ports: NotificationPorts, caller: OperatorCaller, notificationId: string) {
+  const stored = isPlatformId(notificationId) ? await ports.store.get(deliveries, notificationId) : undefined;
+  const contact = stored && (await ports.store.get(contacts, stored.data.dossierId))?.data;
+  const allowed = contact !== undefined && operatorActsFor(ports, caller.official, unitsOf(contact));
+  ports.audit({
+    action: "resend_delivery",
+    outcome: !stored || !contact ? "not_found" : allowed ? "allowed" : "denied",
+    target: stored?.data.dossierId ?? (isPlatformId(notificationId) ? notificationId : MALFORMED_TARGET),
+    ...callerIds(caller),
+  });
+  if (!stored || !allowed) throw notFound("delivery", isPlatformId(notificationId) ? notificationId : "(malformed id)");
+  const { data, version } = stored;
+  if (data.state === "pending" || data.state === "held") {
+    throw new PlatformError("FAILED_PRECONDITION", `delivery ${notificationId} is still waiting to be sent`, {
+      reason: "DELIVERY_NOT_SETTLED",
+      details: { state: data.state },
+    });
+  }
+  const now = ports.now().toISOString();
+  const resent: DeliveryRecord = {
+    ...data,
+    state: "pending",
+    nextAttemptAt: now,
+    firstAttemptAt: null,
+    deliveredAt: null,
+    lastError: null,
+  };
+  await ports.commit([put(deliveries, data.notificationId, resent, version)]);
+  return { notificationId: data.notificationId, dossierId: data.dossierId, state: resent.state };
+}
+
+/** The webhook endpoints of the operator's province: ids, who sends there, health and what waits (never URLs or secrets). */
+export async function listEndpoints(ports: NotificationPorts, caller: OperatorCaller) {
+  ports.audit({
+    action: "list_webhook_endpoints",
+    outcome: "allowed",
+    target: "webhook-endpoints",
+    ...callerIds(caller),
+  });
+  const visible = ports.webhooks
+    .all()
+    .filter((endpoint) => operatorActsFor(ports, caller.official, endpoint.unitCodes));
+  return Promise.all(
+    visible.map(async ({ endpointId, clientIds }) => {
+      const health = (await ports.store.get(webhookEndpointStates, endpointId))?.data ?? healthyEndpoint(endpointId);
+      return {
+        endpointId,
+        clientIds,
+        state: health.state,
+        consecutiveFailures: health.consecutiveFailures,
+        suspendedAt: health.suspendedAt,
+        nextProbeAt: health.nextProbeAt,
+        lastError: health.lastError ?? "",
+        held: await ports.store.count(deliveries, { where: { endpointId, state: "held" } }),
+        pending: await ports.store.count(deliveries, { where: { endpointId, state: "pending" } }),
+      };
+    }),
+  );
+}
+
+/**
+ * An operator redrives an endpoint: active again at once (an
+ * `endpoint_resumed` event when it was suspended) and every held delivery due
+ * now, in order. For an endpoint that recovered before its next probe.
+ */
+export async function redriveEndpoint(ports: NotificationPorts, caller: OperatorCaller, endpointId: string) {
+  const registration = ENDPOINT_ID.test(endpointId)
+    ? ports.webhooks.all().find((endpoint) => endpoint.endpointId === endpointId)
+    : undefined;
+  const allowed = registration !== undefined && operatorActsFor(ports, caller.official, registration.unitCodes);
+  ports.audit({
+    action: "redrive_webhook_endpoint",
+    outcome: !registration ? "not_found" : allowed ? "allowed" : "denied",
+    target: ENDPOINT_ID.test(endpointId) ? `webhook-endpoint:${endpointId}` : MALFORMED_TARGET,
+    ...callerIds(caller),
+  });
+  if (!registration || !allowed)
+    throw notFound("webhook endpoint", ENDPOINT_ID.test(endpointId) ? endpointId : "(malformed id)");
+  const stored = await ports.store.get(webhookEndpointStates, endpointId);
+  const { ops, released, wasSuspended } = await resumeWrites(ports, stored, endpointId, "operator");
+  await ports.commit(ops);
+  if (wasSuspended) ports.logger.info({ endpointId, released }, "webhook endpoint redriven by an operator: resumed");
+  return { endpointId, state: "active" as const, released };
+}
+
+/**
+ * Dossiers whose events wait for their submission: ids, event types and
+ * since when (no payload: it may hold personal data). Their contact is not
+ * known yet, so neither is their province: every operator sees them.
+ */
+export async function listParked(ports: NotificationPorts, caller: OperatorCaller) {
+  ports.audit({ action: "list_parked_events", outcome: "allowed", target: "parked-events", ...callerIds(caller) });
+  const waiting = await ports.store.find(parkedEvents, {
+    where: { contactKnown: false },
+    orderBy: { field: "parkedSince" },
+  });
+  return waiting.map(({ data }) => ({
+    dossierId: data.dossierId,
+    parkedSince: data.parkedSince,
+    alerted: data.alertedAt !== null,
+    events: data.events.map((event) => ({ eventId: event.id, type: event.type, parkedAt: event.parkedAt })),
+  }));
+}
