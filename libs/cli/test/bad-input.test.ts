@@ -13,14 +13,14 @@
  * reason, naming the field where the probe says which; the documents of
  * every collection of every service are counted before and after.
  */
-import * as path from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { tempDir, type TempDir } from "@lienthong/testing";
+import { rawUnary, tempDir, type TempDir } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
-import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
+import type { EmbeddedPlatform } from "../src/embedded";
+import { startTestPlatform } from "./support/embedded-platform";
 import { accessCredentials } from "./support/credentials";
 import { labelOf, walkEndpoints, type Endpoint, type GrpcTarget, type RestTarget } from "./support/endpoints";
-import { rawRest, rawUnary, type RawRestRequest } from "./support/raw-calls";
+import { rawRest, type RawRestRequest } from "./support/raw-calls";
 
 type Headers = Record<string, string>;
 
@@ -113,18 +113,13 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
 
   beforeAll(async () => {
     dir = await tempDir("lienthong-bad-input");
-    platform = await startEmbedded({
-      dataDir: dir.file("data"),
-      host: "127.0.0.1",
-      httpBase: 0,
-      grpcBase: 0,
-      opsBase: 0,
-      simulatorPort: 0,
-      // Hundreds of probes from one commune system: its rate limit would answer them all 429.
-      env: { LOG_LEVEL: "silent", CLIENT_REQUESTS_PER_MINUTE: "10000000" },
-    });
+    // Hundreds of probes from one commune system: its rate limit would answer them all 429.
+    let identityDir: string;
+    ({ platform, identityDir } = await startTestPlatform(dir.file("data"), {
+      env: { CLIENT_REQUESTS_PER_MINUTE: "10000000" },
+    }));
     endpoints = walkEndpoints(platform);
-    const headersFor = await accessCredentials(path.join(dir.file("data"), "identity"));
+    const headersFor = await accessCredentials(identityDir);
     credentialsFor = (endpoint) => headersFor(endpoint.access);
   }, 120_000);
 

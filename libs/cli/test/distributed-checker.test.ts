@@ -3,7 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { EventTypes, Topics, eventNameOf } from "@lienthong/contracts";
 import { DeadLetterHeaders, deadLetterTopicFor } from "@lienthong/messaging";
-import { describeWithKafka, startKafkaMock, tempDir, waitFor, type KafkaMock, type TempDir } from "@lienthong/testing";
+import {
+  describeWithKafka,
+  startKafkaMock,
+  startSmtpPeer,
+  tempDir,
+  waitFor,
+  type KafkaMock,
+  type ReceivedMail,
+  type SmtpPeer,
+  type TempDir,
+} from "@lienthong/testing";
 import { expectedDeliveries, formatHops, hopLatencies, runDemo, traceSpans } from "../src/demo";
 import { developmentCredentials, type DemoCredentials } from "../src/dev-credentials";
 import type { PlatformUrls } from "../src/platform-urls";
@@ -17,7 +27,6 @@ import {
   type UrlOf,
 } from "./support/dossier-driver";
 import { SERVICE_NAMES, headersOf, readTopicWithKcat } from "./support/kafka-platform";
-import { startSmtpSink, type SmtpSink } from "./support/smtp-sink";
 import { startWebhookSink, type WebhookSink } from "./support/webhook-sink";
 
 /**
@@ -100,7 +109,7 @@ const short = (type: string) => eventNameOf(type) ?? type;
 
 describeWithKafka("distributed mode under kill -9: the checker counts every status, event and delivery", () => {
   let mock: KafkaMock | undefined;
-  let smtp: SmtpSink | undefined;
+  let smtp: SmtpPeer | undefined;
   let webhooks: WebhookSink | undefined;
   let dir: TempDir | undefined;
   let platform: DistributedPlatform | undefined;
@@ -120,7 +129,7 @@ describeWithKafka("distributed mode under kill -9: the checker counts every stat
 
   beforeAll(async () => {
     mock = await startKafkaMock({ brokers: 3 });
-    smtp = await startSmtpSink();
+    smtp = await startSmtpPeer();
     webhooks = await startWebhookSink(WEBHOOK_SECRET);
     dir = await tempDir("lienthong-checker");
     const identityDir = path.join(dir.path, "identity");
@@ -280,7 +289,7 @@ describeWithKafka("distributed mode under kill -9: the checker counts every stat
         dossiers.every(({ dossierId, email }) => {
           const application = timelines.get(dossierId);
           const listed = deliveries.get(dossierId) ?? [];
-          const mails = smtp!.received.slice(mailsBefore).filter((mail) => mail.recipients.includes(email));
+          const mails = smtp!.received.slice(mailsBefore).filter((mail) => mail.envelopeTo.includes(email));
           const hooks = webhooks!.received.slice(webhooksBefore).filter((hook) => hook.body?.dossierId === dossierId);
           const recorded = application?.timeline.filter(
             (entry) => entry.eventType === EventTypes.notificationDelivered.type,
@@ -290,7 +299,7 @@ describeWithKafka("distributed mode under kill -9: the checker counts every stat
             listed.length >= EXPECTED_DELIVERIES.length &&
             listed.every((delivery) => delivery.stateName === "delivered") &&
             recorded === listed.length &&
-            new Set(mails.map((mail) => mail.messageId)).size >= EXPECTED_DELIVERIES.filter(isMail).length &&
+            new Set(mails.map(messageIdOf)).size >= EXPECTED_DELIVERIES.filter(isMail).length &&
             new Set(hooks.map((hook) => hook.webhookId)).size >= EXPECTED_DELIVERIES.filter(isWebhook).length
           );
         });
@@ -357,7 +366,7 @@ async function count(run: {
   byEmail: ReadonlyMap<string, SubmittedDossier>;
   timelines: ReadonlyMap<string, { status: number; timeline: TimelineEntry[] }>;
   deliveries: ReadonlyMap<string, Delivery[]>;
-  mails: SmtpSink["received"];
+  mails: readonly ReceivedMail[];
   hooks: WebhookSink["received"];
   bootstrapServers: readonly string[];
 }): Promise<LedgerReport> {
@@ -414,11 +423,11 @@ async function count(run: {
   }
 
   for (const mail of run.mails) {
-    const dossier = mail.recipients.map((to) => run.byEmail.get(to)).find(Boolean);
-    const id = mail.messageId.replace(/@lienthong$/, "");
+    const dossier = mail.envelopeTo.map((to) => run.byEmail.get(to)).find(Boolean);
+    const id = messageIdOf(mail).replace(/@lienthong$/, "");
     const known = triggerOf.get(id);
     if (!dossier || known?.dossierId !== dossier.dossierId) {
-      ledger.stray("mails", dossier?.dossierId, `mail ${mail.messageId} to ${mail.recipients.length} recipient(s)`);
+      ledger.stray("mails", dossier?.dossierId, `mail ${messageIdOf(mail)} to ${mail.envelopeTo.length} recipient(s)`);
     } else {
       ledger.observe("mails", dossier.dossierId, known.key, id);
     }
@@ -469,4 +478,9 @@ async function count(run: {
     }
   }
   return ledger.report();
+}
+
+/** A mail's Message-ID without its angle brackets: notification keeps it across retries, so a resend shows. */
+function messageIdOf(mail: ReceivedMail): string {
+  return /<([^>]+)>/.exec(mail.headers.get("message-id") ?? "")?.[1] ?? "";
 }

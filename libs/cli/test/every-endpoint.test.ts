@@ -9,7 +9,6 @@
  * - another tenant's dossier or signed document is 404 / NOT_FOUND, exactly
  *   like a missing one (docs/decisions.md §10), while its own tenant reaches it.
  */
-import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { intake } from "@lienthong/contracts";
 import type { Role } from "@lienthong/domain";
@@ -29,7 +28,8 @@ import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { SignJWT, generateKeyPair } from "jose";
 import { runDemo } from "../src/demo";
 import { developmentCredentials } from "../src/dev-credentials";
-import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
+import type { EmbeddedPlatform } from "../src/embedded";
+import { startTestPlatform } from "./support/embedded-platform";
 import type { PlatformUrls } from "../src/platform-urls";
 import { answeredAs, labelOf, walkEndpoints, type Answer, type Endpoint, type Request } from "./support/endpoints";
 
@@ -175,18 +175,9 @@ describe("every endpoint of every service asks for its credential, its role and 
 
   beforeAll(async () => {
     dir = await tempDir("lienthong-every-endpoint");
-    platform = await startEmbedded({
-      dataDir: dir.file("data"),
-      host: "127.0.0.1",
-      httpBase: 0,
-      grpcBase: 0,
-      opsBase: 0,
-      simulatorPort: 0,
-      env: { LOG_LEVEL: "silent" },
-    });
+    ({ platform, identityDir } = await startTestPlatform(dir.file("data")));
     endpoints = walkEndpoints(platform);
 
-    identityDir = path.join(dir.file("data"), "identity");
     const issuer = await openDevelopmentIssuer(identityDir);
     for (const official of OFFICIALS) tokens.set(official.subject, await issuer.sign(official));
     badTokens = await badTokensOf(identityDir, tokens.get(DEVELOPMENT_OFFICIALS.operator.subject)!);

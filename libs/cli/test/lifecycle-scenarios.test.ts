@@ -15,7 +15,8 @@ import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
 import type { PlatformUrls } from "../src/platform-urls";
-import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
+import type { EmbeddedPlatform } from "../src/embedded";
+import { startTestPlatform } from "./support/embedded-platform";
 
 /**
  * The lifecycle scenarios of DOMAIN.md, end to end through the four services
@@ -94,24 +95,12 @@ describe("lifecycle scenarios through the services", () => {
 
   beforeAll(async () => {
     dir = await tempDir("lienthong-scenarios-");
-    platform = await startEmbedded({
-      dataDir: dir.file("data"),
-      host: "127.0.0.1",
-      httpBase: 0,
-      grpcBase: 0,
-      opsBase: 0,
-      simulatorPort: 0,
-      env: { LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "25" },
+    let identityDir: string;
+    ({ platform, urls, identityDir } = await startTestPlatform(dir.file("data"), {
+      env: { DEADLINE_POLL_INTERVAL_MS: "25" },
       clock: () => new Date(now.getTime()),
-    });
-    credentials = await officialCredentials(path.join(dir.file("data"), "identity"));
-    const at = (name: string) => platform.services.find((service) => service.name === name)?.httpUrl ?? "";
-    urls = {
-      intake: at("intake"),
-      routing: at("routing"),
-      signature: at("signature"),
-      notification: at("notification"),
-    };
+    }));
+    credentials = await officialCredentials(identityDir);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import * as path from "node:path";
 import { EventTypes } from "@lienthong/contracts";
 import { DEVELOPMENT_CLIENTS, CLIENT_KEY_HEADER } from "@lienthong/service-host";
 import { defineCollection, put } from "@lienthong/storage";
 import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
-import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
+import type { EmbeddedPlatform } from "../src/embedded";
+import { startTestPlatform } from "./support/embedded-platform";
 import type { PlatformUrls } from "../src/platform-urls";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
 
@@ -103,23 +103,9 @@ describe("a result that cannot be rendered gives the dossier back to its officia
 
   beforeAll(async () => {
     dir = await tempDir("lienthong-render-failure-");
-    platform = await startEmbedded({
-      dataDir: dir.file("data"),
-      host: "127.0.0.1",
-      httpBase: 0,
-      grpcBase: 0,
-      opsBase: 0,
-      simulatorPort: 0,
-      env: { LOG_LEVEL: "silent" },
-    });
-    credentials = await officialCredentials(path.join(dir.file("data"), "identity"));
-    const at = (name: string) => platform.services.find((service) => service.name === name)?.httpUrl ?? "";
-    urls = {
-      intake: at("intake"),
-      routing: at("routing"),
-      signature: at("signature"),
-      notification: at("notification"),
-    };
+    let identityDir: string;
+    ({ platform, urls, identityDir } = await startTestPlatform(dir.file("data")));
+    credentials = await officialCredentials(identityDir);
   }, 90_000);
 
   afterAll(async () => {

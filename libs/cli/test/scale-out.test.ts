@@ -4,7 +4,12 @@ import { EventTypes, Topics } from "@lienthong/contracts";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor, type KafkaMock, type TempDir } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import { developmentCredentials, type DemoCredentials } from "../src/dev-credentials";
-import { DistributedPlatform, mockClusterEnv, type ServiceInstance } from "./support/distributed-platform";
+import {
+  DistributedPlatform,
+  MOCK_SESSION_TIMEOUT_MS,
+  mockClusterEnv,
+  type ServiceInstance,
+} from "./support/distributed-platform";
 import {
   PermanentFailure,
   assignmentOf,
@@ -211,7 +216,7 @@ describeWithKafka("scale-out: two routing instances in one consumer group on the
       [
         `${victim.label} killed; ${survivor.label} routed ${handled.length} of the ${PER_PHASE} submitted after the kill, ` +
           `${fromVictims.length} of them from the victim's partitions ${tookOver.join(", ")}: the first ${(takeoverMs / 1000).toFixed(1)} s ` +
-          `after the kill (kafkajs's session timeout is 30 s); all registered after ${(allRegisteredMs / 1000).toFixed(1)} s`,
+          `after the kill (session timeout ${MOCK_SESSION_TIMEOUT_MS / 1000} s); all registered after ${(allRegisteredMs / 1000).toFixed(1)} s`,
         `${survivor.label}'s Kafka log (time since the kill):`,
         ...joins,
       ].join("\n"),

@@ -4,3 +4,6 @@ export { produceWithKcat, type ForeignRecord } from "./kcat-produce";
 export { tempDir, type TempDir } from "./temp-dir";
 export { waitFor, type WaitForOptions } from "./wait-for";
 export { readGrpcErrorDetails, type GrpcErrorDetails } from "./grpc-status";
+export { readMail, type ReadMail } from "./raw-mail";
+export { startSmtpPeer, type ReceivedMail, type RecipientAnswer, type SmtpPeer } from "./smtp-peer";
+export { rawUnary, type RawGrpcAnswer } from "./raw-unary";

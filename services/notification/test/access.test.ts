@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { common, notification } from "@lienthong/contracts";
 import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
-import { waitFor } from "@lienthong/testing";
+import { rawUnary, waitFor } from "@lienthong/testing";
 import { SignJWT, generateKeyPair, importJWK, type JWK } from "jose";
 import {
   EFFECT_TIMEOUT_MS,
@@ -162,31 +162,15 @@ describe("notification: who may list a dossier's deliveries (REST and gRPC)", ()
     });
 
     test("every gRPC method of NotificationService, as its definition lists them", async () => {
-      const client = new grpc.Client(`127.0.0.1:${harness.running.grpcPort}`, grpc.credentials.createInsecure());
-      try {
-        const methods = Object.values(notification.NotificationServiceService);
-        expect(methods.length).toBeGreaterThan(0);
-        for (const method of methods) {
-          const failure = await grpcFailure(
-            new Promise((resolve, reject) => {
-              client.makeUnaryRequest(
-                method.path,
-                method.requestSerialize,
-                method.responseDeserialize,
-                method.requestDeserialize(Buffer.alloc(0)),
-                new grpc.Metadata(),
-                { deadline: new Date(Date.now() + 10_000) },
-                (error, response) => (error ? reject(error) : resolve(response)),
-              );
-            }),
-          );
-          expect({ method: method.path, code: failure.code }).toEqual({
-            method: method.path,
-            code: grpc.status.UNAUTHENTICATED,
-          });
-        }
-      } finally {
-        client.close();
+      const methods = Object.values(notification.NotificationServiceService);
+      expect(methods.length).toBeGreaterThan(0);
+      // An empty message is a valid request of every type: only the credential is missing.
+      for (const method of methods) {
+        const answer = await rawUnary(`127.0.0.1:${harness.running.grpcPort}`, method.path, Buffer.alloc(0), {});
+        expect({ method: method.path, status: answer.status }).toEqual({
+          method: method.path,
+          status: "UNAUTHENTICATED",
+        });
       }
     });
 

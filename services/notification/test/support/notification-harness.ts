@@ -34,7 +34,7 @@ import {
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { Webhook } from "standardwebhooks";
 import { createNotificationService } from "../../src";
-import { startSmtpPeer, type SmtpPeer } from "./smtp-peer";
+import { startSmtpPeer, type SmtpPeer } from "@lienthong/testing";
 import { startWebhookPeer, type ReceivedWebhook, type WebhookPeer } from "./webhook-peer";
 
 export const MAIL_FROM = "LiênThông Mường Lát <no-reply@muonglat.lienthong.test>";

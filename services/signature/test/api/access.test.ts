@@ -13,7 +13,7 @@ import {
   type DevelopmentClient,
   type DevelopmentOfficial,
 } from "@lienthong/service-host";
-import { readGrpcErrorDetails, waitFor } from "@lienthong/testing";
+import { rawUnary, readGrpcErrorDetails, waitFor } from "@lienthong/testing";
 import { SignJWT, generateKeyPair, importJWK, type JWK } from "jose";
 import { PDFDocument, PDFName } from "pdf-lib";
 import { renderResultDocument } from "../../src/pdf";
@@ -183,29 +183,13 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
         expect.arrayContaining(Object.values(contract.SignatureServiceService).map((method) => method.path)),
       );
       expect(methods).toHaveLength(4);
-      const generic = new grpc.Client(`127.0.0.1:${signature.running.grpcPort}`, grpc.credentials.createInsecure());
-      try {
-        for (const method of methods) {
-          // An empty message is a valid request of every type: only the credential is missing.
-          const error = await refusal(
-            new Promise((resolve, reject) => {
-              generic.makeUnaryRequest(
-                method.path,
-                (bytes: Buffer) => bytes,
-                (bytes: Buffer) => bytes,
-                Buffer.alloc(0),
-                new grpc.Metadata(),
-                (failure, response) => (failure ? reject(failure) : resolve(response)),
-              );
-            }),
-          );
-          expect({ method: method.path, code: grpc.status[error.code] }).toEqual({
-            method: method.path,
-            code: "UNAUTHENTICATED",
-          });
-        }
-      } finally {
-        generic.close();
+      // An empty message is a valid request of every type: only the credential is missing.
+      for (const method of methods) {
+        const answer = await rawUnary(`127.0.0.1:${signature.running.grpcPort}`, method.path, Buffer.alloc(0), {});
+        expect({ method: method.path, status: answer.status }).toEqual({
+          method: method.path,
+          status: "UNAUTHENTICATED",
+        });
       }
     });
 
