@@ -170,9 +170,6 @@ class UndecodableRequest {
   constructor(readonly violation: FieldViolation) {}
 }
 
-/** U+FFFD as UTF-8: a decoder writes it for each byte sequence that is not UTF-8. */
-const REPLACEMENT_CHARACTER = Buffer.from("\uFFFD", "utf8");
-
 /**
  * grpc-js answers INTERNAL when a request cannot be decoded. Decoding instead
  * yields a marker the call wrapper answers with INVALID_ARGUMENT, as any other
@@ -196,7 +193,7 @@ function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.Service
               reason: "is not a valid protobuf message of this method's request type",
             });
           }
-          const replaced = bytes.includes(REPLACEMENT_CHARACTER) ? undefined : replacedString(request);
+          const replaced = replacedString(request, bytes);
           if (replaced !== undefined) return new UndecodableRequest({ field: replaced, reason: "is not valid UTF-8" });
           return request;
         },
@@ -205,14 +202,23 @@ function tolerantOfBadRequests(definition: grpc.ServiceDefinition): grpc.Service
   );
 }
 
-/** The path of the first string holding U+FFFD in a decoded message ("applicant.fullName"), else undefined. */
-function replacedString(value: unknown, path: readonly string[] = []): string | undefined {
-  if (typeof value === "string") return value.includes("\uFFFD") ? path.join(".") || "body" : undefined;
+/**
+ * The path of the first string in a decoded message ("applicant.fullName")
+ * whose U+FFFD the decoder wrote, else undefined. A string the bytes carry as
+ * such, U+FFFD and all, was sent that way; the check is per string, since a
+ * bytes field (an attachment) may hold EF BF BD by chance. Strings without
+ * U+FFFD cost one scan.
+ */
+function replacedString(value: unknown, bytes: Buffer, path: readonly string[] = []): string | undefined {
+  if (typeof value === "string")
+    return value.includes("\uFFFD") && !bytes.includes(Buffer.from(value, "utf8"))
+      ? path.join(".") || "body"
+      : undefined;
   // Byte fields (Uint8Array), dates and numbers hold no text.
   if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || value instanceof Date)
     return undefined;
   for (const [key, inner] of Object.entries(value)) {
-    const found = replacedString(inner, [...path, key]);
+    const found = replacedString(inner, bytes, [...path, key]);
     if (found !== undefined) return found;
   }
   return undefined;
