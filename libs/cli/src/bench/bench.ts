@@ -10,7 +10,8 @@ import { developmentCredentials } from "../dev-credentials";
 import { followDossier, runEndToEnd } from "./end-to-end";
 import { runLoad, type LoadJob } from "./load";
 import { startBareServer, startPlatform, type ChildHandle } from "./processes";
-import { throughputRatio, type BenchReport, type LoadFigures } from "./report";
+import { measureSigning } from "./signing";
+import { benchTargets, summariseEndToEnd, throughputRatio, type BenchReport, type LoadFigures } from "./report";
 
 export interface BenchOptions {
   /** Measured seconds of each load run. */
@@ -20,8 +21,10 @@ export interface BenchOptions {
   /** Dossiers per second in the end-to-end run. */
   ratePerSecond: number;
   e2eDurationSeconds: number;
-  /** Show progress bars and phase lines (off for --json). */
-  interactive: boolean;
+  /** Measured seconds of the signing rounds (after a fixed warm-up). */
+  signatureSeconds: number;
+  /** Draw progress bars (only on a terminal, never with --json). */
+  progressBars: boolean;
 }
 
 /** A dossier not notified within this many seconds of its submission counts as stopped short. */
@@ -47,18 +50,26 @@ function autocannonVersion(): string {
   return (JSON.parse(readFileSync(require.resolve("autocannon/package.json"), "utf8")) as { version: string }).version;
 }
 
-/** Progress for people: phase lines on stdout, bars on stderr (drawn only on a terminal). */
+/**
+ * Progress for people, all on stderr so that stdout carries the report alone
+ * (one JSON object with --json): phase lines always, bars only when asked.
+ */
 class Progress {
-  constructor(private readonly enabled: boolean) {}
+  constructor(private readonly bars: boolean) {}
 
   line(text: string): void {
-    if (this.enabled) process.stdout.write(`${text}\n`);
+    process.stderr.write(`${text}\n`);
   }
 
   bar(label: string, unit: string, total: number): { update(value: number): void; stop(): void } {
-    if (!this.enabled) return { update: () => undefined, stop: () => undefined };
+    if (!this.bars) return { update: () => undefined, stop: () => undefined };
     const bar = new SingleBar(
-      { format: `  ${label} [{bar}] {value}/{total} ${unit}`, hideCursor: true, clearOnComplete: true },
+      {
+        format: `  ${label} [{bar}] {value}/{total} ${unit}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        stream: process.stderr,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0);
@@ -84,7 +95,7 @@ async function measureLoad(progress: Progress, label: string, job: LoadJob): Pro
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
   const host = machine();
-  const progress = new Progress(options.interactive);
+  const progress = new Progress(options.progressBars);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "lienthong-bench-"));
   const running = new Set<ChildHandle>();
   const cleanUp = async () => {
@@ -115,6 +126,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await bare.stop();
     running.delete(bare);
 
+    // Before the platform starts, so that nothing else competes for the CPU.
+    progress.line(`signature: render + PAdES-sign against raw RSA-PSS-2048, ${options.signatureSeconds} s`);
+    const signingBar = progress.bar("signature", "rounds", 4);
+    const signature = await measureSigning(options.signatureSeconds, (done) => signingBar.update(done)).finally(() =>
+      signingBar.stop(),
+    );
+
     progress.line("starting the embedded platform (lienthong start) on a temporary data directory");
     const platformDataDir = path.join(workDir, "data");
     const platform = await startPlatform(
@@ -137,7 +155,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     );
     const planned = Math.max(1, Math.round(options.ratePerSecond * options.e2eDurationSeconds));
     const e2eBar = progress.bar("end to end", "dossiers settled", planned);
-    const endToEnd = await runEndToEnd({
+    const endToEndRun = await runEndToEnd({
       urls: platform.urls,
       credentials,
       ratePerSecond: options.ratePerSecond,
@@ -156,6 +174,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       headers: credentials.client,
     });
     progress.line("stopping the platform and removing its data");
+    const endToEnd = summariseEndToEnd(endToEndRun, baseline);
 
     report = {
       machine: host,
@@ -167,10 +186,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         requestBodyBytes: Buffer.byteLength(benchApplicationBody(0)),
         ratePerSecond: options.ratePerSecond,
         e2eDurationSeconds: options.e2eDurationSeconds,
+        signatureSeconds: options.signatureSeconds,
         e2eTimeoutSeconds: E2E_TIMEOUT_SECONDS,
         pollIntervalMs: POLL_INTERVAL_MS,
         loadGenerator: `autocannon ${autocannonVersion()} in its own child process (shares the ${os.cpus().length} cores with the server under test)`,
-        sequence: "baseline, then one platform: a warm-up dossier, the end-to-end run, then the intake load",
+        sequence:
+          "baseline, signature (in the bench process, nothing else running), then one platform: " +
+          "a warm-up dossier, the end-to-end run, then the intake load",
         baselineServer: "express 5 JSON echo in its own Node process: no telemetry, logging, validation or storage",
         platform:
           "`lienthong start` in its own Node process: four services, OpenTelemetry, JSON request logs to a file, " +
@@ -178,7 +200,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
       baseline,
       intake: { ...intake, ratioToBaseline: throughputRatio(intake, baseline) },
+      signature,
       endToEnd,
+      targets: benchTargets(signature, endToEnd),
       totalSeconds: 0,
     };
   } finally {

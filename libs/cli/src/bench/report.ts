@@ -1,4 +1,5 @@
 /** Pure figures and text for `lienthong bench`: no I/O, so they are tested on their own. */
+import type { SigningFigures } from "./signing";
 
 export interface Distribution {
   count: number;
@@ -66,6 +67,25 @@ export interface EndToEndFigures {
   wallSeconds: number;
 }
 
+/**
+ * The end-to-end run in the terms of its target. The run submits at one
+ * configured rate (no search for the highest rate yet), so the sustained rate
+ * is that rate when every dossier got its result email with p99 under the
+ * limit, and 0 when not: no rate was shown to be sustained.
+ */
+export interface EndToEndSummary extends EndToEndFigures {
+  sustainedPerSecond: number;
+  /** p99 of submit → result email over the dossiers that got there; null when none did. */
+  p99Seconds: number | null;
+  /** sustainedPerSecond ÷ the bare express baseline's req/s. */
+  ratioToBaseline: number;
+}
+
+/** A target of issue 9: its figure from this run, or `measured: false` while the bench does not measure it. */
+export type TargetOutcome =
+  | { name: string; condition: string; measured: true; figure: number; target: number; met: boolean }
+  | { name: string; condition: string; measured: false };
+
 export interface BenchReport {
   machine: {
     cores: number;
@@ -84,6 +104,7 @@ export interface BenchReport {
     requestBodyBytes: number;
     ratePerSecond: number;
     e2eDurationSeconds: number;
+    signatureSeconds: number;
     e2eTimeoutSeconds: number;
     pollIntervalMs: number;
     loadGenerator: string;
@@ -94,7 +115,9 @@ export interface BenchReport {
   };
   baseline: LoadFigures;
   intake: LoadFigures & { ratioToBaseline: number };
-  endToEnd: EndToEndFigures;
+  signature: SigningFigures;
+  endToEnd: EndToEndSummary;
+  targets: TargetOutcome[];
   totalSeconds: number;
 }
 
@@ -104,6 +127,59 @@ const BUSY_LOAD_PER_CORE = 0.5;
 /** intake/bare; 0 when the baseline served nothing, so a broken run never shows as infinitely fast. */
 export function throughputRatio(measured: LoadFigures, baseline: LoadFigures): number {
   return baseline.okPerSecond > 0 ? measured.okPerSecond / baseline.okPerSecond : 0;
+}
+
+/** A dossier slower than this from submission to result email fails the end-to-end target. */
+export const E2E_P99_LIMIT_SECONDS = 2;
+const SIGNATURE_RATIO_TARGET = 0.2;
+/** ≈ 40 dossiers/s, the national peak of DOMAIN.md §8, where express serves 2,500 req/s. */
+const E2E_RATIO_TARGET = 0.016;
+
+export function summariseEndToEnd(figures: EndToEndFigures, baseline: LoadFigures): EndToEndSummary {
+  const p99Seconds = figures.submitToNotifiedSeconds?.p99 ?? null;
+  const sustained =
+    figures.completed === figures.planned && p99Seconds !== null && p99Seconds < E2E_P99_LIMIT_SECONDS
+      ? figures.ratePerSecond
+      : 0;
+  return {
+    ...figures,
+    sustainedPerSecond: sustained,
+    p99Seconds,
+    ratioToBaseline: baseline.okPerSecond > 0 ? sustained / baseline.okPerSecond : 0,
+  };
+}
+
+function atLeast(name: string, figure: number, target: number, condition = `≥ ${target}`): TargetOutcome {
+  return { name, condition, measured: true, figure, target, met: figure >= target };
+}
+
+/** Every target of issue 9's table, in its order; those this bench does not measure yet say so. */
+export function benchTargets(signature: SigningFigures, endToEnd: EndToEndSummary): TargetOutcome[] {
+  const notMeasured = (name: string, condition: string): TargetOutcome => ({ name, condition, measured: false });
+  return [
+    atLeast(
+      "signed result documents/s (render + PAdES-sign) ÷ raw RSA-PSS-2048 signatures/s",
+      signature.ratio,
+      SIGNATURE_RATIO_TARGET,
+    ),
+    atLeast(
+      "end to end, embedded: sustained arrival rate ÷ bare express req/s",
+      endToEnd.ratioToBaseline,
+      E2E_RATIO_TARGET,
+      `≥ ${E2E_RATIO_TARGET}, every dossier notified, p99 < ${E2E_P99_LIMIT_SECONDS} s`,
+    ),
+    notMeasured("REST intake in its own process ÷ bare express", "≥ 0.3"),
+    notMeasured("gRPC SubmitApplication ÷ bare grpc-js unary echo", "≥ 0.3"),
+    notMeasured("throughput with tracing on ÷ off", "≥ 0.8"),
+    notMeasured("intake p99 at 1 M dossiers ÷ at 10 k; listing and indicators p99; RSS", "≤ 1.5; < 200 ms; < 1 GB"),
+    notMeasured("Kafka mode on the mock cluster, end to end at 10 dossiers/s", "every dossier completes, p99 < 3 s"),
+  ];
+}
+
+function targetLine(outcome: TargetOutcome): string {
+  const verdict = !outcome.measured ? "not measured yet" : outcome.met ? "met" : "NOT met";
+  const figure = outcome.measured ? fixed(outcome.figure, 4) : "";
+  return `  ${verdict.padEnd(17)} ${figure.padStart(7)}  ${outcome.name} (target: ${outcome.condition})`;
 }
 
 function fixed(value: number, digits: number): string {
@@ -126,13 +202,13 @@ function secondsLine(label: string, seconds: Distribution | undefined): string {
   if (!seconds) return `  ${label.padEnd(22)} none completed`;
   return (
     `  ${label.padEnd(22)} p50 ${fixed(seconds.p50, 2)} s   p95 ${fixed(seconds.p95, 2)} s   ` +
-    `max ${fixed(seconds.max, 2)} s   (n=${seconds.count})`
+    `p99 ${fixed(seconds.p99, 2)} s   max ${fixed(seconds.max, 2)} s   (n=${seconds.count})`
   );
 }
 
 /** The report as people read it in a terminal. */
 export function formatReport(report: BenchReport): string {
-  const { machine, settings, baseline, intake, endToEnd } = report;
+  const { machine, settings, baseline, intake, signature, endToEnd } = report;
   const busy =
     machine.loadAverageAtStart > BUSY_LOAD_PER_CORE * machine.cores
       ? [
@@ -153,13 +229,25 @@ export function formatReport(report: BenchReport): string {
     "Throughput (same load settings)",
     loadLine("bare express 5 echo", baseline),
     loadLine("intake submissions", intake),
-    `  intake / bare          ${fixed(intake.ratioToBaseline, 3)}`,
+    `  intake / bare          ${fixed(intake.ratioToBaseline, 3)}   (intake embedded with the other services)`,
+    "",
+    `Signature (one thread, ${fixed(signature.seconds, 1)} s alternating rounds)`,
+    `  signed result documents ${fixed(signature.signedPerSecond, 0).padStart(6)}/s   ` +
+      `(certificate check + render one page + PAdES ${signature.level}, ${signature.documentBytes} bytes)`,
+    `  raw RSA-PSS-2048        ${fixed(signature.rawRsaPssPerSecond, 0).padStart(6)}/s   (node:crypto)`,
+    `  signed / raw            ${fixed(signature.ratio, 3)}`,
     "",
     `End to end at ${settings.ratePerSecond}/s for ${settings.e2eDurationSeconds} s (poll every ${settings.pollIntervalMs} ms)`,
     `  dossiers              ${endToEnd.completed}/${endToEnd.planned} notified, ${endToEnd.routed} routed, ` +
       `${endToEnd.submitted} submitted${failures ? `; stopped short: ${failures}` : ""}`,
     secondsLine("submit → routed", endToEnd.submitToRoutedSeconds),
     secondsLine("submit → result email", endToEnd.submitToNotifiedSeconds),
+    `  sustained             ${fixed(endToEnd.sustainedPerSecond, 1)}/s  ` +
+      `(the configured rate if every dossier was notified with p99 < ${E2E_P99_LIMIT_SECONDS} s, else 0; no search for the highest rate yet)`,
+    `  sustained / bare      ${fixed(endToEnd.ratioToBaseline, 4)}`,
+    "",
+    "Targets (issue 9: ratios to baselines measured in this run)",
+    ...report.targets.map(targetLine),
     "",
     `  sequence              ${settings.sequence}`,
     `  baseline server       ${settings.baselineServer}`,
