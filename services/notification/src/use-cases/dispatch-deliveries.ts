@@ -2,7 +2,7 @@ import { lifecycleEvent } from "@lienthong/contracts";
 import { loggableError } from "@lienthong/errors";
 import { backoffDelay, extractTraceContext, outboxWrites, type Logger } from "@lienthong/messaging";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
-import { put, type Versioned, type WriteOp } from "@lienthong/storage";
+import { ConflictError, put, type Versioned, type WriteOp } from "@lienthong/storage";
 import { DeliveryError, type MailSender, type WebhookSender } from "../channels/ports";
 import {
   contacts,
@@ -78,7 +78,13 @@ async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Pro
     // Re-read: an earlier delivery of this batch may have held or postponed it.
     const current = await ports.store.get(deliveries, data.notificationId);
     if (current?.version !== version) continue;
-    await traced(dispatch, data, (effects) => next(dispatch, data, version, effects));
+    try {
+      await traced(dispatch, data, (effects) => next(dispatch, data, version, effects));
+    } catch (error) {
+      // Another replica or an operator wrote the delivery or its endpoint meanwhile: this one is due again next
+      // round, the rest of the batch goes on.
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
   return due.length;
 }
@@ -185,6 +191,22 @@ function hold(
   ];
 }
 
+/** Resets the endpoint's count of failures; a concurrent write wins (a later success resets it again). */
+async function endFailureRun(
+  dispatch: Dispatch,
+  endpointId: string,
+  endpoint: Versioned<EndpointRecord>,
+): Promise<void> {
+  try {
+    await dispatch.ports.commit([
+      put(webhookEndpointStates, endpointId, { ...endpoint.data, consecutiveFailures: 0 }, endpoint.version),
+    ]);
+  } catch (error) {
+    if (!(error instanceof ConflictError))
+      dispatch.logger.warn({ endpointId, err: loggableError(error) }, "could not reset an endpoint's failures");
+  }
+}
+
 async function attempt(
   dispatch: Dispatch,
   delivery: DeliveryRecord,
@@ -207,11 +229,11 @@ async function attempt(
       deliveredAt: now.toISOString(),
       lastError: null,
     };
-    const ops = [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered", now)];
-    // A success ends a run of failures.
+    // A success ends a run of failures, in a commit of its own: the delivery was sent, and a replica or an
+    // operator writing the endpoint meanwhile must not make its record fail (it would be sent again).
     if (endpointId && endpoint && endpoint.data.consecutiveFailures > 0)
-      ops.push(put(webhookEndpointStates, endpointId, { ...endpoint.data, consecutiveFailures: 0 }, endpoint.version));
-    return ops;
+      effects.push(() => void endFailureRun(dispatch, endpointId, endpoint));
+    return [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered", now)];
   } catch (error) {
     const reason = error instanceof DeliveryError ? error.message : "unexpected delivery error";
     const retriable = !(error instanceof DeliveryError) || error.retriable;
