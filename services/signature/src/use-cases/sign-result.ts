@@ -1,6 +1,6 @@
 import { common, events, lifecycleEvent } from "@lienthong/contracts";
 import { isRetriable, loggableError, toPlatformError, unavailable } from "@lienthong/errors";
-import { outboxWrites } from "@lienthong/messaging";
+import { backoffDelay, outboxWrites } from "@lienthong/messaging";
 import { ConflictError, put, remove, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
@@ -96,7 +96,8 @@ export async function retryParkedSignatures(ports: SignaturePorts, batchSize = 2
       );
       writes = [...refused(ports, request, attempt.transient), remove(signatureRetries, id, version)];
     } else {
-      const wait = Math.min(FIRST_RETRY_MS * 2 ** parked.attempts, LONGEST_RETRY_MS);
+      // Spread out: requests parked by one outage must not come back to a recovering TSA in step.
+      const wait = backoffDelay({ initialMs: FIRST_RETRY_MS, maxMs: LONGEST_RETRY_MS }, parked.attempts + 1);
       const retried: SignatureRetryRecord = {
         ...parked,
         lastError: transientReason(attempt.transient),
