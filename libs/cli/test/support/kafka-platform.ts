@@ -24,10 +24,10 @@ export class LogTail {
     for (const line of parts) this.add(line);
   }
 
-  /** The last `count` lines, the unterminated one included. */
-  text(count = 60): string {
+  /** The last `count` lines, the unterminated one included, leaving out those `skip` matches. */
+  text(count = 60, skip?: RegExp): string {
     return [...this.lines, this.partial]
-      .filter((line) => line !== "")
+      .filter((line) => line !== "" && !skip?.test(line))
       .slice(-count)
       .join("\n");
   }
