@@ -1,6 +1,5 @@
-import { statfsSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
 import { MessagingError } from "./errors";
 
 /**
@@ -42,17 +41,8 @@ export interface RecordLog {
   close(): void;
 }
 
-/** Free space the file system must have before the journal is said to write again: its WAL's room to grow. */
-const PROBE_FREE_BYTES = 64 * 1024 * 1024;
 /** How long unwritten consumer offsets wait before the next try (a full disk). */
 const OFFSET_RETRY_MS = 1_000;
-
-/** SQLite's "database or disk is full", and the file system's own. */
-const isDiskFull = (error: unknown): boolean =>
-  typeof error === "object" &&
-  error !== null &&
-  "code" in error &&
-  (error.code === "SQLITE_FULL" || error.code === "ENOSPC");
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 const groupPartitionKey = (groupId: string, topic: string, partition: number): string =>
@@ -195,10 +185,7 @@ export class SqliteRecordLog implements RecordLog {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
-    if (maxBytes !== undefined) {
-      const pageSize = Number(this.db.pragma("page_size", { simple: true }));
-      this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
-    }
+    if (maxBytes !== undefined) capFileSize(this.db, maxBytes);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS partitions (
@@ -270,21 +257,8 @@ export class SqliteRecordLog implements RecordLog {
 
   canWrite(): boolean {
     if (!this.lastWriteFailed) return true;
-    // As the embedded store's probe (libs/storage): room for the write-ahead log to grow, and a page written and
-    // taken back. A consumer offset updated in place proves neither.
-    const { bavail, bsize } = statfsSync(dirname(this.path));
-    if (bavail * bsize < PROBE_FREE_BYTES) return false;
-    try {
-      this.db.transaction(() => {
-        this.db.exec("CREATE TABLE IF NOT EXISTS write_probe (bytes BLOB NOT NULL)");
-        const pageSize = Number(this.db.pragma("page_size", { simple: true }));
-        this.db.prepare("INSERT INTO write_probe (bytes) VALUES (zeroblob(?))").run(pageSize);
-        this.db.exec("DELETE FROM write_probe");
-      })();
-    } catch (error) {
-      if (isDiskFull(error)) return false;
-      throw error;
-    }
+    // A consumer offset updated in place proves no room for records: probe as the embedded store does.
+    if (!hasRoomToWrite(this.db, this.path)) return false;
     this.lastWriteFailed = false;
     return true;
   }
@@ -390,7 +364,7 @@ export class SqliteRecordLog implements RecordLog {
       if (provesRoom) this.lastWriteFailed = false;
       return result;
     } catch (error) {
-      if (!isDiskFull(error)) throw error;
+      if (!isCannotWrite(error)) throw error;
       this.lastWriteFailed = true;
       throw new MessagingError("JOURNAL_CANNOT_WRITE", "the in-process bus journal cannot write: the disk is full", {
         cause: error,

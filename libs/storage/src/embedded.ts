@@ -14,7 +14,7 @@
  * `id` is the document key (UNIQUE), `version` and `data` (JSON text).
  * Declared indexes are expression indexes on json_extract(data, '$.field').
  */
-import { accessSync, constants, mkdirSync, statSync, statfsSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { PlatformError } from "@lienthong/errors";
@@ -23,6 +23,7 @@ import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
 import { indexName } from "./index-names";
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
+import { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
 
 export interface EmbeddedStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -47,8 +48,6 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_CACHE_SIZE_KIB = 16 * 1024;
 const BUSY_TIMEOUT_MS = 5000;
-/** Keeps the -wal file from staying large after a burst of writes. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 interface CollectionStatements {
   selectVersion: Database.Statement<[string], number>;
@@ -66,10 +65,6 @@ interface DocumentRow {
 
 /** SQLite error codes that mean "cannot serve right now", not "bad request". */
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|READONLY)/;
-/** Codes that mean the file cannot take more writes (a full disk, an I/O error writing, a read-only mount). */
-const CANNOT_WRITE_CODES = /^SQLITE_(FULL|IOERR|READONLY)/;
-/** A table apart from the collections' ("docs_…"), where ping() proves writes work again. */
-const WRITE_PROBE_TABLE = "store_write_probe";
 
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly adapter = "embedded";
@@ -139,10 +134,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     // Sorts larger than the cache spill to disk instead of growing memory.
     db.pragma("temp_store = FILE");
-    if (options.maxSizeBytes !== undefined) {
-      const pageSize = Number(db.pragma("page_size", { simple: true }));
-      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
-    }
+    if (options.maxSizeBytes !== undefined) capFileSize(db, options.maxSizeBytes);
     return new EmbeddedDocumentStore(db, options.path);
   }
 
@@ -227,32 +219,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async ping(): Promise<boolean> {
     if (!this.db.open) return false;
     try {
-      if (this.cannotWrite !== undefined) this.probeWrite();
+      if (this.cannotWrite !== undefined && hasRoomToWrite(this.db, this.path)) this.cannotWrite = undefined;
       return this.cannotWrite === undefined && this.db.prepare("SELECT 1").pluck().get() === 1;
     } catch {
       return false;
     }
-  }
-
-  /**
-   * Whether writes work again: the file system has room for the write-ahead
-   * log to grow to its limit (a WAL reuses its own space, so a small write
-   * can pass while the next commit would not), and a page's worth, written
-   * and taken back in one transaction, needs a free page (or the size limit's
-   * room for one) as a commit does. Leaves no data behind.
-   */
-  private probeWrite(): void {
-    const { bavail, bsize } = statfsSync(dirname(this.path));
-    if (bavail * bsize < WAL_SIZE_LIMIT_BYTES) return;
-    this.run(() =>
-      this.db.transaction(() => {
-        this.db.exec(`CREATE TABLE IF NOT EXISTS ${WRITE_PROBE_TABLE} (bytes BLOB NOT NULL)`);
-        const pageSize = Number(this.db.pragma("page_size", { simple: true }));
-        this.db.prepare(`INSERT INTO ${WRITE_PROBE_TABLE} (bytes) VALUES (zeroblob(?))`).run(pageSize);
-        this.db.exec(`DELETE FROM ${WRITE_PROBE_TABLE}`);
-      })(),
-    );
-    this.cannotWrite = undefined;
   }
 
   async close(): Promise<void> {
@@ -304,7 +275,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     } catch (error) {
       if (error instanceof PlatformError) throw error;
       const code = sqliteError(error)?.code;
-      if (code && CANNOT_WRITE_CODES.test(code)) {
+      if (code && isCannotWrite(error)) {
         this.cannotWrite = code;
         throw new StoreCannotWriteError(
           `the embedded store cannot write (${code}): no space left, or the disk refuses writes`,

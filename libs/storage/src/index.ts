@@ -23,3 +23,4 @@ export {
 export { DEFAULT_CACHE_SIZE_KIB, EmbeddedDocumentStore, type EmbeddedStoreOptions } from "./embedded";
 export { MongoDocumentStore, type MongoStoreOptions } from "./mongo";
 export { EMBEDDED_STORE_WARNING, openDocumentStore, type DocumentStoreConfig } from "./open";
+export { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
