@@ -4,6 +4,7 @@ import { EventTypes } from "@lienthong/contracts";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor, type KafkaMock, type TempDir } from "@lienthong/testing";
 import { startCommuneSimulator } from "../src/commune-simulator";
 import { runDemo } from "../src/demo";
+import { mockClusterEnv } from "./support/distributed-platform";
 import { developmentCredentials, type DemoCredentials } from "../src/dev-credentials";
 import {
   SERVICE_NAMES,
@@ -69,20 +70,13 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     const identityDir = path.join(outDir.path, "identity");
     credentials = await developmentCredentials(identityDir);
     const env: NodeJS.ProcessEnv = {
-      IDENTITY_DIR: identityDir,
-      BUS: "kafka",
-      KAFKA_BROKERS: mock.bootstrapServers.join(","),
-      KAFKA_CREATE_TOPICS: "false",
-      KAFKA_IDEMPOTENT_PRODUCER: "false",
-      // The mock holds a fetch for its whole wait (each hop would take seconds) and needs a group's leader to sync last.
-      KAFKA_MAX_WAIT_MS: "50",
-      KAFKA_LEADER_SYNC_DELAY_MS: "300",
+      ...mockClusterEnv(mock, identityDir),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       WEBHOOK_DEFAULT_URL: `${simulator.url}/webhooks`,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
     };
     const launches = await Promise.allSettled(
-      SERVICE_NAMES.map((name) => startServiceProcess({ name, env, startTimeoutMs: 25_000 })),
+      SERVICE_NAMES.map((name) => startServiceProcess({ name, env, startTimeoutMs: 90_000 })),
     );
     for (const launch of launches) if (launch.status === "fulfilled") services.push(launch.value);
     const failed = launches.filter((launch): launch is PromiseRejectedResult => launch.status === "rejected");
@@ -96,7 +90,7 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     ).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logTails()}`, { cause: error });
     });
-  }, 55_000);
+  }, 120_000);
 
   afterAll(async () => {
     await killServiceProcesses(services);

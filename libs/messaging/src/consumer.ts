@@ -4,7 +4,7 @@ import { inbox } from "./collections";
 import { MessagingError } from "./errors";
 import { PlatformError, isRetriable, loggableError, toPlatformError } from "@lienthong/errors";
 import { type Logger } from "./logger";
-import type { DeliveredEvent, Delivery, EventBus, Subscription, UnreadableRecord } from "./port";
+import type { DeliveredEvent, Delivery, EventBus, ReceivedRecord, Subscription, UnreadableRecord } from "./port";
 import { defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
 import { extractTraceContext } from "./trace-context";
 
@@ -71,7 +71,6 @@ export function inboxId(groupId: string, eventId: string): string {
 type Outcome = "processed" | "duplicate" | "dead-lettered";
 
 /** Where a record came from, with its key, bytes and headers: what a dead letter is made of. */
-type OriginalRecord = Pick<UnreadableRecord, "topic" | "partition" | "offset" | "key" | "value" | "headers">;
 
 export async function startConsumer(options: ConsumerOptions): Promise<Subscription> {
   const policy = validateRetryPolicy(options.retry ?? defaultRetryPolicy);
@@ -79,7 +78,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   const tracer = options.tracer ?? trace.getTracer("@lienthong/messaging");
   const { bus, store, groupId, logger } = options;
 
-  const deadLetter = (original: OriginalRecord, error: unknown, delivery: Delivery): Promise<void> => {
+  const deadLetter = (original: ReceivedRecord, error: unknown, delivery: Delivery): Promise<void> => {
     const failedAt = new Date().toISOString();
     return bus.forward([
       {

@@ -82,8 +82,8 @@ export interface Delivery {
 
 export type EventHandler = (event: DeliveredEvent, delivery: Delivery) => Promise<void>;
 
-/** A record that is not a CloudEvent, as it arrived, with what makes it unreadable. */
-export interface UnreadableRecord {
+/** A record as a consumer received it, bytes and headers untouched. */
+export interface ReceivedRecord {
   topic: string;
   partition: number;
   offset: string;
@@ -91,6 +91,10 @@ export interface UnreadableRecord {
   key: string;
   value: Uint8Array;
   headers: Record<string, string>;
+}
+
+/** A record that is not a CloudEvent, as it arrived, with what makes it unreadable. */
+export interface UnreadableRecord extends ReceivedRecord {
   /** MISSING_HEADER or INVALID_HEADER, naming the header. */
   error: MessagingError;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildCloudEventHeaders, parseCloudEventHeaders } from "./cloudevents";
 import { MessagingError } from "./errors";
-import type { DeliveredEvent, Delivery, OutgoingEvent, SubscribeOptions } from "./port";
+import type { DeliveredEvent, Delivery, OutgoingEvent, ReceivedRecord, SubscribeOptions } from "./port";
 import { traceHeaders } from "./trace-context";
 
 /**
@@ -43,15 +43,6 @@ function validateOutgoing(event: OutgoingEvent): void {
   if (event.time !== undefined && Number.isNaN(Date.parse(event.time))) {
     throw new MessagingError("INVALID_HEADER", `event.time must be ISO-8601 (topic ${event.topic})`);
   }
-}
-
-export interface ReceivedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  value: Uint8Array;
-  headers: Record<string, string>;
 }
 
 /** Throws a MessagingError naming the missing header when the record is not a CloudEvent. */
