@@ -54,7 +54,8 @@ export function runFixture(fixture: string, options: { env?: Record<string, stri
       }
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": only then has the output been read to its end.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   running.add(child);
   void exited.then(() => running.delete(child));
   return {

@@ -53,8 +53,9 @@ export async function startServiceProcess(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // "close", not "exit": only then has the output been read to its end (the last line is often the shutdown's).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
+    child.once("close", (code, signal) => resolve({ code, signal })),
   );
   const registration = { child, dataDir, exited };
   started.add(registration);
