@@ -77,7 +77,8 @@ export async function acceptAndApprove(
   );
 }
 
-interface Delivery {
+/** A delivery as notification lists it over REST. */
+export interface Delivery {
   notificationId: string;
   channel: number;
   recipientKind: number;
@@ -87,7 +88,8 @@ interface Delivery {
   deliveredAt?: string;
 }
 
-interface TimelineEntry {
+/** An entry of intake's timeline as its REST API shows it. */
+export interface TimelineEntry {
   status: number;
   eventType: string;
   occurredAt: string;

@@ -14,7 +14,15 @@ import {
   type SmtpPeer,
   type TempDir,
 } from "@lienthong/testing";
-import { expectedDeliveries, formatHops, hopLatencies, runDemo, traceSpans } from "../src/demo";
+import {
+  expectedDeliveries,
+  formatHops,
+  hopLatencies,
+  runDemo,
+  traceSpans,
+  type Delivery,
+  type TimelineEntry,
+} from "../src/demo";
 import { developmentCredentials, type DemoCredentials } from "../src/dev-credentials";
 import type { PlatformUrls } from "../src/platform-urls";
 import { DeliveryLedger, formatLedger, type LedgerReport } from "./support/delivery-ledger";
@@ -90,19 +98,6 @@ const EXPECTED_DELIVERIES = expectedDeliveries(HAPPY_PATH.map(({ type, status })
 const CALENDAR_EVENTS = [EventTypes.deadlineDueSoon.type, EventTypes.dossierOverdue.type];
 const LIFECYCLE_TOPICS = [Topics.intake, Topics.routing, Topics.signature];
 
-interface Delivery {
-  notificationId: string;
-  channel: number;
-  triggerType: string;
-  stateName: string;
-  deliveredAt?: string;
-}
-interface TimelineEntry {
-  status: number;
-  eventType: string;
-  occurredAt: string;
-  eventId: string;
-}
 const channelOf = (delivery: Delivery) => (delivery.channel === 1 ? "email" : "webhook");
 /** The catalogue's name of an event type ("applicationAccepted"), for keys and findings. */
 const short = (type: string) => eventNameOf(type) ?? type;
