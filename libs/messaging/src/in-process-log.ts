@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
+import { WalSync, capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
 import { MessagingError } from "./errors";
 
 /**
@@ -23,8 +23,10 @@ export type NewRecord = Omit<StoredRecord, "offset">;
 export interface RecordLog {
   /** The topic's partition count, registering the topic with `partitions` when it is new. */
   ensureTopic(topic: string, partitions: number): number;
-  /** Appends atomically and durably, in order; returns the records with their offsets. */
+  /** Appends atomically, in order; returns the records with their offsets. They are durable once `durable()` resolves. */
   append(records: NewRecord[]): StoredRecord[];
+  /** Resolves once everything appended before the call is on disk. */
+  durable(): Promise<void>;
   read(topic: string, partition: number, offset: number): StoredRecord | undefined;
   /** The oldest offset still held (everything before it was removed by retention). */
   startOffset(topic: string, partition: number): number;
@@ -57,6 +59,10 @@ interface MemoryPartition {
 export class MemoryRecordLog implements RecordLog {
   canWrite(): boolean {
     return true;
+  }
+
+  durable(): Promise<void> {
+    return Promise.resolve();
   }
 
   private readonly topics = new Map<string, MemoryPartition[]>();
@@ -162,8 +168,8 @@ interface RecordRow {
 const OFFSET_FLUSH_MS = 20;
 
 /**
- * The journal: one SQLite file in WAL mode with synchronous=FULL, so an
- * append that returned is on disk. Offsets are per partition and never reused
+ * The journal: one SQLite file in WAL mode, synced by WalSync off the event
+ * loop, so an append is on disk once `durable()` resolves. Offsets are per partition and never reused
  * (the partitions table remembers the next offset even after retention).
  */
 export class SqliteRecordLog implements RecordLog {
@@ -177,6 +183,7 @@ export class SqliteRecordLog implements RecordLog {
   private offsetFlush: NodeJS.Timeout | undefined;
   private readonly statements;
   private lastWriteFailed = false;
+  private readonly walSync: WalSync;
 
   constructor(
     private readonly path: string,
@@ -184,7 +191,8 @@ export class SqliteRecordLog implements RecordLog {
   ) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.db.pragma("synchronous = NORMAL");
+    this.walSync = new WalSync(path);
     if (maxBytes !== undefined) capFileSize(this.db, maxBytes);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL) WITHOUT ROWID;
@@ -388,11 +396,23 @@ export class SqliteRecordLog implements RecordLog {
     })();
   }
 
+  async durable(): Promise<void> {
+    try {
+      await this.walSync.durable();
+    } catch (error) {
+      this.lastWriteFailed = true;
+      throw new MessagingError("JOURNAL_CANNOT_WRITE", "the in-process bus journal could not sync to disk", {
+        cause: error,
+      });
+    }
+  }
+
   close(): void {
     try {
       this.flushOffsets();
     } finally {
       // Offsets that could not be written are delivered again after the restart (at least once).
+      this.walSync.close();
       this.db.close();
     }
   }

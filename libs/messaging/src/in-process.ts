@@ -128,12 +128,18 @@ export class InProcessBroker {
   }
 
   /** @internal used by the bus views. */
-  publish(events: OutgoingEvent[], source: string): void {
-    this.forward(events.map((event) => toOutgoingRecord(event, source)));
+  publish(events: OutgoingEvent[], source: string): Promise<void> {
+    return this.forward(events.map((event) => toOutgoingRecord(event, source)));
   }
 
-  /** @internal used by the bus views: appends records as they are. */
-  forward(records: RawRecord[]): void {
+  /**
+   * @internal used by the bus views: appends records as they are, and
+   * resolves once they are on disk — only then may a publisher drop its copy
+   * (the outbox row). Consumers are woken then too; one already reading may
+   * see a record a moment earlier, which is safe: were it lost, its publisher
+   * would publish it again and consumers absorb the repeat by ce_id.
+   */
+  async forward(records: RawRecord[]): Promise<void> {
     this.assertOpen();
     const timestamp = Date.now();
     const stored = this.log.append(
@@ -150,6 +156,7 @@ export class InProcessBroker {
         };
       }),
     );
+    await this.log.durable();
     for (const record of stored) {
       for (const groupId of this.groups.keys()) {
         this.workers.get(workerKey(groupId, record.topic, record.partition))?.wake();
@@ -359,12 +366,12 @@ class InProcessEventBus implements EventBus {
 
   async publish(events: OutgoingEvent[]): Promise<void> {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
-    this.broker.publish(events, this.source);
+    await this.broker.publish(events, this.source);
   }
 
   async forward(records: RawRecord[]): Promise<void> {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
-    this.broker.forward(records);
+    await this.broker.forward(records);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

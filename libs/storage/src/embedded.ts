@@ -24,6 +24,7 @@ import { indexName } from "./index-names";
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
 import { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
+import { WalSync } from "./wal-sync";
 
 export interface EmbeddedStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -32,6 +33,7 @@ export interface EmbeddedStoreOptions {
    * "full" (default): every commit is fsynced before it resolves, so it
    * survives a power cut. "normal": commits survive a process crash
    * (kill -9) but the last ones may be lost on power failure; faster.
+   * Either way the event loop never waits for the disk (see commit).
    */
   durability?: "full" | "normal";
   /** SQLite page cache size, the store's main memory budget. */
@@ -57,6 +59,12 @@ interface CollectionStatements {
   delete: Database.Statement<[string]>;
 }
 
+interface PendingCommit {
+  ops: WriteOp[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface DocumentRow {
   id: string;
   version: number;
@@ -72,6 +80,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
   /** Unique index name → its fields, to name the fields in a ConflictError. */
   private readonly uniqueIndexFields = new Map<string, readonly string[]>();
   private readonly applyBatch: Database.Transaction<(ops: WriteOp[]) => void>;
+  /** Commits waiting for the next group (see commit). */
+  private pending: PendingCommit[] = [];
+  private readonly walSync: WalSync;
+  private readonly applyGroup: Database.Transaction<(group: PendingCommit[]) => unknown[]>;
   /**
    * Set when a write failed because the file cannot take more (SQLITE_FULL…),
    * cleared when ping()'s own write of a page succeeds: a small commit that
@@ -82,10 +94,27 @@ export class EmbeddedDocumentStore implements DocumentStore {
   private constructor(
     private readonly db: Database.Database,
     private readonly path: string,
+    private readonly durability: "full" | "normal",
   ) {
+    this.walSync = new WalSync(path);
     this.applyBatch = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.apply(op);
     });
+    // Inside the group's transaction each batch is a savepoint: one that
+    // fails rolls back alone, and the others still share the one fsync.
+    this.applyGroup = db.transaction((group: PendingCommit[]) =>
+      group.map(({ ops }) => {
+        try {
+          this.applyBatch(ops);
+          return undefined;
+        } catch (error) {
+          // Some failures (a full disk, an I/O error) make SQLite roll back the
+          // whole transaction: then no batch of the group was written, and all fail.
+          if (!db.inTransaction) throw error;
+          return error;
+        }
+      }),
+    );
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedDocumentStore> {
@@ -127,7 +156,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
         cause: error,
       });
     }
-    db.pragma(`synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
+    // NORMAL: SQLite syncs only around checkpoints; a commit of "full"
+    // durability waits for WalSync, off the event loop.
+    db.pragma("synchronous = NORMAL");
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Negative cache_size is in KiB rather than pages.
     db.pragma(`cache_size = -${cacheSizeKiB}`);
@@ -135,7 +166,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     // Sorts larger than the cache spill to disk instead of growing memory.
     db.pragma("temp_store = FILE");
     if (options.maxSizeBytes !== undefined) capFileSize(db, options.maxSizeBytes);
-    return new EmbeddedDocumentStore(db, options.path);
+    return new EmbeddedDocumentStore(db, options.path, options.durability ?? "full");
   }
 
   async ensureCollections(specs: readonly AnyCollection[]): Promise<void> {
@@ -209,10 +240,20 @@ export class EmbeddedDocumentStore implements DocumentStore {
     );
   }
 
+  /**
+   * Group commit: the batches committed during one turn of the event loop
+   * are written in one transaction, each batch in a savepoint of its own, and
+   * one fsync of the write-ahead log (WalSync, off the event loop) makes them
+   * all durable. Each caller learns its own outcome only once its batch is on
+   * disk (or refused alone, e.g. on a version conflict).
+   */
   async commit(ops: readonly WriteOp[]): Promise<void> {
     this.openDatabase();
     for (const op of ops) assertWriteOp(op, this.collections);
-    this.run(() => this.applyBatch([...ops]));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ ops: [...ops], resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
   }
 
   /** Whether the store can read and, after a write failed for want of space, write again. */
@@ -227,7 +268,48 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    // Commits already accepted are written and synced before the file closes.
+    if (this.pending.length > 0) this.flush();
+    this.walSync.close();
     if (this.db.open) this.db.close();
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    let outcomes: unknown[];
+    try {
+      outcomes = this.run(() => {
+        this.openDatabase();
+        return this.applyGroup(group);
+      });
+    } catch (error) {
+      // The group's transaction itself failed (no space, I/O error): no batch of it was written.
+      for (const commit of group) commit.reject(error);
+      return;
+    }
+    const written: PendingCommit[] = [];
+    group.forEach((commit, index) => {
+      const outcome = outcomes[index];
+      if (outcome === undefined) written.push(commit);
+      else commit.reject(this.storeError(outcome));
+    });
+    if (written.length === 0) return;
+    const synced = this.durability === "full" ? this.walSync.durable() : Promise.resolve();
+    synced.then(
+      () => written.forEach((commit) => commit.resolve()),
+      (error: unknown) => {
+        // Whether the batches reached the disk is unknown: they fail as on a disk that cannot write, and
+        // readiness stays false until a write succeeds again.
+        this.cannotWrite = "FSYNC";
+        const refusal = new StoreCannotWriteError(
+          `the embedded store could not sync its log to disk (${(error as { code?: string }).code ?? "error"})`,
+          { cause: error },
+        );
+        written.forEach((commit) => commit.reject(refusal));
+      },
+    );
   }
 
   /** Runs inside the batch transaction: a throw rolls back the whole batch. */
@@ -273,31 +355,34 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       return work();
     } catch (error) {
-      if (error instanceof PlatformError) throw error;
-      const code = sqliteError(error)?.code;
-      if (code && isCannotWrite(error)) {
-        this.cannotWrite = code;
-        throw new StoreCannotWriteError(
-          `the embedded store cannot write (${code}): no space left, or the disk refuses writes`,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (code && UNAVAILABLE_CODES.test(code)) {
-        throw new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
-          cause: error,
-        });
-      }
-      throw new PlatformError(
-        "INTERNAL",
-        `the embedded store at ${this.path} refused the request (${code ?? "error"})`,
-        {
-          cause: error,
-          reason: "STORE_FAILURE",
-        },
+      throw this.storeError(error);
+    }
+  }
+
+  /** A failure of SQLite as the platform's error (platform errors, e.g. a conflict, pass as they are). */
+  private storeError(error: unknown): unknown {
+    if (error instanceof PlatformError) return error;
+    const code = sqliteError(error)?.code;
+    if (code && isCannotWrite(error)) {
+      this.cannotWrite = code;
+      return new StoreCannotWriteError(
+        `the embedded store cannot write (${code}): no space left, or the disk refuses writes`,
+        { cause: error },
       );
     }
+    if (code && UNAVAILABLE_CODES.test(code)) {
+      return new StoreUnavailableError(`the embedded store at ${this.path} cannot serve the request (${code})`, {
+        cause: error,
+      });
+    }
+    return new PlatformError(
+      "INTERNAL",
+      `the embedded store at ${this.path} refused the request (${code ?? "error"})`,
+      {
+        cause: error,
+        reason: "STORE_FAILURE",
+      },
+    );
   }
 }
 

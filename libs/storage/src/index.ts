@@ -24,3 +24,4 @@ export { DEFAULT_CACHE_SIZE_KIB, EmbeddedDocumentStore, type EmbeddedStoreOption
 export { MongoDocumentStore, type MongoStoreOptions } from "./mongo";
 export { EMBEDDED_STORE_WARNING, openDocumentStore, type DocumentStoreConfig } from "./open";
 export { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
+export { WalSync } from "./wal-sync";

@@ -1,0 +1,63 @@
+import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Durability for a SQLite database in WAL mode with synchronous=NORMAL,
+ * without the event loop ever waiting for the disk. A transaction's frames
+ * are in the write-ahead log (written, not yet synced) once it ends; fsync of
+ * the log puts them on disk. That fsync runs on libuv's thread pool, one at a
+ * time: what was written while one ran waits for the next, so a slow disk
+ * makes larger groups rather than a slower loop. SQLite itself syncs the log
+ * before a checkpoint copies it into the database and the database after, so
+ * nothing acknowledged depends on a write that was never synced — as durable
+ * as synchronous=FULL, which fsyncs on the calling thread at every commit.
+ */
+export class WalSync {
+  private fd: number | undefined;
+  private waiting: Waiter[] = [];
+  private syncing = false;
+
+  constructor(private readonly databasePath: string) {}
+
+  /** Resolves once everything written to the log before this call is on disk; rejects with fsync's error. */
+  durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.syncing) this.sync();
+    });
+  }
+
+  /** Syncs what still waits, on this thread, and lets the log go. Call before the database closes. */
+  close(): void {
+    if (this.fd === undefined) return;
+    const waiting = this.waiting.splice(0);
+    try {
+      fsyncSync(this.fd);
+      for (const waiter of waiting) waiter.resolve();
+    } catch (error) {
+      for (const waiter of waiting) waiter.reject(error);
+    }
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private sync(): void {
+    const batch = this.waiting.splice(0);
+    if (batch.length === 0) return;
+    this.syncing = true;
+    // The log exists once a transaction has written to it, which is before anyone asks.
+    this.fd ??= openSync(`${this.databasePath}-wal`, "r");
+    fsync(this.fd, (error) => {
+      this.syncing = false;
+      for (const waiter of batch) {
+        if (error) waiter.reject(error);
+        else waiter.resolve();
+      }
+      if (this.fd !== undefined) this.sync();
+    });
+  }
+}
