@@ -6,6 +6,9 @@ import { PlatformError, isRetriable, loggableError, toPlatformError } from "@lie
 import { type Logger } from "./logger";
 import type { DeliveredEvent, Delivery, EventBus, ReceivedRecord, Subscription, UnreadableRecord } from "./port";
 import { defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
+
+/** Immediate re-runs of a handler whose commit lost a race on a document it read (see attempt). */
+const CONFLICT_REDOS = 10;
 import { extractTraceContext } from "./trace-context";
 
 /**
@@ -112,34 +115,45 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
       { groupId, eventId: event.id, type: event.type, topic: event.topic, processedAt: new Date().toISOString() },
       0,
     );
-    try {
-      const writes = (await options.handle(event)) ?? [];
-      await store.commit([...writes, marker]);
-      return "processed";
-    } catch (error) {
-      // The marker already exists: a concurrent delivery of the same event won.
-      if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
-        return "duplicate";
+    for (let conflicts = 0; ; conflicts += 1) {
+      try {
+        const writes = (await options.handle(event)) ?? [];
+        await store.commit([...writes, marker]);
+        return "processed";
+      } catch (error) {
+        // The marker already exists: a concurrent delivery of the same event won.
+        if (error instanceof ConflictError && error.collection === inbox.name && error.id === markerId) {
+          return "duplicate";
+        }
+        // Another writer moved a document the handler read (an event of the same dossier on another
+        // topic): handling it again reads the new state. Not a failure of the event, so it never counts
+        // towards dead-lettering, unless the documents keep moving.
+        if (error instanceof ConflictError && conflicts < CONFLICT_REDOS) continue;
+        return failed(event, delivery, error);
       }
-      // The bus logs the rejection and delivers the event again after a backoff; its partition waits, no other.
-      if (isRetriable(error) && delivery.attempt < policy.attempts) throw error;
-      await deadLetter({ ...event, value: event.data }, error, delivery);
-      logger.error(
-        {
-          groupId,
-          topic: event.topic,
-          partition: event.partition,
-          offset: event.offset,
-          eventId: event.id,
-          type: event.type,
-          attempts: delivery.attempt,
-          deadLetterTopic,
-          err: loggableError(error),
-        },
-        "event dead-lettered",
-      );
-      return "dead-lettered";
     }
+  };
+
+  /** A failed attempt: thrown back for redelivery while the policy allows, else dead-lettered. */
+  const failed = async (event: DeliveredEvent, delivery: Delivery, error: unknown): Promise<Outcome> => {
+    // The bus logs the rejection and delivers the event again after a backoff; its partition waits, no other.
+    if (isRetriable(error) && delivery.attempt < policy.attempts) throw error;
+    await deadLetter({ ...event, value: event.data }, error, delivery);
+    logger.error(
+      {
+        groupId,
+        topic: event.topic,
+        partition: event.partition,
+        offset: event.offset,
+        eventId: event.id,
+        type: event.type,
+        attempts: delivery.attempt,
+        deadLetterTopic,
+        err: loggableError(error),
+      },
+      "event dead-lettered",
+    );
+    return "dead-lettered";
   };
 
   const handler = async (event: DeliveredEvent, delivery: Delivery): Promise<void> => {

@@ -176,6 +176,8 @@ export class OutboxRelay {
       limit: this.batchSize,
     });
     if (pending.length === 0) return false;
+    // What was read may be a moment from the disk; it leaves the store only once it is there.
+    await this.store.durable();
     await this.bus.publish(pending.map(toOutgoingEvent));
     await this.store.commit(pending.map((record) => remove(outbox, record.id)));
     this.logger.debug({ published: pending.length }, "outbox relay: published");

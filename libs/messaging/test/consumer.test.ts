@@ -105,6 +105,32 @@ test("a concurrent duplicate loses on the inbox marker and its writes are discar
   expect(deadLetters.events).toHaveLength(0);
 });
 
+test("a handler whose commit lost a race on a document it read runs again at once, and the event is not redelivered", async () => {
+  const counter = "dossier-1-counter";
+  await store.commit([put(EFFECTS, counter, { eventId: "seed", body: "0" })]);
+  let runs = 0;
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  await consume(
+    async (event) => {
+      runs += 1;
+      const read = await store.get(EFFECTS, counter);
+      // Another writer (an event of the same dossier on another topic) moves the document meanwhile, twice.
+      if (runs <= 2) await store.commit([put(EFFECTS, counter, { eventId: "other", body: "moved" })]);
+      return [put(EFFECTS, counter, { eventId: event.id, body: "handled" }, read?.version)];
+    },
+    // One attempt: were the conflict a failure of the event, it would be dead-lettered at once.
+    { attempts: 1, initialMs: 5, maxMs: 20 },
+  );
+  const event = textEvent(topic, "dossier-1", "raced");
+  await intake.publish([event]);
+  await waitFor(async () => (await store.get(EFFECTS, counter))?.data.body === "handled", {
+    description: "the handler's write after the races",
+  });
+  expect(runs).toBe(3);
+  expect(deadLetters.events).toHaveLength(0);
+});
+
 test("a transient failure is retried and then succeeds", async () => {
   let calls = 0;
   await consume(async (event) => {

@@ -41,6 +41,10 @@ export class NotifyingStore implements DocumentStore {
     for (const listener of this.listeners) listener(ops);
   }
 
+  durable(): Promise<void> {
+    return this.inner.durable();
+  }
+
   ping(): Promise<boolean> {
     return this.inner.ping();
   }

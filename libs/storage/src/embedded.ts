@@ -50,6 +50,8 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_CACHE_SIZE_KIB = 16 * 1024;
 const BUSY_TIMEOUT_MS = 5000;
+/** Distinct query shapes whose statements are kept prepared; a service uses a few dozen. */
+const PREPARED_QUERIES = 256;
 
 interface CollectionStatements {
   selectVersion: Database.Statement<[string], number>;
@@ -83,6 +85,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   /** Commits waiting for the next group (see commit). */
   private pending: PendingCommit[] = [];
   private readonly walSync: WalSync;
+  /** Prepared find and count statements by their SQL (see prepared). */
+  private readonly queries = new Map<string, Database.Statement>();
   private readonly applyGroup: Database.Transaction<(group: PendingCommit[]) => unknown[]>;
   /**
    * Set when a write failed because the file cannot take more (SQLITE_FULL…),
@@ -218,9 +222,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const order = orderClause(query);
     const sql = `SELECT id, version, data FROM ${tableName(collection)}${where.sql}${order.sql}`;
     const rows = this.run(() =>
-      this.openDatabase()
-        .prepare<unknown[], DocumentRow>(sql)
-        .all(...where.params, ...order.params),
+      (this.prepared(sql) as Database.Statement<unknown[], DocumentRow>).all(...where.params, ...order.params),
     );
     return rows.map((row) => toVersioned<T>(row));
   }
@@ -232,11 +234,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const where = whereClause(query);
     const sql = `SELECT count(*) FROM ${tableName(collection)}${where.sql}`;
     return this.run(
-      () =>
-        this.openDatabase()
-          .prepare<unknown[], number>(sql)
-          .pluck()
-          .get(...where.params) ?? 0,
+      () => (this.prepared(sql, { pluck: true }) as Database.Statement<unknown[], number>).get(...where.params) ?? 0,
     );
   }
 
@@ -254,6 +252,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
       this.pending.push({ ops: [...ops], resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  async durable(): Promise<void> {
+    // Commits waiting for their turn are not visible yet; what is visible was written before this call.
+    if (this.durability === "full") await this.walSync.durable();
   }
 
   /** Whether the store can read and, after a write failed for want of space, write again. */
@@ -343,6 +346,26 @@ export class EmbeddedDocumentStore implements DocumentStore {
     this.openDatabase();
     assertDeclared(collection, this.collections);
     return this.collections.get(collection)!;
+  }
+
+  /**
+   * A query's statement, prepared once: services ask the same few shapes of
+   * query over and over, and preparing is a good part of a small query's
+   * cost. The cache is bounded; the oldest statement goes first.
+   */
+  private prepared(sql: string, options: { pluck?: boolean } = {}): Database.Statement {
+    const key = options.pluck ? `pluck ${sql}` : sql;
+    let statement = this.queries.get(key);
+    if (statement) {
+      // Most recently used last.
+      this.queries.delete(key);
+    } else {
+      statement = this.openDatabase().prepare(sql);
+      if (options.pluck) statement.pluck();
+      if (this.queries.size >= PREPARED_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
+    }
+    this.queries.set(key, statement);
+    return statement;
   }
 
   private openDatabase(): Database.Database {

@@ -158,6 +158,9 @@ export class MongoDocumentStore implements DocumentStore {
     });
   }
 
+  /** A commit resolves once the replica set's majority has it (the connection's write concern): nothing to wait for. */
+  async durable(): Promise<void> {}
+
   async ping(): Promise<boolean> {
     try {
       await this.db.command({ ping: 1 });

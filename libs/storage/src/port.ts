@@ -124,6 +124,14 @@ export interface DocumentStore {
    * hold or a unique index is violated; nothing is written then.
    */
   commit(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Resolves once every write read so far is durable. A commit can be seen
+   * by readers a moment before it is on disk (the embedded store syncs its
+   * log after the transaction); whoever passes what it read on beyond the
+   * store — the outbox relay publishing events — waits for this first, so a
+   * power cut never leaves the world knowing of a write the store lost.
+   */
+  durable(): Promise<void>;
   /** True when the store can serve requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

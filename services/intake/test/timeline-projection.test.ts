@@ -1,4 +1,4 @@
-import { EventTypes } from "@lienthong/contracts";
+import { EventTypes, lifecycleEvent } from "@lienthong/contracts";
 import {
   call,
   publishRoutingEvent,
@@ -70,5 +70,24 @@ describe("the timeline projects what each event changes", () => {
       appointmentAt: newAppointmentAt,
       resultDocumentPath: downloadPath,
     });
+  });
+
+  test("an event that happened before the dossier's last status joins the timeline without turning the status back", async () => {
+    const { dossierId, dossierCode } = await submitValid(harness);
+    await waitForRecord(harness, dossierId, (record) => record.timeline.length === 1, "the submitted entry");
+    await publishRoutingEvent(harness, "dossierRouted", { dossierId, dossierCode, status: 4 });
+    await waitForRecord(harness, dossierId, (record) => record.status === 4, "status 4");
+
+    // The acceptance happened first but arrives last, as an event on another service's topic may.
+    const accepted = lifecycleEvent("applicationAccepted", { dossierId, dossierCode, status: 2 });
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    await harness.broker.bus(EventTypes.applicationAccepted.producer).publish([{ ...accepted, time: earlier }]);
+    const record = await waitForRecord(harness, dossierId, (stored) => stored.timeline.length === 3, "the late entry");
+    expect(record.status).toBe(4);
+    expect(record.timeline.map(({ status, eventType }) => [status, eventType])).toEqual([
+      [1, EventTypes.applicationSubmitted.type],
+      [4, EventTypes.dossierRouted.type],
+      [2, EventTypes.applicationAccepted.type],
+    ]);
   });
 });

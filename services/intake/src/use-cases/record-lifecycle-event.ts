@@ -102,7 +102,10 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
   const record = stored.data;
   const change = changeOf(event);
   const carried = statusCarriedBy(event);
-  const status = isDossierStatus(carried) ? carried : undefined;
+  // An event that happened before the last status this dossier took (events of one dossier travel on each
+  // service's own topic, so intake's own submission can arrive after routing's acceptance) joins the
+  // timeline without turning the status back.
+  const status = isDossierStatus(carried) && !happenedBeforeLastStatus(record, event.time) ? carried : undefined;
 
   const updated: ApplicationRecord = {
     ...record,
@@ -110,7 +113,7 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     timeline: [
       ...record.timeline,
       {
-        status: status ?? 0,
+        status: isDossierStatus(carried) ? carried : 0,
         eventType: event.type,
         occurredAt: event.time,
         source: event.source,
@@ -126,6 +129,10 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     updatedAt: ports.now().toISOString(),
   };
   return [put(applications, record.dossierId, updated, stored.version)];
+}
+
+function happenedBeforeLastStatus(record: ApplicationRecord, occurredAt: string): boolean {
+  return record.timeline.some((entry) => entry.status !== 0 && Date.parse(entry.occurredAt) > Date.parse(occurredAt));
 }
 
 /** Opened by SupplementRequested; a status leaving 5 closes it (intake clears it itself when the supplement is provided). */

@@ -321,6 +321,11 @@ export async function startRouting(
       await peer.publish([lifecycleEvent(name, payload)]);
     },
     async sign(dossierId) {
+      // Events leave through the outbox after the decision's answer: wait for the request.
+      await waitFor(() => eventsOf(dossierId, "signatureRequested").length > 0, {
+        description: `a signature requested for ${dossierId}`,
+        timeoutMs: 5_000,
+      });
       const requested = eventsOf(dossierId, "signatureRequested").at(-1);
       if (!requested) throw new Error(`no signature was requested for ${dossierId}`);
       await harness.publish("documentSigned", {
