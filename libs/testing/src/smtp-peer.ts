@@ -18,6 +18,8 @@ export interface SmtpPeer {
   received: ReceivedMail[];
   /** Every RCPT TO the server saw (accepted or not), in order. */
   recipientAttempts: string[];
+  /** How many SMTP connections clients opened. */
+  readonly connections: number;
   /** Messages accepted for one recipient. */
   to(address: string): ReceivedMail[];
   /** Answers the next RCPT TO commands for `address` with these, in order; afterwards every one is accepted. */
@@ -31,12 +33,14 @@ export interface SmtpPeer {
  * A real SMTP server (nodemailer's smtp-server) on a free local port: the
  * service talks the whole protocol to it, and it can refuse recipients with a
  * temporary (4xx) or permanent (5xx) reply, as a mail provider would.
+ * `onMessage` hears each message as it is accepted (the benchmark times result mails by it).
  */
-export async function startSmtpPeer(): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: { onMessage?: (mail: ReceivedMail) => void } = {}): Promise<SmtpPeer> {
   const received: ReceivedMail[] = [];
   const recipientAttempts: string[] = [];
   const scripted = new Map<string, RecipientAnswer[]>();
   const always = new Map<string, RecipientAnswer>();
+  let connections = 0;
 
   const server = new SMTPServer({
     // Plain SMTP on loopback: no STARTTLS offer (the built-in certificate is not trusted), no AUTH.
@@ -44,6 +48,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     authOptional: true,
     logger: false,
     closeTimeout: 1_000,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       const recipient = address.address.toLowerCase();
       recipientAttempts.push(recipient);
@@ -59,12 +67,14 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
         const raw = Buffer.concat(chunks);
-        received.push({
+        const mail: ReceivedMail = {
           ...readMail(raw),
           envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
           raw,
-        });
+        };
+        received.push(mail);
+        options.onMessage?.(mail);
         // Accepted only once recorded: the sender's success implies the test can see the message.
         callback();
       });
@@ -80,6 +90,9 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     url: `smtp://127.0.0.1:${port}`,
     received,
     recipientAttempts,
+    get connections() {
+      return connections;
+    },
     to: (address) => received.filter((mail) => mail.envelopeTo.includes(address.toLowerCase())),
     answer(address, answers) {
       scripted.set(address.toLowerCase(), [...answers]);

@@ -1,3 +1,4 @@
 export { createNotificationService, createNotificationService as createService, type ServiceOptions } from "./service";
 export { DEVELOPMENT_WEBHOOK_SECRET, notificationEnv } from "./config";
 export { verifyWebhook } from "./channels/webhook";
+export { resultMailSubject } from "./use-cases/templates";

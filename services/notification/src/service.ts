@@ -14,6 +14,7 @@ import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endp
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
+import { DeliveryLanes } from "./use-cases/delivery-lanes";
 import { dispatchRound, type DispatchPolicy } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
 import { alertLongParked, parkedSummary } from "./use-cases/watch-parked";
@@ -23,6 +24,12 @@ export type ServiceOptions = ServiceFactoryOptions;
 /** Retries start at a second and are capped at five minutes, as are probes of a suspended endpoint (from 10 s). */
 const BACKOFF = { initialBackoffMs: 1_000, maxBackoffMs: 5 * 60_000, probeInitialMs: 10_000 } as const;
 const HOUR_MS = 3_600_000;
+/**
+ * Deliveries sent at once: enough that a few slow recipients leave room for
+ * everyone else, few enough to stay within the mail pool (nodemailer queues
+ * beyond its connections) and a commune system's patience.
+ */
+const DELIVERIES_IN_FLIGHT = 64;
 
 /** The composition root of notification. */
 export async function createNotificationService(options: ServiceOptions = {}): Promise<ServiceHost> {
@@ -67,17 +74,19 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     retryHorizonMs: env.NOTIFICATION_RETRY_HORIZON_HOURS * HOUR_MS,
     suspendAfterFailures: env.NOTIFICATION_ENDPOINT_SUSPEND_AFTER,
   };
+  const lanes = new DeliveryLanes(DELIVERIES_IN_FLIGHT, host.logger);
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
     intervalMs: 500,
     logger: host.logger,
-    round: () => dispatchRound({ ports, channels, policy, logger: host.logger, observer: metrics.endpoints }),
+    round: () => dispatchRound({ ports, lanes, channels, policy, logger: host.logger, observer: metrics.endpoints }),
   });
   host.runInBackground({
     name: dispatcher.name,
     start: () => dispatcher.start(),
     stop: async () => {
       await dispatcher.stop();
+      await lanes.settled();
       mail.close();
     },
   });

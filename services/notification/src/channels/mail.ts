@@ -15,8 +15,15 @@ export class NodemailerSender implements MailSender {
     private readonly captureDir: string | undefined,
   ) {}
 
+  /**
+   * Pooled unless the URL says `pool=false`: deliveries to different
+   * recipients go out together, and one SMTP connection per message (a
+   * handshake, perhaps TLS, each) would make the mail server the bottleneck.
+   */
   static smtp(url: string, from: string): NodemailerSender {
-    return new NodemailerSender(createTransport(url), from, undefined);
+    const pooled = new URL(url);
+    if (!pooled.searchParams.has("pool")) pooled.searchParams.set("pool", "true");
+    return new NodemailerSender(createTransport(pooled.toString()), from, undefined);
   }
 
   static capture(directory: string, from: string): NodemailerSender {

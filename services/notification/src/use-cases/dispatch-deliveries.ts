@@ -11,6 +11,7 @@ import {
   type DeliveryRecord,
   type EndpointRecord,
 } from "../store/collections";
+import type { DeliveryLanes } from "./delivery-lanes";
 import { healthyEndpoint, heldDeliveries, resumeWrites, suspendedEvent } from "./endpoint-health";
 import type { NotificationPorts } from "./ports";
 
@@ -41,13 +42,14 @@ export interface EndpointObserver {
 
 interface Dispatch {
   ports: NotificationPorts;
+  lanes: DeliveryLanes;
   channels: DispatchChannels;
   policy: DispatchPolicy;
   logger: Logger;
   observer: EndpointObserver;
 }
 
-/** One round of the dispatcher: probes suspended endpoints that are due, then sends due deliveries. True when more may be due. */
+/** One round of the dispatcher: probes suspended endpoints that are due, then starts due deliveries. True when more may be due. */
 export async function dispatchRound(dispatch: Dispatch, batchSize = 50): Promise<boolean> {
   await probeSuspendedEndpoints(dispatch);
   return (await dispatchDueDeliveries(dispatch, batchSize)) > 0;
@@ -59,34 +61,54 @@ function dueBy(now: Date): string {
 }
 
 /**
- * Sends every due pending delivery once, each after the earlier ones of its
- * dossier to the same recipient (so a retried one is never overtaken).
- * Success and final failure are stored with their NotificationDelivered /
- * NotificationFailed event in one commit; a temporary failure is rescheduled
- * with capped backoff until the retry horizon; a webhook to a suspended
- * endpoint is held. Returns how many were due.
+ * Starts every due pending delivery whose lane is free (see laneOf and
+ * DeliveryLanes), each after the earlier ones of its dossier to the same
+ * recipient (so a retried one is never overtaken). Success and final failure
+ * are stored with their NotificationDelivered / NotificationFailed event in
+ * one commit; a temporary failure is rescheduled with capped backoff until the
+ * retry horizon; a webhook to a suspended endpoint is held. Returns how many
+ * were due; the deliveries themselves run on after it returns.
  */
 async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<number> {
-  const { ports } = dispatch;
+  const { ports, lanes } = dispatch;
+  // Past those in flight, which are still pending until they end.
+  const limit = batchSize + lanes.size;
   const due = await ports.store.find(deliveries, {
     where: { state: "pending" },
     range: { field: "nextAttemptAt", lt: dueBy(ports.now()) },
     orderBy: { field: "nextAttemptAt" },
-    limit: batchSize,
+    limit,
   });
+  let started = 0;
   for (const { data, version } of due) {
-    // Re-read: an earlier delivery of this batch may have held or postponed it.
-    const current = await ports.store.get(deliveries, data.notificationId);
-    if (current?.version !== version) continue;
-    try {
-      await traced(dispatch, data, (effects) => next(dispatch, data, version, effects));
-    } catch (error) {
-      // Another replica or an operator wrote the delivery or its endpoint meanwhile: this one is due again next
-      // round, the rest of the batch goes on.
-      if (!(error instanceof ConflictError)) throw error;
-    }
+    if (lanes.start(laneOf(data), () => dispatchOne(dispatch, data, version))) started += 1;
   }
-  return due.length;
+  // A full page that started something may hide more; otherwise the lanes' commits wake the dispatcher.
+  return due.length === limit && started > 0 ? due.length : 0;
+}
+
+/**
+ * One lane per dossier and recipient: what one recipient hears of one dossier
+ * comes in the order it happened, and nothing else waits on it — a slow
+ * commune system delays neither the citizens' mail nor another system's
+ * webhooks, and across dossiers a recipient's deliveries go at once
+ * (docs/decisions.md, "Deliveries in order per dossier").
+ */
+function laneOf(delivery: DeliveryRecord): string {
+  return `${delivery.dossierId} ${delivery.channel} ${delivery.recipientKind}`;
+}
+
+async function dispatchOne(dispatch: Dispatch, delivery: DeliveryRecord, version: number): Promise<void> {
+  // Re-read: a delivery dispatched meanwhile may have held or postponed this one.
+  const current = await dispatch.ports.store.get(deliveries, delivery.notificationId);
+  if (current?.version !== version) return;
+  try {
+    await traced(dispatch, delivery, (effects) => next(dispatch, delivery, version, effects));
+  } catch (error) {
+    // Another replica or an operator wrote the delivery or its endpoint meanwhile: this one is due again next
+    // round, the rest of the batch goes on.
+    if (!(error instanceof ConflictError)) throw error;
+  }
 }
 
 /** What a step does once its writes are committed (count a suspension: not before, as a lost race re-runs it). */

@@ -4,6 +4,11 @@ import { common, statusCarriedBy, type DecodedEvent } from "@lienthong/contracts
 export type DossierEvent = Extract<DecodedEvent, { payload: { dossierId: string; dossierCode: string } }>;
 import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
+/** The subject of the mail that tells an applicant their dossier's result is ready (the benchmark waits for it). */
+export function resultMailSubject(dossierCode: string): string {
+  return `Hồ sơ ${dossierCode} đã có kết quả`;
+}
+
 /** The mail an applicant receives for an event, or undefined when the event is not one they are told about. */
 export function applicantMail(
   event: DossierEvent,
@@ -36,7 +41,7 @@ export function applicantMail(
     case "resultIssued": {
       const approved = event.payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
       return {
-        subject: `Hồ sơ ${code} đã có kết quả`,
+        subject: resultMailSubject(code),
         text: `${greeting}\n\nHồ sơ ${code} đã được giải quyết (${approved ? "chấp thuận" : "từ chối"}). Kết quả đã được ký số và sẵn sàng để nhận.\n\n${footer}\n`,
       };
     }

@@ -11,6 +11,8 @@ export interface ReceivedWebhook {
   /** The dossier the body names, when it is JSON with a dossierId. */
   dossierId: string | undefined;
   answeredStatus: number;
+  /** False until the answer has been sent (see delay). */
+  answered: boolean;
 }
 
 export interface WebhookPeer {
@@ -22,6 +24,8 @@ export interface WebhookPeer {
   answer(dossierId: string, statuses: number[]): void;
   /** Answers every webhook about a dossier with this status. */
   answerAlways(dossierId: string, status: number): void;
+  /** Answers the webhooks about a dossier only after `ms`: a slow commune system. */
+  delay(dossierId: string, ms: number): void;
   /** An outage: stops listening (callers get "connection refused") until `recover()`. */
   goDown(): Promise<void>;
   /** Listens again on the same port. */
@@ -34,13 +38,14 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
   const received: ReceivedWebhook[] = [];
   const scripted = new Map<string, number[]>();
   const always = new Map<string, number>();
+  const delays = new Map<string, number>();
 
   const server = createServer((request, response) => {
     void readBody(request).then((body) => {
       const dossierId = dossierIdOf(body);
       const status =
         (dossierId !== undefined ? (scripted.get(dossierId)?.shift() ?? always.get(dossierId)) : undefined) ?? 204;
-      received.push({
+      const webhook: ReceivedWebhook = {
         path: request.url ?? "",
         headers: Object.fromEntries(
           Object.entries(request.headers).flatMap(([name, value]) =>
@@ -50,9 +55,17 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
         body,
         dossierId,
         answeredStatus: status,
-      });
+        answered: false,
+      };
+      received.push(webhook);
       // Recorded before answering: once the sender sees the answer, the test sees the request.
-      response.writeHead(status).end();
+      setTimeout(
+        () => {
+          webhook.answered = true;
+          response.writeHead(status).end();
+        },
+        (dossierId !== undefined && delays.get(dossierId)) || 0,
+      );
     });
   });
   const listen = (port: number) =>
@@ -80,6 +93,9 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
     },
     answerAlways(dossierId, status) {
       always.set(dossierId, status);
+    },
+    delay(dossierId, ms) {
+      delays.set(dossierId, ms);
     },
     goDown: stop,
     recover: () => listen(port),

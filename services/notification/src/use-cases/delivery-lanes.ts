@@ -1,0 +1,40 @@
+import { loggableError } from "@lienthong/errors";
+import type { Logger } from "@lienthong/messaging";
+
+/**
+ * The deliveries in flight: one at a time per lane, at most `limit` at once.
+ * The dispatcher starts work here and goes on; a lane that ends commits its
+ * outcome, which wakes the dispatcher for what is due next. So a recipient
+ * slow to answer holds up its own lane only, never a round.
+ */
+export class DeliveryLanes {
+  private readonly busy = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** How many deliveries are in flight. */
+  get size(): number {
+    return this.busy.size;
+  }
+
+  /** Starts `work` in `lane`; false (nothing started) while the lane is busy or the limit is reached. */
+  start(lane: string, work: () => Promise<void>): boolean {
+    if (this.busy.has(lane) || this.busy.size >= this.limit) return false;
+    const running = work()
+      .catch((error: unknown) => {
+        // What it could not record stays pending and is due again at the next poll.
+        this.logger.error(loggableError(error), "delivery-dispatcher: a delivery failed; retrying at the next poll");
+      })
+      .finally(() => this.busy.delete(lane));
+    this.busy.set(lane, running);
+    return true;
+  }
+
+  /** Resolves once nothing is in flight (at shutdown, after the dispatcher stopped starting work). */
+  async settled(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
+  }
+}
