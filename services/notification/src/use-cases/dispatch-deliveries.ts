@@ -92,7 +92,7 @@ async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Pro
  * comes in the order it happened, and nothing else waits on it — a slow
  * commune system delays neither the citizens' mail nor another system's
  * webhooks, and across dossiers a recipient's deliveries go at once
- * (docs/decisions.md, "Deliveries in order per dossier").
+ * (docs/decisions.md §34).
  */
 function laneOf(delivery: DeliveryRecord): string {
   return `${delivery.dossierId} ${delivery.channel} ${delivery.recipientKind}`;
