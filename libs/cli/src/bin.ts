@@ -6,6 +6,8 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
+import { registerKafkaBench } from "./bench/kafka-command";
+import { registerScaleBench } from "./bench/scale-command";
 import { registerImportCommands } from "./commands/import";
 import { registerPlatformCommands } from "./platform/commands";
 import { registerSecurityCommands } from "./commands/security";
@@ -146,8 +148,13 @@ program
   .option("--duration <seconds>", "measured seconds of each load run", positiveNumber, 10)
   .option("--warmup <seconds>", "unmeasured seconds before each load run", nonNegativeNumber, 3)
   .option("--connections <n>", "concurrent connections of the load generator", positiveInteger, 10)
-  .option("--rate <per-second>", "dossiers submitted per second in the end-to-end run", positiveNumber, 5)
-  .option("--e2e-duration <seconds>", "seconds of steady submissions in the end-to-end run", positiveNumber, 20)
+  .option(
+    "--rate <per-second>",
+    "first arrival rate of the end-to-end search (default: the target, 0.016 × the baseline's req/s)",
+    positiveNumber,
+  )
+  .option("--e2e-duration <seconds>", "seconds of steady arrivals in each end-to-end trial", positiveNumber, 10)
+  .option("--e2e-trials <n>", "most trials of the end-to-end rate search", positiveInteger, 5)
   .option("--signature-duration <seconds>", "measured seconds of the signing rounds", positiveNumber, 4)
   .option("--json", "print one JSON object with every figure, and nothing else, on stdout")
   .action(
@@ -155,8 +162,9 @@ program
       duration: number;
       warmup: number;
       connections: number;
-      rate: number;
+      rate?: number;
       e2eDuration: number;
+      e2eTrials: number;
       signatureDuration: number;
       json?: boolean;
     }) => {
@@ -170,6 +178,7 @@ program
         connections: options.connections,
         ratePerSecond: options.rate,
         e2eDurationSeconds: options.e2eDuration,
+        e2eMaxTrials: options.e2eTrials,
         signatureSeconds: options.signatureDuration,
         progressBars: !options.json && process.stdout.isTTY === true,
       });
@@ -180,6 +189,8 @@ program
 registerImportCommands(program);
 registerPlatformCommands(program);
 registerSecurityCommands(program);
+registerKafkaBench(program);
+registerScaleBench(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`lienthong: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,5 +1,12 @@
 import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
 
+/**
+ * A write that arrives while an fsync runs need not wait for it to end: a
+ * second one may start at once (it covers everything written before it
+ * started), so a commit waits about one fsync, not two.
+ */
+const CONCURRENT_FSYNCS = 2;
+
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -9,9 +16,9 @@ interface Waiter {
  * Durability for a SQLite database in WAL mode with synchronous=NORMAL,
  * without the event loop ever waiting for the disk. A transaction's frames
  * are in the write-ahead log (written, not yet synced) once it ends; fsync of
- * the log puts them on disk. That fsync runs on libuv's thread pool, one at a
- * time: what was written while one ran waits for the next, so a slow disk
- * makes larger groups rather than a slower loop. SQLite itself syncs the log
+ * the log puts them on disk. That fsync runs on libuv's thread pool, at most
+ * CONCURRENT_FSYNCS at once: what is written while they run waits for the
+ * next, so a slow disk makes larger groups rather than a slower loop. SQLite itself syncs the log
  * before a checkpoint copies it into the database and the database after, so
  * nothing acknowledged depends on a write that was never synced — as durable
  * as synchronous=FULL, which fsyncs on the calling thread at every commit.
@@ -19,7 +26,8 @@ interface Waiter {
 export class WalSync {
   private fd: number | undefined;
   private waiting: Waiter[] = [];
-  private syncing = false;
+  /** fsyncs running: each covers what was written before it started (see durable). */
+  private syncing = 0;
 
   constructor(private readonly databasePath: string) {}
 
@@ -27,7 +35,7 @@ export class WalSync {
   durable(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (!this.syncing) this.sync();
+      if (this.syncing < CONCURRENT_FSYNCS) this.sync();
     });
   }
 
@@ -48,16 +56,16 @@ export class WalSync {
   private sync(): void {
     const batch = this.waiting.splice(0);
     if (batch.length === 0) return;
-    this.syncing = true;
+    this.syncing += 1;
     // The log exists once a transaction has written to it, which is before anyone asks.
     this.fd ??= openSync(`${this.databasePath}-wal`, "r");
     fsync(this.fd, (error) => {
-      this.syncing = false;
+      this.syncing -= 1;
       for (const waiter of batch) {
         if (error) waiter.reject(error);
         else waiter.resolve();
       }
-      if (this.fd !== undefined) this.sync();
+      if (this.fd !== undefined && this.syncing < CONCURRENT_FSYNCS) this.sync();
     });
   }
 }

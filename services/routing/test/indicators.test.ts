@@ -1,6 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { common, routing as contract } from "@lienthong/contracts";
 import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
+import { remove } from "@lienthong/storage";
+import { assignments, indicatorDays } from "../src/store/collections";
 import {
   HOUSEHOLD_BUSINESS,
   MUONG_LAT,
@@ -163,5 +165,53 @@ describe("routing: indicators over a date range", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+/**
+ * A closed day's figures are counted once and kept (decision 30): a year of
+ * them is then read, not counted. Days still open are counted live.
+ */
+describe("routing: indicators keep the figures of closed days", () => {
+  let routing: RoutingHarness;
+  const asLeader = { official: leaderOf[MUONG_LAT] };
+  const keptDays = async () =>
+    (await routing.runtime.store.find(indicatorDays, { where: { unitCode: MUONG_LAT } })).map((row) => row.data);
+
+  beforeAll(async () => {
+    routing = await startRouting({}, at(6, 8));
+  });
+
+  afterAll(async () => {
+    await routing.stop();
+  });
+
+  it("keeps a day once it is over and an hour has passed, and counts today live", async () => {
+    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS, channel: ONLINE });
+    expect((await routing.act(dossierId, "accept")).status).toBe(200);
+
+    // 00:30 on Tuesday: Monday may still take a commit stamped before midnight, so it is counted, not kept.
+    await routing.setClock(at(7, 0, 30));
+    const early = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-07`, asLeader);
+    expect(early.body.indicators).toMatchObject({ received: 1, receivedOnline: 1 });
+    expect(await keptDays()).toEqual([]);
+
+    await routing.setClock(at(7, 9));
+    const later = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-07`, asLeader);
+    expect(later.body.indicators).toMatchObject({ received: 1, receivedOnline: 1 });
+    const monday = { unitCode: MUONG_LAT, received: 1, receivedOnline: 1, finishedEarly: 0, finishedOnTime: 0 };
+    expect(await keptDays()).toEqual([expect.objectContaining({ ...monday, finishedLate: 0 })]);
+
+    // Kept, not recounted: Monday's figure stays even without the dossier it was counted from.
+    await routing.runtime.store.commit([remove(assignments, dossierId)]);
+    const kept = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-06`, asLeader);
+    expect(kept.body.indicators).toMatchObject({ received: 1 });
+
+    // Today's acceptance shows at once.
+    const today = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS, channel: COUNTER });
+    expect((await routing.act(today.dossierId, "accept")).status).toBe(200);
+    const live = await routing.get(`/v1/indicators/${MUONG_LAT}?from=2025-10-06&to=2025-10-07`, asLeader);
+    expect(live.body.indicators).toMatchObject({ received: 2, receivedOnline: 1, onlineShare: 0.5 });
+    expect(await keptDays()).toHaveLength(1);
   });
 });

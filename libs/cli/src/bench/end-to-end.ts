@@ -1,20 +1,27 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EventTypes, events } from "@lienthong/contracts";
 import { acceptAndApprove } from "../demo";
 import type { DemoCredentials } from "../dev-credentials";
 import type { PlatformUrls } from "../platform-urls";
 import { benchApplicationBody, endToEndReceivingUnits } from "./applications";
 import { distribution, type EndToEndFigures } from "./report";
+import type { ResultMailbox } from "./result-mailbox";
 
-export interface EndToEndOptions {
+/** The platform under test and where the bench watches it: its APIs, the callers' credentials, the applicants' mail server. */
+export interface EndToEndTarget {
   urls: PlatformUrls;
   /** The portal's key and the sample officials' tokens. */
   credentials: DemoCredentials;
+  /** The platform's SMTP_URL points here. */
+  mailbox: ResultMailbox;
+}
+
+export interface EndToEndOptions extends EndToEndTarget {
   ratePerSecond: number;
   durationSeconds: number;
   /** Per dossier: a dossier not notified this long after its submission counts as stopped short. */
   timeoutSeconds: number;
+  /** How often the routing lookup is repeated until routing has the dossier. */
   pollIntervalMs: number;
   onSettled?: (settled: number, planned: number) => void;
 }
@@ -29,19 +36,6 @@ export interface Journey {
 
 /** No single request may hang the benchmark. */
 const REQUEST_TIMEOUT_MS = 10_000;
-
-interface Delivery {
-  channel: events.DeliveryChannel;
-  recipientKind: events.RecipientKind;
-  triggerType: string;
-  stateName: string;
-}
-
-const isResultEmailToApplicant = (delivery: Delivery) =>
-  delivery.triggerType === EventTypes.resultIssued.type &&
-  delivery.channel === events.DeliveryChannel.DELIVERY_CHANNEL_EMAIL &&
-  delivery.recipientKind === events.RecipientKind.RECIPIENT_KIND_APPLICANT &&
-  delivery.stateName === "delivered";
 
 class StoppedShort extends Error {}
 
@@ -67,12 +61,11 @@ async function pollUntil(
 
 /**
  * One dossier as an official and a citizen live it: submit, wait until routing
- * has assigned it, approve it, wait until the applicant's result email is
- * delivered. Never rejects: where it stopped is part of the outcome.
+ * has assigned it, approve it, wait until the applicant's result email reaches
+ * the mail server. Never rejects: where it stopped is part of the outcome.
  */
 export async function followDossier(
-  urls: PlatformUrls,
-  credentials: DemoCredentials,
+  { urls, credentials, mailbox }: EndToEndTarget,
   sequence: number,
   timeoutSeconds: number,
   pollIntervalMs: number,
@@ -107,14 +100,9 @@ export async function followDossier(
     await acceptAndApprove(urls.routing, code, credentials.officialsOf(receivingUnitCode));
 
     step = "result email";
-    await pollUntil(step, deadline, pollIntervalMs, async () => {
-      const answer = await call(`${urls.notification}/v1/dossiers/${code}/deliveries`, {
-        headers: credentials.client,
-      });
-      if (answer.status !== 200) return false;
-      return (answer.body as { deliveries: Delivery[] }).deliveries.some(isResultEmailToApplicant);
-    });
-    journey.notifiedSeconds = elapsed();
+    const arrivedAt = await mailbox.resultMailOf(code, deadline);
+    if (arrivedAt === undefined) throw new StoppedShort(`${step} (timed out)`);
+    journey.notifiedSeconds = (arrivedAt - submittedAt) / 1000;
   } catch (error) {
     journey.stoppedAt =
       error instanceof StoppedShort ? error.message : `${step} (${error instanceof Error ? error.name : "error"})`;
@@ -161,13 +149,9 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndFig
     const wait = started + (sequence * 1000) / options.ratePerSecond - performance.now();
     if (wait > 0) await sleep(wait);
     journeys.push(
-      followDossier(
-        options.urls,
-        options.credentials,
-        sequence,
-        options.timeoutSeconds,
-        options.pollIntervalMs,
-      ).finally(() => options.onSettled?.(++settled, planned)),
+      followDossier(options, sequence, options.timeoutSeconds, options.pollIntervalMs).finally(() =>
+        options.onSettled?.(++settled, planned),
+      ),
     );
   }
   const outcomes = await Promise.all(journeys);

@@ -10,33 +10,45 @@ export const benchHost = "127.0.0.1";
 
 const STOP_GRACE_MS = 15_000;
 
+/**
+ * The per-client quota the platform runs with under the benchmark: it measures
+ * what the platform can carry, not the default quota (1,200 requests a minute
+ * per client and service), which one load generator would reach in seconds.
+ */
+export const BENCH_CLIENT_REQUESTS_PER_MINUTE = 10_000_000;
+
 export interface ChildHandle {
   pid: number;
   stop(): Promise<void>;
 }
 
-/** SIGTERM, then SIGKILL if the child has not exited within the grace period. */
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the child has not exited within the grace period (none: SIGKILL at once). */
+function stopChild(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const killer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+    const killer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     child.once("exit", () => {
       clearTimeout(killer);
       resolve();
     });
-    child.kill("SIGTERM");
+    if (graceMs > 0) child.kill("SIGTERM");
   });
 }
 
-/** Starts the bare express echo server (bare-server.ts) in its own process. */
-export function startBareServer(): Promise<ChildHandle & { url: string }> {
-  const child = fork(path.join(__dirname, "bare-server.js"), [], {
+/**
+ * Starts a baseline server in its own process: bare-server.js (express) or
+ * grpc-echo-server.js (grpc-js), each of which reports its port over IPC.
+ */
+export function startBaselineServer(
+  file: "bare-server.js" | "grpc-echo-server.js",
+): Promise<ChildHandle & { port: number }> {
+  const child = fork(path.join(__dirname, file), [], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     env: { PATH: process.env.PATH },
   });
   return new Promise((resolve, reject) => {
     child.once("message", (message: { port: number }) => {
-      resolve({ pid: child.pid ?? 0, url: `http://${benchHost}:${message.port}/echo`, stop: () => stopChild(child) });
+      resolve({ pid: child.pid ?? 0, port: message.port, stop: () => stopChild(child) });
     });
     child.once("exit", (code, signal) =>
       reject(new Error(`baseline server exited (${signal ?? `code ${code}`}) before listening`)),
@@ -70,6 +82,8 @@ export async function findFreePortBlock(size: number, avoid: readonly number[] =
 
 export interface PlatformHandle extends ChildHandle {
   urls: PlatformUrls;
+  /** SIGKILL: a platform that fell behind is dropped with its backlog, not drained. */
+  kill(): Promise<void>;
 }
 
 function tail(file: string, lines: number): string {
@@ -84,10 +98,16 @@ function tail(file: string, lines: number): string {
  * Starts the embedded platform exactly as `lienthong start` does, in its own
  * process, on a fresh data directory. Its environment is reduced to PATH so
  * that no SMTP server, webhook URL or OTLP endpoint of the caller's shell is
- * used: every message stays on this machine (mail is captured to files,
- * webhooks go to the built-in commune simulator).
+ * used: every message stays on this machine (mail goes to the server named in
+ * `env`, else to files; webhooks go to the built-in commune simulator).
  */
-export async function startPlatform(dataDir: string, logFile: string, readyTimeoutMs: number): Promise<PlatformHandle> {
+export async function startPlatform(
+  dataDir: string,
+  logFile: string,
+  readyTimeoutMs: number,
+  /** Variables the benchmark sets on purpose, such as SMTP_URL for its own mail server. */
+  env: Record<string, string> = {},
+): Promise<PlatformHandle> {
   const count = PLATFORM_SERVICES.length;
   const httpBase = await findFreePortBlock(count);
   const httpPorts = Array.from({ length: count }, (_, offset) => httpBase + offset);
@@ -115,12 +135,17 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
   ];
   const child = spawn(process.execPath, [binPath, ...args], {
     stdio: ["ignore", log, log],
-    env: { PATH: process.env.PATH },
+    env: { PATH: process.env.PATH, CLIENT_REQUESTS_PER_MINUTE: String(BENCH_CLIENT_REQUESTS_PER_MINUTE), ...env },
   });
   closeSync(log);
 
   const urls = platformUrls(benchHost, httpBase);
-  const handle: PlatformHandle = { pid: child.pid ?? 0, urls, stop: () => stopChild(child) };
+  const handle: PlatformHandle = {
+    pid: child.pid ?? 0,
+    urls,
+    stop: () => stopChild(child),
+    kill: () => stopChild(child, 0),
+  };
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
@@ -138,7 +163,8 @@ export async function startPlatform(dataDir: string, logFile: string, readyTimeo
   }
 }
 
-async function allReady(urls: PlatformUrls): Promise<boolean> {
+/** Whether every service answers /readyz with 2xx. */
+export async function allReady(urls: PlatformUrls): Promise<boolean> {
   try {
     const answers = await Promise.all(
       Object.values(urls).map((url) => fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })),

@@ -1,4 +1,4 @@
-import { tempDir, type KafkaMock, type TempDir } from "@lienthong/testing";
+import { tempDir, type TempDir } from "@lienthong/testing";
 import {
   SERVICE_NAMES,
   killServiceProcesses,
@@ -11,31 +11,7 @@ import {
 /** Lines that say nothing of a failure and would crowd out those that do: the checker polls every API. */
 const ROUTINE_LINE = /"msg":"(http request|audit log sealed)"/;
 
-/** A killed member's partitions move after 10 s rather than 30 s: each kill -9 of the checker costs that twice. */
-export const MOCK_SESSION_TIMEOUT_MS = 10_000;
-
-/**
- * What every service process needs to run against librdkafka's mock cluster:
- * the brokers, topics the mock creates itself, and the two settings the mock
- * needs that Kafka does not (docs/decisions.md §22) — a short fetch wait (the
- * mock holds an empty fetch for its whole wait, so each hop would take
- * seconds) and a group leader that syncs last. `identityDir` is shared by
- * every process, as a province has one identity provider: the development
- * issuer and the applicants' link secret live there.
- */
-export function mockClusterEnv(mock: KafkaMock, identityDir: string): NodeJS.ProcessEnv {
-  return {
-    IDENTITY_DIR: identityDir,
-    BUS: "kafka",
-    KAFKA_BROKERS: mock.bootstrapServers.join(","),
-    KAFKA_CREATE_TOPICS: "false",
-    KAFKA_IDEMPOTENT_PRODUCER: "false",
-    KAFKA_MAX_WAIT_MS: "50",
-    KAFKA_LEADER_SYNC_DELAY_MS: "300",
-    KAFKA_SESSION_TIMEOUT_MS: String(MOCK_SESSION_TIMEOUT_MS),
-    KAFKA_HEARTBEAT_INTERVAL_MS: "1000",
-  };
-}
+export { MOCK_SESSION_TIMEOUT_MS, mockClusterEnv } from "../../src/bench/kafka-platform";
 
 /** One replica of a service: its processes over time (one at a time), on its service's data directory. */
 export interface ServiceInstance {

@@ -109,4 +109,27 @@ export const assignments = defineCollection<AssignmentRecord>("assignments", {
   ],
 });
 
-export const routingCollections = [assignments];
+/**
+ * The indicators' figures of one closed Vietnam day for one commune or
+ * province (collection `indicator_days`, id = `<unitCode>:<day>`), counted
+ * once from `assignments` by get-indicators.ts and kept: acceptance and
+ * status 9 are stamped with the time they happen, so no later write lands on
+ * a closed day, and a year's figures are then a few hundred small reads
+ * instead of counts over every dossier of the year (docs/decisions.md §30).
+ */
+export interface IndicatorDayRecord {
+  unitCode: string;
+  /** Vietnam day number (days since 1970-01-01, Vietnam time). */
+  day: number;
+  received: number;
+  receivedOnline: number;
+  finishedEarly: number;
+  finishedOnTime: number;
+  finishedLate: number;
+}
+
+export const indicatorDays = defineCollection<IndicatorDayRecord>("indicator_days", {
+  indexes: [["unitCode", "day"]],
+});
+
+export const routingCollections = [assignments, indicatorDays];

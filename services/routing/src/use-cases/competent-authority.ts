@@ -10,7 +10,8 @@ import {
 import type { AgencyRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
-function toRecord(agency: Agency): AgencyRecord {
+/** An agency as routing stores it on a dossier. */
+export function agencyRecord(agency: Agency): AgencyRecord {
   return {
     code: agency.code,
     name: agency.name,
@@ -28,7 +29,9 @@ export function competentAuthorityFor(
   communeCode: string,
 ): AgencyRecord | undefined {
   try {
-    return toRecord(resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }));
+    return agencyRecord(
+      resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }),
+    );
   } catch (error) {
     if (error instanceof PlatformError) return undefined;
     throw error;

@@ -1,10 +1,10 @@
 import { common } from "@lienthong/contracts";
-import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate } from "@lienthong/domain";
+import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate, vietnamDayNumber } from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
 import { parseInput, type Caller } from "@lienthong/service-host";
-import type { Filter } from "@lienthong/storage";
+import { ConflictError, put, type Filter } from "@lienthong/storage";
 import { z } from "zod";
-import { assignments, type AssignmentRecord } from "../store/collections";
+import { assignments, indicatorDays, type AssignmentRecord, type IndicatorDayRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 import { assertActsForUnit } from "./tenancy";
 
@@ -24,6 +24,14 @@ const indicatorsSchema = z
 type Where = Filter<AssignmentRecord>["where"];
 /** The dates a figure is counted by: acceptance (received) or reaching status 9 (finished). */
 type CountedBy = "acceptedAt" | "finishedAt";
+type DayFigures = Omit<IndicatorDayRecord, "unitCode" | "day">;
+
+/**
+ * A commit that took its time stamp just before midnight may land just
+ * after it: a day counts as closed, and its figures are kept, only once this
+ * much of the next day has passed.
+ */
+const CLOSING_GRACE_MS = 60 * 60 * 1000;
 
 export interface Indicators {
   unitCode: string;
@@ -39,14 +47,90 @@ export interface Indicators {
   currentlyOverdue: number;
 }
 
+/** Whose dossiers a unit's figures count: received at its communes, decided by its competent authorities. */
+interface UnitScope {
+  unitCode: string;
+  receivedBy: Where;
+  decidedBy: Where;
+}
+
+const NONE: DayFigures = { received: 0, receivedOnline: 0, finishedEarly: 0, finishedOnTime: 0, finishedLate: 0 };
+
+function add(a: DayFigures, b: DayFigures): DayFigures {
+  return {
+    received: a.received + b.received,
+    receivedOnline: a.receivedOnline + b.receivedOnline,
+    finishedEarly: a.finishedEarly + b.finishedEarly,
+    finishedOnTime: a.finishedOnTime + b.finishedOnTime,
+    finishedLate: a.finishedLate + b.finishedLate,
+  };
+}
+
+/** The figures of Vietnam days [fromDay, endDay), each one indexed count over `assignments`. */
+async function countDays(ports: RoutingPorts, scope: UnitScope, fromDay: number, endDay: number): Promise<DayFigures> {
+  const range = (field: CountedBy) => ({
+    field,
+    gte: instantOfDay(fromDay).toISOString(),
+    lt: instantOfDay(endDay).toISOString(),
+  });
+  const count = (where: Where, countedBy: CountedBy) =>
+    ports.store.count(assignments, { where, range: range(countedBy) });
+  const finished = (timeliness: number) => count({ ...scope.decidedBy, timeliness }, "finishedAt");
+  const [received, receivedOnline, finishedEarly, finishedOnTime, finishedLate] = await Promise.all([
+    count(scope.receivedBy, "acceptedAt"),
+    count({ ...scope.receivedBy, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
+    finished(common.Timeliness.TIMELINESS_EARLY),
+    finished(common.Timeliness.TIMELINESS_ON_TIME),
+    finished(common.Timeliness.TIMELINESS_LATE),
+  ]);
+  return { received, receivedOnline, finishedEarly, finishedOnTime, finishedLate };
+}
+
+/**
+ * The figures of closed days [fromDay, lastDay]: those kept are read, the
+ * others counted once and kept (decision 30). Two requests may count the
+ * same day at once; whichever stores it second finds it stored, and both
+ * counted the same.
+ */
+async function closedDays(
+  ports: RoutingPorts,
+  scope: UnitScope,
+  fromDay: number,
+  lastDay: number,
+): Promise<DayFigures> {
+  const kept = await ports.store.find(indicatorDays, {
+    where: { unitCode: scope.unitCode },
+    range: { field: "day", gte: fromDay, lt: lastDay + 1 },
+  });
+  const keptDays = new Set(kept.map((row) => row.data.day));
+  let total = kept.reduce((sum, row) => add(sum, row.data), NONE);
+  const counted: IndicatorDayRecord[] = [];
+  for (let day = fromDay; day <= lastDay; day++) {
+    if (keptDays.has(day)) continue;
+    const figures = await countDays(ports, scope, day, day + 1);
+    counted.push({ unitCode: scope.unitCode, day, ...figures });
+    total = add(total, figures);
+  }
+  if (counted.length > 0) {
+    try {
+      await ports.commit(counted.map((record) => put(indicatorDays, `${record.unitCode}:${record.day}`, record, 0)));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+  return total;
+}
+
 /**
  * The progress indicators of a commune or a province over inclusive Vietnam
  * dates. "Received" counts dossiers accepted (Được tiếp nhận) in the range by
  * the unit's reception (boundary-free intake: where the citizen came);
  * finished and overdue count the dossiers the unit decides (its competent
- * authorities), finished by the date they reached status 9. Every figure is
- * one indexed count. Read by the unit's own officials and those of its
- * province (tenancy.ts); units are published, so an unknown one is a 404.
+ * authorities), finished by the date they reached status 9. Closed days
+ * come from their kept figures, the days still open from indexed counts,
+ * and the overdue figure (a state, not an event) is always counted. Read by
+ * the unit's own officials and those of its province (tenancy.ts); units are
+ * published, so an unknown one is a 404.
  */
 export async function getIndicators(ports: RoutingPorts, caller: Caller, input: unknown): Promise<Indicators> {
   const { unitCode, from, to } = parseInput(indicatorsSchema, input);
@@ -54,38 +138,30 @@ export async function getIndicators(ports: RoutingPorts, caller: Caller, input: 
   const provinceCode = commune ? ports.units.commune(unitCode)?.provinceCode : ports.units.province(unitCode)?.code;
   if (!provinceCode) throw notFound(commune ? "commune" : "province", unitCode);
   assertActsForUnit(ports, caller, unitCode, provinceCode);
+  const scope: UnitScope = {
+    unitCode,
+    receivedBy: commune ? { receivingUnitCode: unitCode } : { receivingProvinceCode: unitCode },
+    decidedBy: commune ? { competentCommuneCode: unitCode } : { competentProvinceCode: unitCode },
+  };
   const fromDay = dayNumberOfIsoDate(from, "from");
-  const range = (field: CountedBy) => ({
-    field,
-    gte: instantOfDay(fromDay).toISOString(),
-    lt: instantOfDay(dayNumberOfIsoDate(to, "to") + 1).toISOString(),
-  });
-  const receivedBy: Where = commune ? { receivingUnitCode: unitCode } : { receivingProvinceCode: unitCode };
-  const decidedBy: Where = commune ? { competentCommuneCode: unitCode } : { competentProvinceCode: unitCode };
-  const count = (where: Where, countedBy?: CountedBy) =>
-    ports.store.count(assignments, { where, ...(countedBy && { range: range(countedBy) }) });
-  const finished = (timeliness: number) => count({ ...decidedBy, timeliness }, "finishedAt");
+  const toDay = dayNumberOfIsoDate(to, "to");
+  const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
+  const closedUntil = Math.min(toDay, lastClosedDay);
 
-  const [received, receivedOnline, finishedEarly, finishedOnTime, finishedLate, currentlyOverdue] = await Promise.all([
-    count(receivedBy, "acceptedAt"),
-    count({ ...receivedBy, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
-    finished(common.Timeliness.TIMELINESS_EARLY),
-    finished(common.Timeliness.TIMELINESS_ON_TIME),
-    finished(common.Timeliness.TIMELINESS_LATE),
-    count({ ...decidedBy, overdue: true, open: true, finishedAt: null }),
+  const [closed, open, currentlyOverdue] = await Promise.all([
+    closedUntil >= fromDay ? closedDays(ports, scope, fromDay, closedUntil) : NONE,
+    toDay > closedUntil ? countDays(ports, scope, Math.max(fromDay, closedUntil + 1), toDay + 1) : NONE,
+    ports.store.count(assignments, { where: { ...scope.decidedBy, overdue: true, open: true, finishedAt: null } }),
   ]);
-  const finishedTotal = finishedEarly + finishedOnTime + finishedLate;
+  const figures = add(closed, open);
+  const finishedTotal = figures.finishedEarly + figures.finishedOnTime + figures.finishedLate;
   return {
     unitCode,
     fromDate: from,
     toDate: to,
-    received,
-    receivedOnline,
-    onlineShare: received === 0 ? 0 : receivedOnline / received,
-    finishedEarly,
-    finishedOnTime,
-    finishedLate,
-    onTimeRate: finishedTotal === 0 ? 0 : (finishedEarly + finishedOnTime) / finishedTotal,
+    ...figures,
+    onlineShare: figures.received === 0 ? 0 : figures.receivedOnline / figures.received,
+    onTimeRate: finishedTotal === 0 ? 0 : (figures.finishedEarly + figures.finishedOnTime) / finishedTotal,
     currentlyOverdue,
   };
 }
