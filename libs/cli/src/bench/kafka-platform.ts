@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { KafkaMock } from "@lienthong/testing/kafka-mock";
 import { tempDir, type TempDir } from "@lienthong/testing/temp-dir";
+import { PLATFORM_SERVICES, type ServiceName } from "@lienthong/contracts";
 import type { PlatformUrls } from "../platform-urls";
 
 /*
@@ -13,8 +14,9 @@ import type { PlatformUrls } from "../platform-urls";
 
 const REPO = path.resolve(__dirname, "../../../..");
 
-export const SERVICE_NAMES = ["intake", "routing", "signature", "notification"] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Every service of the platform (a service added with `lienthong new service` too), in platform order. */
+export const SERVICE_NAMES: readonly ServiceName[] = PLATFORM_SERVICES.map((service) => service.name);
+export type { ServiceName };
 
 /** A killed member's partitions move after 10 s rather than 30 s: each kill -9 of a test costs that twice. */
 export const MOCK_SESSION_TIMEOUT_MS = 10_000;
@@ -233,15 +235,11 @@ export async function killServiceProcesses(services: readonly ServiceProcess[]):
 
 /** Where each service of a set of running processes answers. */
 export function serviceProcessUrls(services: readonly ServiceProcess[]): PlatformUrls {
-  const urlOf = (name: ServiceName): string => {
-    const service = services.find((candidate) => candidate.name === name);
-    if (!service) throw new Error(`${name} is not running`);
-    return service.httpUrl;
-  };
-  return {
-    intake: urlOf("intake"),
-    routing: urlOf("routing"),
-    signature: urlOf("signature"),
-    notification: urlOf("notification"),
-  };
+  return Object.fromEntries(
+    SERVICE_NAMES.map((name) => {
+      const service = services.find((candidate) => candidate.name === name);
+      if (!service) throw new Error(`${name} is not running`);
+      return [name, service.httpUrl];
+    }),
+  ) as PlatformUrls;
 }

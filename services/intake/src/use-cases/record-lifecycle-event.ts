@@ -102,10 +102,10 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
   const record = stored.data;
   const change = changeOf(event);
   const carried = statusCarriedBy(event);
-  // An event that happened before the last status this dossier took (events of one dossier travel on each
-  // service's own topic, so intake's own submission can arrive after routing's acceptance) joins the
-  // timeline without turning the status back.
-  const status = isDossierStatus(carried) && !happenedBeforeLastStatus(record, event.time) ? carried : undefined;
+  // Status 1 is where every dossier starts and no action leads back to: intake's own submission, which
+  // travels on intake's topic and can arrive after routing's first event, joins the timeline without
+  // turning the status back.
+  const status = isDossierStatus(carried) && carried !== DossierStatus.SUBMITTED ? carried : undefined;
 
   const updated: ApplicationRecord = {
     ...record,
@@ -129,10 +129,6 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     updatedAt: ports.now().toISOString(),
   };
   return [put(applications, record.dossierId, updated, stored.version)];
-}
-
-function happenedBeforeLastStatus(record: ApplicationRecord, occurredAt: string): boolean {
-  return record.timeline.some((entry) => entry.status !== 0 && Date.parse(entry.occurredAt) > Date.parse(occurredAt));
 }
 
 /** Opened by SupplementRequested; a status leaving 5 closes it (intake clears it itself when the supplement is provided). */
