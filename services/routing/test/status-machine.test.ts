@@ -1,6 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { routing as contract } from "@lienthong/contracts";
 import { DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
+import { put } from "@lienthong/storage";
+import { assignments } from "../src/store/collections";
 import {
   HOUSEHOLD_BUSINESS,
   TAM_CHUNG,
@@ -151,6 +153,33 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(["CONFLICT", "FAILED_PRECONDITION"]).toContain(replies.find((r) => r.status === 409)!.body.code);
     expect((await routing.assignment(dossierId)).version).toBe(version + 1);
+    await routing.waitForEvent(dossierId, "dossierRouted");
+    expect(routing.eventsOf(dossierId, "applicationAccepted")).toHaveLength(1);
+  });
+
+  it("plans an action without expectedVersion again when a write of the platform's own lands meanwhile", async () => {
+    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
+    const { version } = await routing.assignment(dossierId);
+    // The first time the action commits, another writer (a deadline timer, an event) has just moved the dossier.
+    const host = routing.runtime;
+    const commit = host.commit.bind(host);
+    let raced = false;
+    host.commit = async (ops) => {
+      if (!raced) {
+        raced = true;
+        const stored = await host.store.get(assignments, dossierId);
+        await commit([put(assignments, dossierId, { ...stored!.data }, stored!.version)]);
+      }
+      return commit(ops);
+    };
+    try {
+      const reply = await routing.act(dossierId, "accept");
+      expect(reply.status).toBe(200);
+    } finally {
+      host.commit = commit;
+    }
+    expect(raced).toBe(true);
+    expect((await routing.assignment(dossierId)).version).toBe(version + 2);
     await routing.waitForEvent(dossierId, "dossierRouted");
     expect(routing.eventsOf(dossierId, "applicationAccepted")).toHaveLength(1);
   });

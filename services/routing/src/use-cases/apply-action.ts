@@ -15,8 +15,8 @@ import { dossierForAction, type ActingCaller } from "./tenancy";
  * PERMISSION_DENIED without a role the action needs, NOT_FOUND for a dossier
  * the official does not hold (tenancy.ts), FAILED_PRECONDITION when the
  * workflow forbids it, and CONFLICT when the dossier changed since the
- * official read it (expectedVersion) or while the action ran (a concurrent
- * commit): never a lost update. The dossier and its events record the
+ * official read it (expectedVersion), or kept changing while the action ran
+ * (concurrent commits, see ACTION_REDOS): never a lost update. The dossier and its events record the
  * official's token subject, and the audit log the action, in one commit.
  */
 export async function applyDossierAction(
@@ -26,6 +26,27 @@ export async function applyDossierAction(
   action: DossierAction,
   input: unknown,
 ): Promise<Versioned<AssignmentRecord>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await attemptAction(ports, caller, dossierRef, action, input);
+    // Without an expectedVersion the official acts on the dossier as it is: a commit of the platform's own
+    // (a deadline timer, an event of another service) that landed meanwhile is no reason to refuse, so the
+    // action is planned again on the new state, and refused only if the workflow now forbids it.
+    if ("changedSince" in outcome && !outcome.expectedVersionGiven && attempt < ACTION_REDOS) continue;
+    if ("changedSince" in outcome) throw outcome.changedSince;
+    return outcome;
+  }
+}
+
+/** Re-plannings of an action whose commit lost a race with another write of the same dossier. */
+const ACTION_REDOS = 5;
+
+async function attemptAction(
+  ports: RoutingPorts,
+  caller: ActingCaller,
+  dossierRef: string,
+  action: DossierAction,
+  input: unknown,
+): Promise<Versioned<AssignmentRecord> | { changedSince: Error; expectedVersionGiven: boolean }> {
   const current = await dossierForAction(ports, caller, action, dossierRef);
   const request = { ...parseActionInput(action, input), action, officialId: caller.official.subject };
   const changedSince = (currentVersion: number) =>
@@ -51,7 +72,10 @@ export async function applyDossierAction(
         error.collection === assignments.name &&
         error.conflict.kind === "version"
       ) {
-        throw changedSince(error.conflict.actual ?? 0);
+        return {
+          changedSince: changedSince(error.conflict.actual ?? 0),
+          expectedVersionGiven: request.expectedVersion !== undefined,
+        };
       }
       throw error;
     }
