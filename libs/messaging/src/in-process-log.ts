@@ -369,6 +369,7 @@ export class SqliteRecordLog implements RecordLog {
   private write<T>(provesRoom: boolean, writes: () => T): T {
     try {
       const result = this.db.transaction(writes)();
+      this.walSync.wrote();
       if (provesRoom) this.lastWriteFailed = false;
       return result;
     } catch (error) {

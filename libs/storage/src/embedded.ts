@@ -85,6 +85,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   /** Commits waiting for the next group (see commit). */
   private pending: PendingCommit[] = [];
   private readonly walSync: WalSync;
+  /** SQLite's data_version when durable() last asked: it changes when another connection commits. */
+  private seenDataVersion: unknown;
   /** Prepared find and count statements by their SQL (see prepared). */
   private readonly queries = new Map<string, Database.Statement>();
   private readonly applyGroup: Database.Transaction<(group: PendingCommit[]) => unknown[]>;
@@ -255,8 +257,14 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   async durable(): Promise<void> {
+    if (this.durability !== "full") return;
+    // Another process on the same file (a replica) may have committed what was read: SQLite's data_version
+    // tells, and then the log has writes this store did not make to sync as well.
+    const dataVersion = this.openDatabase().pragma("data_version", { simple: true });
+    if (dataVersion !== this.seenDataVersion) this.walSync.wrote();
+    this.seenDataVersion = dataVersion;
     // Commits waiting for their turn are not visible yet; what is visible was written before this call.
-    if (this.durability === "full") await this.walSync.durable();
+    await this.walSync.durable();
   }
 
   /** Whether the store can read and, after a write failed for want of space, write again. */
@@ -299,6 +307,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
       else commit.reject(this.storeError(outcome));
     });
     if (written.length === 0) return;
+    this.walSync.wrote();
     const synced = this.durability === "full" ? this.walSync.durable() : Promise.resolve();
     synced.then(
       () => written.forEach((commit) => commit.resolve()),

@@ -28,11 +28,24 @@ export class WalSync {
   private waiting: Waiter[] = [];
   /** fsyncs running: each covers what was written before it started (see durable). */
   private syncing = 0;
+  /** Something was written since the last fsync started: only then is there anything to wait for. */
+  private dirty = false;
 
   constructor(private readonly databasePath: string) {}
 
-  /** Resolves once everything written to the log before this call is on disk; rejects with fsync's error. */
+  /** Tells that a transaction has just written to the log (call it before durable()). */
+  wrote(): void {
+    this.dirty = true;
+  }
+
+  /**
+   * Resolves once everything written to the log before this call is on disk;
+   * rejects with fsync's error. At once when nothing was written since the
+   * last fsync ended: a reader asking after a commit that was already
+   * acknowledged costs no second fsync.
+   */
   durable(): Promise<void> {
+    if (!this.dirty && this.syncing === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       if (this.syncing < CONCURRENT_FSYNCS) this.sync();
@@ -56,6 +69,7 @@ export class WalSync {
   private sync(): void {
     const batch = this.waiting.splice(0);
     if (batch.length === 0) return;
+    this.dirty = false;
     this.syncing += 1;
     // The log exists once a transaction has written to it, which is before anyone asks.
     this.fd ??= openSync(`${this.databasePath}-wal`, "r");

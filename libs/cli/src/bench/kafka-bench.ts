@@ -6,6 +6,7 @@ import { startKafkaMock, type KafkaMock } from "@lienthong/testing/kafka-mock";
 import { tempDir } from "@lienthong/testing/temp-dir";
 import { developmentCredentials } from "../dev-credentials";
 import { followDossier, runEndToEnd, type EndToEndTarget } from "./end-to-end";
+import { E2E_TIMEOUT_SECONDS as EMBEDDED_E2E_TIMEOUT_SECONDS, POLL_INTERVAL_MS } from "./end-to-end-search";
 import {
   SERVICE_NAMES,
   mockClusterEnv,
@@ -30,10 +31,11 @@ export interface KafkaBenchOptions {
   progressBars: boolean;
 }
 
-/** As in `lienthong bench`: a dossier not notified this long after its submission counts as stopped short. */
-const E2E_TIMEOUT_SECONDS = 30;
-/** How often the routing lookup is repeated until routing has a dossier (as in `lienthong bench`). */
-const POLL_INTERVAL_MS = 50;
+/**
+ * A dossier not notified this long after its submission counts as stopped
+ * short: twice `lienthong bench`'s, as four processes share the two cores.
+ */
+const E2E_TIMEOUT_SECONDS = 2 * EMBEDDED_E2E_TIMEOUT_SECONDS;
 const MOCK_BROKERS = 3;
 /** Four processes starting at once on two busy cores, each joining its consumer groups. */
 const START_TIMEOUT_MS = 60_000;

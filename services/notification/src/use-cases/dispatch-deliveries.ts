@@ -52,7 +52,7 @@ interface Dispatch {
 /** One round of the dispatcher: probes suspended endpoints that are due, then starts due deliveries. True when more may be due. */
 export async function dispatchRound(dispatch: Dispatch, batchSize = 50): Promise<boolean> {
   await probeSuspendedEndpoints(dispatch);
-  return (await dispatchDueDeliveries(dispatch, batchSize)) > 0;
+  return dispatchDueDeliveries(dispatch, batchSize);
 }
 
 /** A bound that includes records due exactly now (ISO strings compare as text; "~" sorts after every digit). */
@@ -66,10 +66,11 @@ function dueBy(now: Date): string {
  * recipient (so a retried one is never overtaken). Success and final failure
  * are stored with their NotificationDelivered / NotificationFailed event in
  * one commit; a temporary failure is rescheduled with capped backoff until the
- * retry horizon; a webhook to a suspended endpoint is held. Returns how many
- * were due; the deliveries themselves run on after it returns.
+ * retry horizon; a webhook to a suspended endpoint is held. True when more
+ * may be due beyond this page; the deliveries themselves run on after it
+ * returns, and their commits wake the dispatcher for what follows.
  */
-async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<number> {
+async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<boolean> {
   const { ports, lanes } = dispatch;
   // Past those in flight, which are still pending until they end.
   const limit = batchSize + lanes.size;
@@ -84,7 +85,7 @@ async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Pro
     if (lanes.start(laneOf(data), () => dispatchOne(dispatch, data, version))) started += 1;
   }
   // A full page that started something may hide more; otherwise the lanes' commits wake the dispatcher.
-  return due.length === limit && started > 0 ? due.length : 0;
+  return due.length === limit && started > 0;
 }
 
 /**
