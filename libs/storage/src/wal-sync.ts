@@ -30,6 +30,8 @@ export class WalSync {
   private syncing = 0;
   /** Something was written since the last fsync started: only then is there anything to wait for. */
   private dirty = false;
+  /** close() was called: no new fsync starts, and the file closes once the running ones end. */
+  private closing = false;
 
   constructor(private readonly databasePath: string) {}
 
@@ -52,9 +54,14 @@ export class WalSync {
     });
   }
 
-  /** Syncs what still waits, on this thread, and lets the log go. Call before the database closes. */
+  /**
+   * Syncs what still waits, on this thread, and lets the log go. Call before
+   * the database closes. An fsync still running on the thread pool keeps the
+   * file open until it ends: closing it under that fsync would fail it.
+   */
   close(): void {
-    if (this.fd === undefined) return;
+    if (this.fd === undefined || this.closing) return;
+    this.closing = true;
     const waiting = this.waiting.splice(0);
     try {
       fsyncSync(this.fd);
@@ -62,7 +69,11 @@ export class WalSync {
     } catch (error) {
       for (const waiter of waiting) waiter.reject(error);
     }
-    closeSync(this.fd);
+    if (this.syncing === 0) this.release();
+  }
+
+  private release(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 
@@ -79,7 +90,9 @@ export class WalSync {
         if (error) waiter.reject(error);
         else waiter.resolve();
       }
-      if (this.fd !== undefined && this.syncing < CONCURRENT_FSYNCS) this.sync();
+      if (this.closing) {
+        if (this.syncing === 0) this.release();
+      } else if (this.syncing < CONCURRENT_FSYNCS) this.sync();
     });
   }
 }
