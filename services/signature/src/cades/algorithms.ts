@@ -160,7 +160,12 @@ export function isApprovedScheme(algorithm: pkijs.AlgorithmIdentifier): boolean 
 }
 
 export function integerFromBytes(bytes: Uint8Array): asn1js.Integer {
-  // A positive INTEGER: a leading zero keeps the top bit from making it negative.
-  const positive = (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : Buffer.from(bytes);
-  return new asn1js.Integer({ valueHex: positive });
+  // DER wants the shortest form: leading zero bytes go (OpenSSL refuses a
+  // token whose random serial starts with one), and one comes back only when
+  // the top bit would otherwise make the INTEGER negative.
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+  const magnitude = Buffer.from(bytes.subarray(start));
+  const positive = (magnitude[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude;
+  return new asn1js.Integer({ valueHex: positive.length > 0 ? positive : Buffer.from([0]) });
 }

@@ -1,5 +1,6 @@
 import * as pkijs from "pkijs";
 import { signDetached, verifyDetached } from "../../src/cades/detached";
+import { integerFromBytes } from "../../src/cades/algorithms";
 import { pkiFixture, type PkiFixture } from "../support/pki";
 
 describe("CAdES detached signatures of any file", () => {
@@ -40,5 +41,20 @@ describe("CAdES detached signatures of any file", () => {
   it("answers a signature that is not CMS with a reason", async () => {
     const report = await verifyDetached(Buffer.from("not a signature"), content, fixture.trust);
     expect(report).toMatchObject({ valid: false, failure: "FORMAT_FAILURE" });
+  });
+});
+
+describe("INTEGERs from random bytes", () => {
+  // Serial numbers and nonces are random: a leading zero byte comes once in 256 draws, and
+  // OpenSSL refuses a token whose INTEGER is not in its shortest form (illegal padding).
+  it.each([
+    [[0x00, 0x05, 0x07], "02020507"],
+    [[0x00, 0x00, 0x80], "02020080"],
+    [[0x80, 0x01], "0203008001"],
+    [[0x7f], "02017f"],
+    [[0x00, 0x00], "020100"],
+    [[], "020100"],
+  ])("%j is encoded as %s", (bytes, der) => {
+    expect(Buffer.from(integerFromBytes(Uint8Array.from(bytes)).toBER()).toString("hex")).toBe(der);
   });
 });
