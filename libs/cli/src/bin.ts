@@ -8,6 +8,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { nonNegativeNumber, positiveInteger, positiveNumber } from "./bench/options";
 import { registerKafkaBench } from "./bench/kafka-command";
 import { registerScaleBench } from "./bench/scale-command";
+import { registerDeadLetterCommands } from "./commands/dead-letters";
+import { registerDeliveryCommands } from "./commands/deliveries";
 import { registerImportCommands } from "./commands/import";
 import { registerPlatformCommands } from "./platform/commands";
 import { registerSecurityCommands } from "./commands/security";
@@ -42,6 +44,11 @@ program
   .option("--grpc-port <port>", "gRPC port of the first service", port, 50051)
   .option("--ops-port <port>", "metrics and probes port of the first service (loopback)", port, 9101)
   .option("--simulator-port <port>", "where the simulated commune system receives webhooks", port, 8090)
+  .option(
+    "--console-port <port>",
+    "where the operations console (web pages) listens (default 8080; any free port with --http-port 0)",
+    port,
+  )
   .action(
     async (options: {
       dataDir: string;
@@ -50,6 +57,7 @@ program
       grpcPort: number;
       opsPort: number;
       simulatorPort: number;
+      consolePort?: number;
     }) => {
       /* eslint-disable @typescript-eslint/no-require-imports -- telemetry must start before the services load */
       const { startTelemetry } =
@@ -64,6 +72,8 @@ program
         grpcBase: options.grpcPort,
         opsBase: options.opsPort,
         simulatorPort: options.simulatorPort,
+        // Whoever asks for free ports (tests) gets a free one here too.
+        consolePort: options.consolePort ?? (options.httpPort === 0 ? 0 : 8080),
         env: process.env,
       });
       process.stdout.write("LiênThông is running (embedded mode):\n");
@@ -73,6 +83,7 @@ program
         );
       }
       process.stdout.write(`  commune system simulator ${platform.communeSimulatorUrl}/webhooks\n`);
+      process.stdout.write(`  operations console ${platform.consoleUrl ?? ""}\n`);
       process.stdout.write("Try it: npm run demo -- --json    Stop: Ctrl+C\n");
       const stop = () => {
         platform
@@ -189,6 +200,8 @@ program
 registerImportCommands(program);
 registerPlatformCommands(program);
 registerSecurityCommands(program);
+registerDeadLetterCommands(program);
+registerDeliveryCommands(program);
 registerKafkaBench(program);
 registerScaleBench(program);
 

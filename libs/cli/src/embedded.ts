@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { loadConsoleConfig, serviceUrlVariable, startConsole, type RunningConsole } from "@lienthong/console";
 import { PLATFORM_SERVICES, type PlatformService } from "@lienthong/contracts";
 import { InProcessBroker } from "@lienthong/messaging";
 import { DEVELOPMENT_WEBHOOK_SECRET } from "@lienthong/notification";
@@ -19,6 +20,8 @@ export interface EmbeddedOptions {
   env?: NodeJS.ProcessEnv;
   /** One clock for every service (tests move it); the system clock by default. */
   clock?: () => Date;
+  /** Where the operations console listens (0 = any free port); without it, no console. */
+  consolePort?: number;
 }
 
 export interface EmbeddedPlatform {
@@ -26,6 +29,8 @@ export interface EmbeddedPlatform {
   /** Each service's host, in service order: its routes and gRPC registrations, for tests that walk them. */
   hosts: readonly ServiceHost[];
   communeSimulatorUrl: string;
+  /** The operations console, when one was asked for. */
+  consoleUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   const broker = new InProcessBroker({ journalPath: path.join(dataDir, "bus.db") });
   const hosts: ServiceHost[] = [];
   const services: RunningService[] = [];
+  let operationsConsole: RunningConsole | undefined;
   try {
     for (const [index, service] of PLATFORM_SERVICES.entries()) {
       const host = await serviceModule(service).createService({
@@ -82,6 +88,19 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       hosts.push(host);
       services.push(await host.start());
     }
+    if (options.consolePort !== undefined) {
+      // The console reaches the services as any browser's calls would, over their REST URLs.
+      const serviceUrls = Object.fromEntries(
+        services.map((service) => [serviceUrlVariable(service.name), service.httpUrl]),
+      );
+      operationsConsole = await startConsole(
+        loadConsoleConfig({
+          ...env,
+          ...serviceUrls,
+          HTTP_PORT: String(options.consolePort),
+        }),
+      );
+    }
   } catch (error) {
     await Promise.allSettled(hosts.map((host) => host.stop()));
     await simulator.close();
@@ -92,7 +111,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     services,
     hosts,
     communeSimulatorUrl: simulator.url,
+    consoleUrl: operationsConsole?.url,
     stop: async () => {
+      await operationsConsole?.close();
       await Promise.all(hosts.map((host) => host.stop()));
       await broker.close();
       await simulator.close();

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { tempDir } from "@lienthong/testing";
+import { recordResponses, tempDir } from "@lienthong/testing";
 import { demoApplication, runDemo } from "../src/demo";
 import { spansOf, startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
 
@@ -9,6 +9,10 @@ import { spansOf, startEmbeddedProcess, type EmbeddedProcess } from "./support/e
  * one application from submission to a signed, notified result, as one trace.
  */
 describe("embedded mode: one application through the four services", () => {
+  // Every REST answer below is checked against its service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let platform: EmbeddedProcess;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let result: Awaited<ReturnType<typeof runDemo>>;
@@ -163,5 +167,10 @@ describe("embedded mode: one application through the four services", () => {
       expect(everySpan).not.toContain(secret);
       expect(metrics).not.toContain(secret);
     }
+  });
+
+  it("answers every request as the services' OpenAPI documents say", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(15);
   });
 });

@@ -24,7 +24,7 @@ import {
   type DevelopmentClient,
   type DevelopmentOfficial,
 } from "@lienthong/service-host";
-import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
+import { recordResponses, tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { SignJWT, generateKeyPair } from "jose";
 import { runDemo } from "../src/demo";
 import { developmentCredentials } from "../src/dev-credentials";
@@ -109,6 +109,10 @@ interface Caller {
 }
 
 describe("every endpoint of every service asks for its credential, its role and its tenant", () => {
+  // Every REST answer below is checked against its service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let dir: TempDir;
   let platform: EmbeddedPlatform;
   let endpoints: Endpoint[] = [];
@@ -376,6 +380,11 @@ describe("every endpoint of every service asks for its credential, its role and 
       expect(problems).toEqual([]);
       expect(checked.length).toBeGreaterThanOrEqual(4);
     }, 120_000);
+  });
+
+  it("answers every request as the services' OpenAPI documents say", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(100);
   });
 });
 

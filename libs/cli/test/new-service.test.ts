@@ -5,7 +5,7 @@
  * platform next to the others, seeing a whole dossier's life.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import * as path from "node:path";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createService } from "../src/platform/new-service";
@@ -43,6 +43,11 @@ function linkWorkspaces(root: string): void {
         symlinkSync(path.join("..", "..", folder, entry), link);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      // What npm could not hoist (a version only this package asks for) stays in its own node_modules.
+      const own = path.join(REPOSITORY, folder, entry, "node_modules");
+      if (root !== REPOSITORY && existsSync(own) && !existsSync(path.join(root, folder, entry, "node_modules"))) {
+        symlinkSync(own, path.join(root, folder, entry, "node_modules"));
       }
     }
   }

@@ -41,6 +41,20 @@ export interface ConsumerOptions {
   logger: Logger;
   /** Default: the global tracer provider's "@lienthong/messaging" tracer. */
   tracer?: Tracer;
+  /** Told how each delivery ended and how long it took (metrics). */
+  observer?: ConsumerObserver;
+}
+
+/** How the runner settled one delivery: the span's `lienthong.consumer.outcome` too. */
+export type ConsumerOutcome = "processed" | "duplicate" | "dead-lettered" | "redelivered";
+
+/** Told of every delivery the runner settles; called on the hot path, so it must be cheap and must not throw. */
+export interface ConsumerObserver {
+  /**
+   * `type` is the record's ce_type as it arrived, "" for a record that is not a CloudEvent: anyone can write
+   * one, so map it to a closed set before using it as a label.
+   */
+  settled(type: string, outcome: ConsumerOutcome, durationSeconds: number): void;
 }
 
 /** What a dead letter carries besides the original record's headers. */
@@ -71,7 +85,7 @@ export function inboxId(groupId: string, eventId: string): string {
   return `${groupId}:${eventId}`;
 }
 
-type Outcome = "processed" | "duplicate" | "dead-lettered";
+type Outcome = Exclude<ConsumerOutcome, "redelivered">;
 
 /** Where a record came from, with its key, bytes and headers: what a dead letter is made of. */
 
@@ -79,7 +93,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   const policy = validateRetryPolicy(options.retry ?? defaultRetryPolicy);
   const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
   const tracer = options.tracer ?? trace.getTracer("@lienthong/messaging");
-  const { bus, store, groupId, logger } = options;
+  const { bus, store, groupId, logger, observer } = options;
 
   const deadLetter = (original: ReceivedRecord, error: unknown, delivery: Delivery): Promise<void> => {
     const failedAt = new Date().toISOString();
@@ -176,11 +190,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
       },
       parent,
     );
+    const started = performance.now();
     try {
       const outcome = await otelContext.with(trace.setSpan(parent, span), () => attempt(event, delivery));
+      observer?.settled(event.type, outcome, (performance.now() - started) / 1000);
       span.setAttribute("lienthong.consumer.outcome", outcome);
       if (outcome === "dead-lettered") span.setStatus({ code: SpanStatusCode.ERROR, message: "dead-lettered" });
     } catch (error) {
+      observer?.settled(event.type, "redelivered", (performance.now() - started) / 1000);
       span.setAttribute("lienthong.consumer.outcome", "redelivered");
       span.setStatus({ code: SpanStatusCode.ERROR, message: failureDescription(error) });
       throw error;
@@ -191,7 +208,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   // Not a CloudEvent (a foreign producer, a hand-edited journal): no attempt can read it.
   const unreadable = async (record: UnreadableRecord, delivery: Delivery): Promise<void> => {
+    const started = performance.now();
     await deadLetter(record, record.error, delivery);
+    observer?.settled("", "dead-lettered", (performance.now() - started) / 1000);
     logger.error(
       {
         groupId,

@@ -30,6 +30,8 @@ export interface RecordLog {
   read(topic: string, partition: number, offset: number): StoredRecord | undefined;
   /** The oldest offset still held (everything before it was removed by retention). */
   startOffset(topic: string, partition: number): number;
+  /** The offset the next record appended to the partition gets. */
+  endOffset(topic: string, partition: number): number;
   /** The group's next offset to consume, undefined when the group never subscribed to the topic. */
   committed(groupId: string, topic: string, partition: number): number | undefined;
   commit(groupId: string, topic: string, partition: number, nextOffset: number): void;
@@ -94,6 +96,11 @@ export class MemoryRecordLog implements RecordLog {
 
   startOffset(topic: string, partition: number): number {
     return this.partition(topic, partition).base;
+  }
+
+  endOffset(topic: string, partition: number): number {
+    const log = this.partition(topic, partition);
+    return log.base + log.records.length;
   }
 
   committed(groupId: string, topic: string, partition: number): number | undefined {
@@ -317,6 +324,10 @@ export class SqliteRecordLog implements RecordLog {
     return (
       this.statements.start.get(topic, partition)?.offset ?? this.nextOffsets.get(partitionKey(topic, partition)) ?? 0
     );
+  }
+
+  endOffset(topic: string, partition: number): number {
+    return this.nextOffsets.get(partitionKey(topic, partition)) ?? 0;
   }
 
   committed(groupId: string, topic: string, partition: number): number | undefined {

@@ -10,6 +10,7 @@ import type {
   EventBus,
   EventHandler,
   OutgoingEvent,
+  PartitionLag,
   RawRecord,
   SubscribeOptions,
   Subscription,
@@ -115,6 +116,19 @@ export class InProcessBroker {
   /** False while the journal cannot write (a full disk): publishing fails and committed offsets wait in memory. */
   journalCanWrite(): boolean {
     return this.log.canWrite();
+  }
+
+  /** The group's lag on the partitions of `topics` it was ever subscribed to here: journal end − committed offset. */
+  consumerLag(groupId: string, topics: readonly string[]): PartitionLag[] {
+    const lags: PartitionLag[] = [];
+    for (const worker of this.workers.values()) {
+      if (worker.groupId !== groupId || !topics.includes(worker.topic)) continue;
+      const { topic, partition } = worker;
+      const end = this.log.endOffset(topic, partition);
+      const committed = this.log.committed(groupId, topic, partition) ?? this.log.startOffset(topic, partition);
+      lags.push({ topic, partition, committed, end, lag: Math.max(0, end - committed) });
+    }
+    return lags;
   }
 
   /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal. */
@@ -378,6 +392,10 @@ class InProcessEventBus implements EventBus {
     if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
     const inner = this.broker.subscribe(options);
     return this.subscriptions.track(() => inner.close());
+  }
+
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    return this.broker.consumerLag(groupId, topics);
   }
 
   async ping(): Promise<boolean> {

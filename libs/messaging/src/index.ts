@@ -4,7 +4,9 @@ export type {
   EventBus,
   EventHandler,
   OutgoingEvent,
+  PartitionLag,
   RawRecord,
+  ReceivedRecord,
   SubscribeOptions,
   Subscription,
   UnreadableRecord,
@@ -31,9 +33,27 @@ export {
   inboxId,
   replayDeadLetters,
   startConsumer,
+  type ConsumerObserver,
   type ConsumerOptions,
+  type ConsumerOutcome,
   type EventProcessor,
   type ReplayOptions,
 } from "./consumer";
 export { OutboxRelay, outboxWrites, type OutboxRelayOptions } from "./outbox";
-export { inbox, messagingCollections, outbox, type InboxMarker, type OutboxRecord } from "./collections";
+export {
+  deadLetters,
+  inbox,
+  messagingCollections,
+  outbox,
+  type DeadLetterRecord,
+  type DeadLetterState,
+  type InboxMarker,
+  type OutboxRecord,
+} from "./collections";
+export {
+  DeadLetterLedger,
+  deadLetterId,
+  type DeadLetterLedgerOptions,
+  type DeadLetterPage,
+  type DeadLetterScope,
+} from "./dead-letters";

@@ -20,7 +20,7 @@ import { OpenSubscriptions } from "./open-subscriptions";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
 import { Rejections } from "./deliveries";
-import type { EventBus, OutgoingEvent, RawRecord, SubscribeOptions, Subscription } from "./port";
+import type { EventBus, OutgoingEvent, PartitionLag, RawRecord, SubscribeOptions, Subscription } from "./port";
 import { dispatchRecord, toOutgoingRecord } from "./record";
 import { backoffDelay, sleep, type RetryPolicy } from "./retry";
 
@@ -253,6 +253,30 @@ export class KafkaEventBus implements EventBus {
     if (failing.length > 0) this.logger.warn({ consumers: failing }, "kafka event bus: a consumer is not consuming");
     else this.logger.info({ consumers: [] }, "kafka event bus: every consumer is consuming again");
     this.reportedFailing = summary;
+  }
+
+  /** Committed offsets against high-water marks, asked of the brokers (two admin requests per topic). */
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    this.assertOpen();
+    await this.connectAdmin();
+    const [committed, ends] = await Promise.all([
+      this.admin.fetchOffsets({ groupId, topics: [...topics] }),
+      Promise.all(topics.map(async (topic) => ({ topic, offsets: await this.admin.fetchTopicOffsets(topic) }))),
+    ]);
+    const committedAt = new Map(
+      committed.flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => [`${topic}:${partition}`, Number(offset)] as const),
+      ),
+    );
+    return ends.flatMap(({ topic, offsets }) =>
+      offsets.map(({ partition, high, low }) => {
+        const end = Number(high);
+        // -1: the group never committed here, so it starts at the oldest retained record.
+        const next = committedAt.get(`${topic}:${partition}`) ?? -1;
+        const from = next < 0 ? Number(low) : next;
+        return { topic, partition, committed: from, end, lag: Math.max(0, end - from) };
+      }),
+    );
   }
 
   async ping(): Promise<boolean> {

@@ -119,6 +119,16 @@ export class OutboxRelay {
     return this.store.count(outbox);
   }
 
+  /**
+   * How long the oldest record has waited to be published, in ms (0 when none waits): a metric — an age that
+   * keeps growing means the relay is stuck, whatever the backlog's size. Read by the sequence index.
+   */
+  async oldestAgeMs(now = Date.now()): Promise<number> {
+    const [oldest] = await this.store.find(outbox, { orderBy: { field: "sequence", direction: "asc" }, limit: 1 });
+    // A sequence is the writing time in microseconds (nextSequence).
+    return oldest ? Math.max(0, now - oldest.data.sequence / 1000) : 0;
+  }
+
   private tick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

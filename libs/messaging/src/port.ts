@@ -115,6 +115,18 @@ export interface SubscribeOptions {
   redelivery?: Pick<RetryPolicy, "initialMs" | "maxMs">;
 }
 
+/** How far a consumer group is behind one partition of a topic it consumes. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** The group's next offset to consume (the oldest retained record when it never committed). */
+  committed: number;
+  /** The offset the next record published to the partition will get (Kafka's high-water mark). */
+  end: number;
+  /** end − committed: records published and not yet consumed by the group. */
+  lag: number;
+}
+
 export interface Subscription {
   /** Stops fetching, waits for in-flight handlers, commits, leaves the group. */
   close(): Promise<void>;
@@ -130,6 +142,8 @@ export interface EventBus {
   /** Publishes records as they are (see RawRecord), in order, durably like publish. */
   forward(records: RawRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** The group's lag on every partition of `topics` (for metrics); a topic not created yet has none. */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
   /** True when the bus can publish (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -323,3 +323,44 @@ test("the consumer span is a child of the publishing span and carries ids only",
   expect(span.attributes["messaging.message.id"]).toEqual(expect.any(String));
   expect(JSON.stringify(span.attributes)).not.toContain("0912345678");
 });
+
+test("the observer is told each delivery's outcome with its ce_type and a duration", async () => {
+  const settled: { type: string; outcome: string; seconds: number }[] = [];
+  let failuresLeft = 1;
+  subscriptions.push(
+    await startConsumer({
+      bus: routing,
+      store,
+      groupId: GROUP,
+      topics: [topic],
+      retry: fastRetry,
+      logger: silentLogger,
+      observer: { settled: (type, outcome, seconds) => settled.push({ type, outcome, seconds }) },
+      handle: async (event) => {
+        const body = bodyOf(event);
+        if (body === "flaky" && failuresLeft-- > 0) throw unavailable("the registry is down");
+        if (body === "bad") throw invalidField("payload", "does not decode");
+        return effectOf(event);
+      },
+    }),
+  );
+  const id = randomUUID();
+  await intake.publish([
+    textEvent(topic, "dossier-1", "ok", { id }),
+    textEvent(topic, "dossier-1", "ok", { id }),
+    textEvent(topic, "dossier-1", "flaky"),
+    textEvent(topic, "dossier-1", "bad"),
+  ]);
+  await intake.forward([{ topic, key: "dossier-1", value: new TextEncoder().encode("not an event"), headers: {} }]);
+  await waitFor(() => settled.length === 6, { description: "six settled deliveries" });
+  expect(settled.map(({ type, outcome }) => `${type || "(none)"} ${outcome}`)).toEqual([
+    `${SUBMITTED} processed`,
+    `${SUBMITTED} duplicate`,
+    `${SUBMITTED} redelivered`,
+    `${SUBMITTED} processed`,
+    `${SUBMITTED} dead-lettered`,
+    "(none) dead-lettered",
+  ]);
+  for (const { seconds } of settled) expect(seconds).toBeGreaterThanOrEqual(0);
+  expect(settled.every(({ seconds }) => seconds < 10)).toBe(true);
+});

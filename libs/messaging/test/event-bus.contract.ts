@@ -133,6 +133,41 @@ export function eventBusContract(options: ContractOptions): void {
     expect(partitions.size).toBeGreaterThan(1);
   });
 
+  test("reports a group's lag per partition: published and not yet consumed, after it left the group too", async () => {
+    const topic = uniqueTopic("lag");
+    const group = "routing-lag";
+    const received = await collect(routing, group, [topic]);
+    const publish = (from: number, count: number) =>
+      intake.publish(Array.from({ length: count }, (_, index) => textEvent(topic, `dossier-lag-${from + index}`, "x")));
+    const total = async () => {
+      const lags = await routing.consumerLag(group, [topic]);
+      const sum = (field: "lag" | "end" | "committed") => lags.reduce((sum, lag) => sum + lag[field], 0);
+      return {
+        lag: sum("lag"),
+        end: sum("end"),
+        committed: sum("committed"),
+        partitions: lags.map((lag) => lag.partition),
+      };
+    };
+    await publish(0, 6);
+    await wait(() => received.events.length === 6, "6 events consumed");
+    await waitFor(async () => (await total()).lag === 0, {
+      timeoutMs: options.deliveryTimeoutMs,
+      description: "no lag once consumed",
+    });
+    await received.close();
+    await publish(6, 4);
+    await waitFor(async () => (await total()).lag === 4, {
+      timeoutMs: options.deliveryTimeoutMs,
+      description: "a lag of the 4 events published after the group left",
+    });
+    const after = await total();
+    expect(after).toMatchObject({ end: 10, committed: 6 });
+    // Each partition of the topic once, the ones that got no record too.
+    expect(new Set(after.partitions).size).toBe(after.partitions.length);
+    expect(after.partitions.length).toBeGreaterThan(1);
+  });
+
   test("every consumer group sees every event", async () => {
     const topic = uniqueTopic("groups");
     const [routingGroup, notification] = (

@@ -79,6 +79,7 @@ test("a crash between publish and delete only duplicates, with the same ce_id", 
     },
     forward: (records) => bus.forward(records),
     subscribe: (options) => bus.subscribe(options),
+    consumerLag: (groupId, topics) => bus.consumerLag(groupId, topics),
     ping: () => bus.ping(),
     close: () => bus.close(),
   };
@@ -109,4 +110,19 @@ test("notify() publishes at once without waiting for the poll", async () => {
   await submitApplication("dossier-1", "submitted");
   running.notify();
   await waitFor(() => received.events.length === 1, { timeoutMs: 2_000, description: "the notified event" });
+});
+
+test("the oldest record's age: how long the first event still waiting was written ago, 0 once published", async () => {
+  const waiting = relay();
+  expect(await waiting.oldestAgeMs()).toBe(0);
+  const writtenAt = Date.now();
+  await submitApplication("dossier-1", "submitted");
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await submitApplication("dossier-2", "submitted");
+  // Measured an hour on: the first record's age, not the second's (a second younger).
+  const age = await waiting.oldestAgeMs(writtenAt + 3_600_000);
+  expect(age).toBeGreaterThan(3_600_000 - 500);
+  expect(age).toBeLessThanOrEqual(3_600_000);
+  await waiting.flush();
+  expect(await waiting.oldestAgeMs(writtenAt + 3_600_000)).toBe(0);
 });

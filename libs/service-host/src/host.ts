@@ -7,6 +7,7 @@ import {
   KafkaEventBus,
   OutboxRelay,
   messagingCollections,
+  DeadLetterLedger,
   outbox,
   startConsumer,
   type DeliveredEvent,
@@ -20,6 +21,9 @@ import { createHttpApp, startHttpServer, type HttpApp, type RegisteredRoute } fr
 import { createLifecycle, type Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type ServiceMetrics } from "./metrics";
+import { commitObserver, consumerObserver, registerHostGauges } from "./metrics-host";
+import { apiDocumentInfo } from "./openapi-routes";
+import { auditPageResponseSchema, spansQuerySchema, spansResponseSchema } from "./openapi-host";
 import { createReadiness, type Readiness } from "./readiness";
 import { openIdentities, type Identities, type PresentedCredentials } from "./auth/identities";
 import { grpcServerTransport } from "./auth/grpc-tls";
@@ -27,6 +31,7 @@ import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
 import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
 import { pollingTask } from "./polling-task";
 import { parseInput } from "./validation";
+import { deadLetterRoutes, dossierProvinceOf } from "./dead-letter-routes";
 import { getSpanStore } from "./telemetry";
 import { referenceDataFrom } from "./reference-data-env";
 import {
@@ -132,6 +137,8 @@ export class ServiceHost {
   /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
   readonly lifecycle: Lifecycle;
   private readonly consumers: ConsumerRegistration[] = [];
+  /** The dead letters of the service's consumer group, kept for operators (dead-letter-routes.ts). */
+  private readonly deadLetters: DeadLetterLedger;
   private readonly grpcServices: GrpcServiceRegistration[] = [];
   private readonly tasks: BackgroundTask[] = [];
   private readonly ops: HttpApp;
@@ -181,7 +188,16 @@ export class ServiceHost {
       logger,
     );
     const admit = (clientId: string) => this.rateLimiter.admit(clientId);
-    this.http = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, identify, audit, admit });
+    this.http = createHttpApp({
+      service: name,
+      logger,
+      readiness,
+      metrics: this.metrics,
+      identify,
+      audit,
+      admit,
+      documents: apiDocumentInfo(name),
+    });
     // Scrapers and probes on their own listener (loopback by default): /metrics never on the public port.
     this.ops = createHttpApp({ service: name, logger, readiness, metrics: this.metrics, serveMetrics: true });
     // The bounded in-memory span store of a process without an OTLP endpoint (ARCHITECTURE.md §3).
@@ -190,6 +206,11 @@ export class ServiceHost {
       method: "get",
       path: "/ops/traces/:traceId",
       access: operators,
+      doc: {
+        operationId: "traceSpans",
+        summary: "The spans of one trace this process kept (bounded in-memory store)",
+        responses: { 200: { description: "The spans, possibly none", json: spansResponseSchema } },
+      },
       handle: async (request, response) => {
         response.json({ spans: getSpanStore()?.byTrace(String(request.params.traceId)) ?? [] });
       },
@@ -198,6 +219,12 @@ export class ServiceHost {
       method: "get",
       path: "/ops/spans",
       access: operators,
+      doc: {
+        operationId: "recentSpans",
+        summary: "The most recent spans this process kept",
+        query: spansQuerySchema,
+        responses: { 200: { description: "The spans, newest last", json: spansResponseSchema } },
+      },
       handle: async (request, response) => {
         const limit = Math.min(Number(request.query.limit) || 1000, 10_000);
         response.json({ spans: getSpanStore()?.recent(limit) ?? [] });
@@ -207,19 +234,35 @@ export class ServiceHost {
       method: "get",
       path: "/v1/audit",
       access: { staff: ["auditor"] },
+      doc: {
+        operationId: "auditEntries",
+        summary: "Sealed entries of the service's audit chain after a sequence number, and the chain's head",
+        query: auditPageSchema,
+        responses: { 200: { description: "A page of entries", json: auditPageResponseSchema } },
+      },
       handle: async (request, response) => {
         const { afterSeq, limit } = parseInput(auditPageSchema, request.query);
         response.json({ entries: await this.audit.sealedAfter(afterSeq, limit), head: await this.audit.head() });
       },
     });
+    this.deadLetters = new DeadLetterLedger({
+      bus,
+      store,
+      groupId: name,
+      provinceOf: dossierProvinceOf(this.reference.units),
+      logger,
+    });
+    deadLetterRoutes(this.http, this.deadLetters, audit, parts.clock);
     readiness.addCheck("store", () => store.ping());
     readiness.addCheck("bus", () => bus.ping());
-    this.metrics.gauge({
-      name: "outbox_backlog",
-      help: "Events stored in the outbox but not yet published (grows while the bus is unreachable)",
-      async collect() {
-        this.set(await relay.backlog());
-      },
+    store.observeCommits(commitObserver(this.metrics));
+    registerHostGauges({
+      metrics: this.metrics,
+      readiness,
+      relay,
+      bus,
+      consumers: () => this.consumers.map(({ topics }) => ({ groupId: name, topics })),
+      logger,
     });
   }
 
@@ -331,8 +374,13 @@ export class ServiceHost {
         // INVALID_ARGUMENT and is dead-lettered at once.
         handle: (event) => handle({ ...event, ...decodeConsumed(event) }),
         logger: this.logger,
+        observer: consumerObserver(this.metrics, this.name, topics),
       });
       this.lifecycle.onShutdown("consumer", () => subscription.close());
+    }
+    if (this.consumers.length > 0) {
+      await this.deadLetters.start();
+      this.lifecycle.onShutdown("dead-letter ledger", () => this.deadLetters.stop());
     }
     const grpcServer = createGrpcServer({
       service: this.name,

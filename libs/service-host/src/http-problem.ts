@@ -1,4 +1,5 @@
-import { toPlatformError, type ErrorCode, type FieldViolation, type PlatformError } from "@lienthong/errors";
+import { errorCodes, toPlatformError, type ErrorCode, type PlatformError } from "@lienthong/errors";
+import { z } from "zod";
 
 /**
  * The REST mapping of platform errors, in one place: an RFC 9457 problem
@@ -50,18 +51,31 @@ const titleByCode: Record<ErrorCode, string> = {
 export const problemTypeBase = "https://lienthong.gov.vn/problems/";
 export const problemContentType = "application/problem+json";
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  reason: string;
-  retriable: boolean;
-  violations?: FieldViolation[];
-  details?: Record<string, unknown>;
-  traceId?: string;
-}
+/**
+ * A problem document as callers receive it; the API documents describe every
+ * refusal with this schema (component "Problem"), so its type is the schema's.
+ */
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: "A URI naming the kind of problem (RFC 9457)" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: "Readable; names fields, never echoes their values" }),
+    code: z.enum(errorCodes).meta({ description: "The platform's error code (gRPC's canonical codes)" }),
+    reason: z
+      .string()
+      .meta({ description: "A finer, stable reason (e.g. UNSUPPORTED_MEDIA_TYPE, DOSSIER_NOT_ACCEPTED)" }),
+    retriable: z.boolean().meta({ description: "Whether the same request may succeed later" }),
+    violations: z
+      .array(z.object({ field: z.string(), reason: z.string() }))
+      .optional()
+      .meta({ description: "One entry per offending field" }),
+    details: z.record(z.string(), z.unknown()).optional().meta({ description: "Machine-readable context" }),
+    traceId: z.string().optional().meta({ description: "Quote it when reporting a problem" }),
+  })
+  .meta({ id: "Problem", description: "An RFC 9457 problem document with the platform's extensions" });
+
+export type Problem = z.infer<typeof problemSchema>;
 
 export function toProblem(thrown: unknown, traceId?: string): Problem {
   const error = toPlatformError(thrown);

@@ -25,7 +25,10 @@ import { problemContentType, retryAfterSecondsOf, toProblem } from "./http-probl
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
 import type { Readiness } from "./readiness";
+import { probeDocs, serveDocuments, type DocumentInfo } from "./openapi-routes";
 import { requestTraceId } from "./trace-id";
+import { PLATFORM_VERSION } from "./version";
+import type { z } from "zod";
 
 export interface HttpAppOptions {
   service: string;
@@ -44,18 +47,56 @@ export interface HttpAppOptions {
   audit?: (event: AuditEvent) => void;
   /** Counts a client's request against its rate limit; throws RESOURCE_EXHAUSTED past it. */
   admit?: (clientId: string) => void;
+  /** Serves the service's OpenAPI document at /openapi.json and its reference page at /docs. */
+  documents?: DocumentInfo;
 }
 
 /** How a route reads its body, after the caller is authenticated: JSON, raw bytes of one media type, or nothing. */
 export type RouteBody = { json: { limitBytes: number } } | { raw: { type: string; limitBytes: number } } | "none";
 
-export interface RouteSpec<A extends Access> {
+/** A success answer of a route: JSON of a schema, or bytes of a media type. */
+export type RouteResponse = { description: string; json: z.ZodType } | { description: string; bytes: string };
+
+export type RouteResponses = Readonly<Record<number, RouteResponse>>;
+
+/**
+ * What integrators read of a route in the service's OpenAPI document
+ * (openapi.ts). The request schemas are the ones its use case validates
+ * with; refusals (4XX, 5XX) are problem documents on every route.
+ */
+export interface RouteDoc<R extends RouteResponses> {
+  /** The operation's stable name, e.g. for generated clients (operationId). */
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Default: every `:name` of the path is a string. */
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** Request headers read beyond the credentials (Idempotency-Key). */
+  headers?: z.ZodObject;
+  /** The JSON body, for a route that reads one. */
+  body?: z.ZodType;
+  responses: R;
+}
+
+/**
+ * What a handler may send: the union of its documented answers, so the
+ * compiler holds a route to its document at no cost per request. A route
+ * without a document sends anything (the documents' test refuses it).
+ */
+export type ResponseBodyOf<R extends RouteResponses> = [R] extends [never]
+  ? unknown
+  : { [S in keyof R]: R[S] extends { json: infer J extends z.ZodType } ? z.input<J> : Uint8Array }[keyof R];
+
+export interface RouteSpec<A extends Access, R extends RouteResponses = never> {
   method: "get" | "post" | "put" | "delete";
   path: string;
   access: A;
   /** Default: JSON up to 1 MiB for POST and PUT, nothing for GET and DELETE. */
   body?: RouteBody;
-  handle(request: Request, response: Response, caller: Authorized<A>): Promise<void>;
+  /** Required of every service route (the API documents' test walks the registry); hosts' own tests may omit it. */
+  doc?: RouteDoc<R>;
+  handle(request: Request, response: Response<ResponseBodyOf<R>>, caller: Authorized<A>): Promise<void>;
 }
 
 /** A route as the registry lists it: what an endpoint is and what it asks of its caller. */
@@ -65,6 +106,8 @@ export interface RegisteredRoute {
   access: Access;
   /** How it reads its body (the bad-input tests send each kind what it reads). */
   body: RouteBody;
+  /** What the OpenAPI document says of it; undefined for an undocumented route. */
+  doc?: RouteDoc<RouteResponses>;
 }
 
 export interface HttpApp {
@@ -74,10 +117,14 @@ export interface HttpApp {
    * client's rate limit → audit → read the body → handle. A route without a
    * declared access (or one nobody can meet) is refused with an Error.
    */
-  route<A extends Access>(spec: RouteSpec<A>): void;
+  route<A extends Access, R extends RouteResponses = never>(spec: RouteSpec<A, R>): void;
   /** Every route registered with `route`, and the probes. */
   routes(): readonly RegisteredRoute[];
-  /** Adds the 404 fallback and the problem+json error handler; call after registering routes. */
+  /**
+   * Adds the 404 fallback and the problem+json error handler; call after
+   * registering routes. With `documents`, the OpenAPI document is built here,
+   * once, from the registry.
+   */
   mountErrorHandler: () => void;
 }
 
@@ -143,12 +190,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const registered: RegisteredRoute[] = [];
   const identify = options.identify ?? (() => Promise.resolve<Identification>({ caller: {} }));
 
-  function route<A extends Access>(spec: RouteSpec<A>): void {
+  function route<A extends Access, R extends RouteResponses = never>(spec: RouteSpec<A, R>): void {
     const action = `${spec.method.toUpperCase()} ${spec.path}`;
     assertDeclaredAccess(spec.access, action);
     const body =
       spec.body ?? (spec.method === "post" || spec.method === "put" ? jsonUpTo(DEFAULT_JSON_LIMIT_BYTES) : "none");
-    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access, body });
+    registered.push({ method: spec.method.toUpperCase(), path: spec.path, access: spec.access, body, doc: spec.doc });
     const authenticated: RequestHandler = (request, response, next) => {
       const decision = { action, target: auditTargetOf(request), traceId: traceIdOf(response) };
       identify(credentialsOf(request))
@@ -170,22 +217,23 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     };
     const handlers: RequestHandler[] = [authenticated, ...bodyReader(body)];
     app[spec.method](spec.path, ...handlers, async (request, response) => {
-      await spec.handle(request, response, response.locals.caller as Authorized<A>);
+      await spec.handle(request, response as Response<ResponseBodyOf<R>>, response.locals.caller as Authorized<A>);
     });
   }
 
   const probes: Access = { public: "health probes of load balancers and orchestrators" };
   registered.push(
-    { method: "GET", path: "/healthz", access: probes, body: "none" },
-    { method: "GET", path: "/readyz", access: probes, body: "none" },
+    { method: "GET", path: "/healthz", access: probes, body: "none", doc: probeDocs.healthz },
+    { method: "GET", path: "/readyz", access: probes, body: "none", doc: probeDocs.readyz },
   );
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", service: options.service });
   });
   app.get("/readyz", async (_req, res) => {
     const report = await readiness.evaluate();
-    res.status(report.ready ? 200 : 503).json(report);
+    res.status(report.ready ? 200 : 503).json({ ...report, version: PLATFORM_VERSION });
   });
+  const documents = options.documents ? serveDocuments(route, options.documents) : undefined;
   if (options.serveMetrics) {
     app.get("/metrics", async (_req, res) => {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -196,6 +244,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   function mountErrorHandler(): void {
     if (mounted) return;
     mounted = true;
+    documents?.build(registered);
     app.use((_req, _res, next) => {
       next(new PlatformError("NOT_FOUND", "No route matches this method and path"));
     });

@@ -33,6 +33,8 @@ export * from "./lifecycle";
 export * from "./logger";
 export * from "./metrics";
 export * from "./notifying-store";
+export * from "./openapi";
+export { API_DOCUMENTS, apiDocumentInfo } from "./openapi-routes";
 export * from "./polling-task";
 export * from "./public-link-secrets";
 export * from "./public-links";

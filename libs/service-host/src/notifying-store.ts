@@ -1,5 +1,8 @@
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, Versioned, WriteOp } from "@lienthong/storage";
 
+/** Told how long each commit took and whether it succeeded (metrics); must be cheap. */
+export type CommitObserver = (seconds: number, succeeded: boolean) => void;
+
 /**
  * The service's store, which tells listeners about every successful commit —
  * whoever committed (a use case or the consumer runner). The outbox relay
@@ -8,12 +11,18 @@ import type { AnyCollection, Collection, DocumentStore, Filter, Query, Versioned
  */
 export class NotifyingStore implements DocumentStore {
   private readonly listeners: ((ops: readonly WriteOp[]) => void)[] = [];
+  private commitObserver: CommitObserver | undefined;
 
   constructor(private readonly inner: DocumentStore) {}
 
   /** Called after every successful commit with its operations. */
   onCommit(listener: (ops: readonly WriteOp[]) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Times every commit from now on. */
+  observeCommits(observer: CommitObserver): void {
+    this.commitObserver = observer;
   }
 
   get adapter(): string {
@@ -37,7 +46,14 @@ export class NotifyingStore implements DocumentStore {
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
-    await this.inner.commit(ops);
+    const started = performance.now();
+    try {
+      await this.inner.commit(ops);
+    } catch (error) {
+      this.commitObserver?.((performance.now() - started) / 1000, false);
+      throw error;
+    }
+    this.commitObserver?.((performance.now() - started) / 1000, true);
     for (const listener of this.listeners) listener(ops);
   }
 

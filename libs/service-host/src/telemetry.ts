@@ -40,20 +40,21 @@ let started: Telemetry | undefined;
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (started) return started;
-  const endpoint = options.otlpEndpoint ?? nonEmpty(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const spanStore = endpoint ? undefined : new SpanStore(options.spanStoreLimit ?? defaultSpanStoreLimit);
-  const spanProcessor: SpanProcessor = new ScrubbingSpanProcessor(
-    endpoint
-      ? new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }))
-      : new SpanStoreProcessor(spanStore as SpanStore),
-  );
+  const url = tracesEndpoint(options.otlpEndpoint);
+  // OTEL_TRACES_EXPORTER=none: the operator wants no spans kept anywhere, not even in memory.
+  const exporting = nonEmpty(process.env.OTEL_TRACES_EXPORTER) !== "none";
+  const spanStore = url || !exporting ? undefined : new SpanStore(options.spanStoreLimit ?? defaultSpanStoreLimit);
+  const spanProcessors: SpanProcessor[] = [];
+  if (url) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
+  if (spanStore) spanProcessors.push(new SpanStoreProcessor(spanStore));
 
   const sdk = new NodeSDK({
     // The service's own name is the default; OTEL_SERVICE_NAME and
     // OTEL_RESOURCE_ATTRIBUTES (e.g. the province) override it, as operators expect.
     resource: resourceFromAttributes({ "service.name": options.serviceName }),
     resourceDetectors: [envDetector],
-    spanProcessors: [spanProcessor],
+    // The sampler is the SDK's from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (parent-based, always on by default).
+    spanProcessors: spanProcessors.map((processor) => new ScrubbingSpanProcessor(processor)),
     // Metrics go through prom-client and logs through pino: without these empty
     // lists the SDK would add OTLP exporters aimed at localhost:4318 by default.
     metricReaders: [],
@@ -93,8 +94,18 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value && value.trim() !== "" ? value.trim() : undefined;
 }
 
-/** Like the SDK does for the environment variable: the base URL gets /v1/traces. */
-function tracesUrl(endpoint: string): string {
+/**
+ * Where spans go, as the OpenTelemetry specification reads the environment:
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the full URL, used as it is;
+ * OTEL_EXPORTER_OTLP_ENDPOINT (or the caller's endpoint) is a base URL that
+ * gets /v1/traces. None of them, or OTEL_TRACES_EXPORTER=none: no export.
+ */
+function tracesEndpoint(base: string | undefined): string | undefined {
+  if (nonEmpty(process.env.OTEL_TRACES_EXPORTER) === "none") return undefined;
+  const signal = nonEmpty(process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  if (!base && signal) return signal;
+  const endpoint = base ?? nonEmpty(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  if (!endpoint) return undefined;
   return endpoint.endsWith("/v1/traces") ? endpoint : `${endpoint.replace(/\/+$/, "")}/v1/traces`;
 }
 

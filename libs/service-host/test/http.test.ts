@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { invalidArgument, notFound, unauthenticated } from "@lienthong/errors";
 import {
@@ -144,6 +146,9 @@ describe("createHttpApp on a real server", () => {
       ready: false,
       state: "ready",
       checks: { store: "failed", bus: "failed" },
+      // The release operators see beside readiness: the platform's, as its packages carry it.
+      version: (JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as { version: string })
+        .version,
     });
     expect(body).not.toContain("admin:pw");
     storeUp = true;

@@ -180,4 +180,42 @@ describe("OTLP export", () => {
     expect(exported).toContain(traceId);
     expect(exported).toContain("traced-otlp");
   });
+
+  /** Starts the fixture with `env`, makes one traced request, stops it with SIGTERM (which flushes), and returns its trace id. */
+  async function tracedRequest(env: Record<string, string>): Promise<string> {
+    const child = runFixture("test/fixtures/traced-service.ts", { preload: ["src/register.ts"], env });
+    const url = String((await child.waitForLine((l) => l.msg === "fixture ready")).url);
+    const res = await fetch(`${url}/applications/000.00.06.H56-231027-0361`);
+    const traceId = res.headers.get("x-trace-id")!;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    child.process.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    return traceId;
+  }
+
+  it("sends spans to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, the signal's own URL", async () => {
+    const { port } = collector.address() as AddressInfo;
+    const traceId = await tracedRequest({
+      OTEL_SERVICE_NAME: "traced-signal-url",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/collector/spans`,
+    });
+    const exported = received.filter((r) => r.path === "/collector/spans").map((r) => r.body);
+    expect(exported.join("")).toContain(traceId);
+  });
+
+  it("samples as OTEL_TRACES_SAMPLER says: always_off exports nothing", async () => {
+    const { port } = collector.address() as AddressInfo;
+    const before = received.length;
+    const traceId = await tracedRequest({
+      OTEL_SERVICE_NAME: "traced-sampled-off",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_TRACES_SAMPLER: "always_off",
+    });
+    const exported = received
+      .slice(before)
+      .map((r) => r.body)
+      .join("");
+    expect(exported).not.toContain(traceId);
+    expect(exported).not.toContain("traced-sampled-off");
+  });
 });

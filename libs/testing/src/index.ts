@@ -7,3 +7,4 @@ export { readGrpcErrorDetails, type GrpcErrorDetails } from "./grpc-status";
 export { readMail, type ReadMail } from "./raw-mail";
 export { startSmtpPeer, type ReceivedMail, type RecipientAnswer, type SmtpPeer } from "./smtp-peer";
 export { rawUnary, type RawGrpcAnswer } from "./raw-unary";
+export { recordResponses, type ResponseRecorder } from "./openapi-conformance";

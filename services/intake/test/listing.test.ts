@@ -1,4 +1,5 @@
 import { intake } from "@lienthong/contracts";
+import { recordResponses } from "@lienthong/testing";
 import {
   MUONG_LAT,
   TAM_CHUNG,
@@ -24,6 +25,10 @@ interface Page {
 const HOUR = 3_600_000;
 
 describe("listing a commune system's dossiers", () => {
+  // Every REST answer below is checked against the service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let harness: IntakeHarness;
   /** Everything submitted, oldest first. */
   const muongLat: ApplicationBody[] = [];
@@ -200,5 +205,10 @@ describe("listing a commune system's dossiers", () => {
     } finally {
       client.close();
     }
+  });
+
+  it("answers every request as its OpenAPI document says", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(5);
   });
 });

@@ -13,6 +13,7 @@ import { SignedWebhookSender } from "./channels/webhook";
 import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endpoints";
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
+import { registerDeliveryMetrics } from "./metrics";
 import { deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
 import { DeliveryLanes } from "./use-cases/delivery-lanes";
 import { dispatchRound, type DispatchPolicy } from "./use-cases/dispatch-deliveries";
@@ -68,6 +69,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     now: options.clock ?? (() => new Date()),
   };
   const metrics = endpointAndParkingMetrics(host, ports);
+  registerDeliveryMetrics(host);
   const channels = { mail, webhook: new SignedWebhookSender() };
   const policy: DispatchPolicy = {
     ...BACKOFF,

@@ -20,7 +20,8 @@ import {
 } from "./support/notification-harness";
 
 const { operator, auditor, leaderMuongLat } = DEVELOPMENT_OFFICIALS;
-const PROBES = ["/healthz", "/readyz"];
+/** The host's public routes: probes and the API documents (docs/decisions.md §38). */
+const PUBLIC = ["/docs", "/docs/redoc.standalone.js", "/healthz", "/openapi.json", "/readyz"];
 
 /** A problem+json answer's stable parts (the detail names the reference asked for). */
 function problemOf(reply: RestReply): { status: number; code: string; title: string; retriable: boolean } {
@@ -139,15 +140,15 @@ describe("notification: who may list a dossier's deliveries (REST and gRPC)", ()
           ),
         ]),
       );
-      // Nothing of notification is public: only the host's probes are.
+      // Nothing of notification is public: only the host's probes and documents are.
       expect(
         routes
           .filter((route) => "public" in route.access)
           .map((route) => route.path)
           .sort(),
-      ).toEqual(PROBES);
+      ).toEqual(PUBLIC);
 
-      const guarded = routes.filter((route) => !PROBES.includes(route.path));
+      const guarded = routes.filter((route) => !PUBLIC.includes(route.path));
       expect(guarded.length).toBeGreaterThanOrEqual(3);
       for (const route of guarded) {
         const url = harness.running.httpUrl + route.path.replace(/:[A-Za-z]+/g, muongLatDossier.dossierCode);

@@ -251,6 +251,6 @@ describe("notification: events that arrive before the dossier's submission", () 
     expect(harness.personalDataIn(listing)).toEqual([]);
     expect(listing).not.toContain(applicant.fullName);
     // Nothing was dead-lettered for arriving first.
-    expect(harness.logLines.filter((line) => line.includes("dead-letter"))).toEqual([]);
+    expect(harness.logLines.filter((line) => line.includes("dead-lettered"))).toEqual([]);
   });
 });

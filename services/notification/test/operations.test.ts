@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventTypes, common, decodeEvent, events } from "@lienthong/contracts";
 import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
-import { waitFor } from "@lienthong/testing";
+import { recordResponses, waitFor } from "@lienthong/testing";
 import {
   EFFECT_TIMEOUT_MS,
   TAM_CHUNG_CLIENT,
@@ -30,6 +30,10 @@ interface Endpoint {
  * every decision in the audit log.
  */
 describe("notification: operators resend deliveries and redrive endpoints", () => {
+  // Every REST answer below is checked against the service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let harness: NotificationHarness;
   let tokens: Record<"operator" | "leader" | "otherProvince" | "auditor", string>;
 
@@ -266,5 +270,10 @@ describe("notification: operators resend deliveries and redrive endpoints", () =
     const text = JSON.stringify(entries);
     expect(text).not.toContain("038195004217");
     expect(harness.personalDataIn(text)).toEqual([]);
+  });
+
+  it("answers every request as its OpenAPI document says", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(5);
   });
 });

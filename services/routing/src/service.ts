@@ -4,6 +4,7 @@ import { routingRoutes } from "./api/http";
 import { routingEnv } from "./config";
 import { routingEventHandler, routingTopics } from "./events/consumers";
 import { deadlineWatcher } from "./events/deadline-watcher";
+import { registerRoutingMetrics } from "./metrics";
 import { routingCollections } from "./store/collections";
 import type { RoutingAudit, RoutingPorts } from "./use-cases/ports";
 
@@ -37,6 +38,7 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
   routingRoutes(host.http, ports);
   host.serveGrpc(routingGrpc(ports));
   host.consume(routingTopics, routingEventHandler(ports));
+  registerRoutingMetrics(host.metrics, ports, host.logger);
   host.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: host.logger }));
   return host;
 }

@@ -38,7 +38,13 @@ const {
 } = DEVELOPMENT_OFFICIALS;
 
 /** The endpoints that may answer without a credential, and why (service-host: health probes). */
-const DOCUMENTED_PUBLIC = ["GET /healthz", "GET /readyz"];
+const DOCUMENTED_PUBLIC = [
+  "GET /healthz",
+  "GET /readyz",
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs/redoc.standalone.js",
+];
 
 const DECISION = { outcome: "approved", summary: "Đủ điều kiện" };
 /** A dossier code of the right shape that names no dossier. */

@@ -1,6 +1,6 @@
 import { createCalendar } from "@lienthong/domain";
 import { DEVELOPMENT_CLIENTS, DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
-import { waitFor } from "@lienthong/testing";
+import { recordResponses, waitFor } from "@lienthong/testing";
 import {
   CRIMINAL_RECORD_CERTIFICATE,
   FIRST_LAND_CERTIFICATE,
@@ -20,6 +20,10 @@ const leader = DEVELOPMENT_OFFICIALS.leaderMuongLat;
 const calendar = createCalendar();
 
 describe("routing: officials' actions through the composition root", () => {
+  // Every REST answer below is checked against the service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let routing: RoutingHarness;
 
   beforeAll(async () => {
@@ -372,4 +376,9 @@ describe("routing: officials' actions through the composition root", () => {
       description: `${action} allowed again`,
     });
   }
+
+  it("answers every request as its OpenAPI document says", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(20);
+  });
 });

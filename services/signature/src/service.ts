@@ -11,6 +11,7 @@ import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
 import { signatureEventHandler, signatureTopics } from "./events/consumers";
+import { timedSigning } from "./metrics";
 import { openSigning } from "./signers";
 import { signatureCollections } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
@@ -32,7 +33,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     { ...options, logger },
   );
   const now = options.clock ?? (() => new Date());
-  const signing = await openSigning(env, now);
+  const signing = timedSigning(host.metrics, await openSigning(env, now));
   if (signing.source === "test-pki")
     host.logger.warn(
       { keys: signing.source },

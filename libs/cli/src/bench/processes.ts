@@ -116,6 +116,8 @@ export async function startPlatform(
   const opsBase = await findFreePortBlock(count, [...httpPorts, ...grpcPorts]);
   const opsPorts = Array.from({ length: count }, (_, offset) => opsBase + offset);
   const simulatorPort = await findFreePortBlock(1, [...httpPorts, ...grpcPorts, ...opsPorts]);
+  // Two platforms may run at once (bench-scale's baseline and scale): the console's default port would clash.
+  const consolePort = await findFreePortBlock(1, [...httpPorts, ...grpcPorts, ...opsPorts, simulatorPort]);
   const log = openSync(logFile, "a");
   const binPath = path.join(__dirname, "..", "bin.js");
   const args = [
@@ -132,6 +134,8 @@ export async function startPlatform(
     String(opsBase),
     "--simulator-port",
     String(simulatorPort),
+    "--console-port",
+    String(consolePort),
   ];
   const child = spawn(process.execPath, [binPath, ...args], {
     stdio: ["ignore", log, log],

@@ -29,7 +29,7 @@ const dateOrInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], 
   error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset",
 });
 
-const listSchema = z.object({
+export const listSchema = z.object({
   status: z.coerce
     .number({ error: "must be a dossier status code from 1 to 10" })
     .pipe(z.custom<DossierStatus>(isDossierStatus, "must be a dossier status code from 1 to 10"))

@@ -10,7 +10,7 @@ import { formFieldsSchema } from "./submission-schema";
 import { checkForm } from "./submit-application";
 import { updateApplication } from "./update-application";
 
-const supplementSchema = z
+export const supplementSchema = z
   .object({
     formFields: formFieldsSchema.default({}),
     attachments: attachmentsSchema,

@@ -7,7 +7,7 @@ import type { ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
 import { updateApplication } from "./update-application";
 
-const withdrawalSchema = z.object({
+export const withdrawalSchema = z.object({
   reason: z
     .string()
     .normalize("NFC")

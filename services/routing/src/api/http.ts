@@ -1,12 +1,68 @@
+import { dossierActions, type DossierAction } from "@lienthong/domain";
 import type { HttpApp } from "@lienthong/service-host";
-import { dossierActionOf } from "../use-cases/actions/action-request";
+import { z } from "zod";
+import { dossierActionOf, requestSchema } from "../use-cases/actions/action-request";
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
-import { getIndicators } from "../use-cases/get-indicators";
-import { listQueue } from "../use-cases/list-queue";
+import { getIndicators, indicatorsSchema } from "../use-cases/get-indicators";
+import { listQueue, queueSchema } from "../use-cases/list-queue";
 import type { RoutingPorts } from "../use-cases/ports";
 import { CLIENT, INDICATORS, OFFICIAL_ACTION } from "./access";
+
+/**
+ * What routing answers, as its OpenAPI document describes it; each handler is
+ * typed against its route's schemas (service-host's ResponseBodyOf).
+ */
+const assignmentSchema = z
+  .object({
+    dossierId: z.string(),
+    dossierCode: z.string(),
+    status: z.number().int().meta({ description: "The dossier status, 1 to 10 (Decision 766 codes)" }),
+    procedureCode: z.string(),
+    procedureName: z.string(),
+    procedureVersion: z.number().int(),
+    receivingUnitCode: z.string(),
+    competentAuthority: z
+      .object({
+        code: z.string(),
+        name: z.string(),
+        level: z.number().int(),
+        communeCode: z.string(),
+        provinceCode: z.string(),
+      })
+      .optional()
+      .meta({ description: "Once routed: the agency that decides" }),
+    acceptedAt: z.string().optional(),
+    appointmentAt: z.string().optional(),
+    outcome: z.number().int().meta({ description: "0 undecided, 1 approved, 2 rejected" }),
+    timeliness: z.number().int(),
+    allowedActions: z.array(z.enum(dossierActions as [DossierAction, ...DossierAction[]])),
+    clock: z.enum(["not_started", "running", "paused", "stopped"]),
+    deadlineState: z.enum(["within_deadline", "due_soon", "overdue"]),
+    version: z.number().int().meta({ description: "Send it back as expectedVersion to act on what was seen" }),
+  })
+  .meta({ id: "Assignment", description: "A dossier as routing handles it: status, authority, deadline" });
+
+const assignmentResponse = z.object({ assignment: assignmentSchema });
+const dossierRef = z.string().meta({ description: "The dossier's id or its code" });
+
+const indicatorsResponseSchema = z.object({
+  indicators: z.object({
+    unitCode: z.string(),
+    fromDate: z.string(),
+    toDate: z.string(),
+    received: z.number().int(),
+    receivedOnline: z.number().int(),
+    onlineShare: z.number(),
+    finishedEarly: z.number().int(),
+    finishedOnTime: z.number().int(),
+    finishedLate: z.number().int(),
+    onTimeRate: z.number(),
+    currentlyOverdue: z.number().int(),
+    openWithinDeadline: z.number().int(),
+  }),
+});
 
 /** REST for commune systems and officials: thin, every rule lives in the use cases. */
 export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
@@ -14,6 +70,12 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     method: "get",
     path: "/v1/dossiers/:dossierRef",
     access: CLIENT,
+    doc: {
+      operationId: "getAssignment",
+      summary: "A dossier's assignment: status, competent authority, deadline and allowed actions",
+      params: z.object({ dossierRef }),
+      responses: { 200: { description: "The assignment", json: assignmentResponse } },
+    },
     handle: async (request, response, caller) => {
       const assignment = await getAssignment(ports, caller, String(request.params.dossierRef));
       response.json({ assignment: assignmentView(ports, assignment) });
@@ -24,6 +86,14 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     method: "post",
     path: "/v1/dossiers/:dossierRef/actions/:action",
     access: OFFICIAL_ACTION,
+    doc: {
+      operationId: "applyDossierAction",
+      summary: "An official's action on a dossier (accept, refuse, request a supplement, decide…)",
+      description: "What each action requires is named in a 400; an action the status does not allow is a 409.",
+      params: z.object({ dossierRef, action: z.enum(dossierActions as [DossierAction, ...DossierAction[]]) }),
+      body: requestSchema,
+      responses: { 200: { description: "The assignment after the action", json: assignmentResponse } },
+    },
     handle: async (request, response, caller) => {
       const updated = await applyDossierAction(
         ports,
@@ -40,6 +110,13 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     method: "post",
     path: "/v1/dossiers/:dossierRef/decision",
     access: OFFICIAL_ACTION,
+    doc: {
+      operationId: "decideDossier",
+      summary: "The competent authority's decision (kept for existing callers: the decide action)",
+      params: z.object({ dossierRef }),
+      body: requestSchema,
+      responses: { 200: { description: "The assignment after the decision", json: assignmentResponse } },
+    },
     handle: async (request, response, caller) => {
       const decided = await decideDossier(ports, caller, String(request.params.dossierRef), request.body);
       response.json({ assignment: assignmentView(ports, decided) });
@@ -50,6 +127,18 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     method: "get",
     path: "/v1/queues/:agencyCode",
     access: CLIENT,
+    doc: {
+      operationId: "listQueue",
+      summary: "An agency's queue, earliest appointment first, a page at a time",
+      params: queueSchema.pick({ agencyCode: true }),
+      query: queueSchema.omit({ agencyCode: true }),
+      responses: {
+        200: {
+          description: "A page; nextPageToken is empty on the last",
+          json: z.object({ assignments: z.array(assignmentSchema), nextPageToken: z.string() }),
+        },
+      },
+    },
     handle: async (request, response, caller) => {
       const { assignments, nextPageToken } = await listQueue(ports, caller, {
         ...request.query,
@@ -63,6 +152,13 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     method: "get",
     path: "/v1/indicators/:unitCode",
     access: INDICATORS,
+    doc: {
+      operationId: "getIndicators",
+      summary: "Decision 766 progress figures of a commune or a province for a period",
+      params: z.object({ unitCode: indicatorsSchema.shape.unitCode }),
+      query: z.object({ from: indicatorsSchema.shape.from, to: indicatorsSchema.shape.to }),
+      responses: { 200: { description: "The figures", json: indicatorsResponseSchema } },
+    },
     handle: async (request, response, caller) => {
       const indicators = await getIndicators(ports, caller, { ...request.query, unitCode: request.params.unitCode });
       response.json({ indicators });

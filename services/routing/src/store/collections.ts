@@ -104,8 +104,9 @@ export const assignments = defineCollection<AssignmentRecord>("assignments", {
     ["receivingProvinceCode", "acceptedAt"],
     ["competentCommuneCode", "timeliness", "finishedAt"],
     ["competentProvinceCode", "timeliness", "finishedAt"],
-    ["competentCommuneCode", "overdue", "open", "finishedAt"],
-    ["competentProvinceCode", "overdue", "open", "finishedAt"],
+    // Open dossiers, overdue or within the deadline, accepted by the end of a period.
+    ["competentCommuneCode", "status", "overdue", "acceptedAt"],
+    ["competentProvinceCode", "status", "overdue", "acceptedAt"],
   ],
 });
 

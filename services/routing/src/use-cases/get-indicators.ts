@@ -1,5 +1,12 @@
 import { common } from "@lienthong/contracts";
-import { dayNumberOfIsoDate, instantOfDay, isoCalendarDate, vietnamDayNumber } from "@lienthong/domain";
+import {
+  DOSSIER_STATUSES,
+  dayNumberOfIsoDate,
+  instantOfDay,
+  isoCalendarDate,
+  vietnamDayNumber,
+  type DossierStatus,
+} from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
 import { parseInput, type Caller } from "@lienthong/service-host";
 import { ConflictError, put, type Filter } from "@lienthong/storage";
@@ -8,7 +15,13 @@ import { assignments, indicatorDays, type AssignmentRecord, type IndicatorDayRec
 import type { RoutingPorts } from "./ports";
 import { assertActsForUnit } from "./tenancy";
 
-const indicatorsSchema = z
+/**
+ * A Decision 766 period is at most a year; a longer range would count, and
+ * keep, a figure a day for every day it covers on its first reading (decision 30).
+ */
+const MAX_RANGE_DAYS = 366;
+
+export const indicatorsSchema = z
   .object({
     unitCode: z.string().regex(/^(\d{2}|\d{5})$/, "must be a 5-digit commune code or a 2-digit province code"),
     from: isoCalendarDate,
@@ -18,6 +31,11 @@ const indicatorsSchema = z
   .refine((range) => range.from <= range.to, {
     path: ["to"],
     message: "must not be before from",
+    when: (payload) => payload.issues.length === 0,
+  })
+  .refine((range) => dayNumberOfIsoDate(range.to) - dayNumberOfIsoDate(range.from) < MAX_RANGE_DAYS, {
+    path: ["to"],
+    message: `must make a range of at most ${MAX_RANGE_DAYS} days with from`,
     when: (payload) => payload.issues.length === 0,
   });
 
@@ -45,6 +63,7 @@ export interface Indicators {
   finishedLate: number;
   onTimeRate: number;
   currentlyOverdue: number;
+  openWithinDeadline: number;
 }
 
 /** Whose dossiers a unit's figures count: received at its communes, decided by its competent authorities. */
@@ -122,15 +141,70 @@ async function closedDays(
 }
 
 /**
+ * The statuses of a dossier still being processed: its clock started and runs
+ * or is paused. Its clock stops at 9 (finished), and at 7 and 8, which end
+ * processing for the portal too (DOMAIN.md §10) but carry no end time here.
+ */
+const OPEN_STATUSES = Object.values(DOSSIER_STATUSES)
+  .filter(({ clock }) => clock === "starts" || clock === "runs" || clock === "paused")
+  .map(({ code }): DossierStatus => code);
+
+/** The unit's dossiers the period processed that are still open: accepted before `endOfPeriod`. */
+interface OpenFigures {
+  currentlyOverdue: number;
+  openWithinDeadline: number;
+}
+
+/**
+ * Open dossiers are a state, not an event: counted live, never kept, one
+ * indexed count per status and verdict. Whether one is overdue is the flag
+ * the deadline watcher sets once its appointment passed without a result,
+ * which a later apology's new date does not clear (the dossier is judged
+ * late whatever date it got).
+ */
+async function openDossiers(ports: RoutingPorts, scope: UnitScope, endOfPeriod: string): Promise<OpenFigures> {
+  const count = async (overdue: boolean) => {
+    const counts = await Promise.all(
+      OPEN_STATUSES.map((status) =>
+        ports.store.count(assignments, {
+          where: { ...scope.decidedBy, status, overdue },
+          range: { field: "acceptedAt", lt: endOfPeriod },
+        }),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  };
+  const [currentlyOverdue, openWithinDeadline] = await Promise.all([count(true), count(false)]);
+  return { currentlyOverdue, openWithinDeadline };
+}
+
+/**
+ * Decision 766 indicator 2.1 (DOMAIN.md §10): dossiers handled on time ÷
+ * every dossier received or processed in the period — finished early or on
+ * time, plus open and within the deadline, over everything finished plus
+ * everything still open. An open overdue dossier is late already and counts
+ * against the rate. DOMAIN.md judges an open dossier at the period's end;
+ * without a history of states it is judged now (decision 36). Nothing to
+ * judge gives 0 (proto3 has no absent double); the counts tell it from 0 %.
+ */
+function onTimeRate(figures: DayFigures, open: OpenFigures): number {
+  const onTime = figures.finishedEarly + figures.finishedOnTime + open.openWithinDeadline;
+  const judged = onTime + figures.finishedLate + open.currentlyOverdue;
+  return judged === 0 ? 0 : onTime / judged;
+}
+
+/**
  * The progress indicators of a commune or a province over inclusive Vietnam
  * dates. "Received" counts dossiers accepted (Được tiếp nhận) in the range by
  * the unit's reception (boundary-free intake: where the citizen came);
- * finished and overdue count the dossiers the unit decides (its competent
+ * finished and open count the dossiers the unit decides (its competent
  * authorities), finished by the date they reached status 9. Closed days
- * come from their kept figures, the days still open from indexed counts,
- * and the overdue figure (a state, not an event) is always counted. Read by
- * the unit's own officials and those of its province (tenancy.ts); units are
- * published, so an unknown one is a 404.
+ * come from their kept figures, the days still open from indexed counts.
+ * The open dossiers the period processed — accepted by its last day,
+ * including those carried over from before it, and not finished — are
+ * counted as they stand now (decision 36). Read by the unit's own officials
+ * and those of its province (tenancy.ts); units are published, so an
+ * unknown one is a 404.
  */
 export async function getIndicators(ports: RoutingPorts, caller: Caller, input: unknown): Promise<Indicators> {
   const { unitCode, from, to } = parseInput(indicatorsSchema, input);
@@ -148,20 +222,19 @@ export async function getIndicators(ports: RoutingPorts, caller: Caller, input: 
   const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
   const closedUntil = Math.min(toDay, lastClosedDay);
 
-  const [closed, open, currentlyOverdue] = await Promise.all([
+  const [closed, live, open] = await Promise.all([
     closedUntil >= fromDay ? closedDays(ports, scope, fromDay, closedUntil) : NONE,
     toDay > closedUntil ? countDays(ports, scope, Math.max(fromDay, closedUntil + 1), toDay + 1) : NONE,
-    ports.store.count(assignments, { where: { ...scope.decidedBy, overdue: true, open: true, finishedAt: null } }),
+    openDossiers(ports, scope, instantOfDay(toDay + 1).toISOString()),
   ]);
-  const figures = add(closed, open);
-  const finishedTotal = figures.finishedEarly + figures.finishedOnTime + figures.finishedLate;
+  const figures = add(closed, live);
   return {
     unitCode,
     fromDate: from,
     toDate: to,
     ...figures,
     onlineShare: figures.received === 0 ? 0 : figures.receivedOnline / figures.received,
-    onTimeRate: finishedTotal === 0 ? 0 : (figures.finishedEarly + figures.finishedOnTime) / finishedTotal,
-    currentlyOverdue,
+    onTimeRate: onTimeRate(figures, open),
+    ...open,
   };
 }

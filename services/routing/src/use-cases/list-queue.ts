@@ -7,7 +7,7 @@ import { assignments, type AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 import { assertActsForAgency } from "./tenancy";
 
-const queueSchema = z.object({
+export const queueSchema = z.object({
   agencyCode: z
     .string()
     .regex(/^[0-9A-Z.]{1,35}$/, "must be an agency code (dot-separated groups of 0-9 A-Z) or a 5-digit commune code"),

@@ -1,5 +1,6 @@
 import type { Request } from "express";
 import { PUBLIC_DOCUMENTS_PATH, type HttpApp } from "@lienthong/service-host";
+import { z } from "zod";
 import { signFile, verifyFileSignature } from "../use-cases/cades";
 import { getSignedDocument } from "../use-cases/get-document";
 import { MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PDF_BYTES } from "../use-cases/limits";
@@ -13,12 +14,100 @@ const pdfBody = { raw: { type: "application/pdf", limitBytes: MAX_PDF_BYTES } };
 const fileBody = { raw: { type: "*/*", limitBytes: MAX_FILE_BYTES } };
 const jsonBody = { json: { limitBytes: MAX_JSON_BYTES } };
 
+/**
+ * What signature answers, as its OpenAPI document describes it; each handler
+ * is typed against its route's schemas (service-host's ResponseBodyOf). Dates
+ * are sent as ISO 8601 strings (JSON), which the document says.
+ */
+const indication = z.enum(["TOTAL_PASSED", "INDETERMINATE", "TOTAL_FAILED"]);
+const verificationReason = z.enum([
+  "NOT_SIGNED",
+  "FORMAT_FAILURE",
+  "HASH_FAILURE",
+  "SIG_CRYPTO_FAILURE",
+  "CHANGED_AFTER_SIGNING",
+  "REVOKED",
+  "SIGNING_CERTIFICATE_MISMATCH",
+  "WEAK_ALGORITHM",
+  "NO_CERTIFICATE_CHAIN_FOUND",
+  "KEY_USAGE_NOT_ALLOWED",
+  "OUT_OF_BOUNDS",
+  "REVOKED_NO_POE",
+  "TIMESTAMP_INVALID",
+  "REVOCATION_UNKNOWN",
+]);
+
+const signatureReportSchema = z.object({
+  index: z.number().int(),
+  indication,
+  reason: verificationReason.optional(),
+  format: z.string(),
+  level: z.enum(["B-B", "B-T", "B-LT"]).optional(),
+  signer: z
+    .object({
+      subject: z.string(),
+      issuer: z.string(),
+      serialNumber: z.string(),
+      commonName: z.string().optional(),
+    })
+    .optional(),
+  signingTime: z.date().optional(),
+  signingTimeSource: z.enum(["timestamp", "claimed", "none"]),
+  algorithm: z.string().optional(),
+  algorithmApproved: z.boolean().optional(),
+  integrity: z.object({
+    intact: z.boolean(),
+    coversWholeDocument: z.boolean().optional(),
+    changedAfterSigning: z.boolean().optional(),
+  }),
+  chain: z.object({ trusted: z.boolean(), path: z.array(z.string()) }),
+  revocation: z.object({
+    status: z.enum(["good", "revoked", "unknown"]),
+    revokedAt: z.date().optional(),
+    source: z.enum(["document", "service"]).optional(),
+  }),
+  timestamp: z.object({ valid: z.boolean(), time: z.date().optional(), authority: z.string().optional() }).optional(),
+  messageVi: z.string(),
+  messageEn: z.string(),
+});
+
+const verificationReportSchema = z
+  .object({
+    valid: z.boolean().meta({ description: "Every signature TOTAL_PASSED" }),
+    integrityOk: z.boolean(),
+    chainTrusted: z.boolean(),
+    signerSubject: z.string().optional(),
+    issuerSubject: z.string().optional(),
+    signedAt: z.date().optional(),
+    failure: verificationReason.optional(),
+    reportVi: z.string(),
+    reportEn: z.string(),
+    signatures: z.array(signatureReportSchema),
+  })
+  .meta({ id: "VerificationReport", description: "ETSI EN 319 102-1 indications, per signature and in summary" });
+
+const signingQuery = {
+  level: z.enum(["B-B", "B-T", "B-LT"]).optional().meta({ description: "The configured level when absent" }),
+  competentAuthorityCode: z
+    .string()
+    .optional()
+    .meta({ description: "The unit signed for; absent: the official's one unit the calling system acts for" }),
+};
+
+const documentIdParams = z.object({ documentId: z.string() });
+
 /** signature's REST routes; each declares its access (api/access.ts), the host authenticates before any body. */
 export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
   http.route({
     method: "get",
     path: "/v1/documents/:documentId",
     access: READ_DOCUMENT,
+    doc: {
+      operationId: "getSignedDocument",
+      summary: "A signed document of a dossier the caller may read",
+      params: documentIdParams,
+      responses: { 200: { description: "The signed PDF; Digest carries its SHA-256", bytes: "application/pdf" } },
+    },
     handle: async (request, response, caller) => {
       const { record, bytes } = await getSignedDocument(ports, caller, String(request.params.documentId));
       response
@@ -35,6 +124,16 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
     method: "get",
     path: `${PUBLIC_DOCUMENTS_PATH}/:documentId`,
     access: PUBLIC_DOWNLOAD,
+    doc: {
+      operationId: "downloadResult",
+      summary: "The applicant's download of a signed result, by the link the status lookup handed out",
+      params: documentIdParams,
+      query: z.object({
+        expires: z.string().meta({ description: "From the link: when it expires (Unix seconds)" }),
+        signature: z.string().meta({ description: "From the link: its signature" }),
+      }),
+      responses: { 200: { description: "The signed PDF, as an attachment", bytes: "application/pdf" } },
+    },
     handle: async (request, response) => {
       response.setHeader("cache-control", "no-store").setHeader("referrer-policy", "no-referrer");
       const { record, bytes } = await downloadByPublicLink(ports, {
@@ -56,6 +155,11 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
     path: "/v1/documents/verify",
     access: VERIFY,
     body: pdfBody,
+    doc: {
+      operationId: "verifyDocument",
+      summary: "Verify every signature of a PDF (PAdES)",
+      responses: { 200: { description: "The verification report", json: verificationReportSchema } },
+    },
     handle: async (request, response) => {
       response.json(await verifyDocument(ports, bodyBytes(request.body)));
     },
@@ -67,6 +171,18 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
     path: "/v1/documents/sign",
     access: SIGN,
     body: pdfBody,
+    doc: {
+      operationId: "signDocument",
+      summary: "Sign a PDF with the key of the official whose token the call carries (PAdES)",
+      query: z.object({
+        reason: z.string().optional().meta({ description: "Written into the signature" }),
+        location: z.string().optional().meta({ description: "Written into the signature" }),
+        ...signingQuery,
+      }),
+      responses: {
+        201: { description: "The signed PDF; X-Document-Id names the kept document", bytes: "application/pdf" },
+      },
+    },
     handle: async (request, response, caller) => {
       const { record, signed } = await signDocument(ports, caller, {
         pdf: bodyBytes(request.body),
@@ -85,6 +201,12 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
     path: "/v1/signatures/cades",
     access: SIGN,
     body: fileBody,
+    doc: {
+      operationId: "signFile",
+      summary: "A detached CAdES signature (.p7s) over any file",
+      query: z.object(signingQuery),
+      responses: { 201: { description: "The detached signature", bytes: "application/pkcs7-signature" } },
+    },
     handle: async (request, response, caller) => {
       const signature = await signFile(ports, caller, {
         content: bodyBytes(request.body),
@@ -100,6 +222,15 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
     path: "/v1/signatures/cades/verify",
     access: VERIFY,
     body: jsonBody,
+    doc: {
+      operationId: "verifyFileSignature",
+      summary: "Verify a detached CAdES signature over a file",
+      body: z.object({
+        content: z.string().meta({ description: "The signed file, base64" }),
+        signature: z.string().meta({ description: "The .p7s, base64" }),
+      }),
+      responses: { 200: { description: "The verification report", json: verificationReportSchema } },
+    },
     handle: async (request, response) => {
       const body = (request.body ?? {}) as { content?: unknown; signature?: unknown };
       const base64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : "", "base64");

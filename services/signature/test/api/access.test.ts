@@ -45,12 +45,15 @@ const APPLICANT = "Lò Thị Mai";
 
 /**
  * The endpoints that may answer without a credential, and what they answer a
- * request that names no more than the route: the health probes (service-host),
- * and the applicant's download, whose link is the credential (400: no link).
+ * request that names no more than the route: the health probes and the API
+ * documents (service-host), and the applicant's download, whose link is the credential (400: no link).
  */
 const DOCUMENTED_PUBLIC: Record<string, number> = {
   "GET /healthz": 200,
   "GET /readyz": 200,
+  "GET /openapi.json": 200,
+  "GET /docs": 200,
+  "GET /docs/redoc.standalone.js": 200,
   "GET /v1/public/documents/:documentId": 400,
 };
 

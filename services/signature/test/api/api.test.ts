@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { signature as contract } from "@lienthong/contracts";
 import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
+import { recordResponses } from "@lienthong/testing";
 import { PDFDocument } from "pdf-lib";
 import { renderResultDocument } from "../../src/pdf";
 import type { VerificationReport } from "../../src/verification/report";
@@ -23,6 +24,10 @@ const forwarded = (official: typeof OFFICER_MUONG_LAT) => ({ client: MUONG_LAT_S
 
 /** The signature service's REST and gRPC APIs through its composition root, on the local test PKI. */
 describe("signature REST and gRPC APIs", () => {
+  // Every REST answer below is checked against the service's OpenAPI document by the last test.
+  const responses = recordResponses();
+  afterAll(() => responses.stop());
+
   let signature: SignatureHarness;
 
   beforeAll(async () => {
@@ -190,5 +195,10 @@ describe("signature REST and gRPC APIs", () => {
       ),
     );
     expect(unknownLevel.details).toContain("level");
+  });
+
+  it("answers every request as its OpenAPI document says", async () => {
+    expect(await responses.nonConforming()).toEqual([]);
+    expect(responses.checked).toBeGreaterThanOrEqual(3);
   });
 });

@@ -49,7 +49,7 @@ const printedText = (max: number) =>
  * subject (an `officialId` sent by older callers is ignored, like any other
  * field the schema does not name).
  */
-const requestSchema = z.object({
+export const requestSchema = z.object({
   /** The version the official saw; absent or 0 skips the optimistic check. */
   expectedVersion: z.number().int().nonnegative().optional(),
   reason: text(2000, { multiline: true }).optional(),

@@ -188,9 +188,18 @@ export interface Indicators {
   finishedEarly: number;
   finishedOnTime: number;
   finishedLate: number;
-  /** (early + on time) / finished; 0 when nothing finished. */
+  /**
+   * Decision 766 indicator 2.1: (early + on time + open_within_deadline) / (finished + open_within_deadline +
+   * currently_overdue); 0 when nothing is judged. Open dossiers are judged as of now (docs/decisions.md §30, §36).
+   */
   onTimeRate: number;
+  /**
+   * Dossiers the unit decides, accepted by the end of to_date and still being processed (status 2, 4, 5 or 6),
+   * found overdue now.
+   */
   currentlyOverdue: number;
+  /** The same dossiers, within their deadline now. */
+  openWithinDeadline: number;
 }
 
 export interface GetAssignmentRequest {
@@ -995,6 +1004,7 @@ function createBaseIndicators(): Indicators {
     finishedLate: 0,
     onTimeRate: 0,
     currentlyOverdue: 0,
+    openWithinDeadline: 0,
   };
 }
 
@@ -1032,6 +1042,9 @@ export const Indicators: MessageFns<Indicators> = {
     }
     if (message.currentlyOverdue !== 0) {
       writer.uint32(88).uint32(message.currentlyOverdue);
+    }
+    if (message.openWithinDeadline !== 0) {
+      writer.uint32(96).uint32(message.openWithinDeadline);
     }
     return writer;
   },
@@ -1137,6 +1150,14 @@ export const Indicators: MessageFns<Indicators> = {
             message.currentlyOverdue = reader.uint32();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.openWithinDeadline = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1202,6 +1223,11 @@ export const Indicators: MessageFns<Indicators> = {
         : isSet(object.currently_overdue)
         ? globalThis.Number(object.currently_overdue)
         : 0,
+      openWithinDeadline: isSet(object.openWithinDeadline)
+        ? globalThis.Number(object.openWithinDeadline)
+        : isSet(object.open_within_deadline)
+        ? globalThis.Number(object.open_within_deadline)
+        : 0,
     };
   },
 
@@ -1240,6 +1266,9 @@ export const Indicators: MessageFns<Indicators> = {
     if (message.currentlyOverdue !== 0) {
       obj.currentlyOverdue = Math.round(message.currentlyOverdue);
     }
+    if (message.openWithinDeadline !== 0) {
+      obj.openWithinDeadline = Math.round(message.openWithinDeadline);
+    }
     return obj;
   },
 
@@ -1259,6 +1288,7 @@ export const Indicators: MessageFns<Indicators> = {
     message.finishedLate = object.finishedLate ?? 0;
     message.onTimeRate = object.onTimeRate ?? 0;
     message.currentlyOverdue = object.currentlyOverdue ?? 0;
+    message.openWithinDeadline = object.openWithinDeadline ?? 0;
     return message;
   },
 };

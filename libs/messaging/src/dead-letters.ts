@@ -1,0 +1,221 @@
+import { conflict, failedPrecondition, notFound } from "@lienthong/errors";
+import { ConflictError, put, type DocumentStore, type Versioned } from "@lienthong/storage";
+import { CloudEventHeaders } from "./cloudevents";
+import { deadLetters, type DeadLetterRecord, type DeadLetterState } from "./collections";
+import { DeadLetterHeaders, deadLetterTopicFor } from "./consumer";
+import { type Logger } from "./logger";
+import type { EventBus, ReceivedRecord, Subscription } from "./port";
+
+const LEDGER_GROUP_SUFFIX = ".dead-letter-ledger";
+
+/** The letter's record, from the dead-letter topic's record as it arrived. */
+export function deadLetterOf(record: ReceivedRecord, provinceCode: string): DeadLetterRecord {
+  const headers = record.headers;
+  const failedAt = headers[DeadLetterHeaders.failedAt] ?? new Date().toISOString();
+  return {
+    group: headers[DeadLetterHeaders.group] ?? "",
+    type: headers[CloudEventHeaders.type] ?? "",
+    eventId: headers[CloudEventHeaders.id] ?? "",
+    key: record.key,
+    provinceCode,
+    originalTopic: headers[DeadLetterHeaders.originalTopic] ?? "",
+    originalPartition: Number(headers[DeadLetterHeaders.originalPartition] ?? -1),
+    originalOffset: headers[DeadLetterHeaders.originalOffset] ?? "",
+    reason: headers[DeadLetterHeaders.reason] ?? "",
+    error: headers[DeadLetterHeaders.error] ?? "",
+    attempts: Number(headers[DeadLetterHeaders.attempts] ?? 0),
+    firstFailedAt: headers[DeadLetterHeaders.firstFailedAt] ?? failedAt,
+    failedAt,
+    state: "open",
+    settledBy: null,
+    settledAt: null,
+    discardReason: null,
+    headers: Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith("dlt_"))),
+    value: Buffer.from(record.value).toString("base64"),
+  };
+}
+
+/** `<dead-letter topic>:<partition>:<offset>`: where the letter sits, unique for the topic's life. */
+export function deadLetterId(record: Pick<ReceivedRecord, "topic" | "partition" | "offset">): string {
+  return `${record.topic}:${record.partition}:${record.offset}`;
+}
+
+export interface DeadLetterLedgerOptions {
+  bus: EventBus;
+  store: DocumentStore;
+  /** The consumer group whose letters are kept (the service's name). */
+  groupId: string;
+  /** The province of the dossier a dead-lettered record is about, "" when it does not tell. */
+  provinceOf(record: ReceivedRecord): string;
+  logger: Logger;
+}
+
+/**
+ * Whose letters a caller sees: those of the provinces it acts for, and those
+ * no province claims. Another province's letter is "not found", as any other
+ * tenant's record.
+ */
+export interface DeadLetterScope {
+  provinces: ReadonlySet<string>;
+}
+
+export interface DeadLetterPage {
+  letters: (DeadLetterRecord & { id: string })[];
+}
+
+/**
+ * The dead letters of one consumer group, kept where operators can act on
+ * them. A topic cannot be listed by state, and a letter on it cannot be
+ * marked done: the ledger reads the group's dead-letter topic with a group of
+ * its own and keeps each letter once in the service's store (written only if
+ * absent, so a redelivery never reopens a letter an operator settled). Replay
+ * sends the original record back to its topic with its ce_id, so consumers
+ * that handled it already pass it over by their inbox; discard closes it with
+ * a reason. The topic stays as it is, for Kafka's own tools.
+ */
+export class DeadLetterLedger {
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly options: DeadLetterLedgerOptions) {}
+
+  async start(): Promise<void> {
+    const { bus, groupId } = this.options;
+    // A letter of a record that was not a CloudEvent is no CloudEvent either: both arrive here.
+    const keep = (record: ReceivedRecord) => this.keep(record);
+    this.subscription = await bus.subscribe({
+      groupId: `${groupId}${LEDGER_GROUP_SUFFIX}`,
+      topics: [deadLetterTopicFor(groupId)],
+      handler: (event) => keep({ ...event, value: event.data }),
+      unreadable: keep,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  async list(
+    scope: DeadLetterScope,
+    filter: { state?: DeadLetterState; type?: string; limit: number },
+  ): Promise<DeadLetterPage> {
+    // One indexed read per province the caller sees, merged newest first.
+    const pages = await Promise.all(
+      ["", ...scope.provinces].map((provinceCode) =>
+        this.options.store.find(deadLetters, {
+          where: {
+            provinceCode,
+            ...(filter.state && { state: filter.state }),
+            ...(filter.type !== undefined && { type: filter.type }),
+          },
+          orderBy: { field: "failedAt", direction: "desc" },
+          limit: filter.limit,
+        }),
+      ),
+    );
+    const letters = pages
+      .flat()
+      .sort((a, b) => b.data.failedAt.localeCompare(a.data.failedAt) || a.id.localeCompare(b.id))
+      .slice(0, filter.limit);
+    return { letters: letters.map(({ id, data }) => ({ id, ...data })) };
+  }
+
+  async get(scope: DeadLetterScope, id: string): Promise<DeadLetterRecord & { id: string }> {
+    const found = await this.visible(scope, id);
+    return { id, ...found.data };
+  }
+
+  /**
+   * Sends the letter's record back to the topic it came from, then marks it
+   * replayed. Published first: if marking fails, a second replay publishes
+   * the same ce_id again, which consumers that handled it pass over.
+   */
+  async replay(
+    scope: DeadLetterScope,
+    id: string,
+    operator: string,
+    now: Date,
+  ): Promise<DeadLetterRecord & { id: string }> {
+    const found = await this.visible(scope, id);
+    assertOpen(id, found.data);
+    await this.options.bus.forward([
+      {
+        topic: found.data.originalTopic,
+        key: found.data.key,
+        value: Buffer.from(found.data.value, "base64"),
+        headers: found.data.headers,
+      },
+    ]);
+    const settled: DeadLetterRecord = {
+      ...found.data,
+      state: "replayed",
+      settledBy: operator,
+      settledAt: now.toISOString(),
+    };
+    await this.settle(id, settled, found.version);
+    return { id, ...settled };
+  }
+
+  async discard(
+    scope: DeadLetterScope,
+    id: string,
+    operator: string,
+    reason: string,
+    now: Date,
+  ): Promise<DeadLetterRecord & { id: string }> {
+    const found = await this.visible(scope, id);
+    assertOpen(id, found.data);
+    const settled: DeadLetterRecord = {
+      ...found.data,
+      state: "discarded",
+      settledBy: operator,
+      settledAt: now.toISOString(),
+      discardReason: reason,
+    };
+    await this.settle(id, settled, found.version);
+    return { id, ...settled };
+  }
+
+  /** The letter if the caller's scope covers it; another province's is not found, like an unknown one. */
+  private async visible(scope: DeadLetterScope, id: string): Promise<Versioned<DeadLetterRecord>> {
+    const found = await this.options.store.get(deadLetters, id);
+    if (!found || (found.data.provinceCode !== "" && !scope.provinces.has(found.data.provinceCode))) {
+      throw notFound("Dead letter", id);
+    }
+    return found;
+  }
+
+  private async settle(id: string, record: DeadLetterRecord, version: number): Promise<void> {
+    try {
+      await this.options.store.commit([put(deadLetters, id, record, version)]);
+    } catch (error) {
+      if (error instanceof ConflictError) throw conflict(`Dead letter ${id} was settled by someone else meanwhile`);
+      throw error;
+    }
+  }
+
+  private async keep(record: ReceivedRecord): Promise<void> {
+    const id = deadLetterId(record);
+    try {
+      await this.options.store.commit([put(deadLetters, id, deadLetterOf(record, this.options.provinceOf(record)), 0)]);
+    } catch (error) {
+      // Kept already: this is a redelivery, and the letter may have been settled since.
+      if (error instanceof ConflictError && error.id === id) return;
+      throw error;
+    }
+    this.options.logger.info(
+      { deadLetterId: id, groupId: this.options.groupId, reason: record.headers[DeadLetterHeaders.reason] },
+      "dead letter kept for operators",
+    );
+  }
+}
+
+function assertOpen(id: string, letter: DeadLetterRecord): void {
+  if (letter.state !== "open") {
+    throw failedPrecondition(
+      `Dead letter ${id} is ${letter.state} already`,
+      { state: letter.state },
+      "DEAD_LETTER_SETTLED",
+    );
+  }
+}

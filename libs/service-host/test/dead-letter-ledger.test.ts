@@ -1,0 +1,285 @@
+/**
+ * Operators' dead letters on a service started through the host, on both
+ * buses: a letter of each kind (an event its handler refused, a record that
+ * is no CloudEvent) is kept once in the service's store, listed and shown to
+ * operators only (the payload decoded, personal fields masked), replayed to
+ * its topic — the handler, mended meanwhile, then handles the event exactly
+ * once — or discarded with a reason; both actions are audited, and bad input
+ * is refused naming the field and changes nothing.
+ */
+import { randomUUID } from "node:crypto";
+import { Topics, lifecycleEvent } from "@lienthong/contracts";
+import { invalidField } from "@lienthong/errors";
+import { InProcessBroker, deadLetters } from "@lienthong/messaging";
+import {
+  DEVELOPMENT_OFFICIALS,
+  ServiceHost,
+  auditLog,
+  loadConfig,
+  openDevelopmentIssuer,
+  serviceEnv,
+  type ConsumedEvent,
+} from "@lienthong/service-host";
+import {
+  describeWithKafka,
+  produceWithKcat,
+  startKafkaMock,
+  tempDir,
+  waitFor,
+  type ForeignRecord,
+  type KafkaMock,
+  type TempDir,
+} from "@lienthong/testing";
+
+// Kafka: a group join on the mock takes seconds, more on a busy machine.
+jest.setTimeout(180_000);
+
+const applicant = {
+  fullName: "Lò Thị Hoa",
+  citizenId: "038190001234",
+  phone: "0912345678",
+  email: "lo.thi.hoa@example.vn",
+  address: "Bản Ón, xã Mường Lát",
+};
+
+interface BusUnderTest {
+  open(): Promise<{ env: Record<string, string>; broker?: InProcessBroker; foreign: Foreign }>;
+  close(): Promise<void>;
+}
+type Foreign = (records: ForeignRecord[]) => Promise<void>;
+
+interface Letter {
+  id: string;
+  key: string;
+  type: string;
+  reason: string;
+  attempts: number;
+  state: string;
+  settledBy: string | null;
+  discardReason: string | null;
+}
+
+function suite(bus: () => BusUnderTest): void {
+  let directory: TempDir;
+  let underTest: BusUnderTest;
+  let host: ServiceHost;
+  let url: string;
+  let foreign: Foreign;
+  const operator: Record<string, string> = {};
+  const leader: Record<string, string> = {};
+  /** Province IT of Hà Nội: an operator, of another province. */
+  const otherProvince: Record<string, string> = {};
+  /** Dossier ids the handler handled, once per handling. */
+  const handled: string[] = [];
+  let mended = false;
+
+  beforeAll(async () => {
+    directory = await tempDir("dead-letter-ledger");
+    underTest = bus();
+    const opened = await underTest.open();
+    foreign = opened.foreign;
+    const env = loadConfig(serviceEnv({ httpPort: 0, grpcPort: 0, opsPort: 0 }), {
+      DATA_DIR: directory.path,
+      IDENTITY_DIR: `${directory.path}/identity`,
+      HTTP_HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      ...opened.env,
+    });
+    host = await ServiceHost.open(
+      { service: "routing", env, collections: [] },
+      { broker: opened.broker, ports: { http: 0, grpc: 0, ops: 0 } },
+    );
+    host.consume([Topics.intake], async (event: ConsumedEvent) => {
+      if (event.name !== "applicationSubmitted") return [];
+      if (event.payload.dossierId.startsWith("broken") && !mended) {
+        throw invalidField("procedureCode", "is not in the catalog");
+      }
+      handled.push(event.payload.dossierId);
+      return [];
+    });
+    url = (await host.start()).httpUrl;
+    const issuer = await openDevelopmentIssuer(`${directory.path}/identity`);
+    operator.authorization = `Bearer ${await issuer.sign(DEVELOPMENT_OFFICIALS.operator)}`;
+    leader.authorization = `Bearer ${await issuer.sign(DEVELOPMENT_OFFICIALS.leaderMuongLat)}`;
+    otherProvince.authorization = `Bearer ${await issuer.sign({
+      subject: "van-hanh-ha-noi",
+      name: "Cán bộ vận hành Hà Nội",
+      unitCodes: ["01"],
+      roles: ["operator"],
+    })}`;
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await underTest?.close();
+    await directory?.remove();
+  });
+
+  const call = async (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) => {
+    const response = await fetch(`${url}${path}`, { ...init, headers: { ...operator, ...init.headers } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const letters = async (query = "") => (await call(`/ops/dead-letters${query}`)).body.letters as Letter[];
+  const storedLetters = async () => (await host.store.find(deadLetters)).map(({ id, version }) => ({ id, version }));
+
+  test("kept once, shown masked to operators only, replayed to a mended handler, discarded with a reason, audited", async () => {
+    const broken = `broken-${randomUUID()}`;
+    const foreignKey = `foreign-${randomUUID()}`;
+    await host.bus.publish([
+      lifecycleEvent("applicationSubmitted", { dossierId: broken, receivingUnitCode: "14845", applicant }),
+    ]);
+    await foreign([{ key: foreignKey, value: Uint8Array.from([1, 2, 3]), headers: { "x-origin": "legacy" } }]);
+
+    await waitFor(async () => (await letters()).length >= 2, { timeoutMs: 60_000, description: "two letters kept" });
+    // Once each, though the ledger's own consumer may see a letter again.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const kept = await letters();
+    expect(kept).toHaveLength(2);
+    const refused = kept.find((letter) => letter.key === broken)!;
+    const unreadable = kept.find((letter) => letter.key === foreignKey)!;
+    expect(refused).toMatchObject({ reason: "INVALID_ARGUMENT", attempts: 1, state: "open", type: expect.any(String) });
+    expect(unreadable).toMatchObject({ reason: "MISSING_HEADER", type: "", state: "open" });
+
+    // Operators only: no token, or an official of another role, are refused.
+    expect((await call("/ops/dead-letters", { headers: { authorization: "" } })).status).toBe(401);
+    expect((await call("/ops/dead-letters", { headers: leader })).status).toBe(403);
+    expect((await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST", headers: leader })).status).toBe(
+      403,
+    );
+
+    // Another province's operator: Mường Lát's letter is not found, the one no province claims is listed.
+    const elsewhere = await call("/ops/dead-letters", { headers: otherProvince });
+    expect((elsewhere.body.letters as Letter[]).map((letter) => letter.id)).toEqual([unreadable.id]);
+    expect((await call(`/ops/dead-letters/${refused.id}`, { headers: otherProvince })).status).toBe(404);
+    expect(
+      (await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST", headers: otherProvince })).status,
+    ).toBe(404);
+
+    // The payload decoded, personal fields masked.
+    const shown = await call(`/ops/dead-letters/${refused.id}`);
+    expect(shown.status).toBe(200);
+    const text = JSON.stringify(shown.body);
+    for (const value of Object.values(applicant)) expect(text).not.toContain(value);
+    expect(shown.body.payload).toMatchObject({ dossierId: broken, applicant: "[redacted]" });
+    expect(shown.body.error).toBe("INVALID_ARGUMENT: procedureCode: is not in the catalog");
+    expect((await call(`/ops/dead-letters/${unreadable.id}`)).body).toMatchObject({
+      payload: null,
+      headers: { "x-origin": "legacy" },
+    });
+
+    // Bad input: the field and why, and nothing changes.
+    const before = await storedLetters();
+    const badState = await call("/ops/dead-letters?state=lost");
+    expect(badState.status).toBe(400);
+    expect(JSON.stringify(badState.body)).toContain("state");
+    expect((await call("/ops/dead-letters/not-a-letter")).status).toBe(400);
+    const noReason = await call(`/ops/dead-letters/${unreadable.id}/discard`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ reason: " " }),
+    });
+    expect(noReason.status).toBe(400);
+    expect(JSON.stringify(noReason.body)).toContain("reason");
+    const unknown = `lienthong.deadletter.routing.v1:0:999999`;
+    expect((await call(`/ops/dead-letters/${unknown}/replay`, { method: "POST" })).status).toBe(404);
+    expect(await storedLetters()).toEqual(before);
+    expect(handled).not.toContain(broken);
+
+    // Mended, the replayed event is handled exactly once; a second replay is refused.
+    mended = true;
+    const replayed = await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST" });
+    expect(replayed.status).toBe(202);
+    expect(replayed.body).toMatchObject({ state: "replayed", settledBy: DEVELOPMENT_OFFICIALS.operator.subject });
+    await waitFor(() => handled.includes(broken), { timeoutMs: 60_000, description: "the replayed event handled" });
+    const again = await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain("is replayed already");
+
+    const discarded = await call(`/ops/dead-letters/${unreadable.id}/discard`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ reason: "a legacy system's test record" }),
+    });
+    expect(discarded.status).toBe(200);
+    expect(discarded.body).toMatchObject({ state: "discarded", discardReason: "a legacy system's test record" });
+    expect(await letters("?state=open")).toHaveLength(0);
+    expect(await letters("?state=replayed")).toEqual([expect.objectContaining({ id: refused.id })]);
+
+    // Nothing more arrives: the replay was one event, handled once, and it made no new letter.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(handled.filter((id) => id === broken)).toHaveLength(1);
+    expect(await letters()).toHaveLength(2);
+
+    await host.audit.flush();
+    while ((await host.store.find(auditLog, { where: { sealed: false }, limit: 1 })).length > 0)
+      await host.audit.seal();
+    const actions = (await host.audit.sealedAfter(0, 10_000)).filter((entry) => entry.action.endsWith("dead_letter"));
+    expect(actions.map(({ action, target, officialId, outcome }) => ({ action, target, officialId, outcome }))).toEqual(
+      [
+        {
+          action: "replay_dead_letter",
+          target: `dead-letter:${refused.id}`,
+          officialId: DEVELOPMENT_OFFICIALS.operator.subject,
+          outcome: "done",
+        },
+        {
+          action: "discard_dead_letter",
+          target: `dead-letter:${unreadable.id}`,
+          officialId: DEVELOPMENT_OFFICIALS.operator.subject,
+          outcome: "done",
+        },
+      ],
+    );
+    // The reason, free text, is not in the audit chain.
+    expect(JSON.stringify(await host.audit.sealedAfter(0, 10_000))).not.toContain("legacy system");
+  });
+}
+
+describe("operators' dead letters, on the in-process bus", () => {
+  let broker: InProcessBroker | undefined;
+  suite(() => ({
+    open: async () => {
+      broker = new InProcessBroker({ partitions: 4 });
+      const opened = broker;
+      return {
+        env: {},
+        broker: opened,
+        foreign: (records) =>
+          opened.bus("legacy").forward(
+            records.map((record) => ({
+              topic: Topics.intake,
+              key: record.key ?? "",
+              value: record.value,
+              headers: record.headers ?? {},
+            })),
+          ),
+      };
+    },
+    close: async () => {
+      await broker?.close();
+    },
+  }));
+});
+
+describeWithKafka("operators' dead letters, on Kafka (librdkafka's mock cluster)", () => {
+  let mock: KafkaMock | undefined;
+  suite(() => ({
+    open: async () => {
+      mock = await startKafkaMock({ brokers: 1 });
+      const servers = mock.bootstrapServers;
+      return {
+        env: {
+          KAFKA_BROKERS: servers.join(","),
+          KAFKA_CREATE_TOPICS: "false",
+          KAFKA_IDEMPOTENT_PRODUCER: "false",
+          KAFKA_MAX_WAIT_MS: "50",
+          KAFKA_LEADER_SYNC_DELAY_MS: "300",
+        },
+        foreign: (records) => produceWithKcat(servers, Topics.intake, records),
+      };
+    },
+    close: async () => {
+      await mock?.stop();
+    },
+  }));
+});
