@@ -165,6 +165,12 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
     }
     const deliveries = page.getByTestId("deliveries").locator("tbody tr");
     expect(await deliveries.count()).toBeGreaterThanOrEqual(4);
+    // Routing's assignment and intake's status timeline, read through their operator routes.
+    await page.getByTestId("assignment").waitFor({ timeout: 30_000 });
+    const timeline = page.getByTestId("status-timeline").locator("li");
+    await waitFor(async () => (await timeline.count()) >= 4, { timeoutMs: 30_000, description: "the status timeline" });
+    expect(await page.getByTestId("assignment").textContent()).toContain("Đã xử lý xong");
+    expect((await page.content()).includes(demoApplication().applicant.citizenId)).toBe(false);
     await page.screenshot({ path: path.join(SCREENSHOTS, "dossier.png"), fullPage: true });
   }, 90_000);
 

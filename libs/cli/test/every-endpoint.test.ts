@@ -54,6 +54,11 @@ const UNIT_IN_BODY = /(Unit|Authority)Code$/;
 const EVERY_DOSSIER_BY_DESIGN: Record<string, string> = {
   "notification REST GET /ops/dossiers/:dossierRef/deliveries":
     "operators read any dossier's deliveries (services/notification/README.md)",
+  // The walk's two tenants are communes of one province; another province's operator gets 404 in the services' tests.
+  "routing REST GET /ops/dossiers/:dossierRef":
+    "operators read every dossier of their province (services/routing/test/access.test.ts)",
+  "intake REST GET /ops/applications/:dossierRef":
+    "operators read every dossier of their province (services/intake/test/tenancy.test.ts)",
 };
 
 type TenancyRule = { kind: "dossier" } | { kind: "unit" } | { kind: "none"; why: string };

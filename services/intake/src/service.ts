@@ -39,8 +39,8 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
   );
   const { reference } = host;
   // Ids and decisions only (DOMAIN.md §7), in the host's hash-chained audit log.
-  const audit = ({ clientId, action, target, decision }: AccessDecision) =>
-    host.audit.append({ clientId, action, target, outcome: decision });
+  const audit = ({ clientId, officialId, action, target, decision }: AccessDecision) =>
+    host.audit.append({ clientId, officialId, action, target, outcome: decision });
   const now = options.clock ?? (() => new Date());
   const ports: IntakePorts = {
     store: host.store,

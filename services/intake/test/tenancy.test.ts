@@ -193,6 +193,50 @@ describe("API keys and tenant isolation", () => {
     for (const { key } of Object.values(clients)) expect(everything).not.toContain(key);
   });
 
+  test("an operator reads its province's dossiers over /ops without personal data, audited; another province's is 404", async () => {
+    const issuer = await openDevelopmentIssuer(path.join(harness.dataDir, "identity"));
+    const bearer = async (official: typeof DEVELOPMENT_OFFICIALS.operator) => ({
+      authorization: `Bearer ${await issuer.sign(official)}`,
+    });
+    const asOperator = (ref: string, headers: Record<string, string>) =>
+      call(harness.running.httpUrl, "GET", `/ops/applications/${ref}`, { apiKey: null, headers });
+    const operator = await bearer(DEVELOPMENT_OFFICIALS.operator);
+    const read = await asOperator(receivedHereDecidedThere.dossierCode, operator);
+    expect(read.status).toBe(200);
+    expect((read.body as { application: ApplicationBody }).application).toMatchObject({
+      dossierId: receivedHereDecidedThere.dossierId,
+      competentAuthorityCode: TAM_CHUNG,
+    });
+    for (const value of Object.values(applicantData)) expect(read.text).not.toContain(value);
+
+    const hanoi = await bearer({ ...DEVELOPMENT_OFFICIALS.operator, subject: "van-hanh-ha-noi", unitCodes: ["01"] });
+    expect((await asOperator(muongLatOnly.dossierCode, hanoi)).status).toBe(404);
+    expect((await asOperator(`${MUONG_LAT}-991231-9999`, operator)).status).toBe(404);
+    // A commune system's key alone, or a leader's token, is not province IT.
+    const withKey = await call(harness.running.httpUrl, "GET", `/ops/applications/${muongLatOnly.dossierCode}`, {});
+    expect(withKey.status).toBe(401);
+    expect(
+      (await asOperator(muongLatOnly.dossierCode, await bearer(DEVELOPMENT_OFFICIALS.leaderMuongLat))).status,
+    ).toBe(403);
+
+    const auditor = await bearer(DEVELOPMENT_OFFICIALS.auditor);
+    await waitFor(
+      async () => {
+        const reply = await fetch(`${harness.running.httpUrl}/v1/audit?limit=1000`, { headers: auditor });
+        const entries = ((await reply.json()) as { entries: Record<string, unknown>[] }).entries;
+        return [
+          {
+            officialId: DEVELOPMENT_OFFICIALS.operator.subject,
+            target: receivedHereDecidedThere.dossierId,
+            outcome: "allowed",
+          },
+          { officialId: "van-hanh-ha-noi", target: muongLatOnly.dossierId, outcome: "denied" },
+        ].every((expected) => entries.some((entry) => entry.action === "get_as_operator" && isMatch(entry, expected)));
+      },
+      { description: "the operator's reads sealed in the audit log" },
+    );
+  });
+
   test("the application view carries no personal data", async () => {
     const reply = await get(receivedHereDecidedThere.dossierCode, clients.muongLat.key);
     for (const value of Object.values(applicantData)) expect(reply.text).not.toContain(value);

@@ -582,6 +582,21 @@ describe("routing: every endpoint proves its caller, its tenancy and its role", 
       expect(error.code).toBe(grpc.status.PERMISSION_DENIED);
     });
 
+    it("an operator reads any dossier of its own province over /ops, acting on none; another province's gets 404", async () => {
+      const { dossierId, dossierCode } = await acceptedAtMuongLat();
+      const asOperator = await routing.get(`/ops/dossiers/${dossierCode}`, { official: operator });
+      expect(asOperator.status).toBe(200);
+      expect(asOperator.body).toMatchObject({ assignment: { dossierId, dossierCode, status: 4 } });
+      const hanoiOperator: DevelopmentOfficial = { ...operator, subject: "van-hanh-ha-noi", unitCodes: ["01"] };
+      const elsewhere = await routing.get(`/ops/dossiers/${dossierCode}`, { official: hanoiOperator });
+      const missing = await routing.get(`/ops/dossiers/${MISSING}`, { official: operator });
+      for (const reply of [elsewhere, missing]) {
+        expect({ status: reply.status, code: reply.body.code }).toEqual({ status: 404, code: "NOT_FOUND" });
+      }
+      // Officials of the dossier's own unit use their commune system's route: /ops is province IT's.
+      expect((await routing.get(`/ops/dossiers/${dossierCode}`, { official: leader })).status).toBe(403);
+    });
+
     it("indicators are read by the unit's officials and at its province's level, by no other commune", async () => {
       const range = "from=2025-10-01&to=2025-10-31";
       const read = (unit: string, official: DevelopmentOfficial) =>

@@ -1,4 +1,4 @@
-/** A dossier as routing shows it (GET /v1/dossiers/:ref, GET /v1/queues/:agencyCode). */
+/** A dossier as routing shows it (GET /ops/dossiers/:ref, GET /v1/queues/:agencyCode). */
 export interface Assignment {
   dossierId: string;
   dossierCode: string;

@@ -12,3 +12,6 @@ export const PUBLIC_LOOKUP = {
 export const REFERENCE_DATA = {
   public: "administrative units and the procedure catalog are published information",
 } as const satisfies Access;
+
+/** Province IT: reads any dossier of its province, without the applicant's personal data (the operations console). */
+export const OPERATOR = { staff: ["operator"] } as const satisfies Access;

@@ -10,7 +10,8 @@ import { getProcedure, getUnit, resolveOldUnit } from "../use-cases/reference-da
 import { submissionSchema } from "../use-cases/submission-schema";
 import { submitApplication } from "../use-cases/submit-application";
 import { withdrawApplication, withdrawalSchema } from "../use-cases/withdraw-application";
-import { CLIENT, PUBLIC_LOOKUP, REFERENCE_DATA } from "./access";
+import { applicationForOperator } from "../auth/access";
+import { CLIENT, OPERATOR, PUBLIC_LOOKUP, REFERENCE_DATA } from "./access";
 
 /**
  * What intake answers, as its OpenAPI document describes it; each handler is
@@ -173,6 +174,22 @@ export function intakeRoutes(
     },
     handle: async (request, response, caller) => {
       const application = await getApplication(ports, caller.client, String(request.params.dossierRef));
+      response.json({ application: applicationView(application) });
+    },
+  });
+
+  http.route({
+    method: "get",
+    path: "/ops/applications/:dossierRef",
+    access: OPERATOR,
+    doc: {
+      operationId: "getApplicationForOperator",
+      summary: "One application with its timeline, for the province's operators (no personal data)",
+      params: dossierRefParams,
+      responses: { 200: { description: "The application", json: applicationResponse } },
+    },
+    handle: async (request, response, caller) => {
+      const application = await applicationForOperator(ports, caller.official, String(request.params.dossierRef));
       response.json({ application: applicationView(application) });
     },
   });

@@ -1,5 +1,5 @@
 import { notFound } from "@lienthong/errors";
-import { dossierTarget } from "@lienthong/service-host";
+import { dossierTarget, type OfficialIdentity } from "@lienthong/service-host";
 import type { Versioned } from "@lienthong/storage";
 import type { ApplicationRecord } from "../store/collections";
 import { findApplication } from "../store/find-application";
@@ -34,4 +34,35 @@ export async function visibleApplication(
   });
   if (!found || decision !== "allowed") throw notFound("application", dossierRef);
   return found;
+}
+
+/**
+ * A dossier as province IT reads it (the operations console): an operator of
+ * the province of its receiving unit or its competent authority. Another
+ * province's dossier answers like a missing one.
+ */
+export async function applicationForOperator(
+  ports: IntakePorts,
+  operator: OfficialIdentity,
+  dossierRef: string,
+): Promise<ApplicationRecord> {
+  const found = await findApplication(ports.store, dossierRef);
+  const provinces = found
+    ? [found.data.receivingUnitCode, found.data.competentAuthorityCode ?? ""].map(
+        (unit) => ports.units.commune(unit)?.provinceCode ?? /^(\d{2})(\.|$)/.exec(unit)?.[1],
+      )
+    : [];
+  const decision = !found
+    ? "not_found"
+    : provinces.some((province) => province !== undefined && operator.unitCodes.has(province))
+      ? "allowed"
+      : "denied";
+  ports.audit({
+    officialId: operator.subject,
+    action: "get_as_operator",
+    target: found?.data.dossierId ?? dossierTarget(dossierRef),
+    decision,
+  });
+  if (!found || decision !== "allowed") throw notFound("application", dossierRef);
+  return found.data;
 }

@@ -5,7 +5,9 @@ import type { DossierRegistrar } from "../store/dossier-registrar";
 
 /** One access decision on a dossier, for the audit log: ids only, never personal data. */
 export interface AccessDecision {
-  clientId: string;
+  /** The commune system's id; for province IT's reads (the operations console), the operator's id instead. */
+  clientId?: string;
+  officialId?: string;
   action: string;
   /** The dossier id when it exists, else the reference the caller asked for, or `unit:<code>` for a submission. */
   target: string;

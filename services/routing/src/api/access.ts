@@ -34,3 +34,6 @@ export const OFFICIAL_ACTION = { official: DOSSIER_ACTING_ROLES } as const satis
  * they belong to or, at the province level, for their province.
  */
 export const INDICATORS = { staff: [...DOSSIER_ACTING_ROLES, "operator"] } as const satisfies Access;
+
+/** Province IT: reads any dossier of its province (the operations console), acts on none. */
+export const OPERATOR = { staff: ["operator"] } as const satisfies Access;

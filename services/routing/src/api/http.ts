@@ -7,8 +7,9 @@ import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
 import { getIndicators, indicatorsSchema } from "../use-cases/get-indicators";
 import { listQueue, queueSchema } from "../use-cases/list-queue";
+import { dossierForOperator } from "../use-cases/tenancy";
 import type { RoutingPorts } from "../use-cases/ports";
-import { CLIENT, INDICATORS, OFFICIAL_ACTION } from "./access";
+import { CLIENT, INDICATORS, OFFICIAL_ACTION, OPERATOR } from "./access";
 
 /**
  * What routing answers, as its OpenAPI document describes it; each handler is
@@ -78,6 +79,22 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     },
     handle: async (request, response, caller) => {
       const assignment = await getAssignment(ports, caller, String(request.params.dossierRef));
+      response.json({ assignment: assignmentView(ports, assignment) });
+    },
+  });
+
+  http.route({
+    method: "get",
+    path: "/ops/dossiers/:dossierRef",
+    access: OPERATOR,
+    doc: {
+      operationId: "getAssignmentForOperator",
+      summary: "A dossier's assignment for the province's operators (the operations console)",
+      params: z.object({ dossierRef }),
+      responses: { 200: { description: "The assignment", json: assignmentResponse } },
+    },
+    handle: async (request, response, caller) => {
+      const assignment = await dossierForOperator(ports, caller.official, String(request.params.dossierRef));
       response.json({ assignment: assignmentView(ports, assignment) });
     },
   });

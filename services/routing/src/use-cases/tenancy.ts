@@ -89,6 +89,35 @@ export async function readableDossier(
 }
 
 /**
+ * A dossier as province IT reads it (the operations console): an operator of
+ * the province one of its tenants belongs to. Any other dossier answers
+ * exactly like a missing one.
+ */
+export async function dossierForOperator(
+  ports: RoutingPorts,
+  operator: OfficialIdentity,
+  dossierRef: string,
+): Promise<Versioned<AssignmentRecord>> {
+  const found = await findDossier(ports.store, assignments, dossierRef);
+  const provinces = found
+    ? tenantsOf(found.data).map((unit) => provinceLevelOf(unit) ?? ports.units.commune(unit)?.provinceCode)
+    : [];
+  const outcome = !found
+    ? "not_found"
+    : provinces.some((province) => province !== undefined && operator.unitCodes.has(province))
+      ? "allowed"
+      : "denied";
+  ports.audit.decided({
+    action: "read_assignment_as_operator",
+    outcome,
+    target: found?.data.dossierId ?? dossierTarget(dossierRef),
+    officialId: operator.subject,
+  });
+  if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
+  return found;
+}
+
+/**
  * A dossier an official may take `action` on. First the role the workflow
  * table asks for the action (403 naming it, whatever the dossier, so it
  * reveals nothing), then the unit: an official of the receiving unit for the

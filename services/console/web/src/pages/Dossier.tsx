@@ -67,10 +67,10 @@ export function DossierPage({ code }: { code: string }) {
   const settings = useSettings();
   const ref = encodeURIComponent(code);
   const assignment = useResource(`assignment/${code}`, (signal) =>
-    callService<{ assignment: Assignment }>("routing", `/v1/dossiers/${ref}`, session.token, signal),
+    callService<{ assignment: Assignment }>("routing", `/ops/dossiers/${ref}`, session.token, signal),
   );
   const application = useResource(`application/${code}`, (signal) =>
-    callService<{ application: Application }>("intake", `/v1/applications/${ref}`, session.token, signal),
+    callService<{ application: Application }>("intake", `/ops/applications/${ref}`, session.token, signal),
   );
   const deliveries = useResource(`deliveries/${code}`, (signal) =>
     callService<{ deliveries: Delivery[] }>("notification", `/ops/dossiers/${ref}/deliveries`, session.token, signal),
