@@ -140,6 +140,17 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
       timeoutMs: 20_000,
       description: "a refresh",
     });
+    // The pipeline's figures, as each service's /ops/health reads them from its own metrics.
+    for (const service of SERVICES) {
+      await expect(page.locator(`[data-figure="${service}:health.consumerLag"]`).textContent()).resolves.toMatch(
+        /^\d+$/,
+      );
+    }
+    await page.locator('[data-figure="notification:health.deliveriesFailed"]').waitFor();
+    await page.locator('[data-figure="signature:health.signingQueue"]').waitFor();
+    expect(await page.getByTestId("consumer-lag").locator("tbody tr").count()).toBeGreaterThanOrEqual(SERVICES.length);
+    // The release each service reports beside its readiness.
+    expect(await page.getByTestId("service-health").textContent()).not.toContain("không báo");
     await page.screenshot({ path: path.join(SCREENSHOTS, "health.png"), fullPage: true });
   }, 60_000);
 

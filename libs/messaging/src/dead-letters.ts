@@ -120,6 +120,16 @@ export class DeadLetterLedger {
     return { letters: letters.map(({ id, data }) => ({ id, ...data })) };
   }
 
+  /** How many letters in `state` the scope covers (the console's health page). */
+  async count(scope: DeadLetterScope, state: DeadLetterState): Promise<number> {
+    const counts = await Promise.all(
+      ["", ...scope.provinces].map((provinceCode) =>
+        this.options.store.count(deadLetters, { where: { provinceCode, state } }),
+      ),
+    );
+    return counts.reduce((total, count) => total + count, 0);
+  }
+
   async get(scope: DeadLetterScope, id: string): Promise<DeadLetterRecord & { id: string }> {
     const found = await this.visible(scope, id);
     return { id, ...found.data };

@@ -130,7 +130,7 @@ export function dossierProvinceOf(
 }
 
 /** The provinces an operator acts for: its province-level unit codes (38, or an agency of it such as 38.CA). */
-function scopeOf(operator: { unitCodes: ReadonlySet<string> }): DeadLetterScope {
+export function scopeOf(operator: { unitCodes: ReadonlySet<string> }): DeadLetterScope {
   return {
     provinces: new Set(
       [...operator.unitCodes].map((unit) => unit.split(".")[0] ?? "").filter((code) => /^\d{2}$/.test(code)),

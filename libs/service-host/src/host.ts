@@ -31,7 +31,8 @@ import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
 import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
 import { pollingTask } from "./polling-task";
 import { parseInput } from "./validation";
-import { deadLetterRoutes, dossierProvinceOf } from "./dead-letter-routes";
+import { deadLetterRoutes, dossierProvinceOf, scopeOf } from "./dead-letter-routes";
+import { healthRoutes } from "./health-routes";
 import { getSpanStore } from "./telemetry";
 import { referenceDataFrom } from "./reference-data-env";
 import {
@@ -253,6 +254,13 @@ export class ServiceHost {
       logger,
     });
     deadLetterRoutes(this.http, this.deadLetters, audit, parts.clock);
+    healthRoutes(this.http, {
+      service: name,
+      readiness,
+      metrics: this.metrics,
+      deadLetters: this.deadLetters,
+      scopeOf,
+    });
     readiness.addCheck("store", () => store.ping());
     readiness.addCheck("bus", () => bus.ping());
     store.observeCommits(commitObserver(this.metrics));

@@ -147,6 +147,25 @@ function suite(bus: () => BusUnderTest): void {
       403,
     );
 
+    // The console's health page: the open letters each operator may act on, and the pipeline's figures.
+    type Health = {
+      openDeadLetters: number;
+      version: string;
+      series: { name: string; labels: Record<string, string>; value: number }[];
+    };
+    const health = async (headers: Record<string, string>) =>
+      (await call("/ops/health", { headers })).body as unknown as Health;
+    const ours = await health({});
+    expect(ours).toMatchObject({ openDeadLetters: 2, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const deadLettered = ours.series
+      .filter((series) => series.name === "messaging_dead_letters_total" && series.labels.group === "routing")
+      .reduce((total, series) => total + series.value, 0);
+    expect(deadLettered).toBe(2);
+    expect(ours.series.some((series) => series.name === "messaging_consumer_lag")).toBe(true);
+    expect(ours.series.some((series) => series.name === "outbox_backlog")).toBe(true);
+    expect((await health(otherProvince)).openDeadLetters).toBe(1);
+    expect((await call("/ops/health", { headers: leader })).status).toBe(403);
+
     // Another province's operator: Mường Lát's letter is not found, the one no province claims is listed.
     const elsewhere = await call("/ops/dead-letters", { headers: otherProvince });
     expect((elsewhere.body.letters as Letter[]).map((letter) => letter.id)).toEqual([unreadable.id]);
@@ -203,6 +222,7 @@ function suite(bus: () => BusUnderTest): void {
     expect(discarded.status).toBe(200);
     expect(discarded.body).toMatchObject({ state: "discarded", discardReason: "a legacy system's test record" });
     expect(await letters("?state=open")).toHaveLength(0);
+    expect((await health({})).openDeadLetters).toBe(0);
     expect(await letters("?state=replayed")).toEqual([expect.objectContaining({ id: refused.id })]);
 
     // Nothing more arrives: the replay was one event, handled once, and it made no new letter.

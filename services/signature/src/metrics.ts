@@ -73,3 +73,18 @@ export function timedSigning(metrics: ServiceMetrics, setup: SigningSetup): Sign
   };
   return { ...setup, signers, ...(timestampAuthority ? { timestampAuthority } : {}) };
 }
+
+/**
+ * The signing queue province IT watches: signature requests parked after a
+ * failure that may heal (the TSA or the signing hook out of reach), waiting
+ * for the retry worker. Growing means dossiers wait for their result.
+ */
+export function registerSigningQueueGauge(metrics: ServiceMetrics, waiting: () => Promise<number>): void {
+  metrics.gauge({
+    name: "signature_retries_waiting",
+    help: "Signature requests parked after a failure that may heal, waiting for their next attempt",
+    async collect() {
+      this.set(await waiting());
+    },
+  });
+}

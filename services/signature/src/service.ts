@@ -11,9 +11,9 @@ import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
 import { signatureEventHandler, signatureTopics } from "./events/consumers";
-import { timedSigning } from "./metrics";
+import { registerSigningQueueGauge, timedSigning } from "./metrics";
 import { openSigning } from "./signers";
-import { signatureCollections } from "./store/collections";
+import { signatureCollections, signatureRetries } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
 import { directoryLeaders } from "./use-cases/authorize-signer";
 import { MAX_MESSAGE_BYTES } from "./use-cases/limits";
@@ -34,6 +34,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
   );
   const now = options.clock ?? (() => new Date());
   const signing = timedSigning(host.metrics, await openSigning(env, now));
+  registerSigningQueueGauge(host.metrics, () => host.store.count(signatureRetries));
   if (signing.source === "test-pki")
     host.logger.warn(
       { keys: signing.source },

@@ -7,16 +7,36 @@ import { useSettings } from "../settings";
 import { useResource } from "../use-resource";
 
 const REFRESH_SECONDS = 5;
-/** Open dead letters counted per service; past it the card says "500+". */
-const DEAD_LETTERS_COUNTED = 500;
 
 /** A service's /readyz answer (service-host readiness.ts), 200 when ready and 503 when not. */
 interface ReadinessReport {
   ready: boolean;
   state: "starting" | "ready" | "shutting_down";
   checks: Record<string, "ok" | "failed">;
-  /** Not reported by the services yet; shown as such. */
+  /** The platform release the service runs (absent from a service older than the console). */
   version?: string;
+}
+
+/** One figure of a service's /ops/health: a series as /metrics serves it (service-host health-routes.ts). */
+interface HealthSeries {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** GET /ops/health: the open dead letters the operator may act on, and the pipeline's figures. */
+interface ServiceHealth {
+  openDeadLetters: number;
+  series: HealthSeries[];
+}
+
+/** The sum of a series' values over the children whose labels include `labels`. */
+function total(health: ServiceHealth, name: string, labels: Record<string, string> = {}): number | undefined {
+  const children = health.series.filter(
+    (series) =>
+      series.name === name && Object.entries(labels).every(([label, value]) => series.labels[label] === value),
+  );
+  return children.length === 0 ? undefined : children.reduce((sum, series) => sum + series.value, 0);
 }
 
 type Readiness = { reachable: true; report: ReadinessReport } | { reachable: false };
@@ -58,25 +78,15 @@ export function HealthPage() {
       callService<{ endpoints: WebhookEndpoint[] }>("notification", "/ops/webhook-endpoints", session.token, signal),
     REFRESH_SECONDS * 1000,
   );
-  // Each service keeps its own consumer group's dead letters.
-  const deadLetters = useResource(
-    "dead-letters",
+  // Each service keeps its own consumer group's figures and dead letters.
+  const health = useResource(
+    "health",
     async (signal) =>
       new Map(
         await Promise.all(
           settings.services.map(
             async (service) =>
-              [
-                service,
-                (
-                  await callService<{ letters: unknown[] }>(
-                    service,
-                    `/ops/dead-letters?state=open&limit=${DEAD_LETTERS_COUNTED}`,
-                    session.token,
-                    signal,
-                  )
-                ).letters.length,
-              ] as const,
+              [service, await callService<ServiceHealth>(service, "/ops/health", session.token, signal)] as const,
           ),
         ),
       ),
@@ -124,17 +134,8 @@ export function HealthPage() {
                         </span>
                       ))}
                     </dd>
-                    {deadLetters.data ? (
-                      <>
-                        <dt>{t("health.deadLetters")}</dt>
-                        <dd data-dead-letters={deadLetters.data.get(entry.service)}>
-                          <Link href="/dead-letters">
-                            {(deadLetters.data.get(entry.service) ?? 0) >= DEAD_LETTERS_COUNTED
-                              ? `${DEAD_LETTERS_COUNTED}+`
-                              : deadLetters.data.get(entry.service)}
-                          </Link>
-                        </dd>
-                      </>
+                    {health.data?.get(entry.service) ? (
+                      <PipelineFigures health={health.data.get(entry.service)!} service={entry.service} />
                     ) : null}
                     <dt>{t("health.version")}</dt>
                     <dd>{entry.report.version ?? <span className="muted">{t("health.versionUnknown")}</span>}</dd>
@@ -146,7 +147,10 @@ export function HealthPage() {
         )}
       </Loaded>
 
-      {deadLetters.error !== undefined ? <Refusal error={deadLetters.error} /> : null}
+      {health.error !== undefined ? <Refusal error={health.error} /> : null}
+
+      <h2>{t("health.lagTitle")}</h2>
+      {health.data ? <LagTable health={health.data} /> : null}
 
       <h2>{t("health.endpointsTitle")}</h2>
       <Loaded resource={endpoints}>
@@ -193,5 +197,90 @@ export function HealthPage() {
         {({ dossiers }) => <p>{t("health.parkedCount", { count: dossiers.length })}</p>}
       </Loaded>
     </section>
+  );
+}
+
+type FigureKey =
+  | "health.consumerLag"
+  | "health.outboxBacklog"
+  | "health.outboxAge"
+  | "health.retries"
+  | "health.deliveriesFailed"
+  | "health.deliveriesHeld"
+  | "health.signingQueue";
+
+/** A service's card figures: dead letters, consumer lag, outbox, retries, and its own (deliveries, signing). */
+function PipelineFigures({ health, service }: { health: ServiceHealth; service: string }) {
+  const { t } = useTranslation();
+  const figures: [key: FigureKey, value: number | undefined][] = [
+    ["health.consumerLag", total(health, "messaging_consumer_lag")],
+    ["health.outboxBacklog", total(health, "outbox_backlog")],
+    ["health.outboxAge", total(health, "outbox_oldest_age_seconds")],
+    ["health.retries", total(health, "messaging_consumer_retries_total")],
+    ["health.deliveriesFailed", total(health, "notification_deliveries", { state: "failed" })],
+    ["health.deliveriesHeld", total(health, "notification_deliveries", { state: "held" })],
+    ["health.signingQueue", total(health, "signature_retries_waiting")],
+  ];
+  return (
+    <>
+      <dt>{t("health.deadLetters")}</dt>
+      <dd data-dead-letters={health.openDeadLetters}>
+        <Link href="/dead-letters">{health.openDeadLetters}</Link>
+      </dd>
+      {figures
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => (
+          <Figure key={key} label={t(key)} value={value!} service={service} name={key} />
+        ))}
+    </>
+  );
+}
+
+function Figure({ label, value, service, name }: { label: string; value: number; service: string; name: string }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-figure={`${service}:${name}`}>{Number.isInteger(value) ? value : value.toFixed(1)}</dd>
+    </>
+  );
+}
+
+/** Consumer lag by group, topic and partition: where a backlog sits. */
+function LagTable({ health }: { health: ReadonlyMap<string, ServiceHealth> }) {
+  const { t } = useTranslation();
+  const rows = [...health.entries()].flatMap(([service, figures]) =>
+    figures.series
+      .filter((series) => series.name === "messaging_consumer_lag")
+      .map((series) => ({
+        service,
+        topic: series.labels.topic ?? "",
+        partition: series.labels.partition ?? "",
+        lag: series.value,
+      })),
+  );
+  if (rows.length === 0) return <p className="muted">{t("app.none")}</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="consumer-lag">
+        <thead>
+          <tr>
+            <th>{t("health.service")}</th>
+            <th>{t("health.topic")}</th>
+            <th className="num">{t("health.partition")}</th>
+            <th className="num">{t("health.lag")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.service}:${row.topic}:${row.partition}`}>
+              <td>{row.service}</td>
+              <td>{row.topic}</td>
+              <td className="num">{row.partition}</td>
+              <td className="num">{row.lag}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
