@@ -252,6 +252,8 @@ const strayId = (code: string) => `stray-${code}`;
  * mends the cause, replays it from the page, and the dossier completes.
  */
 (RUNS ? describe : describe.skip)("dead letters in the operations console", () => {
+  /** How far the platform's clock runs ahead of the real one: moved forward to make a dossier overdue. */
+  let clockAheadMs = 0;
   let platform: EmbeddedPlatform;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let browser: Browser;
@@ -267,7 +269,9 @@ const strayId = (code: string) => `stray-${code}`;
       opsBase: 0,
       simulatorPort: 0,
       consolePort: 0,
-      env: { LOG_LEVEL: "silent" },
+      // The deadline watcher looks often, so a dossier is flagged overdue soon after the clock passes its date.
+      env: { LOG_LEVEL: "silent", DEADLINE_POLL_INTERVAL_MS: "300" },
+      clock: () => new Date(Date.now() + clockAheadMs),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: LAPTOP, locale: "vi-VN" });
@@ -356,4 +360,48 @@ const strayId = (code: string) => `stray-${code}`;
     await refusal.first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId("dead-letters").count()).toBe(0);
   }, 60_000);
+  it("counts an accepted dossier overdue in the commune ranking once its appointment has passed", async () => {
+    const url = (name: string) => platform.services.find((service) => service.name === name)!.httpUrl;
+    const client = { "x-api-key": DEVELOPMENT_CLIENTS.muongLat.key };
+    const submitted = await fetch(`${url("intake")}/v1/applications`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": randomUUID(), ...client },
+      body: JSON.stringify(demoApplication()),
+    });
+    expect(submitted.status).toBe(201);
+    const { dossierCode } = ((await submitted.json()) as { application: { dossierCode: string } }).application;
+    await waitFor(async () => (await fetch(`${url("routing")}/v1/dossiers/${dossierCode}`, { headers: client })).ok, {
+      timeoutMs: 60_000,
+      description: "the dossier at routing",
+    });
+    const credentials = await developmentCredentials(path.join(dir.file("data"), "identity"));
+    const accepted = await fetch(`${url("routing")}/v1/dossiers/${dossierCode}/actions/accept`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...credentials.officialsOf("14845").receivingOfficer },
+      body: "{}",
+    });
+    expect(accepted.status).toBe(200);
+
+    // Sixty days on, far past any appointment of the sample procedures: the deadline watcher flags it.
+    clockAheadMs = 60 * 24 * 60 * 60 * 1000;
+    await waitFor(
+      async () => {
+        const answer = await fetch(`${url("routing")}/ops/dossiers/${dossierCode}`, { headers: credentials.operator });
+        return (
+          ((await answer.json()) as { assignment: { deadlineState: string } }).assignment.deadlineState === "overdue"
+        );
+      },
+      { timeoutMs: 30_000, description: "the dossier flagged overdue" },
+    );
+
+    await signIn(page, platform.consoleUrl!, DEVELOPMENT_OFFICIALS.operator.subject);
+    await page.goto(`${platform.consoleUrl!}/#/communes`);
+    const row = page.locator('[data-testid="commune-ranking"] tr[data-unit="14845"]');
+    await row.waitFor({ timeout: 60_000 });
+    await waitFor(async () => (await row.locator('[data-figure="overdue"]').textContent()) === "1", {
+      timeoutMs: 30_000,
+      description: "Mường Lát's overdue dossier counted",
+    });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "communes-overdue.png"), fullPage: true });
+  }, 180_000);
 });
