@@ -403,5 +403,10 @@ const strayId = (code: string) => `stray-${code}`;
       description: "Mường Lát's overdue dossier counted",
     });
     await page.screenshot({ path: path.join(SCREENSHOTS, "communes-overdue.png"), fullPage: true });
+    // The commune's page lists it among its overdue dossiers, from the queue province IT reads.
+    await row.getByRole("link").click();
+    await page.getByTestId("commune-figures").waitFor();
+    await page.getByText(dossierCode).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "commune-overdue.png"), fullPage: true });
   }, 180_000);
 });

@@ -59,6 +59,8 @@ const EVERY_DOSSIER_BY_DESIGN: Record<string, string> = {
     "operators read every dossier of their province (services/routing/test/access.test.ts)",
   "intake REST GET /ops/applications/:dossierRef":
     "operators read every dossier of their province (services/intake/test/tenancy.test.ts)",
+  "routing REST GET /ops/queues/:agencyCode":
+    "operators read every queue of their province (services/routing/test/access.test.ts)",
 };
 
 type TenancyRule = { kind: "dossier" } | { kind: "unit" } | { kind: "none"; why: string };

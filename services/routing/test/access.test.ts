@@ -595,6 +595,22 @@ describe("routing: every endpoint proves its caller, its tenancy and its role", 
       }
       // Officials of the dossier's own unit use their commune system's route: /ops is province IT's.
       expect((await routing.get(`/ops/dossiers/${dossierCode}`, { official: leader })).status).toBe(403);
+
+      // The queues of its province's communes and agencies, too; another province's operator is refused.
+      const queue = await routing.get(`/ops/queues/${MUONG_LAT}`, { official: operator });
+      expect(queue.status).toBe(200);
+      expect((queue.body.assignments as { dossierCode: string }[]).map((entry) => entry.dossierCode)).toContain(
+        dossierCode,
+      );
+      expect((await routing.get("/ops/queues/38.CA", { official: operator })).status).toBe(200);
+      const refused = await routing.get(`/ops/queues/${MUONG_LAT}`, { official: hanoiOperator });
+      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: "PERMISSION_DENIED" });
+      // An operator's token forwarded by a commune system reads only that system's own queues.
+      const forwardedOperator = await routing.get(`/v1/queues/${TAM_CHUNG}`, {
+        official: operator,
+        client: muongLatSystem,
+      });
+      expect(forwardedOperator.status).toBe(403);
     });
 
     it("indicators are read by the unit's officials and at its province's level, by no other commune", async () => {

@@ -140,30 +140,44 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
     },
   });
 
-  http.route({
-    method: "get",
-    path: "/v1/queues/:agencyCode",
-    access: CLIENT,
-    doc: {
-      operationId: "listQueue",
-      summary: "An agency's queue, earliest appointment first, a page at a time",
-      params: queueSchema.pick({ agencyCode: true }),
-      query: queueSchema.omit({ agencyCode: true }),
-      responses: {
-        200: {
-          description: "A page; nextPageToken is empty on the last",
-          json: z.object({ assignments: z.array(assignmentSchema), nextPageToken: z.string() }),
+  // One queue, two doors: commune systems for their own agencies, province IT for its province's (the console).
+  for (const [path, access, operationId, summary] of [
+    ["/v1/queues/:agencyCode", CLIENT, "listQueue", "An agency's queue, earliest appointment first, a page at a time"],
+    [
+      "/ops/queues/:agencyCode",
+      OPERATOR,
+      "listQueueForOperator",
+      "An agency's queue for the province's operators (the operations console), a page at a time",
+    ],
+  ] as const) {
+    http.route({
+      method: "get",
+      path,
+      access,
+      doc: {
+        operationId,
+        summary,
+        params: queueSchema.pick({ agencyCode: true }),
+        query: queueSchema.omit({ agencyCode: true }),
+        responses: {
+          200: {
+            description: "A page; nextPageToken is empty on the last",
+            json: z.object({ assignments: z.array(assignmentSchema), nextPageToken: z.string() }),
+          },
         },
       },
-    },
-    handle: async (request, response, caller) => {
-      const { assignments, nextPageToken } = await listQueue(ports, caller, {
-        ...request.query,
-        agencyCode: request.params.agencyCode,
-      });
-      response.json({ assignments: assignments.map((assignment) => assignmentView(ports, assignment)), nextPageToken });
-    },
-  });
+      handle: async (request, response, caller) => {
+        const { assignments, nextPageToken } = await listQueue(ports, caller, {
+          ...request.query,
+          agencyCode: request.params.agencyCode,
+        });
+        response.json({
+          assignments: assignments.map((assignment) => assignmentView(ports, assignment)),
+          nextPageToken,
+        });
+      },
+    });
+  }
 
   http.route({
     method: "get",

@@ -167,7 +167,14 @@ export async function dossierForAction(
  * know: 403 naming the agency, as for any unit the caller does not act for.
  */
 export function assertActsForAgency(ports: RoutingPorts, caller: Caller, agencyCode: string): void {
-  const allowed = everyIdentityIn(caller, (unit) => unit === agencyCode);
+  // Province IT reads the queues of its province's agencies and communes (the console), with its token alone.
+  const province = provinceLevelOf(agencyCode) ?? ports.units.commune(agencyCode)?.provinceCode;
+  const operatorOfProvince =
+    caller.client === undefined &&
+    caller.official?.roles.has("operator") === true &&
+    province !== undefined &&
+    caller.official.unitCodes.has(province);
+  const allowed = operatorOfProvince || everyIdentityIn(caller, (unit) => unit === agencyCode);
   ports.audit.decided({
     action: "list_queue",
     outcome: allowed ? "allowed" : "denied",

@@ -33,7 +33,7 @@ export function CommunePage({ code }: { code: string }) {
   const queue = useResource(`queue/${code}`, (signal) =>
     callService<{ assignments: Assignment[] }>(
       "routing",
-      `/v1/queues/${encodeURIComponent(code)}?pageSize=${QUEUE_PAGE_SIZE}`,
+      `/ops/queues/${encodeURIComponent(code)}?pageSize=${QUEUE_PAGE_SIZE}`,
       session.token,
       signal,
     ),
