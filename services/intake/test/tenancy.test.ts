@@ -1,7 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
 import * as path from "node:path";
-import { DEVELOPMENT_OFFICIALS, createLogger, openDevelopmentIssuer } from "@lienthong/service-host";
+import {
+  DEVELOPMENT_OFFICIALS,
+  createLogger,
+  openDevelopmentIssuer,
+  type DevelopmentOfficial,
+} from "@lienthong/service-host";
 import { waitFor } from "@lienthong/testing";
 import { applications } from "../src/store/collections";
 import {
@@ -195,7 +200,7 @@ describe("API keys and tenant isolation", () => {
 
   test("an operator reads its province's dossiers over /ops without personal data, audited; another province's is 404", async () => {
     const issuer = await openDevelopmentIssuer(path.join(harness.dataDir, "identity"));
-    const bearer = async (official: typeof DEVELOPMENT_OFFICIALS.operator) => ({
+    const bearer = async (official: DevelopmentOfficial) => ({
       authorization: `Bearer ${await issuer.sign(official)}`,
     });
     const asOperator = (ref: string, headers: Record<string, string>) =>
