@@ -38,7 +38,9 @@ allow() {
 }
 
 # A service: produces to its own topic and to its dead-letter topic, consumes
-# the topics listed, in the consumer group named after it.
+# the topics listed, in the consumer group named after it, and reads its
+# dead-letter topic back into its ledger for operators, in a group of its own
+# (docs/decisions.md §39).
 #   service_principal <service> <its topic> <topics it consumes...>
 service_principal() {
   service="$1"
@@ -46,11 +48,12 @@ service_principal() {
   shift 2
   credential "$service"
   allow "$service" --operation Write --operation Describe --topic "$own_topic"
-  allow "$service" --operation Write --operation Describe --topic "lienthong.deadletter.$service.v1"
+  allow "$service" --operation Write --operation Describe --operation Read --topic "lienthong.deadletter.$service.v1"
   for consumed in "$@"; do
     allow "$service" --operation Read --operation Describe --topic "$consumed"
   done
   allow "$service" --operation Read --group "$service"
+  allow "$service" --operation Read --group "$service.dead-letter-ledger"
   echo "acls ready: User:$service (produces $own_topic, consumes $*)"
 }
 

@@ -124,7 +124,7 @@ describe("infra/kafka/acls.sh", () => {
   });
 
   it.each(PLATFORM_SERVICES.map((service) => service.name))(
-    "lets %s write only its own topic and dead-letter topic, read what its code consumes, in its own group",
+    "lets %s write only its own topic and dead-letter topic, read what its code consumes and its dead letters, in its own groups",
     (name) => {
       const run = runScript();
       const own = run.acls.filter((acl) => acl.principal === `User:${name}`);
@@ -135,9 +135,10 @@ describe("infra/kafka/acls.sh", () => {
           resource: `topic:${Topics[name]}`,
           pattern: "literal",
         },
+        // Its ledger reads its dead letters back for operators (docs/decisions.md §39).
         {
           principal: `User:${name}`,
-          operations: ["Describe", "Write"],
+          operations: ["Describe", "Read", "Write"],
           resource: `topic:lienthong.deadletter.${name}.v1`,
           pattern: "literal",
         },
@@ -148,6 +149,12 @@ describe("infra/kafka/acls.sh", () => {
           pattern: "literal",
         })),
         { principal: `User:${name}`, operations: ["Read"], resource: `group:${name}`, pattern: "literal" },
+        {
+          principal: `User:${name}`,
+          operations: ["Read"],
+          resource: `group:${name}.dead-letter-ledger`,
+          pattern: "literal",
+        },
       ];
       expect(own).toEqual(expected);
     },

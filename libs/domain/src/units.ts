@@ -70,6 +70,15 @@ export class AdministrativeUnits {
     return this.communesByCode.get(code);
   }
 
+  /**
+   * The province a unit belongs to: a commune's, or the province itself for a
+   * province-level code (38) or one of its agencies (38.CA); undefined for a
+   * code the list does not know. The one rule for "whose province is this".
+   */
+  provinceOf(unitCode: string): string | undefined {
+    return this.commune(unitCode)?.provinceCode ?? this.province(unitCode.split(".")[0] ?? "")?.code;
+  }
+
   provinces(): Province[] {
     return [...this.provincesByCode.values()];
   }

@@ -42,6 +42,16 @@ describe("administrative units", () => {
     expect(units.communesOf("99")).toEqual([]);
   });
 
+  it("names the province of a commune, of a province, and of a provincial agency; none for an unknown code", () => {
+    const units = sampleUnits();
+    expect(units.provinceOf("14845")).toBe("38");
+    expect(units.provinceOf("38")).toBe("38");
+    expect(units.provinceOf("38.CA")).toBe("38");
+    expect(units.provinceOf("99")).toBeUndefined();
+    expect(units.provinceOf("99999")).toBeUndefined();
+    expect(units.provinceOf("")).toBeUndefined();
+  });
+
   it("refuses a commune of an unknown province", () => {
     expect(
       () =>

@@ -32,8 +32,11 @@ export const inbox = defineCollection<InboxMarker>("inbox", { indexes: [["proces
 // Published in sequence order.
 export const outbox = defineCollection<OutboxRecord>("outbox", { indexes: [["sequence"]] });
 
-/** Open until an operator replays it or discards it; either is final for that letter. */
-export type DeadLetterState = "open" | "replayed" | "discarded";
+/**
+ * Open until an operator replays it or discards it; either is final for that
+ * letter. Replaying: claimed by an operator, its record on the way back.
+ */
+export type DeadLetterState = "open" | "replaying" | "replayed" | "discarded";
 
 /**
  * One dead letter as the service's operators see it: where the record came

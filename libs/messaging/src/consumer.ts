@@ -1,11 +1,10 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
 import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
 import { inbox } from "./collections";
-import { MessagingError } from "./errors";
 import { PlatformError, isRetriable, loggableError, toPlatformError } from "@lienthong/errors";
 import { type Logger } from "./logger";
 import type { DeliveredEvent, Delivery, EventBus, ReceivedRecord, Subscription, UnreadableRecord } from "./port";
-import { defaultRetryPolicy, sleep, validateRetryPolicy, type RetryPolicy } from "./retry";
+import { defaultRetryPolicy, validateRetryPolicy, type RetryPolicy } from "./retry";
 
 /** Immediate re-runs of a handler whose commit lost a race on a document it read (see attempt). */
 const CONFLICT_REDOS = 10;
@@ -231,79 +230,6 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
     unreadable,
     redelivery: { initialMs: policy.initialMs, maxMs: policy.maxMs },
   });
-}
-
-export interface ReplayOptions {
-  bus: EventBus;
-  /** The consumer group whose dead letters are replayed. */
-  groupId: string;
-  /** Default: deadLetterTopicFor(groupId). */
-  deadLetterTopic?: string;
-  /** Replay only the letters it accepts; the others are passed over by this replay group. */
-  filter?: (letter: DeliveredEvent) => boolean;
-  /**
-   * The group that remembers which letters were already replayed (default
-   * `<groupId>.replay`); use another one to look at passed-over letters again.
-   */
-  replayGroupId?: string;
-  /** Finish once no letter arrived for this long (default 3 s; raise it for a cluster that is slow to assign). */
-  idleMs?: number;
-}
-
-/**
- * Republishes dead letters to the topic they came from with their original
- * ce_id, type, time, source, key and trace context, so the consumer's inbox
- * still deduplicates them.
- */
-export async function replayDeadLetters(options: ReplayOptions): Promise<{ replayed: number; skipped: number }> {
-  const { bus } = options;
-  const idleMs = options.idleMs ?? 3_000;
-  let replayed = 0;
-  let skipped = 0;
-  let lastActivity = Date.now();
-  const subscription = await bus.subscribe({
-    groupId: options.replayGroupId ?? `${options.groupId}.replay`,
-    // A letter for a record that was not a CloudEvent cannot be published again as an event: it is passed over.
-    unreadable: async () => {
-      skipped += 1;
-      lastActivity = Date.now();
-    },
-    topics: [options.deadLetterTopic ?? deadLetterTopicFor(options.groupId)],
-    handler: async (letter) => {
-      lastActivity = Date.now();
-      const originalTopic = letter.headers[DeadLetterHeaders.originalTopic];
-      if (!originalTopic) {
-        throw new MessagingError(
-          "MISSING_HEADER",
-          `dead letter ${letter.id} has no "${DeadLetterHeaders.originalTopic}" header`,
-        );
-      }
-      if (options.filter && !options.filter(letter)) {
-        skipped += 1;
-        return;
-      }
-      const headers = Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith("dlt_")));
-      await bus.publish([
-        {
-          topic: originalTopic,
-          key: letter.key,
-          type: letter.type,
-          id: letter.id,
-          time: letter.time,
-          data: letter.data,
-          headers,
-        },
-      ]);
-      replayed += 1;
-      lastActivity = Date.now();
-    },
-  });
-  try {
-    while (Date.now() - lastActivity < idleMs) await sleep(Math.min(100, idleMs));
-  } finally {
-    await subscription.close();
-  }
-  return { replayed, skipped };
 }
 
 /** The engine's own errors: their messages name the code's properties and identifiers, never data. */

@@ -35,6 +35,9 @@ export function deadLetterOf(record: ReceivedRecord, provinceCode: string): Dead
   };
 }
 
+/** A letter's id as deadLetterId makes it; the first group is the consumer group that gave up. */
+export const DEAD_LETTER_ID = /^lienthong\.deadletter\.([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.v1:\d+:\d+$/;
+
 /** `<dead-letter topic>:<partition>:<offset>`: where the letter sits, unique for the topic's life. */
 export function deadLetterId(record: Pick<ReceivedRecord, "topic" | "partition" | "offset">): string {
   return `${record.topic}:${record.partition}:${record.offset}`;
@@ -45,8 +48,8 @@ export interface DeadLetterLedgerOptions {
   store: DocumentStore;
   /** The consumer group whose letters are kept (the service's name). */
   groupId: string;
-  /** The province of the dossier a dead-lettered record is about, "" when it does not tell. */
-  provinceOf(record: ReceivedRecord): string;
+  /** The province of the dossier a dead-lettered record is about, "" when neither it nor the service can tell. */
+  provinceOf(record: ReceivedRecord): Promise<string>;
   logger: Logger;
 }
 
@@ -130,15 +133,31 @@ export class DeadLetterLedger {
     return counts.reduce((total, count) => total + count, 0);
   }
 
+  /**
+   * The letter with how the caller's scope met it, for the audit log: another
+   * province's letter is "denied" there and "not found" to the caller.
+   */
+  async lookup(
+    scope: DeadLetterScope,
+    id: string,
+  ): Promise<{ outcome: "allowed" | "denied" | "not_found"; letter?: Versioned<DeadLetterRecord> }> {
+    const found = await this.options.store.get(deadLetters, id);
+    if (!found) return { outcome: "not_found" };
+    if (found.data.provinceCode !== "" && !scope.provinces.has(found.data.provinceCode)) return { outcome: "denied" };
+    return { outcome: "allowed", letter: found };
+  }
+
   async get(scope: DeadLetterScope, id: string): Promise<DeadLetterRecord & { id: string }> {
     const found = await this.visible(scope, id);
     return { id, ...found.data };
   }
 
   /**
-   * Sends the letter's record back to the topic it came from, then marks it
-   * replayed. Published first: if marking fails, a second replay publishes
-   * the same ce_id again, which consumers that handled it pass over.
+   * Sends the letter's record back to the topic it came from with its ce_id,
+   * so consumers that handled it already pass it over by their inbox. The
+   * letter is claimed first (open → replaying), so a discard cannot slip in
+   * while the record is on its way; marked replayed once published. A publish
+   * that failed leaves it replaying, and replaying it again is allowed.
    */
   async replay(
     scope: DeadLetterScope,
@@ -147,7 +166,17 @@ export class DeadLetterLedger {
     now: Date,
   ): Promise<DeadLetterRecord & { id: string }> {
     const found = await this.visible(scope, id);
-    assertOpen(id, found.data);
+    if (found.data.state !== "open" && found.data.state !== "replaying") throw settledAlready(id, found.data);
+    if (found.data.eventId === "") {
+      // Not a CloudEvent: every group on its topic would dead-letter it again. It can only be discarded.
+      throw failedPrecondition(
+        `Dead letter ${id} is not an event (no CloudEvents headers): it can be discarded, not replayed`,
+        { state: found.data.state },
+        "NOT_AN_EVENT",
+      );
+    }
+    const claimed: DeadLetterRecord = { ...found.data, state: "replaying", settledBy: operator };
+    const claimedVersion = await this.settle(id, claimed, found.version);
     await this.options.bus.forward([
       {
         topic: found.data.originalTopic,
@@ -156,13 +185,8 @@ export class DeadLetterLedger {
         headers: found.data.headers,
       },
     ]);
-    const settled: DeadLetterRecord = {
-      ...found.data,
-      state: "replayed",
-      settledBy: operator,
-      settledAt: now.toISOString(),
-    };
-    await this.settle(id, settled, found.version);
+    const settled: DeadLetterRecord = { ...claimed, state: "replayed", settledAt: now.toISOString() };
+    await this.settle(id, settled, claimedVersion);
     return { id, ...settled };
   }
 
@@ -174,7 +198,7 @@ export class DeadLetterLedger {
     now: Date,
   ): Promise<DeadLetterRecord & { id: string }> {
     const found = await this.visible(scope, id);
-    assertOpen(id, found.data);
+    if (found.data.state !== "open") throw settledAlready(id, found.data);
     const settled: DeadLetterRecord = {
       ...found.data,
       state: "discarded",
@@ -188,16 +212,16 @@ export class DeadLetterLedger {
 
   /** The letter if the caller's scope covers it; another province's is not found, like an unknown one. */
   private async visible(scope: DeadLetterScope, id: string): Promise<Versioned<DeadLetterRecord>> {
-    const found = await this.options.store.get(deadLetters, id);
-    if (!found || (found.data.provinceCode !== "" && !scope.provinces.has(found.data.provinceCode))) {
-      throw notFound("Dead letter", id);
-    }
-    return found;
+    const { letter } = await this.lookup(scope, id);
+    if (!letter) throw notFound("Dead letter", id);
+    return letter;
   }
 
-  private async settle(id: string, record: DeadLetterRecord, version: number): Promise<void> {
+  /** Writes the letter if nobody changed it since `version`; returns its new version. */
+  private async settle(id: string, record: DeadLetterRecord, version: number): Promise<number> {
     try {
       await this.options.store.commit([put(deadLetters, id, record, version)]);
+      return version + 1;
     } catch (error) {
       if (error instanceof ConflictError) throw conflict(`Dead letter ${id} was settled by someone else meanwhile`);
       throw error;
@@ -207,7 +231,9 @@ export class DeadLetterLedger {
   private async keep(record: ReceivedRecord): Promise<void> {
     const id = deadLetterId(record);
     try {
-      await this.options.store.commit([put(deadLetters, id, deadLetterOf(record, this.options.provinceOf(record)), 0)]);
+      await this.options.store.commit([
+        put(deadLetters, id, deadLetterOf(record, await this.options.provinceOf(record)), 0),
+      ]);
     } catch (error) {
       // Kept already: this is a redelivery, and the letter may have been settled since.
       if (error instanceof ConflictError && error.id === id) return;
@@ -220,12 +246,10 @@ export class DeadLetterLedger {
   }
 }
 
-function assertOpen(id: string, letter: DeadLetterRecord): void {
-  if (letter.state !== "open") {
-    throw failedPrecondition(
-      `Dead letter ${id} is ${letter.state} already`,
-      { state: letter.state },
-      "DEAD_LETTER_SETTLED",
-    );
-  }
+function settledAlready(id: string, letter: DeadLetterRecord) {
+  return failedPrecondition(
+    `Dead letter ${id} is ${letter.state} already`,
+    { state: letter.state },
+    "DEAD_LETTER_SETTLED",
+  );
 }

@@ -31,13 +31,11 @@ export {
   DeadLetterHeaders,
   deadLetterTopicFor,
   inboxId,
-  replayDeadLetters,
   startConsumer,
   type ConsumerObserver,
   type ConsumerOptions,
   type ConsumerOutcome,
   type EventProcessor,
-  type ReplayOptions,
 } from "./consumer";
 export { OutboxRelay, outboxWrites, type OutboxRelayOptions } from "./outbox";
 export {
@@ -51,6 +49,7 @@ export {
   type OutboxRecord,
 } from "./collections";
 export {
+  DEAD_LETTER_ID,
   DeadLetterLedger,
   deadLetterId,
   type DeadLetterLedgerOptions,

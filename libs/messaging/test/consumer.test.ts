@@ -10,7 +10,6 @@ import {
   InProcessBroker,
   deadLetterTopicFor,
   inboxId,
-  replayDeadLetters,
   silentLogger,
   startConsumer,
   type DeliveredEvent,
@@ -266,38 +265,6 @@ test("a dead letter names a foreign error by its class only: its message may quo
     [DeadLetterHeaders.error]: "SyntaxError",
     [DeadLetterHeaders.attempts]: "1",
   });
-});
-
-test("a replayed dead letter is processed with its original ce_id", async () => {
-  let catalogFixed = false;
-  await consume(async (event) => {
-    if (!catalogFixed) throw invalidField("procedureCode", "not in the catalog");
-    return effectOf(event);
-  });
-  const id = randomUUID();
-  const skippedId = randomUUID();
-  await intake.publish([
-    textEvent(topic, "dossier-1", "needs-catalog", { id }),
-    textEvent(topic, "dossier-2", "other", { id: skippedId }),
-  ]);
-  // Not a CloudEvent: its letter cannot be published again as an event.
-  await intake.forward([{ topic, key: "dossier-3", value: Uint8Array.from([1]), headers: {} }]);
-  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
-  subscriptions.push(deadLetters);
-  await waitFor(() => deadLetters.events.length === 2, { description: "both events dead-lettered" });
-
-  catalogFixed = true;
-  const outcome = await replayDeadLetters({
-    bus: routing,
-    groupId: GROUP,
-    filter: (letter) => letter.id === id,
-    idleMs: 300,
-  });
-  expect(outcome).toEqual({ replayed: 1, skipped: 2 });
-  await waitFor(async () => (await effects()).length === 1, { description: "the replayed event processed" });
-  expect(await effects()).toEqual([{ eventId: id, body: "needs-catalog" }]);
-  expect(await store.get(inbox, inboxId(GROUP, id))).toBeDefined();
-  expect(await store.get(inbox, inboxId(GROUP, skippedId))).toBeUndefined();
 });
 
 test("the consumer span is a child of the publishing span and carries ids only", async () => {

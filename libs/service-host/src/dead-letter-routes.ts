@@ -1,7 +1,9 @@
 import { decodeEvent } from "@lienthong/contracts";
+import { notFound, toPlatformError } from "@lienthong/errors";
 import type { AdministrativeUnits } from "@lienthong/domain";
 import {
   CloudEventHeaders,
+  DEAD_LETTER_ID,
   DeadLetterLedger,
   type DeadLetterRecord,
   type DeadLetterScope,
@@ -9,9 +11,8 @@ import {
 } from "@lienthong/messaging";
 import redact from "@pinojs/redact";
 import { z } from "zod";
-import { MALFORMED_TARGET } from "./audit/audit-targets";
 import type { AuditEvent } from "./audit/audit-log";
-import { callerIds } from "./auth/caller";
+import { callerIds, type Caller } from "./auth/caller";
 import type { HttpApp } from "./http";
 import { redactPaths, redactionCensor } from "./logger";
 import { parseInput } from "./validation";
@@ -19,11 +20,10 @@ import { parseInput } from "./validation";
 const OPERATORS = { staff: ["operator"] } as const;
 
 /** `lienthong.deadletter.<group>.v1:<partition>:<offset>`, as the ledger names a letter. */
-const DEAD_LETTER_ID = /^lienthong\.deadletter\.[a-z0-9-]+(\.[a-z0-9-]+)*\.v1:\d+:\d+$/;
 
 const listQuery = z
   .object({
-    state: z.enum(["open", "replayed", "discarded"]).optional(),
+    state: z.enum(["open", "replaying", "replayed", "discarded"]).optional(),
     type: z.string().max(200).optional().meta({ description: "ce_type; empty for records that are not CloudEvents" }),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
@@ -57,7 +57,7 @@ const letterSummary = z
     attempts: z.number().int(),
     firstFailedAt: z.string(),
     failedAt: z.string(),
-    state: z.enum(["open", "replayed", "discarded"]),
+    state: z.enum(["open", "replaying", "replayed", "discarded"]),
     settledBy: z.string().nullable(),
     settledAt: z.string().nullable(),
     discardReason: z.string().nullable(),
@@ -74,7 +74,36 @@ const letterDetail = letterSummary
   })
   .meta({ id: "DeadLetterDetail" });
 
-const maskPersonal = redact({ paths: redactPaths, censor: redactionCensor, serialize: false });
+const redactPersonal = redact({ paths: redactPaths, censor: redactionCensor, serialize: false });
+
+/**
+ * What a letter's payload may show: ids, codes, types, times, statuses and
+ * numbers — never a name, a free text (an official's summary, a reason) or
+ * anything personal. An allow-list, so a field added to an event later is
+ * masked until someone decides otherwise.
+ */
+const SHOWN_TEXT = /^(?:[a-z]+(?:Id|Code|Type|At|Version)|code|status|channel|outcome|timeliness|level|kind|state)$/;
+
+/** Keys that name a person's data whatever their shape (a citizen's id is an "…Id" too). */
+const PERSONAL_KEY = /citizen|phone|email|address|fullName|birth/i;
+
+function maskText(value: unknown, key: string): unknown {
+  if (typeof value === "string") return SHOWN_TEXT.test(key) && !PERSONAL_KEY.test(key) ? value : redactionCensor;
+  if (Array.isArray(value)) return value.map((item) => maskText(item, key));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, maskText(inner, name)]));
+  }
+  return value;
+}
+
+/** The headers a letter shows: CloudEvents attributes and trace context; a foreign producer's own, never. */
+function shownHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(
+      ([name]) => name.startsWith("ce_") || ["traceparent", "tracestate", "content-type"].includes(name),
+    ),
+  );
+}
 
 function summary({ headers: _headers, value: _value, ...letter }: DeadLetterRecord & { id: string }) {
   return letter;
@@ -91,55 +120,79 @@ function detail(letter: DeadLetterRecord & { id: string }) {
         value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
       ),
     ) as object;
-    payload = maskPersonal(plain);
+    // Personal keys first (whole applicant objects), then every text the allow-list does not name.
+    payload = maskText(redactPersonal(plain), "");
   } catch (error) {
     payloadError = error instanceof Error ? error.message : "the payload does not decode";
   }
-  return { ...summary(letter), headers: letter.headers, payload, payloadError };
+  return { ...summary(letter), headers: shownHeaders(letter.headers), payload, payloadError };
 }
 
 /** The unit fields lifecycle events carry, most telling first. */
 const UNIT_FIELDS = ["receivingUnitCode", "competentAuthorityCode", "applicantCommuneCode", "landCommuneCode"];
 
+/** Every `provinceCode` the payload carries, however deep (an authority's, in routing's and signature's events). */
+function provinceCodesIn(value: unknown): string[] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === "provinceCode" && typeof inner === "string" && /^\d{2}$/.test(inner) ? [inner] : provinceCodesIn(inner),
+  );
+}
+
+/** Where the service keeps a dossier's units: its province by the dossier's id, if it knows the dossier. */
+export type DossierProvinceLookup = (dossierId: string) => Promise<string | undefined>;
+
 /**
- * The province of the dossier a dead-lettered record is about, read from its
- * event's unit fields; "" when the record does not decode or names no unit
- * the reference data knows.
+ * The province of the dossier a dead-lettered record is about: a province
+ * code its event carries, else the province of a unit it names, else what the
+ * service's own store says of the dossier (the record's key); "" when none
+ * tells (a record that names no dossier the service knows).
  */
 export function dossierProvinceOf(
-  units: Pick<AdministrativeUnits, "commune" | "province">,
-): (record: ReceivedRecord) => string {
-  return (record) => {
-    let payload: Record<string, unknown>;
-    try {
-      payload = decodeEvent(record.headers[CloudEventHeaders.type] ?? "", record.value).payload as unknown as Record<
-        string,
-        unknown
-      >;
-    } catch {
-      return "";
-    }
-    for (const field of UNIT_FIELDS) {
-      const code = payload[field];
-      if (typeof code !== "string" || code === "") continue;
-      const province = units.commune(code)?.provinceCode ?? units.province(code.split(".")[0] ?? "")?.code;
-      if (province) return province;
-    }
-    return "";
+  units: Pick<AdministrativeUnits, "provinceOf">,
+  lookup: () => DossierProvinceLookup | undefined,
+): (record: ReceivedRecord) => Promise<string> {
+  return async (record) => {
+    const carried = carriedProvince(units, record);
+    if (carried) return carried;
+    return (record.key ? await lookup()?.(record.key) : undefined) ?? "";
   };
 }
 
-/** The provinces an operator acts for: its province-level unit codes (38, or an agency of it such as 38.CA). */
+/** The province an event names, by a province code or by a unit the reference data knows. */
+function carriedProvince(units: Pick<AdministrativeUnits, "provinceOf">, record: ReceivedRecord) {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeEvent(record.headers[CloudEventHeaders.type] ?? "", record.value).payload as unknown as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    return undefined;
+  }
+  const carried = provinceCodesIn(payload)[0];
+  if (carried) return carried;
+  for (const field of UNIT_FIELDS) {
+    const code = payload[field];
+    if (typeof code !== "string" || code === "") continue;
+    const province = units.provinceOf(code);
+    if (province) return province;
+  }
+  return undefined;
+}
+
+/**
+ * The provinces an operator acts for: the province codes among its units (38),
+ * as routing and intake read an operator's dossiers. An agency's staff (38.CA)
+ * are no province's IT.
+ */
 export function scopeOf(operator: { unitCodes: ReadonlySet<string> }): DeadLetterScope {
-  return {
-    provinces: new Set(
-      [...operator.unitCodes].map((unit) => unit.split(".")[0] ?? "").filter((code) => /^\d{2}$/.test(code)),
-    ),
-  };
+  return { provinces: new Set([...operator.unitCodes].filter((code) => /^\d{2}$/.test(code))) };
 }
 
+/** Called only with an id that passed idParams, so it has the shape of one. */
 function deadLetterTarget(id: string): string {
-  return DEAD_LETTER_ID.test(id) ? `dead-letter:${id}` : MALFORMED_TARGET;
+  return `dead-letter:${id}`;
 }
 
 /**
@@ -154,6 +207,20 @@ export function deadLetterRoutes(
   audit: (event: AuditEvent) => void,
   now: () => Date,
 ): void {
+  /** An operator's action on a letter, in the audit chain whatever its end: done, or refused with why. */
+  const audited = async <T>(action: string, id: string, caller: Caller, act: () => Promise<T>): Promise<T> => {
+    const target = deadLetterTarget(id);
+    try {
+      const result = await act();
+      audit({ action, outcome: "done", target, ...callerIds(caller) });
+      return result;
+    } catch (error) {
+      const refusal = toPlatformError(error);
+      const outcome = refusal.code === "NOT_FOUND" ? "not_found" : "refused";
+      audit({ action, outcome, target, reason: refusal.reason, ...callerIds(caller) });
+      throw error;
+    }
+  };
   http.route({
     method: "get",
     path: "/ops/dead-letters",
@@ -167,6 +234,7 @@ export function deadLetterRoutes(
     handle: async (request, response, caller) => {
       const query = parseInput(listQuery, request.query);
       const page = await ledger.list(scopeOf(caller.official), query);
+      audit({ action: "list_dead_letters", outcome: "allowed", target: "dead-letters", ...callerIds(caller) });
       response.json({ letters: page.letters.map(summary) });
     },
   });
@@ -182,7 +250,10 @@ export function deadLetterRoutes(
     },
     handle: async (request, response, caller) => {
       const { id } = parseInput(idParams, request.params);
-      response.json(detail(await ledger.get(scopeOf(caller.official), id)));
+      const { outcome, letter } = await ledger.lookup(scopeOf(caller.official), id);
+      audit({ action: "read_dead_letter", outcome, target: deadLetterTarget(id), ...callerIds(caller) });
+      if (!letter) throw notFound("Dead letter", id);
+      response.json(detail({ id, ...letter.data }));
     },
   });
   http.route({
@@ -198,8 +269,9 @@ export function deadLetterRoutes(
     },
     handle: async (request, response, caller) => {
       const { id } = parseInput(idParams, request.params);
-      const replayed = await ledger.replay(scopeOf(caller.official), id, caller.official.subject, now());
-      audit({ action: "replay_dead_letter", outcome: "done", target: deadLetterTarget(id), ...callerIds(caller) });
+      const replayed = await audited("replay_dead_letter", id, caller, () =>
+        ledger.replay(scopeOf(caller.official), id, caller.official.subject, now()),
+      );
       response.status(202).json(summary(replayed));
     },
   });
@@ -217,8 +289,9 @@ export function deadLetterRoutes(
     handle: async (request, response, caller) => {
       const { id } = parseInput(idParams, request.params);
       const { reason } = parseInput(discardBody, request.body);
-      const discarded = await ledger.discard(scopeOf(caller.official), id, caller.official.subject, reason, now());
-      audit({ action: "discard_dead_letter", outcome: "done", target: deadLetterTarget(id), ...callerIds(caller) });
+      const discarded = await audited("discard_dead_letter", id, caller, () =>
+        ledger.discard(scopeOf(caller.official), id, caller.official.subject, reason, now()),
+      );
       response.json(summary(discarded));
     },
   });

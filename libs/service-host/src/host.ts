@@ -31,7 +31,7 @@ import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
 import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
 import { pollingTask } from "./polling-task";
 import { parseInput } from "./validation";
-import { deadLetterRoutes, dossierProvinceOf, scopeOf } from "./dead-letter-routes";
+import { deadLetterRoutes, dossierProvinceOf, scopeOf, type DossierProvinceLookup } from "./dead-letter-routes";
 import { healthRoutes } from "./health-routes";
 import { getSpanStore } from "./telemetry";
 import { referenceDataFrom } from "./reference-data-env";
@@ -140,6 +140,8 @@ export class ServiceHost {
   private readonly consumers: ConsumerRegistration[] = [];
   /** The dead letters of the service's consumer group, kept for operators (dead-letter-routes.ts). */
   private readonly deadLetters: DeadLetterLedger;
+  /** Where the service finds a dossier's province, for letters whose event names none (registered by the service). */
+  private dossierProvinceLookup: DossierProvinceLookup | undefined;
   private readonly grpcServices: GrpcServiceRegistration[] = [];
   private readonly tasks: BackgroundTask[] = [];
   private readonly ops: HttpApp;
@@ -250,7 +252,7 @@ export class ServiceHost {
       bus,
       store,
       groupId: name,
-      provinceOf: dossierProvinceOf(this.reference.units),
+      provinceOf: dossierProvinceOf(this.reference.units, () => this.dossierProvinceLookup),
       logger,
     });
     deadLetterRoutes(this.http, this.deadLetters, audit, parts.clock);
@@ -326,6 +328,15 @@ export class ServiceHost {
   /** Stores a state change and its outbox events atomically; the relay publishes right after. */
   commit(ops: readonly WriteOp[]): Promise<void> {
     return this.store.commit(ops);
+  }
+
+  /**
+   * Tells the dead-letter ledger how this service finds a dossier's province
+   * in its own store: a letter whose event names no province or unit is then
+   * still its province's operators' alone (docs/decisions.md §39).
+   */
+  dossierProvince(lookup: DossierProvinceLookup): void {
+    this.dossierProvinceLookup = lookup;
   }
 
   /** Registers the service's consumer (group = service name) for when it starts. */

@@ -89,7 +89,10 @@ function suite(bus: () => BusUnderTest): void {
       { service: "routing", env, collections: [] },
       { broker: opened.broker, ports: { http: 0, grpc: 0, ops: 0 } },
     );
-    host.consume([Topics.intake], async (event: ConsumedEvent) => {
+    host.consume([Topics.intake, Topics.routing], async (event: ConsumedEvent) => {
+      if (event.name === "signatureRequested" && event.payload.dossierId.startsWith("broken") && !mended) {
+        throw invalidField("summary", "cannot be printed");
+      }
       if (event.name !== "applicationSubmitted") return [];
       if (event.payload.dossierId.startsWith("broken") && !mended) {
         throw invalidField("procedureCode", "is not in the catalog");
@@ -129,12 +132,29 @@ function suite(bus: () => BusUnderTest): void {
       lifecycleEvent("applicationSubmitted", { dossierId: broken, receivingUnitCode: "14845", applicant }),
     ]);
     await foreign([{ key: foreignKey, value: Uint8Array.from([1, 2, 3]), headers: { "x-origin": "legacy" } }]);
+    // An event that names its dossier's province only inside the competent authority, with a name and free text.
+    const brokenSignature = `broken-signature-${randomUUID()}`;
+    await host.bus.publish([
+      lifecycleEvent("signatureRequested", {
+        dossierId: brokenSignature,
+        competentAuthority: {
+          code: "38.CA",
+          name: "Công an tỉnh Thanh Hoá",
+          level: 2,
+          communeCode: "",
+          provinceCode: "38",
+        },
+        summary: "Ông Lò Văn Tâm đủ điều kiện",
+        applicantFullName: applicant.fullName,
+      }),
+    ]);
 
-    await waitFor(async () => (await letters()).length >= 2, { timeoutMs: 60_000, description: "two letters kept" });
+    await waitFor(async () => (await letters()).length >= 3, { timeoutMs: 60_000, description: "three letters kept" });
     // Once each, though the ledger's own consumer may see a letter again.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const kept = await letters();
-    expect(kept).toHaveLength(2);
+    expect(kept).toHaveLength(3);
+    const signatureLetter = kept.find((letter) => letter.key === brokenSignature)!;
     const refused = kept.find((letter) => letter.key === broken)!;
     const unreadable = kept.find((letter) => letter.key === foreignKey)!;
     expect(refused).toMatchObject({ reason: "INVALID_ARGUMENT", attempts: 1, state: "open", type: expect.any(String) });
@@ -156,11 +176,11 @@ function suite(bus: () => BusUnderTest): void {
     const health = async (headers: Record<string, string>) =>
       (await call("/ops/health", { headers })).body as unknown as Health;
     const ours = await health({});
-    expect(ours).toMatchObject({ openDeadLetters: 2, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(ours).toMatchObject({ openDeadLetters: 3, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const deadLettered = ours.series
       .filter((series) => series.name === "messaging_dead_letters_total" && series.labels.group === "routing")
       .reduce((total, series) => total + series.value, 0);
-    expect(deadLettered).toBe(2);
+    expect(deadLettered).toBe(3);
     expect(ours.series.some((series) => series.name === "messaging_consumer_lag")).toBe(true);
     expect(ours.series.some((series) => series.name === "outbox_backlog")).toBe(true);
     expect((await health(otherProvince)).openDeadLetters).toBe(1);
@@ -170,6 +190,7 @@ function suite(bus: () => BusUnderTest): void {
     const elsewhere = await call("/ops/dead-letters", { headers: otherProvince });
     expect((elsewhere.body.letters as Letter[]).map((letter) => letter.id)).toEqual([unreadable.id]);
     expect((await call(`/ops/dead-letters/${refused.id}`, { headers: otherProvince })).status).toBe(404);
+    expect((await call(`/ops/dead-letters/${signatureLetter.id}`, { headers: otherProvince })).status).toBe(404);
     expect(
       (await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST", headers: otherProvince })).status,
     ).toBe(404);
@@ -181,10 +202,22 @@ function suite(bus: () => BusUnderTest): void {
     for (const value of Object.values(applicant)) expect(text).not.toContain(value);
     expect(shown.body.payload).toMatchObject({ dossierId: broken, applicant: "[redacted]" });
     expect(shown.body.error).toBe("INVALID_ARGUMENT: procedureCode: is not in the catalog");
-    expect((await call(`/ops/dead-letters/${unreadable.id}`)).body).toMatchObject({
-      payload: null,
-      headers: { "x-origin": "legacy" },
+    // Only what the allow-list names: ids, codes, times; never a name or an official's free text.
+    const signatureShown = await call(`/ops/dead-letters/${signatureLetter.id}`);
+    expect(signatureShown.body.payload).toMatchObject({
+      dossierId: brokenSignature,
+      competentAuthority: { code: "38.CA", provinceCode: "38", name: "[redacted]" },
+      summary: "[redacted]",
+      applicantFullName: "[redacted]",
     });
+    expect(JSON.stringify(signatureShown.body)).not.toContain("Lò");
+    // A foreign producer's headers are not shown; its record cannot be replayed, only discarded.
+    const foreignShown = await call(`/ops/dead-letters/${unreadable.id}`);
+    expect(foreignShown.body).toMatchObject({ payload: null });
+    expect(foreignShown.body.headers).toEqual({});
+    const notAnEvent = await call(`/ops/dead-letters/${unreadable.id}/replay`, { method: "POST" });
+    expect(notAnEvent.status).toBe(409);
+    expect(JSON.stringify(notAnEvent.body)).toContain("can be discarded, not replayed");
 
     // Bad input: the field and why, and nothing changes.
     const before = await storedLetters();
@@ -221,6 +254,15 @@ function suite(bus: () => BusUnderTest): void {
     });
     expect(discarded.status).toBe(200);
     expect(discarded.body).toMatchObject({ state: "discarded", discardReason: "a legacy system's test record" });
+    expect(
+      (
+        await call(`/ops/dead-letters/${signatureLetter.id}/discard`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ reason: "decided again by the leader" }),
+        })
+      ).status,
+    ).toBe(200);
     expect(await letters("?state=open")).toHaveLength(0);
     expect((await health({})).openDeadLetters).toBe(0);
     expect(await letters("?state=replayed")).toEqual([expect.objectContaining({ id: refused.id })]);
@@ -228,27 +270,45 @@ function suite(bus: () => BusUnderTest): void {
     // Nothing more arrives: the replay was one event, handled once, and it made no new letter.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(handled.filter((id) => id === broken)).toHaveLength(1);
-    expect(await letters()).toHaveLength(2);
+    expect(await letters()).toHaveLength(3);
 
     await host.audit.flush();
     while ((await host.store.find(auditLog, { where: { sealed: false }, limit: 1 })).length > 0)
       await host.audit.seal();
-    const actions = (await host.audit.sealedAfter(0, 10_000)).filter((entry) => entry.action.endsWith("dead_letter"));
-    expect(actions.map(({ action, target, officialId, outcome }) => ({ action, target, officialId, outcome }))).toEqual(
-      [
-        {
-          action: "replay_dead_letter",
+    const sealed = await host.audit.sealedAfter(0, 10_000);
+    const actions = sealed
+      .filter((entry) => entry.action.endsWith("_dead_letter") && entry.action !== "read_dead_letter")
+      .map(({ action, target, officialId, outcome }) => ({ action, target, officialId, outcome }));
+    const by = (officialId: string, action: string, id: string, outcome: string) => ({
+      action,
+      target: `dead-letter:${id}`,
+      officialId,
+      outcome,
+    });
+    const { subject } = DEVELOPMENT_OFFICIALS.operator;
+    // Every action, whatever its end: done, refused (a second replay, a record that is no event) or not found.
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        by("van-hanh-ha-noi", "replay_dead_letter", refused.id, "not_found"),
+        by(subject, "replay_dead_letter", unknown, "not_found"),
+        by(subject, "replay_dead_letter", unreadable.id, "refused"),
+        by(subject, "replay_dead_letter", refused.id, "done"),
+        by(subject, "replay_dead_letter", refused.id, "refused"),
+        by(subject, "discard_dead_letter", unreadable.id, "done"),
+        by(subject, "discard_dead_letter", signatureLetter.id, "done"),
+      ]),
+    );
+    expect(actions.filter((entry) => entry.outcome === "done")).toHaveLength(3);
+    // Reads too: another province's operator probing a letter is recorded as denied.
+    expect(sealed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: "read_dead_letter",
+          officialId: "van-hanh-ha-noi",
           target: `dead-letter:${refused.id}`,
-          officialId: DEVELOPMENT_OFFICIALS.operator.subject,
-          outcome: "done",
-        },
-        {
-          action: "discard_dead_letter",
-          target: `dead-letter:${unreadable.id}`,
-          officialId: DEVELOPMENT_OFFICIALS.operator.subject,
-          outcome: "done",
-        },
-      ],
+          outcome: "denied",
+        }),
+      ]),
     );
     // The reason, free text, is not in the audit chain.
     expect(JSON.stringify(await host.audit.sealedAfter(0, 10_000))).not.toContain("legacy system");

@@ -10,7 +10,7 @@ import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRoutes } from "./api/http";
 import { intakeEnv } from "./config";
 import { intakeTopics, intakeEventHandler } from "./events/consumers";
-import { intakeCollections } from "./store/collections";
+import { applications, intakeCollections } from "./store/collections";
 import { DossierRegistrar } from "./store/dossier-registrar";
 import { LookupRateLimiter } from "./use-cases/lookup-status";
 import type { AccessDecision, IntakePorts } from "./use-cases/ports";
@@ -62,6 +62,10 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
   intakeRoutes(host.http, ports, lookupLimiter, maxRequestBytes(env.ATTACHMENT_MAX_BYTES));
   host.serveGrpc(intakeGrpc(ports, lookupLimiter));
   host.serveGrpc(referenceDataGrpc(ports));
+  host.dossierProvince(async (dossierId) => {
+    const application = await host.store.get(applications, dossierId);
+    return application && reference.units.provinceOf(application.data.receivingUnitCode);
+  });
   host.consume(intakeTopics, intakeEventHandler(ports));
   return host;
 }

@@ -14,7 +14,7 @@ import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endp
 import { notificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { registerDeliveryMetrics } from "./metrics";
-import { deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
+import { contacts, deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
 import { DeliveryLanes } from "./use-cases/delivery-lanes";
 import { dispatchRound, type DispatchPolicy } from "./use-cases/dispatch-deliveries";
 import type { NotificationPorts } from "./use-cases/ports";
@@ -61,8 +61,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     store: host.store,
     commit: (ops) => host.commit(ops),
     webhooks,
-    provinceOf: (unit) =>
-      units.commune(unit)?.provinceCode ?? (units.province(unit.split(".")[0] ?? "")?.code || undefined),
+    provinceOf: (unit) => units.provinceOf(unit),
     // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
     audit: (decision) => host.audit.append(decision),
     logger: host.logger,
@@ -109,6 +108,10 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   host.runInBackground(parkingWatch);
   notificationRoutes(host.http, ports);
   host.serveGrpc(notificationGrpc(ports));
+  host.dossierProvince(async (dossierId) => {
+    const contact = await host.store.get(contacts, dossierId);
+    return contact && ports.provinceOf(contact.data.receivingUnitCode);
+  });
   host.consume(notificationTopics, notificationEventHandler(ports));
   host.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));
   host.afterCommit(collectionWritten(webhookEndpointStates, () => dispatcher.notify()));

@@ -5,7 +5,7 @@ import { routingEnv } from "./config";
 import { routingEventHandler, routingTopics } from "./events/consumers";
 import { deadlineWatcher } from "./events/deadline-watcher";
 import { registerRoutingMetrics } from "./metrics";
-import { routingCollections } from "./store/collections";
+import { assignments, routingCollections } from "./store/collections";
 import type { RoutingAudit, RoutingPorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
@@ -37,6 +37,7 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
   };
   routingRoutes(host.http, ports);
   host.serveGrpc(routingGrpc(ports));
+  host.dossierProvince(async (dossierId) => (await host.store.get(assignments, dossierId))?.data.receivingProvinceCode);
   host.consume(routingTopics, routingEventHandler(ports));
   registerRoutingMetrics(host.metrics, ports, host.logger);
   host.runInBackground(deadlineWatcher(ports, { intervalMs: env.DEADLINE_POLL_INTERVAL_MS, logger: host.logger }));

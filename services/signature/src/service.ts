@@ -13,7 +13,7 @@ import { signatureEnv } from "./config";
 import { signatureEventHandler, signatureTopics } from "./events/consumers";
 import { registerSigningQueueGauge, timedSigning } from "./metrics";
 import { openSigning } from "./signers";
-import { signatureCollections, signatureRetries } from "./store/collections";
+import { documents, signatureCollections, signatureRetries } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
 import { directoryLeaders } from "./use-cases/authorize-signer";
 import { MAX_MESSAGE_BYTES } from "./use-cases/limits";
@@ -63,6 +63,11 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
   };
   signatureRoutes(host.http, ports);
   host.serveGrpc(signatureGrpc(ports));
+  host.dossierProvince(async (dossierId) => {
+    const [document] = await host.store.find(documents, { where: { dossierId }, limit: 1 });
+    const unit = document?.data.competentAuthorityCode ?? document?.data.receivingUnitCode;
+    return unit && host.reference.units.provinceOf(unit);
+  });
   host.consume(signatureTopics, signatureEventHandler(ports));
   // Parked signature requests live in the store: after a restart the first round finds them.
   host.runInBackground(

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import Table from "cli-table3";
 import type { ServiceName } from "@lienthong/contracts";
+import { DEAD_LETTER_ID } from "@lienthong/messaging";
 import {
   SERVICE_NAMES,
   call,
@@ -13,6 +14,7 @@ import {
   guarded,
   print,
   withConnectionOptions,
+  ServiceRefused,
   type ConnectionOptions,
 } from "./operator-api";
 
@@ -26,11 +28,8 @@ interface LetterSummary {
   state: string;
 }
 
-/** The ledger's ids: `lienthong.deadletter.<group>.v1:<partition>:<offset>`, the group being the service. */
-const LETTER_ID = /^lienthong\.deadletter\.([a-z0-9-]+)\.v1:\d+:\d+$/;
-
 function serviceOfLetter(id: string): ServiceName {
-  const service = LETTER_ID.exec(id)?.[1];
+  const service = DEAD_LETTER_ID.exec(id)?.[1];
   if (!service || !SERVICE_NAMES.includes(service)) {
     throw new InvalidArgumentError(`"${id}" is not a dead letter's id (lienthong.deadletter.<service>.v1:<p>:<o>)`);
   }
@@ -47,7 +46,7 @@ export function registerDeadLetterCommands(program: Command): void {
       .command("list")
       .description("dead letters of every service (or one), newest first")
       .option("--service <name>", `only this service: ${SERVICE_NAMES.join(", ")}`)
-      .option("--state <state>", "open, replayed or discarded", "open")
+      .option("--state <state>", "open, replaying, replayed or discarded", "open")
       .option("--type <ceType>", "only letters of this event type"),
   ).action(
     guarded(async (options: ConnectionOptions & { service?: string; state: string; type?: string }) => {
@@ -57,16 +56,22 @@ export function registerDeadLetterCommands(program: Command): void {
       const connection = await connect(options);
       const services = (options.service ? [options.service] : SERVICE_NAMES) as ServiceName[];
       const query = new URLSearchParams({ state: options.state, ...(options.type && { type: options.type }) });
-      const letters = (
-        await Promise.all(
-          services.map(async (service) => {
-            const page = (await call(connection, service, `/ops/dead-letters?${query.toString()}`)) as {
-              letters: LetterSummary[];
-            };
-            return page.letters.map((letter) => ({ service, ...letter }));
-          }),
-        )
-      ).flat();
+      // One service down must not hide the others' letters: those that answered are listed, the rest named.
+      const pages = await Promise.allSettled(
+        services.map(async (service) => {
+          const page = (await call(connection, service, `/ops/dead-letters?${query.toString()}`)) as {
+            letters: LetterSummary[];
+          };
+          return page.letters.map((letter) => ({ service, ...letter }));
+        }),
+      );
+      const letters = pages.flatMap((page) => (page.status === "fulfilled" ? page.value : []));
+      const unanswered = pages.flatMap((page) => (page.status === "rejected" ? [page.reason as unknown] : []));
+      for (const reason of unanswered) {
+        if (!(reason instanceof ServiceRefused)) throw reason;
+        process.stderr.write(`${reason.message}\n`);
+        process.exitCode = 1;
+      }
       letters.sort((a, b) => b.failedAt.localeCompare(a.failedAt));
       print(options, { letters }, () => {
         if (letters.length === 0) return `no ${options.state} dead letters`;

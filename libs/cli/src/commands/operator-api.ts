@@ -66,14 +66,20 @@ export async function call(
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<unknown> {
-  const response = await fetch(`${connection.urls[service]}${path}`, {
-    method: init.method ?? "GET",
-    headers: {
-      ...connection.headers,
-      ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+  const url = `${connection.urls[service]}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: {
+        ...connection.headers,
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  } catch {
+    throw new ServiceRefused(`${service} could not be reached at ${connection.urls[service]} (is it running?)`);
+  }
   const text = await response.text();
   if (!response.ok) {
     let detail = text;
@@ -109,9 +115,8 @@ export function guarded<A extends unknown[]>(action: (...args: A) => Promise<voi
     try {
       await action(...args);
     } catch (error) {
-      if (!(error instanceof ServiceRefused) && !(error instanceof TypeError)) throw error;
-      // TypeError: fetch could not reach the service.
-      process.stderr.write(`${error.message}${error instanceof TypeError ? " (is the service running?)" : ""}\n`);
+      if (!(error instanceof ServiceRefused)) throw error;
+      process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     }
   };

@@ -48,8 +48,8 @@ export async function applicationForOperator(
 ): Promise<ApplicationRecord> {
   const found = await findApplication(ports.store, dossierRef);
   const provinces = found
-    ? [found.data.receivingUnitCode, found.data.competentAuthorityCode ?? ""].map(
-        (unit) => ports.units.commune(unit)?.provinceCode ?? /^(\d{2})(\.|$)/.exec(unit)?.[1],
+    ? [found.data.receivingUnitCode, found.data.competentAuthorityCode ?? ""].map((unit) =>
+        ports.units.provinceOf(unit),
       )
     : [];
   const decision = !found

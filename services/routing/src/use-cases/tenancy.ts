@@ -99,9 +99,7 @@ export async function dossierForOperator(
   dossierRef: string,
 ): Promise<Versioned<AssignmentRecord>> {
   const found = await findDossier(ports.store, assignments, dossierRef);
-  const provinces = found
-    ? tenantsOf(found.data).map((unit) => provinceLevelOf(unit) ?? ports.units.commune(unit)?.provinceCode)
-    : [];
+  const provinces = found ? tenantsOf(found.data).map((unit) => ports.units.provinceOf(unit)) : [];
   const outcome = !found
     ? "not_found"
     : provinces.some((province) => province !== undefined && operator.unitCodes.has(province))
@@ -168,7 +166,7 @@ export async function dossierForAction(
  */
 export function assertActsForAgency(ports: RoutingPorts, caller: Caller, agencyCode: string): void {
   // Province IT reads the queues of its province's agencies and communes (the console), with its token alone.
-  const province = provinceLevelOf(agencyCode) ?? ports.units.commune(agencyCode)?.provinceCode;
+  const province = ports.units.provinceOf(agencyCode);
   const operatorOfProvince =
     caller.client === undefined &&
     caller.official?.roles.has("operator") === true &&
