@@ -98,13 +98,21 @@ export interface ConsoleConfig {
   unitsFile: string | undefined;
 }
 
+/** 127.0.0.0/8, ::1 or localhost: an address only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export function loadConsoleConfig(env: Record<string, string | undefined> = process.env): ConsoleConfig {
   const parsed = loadConfig(consoleEnv, env);
   const urls = parsed as unknown as Record<string, string>;
   const services = Object.fromEntries(
     PLATFORM_SERVICES.map((service) => [service.name, urls[serviceUrlVariable(service.name)]!.replace(/\/+$/, "")]),
   ) as Record<ServiceName, string>;
-  const developmentSignIn = parsed.DEVELOPMENT_SIGN_IN ?? (!parsed.OIDC_ISSUER && !productionRulesApply(parsed));
+  // On by default only where nobody else can reach it: the loopback, no identity provider, not production.
+  const developmentSignIn =
+    parsed.DEVELOPMENT_SIGN_IN ??
+    (!parsed.OIDC_ISSUER && !productionRulesApply(parsed) && isLoopback(parsed.HTTP_HOST));
   return {
     host: parsed.HTTP_HOST,
     port: parsed.HTTP_PORT,

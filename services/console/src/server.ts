@@ -19,7 +19,7 @@ import {
 } from "@lienthong/service-host";
 import type { Response } from "express";
 import { z } from "zod";
-import type { ConsoleConfig } from "./config";
+import { isLoopback, type ConsoleConfig } from "./config";
 import { forwardToService } from "./proxy";
 
 /** The built front end (vite build writes it beside the compiled server; from the sources, the same folder). */
@@ -225,6 +225,11 @@ function registerDevelopmentSignIn(http: HttpApp, identityDir: string, logger: L
     path: "/console/development/token",
     access: DEVELOPMENT_SIGN_IN,
     handle: async (request, response) => {
+      // A page of another site whose name was pointed at this address (DNS rebinding) names its own host: refused.
+      const hostname = (request.hostname || "").replace(/^\[|\]$/g, "");
+      if (!isLoopback(hostname)) {
+        throw new PlatformError("PERMISSION_DENIED", "Development sign-in answers only pages served from this machine");
+      }
       const { subject } = parseInput(tokenRequestSchema, request.body);
       const official = officials.find((candidate) => candidate.subject === subject);
       if (!official) throw new PlatformError("NOT_FOUND", "No development official has this subject");

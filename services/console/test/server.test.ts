@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
@@ -209,6 +209,38 @@ describe("console server", () => {
       body: JSON.stringify({ subject: "nobody" }),
     });
     expect(unknown.status).toBe(404);
+
+    // A page served under another name (DNS rebinding onto this address) gets no token.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ subject: operator.subject });
+      const target = new URL(`${running.url}/console/development/token`);
+      const sent = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          headers: {
+            host: `attacker.example:${target.port}`,
+            "content-type": "application/json",
+            "content-length": body.length,
+          },
+        },
+        (reply) => {
+          reply.resume();
+          resolve(reply.statusCode ?? 0);
+        },
+      );
+      sent.once("error", reject);
+      sent.end(body);
+    });
+    expect(rebound).toBe(403);
+  });
+
+  it("turns development sign-in on by default only on the loopback", () => {
+    expect(loadConsoleConfig(env({ HTTP_HOST: "127.0.0.1" })).developmentIssuerDir).toBeDefined();
+    expect(loadConsoleConfig(env({ HTTP_HOST: "0.0.0.0" })).developmentIssuerDir).toBeUndefined();
+    expect(loadConsoleConfig(env({ HTTP_HOST: "10.1.2.3" })).developmentIssuerDir).toBeUndefined();
   });
 
   it("offers no development sign-in with an identity provider, nor in production", async () => {
