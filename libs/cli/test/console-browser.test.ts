@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { formatDossierCode } from "@lienthong/domain";
 import { DEVELOPMENT_CLIENTS, DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
-import { defineCollection, put, remove } from "@lienthong/storage";
 import { tempDir, waitFor } from "@lienthong/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { acceptAndApprove, demoApplication } from "../src/demo";
@@ -11,6 +9,7 @@ import { developmentCredentials } from "../src/dev-credentials";
 import { startEmbedded, type EmbeddedPlatform } from "../src/embedded";
 import { REPO } from "./support/cli";
 import { startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
+import { holdNextDossierCode } from "./support/stray-dossier-code";
 
 /** Debian's chromium (.ci/run installs it); playwright-core drives it, downloading no browser of its own. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -241,9 +240,6 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
   });
 });
 
-const assignments = defineCollection<Record<string, unknown>>("assignments");
-const strayId = (code: string) => `stray-${code}`;
-
 /**
  * Dead letters in the console, on the embedded platform run in this process
  * (its routing store is at hand): routing cannot take a dossier in because a
@@ -287,15 +283,7 @@ const strayId = (code: string) => `stray-${code}`;
     const url = (name: string) => platform.services.find((service) => service.name === name)!.httpUrl;
     const routing = platform.hosts.find((host) => host.name === "routing")!;
     const application = demoApplication();
-    // The code the unit's first dossier of the day gets, today and (should the test straddle midnight) tomorrow.
-    const codes = [
-      ...new Set(
-        [0, 10 * 60_000].map((ahead) =>
-          formatDossierCode(application.receivingUnitCode, new Date(Date.now() + ahead), 1),
-        ),
-      ),
-    ];
-    await routing.store.commit(codes.map((code) => put(assignments, strayId(code), { dossierCode: code }, 0)));
+    const { release } = await holdNextDossierCode(routing, application.receivingUnitCode);
     const client = { "x-api-key": DEVELOPMENT_CLIENTS.muongLat.key };
     const submitted = await fetch(`${url("intake")}/v1/applications`, {
       method: "POST",
@@ -326,7 +314,7 @@ const strayId = (code: string) => `stray-${code}`;
     await page.screenshot({ path: path.join(SCREENSHOTS, "dead-letters.png"), fullPage: true });
 
     // The cause mended, the letter replayed from the page: the dossier is taken in and goes to its result.
-    await routing.store.commit(codes.map((code) => remove(assignments, strayId(code))));
+    await release();
     await page.getByRole("button", { name: "Gửi lại" }).click();
     await expect(page.getByRole("status").textContent()).resolves.toContain("Đã gửi lại");
     // The letter as the service now has it, read again after the action.

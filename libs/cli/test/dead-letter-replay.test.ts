@@ -1,6 +1,4 @@
-import { formatDossierCode } from "@lienthong/domain";
 import { CLIENT_KEY_HEADER, DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
-import { defineCollection, put, remove } from "@lienthong/storage";
 import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import type { EmbeddedPlatform } from "../src/embedded";
@@ -8,6 +6,8 @@ import type { PlatformUrls } from "../src/platform-urls";
 import { lienthong } from "./support/cli";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
 import { startTestPlatform } from "./support/embedded-platform";
+import { jsonCall } from "./support/json-call";
+import { holdNextDossierCode } from "./support/stray-dossier-code";
 
 /**
  * Issue 10's acceptance: `lienthong dead-letters replay` brings a
@@ -30,9 +30,6 @@ interface Letter {
   state: string;
 }
 
-const assignments = defineCollection<Json>("assignments");
-const strayId = (code: string) => `stray-${code}`;
-
 jest.setTimeout(240_000);
 
 describe("lienthong dead-letters: a dossier held up by a dead letter completes once it is replayed", () => {
@@ -42,15 +39,7 @@ describe("lienthong dead-letters: a dossier held up by a dead letter completes o
   let dataDir: string;
   let credentials: Awaited<ReturnType<typeof officialCredentials>>;
 
-  const call = async (url: string, method = "GET", body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(url, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: response.status, body: (await response.json()) as Json };
-  };
+  const call = jsonCall;
   const portal = { [CLIENT_KEY_HEADER]: DEVELOPMENT_CLIENTS.portal.key };
   const assignment = async (code: string) =>
     (await call(`${urls.routing}/v1/dossiers/${code}`, "GET", undefined, portal)).body.assignment as DossierUnits & {
@@ -108,15 +97,7 @@ describe("lienthong dead-letters: a dossier held up by a dead letter completes o
   it("is found, shown masked, replayed once the cause is mended, and the dossier reaches its result", async () => {
     const routing = platform.hosts.find((host) => host.name === "routing")!;
     const application = demoApplication();
-    // The code the unit's first dossier of the day gets, today and (should the test straddle midnight) tomorrow.
-    const codes = [
-      ...new Set(
-        [0, 10 * 60_000].map((ahead) =>
-          formatDossierCode(application.receivingUnitCode, new Date(Date.now() + ahead), 1),
-        ),
-      ),
-    ];
-    await routing.store.commit(codes.map((code) => put(assignments, strayId(code), { dossierCode: code }, 0)));
+    const { codes, release } = await holdNextDossierCode(routing, application.receivingUnitCode);
 
     const submitted = await call(`${urls.intake}/v1/applications`, "POST", application, {
       [CLIENT_KEY_HEADER]: DEVELOPMENT_CLIENTS.muongLat.key,
@@ -152,7 +133,7 @@ describe("lienthong dead-letters: a dossier held up by a dead letter completes o
     expect((await listed("open")).map((candidate) => candidate.id)).toContain(letter!.id);
 
     // The cause mended, the letter replayed: the dossier is taken in and goes to its result.
-    await routing.store.commit(codes.map((stray) => remove(assignments, strayId(stray))));
+    await release();
     const replayed = await deadLetters("replay", letter!.id);
     expect(replayed).toMatchObject({ code: 0, stdout: `replayed ${letter!.id}\n` });
     await waitFor(

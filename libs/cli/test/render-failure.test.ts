@@ -5,6 +5,7 @@ import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import type { EmbeddedPlatform } from "../src/embedded";
 import { startTestPlatform } from "./support/embedded-platform";
+import { jsonCall } from "./support/json-call";
 import type { PlatformUrls } from "../src/platform-urls";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
 
@@ -39,15 +40,7 @@ describe("a result that cannot be rendered gives the dossier back to its officia
   let urls: PlatformUrls;
   let credentials: Awaited<ReturnType<typeof officialCredentials>>;
 
-  const call = async (url: string, method = "GET", body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(url, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: response.status, body: (await response.json()) as Json };
-  };
+  const call = jsonCall;
   const portal = { [CLIENT_KEY_HEADER]: DEVELOPMENT_CLIENTS.portal.key };
   const assignment = async (code: string) =>
     (await call(`${urls.routing}/v1/dossiers/${code}`, "GET", undefined, portal)).body.assignment as Assignment;

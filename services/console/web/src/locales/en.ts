@@ -144,7 +144,7 @@ export const en: Messages = {
     service: "Service",
     all: "All",
     state: "State",
-    states: { open: "open", replayed: "replayed", discarded: "discarded" },
+    states: { replaying: "being replayed", open: "open", replayed: "replayed", discarded: "discarded" },
     type: "Event type",
     failedAt: "Failed at",
     dossier: "Dossier (id)",

@@ -142,7 +142,7 @@ export const vi = {
     service: "Dịch vụ",
     all: "Tất cả",
     state: "Tình trạng",
-    states: { open: "đang mở", replayed: "đã gửi lại", discarded: "đã bỏ qua" },
+    states: { replaying: "đang gửi lại", open: "đang mở", replayed: "đã gửi lại", discarded: "đã bỏ qua" },
     type: "Loại sự kiện",
     failedAt: "Lỗi lúc",
     dossier: "Hồ sơ (mã định danh)",

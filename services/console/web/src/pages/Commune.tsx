@@ -1,3 +1,4 @@
+import { ListTable } from "../components/ListTable";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { callConsole, callService } from "../api";
@@ -38,41 +39,33 @@ export function CommunePage({ code }: { code: string }) {
       signal,
     ),
   );
-  const table = (assignments: Assignment[]) =>
-    assignments.length === 0 ? (
-      <p className="muted">{t("app.none")}</p>
-    ) : (
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t("commune.code")}</th>
-              <th>{t("commune.procedure")}</th>
-              <th>{t("commune.status")}</th>
-              <th>{t("commune.appointment")}</th>
-              <th>{t("commune.deadline")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {assignments.map((assignment) => (
-              <tr key={assignment.dossierId}>
-                <td>
-                  <Link href={`/dossiers/${assignment.dossierCode}`}>{assignment.dossierCode}</Link>
-                </td>
-                <td>{assignment.procedureName}</td>
-                <td>{statusText(assignment.status, settings.labels.statuses)}</td>
-                <td>{dateTime(assignment.appointmentAt)}</td>
-                <td>
-                  <span className={`tag ${assignment.deadlineState === "overdue" ? "bad" : "ok"}`}>
-                    {t(`commune.deadlineStates.${assignment.deadlineState}`)}
-                  </span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
+  const table = (assignments: Assignment[]) => (
+    <ListTable
+      items={assignments}
+      columns={[
+        { label: t("commune.code") },
+        { label: t("commune.procedure") },
+        { label: t("commune.status") },
+        { label: t("commune.appointment") },
+        { label: t("commune.deadline") },
+      ]}
+      row={(assignment) => (
+        <tr key={assignment.dossierId}>
+          <td>
+            <Link href={`/dossiers/${assignment.dossierCode}`}>{assignment.dossierCode}</Link>
+          </td>
+          <td>{assignment.procedureName}</td>
+          <td>{statusText(assignment.status, settings.labels.statuses)}</td>
+          <td>{dateTime(assignment.appointmentAt)}</td>
+          <td>
+            <span className={`tag ${assignment.deadlineState === "overdue" ? "bad" : "ok"}`}>
+              {t(`commune.deadlineStates.${assignment.deadlineState}`)}
+            </span>
+          </td>
+        </tr>
+      )}
+    />
+  );
   return (
     <section>
       <p>

@@ -1,3 +1,4 @@
+import { ListTable } from "../components/ListTable";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { callService, postToService } from "../api";
@@ -7,8 +8,8 @@ import { dateTime } from "../format";
 import { useSettings } from "../settings";
 import { useResource } from "../use-resource";
 
-type LetterState = "open" | "replayed" | "discarded";
-const STATES: readonly LetterState[] = ["open", "replayed", "discarded"];
+type LetterState = "open" | "replaying" | "replayed" | "discarded";
+const STATES: readonly LetterState[] = ["open", "replaying", "replayed", "discarded"];
 const REFRESH_MS = 10_000;
 
 /** A record a consumer gave up on (GET /ops/dead-letters on each service, service-host dead-letter-routes.ts). */
@@ -111,50 +112,42 @@ export function DeadLettersPage() {
         </label>
       </form>
       <Loaded resource={letters}>
-        {(list) =>
-          list.length === 0 ? (
-            <p className="muted">{t("app.none")}</p>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="dead-letters">
-                <thead>
-                  <tr>
-                    <th>{t("deadLetters.failedAt")}</th>
-                    <th>{t("deadLetters.service")}</th>
-                    <th>{t("deadLetters.type")}</th>
-                    <th>{t("deadLetters.dossier")}</th>
-                    <th>{t("deadLetters.reason")}</th>
-                    <th className="num">{t("deadLetters.attempts")}</th>
-                    <th>{t("deadLetters.state")}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((letter) => (
-                    <tr key={`${letter.service}/${letter.id}`} data-letter={letter.id} data-key={letter.key}>
-                      <td>{dateTime(letter.failedAt)}</td>
-                      <td>{letter.service}</td>
-                      <td>{letter.type}</td>
-                      <td>{letter.key}</td>
-                      <td>{letter.reason}</td>
-                      <td className="num">{letter.attempts}</td>
-                      <td>
-                        <span className={`tag ${letter.state === "open" ? "bad" : "ok"}`}>
-                          {t(`deadLetters.states.${letter.state}`)}
-                        </span>
-                      </td>
-                      <td>
-                        <button type="button" onClick={() => setOpened(letter)}>
-                          {t("deadLetters.inspect")}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(list) => (
+          <ListTable
+            items={list}
+            testId="dead-letters"
+            columns={[
+              { label: t("deadLetters.failedAt") },
+              { label: t("deadLetters.service") },
+              { label: t("deadLetters.type") },
+              { label: t("deadLetters.dossier") },
+              { label: t("deadLetters.reason") },
+              { label: t("deadLetters.attempts"), numeric: true },
+              { label: t("deadLetters.state") },
+              { label: "" },
+            ]}
+            row={(letter) => (
+              <tr key={`${letter.service}/${letter.id}`} data-letter={letter.id} data-key={letter.key}>
+                <td>{dateTime(letter.failedAt)}</td>
+                <td>{letter.service}</td>
+                <td>{letter.type}</td>
+                <td>{letter.key}</td>
+                <td>{letter.reason}</td>
+                <td className="num">{letter.attempts}</td>
+                <td>
+                  <span className={`tag ${letter.state === "open" ? "bad" : "ok"}`}>
+                    {t(`deadLetters.states.${letter.state}`)}
+                  </span>
+                </td>
+                <td>
+                  <button type="button" onClick={() => setOpened(letter)}>
+                    {t("deadLetters.inspect")}
+                  </button>
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Loaded>
       {opened ? (
         <LetterPanel

@@ -1,3 +1,4 @@
+import { ListTable } from "../components/ListTable";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation } from "wouter";
@@ -160,64 +161,56 @@ export function DossierPage({ code }: { code: string }) {
       ) : null}
       {resent.failure !== undefined ? <Refusal error={resent.failure} /> : null}
       <Loaded resource={deliveries}>
-        {({ deliveries: list }) =>
-          list.length === 0 ? (
-            <p className="muted">{t("app.none")}</p>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="deliveries">
-                <thead>
-                  <tr>
-                    <th>{t("dossier.at")}</th>
-                    <th>{t("dossier.channel")}</th>
-                    <th>{t("dossier.recipient")}</th>
-                    <th>{t("dossier.trigger")}</th>
-                    <th>{t("dossier.deliveryState")}</th>
-                    <th className="num">{t("dossier.attempts")}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((delivery) => (
-                    <tr key={delivery.notificationId}>
-                      <td>{dateTime(delivery.createdAt)}</td>
-                      <td>
-                        {labelled(
-                          t,
-                          "dossier.channels",
-                          settings.labels.deliveryChannels[delivery.channel],
-                          delivery.channel,
-                        )}
-                      </td>
-                      <td>
-                        {labelled(
-                          t,
-                          "dossier.recipients",
-                          settings.labels.recipientKinds[delivery.recipientKind],
-                          delivery.recipientKind,
-                        )}
-                      </td>
-                      <td>{eventName(delivery.triggerType)}</td>
-                      <td>
-                        <span className={`tag ${delivery.stateName === "failed" ? "bad" : "ok"}`}>
-                          {t(`dossier.deliveryStates.${delivery.stateName}`)}
-                        </span>
-                      </td>
-                      <td className="num">{delivery.attempts}</td>
-                      <td>
-                        {delivery.stateName === "delivered" || delivery.stateName === "failed" ? (
-                          <button type="button" onClick={() => void resend(delivery.notificationId)}>
-                            {t("dossier.resend")}
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {({ deliveries: list }) => (
+          <ListTable
+            items={list}
+            testId="deliveries"
+            columns={[
+              { label: t("dossier.at") },
+              { label: t("dossier.channel") },
+              { label: t("dossier.recipient") },
+              { label: t("dossier.trigger") },
+              { label: t("dossier.deliveryState") },
+              { label: t("dossier.attempts"), numeric: true },
+              { label: "" },
+            ]}
+            row={(delivery) => (
+              <tr key={delivery.notificationId}>
+                <td>{dateTime(delivery.createdAt)}</td>
+                <td>
+                  {labelled(
+                    t,
+                    "dossier.channels",
+                    settings.labels.deliveryChannels[delivery.channel],
+                    delivery.channel,
+                  )}
+                </td>
+                <td>
+                  {labelled(
+                    t,
+                    "dossier.recipients",
+                    settings.labels.recipientKinds[delivery.recipientKind],
+                    delivery.recipientKind,
+                  )}
+                </td>
+                <td>{eventName(delivery.triggerType)}</td>
+                <td>
+                  <span className={`tag ${delivery.stateName === "failed" ? "bad" : "ok"}`}>
+                    {t(`dossier.deliveryStates.${delivery.stateName}`)}
+                  </span>
+                </td>
+                <td className="num">{delivery.attempts}</td>
+                <td>
+                  {delivery.stateName === "delivered" || delivery.stateName === "failed" ? (
+                    <button type="button" onClick={() => void resend(delivery.notificationId)}>
+                      {t("dossier.resend")}
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Loaded>
 
       <h2>{t("dossier.traceTitle")}</h2>
@@ -229,36 +222,28 @@ export function DossierPage({ code }: { code: string }) {
             <>
               <h3>{t("dossier.eventsTitle")}</h3>
               <p className="muted">{t("dossier.eventsIntro")}</p>
-              <div className="table-wrap">
-                <table data-testid="dossier-events">
-                  <thead>
-                    <tr>
-                      <th>{t("dossier.at")}</th>
-                      <th>{t("dossier.event")}</th>
-                      <th>{t("dossier.by")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {consumedEvents(found).map((event) => (
-                      <tr key={event.eventId}>
-                        <td>{dateTime(event.at)}</td>
-                        <td>{eventName(event.name)}</td>
-                        <td>
-                          {event.groups.map((group, index) => (
-                            <span
-                              key={index}
-                              className={`tag ${group.outcome === "processed" ? "ok" : "bad"}`}
-                              title={group.outcome}
-                            >
-                              {group.service}
-                            </span>
-                          ))}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ListTable
+                items={consumedEvents(found)}
+                testId="dossier-events"
+                columns={[{ label: t("dossier.at") }, { label: t("dossier.event") }, { label: t("dossier.by") }]}
+                row={(event) => (
+                  <tr key={event.eventId}>
+                    <td>{dateTime(event.at)}</td>
+                    <td>{eventName(event.name)}</td>
+                    <td>
+                      {event.groups.map((group, index) => (
+                        <span
+                          key={index}
+                          className={`tag ${group.outcome === "processed" ? "ok" : "bad"}`}
+                          title={group.outcome}
+                        >
+                          {group.service}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                )}
+              />
               {found.map((trace) => (
                 <Waterfall key={trace.traceId} trace={trace} services={settings.services} />
               ))}

@@ -1,3 +1,4 @@
+import { ListTable } from "../components/ListTable";
 import { useTranslation } from "react-i18next";
 import { callService } from "../api";
 import { useSession } from "../auth";
@@ -154,42 +155,33 @@ export function HealthPage() {
 
       <h2>{t("health.endpointsTitle")}</h2>
       <Loaded resource={endpoints}>
-        {({ endpoints: list }) =>
-          list.length === 0 ? (
-            <p className="muted">{t("app.none")}</p>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t("health.endpoint")}</th>
-                    <th>{t("health.endpointState")}</th>
-                    <th className="num">{t("health.failures")}</th>
-                    <th className="num">{t("health.held")}</th>
-                    <th className="num">{t("health.pending")}</th>
-                    <th>{t("health.lastError")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((endpoint) => (
-                    <tr key={endpoint.endpointId}>
-                      <td>{endpoint.endpointId}</td>
-                      <td>
-                        <span className={`tag ${endpoint.state === "active" ? "ok" : "bad"}`}>
-                          {t(`health.endpointStates.${endpoint.state}`)}
-                        </span>
-                      </td>
-                      <td className="num">{endpoint.consecutiveFailures}</td>
-                      <td className="num">{endpoint.held}</td>
-                      <td className="num">{endpoint.pending}</td>
-                      <td>{endpoint.lastError}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {({ endpoints: list }) => (
+          <ListTable
+            items={list}
+            columns={[
+              { label: t("health.endpoint") },
+              { label: t("health.endpointState") },
+              { label: t("health.failures"), numeric: true },
+              { label: t("health.held"), numeric: true },
+              { label: t("health.pending"), numeric: true },
+              { label: t("health.lastError") },
+            ]}
+            row={(endpoint) => (
+              <tr key={endpoint.endpointId}>
+                <td>{endpoint.endpointId}</td>
+                <td>
+                  <span className={`tag ${endpoint.state === "active" ? "ok" : "bad"}`}>
+                    {t(`health.endpointStates.${endpoint.state}`)}
+                  </span>
+                </td>
+                <td className="num">{endpoint.consecutiveFailures}</td>
+                <td className="num">{endpoint.held}</td>
+                <td className="num">{endpoint.pending}</td>
+                <td>{endpoint.lastError}</td>
+              </tr>
+            )}
+          />
+        )}
       </Loaded>
 
       <h2>{t("health.parkedTitle")}</h2>
@@ -258,29 +250,24 @@ function LagTable({ health }: { health: ReadonlyMap<string, ServiceHealth> }) {
         lag: series.value,
       })),
   );
-  if (rows.length === 0) return <p className="muted">{t("app.none")}</p>;
   return (
-    <div className="table-wrap">
-      <table data-testid="consumer-lag">
-        <thead>
-          <tr>
-            <th>{t("health.service")}</th>
-            <th>{t("health.topic")}</th>
-            <th className="num">{t("health.partition")}</th>
-            <th className="num">{t("health.lag")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={`${row.service}:${row.topic}:${row.partition}`}>
-              <td>{row.service}</td>
-              <td>{row.topic}</td>
-              <td className="num">{row.partition}</td>
-              <td className="num">{row.lag}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      items={rows}
+      testId="consumer-lag"
+      columns={[
+        { label: t("health.service") },
+        { label: t("health.topic") },
+        { label: t("health.partition"), numeric: true },
+        { label: t("health.lag"), numeric: true },
+      ]}
+      row={(row) => (
+        <tr key={`${row.service}:${row.topic}:${row.partition}`}>
+          <td>{row.service}</td>
+          <td>{row.topic}</td>
+          <td className="num">{row.partition}</td>
+          <td className="num">{row.lag}</td>
+        </tr>
+      )}
+    />
   );
 }
