@@ -76,7 +76,7 @@ export interface DeadLetterRecord {
   discardReason: string | null;
   /** The original headers, without the dlt_* ones. */
   headers: Record<string, string>;
-  /** The original value, base64. */
+  /** The original value, base64; "" once the letter is settled (its headers too are then forgotten). */
   value: string;
 }
 

@@ -8,6 +8,13 @@ import type { EventBus, ReceivedRecord, Subscription } from "./port";
 
 const LEDGER_GROUP_SUFFIX = ".dead-letter-ledger";
 
+/**
+ * A settled letter keeps why and when, and forgets the record: its payload
+ * holds a citizen's data, which nothing needs once the letter is replayed
+ * or discarded (data minimisation).
+ */
+const FORGOTTEN = { value: "", headers: {} } as const satisfies Pick<DeadLetterRecord, "value" | "headers">;
+
 /** The letter's record, from the dead-letter topic's record as it arrived. */
 export function deadLetterOf(record: ReceivedRecord, provinceCode: string): DeadLetterRecord {
   const headers = record.headers;
@@ -185,7 +192,7 @@ export class DeadLetterLedger {
         headers: found.data.headers,
       },
     ]);
-    const settled: DeadLetterRecord = { ...claimed, state: "replayed", settledAt: now.toISOString() };
+    const settled: DeadLetterRecord = { ...claimed, ...FORGOTTEN, state: "replayed", settledAt: now.toISOString() };
     await this.settle(id, settled, claimedVersion);
     return { id, ...settled };
   }
@@ -205,6 +212,7 @@ export class DeadLetterLedger {
       settledBy: operator,
       settledAt: now.toISOString(),
       discardReason: reason,
+      ...FORGOTTEN,
     };
     await this.settle(id, settled, found.version);
     return { id, ...settled };
@@ -230,20 +238,37 @@ export class DeadLetterLedger {
 
   private async keep(record: ReceivedRecord): Promise<void> {
     const id = deadLetterId(record);
+    const letter = deadLetterOf(record, await this.options.provinceOf(record));
     try {
-      await this.options.store.commit([
-        put(deadLetters, id, deadLetterOf(record, await this.options.provinceOf(record)), 0),
-      ]);
+      await this.options.store.commit([put(deadLetters, id, letter, 0)]);
     } catch (error) {
-      // Kept already: this is a redelivery, and the letter may have been settled since.
-      if (error instanceof ConflictError && error.id === id) return;
-      throw error;
+      if (!(error instanceof ConflictError && error.id === id)) throw error;
+      // Kept already: a redelivery, and the letter may have been settled since. Unless the place holds another
+      // letter — the topic was recreated, or the bus journal reset while the store stayed — which is said loudly.
+      const kept = (await this.options.store.get(deadLetters, id))?.data;
+      if (kept && !sameLetter(kept, letter)) {
+        this.options.logger.error(
+          { deadLetterId: id, groupId: this.options.groupId, eventId: letter.eventId, keptEventId: kept.eventId },
+          "a new dead letter sits where the ledger already keeps another (topic recreated or journal reset): read it from the dead-letter topic",
+        );
+      }
+      return;
     }
     this.options.logger.info(
       { deadLetterId: id, groupId: this.options.groupId, reason: record.headers[DeadLetterHeaders.reason] },
       "dead letter kept for operators",
     );
   }
+}
+
+/** Whether two letters stand for the same failure of the same record (a settled one has forgotten its bytes). */
+function sameLetter(a: DeadLetterRecord, b: DeadLetterRecord): boolean {
+  return (
+    a.eventId === b.eventId &&
+    a.originalTopic === b.originalTopic &&
+    a.originalOffset === b.originalOffset &&
+    a.failedAt === b.failedAt
+  );
 }
 
 function settledAlready(id: string, letter: DeadLetterRecord) {

@@ -113,6 +113,9 @@ function summary({ headers: _headers, value: _value, ...letter }: DeadLetterReco
 function detail(letter: DeadLetterRecord & { id: string }) {
   let payload: unknown = null;
   let payloadError: string | null = null;
+  if (letter.value === "") {
+    return { ...summary(letter), headers: {}, payload, payloadError: "not kept once the letter was settled" };
+  }
   try {
     const decoded = decodeEvent(letter.type, Buffer.from(letter.value, "base64"));
     const plain = JSON.parse(

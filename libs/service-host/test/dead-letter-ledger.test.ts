@@ -243,6 +243,13 @@ function suite(bus: () => BusUnderTest): void {
     expect(replayed.status).toBe(202);
     expect(replayed.body).toMatchObject({ state: "replayed", settledBy: DEVELOPMENT_OFFICIALS.operator.subject });
     await waitFor(() => handled.includes(broken), { timeoutMs: 60_000, description: "the replayed event handled" });
+    // Settled, the letter keeps why and when, and forgets the citizen's data it carried.
+    expect((await host.store.get(deadLetters, refused.id))?.data).toMatchObject({ value: "", headers: {} });
+    expect((await call(`/ops/dead-letters/${refused.id}`)).body).toMatchObject({
+      state: "replayed",
+      payload: null,
+      payloadError: "not kept once the letter was settled",
+    });
     const again = await call(`/ops/dead-letters/${refused.id}/replay`, { method: "POST" });
     expect(again.status).toBe(409);
     expect(JSON.stringify(again.body)).toContain("is replayed already");
