@@ -111,7 +111,7 @@ export class DeadLetterLedger {
   ): Promise<DeadLetterPage> {
     // One indexed read per province the caller sees, merged newest first.
     const pages = await Promise.all(
-      ["", ...scope.provinces].map((provinceCode) =>
+      provincesSeen(scope).map((provinceCode) =>
         this.options.store.find(deadLetters, {
           where: {
             provinceCode,
@@ -133,7 +133,7 @@ export class DeadLetterLedger {
   /** How many letters in `state` the scope covers (the console's health page). */
   async count(scope: DeadLetterScope, state: DeadLetterState): Promise<number> {
     const counts = await Promise.all(
-      ["", ...scope.provinces].map((provinceCode) =>
+      provincesSeen(scope).map((provinceCode) =>
         this.options.store.count(deadLetters, { where: { provinceCode, state } }),
       ),
     );
@@ -152,11 +152,6 @@ export class DeadLetterLedger {
     if (!found) return { outcome: "not_found" };
     if (found.data.provinceCode !== "" && !scope.provinces.has(found.data.provinceCode)) return { outcome: "denied" };
     return { outcome: "allowed", letter: found };
-  }
-
-  async get(scope: DeadLetterScope, id: string): Promise<DeadLetterRecord & { id: string }> {
-    const found = await this.visible(scope, id);
-    return { id, ...found.data };
   }
 
   /**
@@ -259,6 +254,11 @@ export class DeadLetterLedger {
       "dead letter kept for operators",
     );
   }
+}
+
+/** The letters' province codes a scope sees: its provinces', and "" (no province claims the letter). */
+function provincesSeen(scope: DeadLetterScope): string[] {
+  return ["", ...scope.provinces];
 }
 
 /** Whether two letters stand for the same failure of the same record (a settled one has forgotten its bytes). */

@@ -1,5 +1,6 @@
 import type { DeadLetterLedger } from "@lienthong/messaging";
 import { z } from "zod";
+import { scopeOf } from "./dead-letter-routes";
 import type { HttpApp } from "./http";
 import type { ServiceMetrics } from "./metrics";
 import type { Readiness } from "./readiness";
@@ -57,10 +58,8 @@ export function healthRoutes(
     readiness: Readiness;
     metrics: ServiceMetrics;
     deadLetters: DeadLetterLedger;
-    scopeOf: (operator: { unitCodes: ReadonlySet<string> }) => { provinces: ReadonlySet<string> };
   },
 ): void {
-  const wanted = new Set<string>(HEALTH_SERIES);
   http.route({
     method: "get",
     path: "/ops/health",
@@ -71,24 +70,28 @@ export function healthRoutes(
       responses: { 200: { description: "The service's health", json: healthSchema } },
     },
     handle: async (_request, response, caller) => {
+      // Only these series are collected, not the whole registry: its other collectors (process figures) can wait.
       const [report, metrics, open] = await Promise.all([
         parts.readiness.evaluate(),
-        parts.metrics.registry.getMetricsAsJSON(),
-        parts.deadLetters.count(parts.scopeOf(caller.official), "open"),
-      ]);
-      const series = metrics
-        .filter((metric) => wanted.has(metric.name))
-        .flatMap((metric) =>
-          metric.values.map(({ labels, value }) => ({
-            name: metric.name as (typeof HEALTH_SERIES)[number],
-            labels: Object.fromEntries(
-              Object.entries(labels)
-                .filter(([label]) => label !== "service")
-                .map(([label, text]) => [label, String(text)]),
-            ),
-            value,
+        Promise.all(
+          HEALTH_SERIES.map(async (name) => ({
+            name,
+            values: (await parts.metrics.registry.getSingleMetric(name)?.get())?.values ?? [],
           })),
-        );
+        ),
+        parts.deadLetters.count(scopeOf(caller.official), "open"),
+      ]);
+      const series = metrics.flatMap(({ name, values }) =>
+        values.map(({ labels, value }) => ({
+          name,
+          labels: Object.fromEntries(
+            Object.entries(labels)
+              .filter(([label]) => label !== "service")
+              .map(([label, text]) => [label, String(text)]),
+          ),
+          value,
+        })),
+      );
       response.json({
         service: parts.service,
         version: PLATFORM_VERSION,

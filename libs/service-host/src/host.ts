@@ -31,7 +31,7 @@ import { AuditLog, auditCollections, type AuditEvent } from "./audit/audit-log";
 import { ClientRateLimiter, rateCounts } from "./auth/client-rate-limit";
 import { pollingTask } from "./polling-task";
 import { parseInput } from "./validation";
-import { deadLetterRoutes, dossierProvinceOf, scopeOf, type DossierProvinceLookup } from "./dead-letter-routes";
+import { deadLetterRoutes, dossierProvinceOf, type DossierProvinceLookup } from "./dead-letter-routes";
 import { healthRoutes } from "./health-routes";
 import { getSpanStore } from "./telemetry";
 import { referenceDataFrom } from "./reference-data-env";
@@ -261,7 +261,6 @@ export class ServiceHost {
       readiness,
       metrics: this.metrics,
       deadLetters: this.deadLetters,
-      scopeOf,
     });
     readiness.addCheck("store", () => store.ping());
     readiness.addCheck("bus", () => bus.ping());

@@ -12,24 +12,10 @@
 import { randomUUID } from "node:crypto";
 import { EventTypes, Topics, lifecycleEvent } from "@lienthong/contracts";
 import { invalidField, unavailable } from "@lienthong/errors";
-import {
-  InProcessBroker,
-  buildCloudEventHeaders,
-  deadLetterTopicFor,
-  type EventBus,
-  type Subscription,
-} from "@lienthong/messaging";
+import { buildCloudEventHeaders, deadLetterTopicFor, type Subscription } from "@lienthong/messaging";
 import { ServiceHost, loadConfig, serviceEnv, type ConsumedEvent } from "@lienthong/service-host";
-import {
-  describeWithKafka,
-  produceWithKcat,
-  startKafkaMock,
-  tempDir,
-  waitFor,
-  type ForeignRecord,
-  type KafkaMock,
-  type TempDir,
-} from "@lienthong/testing";
+import { describeWithKafka, tempDir, waitFor, type ForeignRecord, type TempDir } from "@lienthong/testing";
+import { inProcessBus, kafkaMockBus, type BusUnderTest } from "./support/buses-under-test";
 
 // Kafka: a group join on the mock takes seconds, more on a busy machine.
 jest.setTimeout(120_000);
@@ -60,13 +46,6 @@ interface Running {
 /** Dossier ids that make the service's handler fail: non-retriably, or retriably every time. */
 const INVALID = "dossier-invalid";
 const FLAKY = "dossier-flaky";
-
-interface BusUnderTest {
-  /** The environment's bus variables and the embedded broker, if any. */
-  open(): Promise<{ env: Record<string, string>; broker?: InProcessBroker; foreign: (bus: EventBus) => Foreign }>;
-  close(): Promise<void>;
-}
-type Foreign = (records: ForeignRecord[]) => Promise<void>;
 
 function suite(bus: () => BusUnderTest): void {
   let directory: TempDir;
@@ -266,48 +245,9 @@ function suite(bus: () => BusUnderTest): void {
 }
 
 describe("a service's consumer against poison, on the in-process bus", () => {
-  const brokers: InProcessBroker[] = [];
-  suite(() => ({
-    open: async () => ({
-      env: {},
-      broker: brokers[brokers.push(new InProcessBroker({ partitions: 4 })) - 1],
-      // Appended to the broker's log as they are, as a foreign producer's records would be.
-      foreign: (bus) => (records) =>
-        bus.forward(
-          records.map((record) => ({
-            topic: Topics.intake,
-            key: record.key ?? "",
-            value: record.value,
-            headers: record.headers ?? {},
-          })),
-        ),
-    }),
-    close: async () => {
-      await Promise.all(brokers.map((broker) => broker.close()));
-    },
-  }));
+  suite(inProcessBus);
 });
 
 describeWithKafka("a service's consumer against poison, on Kafka (librdkafka's mock cluster)", () => {
-  let mock: KafkaMock | undefined;
-  suite(() => ({
-    open: async () => {
-      // One broker: every partition comes from one fetcher, so a wait inside a handler would hold all of them up.
-      mock ??= await startKafkaMock({ brokers: 1 });
-      const servers = mock.bootstrapServers;
-      return {
-        env: {
-          KAFKA_BROKERS: servers.join(","),
-          KAFKA_CREATE_TOPICS: "false",
-          KAFKA_IDEMPOTENT_PRODUCER: "false",
-          KAFKA_MAX_WAIT_MS: "50",
-          KAFKA_LEADER_SYNC_DELAY_MS: "300",
-        },
-        foreign: () => (records) => produceWithKcat(servers, Topics.intake, records),
-      };
-    },
-    close: async () => {
-      await mock?.stop();
-    },
-  }));
+  suite(kafkaMockBus);
 });

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Topics, lifecycleEvent } from "@lienthong/contracts";
 import { invalidField } from "@lienthong/errors";
-import { InProcessBroker, deadLetters } from "@lienthong/messaging";
+import { deadLetters } from "@lienthong/messaging";
 import {
   DEVELOPMENT_OFFICIALS,
   ServiceHost,
@@ -20,16 +20,8 @@ import {
   serviceEnv,
   type ConsumedEvent,
 } from "@lienthong/service-host";
-import {
-  describeWithKafka,
-  produceWithKcat,
-  startKafkaMock,
-  tempDir,
-  waitFor,
-  type ForeignRecord,
-  type KafkaMock,
-  type TempDir,
-} from "@lienthong/testing";
+import { describeWithKafka, tempDir, waitFor, type TempDir } from "@lienthong/testing";
+import { inProcessBus, kafkaMockBus, type BusUnderTest, type Foreign } from "./support/buses-under-test";
 
 // Kafka: a group join on the mock takes seconds, more on a busy machine.
 jest.setTimeout(180_000);
@@ -41,12 +33,6 @@ const applicant = {
   email: "lo.thi.hoa@example.vn",
   address: "Bản Ón, xã Mường Lát",
 };
-
-interface BusUnderTest {
-  open(): Promise<{ env: Record<string, string>; broker?: InProcessBroker; foreign: Foreign }>;
-  close(): Promise<void>;
-}
-type Foreign = (records: ForeignRecord[]) => Promise<void>;
 
 interface Letter {
   id: string;
@@ -77,7 +63,6 @@ function suite(bus: () => BusUnderTest): void {
     directory = await tempDir("dead-letter-ledger");
     underTest = bus();
     const opened = await underTest.open();
-    foreign = opened.foreign;
     const env = loadConfig(serviceEnv({ httpPort: 0, grpcPort: 0, opsPort: 0 }), {
       DATA_DIR: directory.path,
       IDENTITY_DIR: `${directory.path}/identity`,
@@ -89,6 +74,7 @@ function suite(bus: () => BusUnderTest): void {
       { service: "routing", env, collections: [] },
       { broker: opened.broker, ports: { http: 0, grpc: 0, ops: 0 } },
     );
+    foreign = opened.foreign(host.bus);
     host.consume([Topics.intake, Topics.routing], async (event: ConsumedEvent) => {
       if (event.name === "signatureRequested" && event.payload.dossierId.startsWith("broken") && !mended) {
         throw invalidField("summary", "cannot be printed");
@@ -323,50 +309,9 @@ function suite(bus: () => BusUnderTest): void {
 }
 
 describe("operators' dead letters, on the in-process bus", () => {
-  let broker: InProcessBroker | undefined;
-  suite(() => ({
-    open: async () => {
-      broker = new InProcessBroker({ partitions: 4 });
-      const opened = broker;
-      return {
-        env: {},
-        broker: opened,
-        foreign: (records) =>
-          opened.bus("legacy").forward(
-            records.map((record) => ({
-              topic: Topics.intake,
-              key: record.key ?? "",
-              value: record.value,
-              headers: record.headers ?? {},
-            })),
-          ),
-      };
-    },
-    close: async () => {
-      await broker?.close();
-    },
-  }));
+  suite(inProcessBus);
 });
 
 describeWithKafka("operators' dead letters, on Kafka (librdkafka's mock cluster)", () => {
-  let mock: KafkaMock | undefined;
-  suite(() => ({
-    open: async () => {
-      mock = await startKafkaMock({ brokers: 1 });
-      const servers = mock.bootstrapServers;
-      return {
-        env: {
-          KAFKA_BROKERS: servers.join(","),
-          KAFKA_CREATE_TOPICS: "false",
-          KAFKA_IDEMPOTENT_PRODUCER: "false",
-          KAFKA_MAX_WAIT_MS: "50",
-          KAFKA_LEADER_SYNC_DELAY_MS: "300",
-        },
-        foreign: (records) => produceWithKcat(servers, Topics.intake, records),
-      };
-    },
-    close: async () => {
-      await mock?.stop();
-    },
-  }));
+  suite(kafkaMockBus);
 });

@@ -1,20 +1,8 @@
+import type { routing } from "@lienthong/contracts";
 import { callService } from "./api";
 
-/** Routing's Decision 766 figures of a unit for a period (GET /v1/indicators/:unitCode). */
-export interface Indicators {
-  unitCode: string;
-  fromDate: string;
-  toDate: string;
-  received: number;
-  receivedOnline: number;
-  onlineShare: number;
-  finishedEarly: number;
-  finishedOnTime: number;
-  finishedLate: number;
-  onTimeRate: number;
-  currentlyOverdue: number;
-  openWithinDeadline: number;
-}
+/** Routing's Decision 766 figures of a unit for a period (GET /v1/indicators/:unitCode), as its contract has them. */
+export type Indicators = routing.Indicators;
 
 export async function indicatorsOf(
   unitCode: string,

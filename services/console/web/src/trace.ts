@@ -1,19 +1,8 @@
+import type { StoredSpan } from "@lienthong/service-host";
 import { callService } from "./api";
 
-/** A finished span as the services' span stores keep it (service-host span-store.ts, GET /ops/traces/:traceId). */
-export interface StoredSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  kind: string;
-  startTime: string;
-  endTime: string;
-  durationMs: number;
-  status: { code: "UNSET" | "OK" | "ERROR"; message?: string };
-  attributes: Record<string, unknown>;
-  service: string;
-}
+/** A finished span as the services' span stores keep it (GET /ops/traces/:traceId). */
+export type { StoredSpan };
 
 export interface DossierTrace {
   traceId: string;

@@ -1,4 +1,4 @@
-import { common } from "@lienthong/contracts";
+import { common, type routing as routingContract } from "@lienthong/contracts";
 import {
   DOSSIER_STATUSES,
   dayNumberOfIsoDate,
@@ -51,20 +51,8 @@ type DayFigures = Omit<IndicatorDayRecord, "unitCode" | "day">;
  */
 const CLOSING_GRACE_MS = 60 * 60 * 1000;
 
-export interface Indicators {
-  unitCode: string;
-  fromDate: string;
-  toDate: string;
-  received: number;
-  receivedOnline: number;
-  onlineShare: number;
-  finishedEarly: number;
-  finishedOnTime: number;
-  finishedLate: number;
-  onTimeRate: number;
-  currentlyOverdue: number;
-  openWithinDeadline: number;
-}
+/** The figures as the contract defines them (routing_service.proto), the same over REST and gRPC. */
+type Indicators = routingContract.Indicators;
 
 /** Whose dossiers a unit's figures count: received at its communes, decided by its competent authorities. */
 interface UnitScope {

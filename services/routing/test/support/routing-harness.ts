@@ -27,7 +27,7 @@ import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import { createRoutingService } from "../../src";
 import type { assignmentView } from "../../src/use-cases/find-assignment";
-import type { Indicators } from "../../src/use-cases/get-indicators";
+import type { routing as routingContract } from "@lienthong/contracts";
 import { assignments } from "../../src/store/collections";
 
 /** Receiving units and procedures of the built-in samples (Thanh Hoá, province 38). */
@@ -101,7 +101,7 @@ export interface ReplyBody {
   assignment: AssignmentView;
   assignments: AssignmentView[];
   nextPageToken: string;
-  indicators: Indicators;
+  indicators: routingContract.Indicators;
   code: string;
   detail: string;
   retriable: boolean;
