@@ -40,7 +40,8 @@ allow() {
 # A service: produces to its own topic and to its dead-letter topic, consumes
 # the topics listed, in the consumer group named after it, and reads its
 # dead-letter topic back into its ledger for operators, in a group of its own
-# (docs/decisions.md §39).
+# (docs/decisions.md §39). Its replay topic it both writes (an operator's
+# replay) and reads (the group handles the replayed event).
 #   service_principal <service> <its topic> <topics it consumes...>
 service_principal() {
   service="$1"
@@ -49,6 +50,7 @@ service_principal() {
   credential "$service"
   allow "$service" --operation Write --operation Describe --topic "$own_topic"
   allow "$service" --operation Write --operation Describe --operation Read --topic "lienthong.deadletter.$service.v1"
+  allow "$service" --operation Write --operation Describe --operation Read --topic "lienthong.replay.$service.v1"
   for consumed in "$@"; do
     allow "$service" --operation Read --operation Describe --topic "$consumed"
   done

@@ -20,8 +20,8 @@ min_insync_replicas="${TOPIC_MIN_INSYNC_REPLICAS:-1}"
 # national peak, a small load for one partition but not for one consumer).
 event_partitions="${TOPIC_PARTITIONS:-12}"
 event_retention_ms="${TOPIC_RETENTION_MS:-604800000}"
-# Dead letters wait for an operator to inspect and replay them: fewer
-# partitions, longer retention.
+# Dead letters wait for an operator to inspect and replay them, and replays
+# are an operator's few records: fewer partitions, longer retention.
 dead_letter_partitions="${DEAD_LETTER_PARTITIONS:-3}"
 dead_letter_retention_ms="${DEAD_LETTER_RETENTION_MS:-2592000000}"
 
@@ -33,7 +33,7 @@ lienthong.routing.dossiers.v1
 lienthong.signature.documents.v1
 lienthong.notification.deliveries.v1
 "
-# One dead-letter topic per consumer group (a group per service).
+# One dead-letter topic and one replay topic per consumer group (a group per service).
 consumer_groups="intake routing signature notification"
 # <<< services
 
@@ -58,6 +58,7 @@ done
 
 for group in $consumer_groups; do
   create_topic "lienthong.deadletter.$group.v1" "$dead_letter_partitions" "$dead_letter_retention_ms"
+  create_topic "lienthong.replay.$group.v1" "$dead_letter_partitions" "$dead_letter_retention_ms"
 done
 
 echo "all LiênThông topics ready on $bootstrap_server"

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Topics } from "@lienthong/contracts";
+import { deadLetterTopicFor, replayTopicFor } from "@lienthong/messaging";
 import { environmentOf, readCompose, repoRoot, serviceOf } from "./compose-file";
 
 // The kafka-init job runs infra/kafka/create-topics.sh in the apache/kafka image.
@@ -95,11 +96,14 @@ describe("infra/kafka/create-topics.sh", () => {
     expect(new Set(plain.creations.map((creation) => creation.commandConfig))).toEqual(new Set([undefined]));
   });
 
-  it("creates every event topic of the contracts and a dead-letter topic per consumer group", () => {
+  it("creates every event topic of the contracts, and a dead-letter and a replay topic per consumer group", () => {
     const run = runScript(jobEnvironment);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    const expected = [...Object.values(Topics), ...consumerGroups.map((group) => `lienthong.deadletter.${group}.v1`)];
+    const expected = [
+      ...Object.values(Topics),
+      ...consumerGroups.flatMap((group) => [deadLetterTopicFor(group), replayTopicFor(group)]),
+    ];
     expect(run.creations.map((creation) => creation.topic).sort()).toEqual([...expected].sort());
   });
 
@@ -126,8 +130,10 @@ describe("infra/kafka/create-topics.sh", () => {
     expect(run.status).toBe(0);
     const intake = run.creations.find((creation) => creation.topic === Topics.intake);
     expect(intake).toMatchObject({ partitions: 48, bootstrapServer: "broker-1:9092" });
-    const deadLetter = run.creations.find((creation) => creation.topic === "lienthong.deadletter.routing.v1");
+    const deadLetter = run.creations.find((creation) => creation.topic === deadLetterTopicFor("routing"));
     expect(deadLetter?.partitions).toBe(6);
+    const replay = run.creations.find((creation) => creation.topic === replayTopicFor("routing"));
+    expect(replay?.partitions).toBe(6);
   });
 
   it("fails on the first failed creation, so the services never start without their topics", () => {

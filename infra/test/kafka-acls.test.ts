@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PLATFORM_SERVICES, Topics } from "@lienthong/contracts";
+import { deadLetterTopicFor, replayTopicFor } from "@lienthong/messaging";
 import { intakeTopics } from "../../services/intake/src/events/consumers";
 import { notificationTopics } from "../../services/notification/src/events/consumers";
 import { routingTopics } from "../../services/routing/src/events/consumers";
@@ -124,7 +125,7 @@ describe("infra/kafka/acls.sh", () => {
   });
 
   it.each(PLATFORM_SERVICES.map((service) => service.name))(
-    "lets %s write only its own topic and dead-letter topic, read what its code consumes and its dead letters, in its own groups",
+    "lets %s write only its own topic, dead-letter and replay topics, read what its code consumes, its dead letters and replays, in its own groups",
     (name) => {
       const run = runScript();
       const own = run.acls.filter((acl) => acl.principal === `User:${name}`);
@@ -139,7 +140,14 @@ describe("infra/kafka/acls.sh", () => {
         {
           principal: `User:${name}`,
           operations: ["Describe", "Read", "Write"],
-          resource: `topic:lienthong.deadletter.${name}.v1`,
+          resource: `topic:${deadLetterTopicFor(name)}`,
+          pattern: "literal",
+        },
+        // An operator's replay goes back to the group alone (docs/decisions.md §41).
+        {
+          principal: `User:${name}`,
+          operations: ["Describe", "Read", "Write"],
+          resource: `topic:${replayTopicFor(name)}`,
           pattern: "literal",
         },
         ...(consumedBy[name] ?? []).map((topic): Acl => ({

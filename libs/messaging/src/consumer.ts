@@ -80,6 +80,19 @@ export function deadLetterTopicFor(groupId: string): string {
   return `lienthong.deadletter.${groupId}.v1`;
 }
 
+/**
+ * Where an operator's replay sends a dead letter back: a topic of the group's
+ * own, which the group reads besides the topics it consumes. Back on its
+ * original topic, the record would reach every group of that topic again, and
+ * a secured cluster refuses the write anyway (the topic is its producer's).
+ */
+export function replayTopicFor(groupId: string): string {
+  return `lienthong.replay.${groupId}.v1`;
+}
+
+/** On a replayed record: the topic its event was published on, the one its handler is told it arrived on. */
+export const REPLAYED_FROM_HEADER = "lienthong_replayed_from";
+
 export function inboxId(groupId: string, eventId: string): string {
   return `${groupId}:${eventId}`;
 }
@@ -91,6 +104,7 @@ type Outcome = Exclude<ConsumerOutcome, "redelivered">;
 export async function startConsumer(options: ConsumerOptions): Promise<Subscription> {
   const policy = validateRetryPolicy(options.retry ?? defaultRetryPolicy);
   const deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
+  const replayTopic = replayTopicFor(options.groupId);
   const tracer = options.tracer ?? trace.getTracer("@lienthong/messaging");
   const { bus, store, groupId, logger, observer } = options;
 
@@ -130,7 +144,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
     );
     for (let conflicts = 0; ; conflicts += 1) {
       try {
-        const writes = (await options.handle(event)) ?? [];
+        const writes = (await options.handle(asPublished(event))) ?? [];
         await store.commit([...writes, marker]);
         return "processed";
       } catch (error) {
@@ -145,6 +159,24 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         return failed(event, delivery, error);
       }
     }
+  };
+
+  /**
+   * The event as its handler knows it: a replayed one on the topic it was published on. Only the group's own
+   * principal writes its replay topic, and only the ledger does so; a record there naming a topic the group does
+   * not consume is refused all the same.
+   */
+  const asPublished = (event: DeliveredEvent): DeliveredEvent => {
+    if (event.topic !== replayTopic) return event;
+    const publishedOn = event.headers[REPLAYED_FROM_HEADER];
+    if (publishedOn === undefined || !options.topics.includes(publishedOn)) {
+      throw new PlatformError(
+        "INVALID_ARGUMENT",
+        `a replayed event must name in ${REPLAYED_FROM_HEADER} a topic group ${groupId} consumes`,
+        { reason: "NOT_REPLAYABLE_HERE" },
+      );
+    }
+    return { ...event, topic: publishedOn };
   };
 
   /** A failed attempt: thrown back for redelivery while the policy allows, else dead-lettered. */
@@ -225,7 +257,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   return bus.subscribe({
     groupId,
-    topics: options.topics,
+    topics: [...options.topics, replayTopic],
     handler,
     unreadable,
     redelivery: { initialMs: policy.initialMs, maxMs: policy.maxMs },

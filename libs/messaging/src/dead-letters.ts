@@ -2,7 +2,7 @@ import { conflict, failedPrecondition, notFound } from "@lienthong/errors";
 import { ConflictError, put, type DocumentStore, type Versioned } from "@lienthong/storage";
 import { CloudEventHeaders } from "./cloudevents";
 import { deadLetters, type DeadLetterRecord, type DeadLetterState } from "./collections";
-import { DeadLetterHeaders, deadLetterTopicFor } from "./consumer";
+import { DeadLetterHeaders, REPLAYED_FROM_HEADER, deadLetterTopicFor, replayTopicFor } from "./consumer";
 import { type Logger } from "./logger";
 import type { EventBus, ReceivedRecord, Subscription } from "./port";
 
@@ -42,8 +42,11 @@ export function deadLetterOf(record: ReceivedRecord, provinceCode: string): Dead
   };
 }
 
-/** A letter's id as deadLetterId makes it; the first group is the consumer group that gave up. */
-export const DEAD_LETTER_ID = /^lienthong\.deadletter\.([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.v1:\d+:\d+$/;
+/**
+ * A letter's id as deadLetterId makes it, `~<n>` after it for a letter that came where another is kept; the first
+ * group is the consumer group that gave up.
+ */
+export const DEAD_LETTER_ID = /^lienthong\.deadletter\.([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.v1:\d+:\d+(?:~\d+)?$/;
 
 /** `<dead-letter topic>:<partition>:<offset>`: where the letter sits, unique for the topic's life. */
 export function deadLetterId(record: Pick<ReceivedRecord, "topic" | "partition" | "offset">): string {
@@ -79,9 +82,9 @@ export interface DeadLetterPage {
  * marked done: the ledger reads the group's dead-letter topic with a group of
  * its own and keeps each letter once in the service's store (written only if
  * absent, so a redelivery never reopens a letter an operator settled). Replay
- * sends the original record back to its topic with its ce_id, so consumers
- * that handled it already pass it over by their inbox; discard closes it with
- * a reason. The topic stays as it is, for Kafka's own tools.
+ * sends the original record, ce_id and all, to the group's replay topic, where
+ * only the group that gave up on it reads it again; discard closes it with a
+ * reason. The topic stays as it is, for Kafka's own tools.
  */
 export class DeadLetterLedger {
   private subscription: Subscription | undefined;
@@ -155,8 +158,9 @@ export class DeadLetterLedger {
   }
 
   /**
-   * Sends the letter's record back to the topic it came from with its ce_id,
-   * so consumers that handled it already pass it over by their inbox. The
+   * Sends the letter's record to the group's replay topic with its ce_id,
+   * naming the topic it was published on (a letter of a replay that failed
+   * again names it already), so the group's inbox still knows it. The
    * letter is claimed first (open → replaying), so a discard cannot slip in
    * while the record is on its way; marked replayed once published. A publish
    * that failed leaves it replaying, and replaying it again is allowed.
@@ -179,12 +183,13 @@ export class DeadLetterLedger {
     }
     const claimed: DeadLetterRecord = { ...found.data, state: "replaying", settledBy: operator };
     const claimedVersion = await this.settle(id, claimed, found.version);
+    const { headers, originalTopic } = found.data;
     await this.options.bus.forward([
       {
-        topic: found.data.originalTopic,
+        topic: replayTopicFor(this.options.groupId),
         key: found.data.key,
         value: Buffer.from(found.data.value, "base64"),
-        headers: found.data.headers,
+        headers: { ...headers, [REPLAYED_FROM_HEADER]: headers[REPLAYED_FROM_HEADER] ?? originalTopic },
       },
     ]);
     const settled: DeadLetterRecord = { ...claimed, ...FORGOTTEN, state: "replayed", settledAt: now.toISOString() };
@@ -231,28 +236,43 @@ export class DeadLetterLedger {
     }
   }
 
+  /**
+   * Keeps the letter once. Its place on the topic names it; a place that holds another letter already (the
+   * topic was recreated, or the bus journal reset while the store stayed) gives it the next free `~<n>` name,
+   * so no letter is lost to a collision, and says so loudly.
+   */
   private async keep(record: ReceivedRecord): Promise<void> {
-    const id = deadLetterId(record);
+    const place = deadLetterId(record);
     const letter = deadLetterOf(record, await this.options.provinceOf(record));
-    try {
-      await this.options.store.commit([put(deadLetters, id, letter, 0)]);
-    } catch (error) {
-      if (!(error instanceof ConflictError && error.id === id)) throw error;
-      // Kept already: a redelivery, and the letter may have been settled since. Unless the place holds another
-      // letter — the topic was recreated, or the bus journal reset while the store stayed — which is said loudly.
-      const kept = (await this.options.store.get(deadLetters, id))?.data;
-      if (kept && !sameLetter(kept, letter)) {
-        this.options.logger.error(
-          { deadLetterId: id, groupId: this.options.groupId, eventId: letter.eventId, keptEventId: kept.eventId },
-          "a new dead letter sits where the ledger already keeps another (topic recreated or journal reset): read it from the dead-letter topic",
+    for (let generation = 1; ; generation += 1) {
+      const id = generation === 1 ? place : `${place}~${generation}`;
+      const kept = await this.keepAs(id, letter);
+      // Kept already: a redelivery, and the letter may have been settled since.
+      if (kept === "already") return;
+      if (kept === "occupied") continue;
+      const { logger, groupId } = this.options;
+      if (generation === 1) {
+        logger.info({ deadLetterId: id, groupId, reason: letter.reason }, "dead letter kept for operators");
+      } else {
+        logger.error(
+          { deadLetterId: id, place, groupId, eventId: letter.eventId },
+          "a new dead letter came where the ledger keeps another (topic recreated or journal reset): kept under a name of its own",
         );
       }
       return;
     }
-    this.options.logger.info(
-      { deadLetterId: id, groupId: this.options.groupId, reason: record.headers[DeadLetterHeaders.reason] },
-      "dead letter kept for operators",
-    );
+  }
+
+  /** Writes the letter under `id` unless the id is taken: by the same letter ("already") or another ("occupied"). */
+  private async keepAs(id: string, letter: DeadLetterRecord): Promise<"kept" | "already" | "occupied"> {
+    try {
+      await this.options.store.commit([put(deadLetters, id, letter, 0)]);
+      return "kept";
+    } catch (error) {
+      if (!(error instanceof ConflictError && error.id === id)) throw error;
+      const kept = (await this.options.store.get(deadLetters, id))?.data;
+      return kept && !sameLetter(kept, letter) ? "occupied" : "already";
+    }
   }
 }
 

@@ -29,8 +29,10 @@ export { InProcessBroker, type InProcessBrokerOptions } from "./in-process";
 export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
   DeadLetterHeaders,
+  REPLAYED_FROM_HEADER,
   deadLetterTopicFor,
   inboxId,
+  replayTopicFor,
   startConsumer,
   type ConsumerObserver,
   type ConsumerOptions,

@@ -6,10 +6,13 @@ import { put, type EmbeddedDocumentStore, type WriteOp } from "@lienthong/storag
 import { waitFor, type TempDir } from "@lienthong/testing";
 import {
   DeadLetterHeaders,
+  REPLAYED_FROM_HEADER,
+  buildCloudEventHeaders,
   inbox,
   InProcessBroker,
   deadLetterTopicFor,
   inboxId,
+  replayTopicFor,
   silentLogger,
   startConsumer,
   type DeliveredEvent,
@@ -207,6 +210,58 @@ test("failures are classified once: transient ones are retried, bad input and de
   expect(defect!.headers[DeadLetterHeaders.error]).toMatch(/^TypeError: Cannot read properties of undefined/);
   expect(defect!.headers[DeadLetterHeaders.reason]).toBe("INTERNAL");
   expect(await store.get(inbox, inboxId(GROUP, outageId))).toBeUndefined();
+});
+
+test("a replayed event reaches its group alone, handled as on the topic it was published on; a stray one is dead-lettered", async () => {
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  // Another group of the original topic: a replay is none of its business.
+  const bystander = await collect(routing, "notification", [topic]);
+  subscriptions.push(bystander);
+  const handled: DeliveredEvent[] = [];
+  await consume(async (event) => {
+    handled.push(event);
+    return effectOf(event);
+  });
+  const replay = (body: string, headers: Record<string, string>) =>
+    routing.forward([
+      {
+        topic: replayTopicFor(GROUP),
+        key: "dossier-9",
+        value: new TextEncoder().encode(body),
+        headers: {
+          ...buildCloudEventHeaders({
+            id: randomUUID(),
+            source: "intake",
+            type: SUBMITTED,
+            time: new Date().toISOString(),
+            subject: "dossier-9",
+          }),
+          ...headers,
+        },
+      },
+    ]);
+  await replay("replayed", { [REPLAYED_FROM_HEADER]: topic });
+  await replay("from a topic the group does not consume", { [REPLAYED_FROM_HEADER]: uniqueTopic("elsewhere") });
+  await replay("naming no topic", {});
+  await intake.publish([textEvent(topic, "dossier-9", "after")]);
+
+  await waitFor(() => handled.some((event) => bodyOf(event) === "after") && deadLetters.events.length === 2, {
+    description: "the event after the replays, and two dead letters",
+  });
+  expect(handled.map((event) => [bodyOf(event), event.topic])).toEqual([
+    ["replayed", topic],
+    ["after", topic],
+  ]);
+  expect(bystander.events.map(bodyOf)).toEqual(["after"]);
+  expect(deadLetters.events.map(bodyOf)).toEqual(["from a topic the group does not consume", "naming no topic"]);
+  for (const letter of deadLetters.events) {
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeaders.reason]: "NOT_REPLAYABLE_HERE",
+      [DeadLetterHeaders.originalTopic]: replayTopicFor(GROUP),
+      [DeadLetterHeaders.attempts]: "1",
+    });
+  }
 });
 
 test("a record that is not a CloudEvent is dead-lettered on its first delivery as it arrived; the event behind it is processed", async () => {

@@ -1,7 +1,8 @@
 /**
  * The dead-letter ledger's keeping, apart from any service: a new letter that
  * lands where the ledger keeps another (the bus journal reset while the store
- * stayed) is not mistaken for a redelivery in silence.
+ * stayed) is not mistaken for a redelivery: it is kept under a name of its
+ * own, and said loudly.
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, expect, test } from "@jest/globals";
@@ -53,13 +54,17 @@ function letterRecord(eventId: string, failedAt: string) {
   };
 }
 
-test("another letter at a kept letter's place after a journal reset is logged, not silently taken for a redelivery", async () => {
+test("another letter at a kept letter's place after a journal reset is kept under a name of its own and logged", async () => {
   ({ store, dir } = await openTestStore());
   cleanups.push(async () => {
     await store.close();
     await dir.remove();
   });
   const logger = recordingLogger();
+  const keptEventIds = async () =>
+    Object.fromEntries((await store.find(deadLetters)).map((letter) => [letter.id, letter.data.eventId]));
+  const place = `${deadLetterTopicFor(GROUP)}:0:0`;
+
   const first = await ledgerOnFreshBroker(logger);
   const firstId = randomUUID();
   await first.forward([letterRecord(firstId, "2026-12-05T01:00:00.000Z")]);
@@ -69,9 +74,23 @@ test("another letter at a kept letter's place after a journal reset is logged, n
   // A new journal numbers its records from 0 again: the next letter lands on the kept one's place.
   const second = await ledgerOnFreshBroker(logger);
   const secondId = randomUUID();
-  await second.forward([letterRecord(secondId, "2026-12-05T02:00:00.000Z")]);
-  await waitFor(() => logger.errors.length > 0, { description: "the collision logged", timeoutMs: 10_000 });
-  expect(logger.errors[0]).toMatchObject({ obj: { eventId: secondId, keptEventId: firstId } });
-  const kept = await store.find(deadLetters);
-  expect(kept.map((letter) => letter.data.eventId)).toEqual([firstId]);
+  const secondLetter = letterRecord(secondId, "2026-12-05T02:00:00.000Z");
+  await second.forward([secondLetter]);
+  await waitFor(async () => (await store.find(deadLetters)).length === 2, { description: "the second letter kept" });
+  expect(await keptEventIds()).toEqual({ [place]: firstId, [`${place}~2`]: secondId });
+  expect(logger.errors).toEqual([
+    expect.objectContaining({ obj: expect.objectContaining({ deadLetterId: `${place}~2`, place, eventId: secondId }) }),
+  ]);
+
+  // The same letter once more at that place (its redelivery) is known by its name; a third letter gets the next one.
+  const third = await ledgerOnFreshBroker(logger);
+  const thirdId = randomUUID();
+  await third.forward([secondLetter, letterRecord(thirdId, "2026-12-05T03:00:00.000Z")]);
+  await waitFor(async () => (await store.find(deadLetters)).length === 3, { description: "the third letter kept" });
+  expect(await keptEventIds()).toEqual({
+    [place]: firstId,
+    [`${place}~2`]: secondId,
+    [`${deadLetterTopicFor(GROUP)}:0:1`]: thirdId,
+  });
+  expect(logger.errors).toHaveLength(1);
 });

@@ -9,6 +9,7 @@ import {
   messagingCollections,
   DeadLetterLedger,
   outbox,
+  replayTopicFor,
   startConsumer,
   type DeliveredEvent,
   type EventBus,
@@ -270,7 +271,9 @@ export class ServiceHost {
       readiness,
       relay,
       bus,
-      consumers: () => this.consumers.map(({ topics }) => ({ groupId: name, topics })),
+      // The replay topic too: a replay the group has not handled yet is lag like any other.
+      consumers: () =>
+        this.consumers.map(({ topics }) => ({ groupId: name, topics: [...topics, replayTopicFor(name)] })),
       logger,
     });
   }

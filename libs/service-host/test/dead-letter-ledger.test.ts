@@ -3,14 +3,15 @@
  * buses: a letter of each kind (an event its handler refused, a record that
  * is no CloudEvent) is kept once in the service's store, listed and shown to
  * operators only (the payload decoded, personal fields masked), replayed to
- * its topic — the handler, mended meanwhile, then handles the event exactly
- * once — or discarded with a reason; both actions are audited, and bad input
+ * the group alone — the handler, mended meanwhile, then handles the event
+ * exactly once, and another group of its topic does not see it again — or
+ * discarded with a reason; both actions are audited, and bad input
  * is refused naming the field and changes nothing.
  */
 import { randomUUID } from "node:crypto";
 import { Topics, lifecycleEvent } from "@lienthong/contracts";
 import { invalidField } from "@lienthong/errors";
-import { deadLetters } from "@lienthong/messaging";
+import { deadLetters, type Subscription } from "@lienthong/messaging";
 import {
   DEVELOPMENT_OFFICIALS,
   ServiceHost,
@@ -57,6 +58,9 @@ function suite(bus: () => BusUnderTest): void {
   const otherProvince: Record<string, string> = {};
   /** Dossier ids the handler handled, once per handling. */
   const handled: string[] = [];
+  /** Keys another group of intake's topic received, once per delivery. */
+  const bystanderSaw: string[] = [];
+  let bystander: Subscription | undefined;
   let mended = false;
 
   beforeAll(async () => {
@@ -86,6 +90,12 @@ function suite(bus: () => BusUnderTest): void {
       handled.push(event.payload.dossierId);
       return [];
     });
+    bystander = await host.bus.subscribe({
+      groupId: "bystander",
+      topics: [Topics.intake],
+      handler: async (event) => void bystanderSaw.push(event.key),
+      unreadable: async (record) => void bystanderSaw.push(record.key),
+    });
     url = (await host.start()).httpUrl;
     const issuer = await openDevelopmentIssuer(`${directory.path}/identity`);
     operator.authorization = `Bearer ${await issuer.sign(DEVELOPMENT_OFFICIALS.operator)}`;
@@ -99,6 +109,7 @@ function suite(bus: () => BusUnderTest): void {
   });
 
   afterAll(async () => {
+    await bystander?.close();
     await host?.stop();
     await underTest?.close();
     await directory?.remove();
@@ -264,6 +275,8 @@ function suite(bus: () => BusUnderTest): void {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(handled.filter((id) => id === broken)).toHaveLength(1);
     expect(await letters()).toHaveLength(3);
+    // The replay went to the group that gave up, not back to intake's topic.
+    expect(bystanderSaw.filter((key) => key === broken)).toHaveLength(1);
 
     await host.audit.flush();
     while ((await host.store.find(auditLog, { where: { sealed: false }, limit: 1 })).length > 0)

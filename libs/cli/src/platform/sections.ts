@@ -124,7 +124,7 @@ export function platformSections(root: string): GeneratedSection[] {
           'event_topics="',
           ...services.map((service) => service.topic),
           '"',
-          "# One dead-letter topic per consumer group (a group per service).",
+          "# One dead-letter topic and one replay topic per consumer group (a group per service).",
           `consumer_groups="${services.map((service) => service.name).join(" ")}"`,
         ].join("\n"),
     },
