@@ -5,7 +5,8 @@
 //
 //   kafka/<principal>.password   a Kafka SCRAM password for User:admin (the
 //                                broker and the init job), User:topics (the
-//                                topic job) and User:<service> for each service
+//                                topic job), User:ops (`lienthong topics`) and
+//                                User:<service> for each service
 //   services/<service>/          what that service alone mounts (volume subpath):
 //     kafka-password             its SCRAM password (KAFKA_SASL_PASSWORD_FILE)
 //     grpc.crt, grpc.key         its gRPC server certificate and key (GRPC_TLS=files),
@@ -245,7 +246,7 @@ async function officialsIssuer() {
 
 async function main() {
   const made = [];
-  for (const principal of ["admin", "topics"]) kafkaPassword(principal);
+  for (const principal of ["admin", "topics", "ops"]) kafkaPassword(principal);
   const ca = await openCa();
   const linkSecret = publicLinkSecret();
   for (const { name } of PLATFORM_SERVICES) {

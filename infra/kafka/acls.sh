@@ -76,4 +76,14 @@ service_principal routing "$routing" "$intake" "$signature"
 service_principal signature "$signature" "$routing"
 service_principal notification "$notification" "$intake" "$routing" "$signature"
 
+# Operators' read-only view of the cluster (`lienthong topics`): describes the
+# platform's topics and where its groups stand on them; reads and writes no record.
+credential ops
+allow ops --operation Describe --resource-pattern-type prefixed --topic lienthong.
+for group in intake routing signature notification; do
+  allow ops --operation Describe --group "$group"
+  allow ops --operation Describe --group "$group.dead-letter-ledger"
+done
+echo "acls ready: User:ops (describes lienthong.* topics and the platform's groups)"
+
 echo "all LiênThông principals ready on $bootstrap_server"

@@ -145,8 +145,8 @@ afterAll(() => {
 });
 
 describe("infra/compose/make-credentials.js", () => {
-  it("makes a distinct Kafka password for the admin, the topic job and each service of the platform", () => {
-    const passwords = ["admin", "topics", ...services].map((principal) => read(`kafka/${principal}.password`));
+  it("makes a distinct Kafka password for the admin, the topic job, the operators' view and each service", () => {
+    const passwords = ["admin", "topics", "ops", ...services].map((principal) => read(`kafka/${principal}.password`));
     expect(new Set(passwords).size).toBe(passwords.length);
     for (const password of passwords) expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });

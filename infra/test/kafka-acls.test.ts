@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PLATFORM_SERVICES, Topics } from "@lienthong/contracts";
-import { deadLetterTopicFor, replayTopicFor } from "@lienthong/messaging";
+import { deadLetterTopicFor, ledgerGroupFor, replayTopicFor } from "@lienthong/messaging";
 import { intakeTopics } from "../../services/intake/src/events/consumers";
 import { notificationTopics } from "../../services/notification/src/events/consumers";
 import { routingTopics } from "../../services/routing/src/events/consumers";
@@ -69,11 +69,14 @@ function valuesOf(call: string[], flag: string): string[] {
   return call.flatMap((word, index) => (word === flag ? [call[index + 1] ?? ""] : []));
 }
 
+/** Every principal acls.sh sets up besides the admin: the topic job, each service, the operators' view. */
+const PRINCIPALS = ["topics", ...PLATFORM_SERVICES.map((service) => service.name), "ops"];
+
 function runScript(options: { principals?: string[]; configsExit?: number } = {}) {
   const credentials = path.join(workDir, "credentials");
   fs.mkdirSync(credentials);
   const passwords: Record<string, string> = {};
-  for (const principal of options.principals ?? ["topics", ...PLATFORM_SERVICES.map((service) => service.name)]) {
+  for (const principal of options.principals ?? PRINCIPALS) {
     passwords[principal] = `password-of-${principal}`;
     fs.writeFileSync(path.join(credentials, `${principal}.password`), passwords[principal]);
   }
@@ -110,12 +113,12 @@ function runScript(options: { principals?: string[]; configsExit?: number } = {}
 }
 
 describe("infra/kafka/acls.sh", () => {
-  it("gives every service of the platform a principal with its SCRAM credential, and the topic job one", () => {
+  it("gives every service of the platform a principal with its SCRAM credential, the topic job and operators one", () => {
     const run = runScript();
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.credentialCalls).toEqual(
-      ["topics", ...PLATFORM_SERVICES.map((service) => service.name)].map((principal) => ({
+      PRINCIPALS.map((principal) => ({
         principal,
         entityType: "users",
         config: `SCRAM-SHA-512=[iterations=8192,password=${run.passwords[principal]}]`,
@@ -179,11 +182,24 @@ describe("infra/kafka/acls.sh", () => {
       },
     ]);
     const principals = new Set(run.acls.map((acl) => acl.principal));
-    expect([...principals].sort()).toEqual(
-      ["User:topics", ...PLATFORM_SERVICES.map((service) => `User:${service.name}`)].sort(),
-    );
+    expect([...principals].sort()).toEqual(PRINCIPALS.map((principal) => `User:${principal}`).sort());
     // No wildcard resource, no cluster-wide operation: least privilege.
     expect(run.acls.filter((acl) => acl.resource.includes("*") || acl.operations.includes("All"))).toEqual([]);
+  });
+
+  it("lets operators describe the platform's topics and groups (lienthong topics), and nothing more", () => {
+    const run = runScript();
+    expect(run.acls.filter((acl) => acl.principal === "User:ops")).toEqual([
+      { principal: "User:ops", operations: ["Describe"], resource: "topic:lienthong.", pattern: "prefixed" },
+      ...PLATFORM_SERVICES.flatMap((service) =>
+        [service.name, ledgerGroupFor(service.name)].map((group) => ({
+          principal: "User:ops",
+          operations: ["Describe"],
+          resource: `group:${group}`,
+          pattern: "literal",
+        })),
+      ),
+    ]);
   });
 
   it("never prints a password", () => {

@@ -13,6 +13,7 @@ import { registerDeliveryCommands } from "./commands/deliveries";
 import { registerImportCommands } from "./commands/import";
 import { registerPlatformCommands } from "./platform/commands";
 import { registerSecurityCommands } from "./commands/security";
+import { registerTopicCommand } from "./commands/topics";
 import { platformUrls } from "./platform-urls";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time: the version of this build
@@ -202,6 +203,7 @@ registerPlatformCommands(program);
 registerSecurityCommands(program);
 registerDeadLetterCommands(program);
 registerDeliveryCommands(program);
+registerTopicCommand(program);
 registerKafkaBench(program);
 registerScaleBench(program);
 

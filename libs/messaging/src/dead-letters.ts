@@ -6,7 +6,10 @@ import { DeadLetterHeaders, REPLAYED_FROM_HEADER, deadLetterTopicFor, replayTopi
 import { type Logger } from "./logger";
 import type { EventBus, ReceivedRecord, Subscription } from "./port";
 
-const LEDGER_GROUP_SUFFIX = ".dead-letter-ledger";
+/** The group in which a service's ledger reads its consumer group's dead-letter topic. */
+export function ledgerGroupFor(groupId: string): string {
+  return `${groupId}.dead-letter-ledger`;
+}
 
 /**
  * A settled letter keeps why and when, and forgets the record: its payload
@@ -96,7 +99,7 @@ export class DeadLetterLedger {
     // A letter of a record that was not a CloudEvent is no CloudEvent either: both arrive here.
     const keep = (record: ReceivedRecord) => this.keep(record);
     this.subscription = await bus.subscribe({
-      groupId: `${groupId}${LEDGER_GROUP_SUFFIX}`,
+      groupId: ledgerGroupFor(groupId),
       topics: [deadLetterTopicFor(groupId)],
       handler: (event) => keep({ ...event, value: event.data }),
       unreadable: keep,

@@ -28,6 +28,14 @@ export { TRACE_HEADERS, extractTraceContext, traceHeaders } from "./trace-contex
 export { InProcessBroker, type InProcessBrokerOptions } from "./in-process";
 export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
+  describeKafkaCluster,
+  type ConsumerGroupState,
+  type KafkaClusterConnection,
+  type KafkaClusterState,
+  type TopicPartitionState,
+  type TopicState,
+} from "./kafka-cluster";
+export {
   DeadLetterHeaders,
   REPLAYED_FROM_HEADER,
   deadLetterTopicFor,
@@ -52,6 +60,7 @@ export {
 } from "./collections";
 export {
   DEAD_LETTER_ID,
+  ledgerGroupFor,
   DeadLetterLedger,
   deadLetterId,
   type DeadLetterLedgerOptions,

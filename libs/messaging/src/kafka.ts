@@ -21,12 +21,14 @@ import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
 import { Rejections } from "./deliveries";
 import type { EventBus, OutgoingEvent, PartitionLag, RawRecord, SubscribeOptions, Subscription } from "./port";
+import { partitionLags } from "./lag";
 import { dispatchRecord, toOutgoingRecord } from "./record";
 import { backoffDelay, sleep, type RetryPolicy } from "./retry";
 
 /**
  * The distributed-mode event bus: Kafka through kafkajs. kafkajs types stay in
- * this file; callers see only the EventBus port and this config.
+ * this file (and kafka-cluster.ts, the operators' view of the cluster); callers
+ * see only the EventBus port and this config.
  */
 export interface KafkaEventBusConfig {
   brokers: string[];
@@ -263,19 +265,18 @@ export class KafkaEventBus implements EventBus {
       this.admin.fetchOffsets({ groupId, topics: [...topics] }),
       Promise.all(topics.map(async (topic) => ({ topic, offsets: await this.admin.fetchTopicOffsets(topic) }))),
     ]);
-    const committedAt = new Map(
-      committed.flatMap(({ topic, partitions }) =>
-        partitions.map(({ partition, offset }) => [`${topic}:${partition}`, Number(offset)] as const),
-      ),
-    );
     return ends.flatMap(({ topic, offsets }) =>
-      offsets.map(({ partition, high, low }) => {
-        const end = Number(high);
-        // -1: the group never committed here, so it starts at the oldest retained record.
-        const next = committedAt.get(`${topic}:${partition}`) ?? -1;
-        const from = next < 0 ? Number(low) : next;
-        return { topic, partition, committed: from, end, lag: Math.max(0, end - from) };
-      }),
+      partitionLags(
+        topic,
+        offsets.map(({ partition, high, low }) => ({ partition, start: Number(low), end: Number(high) })),
+        new Map(
+          committed
+            .filter((entry) => entry.topic === topic)
+            .flatMap(({ partitions }) =>
+              partitions.map(({ partition, offset }) => [partition, Number(offset)] as const),
+            ),
+        ),
+      ),
     );
   }
 
@@ -377,7 +378,7 @@ export class KafkaEventBus implements EventBus {
 }
 
 /** kafkajs passes these to tls.connect (with the broker's host as servername): only what is set. */
-function tlsOptions(tls: KafkaTlsConfig): ConnectionOptions {
+export function tlsOptions(tls: KafkaTlsConfig): ConnectionOptions {
   return {
     ...(tls.ca !== undefined && { ca: [tls.ca] }),
     ...(tls.cert !== undefined && { cert: tls.cert }),
@@ -385,7 +386,7 @@ function tlsOptions(tls: KafkaTlsConfig): ConnectionOptions {
   };
 }
 
-function saslOptions({ mechanism, username, password }: KafkaSaslConfig): SASLOptions {
+export function saslOptions({ mechanism, username, password }: KafkaSaslConfig): SASLOptions {
   return { mechanism, username, password };
 }
 

@@ -13,10 +13,10 @@ import {
   startConsumer,
   type DeliveredEvent,
   type EventBus,
-  type KafkaEventBusConfig,
 } from "@lienthong/messaging";
 import { PlatformError, loggableError } from "@lienthong/errors";
-import { readConfiguredFile, type commonServiceEnv } from "./config";
+import { type commonServiceEnv } from "./config";
+import { kafkaSecurityOf } from "./kafka-connection";
 import { createGrpcServer, startGrpcServer, type GrpcServiceRegistration } from "./grpc";
 import { createHttpApp, startHttpServer, type HttpApp, type RegisteredRoute } from "./http";
 import { createLifecycle, type Lifecycle } from "./lifecycle";
@@ -485,7 +485,7 @@ function decodeConsumed(event: DeliveredEvent): DecodedEvent {
 
 function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
   if (env.BUS === "kafka") {
-    const security = kafkaSecurity(env);
+    const security = kafkaSecurityOf(env);
     // The principal's name is no secret and tells operators which ACLs apply; the password is never logged.
     const described = { kafka_tls: security.ssl !== undefined, kafka_sasl: security.sasl?.mechanism ?? "none" };
     if (security.sasl) logger.info({ ...described, kafka_principal: security.sasl.username }, "kafka connection");
@@ -520,27 +520,6 @@ function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: 
     journalMaxBytes: env.EMBEDDED_STORE_MAX_BYTES,
     logger,
   }).bus(service);
-}
-
-/** TLS material and the SASL principal from KAFKA_SSL* and KAFKA_SASL* (serviceEnv checked they come whole). */
-function kafkaSecurity(env: RuntimeEnv): Pick<KafkaEventBusConfig, "ssl" | "sasl"> {
-  const file = (variable: string, name: string | undefined) => (name ? readConfiguredFile(variable, name) : undefined);
-  const ssl = env.KAFKA_SSL
-    ? {
-        ca: file("KAFKA_SSL_CA_FILE", env.KAFKA_SSL_CA_FILE),
-        cert: file("KAFKA_SSL_CERT_FILE", env.KAFKA_SSL_CERT_FILE),
-        key: file("KAFKA_SSL_KEY_FILE", env.KAFKA_SSL_KEY_FILE),
-      }
-    : undefined;
-  if (!env.KAFKA_SASL_MECHANISM) return { ssl };
-  // A mounted secret usually ends with a newline that is not part of the password.
-  const password =
-    env.KAFKA_SASL_PASSWORD ??
-    (file("KAFKA_SASL_PASSWORD_FILE", env.KAFKA_SASL_PASSWORD_FILE) ?? "").replace(/\r?\n$/, "");
-  return {
-    ssl,
-    sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME ?? "", password },
-  };
 }
 
 /** A commit listener that fires `wake` when the commit wrote to `collection`. */

@@ -16,10 +16,18 @@ export interface CliResult {
 
 /** Runs the built `lienthong` command as an operator would, and collects its output. */
 export function lienthong(...args: string[]): Promise<CliResult> {
+  return lienthongWithEnv({}, ...args);
+}
+
+/** As lienthong, with these variables added to the environment. */
+export function lienthongWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   if (!existsSync(CLI))
     throw new Error(`${CLI} is missing: build first (npx turbo run build --output-logs=errors-only)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
