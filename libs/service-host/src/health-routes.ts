@@ -9,6 +9,12 @@ import { PLATFORM_VERSION } from "./version";
 const OPERATORS = { staff: ["operator"] } as const;
 
 /**
+ * How long an answer waits for fresh figures. Past it, the last ones are shown with their time: a broker that
+ * does not answer (the consumer lag asks it) must not hang the page operators open when something is wrong.
+ */
+const FRESH_FIGURES_WAIT_MS = 2_000;
+
+/**
  * The figures province IT watches on the console's health page, by the names
  * /metrics serves them under (docs/decisions.md §37): the same numbers, read
  * from the same registry, so the page and the dashboards never disagree.
@@ -41,8 +47,67 @@ const healthSchema = z
     checks: z.record(z.string(), z.enum(["ok", "failed"])),
     openDeadLetters: z.number().int().meta({ description: "Dead letters of the operator's province not yet settled" }),
     series: z.array(seriesSchema),
+    seriesCollectedAt: z.iso.datetime().nullable().meta({
+      description:
+        "When the figures were collected: earlier than the answer when collecting them took over 2 s (a broker not answering), null when none could be collected yet",
+    }),
   })
   .meta({ id: "ServiceHealth", description: "What the operations console's health page shows of one service" });
+
+type Series = z.infer<typeof seriesSchema>;
+
+interface Figures {
+  series: Series[];
+  collectedAt: string;
+}
+
+/** The service's health series as /metrics would serve them now, without the `service` label. */
+async function collectFigures(metrics: ServiceMetrics): Promise<Figures> {
+  // Only these series are collected, not the whole registry: its other collectors (process figures) can wait.
+  const collected = await Promise.all(
+    HEALTH_SERIES.map(async (name) => ({
+      name,
+      values: (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [],
+    })),
+  );
+  const series = collected.flatMap(({ name, values }) =>
+    values.map(({ labels, value }) => ({
+      name,
+      labels: Object.fromEntries(
+        Object.entries(labels)
+          .filter(([label]) => label !== "service")
+          .map(([label, text]) => [label, String(text)]),
+      ),
+      value,
+    })),
+  );
+  return { series, collectedAt: new Date().toISOString() };
+}
+
+/**
+ * Fresh figures when they come within FRESH_FIGURES_WAIT_MS, else the last ones. Callers share one collection in
+ * flight, so a page refreshing against a hung broker does not pile up requests to it.
+ */
+function latestFigures(metrics: ServiceMetrics): () => Promise<Figures | undefined> {
+  let last: Figures | undefined;
+  let collecting: Promise<Figures | undefined> | undefined;
+  return async () => {
+    collecting ??= collectFigures(metrics)
+      .then((figures) => (last = figures))
+      // A collector that failed leaves the last figures standing, with their time.
+      .catch(() => undefined)
+      .finally(() => (collecting = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), FRESH_FIGURES_WAIT_MS);
+    });
+    try {
+      return (await Promise.race([collecting, waited])) ?? last;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
 
 /**
  * `GET /ops/health`: readiness and version, the open dead letters the
@@ -60,6 +125,7 @@ export function healthRoutes(
     deadLetters: DeadLetterLedger;
   },
 ): void {
+  const figuresNow = latestFigures(parts.metrics);
   http.route({
     method: "get",
     path: "/ops/health",
@@ -70,28 +136,11 @@ export function healthRoutes(
       responses: { 200: { description: "The service's health", json: healthSchema } },
     },
     handle: async (_request, response, caller) => {
-      // Only these series are collected, not the whole registry: its other collectors (process figures) can wait.
-      const [report, metrics, open] = await Promise.all([
+      const [report, figures, open] = await Promise.all([
         parts.readiness.evaluate(),
-        Promise.all(
-          HEALTH_SERIES.map(async (name) => ({
-            name,
-            values: (await parts.metrics.registry.getSingleMetric(name)?.get())?.values ?? [],
-          })),
-        ),
+        figuresNow(),
         parts.deadLetters.count(scopeOf(caller.official), "open"),
       ]);
-      const series = metrics.flatMap(({ name, values }) =>
-        values.map(({ labels, value }) => ({
-          name,
-          labels: Object.fromEntries(
-            Object.entries(labels)
-              .filter(([label]) => label !== "service")
-              .map(([label, text]) => [label, String(text)]),
-          ),
-          value,
-        })),
-      );
       response.json({
         service: parts.service,
         version: PLATFORM_VERSION,
@@ -99,7 +148,8 @@ export function healthRoutes(
         state: report.state,
         checks: report.checks,
         openDeadLetters: open,
-        series,
+        series: figures?.series ?? [],
+        seriesCollectedAt: figures?.collectedAt ?? null,
       });
     },
   });
