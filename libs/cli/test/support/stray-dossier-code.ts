@@ -1,6 +1,5 @@
 import { formatDossierCode } from "@lienthong/domain";
-import type { ServiceHost } from "@lienthong/service-host";
-import { defineCollection, put, remove } from "@lienthong/storage";
+import { defineCollection, put, remove, type DocumentStore } from "@lienthong/storage";
 
 /** Routing's stored dossiers, as far as a stray record needs them: a code. */
 const assignments = defineCollection<Record<string, unknown>>("assignments");
@@ -11,10 +10,11 @@ const strayId = (code: string) => `stray-${code}`;
  * in routing's store holds the code the unit's next dossier gets (as a
  * botched data migration would leave), so routing cannot take the dossier in.
  * Held for the code of the unit's first dossier of the day, today and (should
- * a test straddle midnight) tomorrow; `release` mends it.
+ * a test straddle midnight) tomorrow; `release` mends it. `routing` is its
+ * service host, or its store opened beside its process.
  */
 export async function holdNextDossierCode(
-  routing: ServiceHost,
+  routing: { store: DocumentStore },
   unitCode: string,
 ): Promise<{ codes: string[]; release: () => Promise<void> }> {
   const codes = [
