@@ -140,6 +140,27 @@ describeWithKafka("lienthong dead-letters replay, four processes on the mock clu
       );
       expect(submissions).toHaveLength(1);
       expect(headersOf(replays[0]!).ce_id).toBe(headersOf(submissions[0]!).ce_id);
+
+      // Routing's figures, from its metrics registry on Kafka: its lag on intake's topic and on its replay topic,
+      // every partition read to the end.
+      await waitFor(
+        async () => {
+          const response = await fetch(`${urlOf("routing")}/ops/health`, { headers: credentials.operator });
+          const { series } = (await response.json()) as {
+            series: { name: string; labels: Record<string, string>; value: number }[];
+          };
+          const lag = series.filter((one) => one.name === "messaging_consumer_lag");
+          const topics = new Set(lag.map((one) => one.labels.topic));
+          return (
+            topics.has(Topics.intake) && topics.has(replayTopicFor("routing")) && lag.every((one) => one.value === 0)
+          );
+        },
+        {
+          description: "routing's lag on intake's and its replay topic back to 0",
+          timeoutMs: 60_000,
+          intervalMs: 1_000,
+        },
+      );
     } catch (error) {
       throw withLogs(error);
     }
