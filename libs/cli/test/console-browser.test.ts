@@ -185,6 +185,13 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
   }, 90_000);
 
   it("ranks the province's communes with the dossier counted at Mường Lát, and opens the commune", async () => {
+    // The figures' requests to routing: the table is one province-wide read, the chart one read a month.
+    const indicatorReads: string[] = [];
+    const recordRead = (request: { url(): string }) => {
+      const match = /\/api\/routing\/v1\/indicators\/([^?]+)/.exec(request.url());
+      if (match) indicatorReads.push(match[1]!);
+    };
+    page.on("request", recordRead);
     await page.goto(`${consoleUrl}/#/communes`);
     const row = page.locator('[data-testid="commune-ranking"] tr[data-unit="14845"]');
     await row.waitFor({ timeout: 60_000 });
@@ -192,6 +199,13 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
     await expect(row.locator('[data-figure="onTime"]').textContent()).resolves.toBe("1");
     await expect(row.locator("td").first().textContent()).resolves.toBe("1");
     await page.locator("canvas").first().waitFor();
+    page.off("request", recordRead);
+    expect(indicatorReads.filter((unit) => unit === "38/communes")).toHaveLength(1);
+    // No commune asked for alone; the province's months of the year so far, at most 13 for any period.
+    const monthly = indicatorReads.filter((unit) => unit === "38");
+    expect(indicatorReads.filter((unit) => unit !== "38" && unit !== "38/communes")).toEqual([]);
+    expect(monthly.length).toBeGreaterThanOrEqual(1);
+    expect(monthly.length).toBeLessThanOrEqual(13);
     await page.screenshot({ path: path.join(SCREENSHOTS, "communes.png"), fullPage: true });
 
     // Sorting by a column: the one dossier's commune leads by dossiers received.

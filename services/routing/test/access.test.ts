@@ -147,6 +147,7 @@ describe("routing: every endpoint proves its caller, its tenancy and its role", 
           "POST /v1/dossiers/:dossierRef/decision",
           "GET /v1/queues/:agencyCode",
           "GET /v1/indicators/:unitCode",
+          "GET /v1/indicators/:provinceCode/communes",
         ]),
       );
       expect(routes.filter(({ access }) => "public" in access).map(({ method, path }) => `${method} ${path}`)).toEqual(

@@ -1,9 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
 import { common, routing as contract } from "@lienthong/contracts";
-import { DEVELOPMENT_OFFICIALS } from "@lienthong/service-host";
-import { remove } from "@lienthong/storage";
-import { assignments, indicatorDays } from "../src/store/collections";
+import { DEVELOPMENT_OFFICIALS, auditLog, type DevelopmentOfficial } from "@lienthong/service-host";
+import { put, remove } from "@lienthong/storage";
+import { waitFor } from "@lienthong/testing";
+import { assignments, indicatorDays, provinceIndicatorDays } from "../src/store/collections";
 import {
+  CRIMINAL_RECORD_CERTIFICATE,
+  HAC_THANH,
+  HAC_THANH_RECEIVING_OFFICER,
   HOUSEHOLD_BUSINESS,
   MUONG_LAT,
   TAM_CHUNG,
@@ -11,7 +15,9 @@ import {
   grpcCall,
   officialFor,
   startRouting,
+  type Credentials,
   type RoutingHarness,
+  type SubmitOptions,
 } from "./support/routing-harness";
 
 /** Each commune's figures are read by its leader, the province's by the province's operator. */
@@ -20,6 +26,15 @@ const leaderOf = {
   [TAM_CHUNG]: DEVELOPMENT_OFFICIALS.leaderTamChung,
 };
 const operator = DEVELOPMENT_OFFICIALS.operator;
+/** Hà Nội's province IT: an operator, of another province. */
+const HA_NOI_OPERATOR: DevelopmentOfficial = {
+  subject: "van-hanh-ha-noi",
+  name: "Cán bộ vận hành hệ thống Hà Nội",
+  unitCodes: ["01"],
+  roles: ["operator"],
+};
+/** A commune of Thanh Hoá where nothing happens in these tests. */
+const TRUNG_LY = "14854";
 const { CHANNEL_ONLINE: ONLINE, CHANNEL_COUNTER: COUNTER } = common.Channel;
 
 /**
@@ -217,6 +232,202 @@ describe("routing: indicators over a date range", () => {
           contract.GetIndicatorsRequest.fromPartial({ unitCode: MUONG_LAT, fromDate: "2025-10-06", toDate: "" }),
           await routing.metadata({ official: leaderOf[MUONG_LAT] }),
         ),
+      ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    } finally {
+      client.close();
+    }
+  });
+});
+
+/**
+ * A province's communes in one read (decision 42): the figures each commune
+ * gets alone, from the same rule. Known dossiers (household business, 3
+ * working days, unless said otherwise), read at Fri 10 09:00:
+ * - A Mường Lát, accepted Mon 6, left open: overdue now;
+ * - B Mường Lát, online, accepted Mon 6, finished Fri 10: late;
+ * - C Mường Lát, accepted Mon 6, finished Tue 7: early;
+ * - D received at Tam Chung for an applicant of Mường Lát, accepted Thu 9: decided by Mường Lát, open within
+ *   its deadline — received at one commune, counted as open at another;
+ * - E a criminal-record certificate received at Hạc Thành, accepted Mon 6: decided by the provincial police,
+ *   in no commune's open figures but in the province's;
+ * - F Tam Chung, accepted Wed 8 at 00:30 (still Tue 7 in UTC): counted on Wednesday, open within its deadline;
+ * - Trung Lý has nothing.
+ */
+describe("routing: every commune of a province in one read", () => {
+  let routing: RoutingHarness;
+  const communes = [MUONG_LAT, TAM_CHUNG, HAC_THANH, TRUNG_LY];
+
+  const accepted = async (options: Partial<SubmitOptions>) => {
+    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS, ...options });
+    const unit = options.receivingUnitCode ?? MUONG_LAT;
+    const official = unit === HAC_THANH ? HAC_THANH_RECEIVING_OFFICER : officialFor("accept", unit);
+    expect((await routing.act(dossierId, "accept", {}, official)).status).toBe(200);
+    return dossierId;
+  };
+  const finish = async (dossierId: string) => {
+    expect((await routing.act(dossierId, "decide", { outcome: "approved", summary: "Cấp giấy" })).status).toBe(200);
+    await routing.sign(dossierId);
+  };
+  const communesOf = async (province: string, range: string, as: Credentials = { official: operator }) => {
+    const reply = await routing.get(`/v1/indicators/${province}/communes?${range}`, as);
+    expect(reply.status).toBe(200);
+    return reply.body as unknown as Required<contract.ListCommuneIndicatorsResponse>;
+  };
+
+  beforeAll(async () => {
+    routing = await startRouting({}, at(6, 8));
+    await accepted({});
+    const b = await accepted({ channel: ONLINE });
+    const c = await accepted({});
+    await accepted({
+      procedureCode: CRIMINAL_RECORD_CERTIFICATE,
+      receivingUnitCode: HAC_THANH,
+      applicantCommuneCode: TAM_CHUNG,
+    });
+    await routing.setClock(at(7, 10));
+    await finish(c);
+    await routing.setClock(at(8, 0, 30));
+    await accepted({ receivingUnitCode: TAM_CHUNG, applicantCommuneCode: TAM_CHUNG });
+    await routing.setClock(at(9, 9));
+    await accepted({ receivingUnitCode: TAM_CHUNG, applicantCommuneCode: MUONG_LAT });
+    await routing.setClock(at(10, 9));
+    await finish(b);
+  });
+
+  afterAll(async () => {
+    await routing.stop();
+  });
+
+  it("gives each commune the figures it gets alone, and the province its own", async () => {
+    for (const [from, to] of [
+      ["2025-10-06", "2025-10-10"],
+      ["2025-10-07", "2025-10-07"],
+      ["2025-10-08", "2025-10-08"],
+      ["2025-10-09", "2025-10-10"],
+      ["2025-10-01", "2025-10-05"],
+    ]) {
+      const range = `from=${from}&to=${to}`;
+      const all = await communesOf("38", range);
+      // Every commune of the province, each once, in the units list's order.
+      expect(all.communes.map((commune) => commune.unitCode)).toEqual(
+        routing.runtime.reference.units.communesOf("38").map((commune) => commune.code),
+      );
+      expect(all.province).toEqual(
+        (await routing.get(`/v1/indicators/38?${range}`, { official: operator })).body.indicators,
+      );
+      for (const unitCode of communes) {
+        const alone = await routing.get(`/v1/indicators/${unitCode}?${range}`, { official: operator });
+        expect(all.communes.find((commune) => commune.unitCode === unitCode)).toEqual(alone.body.indicators);
+      }
+    }
+
+    const week = await communesOf("38", "from=2025-10-06&to=2025-10-10");
+    const figures = (unitCode: string) => week.communes.find((commune) => commune.unitCode === unitCode);
+    expect(figures(MUONG_LAT)).toMatchObject({
+      received: 3,
+      receivedOnline: 1,
+      finishedEarly: 1,
+      finishedOnTime: 0,
+      finishedLate: 1,
+      currentlyOverdue: 1,
+      openWithinDeadline: 1,
+      onTimeRate: 2 / 4,
+    });
+    expect(figures(TAM_CHUNG)).toMatchObject({ received: 2, currentlyOverdue: 0, openWithinDeadline: 1 });
+    expect(figures(HAC_THANH)).toMatchObject({ received: 1, currentlyOverdue: 0, openWithinDeadline: 0 });
+    expect(figures(TRUNG_LY)).toMatchObject({ received: 0, finishedLate: 0, openWithinDeadline: 0, onTimeRate: 0 });
+    expect(week.province).toMatchObject({ received: 6, finishedLate: 1, currentlyOverdue: 1, openWithinDeadline: 3 });
+    // Nothing else happened in the province: every other commune is all zeros.
+    const others = week.communes.filter((commune) => !communes.includes(commune.unitCode));
+    expect(others.filter((commune) => commune.received + commune.openWithinDeadline > 0)).toEqual([]);
+  });
+
+  it("keeps each closed day of the province once, every commune in it, and counts today live", async () => {
+    const kept = async () =>
+      (await routing.runtime.store.find(provinceIndicatorDays, { where: { provinceCode: "38" } })).map(
+        (row) => row.data,
+      );
+    // The ranges above covered 1–10 October; the 10th is today, still open.
+    const days = (await kept()).map((record) => record.day).sort((a, b) => a - b);
+    expect(days).toHaveLength(9);
+    expect(days.at(-1)! - days[0]!).toBe(8);
+    const tuesday = (await kept()).find((record) => record.communes[MUONG_LAT]?.finishedEarly === 1);
+    expect(tuesday).toEqual({
+      provinceCode: "38",
+      day: days[6],
+      province: { finishedEarly: 1 },
+      communes: { [MUONG_LAT]: { finishedEarly: 1 } },
+    });
+
+    // Kept, not recounted: Tuesday's early result stays without the dossier it was counted from.
+    const early = (await routing.runtime.store.find(assignments, { where: { timeliness: 1 } }))[0]!;
+    await routing.runtime.store.commit([remove(assignments, early.id)]);
+    const again = await communesOf("38", "from=2025-10-07&to=2025-10-07");
+    expect(again.communes.find((commune) => commune.unitCode === MUONG_LAT)).toMatchObject({ finishedEarly: 1 });
+    await routing.runtime.store.commit([put(assignments, early.id, early.data)]);
+  });
+
+  it("gives a province's communes to its own officials and operators only, audited, naming bad input", async () => {
+    const range = "from=2025-10-06&to=2025-10-10";
+    await communesOf("38", range, { official: DEVELOPMENT_OFFICIALS.leaderThanhHoaPolice });
+    const anotherProvince = await routing.get(`/v1/indicators/38/communes?${range}`, { official: HA_NOI_OPERATOR });
+    const aCommune = await routing.get(`/v1/indicators/38/communes?${range}`, { official: leaderOf[MUONG_LAT] });
+    for (const reply of [anotherProvince, aCommune]) {
+      expect({ status: reply.status, code: reply.body.code }).toEqual({ status: 403, code: "PERMISSION_DENIED" });
+    }
+    const entries = async () =>
+      (await routing.runtime.store.find(auditLog, {}))
+        .map(({ data }) => data)
+        .filter((entry) => entry.action === "read_commune_indicators" && entry.target === "unit:38")
+        .map(({ outcome, officialId }) => `${outcome} ${officialId}`);
+    await waitFor(async () => (await entries()).includes(`denied ${HA_NOI_OPERATOR.subject}`), {
+      description: "the refusal of another province's operator in the audit log",
+    });
+    expect(await entries()).toEqual(
+      expect.arrayContaining([`allowed ${operator.subject}`, `denied ${leaderOf[MUONG_LAT].subject}`]),
+    );
+
+    const refused = async (query: string) => {
+      const reply = await routing.get(`/v1/indicators/${query}`, { official: operator });
+      expect(reply.status).toBe(400);
+      return reply.body.violations;
+    };
+    expect(await refused(`${MUONG_LAT}/communes?${range}`)).toEqual([
+      { field: "provinceCode", reason: "must be a 2-digit province code" },
+    ]);
+    expect(await refused("38/communes?from=2025-10-10&to=2025-10-06")).toEqual([
+      { field: "to", reason: "must not be before from" },
+    ]);
+    expect(await refused("38/communes?from=2024-01-01&to=2025-01-01")).toEqual([
+      { field: "to", reason: "must make a range of at most 366 days with from" },
+    ]);
+    expect(await refused("38/communes?to=2025-10-06")).toEqual([expect.objectContaining({ field: "from" })]);
+    expect((await routing.get(`/v1/indicators/99/communes?${range}`, { official: operator })).status).toBe(404);
+  });
+
+  it("serves the same over gRPC, and refuses another province's operator there too", async () => {
+    const client = new contract.RoutingServiceClient(
+      `127.0.0.1:${routing.running.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    try {
+      const listCommuneIndicators = grpcCall<
+        contract.ListCommuneIndicatorsRequest,
+        contract.ListCommuneIndicatorsResponse
+      >((request, metadata, callback) => client.listCommuneIndicators(request, metadata, callback));
+      const request = contract.ListCommuneIndicatorsRequest.fromPartial({
+        provinceCode: "38",
+        fromDate: "2025-10-06",
+        toDate: "2025-10-10",
+      });
+      const all = await listCommuneIndicators(request, await routing.metadata({ official: operator }));
+      const rest = await communesOf("38", "from=2025-10-06&to=2025-10-10");
+      expect(all).toEqual(rest);
+      await expect(
+        listCommuneIndicators(request, await routing.metadata({ official: HA_NOI_OPERATOR })),
+      ).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+      await expect(
+        listCommuneIndicators({ ...request, toDate: "" }, await routing.metadata({ official: operator })),
       ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     } finally {
       client.close();

@@ -71,21 +71,3 @@ async function problemOf(response: Response): Promise<Problem | undefined> {
     return undefined;
   }
 }
-
-/** Runs `work` over `items`, at most `limit` at once (the browser and the service both stay responsive). */
-export async function mapWithLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

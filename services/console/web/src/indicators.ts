@@ -21,6 +21,27 @@ export async function indicatorsOf(
   return answer.indicators;
 }
 
+/**
+ * A province's figures and every one of its communes' for a period, in one
+ * request (GET /v1/indicators/:provinceCode/communes): routing reads the
+ * province's dossiers once, with the same rule as a unit's figures.
+ */
+export async function communeIndicatorsOf(
+  provinceCode: string,
+  from: string,
+  to: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<{ province: Indicators; communes: Indicators[] }> {
+  const query = new URLSearchParams({ from, to });
+  return callService<{ province: Indicators; communes: Indicators[] }>(
+    "routing",
+    `/v1/indicators/${encodeURIComponent(provinceCode)}/communes?${query}`,
+    token,
+    signal,
+  );
+}
+
 /** Whether the period has any dossier its on-time rate judges: finished in it, or open now. */
 export function judged(figures: Indicators): boolean {
   return (

@@ -4,7 +4,7 @@ import { dossierActionOf } from "../use-cases/actions/action-request";
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
-import { getIndicators } from "../use-cases/get-indicators";
+import { getCommuneIndicators, getIndicators } from "../use-cases/get-indicators";
 import { listQueue } from "../use-cases/list-queue";
 import type { RoutingPorts } from "../use-cases/ports";
 import { CLIENT, INDICATORS, OFFICIAL_ACTION } from "./access";
@@ -81,6 +81,15 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
           to: request.toDate,
         }),
       }),
+    ),
+    listCommuneIndicators: unary(INDICATORS, async (request: routing.ListCommuneIndicatorsRequest, { caller }) =>
+      routing.ListCommuneIndicatorsResponse.fromPartial(
+        await getCommuneIndicators(ports, caller, {
+          provinceCode: request.provinceCode,
+          from: request.fromDate,
+          to: request.toDate,
+        }),
+      ),
     ),
   };
   return { definition: routing.RoutingServiceService, implementation };

@@ -5,7 +5,12 @@ import { dossierActionOf, requestSchema } from "../use-cases/actions/action-requ
 import { applyDossierAction } from "../use-cases/apply-action";
 import { decideDossier } from "../use-cases/decide-dossier";
 import { assignmentView, getAssignment } from "../use-cases/find-assignment";
-import { getIndicators, indicatorsSchema } from "../use-cases/get-indicators";
+import {
+  communeIndicatorsSchema,
+  getCommuneIndicators,
+  getIndicators,
+  indicatorsSchema,
+} from "../use-cases/get-indicators";
 import { listQueue, queueSchema } from "../use-cases/list-queue";
 import { dossierForOperator } from "../use-cases/tenancy";
 import type { RoutingPorts } from "../use-cases/ports";
@@ -48,8 +53,8 @@ const assignmentSchema = z
 const assignmentResponse = z.object({ assignment: assignmentSchema });
 const dossierRef = z.string().meta({ description: "The dossier's id or its code" });
 
-const indicatorsResponseSchema = z.object({
-  indicators: z.object({
+const indicatorsView = z
+  .object({
     unitCode: z.string(),
     fromDate: z.string(),
     toDate: z.string(),
@@ -62,8 +67,8 @@ const indicatorsResponseSchema = z.object({
     onTimeRate: z.number(),
     currentlyOverdue: z.number().int(),
     openWithinDeadline: z.number().int(),
-  }),
-});
+  })
+  .meta({ id: "Indicators", description: "Decision 766 progress figures of a unit for a period (decision 36)" });
 
 /** REST for commune systems and officials: thin, every rule lives in the use cases. */
 export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
@@ -188,11 +193,36 @@ export function routingRoutes(http: HttpApp, ports: RoutingPorts): void {
       summary: "Decision 766 progress figures of a commune or a province for a period",
       params: z.object({ unitCode: indicatorsSchema.shape.unitCode }),
       query: z.object({ from: indicatorsSchema.shape.from, to: indicatorsSchema.shape.to }),
-      responses: { 200: { description: "The figures", json: indicatorsResponseSchema } },
+      responses: { 200: { description: "The figures", json: z.object({ indicators: indicatorsView }) } },
     },
     handle: async (request, response, caller) => {
       const indicators = await getIndicators(ports, caller, { ...request.query, unitCode: request.params.unitCode });
       response.json({ indicators });
+    },
+  });
+
+  http.route({
+    method: "get",
+    path: "/v1/indicators/:provinceCode/communes",
+    access: INDICATORS,
+    doc: {
+      operationId: "listCommuneIndicators",
+      summary: "Decision 766 progress figures of a province and each of its communes for a period, in one read",
+      description:
+        "For the province's own officials and operators (a province's ranking); a commune's official is refused.",
+      params: z.object({ provinceCode: communeIndicatorsSchema.shape.provinceCode }),
+      query: z.object({ from: communeIndicatorsSchema.shape.from, to: communeIndicatorsSchema.shape.to }),
+      responses: {
+        200: {
+          description: "The province's figures and its communes', in the units list's order",
+          json: z.object({ province: indicatorsView, communes: z.array(indicatorsView) }),
+        },
+      },
+    },
+    handle: async (request, response, caller) => {
+      response.json(
+        await getCommuneIndicators(ports, caller, { ...request.query, provinceCode: request.params.provinceCode }),
+      );
     },
   });
 }

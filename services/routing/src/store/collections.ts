@@ -133,4 +133,31 @@ export const indicatorDays = defineCollection<IndicatorDayRecord>("indicator_day
   indexes: [["unitCode", "day"]],
 });
 
-export const routingCollections = [assignments, indicatorDays];
+/** What a day's figures count, absent where nothing counted (a province's quiet communes cost nothing). */
+type KeptFigures = Partial<Omit<IndicatorDayRecord, "unitCode" | "day">>;
+
+/**
+ * The indicators' figures of one closed Vietnam day for a province and every
+ * one of its communes at once (collection `province_indicator_days`, id =
+ * `<provinceCode>:<day>`), counted once from `assignments` by a province-wide
+ * read and kept, so a year of a province's ranking is one read of at most
+ * 366 documents (docs/decisions.md §42). Counted by the same rule as
+ * `indicator_days`, kept apart from them: a commune's figures are read alone
+ * far more often than a province's all together, and these would otherwise
+ * be 166 documents a day.
+ */
+export interface ProvinceIndicatorDayRecord {
+  provinceCode: string;
+  /** Vietnam day number (days since 1970-01-01, Vietnam time). */
+  day: number;
+  /** The province's own figures (its provincial agencies' dossiers included). */
+  province: KeptFigures;
+  /** Each commune's, by commune code; a commune with nothing that day is absent. */
+  communes: Record<string, KeptFigures>;
+}
+
+export const provinceIndicatorDays = defineCollection<ProvinceIndicatorDayRecord>("province_indicator_days", {
+  indexes: [["provinceCode", "day"]],
+});
+
+export const routingCollections = [assignments, indicatorDays, provinceIndicatorDays];

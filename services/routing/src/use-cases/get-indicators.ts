@@ -11,7 +11,14 @@ import { notFound } from "@lienthong/errors";
 import { parseInput, type Caller } from "@lienthong/service-host";
 import { ConflictError, put, type Filter } from "@lienthong/storage";
 import { z } from "zod";
-import { assignments, indicatorDays, type AssignmentRecord, type IndicatorDayRecord } from "../store/collections";
+import {
+  assignments,
+  indicatorDays,
+  provinceIndicatorDays,
+  type AssignmentRecord,
+  type IndicatorDayRecord,
+  type ProvinceIndicatorDayRecord,
+} from "../store/collections";
 import type { RoutingPorts } from "./ports";
 import { assertActsForUnit } from "./tenancy";
 
@@ -21,27 +28,38 @@ import { assertActsForUnit } from "./tenancy";
  */
 const MAX_RANGE_DAYS = 366;
 
+/** A Decision 766 period: inclusive Vietnam dates. */
+const period = { from: isoCalendarDate, to: isoCalendarDate };
+type Period = { from: string; to: string };
+type PeriodRule = [
+  check: (range: Period) => boolean,
+  params: { path: PropertyKey[]; message: string; when: (payload: { issues: readonly unknown[] }) => boolean },
+];
+// Compared only once both are real dates, so a bad date is named once, as what it is.
+const onlyValidDates = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+const fromBeforeTo: PeriodRule = [
+  (range: Period) => range.from <= range.to,
+  { path: ["to"], message: "must not be before from", ...onlyValidDates },
+];
+const withinAYear: PeriodRule = [
+  (range: Period) => dayNumberOfIsoDate(range.to) - dayNumberOfIsoDate(range.from) < MAX_RANGE_DAYS,
+  { path: ["to"], message: `must make a range of at most ${MAX_RANGE_DAYS} days with from`, ...onlyValidDates },
+];
+
 export const indicatorsSchema = z
   .object({
     unitCode: z.string().regex(/^(\d{2}|\d{5})$/, "must be a 5-digit commune code or a 2-digit province code"),
-    from: isoCalendarDate,
-    to: isoCalendarDate,
+    ...period,
   })
-  // Compared only once both are real dates, so a bad date is named once, as what it is.
-  .refine((range) => range.from <= range.to, {
-    path: ["to"],
-    message: "must not be before from",
-    when: (payload) => payload.issues.length === 0,
-  })
-  .refine((range) => dayNumberOfIsoDate(range.to) - dayNumberOfIsoDate(range.from) < MAX_RANGE_DAYS, {
-    path: ["to"],
-    message: `must make a range of at most ${MAX_RANGE_DAYS} days with from`,
-    when: (payload) => payload.issues.length === 0,
-  });
+  .refine(...fromBeforeTo)
+  .refine(...withinAYear);
+
+export const communeIndicatorsSchema = z
+  .object({ provinceCode: z.string().regex(/^\d{2}$/, "must be a 2-digit province code"), ...period })
+  .refine(...fromBeforeTo)
+  .refine(...withinAYear);
 
 type Where = Filter<AssignmentRecord>["where"];
-/** The dates a figure is counted by: acceptance (received) or reaching status 9 (finished). */
-type CountedBy = "acceptedAt" | "finishedAt";
 type DayFigures = Omit<IndicatorDayRecord, "unitCode" | "day">;
 
 /**
@@ -54,43 +72,124 @@ const CLOSING_GRACE_MS = 60 * 60 * 1000;
 /** The figures as the contract defines them (routing_service.proto), the same over REST and gRPC. */
 type Indicators = routingContract.Indicators;
 
-/** Whose dossiers a unit's figures count: received at its communes, decided by its competent authorities. */
+/**
+ * Whose dossiers a unit's figures count: received at its communes, decided
+ * by its competent authorities.
+ */
 interface UnitScope {
   unitCode: string;
   receivedBy: Where;
   decidedBy: Where;
 }
 
-const NONE: DayFigures = { received: 0, receivedOnline: 0, finishedEarly: 0, finishedOnTime: 0, finishedLate: 0 };
+/**
+ * The side a figure counts a dossier on, and the commune that side names: a
+ * province-wide read counts each dossier for that commune (a dossier a
+ * provincial agency decides belongs to no commune on that side).
+ */
+type Side = "received" | "decided";
+const COMMUNE_OF: Record<Side, (dossier: AssignmentRecord) => string> = {
+  received: (dossier) => dossier.receivingUnitCode,
+  decided: (dossier) => dossier.competentCommuneCode,
+};
 
-function add(a: DayFigures, b: DayFigures): DayFigures {
-  return {
-    received: a.received + b.received,
-    receivedOnline: a.receivedOnline + b.receivedOnline,
-    finishedEarly: a.finishedEarly + b.finishedEarly,
-    finishedOnTime: a.finishedOnTime + b.finishedOnTime,
-    finishedLate: a.finishedLate + b.finishedLate,
-  };
+/** The unit's dossiers the period processed that are still open: accepted before the period's end. */
+interface OpenFigures {
+  currentlyOverdue: number;
+  openWithinDeadline: number;
 }
 
-/** The figures of Vietnam days [fromDay, endDay), each one indexed count over `assignments`. */
-async function countDays(ports: RoutingPorts, scope: UnitScope, fromDay: number, endDay: number): Promise<DayFigures> {
-  const range = (field: CountedBy) => ({
+/** Every count the indicators are made of. */
+type Counts = DayFigures & OpenFigures;
+
+/** One figure's rule: the dossiers it counts, as one indexed filter over `assignments`. */
+interface FigureFilter {
+  figure: keyof Counts;
+  side: Side;
+  filter: Filter<AssignmentRecord>;
+}
+
+const NO_EVENTS: DayFigures = { received: 0, receivedOnline: 0, finishedEarly: 0, finishedOnTime: 0, finishedLate: 0 };
+const NO_COUNTS: Counts = { ...NO_EVENTS, currentlyOverdue: 0, openWithinDeadline: 0 };
+
+const COUNT_KEYS = Object.keys(NO_COUNTS) as (keyof Counts)[];
+
+function add(a: Counts, b: Partial<Counts>): Counts {
+  const sum = { ...a };
+  for (const key of COUNT_KEYS) sum[key] += b[key] ?? 0;
+  return sum;
+}
+
+/**
+ * What happened in Vietnam days [fromDay, endDay): received (and online) by
+ * acceptance at the unit's reception, finished early / on time / late by
+ * reaching status 9 at the unit's competent authorities. These are events,
+ * stamped with the time they happen (decision 30).
+ */
+function eventFilters(scope: UnitScope, fromDay: number, endDay: number): FigureFilter[] {
+  const range = (field: "acceptedAt" | "finishedAt") => ({
     field,
     gte: instantOfDay(fromDay).toISOString(),
     lt: instantOfDay(endDay).toISOString(),
   });
-  const count = (where: Where, countedBy: CountedBy) =>
-    ports.store.count(assignments, { where, range: range(countedBy) });
-  const finished = (timeliness: number) => count({ ...scope.decidedBy, timeliness }, "finishedAt");
-  const [received, receivedOnline, finishedEarly, finishedOnTime, finishedLate] = await Promise.all([
-    count(scope.receivedBy, "acceptedAt"),
-    count({ ...scope.receivedBy, channel: common.Channel.CHANNEL_ONLINE }, "acceptedAt"),
-    finished(common.Timeliness.TIMELINESS_EARLY),
-    finished(common.Timeliness.TIMELINESS_ON_TIME),
-    finished(common.Timeliness.TIMELINESS_LATE),
-  ]);
-  return { received, receivedOnline, finishedEarly, finishedOnTime, finishedLate };
+  const finished = (figure: keyof DayFigures, timeliness: number): FigureFilter => ({
+    figure,
+    side: "decided",
+    filter: { where: { ...scope.decidedBy, timeliness }, range: range("finishedAt") },
+  });
+  return [
+    { figure: "received", side: "received", filter: { where: scope.receivedBy, range: range("acceptedAt") } },
+    {
+      figure: "receivedOnline",
+      side: "received",
+      filter: { where: { ...scope.receivedBy, channel: common.Channel.CHANNEL_ONLINE }, range: range("acceptedAt") },
+    },
+    finished("finishedEarly", common.Timeliness.TIMELINESS_EARLY),
+    finished("finishedOnTime", common.Timeliness.TIMELINESS_ON_TIME),
+    finished("finishedLate", common.Timeliness.TIMELINESS_LATE),
+  ];
+}
+
+/**
+ * The statuses of a dossier still being processed: its clock started and runs
+ * or is paused. Its clock stops at 9 (finished), and at 7 and 8, which end
+ * processing for the portal too (DOMAIN.md §10) but carry no end time here.
+ */
+const OPEN_STATUSES = Object.values(DOSSIER_STATUSES)
+  .filter(({ clock }) => clock === "starts" || clock === "runs" || clock === "paused")
+  .map(({ code }): DossierStatus => code);
+
+/**
+ * Open dossiers are a state, not an event: counted live, never kept, one
+ * indexed filter per status and verdict. Whether one is overdue is the flag
+ * the deadline watcher sets once its appointment passed without a result,
+ * which a later apology's new date does not clear (the dossier is judged
+ * late whatever date it got). The period processed those accepted before
+ * its end, carried over from before it included (decision 36).
+ */
+function openFilters(scope: UnitScope, endOfPeriod: string): FigureFilter[] {
+  return OPEN_STATUSES.flatMap((status) =>
+    ([true, false] as const).map((overdue): FigureFilter => ({
+      figure: overdue ? "currentlyOverdue" : "openWithinDeadline",
+      side: "decided",
+      filter: { where: { ...scope.decidedBy, status, overdue }, range: { field: "acceptedAt", lt: endOfPeriod } },
+    })),
+  );
+}
+
+/** One unit's figures: one indexed count per filter. */
+async function countFigures(ports: RoutingPorts, filters: FigureFilter[]): Promise<Partial<Counts>> {
+  const counted = await Promise.all(
+    filters.map(async ({ figure, filter }) => ({ figure, count: await ports.store.count(assignments, filter) })),
+  );
+  const figures: Partial<Counts> = {};
+  for (const { figure, count } of counted) figures[figure] = (figures[figure] ?? 0) + count;
+  return figures;
+}
+
+/** The figures of Vietnam days [fromDay, endDay) of one unit. */
+async function countDays(ports: RoutingPorts, scope: UnitScope, fromDay: number, endDay: number): Promise<DayFigures> {
+  return { ...NO_EVENTS, ...(await countFigures(ports, eventFilters(scope, fromDay, endDay))) };
 }
 
 /**
@@ -99,18 +198,13 @@ async function countDays(ports: RoutingPorts, scope: UnitScope, fromDay: number,
  * same day at once; whichever stores it second finds it stored, and both
  * counted the same.
  */
-async function closedDays(
-  ports: RoutingPorts,
-  scope: UnitScope,
-  fromDay: number,
-  lastDay: number,
-): Promise<DayFigures> {
+async function closedDays(ports: RoutingPorts, scope: UnitScope, fromDay: number, lastDay: number): Promise<Counts> {
   const kept = await ports.store.find(indicatorDays, {
     where: { unitCode: scope.unitCode },
     range: { field: "day", gte: fromDay, lt: lastDay + 1 },
   });
   const keptDays = new Set(kept.map((row) => row.data.day));
-  let total = kept.reduce((sum, row) => add(sum, row.data), NONE);
+  let total = kept.reduce((sum, row) => add(sum, row.data), NO_COUNTS);
   const counted: IndicatorDayRecord[] = [];
   for (let day = fromDay; day <= lastDay; day++) {
     if (keptDays.has(day)) continue;
@@ -129,44 +223,6 @@ async function closedDays(
 }
 
 /**
- * The statuses of a dossier still being processed: its clock started and runs
- * or is paused. Its clock stops at 9 (finished), and at 7 and 8, which end
- * processing for the portal too (DOMAIN.md §10) but carry no end time here.
- */
-const OPEN_STATUSES = Object.values(DOSSIER_STATUSES)
-  .filter(({ clock }) => clock === "starts" || clock === "runs" || clock === "paused")
-  .map(({ code }): DossierStatus => code);
-
-/** The unit's dossiers the period processed that are still open: accepted before `endOfPeriod`. */
-interface OpenFigures {
-  currentlyOverdue: number;
-  openWithinDeadline: number;
-}
-
-/**
- * Open dossiers are a state, not an event: counted live, never kept, one
- * indexed count per status and verdict. Whether one is overdue is the flag
- * the deadline watcher sets once its appointment passed without a result,
- * which a later apology's new date does not clear (the dossier is judged
- * late whatever date it got).
- */
-async function openDossiers(ports: RoutingPorts, scope: UnitScope, endOfPeriod: string): Promise<OpenFigures> {
-  const count = async (overdue: boolean) => {
-    const counts = await Promise.all(
-      OPEN_STATUSES.map((status) =>
-        ports.store.count(assignments, {
-          where: { ...scope.decidedBy, status, overdue },
-          range: { field: "acceptedAt", lt: endOfPeriod },
-        }),
-      ),
-    );
-    return counts.reduce((sum, n) => sum + n, 0);
-  };
-  const [currentlyOverdue, openWithinDeadline] = await Promise.all([count(true), count(false)]);
-  return { currentlyOverdue, openWithinDeadline };
-}
-
-/**
  * Decision 766 indicator 2.1 (DOMAIN.md §10): dossiers handled on time ÷
  * every dossier received or processed in the period — finished early or on
  * time, plus open and within the deadline, over everything finished plus
@@ -175,11 +231,21 @@ async function openDossiers(ports: RoutingPorts, scope: UnitScope, endOfPeriod: 
  * without a history of states it is judged now (decision 36). Nothing to
  * judge gives 0 (proto3 has no absent double); the counts tell it from 0 %.
  */
-function onTimeRate(figures: DayFigures, open: OpenFigures): number {
-  const onTime = figures.finishedEarly + figures.finishedOnTime + open.openWithinDeadline;
-  const judged = onTime + figures.finishedLate + open.currentlyOverdue;
-  return judged === 0 ? 0 : onTime / judged;
+function indicatorsOf(unitCode: string, from: string, to: string, counts: Counts): Indicators {
+  const onTime = counts.finishedEarly + counts.finishedOnTime + counts.openWithinDeadline;
+  const judged = onTime + counts.finishedLate + counts.currentlyOverdue;
+  return {
+    unitCode,
+    fromDate: from,
+    toDate: to,
+    ...counts,
+    onlineShare: counts.received === 0 ? 0 : counts.receivedOnline / counts.received,
+    onTimeRate: judged === 0 ? 0 : onTime / judged,
+  };
 }
+
+/** The exclusive end of a period's last Vietnam day, as stored instants compare. */
+const endOfPeriod = (toDay: number) => instantOfDay(toDay + 1).toISOString();
 
 /**
  * The progress indicators of a commune or a province over inclusive Vietnam
@@ -211,18 +277,152 @@ export async function getIndicators(ports: RoutingPorts, caller: Caller, input: 
   const closedUntil = Math.min(toDay, lastClosedDay);
 
   const [closed, live, open] = await Promise.all([
-    closedUntil >= fromDay ? closedDays(ports, scope, fromDay, closedUntil) : NONE,
-    toDay > closedUntil ? countDays(ports, scope, Math.max(fromDay, closedUntil + 1), toDay + 1) : NONE,
-    openDossiers(ports, scope, instantOfDay(toDay + 1).toISOString()),
+    closedUntil >= fromDay ? closedDays(ports, scope, fromDay, closedUntil) : NO_COUNTS,
+    toDay > closedUntil ? countDays(ports, scope, Math.max(fromDay, closedUntil + 1), toDay + 1) : NO_EVENTS,
+    countFigures(ports, openFilters(scope, endOfPeriod(toDay))),
   ]);
-  const figures = add(closed, live);
+  return indicatorsOf(unitCode, from, to, add(add(closed, live), open));
+}
+
+/** A province's figures and every one of its communes' (in the units list's order). */
+export interface CommuneIndicators {
+  province: Indicators;
+  communes: Indicators[];
+}
+
+/** What a province-wide read counts: the province's figures and each commune's, absent where nothing counted. */
+interface Tally {
+  province: Partial<Counts>;
+  communes: Record<string, Partial<Counts>>;
+}
+
+const emptyTally = (): Tally => ({ province: {}, communes: {} });
+
+function addTally(sum: Tally, more: Tally): void {
+  sum.province = add({ ...NO_COUNTS, ...sum.province }, more.province);
+  for (const [code, figures] of Object.entries(more.communes)) {
+    sum.communes[code] = add({ ...NO_COUNTS, ...sum.communes[code] }, figures);
+  }
+}
+
+/**
+ * Runs each filter once at a province's scope and counts every dossier read
+ * for the province and for the commune its side names, in the tally of the
+ * bucket `bucketOf` gives it (its Vietnam day, or one bucket for a whole
+ * range): a handful of indexed reads whatever the number of communes or days.
+ */
+async function tallyRows(
+  ports: RoutingPorts,
+  filters: FigureFilter[],
+  bucketOf: (dossier: AssignmentRecord, filter: FigureFilter) => number,
+): Promise<Map<number, Tally>> {
+  const buckets = new Map<number, Tally>();
+  const read = await Promise.all(filters.map((filter) => ports.store.find(assignments, filter.filter)));
+  filters.forEach((filter, index) => {
+    for (const { data } of read[index] ?? []) {
+      const bucket = bucketOf(data, filter);
+      let tally = buckets.get(bucket);
+      if (!tally) buckets.set(bucket, (tally = emptyTally()));
+      tally.province[filter.figure] = (tally.province[filter.figure] ?? 0) + 1;
+      const commune = COMMUNE_OF[filter.side](data);
+      if (commune === "") continue;
+      const figures = (tally.communes[commune] ??= {});
+      figures[filter.figure] = (figures[filter.figure] ?? 0) + 1;
+    }
+  });
+  return buckets;
+}
+
+/** The Vietnam day an event figure counts a dossier on: the day of the date its filter's range is on. */
+function dayOf(dossier: AssignmentRecord, { filter }: FigureFilter): number {
+  const stamp = filter.range ? dossier[filter.range.field] : null;
+  return typeof stamp === "string" ? vietnamDayNumber(new Date(stamp)) : 0;
+}
+
+/**
+ * A province's closed days [fromDay, lastDay], every commune at once: the
+ * days kept are read (one document a day), the others counted with one read
+ * per figure over the span they cover and kept, like a unit's (decision 30).
+ */
+async function closedProvinceDays(
+  ports: RoutingPorts,
+  scope: UnitScope,
+  fromDay: number,
+  lastDay: number,
+): Promise<Tally> {
+  const kept = await ports.store.find(provinceIndicatorDays, {
+    where: { provinceCode: scope.unitCode },
+    range: { field: "day", gte: fromDay, lt: lastDay + 1 },
+  });
+  const total = emptyTally();
+  for (const { data } of kept) addTally(total, data);
+  const keptDays = new Set(kept.map((row) => row.data.day));
+  const missing: number[] = [];
+  for (let day = fromDay; day <= lastDay; day++) if (!keptDays.has(day)) missing.push(day);
+  if (missing.length === 0) return total;
+
+  const first = missing[0] ?? fromDay;
+  const counted = await tallyRows(ports, eventFilters(scope, first, lastDay + 1), dayOf);
+  const records = missing.map((day): ProvinceIndicatorDayRecord => ({
+    provinceCode: scope.unitCode,
+    day,
+    ...(counted.get(day) ?? emptyTally()),
+  }));
+  for (const record of records) addTally(total, record);
+  try {
+    await ports.commit(
+      records.map((record) => put(provinceIndicatorDays, `${record.provinceCode}:${record.day}`, record, 0)),
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+  }
+  return total;
+}
+
+/**
+ * The indicators of a province and of each of its communes over inclusive
+ * Vietnam dates, in one pass: the same filters as a unit's figures (one
+ * rule, above) run once at the province's scope, each dossier read counted
+ * for the province and for the commune its side names. Closed days are kept
+ * per province, every commune in one document a day; the days still open and
+ * the open dossiers are read live. A bounded number of reads — the kept
+ * days, at most five over the closed days not kept yet, five over the open
+ * days, eight over the open dossiers — whatever the number of communes or
+ * days (decision 42). Read by the province's own officials and operators,
+ * like the province's figures; an unknown province is a 404.
+ */
+export async function getCommuneIndicators(
+  ports: RoutingPorts,
+  caller: Caller,
+  input: unknown,
+): Promise<CommuneIndicators> {
+  const { provinceCode, from, to } = parseInput(communeIndicatorsSchema, input);
+  if (!ports.units.province(provinceCode)) throw notFound("province", provinceCode);
+  assertActsForUnit(ports, caller, provinceCode, provinceCode, "read_commune_indicators");
+  const scope: UnitScope = {
+    unitCode: provinceCode,
+    receivedBy: { receivingProvinceCode: provinceCode },
+    decidedBy: { competentProvinceCode: provinceCode },
+  };
+  const fromDay = dayNumberOfIsoDate(from, "from");
+  const toDay = dayNumberOfIsoDate(to, "to");
+  const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
+  const closedUntil = Math.min(toDay, lastClosedDay);
+  const whole = () => 0;
+
+  const [closed, live, open] = await Promise.all([
+    closedUntil >= fromDay ? closedProvinceDays(ports, scope, fromDay, closedUntil) : emptyTally(),
+    toDay > closedUntil
+      ? tallyRows(ports, eventFilters(scope, Math.max(fromDay, closedUntil + 1), toDay + 1), whole)
+      : new Map<number, Tally>(),
+    tallyRows(ports, openFilters(scope, endOfPeriod(toDay)), whole),
+  ]);
+  const total = closed;
+  for (const tally of [...live.values(), ...open.values()]) addTally(total, tally);
+  const figuresOf = (code: string, figures: Partial<Counts> | undefined) =>
+    indicatorsOf(code, from, to, add(NO_COUNTS, figures ?? {}));
   return {
-    unitCode,
-    fromDate: from,
-    toDate: to,
-    ...figures,
-    onlineShare: figures.received === 0 ? 0 : figures.receivedOnline / figures.received,
-    onTimeRate: onTimeRate(figures, open),
-    ...open,
+    province: figuresOf(provinceCode, total.province),
+    communes: ports.units.communesOf(provinceCode).map(({ code }) => figuresOf(code, total.communes[code])),
   };
 }

@@ -20,7 +20,7 @@ interface AuditIds {
 
 /** One tenancy decision on a dossier, a queue or a unit (`unit:<code>`). */
 export interface AccessDecision extends AuditIds {
-  /** What was asked: "read_assignment", "list_queue", "read_indicators" or a workflow action. */
+  /** What was asked: "read_assignment", "list_queue", "read_indicators", "read_commune_indicators" or a workflow action. */
   action: string;
   outcome: "allowed" | "denied" | "not_found";
   /** The dossier id when it exists, else the reference asked for, or `unit:<code>`. */

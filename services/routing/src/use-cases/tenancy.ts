@@ -197,11 +197,19 @@ function provinceLevelOf(unitCode: string): string | undefined {
  * and by those of its province: the province itself (operators, province
  * staff) and its provincial agencies. A commune's province comes from the
  * units list; `provinceCode` is that province (the unit itself for a province).
+ * `action` names the read in the audit chain: a unit's figures, or every
+ * commune's of a province at once.
  */
-export function assertActsForUnit(ports: RoutingPorts, caller: Caller, unitCode: string, provinceCode: string): void {
+export function assertActsForUnit(
+  ports: RoutingPorts,
+  caller: Caller,
+  unitCode: string,
+  provinceCode: string,
+  action: "read_indicators" | "read_commune_indicators" = "read_indicators",
+): void {
   const allowed = everyIdentityIn(caller, (unit) => unit === unitCode || provinceLevelOf(unit) === provinceCode);
   ports.audit.decided({
-    action: "read_indicators",
+    action,
     outcome: allowed ? "allowed" : "denied",
     target: unitTarget(unitCode),
     ...callerIds(caller),

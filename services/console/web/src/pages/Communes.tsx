@@ -1,11 +1,11 @@
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
-import { callConsole, mapWithLimit } from "../api";
+import { callConsole } from "../api";
 import { useSession } from "../auth";
 import { Loaded } from "../components/Refusal";
 import { TrendChart } from "../components/TrendChart";
-import { indicatorsOf, judged, percent, type Indicators } from "../indicators";
+import { communeIndicatorsOf, judged, percent, type Indicators } from "../indicators";
 import { usePeriod } from "../period";
 import { useResource } from "../use-resource";
 
@@ -14,9 +14,6 @@ interface Unit {
   name: string;
   fullName: string;
 }
-
-/** Requests at once to routing: enough to fill a province's table quickly, few enough to leave it room. */
-const CONCURRENT_REQUESTS = 6;
 
 interface CommuneRow extends Indicators {
   name: string;
@@ -54,12 +51,12 @@ export function CommunesPage() {
       const { province, communes } = await callConsole<{ province: Unit; communes: Unit[] }>(`/units/${provinceCode}`, {
         signal,
       });
-      const total = await indicatorsOf(province.code, period.from, period.to, session.token, signal);
-      const rows = await mapWithLimit(communes, CONCURRENT_REQUESTS, async (commune) => ({
-        ...(await indicatorsOf(commune.code, period.from, period.to, session.token, signal)),
-        name: commune.name,
-      }));
-      const ranked = [...rows].sort(byMerit);
+      // One request to routing for the whole table (and the province's total); the chart asks once per month.
+      const figures = await communeIndicatorsOf(province.code, period.from, period.to, session.token, signal);
+      const names = new Map(communes.map((commune) => [commune.code, commune.name]));
+      const rows = figures.communes.map((row) => ({ ...row, name: names.get(row.unitCode) ?? row.unitCode }));
+      const total = figures.province;
+      const ranked = rows.sort(byMerit);
       return {
         province,
         total,

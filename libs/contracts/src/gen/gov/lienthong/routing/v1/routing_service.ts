@@ -178,6 +178,23 @@ export interface GetIndicatorsResponse {
   indicators?: Indicators | undefined;
 }
 
+export interface ListCommuneIndicatorsRequest {
+  /** A 2-digit province code. */
+  provinceCode: string;
+  /** Inclusive YYYY-MM-DD dates, Vietnam time; at most 366 days. */
+  fromDate: string;
+  toDate: string;
+}
+
+export interface ListCommuneIndicatorsResponse {
+  /** The province's own figures, as GetIndicators gives them for its code (provincial agencies included). */
+  province?:
+    | Indicators
+    | undefined;
+  /** Each commune of the province, in the units list's order, as GetIndicators gives them for its code. */
+  communes: Indicators[];
+}
+
 export interface Indicators {
   unitCode: string;
   fromDate: string;
@@ -987,6 +1004,210 @@ export const GetIndicatorsResponse: MessageFns<GetIndicatorsResponse> = {
     message.indicators = (object.indicators !== undefined && object.indicators !== null)
       ? Indicators.fromPartial(object.indicators)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseListCommuneIndicatorsRequest(): ListCommuneIndicatorsRequest {
+  return { provinceCode: "", fromDate: "", toDate: "" };
+}
+
+export const ListCommuneIndicatorsRequest: MessageFns<ListCommuneIndicatorsRequest> = {
+  encode(message: ListCommuneIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provinceCode !== "") {
+      writer.uint32(10).string(message.provinceCode);
+    }
+    if (message.fromDate !== "") {
+      writer.uint32(18).string(message.fromDate);
+    }
+    if (message.toDate !== "") {
+      writer.uint32(26).string(message.toDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCommuneIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCommuneIndicatorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provinceCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toDate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCommuneIndicatorsRequest {
+    return {
+      provinceCode: isSet(object.provinceCode)
+        ? globalThis.String(object.provinceCode)
+        : isSet(object.province_code)
+        ? globalThis.String(object.province_code)
+        : "",
+      fromDate: isSet(object.fromDate)
+        ? globalThis.String(object.fromDate)
+        : isSet(object.from_date)
+        ? globalThis.String(object.from_date)
+        : "",
+      toDate: isSet(object.toDate)
+        ? globalThis.String(object.toDate)
+        : isSet(object.to_date)
+        ? globalThis.String(object.to_date)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCommuneIndicatorsRequest): unknown {
+    const obj: any = {};
+    if (message.provinceCode !== "") {
+      obj.provinceCode = message.provinceCode;
+    }
+    if (message.fromDate !== "") {
+      obj.fromDate = message.fromDate;
+    }
+    if (message.toDate !== "") {
+      obj.toDate = message.toDate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCommuneIndicatorsRequest>, I>>(base?: I): ListCommuneIndicatorsRequest {
+    return ListCommuneIndicatorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCommuneIndicatorsRequest>, I>>(object: I): ListCommuneIndicatorsRequest {
+    const message = createBaseListCommuneIndicatorsRequest();
+    message.provinceCode = object.provinceCode ?? "";
+    message.fromDate = object.fromDate ?? "";
+    message.toDate = object.toDate ?? "";
+    return message;
+  },
+};
+
+function createBaseListCommuneIndicatorsResponse(): ListCommuneIndicatorsResponse {
+  return { province: undefined, communes: [] };
+}
+
+export const ListCommuneIndicatorsResponse: MessageFns<ListCommuneIndicatorsResponse> = {
+  encode(message: ListCommuneIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.province !== undefined) {
+      Indicators.encode(message.province, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.communes) {
+      Indicators.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCommuneIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCommuneIndicatorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.province = Indicators.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.communes.push(Indicators.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCommuneIndicatorsResponse {
+    return {
+      province: isSet(object.province) ? Indicators.fromJSON(object.province) : undefined,
+      communes: globalThis.Array.isArray(object?.communes)
+        ? object.communes.map((e: any) => Indicators.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListCommuneIndicatorsResponse): unknown {
+    const obj: any = {};
+    if (message.province !== undefined) {
+      obj.province = Indicators.toJSON(message.province);
+    }
+    if (message.communes?.length) {
+      obj.communes = message.communes.map((e) => Indicators.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCommuneIndicatorsResponse>, I>>(base?: I): ListCommuneIndicatorsResponse {
+    return ListCommuneIndicatorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCommuneIndicatorsResponse>, I>>(
+    object: I,
+  ): ListCommuneIndicatorsResponse {
+    const message = createBaseListCommuneIndicatorsResponse();
+    message.province = (object.province !== undefined && object.province !== null)
+      ? Indicators.fromPartial(object.province)
+      : undefined;
+    message.communes = object.communes?.map((e) => Indicators.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2079,6 +2300,21 @@ export const RoutingServiceService = {
       Buffer.from(GetIndicatorsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetIndicatorsResponse => GetIndicatorsResponse.decode(value),
   },
+  /**
+   * The same figures for a province and every one of its communes at once (a province's ranking), in one read
+   * of the province's dossiers; for the province's own officials and operators.
+   */
+  listCommuneIndicators: {
+    path: "/gov.lienthong.routing.v1.RoutingService/ListCommuneIndicators" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCommuneIndicatorsRequest): Buffer =>
+      Buffer.from(ListCommuneIndicatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCommuneIndicatorsRequest => ListCommuneIndicatorsRequest.decode(value),
+    responseSerialize: (value: ListCommuneIndicatorsResponse): Buffer =>
+      Buffer.from(ListCommuneIndicatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCommuneIndicatorsResponse => ListCommuneIndicatorsResponse.decode(value),
+  },
 } as const;
 
 export interface RoutingServiceServer extends UntypedServiceImplementation {
@@ -2094,6 +2330,11 @@ export interface RoutingServiceServer extends UntypedServiceImplementation {
   listQueue: handleUnaryCall<ListQueueRequest, ListQueueResponse>;
   /** The progress group of the Decision 766 service index over a date range. */
   getIndicators: handleUnaryCall<GetIndicatorsRequest, GetIndicatorsResponse>;
+  /**
+   * The same figures for a province and every one of its communes at once (a province's ranking), in one read
+   * of the province's dossiers; for the province's own officials and operators.
+   */
+  listCommuneIndicators: handleUnaryCall<ListCommuneIndicatorsRequest, ListCommuneIndicatorsResponse>;
 }
 
 export interface RoutingServiceClient extends Client {
@@ -2178,6 +2419,25 @@ export interface RoutingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The same figures for a province and every one of its communes at once (a province's ranking), in one read
+   * of the province's dossiers; for the province's own officials and operators.
+   */
+  listCommuneIndicators(
+    request: ListCommuneIndicatorsRequest,
+    callback: (error: ServiceError | null, response: ListCommuneIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  listCommuneIndicators(
+    request: ListCommuneIndicatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCommuneIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  listCommuneIndicators(
+    request: ListCommuneIndicatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCommuneIndicatorsResponse) => void,
   ): ClientUnaryCall;
 }
 
