@@ -70,6 +70,9 @@ export const en: Messages = {
     lastError: "Last error",
     parkedTitle: "Events waiting for their dossier",
     parkedCount: "{{count}} dossiers have events waiting",
+    figures: "Figures",
+    staleFigures: "Figures from {{time}}: the service could not read fresh ones (is the event bus answering?)",
+    noFigures: "No figures yet: is the event bus answering?",
   },
   communes: {
     title: "Decision 766 figures by commune",

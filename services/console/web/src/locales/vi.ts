@@ -68,6 +68,9 @@ export const vi = {
     lastError: "Lỗi gần nhất",
     parkedTitle: "Sự kiện đang chờ hồ sơ",
     parkedCount: "{{count}} hồ sơ có sự kiện đang chờ",
+    figures: "Số liệu",
+    staleFigures: "Số liệu lúc {{time}}: dịch vụ chưa đọc được số mới (hàng đợi sự kiện không trả lời?)",
+    noFigures: "Chưa đọc được số liệu: hàng đợi sự kiện không trả lời?",
   },
   communes: {
     title: "Chỉ số Quyết định 766 theo xã, phường",

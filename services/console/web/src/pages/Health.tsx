@@ -29,7 +29,12 @@ interface HealthSeries {
 interface ServiceHealth {
   openDeadLetters: number;
   series: HealthSeries[];
+  /** When the figures were read: older than the answer when the service could not read fresh ones in time. */
+  seriesCollectedAt: string | null;
 }
+
+/** Figures older than this are marked as such: fresh ones come with every refresh. */
+const STALE_AFTER_MS = 2 * REFRESH_SECONDS * 1000;
 
 /** The sum of a series' values over the children whose labels include `labels`. */
 function total(health: ServiceHealth, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -213,8 +218,18 @@ function PipelineFigures({ health, service }: { health: ServiceHealth; service: 
     ["health.deliveriesHeld", total(health, "notification_deliveries", { state: "held" })],
     ["health.signingQueue", total(health, "signature_retries_waiting")],
   ];
+  const collectedAt = health.seriesCollectedAt === null ? undefined : new Date(health.seriesCollectedAt);
+  const stale = collectedAt === undefined || Date.now() - collectedAt.getTime() > STALE_AFTER_MS;
   return (
     <>
+      {stale ? (
+        <>
+          <dt>{t("health.figures")}</dt>
+          <dd className="tag bad" data-stale-figures={service}>
+            {collectedAt ? t("health.staleFigures", { time: collectedAt.toLocaleTimeString() }) : t("health.noFigures")}
+          </dd>
+        </>
+      ) : null}
       <dt>{t("health.deadLetters")}</dt>
       <dd data-dead-letters={health.openDeadLetters}>
         <Link href="/dead-letters">{health.openDeadLetters}</Link>
