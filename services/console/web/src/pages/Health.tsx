@@ -252,19 +252,28 @@ function Figure({ label, value, service, name }: { label: string; value: number;
   );
 }
 
-/** Consumer lag by group, topic and partition: where a backlog sits. */
+/**
+ * Consumer lag by group and topic, with the partitions that are behind and the most any one is behind: where a
+ * backlog sits, in a row per topic however many partitions it has (12 each on the platform's cluster).
+ */
 function LagTable({ health }: { health: ReadonlyMap<string, ServiceHealth> }) {
   const { t } = useTranslation();
-  const rows = [...health.entries()].flatMap(([service, figures]) =>
-    figures.series
-      .filter((series) => series.name === "messaging_consumer_lag")
-      .map((series) => ({
-        service,
-        topic: series.labels.topic ?? "",
-        partition: series.labels.partition ?? "",
-        lag: series.value,
-      })),
-  );
+  const rows = [...health.entries()].flatMap(([service, figures]) => {
+    const byTopic = new Map<string, number[]>();
+    for (const series of figures.series) {
+      if (series.name !== "messaging_consumer_lag") continue;
+      const topic = series.labels.topic ?? "";
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), series.value]);
+    }
+    return [...byTopic].map(([topic, lags]) => ({
+      service,
+      topic,
+      partitions: lags.length,
+      behind: lags.filter((lag) => lag > 0).length,
+      lag: lags.reduce((sum, lag) => sum + lag, 0),
+      most: Math.max(...lags),
+    }));
+  });
   return (
     <ListTable
       items={rows}
@@ -272,15 +281,19 @@ function LagTable({ health }: { health: ReadonlyMap<string, ServiceHealth> }) {
       columns={[
         { label: t("health.service") },
         { label: t("health.topic") },
-        { label: t("health.partition"), numeric: true },
+        { label: t("health.partitions"), numeric: true },
+        { label: t("health.partitionsBehind"), numeric: true },
         { label: t("health.lag"), numeric: true },
+        { label: t("health.mostBehind"), numeric: true },
       ]}
       row={(row) => (
-        <tr key={`${row.service}:${row.topic}:${row.partition}`}>
+        <tr key={`${row.service}:${row.topic}`} className={row.lag > 0 ? "behind" : undefined}>
           <td>{row.service}</td>
           <td>{row.topic}</td>
-          <td className="num">{row.partition}</td>
+          <td className="num">{row.partitions}</td>
+          <td className="num">{row.behind}</td>
           <td className="num">{row.lag}</td>
+          <td className="num">{row.most}</td>
         </tr>
       )}
     />
