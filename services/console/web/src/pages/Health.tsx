@@ -1,6 +1,7 @@
 import { ListTable } from "../components/ListTable";
 import { useTranslation } from "react-i18next";
 import { callService } from "../api";
+import { timeOfDay } from "../format";
 import { useSession } from "../auth";
 import { Link } from "wouter";
 import { Loaded, Refusal } from "../components/Refusal";
@@ -108,7 +109,7 @@ export function HealthPage() {
       <h1>{t("health.title")}</h1>
       <p className="muted">
         {t("health.intro", { seconds: REFRESH_SECONDS })}{" "}
-        {readiness.at ? t("app.refreshedAt", { time: readiness.at.toLocaleTimeString() }) : null}
+        {readiness.at ? t("app.refreshedAt", { time: timeOfDay(readiness.at) }) : null}
       </p>
       <Loaded resource={readiness}>
         {(services) => (
@@ -226,7 +227,7 @@ function PipelineFigures({ health, service }: { health: ServiceHealth; service: 
         <>
           <dt>{t("health.figures")}</dt>
           <dd className="tag bad" data-stale-figures={service}>
-            {collectedAt ? t("health.staleFigures", { time: collectedAt.toLocaleTimeString() }) : t("health.noFigures")}
+            {collectedAt ? t("health.staleFigures", { time: timeOfDay(collectedAt) }) : t("health.noFigures")}
           </dd>
         </>
       ) : null}
