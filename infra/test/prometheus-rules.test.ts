@@ -57,6 +57,7 @@ if (!available && process.env.CI === "true") {
       expect(alerts.sort()).toEqual(
         [
           "ConsumerLagGrowing",
+          "ConsumerLagUnreadable",
           "DeadLettersAppearing",
           "DeliveriesFailing",
           "OutboxStuck",

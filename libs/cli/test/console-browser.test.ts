@@ -150,6 +150,7 @@ async function signIn(page: Page, consoleUrl: string, subject: string): Promise<
     expect(await page.getByTestId("consumer-lag").locator("tbody tr").count()).toBeGreaterThanOrEqual(SERVICES.length);
     // Read just now, not figures kept from a bus that stopped answering.
     expect(await page.locator("[data-stale-figures]").count()).toBe(0);
+    expect(await page.locator("[data-lag-unreadable]").count()).toBe(0);
     // The release each service reports beside its readiness.
     expect(await page.getByTestId("service-health").textContent()).not.toContain("không báo");
     await page.screenshot({ path: path.join(SCREENSHOTS, "health.png"), fullPage: true });

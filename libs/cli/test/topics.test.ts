@@ -95,6 +95,15 @@ describeWithKafka("lienthong topics, on librdkafka's mock cluster", () => {
     );
     const routing = report.groups.find((group) => group.groupId === "routing")!;
     expect(routing).toMatchObject({ state: null, members: null });
+    const lagOf = (answer: Report, groupId: string, topic?: string) =>
+      answer.groups
+        .find((group) => group.groupId === groupId)!
+        .lag.filter((partition) => topic === undefined || partition.topic === topic)
+        .reduce((sum, partition) => sum + partition.lag, 0);
+    // A group that never committed on a topic it consumes is behind by all of it: notification read nothing yet.
+    expect(lagOf(report, "notification", Topics.intake)).toBe(6);
+    expect(lagOf(report, "intake", Topics.intake)).toBe(6);
+    // None of signature's topics exists yet: nothing to be behind on.
     expect(report.groups.find((group) => group.groupId === "signature")!.lag).toEqual([]);
     expect(routing.lag.filter((partition) => partition.topic === Topics.intake)).toHaveLength(4);
     expect(routing.lag.reduce((sum, partition) => sum + partition.lag, 0)).toBe(0);
@@ -108,24 +117,37 @@ describeWithKafka("lienthong topics, on librdkafka's mock cluster", () => {
 
     // Two more submissions: routing is two behind.
     await bus.publish([event(Topics.intake, "dossier-6"), event(Topics.intake, "dossier-7")]);
-    const behind = (await topics()).report!.groups.find((group) => group.groupId === "routing")!;
-    expect(behind.lag.reduce((sum, partition) => sum + partition.lag, 0)).toBe(2);
+    const behind = (await topics()).report!;
+    expect(lagOf(behind, "routing")).toBe(2);
+    expect(lagOf(behind, "notification")).toBe(8);
 
     // With every topic created, nothing is missing and the command succeeds; the table names them too.
     await bus.publish(needed.map((topic) => event(topic, `dossier-${randomUUID()}`)));
     const complete = await topics();
     expect(complete.code).toBe(0);
     expect(complete.report!.missing).toEqual([]);
+    // Its topics there, signature is one behind on routing's topic and one on its replay topic; its ledger one on
+    // its dead letters.
+    expect(lagOf(complete.report!, "signature", Topics.routing)).toBe(1);
+    expect(lagOf(complete.report!, "signature", replayTopicFor("signature"))).toBe(1);
+    expect(lagOf(complete.report!, ledgerGroupFor("signature"), deadLetterTopicFor("signature"))).toBe(1);
     const human = await lienthong("topics", "--brokers", mock.bootstrapServers.join(","));
     expect(human.code).toBe(0);
     for (const topic of needed) expect(human.stdout).toContain(topic);
-    expect(human.stdout).toMatch(/signature .*nothing committed/);
+    // Notification has read none of intake's 9 records (6, 2 more, and 1 with the other topics).
+    expect(human.stdout).toMatch(/notification .*lienthong\.intake\.applications\.v1 .* 9 /);
     expect(human.stdout).not.toContain("missing:");
   });
 
-  test("a bad environment is refused naming the variable, without its value", async () => {
-    const result = await lienthong("topics", "--brokers", mock.bootstrapServers.join(","), "--json");
-    expect(result.code).toBe(0);
+  test("a bad environment is refused naming the variable, without its value; other variables are not its business", async () => {
+    const unrelated = await lienthongWithEnv(
+      { HTTP_PORT: "not-a-port", STORE: "nowhere" },
+      "topics",
+      "--brokers",
+      mock.bootstrapServers.join(","),
+      "--json",
+    );
+    expect(unrelated).toMatchObject({ code: 0, stderr: "" });
     const bad = await lienthongWithEnv(
       { KAFKA_SASL_MECHANISM: "kerberos-please", KAFKA_SASL_PASSWORD: "s3cret-pw" },
       "topics",

@@ -20,6 +20,11 @@ export interface PlatformService {
   opsPort: number;
   /** The topic it publishes its events to (named per producer and versioned, ARCHITECTURE.md §4). */
   topic: string;
+  /**
+   * The services whose topics it consumes, in its consumer group: the one place this is decided — its consumer,
+   * its Kafka ACLs (infra/kafka/acls.sh, generated) and `lienthong topics` all read it.
+   */
+  consumes: readonly string[];
 }
 
 export const PLATFORM_SERVICES = [
@@ -31,6 +36,7 @@ export const PLATFORM_SERVICES = [
     grpcPort: 50051,
     opsPort: 9101,
     topic: "lienthong.intake.applications.v1",
+    consumes: ["intake", "routing", "signature", "notification"],
   },
   {
     name: "routing",
@@ -40,6 +46,7 @@ export const PLATFORM_SERVICES = [
     grpcPort: 50052,
     opsPort: 9102,
     topic: "lienthong.routing.dossiers.v1",
+    consumes: ["intake", "signature"],
   },
   {
     name: "signature",
@@ -49,6 +56,7 @@ export const PLATFORM_SERVICES = [
     grpcPort: 50053,
     opsPort: 9103,
     topic: "lienthong.signature.documents.v1",
+    consumes: ["routing"],
   },
   {
     name: "notification",
@@ -58,6 +66,7 @@ export const PLATFORM_SERVICES = [
     grpcPort: 50054,
     opsPort: 9104,
     topic: "lienthong.notification.deliveries.v1",
+    consumes: ["intake", "routing", "signature"],
   },
   // lienthong new service: new entries go above this line.
 ] as const satisfies readonly PlatformService[];
@@ -68,6 +77,15 @@ export function platformService(name: ServiceName): PlatformService {
   const service = PLATFORM_SERVICES.find((candidate) => candidate.name === name);
   if (!service) throw new Error(`"${name}" is not a platform service`);
   return service;
+}
+
+/** The topics a service consumes, in its consumer group (its `consumes`, as topics). */
+export function consumedTopics(name: ServiceName): string[] {
+  return platformService(name).consumes.map((producer) => {
+    const topic = PLATFORM_SERVICES.find((service) => service.name === producer)?.topic;
+    if (!topic) throw new Error(`${name} consumes "${producer}", which is not a platform service`);
+    return topic;
+  });
 }
 
 /** Each service's topic, by service name. */

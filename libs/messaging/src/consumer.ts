@@ -110,13 +110,17 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   const deadLetter = (original: ReceivedRecord, error: unknown, delivery: Delivery): Promise<void> => {
     const failedAt = new Date().toISOString();
+    // The topic a replay names is the ledger's word alone: on any other topic the header is a producer's, and kept
+    // it would let a replay pass the record off as published on a topic its producer may not write.
+    const { [REPLAYED_FROM_HEADER]: replayedFrom, ...headers } = original.headers;
     return bus.forward([
       {
         topic: deadLetterTopic,
         key: original.key,
         value: original.value,
         headers: {
-          ...original.headers,
+          ...headers,
+          ...(original.topic === replayTopic && replayedFrom !== undefined && { [REPLAYED_FROM_HEADER]: replayedFrom }),
           [DeadLetterHeaders.reason]: toPlatformError(error).reason,
           [DeadLetterHeaders.error]: failureDescription(error).slice(0, MAX_ERROR_HEADER_LENGTH),
           [DeadLetterHeaders.originalTopic]: original.topic,
@@ -163,8 +167,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
 
   /**
    * The event as its handler knows it: a replayed one on the topic it was published on. Only the group's own
-   * principal writes its replay topic, and only the ledger does so; a record there naming a topic the group does
-   * not consume is refused all the same.
+   * principal writes its replay topic, and only its ledger does so, naming a topic the group consumes; a record
+   * there naming another is refused all the same.
    */
   const asPublished = (event: DeliveredEvent): DeliveredEvent => {
     if (event.topic !== replayTopic) return event;

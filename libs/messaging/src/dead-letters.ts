@@ -61,6 +61,8 @@ export interface DeadLetterLedgerOptions {
   store: DocumentStore;
   /** The consumer group whose letters are kept (the service's name). */
   groupId: string;
+  /** The topics the group consumes: a letter can be replayed only to one of them. */
+  consumedTopics(): readonly string[];
   /** The province of the dossier a dead-lettered record is about, "" when neither it nor the service can tell. */
   provinceOf(record: ReceivedRecord): Promise<string>;
   logger: Logger;
@@ -184,15 +186,23 @@ export class DeadLetterLedger {
         "NOT_AN_EVENT",
       );
     }
+    const publishedOn = this.publishedTopicOf(found.data);
+    if (!this.options.consumedTopics().includes(publishedOn)) {
+      // Replayed, it would only come back as a new letter: refused before anything changes.
+      throw failedPrecondition(
+        `Dead letter ${id} was published on ${publishedOn || "no topic"}, which group ${this.options.groupId} does not consume: it can be discarded, not replayed`,
+        { state: found.data.state },
+        "NOT_REPLAYABLE",
+      );
+    }
     const claimed: DeadLetterRecord = { ...found.data, state: "replaying", settledBy: operator };
     const claimedVersion = await this.settle(id, claimed, found.version);
-    const { headers, originalTopic } = found.data;
     await this.options.bus.forward([
       {
         topic: replayTopicFor(this.options.groupId),
         key: found.data.key,
         value: Buffer.from(found.data.value, "base64"),
-        headers: { ...headers, [REPLAYED_FROM_HEADER]: headers[REPLAYED_FROM_HEADER] ?? originalTopic },
+        headers: { ...found.data.headers, [REPLAYED_FROM_HEADER]: publishedOn },
       },
     ]);
     const settled: DeadLetterRecord = { ...claimed, ...FORGOTTEN, state: "replayed", settledAt: now.toISOString() };
@@ -219,6 +229,15 @@ export class DeadLetterLedger {
     };
     await this.settle(id, settled, found.version);
     return { id, ...settled };
+  }
+
+  /**
+   * The topic the letter's event was published on: where its consumer read it, or, for a replay that failed
+   * again, the topic its replay named (the consumer keeps that header on its replay topic alone).
+   */
+  private publishedTopicOf(letter: DeadLetterRecord): string {
+    if (letter.originalTopic !== replayTopicFor(this.options.groupId)) return letter.originalTopic;
+    return letter.headers[REPLAYED_FROM_HEADER] ?? "";
   }
 
   /** The letter if the caller's scope covers it; another province's is not found, like an unknown one. */

@@ -30,6 +30,7 @@ export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
   describeKafkaCluster,
   type ConsumerGroupState,
+  type ConsumerGroupTopics,
   type KafkaClusterConnection,
   type KafkaClusterState,
   type TopicPartitionState,

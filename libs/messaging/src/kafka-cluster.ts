@@ -45,7 +45,7 @@ export interface ConsumerGroupState {
    */
   state: string | null;
   members: number | null;
-  /** Every partition of each listed topic the group has committed on; empty when it never committed. */
+  /** Every partition of each topic it consumes that exists; a partition it never committed on is lag whole. */
   lag: PartitionLag[];
 }
 
@@ -55,11 +55,17 @@ export interface KafkaClusterState {
   groups: ConsumerGroupState[];
 }
 
-/** The topics whose names start with `topicPrefix`, and where each of `groupIds` stands on them. */
+/** A consumer group and the topics it consumes. */
+export interface ConsumerGroupTopics {
+  groupId: string;
+  topics: readonly string[];
+}
+
+/** The topics whose names start with `topicPrefix`, and where each group stands on the topics it consumes. */
 export async function describeKafkaCluster(
   connection: KafkaClusterConnection,
   topicPrefix: string,
-  groupIds: readonly string[],
+  groups: readonly ConsumerGroupTopics[],
 ): Promise<KafkaClusterState> {
   const kafka = new Kafka({
     brokers: connection.brokers,
@@ -100,29 +106,38 @@ export async function describeKafkaCluster(
           .sort((a, b) => a.partition - b.partition),
       };
     });
-    return { brokers: brokers.length, topics, groups: await groupsOn(admin, groupIds, topics) };
+    return { brokers: brokers.length, topics, groups: await groupsOn(admin, groups, topics) };
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Each group's lag on the topics it committed on, with its state and members where the cluster tells them. */
+/** Each group's lag on the topics it consumes, with its state and members where the cluster tells them. */
 async function groupsOn(
   admin: Admin,
-  groupIds: readonly string[],
+  groups: readonly ConsumerGroupTopics[],
   topics: readonly TopicState[],
 ): Promise<ConsumerGroupState[]> {
-  const described = await describedGroups(admin, groupIds);
+  const described = await describedGroups(
+    admin,
+    groups.map((group) => group.groupId),
+  );
   return Promise.all(
-    groupIds.map(async (groupId): Promise<ConsumerGroupState> => {
+    groups.map(async ({ groupId, topics: consumed }): Promise<ConsumerGroupState> => {
+      // A topic the cluster lacks has no lag to tell; it is reported missing instead.
+      const present = topics.filter((topic) => consumed.includes(topic.topic));
       const committed =
-        topics.length === 0 ? [] : await admin.fetchOffsets({ groupId, topics: topics.map((t) => t.topic) });
-      const consumed = committed.filter(({ partitions }) => partitions.some(({ offset }) => Number(offset) >= 0));
-      const lag = consumed.flatMap(({ topic, partitions }) =>
+        present.length === 0 ? [] : await admin.fetchOffsets({ groupId, topics: present.map((t) => t.topic) });
+      const lag = present.flatMap(({ topic, partitions }) =>
         partitionLags(
           topic,
-          topics.find((candidate) => candidate.topic === topic)?.partitions ?? [],
-          new Map(partitions.map(({ partition, offset }) => [partition, Number(offset)])),
+          partitions,
+          new Map(
+            (committed.find((entry) => entry.topic === topic)?.partitions ?? []).map(({ partition, offset }) => [
+              partition,
+              Number(offset),
+            ]),
+          ),
         ),
       );
       const group = described?.find((candidate) => candidate.groupId === groupId);

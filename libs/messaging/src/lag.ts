@@ -2,7 +2,8 @@ import type { PartitionLag } from "./port";
 
 /**
  * A group's lag on each partition of a topic: records written after its committed offset. A partition it never
- * committed on (offset -1) is read from the oldest retained record, so all of it is lag.
+ * committed on (offset -1) is read from the oldest retained record, so all of it is lag; so is a partition whose
+ * committed offset retention has since deleted.
  */
 export function partitionLags(
   topic: string,
@@ -11,7 +12,7 @@ export function partitionLags(
 ): PartitionLag[] {
   return partitions.map(({ partition, start, end }) => {
     const next = committedAt.get(partition) ?? -1;
-    const from = next < 0 ? start : next;
+    const from = Math.max(next, start);
     return { topic, partition, committed: from, end, lag: Math.max(0, end - from) };
   });
 }

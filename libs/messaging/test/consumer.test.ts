@@ -246,12 +246,13 @@ test("a replayed event reaches its group alone, handled as on the topic it was p
   await replay("naming no topic", {});
   await intake.publish([textEvent(topic, "dossier-9", "after")]);
 
-  await waitFor(() => handled.some((event) => bodyOf(event) === "after") && deadLetters.events.length === 2, {
-    description: "the event after the replays, and two dead letters",
+  await waitFor(() => handled.length === 2 && deadLetters.events.length === 2, {
+    description: "the replayed event and the one after it handled, and two dead letters",
   });
-  expect(handled.map((event) => [bodyOf(event), event.topic])).toEqual([
-    ["replayed", topic],
+  // Two topics, two lanes: the replay and the event after it are handled in either order.
+  expect(handled.map((event) => [bodyOf(event), event.topic]).sort()).toEqual([
     ["after", topic],
+    ["replayed", topic],
   ]);
   expect(bystander.events.map(bodyOf)).toEqual(["after"]);
   expect(deadLetters.events.map(bodyOf)).toEqual(["from a topic the group does not consume", "naming no topic"]);
@@ -262,6 +263,26 @@ test("a replayed event reaches its group alone, handled as on the topic it was p
       [DeadLetterHeaders.attempts]: "1",
     });
   }
+  // The letter of a replay keeps the topic the replay named, for the ledger to name it again.
+  expect(deadLetters.events[0]!.headers[REPLAYED_FROM_HEADER]).toMatch(/^lienthong\.test\.elsewhere\./);
+});
+
+test("a producer's own replay header does not travel into the dead letter of its record", async () => {
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  await consume(async (event) => {
+    if (bodyOf(event) === "refused") throw invalidField("summary", "cannot be printed");
+    return effectOf(event);
+  });
+  // A producer claiming its record was published elsewhere: a replay of its letter must not believe it.
+  await intake.publish([
+    textEvent(topic, "dossier-10", "refused", {
+      headers: { [REPLAYED_FROM_HEADER]: "lienthong.signature.documents.v1" },
+    }),
+  ]);
+  await waitFor(() => deadLetters.events.length === 1, { description: "the refused event dead-lettered" });
+  expect(deadLetters.events[0]!.headers[REPLAYED_FROM_HEADER]).toBeUndefined();
+  expect(deadLetters.events[0]!.headers[DeadLetterHeaders.originalTopic]).toBe(topic);
 });
 
 test("a record that is not a CloudEvent is dead-lettered on its first delivery as it arrived; the event behind it is processed", async () => {

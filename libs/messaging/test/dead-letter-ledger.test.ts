@@ -8,7 +8,17 @@ import { randomUUID } from "node:crypto";
 import { afterEach, expect, test } from "@jest/globals";
 import type { EmbeddedDocumentStore } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
-import { DeadLetterLedger, InProcessBroker, deadLetterTopicFor, deadLetters, type Logger } from "../src";
+import {
+  DeadLetterLedger,
+  InProcessBroker,
+  REPLAYED_FROM_HEADER,
+  buildCloudEventHeaders,
+  deadLetterTopicFor,
+  deadLetters,
+  replayTopicFor,
+  type Logger,
+} from "../src";
+import { SUBMITTED, collect } from "./support/events";
 import { openTestStore } from "./support/store";
 
 const GROUP = "routing";
@@ -32,25 +42,49 @@ function recordingLogger(): Logger & { errors: { obj: object; msg?: string }[] }
   };
 }
 
+const ledgers = new WeakMap<object, DeadLetterLedger>();
+const ledgerOf = (bus: object) => ledgers.get(bus)!;
+
 /** A broker with a fresh (memory) log, and a ledger on the shared store reading the group's dead letters from it. */
 async function ledgerOnFreshBroker(logger: Logger) {
   const broker = new InProcessBroker({ partitions: 1 });
   const bus = broker.bus(GROUP);
-  const ledger = new DeadLetterLedger({ bus, store, groupId: GROUP, provinceOf: async () => "38", logger });
+  const ledger = new DeadLetterLedger({
+    bus,
+    store,
+    groupId: GROUP,
+    consumedTopics: () => [INTAKE_TOPIC],
+    provinceOf: async () => "38",
+    logger,
+  });
   await ledger.start();
   cleanups.push(async () => {
     await ledger.stop();
     await broker.close();
   });
+  ledgers.set(bus, ledger);
   return bus;
 }
 
-function letterRecord(eventId: string, failedAt: string) {
+const INTAKE_TOPIC = "lienthong.intake.applications.v1";
+
+function letterRecord(eventId: string, failedAt: string, originalTopic = INTAKE_TOPIC, extra: object = {}) {
   return {
     topic: deadLetterTopicFor(GROUP),
     key: `dossier-${eventId}`,
     value: Uint8Array.from([1, 2, 3]),
-    headers: { ce_id: eventId, dlt_original_topic: "lienthong.intake.applications.v1", dlt_failed_at: failedAt },
+    headers: {
+      ...buildCloudEventHeaders({
+        id: eventId,
+        source: "intake",
+        type: SUBMITTED,
+        time: failedAt,
+        subject: `dossier-${eventId}`,
+      }),
+      dlt_original_topic: originalTopic,
+      dlt_failed_at: failedAt,
+      ...extra,
+    },
   };
 }
 
@@ -93,4 +127,49 @@ test("another letter at a kept letter's place after a journal reset is kept unde
     [`${deadLetterTopicFor(GROUP)}:0:1`]: thirdId,
   });
   expect(logger.errors).toHaveLength(1);
+});
+
+test("a replay names the topic the event was published on, and one it could not be handled from is refused", async () => {
+  ({ store, dir } = await openTestStore());
+  cleanups.push(async () => {
+    await store.close();
+    await dir.remove();
+  });
+  const bus = await ledgerOnFreshBroker(recordingLogger());
+  const replays = await collect(bus, "replay-watch", [replayTopicFor(GROUP)]);
+  cleanups.push(() => replays.close());
+  const scope = { provinces: new Set(["38"]) };
+  const at = "2026-12-05T01:00:00.000Z";
+  const [refused, failedAgain, stray] = [randomUUID(), randomUUID(), randomUUID()];
+  await bus.forward([
+    // Refused on intake's topic.
+    letterRecord(refused, at),
+    // A replay of it that failed again: its letter comes from the replay topic, naming intake's.
+    letterRecord(failedAgain, at, replayTopicFor(GROUP), { [REPLAYED_FROM_HEADER]: INTAKE_TOPIC }),
+    // A record on the replay topic naming no topic the group consumes.
+    letterRecord(stray, at, replayTopicFor(GROUP), { [REPLAYED_FROM_HEADER]: "lienthong.signature.documents.v1" }),
+  ]);
+  await waitFor(async () => (await store.find(deadLetters)).length === 3, { description: "three letters kept" });
+  const idOf = async (eventId: string) =>
+    (await store.find(deadLetters)).find((letter) => letter.data.eventId === eventId)!.id;
+  const now = new Date(at);
+
+  await ledgerOf(bus).replay(scope, await idOf(refused), "operator", now);
+  await ledgerOf(bus).replay(scope, await idOf(failedAgain), "operator", now);
+  await waitFor(() => replays.events.length === 2, { description: "two replays on the replay topic" });
+  expect(replays.events.map((event) => [event.id, event.headers[REPLAYED_FROM_HEADER]])).toEqual([
+    [refused, INTAKE_TOPIC],
+    [failedAgain, INTAKE_TOPIC],
+  ]);
+
+  const strayId = await idOf(stray);
+  await expect(ledgerOf(bus).replay(scope, strayId, "operator", now)).rejects.toMatchObject({
+    reason: "NOT_REPLAYABLE",
+    message: expect.stringContaining("lienthong.signature.documents.v1"),
+  });
+  // Refused before anything changed: still open, its record kept, nothing sent.
+  expect((await store.get(deadLetters, strayId))?.data).toMatchObject({ state: "open", value: expect.any(String) });
+  expect((await store.get(deadLetters, strayId))?.data.value).not.toBe("");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(replays.events).toHaveLength(2);
 });

@@ -266,7 +266,7 @@ export function deadLetterRoutes(
     body: "none",
     doc: {
       operationId: "replayDeadLetter",
-      summary: "Send the letter's record back to its topic, with its event id (audited)",
+      summary: "Send the letter's record to its consumer group's replay topic, with its event id (audited)",
       params: idParams,
       responses: { 202: { description: "Sent back; the letter is closed as replayed", json: letterSummary } },
     },

@@ -4,6 +4,8 @@ import { scopeOf } from "./dead-letter-routes";
 import type { HttpApp } from "./http";
 import type { ServiceMetrics } from "./metrics";
 import type { Readiness } from "./readiness";
+import { loggableError } from "@lienthong/errors";
+import type { Logger } from "./logger";
 import { PLATFORM_VERSION } from "./version";
 
 const OPERATORS = { staff: ["operator"] } as const;
@@ -23,6 +25,7 @@ const FRESH_FIGURES_WAIT_MS = 2_000;
  */
 export const HEALTH_SERIES = [
   "messaging_consumer_lag",
+  "messaging_consumer_lag_unreadable",
   "outbox_backlog",
   "outbox_oldest_age_seconds",
   "messaging_consumer_retries_total",
@@ -50,6 +53,10 @@ const healthSchema = z
     seriesCollectedAt: z.iso.datetime().nullable().meta({
       description:
         "When the figures were collected: earlier than the answer when collecting them took over 2 s (a broker not answering), null when none could be collected yet",
+    }),
+    seriesAgeSeconds: z.number().nullable().meta({
+      description:
+        "How old the figures are by the service's clock (the caller's may differ): about 0 when fresh, null when none could be collected yet",
     }),
   })
   .meta({ id: "ServiceHealth", description: "What the operations console's health page shows of one service" });
@@ -88,14 +95,17 @@ async function collectFigures(metrics: ServiceMetrics): Promise<Figures> {
  * Fresh figures when they come within FRESH_FIGURES_WAIT_MS, else the last ones. Callers share one collection in
  * flight, so a page refreshing against a hung broker does not pile up requests to it.
  */
-function latestFigures(metrics: ServiceMetrics): () => Promise<Figures | undefined> {
+function latestFigures(metrics: ServiceMetrics, logger: Logger): () => Promise<Figures | undefined> {
   let last: Figures | undefined;
   let collecting: Promise<Figures | undefined> | undefined;
   return async () => {
     collecting ??= collectFigures(metrics)
       .then((figures) => (last = figures))
       // A collector that failed leaves the last figures standing, with their time.
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        logger.warn({ err: loggableError(error) }, "health figures could not be collected");
+        return undefined;
+      })
       .finally(() => (collecting = undefined));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<undefined>((resolve) => {
@@ -123,9 +133,10 @@ export function healthRoutes(
     readiness: Readiness;
     metrics: ServiceMetrics;
     deadLetters: DeadLetterLedger;
+    logger: Logger;
   },
 ): void {
-  const figuresNow = latestFigures(parts.metrics);
+  const figuresNow = latestFigures(parts.metrics, parts.logger);
   http.route({
     method: "get",
     path: "/ops/health",
@@ -150,6 +161,7 @@ export function healthRoutes(
         openDeadLetters: open,
         series: figures?.series ?? [],
         seriesCollectedAt: figures?.collectedAt ?? null,
+        seriesAgeSeconds: figures ? (Date.now() - Date.parse(figures.collectedAt)) / 1000 : null,
       });
     },
   });

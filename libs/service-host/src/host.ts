@@ -138,7 +138,8 @@ export class ServiceHost {
   readonly metrics: ServiceMetrics;
   /** Shutdown steps, run in reverse order of registration: intake stops first, the store closes last. */
   readonly lifecycle: Lifecycle;
-  private readonly consumers: ConsumerRegistration[] = [];
+  /** The service's one consumer (group = service name), once registered. */
+  private consumer: ConsumerRegistration | undefined;
   /** The dead letters of the service's consumer group, kept for operators (dead-letter-routes.ts). */
   private readonly deadLetters: DeadLetterLedger;
   /** Where the service finds a dossier's province, for letters whose event names none (registered by the service). */
@@ -176,6 +177,8 @@ export class ServiceHost {
       while ((await this.audit.seal()) > 0);
     });
     this.lifecycle.onShutdown("bus", () => bus.close());
+    // OTLP metrics export: the last reading, after the outbox's final flush, while bus and store still answer.
+    this.lifecycle.onShutdown("metrics", () => this.metrics.finalReading());
     this.lifecycle.onShutdown("outbox", async () => {
       await relay.stop();
       await relay.flush().catch((error: unknown) => {
@@ -253,6 +256,7 @@ export class ServiceHost {
       bus,
       store,
       groupId: name,
+      consumedTopics: () => this.consumer?.topics ?? [],
       provinceOf: dossierProvinceOf(this.reference.units, () => this.dossierProvinceLookup),
       logger,
     });
@@ -262,6 +266,7 @@ export class ServiceHost {
       readiness,
       metrics: this.metrics,
       deadLetters: this.deadLetters,
+      logger,
     });
     readiness.addCheck("store", () => store.ping());
     readiness.addCheck("bus", () => bus.ping());
@@ -273,7 +278,7 @@ export class ServiceHost {
       bus,
       // The replay topic too: a replay the group has not handled yet is lag like any other.
       consumers: () =>
-        this.consumers.map(({ topics }) => ({ groupId: name, topics: [...topics, replayTopicFor(name)] })),
+        this.consumer ? [{ groupId: name, topics: [...this.consumer.topics, replayTopicFor(name)] }] : [],
       logger,
     });
   }
@@ -341,9 +346,13 @@ export class ServiceHost {
     this.dossierProvinceLookup = lookup;
   }
 
-  /** Registers the service's consumer (group = service name) for when it starts. */
+  /**
+   * Registers the service's consumer (group = service name) for when it starts. One per service: its group's
+   * replay topic is read by that consumer, which must know every topic a replay may name.
+   */
   consume(topics: string[], handle: ConsumedEventHandler): void {
-    this.consumers.push({ topics, handle });
+    if (this.consumer) throw new Error(`${this.name} registers its consumer once, with every topic it consumes`);
+    this.consumer = { topics, handle };
   }
 
   /** Called after every successful commit with its operations (wake-ups of background workers). */
@@ -385,7 +394,8 @@ export class ServiceHost {
       task.start();
       this.lifecycle.onShutdown(task.name, () => task.stop());
     }
-    for (const { topics, handle } of this.consumers) {
+    if (this.consumer) {
+      const { topics, handle } = this.consumer;
       const subscription = await startConsumer({
         bus: this.bus,
         store: this.store,
@@ -398,8 +408,6 @@ export class ServiceHost {
         observer: consumerObserver(this.metrics, this.name, topics),
       });
       this.lifecycle.onShutdown("consumer", () => subscription.close());
-    }
-    if (this.consumers.length > 0) {
       await this.deadLetters.start();
       this.lifecycle.onShutdown("dead-letter ledger", () => this.deadLetters.stop());
     }

@@ -29,7 +29,7 @@ export * from "./grpc-status";
 export * from "./host";
 export * from "./http";
 export * from "./http-problem";
-export { kafkaSecurityOf, type KafkaEnv } from "./kafka-connection";
+export { kafkaSecurityOf } from "./kafka-connection";
 export * from "./lifecycle";
 export * from "./logger";
 export * from "./metrics";

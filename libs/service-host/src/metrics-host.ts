@@ -152,23 +152,43 @@ export function registerHostGauges({ metrics, readiness, relay, bus, consumers, 
       this.set((await relay.oldestAgeMs()) / 1000);
     },
   });
+  // Whether each group's lag could be read at the last collection, which the gauge after it reports.
+  const lagRead = new Map<string, boolean>();
+  let reading: Promise<void> = Promise.resolve();
   metrics.gauge({
     name: "messaging_consumer_lag",
     help: "Records published to a partition and not yet consumed by the group (end offset minus committed offset)",
     labelNames: ["group", "topic", "partition"],
-    async collect() {
-      // Partitions that moved to another replica would keep their last value: start from none at every scrape.
-      this.reset();
-      for (const { groupId, topics } of consumers()) {
-        try {
-          for (const lag of await bus.consumerLag(groupId, topics)) {
-            this.labels(groupId, lag.topic, String(lag.partition)).set(lag.lag);
+    collect() {
+      reading = (async () => {
+        // Partitions that moved to another replica would keep their last value: start from none at every scrape.
+        this.reset();
+        for (const { groupId, topics } of consumers()) {
+          try {
+            for (const lag of await bus.consumerLag(groupId, topics)) {
+              this.labels(groupId, lag.topic, String(lag.partition)).set(lag.lag);
+            }
+            lagRead.set(groupId, true);
+          } catch (error) {
+            // The series is absent for this scrape (alert rules see the gap); the other metrics are still served.
+            lagRead.set(groupId, false);
+            logger.warn({ groupId, err: loggableError(error) }, "consumer lag could not be read");
           }
-        } catch (error) {
-          // The series is absent for this scrape (alert rules see the gap); the other metrics are still served.
-          logger.warn({ groupId, err: loggableError(error) }, "consumer lag could not be read");
         }
-      }
+      })();
+      return reading;
+    },
+  });
+  // Told apart from "no lag": a broker that refuses or fails the question leaves the lag series out. Registered
+  // after the lag, so a scrape collecting both waits for this one's reading of it.
+  metrics.gauge({
+    name: "messaging_consumer_lag_unreadable",
+    help: "1 when the group's consumer lag could not be read from the bus at this scrape (its lag series are then absent), else 0",
+    labelNames: ["group"],
+    async collect() {
+      await reading;
+      this.reset();
+      for (const [groupId, read] of lagRead) this.labels(groupId).set(read ? 0 : 1);
     },
   });
 }

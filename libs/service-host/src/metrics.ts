@@ -9,6 +9,7 @@ import {
   type HistogramConfiguration,
   type Metric,
 } from "prom-client";
+import { exportRegistry } from "./telemetry";
 
 /**
  * Label names that would turn a metric into a register of people (DOMAIN.md
@@ -43,6 +44,13 @@ export interface ServiceMetrics {
   counter: <L extends string>(config: CounterConfiguration<L>) => Counter<L>;
   gauge: <L extends string>(config: GaugeConfiguration<L>) => Gauge<L>;
   histogram: <L extends string>(config: HistogramConfiguration<L>) => Histogram<L>;
+  /**
+   * For a stopping service, before its store and bus close: reads the registry
+   * one last time for the OTLP export, which sends that reading from then on
+   * (the stopped service's gauges could no longer be read). Nothing without
+   * OTLP export.
+   */
+  finalReading: () => Promise<void>;
 }
 
 export interface MetricsOptions {
@@ -54,11 +62,14 @@ export interface MetricsOptions {
 /**
  * A registry whose every series carries `service`, and metric factories that
  * refuse personal label names. Asking twice for the same name returns the
- * metric already registered, so two components may share one.
+ * metric already registered, so two components may share one. Scraped at
+ * /metrics; also pushed over OTLP when the process's telemetry does that.
  */
 export function createMetrics(options: MetricsOptions): ServiceMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ service: options.service });
+  const labels = { service: options.service };
+  registry.setDefaultLabels(labels);
+  const finalReading = exportRegistry(registry, labels);
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
 
   function make<M extends Metric, C extends { name: string; labelNames?: readonly string[] }>(
@@ -79,5 +90,6 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
     counter: (config) => make(Counter, config),
     gauge: (config) => make(Gauge, config),
     histogram: (config) => make(Histogram, config),
+    finalReading,
   };
 }

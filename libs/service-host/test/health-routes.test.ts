@@ -3,6 +3,7 @@
  * frozen): the answer still comes, not ready, with the last figures and the
  * time they were collected, instead of hanging on the consumer lag the broker
  * is asked for; once the broker answers again, the figures are fresh again.
+ * A broker that refuses the question is told apart from one with no lag.
  */
 import { Topics } from "@lienthong/contracts";
 import {
@@ -20,6 +21,7 @@ interface Health {
   ready: boolean;
   series: { name: string; labels: Record<string, string>; value: number }[];
   seriesCollectedAt: string | null;
+  seriesAgeSeconds: number | null;
 }
 
 describeWithKafka("/ops/health with a broker that stops answering", () => {
@@ -82,14 +84,24 @@ describeWithKafka("/ops/health with a broker that stops answering", () => {
     );
     expect(before!.seriesCollectedAt).not.toBeNull();
 
+    expect(before!.seriesAgeSeconds).toBeLessThan(5);
+    // Every question the bus is asked for the lag, counted from here.
+    const lagReads = jest.spyOn(host.bus, "consumerLag");
+
     mock.freeze();
-    const frozen = await health();
+    // Two pages asking at once: one collection, which hangs on the frozen broker, serves both.
+    const started = Date.now();
+    const [frozen, meanwhile] = await Promise.all([health(), health()]);
+    // Well under kafkajs's request timeout (30 s): the page did not wait for the broker.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(lagReads).toHaveBeenCalledTimes(1);
     expect(frozen.ready).toBe(false);
     // The lag could not be read again: the figures shown are the last collected, and say when.
     expect(frozen.seriesCollectedAt).toBe(before!.seriesCollectedAt);
+    expect(frozen.seriesAgeSeconds).toBeGreaterThanOrEqual(2);
     expect(lagSeries(frozen)).toEqual(lagSeries(before!));
-    // Asked again meanwhile, it still answers (the one collection in flight is shared, not repeated).
-    expect((await health()).seriesCollectedAt).toBe(before!.seriesCollectedAt);
+    expect(meanwhile.seriesCollectedAt).toBe(before!.seriesCollectedAt);
+    lagReads.mockRestore();
 
     mock.thaw();
     await waitFor(
@@ -98,6 +110,32 @@ describeWithKafka("/ops/health with a broker that stops answering", () => {
         return answer.ready && answer.seriesCollectedAt !== before!.seriesCollectedAt;
       },
       { timeoutMs: 120_000, description: "fresh figures once the broker answers" },
+    );
+  });
+
+  test("a lag the broker refuses to tell is said so, not shown as no lag", async () => {
+    const unreadable = (answer: Health) =>
+      answer.series.find((series) => series.name === "messaging_consumer_lag_unreadable")?.value;
+    // The broker refusing the question, as one without the principal's Describe ACL would.
+    const refusal = jest
+      .spyOn(host.bus, "consumerLag")
+      .mockRejectedValueOnce(new Error("This server does not host this topic-partition"));
+    let refused: Health | undefined;
+    await waitFor(
+      async () => {
+        refused = await health();
+        return unreadable(refused) === 1;
+      },
+      { timeoutMs: 30_000, description: "the lag said unreadable" },
+    );
+    expect(lagSeries(refused!)).toEqual([]);
+    refusal.mockRestore();
+    await waitFor(
+      async () => {
+        const answer = await health();
+        return unreadable(answer) === 0 && lagSeries(answer).length > 0;
+      },
+      { timeoutMs: 30_000, description: "the lag read again" },
     );
   });
 });

@@ -203,6 +203,24 @@ describe("OTLP export", () => {
     expect(exported.join("")).toContain(traceId);
   });
 
+  it("prefers OTEL_EXPORTER_OTLP_TRACES_ENDPOINT to OTEL_EXPORTER_OTLP_ENDPOINT when both are set", async () => {
+    const { port } = collector.address() as AddressInfo;
+    const before = received.length;
+    const traceId = await tracedRequest({
+      OTEL_SERVICE_NAME: "traced-both-urls",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/collector/both`,
+    });
+    const exported = received.slice(before);
+    expect(
+      exported
+        .filter((r) => r.path === "/collector/both")
+        .map((r) => r.body)
+        .join(""),
+    ).toContain(traceId);
+    expect(exported.filter((r) => r.path === "/v1/traces")).toEqual([]);
+  });
+
   it("samples as OTEL_TRACES_SAMPLER says: always_off exports nothing", async () => {
     const { port } = collector.address() as AddressInfo;
     const before = received.length;

@@ -4,7 +4,6 @@
  * /ops/dead-letters API (operator-api.ts).
  */
 import { InvalidArgumentError, type Command } from "commander";
-import Table from "cli-table3";
 import type { ServiceName } from "@lienthong/contracts";
 import { DEAD_LETTER_ID } from "@lienthong/messaging";
 import {
@@ -17,6 +16,7 @@ import {
   ServiceRefused,
   type ConnectionOptions,
 } from "./operator-api";
+import { table } from "./table";
 
 interface LetterSummary {
   id: string;
@@ -75,9 +75,9 @@ export function registerDeadLetterCommands(program: Command): void {
       letters.sort((a, b) => b.failedAt.localeCompare(a.failedAt));
       print(options, { letters }, () => {
         if (letters.length === 0) return `no ${options.state} dead letters`;
-        const table = new Table({ head: ["id", "type", "dossier", "reason", "attempts", "failed at", "state"] });
-        for (const letter of letters) {
-          table.push([
+        return table(
+          ["id", "type", "dossier", "reason", "attempts", "failed at", "state"],
+          letters.map((letter) => [
             letter.id,
             letter.type || "(not a CloudEvent)",
             letter.key,
@@ -85,9 +85,9 @@ export function registerDeadLetterCommands(program: Command): void {
             letter.attempts,
             letter.failedAt,
             letter.state,
-          ]);
-        }
-        return table.toString();
+          ]),
+          [4],
+        );
       });
     }),
   );

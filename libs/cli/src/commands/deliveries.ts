@@ -5,8 +5,8 @@
  * receivers deduplicate on (operator-api.ts).
  */
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { call, connect, guarded, print, withConnectionOptions, type ConnectionOptions } from "./operator-api";
+import { table } from "./table";
 
 interface Delivery {
   notificationId: string;
@@ -35,18 +35,18 @@ export function registerDeliveryCommands(program: Command): void {
       )) as { deliveries: Delivery[] };
       print(options, answer, () => {
         if (answer.deliveries.length === 0) return `no deliveries for ${dossier}`;
-        const table = new Table({ head: ["notification", "trigger", "channel", "state", "attempts", "delivered at"] });
-        for (const delivery of answer.deliveries) {
-          table.push([
+        return table(
+          ["notification", "trigger", "channel", "state", "attempts", "delivered at"],
+          answer.deliveries.map((delivery) => [
             delivery.notificationId,
             delivery.triggerType,
             delivery.channel,
             delivery.stateName,
             delivery.attempts,
             delivery.deliveredAt ?? "",
-          ]);
-        }
-        return table.toString();
+          ]),
+          [4],
+        );
       });
     }),
   );

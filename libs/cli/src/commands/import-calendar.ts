@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { parseCalendarOverrides, type CalendarOverrideTable } from "@lienthong/domain";
 import { PlatformError } from "@lienthong/errors";
-import { formatCount, invalid, splitIndexedPath, table, type ImportValidation } from "./import-report";
+import { invalid, splitIndexedPath, type ImportValidation } from "./import-report";
+import { formatCount, table } from "./table";
 
 export function validateCalendar(data: unknown): ImportValidation {
   let overrides: CalendarOverrideTable;

@@ -11,7 +11,8 @@ import {
   type ProcedureCatalog,
 } from "@lienthong/domain";
 import { PlatformError } from "@lienthong/errors";
-import { formatCount, invalid, table, type ImportIssue, type ImportValidation } from "./import-report";
+import { invalid, type ImportIssue, type ImportValidation } from "./import-report";
+import { formatCount, table } from "./table";
 import type { ProgressFactory, Progress } from "./import-progress";
 
 /**

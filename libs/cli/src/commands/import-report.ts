@@ -1,5 +1,3 @@
-import Table from "cli-table3";
-
 /** One problem in an operator's file: where it is, which field, and why. */
 export interface ImportIssue {
   entry: string;
@@ -26,21 +24,6 @@ export interface ImportValidation {
 
 export function invalid(issues: ImportIssue[], summary: Record<string, unknown> = {}): ImportValidation {
   return { ok: false, issues, summary, lines: [], verify: () => undefined };
-}
-
-export function formatCount(value: number): string {
-  return value.toLocaleString("en-US");
-}
-
-/** A plain table: no colours, so piped output and tests see the same text as a terminal. */
-export function table(head: string[], rows: (string | number)[][], rightAligned: number[] = []): string {
-  const output = new Table({
-    head,
-    style: { head: [], border: [], compact: true },
-    colAligns: head.map((_, index) => (rightAligned.includes(index) ? "right" : "left")),
-  });
-  for (const row of rows) output.push(row.map((cell) => (typeof cell === "number" ? formatCount(cell) : cell)));
-  return output.toString();
 }
 
 /** Splits a domain violation path such as `overrides[3].date` into the entry and the field. */

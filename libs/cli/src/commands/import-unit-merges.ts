@@ -12,7 +12,8 @@ import {
   REFERENCE_FILES,
   type CommuneMerges,
 } from "@lienthong/domain";
-import { formatCount, invalid, type ImportValidation } from "./import-report";
+import { invalid, type ImportValidation } from "./import-report";
+import { formatCount } from "./table";
 import type { ProgressFactory } from "./import-progress";
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,7 +9,8 @@ import {
   type CommuneKind,
   type ProvinceKind,
 } from "@lienthong/domain";
-import { formatCount, invalid, table, type ImportValidation } from "./import-report";
+import { invalid, type ImportValidation } from "./import-report";
+import { formatCount, table } from "./table";
 import type { ProgressFactory } from "./import-progress";
 
 const PROVINCE_KIND_IDS: Record<ProvinceKind, number> = { city: 1, province: 2 };

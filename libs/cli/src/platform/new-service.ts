@@ -63,6 +63,8 @@ export function createService(root: string, options: NewServiceOptions): string[
     `    grpcPort: ${grpcPort},`,
     `    opsPort: ${opsPort},`,
     `    topic: "lienthong.${name}.events.v1",`,
+    // Every other service's events, as the template's handler expects; narrow it to what the service needs.
+    `    consumes: [${PLATFORM_SERVICES.map((service) => `"${service.name}"`).join(", ")}],`,
     "  },",
   ]);
   insertBefore(path.join(root, "libs/contracts/src/index.ts"), EXPORTS_MARKER, [

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { PLATFORM_SERVICES, type PlatformService } from "@lienthong/contracts";
+import { PLATFORM_SERVICES, consumedTopics, type PlatformService, type ServiceName } from "@lienthong/contracts";
 import YAML from "yaml";
 import type { GeneratedSection } from "./generated-section";
 
@@ -114,6 +114,20 @@ export function platformSections(root: string): GeneratedSection[] {
             `          service: ${service.name}`,
           ])
           .join("\n"),
+    },
+    {
+      file: "infra/kafka/acls.sh",
+      begin: `# >>> services: ${GENERATED_BY}`,
+      end: "# <<< services",
+      render: () =>
+        [
+          ...services.map((service) =>
+            ["service_principal", service.name, service.topic, ...consumedTopics(service.name as ServiceName)].join(
+              " ",
+            ),
+          ),
+          `consumer_groups="${services.map((service) => service.name).join(" ")}"`,
+        ].join("\n"),
     },
     {
       file: "infra/kafka/create-topics.sh",

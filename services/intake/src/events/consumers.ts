@@ -1,10 +1,10 @@
-import { Topics } from "@lienthong/contracts";
+import { consumedTopics } from "@lienthong/contracts";
 import type { ConsumedEventHandler } from "@lienthong/service-host";
 import type { IntakePorts } from "../use-cases/ports";
 import { recordLifecycleEvent } from "../use-cases/record-lifecycle-event";
 
 /** The timeline is a projection of every service's events, intake's own included. */
-export const intakeTopics = Object.values(Topics);
+export const intakeTopics = consumedTopics("intake");
 
 export function intakeEventHandler(ports: IntakePorts): ConsumedEventHandler {
   return (event) => recordLifecycleEvent(ports, event);

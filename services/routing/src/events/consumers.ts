@@ -1,4 +1,4 @@
-import { Topics } from "@lienthong/contracts";
+import { consumedTopics } from "@lienthong/contracts";
 import type { ConsumedEventHandler } from "@lienthong/service-host";
 import { resumeAfterSupplement, withdrawOnRequest } from "../use-cases/intake-requests";
 import { issueResult } from "../use-cases/issue-result";
@@ -6,7 +6,7 @@ import type { RoutingPorts } from "../use-cases/ports";
 import { recordSignatureFailure } from "../use-cases/record-signature-failure";
 import { registerDossier } from "../use-cases/register-dossier";
 
-export const routingTopics = [Topics.intake, Topics.signature];
+export const routingTopics = consumedTopics("routing");
 
 /** Routes each consumed event to its use case with its decoded payload; other events are not routing's business. */
 export function routingEventHandler(ports: RoutingPorts): ConsumedEventHandler {

@@ -73,6 +73,7 @@ export const en: Messages = {
     parkedTitle: "Events waiting for their dossier",
     parkedCount: "{{count}} dossiers have events waiting",
     figures: "Figures",
+    lagUnreadable: "cannot be read from the event bus (Kafka permissions? the brokers?)",
     staleFigures: "Figures from {{time}}: the service could not read fresh ones (is the event bus answering?)",
     noFigures: "No figures yet: is the event bus answering?",
   },

@@ -71,6 +71,7 @@ export const vi = {
     parkedTitle: "Sự kiện đang chờ hồ sơ",
     parkedCount: "{{count}} hồ sơ có sự kiện đang chờ",
     figures: "Số liệu",
+    lagUnreadable: "không đọc được từ hàng đợi sự kiện (quyền Kafka? máy chủ Kafka?)",
     staleFigures: "Số liệu lúc {{time}}: dịch vụ chưa đọc được số mới (hàng đợi sự kiện không trả lời?)",
     noFigures: "Chưa đọc được số liệu: hàng đợi sự kiện không trả lời?",
   },

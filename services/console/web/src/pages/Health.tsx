@@ -32,10 +32,12 @@ interface ServiceHealth {
   series: HealthSeries[];
   /** When the figures were read: older than the answer when the service could not read fresh ones in time. */
   seriesCollectedAt: string | null;
+  /** Their age by the service's own clock, which the browser's need not agree with. */
+  seriesAgeSeconds: number | null;
 }
 
 /** Figures older than this are marked as such: fresh ones come with every refresh. */
-const STALE_AFTER_MS = 2 * REFRESH_SECONDS * 1000;
+const STALE_AFTER_SECONDS = 2 * REFRESH_SECONDS;
 
 /** The sum of a series' values over the children whose labels include `labels`. */
 function total(health: ServiceHealth, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -220,7 +222,8 @@ function PipelineFigures({ health, service }: { health: ServiceHealth; service: 
     ["health.signingQueue", total(health, "signature_retries_waiting")],
   ];
   const collectedAt = health.seriesCollectedAt === null ? undefined : new Date(health.seriesCollectedAt);
-  const stale = collectedAt === undefined || Date.now() - collectedAt.getTime() > STALE_AFTER_MS;
+  const stale = health.seriesAgeSeconds === null || health.seriesAgeSeconds > STALE_AFTER_SECONDS;
+  const lagUnreadable = (total(health, "messaging_consumer_lag_unreadable") ?? 0) > 0;
   return (
     <>
       {stale ? (
@@ -228,6 +231,14 @@ function PipelineFigures({ health, service }: { health: ServiceHealth; service: 
           <dt>{t("health.figures")}</dt>
           <dd className="tag bad" data-stale-figures={service}>
             {collectedAt ? t("health.staleFigures", { time: timeOfDay(collectedAt) }) : t("health.noFigures")}
+          </dd>
+        </>
+      ) : null}
+      {lagUnreadable ? (
+        <>
+          <dt>{t("health.consumerLag")}</dt>
+          <dd className="tag bad" data-lag-unreadable={service}>
+            {t("health.lagUnreadable")}
           </dd>
         </>
       ) : null}
