@@ -347,6 +347,29 @@ export function serviceEnv<Extra extends z.ZodRawShape = Record<never, never>>(
     });
 }
 
+/**
+ * The variables a Kafka client is reached and identified with: the brokers, the client id, and TLS and SASL to
+ * reach them securely. A `pick` mask of the common environment (an operator's command reads these alone).
+ */
+export const KAFKA_CONNECTION_VARIABLES = {
+  KAFKA_BROKERS: true,
+  KAFKA_CLIENT_ID: true,
+  KAFKA_SSL: true,
+  KAFKA_SSL_CA_FILE: true,
+  KAFKA_SSL_CERT_FILE: true,
+  KAFKA_SSL_KEY_FILE: true,
+  KAFKA_SASL_MECHANISM: true,
+  KAFKA_SASL_USERNAME: true,
+  KAFKA_SASL_PASSWORD: true,
+  KAFKA_SASL_PASSWORD_FILE: true,
+} as const;
+
+/** TLS material and the SASL principal of a Kafka client. */
+export type KafkaSecurityEnv = Pick<
+  CommonParsed,
+  Exclude<keyof typeof KAFKA_CONNECTION_VARIABLES, "KAFKA_BROKERS" | "KAFKA_CLIENT_ID">
+>;
+
 type TransportEnv = Pick<
   CommonParsed,
   | "NODE_ENV"
@@ -355,15 +378,8 @@ type TransportEnv = Pick<
   | "GRPC_TLS_CERT_FILE"
   | "GRPC_TLS_KEY_FILE"
   | "GRPC_TLS_CLIENT_CA_FILE"
-  | "KAFKA_SSL"
-  | "KAFKA_SSL_CA_FILE"
-  | "KAFKA_SSL_CERT_FILE"
-  | "KAFKA_SSL_KEY_FILE"
-  | "KAFKA_SASL_MECHANISM"
-  | "KAFKA_SASL_USERNAME"
-  | "KAFKA_SASL_PASSWORD"
-  | "KAFKA_SASL_PASSWORD_FILE"
->;
+> &
+  KafkaSecurityEnv;
 
 /**
  * The gRPC TLS and Kafka security variables: a variable the chosen mode would

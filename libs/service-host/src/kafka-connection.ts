@@ -1,22 +1,8 @@
-import type { z } from "zod";
 import type { KafkaEventBusConfig } from "@lienthong/messaging";
-import { readConfiguredFile, type commonServiceEnv } from "./config";
-
-/** The variables that say how to reach and authenticate to the brokers (a service's, or an operator's command's). */
-export type KafkaEnv = Pick<
-  z.output<typeof commonServiceEnv>,
-  | "KAFKA_SSL"
-  | "KAFKA_SSL_CA_FILE"
-  | "KAFKA_SSL_CERT_FILE"
-  | "KAFKA_SSL_KEY_FILE"
-  | "KAFKA_SASL_MECHANISM"
-  | "KAFKA_SASL_USERNAME"
-  | "KAFKA_SASL_PASSWORD"
-  | "KAFKA_SASL_PASSWORD_FILE"
->;
+import { readConfiguredFile, type KafkaSecurityEnv } from "./config";
 
 /** TLS material and the SASL principal from KAFKA_SSL* and KAFKA_SASL* (serviceEnv checked they come whole). */
-export function kafkaSecurityOf(env: KafkaEnv): Pick<KafkaEventBusConfig, "ssl" | "sasl"> {
+export function kafkaSecurityOf(env: KafkaSecurityEnv): Pick<KafkaEventBusConfig, "ssl" | "sasl"> {
   const file = (variable: string, name: string | undefined) => (name ? readConfiguredFile(variable, name) : undefined);
   const ssl = env.KAFKA_SSL
     ? {

@@ -17,20 +17,6 @@ import { table } from "./table";
 
 const TOPIC_PREFIX = "lienthong.";
 
-/** What it takes to reach the brokers: the services' own variables for it. */
-const KAFKA_VARIABLES = {
-  KAFKA_BROKERS: true,
-  KAFKA_CLIENT_ID: true,
-  KAFKA_SSL: true,
-  KAFKA_SSL_CA_FILE: true,
-  KAFKA_SSL_CERT_FILE: true,
-  KAFKA_SSL_KEY_FILE: true,
-  KAFKA_SASL_MECHANISM: true,
-  KAFKA_SASL_USERNAME: true,
-  KAFKA_SASL_PASSWORD: true,
-  KAFKA_SASL_PASSWORD_FILE: true,
-} as const;
-
 interface TopicsOptions {
   brokers?: string;
   json?: boolean;
@@ -59,13 +45,13 @@ async function clusterReport(options: TopicsOptions) {
   /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs and the configuration load only for this command */
   const { describeKafkaCluster, deadLetterTopicFor, ledgerGroupFor, replayTopicFor } =
     require("@lienthong/messaging") as typeof import("@lienthong/messaging");
-  const { ConfigError, commonServiceEnv, kafkaSecurityOf, loadConfig } =
+  const { ConfigError, KAFKA_CONNECTION_VARIABLES, commonServiceEnv, kafkaSecurityOf, loadConfig } =
     require("@lienthong/service-host") as typeof import("@lienthong/service-host");
   /* eslint-enable @typescript-eslint/no-require-imports */
   let env;
   try {
     // The Kafka variables alone: the rest of a service's environment is none of this command's business.
-    env = loadConfig(commonServiceEnv.pick(KAFKA_VARIABLES), {
+    env = loadConfig(commonServiceEnv.pick(KAFKA_CONNECTION_VARIABLES), {
       ...process.env,
       ...(options.brokers !== undefined && { KAFKA_BROKERS: options.brokers }),
     });
