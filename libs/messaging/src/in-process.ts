@@ -5,6 +5,7 @@ import { OpenSubscriptions } from "./open-subscriptions";
 import { MemoryRecordLog, SqliteRecordLog, type RecordLog, type StoredRecord } from "./in-process-log";
 import { loggableError } from "@lienthong/errors";
 import { silentLogger, type Logger } from "./logger";
+import { partitionLags } from "./lag";
 import { partitionForKey } from "./partitioner";
 import type {
   EventBus,
@@ -120,15 +121,15 @@ export class InProcessBroker {
 
   /** The group's lag on the partitions of `topics` it was ever subscribed to here: journal end − committed offset. */
   consumerLag(groupId: string, topics: readonly string[]): PartitionLag[] {
-    const lags: PartitionLag[] = [];
-    for (const worker of this.workers.values()) {
-      if (worker.groupId !== groupId || !topics.includes(worker.topic)) continue;
-      const { topic, partition } = worker;
-      const end = this.log.endOffset(topic, partition);
-      const committed = this.log.committed(groupId, topic, partition) ?? this.log.startOffset(topic, partition);
-      lags.push({ topic, partition, committed, end, lag: Math.max(0, end - committed) });
-    }
-    return lags;
+    return [...this.workers.values()]
+      .filter((worker) => worker.groupId === groupId && topics.includes(worker.topic))
+      .flatMap(({ topic, partition }) =>
+        partitionLags(
+          topic,
+          [{ partition, start: this.log.startOffset(topic, partition), end: this.log.endOffset(topic, partition) }],
+          new Map([[partition, this.log.committed(groupId, topic, partition) ?? -1]]),
+        ),
+      );
   }
 
   /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal. */

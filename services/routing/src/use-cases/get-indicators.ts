@@ -244,6 +244,24 @@ function indicatorsOf(unitCode: string, from: string, to: string, counts: Counts
   };
 }
 
+/** A commune's (5 digits) or a province's (2) dossiers: received at its reception, decided by its authorities. */
+function unitScope(unitCode: string): UnitScope {
+  const commune = unitCode.length === 5;
+  return {
+    unitCode,
+    receivedBy: commune ? { receivingUnitCode: unitCode } : { receivingProvinceCode: unitCode },
+    decidedBy: commune ? { competentCommuneCode: unitCode } : { competentProvinceCode: unitCode },
+  };
+}
+
+/** A period's Vietnam days, and the last of them closed: figures up to it are kept, later ones read live. */
+function periodDays(ports: RoutingPorts, from: string, to: string) {
+  const fromDay = dayNumberOfIsoDate(from, "from");
+  const toDay = dayNumberOfIsoDate(to, "to");
+  const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
+  return { fromDay, toDay, closedUntil: Math.min(toDay, lastClosedDay) };
+}
+
 /** The exclusive end of a period's last Vietnam day, as stored instants compare. */
 const endOfPeriod = (toDay: number) => instantOfDay(toDay + 1).toISOString();
 
@@ -266,15 +284,8 @@ export async function getIndicators(ports: RoutingPorts, caller: Caller, input: 
   const provinceCode = commune ? ports.units.commune(unitCode)?.provinceCode : ports.units.province(unitCode)?.code;
   if (!provinceCode) throw notFound(commune ? "commune" : "province", unitCode);
   assertActsForUnit(ports, caller, unitCode, provinceCode);
-  const scope: UnitScope = {
-    unitCode,
-    receivedBy: commune ? { receivingUnitCode: unitCode } : { receivingProvinceCode: unitCode },
-    decidedBy: commune ? { competentCommuneCode: unitCode } : { competentProvinceCode: unitCode },
-  };
-  const fromDay = dayNumberOfIsoDate(from, "from");
-  const toDay = dayNumberOfIsoDate(to, "to");
-  const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
-  const closedUntil = Math.min(toDay, lastClosedDay);
+  const scope = unitScope(unitCode);
+  const { fromDay, toDay, closedUntil } = periodDays(ports, from, to);
 
   const [closed, live, open] = await Promise.all([
     closedUntil >= fromDay ? closedDays(ports, scope, fromDay, closedUntil) : NO_COUNTS,
@@ -399,15 +410,8 @@ export async function getCommuneIndicators(
   const { provinceCode, from, to } = parseInput(communeIndicatorsSchema, input);
   if (!ports.units.province(provinceCode)) throw notFound("province", provinceCode);
   assertActsForUnit(ports, caller, provinceCode, provinceCode, "read_commune_indicators");
-  const scope: UnitScope = {
-    unitCode: provinceCode,
-    receivedBy: { receivingProvinceCode: provinceCode },
-    decidedBy: { competentProvinceCode: provinceCode },
-  };
-  const fromDay = dayNumberOfIsoDate(from, "from");
-  const toDay = dayNumberOfIsoDate(to, "to");
-  const lastClosedDay = vietnamDayNumber(new Date(ports.now().getTime() - CLOSING_GRACE_MS)) - 1;
-  const closedUntil = Math.min(toDay, lastClosedDay);
+  const scope = unitScope(provinceCode);
+  const { fromDay, toDay, closedUntil } = periodDays(ports, from, to);
   const whole = () => 0;
 
   const [closed, live, open] = await Promise.all([
