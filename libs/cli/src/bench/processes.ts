@@ -65,13 +65,31 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** The lowest port chosen: above the well-known and most registered services' ports. */
+const LOWEST_PORT = 10_000;
+
+/** The kernel's range of ports for sockets that ask for any (Linux's default where /proc cannot tell). */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // Not Linux: its default is as good a guess as any.
+  }
+  return [32_768, 60_999];
+}
+
 /**
  * A run of `size` consecutive free loopback ports: the `start` command takes
  * a first port and counts up from it, one per service.
  */
 export async function findFreePortBlock(size: number, avoid: readonly number[] = []): Promise<number> {
+  // Below the kernel's ephemeral range: a port there can be handed to any socket asking for one (a listener on
+  // port 0, an outgoing connection of another test) between this check and the platform's bind.
+  const [ephemeralLow] = ephemeralPortRange();
+  const span = Math.max(ephemeralLow - LOWEST_PORT - size, 1);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = LOWEST_PORT + Math.floor(Math.random() * span);
     const ports = Array.from({ length: size }, (_, offset) => base + offset);
     if (ports.some((port) => avoid.includes(port))) continue;
     const free = await Promise.all(ports.map(portIsFree));
@@ -86,9 +104,16 @@ export interface PlatformHandle extends ChildHandle {
   kill(): Promise<void>;
 }
 
-function tail(file: string, lines: number): string {
+/**
+ * What a platform that failed to start logged: its errors first (a failed start logs its cause, then a page of
+ * shutdown steps that would crowd it out of a plain tail), then its last lines.
+ */
+function failureLog(file: string, lines: number): string {
   try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    const logged = readFileSync(file, "utf8").trimEnd().split("\n");
+    // A service's error lines, and the command's own last word on why it stopped (`lienthong: …`).
+    const errors = logged.filter((line) => /"level":"(error|fatal)"|^lienthong: /.test(line)).slice(-5);
+    return [...errors, ...(errors.length > 0 ? ["…"] : []), ...logged.slice(-lines)].join("\n");
   } catch {
     return "(no log)";
   }
@@ -154,13 +179,13 @@ export async function startPlatform(
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the platform exited during start-up; last log lines:\n${tail(logFile, 20)}`);
+      throw new Error(`the platform exited during start-up; last log lines:\n${failureLog(logFile, 20)}`);
     }
     if (await allReady(urls)) return handle;
     if (Date.now() > deadline) {
       await handle.stop();
       throw new Error(
-        `the platform was not ready within ${readyTimeoutMs / 1000} s; last log lines:\n${tail(logFile, 20)}`,
+        `the platform was not ready within ${readyTimeoutMs / 1000} s; last log lines:\n${failureLog(logFile, 20)}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
