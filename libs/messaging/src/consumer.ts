@@ -33,6 +33,12 @@ export interface ConsumerOptions {
   topics: string[];
   /** Does the work and returns the writes to commit with the inbox marker. */
   handle: EventProcessor;
+  /**
+   * Whether the group has no business with this event (by its type, say). Such an event is acknowledged as it
+   * arrives: no handler, no inbox marker, no commit, no span — nothing is done, so there is nothing to make
+   * idempotent or to trace. A replayed event always goes to the handler. Default: every event does.
+   */
+  ignores?: (event: DeliveredEvent) => boolean;
   /** Deliveries of an event whose handling keeps failing retriably, and the waits between them. */
   retry?: RetryPolicy;
   /** Default: deadLetterTopicFor(groupId). */
@@ -44,8 +50,8 @@ export interface ConsumerOptions {
   observer?: ConsumerObserver;
 }
 
-/** How the runner settled one delivery: the span's `lienthong.consumer.outcome` too. */
-export type ConsumerOutcome = "processed" | "duplicate" | "dead-lettered" | "redelivered";
+/** How the runner settled one delivery: the span's `lienthong.consumer.outcome` too (an ignored one has no span). */
+export type ConsumerOutcome = "processed" | "duplicate" | "dead-lettered" | "redelivered" | "ignored";
 
 /** Told of every delivery the runner settles; called on the hot path, so it must be cheap and must not throw. */
 export interface ConsumerObserver {
@@ -97,7 +103,7 @@ export function inboxId(groupId: string, eventId: string): string {
   return `${groupId}:${eventId}`;
 }
 
-type Outcome = Exclude<ConsumerOutcome, "redelivered">;
+type Outcome = Exclude<ConsumerOutcome, "redelivered" | "ignored">;
 
 /** Where a record came from, with its key, bytes and headers: what a dead letter is made of. */
 
@@ -206,6 +212,10 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   };
 
   const handler = async (event: DeliveredEvent, delivery: Delivery): Promise<void> => {
+    if (event.topic !== replayTopic && options.ignores?.(event)) {
+      observer?.settled(event.type, "ignored", 0);
+      return;
+    }
     const parent = extractTraceContext(event.headers);
     // Ids only: payloads hold citizens' personal data (DOMAIN.md §7).
     const span = tracer.startSpan(

@@ -30,7 +30,10 @@ import { backoffDelay, type RetryPolicy } from "./retry";
  * kill -9 (at least once).
  */
 export interface InProcessBrokerOptions {
-  /** Partitions of every new topic (default 4). Topics already in the journal keep theirs. */
+  /**
+   * Partitions of every new topic (default IN_PROCESS_TOPIC_PARTITIONS). Topics already in the journal keep
+   * theirs: a key's partition, and so its order, never moves.
+   */
   partitions?: number;
   /** SQLite file holding records and committed offsets; memory only when absent. */
   journalPath?: string;
@@ -43,6 +46,12 @@ export interface InProcessBrokerOptions {
   logger?: Logger;
 }
 
+/**
+ * As many as infra/kafka/create-topics.sh gives an event topic. Each partition is a lane its group's
+ * consumer works through one record at a time, each record waiting for its commit: with 4 lanes, a
+ * signature consumer at 40 dossiers/s fell seconds behind on an idle second core (docs/decisions.md §44).
+ */
+const IN_PROCESS_TOPIC_PARTITIONS = 12;
 const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const MAX_PRUNE_INTERVAL_MS = 60_000;
 
@@ -70,7 +79,7 @@ export class InProcessBroker {
   private closed = false;
 
   constructor(options: InProcessBrokerOptions = {}) {
-    this.partitions = options.partitions ?? 4;
+    this.partitions = options.partitions ?? IN_PROCESS_TOPIC_PARTITIONS;
     if (!Number.isInteger(this.partitions) || this.partitions < 1) {
       throw new MessagingError(
         "INVALID_CONFIG",

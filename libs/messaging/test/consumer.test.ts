@@ -267,6 +267,63 @@ test("a replayed event reaches its group alone, handled as on the topic it was p
   expect(deadLetters.events[0]!.headers[REPLAYED_FROM_HEADER]).toMatch(/^lienthong\.test\.elsewhere\./);
 });
 
+test("an event the group ignores is acknowledged with no handler, inbox marker or span; a replay of it is handled", async () => {
+  const exporter = installTracing();
+  const IGNORED = "gov.lienthong.test.ignored.v1";
+  const settled: string[] = [];
+  const handled: string[] = [];
+  subscriptions.push(
+    await startConsumer({
+      bus: routing,
+      store,
+      groupId: GROUP,
+      topics: [topic],
+      logger: silentLogger,
+      ignores: (event) => event.type === IGNORED,
+      observer: { settled: (type, outcome) => settled.push(`${type} ${outcome}`) },
+      handle: async (event) => {
+        handled.push(bodyOf(event));
+        return effectOf(event);
+      },
+    }),
+  );
+  const ignoredId = randomUUID();
+  const handledId = randomUUID();
+  await intake.publish([
+    textEvent(topic, "dossier-3", "passes by", { type: IGNORED, id: ignoredId }),
+    textEvent(topic, "dossier-3", "handled", { id: handledId }),
+  ]);
+  // An operator's replay names its event's type like any other: it reaches the handler all the same.
+  await routing.forward([
+    {
+      topic: replayTopicFor(GROUP),
+      key: "dossier-3",
+      value: new TextEncoder().encode("replayed"),
+      headers: {
+        ...buildCloudEventHeaders({
+          id: randomUUID(),
+          source: "intake",
+          type: IGNORED,
+          time: new Date().toISOString(),
+          subject: "dossier-3",
+        }),
+        [REPLAYED_FROM_HEADER]: topic,
+      },
+    },
+  ]);
+  await waitFor(() => handled.length === 2, { description: "the handled event and the replay" });
+  expect(handled.sort()).toEqual(["handled", "replayed"]);
+  expect(settled).toContain(`${IGNORED} ignored`);
+  expect(await store.get(inbox, inboxId(GROUP, ignoredId))).toBeUndefined();
+  const spannedIds = () => exporter.getFinishedSpans().map((span) => span.attributes["messaging.message.id"]);
+  await waitFor(() => spannedIds().includes(handledId), { description: "the handled event's span" });
+  expect(spannedIds()).not.toContain(ignoredId);
+  // Acknowledged: the group's lag on the topic comes back to 0, as for the events it handled.
+  await waitFor(async () => (await routing.consumerLag(GROUP, [topic])).every(({ lag }) => lag === 0), {
+    description: "no lag left on the topic",
+  });
+});
+
 test("a producer's own replay header does not travel into the dead letter of its record", async () => {
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);

@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { EventTypes, decodeEvent, protoRoot, type DecodedEvent } from "@lienthong/contracts";
+import {
+  EventTypes,
+  decodeEvent,
+  eventNameOf,
+  protoRoot,
+  type DecodedEvent,
+  type EventTypeName,
+} from "@lienthong/contracts";
 import type { ReferenceData } from "@lienthong/domain";
 import {
   InProcessBroker,
@@ -80,6 +87,17 @@ export type ConsumedEventHandler = (event: ConsumedEvent) => Promise<WriteOp[] |
 interface ConsumerRegistration {
   topics: string[];
   handle: ConsumedEventHandler;
+  /** The catalogued events the handler acts on; absent: every event of the topics. */
+  handles?: ReadonlySet<EventTypeName>;
+}
+
+export interface ConsumeOptions {
+  /**
+   * The only events the handler acts on. Any other catalogued event of the topics is acknowledged unhandled
+   * (no inbox marker, commit or span); one the catalog does not know still reaches the decoder, which
+   * dead-letters it.
+   */
+  handles?: readonly EventTypeName[];
 }
 
 /** Something with a stop step that must run before the store closes (a dispatcher, a timer loop). */
@@ -350,9 +368,9 @@ export class ServiceHost {
    * Registers the service's consumer (group = service name) for when it starts. One per service: its group's
    * replay topic is read by that consumer, which must know every topic a replay may name.
    */
-  consume(topics: string[], handle: ConsumedEventHandler): void {
+  consume(topics: string[], handle: ConsumedEventHandler, options: ConsumeOptions = {}): void {
     if (this.consumer) throw new Error(`${this.name} registers its consumer once, with every topic it consumes`);
-    this.consumer = { topics, handle };
+    this.consumer = { topics, handle, handles: options.handles && new Set(options.handles) };
   }
 
   /** Called after every successful commit with its operations (wake-ups of background workers). */
@@ -395,7 +413,7 @@ export class ServiceHost {
       this.lifecycle.onShutdown(task.name, () => task.stop());
     }
     if (this.consumer) {
-      const { topics, handle } = this.consumer;
+      const { topics, handle, handles } = this.consumer;
       const subscription = await startConsumer({
         bus: this.bus,
         store: this.store,
@@ -404,6 +422,7 @@ export class ServiceHost {
         // Decoded once, here: an unknown type or a payload that is not its type's message throws a non-retriable
         // INVALID_ARGUMENT and is dead-lettered at once.
         handle: (event) => handle({ ...event, ...decodeConsumed(event) }),
+        ignores: handles && ((event) => !isHandled(handles, event)),
         logger: this.logger,
         observer: consumerObserver(this.metrics, this.name, topics),
       });
@@ -489,6 +508,15 @@ function decodeConsumed(event: DeliveredEvent): DecodedEvent {
     });
   }
   return decoded;
+}
+
+/**
+ * Whether a delivery may reach a handler that acts on `handles` only: anything but a catalogued event on its
+ * producer's topic does, so that decodeConsumed refuses it as before.
+ */
+function isHandled(handles: ReadonlySet<EventTypeName>, event: DeliveredEvent): boolean {
+  const name = eventNameOf(event.type);
+  return name === undefined || EventTypes[name].topic !== event.topic || handles.has(name);
 }
 
 function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {

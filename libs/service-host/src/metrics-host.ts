@@ -46,7 +46,7 @@ interface OutcomeSeries {
 export function consumerObserver(metrics: ServiceMetrics, group: string, topics: readonly string[]): ConsumerObserver {
   const events = metrics.counter({
     name: "messaging_consumer_events_total",
-    help: "Deliveries settled by a service's consumer, by group, event type and outcome (processed, duplicate, dead-lettered, redelivered)",
+    help: "Deliveries settled by a service's consumer, by group, event type and outcome (processed, duplicate, dead-lettered, redelivered, ignored)",
     labelNames: ["group", "type", "outcome"],
   });
   const duration = metrics.histogram({

@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { EventTypes, Topics, lifecycleEvent } from "@lienthong/contracts";
 import { invalidField, unavailable } from "@lienthong/errors";
-import { buildCloudEventHeaders, deadLetterTopicFor, type Subscription } from "@lienthong/messaging";
+import { buildCloudEventHeaders, deadLetterTopicFor, inbox, inboxId, type Subscription } from "@lienthong/messaging";
 import { ServiceHost, loadConfig, serviceEnv, type ConsumedEvent } from "@lienthong/service-host";
 import { describeWithKafka, tempDir, waitFor, type ForeignRecord, type TempDir } from "@lienthong/testing";
 import { inProcessBus, kafkaMockBus, type BusUnderTest } from "./support/buses-under-test";
@@ -39,6 +39,8 @@ interface Running {
   calls: Handled[];
   /** The events the service handled. */
   handled: Handled[];
+  /** The name of every event that reached the handler. */
+  seen: string[];
   letters: Letter[];
   stop(): Promise<void>;
 }
@@ -82,15 +84,21 @@ function suite(bus: () => BusUnderTest): void {
     );
     const calls: Handled[] = [];
     const handled: Handled[] = [];
-    host.consume([Topics.intake], async (event: ConsumedEvent) => {
-      if (event.name !== "applicationSubmitted") return [];
-      const call = { dossierId: event.payload.dossierId, partition: event.partition, at: Date.now() };
-      calls.push(call);
-      if (call.dossierId.startsWith(INVALID)) throw invalidField("procedureCode", "not in the catalog");
-      if (call.dossierId.startsWith(FLAKY)) throw unavailable("the catalog service is down");
-      handled.push(call);
-      return [];
-    });
+    const seen: string[] = [];
+    host.consume(
+      [Topics.intake],
+      async (event: ConsumedEvent) => {
+        seen.push(event.name);
+        if (event.name !== "applicationSubmitted") return [];
+        const call = { dossierId: event.payload.dossierId, partition: event.partition, at: Date.now() };
+        calls.push(call);
+        if (call.dossierId.startsWith(INVALID)) throw invalidField("procedureCode", "not in the catalog");
+        if (call.dossierId.startsWith(FLAKY)) throw unavailable("the catalog service is down");
+        handled.push(call);
+        return [];
+      },
+      { handles: ["applicationSubmitted"] },
+    );
     await host.start();
     const letters: Letter[] = [];
     const keep = (key: string, value: Uint8Array, headers: Record<string, string>): void => {
@@ -107,6 +115,7 @@ function suite(bus: () => BusUnderTest): void {
       produceForeign: foreign(host.bus),
       calls,
       handled,
+      seen,
       letters,
       stop: async () => {
         await observer.close();
@@ -142,7 +151,9 @@ function suite(bus: () => BusUnderTest): void {
     await service.produceForeign(poison);
     const publishedAt = Date.now();
     const invalid = `${INVALID}-${randomUUID()}`;
-    await service.host.bus.publish([submitted(key), submitted(invalid), submitted(`${key}-other`)]);
+    // A catalogued event on its producer's topic that the service does not handle: passed by, not dead-lettered.
+    const passedBy = { ...lifecycleEvent("supplementProvided", { dossierId: key }), id: randomUUID() };
+    await service.host.bus.publish([passedBy, submitted(key), submitted(invalid), submitted(`${key}-other`)]);
 
     await waitFor(() => service.handled.filter((call) => call.dossierId.startsWith(key)).length >= 2, {
       timeoutMs: 30_000,
@@ -159,6 +170,8 @@ function suite(bus: () => BusUnderTest): void {
     // Promptly: well within what retrying the poison would have taken (200 ms doubling, five attempts each).
     expect(handledAt - publishedAt).toBeLessThan(6_000);
     expect(service.calls.filter((call) => call.dossierId === invalid)).toHaveLength(1);
+    expect(service.seen).not.toContain("supplementProvided");
+    expect(await service.host.store.get(inbox, inboxId("routing", passedBy.id))).toBeUndefined();
 
     const fromPoison = service.letters.filter((letter) => letter.key === key);
     expect(fromPoison.map((letter) => letter.headers.dlt_reason)).toEqual([

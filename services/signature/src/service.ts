@@ -10,7 +10,7 @@ import {
 import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
-import { signatureEventHandler, signatureTopics } from "./events/consumers";
+import { signatureEventHandler, signatureHandles, signatureTopics } from "./events/consumers";
 import { registerSigningQueueGauge, timedSigning } from "./metrics";
 import { openSigning } from "./signers";
 import { documents, signatureCollections, signatureRetries } from "./store/collections";
@@ -68,7 +68,7 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     const unit = document?.data.competentAuthorityCode ?? document?.data.receivingUnitCode;
     return unit && host.reference.units.provinceOf(unit);
   });
-  host.consume(signatureTopics, signatureEventHandler(ports));
+  host.consume(signatureTopics, signatureEventHandler(ports), { handles: signatureHandles });
   // Parked signature requests live in the store: after a restart the first round finds them.
   host.runInBackground(
     pollingTask({
