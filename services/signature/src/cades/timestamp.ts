@@ -107,7 +107,13 @@ export class LocalTimestampAuthority implements TimestampAuthority {
   }
 }
 
-/** An external TSA over HTTP (RFC 3161 §3.4): POST application/timestamp-query, answer application/timestamp-reply. */
+/**
+ * An external TSA over HTTP (RFC 3161 §3.4): POST application/timestamp-query,
+ * answer application/timestamp-reply. Whatever it answers other than a token
+ * for this very request — unreachable, slow, an HTTP error, garbage, a
+ * rejection, another imprint or nonce — is TIMESTAMP_FAILED, which may heal:
+ * a decision's result is parked and tried again (docs/decisions.md §26).
+ */
 export class HttpTimestampAuthority implements TimestampAuthority {
   constructor(
     private readonly url: string,
@@ -115,35 +121,48 @@ export class HttpTimestampAuthority implements TimestampAuthority {
   ) {}
 
   async timestamp(imprint: MessageImprint): Promise<Buffer> {
-    const nonce = randomBytes(8);
+    // 64 random bits: the reply must carry them back (RFC 3161 §2.4.2), so a stale or misrouted answer is refused.
+    const nonce = integerFromBytes(randomBytes(8));
     const request = new pkijs.TimeStampReq({
       version: 1,
       messageImprint: new pkijs.MessageImprint({
         hashAlgorithm: digestAlgorithmIdentifier(imprint.digest),
         hashedMessage: new asn1js.OctetString({ valueHex: imprint.hash }),
       }),
-      nonce: integerFromBytes(nonce),
+      nonce,
       certReq: true,
     });
+    let response: Response;
     let reply: Buffer;
     try {
-      const response = await fetch(this.url, {
+      response = await fetch(this.url, {
         method: "POST",
         headers: { "content-type": "application/timestamp-query" },
         body: Buffer.from(request.toSchema().toBER()),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      // The timeout covers the body too: a TSA that sends its headers and stalls does not hold the signing.
       reply = Buffer.from(await response.arrayBuffer());
     } catch (error) {
-      throw new SigningError("TIMESTAMP_FAILED", "the time-stamping authority did not answer", { cause: error });
+      throw new SigningError("TIMESTAMP_FAILED", "the time-stamping authority could not be reached in time", {
+        cause: error,
+      });
     }
-    return tokenFromReply(reply, imprint);
+    if (!response.ok) {
+      throw new SigningError("TIMESTAMP_FAILED", `the time-stamping authority answered HTTP ${response.status}`);
+    }
+    return tokenFromReply(reply, imprint, nonce);
   }
 }
 
-/** The token of a TimeStampResp, refusing a rejection or a token for another imprint. */
-export function tokenFromReply(reply: Uint8Array, imprint: MessageImprint): Buffer {
+/**
+ * The token of a TimeStampResp, checked as RFC 3161 §2.4.2 asks of a
+ * requester: the status is granted (or granted with modifications), and the
+ * TSTInfo stamps the hash algorithm and digest that were sent and carries back
+ * the request's nonce. Anything else is refused. Whether the token's signature
+ * and its TSA are trusted is the verifier's business, as for any token.
+ */
+export function tokenFromReply(reply: Uint8Array, imprint: MessageImprint, nonce: asn1js.Integer): Buffer {
   let response: pkijs.TimeStampResp;
   try {
     response = pkijs.TimeStampResp.fromBER(reply);
@@ -151,9 +170,7 @@ export function tokenFromReply(reply: Uint8Array, imprint: MessageImprint): Buff
     throw new SigningError(
       "TIMESTAMP_FAILED",
       "the time-stamping authority answered something else than a TimeStampResp",
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   // PKIStatus 0 granted, 1 grantedWithMods (RFC 3161 §2.4.2).
@@ -166,11 +183,21 @@ export function tokenFromReply(reply: Uint8Array, imprint: MessageImprint): Buff
   }
   const token = Buffer.from(response.timeStampToken.toSchema().toBER());
   const info = timestampInfo(token);
+  if (info === undefined) {
+    throw new SigningError("TIMESTAMP_FAILED", "the time-stamping authority's token holds no TSTInfo");
+  }
+  const stamped = info.messageImprint;
   if (
-    !info ||
-    !Buffer.from(info.messageImprint.hashedMessage.valueBlock.valueHexView).equals(Buffer.from(imprint.hash))
+    stamped.hashAlgorithm.algorithmId !== digestAlgorithmIdentifier(imprint.digest).algorithmId ||
+    !Buffer.from(stamped.hashedMessage.valueBlock.valueHexView).equals(Buffer.from(imprint.hash))
   ) {
     throw new SigningError("TIMESTAMP_FAILED", "the time-stamping authority stamped another value than asked");
+  }
+  if (info.nonce === undefined || info.nonce.toBigInt() !== nonce.toBigInt()) {
+    throw new SigningError(
+      "TIMESTAMP_FAILED",
+      "the time-stamping authority's token does not carry the request's nonce",
+    );
   }
   return token;
 }

@@ -1,4 +1,6 @@
+import { codePointName } from "@lienthong/domain";
 import { formatIsoVietnam } from "../documents/vietnamese-date";
+import { SigningError } from "../pki/errors";
 import { Canvas, FONT_RESOURCES } from "./canvas";
 import type { DocumentFonts } from "./prepared-font";
 import type { SignatureSlot } from "./result-document";
@@ -86,13 +88,16 @@ export function appearanceStream(spec: SignatureFieldSpec, fonts: DocumentFonts,
   const height = y2 - y1;
   const canvas = new Canvas(fonts);
   canvas.strokeRect(0.5, 0.5, width - 1, height - 1, 0.8, SIGNATURE_BLUE);
+  // NFC, as /Name and every other text is: a name typed in decomposed Unicode ("tổ hợp" on Vietnamese
+  // keyboards) has combining marks the font draws only composed.
   const lines = [
     ...(spec.heading ? [spec.heading] : []),
     `Ký bởi: ${spec.signerName}`,
     `Cơ quan: ${spec.organization}`,
     `Thời gian ký: ${formatIsoVietnam(spec.signedAt)}`,
-  ];
+  ].map((line) => line.normalize("NFC"));
   const font = fonts.regular;
+  assertDrawable(lines, font);
   const widest = Math.max(...lines.map((line) => font.widthOf(line, 10)));
   const size = Math.min(10, (height - 8) / (lines.length * 1.25), (10 * (width - 10)) / Math.max(widest, 1));
   let y = height - 4 - size;
@@ -126,3 +131,19 @@ export function fillByteRange(bytes: Buffer, hole: SignatureHole): [number, numb
 }
 
 export const BYTE_RANGE_WIDTH = BYTE_RANGE_PLACEHOLDER.length;
+
+/**
+ * The visible signature shows what the certificate says or nothing: a character the font lacks (an emoji, a
+ * zero-width space in a certificate's name) would be dropped from the drawing while /Name keeps it.
+ */
+function assertDrawable(lines: readonly string[], font: DocumentFonts["regular"]): void {
+  for (const line of lines) {
+    for (const char of line) {
+      if (font.supports(char)) continue;
+      throw new SigningError(
+        "INVALID_DOCUMENT_INPUT",
+        `signature appearance: the signer's certificate or the heading holds a character the font cannot print (${codePointName(char.codePointAt(0) ?? 0)})`,
+      );
+    }
+  }
+}

@@ -1,11 +1,12 @@
 import { type FieldViolation, invalidArgument } from "@lienthong/errors";
 import { callerIds } from "@lienthong/service-host";
 import { signDetached, verifyDetached } from "../cades/detached";
+import type { SignerCredential } from "../pki/signing-key";
 import type { VerificationReport } from "../verification/report";
 import { authorizeSigner } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
 import { toSigningServiceError } from "./service-errors";
-import { sha256Hex, signingEntry } from "./signing-audit";
+import { sha256Hex, signingEntry, type SignedThing } from "./signing-audit";
 import { MAX_FILE_BYTES } from "./limits";
 import { levelOf } from "./signing-options";
 import { signingAuthority, type SigningCaller } from "./tenancy";
@@ -27,12 +28,13 @@ export async function signFile(
   if (violations.length > 0) throw invalidArgument(violations);
 
   const authority = signingAuthority(ports, caller, "sign_file", input.competentAuthorityCode ?? "");
-  const signed = { sha256: sha256Hex(input.content), authority };
+  const signed: SignedThing = { sha256: sha256Hex(input.content), authority };
   const who = callerIds(caller);
   let signature: Buffer;
+  let credential: SignerCredential;
   try {
     const level = levelOf(ports, input.level);
-    const credential = await authorizeSigner(ports, {
+    credential = await authorizeSigner(ports, {
       officialId: caller.official.subject,
       competentAuthority: authority,
       vouchedBy: "token",
@@ -45,11 +47,14 @@ export async function signFile(
     });
   } catch (error) {
     const refusal = toSigningServiceError(error);
-    ports.audit.decided(signingEntry("sign_file", who, signed, refusal));
+    const held = ports.signers.credential(caller.official.subject)?.certificate;
+    ports.audit.decided(signingEntry("sign_file", who, { ...signed, certificate: held }, refusal));
     throw refusal;
   }
   // Committed before the signature is handed out: no signature leaves without its entry.
-  await ports.commit([ports.audit.record(signingEntry("sign_file", who, signed))]);
+  await ports.commit([
+    ports.audit.record(signingEntry("sign_file", who, { ...signed, certificate: credential.certificate })),
+  ]);
   return signature;
 }
 

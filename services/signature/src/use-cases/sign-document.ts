@@ -3,6 +3,7 @@ import { type FieldViolation, invalidArgument } from "@lienthong/errors";
 import { callerIds } from "@lienthong/service-host";
 import { put } from "@lienthong/storage";
 import { signPdf } from "../pdf/pades";
+import type { SignerCredential } from "../pki/signing-key";
 import { documents, type DocumentRecord } from "../store/collections";
 import { authorizeSigner } from "./authorize-signer";
 import type { SignaturePorts } from "./ports";
@@ -42,15 +43,14 @@ export async function signDocument(ports: SignaturePorts, caller: SigningCaller,
   const who = callerIds(caller);
   const signedAt = ports.now();
   let signed: Buffer;
-  let signerSubject: string;
+  let credential: SignerCredential;
   try {
     const level = levelOf(ports, input.level);
-    const credential = await authorizeSigner(ports, {
+    credential = await authorizeSigner(ports, {
       officialId: caller.official.subject,
       competentAuthority: authority,
       vouchedBy: "token",
     });
-    signerSubject = credential.subject;
     signed = await signPdf(
       input.pdf,
       credential,
@@ -62,7 +62,10 @@ export async function signDocument(ports: SignaturePorts, caller: SigningCaller,
     );
   } catch (error) {
     const refusal = toSigningServiceError(error);
-    ports.audit.decided(signingEntry("sign_document", who, { sha256: sha256Hex(input.pdf), authority }, refusal));
+    const held = ports.signers.credential(caller.official.subject)?.certificate;
+    ports.audit.decided(
+      signingEntry("sign_document", who, { sha256: sha256Hex(input.pdf), authority, certificate: held }, refusal),
+    );
     throw refusal;
   }
   const documentId = randomUUID();
@@ -72,7 +75,7 @@ export async function signDocument(ports: SignaturePorts, caller: SigningCaller,
     dossierId: "",
     dossierCode: "",
     sha256: sha256Hex(signed),
-    signerSubject,
+    signerSubject: credential.subject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
     receivingUnitCode: "",
@@ -80,7 +83,14 @@ export async function signDocument(ports: SignaturePorts, caller: SigningCaller,
   };
   await ports.commit([
     put(documents, documentId, record, 0),
-    ports.audit.record(signingEntry("sign_document", who, { documentId, sha256: record.sha256, authority })),
+    ports.audit.record(
+      signingEntry("sign_document", who, {
+        documentId,
+        sha256: record.sha256,
+        authority,
+        certificate: credential.certificate,
+      }),
+    ),
   ]);
   return { record, signed };
 }

@@ -4,6 +4,7 @@ import { backoffDelay, outboxWrites } from "@lienthong/messaging";
 import { ConflictError, put, remove, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
+import type { SignerCredential } from "../pki/signing-key";
 import { documents, signatureRetries, type DocumentRecord, type SignatureRetryRecord } from "../store/collections";
 import { isDocumentId } from "../store/document-files";
 import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
@@ -121,19 +122,18 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
   const documentId = request.requestId;
   const signedAt = ports.now();
   let signed: Buffer;
-  let signerSubject: string;
+  let credential: SignerCredential;
   try {
     if (!isDocumentId(documentId)) {
       throw new SigningError("INVALID_DOCUMENT_INPUT", "result document: requestId is not a UUID");
     }
     const level = levelOf(ports, undefined);
     const authority = authorityOf(request);
-    const credential = await authorizeSigner(ports, {
+    credential = await authorizeSigner(ports, {
       officialId: request.officialId,
       competentAuthority: authority,
       vouchedBy: "authorization_rules",
     });
-    signerSubject = credential.subject;
     signed = await renderAndSignResult(
       {
         dossierCode: request.dossierCode,
@@ -174,7 +174,7 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
     dossierId: request.dossierId,
     dossierCode: request.dossierCode,
     sha256: sha256Hex(signed),
-    signerSubject,
+    signerSubject: credential.subject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
     // SignatureRequested does not carry the receiving unit: the dossier code begins with it.
@@ -189,6 +189,7 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
           ...auditedThing(request),
           documentId,
           sha256: record.sha256,
+          certificate: credential.certificate,
         }),
       ),
       ...outboxWrites([
@@ -242,7 +243,12 @@ function refused(ports: SignaturePorts, request: events.SignatureRequested, erro
       }),
     ]),
     ports.audit.record(
-      signingEntry("sign_result", signerOf(request), auditedThing(request), toSigningServiceError(error)),
+      signingEntry(
+        "sign_result",
+        signerOf(request),
+        { ...auditedThing(request), certificate: ports.signers.credential(request.officialId)?.certificate },
+        toSigningServiceError(error),
+      ),
     ),
   ];
 }

@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import type * as pkijs from "pkijs";
+import { toX509 } from "../pki/certificates";
+import { formatDistinguishedName } from "../pki/distinguished-name";
 import type { CompetentAuthority } from "./authorize-signer";
 import type { AuditEntry } from "./ports";
 
@@ -12,16 +15,30 @@ export interface SignedThing {
   /** A decision's result: the dossier and the signature request. */
   dossierId?: string;
   requestId?: string;
+  /** The certificate signed with; when refused, the one held for the official, if any. */
+  certificate?: pkijs.Certificate;
 }
 
-/** `document:<id> sha256:<hex> authority:<code> dossier:<id> request:<id>`, the parts that apply. */
+/**
+ * `document:<id> sha256:<hex> authority:<code> dossier:<id> request:<id>
+ * certificate:<hex> serial:<hex> issuer:<name>`, the parts that apply.
+ * The certificate is named by the SHA-256 of its DER, its serial number and
+ * its issuer (RFC 4514 order, as signerSubject), never by its subject: a
+ * public-duty certificate's subject holds the official's own name, and the
+ * entry already names the official by staff id. The issuer, a CA's name with
+ * spaces in it, comes last and runs to the end of the target.
+ */
 export function signingTarget(thing: SignedThing): string {
+  const x509 = thing.certificate && toX509(thing.certificate);
   const parts: [string, string | undefined][] = [
     ["document", thing.documentId],
     ["sha256", thing.sha256],
     ["authority", thing.authority.code],
     ["dossier", thing.dossierId],
     ["request", thing.requestId],
+    ["certificate", x509 && sha256Hex(x509.raw)],
+    ["serial", x509?.serialNumber.toLowerCase()],
+    ["issuer", x509 && formatDistinguishedName(x509.issuer)],
   ];
   return parts.flatMap(([name, value]) => (value ? [`${name}:${value}`] : [])).join(" ");
 }

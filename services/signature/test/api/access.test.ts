@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { X509Certificate, createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -607,7 +607,25 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
   });
 
   describe("audit", () => {
-    it("records signings (who, which hash, which authority, outcome) and access decisions with ids only; no credential or personal data in logs", async () => {
+    const signerCertificate = (officialId: string) =>
+      new X509Certificate(
+        readFileSync(path.join(signature.dataDir, "signature", "pki", "signers", `${officialId}.cert.pem`)),
+      );
+
+    /**
+     * How a signing entry names the official's certificate, read by node:crypto
+     * from the test PKI's file: the SHA-256 of its DER, its serial and its
+     * issuer, most specific part first. Never its subject.
+     */
+    function certificatePart(officialId: string): string {
+      const certificate = signerCertificate(officialId);
+      const issuer = certificate.issuer.split("\n").reverse().join(", ");
+      expect(issuer).toMatch(/^CN=.+, C=VN$/);
+      const fingerprint = certificate.fingerprint256.replaceAll(":", "").toLowerCase();
+      return `certificate:${fingerprint} serial:${certificate.serialNumber.toLowerCase()} issuer:${issuer}`;
+    }
+
+    it("records signings (who, which hash, which authority, which certificate, outcome) and access decisions with ids only; no credential or personal data in logs", async () => {
       const signed = await signature.request("POST", "/v1/documents/sign", {
         body: renderResultDocument(sampleResult()),
         type: "application/pdf",
@@ -615,11 +633,19 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
       });
       const documentId = signed.headers.get("x-document-id")!;
       const sha256 = (await signature.runtime.store.get(documents, documentId))!.data.sha256;
+      const file = Buffer.from("Tờ trình số 12/TTr-UBND (tệp đính kèm)");
+      const cades = await signature.request("POST", "/v1/signatures/cades", {
+        body: file,
+        type: "application/octet-stream",
+        as: forwarded(leaderMuongLat),
+      });
+      expect(cades.status).toBe(201);
       expect(
         (await signature.request("GET", `/v1/documents/${documentId}`, { as: { client: tamChungSystem } })).status,
       ).toBe(404);
       const result = signatureRequested(leaderMuongLat.subject);
       const resultId = await signedResult(result);
+      const resultSha256 = (await signature.runtime.store.get(documents, resultId))!.data.sha256;
       const refused = signatureRequested(leaderTamChung.subject);
       await signature.publish("signatureRequested", refused);
       await signature.waitForEvent(refused.dossierId, "signatureFailed");
@@ -630,7 +656,15 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
           outcome: "done",
           clientId: muongLatSystem.clientId,
           officialId: leaderMuongLat.subject,
-          target: `document:${documentId} sha256:${sha256} authority:${MUONG_LAT.code}`,
+          target: `document:${documentId} sha256:${sha256} authority:${MUONG_LAT.code} ${certificatePart(leaderMuongLat.subject)}`,
+          reason: "",
+        },
+        {
+          action: "sign_file",
+          outcome: "done",
+          clientId: muongLatSystem.clientId,
+          officialId: leaderMuongLat.subject,
+          target: `sha256:${createHash("sha256").update(file).digest("hex")} authority:${MUONG_LAT.code} ${certificatePart(leaderMuongLat.subject)}`,
           reason: "",
         },
         {
@@ -646,11 +680,7 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
           outcome: "done",
           clientId: "",
           officialId: leaderMuongLat.subject,
-          target: expect.stringMatching(
-            new RegExp(
-              `^document:${resultId} sha256:[0-9a-f]{64} authority:14845 dossier:${result.dossierId} request:`,
-            ),
-          ),
+          target: `document:${resultId} sha256:${resultSha256} authority:14845 dossier:${result.dossierId} request:${result.requestId} ${certificatePart(leaderMuongLat.subject)}`,
           reason: "",
         },
         {
@@ -658,7 +688,8 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
           outcome: "refused",
           clientId: "",
           officialId: leaderTamChung.subject,
-          target: `authority:14845 dossier:${refused.dossierId} request:${refused.requestId}`,
+          // The certificate held for the official who was refused.
+          target: `authority:14845 dossier:${refused.dossierId} request:${refused.requestId} ${certificatePart(leaderTamChung.subject)}`,
           reason: "SIGNER_NOT_AUTHORIZED",
         },
       ];
@@ -691,6 +722,12 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
       );
       const audited = JSON.stringify(await signature.auditEntries());
       expect(audited).not.toContain(APPLICANT);
+      // A public-duty certificate's subject is the official's name: the entries name the certificate otherwise.
+      const personal = signerCertificate(leaderMuongLat.subject)
+        .subject.split("\n")
+        .filter((part) => /^(CN|UID)=/.test(part));
+      expect(personal).toHaveLength(2);
+      for (const part of personal) expect(audited).not.toContain(part);
 
       const logs = logText.join("");
       expect(logs.length).toBeGreaterThan(0);

@@ -1,3 +1,5 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { common, EventTypes, events } from "@lienthong/contracts";
@@ -61,6 +63,16 @@ function auditOf(writes: WriteOp[]): AuditRecord[] {
   return writes.flatMap((write) =>
     write.kind === "put" && write.collection === auditLog.name ? [write.data as AuditRecord] : [],
   );
+}
+
+/** How an audit entry names a signer's certificate, read by node:crypto from the test PKI's file (not its subject). */
+function certificatePart(fixture: PkiFixture, officialId: string): string {
+  const certificate = new X509Certificate(
+    readFileSync(path.join(fixture.dir, "pki", "signers", `${officialId}.cert.pem`)),
+  );
+  const fingerprint = certificate.fingerprint256.replaceAll(":", "").toLowerCase();
+  const issuer = certificate.issuer.split("\n").reverse().join(", ");
+  return `certificate:${fingerprint} serial:${certificate.serialNumber.toLowerCase()} issuer:${issuer}`;
 }
 
 /** Every key the signer directory holds may sign (the rules are not what these tests are about). */
@@ -177,7 +189,7 @@ describe("signing a decision's result: certificate checks and authorization befo
         action: "sign_result",
         outcome: "done",
         officialId: "chu-tich-muong-lat",
-        target: `document:${requestId} sha256:${record?.sha256} authority:14845 dossier:dossier-1 request:${requestId}`,
+        target: `document:${requestId} sha256:${record?.sha256} authority:14845 dossier:dossier-1 request:${requestId} ${certificatePart(fixture, "chu-tich-muong-lat")}`,
       }),
     ]);
   });
