@@ -1,5 +1,6 @@
 import { EventTypes } from "@lienthong/contracts";
 import { vietnamDate } from "@lienthong/domain";
+import { IN_PROCESS_TOPIC_PARTITIONS } from "@lienthong/messaging";
 import { DEVELOPMENT_CLIENTS, CLIENT_KEY_HEADER } from "@lienthong/service-host";
 import { tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication, runDemo } from "../src/demo";
@@ -126,7 +127,8 @@ describe("metrics of a running platform", () => {
     const lag = scrapes.notification!.samples.filter(
       (sample) => sample.name === "messaging_consumer_lag" && sample.labels.topic === EventTypes.documentSigned.topic,
     );
-    expect(lag.map((sample) => sample.labels.partition).sort()).toEqual(["0", "1", "2", "3"]);
+    const partitions = Array.from({ length: IN_PROCESS_TOPIC_PARTITIONS }, (_, partition) => String(partition));
+    expect(lag.map((sample) => sample.labels.partition).sort()).toEqual(partitions.sort());
     await waitFor(
       async () =>
         (await scrapeOf("notification")).samples

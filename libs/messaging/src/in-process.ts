@@ -51,7 +51,7 @@ export interface InProcessBrokerOptions {
  * consumer works through one record at a time, each record waiting for its commit: with 4 lanes, a
  * signature consumer at 40 dossiers/s fell seconds behind on an idle second core (docs/decisions.md §44).
  */
-const IN_PROCESS_TOPIC_PARTITIONS = 12;
+export const IN_PROCESS_TOPIC_PARTITIONS = 12;
 const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const MAX_PRUNE_INTERVAL_MS = 60_000;
 

@@ -25,7 +25,7 @@ export {
   type ParsedCloudEvent,
 } from "./cloudevents";
 export { TRACE_HEADERS, extractTraceContext, traceHeaders } from "./trace-context";
-export { InProcessBroker, type InProcessBrokerOptions } from "./in-process";
+export { IN_PROCESS_TOPIC_PARTITIONS, InProcessBroker, type InProcessBrokerOptions } from "./in-process";
 export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
   describeKafkaCluster,
