@@ -28,13 +28,17 @@ export interface CalendarOverrideTable {
   overrides: CalendarOverride[];
 }
 
-/** Decisions known at release (2025–2026 from DOMAIN.md §4, [C]). */
+/** Decisions known at release (2024 and 2025 swaps [S]; 2025–2026 from DOMAIN.md §4, [C]). */
 export const KNOWN_CALENDAR_OVERRIDES: CalendarOverrideTable = {
-  version: "2026-01-01",
+  version: "2026-12-05",
   overrides: [
     // [S] Official Dispatch 2450/VPCP-KGVX: Mon 29 Apr 2024 off, made up on Sat 4 May 2024.
     { date: "2024-04-29", kind: "holiday", name: "Nghỉ hoán đổi 30/4–1/5/2024", source: "2450/VPCP-KGVX (2024)" },
     { date: "2024-05-04", kind: "working_day", name: "Làm bù cho ngày 29/4/2024", source: "2450/VPCP-KGVX (2024)" },
+    // [S] The Prime Minister's agreement for civil servants, reported by TTXVN/VietnamPlus (post1033115): Fri 2 May
+    // 2025 off (30/4–4/5 in one block), made up on Sat 26 Apr 2025. The dispatch's own number is not confirmed here.
+    { date: "2025-04-26", kind: "working_day", name: "Làm bù cho ngày 2/5/2025", source: "civil-service swap 2025" },
+    { date: "2025-05-02", kind: "holiday", name: "Nghỉ hoán đổi 30/4–1/5/2025", source: "civil-service swap 2025" },
     ...["2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"].map((date): CalendarOverride => ({
       date,
       kind: "holiday",

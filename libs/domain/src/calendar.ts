@@ -73,6 +73,11 @@ function parseClock(value: string, field: string): number {
   return (Number(match[1]) * 60 + Number(match[2])) * MINUTE_MS;
 }
 
+/** Checks working periods as the calendar reads them; the error names the period and field, e.g. `workingHours[1].end`. */
+export function assertWorkingPeriods(periods: readonly WorkingPeriod[], field: string): void {
+  parsePeriods(periods, field);
+}
+
 function parsePeriods(periods: readonly WorkingPeriod[], field: string): Period[] {
   if (periods.length === 0) throw invalidField(field, "must have at least one working period");
   const parsed = periods.map((p, i) => ({

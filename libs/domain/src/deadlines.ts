@@ -2,10 +2,11 @@
  * Appointment dates (ngày hẹn trả kết quả) and on-time judgement
  * (DOMAIN.md §3). The clock starts at acceptance; a supplement request or a
  * wait for payment pauses it and the resume pushes the appointment by the
- * working time waited; the result is judged by the DATE it was decided.
+ * time waited, in the procedure's own unit; the result is judged by the DATE
+ * it was decided.
  */
 import type { WorkingCalendar } from "./calendar";
-import type { ProcessingTime } from "./catalog";
+import type { ProcessingTime, ProcessingTimeUnit } from "./catalog";
 import { invalidField } from "@lienthong/errors";
 import { formatVietnamDate, instantOfDay, toVietnamParts, vietnamDayNumber } from "./time";
 
@@ -57,17 +58,43 @@ export function computeAppointment(
   }
 }
 
-/** The appointment after a pause from `pausedAt` to `resumedAt`: pushed by the working hours waited. */
+/**
+ * The appointment after a pause from `pausedAt` to `resumedAt`, pushed by the
+ * time waited in the procedure's own unit, since the wait is not counted in
+ * the time limit:
+ * - working days and same day: by the working hours waited (a pause over a
+ *   weekend or a holiday costs nothing);
+ * - calendar days: by the calendar days waited, counted like the limit itself
+ *   (from the day of the pause to the day of the resume, so a pause within
+ *   one day moves nothing), from the appointment as it stands (a last day it
+ *   was already moved to off a rest day is not kept apart), and moved off a
+ *   rest day again.
+ * `waitedWorkingHours` is reported for every unit (the event's field).
+ */
 export function resumeAppointment(
   appointmentAt: Date,
   pausedAt: Date,
   resumedAt: Date,
+  unit: ProcessingTimeUnit,
   calendar: WorkingCalendar,
   provinceCode?: string,
-): { appointmentAt: Date; waitedWorkingHours: number } {
+): { appointmentAt: Date; waitedWorkingHours: number; waitedCalendarDays: number } {
   if (resumedAt.getTime() < pausedAt.getTime()) throw invalidField("resumedAt", "must not be before pausedAt");
-  const waited = calendar.workingHoursBetween(pausedAt, resumedAt, provinceCode);
-  return { appointmentAt: calendar.addWorkingHours(appointmentAt, waited, provinceCode), waitedWorkingHours: waited };
+  const waitedWorkingHours = calendar.workingHoursBetween(pausedAt, resumedAt, provinceCode);
+  const waitedCalendarDays = vietnamDayNumber(resumedAt) - vietnamDayNumber(pausedAt);
+  if (unit !== "calendar_days") {
+    return {
+      appointmentAt: calendar.addWorkingHours(appointmentAt, waitedWorkingHours, provinceCode),
+      waitedWorkingHours,
+      waitedCalendarDays,
+    };
+  }
+  const lastDay = instantOfDay(vietnamDayNumber(appointmentAt) + waitedCalendarDays, 12 * 60);
+  return {
+    appointmentAt: waitedCalendarDays === 0 ? appointmentAt : calendar.endOfWorkingDay(lastDay, provinceCode),
+    waitedWorkingHours,
+    waitedCalendarDays,
+  };
 }
 
 export interface ClockPause {
@@ -96,6 +123,7 @@ export function appointmentWithPauses(
       appointment,
       pause.pausedAt,
       resumedAt,
+      processingTime.unit,
       calendar,
       options.provinceCode,
     ).appointmentAt;

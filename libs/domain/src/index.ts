@@ -1,4 +1,5 @@
 export * from "./time";
+export * from "./vietnamese-dates";
 export * from "./citizen-id";
 export * from "./dossier-code";
 export * from "./status";
@@ -15,6 +16,7 @@ export * from "./lunar";
 export * from "./holidays";
 export * from "./calendar-overrides";
 export * from "./calendar";
+export * from "./province-calendars";
 export * from "./deadlines";
 export * from "./reference-data";
 export * from "./printable-text";

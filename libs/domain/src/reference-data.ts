@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { createCalendar, type WorkingCalendar } from "./calendar";
-import { KNOWN_CALENDAR_OVERRIDES, parseCalendarOverrides } from "./calendar-overrides";
+import { KNOWN_CALENDAR_OVERRIDES, parseCalendarOverrides, type CalendarOverrideTable } from "./calendar-overrides";
 import type { ProcedureCatalog } from "./catalog";
 import { loadCatalogFile } from "./catalog-import";
 import { sampleCatalog } from "./catalog-sample";
@@ -13,6 +13,8 @@ export interface ReferenceData {
   units: AdministrativeUnits;
   catalog: ProcedureCatalog;
   calendar: WorkingCalendar;
+  /** The decision table `calendar` applies, for a service that layers its own settings on it. */
+  calendarOverrides: CalendarOverrideTable;
   /** Undefined until an operator imports the pre-2025 → new mapping. */
   merges: CommuneMerges | undefined;
   /** Where each part came from, for the start-up log ("built-in sample" or a path). */
@@ -62,6 +64,7 @@ export function loadReferenceData(options: ReferenceDataOptions): ReferenceData 
     units: unitsPath ? loadUnitsFile(unitsPath) : sampleUnits(),
     catalog: catalogPath ? loadCatalogFile(catalogPath) : sampleCatalog(),
     calendar: createCalendar({ overrides: overrides.overrides }),
+    calendarOverrides: overrides,
     merges: mergesPath ? loadCommuneMergesFile(mergesPath) : undefined,
     sources: {
       units: unitsPath ?? "built-in sample",

@@ -108,6 +108,16 @@ describe("working calendar — Vietnamese holidays", () => {
     expect(createCalendar({ overrides: [] }).isWorkingDay(vietnamDate(2024, 4, 29, 9))).toBe(true);
   });
 
+  it("applies the 2025 swap: Fri 2 May off, Sat 26 Apr worked, and deadlines across it count so", () => {
+    expect(off(2025, 5, 2)).toBe(true);
+    expect(off(2025, 4, 26)).toBe(false);
+    expect(calendar.holidayName(vietnamDate(2025, 5, 2))).toMatch(/hoán đổi/);
+    // Fri 25 Apr 09:00 + 3 working days: Fri, Sat 26, Mon 28 → Tue 29 09:00 (without the swap, Fri 2 May).
+    expect(fmt(calendar.addWorkingDays(vietnamDate(2025, 4, 25, 9, 0), 3))).toBe("2025-04-29 09:00");
+    // Tue 29 Apr 09:00 + 1 working day: 30 Apr – 4 May off → Mon 5 May 09:00 (without the swap, Fri 2 May).
+    expect(fmt(calendar.addWorkingDays(vietnamDate(2025, 4, 29, 9, 0), 1))).toBe("2025-05-05 09:00");
+  });
+
   it("applies a province-only decision in that province alone", () => {
     const table = parseCalendarOverrides({
       version: "t1",

@@ -69,6 +69,7 @@ describe("pauses", () => {
       appointment,
       vietnamDate(2023, 10, 31, 10, 0),
       vietnamDate(2023, 11, 2, 10, 0),
+      "working_days",
       calendar,
     );
     expect(waitedWorkingHours).toBe(16);
@@ -80,6 +81,7 @@ describe("pauses", () => {
       vietnamDate(2023, 11, 10, 17, 0),
       vietnamDate(2023, 11, 3, 16, 0),
       vietnamDate(2023, 11, 6, 8, 0),
+      "working_days",
       calendar,
     );
     expect(waitedWorkingHours).toBe(2);
@@ -99,9 +101,54 @@ describe("pauses", () => {
     expect(() => appointmentWithPauses(accepted, { value: 5, unit: "working_days" }, pauses, calendar)).toThrow(
       /pauses\[1\]\.resumedAt/,
     );
-    expect(() => resumeAppointment(accepted, vietnamDate(2023, 11, 2), vietnamDate(2023, 11, 1), calendar)).toThrow(
-      /resumedAt/,
+    expect(() =>
+      resumeAppointment(accepted, vietnamDate(2023, 11, 2), vietnamDate(2023, 11, 1), "working_days", calendar),
+    ).toThrow(/resumedAt/);
+  });
+
+  // Tết 2026: Mon 16 – Fri 20 Feb off; a pause from Fri 13 Feb 09:00 to Mon 23 Feb 09:00 spans two weekends and Tết.
+  const pausedAt = vietnamDate(2026, 2, 13, 9, 0);
+  const resumedAt = vietnamDate(2026, 2, 23, 9, 0);
+
+  it("a pause on a calendar-day procedure moves the appointment by the calendar days waited", () => {
+    const days30 = { value: 30, unit: "calendar_days" } as const;
+    const accepted = vietnamDate(2026, 2, 2, 9, 0);
+    expect(at(computeAppointment(accepted, days30, calendar))).toBe("2026-03-04 17:00");
+    const resumed = resumeAppointment(vietnamDate(2026, 3, 4, 17, 0), pausedAt, resumedAt, "calendar_days", calendar);
+    // 10 calendar days: Wed 4 Mar + 10 = Sat 14 Mar, moved off the weekend to Mon 16 Mar. In working time it
+    // would be 8 hours (6 on Fri 13, 2 on Mon 23) and Thu 5 Mar.
+    expect(resumed).toMatchObject({ waitedCalendarDays: 10, waitedWorkingHours: 8 });
+    expect(at(resumed.appointmentAt)).toBe("2026-03-16 17:00");
+    expect(at(appointmentWithPauses(accepted, days30, [{ pausedAt, resumedAt }], calendar))).toBe("2026-03-16 17:00");
+    // A pause begun and ended on one day does not move a limit counted in days.
+    const sameDay = resumeAppointment(
+      vietnamDate(2026, 3, 4, 17, 0),
+      vietnamDate(2026, 2, 24, 8, 0),
+      vietnamDate(2026, 2, 24, 16, 0),
+      "calendar_days",
+      calendar,
     );
+    expect(at(sameDay.appointmentAt)).toBe("2026-03-04 17:00");
+    // Over a weekend alone: Fri 6 → Mon 9 Mar is 3 days, Tue 17 Mar → Fri 20 Mar (1 working day would give Wed 18).
+    const weekend = resumeAppointment(
+      vietnamDate(2026, 3, 17, 17, 0),
+      vietnamDate(2026, 3, 6, 10, 0),
+      vietnamDate(2026, 3, 9, 10, 0),
+      "calendar_days",
+      calendar,
+    );
+    expect(at(weekend.appointmentAt)).toBe("2026-03-20 17:00");
+  });
+
+  it("a pause on a working-day procedure over a weekend and Tết moves it by the working hours waited", () => {
+    const days5 = { value: 5, unit: "working_days" } as const;
+    const accepted = vietnamDate(2026, 2, 11, 9, 0);
+    // Wed 11, Thu 12, Fri 13, (Tết), Mon 23, Tue 24: 5 working days end Wed 25 09:00.
+    expect(at(computeAppointment(accepted, days5, calendar))).toBe("2026-02-25 09:00");
+    const resumed = resumeAppointment(vietnamDate(2026, 2, 25, 9, 0), pausedAt, resumedAt, "working_days", calendar);
+    expect(resumed).toMatchObject({ waitedCalendarDays: 10, waitedWorkingHours: 8 });
+    expect(at(resumed.appointmentAt)).toBe("2026-02-26 09:00");
+    expect(at(appointmentWithPauses(accepted, days5, [{ pausedAt, resumedAt }], calendar))).toBe("2026-02-26 09:00");
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type DeliveredEvent,
   type EventBus,
   type EventProcessor,
+  type RawRecord,
   type Subscription,
   type UnreadableRecord,
 } from "../src";
@@ -59,6 +60,25 @@ async function consume(handle: EventProcessor, retry = fastRetry): Promise<void>
   subscriptions.push(
     await startConsumer({ bus: routing, store, groupId: GROUP, topics: [topic], handle, retry, logger: silentLogger }),
   );
+}
+
+/** A record on the group's replay topic, as an operator's replay (or a stray producer) writes it. */
+function replayRecord(key: string, body: string, type: string, headers: Record<string, string>): RawRecord {
+  return {
+    topic: replayTopicFor(GROUP),
+    key,
+    value: new TextEncoder().encode(body),
+    headers: {
+      ...buildCloudEventHeaders({
+        id: randomUUID(),
+        source: "intake",
+        type,
+        time: new Date().toISOString(),
+        subject: key,
+      }),
+      ...headers,
+    },
+  };
 }
 
 async function effects(): Promise<Effect[]> {
@@ -224,23 +244,7 @@ test("a replayed event reaches its group alone, handled as on the topic it was p
     return effectOf(event);
   });
   const replay = (body: string, headers: Record<string, string>) =>
-    routing.forward([
-      {
-        topic: replayTopicFor(GROUP),
-        key: "dossier-9",
-        value: new TextEncoder().encode(body),
-        headers: {
-          ...buildCloudEventHeaders({
-            id: randomUUID(),
-            source: "intake",
-            type: SUBMITTED,
-            time: new Date().toISOString(),
-            subject: "dossier-9",
-          }),
-          ...headers,
-        },
-      },
-    ]);
+    routing.forward([replayRecord("dossier-9", body, SUBMITTED, headers)]);
   await replay("replayed", { [REPLAYED_FROM_HEADER]: topic });
   await replay("from a topic the group does not consume", { [REPLAYED_FROM_HEADER]: uniqueTopic("elsewhere") });
   await replay("naming no topic", {});
@@ -294,23 +298,7 @@ test("an event the group ignores is acknowledged with no handler, inbox marker o
     textEvent(topic, "dossier-3", "handled", { id: handledId }),
   ]);
   // An operator's replay names its event's type like any other: it reaches the handler all the same.
-  await routing.forward([
-    {
-      topic: replayTopicFor(GROUP),
-      key: "dossier-3",
-      value: new TextEncoder().encode("replayed"),
-      headers: {
-        ...buildCloudEventHeaders({
-          id: randomUUID(),
-          source: "intake",
-          type: IGNORED,
-          time: new Date().toISOString(),
-          subject: "dossier-3",
-        }),
-        [REPLAYED_FROM_HEADER]: topic,
-      },
-    },
-  ]);
+  await routing.forward([replayRecord("dossier-3", "replayed", IGNORED, { [REPLAYED_FROM_HEADER]: topic })]);
   await waitFor(() => handled.length === 2, { description: "the handled event and the replay" });
   expect(handled.sort()).toEqual(["handled", "replayed"]);
   expect(settled).toContain(`${IGNORED} ignored`);

@@ -236,7 +236,7 @@ describe("notification: who is told what, for every event of a dossier", () => {
       const bySubject = (subject: string) => mails.find((mail) => mail.subject === subject)?.text;
       const [accepted, supplement, result] = expectedMails().map(bySubject);
       expect(accepted).toContain(
-        `Hồ sơ ${dossier.dossierCode} của ông/bà đã được tiếp nhận. Ngày hẹn trả kết quả: 2026-12-16.`,
+        `Hồ sơ ${dossier.dossierCode} của ông/bà đã được tiếp nhận. Thời gian hẹn trả kết quả: 17 giờ 00, ngày 16 tháng 12 năm 2026.`,
       );
       expect(supplement).toContain(
         `Hồ sơ ${dossier.dossierCode} cần bổ sung các thành phần sau:\n- ${missingItems[0]}\n- ${missingItems[1]}\n`,

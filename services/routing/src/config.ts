@@ -1,5 +1,19 @@
 import { platformService } from "@lienthong/contracts";
-import { envBoolean, envInteger, serviceEnv } from "@lienthong/service-host";
+import {
+  calendarWithProvinces,
+  parseProvinceCalendars,
+  type ReferenceData,
+  type WorkingCalendar,
+} from "@lienthong/domain";
+import { PlatformError } from "@lienthong/errors";
+import {
+  ConfigError,
+  envBoolean,
+  envInteger,
+  envOptionalString,
+  readConfiguredFile,
+  serviceEnv,
+} from "@lienthong/service-host";
 
 /** routing's environment: the common variables (clients, identity provider, reference data) and the workflow's choices. */
 export const routingEnv = serviceEnv(platformService("routing"), {
@@ -12,4 +26,36 @@ export const routingEnv = serviceEnv(platformService("routing"), {
   APOLOGY_MAX: envInteger(1, 0, 20),
   // 0: an apology adds the procedure's processing time again from detection.
   APOLOGY_EXTENSION_WORKING_DAYS: envInteger(0, 0, 365),
+  // Per-province working hours and the provinces' own days off and working days (JSON, README "Working hours").
+  PROVINCE_CALENDARS_FILE: envOptionalString(),
 });
+
+/**
+ * The calendar deadlines are counted on: the reference data's (statutory
+ * holidays and the decision table in force) with PROVINCE_CALENDARS_FILE on
+ * top. A file that cannot be read or is wrong refuses the start, each issue
+ * naming the variable and the field in the file; values are not repeated.
+ */
+export function routingCalendar(
+  env: { PROVINCE_CALENDARS_FILE?: string },
+  reference: Pick<ReferenceData, "calendar" | "calendarOverrides" | "units">,
+): WorkingCalendar {
+  const variable = "PROVINCE_CALENDARS_FILE";
+  if (!env.PROVINCE_CALENDARS_FILE) return reference.calendar;
+  let data: unknown;
+  try {
+    data = JSON.parse(readConfiguredFile(variable, env.PROVINCE_CALENDARS_FILE));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([
+      { variable, reason: 'must be JSON: { "provinces": { "<code>": { "workingHours", "overrides" } } }' },
+    ]);
+  }
+  try {
+    const settings = parseProvinceCalendars(data, (code) => reference.units.province(code) !== undefined);
+    return calendarWithProvinces(reference.calendarOverrides, settings);
+  } catch (error) {
+    if (!(error instanceof PlatformError && error.code === "INVALID_ARGUMENT")) throw error;
+    throw new ConfigError(error.violations.map((v) => ({ variable, reason: `${v.field}: ${v.reason}` })));
+  }
+}

@@ -1,7 +1,8 @@
 import { type ServiceFactoryOptions, ServiceHost, loadConfig } from "@lienthong/service-host";
+import type { WorkingCalendar } from "@lienthong/domain";
 import { routingGrpc } from "./api/grpc";
 import { routingRoutes } from "./api/http";
-import { routingEnv } from "./config";
+import { routingCalendar, routingEnv } from "./config";
 import { routingEventHandler, routingTopics } from "./events/consumers";
 import { deadlineWatcher } from "./events/deadline-watcher";
 import { registerRoutingMetrics } from "./metrics";
@@ -15,6 +16,14 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
   const env = loadConfig(routingEnv, options.env ?? process.env);
   const host = await ServiceHost.open({ service: "routing", env, collections: routingCollections }, options);
   const { reference } = host;
+  let calendar: WorkingCalendar;
+  try {
+    calendar = routingCalendar(env, reference);
+  } catch (error) {
+    // A refused configuration: close the store and bus just opened, and report the refusal.
+    await host.stop().catch(() => undefined);
+    throw error;
+  }
   // Ids only (DOMAIN.md §7), with the trace that tells which request or dossier step it was.
   const audit: RoutingAudit = {
     decided: (decision) => host.audit.append(decision),
@@ -25,7 +34,7 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
     commit: (ops) => host.commit(ops),
     catalog: reference.catalog,
     units: reference.units,
-    calendar: reference.calendar,
+    calendar,
     deadlines: {
       dueSoonWorkingHours: env.DUE_SOON_WORKING_HOURS,
       apologyMax: env.APOLOGY_MAX,

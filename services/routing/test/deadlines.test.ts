@@ -60,7 +60,7 @@ describe("routing: durable deadline timers", () => {
       newAppointmentAt: newAppointment,
     });
     expect(overdue.apologyText).toBe(
-      `Ủy ban nhân dân xã Mường Lát xin lỗi vì hồ sơ ${dossierCode} chưa được giải quyết đúng hẹn ngày 2025-10-09; ngày hẹn trả kết quả mới là 2025-10-15.`,
+      `Ủy ban nhân dân xã Mường Lát xin lỗi vì hồ sơ ${dossierCode} chưa được giải quyết đúng hẹn ngày 09 tháng 10 năm 2025; hẹn trả kết quả mới ngày 15 tháng 10 năm 2025.`,
     );
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);

@@ -1,8 +1,8 @@
 import { common, statusCarriedBy, type DecodedEvent } from "@lienthong/contracts";
+import { isDossierStatus, statusLabel, vietnameseDateTime } from "@lienthong/domain";
 
 /** A lifecycle event about one dossier (every event but those about webhook endpoints). */
 export type DossierEvent = Extract<DecodedEvent, { payload: { dossierId: string; dossierCode: string } }>;
-import { formatVietnamDate, isDossierStatus, statusLabel } from "@lienthong/domain";
 
 /** The subject of the mail that tells an applicant their dossier's result is ready (the benchmark waits for it). */
 export function resultMailSubject(dossierCode: string): string {
@@ -20,10 +20,12 @@ export function applicantMail(
     "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và 4 số cuối số định danh cá nhân.\nHệ thống LiênThông — thư tự động, vui lòng không trả lời.";
   switch (event.name) {
     case "applicationAccepted": {
-      const appointment = event.payload.appointmentAt ? formatVietnamDate(new Date(event.payload.appointmentAt)) : "";
+      const appointment = event.payload.appointmentAt
+        ? ` Thời gian hẹn trả kết quả: ${vietnameseDateTime(new Date(event.payload.appointmentAt))}.`
+        : "";
       return {
         subject: `Hồ sơ ${code} đã được tiếp nhận`,
-        text: `${greeting}\n\nHồ sơ ${code} của ông/bà đã được tiếp nhận. Ngày hẹn trả kết quả: ${appointment}.\n\n${footer}\n`,
+        text: `${greeting}\n\nHồ sơ ${code} của ông/bà đã được tiếp nhận.${appointment}\n\n${footer}\n`,
       };
     }
     case "applicationRefused":
@@ -40,9 +42,10 @@ export function applicantMail(
     }
     case "resultIssued": {
       const approved = event.payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
+      const issued = event.payload.issuedAt ? ` lúc ${vietnameseDateTime(new Date(event.payload.issuedAt))}` : "";
       return {
         subject: resultMailSubject(code),
-        text: `${greeting}\n\nHồ sơ ${code} đã được giải quyết (${approved ? "chấp thuận" : "từ chối"}). Kết quả đã được ký số và sẵn sàng để nhận.\n\n${footer}\n`,
+        text: `${greeting}\n\nHồ sơ ${code} đã được giải quyết (${approved ? "chấp thuận" : "từ chối"}). Kết quả đã được ký số${issued} và sẵn sàng để nhận.\n\n${footer}\n`,
       };
     }
     default:

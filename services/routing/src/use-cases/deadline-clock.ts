@@ -48,7 +48,12 @@ export function dueSoonInstant(ports: RoutingPorts, now: Date, appointmentAt: Da
   return left <= window ? now : ports.calendar.addWorkingHours(now, left - window, provinceCode);
 }
 
-/** The appointment after the current pause ends at `now`, and the working hours it waited. */
+/**
+ * The appointment after the current pause ends at `now`, moved in the unit of
+ * the dossier's procedure version (calendar days for a calendar-day limit),
+ * and the working hours it waited. A version the catalog no longer holds is
+ * taken as working days, the unit of most procedures.
+ */
 export function endPause(
   ports: RoutingPorts,
   data: AssignmentRecord,
@@ -59,6 +64,7 @@ export function endPause(
     new Date(data.appointmentAt),
     new Date(data.pausedAt),
     now,
+    ports.catalog.version(data.procedureCode, data.procedureVersion)?.processingTime.unit ?? "working_days",
     ports.calendar,
     provinceOf(data),
   );

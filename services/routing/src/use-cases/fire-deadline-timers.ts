@@ -1,4 +1,4 @@
-import { computeAppointment, formatVietnamDate, isOverdue, remainingWorkingHours } from "@lienthong/domain";
+import { computeAppointment, isOverdue, remainingWorkingHours, vietnameseDate } from "@lienthong/domain";
 import { ConflictError, type Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { Plan } from "./actions/plan-action";
@@ -50,7 +50,7 @@ function planOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
   const newAppointmentAt = newAppointment.toISOString();
   const apologyText =
     `${data.competentAuthority?.name ?? "Cơ quan giải quyết"} xin lỗi vì hồ sơ ${data.dossierCode} chưa được giải quyết ` +
-    `đúng hẹn ngày ${formatVietnamDate(new Date(data.appointmentAt))}; ngày hẹn trả kết quả mới là ${formatVietnamDate(newAppointment)}.`;
+    `đúng hẹn ${vietnameseDate(new Date(data.appointmentAt))}; hẹn trả kết quả mới ${vietnameseDate(newAppointment)}.`;
   return {
     data: settle(ports, { ...marked, appointmentAt: newAppointmentAt, apologies: data.apologies + 1 }, now),
     events: [

@@ -1,1 +1,1 @@
-export { formatIsoVietnam, formatVietnameseDate, formatVietnameseDateTime, VIETNAM_TIME_ZONE } from "./vietnamese-date";
+export { formatIsoVietnam } from "./vietnamese-date";

@@ -1,6 +1,5 @@
-import { codePointName } from "@lienthong/domain";
+import { codePointName, vietnameseDate } from "@lienthong/domain";
 import { SigningError } from "../pki/errors";
-import { formatVietnameseDate } from "../documents/vietnamese-date";
 import { Canvas, type Color } from "./canvas";
 import { documentFonts, type DocumentFonts, type FontStyle } from "./prepared-font";
 import { qrGrid } from "./qr";
@@ -217,7 +216,7 @@ const headers = new Map<string, { operators: string; bottom: number }>();
 const HEADER_MEMO_LIMIT = 500;
 
 function drawHeader(canvas: Canvas, fields: ResultDocumentInput, top: number): number {
-  const key = `${top}|${fields.authorityName}|${fields.placeName ?? ""}|${formatVietnameseDate(fields.decidedAt)}`;
+  const key = `${top}|${fields.authorityName}|${fields.placeName ?? ""}|${vietnameseDate(fields.decidedAt)}`;
   let header = headers.get(key);
   if (header === undefined) {
     const block = new Canvas(canvas.fonts);
@@ -255,7 +254,7 @@ function drawHeaderOn(canvas: Canvas, fields: ResultDocumentInput, top: number):
   const centerRight = HEADER.right.x + HEADER.right.width / 2;
   canvas.line(centerRight - mottoWidth / 2, right, centerRight + mottoWidth / 2, right, 0.7);
   right -= 10;
-  const date = formatVietnameseDate(fields.decidedAt);
+  const date = vietnameseDate(fields.decidedAt);
   const dateLine = fields.placeName === undefined ? capitalize(date) : `${fields.placeName}, ${date}`;
   right = drawCentered(canvas, [{ text: dateLine, style: "italic" }], BODY_SIZE, right, HEADER.right);
   return Math.min(left, right);

@@ -1,4 +1,5 @@
-import { formatIsoVietnam, formatVietnameseDateTime } from "../documents/vietnamese-date";
+import { vietnameseDateTime } from "@lienthong/domain";
+import { formatIsoVietnam } from "../documents/vietnamese-date";
 
 /** ETSI EN 319 102-1 main indications. */
 export type Indication = "TOTAL_PASSED" | "INDETERMINATE" | "TOTAL_FAILED";
@@ -147,7 +148,7 @@ interface MessageFacts {
 /** The verdict in Vietnamese and in English; names come from certificates, never from the document's content. */
 export function messages(reason: VerificationReason | undefined, facts: MessageFacts): { vi: string; en: string } {
   const at = facts.signingTime;
-  const viTime = at ? ` (${formatVietnameseDateTime(at)})` : "";
+  const viTime = at ? ` (${vietnameseDateTime(at)})` : "";
   const enTime = at ? ` (${formatIsoVietnam(at)})` : "";
   const intactVi = "Tài liệu không bị thay đổi sau khi ký, nhưng";
   const intactEn = "The document has not changed since it was signed, but";
@@ -228,9 +229,7 @@ export function messages(reason: VerificationReason | undefined, facts: MessageF
       return {
         vi:
           `${intactVi} chứng thư số của ${cert?.name ?? facts.signer} không có hiệu lực tại thời điểm ký${viTime}` +
-          (cert
-            ? `; hiệu lực từ ${formatVietnameseDateTime(cert.from)} đến ${formatVietnameseDateTime(cert.to)}.`
-            : "."),
+          (cert ? `; hiệu lực từ ${vietnameseDateTime(cert.from)} đến ${vietnameseDateTime(cert.to)}.` : "."),
         en:
           `${intactEn} the certificate of ${cert?.name ?? facts.signer} was not valid at the signing time${enTime}` +
           (cert ? `; it is valid from ${formatIsoVietnam(cert.from)} to ${formatIsoVietnam(cert.to)}.` : "."),
@@ -250,7 +249,7 @@ export function messages(reason: VerificationReason | undefined, facts: MessageF
 }
 
 function revokedVi(facts: MessageFacts): string {
-  return facts.revokedAt ? ` từ ${formatVietnameseDateTime(facts.revokedAt)}` : "";
+  return facts.revokedAt ? ` từ ${vietnameseDateTime(facts.revokedAt)}` : "";
 }
 
 function revokedEn(facts: MessageFacts): string {

@@ -3,23 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as fontkit from "fontkit";
 import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from "pdf-lib";
-import { formatIsoVietnam, formatVietnameseDate, formatVietnameseDateTime } from "../../src/documents";
+import { formatIsoVietnam } from "../../src/documents";
 import { renderResultDocument } from "../../src/pdf";
 import { sampleResult, TRACKING_URL } from "../support/fixtures";
 import { describeWithPeers, run } from "../support/peers";
 
-describe("Vietnamese dates", () => {
-  it("writes the date in words with the leading zeros Decree 30/2020 asks for", () => {
-    expect(formatVietnameseDate(new Date("2026-11-21T03:15:00Z"))).toBe("ngày 21 tháng 11 năm 2026");
-    expect(formatVietnameseDate(new Date("2026-02-05T03:00:00Z"))).toBe("ngày 05 tháng 02 năm 2026");
-    expect(formatVietnameseDate(new Date("2026-03-09T03:00:00Z"))).toBe("ngày 09 tháng 3 năm 2026");
-  });
-
-  it("uses the calendar date in Vietnam, not in UTC", () => {
-    expect(formatVietnameseDate(new Date("2026-11-20T17:30:00Z"))).toBe("ngày 21 tháng 11 năm 2026");
-    expect(formatVietnameseDateTime(new Date("2026-11-20T17:30:00Z"))).toBe("00:30 ngày 21 tháng 11 năm 2026");
-  });
-
+describe("signing times", () => {
   it("writes signing times in ISO 8601 with Vietnam's offset, as Decree 30/2020 shows them on a signature", () => {
     expect(formatIsoVietnam(new Date("2026-11-20T17:30:05.250Z"))).toBe("2026-11-21T00:30:05+07:00");
   });

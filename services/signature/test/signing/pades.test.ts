@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from "pdf-lib";
 import * as pkijs from "pkijs";
-import { formatVietnameseDateTime } from "../../src/documents";
+import { vietnameseDateTime } from "@lienthong/domain";
 import {
   completePdfSignature,
   draftResultDocument,
@@ -107,7 +107,7 @@ describe("PAdES signatures of result documents", () => {
     ]);
     expect(report.reportVi).toBe(
       "Chữ ký hợp lệ: tài liệu không bị thay đổi sau khi ký; chứng thư số của Chủ tịch Ủy ban nhân dân xã Mường Lát " +
-        `do LiênThông Test Issuing CA cấp, được tin cậy, chưa bị thu hồi và còn hiệu lực tại thời điểm ký (${formatVietnameseDateTime(signature?.signingTime ?? new Date(0))}).`,
+        `do LiênThông Test Issuing CA cấp, được tin cậy, chưa bị thu hồi và còn hiệu lực tại thời điểm ký (${vietnameseDateTime(signature?.signingTime ?? new Date(0))}).`,
     );
     expect(report.reportEn).toMatch(/^Valid signature: the document has not changed since it was signed/);
     expect((await verifyPdf(ecdsa, fixture.trust)).signatures[0]).toMatchObject({
