@@ -31,7 +31,7 @@ export const PLATFORM_SERVICES = [
   {
     name: "intake",
     package: "@lienthong/intake",
-    owns: "applications, dossier codes (`<unit>-<yyMMdd>-<seq>`), the citizen-visible timeline",
+    owns: "applications, dossier codes (`<agency or unit code>-<yyMMdd>-<seq>`), the citizen-visible timeline",
     httpPort: 8081,
     grpcPort: 50051,
     opsPort: 9101,

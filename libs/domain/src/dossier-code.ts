@@ -1,8 +1,9 @@
 /**
  * Dossier code (mã hồ sơ): `<receiving agency code>-<yyMMdd>-<4-digit sequence>`,
- * e.g. `000.00.06.H56-231027-0361`. The sequence restarts every Vietnam
- * calendar day for each receiving unit; storage allocates it atomically under
- * the key given by `dossierSequenceKey`.
+ * e.g. `000.00.06.H56-231027-0361`; a unit without a configured agency code
+ * (agency-codes.ts) prints its unit code, e.g. `14845-231027-0001`. The
+ * sequence restarts every Vietnam calendar day for each receiving unit;
+ * storage allocates it atomically under the key given by `dossierSequenceKey`.
  */
 import { invalidField } from "@lienthong/errors";
 import { toVietnamParts } from "./time";
@@ -56,7 +57,11 @@ export function parseDossierCode(code: string): ParsedDossierCode | undefined {
   return { agencyCode, date, sequence: seq };
 }
 
-/** The id of the daily counter: `<agency>:<yyMMdd>`. */
+/**
+ * The id of the daily counter: `<agency>:<yyMMdd>`, keyed by the code printed,
+ * not by the unit: a code is unique because its own prefix's counter only
+ * goes up, even when a unit's prefix changes during the day.
+ */
 export function dossierSequenceKey(receivingAgencyCode: string, receivedAt: Date): string {
   assertAgencyCode(receivingAgencyCode);
   return `${receivingAgencyCode}:${dossierDatePart(receivedAt)}`;

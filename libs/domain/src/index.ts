@@ -2,6 +2,7 @@ export * from "./time";
 export * from "./vietnamese-dates";
 export * from "./citizen-id";
 export * from "./dossier-code";
+export * from "./agency-codes";
 export * from "./status";
 export * from "./workflow";
 export * from "./roles";

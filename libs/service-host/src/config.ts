@@ -457,4 +457,25 @@ export function readConfiguredFile(variable: string, file: string): string {
   }
 }
 
+/**
+ * A JSON file a variable names, read by `parse` (a domain parser that throws the platform's
+ * INVALID_ARGUMENT with field violations). Every way it can be wrong is a ConfigError naming the
+ * variable: unreadable, not JSON (saying the `shape` expected), or each violation by its field.
+ */
+export function readConfiguredJson<T>(variable: string, file: string, shape: string, parse: (data: unknown) => T): T {
+  let data: unknown;
+  try {
+    data = JSON.parse(readConfiguredFile(variable, file));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([{ variable, reason: `must be JSON: ${shape}` }]);
+  }
+  try {
+    return parse(data);
+  } catch (error) {
+    if (!(error instanceof PlatformError && error.code === "INVALID_ARGUMENT")) throw error;
+    throw new ConfigError(error.violations.map((v) => ({ variable, reason: `${v.field}: ${v.reason}` })));
+  }
+}
+
 export type ServiceEnv = z.output<ReturnType<typeof serviceEnv>>;

@@ -1,5 +1,6 @@
 import { platformService } from "@lienthong/contracts";
-import { envInteger, envOptionalString, publicLinkEnv, serviceEnv } from "@lienthong/service-host";
+import { parseAgencyCodes, type AdministrativeUnits, type AgencyCodes } from "@lienthong/domain";
+import { envInteger, envOptionalString, publicLinkEnv, readConfiguredJson, serviceEnv } from "@lienthong/service-host";
 
 const MIB = 1024 * 1024;
 
@@ -14,4 +15,23 @@ export const intakeEnv = serviceEnv(platformService("intake"), {
   PUBLIC_LOOKUP_PER_IP_PER_MINUTE: envInteger(30, 1, 1_000_000),
   /** Express "trust proxy" setting (e.g. "loopback" or "10.0.0.0/8"), so rate limits see the client's IP behind a proxy. */
   TRUST_PROXY: envOptionalString(),
+  /** Official agency codes (Decision 20/2020/QĐ-TTg) the dossier codes print instead of unit codes (JSON, README "Dossier codes"). */
+  AGENCY_CODES_FILE: envOptionalString(),
 });
+
+/**
+ * The agency codes dossier codes begin with, from AGENCY_CODES_FILE: by the
+ * unit code or stand-in (38.CA) they replace. A file that cannot be read or
+ * is wrong refuses the start, each issue naming the variable and the field
+ * in the file; without the variable every unit prints its unit code.
+ */
+export function intakeAgencyCodes(env: { AGENCY_CODES_FILE?: string }, units: AdministrativeUnits): AgencyCodes {
+  if (!env.AGENCY_CODES_FILE) return new Map();
+  return readConfiguredJson(
+    "AGENCY_CODES_FILE",
+    env.AGENCY_CODES_FILE,
+    '{ "agencyCodes": { "<unit code>": "<agency code>" } }',
+    // A commune's code or a stand-in agency code: its first group names a commune (14845, 14845.CA) or a province (38.CA).
+    (data) => parseAgencyCodes(data, (code) => units.provinceOf(code.split(".")[0] ?? "") !== undefined),
+  );
+}

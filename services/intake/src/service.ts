@@ -1,3 +1,4 @@
+import type { AgencyCodes } from "@lienthong/domain";
 import {
   type ServiceFactoryOptions,
   ServiceHost,
@@ -8,7 +9,7 @@ import {
 } from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRoutes } from "./api/http";
-import { intakeEnv } from "./config";
+import { intakeAgencyCodes, intakeEnv } from "./config";
 import { intakeTopics, intakeEventHandler } from "./events/consumers";
 import { applications, intakeCollections } from "./store/collections";
 import { DossierRegistrar } from "./store/dossier-registrar";
@@ -38,6 +39,14 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     { ...options, logger },
   );
   const { reference } = host;
+  let agencyCodes: AgencyCodes;
+  try {
+    agencyCodes = intakeAgencyCodes(env, reference.units);
+  } catch (error) {
+    // A refused configuration: close the store and bus just opened, and report the refusal.
+    await host.stop().catch(() => undefined);
+    throw error;
+  }
   // Ids and decisions only (DOMAIN.md §7), in the host's hash-chained audit log.
   const audit = ({ clientId, officialId, action, target, decision }: AccessDecision) =>
     host.audit.append({ clientId, officialId, action, target, outcome: decision });
@@ -45,7 +54,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
   const ports: IntakePorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
-    registrar: new DossierRegistrar(host.store, (ops) => host.commit(ops), now),
+    registrar: new DossierRegistrar(host.store, (ops) => host.commit(ops), now, agencyCodes),
     catalog: reference.catalog,
     units: reference.units,
     merges: reference.merges,

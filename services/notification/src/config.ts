@@ -14,6 +14,35 @@ const PUBLIC_WEBHOOK_SECRETS: readonly string[] = [DEVELOPMENT_WEBHOOK_SECRET, "
 /** As the client registry asks of every commune's webhook secret: 32 characters, about 190 bits when random. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 
+/** What marks a Standard Webhooks secret: `whsec_` + the base64 of the key's bytes. */
+export const STANDARD_WEBHOOKS_SECRET_PREFIX = "whsec_";
+
+/**
+ * Standard Webhooks' key size: "random, between 24 bytes (192 bits) and 64 bytes (512 bits)"; some
+ * receivers' libraries refuse a key outside it, so notification does too.
+ */
+const STANDARD_WEBHOOKS_KEY_BYTES = { min: 24, max: 64 } as const;
+
+/**
+ * Why a `whsec_` secret cannot sign, or undefined when it can (or is not a
+ * `whsec_` secret): its key must be padded base64 of the standard alphabet,
+ * the one form every receiver's library decodes alike (the JavaScript one
+ * throws on other characters, others refuse missing padding), of 24 to 64
+ * bytes. Refused in every environment, where it would otherwise fail at the
+ * first send or at the commune's. Never repeats the secret.
+ */
+export function webhookSecretFormatRefusal(secret: string): string | undefined {
+  if (!secret.startsWith(STANDARD_WEBHOOKS_SECRET_PREFIX)) return undefined;
+  const key = secret.slice(STANDARD_WEBHOOKS_SECRET_PREFIX.length);
+  if (key.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(key))
+    return "is not a Standard Webhooks secret: whsec_ must be followed by base64 (A-Z a-z 0-9 + /, = padding)";
+  const bytes = Buffer.from(key, "base64").length;
+  const { min, max } = STANDARD_WEBHOOKS_KEY_BYTES;
+  if (bytes < min || bytes > max)
+    return `holds a ${bytes}-byte key after whsec_: Standard Webhooks keys are ${min} to ${max} random bytes`;
+  return undefined;
+}
+
 /** Why production refuses a webhook secret, or undefined when it may sign. Never repeats the secret. */
 export function webhookSecretRefusal(secret: string): string | undefined {
   if (PUBLIC_WEBHOOK_SECRETS.includes(secret)) return "is a public development secret";
@@ -63,8 +92,11 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
     if (refusal)
       ctx.addIssue({ code: "custom", message: `${refusal}; it must be an http:// or https:// URL fetch can call` });
   }),
-  /** The development clients' webhook secret; DEVELOPMENT_WEBHOOK_SECRET when unset. */
-  WEBHOOK_SIGNING_SECRET: envOptionalString(),
+  /** The development clients' webhook secret (text, or a Standard Webhooks `whsec_` secret); DEVELOPMENT_WEBHOOK_SECRET when unset. */
+  WEBHOOK_SIGNING_SECRET: envOptionalString().superRefine((secret, ctx) => {
+    const refusal = secret === undefined ? undefined : webhookSecretFormatRefusal(secret);
+    if (refusal) ctx.addIssue({ code: "custom", message: refusal });
+  }),
   /**
    * How long a delivery that keeps failing temporarily is retried (from its
    * first attempt), in hours: a commune system down over a weekend still gets

@@ -201,6 +201,59 @@ describe("notification's configuration", () => {
     expect(error.message).not.toContain("too-short-a-secret");
   });
 
+  describe("a Standard Webhooks secret (whsec_ + base64 of 24 to 64 bytes) that is not one is refused anywhere", () => {
+    const malformed = [
+      ["not base64 after whsec_", `whsec_${"*".repeat(40)}`, "whsec_ must be followed by base64"],
+      ["base64 of a length no encoder writes", `whsec_${"A".repeat(41)}`, "whsec_ must be followed by base64"],
+      ["a 23-byte key", `whsec_${Buffer.alloc(23, 7).toString("base64")}`, "holds a 23-byte key"],
+      ["a 65-byte key", `whsec_${Buffer.alloc(65, 7).toString("base64")}`, "holds a 65-byte key"],
+    ] as const;
+    // The bounds themselves sign (a 64-byte key in the first commune's registration, a 24-byte one below).
+    const wellFormed = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+    const longest = `whsec_${Buffer.alloc(64, 7).toString("base64")}`;
+
+    test.each(malformed)("WEBHOOK_SIGNING_SECRET: %s", async (_what, secret, reason) => {
+      for (const env of [PRODUCTION, { NODE_ENV: "development" }]) {
+        const { error, issues } = await refusal({ ...env, WEBHOOK_SIGNING_SECRET: secret });
+        expect(issues).toEqual([{ variable: "WEBHOOK_SIGNING_SECRET", reason: expect.stringContaining(reason) }]);
+        expect(error.message).not.toContain(secret.slice("whsec_".length));
+      }
+      // The control: a 24-byte key.
+      expect(notificationIssues({ ...PRODUCTION, WEBHOOK_SIGNING_SECRET: wellFormed })).toEqual([]);
+    });
+
+    test.each(malformed)("a registered commune's webhook secret: %s", (_what, secret, reason) => {
+      const directory = registry([
+        { clientId: "muong-lat-commune-system", secrets: [longest] },
+        { clientId: "tam-chung-commune-system", secrets: [wellFormed, secret] },
+      ]);
+      for (const env of [PRODUCTION_ENDPOINT_ENV, { ...PRODUCTION_ENDPOINT_ENV, NODE_ENV: "development" as const }]) {
+        let thrown: unknown;
+        try {
+          webhookEndpoints(directory, env, silent);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ConfigError);
+        expect((thrown as ConfigError).issues).toEqual([
+          {
+            variable: "CLIENTS_FILE",
+            reason: expect.stringMatching(/^client "tam-chung-commune-system": webhook\.secrets\.1 /),
+          },
+        ]);
+        expect((thrown as ConfigError).issues[0]!.reason).toContain(reason);
+        expect((thrown as ConfigError).message).not.toContain(secret.slice("whsec_".length));
+      }
+      // The control: both communes' well-formed secrets.
+      const endpoints = webhookEndpoints(
+        registry([{ clientId: "tam-chung-commune-system", secrets: [wellFormed, longest] }]),
+        PRODUCTION_ENDPOINT_ENV,
+        silent,
+      );
+      expect(endpoints.of("tam-chung-commune-system")?.secrets).toEqual([wellFormed, longest]);
+    });
+  });
+
   describe("with ALLOW_EMBEDDED_IN_PRODUCTION=true (a demonstration)", () => {
     let dataDir: TempDir;
 

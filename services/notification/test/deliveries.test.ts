@@ -9,6 +9,7 @@ import {
   type PayloadOf,
 } from "@lienthong/contracts";
 import { vietnamDate } from "@lienthong/domain";
+import { waitFor } from "@lienthong/testing";
 import {
   CLIENT_WITHOUT_WEBHOOK,
   EFFECT_TIMEOUT_MS,
@@ -210,7 +211,11 @@ describe("notification: who is told what, for every event of a dossier", () => {
       const created = listed.map((d) => d.createdAt);
       expect([...created].sort()).toEqual(created);
 
-      // One outcome event per delivery, none failed.
+      // One outcome event per delivery, none failed (published from the outbox after each commit: awaited).
+      await waitFor(() => harness.outcomesOf(dossier.dossierId, "notificationDelivered").length >= listed.length, {
+        description: "an outcome event per delivery",
+        timeoutMs: EFFECT_TIMEOUT_MS,
+      });
       const delivered = harness.outcomesOf(dossier.dossierId, "notificationDelivered");
       expect(delivered.map((d) => d.notificationId).sort()).toEqual(listed.map((d) => d.notificationId).sort());
       expect(harness.outcomesOf(dossier.dossierId, "notificationFailed")).toEqual([]);

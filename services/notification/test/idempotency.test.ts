@@ -1,4 +1,5 @@
 import { EventTypes, common } from "@lienthong/contracts";
+import { waitFor } from "@lienthong/testing";
 import {
   CLIENT_WITH_WEBHOOK,
   EFFECT_TIMEOUT_MS,
@@ -74,6 +75,11 @@ describe("notification: the same event delivered twice", () => {
       const webhooks = harness.webhooks.forDossier(dossier.dossierId).map((webhook) => verifiedBody(webhook));
       expect(webhooks.filter((body) => body.eventId === acceptedId)).toHaveLength(1);
       expect(webhooks).toHaveLength(3);
+      // The outcome events are published from the outbox after each commit: awaited, then counted exactly.
+      await waitFor(() => harness.outcomesOf(dossier.dossierId, "notificationDelivered").length >= 5, {
+        description: "an outcome event per delivery",
+        timeoutMs: EFFECT_TIMEOUT_MS,
+      });
       expect(harness.outcomesOf(dossier.dossierId, "notificationDelivered")).toHaveLength(5);
     },
     2 * EFFECT_TIMEOUT_MS,

@@ -62,12 +62,12 @@ describe("notification: each commune system's own webhook endpoint and secrets",
     }
   });
 
-  it("during Tam Chung's rotation every call carries one signature per secret: a receiver holding either verifies", () => {
+  it("during Tam Chung's rotation from a text secret to a whsec_ one, every call carries one signature per secret: a receiver holding either verifies", () => {
     expect(signaturesOf(tamChung)).toEqual([
       expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/),
       expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/),
     ]);
-    // A receiver that already switched to the new secret, and one still on the old.
+    // A receiver that already switched to the new secret (whsec_), and one still on the old (text).
     expect(verifiedBody(tamChung, WEBHOOK_SECRETS.tamChungCurrent)).toMatchObject({ status: 1 });
     expect(verifiedBody(tamChung, WEBHOOK_SECRETS.tamChungPrevious)).toMatchObject({ status: 1 });
     expect(() => verifiedBody(tamChung, WEBHOOK_SECRETS.muongLat)).toThrow(/signature/i);

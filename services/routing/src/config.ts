@@ -5,15 +5,7 @@ import {
   type ReferenceData,
   type WorkingCalendar,
 } from "@lienthong/domain";
-import { PlatformError } from "@lienthong/errors";
-import {
-  ConfigError,
-  envBoolean,
-  envInteger,
-  envOptionalString,
-  readConfiguredFile,
-  serviceEnv,
-} from "@lienthong/service-host";
+import { envBoolean, envInteger, envOptionalString, readConfiguredJson, serviceEnv } from "@lienthong/service-host";
 
 /** routing's environment: the common variables (clients, identity provider, reference data) and the workflow's choices. */
 export const routingEnv = serviceEnv(platformService("routing"), {
@@ -40,22 +32,15 @@ export function routingCalendar(
   env: { PROVINCE_CALENDARS_FILE?: string },
   reference: Pick<ReferenceData, "calendar" | "calendarOverrides" | "units">,
 ): WorkingCalendar {
-  const variable = "PROVINCE_CALENDARS_FILE";
   if (!env.PROVINCE_CALENDARS_FILE) return reference.calendar;
-  let data: unknown;
-  try {
-    data = JSON.parse(readConfiguredFile(variable, env.PROVINCE_CALENDARS_FILE));
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError([
-      { variable, reason: 'must be JSON: { "provinces": { "<code>": { "workingHours", "overrides" } } }' },
-    ]);
-  }
-  try {
-    const settings = parseProvinceCalendars(data, (code) => reference.units.province(code) !== undefined);
-    return calendarWithProvinces(reference.calendarOverrides, settings);
-  } catch (error) {
-    if (!(error instanceof PlatformError && error.code === "INVALID_ARGUMENT")) throw error;
-    throw new ConfigError(error.violations.map((v) => ({ variable, reason: `${v.field}: ${v.reason}` })));
-  }
+  return readConfiguredJson(
+    "PROVINCE_CALENDARS_FILE",
+    env.PROVINCE_CALENDARS_FILE,
+    '{ "provinces": { "<code>": { "workingHours", "overrides" } } }',
+    (data) =>
+      calendarWithProvinces(
+        reference.calendarOverrides,
+        parseProvinceCalendars(data, (code) => reference.units.province(code) !== undefined),
+      ),
+  );
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { MAX_DAILY_SEQUENCE, dossierSequenceKey, formatDossierCode } from "@lienthong/domain";
+import {
+  MAX_DAILY_SEQUENCE,
+  dossierCodePrefix,
+  dossierSequenceKey,
+  formatDossierCode,
+  type AgencyCodes,
+} from "@lienthong/domain";
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
 import { PlatformError } from "@lienthong/errors";
 import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
@@ -37,8 +43,10 @@ const MAX_BATCH = 200;
 
 /**
  * Gives each application the next dossier code of its receiving unit
- * (`<unit>-<yyMMdd>-<nnnn>`, reset daily, consecutive, never reused) and
- * stores it with its events atomically.
+ * (`<agency>-<yyMMdd>-<nnnn>`, reset daily, consecutive, never reused) and
+ * stores it with its events atomically. The agency part is the unit's
+ * official agency code when the deployment configures one, else its unit
+ * code; the counter belongs to that printed part (docs/decisions.md §48).
  *
  * Within this process, drafts for one unit queue up and are stored in group
  * commits: the drafts waiting when a commit starts take consecutive codes and
@@ -54,6 +62,7 @@ export class DossierRegistrar {
     private readonly store: DocumentStore,
     private readonly commit: (ops: WriteOp[]) => Promise<void>,
     private readonly now: () => Date,
+    private readonly agencyCodes: AgencyCodes = new Map(),
   ) {}
 
   /** Resolves with the stored record; rejects with a ConflictError on the idempotency collection when the key was taken meanwhile. */
@@ -95,10 +104,12 @@ export class DossierRegistrar {
 
   private async storeWithNextCodes(batch: Pending[]): Promise<void> {
     const unit = batch[0]?.draft.receivingUnitCode ?? "";
+    // New communes have no confirmed agency codes yet (DOMAIN.md §5): where none is configured the unit code stands in.
+    const prefix = dossierCodePrefix(this.agencyCodes, unit);
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
-      // New communes have no confirmed agency codes yet (DOMAIN.md §5): the unit code stands in.
-      const sequenceId = dossierSequenceKey(unit, now);
+      // Keyed by the prefix printed, so a code is never issued twice even if a unit's prefix changes today.
+      const sequenceId = dossierSequenceKey(prefix, now);
       const sequence = await this.store.get(dossierSequences, sequenceId);
       const last = sequence?.data.last ?? 0;
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
@@ -113,7 +124,7 @@ export class DossierRegistrar {
       if (accepted.length === 0) return;
 
       const stored = accepted.map((pending, index) => {
-        const dossierCode = formatDossierCode(unit, now, last + 1 + index);
+        const dossierCode = formatDossierCode(prefix, now, last + 1 + index);
         return pending.draft.build({ dossierId: randomUUID(), dossierCode, submittedAt: now });
       });
       const ops: WriteOp[] = [

@@ -6,7 +6,13 @@ import {
   type Logger,
   type ServiceHost,
 } from "@lienthong/service-host";
-import { DEVELOPMENT_WEBHOOK_SECRET, webhookSecretRefusal, webhookUrlRefusal, type NotificationEnv } from "../config";
+import {
+  DEVELOPMENT_WEBHOOK_SECRET,
+  webhookSecretFormatRefusal,
+  webhookSecretRefusal,
+  webhookUrlRefusal,
+  type NotificationEnv,
+} from "../config";
 import type { WebhookEndpoint } from "./ports";
 
 /** The registered clients as the service host loaded them (CLIENTS_FILE / CLIENTS, or the development clients). */
@@ -43,7 +49,8 @@ export function endpointIdOf(url: string): string {
  * The development clients (no CLIENTS_FILE: embedded mode, tests) share
  * WEBHOOK_DEFAULT_URL and the development secret. Refused at start: a URL
  * fetch could never call (scheme, blocked port), naming the commune system;
- * in production, a registered secret that is public or short. Neither the
+ * a `whsec_` secret that is not one (base64 of 24 to 64 bytes); in
+ * production, a registered secret that is public or short. Neither the
  * URL nor the secret is repeated.
  */
 export function webhookEndpoints(clients: ClientDirectory, env: EndpointEnv, logger: Logger): WebhookEndpoints {
@@ -68,7 +75,9 @@ export function webhookEndpoints(clients: ClientDirectory, env: EndpointEnv, log
 
   const variable = env.CLIENTS_FILE ? "CLIENTS_FILE" : "CLIENTS";
   refuseUncallableUrls(clients, variable);
-  if (productionRulesApply(env)) refusePublicSecrets(clients, variable);
+  refuseSecrets(clients, variable, webhookSecretFormatRefusal, "");
+  if (productionRulesApply(env))
+    refuseSecrets(clients, variable, webhookSecretRefusal, ", refused when NODE_ENV=production");
   const ignored = (["WEBHOOK_DEFAULT_URL", "WEBHOOK_SIGNING_SECRET"] as const).filter(
     (name) => env[name] !== undefined,
   );
@@ -104,17 +113,18 @@ function refuseUncallableUrls(clients: ClientDirectory, variable: "CLIENTS_FILE"
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
-function refusePublicSecrets(clients: ClientDirectory, variable: "CLIENTS_FILE" | "CLIENTS"): void {
+/** Each registered secret `refusal` refuses, named by its commune and position (never its value). */
+function refuseSecrets(
+  clients: ClientDirectory,
+  variable: "CLIENTS_FILE" | "CLIENTS",
+  refusalOf: (secret: string) => string | undefined,
+  when: string,
+): void {
   const issues: ConfigIssue[] = clients.all().flatMap((client) =>
     (client.webhook?.secrets ?? []).flatMap((secret, index) => {
-      const refusal = webhookSecretRefusal(secret);
+      const refusal = refusalOf(secret);
       return refusal
-        ? [
-            {
-              variable,
-              reason: `client "${client.clientId}": webhook.secrets.${index} ${refusal}, refused when NODE_ENV=production`,
-            },
-          ]
+        ? [{ variable, reason: `client "${client.clientId}": webhook.secrets.${index} ${refusal}${when}` }]
         : [];
     }),
   );

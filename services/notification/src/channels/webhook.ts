@@ -1,11 +1,22 @@
 import { Webhook } from "standardwebhooks";
+import { STANDARD_WEBHOOKS_SECRET_PREFIX } from "../config";
 import { DeliveryError, type WebhookCall, type WebhookSender } from "./ports";
 
 const TIMEOUT_MS = 10_000;
 
-/** A secret as text; Standard Webhooks keys are base64 (`whsec_` + base64 of the secret's UTF-8 bytes in a library). */
+/**
+ * A commune's secret as a signer: a Standard Webhooks secret (`whsec_` +
+ * base64) keys the HMAC with its decoded bytes, exactly as every Standard
+ * Webhooks library reads the same string, so the commune configures the
+ * string it was given; any other secret (registered before `whsec_` secrets
+ * were accepted) keys it with its UTF-8 bytes, as before (decision 49).
+ * Secrets are checked at start (config.ts, webhookSecretFormatRefusal), so
+ * this never throws at send time.
+ */
 function standardWebhook(secret: string): Webhook {
-  return new Webhook(Buffer.from(secret, "utf8").toString("base64"));
+  return secret.startsWith(STANDARD_WEBHOOKS_SECRET_PREFIX)
+    ? new Webhook(secret)
+    : new Webhook(Buffer.from(secret, "utf8"), { format: "raw" });
 }
 
 /**
@@ -45,7 +56,11 @@ export class SignedWebhookSender implements WebhookSender {
   }
 }
 
-/** Verifies an incoming webhook with a commune's secret (for commune systems written in TypeScript, and for our tests). */
+/**
+ * Verifies an incoming webhook with a commune's secret, either form (for commune systems
+ * written in TypeScript, and for our tests): the library's checks, the timestamp's
+ * tolerance (5 min) included.
+ */
 export function verifyWebhook(secret: string, body: string, headers: Record<string, string>): unknown {
   return standardWebhook(secret).verify(body, headers);
 }

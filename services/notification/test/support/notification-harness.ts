@@ -51,10 +51,13 @@ export const THANH_HOA = "38";
 export const PROVINCIAL_POLICE = "38.CA";
 export const MARRIAGE_REGISTRATION = "1.000894";
 
-/** Each commune's webhook secret(s), as registered with its client; Tam Chung is rotating (current, previous). */
+/**
+ * Each commune's webhook secret(s), as registered with its client. Tam Chung is rotating (current,
+ * previous) from a text secret to a Standard Webhooks one (`whsec_` + base64 of 32 bytes).
+ */
 export const WEBHOOK_SECRETS = {
   muongLat: "muong-lat-webhook-secret-2026-7f3a9c1e",
-  tamChungCurrent: "tam-chung-webhook-secret-2026-b84d20aa",
+  tamChungCurrent: "whsec_9Rk2pXv7cQm4LzT1sWn8bYh3JdF6gAe0uOi5rEt2yKw=",
   tamChungPrevious: "tam-chung-webhook-secret-2025-0c61e5f2",
 } as const;
 
@@ -221,6 +224,8 @@ export interface HarnessOptions {
   development?: boolean;
   /** The service's clock (the system clock by default). */
   clock?: () => Date;
+  /** Registers these communes' webhooks instead of their paths on the harness's peer (e.g. a receiver of their own). */
+  communeWebhooks?: Partial<Record<"muongLat" | "tamChung", { url: string; secrets: string[] }>>;
 }
 
 interface ClientsOfTest {
@@ -244,17 +249,23 @@ function developmentClients(): ClientsOfTest {
 }
 
 /** Registered clients with fresh API keys, as an operator's CLIENTS_FILE would hold them (hashes only). */
-function registeredClients(webhooks: WebhookPeer): ClientsOfTest {
+function registeredClients(
+  webhooks: WebhookPeer,
+  communeWebhooks: HarnessOptions["communeWebhooks"] = {},
+): ClientsOfTest {
   const registrations: Record<ClientName, { clientId: string; unitCodes: string[]; webhook?: object }> = {
     muongLat: {
       clientId: CLIENT_WITH_WEBHOOK,
       unitCodes: [MUONG_LAT],
-      webhook: { url: webhooks.url(WEBHOOK_PATHS.muongLat), secrets: [WEBHOOK_SECRETS.muongLat] },
+      webhook: communeWebhooks.muongLat ?? {
+        url: webhooks.url(WEBHOOK_PATHS.muongLat),
+        secrets: [WEBHOOK_SECRETS.muongLat],
+      },
     },
     tamChung: {
       clientId: TAM_CHUNG_CLIENT,
       unitCodes: [TAM_CHUNG],
-      webhook: {
+      webhook: communeWebhooks.tamChung ?? {
         url: webhooks.url(WEBHOOK_PATHS.tamChung),
         secrets: [WEBHOOK_SECRETS.tamChungCurrent, WEBHOOK_SECRETS.tamChungPrevious],
       },
@@ -296,7 +307,9 @@ export async function startNotification(
   const webhooks = await startWebhookPeer();
   const broker = new InProcessBroker({ partitions: 1 });
   const logLines: string[] = [];
-  const { keys, byId, clients } = options.development ? developmentClients() : registeredClients(webhooks);
+  const { keys, byId, clients } = options.development
+    ? developmentClients()
+    : registeredClients(webhooks, options.communeWebhooks);
   const open = () =>
     createNotificationService({
       env: {
@@ -503,13 +516,16 @@ export function metadataOf(as: Credentials): grpc.Metadata {
 
 /**
  * Verifies a received webhook as a commune system would, with the Standard
- * Webhooks library and the secret it was given (by default Mường Lát's; the
- * library's whsec_ form: base64 of the secret's bytes); returns the verified body.
+ * Webhooks library and the secret it was given (by default Mường Lát's): a
+ * `whsec_` secret as it is, a text secret as `whsec_` + base64 of its bytes;
+ * returns the verified body.
  */
 export function verifiedBody(
   webhook: ReceivedWebhook,
   secret: string = WEBHOOK_SECRETS.muongLat,
 ): Record<string, unknown> {
-  const receiver = new Webhook(`whsec_${Buffer.from(secret, "utf8").toString("base64")}`);
+  const receiver = new Webhook(
+    secret.startsWith("whsec_") ? secret : `whsec_${Buffer.from(secret, "utf8").toString("base64")}`,
+  );
   return receiver.verify(webhook.body, webhook.headers) as Record<string, unknown>;
 }

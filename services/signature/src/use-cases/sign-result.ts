@@ -177,8 +177,8 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
     signerSubject: credential.subject,
     signedAt: signedAt.toISOString(),
     sizeBytes: signed.length,
-    // SignatureRequested does not carry the receiving unit: the dossier code begins with it.
-    receivingUnitCode: receivingUnitOf(request.dossierCode),
+    // A request published before it carried the receiving unit: the code began with the unit's code then.
+    receivingUnitCode: request.receivingUnitCode || receivingUnitOf(request.dossierCode),
     competentAuthorityCode: authorityOf(request).code,
   };
   return {

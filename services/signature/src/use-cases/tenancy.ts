@@ -41,7 +41,10 @@ function everyIdentityIn(caller: Caller, units: readonly string[]): boolean {
   return identities.length > 0 && identities.every((identity) => units.some((unit) => identity.unitCodes.has(unit)));
 }
 
-/** The receiving unit of a dossier: the first part of its code (`<receiving unit>-<yyMMdd>-<sequence>`). */
+/**
+ * The receiving unit of a dossier whose record does not say it: the first part of its code
+ * (`<receiving unit>-<yyMMdd>-<sequence>`), as every code was before a unit could print its agency code (§48).
+ */
 export function receivingUnitOf(dossierCode: string): string {
   return parseDossierCode(dossierCode)?.agencyCode ?? "";
 }

@@ -83,6 +83,7 @@ function signatureRequested(
   return {
     dossierId: randomUUID(),
     dossierCode: `${receiving}-261121-${String(sequence).padStart(4, "0")}`,
+    receivingUnitCode: receiving,
     requestId: randomUUID(),
     requestedAt: new Date().toISOString(),
     procedureCode: "1.001193",
@@ -354,6 +355,21 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
 
     it("boundary-free intake: received at Mường Lát, decided and signed at Tam Chung; both communes read it, the police do not", async () => {
       const documentId = await signedResult(signatureRequested(leaderTamChung.subject, TAM_CHUNG, MUONG_LAT.code));
+      const stored = await signature.runtime.store.get(documents, documentId);
+      expect(stored?.data).toMatchObject({ receivingUnitCode: MUONG_LAT.code, competentAuthorityCode: TAM_CHUNG.code });
+      expect((await get(documentId, { client: muongLatSystem })).status).toBe(200);
+      expect((await get(documentId, { client: tamChungSystem })).status).toBe(200);
+      expect((await get(documentId, { client: policeSystem })).status).toBe(404);
+    });
+
+    it("a dossier code that carries the receiving unit's agency code: the unit comes from the request, and its system still reads it", async () => {
+      const request = signatureRequested(leaderTamChung.subject, TAM_CHUNG, MUONG_LAT.code);
+      const withAgencyCode = {
+        ...request,
+        dossierCode: request.dossierCode.replace(MUONG_LAT.code, "000.20.38.H56"),
+        receivingUnitCode: MUONG_LAT.code,
+      };
+      const documentId = await signedResult(withAgencyCode);
       const stored = await signature.runtime.store.get(documents, documentId);
       expect(stored?.data).toMatchObject({ receivingUnitCode: MUONG_LAT.code, competentAuthorityCode: TAM_CHUNG.code });
       expect((await get(documentId, { client: muongLatSystem })).status).toBe(200);

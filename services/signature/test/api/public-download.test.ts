@@ -48,6 +48,7 @@ describe("signature: the applicant's result through a signed link", () => {
     const request: PayloadOf<"signatureRequested"> & { dossierId: string } = {
       dossierId: randomUUID(),
       dossierCode: `${MUONG_LAT.code}-261121-0042`,
+      receivingUnitCode: MUONG_LAT.code,
       requestId: randomUUID(),
       requestedAt: new Date().toISOString(),
       procedureCode: "1.001193",

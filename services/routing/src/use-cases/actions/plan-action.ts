@@ -171,6 +171,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
           officialId,
           summary: decision.summary,
           applicantFullName: data.applicantFullName,
+          receivingUnitCode: data.receivingUnitCode,
         }),
       ]);
     }

@@ -207,6 +207,11 @@ export interface SignatureRequested {
   summary: string;
   /** Printed on the result document (personal data: payload only). */
   applicantFullName: string;
+  /**
+   * The unit that received the dossier: its code's prefix is the unit's agency code where one is configured
+   * (docs/decisions.md §48), so the code no longer says it. Empty in requests published before this field.
+   */
+  receivingUnitCode: string;
 }
 
 /** signature: the result document was produced and signed. */
@@ -1627,6 +1632,7 @@ function createBaseSignatureRequested(): SignatureRequested {
     officialId: "",
     summary: "",
     applicantFullName: "",
+    receivingUnitCode: "",
   };
 }
 
@@ -1664,6 +1670,9 @@ export const SignatureRequested: MessageFns<SignatureRequested> = {
     }
     if (message.applicantFullName !== "") {
       writer.uint32(90).string(message.applicantFullName);
+    }
+    if (message.receivingUnitCode !== "") {
+      writer.uint32(98).string(message.receivingUnitCode);
     }
     return writer;
   },
@@ -1769,6 +1778,14 @@ export const SignatureRequested: MessageFns<SignatureRequested> = {
             message.applicantFullName = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receivingUnitCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1830,6 +1847,11 @@ export const SignatureRequested: MessageFns<SignatureRequested> = {
         : isSet(object.applicant_full_name)
         ? globalThis.String(object.applicant_full_name)
         : "",
+      receivingUnitCode: isSet(object.receivingUnitCode)
+        ? globalThis.String(object.receivingUnitCode)
+        : isSet(object.receiving_unit_code)
+        ? globalThis.String(object.receiving_unit_code)
+        : "",
     };
   },
 
@@ -1868,6 +1890,9 @@ export const SignatureRequested: MessageFns<SignatureRequested> = {
     if (message.applicantFullName !== "") {
       obj.applicantFullName = message.applicantFullName;
     }
+    if (message.receivingUnitCode !== "") {
+      obj.receivingUnitCode = message.receivingUnitCode;
+    }
     return obj;
   },
 
@@ -1889,6 +1914,7 @@ export const SignatureRequested: MessageFns<SignatureRequested> = {
     message.officialId = object.officialId ?? "";
     message.summary = object.summary ?? "";
     message.applicantFullName = object.applicantFullName ?? "";
+    message.receivingUnitCode = object.receivingUnitCode ?? "";
     return message;
   },
 };
