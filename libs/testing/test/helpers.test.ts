@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
 import { expect, test } from "@jest/globals";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor } from "../src";
+import { startSmtpPeer } from "../src/smtp-peer";
 
 test("waitFor resolves once the predicate holds", async () => {
   let calls = 0;
@@ -43,4 +44,44 @@ describeWithKafka("startKafkaMock", () => {
     await mock.stop();
     expect(await connects()).toBe(false);
   });
+});
+
+test("the SMTP peer goes on serving after a client resets its connection mid-session", async () => {
+  const peer = await startSmtpPeer();
+  const { port } = new URL(peer.url);
+  /** One SMTP session, each command sent once the server has answered the one before. */
+  const session = async (commands: string[], ending: "reset" | "quit"): Promise<string[]> => {
+    const socket = new Socket();
+    const replies: string[] = [];
+    socket.on("data", (chunk: Buffer) => replies.push(...chunk.toString("latin1").trimEnd().split("\r\n")));
+    await new Promise<void>((resolve) => socket.connect(Number(port), "127.0.0.1", resolve));
+    for (const command of ["", ...commands]) {
+      const answered = replies.length;
+      if (command !== "") socket.write(`${command}\r\n`);
+      await waitFor(() => replies.length > answered && !/^\d{3}-/.test(replies.at(-1)!), {
+        description: `the answer to "${command}"`,
+      });
+    }
+    // A client killed with its connection open: the kernel answers with RST.
+    if (ending === "reset") socket.resetAndDestroy();
+    else socket.end("QUIT\r\n");
+    return replies;
+  };
+  try {
+    await session(["EHLO killed.example", "MAIL FROM:<a@example.com>"], "reset");
+    const replies = await session(
+      [
+        "EHLO next.example",
+        "MAIL FROM:<a@example.com>",
+        "RCPT TO:<b@example.com>",
+        "DATA",
+        "Content-Type: text/plain; charset=utf-8\r\nSubject: after a reset\r\n\r\nbody\r\n.",
+      ],
+      "quit",
+    );
+    expect(replies.at(-1)).toMatch(/^250 /);
+    await waitFor(() => peer.received.length === 1, { description: "the next client's message" });
+  } finally {
+    await peer.close();
+  }
 });
