@@ -8,3 +8,4 @@ export { readMail, type ReadMail } from "./raw-mail";
 export { startSmtpPeer, type ReceivedMail, type RecipientAnswer, type SmtpPeer } from "./smtp-peer";
 export { rawUnary, type RawGrpcAnswer } from "./raw-unary";
 export { recordResponses, type ResponseRecorder } from "./openapi-conformance";
+export { startRefusal } from "./start-refusal";

@@ -3,7 +3,7 @@ import { intake } from "@lienthong/contracts";
 import { dossierDatePart } from "@lienthong/domain";
 import { InProcessBroker } from "@lienthong/messaging";
 import { ConfigError } from "@lienthong/service-host";
-import { tempDir, type TempDir } from "@lienthong/testing";
+import { startRefusal, tempDir, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../src";
 import { applications } from "../src/store/collections";
 import {
@@ -149,26 +149,17 @@ describe("intake: official agency codes in dossier codes (AGENCY_CODES_FILE)", (
 
   describe("refuses to start on a wrong file, naming the variable and the field", () => {
     const startWith = async (file: string): Promise<ConfigError> => {
-      const dataDir = await tempDir("intake-agency-codes-data");
-      try {
-        await createIntakeService({
-          env: {
-            DATA_DIR: dataDir.path,
-            IDENTITY_DIR: dataDir.file("identity"),
-            BUS: "in-process",
-            LOG_LEVEL: "silent",
-            AGENCY_CODES_FILE: file,
-          },
-          broker: new InProcessBroker({ partitions: 1 }),
-          ports: { http: 0, grpc: 0, ops: 0 },
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) return error;
-        throw error;
-      } finally {
-        await dataDir.remove();
-      }
-      throw new Error("intake started");
+      const refusal = await startRefusal(
+        (env) =>
+          createIntakeService({
+            env,
+            broker: new InProcessBroker({ partitions: 1 }),
+            ports: { http: 0, grpc: 0, ops: 0 },
+          }),
+        { AGENCY_CODES_FILE: file },
+      );
+      if (refusal instanceof ConfigError) return refusal;
+      throw refusal;
     };
     const write = async (name: string, content: unknown) => {
       await writeFile(files.file(name), typeof content === "string" ? content : JSON.stringify(content));

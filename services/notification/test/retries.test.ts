@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { common, events, notification } from "@lienthong/contracts";
+import { events, notification } from "@lienthong/contracts";
 import { waitFor } from "@lienthong/testing";
 import {
   CLIENT_WITHOUT_WEBHOOK,
@@ -55,15 +55,6 @@ describe("notification: failing receivers", () => {
     return matching[0]!;
   };
 
-  const accept = (dossier: Dossier) =>
-    harness.publish("applicationAccepted", {
-      dossierId: dossier.dossierId,
-      dossierCode: dossier.dossierCode,
-      status: common.DossierStatus.DOSSIER_STATUS_ACCEPTED,
-      acceptedAt: new Date().toISOString(),
-      appointmentAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
-    });
-
   describe("webhooks", () => {
     it(
       "retries a receiver answering 503 and 429, then delivers with the same webhook id",
@@ -96,7 +87,7 @@ describe("notification: failing receivers", () => {
         const dossierId = randomUUID();
         harness.webhooks.answer(dossierId, [503, 503]);
         const dossier = await harness.submit({ dossierId });
-        await accept(dossier);
+        await harness.accept(dossier);
         await harness.waitForDeliveries(
           dossier.dossierCode,
           (all) => all.length === 3 && all.every((d) => d.stateName === "delivered"),
@@ -189,7 +180,7 @@ describe("notification: failing receivers", () => {
         const email = "hop.thu.day@example.vn";
         harness.mail.answer(email, [{ code: 451, text: "4.2.1 Mailbox busy, try again later" }]);
         const dossier = await harness.submit({ clientId: CLIENT_WITHOUT_WEBHOOK, applicant: { email } });
-        await accept(dossier);
+        await harness.accept(dossier);
         const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_EMAIL);
 
         expect(delivery).toMatchObject({ stateName: "delivered", attempts: 2, lastError: "" });
@@ -208,7 +199,7 @@ describe("notification: failing receivers", () => {
         const email = "khong.ton.tai@example.vn";
         harness.mail.answerAlways(email, { code: 550, text: "5.1.1 No such user here" });
         const dossier = await harness.submit({ clientId: CLIENT_WITHOUT_WEBHOOK, applicant: { email } });
-        await accept(dossier);
+        await harness.accept(dossier);
         const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_EMAIL);
 
         expect(delivery).toMatchObject({ stateName: "failed", attempts: 1, lastError: "mail not accepted (SMTP 550)" });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { common, events } from "@lienthong/contracts";
+import { events } from "@lienthong/contracts";
 import { DEVELOPMENT_OFFICIALS, startTelemetry, type Telemetry } from "@lienthong/service-host";
 import { startCommuneReceiver, type CommuneReceiver, type ReceiverRequest } from "./support/commune-receiver";
 import {
@@ -36,15 +36,6 @@ describe("notification: commune receivers verify with their own secret and refus
   const expected: Record<"muongLat" | "tamChung", string[]> = { muongLat: [], tamChung: [] };
   const dossiers: Dossier[] = [];
 
-  const accept = (dossier: Dossier) =>
-    harness.publish("applicationAccepted", {
-      dossierId: dossier.dossierId,
-      dossierCode: dossier.dossierCode,
-      status: common.DossierStatus.DOSSIER_STATUS_ACCEPTED,
-      acceptedAt: new Date().toISOString(),
-      appointmentAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
-    });
-
   beforeAll(async () => {
     // Spans kept in memory (no OTLP endpoint), as a service without a collector keeps them: read back at /ops/spans.
     telemetry = startTelemetry({ serviceName: "notification" });
@@ -63,7 +54,7 @@ describe("notification: commune receivers verify with their own secret and refus
       for (let n = 0; n < 2; n++) {
         const dossier = await harness.submit(commune === "tamChung" ? { clientId: TAM_CHUNG_CLIENT } : {});
         dossiers.push(dossier);
-        expected[commune].push(dossier.submittedEventId, await accept(dossier));
+        expected[commune].push(dossier.submittedEventId, await harness.accept(dossier));
       }
     }
     for (const dossier of dossiers) {

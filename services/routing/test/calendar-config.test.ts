@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { ConfigError } from "@lienthong/service-host";
 import { InProcessBroker } from "@lienthong/messaging";
-import { tempDir, type TempDir } from "@lienthong/testing";
+import { startRefusal, tempDir, type TempDir } from "@lienthong/testing";
 import { createRoutingService } from "../src/service";
 import { HOUSEHOLD_BUSINESS, MUONG_LAT, at, startRouting, type RoutingHarness } from "./support/routing-harness";
 
@@ -72,26 +72,17 @@ describe("routing: the calendar a deployment configures (PROVINCE_CALENDARS_FILE
 
   describe("refuses to start on a wrong file, naming the variable and the field", () => {
     const startWith = async (file: string): Promise<ConfigError> => {
-      const dataDir = await tempDir("routing-calendars-data");
-      try {
-        await createRoutingService({
-          env: {
-            DATA_DIR: dataDir.path,
-            IDENTITY_DIR: dataDir.file("identity"),
-            BUS: "in-process",
-            LOG_LEVEL: "silent",
-            PROVINCE_CALENDARS_FILE: file,
-          },
-          broker: new InProcessBroker({ partitions: 1 }),
-          ports: { http: 0, grpc: 0, ops: 0 },
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) return error;
-        throw error;
-      } finally {
-        await dataDir.remove();
-      }
-      throw new Error("routing started");
+      const refusal = await startRefusal(
+        (env) =>
+          createRoutingService({
+            env,
+            broker: new InProcessBroker({ partitions: 1 }),
+            ports: { http: 0, grpc: 0, ops: 0 },
+          }),
+        { PROVINCE_CALENDARS_FILE: file },
+      );
+      if (refusal instanceof ConfigError) return refusal;
+      throw refusal;
     };
     const write = async (name: string, content: unknown) => {
       await writeFile(files.file(name), typeof content === "string" ? content : JSON.stringify(content));

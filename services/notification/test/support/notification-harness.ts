@@ -186,6 +186,8 @@ export interface NotificationHarness {
     payload: Partial<PayloadOf<N>> & { dossierId: string },
     id?: string,
   ): Promise<string>;
+  /** Publishes routing's ApplicationAccepted for a dossier (status 3, an appointment five days on); resolves with its id. */
+  accept(dossier: Pick<Dossier, "dossierId" | "dossierCode">): Promise<string>;
   /**
    * Waits until notification has handled an event (its consumer's inbox marker is stored, committed
    * with whatever the event planned): after this, an event that should cause nothing provably did not.
@@ -360,6 +362,15 @@ export async function startNotification(
     return id;
   };
 
+  const accept: NotificationHarness["accept"] = (dossier) =>
+    publish("applicationAccepted", {
+      dossierId: dossier.dossierId,
+      dossierCode: dossier.dossierCode,
+      status: common.DossierStatus.DOSSIER_STATUS_ACCEPTED,
+      acceptedAt: new Date().toISOString(),
+      appointmentAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+    });
+
   const handled = (eventId: string): Promise<void> =>
     waitFor(async () => (await runtime.store.get(inbox, inboxId("notification", eventId))) !== undefined, {
       description: `notification to handle event ${eventId}`,
@@ -465,6 +476,7 @@ export async function startNotification(
       return dossier;
     },
     publish,
+    accept,
     handled,
     deliveries,
     listOverRest,

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { text } from "node:stream/consumers";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One webhook request as the commune system received it, and what it answered. */
@@ -41,7 +42,7 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
   const delays = new Map<string, number>();
 
   const server = createServer((request, response) => {
-    void readBody(request).then((body) => {
+    void text(request).then((body) => {
       const dossierId = dossierIdOf(body);
       const status =
         (dossierId !== undefined ? (scripted.get(dossierId)?.shift() ?? always.get(dossierId)) : undefined) ?? 204;
@@ -101,15 +102,6 @@ export async function startWebhookPeer(): Promise<WebhookPeer> {
     recover: () => listen(port),
     close: () => (server.listening ? stop() : Promise.resolve()),
   };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function dossierIdOf(body: string): string | undefined {

@@ -190,6 +190,17 @@ export interface DocumentFonts {
 let prepared: DocumentFonts | undefined;
 
 /** The three styles, read and prepared on first use and kept for the life of the process (or worker). */
+/**
+ * The first character of `text` that one of `fonts` has no glyph for, as U+XXXX, or undefined: what a
+ * document would silently drop, so its caller refuses it. Line breaks are layout, not glyphs.
+ */
+export function firstUndrawable(text: string, fonts: readonly PreparedFont[]): string | undefined {
+  for (const char of text) {
+    if (char !== "\n" && !fonts.every((font) => font.supports(char))) return codePointName(char.codePointAt(0) ?? 0);
+  }
+  return undefined;
+}
+
 export function documentFonts(): DocumentFonts {
   prepared ??= {
     regular: new PreparedFont(readFileSync(require.resolve(FONT_FILES.regular)), "regular"),

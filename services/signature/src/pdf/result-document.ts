@@ -1,7 +1,7 @@
-import { codePointName, vietnameseDate } from "@lienthong/domain";
+import { vietnameseDate } from "@lienthong/domain";
 import { SigningError } from "../pki/errors";
 import { Canvas, type Color } from "./canvas";
-import { documentFonts, type DocumentFonts, type FontStyle } from "./prepared-font";
+import { documentFonts, firstUndrawable, type DocumentFonts, type FontStyle } from "./prepared-font";
 import { qrGrid } from "./qr";
 import { writeDocument } from "./document";
 
@@ -200,14 +200,12 @@ function normalizeInput(input: ResultDocumentInput): ResultDocumentInput {
 function assertPrintable(fields: ResultDocumentInput, fonts: DocumentFonts): void {
   for (const [field, value] of Object.entries(fields)) {
     if (typeof value !== "string") continue;
-    for (const char of value) {
-      if (char === "\n" || (fonts.regular.supports(char) && fonts.bold.supports(char) && fonts.italic.supports(char)))
-        continue;
-      throw new SigningError(
-        "INVALID_DOCUMENT_INPUT",
-        `result document: ${field} contains a character the document font cannot print (${codePointName(char.codePointAt(0) ?? 0)})`,
-      );
-    }
+    const missing = firstUndrawable(value, [fonts.regular, fonts.bold, fonts.italic]);
+    if (missing === undefined) continue;
+    throw new SigningError(
+      "INVALID_DOCUMENT_INPUT",
+      `result document: ${field} contains a character the document font cannot print (${missing})`,
+    );
   }
 }
 

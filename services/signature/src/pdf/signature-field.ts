@@ -1,8 +1,7 @@
-import { codePointName } from "@lienthong/domain";
 import { formatIsoVietnam } from "../documents/vietnamese-date";
 import { SigningError } from "../pki/errors";
 import { Canvas, FONT_RESOURCES } from "./canvas";
-import type { DocumentFonts } from "./prepared-font";
+import { firstUndrawable, type DocumentFonts } from "./prepared-font";
 import type { SignatureSlot } from "./result-document";
 import { num, pdfDate, pdfText } from "./writer";
 
@@ -137,13 +136,10 @@ export const BYTE_RANGE_WIDTH = BYTE_RANGE_PLACEHOLDER.length;
  * zero-width space in a certificate's name) would be dropped from the drawing while /Name keeps it.
  */
 function assertDrawable(lines: readonly string[], font: DocumentFonts["regular"]): void {
-  for (const line of lines) {
-    for (const char of line) {
-      if (font.supports(char)) continue;
-      throw new SigningError(
-        "INVALID_DOCUMENT_INPUT",
-        `signature appearance: the signer's certificate or the heading holds a character the font cannot print (${codePointName(char.codePointAt(0) ?? 0)})`,
-      );
-    }
-  }
+  const missing = firstUndrawable(lines.join("\n"), [font]);
+  if (missing === undefined) return;
+  throw new SigningError(
+    "INVALID_DOCUMENT_INPUT",
+    `signature appearance: the signer's certificate or the heading holds a character the font cannot print (${missing})`,
+  );
 }
