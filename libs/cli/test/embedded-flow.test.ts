@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { recordResponses, tempDir } from "@lienthong/testing";
+import { recordResponses, tempDir, waitFor } from "@lienthong/testing";
 import { demoApplication, runDemo } from "../src/demo";
 import { spansOf, startEmbeddedProcess, type EmbeddedProcess } from "./support/embedded-process";
 
@@ -121,17 +121,30 @@ describe("embedded mode: one application through the four services", () => {
     const factor = applicant.citizenId.slice(-4);
     const lookup = await fetch(`${platform.urls.intake}/v1/public/status/${result.dossierCode}?factor=${factor}`);
     expect(lookup.status).toBe(200);
-    const everySpan = JSON.stringify(
-      await Promise.all(
-        Object.values(platform.urls).map(
-          async (url) =>
-            (
-              (await (
-                await fetch(`${url}/ops/spans?limit=10000`, { headers: platform.credentials.operator })
-              ).json()) as { spans: unknown[] }
-            ).spans,
+    const spansNow = async () =>
+      JSON.stringify(
+        await Promise.all(
+          Object.values(platform.urls).map(
+            async (url) =>
+              (
+                (await (
+                  await fetch(`${url}/ops/spans?limit=10000`, { headers: platform.credentials.operator })
+                ).json()) as { spans: unknown[] }
+              ).spans,
+          ),
         ),
-      ),
+      );
+    // The lookup's log line is written once its answer is sent and reaches us through the process's stdout, its
+    // span is stored once it ends: wait for both (by the lookup's trace id), or the searches below would miss it.
+    const lookupTrace = lookup.headers.get("x-trace-id") ?? "";
+    expect(lookupTrace).toMatch(/^[0-9a-f]{32}$/);
+    let everySpan = "";
+    await waitFor(
+      async () => {
+        everySpan = await spansNow();
+        return platform.output().includes(`"trace_id":"${lookupTrace}"`) && everySpan.includes(lookupTrace);
+      },
+      { description: "the lookup's log line and span", timeoutMs: 20_000 },
     );
     const metrics = (
       await Promise.all(Object.values(platform.opsUrls).map(async (url) => (await fetch(`${url}/metrics`)).text()))

@@ -156,7 +156,7 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
     // A span is stored when it ends: a parent may still be open a moment after its child was stored.
     let byService = await fetchTrace();
     for (
-      const giveUp = Date.now() + 5_000;
+      const giveUp = Date.now() + 15_000;
       orphansOf([...byService.values()].flat()).length > 0 && Date.now() < giveUp;
     ) {
       await new Promise((resolve) => setTimeout(resolve, 200));

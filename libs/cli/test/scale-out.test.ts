@@ -135,12 +135,28 @@ describeWithKafka("scale-out: two routing instances in one consumer group on the
     });
 
     const ours = new Set(phaseOne.map((dossier) => dossier.dossierId));
-    for (const instance of routing) {
-      handledBefore.set(
-        instance.label,
-        (await handledBy(instance)).filter((h) => ours.has(h.dossierId)),
-      );
-    }
+    // A dossier reads at routing once its commit is applied, a moment before the consumer's span ends with the
+    // delivery's outcome: read the spans until every dossier's processing is there (the checks below say what lacks).
+    await waitFor(
+      async () => {
+        for (const instance of routing) {
+          handledBefore.set(
+            instance.label,
+            (await handledBy(instance)).filter((h) => ours.has(h.dossierId)),
+          );
+        }
+        const routed = new Set(
+          routing.flatMap((instance) =>
+            handledBefore
+              .get(instance.label)!
+              .filter((h) => h.outcome === "processed")
+              .map((h) => h.dossierId),
+          ),
+        );
+        return [...ours].every((dossierId) => routed.has(dossierId));
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: "every dossier's processing in the instances' spans" },
+    ).catch(() => undefined);
     const processed = (label: string) =>
       handledBefore.get(label)!.filter((handling) => handling.outcome === "processed");
     const partitions = (label: string) => [...new Set(processed(label).map((h) => h.partition))].sort();
@@ -192,7 +208,17 @@ describeWithKafka("scale-out: two routing instances in one consumer group on the
     const allRegisteredMs = Date.now() - killedAt;
 
     const ours = new Set(phaseTwo.map((dossier) => dossier.dossierId));
-    const handled = (await handledBy(survivor)).filter((h) => ours.has(h.dossierId) && h.outcome === "processed");
+    const processedBySurvivor = async () =>
+      (await handledBy(survivor)).filter((h) => ours.has(h.dossierId) && h.outcome === "processed");
+    let handled = await processedBySurvivor();
+    // As above: the spans end a moment after the dossiers read at routing.
+    await waitFor(
+      async () => {
+        handled = await processedBySurvivor();
+        return new Set(handled.map((h) => h.dossierId)).size === ours.size;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: "every dossier's processing in the survivor's spans" },
+    ).catch(() => undefined);
     const fromVictims = handled.filter((h) => victimPartitions.has(h.partition));
     const tookOver = [...new Set(fromVictims.map((h) => h.partition))].sort();
     const takeoverMs = Math.min(...fromVictims.map((h) => h.startedAt)) - killedAt;

@@ -111,17 +111,30 @@ test("a concurrent duplicate loses on the inbox marker and its writes are discar
   const barrier = new Promise<void>((resolve) => (bothInside = resolve));
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
-  await consume(async (event) => {
-    inHandler += 1;
-    if (inHandler === 2) bothInside();
-    await barrier;
-    return effectOf(event);
-  });
+  const outcomes: string[] = [];
+  subscriptions.push(
+    await startConsumer({
+      bus: routing,
+      store,
+      groupId: GROUP,
+      topics: [topic],
+      retry: fastRetry,
+      logger: silentLogger,
+      observer: { settled: (_type, outcome) => outcomes.push(outcome) },
+      handle: async (event) => {
+        inHandler += 1;
+        if (inHandler === 2) bothInside();
+        await barrier;
+        return effectOf(event);
+      },
+    }),
+  );
   const id = randomUUID();
   await intake.publish([textEvent(topic, keys[0]!, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
   await waitFor(() => inHandler === 2, { description: "both copies inside the handler" });
-  await waitFor(async () => (await effects()).length > 0, { description: "one copy committed" });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The loser settles after the winner's commit: wait until both are done with, not for the first effect.
+  await waitFor(() => outcomes.length === 2, { description: "both copies settled" });
+  expect(outcomes.sort()).toEqual(["duplicate", "processed"]);
   expect(await effects()).toHaveLength(1);
   expect(inHandler).toBe(2);
   expect(deadLetters.events).toHaveLength(0);
@@ -250,8 +263,9 @@ test("a replayed event reaches its group alone, handled as on the topic it was p
   await replay("naming no topic", {});
   await intake.publish([textEvent(topic, "dossier-9", "after")]);
 
-  await waitFor(() => handled.length === 2 && deadLetters.events.length === 2, {
-    description: "the replayed event and the one after it handled, and two dead letters",
+  // The bystander is a group of its own: it receives "after" independently of the routing group.
+  await waitFor(() => handled.length === 2 && deadLetters.events.length === 2 && bystander.events.length > 0, {
+    description: "the replayed event and the one after it handled, two dead letters, and the bystander's event",
   });
   // Two topics, two lanes: the replay and the event after it are handled in either order.
   expect(handled.map((event) => [bodyOf(event), event.topic]).sort()).toEqual([

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
+import Database from "better-sqlite3";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { InProcessBroker, MessagingError } from "../src";
 import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
@@ -56,7 +57,7 @@ test("after kill -9, every published event not yet consumed is delivered again, 
   try {
     const received = await collect(broker.bus("routing"), "routing", [topic]);
     await waitFor(() => received.events.map(bodyOf).includes("9"), {
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
       description: "the unconsumed events",
     });
     // Event 4 was in the handler when the process died, 5–9 were never consumed: all come again, in
@@ -67,7 +68,7 @@ test("after kill -9, every published event not yet consumed is delivered again, 
     expect(redelivered).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"].slice(10 - redelivered.length));
     const newGroup = await collect(broker.bus("notification"), "notification", [topic]);
     await waitFor(() => newGroup.events.length >= 10, {
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
       description: "all 10 events for a new group",
     });
     expect(newGroup.events.map(bodyOf)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
@@ -93,14 +94,14 @@ test("retention removes old records that every known group consumed, and keeps t
     textEvent(consumedTopic, "d1", "b"),
     textEvent(lagging, "d2", "c"),
   ]);
-  await waitFor(() => fast.events.length === 3, { timeoutMs: 5_000, description: "routing consuming all three" });
+  await waitFor(() => fast.events.length === 3, { timeoutMs: 15_000, description: "routing consuming all three" });
 
   expect(broker.prune(Date.now())).toBe(0); // consumed, but not old yet
   expect(broker.prune(Date.now() + retentionMs + 1)).toBe(2); // the lagging group still needs "c"
 
   release = true;
   await waitFor(() => slow.events.length === 1, {
-    timeoutMs: 5_000,
+    timeoutMs: 15_000,
     description: "notification consuming the lagging event",
   });
   expect(broker.prune(Date.now() + retentionMs + 1)).toBe(1);
@@ -112,7 +113,7 @@ test("retention removes old records that every known group consumed, and keeps t
   const reopened = new InProcessBroker({ journalPath, partitions: 1, retentionMs });
   const again = await collect(reopened.bus("routing"), "routing", [consumedTopic]);
   await reopened.bus("intake").publish([textEvent(consumedTopic, "d1", "d")]);
-  await waitFor(() => again.events.length === 1, { timeoutMs: 5_000, description: "the new event only" });
+  await waitFor(() => again.events.length === 1, { timeoutMs: 15_000, description: "the new event only" });
   expect(again.events[0]).toMatchObject({ offset: "2" });
   expect(bodyOf(again.events[0]!)).toBe("d");
   await reopened.close();
@@ -150,7 +151,18 @@ test("a full disk: publishing fails retriably, and the bus is not ready even onc
       timeoutMs: 10_000,
       description: "every accepted event",
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Offsets are written a moment after the delivery: read the journal until it holds the last one.
+    const journal = new Database(dir.file("events.db"), { readonly: true });
+    try {
+      const written = journal.prepare<[string, string], { next_offset: number }>(
+        "SELECT next_offset FROM group_offsets WHERE group_id = ? AND topic = ?",
+      );
+      await waitFor(() => written.get("routing", topic)?.next_offset === accepted, {
+        description: "the consumer's last offset written to the journal",
+      });
+    } finally {
+      journal.close();
+    }
     expect(await bus.ping()).toBe(false);
   } finally {
     await broker.close().catch(() => undefined);

@@ -20,7 +20,7 @@ import {
   withDeadline,
 } from "@lienthong/service-host";
 import { protoPath as healthProtoPath } from "grpc-health-check";
-import { readGrpcErrorDetails } from "@lienthong/testing";
+import { readGrpcErrorDetails, waitFor } from "@lienthong/testing";
 import { captureLogger } from "./support/capture";
 import { decodeStatusWithGoogleProtos } from "./support/google-rpc";
 
@@ -265,11 +265,12 @@ describe("createGrpcServer against a real grpc-js client", () => {
     );
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeLessThan(1_500);
-    await sleep(50);
-    // Which side notices first is a race: the server's deadline timer, or the client's cancel.
-    const callLines = entries().filter((l) => l.msg === "grpc call");
-    expect(callLines).toHaveLength(1);
-    expect(["DEADLINE_EXCEEDED", "CANCELLED"]).toContain(callLines[0]?.grpc_code);
+    // Which side notices first is a race: the server's deadline timer, or the client's cancel. Either is
+    // logged on the server, after the client gave up: wait for the line.
+    const callLines = () => entries().filter((l) => l.msg === "grpc call");
+    await waitFor(() => callLines().length > 0, { description: "the call's log line" });
+    expect(callLines()).toHaveLength(1);
+    expect(["DEADLINE_EXCEEDED", "CANCELLED"]).toContain(callLines()[0]?.grpc_code);
   });
 
   it("caps a call without a deadline at the server's maximum and aborts the handler's signal", async () => {

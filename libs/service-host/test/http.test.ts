@@ -17,13 +17,14 @@ import {
   createReadiness,
   startHttpServer,
 } from "@lienthong/service-host";
+import { waitFor } from "@lienthong/testing";
 import { captureLogger, type LogLine } from "./support/capture";
 
 const dossierCode = "000.00.06.H56-231027-0361";
 const anyone = { public: "tests of the HTTP pipeline" } as const;
 
 function setup() {
-  const slow = { finished: false };
+  const slow = { started: false, finished: false };
   const { logger, lines, entries } = captureLogger("intake", "debug");
   const readiness = createReadiness({ checkTimeoutMs: 200 });
   const metrics = createMetrics({ service: "intake" });
@@ -82,6 +83,7 @@ function setup() {
     path: "/slow",
     access: anyone,
     handle: async (_request, response) => {
+      slow.started = true;
       await new Promise((resolve) => setTimeout(resolve, 300));
       response.json({ done: true });
       slow.finished = true;
@@ -243,15 +245,17 @@ describe("createHttpApp on a real server", () => {
       applicant: { phone: "0987654321" },
     });
     expect(res.status).toBe(201);
-    const requestLines = entries().filter((l) => l.msg === "http request");
-    expect(requestLines).toHaveLength(1);
-    expect(requestLines[0]).toMatchObject({
+    // Written when the server's response emits "finish", independently of the client reading the reply.
+    const requestLines = () => entries().filter((l) => l.msg === "http request");
+    await waitFor(() => requestLines().length > 0, { description: "the request's log line" });
+    expect(requestLines()).toHaveLength(1);
+    expect(requestLines()[0]).toMatchObject({
       method: "POST",
       route: "/applications",
       status: "201",
       trace_id: res.headers.get("x-trace-id"),
     });
-    expect(typeof requestLines[0]?.duration_ms).toBe("number");
+    expect(typeof requestLines()[0]?.duration_ms).toBe("number");
     expect(lines.join("")).not.toContain("0987654321");
   });
 
@@ -289,7 +293,8 @@ describe("startHttpServer close", () => {
     const { app, slow } = setup();
     const server = await startHttpServer(app, { host: "127.0.0.1", port: 0 });
     const inFlight = fetch(`${server.url}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight means in the handler: a request still connecting when the server closes would be refused.
+    await waitFor(() => slow.started, { intervalMs: 5, description: "the slow request in its handler" });
 
     let finishedWhenClosed: boolean | undefined;
     const closing = server.close().then(() => (finishedWhenClosed = slow.finished));

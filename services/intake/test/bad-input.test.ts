@@ -250,7 +250,7 @@ describe("Idempotency-Key", () => {
     const laterId = (later.body as { application: { dossierId: string } }).application.dossierId;
     await waitFor(() => harness.observed.some((event) => event.key === laterId), {
       description: "the later submission's event",
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
     });
     expect(harness.observed.map((event) => [event.type, event.key])).toEqual([
       [EventTypes.applicationSubmitted.type, created.dossierId],
@@ -280,6 +280,6 @@ describe("Idempotency-Key", () => {
 async function waitForEvents(harness: IntakeHarness, count: number): Promise<void> {
   await waitFor(() => harness.observed.length >= count, {
     description: `${count} event(s) on the bus`,
-    timeoutMs: 5_000,
+    timeoutMs: 15_000,
   });
 }

@@ -290,7 +290,7 @@ describe("the public lookup hands the applicant a link to the signed result", ()
         (await harness.runtime.store.find(auditLog, {})).some(
           ({ data }) => data.action === "issue_result_link" && data.target === application.dossierId,
         ),
-      { description: "the link's audit entry", timeoutMs: 5_000 },
+      { description: "the link's audit entry", timeoutMs: 15_000 },
     );
     const entries = JSON.stringify((await harness.runtime.store.find(auditLog, {})).map(({ data }) => data));
     expect(entries).not.toContain("signature=");

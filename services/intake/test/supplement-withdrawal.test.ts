@@ -89,7 +89,7 @@ describe("supplements and withdrawal", () => {
     ]);
     await waitFor(() => eventsOf(application.dossierId, EventTypes.supplementProvided.type).length === 1, {
       description: "SupplementProvided",
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
     });
     const [event] = eventsOf(application.dossierId, EventTypes.supplementProvided.type);
     expect(decodeEvent(event!.type, event!.data)).toMatchObject({
@@ -154,7 +154,7 @@ describe("supplements and withdrawal", () => {
 
     await waitFor(() => eventsOf(application.dossierId, EventTypes.withdrawalRequested.type).length > 0, {
       description: "WithdrawalRequested",
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
     });
     const [event] = eventsOf(application.dossierId, EventTypes.withdrawalRequested.type);
     expect(decodeEvent(event!.type, event!.data)).toMatchObject({
@@ -166,7 +166,7 @@ describe("supplements and withdrawal", () => {
     const marker = await submitValid(harness);
     await waitFor(() => eventsOf(marker.dossierId, EventTypes.applicationSubmitted.type).length > 0, {
       description: "the marker's event",
-      timeoutMs: 5_000,
+      timeoutMs: 15_000,
     });
     expect(eventsOf(application.dossierId, EventTypes.withdrawalRequested.type)).toHaveLength(1);
 

@@ -10,11 +10,17 @@ import {
 const calendar = createCalendar();
 const household = sampleCatalog().find(HOUSEHOLD_BUSINESS, at(6, 8))!;
 
-/** Long enough for several polls of the watcher (20 ms): an event that was going to repeat would have. */
-const severalPolls = () => new Promise((resolve) => setTimeout(resolve, 300));
-
 describe("routing: durable deadline timers", () => {
   let routing: RoutingHarness;
+
+  /**
+   * Long enough for several polls of the watcher (20 ms): an event that was going to repeat would have been
+   * committed; then, however busy the machine, it has left the outbox and been observed.
+   */
+  const severalPolls = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await routing.allObserved();
+  };
 
   beforeAll(async () => {
     routing = await startRouting({ APOLOGY_MAX: "1" }, at(6, 8));

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { EventTypes, Topics, intake, lifecycleEvent, type EventTypeName, type PayloadOf } from "@lienthong/contracts";
-import { InProcessBroker, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
+import { InProcessBroker, outbox, type DeliveredEvent, type Subscription } from "@lienthong/messaging";
 import { parseKey, storedKeyOf, type Logger, type RunningService, type ServiceHost } from "@lienthong/service-host";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { createIntakeService } from "../../src";
@@ -87,6 +87,8 @@ export interface IntakeHarness {
   /** Every event on every platform topic, as an independent consumer group sees it. */
   observed: DeliveredEvent[];
   dataDir: string;
+  /** Waits until every event committed so far left the outbox and reached `observed`. */
+  allObserved(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,15 @@ export async function startIntake(
     broker,
     observed,
     dataDir: dataPath,
+    async allObserved() {
+      const observerBus = broker.bus("test-observer");
+      await waitFor(
+        async () =>
+          (await runtime.store.count(outbox)) === 0 &&
+          (await observerBus.consumerLag("test-observer", Object.values(Topics))).every(({ lag }) => lag === 0),
+        { description: "every committed event published and observed" },
+      );
+    },
     async stop() {
       await observer.close();
       await runtime.stop();
@@ -273,7 +284,8 @@ export async function waitForRecord(
       record = (await harness.runtime.store.get(applications, dossierId))?.data;
       return record !== undefined && predicate(record);
     },
-    { description, timeoutMs: 5_000 },
+    // The projection follows the bus: room for a busy machine.
+    { description, timeoutMs: 15_000 },
   );
   return record!;
 }

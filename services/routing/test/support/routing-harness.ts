@@ -9,7 +9,7 @@ import {
   type PayloadOf,
 } from "@lienthong/contracts";
 import { actorOf, isDossierAction, vietnamDate } from "@lienthong/domain";
-import { InProcessBroker, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
+import { InProcessBroker, outbox, type DeliveredEvent, type EventBus, type Subscription } from "@lienthong/messaging";
 import {
   AUTHORIZATION_HEADER,
   CLIENT_KEY_HEADER,
@@ -175,6 +175,11 @@ export interface RoutingHarness {
   /** Routing's events of one type about one dossier, decoded into that type's message. */
   eventsOf<N extends EventTypeName>(dossierId: string, name: N): PayloadOf<N>[];
   waitForEvent<N extends EventTypeName>(dossierId: string, name: N, count?: number): Promise<PayloadOf<N>>;
+  /**
+   * Waits until every event routing committed so far left the outbox and reached `observed`: an event that
+   * is not there then was not emitted (for assertions that something did not happen).
+   */
+  allObserved(): Promise<void>;
   /** Stops the service and starts it again on the same data directory and bus. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -287,7 +292,7 @@ export async function startRouting(
       now = date;
       await waitFor(async () => (await timersDue()) === 0, {
         description: "the deadline watcher to fire every due timer",
-        timeoutMs: 5_000,
+        timeoutMs: 15_000,
       });
     },
     async submit(overrides = {}) {
@@ -324,7 +329,7 @@ export async function startRouting(
       // Events leave through the outbox after the decision's answer: wait for the request.
       await waitFor(() => eventsOf(dossierId, "signatureRequested").length > 0, {
         description: `a signature requested for ${dossierId}`,
-        timeoutMs: 5_000,
+        timeoutMs: 15_000,
       });
       const requested = eventsOf(dossierId, "signatureRequested").at(-1);
       if (!requested) throw new Error(`no signature was requested for ${dossierId}`);
@@ -363,6 +368,15 @@ export async function startRouting(
         description: `${count} ${name} event(s) for ${dossierId}`,
       });
       return eventsOf(dossierId, name)[count - 1]!;
+    },
+    async allObserved() {
+      const observerBus = broker.bus("test-observer");
+      await waitFor(
+        async () =>
+          (await service.runtime.store.count(outbox)) === 0 &&
+          (await observerBus.consumerLag("test-observer", [Topics.routing])).every(({ lag }) => lag === 0),
+        { description: "every committed event published and observed" },
+      );
     },
     async restart() {
       await service.runtime.stop();

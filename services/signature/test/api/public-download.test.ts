@@ -197,7 +197,7 @@ describe("signature: the applicant's result through a signed link", () => {
           found.some((candidate) => expect.objectContaining(entry).asymmetricMatch(candidate)),
         );
       },
-      { description: "the downloads in the audit log", timeoutMs: 5_000 },
+      { description: "the downloads in the audit log", timeoutMs: 15_000 },
     );
     // The host's access decision for the public route is there too, allowed, for the document the link names.
     expect(await signature.auditEntries()).toEqual(
