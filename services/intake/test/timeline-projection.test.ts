@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { EventTypes, lifecycleEvent } from "@lienthong/contracts";
+import { inbox } from "@lienthong/messaging";
 import { waitFor } from "@lienthong/testing";
 import { applications } from "../src/store/collections";
 import {
@@ -99,5 +101,26 @@ describe("the timeline projects what each event changes", () => {
       [1, EventTypes.applicationSubmitted.type],
       [2, EventTypes.applicationAccepted.type],
     ]);
+  });
+
+  test("an event delivered twice enters the timeline once, known by its id in the entry, with no inbox marker", async () => {
+    const { dossierId, dossierCode } = await submitValid(harness);
+    const accepted = {
+      ...lifecycleEvent("applicationAccepted", { dossierId, dossierCode, status: 2 }),
+      id: randomUUID(),
+    };
+    const routing = harness.broker.bus(EventTypes.applicationAccepted.producer);
+    await routing.publish([accepted]);
+    await routing.publish([accepted]);
+    // A later event of the same dossier: once it is in, both copies before it were handled.
+    await publishRoutingEvent(harness, "dossierRouted", { dossierId, dossierCode, status: 3 });
+    const record = await waitForRecord(harness, dossierId, (stored) => stored.status === 3, "status 3");
+    expect(record.timeline.map(({ eventType }) => eventType)).toEqual([
+      EventTypes.applicationSubmitted.type,
+      EventTypes.applicationAccepted.type,
+      EventTypes.dossierRouted.type,
+    ]);
+    expect(record.timeline[1]!.eventId).toBe(accepted.id);
+    expect(await harness.runtime.store.find(inbox)).toEqual([]);
   });
 });

@@ -11,7 +11,12 @@ import {
 import { DossierStatus, isDossierStatus } from "@lienthong/domain";
 import { isPlatformId, type ConsumedEvent } from "@lienthong/service-host";
 import { put, type WriteOp } from "@lienthong/storage";
-import { applications, type ApplicationRecord, type SupplementRequestRecord, type TimelineEntry } from "../store/collections";
+import {
+  applications,
+  type ApplicationRecord,
+  type SupplementRequestRecord,
+  type TimelineEntry,
+} from "../store/collections";
 import type { IntakePorts } from "./ports";
 
 /** What one event changes on the citizen-visible dossier; a field left out stays as it is. */
@@ -136,7 +141,7 @@ export function withOwnEvents(
 
 /**
  * Keeps the citizen-visible timeline: every lifecycle event of another
- * service adds an entry, and the dossier takes what the event changes (see
+ * service adds an entry once (its id in the entry tells a repeated delivery), and the dossier takes what the event changes (see
  * `changes`); intake's own events are entered as they are made (withOwnEvents).
  * Events for dossiers this intake never stored are ignored (another
  * province's intake owns them).
@@ -144,6 +149,8 @@ export function withOwnEvents(
 export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEvent): Promise<WriteOp[]> {
   const stored = await ports.store.get(applications, event.key);
   if (!stored) return [];
+  // The entry's event id is the consumer's idempotency: a repeated delivery finds it and changes nothing.
+  if (stored.data.timeline.some((entry) => entry.eventId === event.id)) return [];
   const record = stored.data;
   const change = changeOf(event);
   const carried = statusCarriedBy(event);
