@@ -36,7 +36,7 @@ export const PLATFORM_SERVICES = [
     grpcPort: 50051,
     opsPort: 9101,
     topic: "lienthong.intake.applications.v1",
-    consumes: ["intake", "routing", "signature", "notification"],
+    consumes: ["routing", "signature", "notification"],
   },
   {
     name: "routing",

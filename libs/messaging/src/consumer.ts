@@ -39,6 +39,14 @@ export interface ConsumerOptions {
    * idempotent or to trace. A replayed event always goes to the handler. Default: every event does.
    */
   ignores?: (event: DeliveredEvent) => boolean;
+  /**
+   * Who makes a delivery of an event already handled harmless. "inbox" (the default): the runner commits a
+   * marker by ce_id with the handler's writes, and skips an event it finds marked. "handler": the handler's own
+   * writes record the event — its id kept in the document it changes, written against the version it read —
+   * and it returns no writes for an event it finds there; the runner reads and writes no marker, and commits
+   * nothing when there is nothing to write. Only for a handler whose every effect is in that document.
+   */
+  idempotency?: "inbox" | "handler";
   /** Deliveries of an event whose handling keeps failing retriably, and the waits between them. */
   retry?: RetryPolicy;
   /** Default: deadLetterTopicFor(groupId). */
@@ -143,7 +151,10 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   };
 
   /** Resolves once the event is done with (processed, a duplicate, dead-lettered); rejects to have it redelivered. */
-  const attempt = async (event: DeliveredEvent, delivery: Delivery): Promise<Outcome> => {
+  const attempt = async (event: DeliveredEvent, delivery: Delivery): Promise<Outcome> =>
+    options.idempotency === "handler" ? attemptKeptByHandler(event, delivery) : attemptWithMarker(event, delivery);
+
+  const attemptWithMarker = async (event: DeliveredEvent, delivery: Delivery): Promise<Outcome> => {
     const markerId = inboxId(groupId, event.id);
     if (await store.get(inbox, markerId)) return "duplicate";
     const marker = put(
@@ -165,6 +176,22 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
         // Another writer moved a document the handler read (an event of the same dossier on another
         // topic): handling it again reads the new state. Not a failure of the event, so it never counts
         // towards dead-lettering, unless the documents keep moving.
+        if (error instanceof ConflictError && conflicts < CONFLICT_REDOS) continue;
+        return failed(event, delivery, error);
+      }
+    }
+  };
+
+  /** As attemptWithMarker, the handler's own record of the event standing for the marker. */
+  const attemptKeptByHandler = async (event: DeliveredEvent, delivery: Delivery): Promise<Outcome> => {
+    for (let conflicts = 0; ; conflicts += 1) {
+      try {
+        const writes = (await options.handle(asPublished(event))) ?? [];
+        if (writes.length > 0) await store.commit(writes);
+        return "processed";
+      } catch (error) {
+        // A concurrent delivery of the same event, or another event of the same document, wrote first: handling
+        // it again reads the new state (where the handler finds the event, if that delivery applied it).
         if (error instanceof ConflictError && conflicts < CONFLICT_REDOS) continue;
         return failed(event, delivery, error);
       }

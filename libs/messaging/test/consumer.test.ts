@@ -166,6 +166,57 @@ test("a handler whose commit lost a race on a document it read runs again at onc
   expect(deadLetters.events).toHaveLength(0);
 });
 
+test("a handler that keeps its own idempotency: no inbox marker, and a copy of an applied event changes nothing", async () => {
+  // The handler records each event's id in the document it changes, against the version it read.
+  const ledger = "dossier-1-ledger";
+  await store.commit([put(EFFECTS, ledger, { eventId: "", body: "" })]);
+  const keys = ["dossier-a", ...Array.from({ length: 20 }, (_, index) => `dossier-b${index}`)];
+  const otherKey = keys.find((key) => partitionForKey(key, 4) !== partitionForKey(keys[0]!, 4))!;
+  let runs = 0;
+  let bothInside!: () => void;
+  const barrier = new Promise<void>((resolve) => (bothInside = resolve));
+  const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
+  subscriptions.push(deadLetters);
+  subscriptions.push(
+    await startConsumer({
+      bus: routing,
+      store,
+      groupId: GROUP,
+      topics: [topic],
+      idempotency: "handler",
+      retry: { attempts: 1, initialMs: 5, maxMs: 20 },
+      logger: silentLogger,
+      handle: async (event) => {
+        runs += 1;
+        const read = (await store.get(EFFECTS, ledger))!;
+        if (runs === 2) bothInside();
+        await barrier;
+        const applied = read.data.body.split(" ").filter(Boolean);
+        if (applied.includes(event.id)) return [];
+        return [put(EFFECTS, ledger, { eventId: event.id, body: [...applied, event.id].join(" ") }, read.version)];
+      },
+    }),
+  );
+  const id = randomUUID();
+  // Two copies at once, on two partitions: both read the same version; one commits, the other conflicts, runs
+  // again at once (no redelivery: one attempt would dead-letter it) and finds its event applied.
+  await intake.publish([textEvent(topic, keys[0]!, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
+  await waitFor(() => runs === 3, { description: "both copies, one of them twice" });
+  const once = (await store.get(EFFECTS, ledger))!;
+  expect(once.data.body).toBe(id);
+  // A later copy (a redelivery after a restart) is handled and writes nothing: the document keeps its version.
+  await intake.publish([textEvent(topic, keys[0]!, "copy", { id })]);
+  await waitFor(() => runs === 4, { description: "the later copy" });
+  const next = randomUUID();
+  await intake.publish([textEvent(topic, keys[0]!, "next", { id: next })]);
+  await waitFor(async () => (await store.get(EFFECTS, ledger))!.data.body === `${id} ${next}`, {
+    description: "the next event applied",
+  });
+  expect((await store.get(EFFECTS, ledger))!.version).toBe(once.version + 1);
+  expect(await store.find(inbox)).toEqual([]);
+  expect(deadLetters.events).toHaveLength(0);
+});
+
 test("a transient failure is retried and then succeeds", async () => {
   let calls = 0;
   await consume(async (event) => {

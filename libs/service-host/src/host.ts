@@ -81,7 +81,7 @@ export interface ServiceDefinition {
 /** A delivered event with its payload decoded into the catalogued message: switch on `name`. */
 export type ConsumedEvent = DeliveredEvent & DecodedEvent;
 
-/** Does the work of one event and returns the writes to commit with its inbox marker. */
+/** Does the work of one event and returns the writes to commit (with its inbox marker, unless the handler keeps idempotency). */
 export type ConsumedEventHandler = (event: ConsumedEvent) => Promise<WriteOp[] | void>;
 
 interface ConsumerRegistration {
@@ -89,6 +89,7 @@ interface ConsumerRegistration {
   handle: ConsumedEventHandler;
   /** The catalogued events the handler acts on; absent: every event of the topics. */
   handles?: ReadonlySet<EventTypeName>;
+  idempotency: ConsumeOptions["idempotency"];
 }
 
 export interface ConsumeOptions {
@@ -98,6 +99,8 @@ export interface ConsumeOptions {
    * dead-letters it.
    */
   handles?: readonly EventTypeName[];
+  /** Who makes a repeated delivery harmless: the runner's inbox marker (default) or the handler (see startConsumer). */
+  idempotency?: "inbox" | "handler";
 }
 
 /** Something with a stop step that must run before the store closes (a dispatcher, a timer loop). */
@@ -370,7 +373,12 @@ export class ServiceHost {
    */
   consume(topics: string[], handle: ConsumedEventHandler, options: ConsumeOptions = {}): void {
     if (this.consumer) throw new Error(`${this.name} registers its consumer once, with every topic it consumes`);
-    this.consumer = { topics, handle, handles: options.handles && new Set(options.handles) };
+    this.consumer = {
+      topics,
+      handle,
+      handles: options.handles && new Set(options.handles),
+      idempotency: options.idempotency,
+    };
   }
 
   /** Called after every successful commit with its operations (wake-ups of background workers). */
@@ -413,7 +421,7 @@ export class ServiceHost {
       this.lifecycle.onShutdown(task.name, () => task.stop());
     }
     if (this.consumer) {
-      const { topics, handle, handles } = this.consumer;
+      const { topics, handle, handles, idempotency } = this.consumer;
       const subscription = await startConsumer({
         bus: this.bus,
         store: this.store,
@@ -423,6 +431,7 @@ export class ServiceHost {
         // INVALID_ARGUMENT and is dead-lettered at once.
         handle: (event) => handle({ ...event, ...decodeConsumed(event) }),
         ignores: handles && ((event) => !isHandled(handles, event)),
+        idempotency,
         logger: this.logger,
         observer: consumerObserver(this.metrics, this.name, topics),
       });

@@ -75,6 +75,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     const application = await host.store.get(applications, dossierId);
     return application && reference.units.provinceOf(application.data.receivingUnitCode);
   });
-  host.consume(intakeTopics, intakeEventHandler(ports));
+  // The timeline keeps each entry's event id, written with the application it changes: no inbox marker needed.
+  host.consume(intakeTopics, intakeEventHandler(ports), { idempotency: "handler" });
   return host;
 }

@@ -3,7 +3,7 @@ import type { ConsumedEventHandler } from "@lienthong/service-host";
 import type { IntakePorts } from "../use-cases/ports";
 import { recordLifecycleEvent } from "../use-cases/record-lifecycle-event";
 
-/** The timeline is a projection of every service's events, intake's own included. */
+/** The timeline projects the other services' events; intake enters its own as it makes them (withOwnEvents). */
 export const intakeTopics = consumedTopics("intake");
 
 export function intakeEventHandler(ports: IntakePorts): ConsumedEventHandler {

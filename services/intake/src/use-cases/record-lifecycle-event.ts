@@ -1,8 +1,22 @@
-import { statusCarriedBy, type EventTypeName, type PayloadOf, type common } from "@lienthong/contracts";
+import { randomUUID } from "node:crypto";
+import {
+  EventTypes,
+  decodeEvent,
+  statusCarriedBy,
+  type EventTypeName,
+  type LifecycleEvent,
+  type PayloadOf,
+  type common,
+} from "@lienthong/contracts";
 import { DossierStatus, isDossierStatus } from "@lienthong/domain";
 import { isPlatformId, type ConsumedEvent } from "@lienthong/service-host";
 import { put, type WriteOp } from "@lienthong/storage";
-import { applications, type ApplicationRecord, type SupplementRequestRecord } from "../store/collections";
+import {
+  applications,
+  type ApplicationRecord,
+  type SupplementRequestRecord,
+  type TimelineEntry,
+} from "../store/collections";
 import type { IntakePorts } from "./ports";
 
 /** What one event changes on the citizen-visible dossier; a field left out stays as it is. */
@@ -90,36 +104,62 @@ function changeOf<N extends EventTypeName>(event: { name: N; payload: PayloadOf<
   return changes[event.name](event.payload);
 }
 
+/** An event as the timeline keeps it: the status it carries (0 for none), its type, time, producer and id. */
+function timelineEntry(
+  event: { type: string; time: string; source: string; id: string },
+  carried: number | undefined,
+): TimelineEntry {
+  return {
+    status: isDossierStatus(carried) ? carried : 0,
+    eventType: event.type,
+    occurredAt: event.time,
+    source: event.source,
+    eventId: event.id,
+  };
+}
+
+/** One of intake's own events, as its use cases make it: time set, id not yet. */
+export type OwnEvent = LifecycleEvent & { time: string; headers?: Record<string, string> };
+
 /**
- * Keeps the citizen-visible timeline: every lifecycle event of every service
- * adds an entry, and the dossier takes what the event changes (see `changes`).
+ * Intake's own events with the dossier they were made for: each gets its id now, and its timeline entry goes
+ * into the same commit as the event's outbox record. Intake never reads them back from the bus (its
+ * `consumes` leaves its own topic out): the entry is there from the moment the event exists, before any other
+ * service's answer to it.
+ */
+export function withOwnEvents(
+  record: ApplicationRecord,
+  events: readonly OwnEvent[],
+): { record: ApplicationRecord; events: (OwnEvent & { id: string })[] } {
+  const identified = events.map((event) => ({ ...event, id: randomUUID() }));
+  const entries = identified.map((event) => {
+    const decoded = decodeEvent(event.type, event.data);
+    return timelineEntry({ ...event, source: EventTypes[decoded.name].producer }, statusCarriedBy(decoded));
+  });
+  return { record: { ...record, timeline: [...record.timeline, ...entries] }, events: identified };
+}
+
+/**
+ * Keeps the citizen-visible timeline: every lifecycle event of another
+ * service adds an entry once (its id in the entry tells a repeated delivery), and the dossier takes what the event changes (see
+ * `changes`); intake's own events are entered as they are made (withOwnEvents).
  * Events for dossiers this intake never stored are ignored (another
  * province's intake owns them).
  */
 export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEvent): Promise<WriteOp[]> {
   const stored = await ports.store.get(applications, event.key);
   if (!stored) return [];
+  // The entry's event id is the consumer's idempotency: a repeated delivery finds it and changes nothing.
+  if (stored.data.timeline.some((entry) => entry.eventId === event.id)) return [];
   const record = stored.data;
   const change = changeOf(event);
   const carried = statusCarriedBy(event);
-  // Status 1 is where every dossier starts and no action leads back to: intake's own submission, which
-  // travels on intake's topic and can arrive after routing's first event, joins the timeline without
-  // turning the status back.
-  const status = isDossierStatus(carried) && carried !== DossierStatus.SUBMITTED ? carried : undefined;
+  const status = isDossierStatus(carried) ? carried : undefined;
 
   const updated: ApplicationRecord = {
     ...record,
     status: status ?? record.status,
-    timeline: [
-      ...record.timeline,
-      {
-        status: isDossierStatus(carried) ? carried : 0,
-        eventType: event.type,
-        occurredAt: event.time,
-        source: event.source,
-        eventId: event.id,
-      },
-    ],
+    timeline: [...record.timeline, timelineEntry(event, carried)],
     appointmentAt: change.appointmentAt ?? record.appointmentAt,
     competentAuthorityCode: change.competentAuthority?.code ?? record.competentAuthorityCode,
     competentAuthorityName: change.competentAuthority?.name ?? record.competentAuthorityName ?? null,

@@ -8,6 +8,7 @@ import { ConflictError } from "@lienthong/storage";
 import { applications, idempotencyKeys, type ApplicationRecord, type AttachmentRecord } from "../store/collections";
 import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
+import { withOwnEvents } from "./record-lifecycle-event";
 import { submissionSchema, type Submission } from "./submission-schema";
 
 export interface SubmitResult {
@@ -181,5 +182,6 @@ function buildApplication(
     time: submittedAt,
     headers: trace,
   };
-  return { application, events: [submitted] };
+  const made = withOwnEvents(application, [submitted]);
+  return { application: made.record, events: made.events };
 }

@@ -1,9 +1,10 @@
-import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
+import { outboxWrites } from "@lienthong/messaging";
 import { PlatformError } from "@lienthong/errors";
 import { ConflictError, put } from "@lienthong/storage";
 import { visibleApplication } from "../auth/access";
 import { applications, type ApplicationRecord } from "../store/collections";
 import type { Caller, IntakePorts } from "./ports";
+import { withOwnEvents, type OwnEvent } from "./record-lifecycle-event";
 
 /** Retries when the timeline projection (or another request) updated the dossier in between. */
 const MAX_UPDATE_ATTEMPTS = 10;
@@ -18,12 +19,13 @@ export async function updateApplication(
   caller: Caller,
   dossierRef: string,
   action: string,
-  change: (record: ApplicationRecord) => { record: ApplicationRecord; events: OutgoingEvent[] } | undefined,
+  change: (record: ApplicationRecord) => { record: ApplicationRecord; events: OwnEvent[] } | undefined,
 ): Promise<ApplicationRecord> {
   let current = await visibleApplication(ports, caller, dossierRef, action);
   for (let attempt = 1; ; attempt++) {
-    const outcome = change(current.data);
-    if (!outcome) return current.data;
+    const changed = change(current.data);
+    if (!changed) return current.data;
+    const outcome = withOwnEvents(changed.record, changed.events);
     try {
       await ports.commit([
         put(applications, current.id, outcome.record, current.version),
