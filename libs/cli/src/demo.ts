@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { EventTypes, eventNameOf } from "@lienthong/contracts";
+import { EventTypes, eventNameOf, events } from "@lienthong/contracts";
 import { statusLabel, type DossierStatus } from "@lienthong/domain";
 import { distribution } from "./bench/report";
 import type { CommuneOfficials, DemoCredentials } from "./dev-credentials";
@@ -103,10 +103,14 @@ interface Application {
   timeline: TimelineEntry[];
 }
 
-const EMAIL = 1;
-const WEBHOOK = 3;
-const channelName = (channel: number) =>
-  channel === EMAIL ? "email" : channel === WEBHOOK ? "webhook" : String(channel);
+/** The contracts' DeliveryChannel numbers, named as the report prints them. */
+const CHANNEL_NAMES: Readonly<Record<number, string>> = {
+  [events.DeliveryChannel.DELIVERY_CHANNEL_EMAIL]: "email",
+  [events.DeliveryChannel.DELIVERY_CHANNEL_SMS]: "sms",
+  [events.DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK]: "webhook",
+  [events.DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS]: "zns",
+};
+const channelName = (channel: number) => CHANNEL_NAMES[channel] ?? String(channel);
 
 /** The events the applicant is mailed about (notification's applicantMail, services/notification/src/use-cases/templates.ts). */
 const APPLICANT_MAIL_TRIGGERS: readonly string[] = [

@@ -24,7 +24,7 @@ function csvFile(dir: string, lines: string[]): string {
 }
 
 describe("lienthong import catalog", () => {
-  it("names the line, the procedure and the field of each bad row, exits 2 and installs nothing", async () => {
+  it("names the row, the procedure and the field of each bad row, exits 2 and installs nothing", async () => {
     const dir = dataDir();
     const negativeFee = CRIMINAL_RECORD.replace(",200000,", ",-5,");
     const badUnit = BIRTH.replace(",same_day,", ",weeks,");
@@ -35,12 +35,12 @@ describe("lienthong import catalog", () => {
     ]);
     expect(human.code).toBe(2);
     expect(human.stdout).toContain("INVALID: 2 problems");
-    expect(human.stdout).toMatch(/^ {2}line 3 \(2\.000488\): fee: /m);
-    expect(human.stdout).toMatch(/^ {2}line 4 \(1\.001193\): processingTime\.unit: /m);
+    expect(human.stdout).toMatch(/^ {2}row 3 \(2\.000488\): fee: /m);
+    expect(human.stdout).toMatch(/^ {2}row 4 \(1\.001193\): processingTime\.unit: /m);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout).issues).toEqual([
-      { entry: "line 3 (2.000488)", field: "fee", reason: expect.stringContaining(">=0") },
-      { entry: "line 4 (1.001193)", field: "processingTime.unit", reason: expect.any(String) },
+      { entry: "row 3 (2.000488)", field: "fee", reason: expect.stringContaining('"-5" is not an amount') },
+      { entry: "row 4 (1.001193)", field: "processingTime.unit", reason: expect.any(String) },
     ]);
     expect(existsSync(path.join(dir, "reference"))).toBe(false);
   });
@@ -51,9 +51,9 @@ describe("lienthong import catalog", () => {
     const result = await lienthong("import", "catalog", file, "--data-dir", dir, "--json");
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout).issues).toContainEqual({
-      entry: "line 1 (header)",
-      field: "fee",
-      reason: "column is missing",
+      entry: "row 1 (header)",
+      field: "feeInPerson",
+      reason: "column is missing (a file of the first format has fee)",
     });
   });
 

@@ -4,31 +4,18 @@
  * version that applied when it was accepted (DOMAIN.md §3).
  */
 import { PlatformError, invalidField } from "@lienthong/errors";
+import { AgencyKinds } from "./agency-kinds";
+import type { OnlineService } from "./portal-values";
 import { dayNumberOfIsoDate, formatVietnamDate } from "./time";
 
 export type ProcedureLevel = "commune" | "province";
 
-/** Which kind of agency decides; resolved to a concrete agency per commune / province. */
-export const AGENCY_KINDS = [
-  "commune_people_committee",
-  "commune_police",
-  "provincial_people_committee",
-  "provincial_police",
-  "department_of_justice",
-  "department_of_finance",
-  "department_of_agriculture_and_environment",
-  "department_of_construction",
-  "department_of_industry_and_trade",
-  "department_of_health",
-  "department_of_education_and_training",
-  "department_of_home_affairs",
-  "department_of_culture_sports_and_tourism",
-  "land_registration_office",
-] as const;
-export type AgencyKind = (typeof AGENCY_KINDS)[number];
-
-/** Agency kinds that sit at commune level. */
-export const COMMUNE_AGENCY_KINDS: readonly AgencyKind[] = ["commune_people_committee", "commune_police"];
+/**
+ * Which kind of agency decides, a key of the catalog's agency kinds
+ * (agency-kinds.ts: the built-in ones and those the catalog file adds);
+ * resolved to a concrete agency per commune / province.
+ */
+export type AgencyKind = string;
 
 export type ProcessingTimeUnit = "working_days" | "calendar_days" | "same_day";
 
@@ -38,6 +25,16 @@ export interface ProcessingTime {
   /** same_day only: received at or after this hour (Vietnam time) → due the next working day. */
   cutoffHour?: number;
 }
+
+/** What a procedure takes through one way of filing: its time limit and its fee. */
+export interface ChannelTerms {
+  processingTime: ProcessingTime;
+  /** Fee and charges in VND, together; 0 when free. */
+  fee: number;
+}
+
+/** How the dossier was filed, as far as the catalog tells the terms apart: in person (or by post) or online. */
+export type FilingChannel = "in_person" | "online";
 
 export interface FormField {
   name: string;
@@ -59,15 +56,35 @@ export interface Procedure {
   field: string;
   level: ProcedureLevel;
   agencyKind: AgencyKind;
+  /** Time limit in person (trực tiếp) and by post (Decree 118/2025 art. 17 receives both alike). */
   processingTime: ProcessingTime;
-  /** Fee or charge in VND; 0 when free. Provincial councils set some of them. */
+  /** Fee or charge in VND in person and by post; 0 when free. Provincial councils set some of them. */
   fee: number;
+  /** Online (trực tuyến), when its time limit or fee differs; absent: as in person. */
+  online?: ChannelTerms;
+  /**
+   * Mức độ dịch vụ công trực tuyến: toàn trình (full), một phần (partial), or
+   * none (information only: intake refuses online dossiers); absent when the
+   * catalog does not say (a file of the first format), and online dossiers are taken.
+   */
+  onlineService?: OnlineService;
+  /** Căn cứ pháp lý: the legal texts, as published. */
+  legalBasis?: string[];
+  /** Kết quả thực hiện: what the applicant receives, e.g. "Giấy chứng nhận đăng ký kết hôn". */
+  resultType?: string;
   requiredDocuments: string[];
   formFields: FormField[];
   /** Whether processing may be suspended (state 8 then resumed). */
   allowsSuspension: boolean;
   /** Whether the appointment may be extended with an apology letter. */
   allowsExtension: boolean;
+}
+
+/** The time limit and fee of a dossier filed through `channel`. */
+export function termsFor(procedure: Procedure, channel: FilingChannel): ChannelTerms {
+  return channel === "online" && procedure.online
+    ? procedure.online
+    : { processingTime: procedure.processingTime, fee: procedure.fee };
 }
 
 export const PROCEDURE_CODE_PATTERN = /^\d\.\d{6}$/;
@@ -82,10 +99,20 @@ export function baseProcedureCode(code: string): string {
 export class ProcedureCatalog {
   private readonly versionsByCode = new Map<string, Procedure[]>();
 
-  constructor(procedures: readonly Procedure[]) {
+  /** `agencyKinds`: the kinds the procedures name, the built-in ones unless a catalog file adds its own. */
+  constructor(
+    procedures: readonly Procedure[],
+    readonly agencyKinds: AgencyKinds = new AgencyKinds(),
+  ) {
     for (const procedure of procedures) {
       if (!PROCEDURE_CODE_PATTERN.test(procedure.code)) {
         throw invalidField("code", `procedure "${procedure.code}": must look like 1.000894`);
+      }
+      if (agencyKinds.get(procedure.agencyKind)?.level !== procedure.level) {
+        throw invalidField(
+          "agencyKind",
+          `procedure ${procedure.code}: "${procedure.agencyKind}" is no agency kind of the ${procedure.level} level`,
+        );
       }
       dayNumberOfIsoDate(procedure.validFrom, `procedure ${procedure.code} v${procedure.version} validFrom`);
       const versions = this.versionsByCode.get(procedure.code) ?? [];

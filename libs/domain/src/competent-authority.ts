@@ -5,7 +5,8 @@
  * chosen commune; province-level ones to the agency of the procedure's kind in
  * that commune's province.
  */
-import { type AgencyKind, COMMUNE_AGENCY_KINDS, type Procedure } from "./catalog";
+import { COMMUNE_PEOPLE_COMMITTEE, type AgencyKinds } from "./agency-kinds";
+import type { AgencyKind, Procedure } from "./catalog";
 import { PlatformError } from "@lienthong/errors";
 import type { AdministrativeUnits, Commune, CommuneKind, Province } from "./units";
 
@@ -36,48 +37,15 @@ export interface CompetentAuthorityInput {
    * replaces it once real codes are known.
    */
   communeAgencyCodes?: Readonly<Record<string, string>>;
+  /**
+   * The catalog's agency kinds (`ProcedureCatalog.agencyKinds`): required, since
+   * a catalog that adds kinds names them in its procedures, and the built-in
+   * ones alone would refuse those.
+   */
+  agencyKinds: AgencyKinds;
 }
 
-type ProvinceAgencyKind = Exclude<AgencyKind, "commune_people_committee" | "commune_police">;
-
-const COMMUNE_AGENCY_NAME: Record<"commune_people_committee" | "commune_police", string> = {
-  commune_people_committee: "Ủy ban nhân dân",
-  commune_police: "Công an",
-};
-
 const COMMUNE_KIND_WORD: Record<CommuneKind, string> = { phuong: "phường", xa: "xã", dac_khu: "đặc khu" };
-
-/** Name prefixes of provincial agencies, followed by "tỉnh X" / "thành phố X". */
-const PROVINCE_AGENCY_NAME: Record<ProvinceAgencyKind, string> = {
-  provincial_people_committee: "Ủy ban nhân dân",
-  provincial_police: "Công an",
-  department_of_justice: "Sở Tư pháp",
-  department_of_finance: "Sở Tài chính",
-  department_of_agriculture_and_environment: "Sở Nông nghiệp và Môi trường",
-  department_of_construction: "Sở Xây dựng",
-  department_of_industry_and_trade: "Sở Công Thương",
-  department_of_health: "Sở Y tế",
-  department_of_education_and_training: "Sở Giáo dục và Đào tạo",
-  department_of_home_affairs: "Sở Nội vụ",
-  department_of_culture_sports_and_tourism: "Sở Văn hóa, Thể thao và Du lịch",
-  land_registration_office: "Văn phòng đăng ký đất đai",
-};
-
-/** Short marks used to build a placeholder code until the operator supplies the real one. */
-const PROVINCE_AGENCY_MARK: Record<ProvinceAgencyKind, string> = {
-  provincial_people_committee: "UBND",
-  provincial_police: "CA",
-  department_of_justice: "STP",
-  department_of_finance: "STC",
-  department_of_agriculture_and_environment: "SNNMT",
-  department_of_construction: "SXD",
-  department_of_industry_and_trade: "SCT",
-  department_of_health: "SYT",
-  department_of_education_and_training: "SGDDT",
-  department_of_home_affairs: "SNV",
-  department_of_culture_sports_and_tourism: "SVHTTDL",
-  land_registration_office: "VPDKDD",
-};
 
 /** "Xã Mường Lát" → "xã Mường Lát", as it reads after "Ủy ban nhân dân". */
 export function communeNameInText(commune: Commune): string {
@@ -102,32 +70,38 @@ export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agenc
       `province "${commune.provinceCode}" of commune ${commune.code} is not in the administrative units list`,
     );
   }
-  const communeKind = COMMUNE_AGENCY_KINDS.includes(procedure.agencyKind);
-  if ((procedure.level === "commune") !== communeKind) {
+  const kind = input.agencyKinds.get(procedure.agencyKind);
+  if (!kind)
+    throw new PlatformError(
+      "FAILED_PRECONDITION",
+      `procedure ${procedure.code}: agency kind "${procedure.agencyKind}" is not in the catalog's agency kinds`,
+    );
+  if (kind.level !== procedure.level) {
     throw new PlatformError(
       "FAILED_PRECONDITION",
       `procedure ${procedure.code}: level "${procedure.level}" does not match agency kind "${procedure.agencyKind}"`,
     );
   }
-  if (procedure.agencyKind === "commune_people_committee" || procedure.agencyKind === "commune_police") {
-    const isCommittee = procedure.agencyKind === "commune_people_committee";
+  if (kind.level === "commune") {
+    const isCommittee = kind.kind === COMMUNE_PEOPLE_COMMITTEE;
     const mapped = isCommittee ? input.communeAgencyCodes?.[commune.code] : undefined;
     return {
-      // The commune police has no published code either; it is told apart from the committee by a suffix.
-      code: mapped ?? (isCommittee ? commune.code : `${commune.code}.CA`),
-      name: `${COMMUNE_AGENCY_NAME[procedure.agencyKind]} ${communeNameInText(commune)}`,
+      // The commune's other agencies have no published code either; each is told apart from the committee by its mark.
+      code: mapped ?? (isCommittee ? commune.code : `${commune.code}.${kind.mark}`),
+      name: `${kind.name} ${communeNameInText(commune)}`,
       level: "commune",
       communeCode: commune.code,
       provinceCode: province.code,
     };
   }
-  const kind = procedure.agencyKind;
-  const configured = input.provinceAgencies?.find((a) => a.provinceCode === province.code && a.agencyKind === kind);
+  const configured = input.provinceAgencies?.find(
+    (a) => a.provinceCode === province.code && a.agencyKind === kind.kind,
+  );
   if (configured)
     return { code: configured.code, name: configured.name, level: "province", provinceCode: province.code };
   return {
-    code: `${province.code}.${PROVINCE_AGENCY_MARK[kind]}`,
-    name: `${PROVINCE_AGENCY_NAME[kind]} ${provinceNameInText(province)}`,
+    code: `${province.code}.${kind.mark}`,
+    name: `${kind.name} ${provinceNameInText(province)}`,
     level: "province",
     provinceCode: province.code,
   };

@@ -9,6 +9,8 @@ export * from "./roles";
 export * from "./units";
 export * from "./unit-merges";
 export * from "./catalog";
+export * from "./agency-kinds";
+export * from "./portal-values";
 export * from "./catalog-sample";
 export * from "./catalog-import";
 export * from "./submission";

@@ -40,7 +40,7 @@ describe("catalog import", () => {
     });
   });
 
-  it("names the CSV line, the code and the field of every problem", () => {
+  it("names the CSV row, the code and the field of every problem", () => {
     const csv = [
       HEADER,
       "1.001193,1,2025-07-01,Đăng ký khai sinh,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,Tờ khai,,false,true",
@@ -49,13 +49,14 @@ describe("catalog import", () => {
       "3.000333,1,2025-07-01,Lý lịch tư pháp,LLTP,commune,provincial_police,10,weeks,,200000,Tờ khai,,true,true",
     ].join("\n");
     expect(violationsOf(() => parseCatalogCsv(csv))).toEqual([
-      "line 3 (1.00119) code: must look like 1.000894",
-      "line 4 (1.001612) validFrom: must be a YYYY-MM-DD date",
-      "line 4 (1.001612) processingTime.cutoffHour: only same_day procedures have a cut-off hour",
-      "line 4 (1.001612) fee: Too small: expected number to be >=0",
-      "line 4 (1.001612) formFields: Invalid input: expected array, received string",
-      "line 4 (1.001612) allowsSuspension: Invalid input: expected boolean, received string",
-      expect.stringMatching(/^line 5 \(3\.000333\) processingTime\.unit: /),
+      "row 3 (1.00119) code: must look like 1.000894",
+      "row 4 (1.001612) validFrom: must be a YYYY-MM-DD date",
+      "row 4 (1.001612) processingTime.cutoffHour: only same_day procedures have a cut-off hour",
+      'row 4 (1.001612) fee: "-5" is not an amount the platform reads: write e.g. Phí: 0 Đồng, Lệ phí: 50.000 Đồng or 50000 (whole đồng)',
+      "row 4 (1.001612) formFields: Invalid input: expected array, received string",
+      "row 4 (1.001612) allowsSuspension: Invalid input: expected boolean, received string",
+      expect.stringMatching(/^row 5 \(3\.000333\) processingTime\.unit: /),
+      "row 5 (3.000333) agencyKind: agency kind does not sit at this level",
     ]);
   });
 
@@ -65,12 +66,17 @@ describe("catalog import", () => {
       "1.001193,1,2025-07-01,Đăng ký khai sinh ✅,Hộ tịch,commune,commune_people_committee,1,same_day,15,0,Tờ khai,,false,true",
     ].join("\n");
     expect(violationsOf(() => parseCatalogCsv(csv))).toEqual([
-      "line 2 (1.001193) name: contains a character the result document cannot print: U+2705",
+      "row 2 (1.001193) name: contains a character the result document cannot print: U+2705",
     ]);
   });
 
   it("refuses a CSV without the required columns", () => {
-    expect(violationsOf(() => parseCatalogCsv("code,name\n1.000894,x"))).toContain("fee: column is missing");
+    expect(violationsOf(() => parseCatalogCsv("code,name\n1.000894,x"))).toEqual(
+      expect.arrayContaining([
+        "competentAgency: column is missing (or agencyKind)",
+        "feeInPerson: column is missing (a file of the first format has fee)",
+      ]),
+    );
   });
 
   it("names the index and field in JSON", () => {
@@ -81,6 +87,8 @@ describe("catalog import", () => {
       "procedures[1] (1.000894) formFields[0].pattern: must be a valid regular expression",
       "procedures[1] (1.000894) agencyKind: agency kind does not sit at this level",
     ]);
-    expect(violationsOf(() => parseCatalog("nope"))).toEqual(["(root): must be an array"]);
+    expect(violationsOf(() => parseCatalog("nope"))).toEqual([
+      "(root): must be an array of procedures or { agencyKinds?: [...], procedures: [...] } and nothing else",
+    ]);
   });
 });

@@ -9,6 +9,7 @@ describe("competent authority", () => {
       procedure: catalog.get("1.000894"),
       applicantCommuneCode: "14845",
       units,
+      agencyKinds: catalog.agencyKinds,
     });
     expect(agency).toEqual({
       code: "14845",
@@ -24,29 +25,39 @@ describe("competent authority", () => {
       procedure: catalog.get("1.001193"),
       applicantCommuneCode: "00004",
       units,
+      agencyKinds: catalog.agencyKinds,
       communeAgencyCodes: { "00004": "000.01.01.H26" },
     });
     expect(agency).toMatchObject({ code: "000.01.01.H26", name: "Ủy ban nhân dân phường Ba Đình", provinceCode: "01" });
     expect(
-      resolveCompetentAuthority({ procedure: catalog.get("1.001193"), applicantCommuneCode: "06994", units }).name,
+      resolveCompetentAuthority({
+        procedure: catalog.get("1.001193"),
+        applicantCommuneCode: "06994",
+        units,
+        agencyKinds: catalog.agencyKinds,
+      }).name,
     ).toBe("Ủy ban nhân dân đặc khu Vân Đồn");
   });
 
   it("sends a province-level procedure to the agency of its kind in the commune's province", () => {
     const procedure = catalog.get("3.000333");
-    expect(resolveCompetentAuthority({ procedure, applicantCommuneCode: "14845", units })).toEqual({
+    expect(
+      resolveCompetentAuthority({ procedure, applicantCommuneCode: "14845", units, agencyKinds: catalog.agencyKinds }),
+    ).toEqual({
       code: "38.CA",
       name: "Công an tỉnh Thanh Hoá",
       level: "province",
       provinceCode: "38",
     });
-    expect(resolveCompetentAuthority({ procedure, applicantCommuneCode: "00070", units }).name).toBe(
-      "Công an thành phố Hà Nội",
-    );
+    expect(
+      resolveCompetentAuthority({ procedure, applicantCommuneCode: "00070", units, agencyKinds: catalog.agencyKinds })
+        .name,
+    ).toBe("Công an thành phố Hà Nội");
     const configured = resolveCompetentAuthority({
       procedure,
       applicantCommuneCode: "11953",
       units,
+      agencyKinds: catalog.agencyKinds,
       provinceAgencies: [
         { provinceCode: "33", agencyKind: "provincial_police", code: "000.00.00.H31", name: "Công an tỉnh Hưng Yên" },
       ],
@@ -61,7 +72,12 @@ describe("competent authority", () => {
 
   it("sends residence procedures to the commune police", () => {
     expect(
-      resolveCompetentAuthority({ procedure: catalog.get("1.004222"), applicantCommuneCode: "14845", units }),
+      resolveCompetentAuthority({
+        procedure: catalog.get("1.004222"),
+        applicantCommuneCode: "14845",
+        units,
+        agencyKinds: catalog.agencyKinds,
+      }),
     ).toEqual({
       code: "14845.CA",
       name: "Công an xã Mường Lát",
@@ -73,7 +89,12 @@ describe("competent authority", () => {
 
   it("refuses an unknown commune clearly", () => {
     expect(() =>
-      resolveCompetentAuthority({ procedure: catalog.get("1.000894"), applicantCommuneCode: "99999", units }),
+      resolveCompetentAuthority({
+        procedure: catalog.get("1.000894"),
+        applicantCommuneCode: "99999",
+        units,
+        agencyKinds: catalog.agencyKinds,
+      }),
     ).toThrow(
       expect.objectContaining({
         code: "NOT_FOUND",
@@ -84,8 +105,13 @@ describe("competent authority", () => {
 
   it("refuses a procedure whose level and agency kind disagree", () => {
     const broken = { ...catalog.get("1.000894"), agencyKind: "provincial_police" as const };
-    expect(() => resolveCompetentAuthority({ procedure: broken, applicantCommuneCode: "14845", units })).toThrow(
-      /level "commune" does not match agency kind "provincial_police"/,
-    );
+    expect(() =>
+      resolveCompetentAuthority({
+        procedure: broken,
+        applicantCommuneCode: "14845",
+        units,
+        agencyKinds: catalog.agencyKinds,
+      }),
+    ).toThrow(/level "commune" does not match agency kind "provincial_police"/);
   });
 });

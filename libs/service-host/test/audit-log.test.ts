@@ -12,6 +12,7 @@ import { InProcessBroker, silentLogger } from "@lienthong/messaging";
 import {
   AuditLog,
   DEVELOPMENT_CLIENTS,
+  MALFORMED_TARGET,
   DEVELOPMENT_OFFICIALS,
   ServiceHost,
   auditCollections,
@@ -26,7 +27,9 @@ import {
   type AuditRecord,
   type ChainReport,
   type SealedFields,
+  unitTarget,
 } from "@lienthong/service-host";
+import { agencyMarkOf } from "@lienthong/domain";
 import { EmbeddedDocumentStore, defineCollection, put, remove, type Versioned } from "@lienthong/storage";
 
 const directories: string[] = [];
@@ -446,5 +449,17 @@ describe("anchors kept outside the store", () => {
     });
     expect(verifyChain(entries, head, [head])).toEqual({ ok: true, entries: 3 });
     await store.close();
+  });
+});
+
+describe("audit targets", () => {
+  it("names an agency by the longest stand-in mark a catalog derives, and never a citizen's id", () => {
+    // An industrial-zone board's initials: 12 letters, the most a mark may have.
+    const mark = agencyMarkOf("Ban Quản lý Khu kinh tế Nghi Sơn và các Khu công nghiệp tỉnh");
+    expect(mark).toBe("BQLKKTNSCKCN");
+    expect(unitTarget(`38.${mark}`)).toBe(`unit:38.${mark}`);
+    expect(unitTarget(`14845.${mark}`)).toBe(`unit:14845.${mark}`);
+    expect(unitTarget("038095012345")).toBe(MALFORMED_TARGET);
+    expect(unitTarget(`38.${mark}X`)).toBe(MALFORMED_TARGET);
   });
 });

@@ -9,3 +9,11 @@ export { startSmtpPeer, type ReceivedMail, type RecipientAnswer, type SmtpPeer }
 export { rawUnary, type RawGrpcAnswer } from "./raw-unary";
 export { recordResponses, type ResponseRecorder } from "./openapi-conformance";
 export { startRefusal } from "./start-refusal";
+export {
+  FEATURED_PROCEDURE,
+  FREE_PROCEDURE_CODE,
+  PROVINCE_AGENCIES,
+  provinceCatalogCsv,
+  provinceCatalogRows,
+  type ProvinceCatalogRow,
+} from "./province-catalog";

@@ -1,8 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { intake } from "@lienthong/contracts";
-import { call, grpcError, startIntake, unaryCall, type IntakeHarness } from "./support/intake-harness";
+import { tempDir, type TempDir } from "@lienthong/testing";
+import {
+  call,
+  grpcError,
+  startIntake,
+  unaryCall,
+  validApplication,
+  type IntakeHarness,
+} from "./support/intake-harness";
 
 /** The real pre-2025 → 2025 mapping (dvhcvn), read in place: never copied into the project. */
 const MERGES_FILE = path.resolve(__dirname, "../../../../shared/data/vn-units-2025-merges.json");
@@ -91,6 +99,138 @@ describe("reference data over REST and gRPC, without an API key", () => {
         unaryCall(client.getUnit.bind(client), intake.GetUnitRequest.fromPartial({ code: "99999" })),
       );
       expect(missing.code).toBe(grpc.status.NOT_FOUND);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("a procedure of an imported portal-style catalog, with its terms per channel", () => {
+  let harness: IntakeHarness;
+  const TEMPLATE = path.resolve(__dirname, "../../../docs/catalog/catalog-template.csv");
+
+  beforeAll(async () => {
+    harness = await startIntake({ env: { CATALOG_FILE: TEMPLATE } });
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const expected = {
+    code: "1.004446",
+    agencyKind: "so_khoa_hoc_va_cong_nghe",
+    competentAgency: "Sở Khoa học và Công nghệ",
+    processingTimeValue: 15,
+    processingTimeUnit: "working_days",
+    feeVnd: 50_000,
+    onlineProcessingTimeValue: 10,
+    onlineProcessingTimeUnit: "working_days",
+    onlineFeeVnd: 25_000,
+    onlineService: "partial",
+    legalBasis: ["Luật Khoa học và Công nghệ số 29/2013/QH13"],
+    resultType: "Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ",
+  };
+
+  test("over REST and gRPC", async () => {
+    const reply = await call(harness.running.httpUrl, "GET", "/v1/procedures/1.004446", { apiKey: null });
+    expect(reply.status).toBe(200);
+    expect((reply.body as { procedure: unknown }).procedure).toMatchObject(expected);
+    const client = referenceClient(harness);
+    try {
+      const answer = await unaryCall(
+        client.getProcedure.bind(client),
+        intake.GetProcedureRequest.fromPartial({ code: "1.004446" }),
+      );
+      expect(answer.procedure).toMatchObject(expected);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a procedure with one set of terms shows it for both channels", async () => {
+    const reply = await call(harness.running.httpUrl, "GET", "/v1/procedures/1.001193", { apiKey: null });
+    expect((reply.body as { procedure: unknown }).procedure).toMatchObject({
+      competentAgency: "Ủy ban nhân dân",
+      processingTimeUnit: "same_day",
+      onlineProcessingTimeUnit: "same_day",
+      feeVnd: 0,
+      onlineFeeVnd: 0,
+      onlineService: "full",
+    });
+  });
+
+  test("a procedure not offered online shows no online terms, and intake refuses an online dossier for it", async () => {
+    const reply = await call(harness.running.httpUrl, "GET", "/v1/procedures/2.000815", { apiKey: null });
+    expect((reply.body as { procedure: unknown }).procedure).toMatchObject({
+      onlineService: "none",
+      processingTimeUnit: "same_day",
+      feeVnd: 10_000,
+      onlineProcessingTimeValue: 0,
+      onlineProcessingTimeUnit: "",
+      onlineFeeVnd: 0,
+    });
+    const application = (channel: string) =>
+      call(harness.running.httpUrl, "POST", "/v1/applications", {
+        body: validApplication({ procedureCode: "2.000815", channel, formFields: {} }),
+      });
+    const online = await application("online");
+    expect(online.status).toBe(400);
+    expect((online.body as { violations: unknown }).violations).toEqual([
+      {
+        field: "channel",
+        reason: "the procedure is not offered online: file it at a receiving centre (counter) or by post",
+      },
+    ]);
+    // At the counter it is taken.
+    expect((await application("counter")).status).toBe(201);
+  });
+});
+
+describe("a half working day online, over gRPC", () => {
+  let harness: IntakeHarness;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    dir = await tempDir("intake-half-day-catalog");
+    const procedure = {
+      code: "1.000001",
+      version: 1,
+      validFrom: "2025-07-01",
+      name: "Xác nhận thông tin",
+      field: "Hộ tịch",
+      level: "commune",
+      competentAgency: "Ủy ban nhân dân cấp xã",
+      processingTime: "01 ngày làm việc",
+      fee: "Miễn phí",
+      online: { processingTime: "0,5 ngày làm việc" },
+      onlineService: "Toàn trình",
+      requiredDocuments: [],
+      formFields: [],
+      allowsSuspension: false,
+      allowsExtension: true,
+    };
+    writeFileSync(dir.file("catalog.json"), JSON.stringify({ procedures: [procedure] }));
+    harness = await startIntake({ env: { CATALOG_FILE: dir.file("catalog.json") } });
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+    await dir?.remove();
+  });
+
+  test("field 16 carries the half day that field 8's uint32 could not", async () => {
+    const client = referenceClient(harness);
+    try {
+      const answer = await unaryCall(
+        client.getProcedure.bind(client),
+        intake.GetProcedureRequest.fromPartial({ code: "1.000001" }),
+      );
+      expect(answer.procedure).toMatchObject({
+        processingTimeValue: 1,
+        onlineProcessingTimeValue: 0.5,
+        onlineProcessingTimeUnit: "working_days",
+      });
     } finally {
       client.close();
     }

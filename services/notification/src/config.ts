@@ -1,5 +1,14 @@
 import { platformService } from "@lienthong/contracts";
-import { envInteger, envOptionalString, envString, productionRulesApply, serviceEnv } from "@lienthong/service-host";
+import {
+  envBoolean,
+  envInteger,
+  envJson,
+  envOptionalString,
+  envString,
+  productionRulesApply,
+  serviceEnv,
+} from "@lienthong/service-host";
+import { z } from "zod";
 
 /**
  * The secret the development clients' webhooks are signed with when
@@ -78,6 +87,37 @@ export function webhookUrlRefusal(value: string): string | undefined {
 }
 
 /**
+ * An SMS brand name (tên định danh) as carriers register it: at most 11
+ * characters, letters, digits and a few marks, shown as the sender.
+ */
+const SMS_BRAND_NAME = /^[A-Za-z0-9 .&_-]{1,11}$/;
+
+/** The events an applicant is told about by ZNS, each with the Zalo-approved template it is sent with. */
+export const ZNS_TEMPLATE_EVENTS = [
+  "applicationAccepted",
+  "applicationRefused",
+  "supplementRequested",
+  "resultIssued",
+] as const;
+
+/** A gateway's URL: callable by fetch (scheme, port), said without repeating it. */
+function gatewayUrl() {
+  return envOptionalString().superRefine((url, ctx) => {
+    const refusal = url === undefined ? undefined : webhookUrlRefusal(url);
+    if (refusal)
+      ctx.addIssue({ code: "custom", message: `${refusal}; it must be an http:// or https:// URL fetch can call` });
+  });
+}
+
+/** A receipt secret: text, or a Standard Webhooks `whsec_` secret, as a commune's webhook secret. */
+function receiptSecret() {
+  return envOptionalString().superRefine((secret, ctx) => {
+    const refusal = secret === undefined ? undefined : webhookSecretFormatRefusal(secret);
+    if (refusal) ctx.addIssue({ code: "custom", message: refusal });
+  });
+}
+
+/**
  * notification's own variables. The registered commune systems' webhooks (URL
  * and secrets) come with the clients (CLIENTS_FILE / CLIENTS); the two
  * WEBHOOK_ variables serve only the development clients of embedded mode.
@@ -110,16 +150,119 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
    * an alert is raised (a metric and one warning per dossier); they keep waiting.
    */
   NOTIFICATION_PARK_ALERT_AFTER_MS: envInteger(10 * 60_000, 1_000, 7 * 86_400_000),
-}).superRefine((env, ctx) => {
-  if (!productionRulesApply(env) || env.WEBHOOK_SIGNING_SECRET === undefined) return;
-  const refusal = webhookSecretRefusal(env.WEBHOOK_SIGNING_SECRET);
-  if (refusal) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["WEBHOOK_SIGNING_SECRET"],
-      message: `${refusal}: refused when NODE_ENV=production (registered commune systems sign with their own secrets, in CLIENTS_FILE)`,
+  /** The SMS gateway (its HTTP API, see src/channels/sms.ts); without it no SMS is sent. */
+  SMS_GATEWAY_URL: gatewayUrl(),
+  /** The gateway's API token (sent as a bearer token; never logged). */
+  SMS_GATEWAY_TOKEN: envOptionalString(),
+  /** The brand name the SMS are sent under, as registered with the carriers (at most 11 characters). */
+  SMS_BRAND_NAME: envOptionalString().superRefine((name, ctx) => {
+    if (name !== undefined && !SMS_BRAND_NAME.test(name))
+      ctx.addIssue({
+        code: "custom",
+        message: "must be 1 to 11 characters: letters, digits, space and . & _ - (a carrier-registered brand name)",
+      });
+  }),
+  /**
+   * Whether the gateway carries Vietnamese diacritics (UCS-2: 70 characters a
+   * segment, 67 when concatenated). Off, texts are sent without them in
+   * GSM-7 (160, 153): cheaper, and what many brand-name routes require.
+   */
+  SMS_DIACRITICS: envBoolean(false),
+  /** Signs the gateway's delivery receipts (Standard Webhooks); without it an accepted SMS is final ("sent"). */
+  SMS_RECEIPT_SECRET: receiptSecret(),
+  /** The receipt secret being rotated out: receipts signed with it still verify until it is removed. */
+  SMS_RECEIPT_PREVIOUS_SECRET: receiptSecret(),
+  /** Zalo's ZNS template API (e.g. https://business.openapi.zalo.me/message/template); without it no ZNS is sent. */
+  ZNS_API_URL: gatewayUrl(),
+  /** The official account's access token (header access_token; never logged). */
+  ZNS_ACCESS_TOKEN: envOptionalString(),
+  /** The approved template of each event told by ZNS, e.g. {"resultIssued":"231456"}; other events go by SMS. */
+  ZNS_TEMPLATES: envJson(z.partialRecord(z.enum(ZNS_TEMPLATE_EVENTS), z.string().regex(/^\d{1,20}$/)), {}),
+  /** Signs ZNS delivery receipts (Standard Webhooks); without it an accepted ZNS message is final ("sent"). */
+  ZNS_RECEIPT_SECRET: receiptSecret(),
+  /** The ZNS receipt secret being rotated out (as SMS_RECEIPT_PREVIOUS_SECRET). */
+  ZNS_RECEIPT_PREVIOUS_SECRET: receiptSecret(),
+  /** How long a gateway (SMS, ZNS) may take to answer before the attempt counts as a temporary failure. */
+  NOTIFICATION_GATEWAY_TIMEOUT_MS: envInteger(10_000, 100, 120_000),
+  /**
+   * How long a message a gateway took waits for its receipt, in hours; then it
+   * is a technical failure (a ZNS message falls back to SMS) that an operator
+   * may resend, rather than "sent" for ever.
+   */
+  NOTIFICATION_RECEIPT_HORIZON_HOURS: envInteger(72, 1, 24 * 30),
+})
+  .superRefine((env, ctx) => {
+    const together = (configured: string | undefined, name: string, needs: Record<string, string | undefined>) => {
+      if (configured === undefined) return;
+      for (const [variable, value] of Object.entries(needs))
+        if (value === undefined)
+          ctx.addIssue({ code: "custom", path: [variable], message: `is required with ${name}` });
+    };
+    together(env.SMS_GATEWAY_URL, "SMS_GATEWAY_URL", {
+      SMS_GATEWAY_TOKEN: env.SMS_GATEWAY_TOKEN,
+      SMS_BRAND_NAME: env.SMS_BRAND_NAME,
     });
-  }
-});
+    together(env.ZNS_API_URL, "ZNS_API_URL", { ZNS_ACCESS_TOKEN: env.ZNS_ACCESS_TOKEN });
+    if (env.ZNS_API_URL !== undefined && Object.keys(env.ZNS_TEMPLATES).length === 0)
+      ctx.addIssue({ code: "custom", path: ["ZNS_TEMPLATES"], message: "names no template: ZNS would send nothing" });
+    // Half a gateway is refused, not ignored: a receipt secret without its gateway would open a public route for a
+    // channel that is off, and a token or templates without a URL say someone meant it on.
+    const onlyWith = (url: string | undefined, urlName: string, parts: Record<string, unknown>) => {
+      if (url !== undefined) return;
+      for (const [variable, value] of Object.entries(parts))
+        if (value !== undefined)
+          ctx.addIssue({ code: "custom", path: [variable], message: `is set without ${urlName}: that channel is off` });
+    };
+    onlyWith(env.SMS_GATEWAY_URL, "SMS_GATEWAY_URL", {
+      SMS_GATEWAY_TOKEN: env.SMS_GATEWAY_TOKEN,
+      SMS_BRAND_NAME: env.SMS_BRAND_NAME,
+      SMS_RECEIPT_SECRET: env.SMS_RECEIPT_SECRET,
+    });
+    onlyWith(env.ZNS_API_URL, "ZNS_API_URL", {
+      ZNS_ACCESS_TOKEN: env.ZNS_ACCESS_TOKEN,
+      ZNS_RECEIPT_SECRET: env.ZNS_RECEIPT_SECRET,
+      ZNS_TEMPLATES: Object.keys(env.ZNS_TEMPLATES).length > 0 ? env.ZNS_TEMPLATES : undefined,
+    });
+    together(env.SMS_RECEIPT_PREVIOUS_SECRET, "SMS_RECEIPT_PREVIOUS_SECRET", {
+      SMS_RECEIPT_SECRET: env.SMS_RECEIPT_SECRET,
+    });
+    together(env.ZNS_RECEIPT_PREVIOUS_SECRET, "ZNS_RECEIPT_PREVIOUS_SECRET", {
+      ZNS_RECEIPT_SECRET: env.ZNS_RECEIPT_SECRET,
+    });
+  })
+  .superRefine((env, ctx) => {
+    if (!productionRulesApply(env)) return;
+    // Production: a gateway's token and the citizens' numbers travel in the clear over http, and a receipt secret
+    // forges receipts if it is weak.
+    for (const variable of ["SMS_GATEWAY_URL", "ZNS_API_URL"] as const) {
+      const url = env[variable];
+      if (url !== undefined && URL.canParse(url) && new URL(url).protocol !== "https:")
+        ctx.addIssue({
+          code: "custom",
+          path: [variable],
+          message: "must be an https:// URL when NODE_ENV=production (it carries a token and phone numbers)",
+        });
+    }
+    for (const variable of [
+      "SMS_RECEIPT_SECRET",
+      "SMS_RECEIPT_PREVIOUS_SECRET",
+      "ZNS_RECEIPT_SECRET",
+      "ZNS_RECEIPT_PREVIOUS_SECRET",
+    ] as const) {
+      const secret = env[variable];
+      const refusal = secret === undefined ? undefined : webhookSecretRefusal(secret);
+      if (refusal)
+        ctx.addIssue({ code: "custom", path: [variable], message: `${refusal}: refused when NODE_ENV=production` });
+    }
+    if (env.WEBHOOK_SIGNING_SECRET === undefined) return;
+    const refusal = webhookSecretRefusal(env.WEBHOOK_SIGNING_SECRET);
+    if (refusal) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SIGNING_SECRET"],
+        message: `${refusal}: refused when NODE_ENV=production (registered commune systems sign with their own secrets, in CLIENTS_FILE)`,
+      });
+    }
+  });
 
 export type NotificationEnv = ReturnType<(typeof notificationEnv)["parse"]>;

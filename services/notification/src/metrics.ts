@@ -1,7 +1,7 @@
 import { events } from "@lienthong/contracts";
 import type { ServiceHost } from "@lienthong/service-host";
 import type { WriteOp } from "@lienthong/storage";
-import { deliveries, type DeliveryRecord, type DeliveryState } from "./store/collections";
+import { DELIVERY_STATES, deliveries, type DeliveryRecord, type DeliveryState } from "./store/collections";
 
 /**
  * Deliveries by channel and state, for province IT: a counter of every
@@ -17,24 +17,24 @@ const CHANNELS: Readonly<Record<number, string>> = {
   [DeliveryChannel.DELIVERY_CHANNEL_EMAIL]: "email",
   [DeliveryChannel.DELIVERY_CHANNEL_SMS]: "sms",
   [DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK]: "webhook",
+  [DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS]: "zns",
 };
-const STATES: readonly DeliveryState[] = ["pending", "held", "delivered", "failed"];
 /** The states a delivery can stay in: a delivered one only adds up, which the counter tells. */
-const WAITING_OR_FAILED: readonly DeliveryState[] = ["pending", "held", "failed"];
+const WAITING_OR_FAILED: readonly DeliveryState[] = ["pending", "held", "sent", "failed"];
 
 const channelLabel = (channel: number): string => CHANNELS[channel] ?? "unspecified";
 
 export function registerDeliveryMetrics(host: ServiceHost): void {
   const written = host.metrics.counter({
     name: "notification_deliveries_total",
-    help: "Deliveries written in each state, by channel: pending counts new deliveries, retries and resends; delivered and failed count outcomes",
+    help: "Deliveries written in each state, by channel: pending counts new deliveries, retries and resends; sent counts messages a provider took; delivered and failed count outcomes",
     labelNames: ["channel", "state"],
   });
   // Every (channel, state) child made once, at 0 so that an alert sees the first failure as an increase; the commit
   // listener runs on every commit and builds no label object per delivery.
   const children = new Map<string, Map<DeliveryState, ReturnType<typeof written.labels>>>();
   for (const channel of [...Object.values(CHANNELS), "unspecified"]) {
-    const byState = new Map(STATES.map((state) => [state, written.labels(channel, state)]));
+    const byState = new Map(DELIVERY_STATES.map((state) => [state, written.labels(channel, state)]));
     for (const child of byState.values()) child.inc(0);
     children.set(channel, byState);
   }
@@ -48,7 +48,7 @@ export function registerDeliveryMetrics(host: ServiceHost): void {
   });
   host.metrics.gauge({
     name: "notification_deliveries",
-    help: "Deliveries waiting to be sent (pending), held for a suspended webhook endpoint (held) or given up on (failed) now, by channel",
+    help: "Deliveries waiting to be sent (pending), held for a suspended webhook endpoint (held), waiting for their provider's receipt (sent) or given up on (failed) now, by channel",
     labelNames: ["channel", "state"],
     async collect() {
       this.reset();

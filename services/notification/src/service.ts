@@ -9,9 +9,11 @@ import {
 import { notificationGrpc } from "./api/grpc";
 import { notificationRoutes } from "./api/http";
 import { NodemailerSender } from "./channels/mail";
+import { HttpSmsGateway } from "./channels/sms";
+import { ZaloZnsSender } from "./channels/zns";
 import { SignedWebhookSender } from "./channels/webhook";
 import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endpoints";
-import { notificationEnv } from "./config";
+import { notificationEnv, type NotificationEnv } from "./config";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { registerDeliveryMetrics } from "./metrics";
 import { contacts, deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
@@ -56,11 +58,20 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   if (!env.SMTP_URL)
     host.logger.warn({ mail: "captured" }, "no SMTP_URL: mail to applicants is captured as .eml files, not sent");
 
+  const phone = phoneChannels(env);
+  host.logger.info(
+    { sms: phone.channels.sms !== undefined, zns: phone.channels.zns !== undefined },
+    phone.channels.sms || phone.channels.zns
+      ? "applicants whose application carries a phone number are told by phone too"
+      : "no SMS gateway or ZNS configured: applicants are told by mail only",
+  );
+
   const { units } = host.reference;
   const ports: NotificationPorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
     webhooks,
+    phone: phone.channels,
     provinceOf: (unit) => units.provinceOf(unit),
     // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
     audit: (decision) => host.audit.append(decision),
@@ -69,11 +80,13 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   };
   const metrics = endpointAndParkingMetrics(host, ports);
   registerDeliveryMetrics(host);
-  const channels = { mail, webhook: new SignedWebhookSender() };
+  const channels = { mail, webhook: new SignedWebhookSender(), ...phone.senders };
   const policy: DispatchPolicy = {
     ...BACKOFF,
     retryHorizonMs: env.NOTIFICATION_RETRY_HORIZON_HOURS * HOUR_MS,
     suspendAfterFailures: env.NOTIFICATION_ENDPOINT_SUSPEND_AFTER,
+    gatewayTimeoutMs: env.NOTIFICATION_GATEWAY_TIMEOUT_MS,
+    receiptHorizonMs: env.NOTIFICATION_RECEIPT_HORIZON_HOURS * HOUR_MS,
   };
   const lanes = new DeliveryLanes(DELIVERIES_IN_FLIGHT, host.logger);
   const dispatcher = pollingTask({
@@ -106,7 +119,14 @@ export async function createNotificationService(options: ServiceOptions = {}): P
       })) > 0,
   });
   host.runInBackground(parkingWatch);
-  notificationRoutes(host.http, ports);
+  // `[current, previous?]`: during a rotation the gateway may sign with either. (A secret is refused at start without
+  // its gateway's URL, so a receipt route is open only for a channel that is on.)
+  const secrets = (current: string | undefined, previous: string | undefined) =>
+    current === undefined ? undefined : [current, ...(previous === undefined ? [] : [previous])];
+  notificationRoutes(host.http, ports, {
+    sms: secrets(env.SMS_RECEIPT_SECRET, env.SMS_RECEIPT_PREVIOUS_SECRET),
+    zns: secrets(env.ZNS_RECEIPT_SECRET, env.ZNS_RECEIPT_PREVIOUS_SECRET),
+  });
   host.serveGrpc(notificationGrpc(ports));
   host.dossierProvince(async (dossierId) => {
     const contact = await host.store.get(contacts, dossierId);
@@ -116,6 +136,41 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   host.afterCommit(collectionWritten(deliveries, () => dispatcher.notify()));
   host.afterCommit(collectionWritten(webhookEndpointStates, () => dispatcher.notify()));
   return host;
+}
+
+/**
+ * The SMS gateway and ZNS, each when configured (off otherwise): what
+ * planning knows of them, and their senders. Their tokens go to the senders
+ * only; nothing logs them.
+ */
+function phoneChannels(env: NotificationEnv) {
+  const timeoutMs = env.NOTIFICATION_GATEWAY_TIMEOUT_MS;
+  const sms =
+    env.SMS_GATEWAY_URL && env.SMS_GATEWAY_TOKEN && env.SMS_BRAND_NAME
+      ? new HttpSmsGateway({
+          url: env.SMS_GATEWAY_URL,
+          token: env.SMS_GATEWAY_TOKEN,
+          brandName: env.SMS_BRAND_NAME,
+          timeoutMs,
+          receipts: env.SMS_RECEIPT_SECRET !== undefined,
+        })
+      : undefined;
+  const zns =
+    env.ZNS_API_URL && env.ZNS_ACCESS_TOKEN
+      ? new ZaloZnsSender({
+          url: env.ZNS_API_URL,
+          accessToken: env.ZNS_ACCESS_TOKEN,
+          timeoutMs,
+          receipts: env.ZNS_RECEIPT_SECRET !== undefined,
+        })
+      : undefined;
+  return {
+    channels: {
+      ...(sms && { sms: { diacritics: env.SMS_DIACRITICS } }),
+      ...(zns && { zns: { templates: env.ZNS_TEMPLATES } }),
+    },
+    senders: { ...(sms && { sms }), ...(zns && { zns }) },
+  };
 }
 
 /** Metrics of parked events and webhook endpoints: counts and ages only, no label naming a dossier or a person. */

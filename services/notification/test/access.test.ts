@@ -21,7 +21,16 @@ import {
 
 const { operator, auditor, leaderMuongLat } = DEVELOPMENT_OFFICIALS;
 /** The host's public routes: probes and the API documents (docs/decisions.md §38). */
-const PUBLIC = ["/docs", "/docs/redoc.standalone.js", "/healthz", "/openapi.json", "/readyz"];
+/** The gateways' receipts are public to the host: their own signature authenticates them (test/phone-channels.test.ts). */
+const PUBLIC = [
+  "/docs",
+  "/docs/redoc.standalone.js",
+  "/healthz",
+  "/openapi.json",
+  "/readyz",
+  "/v1/delivery-receipts/sms",
+  "/v1/delivery-receipts/zns",
+];
 
 /** A problem+json answer's stable parts (the detail names the reference asked for). */
 function problemOf(reply: RestReply): { status: number; code: string; title: string; retriable: boolean } {

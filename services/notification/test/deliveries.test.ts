@@ -20,6 +20,7 @@ import {
   WEBHOOK_SECRETS,
   applicant,
   startNotification,
+  statusNumber,
   verifiedBody,
   type Dossier,
   type NotificationHarness,
@@ -27,7 +28,7 @@ import {
 } from "./support/notification-harness";
 
 const { DeliveryChannel, RecipientKind } = events;
-const { DeliveryState } = notification;
+const { DeliveryState, DeliveryStatus } = notification;
 const type = (name: EventTypeName) => EventTypes[name].type;
 
 /** Wednesday 16 December 2026, 17:00 in Vietnam: the appointment routing gave. */
@@ -329,6 +330,16 @@ describe("notification: who is told what, for every event of a dossier", () => {
           createdAt: new Date(d.createdAt).toISOString(),
           deliveredAt: new Date(d.deliveredAt!).toISOString(),
           lastError: "",
+          // Mail is "sent" (the SMTP server tells no more), a webhook the commune system answered "delivered".
+          status:
+            d.channel === DeliveryChannel.DELIVERY_CHANNEL_EMAIL
+              ? DeliveryStatus.DELIVERY_STATUS_SENT
+              : DeliveryStatus.DELIVERY_STATUS_DELIVERED,
+          history: d.history.map((step) => ({
+            status: statusNumber(step.status),
+            at: new Date(step.at).toISOString(),
+            reason: step.reason,
+          })),
         })),
       );
     });

@@ -32,6 +32,7 @@ describe("notification: parking raced by the submission", () => {
         of: () => ({ id: "0123456789abcdef", url: "http://127.0.0.1:8089/hooks", secrets: ["s".repeat(32)] }),
         all: () => [],
       },
+      phone: {},
       provinceOf: () => undefined,
       audit: () => undefined,
       logger: createLogger({ service: "notification", level: "silent" }),

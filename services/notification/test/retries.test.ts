@@ -125,6 +125,8 @@ describe("notification: failing receivers", () => {
         expect(delivery).toMatchObject({
           stateName: "failed",
           state: notification.DeliveryState.DELIVERY_STATE_FAILED,
+          // Notify's words: it never reached the provider (here the commune system) within the horizon.
+          status: "technical-failure",
           attempts: calls.length,
           lastError: "webhook endpoint answered HTTP 500",
         });
@@ -155,6 +157,7 @@ describe("notification: failing receivers", () => {
 
         expect(delivery).toMatchObject({
           stateName: "failed",
+          status: "permanent-failure",
           attempts: 1,
           lastError: "webhook endpoint answered HTTP 410",
         });

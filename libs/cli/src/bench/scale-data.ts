@@ -18,6 +18,7 @@ import {
   dossierSequenceKey,
   isTerminalStatus,
   resolveCompetentAuthority,
+  termsFor,
   type AdministrativeUnits,
   type DossierState,
   type Procedure,
@@ -214,6 +215,8 @@ export class ScaleDossierGenerator {
     this.sequences.set(sequenceKey, sequence);
     const dossierCode = formatDossierCode(receiving.code, submittedAt, sequence);
     const channel = random() < 0.6 ? common.Channel.CHANNEL_ONLINE : common.Channel.CHANNEL_COUNTER;
+    // The time limit and fee of the channel the dossier came through, as routing counts them.
+    const terms = termsFor(procedure, channel === common.Channel.CHANNEL_ONLINE ? "online" : "in_person");
     const fullName = `${pick(random, FAMILY_NAMES)} ${pick(random, MIDDLE_NAMES)} ${pick(random, GIVEN_NAMES)}`;
     const citizenId = `0${digits(random, 11)}`;
 
@@ -226,12 +229,7 @@ export class ScaleDossierGenerator {
     const appointmentMs =
       acceptedMs === undefined
         ? undefined
-        : computeAppointment(
-            new Date(acceptedMs),
-            procedure.processingTime,
-            calendar,
-            authority?.provinceCode,
-          ).getTime();
+        : computeAppointment(new Date(acceptedMs), terms.processingTime, calendar, authority?.provinceCode).getTime();
     // Most decisions come before the appointment, some after it.
     const decisionDueMs =
       acceptedMs === undefined || appointmentMs === undefined
@@ -300,7 +298,7 @@ export class ScaleDossierGenerator {
       missingItems: status === DossierStatus.SUPPLEMENT_REQUESTED ? ["Bản sao giấy khai sinh"] : [],
       payment:
         status === DossierStatus.AWAITING_PAYMENT
-          ? { amountVnd: procedure.fee || 50_000, requestedAt: iso(lastMs), receiptNumber: "", recordedAt: null }
+          ? { amountVnd: terms.fee || 50_000, requestedAt: iso(lastMs), receiptNumber: "", recordedAt: null }
           : null,
       reason: status === DossierStatus.REFUSED ? "Hồ sơ chưa đủ thành phần" : "",
       dueSoonAt: running && !dueSoonPassed ? iso(appointmentMs - DAY_MS) : null,
@@ -393,7 +391,12 @@ export class ScaleDossierGenerator {
 
   private authorityOf(procedure: Procedure, communeCode: string): AgencyRecord {
     return agencyRecord(
-      resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: this.options.reference.units }),
+      resolveCompetentAuthority({
+        procedure,
+        applicantCommuneCode: communeCode,
+        units: this.options.reference.units,
+        agencyKinds: this.options.reference.catalog.agencyKinds,
+      }),
     );
   }
 }

@@ -1,6 +1,8 @@
 /**
  * `lienthong import catalog`: the province's procedure catalog, from JSON or
- * from a spreadsheet saved as CSV. Installed as JSON either way.
+ * from a spreadsheet saved as CSV (the portal's export, with its texts such as
+ * "30 Ngày làm việc" and "Phí: 0 Đồng"). Installed as JSON either way, with
+ * the agency kinds the file added (docs/catalog/).
  */
 import {
   CatalogFormatError,
@@ -55,7 +57,7 @@ export function validateCatalogJson(data: unknown, progress: ProgressFactory): I
 }
 
 export function validateCatalogCsv(text: string, progress: ProgressFactory): ImportValidation {
-  return outcome(check((options) => parseCatalogCsv(text, options), progress, "line 1 (header)"));
+  return outcome(check((options) => parseCatalogCsv(text, options), progress, "row 1 (header)"));
 }
 
 function outcome({ catalog, issues }: { catalog?: ProcedureCatalog; issues: ImportIssue[] }): ImportValidation {
@@ -77,15 +79,27 @@ function outcome({ catalog, issues }: { catalog?: ProcedureCatalog; issues: Impo
     levels.commune + levels.province,
   ]);
   rows.push(["total", summary.byLevel.commune, summary.byLevel.province, summary.procedures]);
+  const agencyKinds = catalog.agencyKinds.added();
   return {
     ok: true,
     issues: [],
-    summary: { ...summary },
+    summary: { ...summary, agencyKindsAdded: agencyKinds },
     lines: [
-      `${formatCount(summary.procedures)} procedures (${formatCount(summary.versions)} versions)`,
+      `${formatCount(summary.procedures)} procedures (${formatCount(summary.versions)} versions), ` +
+        `${formatCount(summary.online.full)} fully and ${formatCount(summary.online.partial)} partly online`,
       table(["field", "commune", "province", "total"], rows, [1, 2, 3]),
+      ...(agencyKinds.length === 0
+        ? []
+        : [
+            `${formatCount(agencyKinds.length)} agency kinds added to the built-in ones:`,
+            table(
+              ["agency kind", "name", "level", "stand-in mark"],
+              agencyKinds.map((kind) => [kind.kind, kind.name, kind.level, kind.mark]),
+            ),
+          ]),
     ],
-    normalised: { procedures },
+    // The kinds travel with the procedures: the services read the installed file alone.
+    normalised: { agencyKinds, procedures },
     verify: (file) => {
       const installed = loadCatalogFile(file).all().length;
       if (installed !== procedures.length)
@@ -99,12 +113,15 @@ function summarise(catalog: ProcedureCatalog) {
   const all = catalog.all();
   const latest = new Map(all.map((procedure) => [procedure.code, procedure]));
   const byLevel = { commune: 0, province: 0 };
+  const online = { full: 0, partial: 0 };
   const byField: Record<string, { commune: number; province: number }> = {};
   for (const procedure of latest.values()) {
     byLevel[procedure.level] += 1;
+    if (procedure.onlineService === "full" || procedure.onlineService === "partial")
+      online[procedure.onlineService] += 1;
     const field = (byField[procedure.field] ??= { commune: 0, province: 0 });
     field[procedure.level] += 1;
   }
   const sortedFields = Object.fromEntries(Object.entries(byField).sort(([a], [b]) => a.localeCompare(b, "vi")));
-  return { procedures: latest.size, versions: all.length, byLevel, byField: sortedFields };
+  return { procedures: latest.size, versions: all.length, byLevel, online, byField: sortedFields };
 }

@@ -1,4 +1,4 @@
-import { DOSSIER_CODE_PATTERN } from "@lienthong/domain";
+import { AGENCY_MARK_GROUP, DOSSIER_CODE_PATTERN } from "@lienthong/domain";
 
 /**
  * How the audit log names what a decision was about (audit-chain.ts: ids
@@ -13,8 +13,11 @@ export const MALFORMED_TARGET = "malformed-id";
 const UUID_SHAPE = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
 /** A dossier's code (000.00.06.H56-231027-0361) or id. */
 const DOSSIER_REF_SHAPE = new RegExp(`${DOSSIER_CODE_PATTERN.source}|${UUID_SHAPE.source}`);
-/** A province (38), a commune (14845) or an agency (38.CA): never 12 digits, a citizen's id. */
-const UNIT_CODE_SHAPE = /^(\d{2}|\d{5})(\.[0-9A-Z]{1,10}){0,3}$/;
+/**
+ * A province (38), a commune (14845) or an agency (38.CA, 38.BQLKKTNSCKCN: a
+ * catalog's stand-in mark, the domain's group): never 12 digits, a citizen's id.
+ */
+const UNIT_CODE_SHAPE = new RegExp(`^(\\d{2}|\\d{5})(\\.${AGENCY_MARK_GROUP}){0,3}$`);
 
 /** A dossier by its code or id, as the caller named it. */
 export function dossierTarget(ref: string): string {

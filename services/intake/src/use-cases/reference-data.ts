@@ -1,4 +1,4 @@
-import type { FormField, MergeTarget, Procedure } from "@lienthong/domain";
+import { termsFor, type FormField, type MergeTarget, type Procedure } from "@lienthong/domain";
 import { PlatformError, invalidArgument, notFound } from "@lienthong/errors";
 import type { IntakePorts } from "./ports";
 
@@ -90,9 +90,24 @@ export interface ProcedureView {
   field: string;
   level: string;
   agencyKind: string;
+  /** Cơ quan thực hiện: the deciding agency without its place, as the catalog names it. */
+  competentAgency: string;
+  /** In person (trực tiếp) and by post. */
   processingTimeValue: number;
   processingTimeUnit: string;
   feeVnd: number;
+  /**
+   * Online (trực tuyến): the same as in person unless the catalog sets its own;
+   * 0, "" and 0 for a procedure not offered online (onlineService "none").
+   */
+  onlineProcessingTimeValue: number;
+  onlineProcessingTimeUnit: string;
+  onlineFeeVnd: number;
+  /** "full" (toàn trình), "partial" (một phần), "none" (not offered online), or "" when the catalog does not say. */
+  onlineService: string;
+  legalBasis: string[];
+  /** Kết quả thực hiện; "" when the catalog does not say. */
+  resultType: string;
   requiredDocuments: string[];
   allowsSuspension: boolean;
   allowsExtension: boolean;
@@ -104,6 +119,7 @@ export interface ProcedureView {
 export function getProcedure(ports: IntakePorts, code: string): ProcedureView {
   const procedure: Procedure | undefined = ports.catalog.find(code, ports.now());
   if (!procedure) throw notFound("procedure", code);
+  const online = procedure.onlineService === "none" ? undefined : termsFor(procedure, "online");
   return {
     code: procedure.code,
     version: procedure.version,
@@ -112,9 +128,16 @@ export function getProcedure(ports: IntakePorts, code: string): ProcedureView {
     field: procedure.field,
     level: procedure.level,
     agencyKind: procedure.agencyKind,
+    competentAgency: ports.catalog.agencyKinds.get(procedure.agencyKind)?.name ?? "",
     processingTimeValue: procedure.processingTime.value,
     processingTimeUnit: procedure.processingTime.unit,
     feeVnd: procedure.fee,
+    onlineProcessingTimeValue: online?.processingTime.value ?? 0,
+    onlineProcessingTimeUnit: online?.processingTime.unit ?? "",
+    onlineFeeVnd: online?.fee ?? 0,
+    onlineService: procedure.onlineService ?? "",
+    legalBasis: procedure.legalBasis ?? [],
+    resultType: procedure.resultType ?? "",
     requiredDocuments: procedure.requiredDocuments,
     allowsSuspension: procedure.allowsSuspension,
     allowsExtension: procedure.allowsExtension,

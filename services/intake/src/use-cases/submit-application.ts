@@ -11,6 +11,9 @@ import type { Caller, IntakePorts } from "./ports";
 import { withOwnEvents } from "./record-lifecycle-event";
 import { submissionSchema, type Submission } from "./submission-schema";
 
+/** The submission's channel is a number (submission-schema.ts maps the names). */
+const ONLINE: number = common.Channel.CHANNEL_ONLINE;
+
 export interface SubmitResult {
   application: ApplicationRecord;
   /** False when an Idempotency-Key replay returned the dossier created earlier. */
@@ -76,6 +79,12 @@ function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSub
   const violations: FieldViolation[] = [];
   const procedure = ports.catalog.find(submission.procedureCode, ports.now());
   if (!procedure) violations.push({ field: "procedureCode", reason: "is not a procedure in the catalog" });
+  // The catalog says the procedure is information only online (docs/catalog/README.md): it has no online terms to give.
+  if (procedure?.onlineService === "none" && submission.channel === ONLINE)
+    violations.push({
+      field: "channel",
+      reason: "the procedure is not offered online: file it at a receiving centre (counter) or by post",
+    });
   if (!ports.units.commune(submission.receivingUnitCode)) {
     violations.push({ field: "receivingUnitCode", reason: "is not a known commune-level unit" });
   }

@@ -15,3 +15,13 @@ export const COMMUNE_SYSTEM = { client: true } as const satisfies Access;
 
 /** An operator's token alone (REST, the operators' route): any dossier. */
 export const OPERATOR = { staff: ["operator"] } as const satisfies Access;
+
+/**
+ * An SMS or ZNS gateway reporting what became of a message: not a platform
+ * client (it holds no API key), so the route is public to the host and
+ * authenticated by the gateway's own signature (Standard Webhooks, with its
+ * receipt secret), checked before anything is read or written.
+ */
+export const GATEWAY_RECEIPT = {
+  public: "a gateway's delivery receipts, authenticated by its Standard Webhooks signature with the gateway's secret",
+} as const satisfies Access;

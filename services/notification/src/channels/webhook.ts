@@ -1,6 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { STANDARD_WEBHOOKS_SECRET_PREFIX } from "../config";
-import { DeliveryError, type WebhookCall, type WebhookSender } from "./ports";
+import { callGateway } from "./gateway-http";
+import type { WebhookCall, WebhookSender } from "./ports";
 
 const TIMEOUT_MS = 10_000;
 
@@ -33,34 +34,42 @@ export class SignedWebhookSender implements WebhookSender {
     const signature = call.endpoint.secrets
       .map((secret) => standardWebhook(secret).sign(call.id, timestamp, call.body))
       .join(" ");
-    let response: Response;
-    try {
-      response = await fetch(call.endpoint.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "webhook-id": call.id,
-          "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-          "webhook-signature": signature,
-        },
-        body: call.body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch {
-      throw new DeliveryError("webhook endpoint unreachable", true);
-    }
-    if (!response.ok) {
-      const retriable = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw new DeliveryError(`webhook endpoint answered HTTP ${response.status}`, retriable);
-    }
+    const response = await callGateway("webhook endpoint", call.endpoint.url, {
+      headers: {
+        "webhook-id": call.id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
+      body: call.body,
+      timeoutMs: TIMEOUT_MS,
+    });
+    // A commune system's answer tells nothing more; consuming it frees the connection.
+    await response.arrayBuffer().catch(() => undefined);
   }
 }
 
 /**
  * Verifies an incoming webhook with a commune's secret, either form (for commune systems
- * written in TypeScript, and for our tests): the library's checks, the timestamp's
- * tolerance (5 min) included.
+ * written in TypeScript, the CLI's commune simulator and our tests): the library's checks,
+ * the timestamp's tolerance (5 min) included. Returns the parsed JSON body.
  */
 export function verifyWebhook(secret: string, body: string, headers: Record<string, string>): unknown {
   return standardWebhook(secret).verify(body, headers);
+}
+
+/**
+ * Whether a Standard Webhooks request (a gateway's delivery receipt) verifies
+ * with one of `secrets` (`[current, previous?]`, a rotation), timestamp
+ * tolerance included. The body is not parsed here, so a signed body that is
+ * not JSON is the caller's 400, never a bad signature.
+ */
+export function signatureVerifies(secrets: readonly string[], body: string, headers: Record<string, string>): boolean {
+  return secrets.some((secret) => {
+    try {
+      standardWebhook(secret).verify(body, headers, { jsonParse: false });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -16,8 +16,39 @@ export interface ContactRecord {
   competentAuthorityCode?: string;
 }
 
-/** `held`: waiting for its suspended webhook endpoint to recover (never attempted meanwhile, never failed for it). */
-export type DeliveryState = "pending" | "held" | "delivered" | "failed";
+/**
+ * What notification does next with a delivery: `pending` is due (again) at
+ * nextAttemptAt; `held` waits for its suspended webhook endpoint to recover
+ * (never attempted meanwhile, never failed for it); `sent` waits for its
+ * provider's receipt until nextAttemptAt (the receipt horizon);
+ * `delivered` and `failed` are settled. The one list every transport reads.
+ */
+export const DELIVERY_STATES = ["pending", "held", "sent", "delivered", "failed"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * Where a message stands, in GOV.UK Notify's words (see STATES_OF_STATUS in
+ * use-cases/delivery-status.ts). The one list every transport reads.
+ */
+export const DELIVERY_STATUSES = [
+  "created",
+  "sending",
+  "pending",
+  "sent",
+  "delivered",
+  "permanent-failure",
+  "temporary-failure",
+  "technical-failure",
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One step of a message's lifecycle. */
+export interface StatusChange {
+  status: DeliveryStatus;
+  at: string;
+  /** notification's own words: never a provider's text, a phone number or an address. */
+  reason?: string;
+}
 
 /** One message to one recipient caused by one lifecycle event (collection `deliveries`). */
 export interface DeliveryRecord {
@@ -35,6 +66,17 @@ export interface DeliveryRecord {
   /** The trigger's trace context, so sending and its events stay in the dossier's trace. */
   traceparent: string;
   state: DeliveryState;
+  /** Notify's status; absent on deliveries recorded before statuses were (statusOf derives it from the state). */
+  status?: DeliveryStatus;
+  /** Every status it went through, oldest first (absent like status). */
+  history?: StatusChange[];
+  /**
+   * The id the provider deduplicates on (SMS request id, ZNS tracking id): the
+   * notification id, then `<notification id>.<n>` after an operator's n-th
+   * resend (a gateway would drop the old one as a duplicate). Recorded before
+   * the provider is called, so a retry after a crash sends the same one.
+   */
+  providerRequestId?: string;
   attempts: number;
   /** When it was first attempted (since the last resend): the retry horizon counts from here. */
   firstAttemptAt?: string | null;
@@ -42,8 +84,39 @@ export interface DeliveryRecord {
   nextAttemptAt: string;
   deliveredAt: string | null;
   lastError: string | null;
-  /** What to send: a rendered mail or a webhook body. */
-  message: { subject: string; text: string } | { webhookBody: string };
+  /** What to send: a rendered mail, a webhook body, an SMS text or a ZNS template with its data. */
+  message: MailMessage | { webhookBody: string } | SmsMessage | ZnsMessage;
+}
+
+export interface MailMessage {
+  subject: string;
+  text: string;
+}
+
+/** An SMS as it goes to the gateway (diacritics already stripped when the gateway does not carry them). */
+export interface SmsMessage {
+  smsText: string;
+  /** How many segments the gateway will bill: GSM-7 160/153 characters, UCS-2 70/67. */
+  segments: number;
+  encoding: "GSM-7" | "UCS-2";
+}
+
+/** A ZNS message: the Zalo-approved template and the values of its parameters. */
+export interface ZnsMessage {
+  znsTemplateId: string;
+  znsData: Record<string, string>;
+  /** The SMS sent instead when ZNS fails for good, whatever the failure (absent without an SMS gateway). */
+  smsFallback?: SmsMessage;
+}
+
+/** An SMS or a ZNS message: sent with a provider request id, settled by a receipt. */
+export function byPhone(message: DeliveryRecord["message"]): message is SmsMessage | ZnsMessage {
+  return "smsText" in message || "znsTemplateId" in message;
+}
+
+/** A ZNS message: Zalo does not deduplicate on its tracking id, so a call with an unknown outcome is never repeated. */
+export function byZns(message: DeliveryRecord["message"]): message is ZnsMessage {
+  return "znsTemplateId" in message;
 }
 
 export const contacts = defineCollection<ContactRecord>("contacts", { indexes: [["dossierCode"]] });

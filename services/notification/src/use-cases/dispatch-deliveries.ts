@@ -3,8 +3,11 @@ import { loggableError } from "@lienthong/errors";
 import { backoffDelay, extractTraceContext, outboxWrites, type Logger } from "@lienthong/messaging";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { ConflictError, put, type Versioned, type WriteOp } from "@lienthong/storage";
-import { DeliveryError, type MailSender, type WebhookSender } from "../channels/ports";
+import { gatewayPhone } from "../channels/phone";
+import { DeliveryError, type MailSender, type SmsSender, type WebhookSender, type ZnsSender } from "../channels/ports";
 import {
+  byPhone,
+  byZns,
   contacts,
   deliveries,
   webhookEndpointStates,
@@ -12,7 +15,9 @@ import {
   type EndpointRecord,
 } from "../store/collections";
 import type { DeliveryLanes } from "./delivery-lanes";
+import { statusOf, withState, withStatus } from "./delivery-status";
 import { healthyEndpoint, heldDeliveries, resumeWrites, suspendedEvent } from "./endpoint-health";
+import { smsFallback } from "./phone-fallback";
 import type { NotificationPorts } from "./ports";
 
 const tracer = trace.getTracer("notification");
@@ -27,11 +32,25 @@ export interface DispatchPolicy {
   suspendAfterFailures: number;
   /** The first probe of a suspended endpoint comes this long after the suspension, then doubles to maxBackoffMs. */
   probeInitialMs: number;
+  /**
+   * How long an SMS or ZNS call may take (NOTIFICATION_GATEWAY_TIMEOUT_MS): its
+   * "sending" record is leased for this plus LEASE_MARGIN_MS, so no other
+   * replica calls the provider while the call is in flight.
+   */
+  gatewayTimeoutMs: number;
+  /** How long a message a provider took (state sent) waits for its receipt before it is a technical failure. */
+  receiptHorizonMs: number;
 }
+
+/** Time for the dispatcher that made a call to record its outcome once the call ended (a busy store, a slow machine). */
+const LEASE_MARGIN_MS = 30_000;
 
 export interface DispatchChannels {
   mail: MailSender;
   webhook: WebhookSender;
+  /** Absent unless configured. */
+  sms?: SmsSender;
+  zns?: ZnsSender;
 }
 
 /** Told when an endpoint is suspended or resumed (the service's metrics). */
@@ -49,10 +68,49 @@ interface Dispatch {
   observer: EndpointObserver;
 }
 
-/** One round of the dispatcher: probes suspended endpoints that are due, then starts due deliveries. True when more may be due. */
+/**
+ * One round of the dispatcher: probes suspended endpoints that are due,
+ * settles messages whose receipt never came, then starts due deliveries.
+ * True when more may be due.
+ */
 export async function dispatchRound(dispatch: Dispatch, batchSize = 50): Promise<boolean> {
   await probeSuspendedEndpoints(dispatch);
-  return dispatchDueDeliveries(dispatch, batchSize);
+  const moreUnreceipted = await settleUnreceipted(dispatch, batchSize);
+  return (await dispatchDueDeliveries(dispatch, batchSize)) || moreUnreceipted;
+}
+
+/**
+ * A provider took these messages (state sent) but their receipt did not come
+ * within the receipt horizon: each is a technical failure (a ZNS message falls
+ * back to SMS), with its NotificationFailed event, so none waits for ever and
+ * an operator may resend it. A receipt recorded meanwhile wins (versioned
+ * write). True when a full page was settled.
+ */
+async function settleUnreceipted(dispatch: Dispatch, batchSize: number): Promise<boolean> {
+  const { ports, policy, logger } = dispatch;
+  const due = await ports.store.find(deliveries, {
+    where: { state: "sent" },
+    range: { field: "nextAttemptAt", lt: dueBy(ports.now()) },
+    orderBy: { field: "nextAttemptAt" },
+    limit: batchSize,
+  });
+  for (const { data, version } of due) {
+    const now = ports.now();
+    const reason = `no receipt within ${Math.round(policy.receiptHorizonMs / 3_600_000)} h`;
+    const ended = withStatus({ ...data, lastError: reason }, "technical-failure", now, { reason });
+    logFailure(logger, ended, reason, true, undefined);
+    try {
+      await ports.commit([
+        putDelivery(ended, version),
+        ...outcomeEvent(ended, "failed", now),
+        ...smsFallback(ended, now),
+      ]);
+    } catch (error) {
+      // The receipt (or another replica) came first.
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+  return due.length === batchSize;
 }
 
 /** A bound that includes records due exactly now (ISO strings compare as text; "~" sorts after every digit). */
@@ -140,10 +198,11 @@ async function traced(
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
-        dispatch.logger.warn(
-          { notificationId: delivery.notificationId, dossierId: delivery.dossierId },
-          "delivery attempt could not be recorded",
-        );
+        const ids = { notificationId: delivery.notificationId, dossierId: delivery.dossierId };
+        // A lost race is normal: a receipt, an operator or another replica wrote the delivery first, and won.
+        if (error instanceof ConflictError)
+          dispatch.logger.debug(ids, "delivery written meanwhile: this attempt's record yields");
+        else dispatch.logger.warn(ids, "delivery attempt could not be recorded");
         throw error;
       }
     },
@@ -209,7 +268,7 @@ function hold(
   endpoint: Versioned<EndpointRecord>,
 ): WriteOp[] {
   return [
-    putDelivery({ ...delivery, state: "held", endpointId }, version),
+    putDelivery({ ...withState(delivery, "held"), endpointId }, version),
     put(webhookEndpointStates, endpointId, endpoint.data, endpoint.version),
   ];
 }
@@ -239,28 +298,55 @@ async function attempt(
   effects: Effects,
 ): Promise<WriteOp[]> {
   const { ports, policy, logger } = dispatch;
-  const attempts = delivery.attempts + 1;
   const now = ports.now();
-  const firstAttemptAt = delivery.firstAttemptAt ?? now.toISOString();
+  let counted: DeliveryRecord = {
+    ...delivery,
+    attempts: delivery.attempts + 1,
+    firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString(),
+  };
+  if (byPhone(delivery.message)) {
+    // A "sending" record found due: the call it announced never had its outcome recorded (killed, or its lease ran out).
+    if (statusOf(delivery) === "sending") {
+      const settled = outcomeNeverRecorded(dispatch, delivery, version);
+      if (settled) return settled;
+    }
+    // Recorded before the provider is called, with the request id and the attempt: a crash before the outcome is
+    // recorded leaves it "sending", leased (due again only after the call's timeout), so no other replica calls
+    // the provider meanwhile, and a process that keeps dying on it still reaches the retry horizon.
+    const leaseEnds = new Date(now.getTime() + policy.gatewayTimeoutMs + LEASE_MARGIN_MS).toISOString();
+    const sending = withStatus({ ...counted, nextAttemptAt: leaseEnds }, "sending", now);
+    await ports.commit([putDelivery(sending, version)]);
+    counted = sending;
+    version += 1;
+  }
   try {
-    await send(ports, dispatch.channels, delivery);
-    const delivered: DeliveryRecord = {
-      ...delivery,
-      state: "delivered",
-      attempts,
-      firstAttemptAt,
-      deliveredAt: now.toISOString(),
-      lastError: null,
-    };
+    const awaitsReceipt = await send(ports, dispatch.channels, counted);
+    const accepted = { ...counted, lastError: null };
+    // A 2xx from a commune system is its delivery; an SMTP server or a gateway without receipts tells no more.
+    const status = awaitsReceipt ? "pending" : isWebhook(delivery) ? "delivered" : "sent";
+    const recorded = withStatus(
+      status === "pending"
+        ? { ...accepted, nextAttemptAt: new Date(now.getTime() + policy.receiptHorizonMs).toISOString() }
+        : { ...accepted, deliveredAt: now.toISOString() },
+      status,
+      now,
+    );
     // A success ends a run of failures, in a commit of its own: the delivery was sent, and a replica or an
     // operator writing the endpoint meanwhile must not make its record fail (it would be sent again).
     if (endpointId && endpoint && endpoint.data.consecutiveFailures > 0)
       effects.push(() => void endFailureRun(dispatch, endpointId, endpoint));
-    return [putDelivery(delivered, version), ...outcomeEvent(delivered, "delivered", now)];
+    return [
+      putDelivery(recorded, version),
+      ...(recorded.state === "delivered" ? outcomeEvent(recorded, "delivered", now) : []),
+    ];
   } catch (error) {
     const reason = error instanceof DeliveryError ? error.message : "unexpected delivery error";
     const retriable = !(error instanceof DeliveryError) || error.retriable;
-    const failed: DeliveryRecord = { ...delivery, attempts, firstAttemptAt, lastError: reason };
+    const failed: DeliveryRecord = { ...counted, lastError: reason };
+    if (error instanceof DeliveryError && error.outcomeUnknown && byZns(delivery.message)) {
+      logFailure(logger, failed, reason, true, error);
+      return znsOutcomeUnknown(failed, version, reason, now);
+    }
     if (retriable && endpointId) {
       const record = endpoint?.data ?? healthyEndpoint(endpointId);
       const failures = record.consecutiveFailures + 1;
@@ -273,21 +359,58 @@ async function attempt(
           version,
           effects,
         );
-      const counted = put(
+      const failureCounted = put(
         webhookEndpointStates,
         endpointId,
         { ...record, consecutiveFailures: failures, lastError: reason },
         endpoint?.version ?? 0,
       );
-      return [counted, ...retryOrFail(dispatch, failed, version, reason, error)];
+      return [failureCounted, ...retryOrFail(dispatch, failed, version, reason, error)];
     }
     if (retriable) return retryOrFail(dispatch, failed, version, reason, error);
     logFailure(logger, failed, reason, true, error);
-    return [
-      putDelivery({ ...failed, state: "failed" }, version),
-      ...outcomeEvent({ ...failed, state: "failed" }, "failed", now),
-    ];
+    const ended = withStatus(failed, "permanent-failure", now, { reason });
+    return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now), ...smsFallback(ended, now)];
   }
+}
+
+/**
+ * A phone message found "sending": its last call's outcome was never
+ * recorded. A ZNS message is settled without calling Zalo again (see
+ * znsOutcomeUnknown); an SMS is sent again with the same request id (the
+ * gateway contract deduplicates on it), unless its retry horizon has passed.
+ * Undefined when the message is to be sent again.
+ */
+function outcomeNeverRecorded(dispatch: Dispatch, delivery: DeliveryRecord, version: number): WriteOp[] | undefined {
+  const { ports, policy, logger } = dispatch;
+  const now = ports.now();
+  const reason = "the outcome of the last call was not recorded (the process stopped, or the call outlived its lease)";
+  const failed = { ...delivery, lastError: reason };
+  if (byZns(delivery.message)) {
+    logFailure(logger, failed, reason, true, undefined);
+    return znsOutcomeUnknown(failed, version, reason, now);
+  }
+  const since = new Date(delivery.firstAttemptAt ?? now.toISOString()).getTime();
+  if (now.getTime() - since < policy.retryHorizonMs) return undefined;
+  logFailure(logger, failed, reason, true, undefined);
+  const ended = withStatus(failed, "technical-failure", now, { reason: `${reason}; retry horizon passed` });
+  return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now)];
+}
+
+/**
+ * A ZNS call whose outcome is unknown (no answer in time, the connection lost,
+ * Zalo's "unknown error", the process killed during the call) is not
+ * repeated: Zalo documents tracking_id for reconciliation, not as a key it
+ * deduplicates on, so a second call could reach the citizen twice. The message
+ * is a technical failure and falls back to SMS, whose gateway contract does
+ * deduplicate: at worst the citizen reads it once on Zalo and once by SMS,
+ * never twice on one channel (docs/decisions.md §53).
+ */
+function znsOutcomeUnknown(failed: DeliveryRecord, version: number, reason: string, now: Date): WriteOp[] {
+  const ended = withStatus(failed, "technical-failure", now, {
+    reason: `${reason}; outcome unknown, not repeated (Zalo does not deduplicate)`,
+  });
+  return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now), ...smsFallback(ended, now)];
 }
 
 /** A temporary failure: retried with capped backoff until the horizon has passed since the first attempt, then failed. */
@@ -304,11 +427,15 @@ function retryOrFail(
   const final = now.getTime() - since >= policy.retryHorizonMs;
   logFailure(logger, failed, reason, final, error);
   if (final) {
-    const ended: DeliveryRecord = { ...failed, state: "failed" };
-    return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now)];
+    const ended = withStatus(failed, "technical-failure", now, { reason: `${reason}; retry horizon passed` });
+    return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now), ...smsFallback(ended, now)];
   }
   const delay = backoffDelay({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs }, failed.attempts);
-  return [putDelivery({ ...failed, nextAttemptAt: new Date(now.getTime() + delay).toISOString() }, version)];
+  const nextAttemptAt = new Date(now.getTime() + delay).toISOString();
+  const retried = withStatus({ ...failed, nextAttemptAt }, "temporary-failure", now, {
+    reason: `${reason}; retry at ${nextAttemptAt}`,
+  });
+  return [putDelivery(retried, version)];
 }
 
 /**
@@ -340,10 +467,16 @@ async function suspend(
   const ops: WriteOp[] = [
     put(webhookEndpointStates, record.endpointId, suspended, stored?.version ?? 0),
     ...suspendedEvent(ports, suspended),
-    putDelivery({ ...failed, state: "held", endpointId: record.endpointId }, version),
+    putDelivery(
+      {
+        ...withStatus(failed, "temporary-failure", now, { reason: record.lastError ?? "", state: "held" }),
+        endpointId: record.endpointId,
+      },
+      version,
+    ),
     ...pending
       .filter(({ data }) => data.notificationId !== failed.notificationId)
-      .map(({ data, version: v }) => putDelivery({ ...data, state: "held" }, v)),
+      .map(({ data, version: v }) => putDelivery(withState(data, "held"), v)),
   ];
   effects.push(() => {
     logger.warn(
@@ -409,14 +542,17 @@ async function probeSuspendedEndpoints(dispatch: Dispatch): Promise<void> {
         );
         return [putDelivery({ ...probe, attempts, lastError: reason }, oldest.version), later(reason)];
       }
-      const delivered: DeliveryRecord = {
-        ...probe,
-        state: "delivered",
-        attempts,
-        firstAttemptAt: probe.firstAttemptAt ?? now.toISOString(),
-        deliveredAt: now.toISOString(),
-        lastError: null,
-      };
+      const delivered = withStatus(
+        {
+          ...probe,
+          attempts,
+          firstAttemptAt: probe.firstAttemptAt ?? now.toISOString(),
+          deliveredAt: now.toISOString(),
+          lastError: null,
+        },
+        "delivered",
+        now,
+      );
       const resumed = await resumeWrites(ports, endpoint, endpointId, "probe", probe.notificationId);
       effects.push(() => {
         logger.info(
@@ -446,28 +582,44 @@ function logFailure(logger: Logger, delivery: DeliveryRecord, reason: string, fi
   );
 }
 
-async function send(ports: NotificationPorts, channels: DispatchChannels, delivery: DeliveryRecord): Promise<void> {
+/** Hands a delivery to its channel; true when the provider took it and will send a receipt. */
+async function send(ports: NotificationPorts, channels: DispatchChannels, delivery: DeliveryRecord): Promise<boolean> {
   const contact = (await ports.store.get(contacts, delivery.dossierId))?.data;
   if (!contact) throw new DeliveryError("contact of the dossier is missing", false);
-  if ("webhookBody" in delivery.message) {
+  const { message } = delivery;
+  if ("webhookBody" in message) {
     const endpoint = ports.webhooks.of(contact.clientId);
     if (!endpoint) throw new DeliveryError("the commune system has no webhook endpoint any more", false);
-    await channels.webhook.send({ endpoint, id: delivery.notificationId, body: delivery.message.webhookBody });
-  } else {
+    await channels.webhook.send({ endpoint, id: delivery.notificationId, body: message.webhookBody });
+    return false;
+  }
+  if ("subject" in message) {
     await channels.mail.send({
       to: contact.email,
-      subject: delivery.message.subject,
-      text: delivery.message.text,
+      subject: message.subject,
+      text: message.text,
       messageId: delivery.notificationId,
     });
+    return false;
   }
+  const phone = gatewayPhone(contact.phone);
+  if (!phone) throw new DeliveryError("the applicant's phone number is not a Vietnamese mobile number", false);
+  const requestId = delivery.providerRequestId ?? delivery.notificationId;
+  if ("smsText" in message) {
+    if (!channels.sms) throw new DeliveryError("no SMS gateway is configured", false);
+    await channels.sms.send({ phone, text: message.smsText, unicode: message.encoding === "UCS-2", requestId });
+    return channels.sms.receipts;
+  }
+  if (!channels.zns) throw new DeliveryError("no ZNS is configured", false);
+  await channels.zns.send({ phone, templateId: message.znsTemplateId, data: message.znsData, trackingId: requestId });
+  return channels.zns.receipts;
 }
 
 function putDelivery(record: DeliveryRecord, version: number): WriteOp {
   return put(deliveries, record.notificationId, record, version);
 }
 
-function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed", at: Date): WriteOp[] {
+export function outcomeEvent(delivery: DeliveryRecord, outcome: "delivered" | "failed", at: Date): WriteOp[] {
   const common = {
     dossierId: delivery.dossierId,
     dossierCode: delivery.dossierCode,

@@ -2,6 +2,7 @@ import { EventTypes, Topics } from "@lienthong/contracts";
 import { outboxWrites } from "@lienthong/messaging";
 import { put, type Versioned, type WriteOp } from "@lienthong/storage";
 import { deliveries, webhookEndpointStates, type DeliveryRecord, type EndpointRecord } from "../store/collections";
+import { withState } from "./delivery-status";
 import type { NotificationPorts } from "./ports";
 
 /** An endpoint nobody has seen fail yet. */
@@ -69,7 +70,7 @@ export async function resumeWrites(
     put(
       deliveries,
       data.notificationId,
-      { ...data, state: "pending", nextAttemptAt: now, firstAttemptAt: null } satisfies DeliveryRecord,
+      { ...withState(data, "pending"), nextAttemptAt: now, firstAttemptAt: null } satisfies DeliveryRecord,
       version,
     ),
   );

@@ -1,8 +1,9 @@
 import { readableDossier, type DeliveriesCaller } from "../auth/access";
 import { deliveries } from "../store/collections";
+import { statusOf } from "./delivery-status";
 import type { NotificationPorts } from "./ports";
 
-const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3, held: 4 } as const;
+const STATE_NUMBERS = { pending: 1, delivered: 2, failed: 3, held: 4, sent: 5 } as const;
 
 /**
  * Every delivery of one dossier (by id or code), oldest first, for one of its
@@ -21,6 +22,8 @@ export async function listDeliveries(ports: NotificationPorts, caller: Deliverie
     triggerType: data.triggerType,
     state: STATE_NUMBERS[data.state],
     stateName: data.state,
+    status: statusOf(data),
+    history: (data.history ?? []).map((step) => ({ ...step, reason: step.reason ?? "" })),
     attempts: data.attempts,
     createdAt: data.createdAt,
     deliveredAt: data.deliveredAt ?? undefined,

@@ -3,6 +3,7 @@ import { callerIds, isPlatformId, MALFORMED_TARGET } from "@lienthong/service-ho
 import { put } from "@lienthong/storage";
 import { operatorActsFor, unitsOf, type OperatorCaller } from "../auth/access";
 import { contacts, deliveries, parkedEvents, webhookEndpointStates, type DeliveryRecord } from "../store/collections";
+import { withStatus } from "./delivery-status";
 import { healthyEndpoint, resumeWrites } from "./endpoint-health";
 import type { NotificationPorts } from "./ports";
 
@@ -13,8 +14,9 @@ const ENDPOINT_ID = /^[0-9a-f]{16}$/;
  * An operator sends one delivery again: a failed one (its retry horizon
  * passed, or the receiver refused it) or a delivered one (the receiver lost
  * it). It becomes pending now, with a fresh retry horizon and the same
- * notification id (receivers deduplicate on it). A delivery still waiting to
- * be sent is 409. Another province's delivery is 404 like an unknown one.
+ * notification id (receivers deduplicate on it); an SMS or ZNS message gets
+ * a new provider request id, which its gateway would otherwise drop as a
+ * duplicate. A delivery still waiting to be sent, or for its receipt, is 409. Another province's delivery is 404 like an unknown one.
  */
 export async function resendDelivery(ports: NotificationPorts, caller: OperatorCaller, notificationId: string) {
   const stored = isPlatformId(notificationId) ? await ports.store.get(deliveries, notificationId) : undefined;
@@ -28,23 +30,34 @@ export async function resendDelivery(ports: NotificationPorts, caller: OperatorC
   });
   if (!stored || !allowed) throw notFound("delivery", isPlatformId(notificationId) ? notificationId : "(malformed id)");
   const { data, version } = stored;
-  if (data.state === "pending" || data.state === "held") {
+  if (data.state === "pending" || data.state === "held" || data.state === "sent") {
     throw new PlatformError("FAILED_PRECONDITION", `delivery ${notificationId} is still waiting to be sent`, {
       reason: "DELIVERY_NOT_SETTLED",
       details: { state: data.state },
     });
   }
-  const now = ports.now().toISOString();
-  const resent: DeliveryRecord = {
-    ...data,
-    state: "pending",
-    nextAttemptAt: now,
-    firstAttemptAt: null,
-    deliveredAt: null,
-    lastError: null,
-  };
+  const now = ports.now();
+  const resent: DeliveryRecord = withStatus(
+    {
+      ...data,
+      ...(data.providerRequestId && { providerRequestId: nextRequestId(data.providerRequestId) }),
+      nextAttemptAt: now.toISOString(),
+      firstAttemptAt: null,
+      deliveredAt: null,
+      lastError: null,
+    },
+    "created",
+    now,
+    { reason: "resent by an operator" },
+  );
   await ports.commit([put(deliveries, data.notificationId, resent, version)]);
   return { notificationId: data.notificationId, dossierId: data.dossierId, state: resent.state };
+}
+
+/** `<notification id>.<n+1>` after `<notification id>[.<n>]`: one fresh id per resend, within ZNS's 48 characters. */
+function nextRequestId(requestId: string): string {
+  const [notificationId, resends] = requestId.split(".");
+  return `${notificationId}.${Number(resends ?? 0) + 1}`;
 }
 
 /** The webhook endpoints of the operator's province: ids, who sends there, health and what waits (never URLs or secrets). */

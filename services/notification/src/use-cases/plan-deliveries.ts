@@ -3,6 +3,7 @@ import { EventTypes, decodeEvent, events, type DecodedEvent } from "@lienthong/c
 import type { ConsumedEvent } from "@lienthong/service-host";
 import { put, type Versioned, type WriteOp } from "@lienthong/storage";
 import {
+  byPhone,
   contacts,
   deliveries,
   parkedEvents,
@@ -12,7 +13,10 @@ import {
   type ParkedEvent,
 } from "../store/collections";
 import type { NotificationPorts } from "./ports";
-import { applicantMail, webhookBody, type DossierEvent } from "./templates";
+import { smsMessage } from "../channels/sms-text";
+import { ZNS_TEMPLATE_EVENTS } from "../config";
+import { withStatus } from "./delivery-status";
+import { applicantMail, applicantSms, webhookBody, znsData, type DossierEvent } from "./templates";
 
 const { DeliveryChannel, RecipientKind } = events;
 
@@ -164,6 +168,7 @@ function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRec
       ),
     );
   }
+  ops.push(...phoneDeliveries(ports, event, contact));
   const body = webhookBody(event);
   const endpoint = ports.webhooks.of(contact.clientId);
   if (body && endpoint) {
@@ -180,6 +185,30 @@ function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRec
     );
   }
   return ops;
+}
+
+/**
+ * The applicant's message by phone, when their application carries a number
+ * and a phone channel is configured: ZNS when the event has an approved
+ * template (with the SMS to send instead should ZNS fail permanently), else SMS.
+ */
+function phoneDeliveries(ports: NotificationPorts, event: TriggerEvent, contact: ContactRecord): WriteOp[] {
+  const text = applicantSms(event);
+  if (!text || !contact.phone) return [];
+  const { sms, zns } = ports.phone;
+  const smsText = sms && smsMessage(text, sms.diacritics);
+  const templateId = zns && isZnsEvent(event.name) ? zns.templates[event.name] : undefined;
+  const data = templateId && znsData(event, contact.applicantName);
+  const applicant = RecipientKind.RECIPIENT_KIND_APPLICANT;
+  if (templateId && data) {
+    const message = { znsTemplateId: templateId, znsData: data, ...(smsText && { smsFallback: smsText }) };
+    return [delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS, applicant, "", message)];
+  }
+  return smsText ? [delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_SMS, applicant, "", smsText)] : [];
+}
+
+function isZnsEvent(name: string): name is (typeof ZNS_TEMPLATE_EVENTS)[number] {
+  return (ZNS_TEMPLATE_EVENTS as readonly string[]).includes(name);
 }
 
 function contactOf(submitted: events.ApplicationSubmitted): ContactRecord {
@@ -204,8 +233,8 @@ function delivery(
   message: DeliveryRecord["message"],
 ): WriteOp {
   const notificationId = stableUuid(`${event.id}/${channel}/${recipientKind}`);
-  const now = ports.now().toISOString();
-  const record: DeliveryRecord = {
+  const now = ports.now();
+  const record = plannedDelivery(now, {
     notificationId,
     dossierId: contact.dossierId,
     dossierCode: contact.dossierCode,
@@ -215,20 +244,44 @@ function delivery(
     triggerEventId: event.id,
     endpointId,
     traceparent: event.traceparent,
-    state: "pending",
-    attempts: 0,
-    firstAttemptAt: null,
-    createdAt: now,
-    nextAttemptAt: now,
-    deliveredAt: null,
-    lastError: null,
     message,
-  };
+  });
   return put(deliveries, notificationId, record, 0);
 }
 
+/** A delivery just planned: created, due now; a phone message's provider request id is its notification id. */
+export function plannedDelivery(
+  now: Date,
+  planned: Pick<
+    DeliveryRecord,
+    | "notificationId"
+    | "dossierId"
+    | "dossierCode"
+    | "channel"
+    | "recipientKind"
+    | "triggerType"
+    | "triggerEventId"
+    | "endpointId"
+    | "traceparent"
+    | "message"
+  >,
+): DeliveryRecord {
+  const record: DeliveryRecord = {
+    ...planned,
+    ...(byPhone(planned.message) && { providerRequestId: planned.notificationId }),
+    state: "pending",
+    attempts: 0,
+    firstAttemptAt: null,
+    createdAt: now.toISOString(),
+    nextAttemptAt: now.toISOString(),
+    deliveredAt: null,
+    lastError: null,
+  };
+  return withStatus(record, "created", now);
+}
+
 /** A UUID derived from a name, so re-planning the same event gives the same notification ids. */
-function stableUuid(name: string): string {
+export function stableUuid(name: string): string {
   const hex = createHash("sha256").update(name).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

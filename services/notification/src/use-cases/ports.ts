@@ -1,6 +1,13 @@
 import type { Logger } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type { WebhookEndpoints } from "../channels/webhook-endpoints";
+import type { ZNS_TEMPLATE_EVENTS } from "../config";
+
+/** The phone channels configured (gateways are off unless configured): what planning needs to know of them. */
+export interface PhoneChannels {
+  sms?: { diacritics: boolean };
+  zns?: { templates: Partial<Record<(typeof ZNS_TEMPLATE_EVENTS)[number], string>> };
+}
 
 /** One access decision on a dossier's deliveries, for the audit log: ids only, never personal data. */
 export interface AccessDecision {
@@ -17,6 +24,8 @@ export interface NotificationPorts {
   commit(ops: readonly WriteOp[]): Promise<void>;
   /** The commune systems' webhook endpoints (by client id), and every endpoint. */
   webhooks: WebhookEndpoints;
+  /** SMS and ZNS, when configured: applicants whose application carries a phone number are told by them. */
+  phone: PhoneChannels;
   /** The province a commune or agency code belongs to (operators act for their province). */
   provinceOf(unitCode: string): string | undefined;
   /** Records a decision in the service's audit log (the host's hash-chained one). */

@@ -67,3 +67,50 @@ export function webhookBody(event: DossierEvent & { id: string; type: string; ti
     statusLabel: statusLabel(status),
   });
 }
+
+/**
+ * The SMS an applicant receives for an event (with diacritics; stripped when
+ * the gateway does not carry them), or undefined when the event is not one
+ * they are told about. No name: a text shows on a locked screen.
+ */
+export function applicantSms(event: DossierEvent): string | undefined {
+  const code = event.payload.dossierCode;
+  switch (event.name) {
+    case "applicationAccepted": {
+      const appointment = event.payload.appointmentAt
+        ? ` Hẹn trả kết quả: ${vietnameseDateTime(new Date(event.payload.appointmentAt))}.`
+        : "";
+      return `Hồ sơ ${code} đã được tiếp nhận.${appointment}`;
+    }
+    case "applicationRefused":
+      // Not the officer's reason: free text of any length (every segment is billed) that may name someone, on a
+      // locked screen. The mail and the dossier lookup carry it.
+      return `Hồ sơ ${code} không được tiếp nhận; xem lý do khi tra cứu hồ sơ.`;
+    case "supplementRequested":
+      return `Hồ sơ ${code} cần bổ sung ${event.payload.missingItems.length} thành phần; xem chi tiết khi tra cứu hồ sơ.`;
+    case "resultIssued": {
+      const approved = event.payload.outcome === common.DecisionOutcome.DECISION_OUTCOME_APPROVED;
+      return `Hồ sơ ${code} đã có kết quả (${approved ? "chấp thuận" : "từ chối"}), sẵn sàng để nhận.`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The values of a ZNS template's parameters for an event (Zalo approves a
+ * template with its parameter names: customer_name, dossier_code, status and,
+ * for an acceptance, appointment), or undefined when the event is not told by ZNS.
+ */
+export function znsData(event: DossierEvent, applicantName: string): Record<string, string> | undefined {
+  if (applicantSms(event) === undefined) return undefined;
+  const status = statusCarriedBy(event);
+  const data: Record<string, string> = {
+    customer_name: applicantName,
+    dossier_code: event.payload.dossierCode,
+    status: isDossierStatus(status) ? statusLabel(status) : "",
+  };
+  if (event.name === "applicationAccepted" && event.payload.appointmentAt)
+    data.appointment = vietnameseDateTime(new Date(event.payload.appointmentAt));
+  return data;
+}

@@ -34,6 +34,7 @@ import {
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { Webhook } from "standardwebhooks";
 import { createNotificationService } from "../../src";
+import type { DeliveryState, DeliveryStatus } from "../../src/store/collections";
 import { startSmtpPeer, type SmtpPeer } from "@lienthong/testing";
 import { startWebhookPeer, type ReceivedWebhook, type WebhookPeer } from "./webhook-peer";
 
@@ -127,11 +128,22 @@ export interface RestDelivery {
   recipientKind: events.RecipientKind;
   triggerType: string;
   state: notification.DeliveryState;
-  stateName: "pending" | "held" | "delivered" | "failed";
+  stateName: DeliveryState;
+  status: RestStatus;
+  history: { status: RestStatus; at: string; reason: string }[];
   attempts: number;
   createdAt: string;
   deliveredAt?: string;
   lastError: string;
+}
+
+/** Notify's statuses as REST names them. */
+export type RestStatus = DeliveryStatus;
+
+/** A status's number in the contract, found by its name there (DELIVERY_STATUS_PERMANENT_FAILURE…). */
+export function statusNumber(status: RestStatus): notification.DeliveryStatus {
+  const name = `DELIVERY_STATUS_${status.replace("-", "_").toUpperCase()}` as keyof typeof notification.DeliveryStatus;
+  return notification.DeliveryStatus[name];
 }
 
 type OutcomeName = "notificationDelivered" | "notificationFailed";

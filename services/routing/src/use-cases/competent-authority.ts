@@ -1,12 +1,6 @@
 import { common } from "@lienthong/contracts";
 import { PlatformError } from "@lienthong/errors";
-import {
-  AGENCY_KINDS,
-  COMMUNE_AGENCY_KINDS,
-  resolveCompetentAuthority,
-  type Agency,
-  type Procedure,
-} from "@lienthong/domain";
+import { COMMUNE_PEOPLE_COMMITTEE, resolveCompetentAuthority, type Agency, type Procedure } from "@lienthong/domain";
 import type { AgencyRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
@@ -30,7 +24,12 @@ export function competentAuthorityFor(
 ): AgencyRecord | undefined {
   try {
     return agencyRecord(
-      resolveCompetentAuthority({ procedure, applicantCommuneCode: communeCode, units: ports.units }),
+      resolveCompetentAuthority({
+        procedure,
+        applicantCommuneCode: communeCode,
+        units: ports.units,
+        agencyKinds: ports.catalog.agencyKinds,
+      }),
     );
   } catch (error) {
     if (error instanceof PlatformError) return undefined;
@@ -38,24 +37,31 @@ export function competentAuthorityFor(
   }
 }
 
-const PROVINCE_AGENCY_KINDS = AGENCY_KINDS.filter((kind) => !COMMUNE_AGENCY_KINDS.includes(kind));
-
 /**
  * The agency a code names, for transfers between agencies or tiers: a commune
- * code (its People's Committee; `<commune>.CA` its police) or a provincial
- * agency's code, found among the agencies the competence rules produce.
+ * code (its People's Committee; `<commune>.<mark>` another of its agencies,
+ * `.CA` its police) or a provincial agency's code, found among the agencies
+ * the competence rules produce for the catalog's agency kinds.
  */
 export function agencyByCode(ports: RoutingPorts, code: string): AgencyRecord | undefined {
-  const commune = /^(\d{5})(\.CA)?$/.exec(code);
+  const kinds = ports.catalog.agencyKinds;
+  const commune = /^(\d{5})(?:\.([0-9A-Z]+))?$/.exec(code);
   if (commune?.[1]) {
-    const agencyKind = commune[2] ? "commune_police" : "commune_people_committee";
-    return competentAuthorityFor(ports, { code: "0.000000", level: "commune", agencyKind }, commune[1]);
+    const kind = commune[2]
+      ? kinds.ofLevel("commune").find((entry) => entry.kind !== COMMUNE_PEOPLE_COMMITTEE && entry.mark === commune[2])
+      : kinds.get(COMMUNE_PEOPLE_COMMITTEE);
+    if (!kind) return undefined;
+    return competentAuthorityFor(ports, { code: "0.000000", level: "commune", agencyKind: kind.kind }, commune[1]);
   }
   for (const province of ports.units.provinces()) {
     const anyCommune = ports.units.communesOf(province.code)[0];
     if (!anyCommune) continue;
-    for (const agencyKind of PROVINCE_AGENCY_KINDS) {
-      const agency = competentAuthorityFor(ports, { code: "0.000000", level: "province", agencyKind }, anyCommune.code);
+    for (const { kind } of kinds.ofLevel("province")) {
+      const agency = competentAuthorityFor(
+        ports,
+        { code: "0.000000", level: "province", agencyKind: kind },
+        anyCommune.code,
+      );
       if (agency?.code === code) return agency;
     }
   }

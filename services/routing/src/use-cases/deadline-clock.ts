@@ -6,13 +6,18 @@ import {
   instantOfDay,
   isTerminalStatus,
   resumeAppointment,
+  termsFor,
   vietnamDayNumber,
+  type ChannelTerms,
   type DeadlineState,
+  type FilingChannel,
+  type Procedure,
 } from "@lienthong/domain";
 import type { AssignmentRecord } from "../store/collections";
 import type { RoutingPorts } from "./ports";
 
 const LATE: number = common.Timeliness.TIMELINESS_LATE;
+const ONLINE: number = common.Channel.CHANNEL_ONLINE;
 
 /** The clock as the public contract names it. */
 export type ClockState = "not_started" | "running" | "paused" | "stopped";
@@ -29,6 +34,26 @@ export function clockOf(status: DossierStatus): ClockState {
     default:
       return "stopped";
   }
+}
+
+/**
+ * The catalog's terms tell online filing from the rest: a dossier at the
+ * counter and one sent by post are received alike (Decree 118/2025 art. 17),
+ * and one whose channel is unknown is taken as in person.
+ */
+export function filingChannelOf(channel: number): FilingChannel {
+  return channel === ONLINE ? "online" : "in_person";
+}
+
+/** The time limit and fee of `procedure` for the channel the dossier was filed through. */
+export function dossierTerms(procedure: Procedure, data: Pick<AssignmentRecord, "channel">): ChannelTerms {
+  return termsFor(procedure, filingChannelOf(data.channel));
+}
+
+/** The terms of the procedure version the dossier was accepted under, or undefined when the catalog no longer holds it. */
+export function acceptedTerms(ports: RoutingPorts, data: AssignmentRecord): ChannelTerms | undefined {
+  const procedure = ports.catalog.version(data.procedureCode, data.procedureVersion);
+  return procedure && dossierTerms(procedure, data);
 }
 
 /** Working hours and holidays follow the competent authority's province (the receiving one before acceptance). */
@@ -50,7 +75,7 @@ export function dueSoonInstant(ports: RoutingPorts, now: Date, appointmentAt: Da
 
 /**
  * The appointment after the current pause ends at `now`, moved in the unit of
- * the dossier's procedure version (calendar days for a calendar-day limit),
+ * the dossier's procedure version and channel (calendar days for a calendar-day limit),
  * and the working hours it waited. A version the catalog no longer holds is
  * taken as working days, the unit of most procedures.
  */
@@ -64,7 +89,7 @@ export function endPause(
     new Date(data.appointmentAt),
     new Date(data.pausedAt),
     now,
-    ports.catalog.version(data.procedureCode, data.procedureVersion)?.processingTime.unit ?? "working_days",
+    acceptedTerms(ports, data)?.processingTime.unit ?? "working_days",
     ports.calendar,
     provinceOf(data),
   );

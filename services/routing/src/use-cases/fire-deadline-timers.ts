@@ -4,7 +4,7 @@ import { assignments, type AssignmentRecord } from "../store/collections";
 import type { Plan } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
 import { routingEvent } from "./actions/routing-event";
-import { provinceOf, settle } from "./deadline-clock";
+import { dossierTerms, provinceOf, settle } from "./deadline-clock";
 import { inDossierTrace } from "./dossier-trace";
 import type { RoutingPorts } from "./ports";
 
@@ -31,7 +31,7 @@ function planDueSoon(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
  * The appointment passed without a result: the dossier is marked overdue (it
  * will be judged late) and, while the deployment's APOLOGY_MAX and the
  * procedure allow it, gets an apology letter (phiếu xin lỗi) with a new
- * appointment: the procedure's processing time again from detection, or
+ * appointment: the procedure's processing time (for the dossier's channel) again from detection, or
  * APOLOGY_EXTENSION_WORKING_DAYS when set.
  */
 function planOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Plan {
@@ -44,7 +44,7 @@ function planOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
       ? undefined
       : apologyExtensionWorkingDays > 0
         ? ports.calendar.addWorkingDays(now, apologyExtensionWorkingDays, province)
-        : procedure && computeAppointment(now, procedure.processingTime, ports.calendar, province);
+        : procedure && computeAppointment(now, dossierTerms(procedure, data).processingTime, ports.calendar, province);
   if (!newAppointment || !data.appointmentAt) return { data: settle(ports, marked, now), events: [] };
 
   const newAppointmentAt = newAppointment.toISOString();

@@ -81,7 +81,8 @@ const REQUIRED: Record<DossierAction, (keyof ActionInput)[]> = {
   accept: [],
   refuse: ["reason"],
   request_supplement: ["missingItems"],
-  request_payment: ["amountVnd"],
+  // Without an amount, the catalog's fee for the dossier's channel (plan-action.ts).
+  request_payment: [],
   record_payment: ["receiptNumber"],
   decide: ["outcome", "summary"],
   stop: ["reason"],

@@ -12,7 +12,7 @@ import type { OutgoingEvent } from "@lienthong/messaging";
 import { failedPrecondition, invalidArgument } from "@lienthong/errors";
 import type { AgencyRecord, AssignmentRecord } from "../../store/collections";
 import { agencyByCode, competentAuthorityFor } from "../competent-authority";
-import { endPause, settle } from "../deadline-clock";
+import { acceptedTerms, dossierTerms, endPause, settle } from "../deadline-clock";
 import type { RoutingPorts } from "../ports";
 import type { ActionRequest } from "./action-request";
 import { routingEvent } from "./routing-event";
@@ -71,10 +71,11 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
         });
       }
       const { procedure, authority } = acceptance;
-      // Accepted (2) and, in the same commit, processing (4) at the competent authority.
+      // Accepted (2) and, in the same commit, processing (4) at the competent authority, in the
+      // time limit of the way it was filed (online limits are often shorter).
       const appointmentAt = computeAppointment(
         now,
-        procedure.processingTime,
+        dossierTerms(procedure, data).processingTime,
         ports.calendar,
         authority.provinceCode,
       ).toISOString();
@@ -119,7 +120,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
         }),
       ]);
     case "request_payment": {
-      const amountVnd = request.amountVnd ?? 0;
+      const amountVnd = request.amountVnd ?? cataloguedFee(ports, data);
       return plan({ pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } }, [
         routingEvent("paymentRequested", data, {
           status,
@@ -206,6 +207,23 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
     case "return_result":
       return plan({}, [routingEvent("resultReturned", data, { status, returnedAt: at })]);
   }
+}
+
+/**
+ * The fee the catalog sets for the dossier's procedure version and channel,
+ * asked for when the official names no amount; a free procedure (or one the
+ * catalog no longer holds) has none to ask for, so the official must name it
+ * (a tax the decision sets, for one).
+ */
+function cataloguedFee(ports: RoutingPorts, data: AssignmentRecord): number {
+  const fee = acceptedTerms(ports, data)?.fee ?? 0;
+  if (fee > 0) return fee;
+  throw invalidArgument([
+    {
+      field: "amountVnd",
+      reason: "is required to request payment: the catalog sets no fee for this procedure and channel",
+    },
+  ]);
 }
 
 /** Ends a pause (supplement, payment, stop): processing again, the appointment pushed by the working time waited. */

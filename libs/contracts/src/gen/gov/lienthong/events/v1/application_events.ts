@@ -29,6 +29,8 @@ export enum DeliveryChannel {
   DELIVERY_CHANNEL_EMAIL = 1,
   DELIVERY_CHANNEL_SMS = 2,
   DELIVERY_CHANNEL_WEBHOOK = 3,
+  /** DELIVERY_CHANNEL_ZALO_ZNS - Zalo Notification Service: a Zalo-approved template with the dossier's data, to the applicant's phone number. */
+  DELIVERY_CHANNEL_ZALO_ZNS = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -46,6 +48,9 @@ export function deliveryChannelFromJSON(object: any): DeliveryChannel {
     case 3:
     case "DELIVERY_CHANNEL_WEBHOOK":
       return DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK;
+    case 4:
+    case "DELIVERY_CHANNEL_ZALO_ZNS":
+      return DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -63,6 +68,8 @@ export function deliveryChannelToJSON(object: DeliveryChannel): string {
       return "DELIVERY_CHANNEL_SMS";
     case DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK:
       return "DELIVERY_CHANNEL_WEBHOOK";
+    case DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS:
+      return "DELIVERY_CHANNEL_ZALO_ZNS";
     case DeliveryChannel.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

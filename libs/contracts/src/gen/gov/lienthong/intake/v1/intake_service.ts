@@ -224,6 +224,28 @@ export interface Procedure {
   allowsSuspension: boolean;
   allowsExtension: boolean;
   formFields: FormField[];
+  /**
+   * The name of the agency kind that decides (cơ quan thực hiện), without its place: "Sở Tư pháp", "Ủy ban
+   * nhân dân". The deciding agency of a dossier is this kind in the applicant's commune or province.
+   */
+  competentAgency: string;
+  /**
+   * Online (trực tuyến); fields 8-10 are in person and by post. All three are zero for a procedure not
+   * offered online (online_service "none"). A double: a limit may be half a working day ("0,5 ngày làm
+   * việc"), which field 8, a uint32 kept for compatibility, shows as 0.
+   */
+  onlineProcessingTimeValue: number;
+  onlineProcessingTimeUnit: string;
+  onlineFeeVnd: number;
+  /**
+   * "full" (toàn trình), "partial" (một phần), "none" (not offered online: an online submission is
+   * refused), or "" when the catalog does not say.
+   */
+  onlineService: string;
+  /** Căn cứ pháp lý. */
+  legalBasis: string[];
+  /** Kết quả thực hiện. */
+  resultType: string;
 }
 
 /** One field of a procedure's application form. */
@@ -3123,6 +3145,13 @@ function createBaseProcedure(): Procedure {
     allowsSuspension: false,
     allowsExtension: false,
     formFields: [],
+    competentAgency: "",
+    onlineProcessingTimeValue: 0,
+    onlineProcessingTimeUnit: "",
+    onlineFeeVnd: 0,
+    onlineService: "",
+    legalBasis: [],
+    resultType: "",
   };
 }
 
@@ -3169,6 +3198,27 @@ export const Procedure: MessageFns<Procedure> = {
     }
     for (const v of message.formFields) {
       FormField.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.competentAgency !== "") {
+      writer.uint32(122).string(message.competentAgency);
+    }
+    if (message.onlineProcessingTimeValue !== 0) {
+      writer.uint32(129).double(message.onlineProcessingTimeValue);
+    }
+    if (message.onlineProcessingTimeUnit !== "") {
+      writer.uint32(138).string(message.onlineProcessingTimeUnit);
+    }
+    if (message.onlineFeeVnd !== 0) {
+      writer.uint32(144).uint64(message.onlineFeeVnd);
+    }
+    if (message.onlineService !== "") {
+      writer.uint32(154).string(message.onlineService);
+    }
+    for (const v of message.legalBasis) {
+      writer.uint32(162).string(v!);
+    }
+    if (message.resultType !== "") {
+      writer.uint32(170).string(message.resultType);
     }
     return writer;
   },
@@ -3298,6 +3348,62 @@ export const Procedure: MessageFns<Procedure> = {
             message.formFields.push(FormField.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.competentAgency = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 129) {
+              break;
+            }
+
+            message.onlineProcessingTimeValue = reader.double();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.onlineProcessingTimeUnit = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.onlineFeeVnd = longToNumber(reader.uint64());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.onlineService = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.legalBasis.push(reader.string());
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.resultType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3362,6 +3468,41 @@ export const Procedure: MessageFns<Procedure> = {
         : globalThis.Array.isArray(object?.form_fields)
         ? object.form_fields.map((e: any) => FormField.fromJSON(e))
         : [],
+      competentAgency: isSet(object.competentAgency)
+        ? globalThis.String(object.competentAgency)
+        : isSet(object.competent_agency)
+        ? globalThis.String(object.competent_agency)
+        : "",
+      onlineProcessingTimeValue: isSet(object.onlineProcessingTimeValue)
+        ? globalThis.Number(object.onlineProcessingTimeValue)
+        : isSet(object.online_processing_time_value)
+        ? globalThis.Number(object.online_processing_time_value)
+        : 0,
+      onlineProcessingTimeUnit: isSet(object.onlineProcessingTimeUnit)
+        ? globalThis.String(object.onlineProcessingTimeUnit)
+        : isSet(object.online_processing_time_unit)
+        ? globalThis.String(object.online_processing_time_unit)
+        : "",
+      onlineFeeVnd: isSet(object.onlineFeeVnd)
+        ? globalThis.Number(object.onlineFeeVnd)
+        : isSet(object.online_fee_vnd)
+        ? globalThis.Number(object.online_fee_vnd)
+        : 0,
+      onlineService: isSet(object.onlineService)
+        ? globalThis.String(object.onlineService)
+        : isSet(object.online_service)
+        ? globalThis.String(object.online_service)
+        : "",
+      legalBasis: globalThis.Array.isArray(object?.legalBasis)
+        ? object.legalBasis.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.legal_basis)
+        ? object.legal_basis.map((e: any) => globalThis.String(e))
+        : [],
+      resultType: isSet(object.resultType)
+        ? globalThis.String(object.resultType)
+        : isSet(object.result_type)
+        ? globalThis.String(object.result_type)
+        : "",
     };
   },
 
@@ -3409,6 +3550,27 @@ export const Procedure: MessageFns<Procedure> = {
     if (message.formFields?.length) {
       obj.formFields = message.formFields.map((e) => FormField.toJSON(e));
     }
+    if (message.competentAgency !== "") {
+      obj.competentAgency = message.competentAgency;
+    }
+    if (message.onlineProcessingTimeValue !== 0) {
+      obj.onlineProcessingTimeValue = floatToJson(message.onlineProcessingTimeValue);
+    }
+    if (message.onlineProcessingTimeUnit !== "") {
+      obj.onlineProcessingTimeUnit = message.onlineProcessingTimeUnit;
+    }
+    if (message.onlineFeeVnd !== 0) {
+      obj.onlineFeeVnd = Math.round(message.onlineFeeVnd);
+    }
+    if (message.onlineService !== "") {
+      obj.onlineService = message.onlineService;
+    }
+    if (message.legalBasis?.length) {
+      obj.legalBasis = message.legalBasis;
+    }
+    if (message.resultType !== "") {
+      obj.resultType = message.resultType;
+    }
     return obj;
   },
 
@@ -3431,6 +3593,13 @@ export const Procedure: MessageFns<Procedure> = {
     message.allowsSuspension = object.allowsSuspension ?? false;
     message.allowsExtension = object.allowsExtension ?? false;
     message.formFields = object.formFields?.map((e) => FormField.fromPartial(e)) || [];
+    message.competentAgency = object.competentAgency ?? "";
+    message.onlineProcessingTimeValue = object.onlineProcessingTimeValue ?? 0;
+    message.onlineProcessingTimeUnit = object.onlineProcessingTimeUnit ?? "";
+    message.onlineFeeVnd = object.onlineFeeVnd ?? 0;
+    message.onlineService = object.onlineService ?? "";
+    message.legalBasis = object.legalBasis?.map((e) => e) || [];
+    message.resultType = object.resultType ?? "";
     return message;
   },
 };
@@ -3870,6 +4039,10 @@ function bytesFromBase64(b64: string): Uint8Array {
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -35,6 +35,8 @@ export enum DeliveryState {
   DELIVERY_STATE_FAILED = 3,
   /** DELIVERY_STATE_HELD - Waiting for its suspended webhook endpoint to recover (sent in order once it does). */
   DELIVERY_STATE_HELD = 4,
+  /** DELIVERY_STATE_SENT - Accepted by a provider that sends delivery receipts (SMS, ZNS): its receipt settles it. */
+  DELIVERY_STATE_SENT = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -55,6 +57,9 @@ export function deliveryStateFromJSON(object: any): DeliveryState {
     case 4:
     case "DELIVERY_STATE_HELD":
       return DeliveryState.DELIVERY_STATE_HELD;
+    case 5:
+    case "DELIVERY_STATE_SENT":
+      return DeliveryState.DELIVERY_STATE_SENT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -74,7 +79,92 @@ export function deliveryStateToJSON(object: DeliveryState): string {
       return "DELIVERY_STATE_FAILED";
     case DeliveryState.DELIVERY_STATE_HELD:
       return "DELIVERY_STATE_HELD";
+    case DeliveryState.DELIVERY_STATE_SENT:
+      return "DELIVERY_STATE_SENT";
     case DeliveryState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Where a message stands, in GOV.UK Notify's words; the state above tells whether notification acts on it again. */
+export enum DeliveryStatus {
+  DELIVERY_STATUS_UNSPECIFIED = 0,
+  /** DELIVERY_STATUS_CREATED - Planned, not attempted yet. */
+  DELIVERY_STATUS_CREATED = 1,
+  /** DELIVERY_STATUS_SENDING - Handed to the provider (or its answer is unknown after a crash): the retry reuses the provider request id. */
+  DELIVERY_STATUS_SENDING = 2,
+  /** DELIVERY_STATUS_PENDING - Accepted by the provider; waiting for its delivery receipt. */
+  DELIVERY_STATUS_PENDING = 3,
+  /** DELIVERY_STATUS_SENT - Accepted by a provider that tells nothing more (an SMTP server, a gateway without receipts). */
+  DELIVERY_STATUS_SENT = 4,
+  DELIVERY_STATUS_DELIVERED = 5,
+  /** DELIVERY_STATUS_PERMANENT_FAILURE - The provider refused it or could not deliver it for good (an unknown number, a refused template). */
+  DELIVERY_STATUS_PERMANENT_FAILURE = 6,
+  /** DELIVERY_STATUS_TEMPORARY_FAILURE - The provider could not deliver it for now (phone off, gateway busy); state PENDING means notification retries. */
+  DELIVERY_STATUS_TEMPORARY_FAILURE = 7,
+  /** DELIVERY_STATUS_TECHNICAL_FAILURE - notification could not get it to the provider within its retry horizon. */
+  DELIVERY_STATUS_TECHNICAL_FAILURE = 8,
+  UNRECOGNIZED = -1,
+}
+
+export function deliveryStatusFromJSON(object: any): DeliveryStatus {
+  switch (object) {
+    case 0:
+    case "DELIVERY_STATUS_UNSPECIFIED":
+      return DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED;
+    case 1:
+    case "DELIVERY_STATUS_CREATED":
+      return DeliveryStatus.DELIVERY_STATUS_CREATED;
+    case 2:
+    case "DELIVERY_STATUS_SENDING":
+      return DeliveryStatus.DELIVERY_STATUS_SENDING;
+    case 3:
+    case "DELIVERY_STATUS_PENDING":
+      return DeliveryStatus.DELIVERY_STATUS_PENDING;
+    case 4:
+    case "DELIVERY_STATUS_SENT":
+      return DeliveryStatus.DELIVERY_STATUS_SENT;
+    case 5:
+    case "DELIVERY_STATUS_DELIVERED":
+      return DeliveryStatus.DELIVERY_STATUS_DELIVERED;
+    case 6:
+    case "DELIVERY_STATUS_PERMANENT_FAILURE":
+      return DeliveryStatus.DELIVERY_STATUS_PERMANENT_FAILURE;
+    case 7:
+    case "DELIVERY_STATUS_TEMPORARY_FAILURE":
+      return DeliveryStatus.DELIVERY_STATUS_TEMPORARY_FAILURE;
+    case 8:
+    case "DELIVERY_STATUS_TECHNICAL_FAILURE":
+      return DeliveryStatus.DELIVERY_STATUS_TECHNICAL_FAILURE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeliveryStatus.UNRECOGNIZED;
+  }
+}
+
+export function deliveryStatusToJSON(object: DeliveryStatus): string {
+  switch (object) {
+    case DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED:
+      return "DELIVERY_STATUS_UNSPECIFIED";
+    case DeliveryStatus.DELIVERY_STATUS_CREATED:
+      return "DELIVERY_STATUS_CREATED";
+    case DeliveryStatus.DELIVERY_STATUS_SENDING:
+      return "DELIVERY_STATUS_SENDING";
+    case DeliveryStatus.DELIVERY_STATUS_PENDING:
+      return "DELIVERY_STATUS_PENDING";
+    case DeliveryStatus.DELIVERY_STATUS_SENT:
+      return "DELIVERY_STATUS_SENT";
+    case DeliveryStatus.DELIVERY_STATUS_DELIVERED:
+      return "DELIVERY_STATUS_DELIVERED";
+    case DeliveryStatus.DELIVERY_STATUS_PERMANENT_FAILURE:
+      return "DELIVERY_STATUS_PERMANENT_FAILURE";
+    case DeliveryStatus.DELIVERY_STATUS_TEMPORARY_FAILURE:
+      return "DELIVERY_STATUS_TEMPORARY_FAILURE";
+    case DeliveryStatus.DELIVERY_STATUS_TECHNICAL_FAILURE:
+      return "DELIVERY_STATUS_TECHNICAL_FAILURE";
+    case DeliveryStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -89,6 +179,16 @@ export interface ListDeliveriesResponse {
   deliveries: Delivery[];
 }
 
+/** One step of a message's lifecycle, as recorded. */
+export interface DeliveryStatusChange {
+  status: DeliveryStatus;
+  at?:
+    | string
+    | undefined;
+  /** Why, in notification's own words (never the provider's text, never a phone number or an address). */
+  reason: string;
+}
+
 export interface Delivery {
   notificationId: string;
   dossierId: string;
@@ -101,6 +201,9 @@ export interface Delivery {
   createdAt?: string | undefined;
   deliveredAt?: string | undefined;
   lastError: string;
+  status: DeliveryStatus;
+  /** Every status the message went through, oldest first. */
+  history: DeliveryStatusChange[];
 }
 
 function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
@@ -247,6 +350,107 @@ export const ListDeliveriesResponse: MessageFns<ListDeliveriesResponse> = {
   },
 };
 
+function createBaseDeliveryStatusChange(): DeliveryStatusChange {
+  return { status: 0, at: undefined, reason: "" };
+}
+
+export const DeliveryStatusChange: MessageFns<DeliveryStatusChange> = {
+  encode(message: DeliveryStatusChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliveryStatusChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliveryStatusChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliveryStatusChange {
+    return {
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      at: isSet(object.at) ? globalThis.String(object.at) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DeliveryStatusChange): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeliveryStatusChange>, I>>(base?: I): DeliveryStatusChange {
+    return DeliveryStatusChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeliveryStatusChange>, I>>(object: I): DeliveryStatusChange {
+    const message = createBaseDeliveryStatusChange();
+    message.status = object.status ?? 0;
+    message.at = object.at ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
 function createBaseDelivery(): Delivery {
   return {
     notificationId: "",
@@ -260,6 +464,8 @@ function createBaseDelivery(): Delivery {
     createdAt: undefined,
     deliveredAt: undefined,
     lastError: "",
+    status: 0,
+    history: [],
   };
 }
 
@@ -297,6 +503,12 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.lastError !== "") {
       writer.uint32(90).string(message.lastError);
+    }
+    if (message.status !== 0) {
+      writer.uint32(96).int32(message.status);
+    }
+    for (const v of message.history) {
+      DeliveryStatusChange.encode(v!, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -402,6 +614,22 @@ export const Delivery: MessageFns<Delivery> = {
             message.lastError = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.history.push(DeliveryStatusChange.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -459,6 +687,10 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.last_error)
         ? globalThis.String(object.last_error)
         : "",
+      status: isSet(object.status) ? deliveryStatusFromJSON(object.status) : 0,
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => DeliveryStatusChange.fromJSON(e))
+        : [],
     };
   },
 
@@ -497,6 +729,12 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.lastError !== "") {
       obj.lastError = message.lastError;
     }
+    if (message.status !== 0) {
+      obj.status = deliveryStatusToJSON(message.status);
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => DeliveryStatusChange.toJSON(e));
+    }
     return obj;
   },
 
@@ -516,6 +754,8 @@ export const Delivery: MessageFns<Delivery> = {
     message.createdAt = object.createdAt ?? undefined;
     message.deliveredAt = object.deliveredAt ?? undefined;
     message.lastError = object.lastError ?? "";
+    message.status = object.status ?? 0;
+    message.history = object.history?.map((e) => DeliveryStatusChange.fromPartial(e)) || [];
     return message;
   },
 };

@@ -140,7 +140,10 @@ export interface ApplyActionRequest {
   reason: string;
   /** request_supplement: every missing item at once. */
   missingItems: string[];
-  /** request_payment, record_payment. */
+  /**
+   * request_payment: the amount asked; 0 asks the catalog's fee for the dossier's procedure version and
+   * channel (refused when that fee is 0). record_payment: the amount paid.
+   */
   amountVnd: number;
   receiptNumber: string;
   /** transfer: the new competent authority. */
