@@ -57,6 +57,20 @@ export function provinceNameInText(province: Province): string {
   return `${province.kind === "city" ? "thành phố" : "tỉnh"} ${province.name}`;
 }
 
+/**
+ * The commune whose authorities decide a dossier, and the field that names it: the land's commune for land and
+ * construction procedures, the applicant's chosen commune otherwise. Routing resolves the competent authority
+ * from it; intake bounds boundary-free intake by its province.
+ */
+export function competenceCommuneOf(dossier: { landCommuneCode?: string | null; applicantCommuneCode: string }): {
+  field: "landCommuneCode" | "applicantCommuneCode";
+  code: string;
+} {
+  return dossier.landCommuneCode
+    ? { field: "landCommuneCode", code: dossier.landCommuneCode }
+    : { field: "applicantCommuneCode", code: dossier.applicantCommuneCode };
+}
+
 export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agency {
   const { procedure, applicantCommuneCode, units } = input;
   const commune = units.commune(applicantCommuneCode);

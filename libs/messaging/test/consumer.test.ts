@@ -191,7 +191,7 @@ test("a handler that keeps its own idempotency: no inbox marker, and a copy of a
         const read = (await store.get(EFFECTS, ledger))!;
         if (runs === 2) bothInside();
         await barrier;
-        const applied = read.data.body.split(" ").filter(Boolean);
+        const applied = (read.data.body ?? "").split(" ").filter(Boolean);
         if (applied.includes(event.id)) return [];
         return [put(EFFECTS, ledger, { eventId: event.id, body: [...applied, event.id].join(" ") }, read.version)];
       },

@@ -1,41 +1,80 @@
 /**
  * Query → SQL for the embedded adapter. Values are always bound parameters;
  * field names (already checked against the identifier pattern) are written
- * into the json path literal, because SQLite only uses an expression index
- * when the query repeats the indexed expression exactly.
+ * into the SQL.
  *
- * Every comparison is guarded by the JSON type of the stored value so that
+ * A field some index of the collection names has a column of its own
+ * (`f_<field>`), kept by the adapter beside the JSON (see indexValue): a
+ * query on it reads the column, which the index serves and no row's JSON is
+ * parsed for. Any other field is read from the JSON with json_extract.
+ *
+ * Every comparison is guarded by the type of the stored value so that
  * matching follows MongoDB's type-bracketed rules: the string "5" never equals
  * the number 5, `true` never equals 1, and a string bound only ranges over
  * strings. The guards run on the rows the index already narrowed down.
  */
 import type { UntypedQuery } from "./port";
 
-export type SqlParam = string | number | null;
+export type SqlParam = string | number | Buffer | null;
 
 export interface SqlFragment {
   sql: string;
   params: SqlParam[];
 }
 
-/** The indexed expression for a top-level field of `data`. */
-export function fieldExpression(field: string): string {
-  return `json_extract(data, '$.${field}')`;
+/** The fields of a collection that have columns of their own: every field one of its indexes names. */
+export type IndexedFields = ReadonlySet<string>;
+
+/** The column that holds an indexed field's value. */
+export function columnOf(field: string): string {
+  return `"f_${field}"`;
 }
 
-function typeOf(field: string): string {
-  return `json_type(data, '$.${field}')`;
+/**
+ * An indexed field's value as its column keeps it: what json_extract gives for it (text, a number, NULL for
+ * absent or null, the JSON text of an object or array), except a boolean, which is a one-byte blob — a type
+ * of its own, so that `true` stays apart from 1 without reading the JSON.
+ */
+export function indexValue(value: unknown): SqlParam {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || typeof value === "number") return value;
+  if (typeof value === "boolean") return Buffer.from([value ? 1 : 0]);
+  return JSON.stringify(value);
+}
+
+/** The SQL that fills a column of an existing table from the JSON, as indexValue would. */
+export function backfillExpression(field: string): string {
+  const path = `'$.${field}'`;
+  return `CASE json_type(data, ${path}) WHEN 'true' THEN x'01' WHEN 'false' THEN x'00' ELSE json_extract(data, ${path}) END`;
+}
+
+/** Where a field's value is read: its column, or the JSON. */
+export function fieldExpression(field: string, indexed: IndexedFields): string {
+  return indexed.has(field) ? columnOf(field) : `json_extract(data, '$.${field}')`;
 }
 
 const NUMBER_TYPES = "('integer', 'real')";
 
-function typeGuard(field: string, value: string | number | boolean): string {
-  if (typeof value === "string") return `${typeOf(field)} = 'text'`;
-  if (typeof value === "number") return `${typeOf(field)} IN ${NUMBER_TYPES}`;
-  return `${typeOf(field)} = '${value ? "true" : "false"}'`;
+function typeGuard(field: string, value: string | number | boolean, indexed: IndexedFields): string {
+  if (indexed.has(field)) {
+    const type = `typeof(${columnOf(field)})`;
+    if (typeof value === "string") return `${type} = 'text'`;
+    if (typeof value === "number") return `${type} IN ${NUMBER_TYPES}`;
+    return `${type} = 'blob'`;
+  }
+  const type = `json_type(data, '$.${field}')`;
+  if (typeof value === "string") return `${type} = 'text'`;
+  if (typeof value === "number") return `${type} IN ${NUMBER_TYPES}`;
+  return `${type} = '${value ? "true" : "false"}'`;
 }
 
-export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">): SqlFragment {
+/** A value bound against a field: a boolean as its column keeps it, or as json_extract gives it. */
+function boundValue(field: string, value: string | number | boolean, indexed: IndexedFields): SqlParam {
+  if (typeof value !== "boolean") return value;
+  return indexed.has(field) ? indexValue(value) : Number(value);
+}
+
+export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">, indexed: IndexedFields): SqlFragment {
   const conditions: string[] = [];
   const params: SqlParam[] = [];
   for (const [field, value] of Object.entries(query.where ?? {})) {
@@ -43,11 +82,11 @@ export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">): Sql
     if (value === undefined) continue;
     if (value === null) {
       // Like MongoDB's { field: null }: absent or JSON null.
-      conditions.push(`${fieldExpression(field)} IS NULL`);
+      conditions.push(`${fieldExpression(field, indexed)} IS NULL`);
       continue;
     }
-    conditions.push(`${fieldExpression(field)} = ?`, typeGuard(field, value));
-    params.push(typeof value === "boolean" ? Number(value) : value);
+    conditions.push(`${fieldExpression(field, indexed)} = ?`, typeGuard(field, value, indexed));
+    params.push(boundValue(field, value, indexed));
   }
   if (query.range) {
     const { field, gte, lt } = query.range;
@@ -56,11 +95,11 @@ export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">): Sql
       ["<", lt],
     ] as const) {
       if (bound === undefined) continue;
-      conditions.push(`${fieldExpression(field)} ${operator} ?`);
+      conditions.push(`${fieldExpression(field, indexed)} ${operator} ?`);
       params.push(bound);
     }
     const sample = gte ?? lt;
-    if (sample !== undefined) conditions.push(typeGuard(field, sample));
+    if (sample !== undefined) conditions.push(typeGuard(field, sample, indexed));
   }
   return { sql: conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "", params };
 }
@@ -70,11 +109,11 @@ export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">): Sql
  * of the sort: every SQLite index ends with the rowid, which is `seq`, so the
  * index serves the whole ORDER BY.
  */
-export function orderClause(query: UntypedQuery): SqlFragment {
+export function orderClause(query: UntypedQuery, indexed: IndexedFields): SqlFragment {
   let order = " ORDER BY seq ASC";
   if (query.orderBy) {
     const direction = query.orderBy.direction === "desc" ? "DESC" : "ASC";
-    order = ` ORDER BY ${fieldExpression(query.orderBy.field)} ${direction}, seq ${direction}`;
+    order = ` ORDER BY ${fieldExpression(query.orderBy.field, indexed)} ${direction}, seq ${direction}`;
   }
   return query.limit === undefined ? { sql: order, params: [] } : { sql: `${order} LIMIT ?`, params: [query.limit] };
 }

@@ -11,15 +11,26 @@
  *
  * Each collection is a table `docs_<name>`: `seq` is the rowid (insertion
  * order; SQLite appends it to every index, which makes it a free tiebreaker),
- * `id` is the document key (UNIQUE), `version` and `data` (JSON text).
- * Declared indexes are expression indexes on json_extract(data, '$.field').
+ * `id` is the document key (UNIQUE), `version` and `data` (JSON text), and a
+ * column `f_<field>` for each field a declared index names, which the
+ * indexes are built on. The adapter writes those columns from the document
+ * it already holds: no write parses the JSON again for an index, and a write
+ * that leaves every indexed value as it was touches no index at all.
  */
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { PlatformError } from "@lienthong/errors";
 import { ConflictError, StoreConfigurationError, StoreCannotWriteError, StoreUnavailableError } from "./errors";
-import { fieldExpression, orderClause, whereClause } from "./embedded-sql";
+import {
+  backfillExpression,
+  columnOf,
+  indexValue,
+  orderClause,
+  whereClause,
+  type IndexedFields,
+  type SqlParam,
+} from "./embedded-sql";
 import { indexName } from "./index-names";
 import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQuery, Versioned, WriteOp } from "./port";
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
@@ -54,10 +65,15 @@ const BUSY_TIMEOUT_MS = 5000;
 const PREPARED_QUERIES = 256;
 
 interface CollectionStatements {
-  selectVersion: Database.Statement<[string], number>;
+  /** The fields with columns of their own, in column order. */
+  fields: readonly string[];
+  indexed: IndexedFields;
+  /** `[version, ...the indexed columns]` of a document, raw. */
+  selectCurrent: Database.Statement<[string], SqlParam[]>;
   selectDocument: Database.Statement<[string], DocumentRow>;
-  insert: Database.Statement<[string, string]>;
-  update: Database.Statement<[number, string, string]>;
+  insert: Database.Statement<SqlParam[]>;
+  /** An update setting version, data and the indexed columns whose bits are set in the key, prepared when first needed. */
+  updates: Map<number, Database.Statement<SqlParam[]>>;
   delete: Database.Statement<[string]>;
 }
 
@@ -79,8 +95,6 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|READON
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly adapter = "embedded";
   private readonly collections = new Map<string, CollectionStatements>();
-  /** Unique index name → its fields, to name the fields in a ConflictError. */
-  private readonly uniqueIndexFields = new Map<string, readonly string[]>();
   private readonly applyBatch: Database.Transaction<(ops: WriteOp[]) => void>;
   /** Commits waiting for the next group (see commit). */
   private pending: PendingCommit[] = [];
@@ -181,31 +195,40 @@ export class EmbeddedDocumentStore implements DocumentStore {
     db.transaction(() => {
       for (const spec of specs) {
         const table = tableName(spec.name);
+        const fields = indexedFields(spec);
         db.exec(
           `CREATE TABLE IF NOT EXISTS ${table} (` +
-            "seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL) STRICT",
+            "seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL" +
+            fields.map((field) => `, ${columnOf(field)} ANY`).join("") +
+            ") STRICT",
         );
+        addIndexedColumns(db, table, fields);
         for (const fields of spec.indexes ?? []) {
           db.exec(
-            `CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${expressions(fields)})`,
+            `CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${columns(fields)})`,
           );
         }
         for (const fields of spec.unique ?? []) {
           const name = indexName("ux", spec.name, fields);
-          // json_extract gives NULL for an absent field or a JSON null, and
-          // NULLs never collide in a UNIQUE index: unique "when present".
-          db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${name}" ON ${table} (${expressions(fields)})`);
-          this.uniqueIndexFields.set(name, fields);
+          // An absent field or a JSON null is a NULL column, and NULLs never
+          // collide in a UNIQUE index: unique "when present".
+          db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${name}" ON ${table} (${columns(fields)})`);
         }
       }
     })();
     for (const spec of specs) {
       const table = tableName(spec.name);
+      const fields = indexedFields(spec);
+      const named = fields.map((field) => `, ${columnOf(field)}`).join("");
       this.collections.set(spec.name, {
-        selectVersion: db.prepare<[string], number>(`SELECT version FROM ${table} WHERE id = ?`).pluck(),
+        fields,
+        indexed: new Set(fields),
+        selectCurrent: db.prepare<[string], SqlParam[]>(`SELECT version${named} FROM ${table} WHERE id = ?`).raw(),
         selectDocument: db.prepare<[string], DocumentRow>(`SELECT id, version, data FROM ${table} WHERE id = ?`),
-        insert: db.prepare<[string, string]>(`INSERT INTO ${table} (id, version, data) VALUES (?, 1, ?)`),
-        update: db.prepare<[number, string, string]>(`UPDATE ${table} SET version = ?, data = ? WHERE id = ?`),
+        insert: db.prepare<SqlParam[]>(
+          `INSERT INTO ${table} (id, version, data${named}) VALUES (?, 1, ?${", ?".repeat(fields.length)})`,
+        ),
+        updates: new Map(),
         delete: db.prepare<[string]>(`DELETE FROM ${table} WHERE id = ?`),
       });
     }
@@ -218,10 +241,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async find<T extends object>({ name: collection }: Collection<T>, typed: Query<T> = {}): Promise<Versioned<T>[]> {
     const query = typed as UntypedQuery;
-    this.statements(collection); // checks the collection is declared before any SQL names its table
+    // Checks the collection is declared before any SQL names its table.
+    const { indexed } = this.statements(collection);
     assertQuery(collection, query);
-    const where = whereClause(query);
-    const order = orderClause(query);
+    const where = whereClause(query, indexed);
+    const order = orderClause(query, indexed);
     const sql = `SELECT id, version, data FROM ${tableName(collection)}${where.sql}${order.sql}`;
     const rows = this.run(() =>
       (this.prepared(sql) as Database.Statement<unknown[], DocumentRow>).all(...where.params, ...order.params),
@@ -231,9 +255,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async count<T extends object>({ name: collection }: Collection<T>, filter: Filter<T> = {}): Promise<number> {
     const query = filter as UntypedQuery;
-    this.statements(collection); // checks the collection is declared before any SQL names its table
+    // Checks the collection is declared before any SQL names its table.
+    const { indexed } = this.statements(collection);
     assertQuery(collection, query);
-    const where = whereClause(query);
+    const where = whereClause(query, indexed);
     const sql = `SELECT count(*) FROM ${tableName(collection)}${where.sql}`;
     return this.run(
       () => (this.prepared(sql, { pluck: true }) as Database.Statement<unknown[], number>).get(...where.params) ?? 0,
@@ -327,7 +352,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   /** Runs inside the batch transaction: a throw rolls back the whole batch. */
   private apply(op: WriteOp): void {
     const statements = this.statements(op.collection);
-    const current = statements.selectVersion.get(op.id);
+    const row = statements.selectCurrent.get(op.id);
+    const current = row?.[0] as number | undefined;
     if (op.expectedVersion !== undefined && op.expectedVersion !== (current ?? 0)) {
       throw new ConflictError(op.collection, op.id, { kind: "version", expected: op.expectedVersion, actual: current });
     }
@@ -336,18 +362,46 @@ export class EmbeddedDocumentStore implements DocumentStore {
       return;
     }
     const json = JSON.stringify(op.data);
+    const data = op.data as Record<string, unknown>;
+    const values = statements.fields.map((field) => indexValue(data[field]));
     try {
-      if (current === undefined) statements.insert.run(op.id, json);
-      else statements.update.run(current + 1, json, op.id);
+      if (row === undefined) {
+        statements.insert.run(op.id, json, ...values);
+      } else {
+        // Only the columns whose values change are set: an index on the others is not touched.
+        let changed = 0;
+        values.forEach((value, index) => {
+          if (!sameValue(value, row[index + 1] ?? null)) changed |= 1 << index;
+        });
+        const setValues = values.filter((_value, index) => changed & (1 << index));
+        this.updateStatement(op.collection, statements, changed).run(current! + 1, json, ...setValues, op.id);
+      }
     } catch (error) {
       const sqlite = sqliteError(error);
       if (sqlite?.code === "SQLITE_CONSTRAINT_UNIQUE") {
-        const index = /index '([^']+)'/.exec(sqlite.message)?.[1];
-        const fields = (index && this.uniqueIndexFields.get(index)) || [];
-        throw new ConflictError(op.collection, op.id, { kind: "unique", fields });
+        throw new ConflictError(op.collection, op.id, { kind: "unique", fields: uniqueFieldsOf(sqlite.message) });
       }
       throw error;
     }
+  }
+
+  private updateStatement(
+    collection: string,
+    statements: CollectionStatements,
+    changed: number,
+  ): Database.Statement<SqlParam[]> {
+    let statement = statements.updates.get(changed);
+    if (!statement) {
+      const set = statements.fields
+        .filter((_field, index) => changed & (1 << index))
+        .map((field) => `, ${columnOf(field)} = ?`)
+        .join("");
+      statement = this.openDatabase().prepare<SqlParam[]>(
+        `UPDATE ${tableName(collection)} SET version = ?, data = ?${set} WHERE id = ?`,
+      );
+      statements.updates.set(changed, statement);
+    }
+    return statement;
   }
 
   private statements(collection: string): CollectionStatements {
@@ -422,8 +476,55 @@ function tableName(collection: string): string {
   return `"docs_${collection}"`;
 }
 
-function expressions(fields: readonly string[]): string {
-  return fields.map(fieldExpression).join(", ");
+function columns(fields: readonly string[]): string {
+  return fields.map(columnOf).join(", ");
+}
+
+/** The most fields a collection's indexes may name: which of them an update changes is kept in one 32-bit mask. */
+const MAX_INDEXED_FIELDS = 31;
+
+/** Every field an index of the collection names, each once, in the order the spec first names them. */
+function indexedFields(spec: AnyCollection): string[] {
+  const fields = [...new Set([...(spec.indexes ?? []), ...(spec.unique ?? [])].flat())];
+  if (fields.length > MAX_INDEXED_FIELDS) {
+    throw new StoreConfigurationError(
+      `collection "${spec.name}" indexes ${fields.length} fields; the embedded store takes at most ${MAX_INDEXED_FIELDS}`,
+    );
+  }
+  return fields;
+}
+
+/**
+ * Brings a table made before its indexed fields had columns (or before a new index named a new field) up to
+ * date: the missing columns are added and filled from the JSON, and an index still built on json_extract
+ * expressions is dropped, to be made again on the columns.
+ */
+function addIndexedColumns(db: Database.Database, table: string, fields: readonly string[]): void {
+  const present = new Set(
+    (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.slice(1, -1)) as string[]).map(String),
+  );
+  for (const field of fields) {
+    if (present.has(`f_${field}`)) continue;
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${columnOf(field)} ANY`);
+    db.exec(`UPDATE ${table} SET ${columnOf(field)} = ${backfillExpression(field)}`);
+  }
+  const expressionIndexes = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract%'`)
+    .pluck()
+    .all(table.slice(1, -1)) as string[];
+  for (const name of expressionIndexes) db.exec(`DROP INDEX "${name}"`);
+}
+
+/** The fields of a violated unique index, from SQLite's "UNIQUE constraint failed: docs_x.f_a, docs_x.f_b". */
+function uniqueFieldsOf(message: string): string[] {
+  const columns = /constraint failed: (.+)$/.exec(message)?.[1]?.split(", ") ?? [];
+  return columns.flatMap((column) => /\.f_(\w+)$/.exec(column)?.slice(1) ?? []);
+}
+
+/** Whether a column keeps the value already: blobs (booleans) by their bytes, the rest as they are. */
+function sameValue(next: SqlParam, stored: SqlParam): boolean {
+  if (Buffer.isBuffer(next) && Buffer.isBuffer(stored)) return next.equals(stored);
+  return next === stored;
 }
 
 function toVersioned<T extends object>(row: DocumentRow): Versioned<T> {

@@ -1,6 +1,13 @@
 import { platformService } from "@lienthong/contracts";
 import { parseAgencyCodes, type AdministrativeUnits, type AgencyCodes } from "@lienthong/domain";
-import { envInteger, envOptionalString, publicLinkEnv, readConfiguredJson, serviceEnv } from "@lienthong/service-host";
+import {
+  envBoolean,
+  envInteger,
+  envOptionalString,
+  publicLinkEnv,
+  readConfiguredJson,
+  serviceEnv,
+} from "@lienthong/service-host";
 
 const MIB = 1024 * 1024;
 
@@ -17,6 +24,11 @@ export const intakeEnv = serviceEnv(platformService("intake"), {
   TRUST_PROXY: envOptionalString(),
   /** Official agency codes (Decision 20/2020/QĐ-TTg) the dossier codes print instead of unit codes (JSON, README "Dossier codes"). */
   AGENCY_CODES_FILE: envOptionalString(),
+  /**
+   * Whether a centre may receive a dossier decided in another province. Boundary-free intake stays within the
+   * province (DOMAIN.md §1, Decree 118/2025): off unless provinces have agreed otherwise.
+   */
+  INTAKE_ACROSS_PROVINCES: envBoolean(false),
 });
 
 /**

@@ -61,6 +61,7 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     audit,
     resultLink: (documentId) => signPublicDocumentLink(linkSecrets, documentId, now()),
     limits: { attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES },
+    acrossProvinces: env.INTAKE_ACROSS_PROVINCES,
     now,
   };
   const lookupLimiter = new LookupRateLimiter({

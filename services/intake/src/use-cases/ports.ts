@@ -29,6 +29,8 @@ export interface IntakePorts {
   /** A signed link to a signed result, for its applicant (service-host's public-links.ts, valid minutes from now). */
   resultLink(documentId: string): PublicDocumentLink;
   limits: { attachmentMaxBytes: number };
+  /** A centre may receive dossiers decided in another province (INTAKE_ACROSS_PROVINCES); by default it may not. */
+  acrossProvinces: boolean;
   now(): Date;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { common, lifecycleEvent } from "@lienthong/contracts";
-import { validateSubmission, type Procedure } from "@lienthong/domain";
+import { competenceCommuneOf, validateSubmission, type Procedure } from "@lienthong/domain";
 import { traceHeaders } from "@lienthong/messaging";
 import { type FieldViolation, conflict, invalidArgument, permissionDenied } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
@@ -92,6 +92,8 @@ function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSub
     const code = submission[field];
     if (code && !ports.units.commune(code)) violations.push({ field, reason: "is not a known commune-level unit" });
   }
+  const provinceViolation = outsideReceivingProvince(ports, submission);
+  if (provinceViolation) violations.push(provinceViolation);
   const formFields = procedure ? checkForm(procedure, submission.formFields, violations) : submission.formFields;
   const attachments = readAttachments(submission.attachments, ports.limits.attachmentMaxBytes);
   violations.push(...attachments.violations);
@@ -111,6 +113,26 @@ export function checkForm(
     ...check.violations.map((violation) => ({ field: `formFields.${violation.field}`, reason: violation.reason })),
   );
   return formFields;
+}
+
+/**
+ * Boundary-free intake stays within the province (DOMAIN.md §1): a centre receives a dossier whichever of its
+ * province's communes or departments decides it, not one decided in another province — unless the deployment
+ * says provinces have agreed to it. Named on the field that decides competence.
+ */
+function outsideReceivingProvince(ports: IntakePorts, submission: Submission): FieldViolation | undefined {
+  if (ports.acrossProvinces) return undefined;
+  const receiving = ports.units.commune(submission.receivingUnitCode)?.provinceCode;
+  const competence = competenceCommuneOf({
+    landCommuneCode: submission.landCommuneCode,
+    applicantCommuneCode: submission.applicantCommuneCode ?? submission.receivingUnitCode,
+  });
+  const deciding = ports.units.commune(competence.code)?.provinceCode;
+  if (receiving === undefined || deciding === undefined || deciding === receiving) return undefined;
+  return {
+    field: competence.field,
+    reason: `is in province ${deciding}; a centre of province ${receiving} receives only dossiers decided in its own province`,
+  };
 }
 
 /** A stable hash of everything that defines the request, to tell a replay from a different body. */

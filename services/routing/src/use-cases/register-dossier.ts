@@ -1,5 +1,5 @@
 import { common, type events } from "@lienthong/contracts";
-import { DossierStatus } from "@lienthong/domain";
+import { DossierStatus, competenceCommuneOf } from "@lienthong/domain";
 import { put, type WriteOp } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import { acceptanceOf, planAction, type Plan } from "./actions/plan-action";
@@ -50,8 +50,7 @@ function newAssignment(
     submittedAt: submitted.submittedAt ?? now.toISOString(),
     receivingUnitCode: submitted.receivingUnitCode,
     receivingProvinceCode: ports.units.commune(submitted.receivingUnitCode)?.provinceCode ?? "",
-    // Land and construction procedures are decided where the land lies, others where the applicant lives.
-    competenceCommuneCode: submitted.landCommuneCode || submitted.applicantCommuneCode,
+    competenceCommuneCode: competenceCommuneOf(submitted).code,
     competentAuthority: null,
     competentAuthorityCode: "",
     competentCommuneCode: "",
