@@ -102,6 +102,18 @@ function grpcTerms(expect: Expectation): Expectation {
   return { ...expect, statuses: expect.statuses.map((status) => (status === "400" ? "INVALID_ARGUMENT" : status)) };
 }
 
+/** SMS and ZNS gateways that are never called (no probe makes a dossier): their receipt routes answer. */
+const PHONE_GATEWAYS = {
+  SMS_GATEWAY_URL: "http://127.0.0.1:65001/sms",
+  SMS_GATEWAY_TOKEN: "bad-input-sms-token",
+  SMS_BRAND_NAME: "LIENTHONG",
+  SMS_RECEIPT_SECRET: "bad-input-sms-receipt-secret",
+  ZNS_API_URL: "http://127.0.0.1:65001/zns",
+  ZNS_ACCESS_TOKEN: "bad-input-zns-token",
+  ZNS_TEMPLATES: JSON.stringify({ resultIssued: "1001" }),
+  ZNS_RECEIPT_SECRET: "bad-input-zns-receipt-secret",
+};
+
 const FOUR_XX = ["400", "401", "403", "404", "409", "413", "415", "422", "429"];
 const REFUSED = ["INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"];
 
@@ -116,7 +128,11 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
     // Hundreds of probes from one commune system: its rate limit would answer them all 429.
     let identityDir: string;
     ({ platform, identityDir } = await startTestPlatform(dir.file("data"), {
-      env: { CLIENT_REQUESTS_PER_MINUTE: "10000000" },
+      env: {
+        CLIENT_REQUESTS_PER_MINUTE: "10000000",
+        // The phone gateways on, so that their receipt routes are walked too; nothing here sends a message.
+        ...PHONE_GATEWAYS,
+      },
     }));
     endpoints = walkEndpoints(platform);
     const headersFor = await accessCredentials(identityDir);
@@ -159,6 +175,7 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
   }
 
   const JSON_TYPE = { "content-type": "application/json" };
+  const TEXT_TYPE = { "content-type": "text/plain" };
   const invalid = (field: RegExp): Expectation => ({ statuses: ["400"], field });
   const unsupported = (field: RegExp): Expectation => ({ statuses: ["415"], field });
 
@@ -186,6 +203,15 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
     // A route that takes any file (a CAdES signature's content) has no malformed body.
     if ("raw" in body && body.raw.type === "*/*") return probes;
 
+    // A signed JSON body (a gateway's receipt) is read as bytes, its signature being over them, and nothing in
+    // it is read before the signature verifies: an unsigned body is refused as such, whatever it holds.
+    if ("raw" in body && body.raw.type === "application/json") {
+      probe("signed body: wrong content type", unsupported(/^content-type$/), concrete, TEXT_TYPE, Buffer.from("{}"));
+      const unsigned = (kind: string, bytes: Buffer) => probe(kind, { statuses: ["403"] }, concrete, ownType, bytes);
+      unsigned("signed body: not JSON, unsigned", Buffer.from("GIF89a not JSON at all"));
+      unsigned("signed body: well-formed, unsigned", Buffer.from('{"requestId": "x", "status": "delivered"}'));
+      return probes;
+    }
     if ("raw" in body) {
       const pdf = (kind: string, bytes: Buffer) => probe(kind, { statuses: ["400", REPORT] }, concrete, ownType, bytes);
       probe("pdf: wrong content type", unsupported(/^content-type$/), concrete, JSON_TYPE, Buffer.from("{}"));
