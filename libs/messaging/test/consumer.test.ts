@@ -56,6 +56,24 @@ afterEach(async () => {
 /** A handler write that records which event caused it. */
 const effectOf = (event: DeliveredEvent) => [put(EFFECTS, randomUUID(), { eventId: event.id, body: bodyOf(event) })];
 
+/** Two keys on different partitions: one ce_id published under both is delivered twice at once. */
+function keysOnTwoPartitions(): [string, string] {
+  const keys = ["dossier-a", ...Array.from({ length: 20 }, (_, index) => `dossier-b${index}`)];
+  return [keys[0]!, keys.find((key) => partitionForKey(key, 4) !== partitionForKey(keys[0]!, 4))!];
+}
+
+/** Holds handler runs until `count` of them are inside: concurrent copies then read the same state. */
+function meetingPoint(count: number): () => Promise<void> {
+  let inside = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    inside += 1;
+    if (inside === count) open();
+    return opened;
+  };
+}
+
 async function consume(handle: EventProcessor, retry = fastRetry): Promise<void> {
   subscriptions.push(
     await startConsumer({ bus: routing, store, groupId: GROUP, topics: [topic], handle, retry, logger: silentLogger }),
@@ -104,11 +122,9 @@ test("an event delivered twice with the same ce_id is handled once", async () =>
 
 test("a concurrent duplicate loses on the inbox marker and its writes are discarded", async () => {
   // Two keys on different partitions carry the same ce_id, so two deliveries run at once.
-  const keys = ["dossier-a", ...Array.from({ length: 20 }, (_, index) => `dossier-b${index}`)];
-  const otherKey = keys.find((key) => partitionForKey(key, 4) !== partitionForKey(keys[0]!, 4))!;
+  const [key, otherKey] = keysOnTwoPartitions();
   let inHandler = 0;
-  let bothInside!: () => void;
-  const barrier = new Promise<void>((resolve) => (bothInside = resolve));
+  const bothInside = meetingPoint(2);
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   const outcomes: string[] = [];
@@ -123,14 +139,13 @@ test("a concurrent duplicate loses on the inbox marker and its writes are discar
       observer: { settled: (_type, outcome) => outcomes.push(outcome) },
       handle: async (event) => {
         inHandler += 1;
-        if (inHandler === 2) bothInside();
-        await barrier;
+        await bothInside();
         return effectOf(event);
       },
     }),
   );
   const id = randomUUID();
-  await intake.publish([textEvent(topic, keys[0]!, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
+  await intake.publish([textEvent(topic, key, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
   await waitFor(() => inHandler === 2, { description: "both copies inside the handler" });
   // The loser settles after the winner's commit: wait until both are done with, not for the first effect.
   await waitFor(() => outcomes.length === 2, { description: "both copies settled" });
@@ -170,11 +185,9 @@ test("a handler that keeps its own idempotency: no inbox marker, and a copy of a
   // The handler records each event's id in the document it changes, against the version it read.
   const ledger = "dossier-1-ledger";
   await store.commit([put(EFFECTS, ledger, { eventId: "", body: "" })]);
-  const keys = ["dossier-a", ...Array.from({ length: 20 }, (_, index) => `dossier-b${index}`)];
-  const otherKey = keys.find((key) => partitionForKey(key, 4) !== partitionForKey(keys[0]!, 4))!;
+  const [key, otherKey] = keysOnTwoPartitions();
   let runs = 0;
-  let bothInside!: () => void;
-  const barrier = new Promise<void>((resolve) => (bothInside = resolve));
+  const bothInside = meetingPoint(2);
   const deadLetters = await collect(routing, "dlt-watch", [deadLetterTopicFor(GROUP)]);
   subscriptions.push(deadLetters);
   subscriptions.push(
@@ -189,8 +202,7 @@ test("a handler that keeps its own idempotency: no inbox marker, and a copy of a
       handle: async (event) => {
         runs += 1;
         const read = (await store.get(EFFECTS, ledger))!;
-        if (runs === 2) bothInside();
-        await barrier;
+        await bothInside();
         const applied = (read.data.body ?? "").split(" ").filter(Boolean);
         if (applied.includes(event.id)) return [];
         return [put(EFFECTS, ledger, { eventId: event.id, body: [...applied, event.id].join(" ") }, read.version)];
@@ -200,15 +212,15 @@ test("a handler that keeps its own idempotency: no inbox marker, and a copy of a
   const id = randomUUID();
   // Two copies at once, on two partitions: both read the same version; one commits, the other conflicts, runs
   // again at once (no redelivery: one attempt would dead-letter it) and finds its event applied.
-  await intake.publish([textEvent(topic, keys[0]!, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
+  await intake.publish([textEvent(topic, key, "copy", { id }), textEvent(topic, otherKey, "copy", { id })]);
   await waitFor(() => runs === 3, { description: "both copies, one of them twice" });
   const once = (await store.get(EFFECTS, ledger))!;
   expect(once.data.body).toBe(id);
   // A later copy (a redelivery after a restart) is handled and writes nothing: the document keeps its version.
-  await intake.publish([textEvent(topic, keys[0]!, "copy", { id })]);
+  await intake.publish([textEvent(topic, key, "copy", { id })]);
   await waitFor(() => runs === 4, { description: "the later copy" });
   const next = randomUUID();
-  await intake.publish([textEvent(topic, keys[0]!, "next", { id: next })]);
+  await intake.publish([textEvent(topic, key, "next", { id: next })]);
   await waitFor(async () => (await store.get(EFFECTS, ledger))!.data.body === `${id} ${next}`, {
     description: "the next event applied",
   });

@@ -202,7 +202,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
             fields.map((field) => `, ${columnOf(field)} ANY`).join("") +
             ") STRICT",
         );
-        addIndexedColumns(db, table, fields);
+        addIndexedColumns(db, spec.name, fields);
         for (const fields of spec.indexes ?? []) {
           db.exec(
             `CREATE INDEX IF NOT EXISTS "${indexName("ix", spec.name, fields)}" ON ${table} (${columns(fields)})`,
@@ -472,8 +472,14 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 }
 
+/** The collection's table as SQLite names it (in its catalog, pragma_table_info and sqlite_master). */
+function storedTableName(collection: string): string {
+  return `docs_${collection}`;
+}
+
+/** The collection's table as SQL text names it. */
 function tableName(collection: string): string {
-  return `"docs_${collection}"`;
+  return `"${storedTableName(collection)}"`;
 }
 
 function columns(fields: readonly string[]): string {
@@ -499,10 +505,9 @@ function indexedFields(spec: AnyCollection): string[] {
  * date: the missing columns are added and filled from the JSON, and an index still built on json_extract
  * expressions is dropped, to be made again on the columns.
  */
-function addIndexedColumns(db: Database.Database, table: string, fields: readonly string[]): void {
-  const present = new Set(
-    (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.slice(1, -1)) as string[]).map(String),
-  );
+function addIndexedColumns(db: Database.Database, collection: string, fields: readonly string[]): void {
+  const [table, stored] = [tableName(collection), storedTableName(collection)];
+  const present = new Set(db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(stored) as string[]);
   for (const field of fields) {
     if (present.has(`f_${field}`)) continue;
     db.exec(`ALTER TABLE ${table} ADD COLUMN ${columnOf(field)} ANY`);
@@ -511,7 +516,7 @@ function addIndexedColumns(db: Database.Database, table: string, fields: readonl
   const expressionIndexes = db
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%json_extract%'`)
     .pluck()
-    .all(table.slice(1, -1)) as string[];
+    .all(stored) as string[];
   for (const name of expressionIndexes) db.exec(`DROP INDEX "${name}"`);
 }
 
