@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { EventTypes, eventNameOf, events } from "@lienthong/contracts";
 import { statusLabel, type DossierStatus } from "@lienthong/domain";
+import { TEMPLATED_EVENT_NAMES } from "@lienthong/notification";
 import { distribution } from "./bench/report";
 import type { CommuneOfficials, DemoCredentials } from "./dev-credentials";
 import type { PlatformUrls } from "./platform-urls";
@@ -112,13 +113,11 @@ const CHANNEL_NAMES: Readonly<Record<number, string>> = {
 };
 const channelName = (channel: number) => CHANNEL_NAMES[channel] ?? String(channel);
 
-/** The events the applicant is mailed about (notification's applicantMail, services/notification/src/use-cases/templates.ts). */
-const APPLICANT_MAIL_TRIGGERS: readonly string[] = [
-  EventTypes.applicationAccepted.type,
-  EventTypes.applicationRefused.type,
-  EventTypes.supplementRequested.type,
-  EventTypes.resultIssued.type,
-];
+/**
+ * The events the applicant is mailed about: notification's own list of templated events (one template per event and
+ * language), so the demo and the distributed checker expect exactly the mails notification plans.
+ */
+const APPLICANT_MAIL_TRIGGERS: readonly string[] = TEMPLATED_EVENT_NAMES.map((name) => EventTypes[name].type);
 const OUTCOME_TYPES: readonly string[] = [EventTypes.notificationDelivered.type, EventTypes.notificationFailed.type];
 
 /**

@@ -102,8 +102,11 @@ function grpcTerms(expect: Expectation): Expectation {
   return { ...expect, statuses: expect.statuses.map((status) => (status === "400" ? "INVALID_ARGUMENT" : status)) };
 }
 
-/** SMS and ZNS gateways that are never called (no probe makes a dossier): their receipt routes answer. */
-const PHONE_GATEWAYS = {
+/**
+ * SMS and ZNS gateways that are never called (no probe makes a dossier), and the mailbox pipe's DSN secret:
+ * the providers' receipt routes answer.
+ */
+const PROVIDER_RECEIPTS = {
   SMS_GATEWAY_URL: "http://127.0.0.1:65001/sms",
   SMS_GATEWAY_TOKEN: "bad-input-sms-token",
   SMS_BRAND_NAME: "LIENTHONG",
@@ -112,6 +115,15 @@ const PHONE_GATEWAYS = {
   ZNS_ACCESS_TOKEN: "bad-input-zns-token",
   ZNS_TEMPLATES: JSON.stringify({ resultIssued: "1001" }),
   ZNS_RECEIPT_SECRET: "bad-input-zns-receipt-secret",
+  // DSNs are read only where mail goes out over SMTP; no probe sends one.
+  SMTP_URL: "smtp://127.0.0.1:65002",
+  MAIL_DSN_SECRET: "bad-input-mail-dsn-secret",
+};
+
+/** Bodies signed by their sender (decisions 53 and 62): a well-formed one of each type, for the unsigned probe. */
+const SIGNED_BODIES: Record<string, string> = {
+  "application/json": '{"requestId": "x", "status": "delivered"}',
+  "message/rfc822": "Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b--\r\n",
 };
 
 const FOUR_XX = ["400", "401", "403", "404", "409", "413", "415", "422", "429"];
@@ -131,7 +143,7 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
       env: {
         CLIENT_REQUESTS_PER_MINUTE: "10000000",
         // The phone gateways on, so that their receipt routes are walked too; nothing here sends a message.
-        ...PHONE_GATEWAYS,
+        ...PROVIDER_RECEIPTS,
       },
     }));
     endpoints = walkEndpoints(platform);
@@ -203,13 +215,14 @@ describe("bad input answers 4xx, never 5xx, over REST and gRPC, and stores nothi
     // A route that takes any file (a CAdES signature's content) has no malformed body.
     if ("raw" in body && body.raw.type === "*/*") return probes;
 
-    // A signed JSON body (a gateway's receipt) is read as bytes, its signature being over them, and nothing in
-    // it is read before the signature verifies: an unsigned body is refused as such, whatever it holds.
-    if ("raw" in body && body.raw.type === "application/json") {
+    // A signed body (a gateway's receipt, a mail server's DSN) is read as bytes, its signature being over them,
+    // and nothing in it is read before the signature verifies: an unsigned body is refused as such, whatever it holds.
+    const signedBody = "raw" in body ? SIGNED_BODIES[body.raw.type] : undefined;
+    if (signedBody !== undefined) {
       probe("signed body: wrong content type", unsupported(/^content-type$/), concrete, TEXT_TYPE, Buffer.from("{}"));
       const unsigned = (kind: string, bytes: Buffer) => probe(kind, { statuses: ["403"] }, concrete, ownType, bytes);
-      unsigned("signed body: not JSON, unsigned", Buffer.from("GIF89a not JSON at all"));
-      unsigned("signed body: well-formed, unsigned", Buffer.from('{"requestId": "x", "status": "delivered"}'));
+      unsigned("signed body: garbage, unsigned", Buffer.from("GIF89a not JSON at all"));
+      unsigned("signed body: well-formed, unsigned", Buffer.from(signedBody));
       return probes;
     }
     if ("raw" in body) {

@@ -87,6 +87,8 @@ const HAPPY_PATH: readonly { type: string; status: number }[] = [
   { type: EventTypes.applicationSubmitted.type, status: 1 },
   { type: EventTypes.applicationAccepted.type, status: 2 },
   { type: EventTypes.dossierRouted.type, status: 4 },
+  // The receipt-and-appointment slip signature issues for the acceptance (docs/decisions.md §58).
+  { type: EventTypes.slipIssued.type, status: 0 },
   { type: EventTypes.dossierDecided.type, status: 0 },
   { type: EventTypes.signatureRequested.type, status: 0 },
   { type: EventTypes.documentSigned.type, status: 0 },

@@ -81,7 +81,9 @@ type TenancyRule = { kind: "dossier" } | { kind: "unit" } | { kind: "none"; why:
  *   VerifyDocument, VerifyFileSignature (the caller's own file);
  *   POST /v1/documents/sign, POST /v1/signatures/cades, SignDocument, SignFile
  *   (the authority signed for is in the body);
- * - notification: GET /ops/dossiers/:dossierRef/deliveries (operators: every dossier).
+ * - notification: GET /ops/dossiers/:dossierRef/deliveries (operators: every dossier), POST
+ *   /ops/templates/preview, PreviewTemplate, ResendDelivery (operators: no dossier's data), POST
+ *   /v1/delivery-receipts/sms, /zns, /mail (providers, by signature).
  */
 function tenancyRuleOf(endpoint: Endpoint): TenancyRule {
   if ("public" in endpoint.access) return { kind: "none", why: `public: ${endpoint.access.public}` };

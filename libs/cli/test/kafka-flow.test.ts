@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { EventTypes } from "@lienthong/contracts";
+import { CLIENT_KEY_HEADER, DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor, type KafkaMock, type TempDir } from "@lienthong/testing";
 import { startCommuneSimulator } from "../src/commune-simulator";
 import { runDemo } from "../src/demo";
@@ -212,6 +213,30 @@ describeWithKafka("distributed mode: four service processes over the Kafka proto
 
   test("kcat reads the routing decision from routing's topic the same way", async () => {
     await expectCloudEventRecord("lienthong.routing.dossiers.v1", "routing", "gov.lienthong.dossier.routed.v1");
+  }, 20_000);
+
+  test("kcat reads the receipt slip from signature's topic; the desk lists it and downloads it signed", async () => {
+    const { dossierId } = flowResult();
+    await expectCloudEventRecord(
+      "lienthong.signature.documents.v1",
+      "signature",
+      "gov.lienthong.signature.slip_issued.v1",
+    );
+    const urls = platformUrls(services);
+    const desk = { [CLIENT_KEY_HEADER]: DEVELOPMENT_CLIENTS.muongLat.key };
+    const listed = (await (
+      await fetch(`${urls.signature}/v1/dossiers/${dossierId}/slips`, { headers: desk })
+    ).json()) as {
+      slips: { kind: string; downloadPath: string }[];
+    };
+    expect(listed.slips.map((slip) => slip.kind)).toEqual(["receipt"]);
+    const pdf = await fetch(`${urls.signature}${listed.slips[0]!.downloadPath}`, { headers: desk });
+    expect(pdf.status).toBe(200);
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString("latin1"),
+    ).toBe("%PDF-");
   }, 20_000);
 
   test(

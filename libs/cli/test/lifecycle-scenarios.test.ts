@@ -1,7 +1,9 @@
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { EventTypes } from "@lienthong/contracts";
-import { createCalendar, vietnamDate } from "@lienthong/domain";
+import { createCalendar, vietnamDate, vietnameseDateTime } from "@lienthong/domain";
 import {
   AUTHORIZATION_HEADER,
   CLIENT_KEY_HEADER,
@@ -11,7 +13,7 @@ import {
   type DevelopmentOfficial,
 } from "@lienthong/service-host";
 import { defineCollection } from "@lienthong/storage";
-import { tempDir, waitFor } from "@lienthong/testing";
+import { readMail, tempDir, waitFor, type ReadMail } from "@lienthong/testing";
 import { demoApplication } from "../src/demo";
 import { officialCredentials, type DossierUnits } from "./support/credentials";
 import type { PlatformUrls } from "../src/platform-urls";
@@ -201,24 +203,27 @@ describe("lifecycle scenarios through the services", () => {
     );
   }, 30_000);
 
-  it("(c) an overdue dossier produces an apology event and a new appointment", async () => {
+  it("(c) an overdue dossier without apology is flagged to its authority and keeps its appointment", async () => {
     now = MONDAY;
     const code = await submit();
     expect((await act(code, "accept")).status).toBe(200);
     const first = String((await assignment(code)).appointmentAt);
-    // Two working days after the appointment: the deadline watcher notices and apologises.
+    // Two working days after the appointment: the deadline watcher notices; no apology is made up after the fact.
     now = calendar.addWorkingDays(new Date(first), 2, "38");
     await waitFor(
       async () =>
         (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.dossierOverdue.type),
       {
-        description: "the apology in the citizen's timeline",
+        description: "the overdue dossier in the citizen's timeline",
         timeoutMs: 10_000,
       },
     );
-    const after = await assignment(code);
-    expect(new Date(String(after.appointmentAt)).getTime()).toBeGreaterThan(now.getTime());
-    expect(after).toMatchObject({ status: 4 });
+    expect(await assignment(code)).toMatchObject({
+      status: 4,
+      appointmentAt: first,
+      deadlineState: "overdue",
+      overdueWithoutApology: true,
+    });
   }, 30_000);
 
   it("(d) 1,000 concurrent submissions at one unit get 1,000 distinct, consecutive dossier codes", async () => {
@@ -280,6 +285,11 @@ describe("lifecycle scenarios through the services", () => {
     const before = await assignment(code);
     expect(before.competentAuthority).toMatchObject({ code: "14845" });
     await waitFor(async () => (await application(code)).status === 4, { description: "accepted at intake" });
+    // The receipt slip of the acceptance, before counting what a refusal might add.
+    await waitFor(
+      async () => (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.slipIssued.type),
+      { description: "the receipt slip in intake's timeline", timeoutMs: 20_000 },
+    );
     /** What officials' actions and signing emit, as intake's timeline records them (timers and deliveries aside). */
     const decisionEvents = async () =>
       (await application(code)).timeline
@@ -324,17 +334,177 @@ describe("lifecycle scenarios through the services", () => {
     expect(await assignment(code)).toMatchObject({ status: 4, outcome: 0, allowedActions: before.allowedActions });
     expect(await decisionEvents()).toEqual(eventsBefore);
     const signature = platform.hosts.find((host) => host.name === "signature")!;
-    const documents = defineCollection<{ dossierId: string }>("documents", { indexes: [["dossierId"]] });
+    const documents = defineCollection<{ dossierId: string; slipKind?: number }>("documents", {
+      indexes: [["dossierId"]],
+    });
     const dossierId = String(before.dossierId);
-    expect(await signature.store.find(documents, { where: { dossierId } })).toEqual([]);
+    // The receipt slip of the acceptance is the only document.
+    const kept = await signature.store.find(documents, { where: { dossierId } });
+    expect(kept.map(({ data }) => data.slipKind)).toEqual([1]);
 
     // The control: the authority's own leader decides, and the result is signed.
     expect((await act(code, "decide", { outcome: "approved", summary: "Đủ điều kiện." })).status).toBe(200);
     await waitFor(async () => (await assignment(code)).status === 9, { description: "status 9", timeoutMs: 20_000 });
-    expect(await signature.store.find(documents, { where: { dossierId } })).toHaveLength(1);
+    expect(await signature.store.find(documents, { where: { dossierId } })).toHaveLength(2);
     await waitFor(async () => (await decisionEvents()).includes("gov.lienthong.signature.signed.v1"), {
       description: "the signed result in intake's timeline",
       timeoutMs: 10_000,
     });
   }, 60_000);
+
+  describe("(h) the desk's slips and the apology, signed and printable", () => {
+    const desk = DEVELOPMENT_CLIENTS.muongLat.key;
+    let nss = "";
+    let n = 0;
+
+    /** The dossier's slips of one kind as the desk lists them at signature, once issued. */
+    const slip = async (code: string, kind: string) => {
+      let found: { documentId: string; kind: string; officialId: string; downloadPath: string } | undefined;
+      await waitFor(
+        async () => {
+          const listed = await call(`${urls.signature}/v1/dossiers/${code}/slips`, "GET", undefined, desk);
+          const slips = (listed.body.slips ?? []) as NonNullable<typeof found>[];
+          found = slips.find((entry) => entry.kind === kind);
+          return found !== undefined;
+        },
+        { description: `the ${kind} slip of ${code}`, timeoutMs: 30_000 },
+      );
+      return found!;
+    };
+    /** The slip's PDF from the desk, on disk for the peer tools. */
+    const pdfOf = async (downloadPath: string): Promise<string> => {
+      const response = await fetch(`${urls.signature}${downloadPath}`, { headers: { [CLIENT_KEY_HEADER]: desk } });
+      expect(response.status).toBe(200);
+      n += 1;
+      const file = dir.file(`slip-${n}.pdf`);
+      writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+      return file;
+    };
+    /** Every mail notification captured so far (embedded mode writes them as .eml files). */
+    const capturedMails = () => {
+      const mailDir = path.join(dir.file("data"), "notification", "mail");
+      return existsSync(mailDir)
+        ? readdirSync(mailDir)
+            .filter((name) => name.endsWith(".eml"))
+            .map((name) => readMail(readFileSync(path.join(mailDir, name))))
+        : [];
+    };
+    const textOf = (file: string) =>
+      execFileSync("pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ");
+
+    beforeAll(() => {
+      const nssDir = dir.file("nss");
+      mkdirSync(nssDir);
+      nss = `sql:${nssDir}`;
+      execFileSync("certutil", ["-N", "-d", nss, "--empty-password"]);
+      const root = path.join(dir.file("data"), "signature", "pki", "root.cert.pem");
+      execFileSync("certutil", ["-A", "-d", nss, "-n", "root", "-t", "C,C,C", "-i", root]);
+    });
+
+    it("accepting hands over a receipt slip: code, procedure, the appointment in Vietnamese, the official, QR, valid signature", async () => {
+      now = MONDAY;
+      const code = await submit();
+      now = vietnamDate(2027, 3, 1, 9, 30);
+      expect((await act(code, "accept")).status).toBe(200);
+      const dossier = await assignment(code);
+      const receipt = await slip(code, "receipt");
+      expect(receipt.officialId).toBe(DEVELOPMENT_OFFICIALS.receivingOfficerMuongLat.subject);
+      const file = await pdfOf(receipt.downloadPath);
+      const text = textOf(file);
+      for (const expected of [
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        `Mã hồ sơ: ${code}`,
+        `Thủ tục: ${String(dossier.procedureName)}`,
+        `Thời gian hẹn trả kết quả: ${vietnameseDateTime(new Date(String(dossier.appointmentAt)))}`,
+        DEVELOPMENT_OFFICIALS.receivingOfficerMuongLat.name,
+      ]) {
+        expect(text).toContain(expected);
+      }
+      execFileSync("pdftoppm", ["-r", "150", "-png", "-singlefile", file, `${file}.qr`]);
+      const scanned = execFileSync("zbarimg", ["--quiet", "--raw", `${file}.qr.png`], { encoding: "utf8" }).trim();
+      expect(scanned).toBe(`http://localhost:8081/v1/public/status/${code}`);
+      const checked = execFileSync("pdfsig", ["-nssdir", nss, file], { encoding: "utf8" });
+      expect(checked).toContain("Signature is Valid.");
+      // (The test PKI was issued on the test's clock, years ahead: pdfsig judges its validity period by the
+      // machine's; services/signature/test/signing/slips.test.ts checks the chain on the machine's clock.)
+      expect(checked).toContain(`UID=${DEVELOPMENT_OFFICIALS.receivingOfficerMuongLat.subject}`);
+      // The slip is on the applicant's timeline at intake.
+      await waitFor(
+        async () => (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.slipIssued.type),
+        { description: "slipIssued on intake's timeline", timeoutMs: 10_000 },
+      );
+    }, 60_000);
+
+    it("a supplement request lists every missing item; a refusal prints its reason", async () => {
+      now = MONDAY;
+      const supplemented = await submit();
+      expect((await act(supplemented, "accept")).status).toBe(200);
+      const items = ["Giấy xác nhận tình trạng hôn nhân", "Bản sao CCCD của bên nam", "Ảnh chân dung 4x6"];
+      expect((await act(supplemented, "request_supplement", { missingItems: items })).status).toBe(200);
+      const requestText = textOf(await pdfOf((await slip(supplemented, "supplement_request")).downloadPath));
+      expect(requestText).toContain("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ");
+      items.forEach((item, index) => expect(requestText).toContain(`${index + 1}. ${item}`));
+
+      const refused = await submit();
+      const reason = "Hồ sơ không thuộc thẩm quyền tiếp nhận của xã";
+      expect((await act(refused, "refuse", { reason })).status).toBe(200);
+      const refusalText = textOf(await pdfOf((await slip(refused, "refusal")).downloadPath));
+      expect(refusalText).toContain(`Lý do từ chối: ${reason}`);
+    }, 60_000);
+
+    it("a due-soon dossier gets its leader's apology before the appointment: the slip is issued and the new date holds", async () => {
+      now = MONDAY;
+      const code = await submit();
+      expect((await act(code, "accept")).status).toBe(200);
+      const first = new Date(String((await assignment(code)).appointmentAt));
+      // Two hours before the appointment: due soon.
+      now = new Date(first.getTime() - 2 * 3_600_000);
+      await waitFor(
+        async () =>
+          (await application(code)).timeline.some((entry) => entry.eventType === EventTypes.deadlineDueSoon.type),
+        { description: "due soon", timeoutMs: 10_000 },
+      );
+      const newDate = calendar.addWorkingDays(first, 3, "38");
+      const reason = "Chờ kết quả xác minh của Công an xã";
+      const apologized = await act(code, "apologize", { reason, newAppointmentAt: newDate.toISOString() });
+      expect(apologized.status).toBe(200);
+      expect(await assignment(code)).toMatchObject({ appointmentAt: newDate.toISOString(), apologies: 1 });
+      const apology = await slip(code, "apology");
+      expect(apology.officialId).toBe(DEVELOPMENT_OFFICIALS.leaderMuongLat.subject);
+      const text = textOf(await pdfOf(apology.downloadPath));
+      expect(text).toContain("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT");
+      expect(text).toContain(`Lý do chậm trả kết quả: ${reason}`);
+      expect(text).toContain(`đề nghị gia hạn thời gian giải quyết hồ sơ đến ${vietnameseDateTime(newDate)}`);
+      // The applicant is told, in Vietnamese, with the reason and the new date (the mail capture of embedded mode).
+      let apologyMail: ReadMail | undefined;
+      await waitFor(
+        () => {
+          // The apology's own mail, not the one telling of its slip.
+          apologyMail = capturedMails().find(
+            (mail) => mail.subject === `Hồ sơ ${code}: xin lỗi và đề nghị gia hạn thời gian giải quyết`,
+          );
+          return apologyMail !== undefined;
+        },
+        { description: "the applicant's apology mail", timeoutMs: 30_000 },
+      );
+      expect(apologyMail!.text).toContain(`Lý do: ${reason}.`);
+      expect(apologyMail!.text).toContain(`Thời gian hẹn trả kết quả mới: ${vietnameseDateTime(newDate)}.`);
+      // Intake's view of the dossier follows the new date.
+      await waitFor(async () => (await application(code)).appointmentAt === newDate.toISOString(), {
+        description: "the new appointment at intake",
+        timeoutMs: 10_000,
+      });
+      // The old appointment passes: the dossier is not overdue.
+      now = calendar.addWorkingDays(first, 1, "38");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await assignment(code)).toMatchObject({ deadlineState: "within_deadline", overdueWithoutApology: false });
+      // After the new appointment has passed, a further apology is refused.
+      now = calendar.addWorkingDays(newDate, 1, "38");
+      const late = await act(code, "apologize", {
+        reason,
+        newAppointmentAt: calendar.addWorkingDays(newDate, 3, "38").toISOString(),
+      });
+      expect(late).toMatchObject({ status: 409, body: { code: "FAILED_PRECONDITION" } });
+    }, 60_000);
+  });
 });

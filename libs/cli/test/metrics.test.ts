@@ -157,7 +157,16 @@ describe("metrics of a running platform", () => {
       valueOf(notification!, "notification_deliveries_total", { channel: "webhook", state: "delivered" }),
     ).toBeGreaterThanOrEqual(2);
     expect(valueOf(notification!, "notification_deliveries", { channel: "email", state: "failed" })).toBe(0);
-    expect(valueOf(signature!, "signature_duration_seconds_count", { step: "sign", outcome: "ok" })).toBe(2);
+    // Two results, and a receipt slip for each of the three acceptances (docs/decisions.md §58), signed as they come.
+    expect(
+      valueOf(signature!, "signature_duration_seconds_count", { step: "sign", outcome: "ok" }),
+    ).toBeLessThanOrEqual(5);
+    await waitFor(
+      async () =>
+        valueOf((await scrapeAll()).signature!, "signature_duration_seconds_count", { step: "sign", outcome: "ok" }) ===
+        5,
+      { description: "five signatures: two results, three receipt slips", timeoutMs: 30_000 },
+    );
   });
 
   it("shows routing's figures per province: in progress, due soon, overdue, finished this month and the on-time ratio", async () => {
@@ -217,6 +226,8 @@ describe("metrics of a running platform", () => {
       "partition",
       "outcome",
       "channel",
+      // notification's providers: smtp, sms, zns, webhook.
+      "provider",
       "state",
       "status",
       "province",

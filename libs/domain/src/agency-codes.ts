@@ -6,8 +6,9 @@
  * a unit with a code here prints it in its dossier codes, any other its unit code.
  */
 import { z } from "zod";
-import { invalidArgument, type FieldViolation } from "@lienthong/errors";
+import type { FieldViolation } from "@lienthong/errors";
 import { isAgencyCode } from "./dossier-code";
+import { fieldOfPath, invalidFile } from "./file-violations";
 
 /** Official agency code by the unit or stand-in code it replaces. */
 export type AgencyCodes = ReadonlyMap<string, string>;
@@ -33,7 +34,6 @@ const schema = z.strictObject({
   ),
 });
 
-const fieldOf = (path: readonly PropertyKey[]): string => path.map(String).join(".") || "(root)";
 // zod reports a refused record key as "Invalid key in record" and keeps the key's own reason inside.
 const reasonOf = (issue: z.core.$ZodIssue): string =>
   (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined) ?? issue.message;
@@ -50,8 +50,10 @@ const reasonOf = (issue: z.core.$ZodIssue): string =>
 export function parseAgencyCodes(data: unknown, isUnitCode: (code: string) => boolean): AgencyCodes {
   const result = schema.safeParse(data);
   if (!result.success) {
-    const violations = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), reason: reasonOf(issue) }));
-    throw invalidArgument(violations, `agency codes: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`);
+    throw invalidFile(
+      "agency codes",
+      result.error.issues.map((issue) => ({ field: fieldOfPath(issue.path), reason: reasonOf(issue) })),
+    );
   }
   const violations: FieldViolation[] = [];
   const holderOf = new Map<string, string>();
@@ -63,8 +65,7 @@ export function parseAgencyCodes(data: unknown, isUnitCode: (code: string) => bo
     if (holder !== undefined) violations.push({ field, reason: `is the same code as agencyCodes.${holder}` });
     else holderOf.set(code, unit);
   }
-  if (violations.length > 0)
-    throw invalidArgument(violations, `agency codes: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`);
+  if (violations.length > 0) throw invalidFile("agency codes", violations);
   return new Map(Object.entries(result.data.agencyCodes));
 }
 

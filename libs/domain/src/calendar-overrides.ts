@@ -6,7 +6,7 @@
  * can be recomputed with the table that was in force.
  */
 import { z } from "zod";
-import { invalidArgument } from "@lienthong/errors";
+import { fieldOfPath, invalidFile } from "./file-violations";
 import { dayNumberOfIsoDate } from "./time";
 
 export type CalendarOverrideKind = "holiday" | "working_day";
@@ -87,11 +87,7 @@ export function parseCalendarOverrides(data: unknown): CalendarOverrideTable {
   const violations = result.success
     ? []
     : result.error.issues.map((issue) => ({
-        field:
-          issue.path
-            .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-            .join("")
-            .replace(/^\./, "") || "(root)",
+        field: fieldOfPath(issue.path, "brackets"),
         reason: issue.message,
       }));
   if (result.success) {
@@ -112,10 +108,7 @@ export function parseCalendarOverrides(data: unknown): CalendarOverrideTable {
     });
   }
   if (violations.length > 0 || !result.success) {
-    throw invalidArgument(
-      violations,
-      `calendar overrides: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
-    );
+    throw invalidFile("calendar overrides", violations);
   }
   return result.data;
 }

@@ -5,7 +5,7 @@
  * chosen commune; province-level ones to the agency of the procedure's kind in
  * that commune's province.
  */
-import { COMMUNE_PEOPLE_COMMITTEE, type AgencyKinds } from "./agency-kinds";
+import { COMMUNE_PEOPLE_COMMITTEE, type AgencyKindEntry, type AgencyKinds } from "./agency-kinds";
 import type { AgencyKind, Procedure } from "./catalog";
 import { PlatformError } from "@lienthong/errors";
 import type { AdministrativeUnits, Commune, CommuneKind, Province } from "./units";
@@ -113,10 +113,17 @@ export function resolveCompetentAuthority(input: CompetentAuthorityInput): Agenc
   );
   if (configured)
     return { code: configured.code, name: configured.name, level: "province", provinceCode: province.code };
-  return {
-    code: `${province.code}.${kind.mark}`,
-    name: `${kind.name} ${provinceNameInText(province)}`,
-    level: "province",
-    provinceCode: province.code,
-  };
+  return { ...provincialAgencyStandIn(province, kind), level: "province", provinceCode: province.code };
+}
+
+/**
+ * A provincial agency's stand-in while its official code is not configured: `38.SCT`, "Sở Công Thương tỉnh Thanh
+ * Hoá". Routing decides under this code, and an agency's own desk receives under it (receiving-units.ts), so one
+ * credential covers both: both take it from here.
+ */
+export function provincialAgencyStandIn(
+  province: Province,
+  kind: Pick<AgencyKindEntry, "mark" | "name">,
+): { code: string; name: string } {
+  return { code: `${province.code}.${kind.mark}`, name: `${kind.name} ${provinceNameInText(province)}` };
 }

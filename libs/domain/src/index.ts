@@ -15,6 +15,7 @@ export * from "./catalog-sample";
 export * from "./catalog-import";
 export * from "./submission";
 export * from "./competent-authority";
+export * from "./receiving-units";
 export * from "./lunar";
 export * from "./holidays";
 export * from "./calendar-overrides";

@@ -7,9 +7,10 @@
  * so a province sets what is its own without copying the national decisions.
  */
 import { z } from "zod";
-import { invalidArgument, PlatformError, type FieldViolation } from "@lienthong/errors";
+import { PlatformError, type FieldViolation } from "@lienthong/errors";
 import { assertWorkingPeriods, createCalendar, type WorkingCalendar, type WorkingPeriod } from "./calendar";
 import type { CalendarOverride, CalendarOverrideTable } from "./calendar-overrides";
+import { fieldOfPath, invalidFile } from "./file-violations";
 import { dayNumberOfIsoDate } from "./time";
 
 export interface ProvinceCalendarSettings {
@@ -44,12 +45,6 @@ const schema = z.strictObject({
   ),
 });
 
-const fieldOf = (path: readonly PropertyKey[]): string =>
-  path
-    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-    .join("")
-    .replace(/^\./, "") || "(root)";
-
 /**
  * Validates a deployment's province calendars; every error names its field,
  * e.g. `provinces.38.workingHours[1].end` or `provinces.38.overrides[0].date`.
@@ -59,10 +54,9 @@ const fieldOf = (path: readonly PropertyKey[]): string =>
 export function parseProvinceCalendars(data: unknown, provinceExists?: (code: string) => boolean): ProvinceCalendars {
   const result = schema.safeParse(data);
   if (!result.success) {
-    const violations = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), reason: issue.message }));
-    throw invalidArgument(
-      violations,
-      `province calendars: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
+    throw invalidFile(
+      "province calendars",
+      result.error.issues.map((issue) => ({ field: fieldOfPath(issue.path, "brackets"), reason: issue.message })),
     );
   }
   const violations: FieldViolation[] = [];
@@ -95,11 +89,7 @@ export function parseProvinceCalendars(data: unknown, provinceExists?: (code: st
       seen.add(override.date);
     });
   }
-  if (violations.length > 0)
-    throw invalidArgument(
-      violations,
-      `province calendars: ${violations.map((v) => `${v.field} ${v.reason}`).join("; ")}`,
-    );
+  if (violations.length > 0) throw invalidFile("province calendars", violations);
   return result.data;
 }
 

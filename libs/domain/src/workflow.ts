@@ -23,6 +23,8 @@ export const DOSSIER_STATES = {
   refused: S.REFUSED,
   processing: S.PROCESSING,
   supplement_requested: S.SUPPLEMENT_REQUESTED,
+  // Asked before acceptance where a province's practice allows it: the portal sees 5, the clock has not started.
+  supplement_before_acceptance: S.SUPPLEMENT_REQUESTED,
   awaiting_payment: S.AWAITING_PAYMENT,
   withdrawn: S.WITHDRAWN,
   stopped: S.STOPPED,
@@ -53,6 +55,28 @@ interface ActionRule extends Move {
   actor: Actor;
 }
 
+/**
+ * What a province's practice may add to the statute's table (DOMAIN.md §9–§10: keep it configurable), each
+ * turned on by a deployment setting; all off, the table is the statute's (DOMAIN.md §2).
+ */
+export interface WorkflowPractice {
+  /** The receiving unit may ask for a supplement before accepting (routing's SUPPLEMENT_BEFORE_ACCEPTANCE). */
+  supplementBeforeAcceptance?: boolean;
+}
+export type PracticeName = keyof WorkflowPractice;
+
+/** The statute's table alone. */
+export const STATUTORY: WorkflowPractice = {};
+
+/**
+ * An action's rule: the statute's, and the further moves a practice adds when it is on, each from other
+ * states and with its own target and actor. Only the way into a practice's state is the practice's: the way
+ * out of it stays in the table, so a deployment that turns the practice off strands no dossier.
+ */
+interface ActionEntry extends ActionRule {
+  practice?: { [P in PracticeName]?: ActionRule };
+}
+
 const atCounter = (...roles: Role[]): Actor => ({ roles, at: "receiving_unit" });
 const atAuthority = (...roles: Role[]): Actor => ({ roles, at: "competent_authority" });
 
@@ -66,11 +90,20 @@ const atAuthority = (...roles: Role[]): Actor => ({ roles, at: "competent_author
  */
 export const DOSSIER_ACTIONS = {
   accept: { from: ["submitted"], to: "processing", via: S.ACCEPTED, actor: atCounter("receiving_officer") },
-  refuse: { from: ["submitted"], to: "refused", actor: atCounter("receiving_officer") },
+  refuse: { from: ["submitted", "supplement_before_acceptance"], to: "refused", actor: atCounter("receiving_officer") },
   request_supplement: {
     from: ["processing"],
     to: "supplement_requested",
     actor: atAuthority("processing_official", "leader"),
+    // Where a province's practice allows it, the receiving unit asks before accepting (the clock not started);
+    // the applicant's supplement brings the dossier back to the intake check (outcome supplement_provided).
+    practice: {
+      supplementBeforeAcceptance: {
+        from: ["submitted"],
+        to: "supplement_before_acceptance",
+        actor: atCounter("receiving_officer"),
+      },
+    },
   },
   request_payment: { from: ["processing"], to: "awaiting_payment", actor: atAuthority("processing_official") },
   record_payment: { from: ["awaiting_payment"], to: "processing", actor: atAuthority("processing_official") },
@@ -83,30 +116,58 @@ export const DOSSIER_ACTIONS = {
   },
   transfer: { from: ["processing"], to: "processing", actor: atAuthority("processing_official", "leader") },
   withdraw: {
-    from: ["submitted", "processing", "supplement_requested"],
+    from: ["submitted", "processing", "supplement_requested", "supplement_before_acceptance"],
     to: "withdrawn",
     actor: atCounter("receiving_officer"),
   },
   return_result: { from: ["decided"], to: "result_returned", actor: atCounter("result_clerk") },
-} as const satisfies Record<string, ActionRule>;
+  // The head of the competent authority apologises before the appointment and sets a new one (form 04,
+  // DOMAIN.md §10): an event inside status 4, not a status; while the clock is paused there is nothing to move.
+  apologize: { from: ["processing"], to: "processing", actor: atAuthority("leader") },
+} as const satisfies Record<string, ActionEntry>;
 export type DossierAction = keyof typeof DOSSIER_ACTIONS;
 
 /**
  * What other services make happen: the signed result arrived, or could not
  * be produced — then the dossier is back in processing, where the official
- * can decide again (a new signature request), stop or transfer it.
+ * can decide again (a new signature request), stop or transfer it. The
+ * applicant's supplement asked before acceptance (relayed by intake) brings
+ * the dossier back to the intake check; after acceptance it is `resume`.
  */
 export const DOSSIER_OUTCOMES = {
   result_signed: { from: ["awaiting_signature"], to: "decided" },
   signature_failed: { from: ["awaiting_signature"], to: "processing" },
+  supplement_provided: { from: ["supplement_before_acceptance"], to: "submitted" },
 } as const satisfies Record<string, Move>;
 export type DossierOutcome = keyof typeof DOSSIER_OUTCOMES;
 
 export const dossierActions = Object.keys(DOSSIER_ACTIONS) as DossierAction[];
 
-/** Who may take an action: the roles, and whether at the receiving unit or at the competent authority. */
-export function actorOf(action: DossierAction): Actor {
-  return DOSSIER_ACTIONS[action].actor;
+/** The statute's rule of an action and those the practices turned on add. */
+function rulesOf(action: DossierAction, practice: WorkflowPractice): ActionRule[] {
+  const entry: ActionEntry = DOSSIER_ACTIONS[action];
+  const added = Object.entries(entry.practice ?? {}).flatMap(([name, rule]) =>
+    practice[name as PracticeName] === true && rule ? [rule] : [],
+  );
+  return [entry, ...added];
+}
+
+/** The rule that takes `action` from `state` under `practice`; undefined when the workflow does not allow it. */
+export function ruleFor(action: DossierAction, state: DossierState, practice: WorkflowPractice = STATUTORY) {
+  return rulesOf(action, practice).find((rule) => rule.from.includes(state));
+}
+
+/**
+ * Who may take an action: the roles, and whether at the receiving unit or at the competent authority. From a
+ * state a practice's rule applies to, that rule's actor; otherwise the statute's.
+ */
+export function actorOf(action: DossierAction, state?: DossierState, practice: WorkflowPractice = STATUTORY): Actor {
+  return (state && ruleFor(action, state, practice)?.actor) || DOSSIER_ACTIONS[action].actor;
+}
+
+/** Every role that may take the action from some state under `practice` (asked before the dossier is read). */
+export function rolesFor(action: DossierAction, practice: WorkflowPractice = STATUTORY): Role[] {
+  return [...new Set(rulesOf(action, practice).flatMap((rule) => rule.actor.roles))];
 }
 
 export function isDossierAction(value: unknown): value is DossierAction {
@@ -123,8 +184,8 @@ export function statusAfter(state: DossierState, before: DossierStatus): Dossier
 }
 
 /** The actions an official may take in this state, in the contract's order. */
-export function allowedActions(state: DossierState): DossierAction[] {
-  return dossierActions.filter((action) => (DOSSIER_ACTIONS[action].from as readonly DossierState[]).includes(state));
+export function allowedActions(state: DossierState, practice: WorkflowPractice = STATUTORY): DossierAction[] {
+  return dossierActions.filter((action) => ruleFor(action, state, practice) !== undefined);
 }
 
 /** Refused: names the action, the status, and what is allowed instead. */
@@ -133,8 +194,9 @@ export class IllegalTransitionError extends PlatformError {
     readonly move: DossierAction | DossierOutcome,
     readonly state: DossierState,
     readonly status: DossierStatus,
+    practice: WorkflowPractice = STATUTORY,
   ) {
-    const allowed = allowedActions(state);
+    const allowed = allowedActions(state, practice);
     super(
       "FAILED_PRECONDITION",
       `Action "${move}" is not allowed: the dossier is at status ${status} (${statusLabel(status, "en")}${
@@ -151,10 +213,16 @@ export interface DossierPosition {
   status: DossierStatus;
 }
 
-/** The position after an official's action, or IllegalTransitionError. */
-export function afterAction(position: DossierPosition, action: DossierAction): DossierPosition {
+/** The position after an official's action under a deployment's practice, or IllegalTransitionError. */
+export function afterAction(
+  position: DossierPosition,
+  action: DossierAction,
+  practice: WorkflowPractice = STATUTORY,
+): DossierPosition {
   if (!isDossierAction(action)) throw invalidField("action", `must be one of ${dossierActions.join(", ")}`);
-  return moveFrom(DOSSIER_ACTIONS[action], position, action);
+  const rule = ruleFor(action, position.state, practice);
+  if (!rule) throw new IllegalTransitionError(action, position.state, position.status, practice);
+  return { state: rule.to, status: statusAfter(rule.to, position.status) };
 }
 
 /** The position after another service's outcome, or IllegalTransitionError. */
@@ -167,14 +235,20 @@ function moveFrom(move: Move, position: DossierPosition, name: DossierAction | D
   return { state: move.to, status: statusAfter(move.to, position.status) };
 }
 
-const allMoves: readonly Move[] = [...Object.values(DOSSIER_ACTIONS), ...Object.values(DOSSIER_OUTCOMES)];
+function movesUnder(practice: WorkflowPractice): Move[] {
+  return [...dossierActions.flatMap((action) => rulesOf(action, practice)), ...Object.values(DOSSIER_OUTCOMES)];
+}
 
 /**
  * The external statuses reachable from a status in one step as the portal
  * sees it (a pass-through such as accept's 2, or a wait for the signed
- * result, included): the table of DOMAIN.md §2, derived from the workflow.
+ * result, included): the table of DOMAIN.md §2, derived from the workflow;
+ * a practice turned on widens it. A state no move enters (a practice's, while
+ * it is off) holds no dossier and counts for nothing.
  */
-export function reachableStatuses(status: DossierStatus): DossierStatus[] {
+export function reachableStatuses(status: DossierStatus, practice: WorkflowPractice = STATUTORY): DossierStatus[] {
+  const allMoves = movesUnder(practice);
+  const entered = new Set<DossierState>(["submitted", ...allMoves.map((move) => move.to)]);
   const reachable = new Set<DossierStatus>();
   const follow = (from: DossierState) => {
     for (const move of allMoves) {
@@ -186,7 +260,7 @@ export function reachableStatuses(status: DossierStatus): DossierStatus[] {
     }
   };
   for (const state of Object.keys(DOSSIER_STATES) as DossierState[]) {
-    if (DOSSIER_STATES[state] === status) follow(state);
+    if (DOSSIER_STATES[state] === status && entered.has(state)) follow(state);
   }
   for (const move of allMoves) {
     if (move.via === status) reachable.add(statusAfter(move.to, status));

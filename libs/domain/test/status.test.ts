@@ -12,6 +12,8 @@ import {
   reachableStatuses,
   afterAction,
   afterOutcome,
+  actorOf,
+  rolesFor,
   statusLabel,
   type DossierAction,
   type DossierPosition,
@@ -129,6 +131,7 @@ describe("dossier workflow", () => {
       "stop",
       "transfer",
       "withdraw",
+      "apologize",
     ]);
     expect(allowedActions("awaiting_payment")).toEqual(["record_payment", "decide"]);
     expect(allowedActions("refused")).toEqual([]);
@@ -142,5 +145,32 @@ describe("dossier workflow", () => {
     for (const move of [...Object.values(DOSSIER_ACTIONS), ...Object.values(DOSSIER_OUTCOMES)]) {
       for (const state of [...move.from, move.to]) expect(states).toContain(state);
     }
+  });
+
+  it("widens the table only where a province's practice is turned on: a supplement before acceptance", () => {
+    const submitted: DossierPosition = { state: "submitted", status: S.SUBMITTED };
+    const practice = { supplementBeforeAcceptance: true };
+    // Off: the statute's table, the request at status 1 refused naming what is allowed.
+    expect(() => afterAction(submitted, "request_supplement")).toThrow(
+      'Action "request_supplement" is not allowed: the dossier is at status 1 (Submitted, awaiting intake check); allowed actions: accept, refuse, withdraw',
+    );
+    expect(rolesFor("request_supplement")).toEqual(["processing_official", "leader"]);
+    // On: the receiving unit's officer asks at 1; the portal sees 5; the applicant's supplement brings it back to 1.
+    const asked = afterAction(submitted, "request_supplement", practice);
+    expect(asked).toEqual({ state: "supplement_before_acceptance", status: S.SUPPLEMENT_REQUESTED });
+    expect(actorOf("request_supplement", "submitted", practice)).toEqual({
+      roles: ["receiving_officer"],
+      at: "receiving_unit",
+    });
+    expect(actorOf("request_supplement", "processing", practice).at).toBe("competent_authority");
+    expect(rolesFor("request_supplement", practice)).toEqual(["processing_official", "leader", "receiving_officer"]);
+    expect(allowedActions("submitted", practice)).toEqual(["accept", "refuse", "request_supplement", "withdraw"]);
+    expect(allowedActions(asked.state)).toEqual(["refuse", "withdraw"]);
+    expect(afterOutcome(asked, "supplement_provided")).toEqual(submitted);
+    expect(() => afterAction(asked, "accept", practice)).toThrow(IllegalTransitionError);
+    // The portal's table gains 1 → 5 and 5 → 1, 3 with it, and nothing without it.
+    expect(reachableStatuses(S.SUBMITTED, practice)).toEqual([2, 3, 5, 7]);
+    expect(reachableStatuses(S.SUPPLEMENT_REQUESTED, practice)).toEqual([1, 3, 4, 7]);
+    expect(reachableStatuses(S.SUPPLEMENT_REQUESTED)).toEqual([4, 7]);
   });
 });

@@ -4,9 +4,11 @@ import {
   DOSSIER_STATES,
   allowedActions,
   isTerminalStatus,
+  ruleFor,
   type DossierAction,
   type DossierOutcome,
   type DossierState,
+  type WorkflowPractice,
 } from "../src";
 
 /**
@@ -22,6 +24,8 @@ import {
  */
 
 const states = Object.keys(DOSSIER_STATES) as DossierState[];
+/** Every practice a deployment may turn on: the widest table, so that a practice's states are walked too. */
+const EVERY_PRACTICE: Required<WorkflowPractice> = { supplementBeforeAcceptance: true };
 const actions = Object.keys(DOSSIER_ACTIONS) as DossierAction[];
 const outcomes = Object.keys(DOSSIER_OUTCOMES) as DossierOutcome[];
 
@@ -33,7 +37,7 @@ const isWaiting = (state: DossierState) => allowedActions(state).length === 0 &&
 
 function nextStates(state: DossierState): DossierState[] {
   return [
-    ...allowedActions(state).map((action) => DOSSIER_ACTIONS[action].to),
+    ...allowedActions(state, EVERY_PRACTICE).flatMap((action) => ruleFor(action, state, EVERY_PRACTICE)?.to ?? []),
     ...outcomesFrom(state).map((outcome) => DOSSIER_OUTCOMES[outcome].to),
   ];
 }

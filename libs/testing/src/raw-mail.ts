@@ -2,7 +2,8 @@
  * Reads a received message the way a mail client shows it: headers unfolded,
  * RFC 2047 encoded words decoded, the body's transfer encoding undone and its
  * bytes read as the declared charset. Only what notification sends is
- * understood (one text/plain part in UTF-8); anything else fails loudly, so a
+ * understood (one text/plain part in UTF-8, or that and a text/html one as
+ * multipart/alternative); anything else fails loudly, so a
  * change of format shows up as a failing test instead of a garbled match.
  */
 export interface ReadMail {
@@ -11,18 +12,43 @@ export interface ReadMail {
   subject: string;
   from: string;
   text: string;
+  /** The HTML alternative, when the message has one. */
+  html?: string;
 }
 
 const ENCODED_WORD = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
 
 export function readMail(raw: Buffer): ReadMail {
   // Every byte as one character, so nothing is reinterpreted before the charset is known.
-  const source = raw.toString("latin1");
+  const { headers, body } = split(raw.toString("latin1"));
+  const contentType = headers.get("content-type") ?? "";
+  const common = {
+    headers,
+    subject: decodeHeader(headers.get("subject") ?? ""),
+    from: decodeHeader(headers.get("from") ?? ""),
+  };
+  if (/^multipart\/alternative\b/i.test(contentType)) {
+    // A plain-text part and an HTML one (notification's mail since templates have both), each read as a message.
+    const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+    if (!boundary) throw new Error(`multipart/alternative without a boundary: "${contentType}"`);
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1, -1)
+      .map((part) => split(part.replace(/^\r?\n/, "")));
+    const plain = parts.find((part) => /^text\/plain\b/i.test(part.headers.get("content-type") ?? ""));
+    const html = parts.find((part) => /^text\/html\b/i.test(part.headers.get("content-type") ?? ""));
+    if (!plain || !html) throw new Error("expected a text/plain and a text/html part in multipart/alternative");
+    return { ...common, text: partText(plain), html: partText(html) };
+  }
+  if (!/^text\/plain\b/i.test(contentType)) throw new Error(`expected a text/plain message, got "${contentType}"`);
+  return { ...common, text: partText({ headers, body }) };
+}
+
+/** Headers (unfolded, names lower-cased, first occurrence) and body of a message or a MIME part. */
+function split(source: string): { headers: Map<string, string>; body: string } {
   const separator = /\r?\n\r?\n/.exec(source);
   if (!separator) throw new Error("the message has no header/body separator");
   const head = source.slice(0, separator.index);
-  const body = source.slice(separator.index + separator[0].length);
-
   const headers = new Map<string, string>();
   // Unfolding removes the line break, not the whitespace after it (RFC 5322 §2.2.3).
   for (const line of head.replace(/\r?\n(?=[ \t])/g, "").split(/\r?\n/)) {
@@ -31,17 +57,15 @@ export function readMail(raw: Buffer): ReadMail {
     const name = line.slice(0, colon).trim().toLowerCase();
     if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
   }
+  return { headers, body: source.slice(separator.index + separator[0].length) };
+}
 
-  const contentType = headers.get("content-type") ?? "";
-  if (!/^text\/plain\b/i.test(contentType)) throw new Error(`expected a text/plain message, got "${contentType}"`);
+/** A text part's content: UTF-8 required, its transfer encoding undone, CRLF read as LF. */
+function partText(part: { headers: Map<string, string>; body: string }): string {
+  const contentType = part.headers.get("content-type") ?? "";
   if (!/charset="?utf-8"?/i.test(contentType)) throw new Error(`expected charset utf-8, got "${contentType}"`);
-
-  return {
-    headers,
-    subject: decodeHeader(headers.get("subject") ?? ""),
-    from: decodeHeader(headers.get("from") ?? ""),
-    text: decodeBody(body, (headers.get("content-transfer-encoding") ?? "7bit").toLowerCase()).replace(/\r\n/g, "\n"),
-  };
+  const transferEncoding = (part.headers.get("content-transfer-encoding") ?? "7bit").toLowerCase();
+  return decodeBody(part.body.replace(/\r?\n$/, ""), transferEncoding).replace(/\r\n/g, "\n");
 }
 
 /** Decodes RFC 2047 words; adjacent words are joined as bytes, so a character split across two still decodes. */

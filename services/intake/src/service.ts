@@ -1,4 +1,4 @@
-import type { AgencyCodes } from "@lienthong/domain";
+import type { ReceivingUnits } from "@lienthong/domain";
 import {
   type ServiceFactoryOptions,
   ServiceHost,
@@ -9,7 +9,7 @@ import {
 } from "@lienthong/service-host";
 import { intakeGrpc, referenceDataGrpc } from "./api/grpc";
 import { intakeRoutes } from "./api/http";
-import { intakeAgencyCodes, intakeEnv } from "./config";
+import { intakeAgencyCodes, intakeEnv, intakeReceivingUnits } from "./config";
 import { intakeTopics, intakeEventHandler } from "./events/consumers";
 import { applications, intakeCollections } from "./store/collections";
 import { DossierRegistrar } from "./store/dossier-registrar";
@@ -39,9 +39,15 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
     { ...options, logger },
   );
   const { reference } = host;
-  let agencyCodes: AgencyCodes;
+  let receivingUnits: ReceivingUnits;
   try {
-    agencyCodes = intakeAgencyCodes(env, reference.units);
+    const agencyCodes = intakeAgencyCodes(env, reference.units);
+    receivingUnits = intakeReceivingUnits(
+      env,
+      { units: reference.units, agencyKinds: reference.catalog.agencyKinds },
+      agencyCodes,
+      logger,
+    );
   } catch (error) {
     // A refused configuration: close the store and bus just opened, and report the refusal.
     await host.stop().catch(() => undefined);
@@ -54,12 +60,13 @@ export async function createIntakeService(options: ServiceOptions = {}): Promise
   const ports: IntakePorts = {
     store: host.store,
     commit: (ops) => host.commit(ops),
-    registrar: new DossierRegistrar(host.store, (ops) => host.commit(ops), now, agencyCodes),
+    registrar: new DossierRegistrar(host.store, (ops) => host.commit(ops), now),
     catalog: reference.catalog,
     units: reference.units,
+    receivingUnits,
     merges: reference.merges,
     audit,
-    resultLink: (documentId) => signPublicDocumentLink(linkSecrets, documentId, now()),
+    documentLink: (documentId) => signPublicDocumentLink(linkSecrets, documentId, now()),
     limits: { attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES },
     acrossProvinces: env.INTAKE_ACROSS_PROVINCES,
     now,

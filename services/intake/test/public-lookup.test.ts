@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { intake } from "@lienthong/contracts";
+import { intake, type events } from "@lienthong/contracts";
 import { ConfigError, auditLog, verifyPublicDocumentLink, type PublicLinkSecrets } from "@lienthong/service-host";
 import { waitFor } from "@lienthong/testing";
 import { createIntakeService } from "../src";
@@ -68,6 +68,8 @@ describe("public status lookup by dossier code and second factor", () => {
       procedureName: "Thủ tục đăng ký kết hôn",
       submittedAt: application.submittedAt,
       appointmentAt,
+      // No slip without an official's act (this acceptance came as an event only).
+      slips: [],
     });
     for (const value of Object.values(applicantData)) expect(reply.text).not.toContain(value);
   });
@@ -320,6 +322,115 @@ describe("the public lookup hands the applicant a link to the signed result", ()
       { apiKey: null },
     );
     expect(grantedBy((reply.body as { resultDownloadPath: string }).resultDownloadPath)).toBe(earlierDocument);
+  });
+});
+
+describe("the public lookup hands the applicant a link to each of the desk's signed slips", () => {
+  let harness: IntakeHarness;
+  let application: ApplicationBody;
+  const secrets: PublicLinkSecrets = { current: randomBytes(32).toString("base64url") };
+  const receipt = randomUUID();
+  const supplementRequest = randomUUID();
+
+  beforeAll(async () => {
+    harness = await startIntake({
+      env: {
+        PUBLIC_LOOKUP_PER_CODE_PER_MINUTE: "100",
+        PUBLIC_LOOKUP_PER_IP_PER_MINUTE: "100",
+        PUBLIC_LINK_SECRET: secrets.current,
+      },
+    });
+    application = await submitValid(harness);
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const slipIssued = (documentId: string, kind: events.SlipKind, issuedAt: string) =>
+    publishRoutingEvent(harness, "slipIssued", {
+      dossierId: application.dossierId,
+      dossierCode: application.dossierCode,
+      kind,
+      documentId,
+      downloadPath: `/v1/documents/${documentId}`,
+      issuedAt,
+    });
+  const granted = (path: string) => {
+    const url = new URL(path, "http://signature.invalid");
+    return verifyPublicDocumentLink(
+      secrets,
+      {
+        documentId: url.pathname.replace("/v1/public/documents/", ""),
+        expires: url.searchParams.get("expires") ?? undefined,
+        signature: url.searchParams.get("signature") ?? undefined,
+      },
+      new Date(),
+    );
+  };
+
+  test("each slip once, oldest first, over REST and gRPC; a redelivered event adds nothing", async () => {
+    const { RECEIPT, SUPPLEMENT_REQUEST } = { RECEIPT: 1, SUPPLEMENT_REQUEST: 2 } as const;
+    await slipIssued(receipt, RECEIPT, "2026-12-07T02:16:00.000Z");
+    await slipIssued(supplementRequest, SUPPLEMENT_REQUEST, "2026-12-08T03:00:00.000Z");
+    await waitForRecord(harness, application.dossierId, (record) => record.slips?.length === 2, "both slips");
+    // The same event delivered again (same id) is the timeline's to recognise: still two.
+    const [first] = harness.observed.filter(
+      (event) => event.key === application.dossierId && event.type.includes("slip_issued"),
+    );
+    await harness.broker.bus("signature").publish([{ ...first!, headers: first!.headers ?? {} }]);
+    // A replay of the slip under a new event id (signature republishing it) names the same document: still two.
+    await slipIssued(receipt, RECEIPT, "2026-12-07T02:16:00.000Z");
+    await waitForRecord(
+      harness,
+      application.dossierId,
+      (record) => record.timeline.filter((entry) => entry.eventType.includes("slip_issued")).length === 3,
+      "the replay on the timeline",
+    );
+    await harness.allObserved();
+
+    const rest = await call(
+      harness.running.httpUrl,
+      "GET",
+      `/v1/public/status/${application.dossierCode}?factor=${citizenIdLastFour}`,
+      { apiKey: null },
+    );
+    expect(rest.status).toBe(200);
+    const slips = (rest.body as { slips: { kind: number; issuedAt: string; downloadPath: string }[] }).slips;
+    expect(slips.map(({ kind, issuedAt }) => ({ kind, issuedAt }))).toEqual([
+      { kind: RECEIPT, issuedAt: "2026-12-07T02:16:00.000Z" },
+      { kind: SUPPLEMENT_REQUEST, issuedAt: "2026-12-08T03:00:00.000Z" },
+    ]);
+    expect(slips.map(({ downloadPath }) => granted(downloadPath))).toEqual([receipt, supplementRequest]);
+
+    const client = intakeClient(harness);
+    try {
+      const response = await unaryCall(
+        client.lookupStatus.bind(client),
+        intake.LookupStatusRequest.fromPartial({ dossierCode: application.dossierCode, secondFactor: phoneLastFour }),
+      );
+      expect(response.slips.map(({ kind }) => kind)).toEqual([RECEIPT, SUPPLEMENT_REQUEST]);
+      expect(response.slips.map(({ downloadPath }) => granted(downloadPath))).toEqual([receipt, supplementRequest]);
+    } finally {
+      client.close();
+    }
+    const wrong = await call(
+      harness.running.httpUrl,
+      "GET",
+      `/v1/public/status/${application.dossierCode}?factor=0000`,
+      {
+        apiKey: null,
+      },
+    );
+    expect(wrong.status).toBe(404);
+    expect(wrong.text).not.toContain(receipt);
+    await waitFor(
+      async () =>
+        (await harness.runtime.store.find(auditLog, {})).some(
+          ({ data }) => data.action === "issue_slip_links" && data.target === application.dossierId,
+        ),
+      { description: "the slip links' audit entry", timeoutMs: 15_000 },
+    );
   });
 });
 

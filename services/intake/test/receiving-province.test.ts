@@ -46,7 +46,8 @@ describe("boundary-free intake stays within the receiving centre's province", ()
       violations: [
         {
           field: "applicantCommuneCode",
-          reason: "is in province 01; a centre of province 38 receives only dossiers decided in its own province",
+          reason:
+            "is in province 01; a receiving unit of province 38 receives only dossiers decided in its own province",
         },
       ],
     });

@@ -9,6 +9,8 @@ import {
   serviceEnv,
 } from "@lienthong/service-host";
 import { z } from "zod";
+import { TEMPLATED_EVENT_NAMES } from "./templates/variables";
+import { parseQuietHours } from "./use-cases/quiet-hours";
 
 /**
  * The secret the development clients' webhooks are signed with when
@@ -92,14 +94,6 @@ export function webhookUrlRefusal(value: string): string | undefined {
  */
 const SMS_BRAND_NAME = /^[A-Za-z0-9 .&_-]{1,11}$/;
 
-/** The events an applicant is told about by ZNS, each with the Zalo-approved template it is sent with. */
-export const ZNS_TEMPLATE_EVENTS = [
-  "applicationAccepted",
-  "applicationRefused",
-  "supplementRequested",
-  "resultIssued",
-] as const;
-
 /** A gateway's URL: callable by fetch (scheme, port), said without repeating it. */
 function gatewayUrl() {
   return envOptionalString().superRefine((url, ctx) => {
@@ -126,6 +120,13 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
   /** SMTP server, e.g. smtp://mailpit:1025; without it mail is captured as .eml files under DATA_DIR (embedded mode). */
   SMTP_URL: envOptionalString(),
   MAIL_FROM: envString("LiênThông <no-reply@lienthong.local>"),
+  /**
+   * Signs the delivery status notifications (bounces) the mailbox pipe posts to /v1/delivery-receipts/mail
+   * (Standard Webhooks, text or whsec_); without it bounces are not read and mail stays "sent".
+   */
+  MAIL_DSN_SECRET: receiptSecret(),
+  /** The DSN secret being rotated out. */
+  MAIL_DSN_PREVIOUS_SECRET: receiptSecret(),
   /** Where the development clients' webhooks go (embedded mode: the commune simulator). */
   WEBHOOK_DEFAULT_URL: envOptionalString().superRefine((url, ctx) => {
     const refusal = url === undefined ? undefined : webhookUrlRefusal(url);
@@ -150,6 +151,28 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
    * an alert is raised (a metric and one warning per dossier); they keep waiting.
    */
   NOTIFICATION_PARK_ALERT_AFTER_MS: envInteger(10 * 60_000, 1_000, 7 * 86_400_000),
+  /**
+   * A directory of the province's own templates, `<language>/<event>.yaml`
+   * (as services/notification/assets/templates/), each replacing the shipped one of
+   * its event and language; checked at start like them.
+   */
+  NOTIFICATION_TEMPLATES_DIR: envOptionalString(),
+  /**
+   * Quiet hours in Vietnam time, "HH:MM-HH:MM" (e.g. 21:00-07:00, spanning midnight): a non-urgent SMS or ZNS
+   * message planned inside them waits for their end; urgent ones go at once. Unset: no quiet hours.
+   */
+  NOTIFICATION_QUIET_HOURS: envOptionalString().superRefine((text, ctx) => {
+    if (text !== undefined && !parseQuietHours(text))
+      ctx.addIssue({ code: "custom", message: 'must be "HH:MM-HH:MM" in Vietnam time, two different times' });
+  }),
+  /**
+   * Each provider's rate, in calls started per second (0: no limit): the SMTP server, the SMS gateway, Zalo ZNS,
+   * the commune systems' webhooks (all endpoints together). A message over the rate waits, never dropped.
+   */
+  NOTIFICATION_RATE_SMTP_PER_SECOND: envInteger(0, 0, 10_000),
+  NOTIFICATION_RATE_SMS_PER_SECOND: envInteger(0, 0, 10_000),
+  NOTIFICATION_RATE_ZNS_PER_SECOND: envInteger(0, 0, 10_000),
+  NOTIFICATION_RATE_WEBHOOK_PER_SECOND: envInteger(0, 0, 10_000),
   /** The SMS gateway (its HTTP API, see src/channels/sms.ts); without it no SMS is sent. */
   SMS_GATEWAY_URL: gatewayUrl(),
   /** The gateway's API token (sent as a bearer token; never logged). */
@@ -177,7 +200,7 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
   /** The official account's access token (header access_token; never logged). */
   ZNS_ACCESS_TOKEN: envOptionalString(),
   /** The approved template of each event told by ZNS, e.g. {"resultIssued":"231456"}; other events go by SMS. */
-  ZNS_TEMPLATES: envJson(z.partialRecord(z.enum(ZNS_TEMPLATE_EVENTS), z.string().regex(/^\d{1,20}$/)), {}),
+  ZNS_TEMPLATES: envJson(z.partialRecord(z.enum(TEMPLATED_EVENT_NAMES), z.string().regex(/^\d{1,20}$/)), {}),
   /** Signs ZNS delivery receipts (Standard Webhooks); without it an accepted ZNS message is final ("sent"). */
   ZNS_RECEIPT_SECRET: receiptSecret(),
   /** The ZNS receipt secret being rotated out (as SMS_RECEIPT_PREVIOUS_SECRET). */
@@ -213,6 +236,8 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
         if (value !== undefined)
           ctx.addIssue({ code: "custom", path: [variable], message: `is set without ${urlName}: that channel is off` });
     };
+    onlyWith(env.SMTP_URL, "SMTP_URL", { MAIL_DSN_SECRET: env.MAIL_DSN_SECRET });
+    together(env.MAIL_DSN_PREVIOUS_SECRET, "MAIL_DSN_PREVIOUS_SECRET", { MAIL_DSN_SECRET: env.MAIL_DSN_SECRET });
     onlyWith(env.SMS_GATEWAY_URL, "SMS_GATEWAY_URL", {
       SMS_GATEWAY_TOKEN: env.SMS_GATEWAY_TOKEN,
       SMS_BRAND_NAME: env.SMS_BRAND_NAME,
@@ -244,6 +269,8 @@ export const notificationEnv = serviceEnv(platformService("notification"), {
         });
     }
     for (const variable of [
+      "MAIL_DSN_SECRET",
+      "MAIL_DSN_PREVIOUS_SECRET",
       "SMS_RECEIPT_SECRET",
       "SMS_RECEIPT_PREVIOUS_SECRET",
       "ZNS_RECEIPT_SECRET",

@@ -1,7 +1,14 @@
 import { events } from "@lienthong/contracts";
 import type { ServiceHost } from "@lienthong/service-host";
 import type { WriteOp } from "@lienthong/storage";
-import { DELIVERY_STATES, deliveries, type DeliveryRecord, type DeliveryState } from "./store/collections";
+import {
+  DELIVERY_STATES,
+  contacts,
+  deliveries,
+  type ContactRecord,
+  type DeliveryRecord,
+  type DeliveryState,
+} from "./store/collections";
 
 /**
  * Deliveries by channel and state, for province IT: a counter of every
@@ -44,6 +51,18 @@ export function registerDeliveryMetrics(host: ServiceHost): void {
       // Written through put(deliveries, …), so the document is a DeliveryRecord.
       const delivery = op.data as DeliveryRecord;
       children.get(channelLabel(delivery.channel))?.get(delivery.state)?.inc();
+    }
+  });
+  const withoutConsent = host.metrics.counter({
+    name: "notification_preferences_without_consent_total",
+    help: "Submissions whose applicant chose channels without a time of consent: the applicant is told on no channel",
+  });
+  withoutConsent.inc(0);
+  host.afterCommit((ops: readonly WriteOp[]) => {
+    for (const op of ops) {
+      // The submission writes the contact unconditionally; a later change of authority writes it with its version.
+      if (op.kind !== "put" || op.collection !== contacts.name || op.expectedVersion !== undefined) continue;
+      if ((op.data as ContactRecord).preferences?.consentedAt === "") withoutConsent.inc();
     }
   });
   host.metrics.gauge({

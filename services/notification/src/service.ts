@@ -14,12 +14,15 @@ import { ZaloZnsSender } from "./channels/zns";
 import { SignedWebhookSender } from "./channels/webhook";
 import { webhookEndpoints, type WebhookEndpoints } from "./channels/webhook-endpoints";
 import { notificationEnv, type NotificationEnv } from "./config";
+import { loadTemplates, type TemplateCatalog } from "./templates/catalog";
 import { notificationEventHandler, notificationTopics } from "./events/consumers";
 import { registerDeliveryMetrics } from "./metrics";
 import { contacts, deliveries, notificationCollections, webhookEndpointStates } from "./store/collections";
 import { DeliveryLanes } from "./use-cases/delivery-lanes";
-import { dispatchRound, type DispatchPolicy } from "./use-cases/dispatch-deliveries";
+import { dispatchRound, type DispatchPolicy, type RateObserver } from "./use-cases/dispatch-deliveries";
+import { PROVIDERS, ProviderRates } from "./use-cases/provider-rates";
 import type { NotificationPorts } from "./use-cases/ports";
+import { parseQuietHours } from "./use-cases/quiet-hours";
 import { alertLongParked, parkedSummary } from "./use-cases/watch-parked";
 
 export type ServiceOptions = ServiceFactoryOptions;
@@ -40,8 +43,10 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   const env = loadConfig(notificationEnv, source);
   const host = await ServiceHost.open({ service: "notification", env, collections: notificationCollections }, options);
   let webhooks: WebhookEndpoints;
+  let templates: TemplateCatalog;
   try {
     webhooks = webhookEndpoints(host.identities.clients, env, host.logger);
+    templates = loadTemplates({ overrideDir: env.NOTIFICATION_TEMPLATES_DIR });
   } catch (error) {
     // A refused configuration: close the store and bus just opened, and report the refusal.
     await host.stop().catch(() => undefined);
@@ -72,6 +77,8 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     commit: (ops) => host.commit(ops),
     webhooks,
     phone: phone.channels,
+    templates,
+    ...(env.NOTIFICATION_QUIET_HOURS && { quietHours: parseQuietHours(env.NOTIFICATION_QUIET_HOURS) }),
     provinceOf: (unit) => units.provinceOf(unit),
     // Ids only (DOMAIN.md §7), with the trace that tells which request it was.
     audit: (decision) => host.audit.append(decision),
@@ -89,11 +96,28 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     receiptHorizonMs: env.NOTIFICATION_RECEIPT_HORIZON_HOURS * HOUR_MS,
   };
   const lanes = new DeliveryLanes(DELIVERIES_IN_FLIGHT, host.logger);
+  const rates = new ProviderRates({
+    smtp: env.NOTIFICATION_RATE_SMTP_PER_SECOND,
+    sms: env.NOTIFICATION_RATE_SMS_PER_SECOND,
+    zns: env.NOTIFICATION_RATE_ZNS_PER_SECOND,
+    webhook: env.NOTIFICATION_RATE_WEBHOOK_PER_SECOND,
+  });
+  const rateObserver = providerRateMetrics(host);
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
     intervalMs: 500,
     logger: host.logger,
-    round: () => dispatchRound({ ports, lanes, channels, policy, logger: host.logger, observer: metrics.endpoints }),
+    round: () =>
+      dispatchRound({
+        ports,
+        lanes,
+        channels,
+        policy,
+        logger: host.logger,
+        observer: metrics.endpoints,
+        rates,
+        rateObserver,
+      }),
   });
   host.runInBackground({
     name: dispatcher.name,
@@ -126,6 +150,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   notificationRoutes(host.http, ports, {
     sms: secrets(env.SMS_RECEIPT_SECRET, env.SMS_RECEIPT_PREVIOUS_SECRET),
     zns: secrets(env.ZNS_RECEIPT_SECRET, env.ZNS_RECEIPT_PREVIOUS_SECRET),
+    mail: secrets(env.MAIL_DSN_SECRET, env.MAIL_DSN_PREVIOUS_SECRET),
   });
   host.serveGrpc(notificationGrpc(ports));
   host.dossierProvince(async (dossierId) => {
@@ -170,6 +195,36 @@ function phoneChannels(env: NotificationEnv) {
       ...(zns && { zns: { templates: env.ZNS_TEMPLATES } }),
     },
     senders: { ...(sms && { sms }), ...(zns && { zns }) },
+  };
+}
+
+/**
+ * What each provider's rate keeps waiting: a gauge of the due deliveries it
+ * kept back in the last round, and a counter of every time one was (so a
+ * rate that is too low shows as a steady climb). Labelled by provider only.
+ */
+function providerRateMetrics(host: ServiceHost): RateObserver {
+  const waiting = host.metrics.gauge({
+    name: "notification_rate_limited_deliveries",
+    help: "Due deliveries waiting for their provider's rate (NOTIFICATION_RATE_*_PER_SECOND) in the dispatcher's last round",
+    labelNames: ["provider"],
+  });
+  const deferrals = host.metrics.counter({
+    name: "notification_rate_limit_deferrals_total",
+    help: "Times a due delivery was kept waiting by its provider's rate",
+    labelNames: ["provider"],
+  });
+  for (const provider of PROVIDERS) {
+    waiting.labels(provider).set(0);
+    deferrals.labels(provider).inc(0);
+  }
+  return {
+    keptBack(counts) {
+      for (const provider of PROVIDERS) {
+        waiting.labels(provider).set(counts[provider]);
+        if (counts[provider] > 0) deferrals.labels(provider).inc(counts[provider]);
+      }
+    },
   };
 }
 

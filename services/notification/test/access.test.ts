@@ -28,6 +28,7 @@ const PUBLIC = [
   "/healthz",
   "/openapi.json",
   "/readyz",
+  "/v1/delivery-receipts/mail",
   "/v1/delivery-receipts/sms",
   "/v1/delivery-receipts/zns",
 ];

@@ -303,3 +303,40 @@ function registry(clients: { clientId: string; secrets: string[] }[]): ClientDir
     client: (clientId) => registered.find((client) => client.clientId === clientId),
   };
 }
+
+describe("notification's templates, quiet hours, rates and bounces: refused at start when they cannot mean anything", () => {
+  const issuesOf = (env: Record<string, string>) => {
+    const parsed = notificationEnv.safeParse(env);
+    return parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({ variable: issue.path.map(String).join("."), reason: issue.message }));
+  };
+
+  test.each([
+    [{ NOTIFICATION_QUIET_HOURS: "21h-7h" }, "NOTIFICATION_QUIET_HOURS", "HH:MM-HH:MM"],
+    [{ NOTIFICATION_QUIET_HOURS: "21:00-21:00" }, "NOTIFICATION_QUIET_HOURS", "two different times"],
+    [{ NOTIFICATION_RATE_SMS_PER_SECOND: "-1" }, "NOTIFICATION_RATE_SMS_PER_SECOND", ""],
+    [{ MAIL_DSN_SECRET: "a-mail-dsn-secret-of-more-than-32-chars" }, "MAIL_DSN_SECRET", "without SMTP_URL"],
+    [
+      { SMTP_URL: "smtp://127.0.0.1:2525", MAIL_DSN_PREVIOUS_SECRET: "a-mail-dsn-secret-of-more-than-32-chars" },
+      "MAIL_DSN_SECRET",
+      "is required with MAIL_DSN_PREVIOUS_SECRET",
+    ],
+  ])("%j is refused, naming %s", (env, variable, reason) => {
+    expect(issuesOf(env)).toContainEqual({
+      variable,
+      reason: expect.stringContaining(reason) as string,
+    });
+  });
+
+  test("and accepted when they do (the control)", () => {
+    expect(
+      issuesOf({
+        NOTIFICATION_QUIET_HOURS: "21:00-07:00",
+        NOTIFICATION_RATE_SMS_PER_SECOND: "30",
+        SMTP_URL: "smtp://127.0.0.1:2525",
+        MAIL_DSN_SECRET: "a-mail-dsn-secret-of-more-than-32-chars",
+      }),
+    ).toEqual([]);
+  });
+});

@@ -340,6 +340,13 @@ describe("notification: who is told what, for every event of a dossier", () => {
             at: new Date(step.at).toISOString(),
             reason: step.reason,
           })),
+          // The template an applicant's message was rendered from (a webhook has none).
+          template: d.template && {
+            eventType: d.template.name,
+            language: d.template.language,
+            version: d.template.version,
+            source: d.template.source,
+          },
         })),
       );
     });

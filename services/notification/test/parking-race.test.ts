@@ -6,6 +6,7 @@ import { tempDir, type TempDir } from "@lienthong/testing";
 import { deliveries, notificationCollections, parkedEvents } from "../src/store/collections";
 import { planDeliveries } from "../src/use-cases/plan-deliveries";
 import type { NotificationPorts } from "../src/use-cases/ports";
+import { loadTemplates } from "../src/templates/catalog";
 
 /**
  * The submission and an event that overtook it handled at the same moment
@@ -33,6 +34,7 @@ describe("notification: parking raced by the submission", () => {
         all: () => [],
       },
       phone: {},
+      templates: loadTemplates(),
       provinceOf: () => undefined,
       audit: () => undefined,
       logger: createLogger({ service: "notification", level: "silent" }),

@@ -64,6 +64,8 @@ describe.each([
   let dossier: Dossier;
   let accepted: ParsedMail;
   let result: ParsedMail;
+  /** The messages as they went over the wire. */
+  let raws: Buffer[];
 
   beforeAll(async () => {
     mailbox = await openMailbox();
@@ -97,7 +99,8 @@ describe.each([
       (listed) => listed.length > 0 && listed.every((delivery) => delivery.stateName === "delivered"),
       `every delivery of ${dossier.dossierCode} delivered`,
     );
-    const mails = await Promise.all((await mailbox.messages(harness)).map((raw) => simpleParser(raw)));
+    raws = await mailbox.messages(harness);
+    const mails = await Promise.all(raws.map((raw) => simpleParser(raw)));
     expect(mails.map((mail) => mail.subject).sort()).toEqual(
       [`Hồ sơ ${dossier.dossierCode} đã có kết quả`, `Hồ sơ ${dossier.dossierCode} đã được tiếp nhận`].sort(),
     );
@@ -136,15 +139,31 @@ describe.each([
     }
   });
 
-  it("declares UTF-8 and encodes the subject as RFC 2047 words, so the header stays ASCII", () => {
+  it("sends a plain-text and an HTML part, the HTML with the same news", () => {
     for (const mail of [accepted, result]) {
       const contentType = mail.headers.get("content-type") as { value: string; params: Record<string, string> };
-      expect(contentType.value).toBe("text/plain");
-      expect(contentType.params.charset?.toLowerCase()).toBe("utf-8");
+      expect(contentType.value).toBe("multipart/alternative");
+      expect(mail.html).toContain(`<strong>${dossier.dossierCode}</strong>`);
+    }
+    expect(accepted.html).toContain(
+      "Thời gian hẹn trả kết quả: <strong>17 giờ 00, ngày 02 tháng 12 năm 2026</strong>.",
+    );
+    expect(result.html).toContain(`<p>Kính gửi ông/bà ${applicant.fullName},</p>`);
+  });
+
+  it("declares UTF-8 and encodes the subject as RFC 2047 words, so the header stays ASCII", () => {
+    for (const mail of [accepted, result]) {
       const subject = rawHeader(mail, "subject");
       // eslint-disable-next-line no-control-regex -- the point is that every byte is ASCII
       expect(subject).toMatch(/^[\x00-\x7f]*$/);
       expect(subject).toMatch(/=\?utf-8\?[bq]\?/i);
+    }
+    expect(raws).toHaveLength(2);
+    for (const raw of raws) {
+      // Every byte as one character: the declarations are ASCII, whatever the bodies hold.
+      const wire = raw.toString("latin1");
+      for (const part of ["text/plain", "text/html"])
+        expect(wire).toMatch(new RegExp(`^Content-Type: ${part}; charset=utf-8\r?$`, "im"));
     }
   });
 });

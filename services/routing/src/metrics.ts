@@ -59,15 +59,19 @@ const sum = (counts: readonly number[]): number => counts.reduce((total, count) 
 async function provinceFigures(ports: RoutingPorts, province: string, now: Date): Promise<ProvinceFigures> {
   const { store } = ports;
   // Equalities on province, status and overdue (the open-dossier index), on province and timeliness with a range on
-  // finishedAt, or on the receiving province with acceptedAt null: each count reads only the rows it counts.
+  // finishedAt, or on the receiving province and status with acceptedAt null: each count reads only the rows it
+  // counts.
   const accepted = (status: DossierStatus, overdue: boolean) =>
     store.count(assignments, { where: { competentProvinceCode: province, status, overdue } });
   const dueSoonBy = ports.calendar.addWorkingHours(now, ports.deadlines.dueSoonWorkingHours, province);
   const monthStart = startOfVietnamMonth(now).toISOString();
-  const [submitted, open, dueSoon, finished] = await Promise.all([
-    store.count(assignments, {
-      where: { receivingProvinceCode: province, acceptedAt: null, status: DossierStatus.SUBMITTED },
-    }),
+  // Not yet accepted, held by the receiving unit: awaiting acceptance (1), or a supplement asked before acceptance (5,
+  // SUPPLEMENT_BEFORE_ACCEPTANCE, decision 63).
+  const received = (status: DossierStatus) =>
+    store.count(assignments, { where: { receivingProvinceCode: province, acceptedAt: null, status } });
+  const [submitted, supplementBeforeAcceptance, open, dueSoon, finished] = await Promise.all([
+    received(DossierStatus.SUBMITTED),
+    received(DossierStatus.SUPPLEMENT_REQUESTED),
     Promise.all(
       IN_PROGRESS_STATUSES.map(async (status) => ({
         status,
@@ -100,7 +104,13 @@ async function provinceFigures(ports: RoutingPorts, province: string, now: Date)
     province,
     byStatus: [
       [DossierStatus.SUBMITTED, submitted],
-      ...open.map(({ status, within, overdue }) => [status, within + overdue] as [DossierStatus, number]),
+      ...open.map(
+        ({ status, within, overdue }) =>
+          [
+            status,
+            within + overdue + (status === DossierStatus.SUPPLEMENT_REQUESTED ? supplementBeforeAcceptance : 0),
+          ] as [DossierStatus, number],
+      ),
     ],
     dueSoon,
     overdue,
@@ -135,7 +145,7 @@ export function registerRoutingMetrics(metrics: ServiceMetrics, ports: RoutingPo
 
   metrics.gauge({
     name: "routing_dossiers_in_progress",
-    help: "Dossiers not finished, by status (1–8) and province: the province of the competent authority, or for status 1 (not yet accepted) the receiving one",
+    help: "Dossiers not finished, by status (1–8) and province: the province of the competent authority, or before acceptance (status 1, and 5 for a supplement asked before acceptance) the receiving one",
     labelNames: ["province", "status"],
     async collect() {
       this.reset();

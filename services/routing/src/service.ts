@@ -38,8 +38,11 @@ export async function createRoutingService(options: ServiceOptions = {}): Promis
     deadlines: {
       dueSoonWorkingHours: env.DUE_SOON_WORKING_HOURS,
       apologyMax: env.APOLOGY_MAX,
-      apologyExtensionWorkingDays: env.APOLOGY_EXTENSION_WORKING_DAYS,
+      apologyMinLeadWorkingHours: env.APOLOGY_MIN_LEAD_WORKING_HOURS,
     },
+    supplementMax: env.SUPPLEMENT_MAX,
+    supplementDeadlineWorkingDays: env.SUPPLEMENT_DEADLINE_WORKING_DAYS,
+    practice: { supplementBeforeAcceptance: env.SUPPLEMENT_BEFORE_ACCEPTANCE },
     autoAccept: env.AUTO_ACCEPT,
     audit,
     now: options.clock ?? (() => new Date()),

@@ -1,4 +1,3 @@
-import { computeAppointment, createCalendar, sampleCatalog } from "@lienthong/domain";
 import {
   HOUSEHOLD_BUSINESS,
   MARRIAGE_REGISTRATION,
@@ -6,9 +5,6 @@ import {
   startRouting,
   type RoutingHarness,
 } from "./support/routing-harness";
-
-const calendar = createCalendar();
-const household = sampleCatalog().find(HOUSEHOLD_BUSINESS, at(6, 8))!;
 
 describe("routing: durable deadline timers", () => {
   let routing: RoutingHarness;
@@ -30,8 +26,8 @@ describe("routing: durable deadline timers", () => {
     await routing.stop();
   });
 
-  it("(c) warns once when due soon, then an overdue dossier gets one apology with a new appointment — across a restart — and is judged late", async () => {
-    const { dossierId, dossierCode } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
+  it("(c) warns once when due soon, then flags an overdue dossier without apology — across a restart — with no new date, and judges it late", async () => {
+    const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
     const accepted = await routing.act(dossierId, "accept");
     // 3 working days from Monday 08:00: Thursday 08:00.
     expect(accepted.body.assignment.appointmentAt).toBe(at(9, 8).toISOString());
@@ -58,22 +54,28 @@ describe("routing: durable deadline timers", () => {
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(0);
     await routing.setClock(detectedAt);
     const overdue = await routing.waitForEvent(dossierId, "dossierOverdue");
-    const newAppointment = computeAppointment(detectedAt, household.processingTime, calendar, "38").toISOString();
-    expect(newAppointment).toBe(at(15, 9).toISOString());
+    // No apology after the fact: the authority is told, the appointment stays, no new date is made up.
     expect(overdue).toMatchObject({
       detectedAt: detectedAt.toISOString(),
       previousAppointmentAt: at(9, 8).toISOString(),
-      newAppointmentAt: newAppointment,
+      apologiesIssued: 0,
+      competentAuthority: expect.objectContaining({ code: "14845" }),
     });
-    expect(overdue.apologyText).toBe(
-      `Ủy ban nhân dân xã Mường Lát xin lỗi vì hồ sơ ${dossierCode} chưa được giải quyết đúng hẹn ngày 09 tháng 10 năm 2025; hẹn trả kết quả mới ngày 15 tháng 10 năm 2025.`,
-    );
+    expect(overdue.newAppointmentAt).toBeUndefined();
+    expect(overdue.apologyText).toBe("");
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
     expect(await routing.assignment(dossierId)).toMatchObject({
       status: 4,
-      appointmentAt: newAppointment,
+      appointmentAt: at(9, 8).toISOString(),
       deadlineState: "overdue",
+      apologies: 0,
+      overdueWithoutApology: true,
+    });
+    // The competent authority's queue shows it flagged.
+    const queue = await routing.get("/v1/queues/14845");
+    expect(queue.body.assignments.find((entry) => entry.dossierId === dossierId)).toMatchObject({
+      overdueWithoutApology: true,
     });
 
     // Another restart: the fired timer stays fired.
@@ -82,14 +84,10 @@ describe("routing: durable deadline timers", () => {
     await severalPolls();
     expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
 
-    // APOLOGY_MAX=1: the new appointment passing too brings no second apology.
-    await routing.setClock(at(16, 9));
-    await severalPolls();
-    expect(routing.eventsOf(dossierId, "dossierOverdue")).toHaveLength(1);
-
     await routing.act(dossierId, "decide", { outcome: "approved", summary: "Cấp giấy chứng nhận" });
     await routing.sign(dossierId);
     expect(await routing.waitForEvent(dossierId, "resultIssued")).toMatchObject({ status: 9, timeliness: 3 });
+    expect((await routing.assignment(dossierId)).overdueWithoutApology).toBe(false);
   });
 
   it("disarms the timers while the clock is paused and re-arms them for the pushed appointment", async () => {

@@ -109,6 +109,8 @@ describe("routing: indicators over a date range", () => {
       onTimeRate: 2 / 5,
       currentlyOverdue: 2,
       openWithinDeadline: 0,
+      // No apology came before either appointment.
+      overdueWithoutApology: 2,
     });
   });
 

@@ -7,8 +7,10 @@ import { clientOf, grpcCall, officialFor, startRouting, type RoutingHarness } fr
 /**
  * A decision's summary is printed on the signed result: routing refuses a
  * summary the result document cannot print (issue 8, part 4), naming the field
- * and the code point, not the text, before anything is decided; text that is
- * only stored (a reason, listed items) is refused only when not well-formed.
+ * and the code point, not the text, before anything is decided; so is the
+ * text the desk's slips print (a refusal's reason, the missing items, an
+ * apology's reason: docs/decisions.md §58); text that is only stored (a stop
+ * reason) is refused only when not well-formed.
  */
 describe("routing: decision text the result document can print", () => {
   let routing: RoutingHarness;
@@ -100,6 +102,31 @@ describe("routing: decision text the result document can print", () => {
     const requested = await routing.waitForEvent(dossierId, "signatureRequested");
     expect(requested.summary).toBe(summary.normalize("NFC"));
     expect(requested.summary.startsWith("Đồng ý cấp.")).toBe(true);
+  });
+
+  it("refuses what a slip could not print: a refusal's reason, a missing item, an apology's reason", async () => {
+    const submitted = await routing.submit();
+    const refusal = await routing.act(submitted.dossierId, "refuse", { reason: "Sai thủ tục 👎" });
+    expect(refusal.status).toBe(400);
+    expect(refusal.body.violations).toEqual([
+      { field: "reason", reason: "contains a character the slip cannot print: U+1F44E" },
+    ]);
+    const { dossierId } = await accepted();
+    const supplement = await routing.act(dossierId, "request_supplement", { missingItems: ["Tờ khai", "Bản sao 同"] });
+    expect(supplement.status).toBe(400);
+    expect(supplement.body.violations).toEqual([
+      { field: "missingItems.1", reason: "contains a character the slip cannot print: U+540C" },
+    ]);
+    const apology = await routing.act(dossierId, "apologize", {
+      reason: "Chờ xác minh ⏳",
+      newAppointmentAt: "2030-01-07T09:00:00+07:00",
+    });
+    expect(apology.status).toBe(400);
+    expect(apology.body.violations).toEqual([
+      { field: "reason", reason: "contains a character the slip cannot print: U+23F3" },
+    ]);
+    expect(routing.eventsOf(dossierId, "supplementRequested")).toHaveLength(0);
+    expect(routing.eventsOf(dossierId, "apologyIssued")).toHaveLength(0);
   });
 
   it("keeps a reason that will not be printed when it is well-formed, and refuses one with a control character", async () => {

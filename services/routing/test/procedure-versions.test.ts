@@ -38,21 +38,25 @@ describe("routing: a dossier keeps the procedure version it was accepted under",
     await dir.remove();
   });
 
-  it("accepted under version 1, its apology still counts version 1's processing time after version 2 took effect", async () => {
+  it("accepted under version 1, it keeps version 1's appointment after version 2 took effect", async () => {
     const { dossierId } = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });
     const accepted = await routing.act(dossierId, "accept");
     expect(accepted.body.assignment).toMatchObject({ procedureVersion: 1, appointmentAt: at(9, 8).toISOString() });
+    expect(at(9, 8).toISOString()).toBe(
+      computeAppointment(at(6, 8), version1.processingTime, calendar, "38").toISOString(),
+    );
+    expect(at(9, 8).toISOString()).not.toBe(
+      computeAppointment(at(6, 8), version2.processingTime, calendar, "38").toISOString(),
+    );
 
-    // Monday 13 October: version 2 is in force and the dossier is overdue.
-    const detectedAt = at(13, 9);
-    await routing.setClock(detectedAt);
+    // Monday 13 October: version 2 is in force and the dossier is overdue against version 1's appointment.
+    await routing.setClock(at(13, 9));
     const overdue = await routing.waitForEvent(dossierId, "dossierOverdue");
-    expect(overdue.newAppointmentAt).toBe(
-      computeAppointment(detectedAt, version1.processingTime, calendar, "38").toISOString(),
-    );
-    expect(overdue.newAppointmentAt).not.toBe(
-      computeAppointment(detectedAt, version2.processingTime, calendar, "38").toISOString(),
-    );
+    expect(overdue.previousAppointmentAt).toBe(at(9, 8).toISOString());
+    expect(await routing.assignment(dossierId)).toMatchObject({
+      procedureVersion: 1,
+      appointmentAt: at(9, 8).toISOString(),
+    });
 
     // A dossier accepted now gets version 2.
     const later = await routing.submit({ procedureCode: HOUSEHOLD_BUSINESS });

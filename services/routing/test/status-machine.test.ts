@@ -25,6 +25,7 @@ const ALL_ACTIONS = [
   "transfer",
   "withdraw",
   "return_result",
+  "apologize",
 ];
 /** Every field any action needs, valid, so only the status machine can refuse (each action by an official who may take it). */
 const fullBody = {
@@ -35,12 +36,13 @@ const fullBody = {
   targetAgencyCode: TAM_CHUNG,
   outcome: "approved",
   summary: "Tóm tắt",
+  newAppointmentAt: "2030-01-07T09:00:00+07:00",
 };
 
 const EXPECTED_ALLOWED: Record<string, string[]> = {
   "1": ["accept", "refuse", "withdraw"],
   "3": [],
-  "4": ["request_supplement", "request_payment", "decide", "stop", "transfer", "withdraw"],
+  "4": ["request_supplement", "request_payment", "decide", "stop", "transfer", "withdraw", "apologize"],
   "5": ["resume", "withdraw"],
   "6": ["record_payment", "decide"],
   "7": [],
@@ -247,7 +249,7 @@ describe("routing: the status machine refuses illegal actions and concurrent upd
       ).rejects.toMatchObject({
         code: grpc.status.FAILED_PRECONDITION,
         details: expect.stringContaining(
-          "the dossier is at status 4 (Processing); allowed actions: request_supplement, request_payment, decide, stop, transfer, withdraw",
+          "the dossier is at status 4 (Processing); allowed actions: request_supplement, request_payment, decide, stop, transfer, withdraw, apologize",
         ),
       });
       await expect(

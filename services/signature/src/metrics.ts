@@ -1,5 +1,6 @@
 import type { ServiceMetrics } from "@lienthong/service-host";
 import type { TimestampAuthority } from "./cades/timestamp";
+import type { SlipKind } from "./pdf/slip-document";
 import type { SignerCredential, SigningKey } from "./pki/signing-key";
 import type { SigningSetup } from "./signers";
 import type { SignerDirectory } from "./use-cases/signer-directory";
@@ -87,4 +88,19 @@ export function registerSigningQueueGauge(metrics: ServiceMetrics, waiting: () =
       this.set(await waiting());
     },
   });
+}
+
+/**
+ * Desk slips refused for good — never issuable (no key, a key not declared for the unit, an unnamed unit) or
+ * still failing at the retry horizon — which the desk must hand over on paper instead. Labels: the slip's kind
+ * and the stable reason code only.
+ */
+export function slipsNotIssuedCounter(metrics: ServiceMetrics): (kind: SlipKind, reason: string) => void {
+  const counter = metrics.counter({
+    name: "signature_slips_not_issued_total",
+    help: "Desk slips that could not be issued, by kind and reason code",
+    // `code`: the platform's reason code, a closed set, as other families name it.
+    labelNames: ["kind", "code"],
+  });
+  return (kind, reason) => counter.labels(kind, reason).inc();
 }

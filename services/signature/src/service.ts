@@ -11,13 +11,13 @@ import { signatureGrpc } from "./api/grpc";
 import { signatureRoutes } from "./api/http";
 import { signatureEnv } from "./config";
 import { signatureEventHandler, signatureHandles, signatureTopics } from "./events/consumers";
-import { registerSigningQueueGauge, timedSigning } from "./metrics";
+import { registerSigningQueueGauge, slipsNotIssuedCounter, timedSigning } from "./metrics";
 import { openSigning } from "./signers";
 import { documents, signatureCollections, signatureRetries } from "./store/collections";
 import { DocumentFiles } from "./store/document-files";
 import { directoryLeaders } from "./use-cases/authorize-signer";
 import { MAX_MESSAGE_BYTES } from "./use-cases/limits";
-import { retryParkedSignatures } from "./use-cases/sign-result";
+import { retryParkedSignatures } from "./use-cases/retry-parked";
 import type { SignatureAudit, SignaturePorts } from "./use-cases/ports";
 
 export type ServiceOptions = ServiceFactoryOptions;
@@ -55,10 +55,15 @@ export async function createSignatureService(options: ServiceOptions = {}): Prom
     ...(signing.timestampAuthority ? { timestampAuthority: signing.timestampAuthority } : {}),
     defaultLevel: env.SIGNATURE_LEVEL,
     retryHorizonMs: env.SIGNATURE_RETRY_HORIZON_MS,
+    placeOf: (unitCode) => {
+      const units = host.reference.units;
+      return units.commune(unitCode)?.name ?? units.province(units.provinceOf(unitCode) ?? "")?.name;
+    },
     trackingUrl: (dossierCode) => env.SIGNATURE_TRACKING_URL.replace("{code}", encodeURIComponent(dossierCode)),
     audit,
     publicLinks,
     logger: host.logger,
+    slipsNotIssued: slipsNotIssuedCounter(host.metrics),
     now,
   };
   signatureRoutes(host.http, ports);

@@ -1,4 +1,4 @@
-import { intake } from "@lienthong/contracts";
+import { intake, type common } from "@lienthong/contracts";
 import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import type { ApplicationRecord } from "../store/collections";
 import { applicationView, getApplication } from "../use-cases/get-application";
@@ -51,6 +51,7 @@ export function intakeGrpc(ports: IntakePorts, lookupLimiter: LookupRateLimiter)
           phone: request.applicant.phone || undefined,
           email: request.applicant.email || undefined,
           address: request.applicant.address || undefined,
+          notificationPreferences: preferencesInput(request.applicant.notificationPreferences),
         },
         channel: request.channel || undefined,
         formFields: request.formFields,
@@ -125,4 +126,23 @@ export function referenceDataGrpc(ports: IntakePorts): GrpcServiceRegistration {
     }),
   };
   return { definition: intake.ReferenceDataServiceService, implementation };
+}
+
+/**
+ * The applicant's choice from its message form to the REST form the use case
+ * checks: a channel per flag, and consent when the receiving system recorded
+ * when it was given (an empty time is refused like REST's missing consent,
+ * anything but an RFC 3339 time like REST's bad `consentedAt`).
+ */
+function preferencesInput(preferences: common.NotificationPreferences | undefined) {
+  if (!preferences) return undefined;
+  const flags = { email: preferences.email, sms: preferences.sms, zalo: preferences.zalo };
+  return {
+    channels: Object.entries(flags)
+      .filter(([, chosen]) => chosen)
+      .map(([channel]) => channel),
+    consent: preferences.consentedAt !== "",
+    consentedAt: preferences.consentedAt || undefined,
+    language: preferences.language || undefined,
+  };
 }

@@ -71,6 +71,19 @@ const publicStatusSchema = z.object({
   appointmentAt: z.string().optional(),
   resultDownloadPath: z.string().optional().meta({ description: "Once the result is signed: where to download it" }),
   resultDownloadExpiresAt: z.string().optional(),
+  slips: z
+    .array(
+      z.object({
+        kind: z
+          .number()
+          .int()
+          .meta({ description: "1 receipt, 2 supplement request, 3 refusal, 4 apology (SlipKind)" }),
+        issuedAt: z.string(),
+        downloadPath: z.string().meta({ description: "Signature's public download link, valid ten minutes" }),
+        downloadExpiresAt: z.string(),
+      }),
+    )
+    .meta({ description: "The desk's signed slips, oldest first" }),
 });
 
 const unitSchema = z
@@ -308,7 +321,8 @@ export function intakeRoutes(
     access: REFERENCE_DATA,
     doc: {
       operationId: "getUnit",
-      summary: "A province (2 digits) or commune-level unit (5 digits)",
+      summary:
+        "A province (2 digits), a commune-level unit (5 digits) or a receiving unit above the commune (38.TTPVHCC)",
       responses: { 200: { description: "The unit", json: z.object({ unit: unitSchema }) } },
     },
     handle: async (request, response) => {

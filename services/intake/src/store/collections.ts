@@ -1,3 +1,4 @@
+import type { common, events } from "@lienthong/contracts";
 import type { DossierStatus } from "@lienthong/domain";
 import { defineCollection } from "@lienthong/storage";
 
@@ -17,6 +18,8 @@ export interface ApplicantRecord {
   phone: string;
   email: string;
   address: string;
+  /** The channels the applicant agreed to be told on; absent when the submission did not ask (decision 60). */
+  notificationPreferences?: common.NotificationPreferences;
 }
 
 /** An attachment as metadata: intake keeps no content, only what identifies it. */
@@ -31,6 +34,13 @@ export interface AttachmentRecord {
 export interface SupplementRequestRecord {
   requestedAt: string;
   missingItems: string[];
+}
+
+/** A signed slip of the dossier (decision 58): what the applicant's download link names. */
+export interface SlipRecord {
+  kind: events.SlipKind;
+  documentId: string;
+  issuedAt: string;
 }
 
 /** The application record intake owns (collection `applications`, id = dossier id). */
@@ -69,6 +79,8 @@ export interface ApplicationRecord {
    * on records projected before it was kept (then read from resultDocumentPath).
    */
   resultDocumentId?: string;
+  /** The desk's signed slips (SlipIssued), oldest first; absent until the first. */
+  slips?: SlipRecord[];
   timeline: TimelineEntry[];
   updatedAt: string;
 }

@@ -1,11 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  MAX_DAILY_SEQUENCE,
-  dossierCodePrefix,
-  dossierSequenceKey,
-  formatDossierCode,
-  type AgencyCodes,
-} from "@lienthong/domain";
+import { MAX_DAILY_SEQUENCE, dossierSequenceKey, formatDossierCode, type ReceivingUnit } from "@lienthong/domain";
 import { outboxWrites, type OutgoingEvent } from "@lienthong/messaging";
 import { PlatformError } from "@lienthong/errors";
 import { ConflictError, put, type DocumentStore, type WriteOp } from "@lienthong/storage";
@@ -19,7 +13,8 @@ import {
 
 /** A validated application waiting for its dossier code. */
 export interface ApplicationDraft {
-  receivingUnitCode: string;
+  /** Its `agencyCode` is what the dossier code begins with. */
+  receivingUnit: ReceivingUnit;
   /** `<clientId>:<Idempotency-Key>` when the caller sent a key. */
   idempotencyId?: string;
   requestHash: string;
@@ -45,8 +40,9 @@ const MAX_BATCH = 200;
  * Gives each application the next dossier code of its receiving unit
  * (`<agency>-<yyMMdd>-<nnnn>`, reset daily, consecutive, never reused) and
  * stores it with its events atomically. The agency part is the unit's
- * official agency code when the deployment configures one, else its unit
- * code; the counter belongs to that printed part (docs/decisions.md §48).
+ * `agencyCode`: its official agency code when the deployment configures one,
+ * else its unit code; the counter belongs to that printed part
+ * (docs/decisions.md §48).
  *
  * Within this process, drafts for one unit queue up and are stored in group
  * commits: the drafts waiting when a commit starts take consecutive codes and
@@ -62,13 +58,12 @@ export class DossierRegistrar {
     private readonly store: DocumentStore,
     private readonly commit: (ops: WriteOp[]) => Promise<void>,
     private readonly now: () => Date,
-    private readonly agencyCodes: AgencyCodes = new Map(),
   ) {}
 
   /** Resolves with the stored record; rejects with a ConflictError on the idempotency collection when the key was taken meanwhile. */
   register(draft: ApplicationDraft): Promise<ApplicationRecord> {
     return new Promise((resolve, reject) => {
-      const unit = draft.receivingUnitCode;
+      const unit = draft.receivingUnit.code;
       const queue = this.queues.get(unit);
       if (queue) {
         queue.push({ draft, resolve, reject });
@@ -103,9 +98,9 @@ export class DossierRegistrar {
   }
 
   private async storeWithNextCodes(batch: Pending[]): Promise<void> {
-    const unit = batch[0]?.draft.receivingUnitCode ?? "";
-    // New communes have no confirmed agency codes yet (DOMAIN.md §5): where none is configured the unit code stands in.
-    const prefix = dossierCodePrefix(this.agencyCodes, unit);
+    // A batch is one unit's queue, never empty. New communes have no confirmed agency codes yet (DOMAIN.md §5):
+    // where none is configured the unit code stands in.
+    const { code: unit, agencyCode: prefix } = batch[0]!.draft.receivingUnit;
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
       // Keyed by the prefix printed, so a code is never issued twice even if a unit's prefix changes today.

@@ -5,6 +5,7 @@ import { isPlatformId } from "@lienthong/service-host";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { findApplication } from "../store/find-application";
 import type { ApplicationRecord } from "../store/collections";
+import type { events } from "@lienthong/contracts";
 import type { IntakePorts } from "./ports";
 
 export interface LookupLimits {
@@ -51,6 +52,15 @@ export interface PublicStatus {
   /** Once the result is signed: where the applicant downloads it (signature's REST API), until it expires. */
   resultDownloadPath?: string;
   resultDownloadExpiresAt?: string;
+  /** The desk's signed slips, oldest first, each downloadable like the result. */
+  slips: PublicSlip[];
+}
+
+export interface PublicSlip {
+  kind: events.SlipKind;
+  issuedAt: string;
+  downloadPath: string;
+  downloadExpiresAt: string;
 }
 
 const FACTOR = /^\d{4}$/;
@@ -59,8 +69,9 @@ const FACTOR = /^\d{4}$/;
  * Public status tracking (the QR link on the slip): the dossier code plus the
  * last four digits of the applicant's citizen ID or phone. An unknown code and
  * a wrong factor give the same NOT_FOUND, so neither can be probed; only
- * status, procedure and dates are returned, and once the result is signed a
- * link that downloads it for ten minutes (docs/decisions.md §23).
+ * status, procedure and dates are returned, and a link that downloads for ten
+ * minutes each signed document the applicant holds: the result once signed
+ * (docs/decisions.md §23) and the desk's slips (§58).
  */
 export async function lookupStatus(
   ports: IntakePorts,
@@ -83,11 +94,17 @@ export async function lookupStatus(
     procedureName: ports.catalog.find(record.procedureCode, new Date(record.submittedAt))?.name ?? record.procedureCode,
     submittedAt: record.submittedAt,
     appointmentAt: record.appointmentAt ?? undefined,
+    slips: (record.slips ?? []).map(({ kind, documentId, issuedAt }) => {
+      const link = ports.documentLink(documentId);
+      return { kind, issuedAt, downloadPath: link.path, downloadExpiresAt: link.expiresAt.toISOString() };
+    }),
   };
+  // Ids only: which dossier's documents links were handed out for, never to whom.
+  if (answer.slips.length > 0)
+    ports.audit({ clientId: "", action: "issue_slip_links", target: record.dossierId, decision: "allowed" });
   const documentId = resultDocumentOf(record);
   if (documentId === undefined) return answer;
-  const link = ports.resultLink(documentId);
-  // Ids only: which dossier's result a link was handed out for, never to whom.
+  const link = ports.documentLink(documentId);
   ports.audit({ clientId: "", action: "issue_result_link", target: record.dossierId, decision: "allowed" });
   return { ...answer, resultDownloadPath: link.path, resultDownloadExpiresAt: link.expiresAt.toISOString() };
 }

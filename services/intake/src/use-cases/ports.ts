@@ -1,4 +1,4 @@
-import type { AdministrativeUnits, CommuneMerges, ProcedureCatalog } from "@lienthong/domain";
+import type { AdministrativeUnits, CommuneMerges, ProcedureCatalog, ReceivingUnits } from "@lienthong/domain";
 import type { ClientIdentity, PublicDocumentLink } from "@lienthong/service-host";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type { DossierRegistrar } from "../store/dossier-registrar";
@@ -23,11 +23,13 @@ export interface IntakePorts {
   registrar: DossierRegistrar;
   catalog: ProcedureCatalog;
   units: AdministrativeUnits;
+  /** Where dossiers may be received: every commune's centre, and the units above the commune the deployment names. */
+  receivingUnits: ReceivingUnits;
   /** The pre-2025 → new commune mapping; undefined until an operator imports it. */
   merges: CommuneMerges | undefined;
   audit(decision: AccessDecision): void;
-  /** A signed link to a signed result, for its applicant (service-host's public-links.ts, valid minutes from now). */
-  resultLink(documentId: string): PublicDocumentLink;
+  /** A signed link to a signed document (result or slip), for its applicant (service-host's public-links.ts). */
+  documentLink(documentId: string): PublicDocumentLink;
   limits: { attachmentMaxBytes: number };
   /** A centre may receive dossiers decided in another province (INTAKE_ACROSS_PROVINCES); by default it may not. */
   acrossProvinces: boolean;
@@ -36,7 +38,8 @@ export interface IntakePorts {
 
 /**
  * Who is calling: a commune system or portal, identified by its API key, and
- * the units it acts for — receiving units (5-digit commune codes) and
- * competent authorities (commune codes or provincial agency codes like 38.CA).
+ * the units it acts for — receiving units (5-digit commune codes, or codes
+ * above the commune such as 38.TTPVHCC) and competent authorities (commune
+ * codes or provincial agency codes like 38.CA).
  */
 export type Caller = ClientIdentity;

@@ -14,6 +14,7 @@ import { put, type WriteOp } from "@lienthong/storage";
 import {
   applications,
   type ApplicationRecord,
+  type SlipRecord,
   type SupplementRequestRecord,
   type TimelineEntry,
 } from "../store/collections";
@@ -30,6 +31,8 @@ interface DossierChange {
   resultDocumentPath?: string;
   /** The signed result's document id. */
   resultDocumentId?: string;
+  /** A signed slip, kept for the applicant's download links; `issuedAt` defaults to when the event occurred. */
+  slip?: Omit<SlipRecord, "issuedAt"> & { issuedAt: string | undefined };
 }
 
 /** proto3 sends an unset string as "". */
@@ -85,13 +88,22 @@ const changes: { [N in EventTypeName]: (payload: PayloadOf<N>) => DossierChange 
   dossierStopped: () => ({}),
   dossierTransferred: (payload) => ({ competentAuthority: authority(payload.toAuthority) }),
   deadlineDueSoon: (payload) => ({ appointmentAt: given(payload.appointmentAt) }),
+  // Events from before apologies were the authority's act carried the new date; newer ones carry none.
   dossierOverdue: (payload) => ({ appointmentAt: given(payload.newAppointmentAt) }),
+  apologyIssued: (payload) => ({ appointmentAt: given(payload.newAppointmentAt) }),
+  // A flag to the unit that asked for the supplement: on the timeline only, the request stays open.
+  supplementOverdue: () => ({}),
   resultReturned: () => ({}),
   documentSigned: (payload) => ({
     resultDocumentPath: given(payload.downloadPath),
     resultDocumentId: documentId(payload.documentId),
   }),
   signatureFailed: () => ({}),
+  // Kept so that the public lookup hands the applicant a link to it, as to the result.
+  slipIssued: (payload) => {
+    const id = documentId(payload.documentId);
+    return id === undefined ? {} : { slip: { kind: payload.kind, documentId: id, issuedAt: given(payload.issuedAt) } };
+  },
   notificationDelivered: () => ({}),
   notificationFailed: () => ({}),
   // About a webhook endpoint, keyed by its id: no application matches, so nothing is recorded.
@@ -166,6 +178,7 @@ export async function recordLifecycleEvent(ports: IntakePorts, event: ConsumedEv
     supplementRequest: supplementRequestAfter(change, status, event.time, record),
     resultDocumentPath: change.resultDocumentPath ?? record.resultDocumentPath,
     ...(change.resultDocumentId !== undefined && { resultDocumentId: change.resultDocumentId }),
+    ...(change.slip !== undefined && { slips: withSlip(record.slips ?? [], change.slip, event.time) }),
     updatedAt: ports.now().toISOString(),
   };
   return [put(applications, record.dossierId, updated, stored.version)];
@@ -184,4 +197,10 @@ function supplementRequestAfter(
   }
   const leavesSupplement = status !== undefined && status !== DossierStatus.SUPPLEMENT_REQUESTED;
   return leavesSupplement ? null : (record.supplementRequest ?? null);
+}
+
+/** The slips with one more, unless it is already there (a replayed event comes back under a new id). */
+function withSlip(slips: readonly SlipRecord[], slip: NonNullable<DossierChange["slip"]>, occurredAt: string) {
+  if (slips.some((kept) => kept.documentId === slip.documentId)) return [...slips];
+  return [...slips, { ...slip, issuedAt: slip.issuedAt ?? occurredAt }];
 }

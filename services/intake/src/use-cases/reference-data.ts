@@ -1,24 +1,40 @@
-import { termsFor, type FormField, type MergeTarget, type Procedure } from "@lienthong/domain";
+import {
+  RECEIVING_UNIT_CODE_PATTERN,
+  termsFor,
+  type FormField,
+  type MergeTarget,
+  type Procedure,
+} from "@lienthong/domain";
 import { PlatformError, invalidArgument, notFound } from "@lienthong/errors";
 import type { IntakePorts } from "./ports";
 
-/** A province or commune-level unit as the contracts describe it. */
+/** A province, a commune-level unit or a receiving unit above the commune, as the contracts describe it. */
 export interface UnitView {
   code: string;
   name: string;
   fullName: string;
+  /** A province's or commune's kind (`province`, `xa`…), or `provincial_centre` / `provincial_agency`. */
   kind: string;
   provinceCode: string;
   provinceName: string;
 }
 
 const PROVINCE_CODE = /^\d{2}$/;
-const COMMUNE_CODE = /^\d{5}$/;
 const OLD_COMMUNE_CODE = /^\d{3,5}$/;
 
+/**
+ * A unit by its code: a province, a commune-level unit, or a receiving unit above the commune the deployment names
+ * (38.TTPVHCC), so that every `receivingUnitCode` a dossier carries can be read by name.
+ */
 export function getUnit(ports: IntakePorts, code: string): UnitView {
-  if (!PROVINCE_CODE.test(code) && !COMMUNE_CODE.test(code)) {
-    throw invalidArgument([{ field: "code", reason: "must be a 2-digit province or 5-digit commune-level unit code" }]);
+  if (!PROVINCE_CODE.test(code) && !RECEIVING_UNIT_CODE_PATTERN.test(code)) {
+    throw invalidArgument([
+      {
+        field: "code",
+        reason:
+          "must be a 2-digit province, a 5-digit commune-level unit or a receiving unit's code such as 38.TTPVHCC",
+      },
+    ]);
   }
   const province = ports.units.province(code);
   if (province)
@@ -31,7 +47,7 @@ export function getUnit(ports: IntakePorts, code: string): UnitView {
       provinceName: province.name,
     };
   const commune = ports.units.commune(code);
-  if (!commune) throw notFound("unit", code);
+  if (!commune) return receivingUnitAboveCommune(ports, code);
   return {
     code,
     name: commune.name,
@@ -39,6 +55,19 @@ export function getUnit(ports: IntakePorts, code: string): UnitView {
     kind: commune.kind,
     provinceCode: commune.provinceCode,
     provinceName: ports.units.province(commune.provinceCode)?.name ?? "",
+  };
+}
+
+function receivingUnitAboveCommune(ports: IntakePorts, code: string): UnitView {
+  const unit = ports.receivingUnits.find(code);
+  if (!unit) throw notFound("unit", code);
+  return {
+    code,
+    name: unit.name,
+    fullName: unit.name,
+    kind: unit.kind,
+    provinceCode: unit.provinceCode,
+    provinceName: ports.units.province(unit.provinceCode)?.name ?? "",
   };
 }
 

@@ -1,11 +1,17 @@
 import { createHash } from "node:crypto";
 import { common, lifecycleEvent } from "@lienthong/contracts";
-import { competenceCommuneOf, validateSubmission, type Procedure } from "@lienthong/domain";
+import { competenceCommuneOf, validateSubmission, type Procedure, type ReceivingUnit } from "@lienthong/domain";
 import { traceHeaders } from "@lienthong/messaging";
 import { type FieldViolation, conflict, invalidArgument, permissionDenied } from "@lienthong/errors";
-import { parseInput } from "@lienthong/service-host";
+import { parseInput, unitTarget } from "@lienthong/service-host";
 import { ConflictError } from "@lienthong/storage";
-import { applications, idempotencyKeys, type ApplicationRecord, type AttachmentRecord } from "../store/collections";
+import {
+  applications,
+  idempotencyKeys,
+  type ApplicantRecord,
+  type ApplicationRecord,
+  type AttachmentRecord,
+} from "../store/collections";
 import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
 import { withOwnEvents } from "./record-lifecycle-event";
@@ -23,6 +29,9 @@ export interface SubmitResult {
 /** A submission that passed every check, ready to be stored. */
 interface CheckedSubmission {
   submission: Submission;
+  receivingUnit: ReceivingUnit;
+  /** The applicant's commune: as given, else the receiving commune (a unit above the commune needs it given). */
+  applicantCommuneCode: string;
   formFields: Record<string, string>;
   attachments: AttachmentRecord[];
 }
@@ -40,7 +49,7 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
   ports.audit({
     clientId: caller.clientId,
     action: "submit",
-    target: `unit:${submission.receivingUnitCode}`,
+    target: unitTarget(submission.receivingUnitCode),
     decision: allowed ? "allowed" : "denied",
   });
   if (!allowed) {
@@ -59,7 +68,7 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
   const trace = traceHeaders();
   try {
     const application = await ports.registrar.register({
-      receivingUnitCode: submission.receivingUnitCode,
+      receivingUnit: checked.receivingUnit,
       idempotencyId,
       requestHash,
       build: (dossier) => buildApplication(caller, checked, dossier, trace),
@@ -75,6 +84,9 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
   }
 }
 
+/** How far ahead of intake's clock a receiving system's clock may run when it dates a consent. */
+const CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
+
 function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSubmission {
   const violations: FieldViolation[] = [];
   const procedure = ports.catalog.find(submission.procedureCode, ports.now());
@@ -85,20 +97,45 @@ function checkSubmission(ports: IntakePorts, submission: Submission): CheckedSub
       field: "channel",
       reason: "the procedure is not offered online: file it at a receiving centre (counter) or by post",
     });
-  if (!ports.units.commune(submission.receivingUnitCode)) {
-    violations.push({ field: "receivingUnitCode", reason: "is not a known commune-level unit" });
-  }
+  const receivingUnit = ports.receivingUnits.find(submission.receivingUnitCode);
+  if (!receivingUnit)
+    violations.push({
+      field: "receivingUnitCode",
+      reason: /^\d{5}$/.test(submission.receivingUnitCode)
+        ? "is not a known commune-level unit"
+        : "is not a receiving unit of this deployment: a province's centre, or an agency whose own desk receives",
+    });
   for (const field of ["applicantCommuneCode", "landCommuneCode"] as const) {
     const code = submission[field];
     if (code && !ports.units.commune(code)) violations.push({ field, reason: "is not a known commune-level unit" });
   }
-  const provinceViolation = outsideReceivingProvince(ports, submission);
+  // Above the commune nothing stands in for the applicant's commune, which decides competence and the province.
+  const applicantCommuneCode =
+    submission.applicantCommuneCode ?? (receivingUnit?.kind === "commune_centre" ? receivingUnit.code : undefined);
+  if (receivingUnit && applicantCommuneCode === undefined)
+    violations.push({
+      field: "applicantCommuneCode",
+      reason: "is required at a receiving unit above the commune: the applicant's commune-level unit",
+    });
+  const provinceViolation =
+    receivingUnit && applicantCommuneCode !== undefined
+      ? outsideReceivingProvince(ports, receivingUnit, {
+          landCommuneCode: submission.landCommuneCode,
+          applicantCommuneCode,
+        })
+      : undefined;
   if (provinceViolation) violations.push(provinceViolation);
+  const consentedAt = submission.applicant.notificationPreferences?.consentedAt;
+  if (consentedAt && Date.parse(consentedAt) > ports.now().getTime() + CONSENT_CLOCK_SKEW_MS)
+    violations.push({
+      field: "applicant.notificationPreferences.consentedAt",
+      reason: "is in the future: the applicant consents before the application is handed in",
+    });
   const formFields = procedure ? checkForm(procedure, submission.formFields, violations) : submission.formFields;
   const attachments = readAttachments(submission.attachments, ports.limits.attachmentMaxBytes);
   violations.push(...attachments.violations);
-  if (violations.length > 0) throw invalidArgument(violations);
-  return { submission, formFields, attachments: attachments.attachments };
+  if (violations.length > 0 || !receivingUnit || applicantCommuneCode === undefined) throw invalidArgument(violations);
+  return { submission, receivingUnit, applicantCommuneCode, formFields, attachments: attachments.attachments };
 }
 
 /** The procedure's form schema decides which fields exist and which are required; violations name `formFields.<field>`. */
@@ -116,22 +153,24 @@ export function checkForm(
 }
 
 /**
- * Boundary-free intake stays within the province (DOMAIN.md §1): a centre receives a dossier whichever of its
- * province's communes or departments decides it, not one decided in another province — unless the deployment
- * says provinces have agreed to it. Named on the field that decides competence.
+ * Boundary-free intake stays within the province (DOMAIN.md §1): a centre — a commune's, the province's, or an
+ * agency's own desk — receives a dossier whichever of its province's communes or agencies decides it, not one
+ * decided in another province, unless the deployment says provinces have agreed to it. Named on the field that
+ * decides competence.
  */
-function outsideReceivingProvince(ports: IntakePorts, submission: Submission): FieldViolation | undefined {
+function outsideReceivingProvince(
+  ports: IntakePorts,
+  receivingUnit: ReceivingUnit,
+  dossier: { landCommuneCode?: string; applicantCommuneCode: string },
+): FieldViolation | undefined {
   if (ports.acrossProvinces) return undefined;
-  const receiving = ports.units.commune(submission.receivingUnitCode)?.provinceCode;
-  const competence = competenceCommuneOf({
-    landCommuneCode: submission.landCommuneCode,
-    applicantCommuneCode: submission.applicantCommuneCode ?? submission.receivingUnitCode,
-  });
+  const receiving = receivingUnit.provinceCode;
+  const competence = competenceCommuneOf(dossier);
   const deciding = ports.units.commune(competence.code)?.provinceCode;
-  if (receiving === undefined || deciding === undefined || deciding === receiving) return undefined;
+  if (deciding === undefined || deciding === receiving) return undefined;
   return {
     field: competence.field,
-    reason: `is in province ${deciding}; a centre of province ${receiving} receives only dossiers decided in its own province`,
+    reason: `is in province ${deciding}; a receiving unit of province ${receiving} receives only dossiers decided in its own province`,
   };
 }
 
@@ -160,7 +199,7 @@ async function findReplay(
 
 function buildApplication(
   caller: Caller,
-  { submission, formFields, attachments }: CheckedSubmission,
+  { submission, receivingUnit, applicantCommuneCode, formFields, attachments }: CheckedSubmission,
   dossier: { dossierId: string; dossierCode: string; submittedAt: Date },
   trace: Record<string, string>,
 ) {
@@ -172,7 +211,7 @@ function buildApplication(
     status: common.DossierStatus.DOSSIER_STATUS_SUBMITTED,
     procedureCode: submission.procedureCode,
     receivingUnitCode: submission.receivingUnitCode,
-    applicantCommuneCode: submission.applicantCommuneCode ?? submission.receivingUnitCode,
+    applicantCommuneCode,
     landCommuneCode: submission.landCommuneCode ?? null,
     channel: submission.channel,
     applicant: {
@@ -181,6 +220,7 @@ function buildApplication(
       phone: submission.applicant.phone ?? "",
       email: submission.applicant.email ?? "",
       address: submission.applicant.address ?? "",
+      ...preferencesOf(submission.applicant.notificationPreferences, submittedAt),
     },
     formFields,
     attachments,
@@ -209,10 +249,33 @@ function buildApplication(
       applicant: application.applicant,
       clientId: caller.clientId,
       landCommuneCode: application.landCommuneCode ?? "",
+      receivingUnitName: receivingUnit.name,
     }),
     time: submittedAt,
     headers: trace,
   };
   const made = withOwnEvents(application, [submitted]);
   return { application: made.record, events: made.events };
+}
+
+/**
+ * The applicant's choice as the event carries it: a flag per channel, the
+ * language, and the consent's time — as the receiving system recorded it, or
+ * the submission's when it gave none (the consent came with the application).
+ */
+function preferencesOf(
+  preferences: Submission["applicant"]["notificationPreferences"],
+  submittedAt: string,
+): Pick<ApplicantRecord, "notificationPreferences"> {
+  if (!preferences) return {};
+  const chosen = new Set(preferences.channels);
+  return {
+    notificationPreferences: {
+      email: chosen.has("email"),
+      sms: chosen.has("sms"),
+      zalo: chosen.has("zalo"),
+      consentedAt: preferences.consentedAt ? new Date(preferences.consentedAt).toISOString() : submittedAt,
+      language: preferences.language,
+    },
+  };
 }

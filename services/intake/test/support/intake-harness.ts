@@ -15,6 +15,15 @@ export const MARRIAGE_REGISTRATION = "1.000894";
 /** Signature attestation, in the built-in sample catalog. */
 export const SIGNATURE_ATTESTATION = "2.000884";
 
+/** Thanh Hoá's provincial Public Administration Service Centre, as receiving-units.test.ts configures it. */
+export const THANH_HOA_CENTRE = "38.TTPVHCC";
+/** Hà Nội's, in another province. */
+export const HA_NOI_CENTRE = "01.TTPVHCC";
+/** Thanh Hoá's Department of Industry and Trade (Sở Công Thương): its stand-in code, as routing decides under it. */
+export const THANH_HOA_TRADE = "38.SCT";
+/** Hà Nội's Department of Industry and Trade, in another province. */
+export const HA_NOI_TRADE = "01.SCT";
+
 /** The commune systems of these tests, as CLIENTS registers them. */
 export const clients = {
   muongLat: {
@@ -31,6 +40,26 @@ export const clients = {
     key: "ltk.testpolice.test-key-thanh-hoa-police-0000000003",
     clientId: "thanh-hoa-provincial-police",
     unitCodes: ["38.CA"],
+  },
+  thanhHoaCentre: {
+    key: "ltk.testthcentre.test-key-thanh-hoa-centre-00000000005",
+    clientId: "thanh-hoa-centre",
+    unitCodes: [THANH_HOA_CENTRE],
+  },
+  haNoiCentre: {
+    key: "ltk.testhncentre.test-key-ha-noi-centre-0000000000006",
+    clientId: "ha-noi-centre",
+    unitCodes: [HA_NOI_CENTRE],
+  },
+  thanhHoaTrade: {
+    key: "ltk.testthtrade.test-key-thanh-hoa-trade-00000000007",
+    clientId: "thanh-hoa-industry-and-trade",
+    unitCodes: [THANH_HOA_TRADE],
+  },
+  haNoiTrade: {
+    key: "ltk.testhntrade.test-key-ha-noi-trade-000000000000008",
+    clientId: "ha-noi-industry-and-trade",
+    unitCodes: [HA_NOI_TRADE],
   },
   /** A provincial portal acting for every commune of Thanh Hoá in the sample (enough units to list by scanning). */
   thanhHoaPortal: {

@@ -25,3 +25,13 @@ export const OPERATOR = { staff: ["operator"] } as const satisfies Access;
 export const GATEWAY_RECEIPT = {
   public: "a gateway's delivery receipts, authenticated by its Standard Webhooks signature with the gateway's secret",
 } as const satisfies Access;
+
+/**
+ * The mail server's bounces and delivery status notifications, posted by the
+ * deployment's mailbox pipe (the envelope sender's mailbox, read by a script
+ * or an MTA pipe transport): public to the host and authenticated by a
+ * Standard Webhooks signature with MAIL_DSN_SECRET, as the gateways' receipts.
+ */
+export const MAIL_DSN = {
+  public: "the mail server's delivery status notifications, authenticated by their Standard Webhooks signature",
+} as const satisfies Access;

@@ -7,7 +7,11 @@ import { listDeliveries } from "../use-cases/list-deliveries";
 import { listEndpoints, listParked, redriveEndpoint, resendDelivery } from "../use-cases/operations";
 import type { NotificationPorts } from "../use-cases/ports";
 import { recordReceipt } from "../use-cases/record-receipt";
-import { COMMUNE_SYSTEM, GATEWAY_RECEIPT, OPERATOR } from "./access";
+import { previewTemplate } from "../use-cases/preview-template";
+import { TEMPLATED_EVENT_NAMES, TEMPLATE_LANGUAGES } from "../templates/variables";
+import { NotADsn, readDsn } from "../channels/dsn";
+import { recordDsn } from "../use-cases/record-dsn";
+import { COMMUNE_SYSTEM, GATEWAY_RECEIPT, MAIL_DSN, OPERATOR } from "./access";
 
 /**
  * What notification answers, as its OpenAPI document describes it; each
@@ -18,6 +22,33 @@ const deliveryState = z.enum(DELIVERY_STATES);
 const deliveryStatus = z
   .enum(DELIVERY_STATUSES)
   .meta({ description: "Where the message stands, in GOV.UK Notify's words" });
+
+const templateRefSchema = z
+  .object({
+    name: z.enum(TEMPLATED_EVENT_NAMES),
+    language: z.enum(TEMPLATE_LANGUAGES),
+    version: z.number().int(),
+    source: z.enum(["shipped", "province"]),
+  })
+  .meta({ id: "TemplateRef", description: "The template an applicant's message was rendered from" });
+
+const previewBody = z
+  .object({
+    eventType: z.enum(TEMPLATED_EVENT_NAMES),
+    language: z.enum(TEMPLATE_LANGUAGES),
+    variables: z
+      .record(z.string(), z.union([z.string(), z.boolean(), z.array(z.string())]))
+      .default({})
+      .meta({ description: "Values replacing the sample's: text as a string, a flag as a boolean, a list as strings" }),
+  })
+  .strict();
+
+const previewResponse = z.object({
+  template: templateRefSchema,
+  email: z.object({ subject: z.string(), text: z.string(), html: z.string() }),
+  sms: z.object({ text: z.string(), segments: z.number().int(), encoding: z.enum(["GSM-7", "UCS-2"]) }),
+  zns: z.record(z.string(), z.string()),
+});
 
 const deliverySchema = z
   .object({
@@ -37,6 +68,7 @@ const deliverySchema = z
       .array(z.object({ status: deliveryStatus, at: z.string(), reason: z.string() }))
       .meta({ description: "Every status it went through, oldest first" }),
     attempts: z.number().int(),
+    template: templateRefSchema.optional(),
     createdAt: z.string(),
     deliveredAt: z.string().optional(),
     lastError: z.string(),
@@ -93,7 +125,12 @@ function parsedJson(body: string): unknown {
 export interface ReceiptSecrets {
   sms?: readonly string[];
   zns?: readonly string[];
+  /** MAIL_DSN_SECRET (and its previous one): signs the mailbox pipe's delivery status notifications. */
+  mail?: readonly string[];
 }
+
+/** A DSN returns the original message or its headers: ample, well below a mail's size limits. */
+const DSN_LIMIT_BYTES = 1024 * 1024;
 
 export function notificationRoutes(http: HttpApp, ports: NotificationPorts, receiptSecrets: ReceiptSecrets): void {
   http.route({
@@ -170,29 +207,82 @@ export function notificationRoutes(http: HttpApp, ports: NotificationPorts, rece
       handle: async (request, response) => {
         const secrets = receiptSecrets[gateway];
         if (!secrets) throw notFound("delivery receipts of gateway", gateway);
-        const body = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
-        const headers = Object.fromEntries(
-          ["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) => [name, request.get(name) ?? ""]),
-        );
-        if (!signatureVerifies(secrets, body, headers)) {
-          // Audited and logged: a forged or stale receipt is someone trying to settle citizens' messages.
-          ports.audit({
-            action: `record_${gateway}_receipt`,
-            outcome: "denied",
-            target: `delivery-receipts:${gateway}`,
-          });
-          ports.logger.warn(
-            { gateway },
-            "delivery receipt refused: its signature does not verify with the gateway's receipt secret, or its timestamp is outside the replay window",
-          );
-          throw permissionDenied("the receipt's signature does not verify with the gateway's receipt secret");
-        }
-        const receipt = receiptBody.safeParse(parsedJson(body));
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        refuseUnsigned(ports, secrets, raw, (name) => request.get(name), {
+          action: `record_${gateway}_receipt`,
+          gateway,
+          what: "delivery receipt",
+          secret: "the gateway's receipt secret",
+        });
+        const receipt = receiptBody.safeParse(parsedJson(raw.toString("utf8")));
         if (!receipt.success) throw invalidField("body", "is not a delivery receipt: {requestId, status}");
         response.json({ outcome: await recordReceipt(ports, gateway, receipt.data) });
       },
     });
   }
+  http.route({
+    method: "post",
+    path: "/ops/templates/preview",
+    access: OPERATOR,
+    doc: {
+      operationId: "previewTemplate",
+      summary: "Render an applicant's template in force with sample data (nothing is sent; audited)",
+      body: previewBody,
+      responses: { 200: { description: "What the applicant would read, on every channel", json: previewResponse } },
+    },
+    handle: async (request, response, caller) => {
+      const body = previewBody.safeParse(request.body);
+      if (!body.success) {
+        const issue = body.error.issues[0];
+        throw invalidField(issue?.path.join(".") || "body", issue?.message ?? "is not a preview request");
+      }
+      response.json(previewTemplate(ports, caller, body.data));
+    },
+  });
+  http.route({
+    method: "post",
+    path: "/v1/delivery-receipts/mail",
+    access: MAIL_DSN,
+    body: { raw: { type: "message/rfc822", limitBytes: DSN_LIMIT_BYTES } },
+    doc: {
+      operationId: "recordMailDsn",
+      summary: "A delivery status notification (RFC 3464) for one of the applicants' mails",
+      description:
+        "The DSN as the mail server returned it (`multipart/report; report-type=delivery-status`), as a " +
+        "`message/rfc822` body signed per Standard Webhooks with MAIL_DSN_SECRET. Matched by the original " +
+        "Message-ID (any it was sent with): `failed` makes the mail a permanent failure, `delivered` delivered; " +
+        "`relayed` and `delayed` confirm nothing; a DSN of a copy an operator's resend replaced is `superseded`.",
+      headers: z.object({
+        "webhook-id": z.string(),
+        "webhook-timestamp": z.string(),
+        "webhook-signature": z.string(),
+      }),
+      responses: {
+        200: {
+          description: "Recorded, already settled, or a delay noted",
+          json: z.object({ outcome: z.enum(["recorded", "already-settled", "superseded", "delayed"]) }),
+        },
+      },
+    },
+    handle: async (request, response) => {
+      const secrets = receiptSecrets.mail;
+      if (!secrets) throw notFound("delivery receipts of gateway", "mail");
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // Signed over the bytes as sent: a DSN may return an 8-bit message.
+      refuseUnsigned(ports, secrets, raw, (name) => request.get(name), {
+        action: "record_mail_dsn",
+        gateway: "mail",
+        what: "delivery status notification",
+        secret: "MAIL_DSN_SECRET",
+      });
+      const dsn = await readDsn(raw).catch((error: unknown) => {
+        throw error instanceof NotADsn
+          ? invalidField("body", `is not a delivery status notification: ${error.message}`)
+          : error;
+      });
+      response.json({ outcome: await recordDsn(ports, dsn) });
+    },
+  });
   http.route({
     method: "get",
     path: "/ops/webhook-endpoints",
@@ -240,4 +330,27 @@ export function notificationRoutes(http: HttpApp, ports: NotificationPorts, rece
       response.json({ dossiers: await listParked(ports, caller) });
     },
   });
+}
+
+/**
+ * A provider's report (a gateway's receipt, a DSN) that does not verify with its secret is 403, audited and logged:
+ * a forged or stale one is someone trying to settle citizens' messages.
+ */
+function refuseUnsigned(
+  ports: NotificationPorts,
+  secrets: readonly string[],
+  raw: Buffer,
+  header: (name: string) => string | undefined,
+  report: { action: string; gateway: string; what: string; secret: string },
+): void {
+  const headers = Object.fromEntries(
+    ["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) => [name, header(name) ?? ""]),
+  );
+  if (signatureVerifies(secrets, raw, headers)) return;
+  ports.audit({ action: report.action, outcome: "denied", target: `delivery-receipts:${report.gateway}` });
+  ports.logger.warn(
+    { gateway: report.gateway },
+    `${report.what} refused: its signature does not verify with ${report.secret}, or its timestamp is outside the replay window`,
+  );
+  throw permissionDenied(`the ${report.what}'s signature does not verify with ${report.secret}`);
 }

@@ -45,6 +45,7 @@ export class NodemailerSender implements MailSender {
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
+        ...(mail.html !== undefined && { html: mail.html }),
         messageId: `<${mail.messageId}@lienthong>`,
       })) as { message?: Buffer };
       if (this.captureDir && info.message) {

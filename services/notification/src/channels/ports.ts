@@ -3,6 +3,8 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
+  /** The same message in HTML (every value escaped), sent as the alternative part; absent on mail planned before it. */
+  html?: string;
   /** A stable id so a retried send can be recognised by the receiving side. */
   messageId: string;
 }

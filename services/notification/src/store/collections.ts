@@ -1,4 +1,6 @@
 import { defineCollection } from "@lienthong/storage";
+import type { TemplateRef } from "../templates/catalog";
+import type { TemplateLanguage } from "../templates/variables";
 
 /** How to reach a dossier's applicant and commune system (collection `contacts`, id = dossier id). */
 export interface ContactRecord {
@@ -14,6 +16,18 @@ export interface ContactRecord {
   receivingUnitCode: string;
   /** The competent authority routing's events last named (routed, transferred), once there is one. */
   competentAuthorityCode?: string;
+  /**
+   * The channels the applicant agreed to at submission, and their language; absent when the submission did
+   * not ask (then every channel whose contact is given, in Vietnamese).
+   */
+  preferences?: {
+    email: boolean;
+    sms: boolean;
+    zalo: boolean;
+    language: TemplateLanguage;
+    /** When the applicant agreed; "" when the submission gave none: then no channel is used (decision 60). */
+    consentedAt: string;
+  };
 }
 
 /**
@@ -73,8 +87,10 @@ export interface DeliveryRecord {
   /**
    * The id the provider deduplicates on (SMS request id, ZNS tracking id): the
    * notification id, then `<notification id>.<n>` after an operator's n-th
-   * resend (a gateway would drop the old one as a duplicate). Recorded before
-   * the provider is called, so a retry after a crash sends the same one.
+   * resend (a gateway would drop the old one as a duplicate). A mail's
+   * Message-ID likewise (`<id>@lienthong`, `<id>.<n>@lienthong` after a resend:
+   * a receiver that sees a Message-ID again may drop the message). Recorded
+   * before the provider is called, so a retry after a crash sends the same one.
    */
   providerRequestId?: string;
   attempts: number;
@@ -84,6 +100,17 @@ export interface DeliveryRecord {
   nextAttemptAt: string;
   deliveredAt: string | null;
   lastError: string | null;
+  /** Set when a non-urgent phone message waits for the end of quiet hours: urgent ones of its dossier overtake it. */
+  quietUntil?: string;
+  /**
+   * Whether the applicant's message may ring in quiet hours (its event's urgency, decision 60), checked right before
+   * each call of a phone message; absent on webhooks and on messages planned before it was recorded (never held).
+   */
+  urgent?: boolean;
+  /** A ZNS call whose outcome is unknown: it may have reached the citizen, so an operator never resends it. */
+  outcomeUnknown?: boolean;
+  /** The template the applicant's message was rendered from (event, language, version, shipped or the province's); absent for webhooks. */
+  template?: TemplateRef;
   /** What to send: a rendered mail, a webhook body, an SMS text or a ZNS template with its data. */
   message: MailMessage | { webhookBody: string } | SmsMessage | ZnsMessage;
 }
@@ -91,6 +118,8 @@ export interface DeliveryRecord {
 export interface MailMessage {
   subject: string;
   text: string;
+  /** The HTML alternative (absent on mail planned before templates had one). */
+  html?: string;
 }
 
 /** An SMS as it goes to the gateway (diacritics already stripped when the gateway does not carry them). */
@@ -126,6 +155,8 @@ export const deliveries = defineCollection<DeliveryRecord>("deliveries", {
     ["dossierId", "createdAt"],
     ["dossierCode", "createdAt"],
     ["state", "nextAttemptAt"],
+    // The dispatcher's page per provider (decision 61).
+    ["state", "channel", "nextAttemptAt"],
     ["endpointId", "state", "createdAt"],
   ],
 });

@@ -20,6 +20,11 @@ export class DeliveryLanes {
     return this.busy.size;
   }
 
+  /** Whether `start` would start work in `lane` now. */
+  free(lane: string): boolean {
+    return !this.busy.has(lane) && this.busy.size < this.limit;
+  }
+
   /** Starts `work` in `lane`; false (nothing started) while the lane is busy or the limit is reached. */
   start(lane: string, work: () => Promise<void>): boolean {
     if (this.busy.has(lane) || this.busy.size >= this.limit) return false;

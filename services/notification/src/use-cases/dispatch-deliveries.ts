@@ -18,6 +18,8 @@ import type { DeliveryLanes } from "./delivery-lanes";
 import { statusOf, withState, withStatus } from "./delivery-status";
 import { healthyEndpoint, heldDeliveries, resumeWrites, suspendedEvent } from "./endpoint-health";
 import { smsFallback } from "./phone-fallback";
+import { quietUntil } from "./quiet-hours";
+import { PROVIDERS, PROVIDER_OF_CHANNEL, type Provider, type ProviderRates } from "./provider-rates";
 import type { NotificationPorts } from "./ports";
 
 const tracer = trace.getTracer("notification");
@@ -59,6 +61,11 @@ export interface EndpointObserver {
   resumed(endpointId: string): void;
 }
 
+/** Told, each round, how many due deliveries each provider's rate kept back (the service's metrics). */
+export interface RateObserver {
+  keptBack(waiting: Record<Provider, number>): void;
+}
+
 interface Dispatch {
   ports: NotificationPorts;
   lanes: DeliveryLanes;
@@ -66,6 +73,8 @@ interface Dispatch {
   policy: DispatchPolicy;
   logger: Logger;
   observer: EndpointObserver;
+  rates: ProviderRates;
+  rateObserver: RateObserver;
 }
 
 /**
@@ -129,21 +138,48 @@ function dueBy(now: Date): string {
  * returns, and their commits wake the dispatcher for what follows.
  */
 async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<boolean> {
-  const { ports, lanes } = dispatch;
+  const { ports, lanes, rates } = dispatch;
   // Past those in flight, which are still pending until they end.
   const limit = batchSize + lanes.size;
-  const due = await ports.store.find(deliveries, {
-    where: { state: "pending" },
-    range: { field: "nextAttemptAt", lt: dueBy(ports.now()) },
-    orderBy: { field: "nextAttemptAt" },
-    limit,
-  });
-  let started = 0;
-  for (const { data, version } of due) {
-    if (lanes.start(laneOf(data), () => dispatchOne(dispatch, data, version))) started += 1;
+  const keptBack = Object.fromEntries(PROVIDERS.map((provider) => [provider, 0])) as Record<Provider, number>;
+  // A page per provider: deliveries one provider's rate keeps waiting never hide another provider's.
+  const pages = await Promise.all(
+    [...PROVIDER_OF_CHANNEL].map(async ([channel, provider]) => ({
+      provider,
+      due: await ports.store.find(deliveries, {
+        where: { state: "pending", channel },
+        range: { field: "nextAttemptAt", lt: dueBy(ports.now()) },
+        orderBy: { field: "nextAttemptAt" },
+        limit,
+      }),
+      started: 0,
+    })),
+  );
+  // The pages merged oldest first, before the lanes and the rates take their share: one provider's backlog never
+  // takes the lanes ahead of another provider's older deliveries (a stable sort keeps each page's order on a tie).
+  const merged = pages
+    .flatMap((page) => page.due.map((stored) => ({ page, stored })))
+    .sort((a, b) =>
+      a.stored.data.nextAttemptAt < b.stored.data.nextAttemptAt
+        ? -1
+        : a.stored.data.nextAttemptAt > b.stored.data.nextAttemptAt
+          ? 1
+          : 0,
+    );
+  for (const { page, stored } of merged) {
+    const { data, version } = stored;
+    const lane = laneOf(data);
+    if (!lanes.free(lane)) continue;
+    // Over the provider's rate: it stays due, for a later round (never dropped).
+    if (!rates.tryTake(page.provider)) {
+      keptBack[page.provider] += 1;
+      continue;
+    }
+    if (lanes.start(lane, () => dispatchOne(dispatch, data, version))) page.started += 1;
   }
+  dispatch.rateObserver.keptBack(keptBack);
   // A full page that started something may hide more; otherwise the lanes' commits wake the dispatcher.
-  return due.length === limit && started > 0;
+  return pages.some((page) => page.due.length === limit && page.started > 0);
 }
 
 /**
@@ -252,8 +288,11 @@ async function earlierUnsent(ports: NotificationPorts, delivery: DeliveryRecord)
     where: { dossierId: delivery.dossierId },
     orderBy: { field: "createdAt" },
   });
+  const now = ports.now().toISOString();
   for (const { data } of siblings) {
     if (data.notificationId === delivery.notificationId) return undefined;
+    // Waiting for the end of quiet hours on purpose: an urgent message of the dossier overtakes it.
+    if (data.quietUntil !== undefined && data.quietUntil > now) continue;
     const sameRecipient = data.channel === delivery.channel && data.recipientKind === delivery.recipientKind;
     if (sameRecipient && (data.state === "pending" || data.state === "held")) return data;
   }
@@ -298,6 +337,19 @@ async function attempt(
   effects: Effects,
 ): Promise<WriteOp[]> {
   const { ports, policy, logger } = dispatch;
+  if (byPhone(delivery.message)) {
+    // A "sending" record found due: the call it announced never had its outcome recorded (killed, or its lease ran out).
+    if (statusOf(delivery) === "sending") {
+      const settled = outcomeNeverRecorded(dispatch, delivery, version);
+      if (settled) return settled;
+    }
+    const quiet = quietEnd(ports, delivery);
+    if (quiet) return [putDelivery({ ...delivery, nextAttemptAt: quiet, quietUntil: quiet }, version)];
+  }
+  // The provider's slot is reserved before the lease is committed: a process killed while it waits leaves a
+  // message never called, not one "sending" whose outcome would be unknown (a ZNS message then falls back to SMS).
+  const provider = PROVIDER_OF_CHANNEL.get(delivery.channel);
+  if (provider) await dispatch.rates.pace(provider);
   const now = ports.now();
   let counted: DeliveryRecord = {
     ...delivery,
@@ -305,11 +357,6 @@ async function attempt(
     firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString(),
   };
   if (byPhone(delivery.message)) {
-    // A "sending" record found due: the call it announced never had its outcome recorded (killed, or its lease ran out).
-    if (statusOf(delivery) === "sending") {
-      const settled = outcomeNeverRecorded(dispatch, delivery, version);
-      if (settled) return settled;
-    }
     // Recorded before the provider is called, with the request id and the attempt: a crash before the outcome is
     // recorded leaves it "sending", leased (due again only after the call's timeout), so no other replica calls
     // the provider meanwhile, and a process that keeps dying on it still reaches the retry horizon.
@@ -320,6 +367,7 @@ async function attempt(
     version += 1;
   }
   try {
+    if (provider) await dispatch.rates.call(provider);
     const awaitsReceipt = await send(ports, dispatch.channels, counted);
     const accepted = { ...counted, lastError: null };
     // A 2xx from a commune system is its delivery; an SMTP server or a gateway without receipts tells no more.
@@ -375,6 +423,18 @@ async function attempt(
 }
 
 /**
+ * The end of the quiet hours `now` falls in, for a phone message that can
+ * wait: checked right before each call, whatever made the message due then
+ * (planned, a retry, a lease that ran out, a ZNS failure's SMS fallback).
+ * Undefined when it may go now: urgent, outside the window, no quiet hours,
+ * or planned before urgency was recorded.
+ */
+function quietEnd(ports: NotificationPorts, delivery: DeliveryRecord): string | undefined {
+  if (!ports.quietHours || delivery.urgent !== false) return undefined;
+  return quietUntil(ports.now(), ports.quietHours)?.toISOString();
+}
+
+/**
  * A phone message found "sending": its last call's outcome was never
  * recorded. A ZNS message is settled without calling Zalo again (see
  * znsOutcomeUnknown); an SMS is sent again with the same request id (the
@@ -407,7 +467,7 @@ function outcomeNeverRecorded(dispatch: Dispatch, delivery: DeliveryRecord, vers
  * never twice on one channel (docs/decisions.md §53).
  */
 function znsOutcomeUnknown(failed: DeliveryRecord, version: number, reason: string, now: Date): WriteOp[] {
-  const ended = withStatus(failed, "technical-failure", now, {
+  const ended = withStatus({ ...failed, outcomeUnknown: true }, "technical-failure", now, {
     reason: `${reason}; outcome unknown, not repeated (Zalo does not deduplicate)`,
   });
   return [putDelivery(ended, version), ...outcomeEvent(ended, "failed", now), ...smsFallback(ended, now)];
@@ -598,7 +658,9 @@ async function send(ports: NotificationPorts, channels: DispatchChannels, delive
       to: contact.email,
       subject: message.subject,
       text: message.text,
-      messageId: delivery.notificationId,
+      ...(message.html !== undefined && { html: message.html }),
+      // The same on a retry after a crash; an operator's resend has a Message-ID of its own (see resendDelivery).
+      messageId: delivery.providerRequestId ?? delivery.notificationId,
     });
     return false;
   }

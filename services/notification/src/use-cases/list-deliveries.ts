@@ -25,6 +25,7 @@ export async function listDeliveries(ports: NotificationPorts, caller: Deliverie
     status: statusOf(data),
     history: (data.history ?? []).map((step) => ({ ...step, reason: step.reason ?? "" })),
     attempts: data.attempts,
+    ...(data.template && { template: data.template }),
     createdAt: data.createdAt,
     deliveredAt: data.deliveredAt ?? undefined,
     lastError: data.lastError ?? "",

@@ -16,7 +16,7 @@ import { plannedDelivery, stableUuid } from "./plan-deliveries";
  */
 export function smsFallback(failed: DeliveryRecord, now: Date): WriteOp[] {
   if (!byZns(failed.message) || !failed.message.smsFallback) return [];
-  const notificationId = stableUuid(`${failed.providerRequestId ?? failed.notificationId}/sms-fallback`);
+  const notificationId = smsFallbackId(failed);
   const sms = plannedDelivery(now, {
     notificationId,
     dossierId: failed.dossierId,
@@ -28,6 +28,13 @@ export function smsFallback(failed: DeliveryRecord, now: Date): WriteOp[] {
     endpointId: "",
     traceparent: failed.traceparent,
     message: failed.message.smsFallback,
+    // As urgent as the ZNS message: one that can wait is held at its call if the quiet hours have begun.
+    ...(failed.urgent !== undefined && { urgent: failed.urgent }),
   });
   return [put(deliveries, notificationId, sms, 0)];
+}
+
+/** The id of the SMS that replaces a ZNS message's send under its current request id. */
+export function smsFallbackId(zns: DeliveryRecord): string {
+  return stableUuid(`${zns.providerRequestId ?? zns.notificationId}/sms-fallback`);
 }

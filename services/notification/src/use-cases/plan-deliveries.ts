@@ -14,9 +14,10 @@ import {
 } from "../store/collections";
 import type { NotificationPorts } from "./ports";
 import { smsMessage } from "../channels/sms-text";
-import { ZNS_TEMPLATE_EVENTS } from "../config";
 import { withStatus } from "./delivery-status";
-import { applicantMail, applicantSms, webhookBody, znsData, type DossierEvent } from "./templates";
+import type { RenderedMessages, TemplateRef } from "../templates/catalog";
+import { isTemplatedEvent, isUrgent } from "../templates/variables";
+import { applicantMessages, webhookBody, type DossierEvent } from "./templates";
 
 const { DeliveryChannel, RecipientKind } = events;
 
@@ -80,6 +81,12 @@ function released(
   gate: Versioned<ParkedDossier> | undefined,
 ): WriteOp[] {
   let contact = contactOf(submitted);
+  if (contact.preferences?.consentedAt === "")
+    // Ids only. Counted from the commit (notification_preferences_without_consent_total).
+    ports.logger.warn(
+      { dossierId: contact.dossierId, eventId: submission.id },
+      "the applicant's channels came without a time of consent: the applicant is told on no channel",
+    );
   const ops = plan(ports, submission, contact);
   const waiting = gate && !gate.data.contactKnown ? gate.data.events : [];
   for (const parked of waiting) {
@@ -154,8 +161,10 @@ function contactAfter(contact: ContactRecord, event: DecodedEvent): { contact: C
 
 function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRecord): WriteOp[] {
   const ops: WriteOp[] = [];
-  const mail = applicantMail(event, contact.applicantName);
-  if (mail && contact.email) {
+  const { preferences } = contact;
+  const messages = applicantMessages(ports.templates, event, contact.applicantName, preferences?.language ?? "vi");
+  // No consent, no message on that channel (Decree 13/2023/NĐ-CP); a submission that did not ask keeps every channel.
+  if (messages && contact.email && chosen(contact, "email")) {
     ops.push(
       delivery(
         ports,
@@ -164,11 +173,12 @@ function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRec
         DeliveryChannel.DELIVERY_CHANNEL_EMAIL,
         RecipientKind.RECIPIENT_KIND_APPLICANT,
         "",
-        mail,
+        messages.email,
+        messages.ref,
       ),
     );
   }
-  ops.push(...phoneDeliveries(ports, event, contact));
+  if (messages) ops.push(...phoneDeliveries(ports, event, contact, messages));
   const body = webhookBody(event);
   const endpoint = ports.webhooks.of(contact.clientId);
   if (body && endpoint) {
@@ -192,27 +202,53 @@ function plan(ports: NotificationPorts, event: TriggerEvent, contact: ContactRec
  * and a phone channel is configured: ZNS when the event has an approved
  * template (with the SMS to send instead should ZNS fail permanently), else SMS.
  */
-function phoneDeliveries(ports: NotificationPorts, event: TriggerEvent, contact: ContactRecord): WriteOp[] {
-  const text = applicantSms(event);
-  if (!text || !contact.phone) return [];
+function phoneDeliveries(
+  ports: NotificationPorts,
+  event: TriggerEvent,
+  contact: ContactRecord,
+  messages: RenderedMessages,
+): WriteOp[] {
+  if (!contact.phone) return [];
   const { sms, zns } = ports.phone;
-  const smsText = sms && smsMessage(text, sms.diacritics);
-  const templateId = zns && isZnsEvent(event.name) ? zns.templates[event.name] : undefined;
-  const data = templateId && znsData(event, contact.applicantName);
+  const smsText = sms && chosen(contact, "sms") ? smsMessage(messages.sms, sms.diacritics) : undefined;
+  const templateId =
+    zns && chosen(contact, "zalo") && isTemplatedEvent(event.name) ? zns.templates[event.name] : undefined;
   const applicant = RecipientKind.RECIPIENT_KIND_APPLICANT;
-  if (templateId && data) {
-    const message = { znsTemplateId: templateId, znsData: data, ...(smsText && { smsFallback: smsText }) };
-    return [delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS, applicant, "", message)];
+  const { ref } = messages;
+  // A phone rings: news that can wait does, until the quiet hours end, checked right before each call (a mail waits
+  // in its mailbox anyway).
+  const urgent = isTemplatedEvent(event.name) && isUrgent(event.name);
+  const planned = (channel: number, message: DeliveryRecord["message"]) =>
+    delivery(ports, event, contact, channel, applicant, "", message, ref, urgent);
+  if (templateId) {
+    const message = { znsTemplateId: templateId, znsData: messages.zns, ...(smsText && { smsFallback: smsText }) };
+    return [planned(DeliveryChannel.DELIVERY_CHANNEL_ZALO_ZNS, message)];
   }
-  return smsText ? [delivery(ports, event, contact, DeliveryChannel.DELIVERY_CHANNEL_SMS, applicant, "", smsText)] : [];
+  return smsText ? [planned(DeliveryChannel.DELIVERY_CHANNEL_SMS, smsText)] : [];
 }
 
-function isZnsEvent(name: string): name is (typeof ZNS_TEMPLATE_EVENTS)[number] {
-  return (ZNS_TEMPLATE_EVENTS as readonly string[]).includes(name);
+/**
+ * Whether the applicant agreed to be told on a channel: yes when the submission did not ask (every application
+ * before preferences); with preferences, only a channel chosen with a time of consent (decision 60).
+ */
+function chosen(contact: ContactRecord, channel: "email" | "sms" | "zalo"): boolean {
+  const { preferences } = contact;
+  if (!preferences) return true;
+  return preferences.consentedAt !== "" && preferences[channel];
 }
 
 function contactOf(submitted: events.ApplicationSubmitted): ContactRecord {
+  const preferences = submitted.applicant?.notificationPreferences;
   return {
+    ...(preferences && {
+      preferences: {
+        email: preferences.email,
+        sms: preferences.sms,
+        zalo: preferences.zalo,
+        language: preferences.language === "en" ? "en" : "vi",
+        consentedAt: preferences.consentedAt,
+      },
+    }),
     dossierId: submitted.dossierId,
     dossierCode: submitted.dossierCode,
     applicantName: submitted.applicant?.fullName ?? "",
@@ -231,6 +267,8 @@ function delivery(
   recipientKind: number,
   endpointId: string,
   message: DeliveryRecord["message"],
+  template?: TemplateRef,
+  urgent?: boolean,
 ): WriteOp {
   const notificationId = stableUuid(`${event.id}/${channel}/${recipientKind}`);
   const now = ports.now();
@@ -245,6 +283,8 @@ function delivery(
     endpointId,
     traceparent: event.traceparent,
     message,
+    ...(template && { template }),
+    ...(urgent !== undefined && { urgent }),
   });
   return put(deliveries, notificationId, record, 0);
 }
@@ -264,6 +304,8 @@ export function plannedDelivery(
     | "endpointId"
     | "traceparent"
     | "message"
+    | "template"
+    | "urgent"
   >,
 ): DeliveryRecord {
   const record: DeliveryRecord = {

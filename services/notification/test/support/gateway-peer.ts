@@ -14,6 +14,8 @@ export interface GatewayRequest {
   phone: string;
   /** The id the provider deduplicates on: SMS `requestId`, ZNS `tracking_id`. */
   requestId: string;
+  /** When the request arrived (its headers), in ms since the epoch: a provider counts its rate on these. */
+  arrivedAt: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function startGatewayPeer(options: { slowMs?: number } = {}): Promi
   };
 
   const server = createServer((request, response) => {
+    const arrivedAt = Date.now();
     void text(request).then((raw) => {
       const gateway = request.url === "/zns" ? "zns" : "sms";
       const body = JSON.parse(raw) as Record<string, unknown>;
@@ -95,6 +98,7 @@ export async function startGatewayPeer(options: { slowMs?: number } = {}): Promi
         body,
         phone,
         requestId: String(gateway === "zns" ? body.tracking_id : body.requestId),
+        arrivedAt,
       });
       const answer = scripted.get(`${gateway} ${phone}`)?.shift() ?? 200;
       if (answer === "hold") held.push({ gateway, response });

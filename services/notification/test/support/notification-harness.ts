@@ -132,6 +132,8 @@ export interface RestDelivery {
   status: RestStatus;
   history: { status: RestStatus; at: string; reason: string }[];
   attempts: number;
+  /** The template an applicant's message was rendered from. */
+  template?: { name: string; language: string; version: number; source: string };
   createdAt: string;
   deliveredAt?: string;
   lastError: string;
@@ -174,6 +176,8 @@ export interface NotificationHarness {
     clientId?: string;
     receivingUnitCode?: string;
     applicant?: Partial<Applicant>;
+    /** The channels and language the applicant agreed to (absent: the submission did not ask). */
+    preferences?: common.NotificationPreferences;
     dossierId?: string;
     /** The code routing's events already carried (a dossier whose submission arrives late). */
     dossierCode?: string;
@@ -471,7 +475,7 @@ export async function startNotification(
         applicantCommuneCode: receivingUnitCode,
         channel: common.Channel.CHANNEL_ONLINE,
         submittedAt: new Date().toISOString(),
-        applicant: person,
+        applicant: { ...person, notificationPreferences: options.preferences },
         clientId,
       });
       const dossier: Dossier = {

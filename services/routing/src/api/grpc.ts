@@ -58,6 +58,7 @@ export function routingGrpc(ports: RoutingPorts): GrpcServiceRegistration {
         targetAgencyCode: given(request.targetAgencyCode),
         outcome: given(request.outcome),
         summary: given(request.summary),
+        newAppointmentAt: request.newAppointmentAt,
       });
       return routing.ApplyActionResponse.fromPartial({ assignment: assignmentView(ports, updated) });
     }),

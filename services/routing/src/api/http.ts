@@ -40,12 +40,28 @@ const assignmentSchema = z
       .optional()
       .meta({ description: "Once routed: the agency that decides" }),
     acceptedAt: z.string().optional(),
-    appointmentAt: z.string().optional(),
+    appointmentAt: z.string().optional().meta({
+      description: "The appointment in force: the new one after an apology; the indicators judge timeliness by it",
+    }),
+    originalAppointmentAt: z.string().optional().meta({
+      description: "The appointment given at acceptance, kept when an apology moves appointmentAt",
+    }),
     outcome: z.number().int().meta({ description: "0 undecided, 1 approved, 2 rejected" }),
     timeliness: z.number().int(),
     allowedActions: z.array(z.enum(dossierActions as [DossierAction, ...DossierAction[]])),
     clock: z.enum(["not_started", "running", "paused", "stopped"]),
     deadlineState: z.enum(["within_deadline", "due_soon", "overdue"]),
+    apologies: z.number().int().meta({ description: "Apologies (form 04) the competent authority issued" }),
+    overdueWithoutApology: z
+      .boolean()
+      .meta({ description: "The appointment passed with no apology issued before it: flagged to the authority" }),
+    supplementDueAt: z.string().optional().meta({
+      description:
+        "While a supplement is awaited: the end of the working day by which the applicant should supply (SUPPLEMENT_DEADLINE_WORKING_DAYS)",
+    }),
+    supplementOverdue: z.boolean().meta({
+      description: "The supplement's due date passed without it: flagged to the unit that asked, which decides",
+    }),
     version: z.number().int().meta({ description: "Send it back as expectedVersion to act on what was seen" }),
   })
   .meta({ id: "Assignment", description: "A dossier as routing handles it: status, authority, deadline" });
@@ -67,6 +83,10 @@ const indicatorsView = z
     onTimeRate: z.number(),
     currentlyOverdue: z.number().int(),
     openWithinDeadline: z.number().int(),
+    overdueWithoutApology: z
+      .number()
+      .int()
+      .meta({ description: "Of currentlyOverdue, those with no apology issued before the appointment passed" }),
   })
   .meta({ id: "Indicators", description: "Decision 766 progress figures of a unit for a period (decision 36)" });
 

@@ -13,7 +13,8 @@ export function deadlineWatcher(ports: RoutingPorts, options: { intervalMs: numb
     logger: options.logger,
     round: async () => {
       const fired = await fireDeadlineTimers(ports);
-      if (fired.dueSoon + fired.overdue > 0) options.logger.info(fired, "deadline timers fired");
+      if (fired.dueSoon + fired.overdue + fired.supplementOverdue > 0)
+        options.logger.info(fired, "deadline timers fired");
       return false;
     },
   });

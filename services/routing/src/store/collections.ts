@@ -43,6 +43,12 @@ export interface AssignmentRecord {
   channel: number;
   submittedAt: string;
   receivingUnitCode: string;
+  /**
+   * The receiving unit's name as intake sent it (`ApplicationSubmitted.receiving_unit_name`): the desk's slips name a
+   * unit above the commune (a provincial centre) by it, which routing's own agencies do not hold. Absent on dossiers
+   * registered before it was kept.
+   */
+  receivingUnitName?: string;
   receivingProvinceCode: string;
   /** Where competence is decided from: the land's commune when the application names one, else the applicant's. */
   competenceCommuneCode: string;
@@ -61,9 +67,27 @@ export interface AssignmentRecord {
   acceptedAt: string | null;
   acceptedBy: string;
   appointmentAt: string | null;
+  /**
+   * The first appointment, set at acceptance and never moved by an apology (a pause's push moves both, since it is
+   * the same appointment counted later): kept for a province that scores timeliness by it. Absent on dossiers
+   * accepted before it was kept.
+   */
+  originalAppointmentAt?: string | null;
   /** Start of the current pause (supplement, payment, stop); null while the clock runs or before it starts. */
   pausedAt: string | null;
   missingItems: string[];
+  /** Supplement requests made so far; absent on dossiers registered before they were counted (then 0). */
+  supplementRequests?: number;
+  /**
+   * The open supplement request: when it was made and the end of the working day by which the applicant should
+   * supply (null without SUPPLEMENT_DEADLINE_WORKING_DAYS); absent on dossiers registered before (then null).
+   */
+  supplementRequestedAt?: string | null;
+  supplementDueAt?: string | null;
+  /** Durable timer: when the due date has passed (the next Vietnam day), armed while the supplement is awaited. */
+  supplementOverdueAt?: string | null;
+  /** The due date a supplementOverdue flag already fired for: one flag per request. */
+  supplementOverdueFiredFor?: string | null;
   payment: { amountVnd: number; requestedAt: string; receiptNumber: string; recordedAt: string | null } | null;
   /** Why the dossier was refused, stopped, withdrawn or last transferred. */
   reason: string;
@@ -97,6 +121,7 @@ export const assignments = defineCollection<AssignmentRecord>("assignments", {
     // Deadline timers.
     ["dueSoonAt"],
     ["overdueCheckAt"],
+    ["supplementOverdueAt"],
     // Indicators: received by the receiving unit, finished and overdue at the competent authority.
     ["receivingUnitCode", "channel", "acceptedAt"],
     ["receivingProvinceCode", "channel", "acceptedAt"],
@@ -107,6 +132,9 @@ export const assignments = defineCollection<AssignmentRecord>("assignments", {
     // Open dossiers, overdue or within the deadline, accepted by the end of a period.
     ["competentCommuneCode", "status", "overdue", "acceptedAt"],
     ["competentProvinceCode", "status", "overdue", "acceptedAt"],
+    // Of those overdue, the ones without an apology (decision 59).
+    ["competentCommuneCode", "status", "overdue", "apologies", "acceptedAt"],
+    ["competentProvinceCode", "status", "overdue", "apologies", "acceptedAt"],
   ],
 });
 

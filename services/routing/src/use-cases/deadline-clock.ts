@@ -2,6 +2,7 @@ import { common } from "@lienthong/contracts";
 import {
   DossierStatus,
   clockEffect,
+  computeAppointment,
   deadlineState,
   instantOfDay,
   isTerminalStatus,
@@ -22,8 +23,10 @@ const ONLINE: number = common.Channel.CHANNEL_ONLINE;
 /** The clock as the public contract names it. */
 export type ClockState = "not_started" | "running" | "paused" | "stopped";
 
-export function clockOf(status: DossierStatus): ClockState {
-  switch (clockEffect(status)) {
+/** The clock of a dossier; before acceptance an open dossier's has not started, whatever its status (a supplement asked before acceptance shows 5). */
+export function clockOf(data: Pick<AssignmentRecord, "status" | "acceptedAt">): ClockState {
+  if (data.acceptedAt === null && !isTerminalStatus(data.status)) return "not_started";
+  switch (clockEffect(data.status)) {
     case "not_started":
       return "not_started";
     case "starts":
@@ -59,6 +62,25 @@ export function acceptedTerms(ports: RoutingPorts, data: AssignmentRecord): Chan
 /** Working hours and holidays follow the competent authority's province (the receiving one before acceptance). */
 export function provinceOf(data: AssignmentRecord): string {
   return data.competentAuthority?.provinceCode || data.receivingProvinceCode;
+}
+
+/** Whether the dossier waits for the applicant's supplement (asked after or, where practice allows, before acceptance). */
+export function awaitingSupplement(data: Pick<AssignmentRecord, "state">): boolean {
+  return data.state === "supplement_requested" || data.state === "supplement_before_acceptance";
+}
+
+/**
+ * The end of the working day by which the applicant should supply, for a request at `requestedAt`: the
+ * configured working days counted as an appointment's are (computeAppointment), on the calendar of the
+ * authority's province (the receiving one before acceptance), Vietnam time; judged by its date. Null when
+ * the deployment sets no deadline.
+ */
+export function supplementDueAt(ports: RoutingPorts, data: AssignmentRecord, requestedAt: Date): string | null {
+  const days = ports.supplementDeadlineWorkingDays;
+  if (days === 0) return null;
+  const province = provinceOf(data);
+  const last = computeAppointment(requestedAt, { value: days, unit: "working_days" }, ports.calendar, province);
+  return ports.calendar.endOfWorkingDay(last, province).toISOString();
 }
 
 /** The first instant at which `appointmentAt` counts as passed (judged by date: the next Vietnam day). */
@@ -106,6 +128,7 @@ export function settle(ports: RoutingPorts, data: AssignmentRecord, now: Date): 
   const authority = data.competentAuthority;
   const running = data.status === DossierStatus.PROCESSING && data.appointmentAt !== null;
   const appointment = data.appointmentAt ? new Date(data.appointmentAt) : undefined;
+  const supplementDue = awaitingSupplement(data) ? data.supplementDueAt : null;
   return {
     ...data,
     competentAuthorityCode: authority?.code ?? "",
@@ -122,6 +145,10 @@ export function settle(ports: RoutingPorts, data: AssignmentRecord, now: Date): 
       running && appointment && data.overdueFiredFor !== data.appointmentAt
         ? overdueInstant(appointment).toISOString()
         : null,
+    supplementOverdueAt:
+      supplementDue && data.supplementOverdueFiredFor !== supplementDue
+        ? overdueInstant(new Date(supplementDue)).toISOString()
+        : null,
     updatedAt: now.toISOString(),
   };
 }
@@ -131,7 +158,7 @@ export function deadlineStateOf(ports: RoutingPorts, data: AssignmentRecord, now
   if (!data.appointmentAt) return "within_deadline";
   if (data.finishedAt) return data.timeliness === LATE ? "overdue" : "within_deadline";
   if (data.overdue) return "overdue";
-  if (clockOf(data.status) === "stopped") return "within_deadline";
+  if (clockOf(data) === "stopped") return "within_deadline";
   const appointmentAt = new Date(endPause(ports, data, now).appointmentAt ?? data.appointmentAt);
   return deadlineState(now, appointmentAt, ports.calendar, {
     dueSoonWorkingHours: ports.deadlines.dueSoonWorkingHours,

@@ -1,14 +1,15 @@
-import { computeAppointment, isOverdue, remainingWorkingHours, vietnameseDate } from "@lienthong/domain";
+import { isOverdue, remainingWorkingHours } from "@lienthong/domain";
 import { ConflictError, type Versioned } from "@lienthong/storage";
 import { assignments, type AssignmentRecord } from "../store/collections";
 import type { Plan } from "./actions/plan-action";
 import { planWrites } from "./actions/plan-writes";
+import { receivingUnitOf } from "./actions/receiving-unit";
 import { routingEvent } from "./actions/routing-event";
-import { dossierTerms, provinceOf, settle } from "./deadline-clock";
+import { provinceOf, settle } from "./deadline-clock";
 import { inDossierTrace } from "./dossier-trace";
 import type { RoutingPorts } from "./ports";
 
-type TimerField = "dueSoonAt" | "overdueCheckAt";
+type TimerField = "dueSoonAt" | "overdueCheckAt" | "supplementOverdueAt";
 
 /** Due-soon notice: once per appointment, skipped when the dossier is already overdue (the overdue timer speaks then). */
 function planDueSoon(ports: RoutingPorts, data: AssignmentRecord, now: Date): Plan {
@@ -29,36 +30,43 @@ function planDueSoon(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
 
 /**
  * The appointment passed without a result: the dossier is marked overdue (it
- * will be judged late) and, while the deployment's APOLOGY_MAX and the
- * procedure allow it, gets an apology letter (phiếu xin lỗi) with a new
- * appointment: the procedure's processing time (for the dossier's channel) again from detection, or
- * APOLOGY_EXTENSION_WORKING_DAYS when set.
+ * will be judged late) and flagged to its competent authority with an overdue
+ * event that sets no new date. An apology with a new appointment is the
+ * authority's act before the appointment (plan-apology.ts; DOMAIN.md §10,
+ * docs/decisions.md), never the platform's after it; `apologiesIssued` = 0 is
+ * "overdue without apology" in the queue.
  */
 function planOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Plan {
   const marked: AssignmentRecord = { ...data, overdue: true, overdueFiredFor: data.appointmentAt };
-  const procedure = ports.catalog.version(data.procedureCode, data.procedureVersion);
-  const province = provinceOf(data);
-  const { apologyMax, apologyExtensionWorkingDays } = ports.deadlines;
-  const newAppointment =
-    data.apologies >= apologyMax || procedure?.allowsExtension === false
-      ? undefined
-      : apologyExtensionWorkingDays > 0
-        ? ports.calendar.addWorkingDays(now, apologyExtensionWorkingDays, province)
-        : procedure && computeAppointment(now, dossierTerms(procedure, data).processingTime, ports.calendar, province);
-  if (!newAppointment || !data.appointmentAt) return { data: settle(ports, marked, now), events: [] };
-
-  const newAppointmentAt = newAppointment.toISOString();
-  const apologyText =
-    `${data.competentAuthority?.name ?? "Cơ quan giải quyết"} xin lỗi vì hồ sơ ${data.dossierCode} chưa được giải quyết ` +
-    `đúng hẹn ${vietnameseDate(new Date(data.appointmentAt))}; hẹn trả kết quả mới ${vietnameseDate(newAppointment)}.`;
   return {
-    data: settle(ports, { ...marked, appointmentAt: newAppointmentAt, apologies: data.apologies + 1 }, now),
+    data: settle(ports, marked, now),
     events: [
       routingEvent("dossierOverdue", data, {
         detectedAt: now.toISOString(),
-        previousAppointmentAt: data.appointmentAt,
-        newAppointmentAt,
-        apologyText,
+        previousAppointmentAt: data.appointmentAt ?? undefined,
+        apologiesIssued: data.apologies,
+        competentAuthority: data.competentAuthority ?? undefined,
+      }),
+    ],
+  };
+}
+
+/**
+ * The date by which the applicant should have supplied passed without the supplement: the dossier is flagged
+ * to the unit that asked (its competent authority, or its receiving unit before acceptance) once per request,
+ * and nothing else changes — that unit refuses, stops or waits (existing actions); the platform refuses nothing.
+ */
+function planSupplementOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Plan {
+  const flagged = settle(ports, { ...data, supplementOverdueFiredFor: data.supplementDueAt }, now);
+  return {
+    data: flagged,
+    events: [
+      routingEvent("supplementOverdue", data, {
+        detectedAt: now.toISOString(),
+        supplementDueAt: data.supplementDueAt ?? undefined,
+        requestedAt: data.supplementRequestedAt ?? undefined,
+        competentAuthority: data.competentAuthority ?? undefined,
+        receivingUnit: receivingUnitOf(ports, data),
       }),
     ],
   };
@@ -67,6 +75,7 @@ function planOverdue(ports: RoutingPorts, data: AssignmentRecord, now: Date): Pl
 const PLANNERS: Record<TimerField, (ports: RoutingPorts, data: AssignmentRecord, now: Date) => Plan> = {
   dueSoonAt: planDueSoon,
   overdueCheckAt: planOverdue,
+  supplementOverdueAt: planSupplementOverdue,
 };
 
 /**
@@ -95,14 +104,15 @@ async function fire(
 export interface FiredTimers {
   dueSoon: number;
   overdue: number;
+  supplementOverdue: number;
 }
 
 /** Fires every timer due at `ports.now()` (an indexed range query per timer kind), in batches. */
 export async function fireDeadlineTimers(ports: RoutingPorts, batchSize = 100): Promise<FiredTimers> {
   const now = ports.now();
   const dueBy = new Date(now.getTime() + 1).toISOString();
-  const counts: Record<TimerField, number> = { dueSoonAt: 0, overdueCheckAt: 0 };
-  for (const field of ["dueSoonAt", "overdueCheckAt"] as const) {
+  const counts: Record<TimerField, number> = { dueSoonAt: 0, overdueCheckAt: 0, supplementOverdueAt: 0 };
+  for (const field of ["dueSoonAt", "overdueCheckAt", "supplementOverdueAt"] as const) {
     for (;;) {
       const due = await ports.store.find(assignments, {
         range: { field, lt: dueBy },
@@ -116,5 +126,5 @@ export async function fireDeadlineTimers(ports: RoutingPorts, batchSize = 100): 
       if (due.length < batchSize || fired === 0) break;
     }
   }
-  return { dueSoon: counts.dueSoonAt, overdue: counts.overdueCheckAt };
+  return { dueSoon: counts.dueSoonAt, overdue: counts.overdueCheckAt, supplementOverdue: counts.supplementOverdueAt };
 }

@@ -97,6 +97,8 @@ const COMMUNE_OF: Record<Side, (dossier: AssignmentRecord) => string> = {
 interface OpenFigures {
   currentlyOverdue: number;
   openWithinDeadline: number;
+  /** Of currentlyOverdue, those whose authority issued no apology before the appointment passed. */
+  overdueWithoutApology: number;
 }
 
 /** Every count the indicators are made of. */
@@ -110,7 +112,7 @@ interface FigureFilter {
 }
 
 const NO_EVENTS: DayFigures = { received: 0, receivedOnline: 0, finishedEarly: 0, finishedOnTime: 0, finishedLate: 0 };
-const NO_COUNTS: Counts = { ...NO_EVENTS, currentlyOverdue: 0, openWithinDeadline: 0 };
+const NO_COUNTS: Counts = { ...NO_EVENTS, currentlyOverdue: 0, openWithinDeadline: 0, overdueWithoutApology: 0 };
 
 const COUNT_KEYS = Object.keys(NO_COUNTS) as (keyof Counts)[];
 
@@ -168,13 +170,20 @@ const OPEN_STATUSES = Object.values(DOSSIER_STATUSES)
  * its end, carried over from before it included (decision 36).
  */
 function openFilters(scope: UnitScope, endOfPeriod: string): FigureFilter[] {
-  return OPEN_STATUSES.flatMap((status) =>
-    ([true, false] as const).map((overdue): FigureFilter => ({
+  const accepted = { field: "acceptedAt", lt: endOfPeriod } as const;
+  return OPEN_STATUSES.flatMap((status): FigureFilter[] => [
+    ...([true, false] as const).map((overdue): FigureFilter => ({
       figure: overdue ? "currentlyOverdue" : "openWithinDeadline",
       side: "decided",
-      filter: { where: { ...scope.decidedBy, status, overdue }, range: { field: "acceptedAt", lt: endOfPeriod } },
+      filter: { where: { ...scope.decidedBy, status, overdue }, range: accepted },
     })),
-  );
+    // The flag the authority owes an answer for (decision 59): overdue with no apology before the appointment.
+    {
+      figure: "overdueWithoutApology",
+      side: "decided",
+      filter: { where: { ...scope.decidedBy, status, overdue: true, apologies: 0 }, range: accepted },
+    },
+  ]);
 }
 
 /** One unit's figures: one indexed count per filter. */
@@ -398,7 +407,7 @@ async function closedProvinceDays(
  * per province, every commune in one document a day; the days still open and
  * the open dossiers are read live. A bounded number of reads — the kept
  * days, at most five over the closed days not kept yet, five over the open
- * days, eight over the open dossiers — whatever the number of communes or
+ * days, twelve over the open dossiers — whatever the number of communes or
  * days (decision 42). Read by the province's own officials and operators,
  * like the province's figures; an unknown province is a 404.
  */

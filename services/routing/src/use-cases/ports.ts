@@ -1,14 +1,14 @@
-import type { AdministrativeUnits, ProcedureCatalog, WorkingCalendar } from "@lienthong/domain";
+import type { AdministrativeUnits, ProcedureCatalog, WorkflowPractice, WorkingCalendar } from "@lienthong/domain";
 import type { DocumentStore, WriteOp } from "@lienthong/storage";
 
 /** The deadline rules a deployment chooses (DOMAIN.md §9: apology rules are unconfirmed). */
 export interface DeadlinePolicy {
   /** A dossier is due soon with this much working time left (default one working day). */
   dueSoonWorkingHours: number;
-  /** How many apology letters with a new appointment one dossier may get. */
+  /** How many apology letters with a new appointment one dossier may get (APOLOGY_MAX). */
   apologyMax: number;
-  /** Working days an apology adds from detection; 0 = the procedure's processing time again. */
-  apologyExtensionWorkingDays: number;
+  /** Working hours before the appointment by which an apology must be issued; 0 = any time before it. */
+  apologyMinLeadWorkingHours: number;
 }
 
 /** Who is recorded: ids only, never a credential or personal data. */
@@ -52,6 +52,12 @@ export interface RoutingPorts {
   units: AdministrativeUnits;
   calendar: WorkingCalendar;
   deadlines: DeadlinePolicy;
+  /** Supplement requests one dossier may get (SUPPLEMENT_MAX; Decree 118/2025 Art. 11(2): once). */
+  supplementMax: number;
+  /** Working days the applicant has to supply (SUPPLEMENT_DEADLINE_WORKING_DAYS); 0 = no deadline. */
+  supplementDeadlineWorkingDays: number;
+  /** What the province's practice adds to the workflow table (SUPPLEMENT_BEFORE_ACCEPTANCE). */
+  practice: WorkflowPractice;
   /** Accept every application at once (official "system"), as before officials checked intake. */
   autoAccept: boolean;
   audit: RoutingAudit;

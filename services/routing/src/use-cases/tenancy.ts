@@ -1,4 +1,4 @@
-import { actorOf, type DossierAction } from "@lienthong/domain";
+import { actorOf, rolesFor, ruleFor, type DossierAction, type Role } from "@lienthong/domain";
 import { PlatformError, notFound } from "@lienthong/errors";
 import {
   assertAnyRole,
@@ -55,8 +55,8 @@ function tenantsOf(dossier: AssignmentRecord): string[] {
  * then told by the workflow that the action is not allowed yet (409), which
  * every competent-authority action is before acceptance.
  */
-function unitTakingAction(dossier: AssignmentRecord, action: DossierAction): string {
-  return actorOf(action).at === "receiving_unit"
+function unitTakingAction(ports: RoutingPorts, dossier: AssignmentRecord, action: DossierAction): string {
+  return actorOf(action, dossier.state, ports.practice).at === "receiving_unit"
     ? dossier.receivingUnitCode
     : (dossier.competentAuthority?.code ?? dossier.receivingUnitCode);
 }
@@ -131,22 +131,19 @@ export async function dossierForAction(
   dossierRef: string,
 ): Promise<Versioned<AssignmentRecord>> {
   const { official } = caller;
-  try {
-    assertAnyRole(official, actorOf(action).roles);
-  } catch (error) {
-    ports.audit.decided({
-      action,
-      outcome: "denied",
-      target: dossierTarget(dossierRef),
-      reason: "MISSING_ROLE",
-      ...callerIds(caller),
-    });
-    throw error;
-  }
+  const assertRoles = (roles: readonly Role[], target: string) => {
+    try {
+      assertAnyRole(official, roles);
+    } catch (error) {
+      ports.audit.decided({ action, outcome: "denied", target, reason: "MISSING_ROLE", ...callerIds(caller) });
+      throw error;
+    }
+  };
+  assertRoles(rolesFor(action, ports.practice), dossierTarget(dossierRef));
   const found = await findDossier(ports.store, assignments, dossierRef);
   const outcome = !found
     ? "not_found"
-    : official.unitCodes.has(unitTakingAction(found.data, action))
+    : official.unitCodes.has(unitTakingAction(ports, found.data, action))
       ? "allowed"
       : "denied";
   ports.audit.decided({
@@ -156,6 +153,10 @@ export async function dossierForAction(
     ...callerIds(caller),
   });
   if (!found || outcome !== "allowed") throw notFound("dossier", dossierRef);
+  // A practice may give an action to other roles from other states (a supplement asked at the counter before
+  // acceptance): the roles of the rule that applies now, told only to a tenant. No rule: the workflow's 409.
+  const rule = ruleFor(action, found.data.state, ports.practice);
+  if (rule) assertRoles(rule.actor.roles, found.data.dossierId);
   return found;
 }
 

@@ -123,7 +123,8 @@ function isNamed<N extends EventTypeName>(
 }
 
 /** The events the harness publishes as intake or the signature service would. */
-type PeerEventName = "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed";
+type PeerEventName =
+  "applicationSubmitted" | "supplementProvided" | "withdrawalRequested" | "documentSigned" | "signatureFailed";
 
 /** A grpc-js callback method as a promise, called with the metadata that carries the caller's credentials. */
 export function grpcCall<Req, Res>(
@@ -269,7 +270,8 @@ export async function startRouting(
     const store = service.runtime.store;
     return (
       (await store.count(assignments, { range: { field: "dueSoonAt", lt: dueBy } })) +
-      (await store.count(assignments, { range: { field: "overdueCheckAt", lt: dueBy } }))
+      (await store.count(assignments, { range: { field: "overdueCheckAt", lt: dueBy } })) +
+      (await store.count(assignments, { range: { field: "supplementOverdueAt", lt: dueBy } }))
     );
   };
 

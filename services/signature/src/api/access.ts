@@ -28,6 +28,13 @@ export const SIGN = { official: ["document_signer", "leader"] } as const satisfi
 export const READ_DOCUMENT = { client: true } as const satisfies Access;
 
 /**
+ * A dossier's desk slips (list and download): as a signed document — the
+ * desk's commune system, with or without the official who prints them; which
+ * dossier is the caller's is decided in use-cases/list-slips.ts.
+ */
+export const READ_SLIPS = READ_DOCUMENT;
+
+/**
  * A decision's result for whoever holds the link intake handed its applicant
  * after checking the second factor: the link is the credential
  * (use-cases/public-download.ts, docs/decisions.md §23).

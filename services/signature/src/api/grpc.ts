@@ -2,10 +2,14 @@ import { signature } from "@lienthong/contracts";
 import { type GrpcServiceRegistration, unary } from "@lienthong/service-host";
 import { signFile, verifyFileSignature } from "../use-cases/cades";
 import type { SignaturePorts } from "../use-cases/ports";
+import { SLIP_KINDS } from "../use-cases/issue-slip";
+import { getSignedDocument } from "../use-cases/get-document";
+import { isSlip, listSlips, type SlipRecord } from "../use-cases/list-slips";
 import { signDocument } from "../use-cases/sign-document";
+import { slipView } from "../use-cases/slip-view";
 import { verifyDocument } from "../use-cases/verify-document";
 import type { SignatureReport, VerificationReport } from "../verification/report";
-import { SIGN, VERIFY } from "./access";
+import { READ_DOCUMENT, READ_SLIPS, SIGN, VERIFY } from "./access";
 
 /** The contract's levels by name: one table for requests and reports. */
 const LEVELS: Record<NonNullable<SignatureReport["level"]>, signature.SignatureLevel> = {
@@ -79,6 +83,11 @@ function reportMessage(report: VerificationReport) {
   };
 }
 
+function slipMessage(record: SlipRecord): signature.Slip {
+  const view = slipView(record);
+  return signature.Slip.fromPartial({ ...view, kind: SLIP_KINDS[view.kind] });
+}
+
 export function signatureGrpc(ports: SignaturePorts): GrpcServiceRegistration {
   const implementation: signature.SignatureServiceServer = {
     // signer_id is deprecated and not read: the signer is the bearer token's subject.
@@ -113,6 +122,22 @@ export function signatureGrpc(ports: SignaturePorts): GrpcServiceRegistration {
         reportMessage(await verifyFileSignature(ports, { content: request.content, signature: request.signature })),
       ),
     ),
+    listSlips: unary(READ_SLIPS, async (request: signature.ListSlipsRequest, { caller }) =>
+      signature.ListSlipsResponse.fromPartial({
+        slips: (await listSlips(ports, caller, request.dossierRef)).map(slipMessage),
+      }),
+    ),
+    getDocument: unary(READ_DOCUMENT, async (request: signature.GetDocumentRequest, { caller }) => {
+      const { record, bytes } = await getSignedDocument(ports, caller, request.documentId);
+      return signature.GetDocumentResponse.fromPartial({
+        documentId: record.documentId,
+        dossierCode: record.dossierCode,
+        sha256: record.sha256,
+        signerSubject: record.signerSubject,
+        pdf: bytes,
+        ...(isSlip(record) && { slip: slipMessage(record) }),
+      });
+    }),
   };
   return { definition: signature.SignatureServiceService, implementation };
 }

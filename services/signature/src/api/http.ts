@@ -1,14 +1,17 @@
 import type { Request } from "express";
 import { PUBLIC_DOCUMENTS_PATH, type HttpApp } from "@lienthong/service-host";
 import { z } from "zod";
+import { SLIP_FORMS, type SlipKind } from "../pdf/slip-document";
 import { signFile, verifyFileSignature } from "../use-cases/cades";
 import { getSignedDocument } from "../use-cases/get-document";
+import { listSlips } from "../use-cases/list-slips";
+import { slipView } from "../use-cases/slip-view";
 import { MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PDF_BYTES } from "../use-cases/limits";
 import type { SignaturePorts } from "../use-cases/ports";
 import { downloadByPublicLink } from "../use-cases/public-download";
 import { signDocument } from "../use-cases/sign-document";
 import { verifyDocument } from "../use-cases/verify-document";
-import { PUBLIC_DOWNLOAD, READ_DOCUMENT, SIGN, VERIFY } from "./access";
+import { PUBLIC_DOWNLOAD, READ_DOCUMENT, READ_SLIPS, SIGN, VERIFY } from "./access";
 
 const pdfBody = { raw: { type: "application/pdf", limitBytes: MAX_PDF_BYTES } };
 const fileBody = { raw: { type: "*/*", limitBytes: MAX_FILE_BYTES } };
@@ -96,6 +99,26 @@ const signingQuery = {
 
 const documentIdParams = z.object({ documentId: z.string() });
 
+/** The slip kinds the renderer knows, in form order: the API's enum follows the forms' table. */
+const SLIP_KIND_NAMES = Object.keys(SLIP_FORMS) as [SlipKind, ...SlipKind[]];
+
+const slipSchema = z
+  .object({
+    documentId: z.string(),
+    dossierId: z.string(),
+    dossierCode: z.string(),
+    kind: z.enum(SLIP_KIND_NAMES).meta({
+      description: `Circular 03/2025/TT-VPCP Appendix I: ${SLIP_KIND_NAMES.map((kind) => `${kind} = form ${SLIP_FORMS[kind].form}`).join(", ")}`,
+    }),
+    issuedAt: z.string(),
+    officialId: z.string().meta({ description: "The issuing official's staff id" }),
+    signerSubject: z.string(),
+    sha256: z.string(),
+    sizeBytes: z.number().int(),
+    downloadPath: z.string().meta({ description: "GET it (getSignedDocument) for the signed PDF" }),
+  })
+  .meta({ id: "Slip", description: "A desk slip, signed by the official who issued it" });
+
 /** signature's REST routes; each declares its access (api/access.ts), the host authenticates before any body. */
 export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
   http.route({
@@ -115,6 +138,22 @@ export function signatureRoutes(http: HttpApp, ports: SignaturePorts): void {
         .setHeader("content-disposition", `inline; filename="${record.dossierCode || record.documentId}.pdf"`)
         .setHeader("digest", `sha-256=${Buffer.from(record.sha256, "hex").toString("base64")}`)
         .send(bytes);
+    },
+  });
+
+  http.route({
+    method: "get",
+    path: "/v1/dossiers/:dossierRef/slips",
+    access: READ_SLIPS,
+    doc: {
+      operationId: "listSlips",
+      summary: "A dossier's desk slips (receipt, supplement request, refusal, apology), oldest first",
+      params: z.object({ dossierRef: z.string().meta({ description: "The dossier's id or its code" }) }),
+      responses: { 200: { description: "The slips", json: z.object({ slips: z.array(slipSchema) }) } },
+    },
+    handle: async (request, response, caller) => {
+      const slips = await listSlips(ports, caller, String(request.params.dossierRef));
+      response.json({ slips: slips.map(slipView) });
     },
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { FONT_RESOURCES } from "./canvas";
 import { documentFonts, stream, type DocumentFonts } from "./prepared-font";
-import type { PageDraft } from "./result-document";
+import type { PageDraft } from "./layout";
 import {
   appearanceStream,
   BYTE_RANGE_WIDTH,
@@ -29,7 +29,7 @@ export interface WrittenLayout {
 }
 
 /**
- * Writes a one-page draft as a complete PDF 1.7 file. With `signature`, the
+ * Writes a draft (one page, or more with continuation pages) as a complete PDF 1.7 file. With `signature`, the
  * first revision already holds the signature field and its placeholder, so
  * a new result document is signed without an incremental update.
  */
@@ -47,14 +47,22 @@ export function writeDocument(
   const fontResources = STYLES.map((style, index) => `/${FONT_RESOURCES[style]} ${fontRef(index)} 0 R`).join(" ");
 
   const catalog = `/Type /Catalog /Pages ${OBJ.pages} 0 R /Lang (vi-VN)${signature ? ` /AcroForm ${OBJ.acroForm} 0 R` : ""}`;
-  writer.object(OBJ.catalog, `<< ${catalog} >>`);
-  writer.object(OBJ.pages, `<< /Type /Pages /Kids [${OBJ.page} 0 R] /Count 1 >>`);
-  writer.object(
-    OBJ.page,
+  // Continuation pages (page and content objects) follow the fonts, so the numbers stay without gaps.
+  const afterFonts = firstFont + STYLES.length * 5;
+  const contents = [draft.content, ...(draft.continuation ?? [])];
+  const pageRefs = contents.map((_, index) => (index === 0 ? OBJ.page : afterFonts + (index - 1) * 2));
+  const signedPage = pageRefs[signature?.slot?.pageIndex ?? 0];
+  if (signedPage === undefined) throw new Error("the signature's slot names a page the draft does not have");
+  const pageObject = (index: number, contentRef: number) =>
     `<< /Type /Page /Parent ${OBJ.pages} 0 R /MediaBox [0 0 ${draft.size.map(num).join(" ")}]` +
-      ` /Resources << /Font << ${fontResources} >> >> /Contents ${OBJ.content} 0 R` +
-      `${signature ? ` /Annots [${OBJ.widget} 0 R]` : ""} >>`,
+    ` /Resources << /Font << ${fontResources} >> >> /Contents ${contentRef} 0 R` +
+    `${signature && pageRefs[index] === signedPage ? ` /Annots [${OBJ.widget} 0 R]` : ""} >>`;
+  writer.object(OBJ.catalog, `<< ${catalog} >>`);
+  writer.object(
+    OBJ.pages,
+    `<< /Type /Pages /Kids [${pageRefs.map((ref) => `${ref} 0 R`).join(" ")}] /Count ${pageRefs.length} >>`,
   );
+  writer.object(OBJ.page, pageObject(0, OBJ.content));
   writer.object(OBJ.content, stream(draft.content));
   writer.object(
     OBJ.info,
@@ -71,7 +79,7 @@ export function writeDocument(
       OBJ.widget,
       signatureWidget(signature, {
         signature: OBJ.signature,
-        page: OBJ.page,
+        page: signedPage,
         ...(visible ? { appearance: OBJ.appearance } : {}),
       }),
     );
@@ -88,11 +96,16 @@ export function writeDocument(
   STYLES.forEach((style, index) => {
     fonts[style].objects(fontRef(index)).forEach((body, offset) => writer.object(fontRef(index) + offset, body));
   });
+  contents.slice(1).forEach((content, offset) => {
+    const pageRef = afterFonts + offset * 2;
+    writer.object(pageRef, pageObject(offset + 1, pageRef + 1));
+    writer.object(pageRef + 1, stream(content));
+  });
 
-  const size = firstFont + STYLES.length * 5;
+  const size = afterFonts + (contents.length - 1) * 2;
   // A file identifier from the page content and time: stable for the same input.
   const id = createHash("sha256")
-    .update(draft.content)
+    .update(Buffer.concat(contents))
     .update(draft.info.createdAt.toISOString())
     .digest("hex")
     .slice(0, 32);

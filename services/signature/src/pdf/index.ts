@@ -3,6 +3,7 @@ export {
   PADES_LEVELS,
   preparePdfSignature,
   renderAndSignResult,
+  renderAndSignSlip,
   signPdf,
   type PadesLevel,
   type PadesOptions,
@@ -15,7 +16,8 @@ export {
   OUTCOME_REJECTED,
   renderResultDocument,
   type ResultDocumentInput,
-  type SignatureSlot,
 } from "./result-document";
+export type { SignatureSlot } from "./layout";
+export { draftSlipDocument, renderSlipDocument, SLIP_FORMS, type SlipInput, type SlipKind } from "./slip-document";
 export { verifyPdf } from "./verify";
 export { runSigningJob, type SigningJob } from "./signing-job";

@@ -16,7 +16,9 @@ import type { RevocationSource } from "../pki/revocation";
 import type { SigningKey } from "../pki/signing-key";
 import { writeDocument, type WrittenLayout } from "./document";
 import { appendSignatureField, appendValidationData, appendValidationDataAfter } from "./incremental";
-import { draftResultDocument, type ResultDocumentInput, type SignatureSlot } from "./result-document";
+import type { PageDraft, SignatureSlot } from "./layout";
+import { draftResultDocument, type ResultDocumentInput } from "./result-document";
+import { draftSlipDocument, type SlipInput } from "./slip-document";
 import { fillByteRange, type SignatureFieldSpec, type SignatureHole } from "./signature-field";
 
 /**
@@ -109,7 +111,16 @@ export async function renderAndSignResult(
   signer: PadesSigner,
   options: PadesOptions,
 ): Promise<Buffer> {
-  const draft = draftResultDocument(input);
+  return signDraft(draftResultDocument(input), signer, options);
+}
+
+/** A desk slip (forms 01–04), rendered and signed in one revision like a result notice. */
+export async function renderAndSignSlip(input: SlipInput, signer: PadesSigner, options: PadesOptions): Promise<Buffer> {
+  return signDraft(draftSlipDocument(input), signer, options);
+}
+
+/** Writes a drafted page with its signature field at the leader's place (unless another is given) and signs it. */
+async function signDraft(draft: PageDraft, signer: PadesSigner, options: PadesOptions): Promise<Buffer> {
   const spec = fieldSpec(signer, { ...options, slot: options.slot ?? draft.leaderSlot }, "Signature1");
   const { bytes, hole, layout } = writeDocument(draft, spec);
   if (hole === undefined) throw new Error("a signature field was asked for");

@@ -2,7 +2,7 @@ import { formatIsoVietnam } from "../documents/vietnamese-date";
 import { SigningError } from "../pki/errors";
 import { Canvas, FONT_RESOURCES } from "./canvas";
 import { firstUndrawable, type DocumentFonts } from "./prepared-font";
-import type { SignatureSlot } from "./result-document";
+import type { SignatureSlot } from "./layout";
 import { num, pdfDate, pdfText } from "./writer";
 
 /** What the signature dictionary and its visible appearance say. */

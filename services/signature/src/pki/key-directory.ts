@@ -11,8 +11,11 @@ import { LocalSigningKey, type SignerCredential } from "./signing-key";
 
 const OFFICIAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-/** officials.json beside the keys: which competent authorities each official's certificate signs for. */
-type OfficialsFile = Record<string, { authorityCodes?: string[] }>;
+/**
+ * officials.json beside the keys: which competent authorities each official's certificate signs results for,
+ * and the units (a desk) whose slips it signs besides those.
+ */
+type OfficialsFile = Record<string, { authorityCodes?: string[]; unitCodes?: string[] }>;
 
 /**
  * Operators' keys, one official per file stem in `dir`: `<id>.p12` (PKCS#12)
@@ -55,13 +58,14 @@ export async function loadKeyDirectory(dir: string, passphrase: string): Promise
     if (certificate === undefined || !toX509(certificate).checkPrivateKey(key)) {
       throw new SigningError("BAD_KEY_FILE", `key directory ${dir}: the certificate of ${stem} does not match its key`);
     }
-    const authorityCodes = officials[stem]?.authorityCodes;
+    const { authorityCodes, unitCodes } = officials[stem] ?? {};
     credentials.push({
       officialId: stem,
       certificate,
       chain,
       key: new LocalSigningKey(key),
       ...(authorityCodes ? { authorityCodes } : {}),
+      ...(unitCodes ? { unitCodes } : {}),
       subject: certificateSubject(toX509(certificate)),
     });
   }
@@ -108,13 +112,14 @@ export async function loadExternalSigners(dir: string, endpoint: string): Promis
       const [certificate, ...chain] = certificatesFromPem(await readFile(path.join(dir, name), "utf8"));
       if (certificate === undefined) throw new SigningError("BAD_KEY_FILE", `${name}: holds no certificate`);
       const algorithm = signatureAlgorithmFor(toX509(certificate).publicKey);
-      const authorityCodes = officials[officialId]?.authorityCodes;
+      const { authorityCodes, unitCodes } = officials[officialId] ?? {};
       return {
         officialId,
         certificate,
         chain,
         key: new ExternalSigningKey(endpoint, officialId, certificate, algorithm),
         ...(authorityCodes ? { authorityCodes } : {}),
+        ...(unitCodes ? { unitCodes } : {}),
         subject: certificateSubject(toX509(certificate)),
       };
     }),

@@ -48,6 +48,11 @@ export interface SignerCredential {
    * authorization rules alone.
    */
   authorityCodes?: readonly string[];
+  /**
+   * Codes of the units the official works for (a desk officer's receiving unit), when the key source
+   * declares them: with authorityCodes, the units whose desk slips the key signs (authorize-signer.ts).
+   */
+  unitCodes?: readonly string[];
   /** Subject of the certificate, most specific part first ("CN=…, O=…, C=VN"). */
   subject: string;
 }

@@ -52,6 +52,8 @@ export interface TestSignerSpec {
   unit: string;
   /** Codes of the competent authorities whose decisions' results the official signs (its leader); none: no results. */
   authorityCodes?: readonly string[];
+  /** Codes of the units whose desk slips the official signs besides authorityCodes (a receiving officer's desk). */
+  unitCodes?: readonly string[];
   key?: TestKeyType;
   /** For tests of expired certificates: when the certificate ends (default: in 10 years). */
   notAfter?: Date;
@@ -90,6 +92,39 @@ export const DEFAULT_TEST_SIGNERS: readonly TestSignerSpec[] = [
     title: "Trưởng phòng",
     unit: "Công an tỉnh Thanh Hoá",
     authorityCodes: ["38.CA"],
+  },
+  // The desk's officials of the development identities sign the slips of what they do (receipt, refusal,
+  // supplement request) for their own unit only; declared for no authority, so they sign no decision's result.
+  {
+    id: "tiep-nhan-muong-lat",
+    title: "Cán bộ tiếp nhận xã Mường Lát",
+    unit: "Ủy ban nhân dân xã Mường Lát",
+    unitCodes: ["14845"],
+  },
+  {
+    id: "tiep-nhan-tam-chung",
+    title: "Cán bộ tiếp nhận xã Tam Chung",
+    unit: "Ủy ban nhân dân xã Tam Chung",
+    unitCodes: ["14848"],
+  },
+  {
+    id: "tiep-nhan-hac-thanh",
+    title: "Cán bộ tiếp nhận phường Hạc Thành",
+    unit: "Ủy ban nhân dân phường Hạc Thành",
+    unitCodes: ["14797"],
+  },
+  {
+    id: "chuyen-vien-muong-lat",
+    title: "Chuyên viên xử lý xã Mường Lát",
+    unit: "Ủy ban nhân dân xã Mường Lát",
+    unitCodes: ["14845"],
+  },
+  // The desk of the province's public administration centre (a receiving unit that decides nothing).
+  {
+    id: "tiep-nhan-ttpvhcc-thanh-hoa",
+    title: "Cán bộ tiếp nhận Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa",
+    unit: "Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa",
+    unitCodes: ["38.TTPVHCC"],
   },
 ];
 
@@ -206,13 +241,14 @@ export async function ensureTestPki(
   for (const id of manifest.signers) {
     const loaded = await store.load(files.signer(id));
     if (loaded === undefined) continue;
-    const authorityCodes = specs.find((spec) => spec.id === id)?.authorityCodes;
+    const { authorityCodes, unitCodes } = specs.find((spec) => spec.id === id) ?? {};
     credentials.set(id, {
       officialId: id,
       certificate: loaded.certificate,
       chain: [issuing.certificate, root.certificate],
       key: new LocalSigningKey(loaded.key),
       ...(authorityCodes && { authorityCodes: [...authorityCodes] }),
+      ...(unitCodes && { unitCodes: [...unitCodes] }),
       subject: certificateSubject(toX509(loaded.certificate)),
     });
   }

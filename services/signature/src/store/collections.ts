@@ -19,23 +19,33 @@ export interface DocumentRecord {
    */
   receivingUnitCode?: string;
   competentAuthorityCode?: string;
+  /** A desk slip (forms 01–04): its kind (events.SlipKind); absent on results and documents signed on request. */
+  slipKind?: number;
+  /** A slip's issuing official (staff id). */
+  officialId?: string;
 }
 
-export const documents = defineCollection<DocumentRecord>("documents", { indexes: [["dossierId"]] });
+export const documents = defineCollection<DocumentRecord>("documents", {
+  // A dossier's slips are listed by its id or its code.
+  indexes: [["dossierId"], ["dossierCode"]],
+});
 
 /**
- * A decision's signature request parked after a failure that may heal (the
- * TSA or the signing hook out of reach; collection `signature_retries`, id =
- * request id): retried by the retry worker with backoff until the horizon,
- * then answered with signatureFailed — never left to the consumer's few quick
- * retries, after which it would be dead-lettered and the dossier would wait
- * for nothing.
+ * A decision's signature request or a desk slip parked after a failure that
+ * may heal (the TSA or the signing hook out of reach; collection
+ * `signature_retries`, id = request id, or the slip's document id): retried
+ * by the retry worker with backoff until the horizon, then answered with
+ * signatureFailed (a result) or refused (a slip) — never left to the
+ * consumer's few quick retries, after which it would be dead-lettered and
+ * the dossier would wait for nothing, or the slip wait for a manual replay.
  */
 export interface SignatureRetryRecord {
   requestId: string;
   dossierId: string;
-  /** The SignatureRequested event as protobuf, base64: the request exactly as routing sent it. */
+  /** The SignatureRequested event as protobuf, base64: the request exactly as routing sent it; empty for a slip. */
   requestBase64: string;
+  /** A desk slip's request (use-cases/issue-slip.ts SlipRequest) as JSON: ids, dates, the unit, missing items. */
+  slipRequest?: string;
   /** The signing code of the last failure (TIMESTAMP_FAILED, EXTERNAL_SIGNER_FAILED). */
   lastError: string;
   firstFailedAt: string;

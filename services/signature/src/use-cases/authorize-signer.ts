@@ -39,10 +39,11 @@ export interface SignerRequest {
   competentAuthority: CompetentAuthority;
   /**
    * What vouches that the official signs for the authority: for a
-   * decision's result, the authorization rules; for a document an official
-   * brings, their token (its role and units, checked in tenancy.ts).
+   * decision's result and an apology, the authorization rules; for a document an official
+   * brings, their token (its role and units, checked in tenancy.ts); for the desk's slips,
+   * routing, which checked the token of the official who performed the action (issue-slip.ts).
    */
-  vouchedBy: "authorization_rules" | "token";
+  vouchedBy: "authorization_rules" | "token" | "routing_action";
 }
 
 /**
@@ -71,8 +72,24 @@ export async function authorizeSigner(ports: SignaturePorts, request: SignerRequ
     );
   }
   assertCertificateMatches(credential, request);
+  if (request.vouchedBy === "routing_action") assertDeclaredFor(credential, authority);
   await checkSignerCertificate(credential, ports.trust, ports.now());
   return credential;
+}
+
+/**
+ * A desk slip is vouched for by routing's record of who acted, which names the unit but not the key's: the key
+ * itself must be declared for that unit (its units or authorities). A key declaring none would otherwise sign a
+ * slip in the name of any unit an event names.
+ */
+function assertDeclaredFor(credential: SignerCredential, authority: CompetentAuthority): void {
+  const declared = [...(credential.unitCodes ?? []), ...(credential.authorityCodes ?? [])];
+  if (!declared.includes(authority.code)) {
+    throw new SigningError(
+      "SIGNER_NOT_AUTHORIZED",
+      "the official's key is not declared for the unit issuing this slip",
+    );
+  }
 }
 
 /** The certificate held for the official names that official, and (when the key source says) that authority. */

@@ -3,6 +3,7 @@ import type { DocumentStore, WriteOp } from "@lienthong/storage";
 import type * as pkijs from "pkijs";
 import type { TimestampAuthority } from "../cades/timestamp";
 import type { PadesLevel } from "../pdf/pades";
+import type { SlipKind } from "../pdf/slip-document";
 import type { RevocationSource } from "../pki/revocation";
 import type { DocumentFiles } from "../store/document-files";
 import type { SigningAuthorization } from "./authorize-signer";
@@ -10,7 +11,7 @@ import type { SignerDirectory } from "./signer-directory";
 
 /** One entry of the service's audit log: ids only, never a credential, a document's content or personal data. */
 export interface AuditEntry {
-  /** "read_document", "download_result", "sign_document", "sign_file" or "sign_result". */
+  /** "read_document", "list_slips", "download_result", "sign_document", "sign_file", "sign_result" or "issue_slip". */
   action: string;
   outcome: "allowed" | "denied" | "not_found" | "done" | "refused";
   /** A document id, `unit:<code>`, or for a signing the ids of what was signed (see signingTarget). */
@@ -44,6 +45,8 @@ export interface SignaturePorts {
   defaultLevel: PadesLevel;
   /** How long a decision's signature is retried after a failure that may heal before signatureFailed answers it. */
   retryHorizonMs: number;
+  /** The place a unit's documents are dated at (Decree 30/2020/NĐ-CP): its commune's or province's name, if known. */
+  placeOf(unitCode: string): string | undefined;
   /** The public tracking page of a dossier (printed as a QR code). */
   trackingUrl(dossierCode: string): string;
   audit: SignatureAudit;
@@ -54,5 +57,7 @@ export interface SignaturePorts {
    * defect (an error no rule foresaw) or after the retry horizon.
    */
   logger: { error(details: object, message: string): void };
+  /** Counts a desk slip refused for good (signature_slips_not_issued_total): its kind and the stable code only. */
+  slipsNotIssued(kind: SlipKind, reason: string): void;
   now(): Date;
 }

@@ -1,13 +1,14 @@
 import { common, events, lifecycleEvent } from "@lienthong/contracts";
-import { isRetriable, loggableError, toPlatformError, unavailable } from "@lienthong/errors";
-import { backoffDelay, outboxWrites } from "@lienthong/messaging";
-import { ConflictError, put, remove, type WriteOp } from "@lienthong/storage";
+import { isRetriable, loggableError } from "@lienthong/errors";
+import { outboxWrites } from "@lienthong/messaging";
+import { put, type WriteOp } from "@lienthong/storage";
 import { renderAndSignResult } from "../pdf/pades";
 import { SigningError } from "../pki/errors";
 import type { SignerCredential } from "../pki/signing-key";
 import { documents, signatureRetries, type DocumentRecord, type SignatureRetryRecord } from "../store/collections";
 import { isDocumentId } from "../store/document-files";
 import { authorizeSigner, type CompetentAuthority } from "./authorize-signer";
+import { FIRST_RETRY_MS, storeSignedOnce, transientReason, type Attempt } from "./parking";
 import type { SignaturePorts } from "./ports";
 import { failureReason, toSigningServiceError } from "./service-errors";
 import { sha256Hex, signingEntry, type SignedThing } from "./signing-audit";
@@ -18,13 +19,6 @@ import { receivingUnitOf } from "./tenancy";
 export function downloadPathOf(documentId: string): string {
   return `/v1/documents/${documentId}`;
 }
-
-/** What one attempt at a request came to: the writes recording its outcome, or a failure that may heal. */
-type Attempt = { writes: WriteOp[] } | { transient: unknown };
-
-/** The first retry of a parked request, doubling up to the longest wait between two. */
-const FIRST_RETRY_MS = 5_000;
-const LONGEST_RETRY_MS = 5 * 60_000;
 
 /**
  * Produces the result document of a decision and signs it with the deciding
@@ -38,7 +32,7 @@ const LONGEST_RETRY_MS = 5 * 60_000;
  * expired certificate, a notice that cannot be rendered, even a defect — is a
  * signatureFailed event with a reason and no document, and routing gives the
  * dossier back to its officials. A failure that may heal (TSA or signing hook
- * out of reach) parks the request: retryParkedSignatures tries it again with
+ * out of reach) parks the request: retryParkedSignatures (retry-parked.ts) tries it again with
  * backoff and, past the retry horizon, answers it with signatureFailed too.
  * The audit entry, done or refused, is committed with the outcome.
  */
@@ -64,61 +58,8 @@ export async function signResult(ports: SignaturePorts, request: events.Signatur
   return [put(signatureRetries, documentId, parked, 0)];
 }
 
-/**
- * One round of the retry worker: every parked request that is due is tried
- * again; signed or refused, it leaves the parking with its outcome; failing
- * again, it waits twice as long, until the horizon (SIGNATURE_RETRY_HORIZON_MS)
- * is passed — then it is answered with signatureFailed and operators are told.
- * Each request moves in one commit, conditional on the version read, so two
- * instances never both settle it. Resolves true when a full batch may hide more.
- */
-export async function retryParkedSignatures(ports: SignaturePorts, batchSize = 20): Promise<boolean> {
-  const now = ports.now();
-  const due = await ports.store.find(signatureRetries, {
-    range: { field: "nextAttemptAt", lt: new Date(now.getTime() + 1).toISOString() },
-    orderBy: { field: "nextAttemptAt" },
-    limit: batchSize,
-  });
-  for (const { id, version, data: parked } of due) {
-    const request = events.SignatureRequested.decode(Buffer.from(parked.requestBase64, "base64"));
-    const attempt = await attemptSignResult(ports, request);
-    let writes: WriteOp[];
-    if ("writes" in attempt) {
-      writes = [...attempt.writes, remove(signatureRetries, id, version)];
-    } else if (now.getTime() - Date.parse(parked.firstFailedAt) >= ports.retryHorizonMs) {
-      ports.logger.error(
-        {
-          dossierId: parked.dossierId,
-          requestId: parked.requestId,
-          attempts: parked.attempts + 1,
-          reason: transientReason(attempt.transient),
-        },
-        "a result could not be signed within the retry horizon; answered with signatureFailed",
-      );
-      writes = [...refused(ports, request, attempt.transient), remove(signatureRetries, id, version)];
-    } else {
-      // Spread out: requests parked by one outage must not come back to a recovering TSA in step.
-      const wait = backoffDelay({ initialMs: FIRST_RETRY_MS, maxMs: LONGEST_RETRY_MS }, parked.attempts + 1);
-      const retried: SignatureRetryRecord = {
-        ...parked,
-        lastError: transientReason(attempt.transient),
-        attempts: parked.attempts + 1,
-        nextAttemptAt: new Date(now.getTime() + wait).toISOString(),
-      };
-      writes = [put(signatureRetries, id, retried, version)];
-    }
-    try {
-      await ports.commit(writes);
-    } catch (error) {
-      // Another instance settled it first.
-      if (!(error instanceof ConflictError)) throw error;
-    }
-  }
-  return due.length === batchSize;
-}
-
 /** Renders and signs once: the outcome's writes, or the failure that may heal. */
-async function attemptSignResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<Attempt> {
+export async function attemptSignResult(ports: SignaturePorts, request: events.SignatureRequested): Promise<Attempt> {
   const documentId = request.requestId;
   const signedAt = ports.now();
   let signed: Buffer;
@@ -163,11 +104,10 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
     }
     return { writes: refused(ports, request, error) };
   }
-  try {
-    await ports.files.write(documentId, signed);
-  } catch (error) {
-    return { transient: unavailable("the signed result could not be written to the documents directory", error) };
-  }
+  const stored = await storeSignedOnce(ports, documentId, signed, "result");
+  if ("transient" in stored) return stored;
+  if ("committed" in stored) return { writes: [] };
+  signed = stored.bytes;
 
   const record: DocumentRecord = {
     documentId,
@@ -208,11 +148,6 @@ async function attemptSignResult(ports: SignaturePorts, request: events.Signatur
   };
 }
 
-/** The stable code of a failure that may heal (TIMESTAMP_FAILED, EXTERNAL_SIGNER_FAILED, UNAVAILABLE), for the parking and the logs. */
-function transientReason(error: unknown): string {
-  return toPlatformError(toSigningServiceError(error)).reason;
-}
-
 function authorityOf(request: events.SignatureRequested): CompetentAuthority {
   return { code: request.competentAuthority?.code ?? "", name: request.competentAuthority?.name ?? "" };
 }
@@ -231,7 +166,7 @@ function auditedThing(request: events.SignatureRequested): SignedThing {
 }
 
 /** The request answered with signatureFailed (the reason names the signing code), and the refusal in the audit log. */
-function refused(ports: SignaturePorts, request: events.SignatureRequested, error: unknown): WriteOp[] {
+export function refused(ports: SignaturePorts, request: events.SignatureRequested, error: unknown): WriteOp[] {
   return [
     ...outboxWrites([
       lifecycleEvent("signatureFailed", {

@@ -53,7 +53,7 @@ export function refusalReason(error: unknown): string {
   return typeof reason === "string" ? reason : "INTERNAL";
 }
 
-export type SigningAction = "sign_document" | "sign_file" | "sign_result";
+export type SigningAction = "sign_document" | "sign_file" | "sign_result" | "issue_slip";
 
 export function signingEntry(
   action: SigningAction,

@@ -36,7 +36,7 @@ function identitiesOf(caller: Caller): Identity[] {
 }
 
 /** Whether every identity the caller presented belongs to one of `units`. */
-function everyIdentityIn(caller: Caller, units: readonly string[]): boolean {
+export function everyIdentityIn(caller: Caller, units: readonly string[]): boolean {
   const identities = identitiesOf(caller);
   return identities.length > 0 && identities.every((identity) => units.some((unit) => identity.unitCodes.has(unit)));
 }
@@ -50,7 +50,7 @@ export function receivingUnitOf(dossierCode: string): string {
 }
 
 /** A document's tenants: the dossier's receiving unit and the authority the document was signed for. */
-function tenantsOf(record: DocumentRecord): string[] {
+export function tenantsOf(record: DocumentRecord): string[] {
   const receiving = record.receivingUnitCode ?? receivingUnitOf(record.dossierCode);
   return [receiving, record.competentAuthorityCode ?? ""].filter((code) => code !== "");
 }

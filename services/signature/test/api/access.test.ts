@@ -186,7 +186,7 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
       expect(methods.map((method) => method.path)).toEqual(
         expect.arrayContaining(Object.values(contract.SignatureServiceService).map((method) => method.path)),
       );
-      expect(methods).toHaveLength(4);
+      expect(methods).toHaveLength(6);
       // An empty message is a valid request of every type: only the credential is missing.
       for (const method of methods) {
         const answer = await rawUnary(`127.0.0.1:${signature.running.grpcPort}`, method.path, Buffer.alloc(0), {});
@@ -465,7 +465,8 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
         // The test PKI holds a key for official-demo, declared for no authority: it leads none.
         "a key holder who leads no authority": signatureRequested("official-demo"),
         "an official without a key": signatureRequested(SIGNER_WITHOUT_KEY.subject),
-        "not a leader (no key either)": signatureRequested(receivingOfficerMuongLat.subject),
+        // A receiving officer holds a key for the desk's slips, declared for no authority: it signs no result.
+        "a receiving officer": signatureRequested(receivingOfficerMuongLat.subject),
         "a notice too long for one page": signatureRequested(leaderMuongLat.subject, MUONG_LAT, MUONG_LAT.code, {
           summary: "Hồ sơ đầy đủ, hợp lệ. ".repeat(400),
         }),
@@ -484,7 +485,7 @@ describe("signature: every endpoint proves its caller, its tenancy and its role"
         "a key holder who leads no authority":
           "[SIGNER_NOT_AUTHORIZED] Cán bộ không có thẩm quyền ký cho cơ quan giải quyết hồ sơ này",
         "an official without a key": "[UNKNOWN_SIGNER] Cán bộ không có chứng thư số tại dịch vụ ký số",
-        "not a leader (no key either)": "[UNKNOWN_SIGNER] Cán bộ không có chứng thư số tại dịch vụ ký số",
+        "a receiving officer": "[SIGNER_NOT_AUTHORIZED] Cán bộ không có thẩm quyền ký cho cơ quan giải quyết hồ sơ này",
         "a notice too long for one page": "[INVALID_DOCUMENT_INPUT] Nội dung văn bản kết quả không hợp lệ",
         "no competent authority":
           "[SIGNER_NOT_AUTHORIZED] Cán bộ không có thẩm quyền ký cho cơ quan giải quyết hồ sơ này",

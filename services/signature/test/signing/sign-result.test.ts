@@ -11,11 +11,11 @@ import {
   auditLog,
   type AuditRecord,
 } from "@lienthong/service-host";
-import { EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
+import { ConflictError, EmbeddedDocumentStore, type WriteOp } from "@lienthong/storage";
 import { verifyPdf } from "../../src/pdf";
 import { SigningError, type SigningErrorCode } from "../../src/pki";
 import type { TimestampAuthority } from "../../src/cades/timestamp";
-import { documents, signatureCollections, signatureRetries } from "../../src/store/collections";
+import { documents, signatureCollections, signatureRetries, type DocumentRecord } from "../../src/store/collections";
 import { DocumentFiles } from "../../src/store/document-files";
 import {
   assertCertificateMatches,
@@ -24,7 +24,10 @@ import {
 } from "../../src/use-cases/authorize-signer";
 import type { SignaturePorts } from "../../src/use-cases/ports";
 import { signDocument } from "../../src/use-cases/sign-document";
-import { retryParkedSignatures, signResult } from "../../src/use-cases/sign-result";
+import { issueSlip, slipDocumentId, type SlipRequest } from "../../src/use-cases/issue-slip";
+import { retryParkedSignatures } from "../../src/use-cases/retry-parked";
+import { sha256Hex } from "../../src/use-cases/signing-audit";
+import { signResult } from "../../src/use-cases/sign-result";
 import { renderResultDocument } from "../../src/pdf";
 import { sampleResult } from "../support/fixtures";
 import { pkiFixture, type PkiFixture } from "../support/pki";
@@ -91,6 +94,7 @@ describe("signing a decision's result: certificate checks and authorization befo
   let documentsDir: string;
   let authorization: SigningAuthorization;
   const defects: object[] = [];
+  const notIssued: { kind: string; reason: string }[] = [];
 
   beforeAll(async () => {
     fixture = await pkiFixture({
@@ -111,6 +115,8 @@ describe("signing a decision's result: certificate checks and authorization befo
           unit: "Ủy ban nhân dân xã Tam Chung",
           authorityCodes: ["14848"],
         },
+        // A desk officer: signs the slips of their own unit.
+        { id: "tiep-nhan-muong-lat", title: "Cán bộ tiếp nhận", unit: MUONG_LAT.name, unitCodes: [MUONG_LAT.code] },
       ],
     });
     await fixture.pki.revoke("revoked-demo", new Date(Date.now() - 60_000));
@@ -128,10 +134,12 @@ describe("signing a decision's result: certificate checks and authorization befo
       timestampAuthority: fixture.pki.tsa,
       defaultLevel: "B-T",
       retryHorizonMs: 60_000,
+      placeOf: (code) => (code === MUONG_LAT.code ? "Mường Lát" : undefined),
       trackingUrl: (code) => `https://dichvucong.example.vn/tra-cuu/${code}`,
       audit: { decided: (entry) => audit.append(entry), record: (entry) => audit.record(entry) },
       publicLinks: { current: EXAMPLE_PUBLIC_LINK_SECRET },
       logger: { error: (details) => defects.push(details) },
+      slipsNotIssued: (kind, reason) => notIssued.push({ kind, reason }),
       now: () => new Date(),
     };
   });
@@ -159,6 +167,53 @@ describe("signing a decision's result: certificate checks and authorization befo
       .filter((record) => requestOf(record) === requestId)
       .map((record) => record.type);
   }
+
+  /** The slipIssued events committed to the outbox for one slip. */
+  async function slipsIssued(documentId: string): Promise<events.SlipIssued[]> {
+    const records = await store.find(outbox, { orderBy: { field: "sequence" } });
+    return records
+      .filter(({ data }) => data.type === EventTypes.slipIssued.type)
+      .map(({ data }) => events.SlipIssued.decode(Buffer.from(data.data, "base64")))
+      .filter((slip) => slip.documentId === documentId);
+  }
+
+  /** A receipt slip (form 01) of one dossier, as issue-slip.ts reads it from applicationAccepted. */
+  function receipt(n: string): SlipRequest {
+    return {
+      kind: "receipt",
+      dossierId: `00000000-0000-4000-8000-00000000${n}`,
+      dossierCode: `14845-261204-${n}`,
+      occurrence: "",
+      issuedAt: "2026-12-04T02:32:00.000Z",
+      officialId: "tiep-nhan-muong-lat",
+      procedureName: "Đăng ký khai sinh",
+      issuer: MUONG_LAT,
+      receivingUnitCode: MUONG_LAT.code,
+      competentAuthority: MUONG_LAT,
+      appointmentAt: "2026-12-11T02:00:00.000Z",
+    };
+  }
+
+  const documentRecordIn = (writes: WriteOp[]) =>
+    writes.flatMap((write) =>
+      write.kind === "put" && write.collection === documents.name ? [write.data as DocumentRecord] : [],
+    )[0];
+
+  it("records the stored bytes when two members issue the same slip at once; the later commit conflicts", async () => {
+    const slip = receipt("0901");
+    const documentId = slipDocumentId(slip);
+    // Two members after a rebalance: neither has committed when both sign (each its own bytes: ECDSA, time-stamp).
+    const [first, second] = await Promise.all([issueSlip(ports, slip), issueSlip(ports, slip)]);
+    const onDisk = sha256Hex(await ports.files.read(documentId));
+    expect(documentRecordIn(first)?.sha256).toBe(onDisk);
+    expect(documentRecordIn(second)?.sha256).toBe(onDisk);
+    await store.commit(first);
+    await expect(store.commit(second)).rejects.toBeInstanceOf(ConflictError);
+    // The loser's retry finds the slip: nothing more, and the file is still the one recorded.
+    expect(await issueSlip(ports, slip)).toEqual([]);
+    expect((await store.get(documents, documentId))?.data.sha256).toBe(onDisk);
+    expect(sha256Hex(await ports.files.read(documentId))).toBe(onDisk);
+  });
 
   async function storedDocuments(): Promise<string[]> {
     return readdir(documentsDir).catch(() => []);
@@ -398,6 +453,49 @@ describe("signing a decision's result: certificate checks and authorization befo
       const pdf = await ports.files.read(requestId);
       expect((await verifyPdf(pdf, fixture.trust)).signatures[0]).toMatchObject({ indication: "TOTAL_PASSED" });
       expect(await outboxTypes(requestId)).toEqual([EventTypes.documentSigned.type]);
+    });
+
+    it("parks a desk slip instead of dead-lettering it, and issues it once the authority is back", async () => {
+      const tsa = { current: down as TimestampAuthority | undefined };
+      const clock = withClock(new Date(), tsa);
+      const slip = receipt("0902");
+      const documentId = slipDocumentId(slip);
+      const writes = await issueSlip(clock.ports, slip);
+      expect(parkedIn(writes)).toHaveLength(1);
+      expect(documentRecordIn(writes)).toBeUndefined();
+      await store.commit(writes);
+      expect(await issueSlip(clock.ports, slip)).toEqual([]);
+
+      tsa.current = fixture.pki.tsa;
+      clock.advance(5_000);
+      await retryParkedSignatures(clock.ports);
+      expect(await store.get(signatureRetries, documentId)).toBeUndefined();
+      expect((await store.get(documents, documentId))?.data).toMatchObject({
+        slipKind: events.SlipKind.SLIP_KIND_RECEIPT,
+      });
+      expect(await slipsIssued(documentId)).toHaveLength(1);
+    });
+
+    it("refuses a parked slip at the retry horizon, counted by kind and reason, and tells operators", async () => {
+      const clock = withClock(new Date(), { current: down });
+      const slip = receipt("0903");
+      const documentId = slipDocumentId(slip);
+      await store.commit(await issueSlip(clock.ports, slip));
+      const told = defects.length;
+      const counted = notIssued.length;
+      clock.advance(ports.retryHorizonMs);
+      await retryParkedSignatures(clock.ports);
+      expect(await store.get(signatureRetries, documentId)).toBeUndefined();
+      expect(await store.get(documents, documentId)).toBeUndefined();
+      expect(await slipsIssued(documentId)).toEqual([]);
+      expect(notIssued.slice(counted)).toEqual([{ kind: "receipt", reason: "TIMESTAMP_FAILED" }]);
+      expect(defects.slice(told)).toEqual([
+        expect.objectContaining({ documentId, dossierId: slip.dossierId, reason: "TIMESTAMP_FAILED" }),
+      ]);
+      const refusedEntry = (await store.find(auditLog, {}))
+        .map(({ data }) => data)
+        .find((entry) => entry.action === "issue_slip" && entry.target.includes(`document:${documentId}`));
+      expect(refusedEntry).toMatchObject({ outcome: "refused", reason: "TIMESTAMP_FAILED" });
     });
 
     it("answers with signatureFailed once the retry horizon is passed, and tells operators", async () => {

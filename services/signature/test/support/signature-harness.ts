@@ -116,6 +116,8 @@ export interface SignatureHarness {
       request: contract.VerifyFileSignatureRequest,
       as: Credentials,
     ): Promise<contract.VerifyFileSignatureResponse>;
+    listSlips(request: contract.ListSlipsRequest, as: Credentials): Promise<contract.ListSlipsResponse>;
+    getDocument(request: contract.GetDocumentRequest, as: Credentials): Promise<contract.GetDocumentResponse>;
   };
   /** Publishes an event on routing's topic, as routing would. */
   publish<N extends EventTypeName>(name: N, payload: Partial<PayloadOf<N>> & { dossierId: string }): Promise<void>;
@@ -241,6 +243,16 @@ export async function startSignature(
         grpcCall<contract.VerifyFileSignatureRequest, contract.VerifyFileSignatureResponse>((r, m, c) =>
           client.verifyFileSignature(r, m, c),
         )(request, await metadata(as)),
+      listSlips: async (request, as) =>
+        grpcCall<contract.ListSlipsRequest, contract.ListSlipsResponse>((r, m, c) => client.listSlips(r, m, c))(
+          request,
+          await metadata(as),
+        ),
+      getDocument: async (request, as) =>
+        grpcCall<contract.GetDocumentRequest, contract.GetDocumentResponse>((r, m, c) => client.getDocument(r, m, c))(
+          request,
+          await metadata(as),
+        ),
     },
     async publish(name, payload) {
       await peer.publish([lifecycleEvent(name, payload)]);

@@ -1,7 +1,10 @@
 import { common } from "@lienthong/contracts";
 import {
+  codePointName,
   dossierActions,
   isDossierAction,
+  isPrintableCodePoint,
+  malformedTextReason,
   refinePrintable,
   refineWellFormed,
   type DossierAction,
@@ -73,6 +76,8 @@ export const requestSchema = z.object({
     )
     .optional(),
   summary: printedText(2000).optional(),
+  /** apologize: the new appointment (plan-apology.ts checks it against the current one and the calendar). */
+  newAppointmentAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type ActionInput = z.output<typeof requestSchema>;
 
@@ -90,6 +95,18 @@ const REQUIRED: Record<DossierAction, (keyof ActionInput)[]> = {
   transfer: ["targetAgencyCode"],
   withdraw: [],
   return_result: [],
+  // Form 04 prints the reason and the new date (DOMAIN.md §10).
+  apologize: ["reason", "newAppointmentAt"],
+};
+
+/**
+ * What the desk's slips print (signature, docs/decisions.md §58): only what the slip's font can print, or the
+ * slip would fail after the action.
+ */
+const PRINTED: Partial<Record<DossierAction, ("reason" | "missingItems")[]>> = {
+  refuse: ["reason"],
+  request_supplement: ["missingItems"],
+  apologize: ["reason"],
 };
 
 /** An action to apply: its validated fields, and who takes it. */
@@ -102,6 +119,25 @@ export interface ActionRequest extends ActionInput {
   officialId: string;
 }
 
+/** Line breaks and tabs, which a multi-line slip field may hold (tabs print as spaces). */
+const LINE_WHITESPACE = new Set([0x09, 0x0a, 0x0d]);
+
+/**
+ * Why a slip could not print this text: libs/domain's reasons, but naming the slip, not the result document, so the
+ * official knows which paper refused it.
+ */
+function slipUnprintableReason(text: string): string | undefined {
+  const malformed = malformedTextReason(text, { multiline: true });
+  if (malformed !== undefined) return malformed;
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    if (!isPrintableCodePoint(codePoint) && !LINE_WHITESPACE.has(codePoint)) {
+      return `contains a character the slip cannot print: ${codePointName(codePoint)}`;
+    }
+  }
+  return undefined;
+}
+
 /** Validates an action's body: field formats, then what that action requires. */
 export function parseActionInput(action: DossierAction, input: unknown): ActionInput {
   const schema = requestSchema.superRefine((body, ctx) => {
@@ -110,6 +146,15 @@ export function parseActionInput(action: DossierAction, input: unknown): ActionI
       if (value === undefined || (Array.isArray(value) && value.length === 0)) {
         ctx.addIssue({ code: "custom", path: [field], message: `is required to ${action.replace(/_/g, " ")}` });
       }
+    }
+    for (const field of PRINTED[action] ?? []) {
+      const value = body[field];
+      const texts = Array.isArray(value) ? value : value === undefined ? [] : [value];
+      texts.forEach((text, index) => {
+        const reason = slipUnprintableReason(text);
+        const path = Array.isArray(value) ? [field, index] : [field];
+        if (reason !== undefined) ctx.addIssue({ code: "custom", path, message: reason });
+      });
     }
   });
   return parseInput(schema, input);

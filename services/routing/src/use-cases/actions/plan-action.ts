@@ -12,9 +12,11 @@ import type { OutgoingEvent } from "@lienthong/messaging";
 import { failedPrecondition, invalidArgument } from "@lienthong/errors";
 import type { AgencyRecord, AssignmentRecord } from "../../store/collections";
 import { agencyByCode, competentAuthorityFor } from "../competent-authority";
-import { acceptedTerms, dossierTerms, endPause, settle } from "../deadline-clock";
+import { acceptedTerms, dossierTerms, endPause, settle, supplementDueAt } from "../deadline-clock";
 import type { RoutingPorts } from "../ports";
 import type { ActionRequest } from "./action-request";
+import { planApology } from "./plan-apology";
+import { receivingUnitOf } from "./receiving-unit";
 import { routingEvent } from "./routing-event";
 
 /** The dossier after an action, and the events that say so (committed together). */
@@ -52,7 +54,7 @@ export function acceptanceOf(
  * reference data, so REST, gRPC and event consumers commit the same plan.
  */
 export function planAction(ports: RoutingPorts, data: AssignmentRecord, request: ActionRequest, now: Date): Plan {
-  const next = afterAction({ state: data.state, status: data.status }, request.action);
+  const next = afterAction({ state: data.state, status: data.status }, request.action, ports.practice);
   const { status } = next;
   const at = now.toISOString();
   const officialId = request.officialId;
@@ -67,7 +69,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       if ("problem" in acceptance) {
         throw failedPrecondition(`The dossier cannot be accepted: ${acceptance.problem}; refuse it instead`, {
           status: data.status,
-          allowedActions: allowedActions(data.state),
+          allowedActions: allowedActions(data.state, ports.practice),
         });
       }
       const { procedure, authority } = acceptance;
@@ -87,6 +89,7 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
           acceptedAt: at,
           acceptedBy: officialId || "system",
           appointmentAt,
+          originalAppointmentAt: appointmentAt,
         },
         [
           routingEvent("applicationAccepted", data, {
@@ -95,6 +98,10 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
             appointmentAt,
             officialId,
             procedureVersion: procedure.version,
+            procedureCode: procedure.code,
+            procedureName: procedure.name,
+            receivingUnit: receivingUnitOf(ports, data),
+            competentAuthority: authority,
           }),
           routingEvent("dossierRouted", data, {
             status,
@@ -108,17 +115,53 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
     }
     case "refuse":
       return plan({ reason: request.reason ?? "" }, [
-        routingEvent("applicationRefused", data, { status, refusedAt: at, reason: request.reason ?? "", officialId }),
-      ]);
-    case "request_supplement":
-      return plan({ pausedAt: at, missingItems: request.missingItems ?? [] }, [
-        routingEvent("supplementRequested", data, {
+        routingEvent("applicationRefused", data, {
           status,
-          requestedAt: at,
-          missingItems: request.missingItems ?? [],
+          refusedAt: at,
+          reason: request.reason ?? "",
           officialId,
+          procedureCode: data.procedureCode,
+          procedureName: data.procedureName,
+          receivingUnit: receivingUnitOf(ports, data),
         }),
       ]);
+    case "request_supplement": {
+      const requested = data.supplementRequests ?? 0;
+      if (requested >= ports.supplementMax) {
+        throw failedPrecondition(
+          `Dossier ${data.dossierCode} already had ${requested} supplement request(s); every missing item is asked for ` +
+            `at once (Decree 118/2025/NĐ-CP Art. 11(2); SUPPLEMENT_MAX is ${ports.supplementMax})`,
+          { supplementRequests: requested, supplementMax: ports.supplementMax },
+          "SUPPLEMENT_ALREADY_REQUESTED",
+        );
+      }
+      // Once-only counts requests before and after acceptance alike. Before acceptance no clock runs, so
+      // nothing pauses (pausedAt stays null) and no processing time is counted.
+      const dueAt = supplementDueAt(ports, data, now);
+      const accepted = next.state === "supplement_requested";
+      return plan(
+        {
+          ...(accepted && { pausedAt: at }),
+          missingItems: request.missingItems ?? [],
+          supplementRequests: requested + 1,
+          supplementRequestedAt: at,
+          supplementDueAt: dueAt,
+        },
+        [
+          routingEvent("supplementRequested", data, {
+            status,
+            requestedAt: at,
+            missingItems: request.missingItems ?? [],
+            officialId,
+            procedureCode: data.procedureCode,
+            procedureName: data.procedureName,
+            receivingUnit: receivingUnitOf(ports, data),
+            competentAuthority: data.competentAuthority ?? undefined,
+            supplementDueAt: dueAt ?? undefined,
+          }),
+        ],
+      );
+    }
     case "request_payment": {
       const amountVnd = request.amountVnd ?? cataloguedFee(ports, data);
       return plan({ pausedAt: at, payment: { amountVnd, requestedAt: at, receiptNumber: "", recordedAt: null } }, [
@@ -206,6 +249,10 @@ export function planAction(ports: RoutingPorts, data: AssignmentRecord, request:
       ]);
     case "return_result":
       return plan({}, [routingEvent("resultReturned", data, { status, returnedAt: at })]);
+    case "apologize": {
+      const apology = planApology(ports, data, request, now);
+      return plan(apology.changes, [apology.event]);
+    }
   }
 }
 

@@ -290,6 +290,25 @@ export interface Applicant {
   phone: string;
   email: string;
   address: string;
+  /**
+   * How the applicant agreed to be told about their dossier; unset when the submission did not ask (then every
+   * channel whose contact is given, as before preferences existed).
+   */
+  notificationPreferences?: NotificationPreferences | undefined;
+}
+
+/**
+ * The channels an applicant chose at submission, with their consent (Decree 13/2023/NĐ-CP: a phone number or
+ * email is used to notify only as agreed). No consent, no message on that channel.
+ */
+export interface NotificationPreferences {
+  email: boolean;
+  sms: boolean;
+  zalo: boolean;
+  /** When the applicant gave the consent, as the receiving system recorded it (RFC 3339). */
+  consentedAt: string;
+  /** The language of the messages: "vi" (default when empty) or "en". */
+  language: string;
 }
 
 /** An authority that receives or decides dossiers. */
@@ -305,7 +324,7 @@ export interface Agency {
 }
 
 function createBaseApplicant(): Applicant {
-  return { fullName: "", citizenId: "", phone: "", email: "", address: "" };
+  return { fullName: "", citizenId: "", phone: "", email: "", address: "", notificationPreferences: undefined };
 }
 
 export const Applicant: MessageFns<Applicant> = {
@@ -324,6 +343,9 @@ export const Applicant: MessageFns<Applicant> = {
     }
     if (message.address !== "") {
       writer.uint32(42).string(message.address);
+    }
+    if (message.notificationPreferences !== undefined) {
+      NotificationPreferences.encode(message.notificationPreferences, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -381,6 +403,14 @@ export const Applicant: MessageFns<Applicant> = {
             message.address = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.notificationPreferences = NotificationPreferences.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -408,6 +438,11 @@ export const Applicant: MessageFns<Applicant> = {
       phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
       email: isSet(object.email) ? globalThis.String(object.email) : "",
       address: isSet(object.address) ? globalThis.String(object.address) : "",
+      notificationPreferences: isSet(object.notificationPreferences)
+        ? NotificationPreferences.fromJSON(object.notificationPreferences)
+        : isSet(object.notification_preferences)
+        ? NotificationPreferences.fromJSON(object.notification_preferences)
+        : undefined,
     };
   },
 
@@ -428,6 +463,9 @@ export const Applicant: MessageFns<Applicant> = {
     if (message.address !== "") {
       obj.address = message.address;
     }
+    if (message.notificationPreferences !== undefined) {
+      obj.notificationPreferences = NotificationPreferences.toJSON(message.notificationPreferences);
+    }
     return obj;
   },
 
@@ -441,6 +479,147 @@ export const Applicant: MessageFns<Applicant> = {
     message.phone = object.phone ?? "";
     message.email = object.email ?? "";
     message.address = object.address ?? "";
+    message.notificationPreferences =
+      (object.notificationPreferences !== undefined && object.notificationPreferences !== null)
+        ? NotificationPreferences.fromPartial(object.notificationPreferences)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseNotificationPreferences(): NotificationPreferences {
+  return { email: false, sms: false, zalo: false, consentedAt: "", language: "" };
+}
+
+export const NotificationPreferences: MessageFns<NotificationPreferences> = {
+  encode(message: NotificationPreferences, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== false) {
+      writer.uint32(8).bool(message.email);
+    }
+    if (message.sms !== false) {
+      writer.uint32(16).bool(message.sms);
+    }
+    if (message.zalo !== false) {
+      writer.uint32(24).bool(message.zalo);
+    }
+    if (message.consentedAt !== "") {
+      writer.uint32(34).string(message.consentedAt);
+    }
+    if (message.language !== "") {
+      writer.uint32(42).string(message.language);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotificationPreferences {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotificationPreferences();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.email = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sms = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.zalo = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.consentedAt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotificationPreferences {
+    return {
+      email: isSet(object.email) ? globalThis.Boolean(object.email) : false,
+      sms: isSet(object.sms) ? globalThis.Boolean(object.sms) : false,
+      zalo: isSet(object.zalo) ? globalThis.Boolean(object.zalo) : false,
+      consentedAt: isSet(object.consentedAt)
+        ? globalThis.String(object.consentedAt)
+        : isSet(object.consented_at)
+        ? globalThis.String(object.consented_at)
+        : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+    };
+  },
+
+  toJSON(message: NotificationPreferences): unknown {
+    const obj: any = {};
+    if (message.email !== false) {
+      obj.email = message.email;
+    }
+    if (message.sms !== false) {
+      obj.sms = message.sms;
+    }
+    if (message.zalo !== false) {
+      obj.zalo = message.zalo;
+    }
+    if (message.consentedAt !== "") {
+      obj.consentedAt = message.consentedAt;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NotificationPreferences>, I>>(base?: I): NotificationPreferences {
+    return NotificationPreferences.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NotificationPreferences>, I>>(object: I): NotificationPreferences {
+    const message = createBaseNotificationPreferences();
+    message.email = object.email ?? false;
+    message.sms = object.sms ?? false;
+    message.zalo = object.zalo ?? false;
+    message.consentedAt = object.consentedAt ?? "";
+    message.language = object.language ?? "";
     return message;
   },
 };

@@ -115,6 +115,65 @@ export function recipientKindToJSON(object: RecipientKind): string {
   }
 }
 
+/**
+ * The one-stop desk's slips (Circular 03/2025/TT-VPCP Appendix I forms 01–04, guiding Decree
+ * 118/2025/NĐ-CP).
+ */
+export enum SlipKind {
+  SLIP_KIND_UNSPECIFIED = 0,
+  /** SLIP_KIND_RECEIPT - Giấy tiếp nhận hồ sơ và hẹn trả kết quả (form 01), at acceptance. */
+  SLIP_KIND_RECEIPT = 1,
+  /** SLIP_KIND_SUPPLEMENT_REQUEST - Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02). */
+  SLIP_KIND_SUPPLEMENT_REQUEST = 2,
+  /** SLIP_KIND_REFUSAL - Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03). */
+  SLIP_KIND_REFUSAL = 3,
+  /** SLIP_KIND_APOLOGY - Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (form 04). */
+  SLIP_KIND_APOLOGY = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function slipKindFromJSON(object: any): SlipKind {
+  switch (object) {
+    case 0:
+    case "SLIP_KIND_UNSPECIFIED":
+      return SlipKind.SLIP_KIND_UNSPECIFIED;
+    case 1:
+    case "SLIP_KIND_RECEIPT":
+      return SlipKind.SLIP_KIND_RECEIPT;
+    case 2:
+    case "SLIP_KIND_SUPPLEMENT_REQUEST":
+      return SlipKind.SLIP_KIND_SUPPLEMENT_REQUEST;
+    case 3:
+    case "SLIP_KIND_REFUSAL":
+      return SlipKind.SLIP_KIND_REFUSAL;
+    case 4:
+    case "SLIP_KIND_APOLOGY":
+      return SlipKind.SLIP_KIND_APOLOGY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SlipKind.UNRECOGNIZED;
+  }
+}
+
+export function slipKindToJSON(object: SlipKind): string {
+  switch (object) {
+    case SlipKind.SLIP_KIND_UNSPECIFIED:
+      return "SLIP_KIND_UNSPECIFIED";
+    case SlipKind.SLIP_KIND_RECEIPT:
+      return "SLIP_KIND_RECEIPT";
+    case SlipKind.SLIP_KIND_SUPPLEMENT_REQUEST:
+      return "SLIP_KIND_SUPPLEMENT_REQUEST";
+    case SlipKind.SLIP_KIND_REFUSAL:
+      return "SLIP_KIND_REFUSAL";
+    case SlipKind.SLIP_KIND_APOLOGY:
+      return "SLIP_KIND_APOLOGY";
+    case SlipKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** intake: a validated application was stored and given its dossier code. */
 export interface ApplicationSubmitted {
   dossierId: string;
@@ -140,6 +199,11 @@ export interface ApplicationSubmitted {
    * which decides competence instead of the applicant's commune. Empty otherwise.
    */
   landCommuneCode: string;
+  /**
+   * The receiving unit's name as intake knows it (decision 56): a provincial centre's name is the
+   * deployment's data, which only intake reads, and the desk's slips name the unit that received.
+   */
+  receivingUnitName: string;
 }
 
 /** routing: the intake check passed; the deadline clock starts. */
@@ -155,6 +219,14 @@ export interface ApplicationAccepted {
   officialId: string;
   /** The procedure version the dossier is handled under (DOMAIN.md §3). */
   procedureVersion: number;
+  /**
+   * What the receipt-and-appointment slip (form 01) prints: the procedure, the unit that received
+   * the dossier and the authority that decides it. Empty in events published before these fields.
+   */
+  procedureCode: string;
+  procedureName: string;
+  receivingUnit?: Agency | undefined;
+  competentAuthority?: Agency | undefined;
 }
 
 /** routing: the application was refused at intake. */
@@ -165,6 +237,10 @@ export interface ApplicationRefused {
   refusedAt?: string | undefined;
   reason: string;
   officialId: string;
+  /** What the refusal slip (form 03) prints; empty in events published before these fields. */
+  procedureCode: string;
+  procedureName: string;
+  receivingUnit?: Agency | undefined;
 }
 
 /** routing: the competent authority was chosen and processing started. */
@@ -186,6 +262,20 @@ export interface SupplementRequested {
   requestedAt?: string | undefined;
   missingItems: string[];
   officialId: string;
+  /** What the supplement-request slip (form 02) prints; empty in events published before these fields. */
+  procedureCode: string;
+  procedureName: string;
+  receivingUnit?: Agency | undefined;
+  competentAuthority?:
+    | Agency
+    | undefined;
+  /**
+   * The end of the working day by which the applicant should supply (SUPPLEMENT_DEADLINE_WORKING_DAYS working days
+   * on the authority's province's calendar, Vietnam time; judged by its date); unset when the deployment sets none.
+   * The supplement-request slip (form 02) prints its date. competent_authority is unset for a request before
+   * acceptance (a province's practice, SUPPLEMENT_BEFORE_ACCEPTANCE): the receiving unit asked.
+   */
+  supplementDueAt?: string | undefined;
 }
 
 /** routing: the competent official decided; an approval goes on to signature. */
@@ -420,16 +510,99 @@ export interface DeadlineDueSoon {
 }
 
 /**
- * routing: the appointment passed before a result; an apology letter (phiếu
- * xin lỗi) with a new appointment is due — an event inside status 4, not a status.
+ * routing: the appointment passed before a result — an event inside status 4, not a status. The
+ * dossier is flagged to its competent authority; it gets no new date here: an apology is the
+ * authority's act before the appointment (ApologyIssued, docs/decisions.md).
  */
 export interface DossierOverdue {
   dossierId: string;
   dossierCode: string;
-  detectedAt?: string | undefined;
-  previousAppointmentAt?: string | undefined;
-  newAppointmentAt?: string | undefined;
+  detectedAt?:
+    | string
+    | undefined;
+  /** The appointment that passed. */
+  previousAppointmentAt?:
+    | string
+    | undefined;
+  /**
+   * Never set since apologies are issued by the competent authority (ApologyIssued); kept for old events.
+   *
+   * @deprecated
+   */
+  newAppointmentAt?:
+    | string
+    | undefined;
+  /**
+   * Never set since apologies are issued by the competent authority (ApologyIssued); kept for old events.
+   *
+   * @deprecated
+   */
   apologyText: string;
+  /** Apologies issued for the dossier before its appointment passed; 0 = overdue without apology. */
+  apologiesIssued: number;
+  competentAuthority?: Agency | undefined;
+}
+
+/**
+ * routing: the date by which the applicant should have supplied (SupplementRequested.supplement_due_at) passed
+ * without the supplement — an event inside status 5, not a status. The dossier is flagged to the unit that asked
+ * (its competent authority, or its receiving unit before acceptance), never refused for it: that unit decides
+ * (refuse, stop, or wait).
+ */
+export interface SupplementOverdue {
+  dossierId: string;
+  dossierCode: string;
+  detectedAt?: string | undefined;
+  supplementDueAt?: string | undefined;
+  requestedAt?:
+    | string
+    | undefined;
+  /** Unset before acceptance. */
+  competentAuthority?: Agency | undefined;
+  receivingUnit?: Agency | undefined;
+}
+
+/**
+ * routing: the competent authority apologised before the appointment and set a new one (văn bản xin lỗi và
+ * đề nghị gia hạn thời gian giải quyết, form 04 of Circular 03/2025/TT-VPCP Appendix I, guiding Decree
+ * 118/2025/NĐ-CP) — an event inside
+ * status 4, not a status; the deadline clock is re-armed on the new date.
+ */
+export interface ApologyIssued {
+  dossierId: string;
+  dossierCode: string;
+  issuedAt?: string | undefined;
+  previousAppointmentAt?: string | undefined;
+  newAppointmentAt?:
+    | string
+    | undefined;
+  /** Why the dossier will be late, as the authority wrote it (printed on the slip). */
+  reason: string;
+  /** The leader who issued it (staff id). */
+  officialId: string;
+  /** 1 for the first apology of the dossier. */
+  apologyNumber: number;
+  procedureCode: string;
+  procedureName: string;
+  competentAuthority?: Agency | undefined;
+  receivingUnit?: Agency | undefined;
+}
+
+/** signature: a desk slip was rendered, signed with the issuing official's key and stored. */
+export interface SlipIssued {
+  dossierId: string;
+  dossierCode: string;
+  kind: SlipKind;
+  documentId: string;
+  /** Path of the signed slip on the signature service's REST API. */
+  downloadPath: string;
+  sha256: string;
+  issuedAt?:
+    | string
+    | undefined;
+  /** The official who issued it (staff id) and the subject of the certificate that signed it. */
+  officialId: string;
+  signerSubject: string;
 }
 
 /** routing: the result was handed to the applicant (status 10). */
@@ -453,6 +626,7 @@ function createBaseApplicationSubmitted(): ApplicationSubmitted {
     applicant: undefined,
     clientId: "",
     landCommuneCode: "",
+    receivingUnitName: "",
   };
 }
 
@@ -490,6 +664,9 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
     }
     if (message.landCommuneCode !== "") {
       writer.uint32(90).string(message.landCommuneCode);
+    }
+    if (message.receivingUnitName !== "") {
+      writer.uint32(98).string(message.receivingUnitName);
     }
     return writer;
   },
@@ -595,6 +772,14 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
             message.landCommuneCode = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receivingUnitName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -652,6 +837,11 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
         : isSet(object.land_commune_code)
         ? globalThis.String(object.land_commune_code)
         : "",
+      receivingUnitName: isSet(object.receivingUnitName)
+        ? globalThis.String(object.receivingUnitName)
+        : isSet(object.receiving_unit_name)
+        ? globalThis.String(object.receiving_unit_name)
+        : "",
     };
   },
 
@@ -690,6 +880,9 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
     if (message.landCommuneCode !== "") {
       obj.landCommuneCode = message.landCommuneCode;
     }
+    if (message.receivingUnitName !== "") {
+      obj.receivingUnitName = message.receivingUnitName;
+    }
     return obj;
   },
 
@@ -711,6 +904,7 @@ export const ApplicationSubmitted: MessageFns<ApplicationSubmitted> = {
       : undefined;
     message.clientId = object.clientId ?? "";
     message.landCommuneCode = object.landCommuneCode ?? "";
+    message.receivingUnitName = object.receivingUnitName ?? "";
     return message;
   },
 };
@@ -724,6 +918,10 @@ function createBaseApplicationAccepted(): ApplicationAccepted {
     appointmentAt: undefined,
     officialId: "",
     procedureVersion: 0,
+    procedureCode: "",
+    procedureName: "",
+    receivingUnit: undefined,
+    competentAuthority: undefined,
   };
 }
 
@@ -749,6 +947,18 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     }
     if (message.procedureVersion !== 0) {
       writer.uint32(56).uint32(message.procedureVersion);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(66).string(message.procedureCode);
+    }
+    if (message.procedureName !== "") {
+      writer.uint32(74).string(message.procedureName);
+    }
+    if (message.receivingUnit !== undefined) {
+      Agency.encode(message.receivingUnit, writer.uint32(82).fork()).join();
+    }
+    if (message.competentAuthority !== undefined) {
+      Agency.encode(message.competentAuthority, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -822,6 +1032,38 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
             message.procedureVersion = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.procedureName = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.receivingUnit = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.competentAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -867,6 +1109,26 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
         : isSet(object.procedure_version)
         ? globalThis.Number(object.procedure_version)
         : 0,
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      procedureName: isSet(object.procedureName)
+        ? globalThis.String(object.procedureName)
+        : isSet(object.procedure_name)
+        ? globalThis.String(object.procedure_name)
+        : "",
+      receivingUnit: isSet(object.receivingUnit)
+        ? Agency.fromJSON(object.receivingUnit)
+        : isSet(object.receiving_unit)
+        ? Agency.fromJSON(object.receiving_unit)
+        : undefined,
+      competentAuthority: isSet(object.competentAuthority)
+        ? Agency.fromJSON(object.competentAuthority)
+        : isSet(object.competent_authority)
+        ? Agency.fromJSON(object.competent_authority)
+        : undefined,
     };
   },
 
@@ -893,6 +1155,18 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     if (message.procedureVersion !== 0) {
       obj.procedureVersion = Math.round(message.procedureVersion);
     }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.procedureName !== "") {
+      obj.procedureName = message.procedureName;
+    }
+    if (message.receivingUnit !== undefined) {
+      obj.receivingUnit = Agency.toJSON(message.receivingUnit);
+    }
+    if (message.competentAuthority !== undefined) {
+      obj.competentAuthority = Agency.toJSON(message.competentAuthority);
+    }
     return obj;
   },
 
@@ -908,12 +1182,30 @@ export const ApplicationAccepted: MessageFns<ApplicationAccepted> = {
     message.appointmentAt = object.appointmentAt ?? undefined;
     message.officialId = object.officialId ?? "";
     message.procedureVersion = object.procedureVersion ?? 0;
+    message.procedureCode = object.procedureCode ?? "";
+    message.procedureName = object.procedureName ?? "";
+    message.receivingUnit = (object.receivingUnit !== undefined && object.receivingUnit !== null)
+      ? Agency.fromPartial(object.receivingUnit)
+      : undefined;
+    message.competentAuthority = (object.competentAuthority !== undefined && object.competentAuthority !== null)
+      ? Agency.fromPartial(object.competentAuthority)
+      : undefined;
     return message;
   },
 };
 
 function createBaseApplicationRefused(): ApplicationRefused {
-  return { dossierId: "", dossierCode: "", status: 0, refusedAt: undefined, reason: "", officialId: "" };
+  return {
+    dossierId: "",
+    dossierCode: "",
+    status: 0,
+    refusedAt: undefined,
+    reason: "",
+    officialId: "",
+    procedureCode: "",
+    procedureName: "",
+    receivingUnit: undefined,
+  };
 }
 
 export const ApplicationRefused: MessageFns<ApplicationRefused> = {
@@ -935,6 +1227,15 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     }
     if (message.officialId !== "") {
       writer.uint32(50).string(message.officialId);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(58).string(message.procedureCode);
+    }
+    if (message.procedureName !== "") {
+      writer.uint32(66).string(message.procedureName);
+    }
+    if (message.receivingUnit !== undefined) {
+      Agency.encode(message.receivingUnit, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1000,6 +1301,30 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
             message.officialId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.procedureName = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.receivingUnit = Agency.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1036,6 +1361,21 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
         : isSet(object.official_id)
         ? globalThis.String(object.official_id)
         : "",
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      procedureName: isSet(object.procedureName)
+        ? globalThis.String(object.procedureName)
+        : isSet(object.procedure_name)
+        ? globalThis.String(object.procedure_name)
+        : "",
+      receivingUnit: isSet(object.receivingUnit)
+        ? Agency.fromJSON(object.receivingUnit)
+        : isSet(object.receiving_unit)
+        ? Agency.fromJSON(object.receiving_unit)
+        : undefined,
     };
   },
 
@@ -1059,6 +1399,15 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     if (message.officialId !== "") {
       obj.officialId = message.officialId;
     }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.procedureName !== "") {
+      obj.procedureName = message.procedureName;
+    }
+    if (message.receivingUnit !== undefined) {
+      obj.receivingUnit = Agency.toJSON(message.receivingUnit);
+    }
     return obj;
   },
 
@@ -1073,6 +1422,11 @@ export const ApplicationRefused: MessageFns<ApplicationRefused> = {
     message.refusedAt = object.refusedAt ?? undefined;
     message.reason = object.reason ?? "";
     message.officialId = object.officialId ?? "";
+    message.procedureCode = object.procedureCode ?? "";
+    message.procedureName = object.procedureName ?? "";
+    message.receivingUnit = (object.receivingUnit !== undefined && object.receivingUnit !== null)
+      ? Agency.fromPartial(object.receivingUnit)
+      : undefined;
     return message;
   },
 };
@@ -1277,7 +1631,19 @@ export const DossierRouted: MessageFns<DossierRouted> = {
 };
 
 function createBaseSupplementRequested(): SupplementRequested {
-  return { dossierId: "", dossierCode: "", status: 0, requestedAt: undefined, missingItems: [], officialId: "" };
+  return {
+    dossierId: "",
+    dossierCode: "",
+    status: 0,
+    requestedAt: undefined,
+    missingItems: [],
+    officialId: "",
+    procedureCode: "",
+    procedureName: "",
+    receivingUnit: undefined,
+    competentAuthority: undefined,
+    supplementDueAt: undefined,
+  };
 }
 
 export const SupplementRequested: MessageFns<SupplementRequested> = {
@@ -1299,6 +1665,21 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     }
     if (message.officialId !== "") {
       writer.uint32(50).string(message.officialId);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(58).string(message.procedureCode);
+    }
+    if (message.procedureName !== "") {
+      writer.uint32(66).string(message.procedureName);
+    }
+    if (message.receivingUnit !== undefined) {
+      Agency.encode(message.receivingUnit, writer.uint32(74).fork()).join();
+    }
+    if (message.competentAuthority !== undefined) {
+      Agency.encode(message.competentAuthority, writer.uint32(82).fork()).join();
+    }
+    if (message.supplementDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.supplementDueAt), writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1364,6 +1745,46 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
             message.officialId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.procedureName = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.receivingUnit = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.competentAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.supplementDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1404,6 +1825,31 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
         : isSet(object.official_id)
         ? globalThis.String(object.official_id)
         : "",
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      procedureName: isSet(object.procedureName)
+        ? globalThis.String(object.procedureName)
+        : isSet(object.procedure_name)
+        ? globalThis.String(object.procedure_name)
+        : "",
+      receivingUnit: isSet(object.receivingUnit)
+        ? Agency.fromJSON(object.receivingUnit)
+        : isSet(object.receiving_unit)
+        ? Agency.fromJSON(object.receiving_unit)
+        : undefined,
+      competentAuthority: isSet(object.competentAuthority)
+        ? Agency.fromJSON(object.competentAuthority)
+        : isSet(object.competent_authority)
+        ? Agency.fromJSON(object.competent_authority)
+        : undefined,
+      supplementDueAt: isSet(object.supplementDueAt)
+        ? globalThis.String(object.supplementDueAt)
+        : isSet(object.supplement_due_at)
+        ? globalThis.String(object.supplement_due_at)
+        : undefined,
     };
   },
 
@@ -1427,6 +1873,21 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     if (message.officialId !== "") {
       obj.officialId = message.officialId;
     }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.procedureName !== "") {
+      obj.procedureName = message.procedureName;
+    }
+    if (message.receivingUnit !== undefined) {
+      obj.receivingUnit = Agency.toJSON(message.receivingUnit);
+    }
+    if (message.competentAuthority !== undefined) {
+      obj.competentAuthority = Agency.toJSON(message.competentAuthority);
+    }
+    if (message.supplementDueAt !== undefined) {
+      obj.supplementDueAt = message.supplementDueAt;
+    }
     return obj;
   },
 
@@ -1441,6 +1902,15 @@ export const SupplementRequested: MessageFns<SupplementRequested> = {
     message.requestedAt = object.requestedAt ?? undefined;
     message.missingItems = object.missingItems?.map((e) => e) || [];
     message.officialId = object.officialId ?? "";
+    message.procedureCode = object.procedureCode ?? "";
+    message.procedureName = object.procedureName ?? "";
+    message.receivingUnit = (object.receivingUnit !== undefined && object.receivingUnit !== null)
+      ? Agency.fromPartial(object.receivingUnit)
+      : undefined;
+    message.competentAuthority = (object.competentAuthority !== undefined && object.competentAuthority !== null)
+      ? Agency.fromPartial(object.competentAuthority)
+      : undefined;
+    message.supplementDueAt = object.supplementDueAt ?? undefined;
     return message;
   },
 };
@@ -4787,6 +5257,8 @@ function createBaseDossierOverdue(): DossierOverdue {
     previousAppointmentAt: undefined,
     newAppointmentAt: undefined,
     apologyText: "",
+    apologiesIssued: 0,
+    competentAuthority: undefined,
   };
 }
 
@@ -4809,6 +5281,12 @@ export const DossierOverdue: MessageFns<DossierOverdue> = {
     }
     if (message.apologyText !== "") {
       writer.uint32(50).string(message.apologyText);
+    }
+    if (message.apologiesIssued !== 0) {
+      writer.uint32(56).uint32(message.apologiesIssued);
+    }
+    if (message.competentAuthority !== undefined) {
+      Agency.encode(message.competentAuthority, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -4874,6 +5352,22 @@ export const DossierOverdue: MessageFns<DossierOverdue> = {
             message.apologyText = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.apologiesIssued = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.competentAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4918,6 +5412,16 @@ export const DossierOverdue: MessageFns<DossierOverdue> = {
         : isSet(object.apology_text)
         ? globalThis.String(object.apology_text)
         : "",
+      apologiesIssued: isSet(object.apologiesIssued)
+        ? globalThis.Number(object.apologiesIssued)
+        : isSet(object.apologies_issued)
+        ? globalThis.Number(object.apologies_issued)
+        : 0,
+      competentAuthority: isSet(object.competentAuthority)
+        ? Agency.fromJSON(object.competentAuthority)
+        : isSet(object.competent_authority)
+        ? Agency.fromJSON(object.competent_authority)
+        : undefined,
     };
   },
 
@@ -4941,6 +5445,12 @@ export const DossierOverdue: MessageFns<DossierOverdue> = {
     if (message.apologyText !== "") {
       obj.apologyText = message.apologyText;
     }
+    if (message.apologiesIssued !== 0) {
+      obj.apologiesIssued = Math.round(message.apologiesIssued);
+    }
+    if (message.competentAuthority !== undefined) {
+      obj.competentAuthority = Agency.toJSON(message.competentAuthority);
+    }
     return obj;
   },
 
@@ -4955,6 +5465,756 @@ export const DossierOverdue: MessageFns<DossierOverdue> = {
     message.previousAppointmentAt = object.previousAppointmentAt ?? undefined;
     message.newAppointmentAt = object.newAppointmentAt ?? undefined;
     message.apologyText = object.apologyText ?? "";
+    message.apologiesIssued = object.apologiesIssued ?? 0;
+    message.competentAuthority = (object.competentAuthority !== undefined && object.competentAuthority !== null)
+      ? Agency.fromPartial(object.competentAuthority)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSupplementOverdue(): SupplementOverdue {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    detectedAt: undefined,
+    supplementDueAt: undefined,
+    requestedAt: undefined,
+    competentAuthority: undefined,
+    receivingUnit: undefined,
+  };
+}
+
+export const SupplementOverdue: MessageFns<SupplementOverdue> = {
+  encode(message: SupplementOverdue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.detectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.detectedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.supplementDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.supplementDueAt), writer.uint32(34).fork()).join();
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.competentAuthority !== undefined) {
+      Agency.encode(message.competentAuthority, writer.uint32(50).fork()).join();
+    }
+    if (message.receivingUnit !== undefined) {
+      Agency.encode(message.receivingUnit, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SupplementOverdue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSupplementOverdue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.supplementDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.competentAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.receivingUnit = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SupplementOverdue {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      detectedAt: isSet(object.detectedAt)
+        ? globalThis.String(object.detectedAt)
+        : isSet(object.detected_at)
+        ? globalThis.String(object.detected_at)
+        : undefined,
+      supplementDueAt: isSet(object.supplementDueAt)
+        ? globalThis.String(object.supplementDueAt)
+        : isSet(object.supplement_due_at)
+        ? globalThis.String(object.supplement_due_at)
+        : undefined,
+      requestedAt: isSet(object.requestedAt)
+        ? globalThis.String(object.requestedAt)
+        : isSet(object.requested_at)
+        ? globalThis.String(object.requested_at)
+        : undefined,
+      competentAuthority: isSet(object.competentAuthority)
+        ? Agency.fromJSON(object.competentAuthority)
+        : isSet(object.competent_authority)
+        ? Agency.fromJSON(object.competent_authority)
+        : undefined,
+      receivingUnit: isSet(object.receivingUnit)
+        ? Agency.fromJSON(object.receivingUnit)
+        : isSet(object.receiving_unit)
+        ? Agency.fromJSON(object.receiving_unit)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SupplementOverdue): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.detectedAt !== undefined) {
+      obj.detectedAt = message.detectedAt;
+    }
+    if (message.supplementDueAt !== undefined) {
+      obj.supplementDueAt = message.supplementDueAt;
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt;
+    }
+    if (message.competentAuthority !== undefined) {
+      obj.competentAuthority = Agency.toJSON(message.competentAuthority);
+    }
+    if (message.receivingUnit !== undefined) {
+      obj.receivingUnit = Agency.toJSON(message.receivingUnit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SupplementOverdue>, I>>(base?: I): SupplementOverdue {
+    return SupplementOverdue.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SupplementOverdue>, I>>(object: I): SupplementOverdue {
+    const message = createBaseSupplementOverdue();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.detectedAt = object.detectedAt ?? undefined;
+    message.supplementDueAt = object.supplementDueAt ?? undefined;
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.competentAuthority = (object.competentAuthority !== undefined && object.competentAuthority !== null)
+      ? Agency.fromPartial(object.competentAuthority)
+      : undefined;
+    message.receivingUnit = (object.receivingUnit !== undefined && object.receivingUnit !== null)
+      ? Agency.fromPartial(object.receivingUnit)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseApologyIssued(): ApologyIssued {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    issuedAt: undefined,
+    previousAppointmentAt: undefined,
+    newAppointmentAt: undefined,
+    reason: "",
+    officialId: "",
+    apologyNumber: 0,
+    procedureCode: "",
+    procedureName: "",
+    competentAuthority: undefined,
+    receivingUnit: undefined,
+  };
+}
+
+export const ApologyIssued: MessageFns<ApologyIssued> = {
+  encode(message: ApologyIssued, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.previousAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.previousAppointmentAt), writer.uint32(34).fork()).join();
+    }
+    if (message.newAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.newAppointmentAt), writer.uint32(42).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.officialId !== "") {
+      writer.uint32(58).string(message.officialId);
+    }
+    if (message.apologyNumber !== 0) {
+      writer.uint32(64).uint32(message.apologyNumber);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(74).string(message.procedureCode);
+    }
+    if (message.procedureName !== "") {
+      writer.uint32(82).string(message.procedureName);
+    }
+    if (message.competentAuthority !== undefined) {
+      Agency.encode(message.competentAuthority, writer.uint32(90).fork()).join();
+    }
+    if (message.receivingUnit !== undefined) {
+      Agency.encode(message.receivingUnit, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApologyIssued {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApologyIssued();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.newAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.apologyNumber = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.procedureName = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.competentAuthority = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receivingUnit = Agency.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApologyIssued {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      issuedAt: isSet(object.issuedAt)
+        ? globalThis.String(object.issuedAt)
+        : isSet(object.issued_at)
+        ? globalThis.String(object.issued_at)
+        : undefined,
+      previousAppointmentAt: isSet(object.previousAppointmentAt)
+        ? globalThis.String(object.previousAppointmentAt)
+        : isSet(object.previous_appointment_at)
+        ? globalThis.String(object.previous_appointment_at)
+        : undefined,
+      newAppointmentAt: isSet(object.newAppointmentAt)
+        ? globalThis.String(object.newAppointmentAt)
+        : isSet(object.new_appointment_at)
+        ? globalThis.String(object.new_appointment_at)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
+      apologyNumber: isSet(object.apologyNumber)
+        ? globalThis.Number(object.apologyNumber)
+        : isSet(object.apology_number)
+        ? globalThis.Number(object.apology_number)
+        : 0,
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      procedureName: isSet(object.procedureName)
+        ? globalThis.String(object.procedureName)
+        : isSet(object.procedure_name)
+        ? globalThis.String(object.procedure_name)
+        : "",
+      competentAuthority: isSet(object.competentAuthority)
+        ? Agency.fromJSON(object.competentAuthority)
+        : isSet(object.competent_authority)
+        ? Agency.fromJSON(object.competent_authority)
+        : undefined,
+      receivingUnit: isSet(object.receivingUnit)
+        ? Agency.fromJSON(object.receivingUnit)
+        : isSet(object.receiving_unit)
+        ? Agency.fromJSON(object.receiving_unit)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ApologyIssued): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt;
+    }
+    if (message.previousAppointmentAt !== undefined) {
+      obj.previousAppointmentAt = message.previousAppointmentAt;
+    }
+    if (message.newAppointmentAt !== undefined) {
+      obj.newAppointmentAt = message.newAppointmentAt;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
+    if (message.apologyNumber !== 0) {
+      obj.apologyNumber = Math.round(message.apologyNumber);
+    }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.procedureName !== "") {
+      obj.procedureName = message.procedureName;
+    }
+    if (message.competentAuthority !== undefined) {
+      obj.competentAuthority = Agency.toJSON(message.competentAuthority);
+    }
+    if (message.receivingUnit !== undefined) {
+      obj.receivingUnit = Agency.toJSON(message.receivingUnit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApologyIssued>, I>>(base?: I): ApologyIssued {
+    return ApologyIssued.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApologyIssued>, I>>(object: I): ApologyIssued {
+    const message = createBaseApologyIssued();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.previousAppointmentAt = object.previousAppointmentAt ?? undefined;
+    message.newAppointmentAt = object.newAppointmentAt ?? undefined;
+    message.reason = object.reason ?? "";
+    message.officialId = object.officialId ?? "";
+    message.apologyNumber = object.apologyNumber ?? 0;
+    message.procedureCode = object.procedureCode ?? "";
+    message.procedureName = object.procedureName ?? "";
+    message.competentAuthority = (object.competentAuthority !== undefined && object.competentAuthority !== null)
+      ? Agency.fromPartial(object.competentAuthority)
+      : undefined;
+    message.receivingUnit = (object.receivingUnit !== undefined && object.receivingUnit !== null)
+      ? Agency.fromPartial(object.receivingUnit)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSlipIssued(): SlipIssued {
+  return {
+    dossierId: "",
+    dossierCode: "",
+    kind: 0,
+    documentId: "",
+    downloadPath: "",
+    sha256: "",
+    issuedAt: undefined,
+    officialId: "",
+    signerSubject: "",
+  };
+}
+
+export const SlipIssued: MessageFns<SlipIssued> = {
+  encode(message: SlipIssued, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierId !== "") {
+      writer.uint32(10).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.documentId !== "") {
+      writer.uint32(34).string(message.documentId);
+    }
+    if (message.downloadPath !== "") {
+      writer.uint32(42).string(message.downloadPath);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(50).string(message.sha256);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.officialId !== "") {
+      writer.uint32(66).string(message.officialId);
+    }
+    if (message.signerSubject !== "") {
+      writer.uint32(74).string(message.signerSubject);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlipIssued {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlipIssued();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.documentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.downloadPath = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.signerSubject = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlipIssued {
+    return {
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      kind: isSet(object.kind) ? slipKindFromJSON(object.kind) : 0,
+      documentId: isSet(object.documentId)
+        ? globalThis.String(object.documentId)
+        : isSet(object.document_id)
+        ? globalThis.String(object.document_id)
+        : "",
+      downloadPath: isSet(object.downloadPath)
+        ? globalThis.String(object.downloadPath)
+        : isSet(object.download_path)
+        ? globalThis.String(object.download_path)
+        : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      issuedAt: isSet(object.issuedAt)
+        ? globalThis.String(object.issuedAt)
+        : isSet(object.issued_at)
+        ? globalThis.String(object.issued_at)
+        : undefined,
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
+      signerSubject: isSet(object.signerSubject)
+        ? globalThis.String(object.signerSubject)
+        : isSet(object.signer_subject)
+        ? globalThis.String(object.signer_subject)
+        : "",
+    };
+  },
+
+  toJSON(message: SlipIssued): unknown {
+    const obj: any = {};
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.kind !== 0) {
+      obj.kind = slipKindToJSON(message.kind);
+    }
+    if (message.documentId !== "") {
+      obj.documentId = message.documentId;
+    }
+    if (message.downloadPath !== "") {
+      obj.downloadPath = message.downloadPath;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt;
+    }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
+    if (message.signerSubject !== "") {
+      obj.signerSubject = message.signerSubject;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlipIssued>, I>>(base?: I): SlipIssued {
+    return SlipIssued.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlipIssued>, I>>(object: I): SlipIssued {
+    const message = createBaseSlipIssued();
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.kind = object.kind ?? 0;
+    message.documentId = object.documentId ?? "";
+    message.downloadPath = object.downloadPath ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.officialId = object.officialId ?? "";
+    message.signerSubject = object.signerSubject ?? "";
     return message;
   },
 };

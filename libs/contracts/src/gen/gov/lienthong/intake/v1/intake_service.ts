@@ -28,7 +28,7 @@ import {
   dossierStatusFromJSON,
   dossierStatusToJSON,
 } from "../../common/v1/common";
-import { AttachmentRef } from "../../events/v1/application_events";
+import { AttachmentRef, SlipKind, slipKindFromJSON, slipKindToJSON } from "../../events/v1/application_events";
 
 /**
  * An attachment handed in with an application: its content (size-limited) or,
@@ -46,9 +46,12 @@ export interface SubmitApplicationRequest {
   idempotencyKey: string;
   /** Procedure code (mã TTHC), e.g. 1.000894. */
   procedureCode: string;
-  /** 5-digit code of the commune-level unit that received the dossier. */
+  /**
+   * The receiving unit: a commune-level unit's 5-digit code, or a unit above the commune the
+   * deployment names (a provincial centre such as 38.TTPVHCC, an agency's desk such as 38.SCT).
+   */
   receivingUnitCode: string;
-  /** 5-digit code of the applicant's commune (defaults to the receiving unit). */
+  /** 5-digit code of the applicant's commune (defaults to a receiving commune; required above the commune). */
   applicantCommuneCode: string;
   applicant?: Applicant | undefined;
   channel: Channel;
@@ -168,14 +171,35 @@ export interface LookupStatusResponse {
    * minutes). Empty before the result is signed.
    */
   resultDownloadPath: string;
-  resultDownloadExpiresAt?: string | undefined;
+  resultDownloadExpiresAt?:
+    | string
+    | undefined;
+  /**
+   * The desk's signed slips (receipt, supplement request, refusal, apology), oldest first, each with a
+   * link like the result's.
+   */
+  slips: PublicSlip[];
+}
+
+/** A signed slip of the dossier as its applicant downloads it. */
+export interface PublicSlip {
+  kind: SlipKind;
+  issuedAt?:
+    | string
+    | undefined;
+  /** /v1/public/documents/{document_id}?expires=...&signature=... on the signature service's REST API. */
+  downloadPath: string;
+  downloadExpiresAt?: string | undefined;
 }
 
 export interface Unit {
   code: string;
   name: string;
   fullName: string;
-  /** "province", "city", "phuong", "xa" or "dac_khu". */
+  /**
+   * "province", "city", "phuong", "xa" or "dac_khu"; for a receiving unit above the commune
+   * "provincial_centre" or "provincial_agency".
+   */
   kind: string;
   provinceCode: string;
   provinceName: string;
@@ -2330,6 +2354,7 @@ function createBaseLookupStatusResponse(): LookupStatusResponse {
     appointmentAt: undefined,
     resultDownloadPath: "",
     resultDownloadExpiresAt: undefined,
+    slips: [],
   };
 }
 
@@ -2358,6 +2383,9 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     }
     if (message.resultDownloadExpiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.resultDownloadExpiresAt), writer.uint32(66).fork()).join();
+    }
+    for (const v of message.slips) {
+      PublicSlip.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -2439,6 +2467,14 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
             message.resultDownloadExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.slips.push(PublicSlip.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2489,6 +2525,9 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
         : isSet(object.result_download_expires_at)
         ? globalThis.String(object.result_download_expires_at)
         : undefined,
+      slips: globalThis.Array.isArray(object?.slips)
+        ? object.slips.map((e: any) => PublicSlip.fromJSON(e))
+        : [],
     };
   },
 
@@ -2518,6 +2557,9 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     if (message.resultDownloadExpiresAt !== undefined) {
       obj.resultDownloadExpiresAt = message.resultDownloadExpiresAt;
     }
+    if (message.slips?.length) {
+      obj.slips = message.slips.map((e) => PublicSlip.toJSON(e));
+    }
     return obj;
   },
 
@@ -2534,6 +2576,136 @@ export const LookupStatusResponse: MessageFns<LookupStatusResponse> = {
     message.appointmentAt = object.appointmentAt ?? undefined;
     message.resultDownloadPath = object.resultDownloadPath ?? "";
     message.resultDownloadExpiresAt = object.resultDownloadExpiresAt ?? undefined;
+    message.slips = object.slips?.map((e) => PublicSlip.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePublicSlip(): PublicSlip {
+  return { kind: 0, issuedAt: undefined, downloadPath: "", downloadExpiresAt: undefined };
+}
+
+export const PublicSlip: MessageFns<PublicSlip> = {
+  encode(message: PublicSlip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.downloadPath !== "") {
+      writer.uint32(26).string(message.downloadPath);
+    }
+    if (message.downloadExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.downloadExpiresAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublicSlip {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublicSlip();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.downloadPath = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.downloadExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublicSlip {
+    return {
+      kind: isSet(object.kind) ? slipKindFromJSON(object.kind) : 0,
+      issuedAt: isSet(object.issuedAt)
+        ? globalThis.String(object.issuedAt)
+        : isSet(object.issued_at)
+        ? globalThis.String(object.issued_at)
+        : undefined,
+      downloadPath: isSet(object.downloadPath)
+        ? globalThis.String(object.downloadPath)
+        : isSet(object.download_path)
+        ? globalThis.String(object.download_path)
+        : "",
+      downloadExpiresAt: isSet(object.downloadExpiresAt)
+        ? globalThis.String(object.downloadExpiresAt)
+        : isSet(object.download_expires_at)
+        ? globalThis.String(object.download_expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PublicSlip): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = slipKindToJSON(message.kind);
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt;
+    }
+    if (message.downloadPath !== "") {
+      obj.downloadPath = message.downloadPath;
+    }
+    if (message.downloadExpiresAt !== undefined) {
+      obj.downloadExpiresAt = message.downloadExpiresAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublicSlip>, I>>(base?: I): PublicSlip {
+    return PublicSlip.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublicSlip>, I>>(object: I): PublicSlip {
+    const message = createBasePublicSlip();
+    message.kind = object.kind ?? 0;
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.downloadPath = object.downloadPath ?? "";
+    message.downloadExpiresAt = object.downloadExpiresAt ?? undefined;
     return message;
   },
 };

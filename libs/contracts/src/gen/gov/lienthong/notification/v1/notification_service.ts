@@ -170,6 +170,17 @@ export function deliveryStatusToJSON(object: DeliveryStatus): string {
   }
 }
 
+export interface ResendDeliveryRequest {
+  notificationId: string;
+}
+
+export interface ResendDeliveryResponse {
+  notificationId: string;
+  dossierId: string;
+  /** PENDING: queued again. */
+  state: DeliveryState;
+}
+
 export interface ListDeliveriesRequest {
   /** Either the dossier id or the dossier code. */
   dossierRef: string;
@@ -204,7 +215,245 @@ export interface Delivery {
   status: DeliveryStatus;
   /** Every status the message went through, oldest first. */
   history: DeliveryStatusChange[];
+  /** The template an applicant's message was rendered from; unset for webhooks and messages planned before templates. */
+  template?: TemplateRef | undefined;
 }
+
+/** Which template, in which version, from where. */
+export interface TemplateRef {
+  /** The event type it tells of, as the event catalog names it (e.g. "resultIssued"). */
+  eventType: string;
+  /** "vi" or "en". */
+  language: string;
+  version: number;
+  /** "shipped" with the service, or "province" (NOTIFICATION_TEMPLATES_DIR). */
+  source: string;
+}
+
+export interface TextList {
+  items: string[];
+}
+
+/** A value for one template variable: text is printed, a flag decides an #if, a list feeds an #each. */
+export interface TemplateValue {
+  value?:
+    | { $case: "text"; value: string }
+    | { $case: "flag"; value: boolean }
+    | { $case: "list"; value: TextList }
+    | undefined;
+}
+
+export interface PreviewTemplateRequest {
+  eventType: string;
+  language: string;
+  /** Values replacing the sample's, by variable name; an unknown name or a value of the wrong kind is INVALID_ARGUMENT. */
+  variables: { [key: string]: TemplateValue };
+}
+
+export interface PreviewTemplateRequest_VariablesEntry {
+  key: string;
+  value?: TemplateValue | undefined;
+}
+
+export interface PreviewTemplateResponse {
+  template?: TemplateRef | undefined;
+  emailSubject: string;
+  emailText: string;
+  emailHtml: string;
+  /** As the gateway would get it (diacritics stripped unless SMS_DIACRITICS), with the segments it is billed as. */
+  smsText: string;
+  smsSegments: number;
+  smsEncoding: string;
+  /** The ZNS template's parameters. */
+  znsData: { [key: string]: string };
+}
+
+export interface PreviewTemplateResponse_ZnsDataEntry {
+  key: string;
+  value: string;
+}
+
+function createBaseResendDeliveryRequest(): ResendDeliveryRequest {
+  return { notificationId: "" };
+}
+
+export const ResendDeliveryRequest: MessageFns<ResendDeliveryRequest> = {
+  encode(message: ResendDeliveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.notificationId !== "") {
+      writer.uint32(10).string(message.notificationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResendDeliveryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResendDeliveryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notificationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResendDeliveryRequest {
+    return {
+      notificationId: isSet(object.notificationId)
+        ? globalThis.String(object.notificationId)
+        : isSet(object.notification_id)
+        ? globalThis.String(object.notification_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResendDeliveryRequest): unknown {
+    const obj: any = {};
+    if (message.notificationId !== "") {
+      obj.notificationId = message.notificationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResendDeliveryRequest>, I>>(base?: I): ResendDeliveryRequest {
+    return ResendDeliveryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResendDeliveryRequest>, I>>(object: I): ResendDeliveryRequest {
+    const message = createBaseResendDeliveryRequest();
+    message.notificationId = object.notificationId ?? "";
+    return message;
+  },
+};
+
+function createBaseResendDeliveryResponse(): ResendDeliveryResponse {
+  return { notificationId: "", dossierId: "", state: 0 };
+}
+
+export const ResendDeliveryResponse: MessageFns<ResendDeliveryResponse> = {
+  encode(message: ResendDeliveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.notificationId !== "") {
+      writer.uint32(10).string(message.notificationId);
+    }
+    if (message.dossierId !== "") {
+      writer.uint32(18).string(message.dossierId);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResendDeliveryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResendDeliveryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notificationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResendDeliveryResponse {
+    return {
+      notificationId: isSet(object.notificationId)
+        ? globalThis.String(object.notificationId)
+        : isSet(object.notification_id)
+        ? globalThis.String(object.notification_id)
+        : "",
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      state: isSet(object.state) ? deliveryStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: ResendDeliveryResponse): unknown {
+    const obj: any = {};
+    if (message.notificationId !== "") {
+      obj.notificationId = message.notificationId;
+    }
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.state !== 0) {
+      obj.state = deliveryStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResendDeliveryResponse>, I>>(base?: I): ResendDeliveryResponse {
+    return ResendDeliveryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResendDeliveryResponse>, I>>(object: I): ResendDeliveryResponse {
+    const message = createBaseResendDeliveryResponse();
+    message.notificationId = object.notificationId ?? "";
+    message.dossierId = object.dossierId ?? "";
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
 
 function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
   return { dossierRef: "" };
@@ -466,6 +715,7 @@ function createBaseDelivery(): Delivery {
     lastError: "",
     status: 0,
     history: [],
+    template: undefined,
   };
 }
 
@@ -509,6 +759,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     for (const v of message.history) {
       DeliveryStatusChange.encode(v!, writer.uint32(106).fork()).join();
+    }
+    if (message.template !== undefined) {
+      TemplateRef.encode(message.template, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -630,6 +883,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.history.push(DeliveryStatusChange.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.template = TemplateRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -691,6 +952,7 @@ export const Delivery: MessageFns<Delivery> = {
       history: globalThis.Array.isArray(object?.history)
         ? object.history.map((e: any) => DeliveryStatusChange.fromJSON(e))
         : [],
+      template: isSet(object.template) ? TemplateRef.fromJSON(object.template) : undefined,
     };
   },
 
@@ -735,6 +997,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.history?.length) {
       obj.history = message.history.map((e) => DeliveryStatusChange.toJSON(e));
     }
+    if (message.template !== undefined) {
+      obj.template = TemplateRef.toJSON(message.template);
+    }
     return obj;
   },
 
@@ -756,6 +1021,893 @@ export const Delivery: MessageFns<Delivery> = {
     message.lastError = object.lastError ?? "";
     message.status = object.status ?? 0;
     message.history = object.history?.map((e) => DeliveryStatusChange.fromPartial(e)) || [];
+    message.template = (object.template !== undefined && object.template !== null)
+      ? TemplateRef.fromPartial(object.template)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTemplateRef(): TemplateRef {
+  return { eventType: "", language: "", version: 0, source: "" };
+}
+
+export const TemplateRef: MessageFns<TemplateRef> = {
+  encode(message: TemplateRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventType !== "") {
+      writer.uint32(10).string(message.eventType);
+    }
+    if (message.language !== "") {
+      writer.uint32(18).string(message.language);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).uint32(message.version);
+    }
+    if (message.source !== "") {
+      writer.uint32(34).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TemplateRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplateRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TemplateRef {
+    return {
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: TemplateRef): unknown {
+    const obj: any = {};
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TemplateRef>, I>>(base?: I): TemplateRef {
+    return TemplateRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TemplateRef>, I>>(object: I): TemplateRef {
+    const message = createBaseTemplateRef();
+    message.eventType = object.eventType ?? "";
+    message.language = object.language ?? "";
+    message.version = object.version ?? 0;
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
+function createBaseTextList(): TextList {
+  return { items: [] };
+}
+
+export const TextList: MessageFns<TextList> = {
+  encode(message: TextList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TextList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTextList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TextList {
+    return { items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: TextList): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TextList>, I>>(base?: I): TextList {
+    return TextList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TextList>, I>>(object: I): TextList {
+    const message = createBaseTextList();
+    message.items = object.items?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseTemplateValue(): TemplateValue {
+  return { value: undefined };
+}
+
+export const TemplateValue: MessageFns<TemplateValue> = {
+  encode(message: TemplateValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.value?.$case) {
+      case "text":
+        writer.uint32(10).string(message.value.value);
+        break;
+      case "flag":
+        writer.uint32(16).bool(message.value.value);
+        break;
+      case "list":
+        TextList.encode(message.value.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TemplateValue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplateValue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.value = { $case: "text", value: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = { $case: "flag", value: reader.bool() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = { $case: "list", value: TextList.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TemplateValue {
+    return {
+      value: isSet(object.text)
+        ? { $case: "text", value: globalThis.String(object.text) }
+        : isSet(object.flag)
+        ? { $case: "flag", value: globalThis.Boolean(object.flag) }
+        : isSet(object.list)
+        ? { $case: "list", value: TextList.fromJSON(object.list) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: TemplateValue): unknown {
+    const obj: any = {};
+    if (message.value?.$case === "text") {
+      obj.text = message.value.value;
+    } else if (message.value?.$case === "flag") {
+      obj.flag = message.value.value;
+    } else if (message.value?.$case === "list") {
+      obj.list = TextList.toJSON(message.value.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TemplateValue>, I>>(base?: I): TemplateValue {
+    return TemplateValue.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TemplateValue>, I>>(object: I): TemplateValue {
+    const message = createBaseTemplateValue();
+    switch (object.value?.$case) {
+      case "text": {
+        if (object.value?.value !== undefined && object.value?.value !== null) {
+          message.value = { $case: "text", value: object.value.value };
+        }
+        break;
+      }
+      case "flag": {
+        if (object.value?.value !== undefined && object.value?.value !== null) {
+          message.value = { $case: "flag", value: object.value.value };
+        }
+        break;
+      }
+      case "list": {
+        if (object.value?.value !== undefined && object.value?.value !== null) {
+          message.value = { $case: "list", value: TextList.fromPartial(object.value.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBasePreviewTemplateRequest(): PreviewTemplateRequest {
+  return { eventType: "", language: "", variables: {} };
+}
+
+export const PreviewTemplateRequest: MessageFns<PreviewTemplateRequest> = {
+  encode(message: PreviewTemplateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventType !== "") {
+      writer.uint32(10).string(message.eventType);
+    }
+    if (message.language !== "") {
+      writer.uint32(18).string(message.language);
+    }
+    globalThis.Object.entries(message.variables).forEach(([key, value]: [string, TemplateValue]) => {
+      PreviewTemplateRequest_VariablesEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTemplateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTemplateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PreviewTemplateRequest_VariablesEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.variables[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreviewTemplateRequest {
+    return {
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      variables: isObject(object.variables)
+        ? (globalThis.Object.entries(object.variables) as [string, any][]).reduce(
+          (acc: { [key: string]: TemplateValue }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: TemplateValue.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PreviewTemplateRequest): unknown {
+    const obj: any = {};
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.variables) {
+      const entries = globalThis.Object.entries(message.variables) as [string, TemplateValue][];
+      if (entries.length > 0) {
+        obj.variables = {};
+        entries.forEach(([k, v]) => {
+          obj.variables[k] = TemplateValue.toJSON(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreviewTemplateRequest>, I>>(base?: I): PreviewTemplateRequest {
+    return PreviewTemplateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreviewTemplateRequest>, I>>(object: I): PreviewTemplateRequest {
+    const message = createBasePreviewTemplateRequest();
+    message.eventType = object.eventType ?? "";
+    message.language = object.language ?? "";
+    message.variables = (globalThis.Object.entries(object.variables ?? {}) as [string, TemplateValue][]).reduce(
+      (acc: { [key: string]: TemplateValue }, [key, value]: [string, TemplateValue]) => {
+        if (value !== undefined) {
+          acc[key] = TemplateValue.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePreviewTemplateRequest_VariablesEntry(): PreviewTemplateRequest_VariablesEntry {
+  return { key: "", value: undefined };
+}
+
+export const PreviewTemplateRequest_VariablesEntry: MessageFns<PreviewTemplateRequest_VariablesEntry> = {
+  encode(message: PreviewTemplateRequest_VariablesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      TemplateValue.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTemplateRequest_VariablesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTemplateRequest_VariablesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = TemplateValue.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreviewTemplateRequest_VariablesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? TemplateValue.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: PreviewTemplateRequest_VariablesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = TemplateValue.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreviewTemplateRequest_VariablesEntry>, I>>(
+    base?: I,
+  ): PreviewTemplateRequest_VariablesEntry {
+    return PreviewTemplateRequest_VariablesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreviewTemplateRequest_VariablesEntry>, I>>(
+    object: I,
+  ): PreviewTemplateRequest_VariablesEntry {
+    const message = createBasePreviewTemplateRequest_VariablesEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? TemplateValue.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePreviewTemplateResponse(): PreviewTemplateResponse {
+  return {
+    template: undefined,
+    emailSubject: "",
+    emailText: "",
+    emailHtml: "",
+    smsText: "",
+    smsSegments: 0,
+    smsEncoding: "",
+    znsData: {},
+  };
+}
+
+export const PreviewTemplateResponse: MessageFns<PreviewTemplateResponse> = {
+  encode(message: PreviewTemplateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.template !== undefined) {
+      TemplateRef.encode(message.template, writer.uint32(10).fork()).join();
+    }
+    if (message.emailSubject !== "") {
+      writer.uint32(18).string(message.emailSubject);
+    }
+    if (message.emailText !== "") {
+      writer.uint32(26).string(message.emailText);
+    }
+    if (message.emailHtml !== "") {
+      writer.uint32(34).string(message.emailHtml);
+    }
+    if (message.smsText !== "") {
+      writer.uint32(42).string(message.smsText);
+    }
+    if (message.smsSegments !== 0) {
+      writer.uint32(48).uint32(message.smsSegments);
+    }
+    if (message.smsEncoding !== "") {
+      writer.uint32(58).string(message.smsEncoding);
+    }
+    globalThis.Object.entries(message.znsData).forEach(([key, value]: [string, string]) => {
+      PreviewTemplateResponse_ZnsDataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTemplateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTemplateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.template = TemplateRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.emailSubject = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.emailText = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.emailHtml = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.smsText = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.smsSegments = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.smsEncoding = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = PreviewTemplateResponse_ZnsDataEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.znsData[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreviewTemplateResponse {
+    return {
+      template: isSet(object.template) ? TemplateRef.fromJSON(object.template) : undefined,
+      emailSubject: isSet(object.emailSubject)
+        ? globalThis.String(object.emailSubject)
+        : isSet(object.email_subject)
+        ? globalThis.String(object.email_subject)
+        : "",
+      emailText: isSet(object.emailText)
+        ? globalThis.String(object.emailText)
+        : isSet(object.email_text)
+        ? globalThis.String(object.email_text)
+        : "",
+      emailHtml: isSet(object.emailHtml)
+        ? globalThis.String(object.emailHtml)
+        : isSet(object.email_html)
+        ? globalThis.String(object.email_html)
+        : "",
+      smsText: isSet(object.smsText)
+        ? globalThis.String(object.smsText)
+        : isSet(object.sms_text)
+        ? globalThis.String(object.sms_text)
+        : "",
+      smsSegments: isSet(object.smsSegments)
+        ? globalThis.Number(object.smsSegments)
+        : isSet(object.sms_segments)
+        ? globalThis.Number(object.sms_segments)
+        : 0,
+      smsEncoding: isSet(object.smsEncoding)
+        ? globalThis.String(object.smsEncoding)
+        : isSet(object.sms_encoding)
+        ? globalThis.String(object.sms_encoding)
+        : "",
+      znsData: isObject(object.znsData)
+        ? (globalThis.Object.entries(object.znsData) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.zns_data)
+        ? (globalThis.Object.entries(object.zns_data) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PreviewTemplateResponse): unknown {
+    const obj: any = {};
+    if (message.template !== undefined) {
+      obj.template = TemplateRef.toJSON(message.template);
+    }
+    if (message.emailSubject !== "") {
+      obj.emailSubject = message.emailSubject;
+    }
+    if (message.emailText !== "") {
+      obj.emailText = message.emailText;
+    }
+    if (message.emailHtml !== "") {
+      obj.emailHtml = message.emailHtml;
+    }
+    if (message.smsText !== "") {
+      obj.smsText = message.smsText;
+    }
+    if (message.smsSegments !== 0) {
+      obj.smsSegments = Math.round(message.smsSegments);
+    }
+    if (message.smsEncoding !== "") {
+      obj.smsEncoding = message.smsEncoding;
+    }
+    if (message.znsData) {
+      const entries = globalThis.Object.entries(message.znsData) as [string, string][];
+      if (entries.length > 0) {
+        obj.znsData = {};
+        entries.forEach(([k, v]) => {
+          obj.znsData[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreviewTemplateResponse>, I>>(base?: I): PreviewTemplateResponse {
+    return PreviewTemplateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreviewTemplateResponse>, I>>(object: I): PreviewTemplateResponse {
+    const message = createBasePreviewTemplateResponse();
+    message.template = (object.template !== undefined && object.template !== null)
+      ? TemplateRef.fromPartial(object.template)
+      : undefined;
+    message.emailSubject = object.emailSubject ?? "";
+    message.emailText = object.emailText ?? "";
+    message.emailHtml = object.emailHtml ?? "";
+    message.smsText = object.smsText ?? "";
+    message.smsSegments = object.smsSegments ?? 0;
+    message.smsEncoding = object.smsEncoding ?? "";
+    message.znsData = (globalThis.Object.entries(object.znsData ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePreviewTemplateResponse_ZnsDataEntry(): PreviewTemplateResponse_ZnsDataEntry {
+  return { key: "", value: "" };
+}
+
+export const PreviewTemplateResponse_ZnsDataEntry: MessageFns<PreviewTemplateResponse_ZnsDataEntry> = {
+  encode(message: PreviewTemplateResponse_ZnsDataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTemplateResponse_ZnsDataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTemplateResponse_ZnsDataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreviewTemplateResponse_ZnsDataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PreviewTemplateResponse_ZnsDataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreviewTemplateResponse_ZnsDataEntry>, I>>(
+    base?: I,
+  ): PreviewTemplateResponse_ZnsDataEntry {
+    return PreviewTemplateResponse_ZnsDataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreviewTemplateResponse_ZnsDataEntry>, I>>(
+    object: I,
+  ): PreviewTemplateResponse_ZnsDataEntry {
+    const message = createBasePreviewTemplateResponse_ZnsDataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -774,10 +1926,50 @@ export const NotificationServiceService = {
       Buffer.from(ListDeliveriesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDeliveriesResponse => ListDeliveriesResponse.decode(value),
   },
+  /**
+   * Renders an applicant's template in force (the province's when it has one) with sample data: operators only
+   * (an official's token with the operator role); nothing is sent; audited.
+   */
+  previewTemplate: {
+    path: "/gov.lienthong.notification.v1.NotificationService/PreviewTemplate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PreviewTemplateRequest): Buffer =>
+      Buffer.from(PreviewTemplateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PreviewTemplateRequest => PreviewTemplateRequest.decode(value),
+    responseSerialize: (value: PreviewTemplateResponse): Buffer =>
+      Buffer.from(PreviewTemplateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PreviewTemplateResponse => PreviewTemplateResponse.decode(value),
+  },
+  /**
+   * Sends a settled delivery again, as POST /ops/deliveries/{id}/resend: operators of the dossier's province (an
+   * official's token); an SMS or ZNS message only after a failure, under a new provider request id; audited.
+   */
+  resendDelivery: {
+    path: "/gov.lienthong.notification.v1.NotificationService/ResendDelivery" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResendDeliveryRequest): Buffer =>
+      Buffer.from(ResendDeliveryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResendDeliveryRequest => ResendDeliveryRequest.decode(value),
+    responseSerialize: (value: ResendDeliveryResponse): Buffer =>
+      Buffer.from(ResendDeliveryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResendDeliveryResponse => ResendDeliveryResponse.decode(value),
+  },
 } as const;
 
 export interface NotificationServiceServer extends UntypedServiceImplementation {
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
+  /**
+   * Renders an applicant's template in force (the province's when it has one) with sample data: operators only
+   * (an official's token with the operator role); nothing is sent; audited.
+   */
+  previewTemplate: handleUnaryCall<PreviewTemplateRequest, PreviewTemplateResponse>;
+  /**
+   * Sends a settled delivery again, as POST /ops/deliveries/{id}/resend: operators of the dossier's province (an
+   * official's token); an SMS or ZNS message only after a failure, under a new provider request id; audited.
+   */
+  resendDelivery: handleUnaryCall<ResendDeliveryRequest, ResendDeliveryResponse>;
 }
 
 export interface NotificationServiceClient extends Client {
@@ -795,6 +1987,44 @@ export interface NotificationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Renders an applicant's template in force (the province's when it has one) with sample data: operators only
+   * (an official's token with the operator role); nothing is sent; audited.
+   */
+  previewTemplate(
+    request: PreviewTemplateRequest,
+    callback: (error: ServiceError | null, response: PreviewTemplateResponse) => void,
+  ): ClientUnaryCall;
+  previewTemplate(
+    request: PreviewTemplateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PreviewTemplateResponse) => void,
+  ): ClientUnaryCall;
+  previewTemplate(
+    request: PreviewTemplateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PreviewTemplateResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends a settled delivery again, as POST /ops/deliveries/{id}/resend: operators of the dossier's province (an
+   * official's token); an SMS or ZNS message only after a failure, under a new provider request id; audited.
+   */
+  resendDelivery(
+    request: ResendDeliveryRequest,
+    callback: (error: ServiceError | null, response: ResendDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  resendDelivery(
+    request: ResendDeliveryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResendDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  resendDelivery(
+    request: ResendDeliveryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResendDeliveryResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -831,6 +2061,10 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -45,6 +45,8 @@ export enum DossierAction {
   DOSSIER_ACTION_TRANSFER = 9,
   DOSSIER_ACTION_WITHDRAW = 10,
   DOSSIER_ACTION_RETURN_RESULT = 11,
+  /** DOSSIER_ACTION_APOLOGIZE - The competent authority's leader apologises before the appointment and sets a new one (form 04). */
+  DOSSIER_ACTION_APOLOGIZE = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -86,6 +88,9 @@ export function dossierActionFromJSON(object: any): DossierAction {
     case 11:
     case "DOSSIER_ACTION_RETURN_RESULT":
       return DossierAction.DOSSIER_ACTION_RETURN_RESULT;
+    case 12:
+    case "DOSSIER_ACTION_APOLOGIZE":
+      return DossierAction.DOSSIER_ACTION_APOLOGIZE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -119,6 +124,8 @@ export function dossierActionToJSON(object: DossierAction): string {
       return "DOSSIER_ACTION_WITHDRAW";
     case DossierAction.DOSSIER_ACTION_RETURN_RESULT:
       return "DOSSIER_ACTION_RETURN_RESULT";
+    case DossierAction.DOSSIER_ACTION_APOLOGIZE:
+      return "DOSSIER_ACTION_APOLOGIZE";
     case DossierAction.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -151,6 +158,8 @@ export interface ApplyActionRequest {
   /** decide. */
   outcome: DecisionOutcome;
   summary: string;
+  /** apologize: the new appointment, after the current one (the reason goes in `reason`). */
+  newAppointmentAt?: string | undefined;
 }
 
 export interface ApplyActionResponse {
@@ -220,6 +229,8 @@ export interface Indicators {
   currentlyOverdue: number;
   /** The same dossiers, within their deadline now. */
   openWithinDeadline: number;
+  /** Of currently_overdue, those whose authority issued no apology before the appointment passed (flagged to it). */
+  overdueWithoutApology: number;
 }
 
 export interface GetAssignmentRequest {
@@ -269,6 +280,24 @@ export interface Assignment {
   clock: string;
   /** "within_deadline", "due_soon" or "overdue". */
   deadlineState: string;
+  /** Apologies the competent authority issued (each with a new appointment). */
+  apologies: number;
+  /** The appointment passed and no apology was issued before it: flagged to the competent authority. */
+  overdueWithoutApology: boolean;
+  /**
+   * While the applicant's supplement is awaited and SUPPLEMENT_DEADLINE_WORKING_DAYS is set: the end of the working
+   * day it is due by. Unset otherwise.
+   */
+  supplementDueAt?:
+    | string
+    | undefined;
+  /** Its date passed without the supplement: flagged to the unit that asked (nothing is refused for it). */
+  supplementOverdue: boolean;
+  /**
+   * The appointment given at acceptance, kept when an apology moves appointment_at. Unset before acceptance and on
+   * dossiers accepted before it was kept.
+   */
+  originalAppointmentAt?: string | undefined;
 }
 
 function createBaseApplyActionRequest(): ApplyActionRequest {
@@ -284,6 +313,7 @@ function createBaseApplyActionRequest(): ApplyActionRequest {
     targetAgencyCode: "",
     outcome: 0,
     summary: "",
+    newAppointmentAt: undefined,
   };
 }
 
@@ -321,6 +351,9 @@ export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
     }
     if (message.summary !== "") {
       writer.uint32(90).string(message.summary);
+    }
+    if (message.newAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.newAppointmentAt), writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -426,6 +459,14 @@ export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
             message.summary = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.newAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -479,6 +520,11 @@ export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
         : "",
       outcome: isSet(object.outcome) ? decisionOutcomeFromJSON(object.outcome) : 0,
       summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      newAppointmentAt: isSet(object.newAppointmentAt)
+        ? globalThis.String(object.newAppointmentAt)
+        : isSet(object.new_appointment_at)
+        ? globalThis.String(object.new_appointment_at)
+        : undefined,
     };
   },
 
@@ -517,6 +563,9 @@ export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
     if (message.summary !== "") {
       obj.summary = message.summary;
     }
+    if (message.newAppointmentAt !== undefined) {
+      obj.newAppointmentAt = message.newAppointmentAt;
+    }
     return obj;
   },
 
@@ -536,6 +585,7 @@ export const ApplyActionRequest: MessageFns<ApplyActionRequest> = {
     message.targetAgencyCode = object.targetAgencyCode ?? "";
     message.outcome = object.outcome ?? 0;
     message.summary = object.summary ?? "";
+    message.newAppointmentAt = object.newAppointmentAt ?? undefined;
     return message;
   },
 };
@@ -1229,6 +1279,7 @@ function createBaseIndicators(): Indicators {
     onTimeRate: 0,
     currentlyOverdue: 0,
     openWithinDeadline: 0,
+    overdueWithoutApology: 0,
   };
 }
 
@@ -1269,6 +1320,9 @@ export const Indicators: MessageFns<Indicators> = {
     }
     if (message.openWithinDeadline !== 0) {
       writer.uint32(96).uint32(message.openWithinDeadline);
+    }
+    if (message.overdueWithoutApology !== 0) {
+      writer.uint32(104).uint32(message.overdueWithoutApology);
     }
     return writer;
   },
@@ -1382,6 +1436,14 @@ export const Indicators: MessageFns<Indicators> = {
             message.openWithinDeadline = reader.uint32();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.overdueWithoutApology = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1452,6 +1514,11 @@ export const Indicators: MessageFns<Indicators> = {
         : isSet(object.open_within_deadline)
         ? globalThis.Number(object.open_within_deadline)
         : 0,
+      overdueWithoutApology: isSet(object.overdueWithoutApology)
+        ? globalThis.Number(object.overdueWithoutApology)
+        : isSet(object.overdue_without_apology)
+        ? globalThis.Number(object.overdue_without_apology)
+        : 0,
     };
   },
 
@@ -1493,6 +1560,9 @@ export const Indicators: MessageFns<Indicators> = {
     if (message.openWithinDeadline !== 0) {
       obj.openWithinDeadline = Math.round(message.openWithinDeadline);
     }
+    if (message.overdueWithoutApology !== 0) {
+      obj.overdueWithoutApology = Math.round(message.overdueWithoutApology);
+    }
     return obj;
   },
 
@@ -1513,6 +1583,7 @@ export const Indicators: MessageFns<Indicators> = {
     message.onTimeRate = object.onTimeRate ?? 0;
     message.currentlyOverdue = object.currentlyOverdue ?? 0;
     message.openWithinDeadline = object.openWithinDeadline ?? 0;
+    message.overdueWithoutApology = object.overdueWithoutApology ?? 0;
     return message;
   },
 };
@@ -1891,6 +1962,11 @@ function createBaseAssignment(): Assignment {
     allowedActions: [],
     clock: "",
     deadlineState: "",
+    apologies: 0,
+    overdueWithoutApology: false,
+    supplementDueAt: undefined,
+    supplementOverdue: false,
+    originalAppointmentAt: undefined,
   };
 }
 
@@ -1943,6 +2019,21 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.deadlineState !== "") {
       writer.uint32(130).string(message.deadlineState);
+    }
+    if (message.apologies !== 0) {
+      writer.uint32(136).uint32(message.apologies);
+    }
+    if (message.overdueWithoutApology !== false) {
+      writer.uint32(144).bool(message.overdueWithoutApology);
+    }
+    if (message.supplementDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.supplementDueAt), writer.uint32(154).fork()).join();
+    }
+    if (message.supplementOverdue !== false) {
+      writer.uint32(160).bool(message.supplementOverdue);
+    }
+    if (message.originalAppointmentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.originalAppointmentAt), writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -2088,6 +2179,46 @@ export const Assignment: MessageFns<Assignment> = {
             message.deadlineState = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.apologies = reader.uint32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.overdueWithoutApology = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.supplementDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.supplementOverdue = reader.bool();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.originalAppointmentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2162,6 +2293,27 @@ export const Assignment: MessageFns<Assignment> = {
         : isSet(object.deadline_state)
         ? globalThis.String(object.deadline_state)
         : "",
+      apologies: isSet(object.apologies) ? globalThis.Number(object.apologies) : 0,
+      overdueWithoutApology: isSet(object.overdueWithoutApology)
+        ? globalThis.Boolean(object.overdueWithoutApology)
+        : isSet(object.overdue_without_apology)
+        ? globalThis.Boolean(object.overdue_without_apology)
+        : false,
+      supplementDueAt: isSet(object.supplementDueAt)
+        ? globalThis.String(object.supplementDueAt)
+        : isSet(object.supplement_due_at)
+        ? globalThis.String(object.supplement_due_at)
+        : undefined,
+      supplementOverdue: isSet(object.supplementOverdue)
+        ? globalThis.Boolean(object.supplementOverdue)
+        : isSet(object.supplement_overdue)
+        ? globalThis.Boolean(object.supplement_overdue)
+        : false,
+      originalAppointmentAt: isSet(object.originalAppointmentAt)
+        ? globalThis.String(object.originalAppointmentAt)
+        : isSet(object.original_appointment_at)
+        ? globalThis.String(object.original_appointment_at)
+        : undefined,
     };
   },
 
@@ -2215,6 +2367,21 @@ export const Assignment: MessageFns<Assignment> = {
     if (message.deadlineState !== "") {
       obj.deadlineState = message.deadlineState;
     }
+    if (message.apologies !== 0) {
+      obj.apologies = Math.round(message.apologies);
+    }
+    if (message.overdueWithoutApology !== false) {
+      obj.overdueWithoutApology = message.overdueWithoutApology;
+    }
+    if (message.supplementDueAt !== undefined) {
+      obj.supplementDueAt = message.supplementDueAt;
+    }
+    if (message.supplementOverdue !== false) {
+      obj.supplementOverdue = message.supplementOverdue;
+    }
+    if (message.originalAppointmentAt !== undefined) {
+      obj.originalAppointmentAt = message.originalAppointmentAt;
+    }
     return obj;
   },
 
@@ -2241,6 +2408,11 @@ export const Assignment: MessageFns<Assignment> = {
     message.allowedActions = object.allowedActions?.map((e) => e) || [];
     message.clock = object.clock ?? "";
     message.deadlineState = object.deadlineState ?? "";
+    message.apologies = object.apologies ?? 0;
+    message.overdueWithoutApology = object.overdueWithoutApology ?? false;
+    message.supplementDueAt = object.supplementDueAt ?? undefined;
+    message.supplementOverdue = object.supplementOverdue ?? false;
+    message.originalAppointmentAt = object.originalAppointmentAt ?? undefined;
     return message;
   },
 };

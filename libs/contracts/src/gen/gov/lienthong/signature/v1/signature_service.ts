@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../../google/protobuf/timestamp";
+import { SlipKind, slipKindFromJSON, slipKindToJSON } from "../../events/v1/application_events";
 
 /** PAdES / CAdES baseline level (ETSI EN 319 142-1, EN 319 122-1). */
 export enum SignatureLevel {
@@ -157,6 +158,46 @@ export function revocationStatusToJSON(object: RevocationStatus): string {
   }
 }
 
+export interface ListSlipsRequest {
+  /** The dossier's id or its code. */
+  dossierRef: string;
+}
+
+export interface Slip {
+  documentId: string;
+  dossierId: string;
+  dossierCode: string;
+  kind: SlipKind;
+  issuedAt?:
+    | string
+    | undefined;
+  /** The official who issued it (staff id) and the subject of the certificate that signed it. */
+  officialId: string;
+  signerSubject: string;
+  sha256: string;
+  sizeBytes: number;
+  /** Path of the signed PDF on the service's REST API. */
+  downloadPath: string;
+}
+
+export interface ListSlipsResponse {
+  slips: Slip[];
+}
+
+export interface GetDocumentRequest {
+  documentId: string;
+}
+
+export interface GetDocumentResponse {
+  documentId: string;
+  dossierCode: string;
+  sha256: string;
+  signerSubject: string;
+  pdf: Buffer;
+  /** Set when the document is a desk slip. */
+  slip?: Slip | undefined;
+}
+
 export interface SignDocumentRequest {
   /** The PDF to sign. */
   pdf: Buffer;
@@ -278,6 +319,636 @@ export interface VerifyFileSignatureResponse {
   failure: string;
   signatures: SignatureVerdict[];
 }
+
+function createBaseListSlipsRequest(): ListSlipsRequest {
+  return { dossierRef: "" };
+}
+
+export const ListSlipsRequest: MessageFns<ListSlipsRequest> = {
+  encode(message: ListSlipsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierRef !== "") {
+      writer.uint32(10).string(message.dossierRef);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSlipsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSlipsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierRef = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSlipsRequest {
+    return {
+      dossierRef: isSet(object.dossierRef)
+        ? globalThis.String(object.dossierRef)
+        : isSet(object.dossier_ref)
+        ? globalThis.String(object.dossier_ref)
+        : "",
+    };
+  },
+
+  toJSON(message: ListSlipsRequest): unknown {
+    const obj: any = {};
+    if (message.dossierRef !== "") {
+      obj.dossierRef = message.dossierRef;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSlipsRequest>, I>>(base?: I): ListSlipsRequest {
+    return ListSlipsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSlipsRequest>, I>>(object: I): ListSlipsRequest {
+    const message = createBaseListSlipsRequest();
+    message.dossierRef = object.dossierRef ?? "";
+    return message;
+  },
+};
+
+function createBaseSlip(): Slip {
+  return {
+    documentId: "",
+    dossierId: "",
+    dossierCode: "",
+    kind: 0,
+    issuedAt: undefined,
+    officialId: "",
+    signerSubject: "",
+    sha256: "",
+    sizeBytes: 0,
+    downloadPath: "",
+  };
+}
+
+export const Slip: MessageFns<Slip> = {
+  encode(message: Slip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentId !== "") {
+      writer.uint32(10).string(message.documentId);
+    }
+    if (message.dossierId !== "") {
+      writer.uint32(18).string(message.dossierId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(26).string(message.dossierCode);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.issuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.issuedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.officialId !== "") {
+      writer.uint32(50).string(message.officialId);
+    }
+    if (message.signerSubject !== "") {
+      writer.uint32(58).string(message.signerSubject);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(66).string(message.sha256);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(72).uint64(message.sizeBytes);
+    }
+    if (message.downloadPath !== "") {
+      writer.uint32(82).string(message.downloadPath);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Slip {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlip();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.documentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.issuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.officialId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.signerSubject = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.downloadPath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Slip {
+    return {
+      documentId: isSet(object.documentId)
+        ? globalThis.String(object.documentId)
+        : isSet(object.document_id)
+        ? globalThis.String(object.document_id)
+        : "",
+      dossierId: isSet(object.dossierId)
+        ? globalThis.String(object.dossierId)
+        : isSet(object.dossier_id)
+        ? globalThis.String(object.dossier_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      kind: isSet(object.kind) ? slipKindFromJSON(object.kind) : 0,
+      issuedAt: isSet(object.issuedAt)
+        ? globalThis.String(object.issuedAt)
+        : isSet(object.issued_at)
+        ? globalThis.String(object.issued_at)
+        : undefined,
+      officialId: isSet(object.officialId)
+        ? globalThis.String(object.officialId)
+        : isSet(object.official_id)
+        ? globalThis.String(object.official_id)
+        : "",
+      signerSubject: isSet(object.signerSubject)
+        ? globalThis.String(object.signerSubject)
+        : isSet(object.signer_subject)
+        ? globalThis.String(object.signer_subject)
+        : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      downloadPath: isSet(object.downloadPath)
+        ? globalThis.String(object.downloadPath)
+        : isSet(object.download_path)
+        ? globalThis.String(object.download_path)
+        : "",
+    };
+  },
+
+  toJSON(message: Slip): unknown {
+    const obj: any = {};
+    if (message.documentId !== "") {
+      obj.documentId = message.documentId;
+    }
+    if (message.dossierId !== "") {
+      obj.dossierId = message.dossierId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.kind !== 0) {
+      obj.kind = slipKindToJSON(message.kind);
+    }
+    if (message.issuedAt !== undefined) {
+      obj.issuedAt = message.issuedAt;
+    }
+    if (message.officialId !== "") {
+      obj.officialId = message.officialId;
+    }
+    if (message.signerSubject !== "") {
+      obj.signerSubject = message.signerSubject;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.downloadPath !== "") {
+      obj.downloadPath = message.downloadPath;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Slip>, I>>(base?: I): Slip {
+    return Slip.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Slip>, I>>(object: I): Slip {
+    const message = createBaseSlip();
+    message.documentId = object.documentId ?? "";
+    message.dossierId = object.dossierId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.kind = object.kind ?? 0;
+    message.issuedAt = object.issuedAt ?? undefined;
+    message.officialId = object.officialId ?? "";
+    message.signerSubject = object.signerSubject ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.downloadPath = object.downloadPath ?? "";
+    return message;
+  },
+};
+
+function createBaseListSlipsResponse(): ListSlipsResponse {
+  return { slips: [] };
+}
+
+export const ListSlipsResponse: MessageFns<ListSlipsResponse> = {
+  encode(message: ListSlipsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.slips) {
+      Slip.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSlipsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSlipsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slips.push(Slip.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSlipsResponse {
+    return { slips: globalThis.Array.isArray(object?.slips) ? object.slips.map((e: any) => Slip.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListSlipsResponse): unknown {
+    const obj: any = {};
+    if (message.slips?.length) {
+      obj.slips = message.slips.map((e) => Slip.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSlipsResponse>, I>>(base?: I): ListSlipsResponse {
+    return ListSlipsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSlipsResponse>, I>>(object: I): ListSlipsResponse {
+    const message = createBaseListSlipsResponse();
+    message.slips = object.slips?.map((e) => Slip.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetDocumentRequest(): GetDocumentRequest {
+  return { documentId: "" };
+}
+
+export const GetDocumentRequest: MessageFns<GetDocumentRequest> = {
+  encode(message: GetDocumentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentId !== "") {
+      writer.uint32(10).string(message.documentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDocumentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDocumentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.documentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDocumentRequest {
+    return {
+      documentId: isSet(object.documentId)
+        ? globalThis.String(object.documentId)
+        : isSet(object.document_id)
+        ? globalThis.String(object.document_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDocumentRequest): unknown {
+    const obj: any = {};
+    if (message.documentId !== "") {
+      obj.documentId = message.documentId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDocumentRequest>, I>>(base?: I): GetDocumentRequest {
+    return GetDocumentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDocumentRequest>, I>>(object: I): GetDocumentRequest {
+    const message = createBaseGetDocumentRequest();
+    message.documentId = object.documentId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDocumentResponse(): GetDocumentResponse {
+  return { documentId: "", dossierCode: "", sha256: "", signerSubject: "", pdf: Buffer.alloc(0), slip: undefined };
+}
+
+export const GetDocumentResponse: MessageFns<GetDocumentResponse> = {
+  encode(message: GetDocumentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentId !== "") {
+      writer.uint32(10).string(message.documentId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    if (message.signerSubject !== "") {
+      writer.uint32(34).string(message.signerSubject);
+    }
+    if (message.pdf.length !== 0) {
+      writer.uint32(42).bytes(message.pdf);
+    }
+    if (message.slip !== undefined) {
+      Slip.encode(message.slip, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDocumentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDocumentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.documentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signerSubject = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pdf = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.slip = Slip.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDocumentResponse {
+    return {
+      documentId: isSet(object.documentId)
+        ? globalThis.String(object.documentId)
+        : isSet(object.document_id)
+        ? globalThis.String(object.document_id)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      signerSubject: isSet(object.signerSubject)
+        ? globalThis.String(object.signerSubject)
+        : isSet(object.signer_subject)
+        ? globalThis.String(object.signer_subject)
+        : "",
+      pdf: isSet(object.pdf) ? Buffer.from(bytesFromBase64(object.pdf)) : Buffer.alloc(0),
+      slip: isSet(object.slip) ? Slip.fromJSON(object.slip) : undefined,
+    };
+  },
+
+  toJSON(message: GetDocumentResponse): unknown {
+    const obj: any = {};
+    if (message.documentId !== "") {
+      obj.documentId = message.documentId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.signerSubject !== "") {
+      obj.signerSubject = message.signerSubject;
+    }
+    if (message.pdf.length !== 0) {
+      obj.pdf = base64FromBytes(message.pdf);
+    }
+    if (message.slip !== undefined) {
+      obj.slip = Slip.toJSON(message.slip);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDocumentResponse>, I>>(base?: I): GetDocumentResponse {
+    return GetDocumentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDocumentResponse>, I>>(object: I): GetDocumentResponse {
+    const message = createBaseGetDocumentResponse();
+    message.documentId = object.documentId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.signerSubject = object.signerSubject ?? "";
+    message.pdf = object.pdf ?? Buffer.alloc(0);
+    message.slip = (object.slip !== undefined && object.slip !== null) ? Slip.fromPartial(object.slip) : undefined;
+    return message;
+  },
+};
 
 function createBaseSignDocumentRequest(): SignDocumentRequest {
   return { pdf: Buffer.alloc(0), signerId: "", reason: "", location: "", level: 0, competentAuthorityCode: "" };
@@ -1935,6 +2606,29 @@ export const SignatureServiceService = {
       Buffer.from(VerifyFileSignatureResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyFileSignatureResponse => VerifyFileSignatureResponse.decode(value),
   },
+  /** A dossier's desk slips (receipt, supplement request, refusal, apology), oldest first, for the desk to print. */
+  listSlips: {
+    path: "/gov.lienthong.signature.v1.SignatureService/ListSlips" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSlipsRequest): Buffer => Buffer.from(ListSlipsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSlipsRequest => ListSlipsRequest.decode(value),
+    responseSerialize: (value: ListSlipsResponse): Buffer => Buffer.from(ListSlipsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSlipsResponse => ListSlipsResponse.decode(value),
+  },
+  /**
+   * A signed document the caller may read (a slip, a decision's result, a document signed on request), as
+   * GET /v1/documents/{id}: the desk prints a slip with it.
+   */
+  getDocument: {
+    path: "/gov.lienthong.signature.v1.SignatureService/GetDocument" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDocumentRequest): Buffer => Buffer.from(GetDocumentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDocumentRequest => GetDocumentRequest.decode(value),
+    responseSerialize: (value: GetDocumentResponse): Buffer => Buffer.from(GetDocumentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDocumentResponse => GetDocumentResponse.decode(value),
+  },
 } as const;
 
 export interface SignatureServiceServer extends UntypedServiceImplementation {
@@ -1943,6 +2637,13 @@ export interface SignatureServiceServer extends UntypedServiceImplementation {
   /** A detached CAdES signature (.p7s) over any file: attachments, XML, office documents. */
   signFile: handleUnaryCall<SignFileRequest, SignFileResponse>;
   verifyFileSignature: handleUnaryCall<VerifyFileSignatureRequest, VerifyFileSignatureResponse>;
+  /** A dossier's desk slips (receipt, supplement request, refusal, apology), oldest first, for the desk to print. */
+  listSlips: handleUnaryCall<ListSlipsRequest, ListSlipsResponse>;
+  /**
+   * A signed document the caller may read (a slip, a decision's result, a document signed on request), as
+   * GET /v1/documents/{id}: the desk prints a slip with it.
+   */
+  getDocument: handleUnaryCall<GetDocumentRequest, GetDocumentResponse>;
 }
 
 export interface SignatureServiceClient extends Client {
@@ -2007,6 +2708,41 @@ export interface SignatureServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyFileSignatureResponse) => void,
   ): ClientUnaryCall;
+  /** A dossier's desk slips (receipt, supplement request, refusal, apology), oldest first, for the desk to print. */
+  listSlips(
+    request: ListSlipsRequest,
+    callback: (error: ServiceError | null, response: ListSlipsResponse) => void,
+  ): ClientUnaryCall;
+  listSlips(
+    request: ListSlipsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSlipsResponse) => void,
+  ): ClientUnaryCall;
+  listSlips(
+    request: ListSlipsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSlipsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A signed document the caller may read (a slip, a decision's result, a document signed on request), as
+   * GET /v1/documents/{id}: the desk prints a slip with it.
+   */
+  getDocument(
+    request: GetDocumentRequest,
+    callback: (error: ServiceError | null, response: GetDocumentResponse) => void,
+  ): ClientUnaryCall;
+  getDocument(
+    request: GetDocumentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDocumentResponse) => void,
+  ): ClientUnaryCall;
+  getDocument(
+    request: GetDocumentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDocumentResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const SignatureServiceClient = makeGenericClientConstructor(
@@ -2050,6 +2786,17 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
