@@ -26,6 +26,11 @@ export interface SmtpPeer {
   answer(address: string, answers: RecipientAnswer[]): void;
   /** Answers every RCPT TO for `address` with this. */
   answerAlways(address: string, answer: RecipientAnswer): void;
+  /**
+   * The next `count` messages for `address` are received (listed in `received`) but never answered: the
+   * sender waits for a reply that does not come, as when a server took a message and the connection died.
+   */
+  holdNext(address: string, count?: number): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export async function startSmtpPeer(options: { onMessage?: (mail: ReceivedMail) 
   const recipientAttempts: string[] = [];
   const scripted = new Map<string, RecipientAnswer[]>();
   const always = new Map<string, RecipientAnswer>();
+  const held = new Map<string, number>();
   let connections = 0;
 
   const server = new SMTPServer({
@@ -75,6 +81,11 @@ export async function startSmtpPeer(options: { onMessage?: (mail: ReceivedMail) 
         };
         received.push(mail);
         options.onMessage?.(mail);
+        const holding = mail.envelopeTo.find((address) => (held.get(address) ?? 0) > 0);
+        if (holding !== undefined) {
+          held.set(holding, held.get(holding)! - 1);
+          return;
+        }
         // Accepted only once recorded: the sender's success implies the test can see the message.
         callback();
       });
@@ -106,6 +117,9 @@ export async function startSmtpPeer(options: { onMessage?: (mail: ReceivedMail) 
     },
     answerAlways(address, answer) {
       always.set(address.toLowerCase(), answer);
+    },
+    holdNext(address, count = 1) {
+      held.set(address.toLowerCase(), count);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
