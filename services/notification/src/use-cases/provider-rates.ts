@@ -119,6 +119,11 @@ export class ProviderRates {
     }
   }
 
+  /** Whether any provider has a rate: without one, no provider's deliveries can wait behind the others'. */
+  get limited(): boolean {
+    return this.windows.size > 0;
+  }
+
   /** True when a call to the provider may start now (and counts it); false when it must wait. */
   tryTake(provider: Provider): boolean {
     return this.windows.get(provider)?.tryTake() ?? true;
