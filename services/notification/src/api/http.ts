@@ -132,6 +132,12 @@ export interface ReceiptSecrets {
 /** A DSN returns the original message or its headers: ample, well below a mail's size limits. */
 const DSN_LIMIT_BYTES = 1024 * 1024;
 
+/** The headers of a body signed per Standard Webhooks: the gateways' receipts and the mailbox pipe's DSNs. */
+const standardWebhookHeaders = z.object({
+  "webhook-id": z.string(),
+  "webhook-timestamp": z.string(),
+  "webhook-signature": z.string(),
+});
 export function notificationRoutes(http: HttpApp, ports: NotificationPorts, receiptSecrets: ReceiptSecrets): void {
   http.route({
     method: "get",
@@ -192,11 +198,7 @@ export function notificationRoutes(http: HttpApp, ports: NotificationPorts, rece
         description:
           'A JSON body `{"requestId", "status": "delivered" | "permanent-failure" | "temporary-failure"}`, ' +
           "signed per Standard Webhooks with the gateway's receipt secret. A repeated receipt changes nothing.",
-        headers: z.object({
-          "webhook-id": z.string(),
-          "webhook-timestamp": z.string(),
-          "webhook-signature": z.string(),
-        }),
+        headers: standardWebhookHeaders,
         responses: {
           200: {
             description: "Recorded, or already known",
@@ -252,11 +254,7 @@ export function notificationRoutes(http: HttpApp, ports: NotificationPorts, rece
         "`message/rfc822` body signed per Standard Webhooks with MAIL_DSN_SECRET. Matched by the original " +
         "Message-ID (any it was sent with): `failed` makes the mail a permanent failure, `delivered` delivered; " +
         "`relayed` and `delayed` confirm nothing; a DSN of a copy an operator's resend replaced is `superseded`.",
-      headers: z.object({
-        "webhook-id": z.string(),
-        "webhook-timestamp": z.string(),
-        "webhook-signature": z.string(),
-      }),
+      headers: standardWebhookHeaders,
       responses: {
         200: {
           description: "Recorded, already settled, or a delay noted",
