@@ -9,12 +9,11 @@ import {
   type DeadLetterScope,
   type ReceivedRecord,
 } from "@lienthong/messaging";
-import redact from "@pinojs/redact";
 import { z } from "zod";
 import type { AuditEvent } from "./audit/audit-log";
 import { callerIds, type Caller } from "./auth/caller";
 import type { HttpApp } from "./http";
-import { redactPaths, redactionCensor } from "./logger";
+import { redactPersonal, redactionCensor } from "./logger";
 import { parseInput } from "./validation";
 
 const OPERATORS = { staff: ["operator"] } as const;
@@ -73,8 +72,6 @@ const letterDetail = letterSummary
     payloadError: z.string().nullable(),
   })
   .meta({ id: "DeadLetterDetail" });
-
-const redactPersonal = redact({ paths: redactPaths, censor: redactionCensor, serialize: false });
 
 /**
  * What a letter's payload may show: ids, codes, types, times, statuses and

@@ -221,6 +221,32 @@ describe("the audit log on an embedded store", () => {
     });
   });
 
+  it("writes an appended entry once, already sealed, in the order of events among entries committed before it", async () => {
+    const { store, log } = await openLog();
+    const auditWrites: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (ops) => {
+      for (const op of ops) if (op.collection === auditLog.name) auditWrites.push(op.id);
+      return commit(ops);
+    };
+    log.append({ action: "GET /v1/applications/:dossierRef", outcome: "allowed", clientId: "portal" });
+    await store.commit([log.record({ action: "accept", outcome: "done", target: "dossier:HS-0002" })]);
+    log.append({ action: "GET /v1/audit", outcome: "denied", reason: "PERMISSION_DENIED" });
+
+    expect(await log.round()).toBe(false);
+    expect((await sealedEntries(log)).map(({ seq, action }) => `${seq} ${action}`)).toEqual([
+      "1 GET /v1/applications/:dossierRef",
+      "2 accept",
+      "3 GET /v1/audit",
+    ]);
+    // The committed entry was written and then sealed; each appended one only once, sealed.
+    const writesOf = (id: string) => auditWrites.filter((written) => written === id).length;
+    const ids = (await store.find(auditLog, { orderBy: { field: "seq" } })).map((entry) => entry.id);
+    expect(ids.map(writesOf)).toEqual([1, 2, 1]);
+    expect(await verify(log)).toEqual({ ok: true, entries: 3 });
+    await store.close();
+  });
+
   it("never forks the chain when two instances seal the same store at once", async () => {
     const file = path.join(tempDir(), "routing", "store.db");
     // Two connections to one file, as two replicas of a service on one volume.
@@ -241,7 +267,8 @@ describe("the audit log on an embedded store", () => {
           traceId: `b-${round}-${i}`,
         });
       }
-      await Promise.all([first.log.flush(), second.log.flush()]);
+      // Half the rounds store the appended entries first; the others leave them to the seal itself.
+      if (round % 2 === 0) await Promise.all([first.log.flush(), second.log.flush()]);
       const sealed = await Promise.all([first.log.seal(), second.log.seal(), second.log.seal(), first.log.seal()]);
       lostRaces += sealed.filter((count) => count === 0).length;
     }

@@ -1,5 +1,6 @@
 import { trace } from "@opentelemetry/api";
 import { startTelemetry } from "@lienthong/service-host";
+import { redactPersonal } from "../src/logger";
 import { captureLogger } from "./support/capture";
 
 const citizenId = "001203004567";
@@ -29,6 +30,30 @@ describe("createLogger (through captureLogger)", () => {
       expect(output).not.toContain(secret);
     }
     expect(output).toContain("[redacted]");
+  });
+
+  it("redacts at any depth, in arrays, in child bindings and on errors, keeping the error an error", () => {
+    const { logger, lines, entries } = captureLogger("intake");
+    const deep = { a: { b: { c: { d: { e: { f: { citizenId } } } } } } };
+    logger.info({ deep, list: [{ phone }, { contacts: [{ email }] }] }, "deep and in arrays");
+    logger.child({ applicant: { fullName } }).info("child bindings");
+    const error = Object.assign(new Error("gateway refused"), { phone });
+    logger.error({ err: error }, "with an error");
+
+    const output = lines.join("");
+    for (const secret of [citizenId, phone, fullName, email]) expect(output).not.toContain(secret);
+    expect(entries()[2]).toMatchObject({ err: { type: "Error", message: "gateway refused", phone: "[redacted]" } });
+    // The caller's objects are never changed: a copy carries the censored value.
+    expect(error.phone).toBe(phone);
+    expect(deep.a.b.c.d.e.f.citizenId).toBe(citizenId);
+  });
+
+  it("logs an object without personal data as given, and stops on a cycle", () => {
+    const plain = { dossierCode: "000.00.06.H56-231027-0361", nested: { status: 3 }, bytes: Buffer.from("0912345678") };
+    expect(redactPersonal(plain)).toBe(plain);
+    const cyclic: Record<string, unknown> = { dossierId: "d-1" };
+    cyclic.self = cyclic;
+    expect(redactPersonal(cyclic)).toBe(cyclic);
   });
 
   it("keeps what is needed to operate: service, level, message, non-personal fields", () => {

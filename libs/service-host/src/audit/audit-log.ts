@@ -44,7 +44,8 @@ function nextOrder(at: string): string {
 }
 
 export class AuditLog {
-  private buffer: WriteOp[] = [];
+  /** Access decisions appended since the last round: sealed by it, or committed unsealed when they must wait. */
+  private buffer: AuditRecord[] = [];
 
   constructor(
     private readonly store: DocumentStore,
@@ -58,79 +59,80 @@ export class AuditLog {
 
   /** The write that records an event; commit it with the action it records. */
   record(event: AuditEvent): WriteOp {
-    const at = event.at ?? this.now().toISOString();
-    const record: AuditRecord = {
-      at,
-      service: this.service,
-      action: event.action,
-      outcome: event.outcome,
-      target: event.target ?? "",
-      clientId: event.clientId ?? "",
-      officialId: event.officialId ?? "",
-      reason: event.reason ?? "",
-      // The trace of the request or event being handled, unless the caller names another.
-      traceId: event.traceId ?? activeTraceId() ?? "",
-      order: nextOrder(at),
-      sealed: false,
-      seq: null,
-      prevHash: null,
-      hash: null,
-    };
+    const record = this.entry(event);
     return put(auditLog, record.order, record, 0);
   }
 
-  /** Records an access decision on its own: buffered and committed within one flush interval. */
+  /** Records an access decision on its own: buffered, and sealed into the chain by the next round. */
   append(event: AuditEvent): void {
-    this.buffer.push(this.record(event));
+    this.buffer.push(this.entry(event));
   }
 
-  /** Commits what append() buffered. */
+  /** Commits what append() buffered, unsealed (the next seal takes them from the store). */
   async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
+    const appended = this.buffer.splice(0);
     try {
-      await this.store.commit(batch);
+      await this.keepUnsealed(appended);
     } catch (error) {
-      this.buffer = [...batch, ...this.buffer];
+      this.buffer.unshift(...appended);
       throw error;
     }
   }
 
   /**
-   * One round of sealing: the oldest unsealed entries get their sequence
-   * number and hash, and the head moves, in one commit conditional on the
-   * head's version — of two instances sealing at once, one wins and the
-   * other tries again later. Returns how many were sealed.
+   * One round of sealing: the oldest unsealed entries — the stored ones and
+   * those appended since the last round — get their sequence number and hash,
+   * and the head moves, in one commit conditional on the head's version. An
+   * appended entry is thus written once, already sealed, instead of written
+   * then rewritten (decision 65). Of two instances sealing at once one wins;
+   * the other commits its appended entries unsealed and seals later. Returns
+   * how many were sealed.
    */
   async seal(): Promise<number> {
-    const head = await this.store.get(auditHead, HEAD_ID);
-    const pending = await this.store.find(auditLog, {
-      where: { sealed: false },
-      orderBy: { field: "order" },
-      limit: SEAL_BATCH,
-    });
-    if (pending.length === 0) return 0;
-    let seq = head?.data.seq ?? 0;
-    let prevHash = head?.data.hash ?? GENESIS_HASH;
-    const writes: WriteOp[] = [];
-    for (const { id, version, data } of pending) {
-      seq += 1;
-      const hash = entryHash(data, seq, prevHash);
-      const sealed: SealedFields = { seq, prevHash, hash };
-      writes.push(put(auditLog, id, { ...data, ...sealed, sealed: true }, version));
-      prevHash = hash;
-    }
-    writes.push(put(auditHead, HEAD_ID, { seq, hash: prevHash }, head?.version ?? 0));
+    let appended = this.buffer.splice(0);
     try {
-      await this.store.commit(writes);
+      const head = await this.store.get(auditHead, HEAD_ID);
+      const stored = await this.store.find(auditLog, {
+        where: { sealed: false },
+        orderBy: { field: "order" },
+        limit: SEAL_BATCH,
+      });
+      if (stored.length === SEAL_BATCH && appended.length > 0) {
+        // Behind a backlog the appended entries wait their turn in the store: the chain keeps the order of events.
+        await this.keepUnsealed(appended);
+        appended = [];
+      }
+      const pending = [
+        ...stored.map(({ version, data }) => ({ data, expectedVersion: version })),
+        ...appended.map((data) => ({ data, expectedVersion: 0 })),
+      ].sort((a, b) => (a.data.order < b.data.order ? -1 : 1));
+      if (pending.length === 0) return 0;
+      let seq = head?.data.seq ?? 0;
+      let prevHash = head?.data.hash ?? GENESIS_HASH;
+      const writes: WriteOp[] = [];
+      for (const { data, expectedVersion } of pending) {
+        seq += 1;
+        const hash = entryHash(data, seq, prevHash);
+        const sealed: SealedFields = { seq, prevHash, hash };
+        writes.push(put(auditLog, data.order, { ...data, ...sealed, sealed: true }, expectedVersion));
+        prevHash = hash;
+      }
+      writes.push(put(auditHead, HEAD_ID, { seq, hash: prevHash }, head?.version ?? 0));
+      try {
+        await this.store.commit(writes);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        await this.keepUnsealed(appended);
+        return 0;
+      }
+      // The head leaves the store with the logs: an anchor for `audit verify --anchor` (decision 19).
+      this.logger.info({ auditHead: { seq, hash: prevHash } }, "audit log sealed");
+      return stored.length === SEAL_BATCH ? SEAL_BATCH : pending.length;
     } catch (error) {
-      if (error instanceof ConflictError) return 0;
+      // Not written: the next round tries them again.
+      this.buffer.unshift(...appended);
       throw error;
     }
-    // The head leaves the store with the logs: an anchor for `audit verify --anchor` (decision 19).
-    this.logger.info({ auditHead: { seq, hash: prevHash } }, "audit log sealed");
-    return pending.length;
   }
 
   /** Sealed entries after `afterSeq`, in order (what auditors read and `verify` checks). */
@@ -147,15 +149,40 @@ export class AuditLog {
     return (await this.store.get(auditHead, HEAD_ID))?.data ?? { seq: 0, hash: GENESIS_HASH };
   }
 
-  /** Flushes and seals once (the background task's round); logs instead of throwing. */
+  /** Seals once (the background task's round); logs instead of throwing. True when a backlog remains. */
   async round(): Promise<boolean> {
     try {
-      await this.flush();
-      return (await this.seal()) === SEAL_BATCH;
+      return (await this.seal()) >= SEAL_BATCH;
     } catch (error) {
-      this.logger.error(loggableError(error), "audit log: flush or seal failed; retrying at the next round");
+      this.logger.error(loggableError(error), "audit log: sealing failed; retrying at the next round");
       return false;
     }
+  }
+
+  private entry(event: AuditEvent): AuditRecord {
+    const at = event.at ?? this.now().toISOString();
+    return {
+      at,
+      service: this.service,
+      action: event.action,
+      outcome: event.outcome,
+      target: event.target ?? "",
+      clientId: event.clientId ?? "",
+      officialId: event.officialId ?? "",
+      reason: event.reason ?? "",
+      // The trace of the request or event being handled, unless the caller names another.
+      traceId: event.traceId ?? activeTraceId() ?? "",
+      order: nextOrder(at),
+      sealed: false,
+      seq: null,
+      prevHash: null,
+      hash: null,
+    };
+  }
+
+  /** Stores appended entries unsealed, in one commit. */
+  private async keepUnsealed(entries: AuditRecord[]): Promise<void> {
+    if (entries.length > 0) await this.store.commit(entries.map((entry) => put(auditLog, entry.order, entry, 0)));
   }
 }
 
