@@ -391,8 +391,10 @@ function wrapUnary(
     };
 
     call.on("cancelled", () => {
-      controller.abort(new PlatformError("DEADLINE_EXCEEDED", "The caller cancelled the call or its deadline passed"));
+      // grpc-js also reports the stream closing after a reply: a settled call has nothing left to abort (its
+      // deadline timer aborted it already if that is what settled it), and building the error cost every call.
       if (settled) return;
+      controller.abort(new PlatformError("DEADLINE_EXCEEDED", "The caller cancelled the call or its deadline passed"));
       settled = true;
       clearTimeout(timer);
       // A client whose own deadline passed cancels the call a little before the
