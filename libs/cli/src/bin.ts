@@ -157,8 +157,9 @@ program
   .description(
     "measure the platform against baselines run on this machine (bare express, raw RSA-PSS) and report issue 9's targets",
   )
-  .option("--duration <seconds>", "measured seconds of each load run", positiveNumber, 10)
-  .option("--warmup <seconds>", "unmeasured seconds before each load run", nonNegativeNumber, 3)
+  .option("--rounds <n>", "rounds of the throughput figures, each server loaded once per round", positiveInteger, 3)
+  .option("--duration <seconds>", "measured seconds of each load run", positiveNumber, 4)
+  .option("--warmup <seconds>", "unmeasured seconds before each load run", nonNegativeNumber, 2)
   .option("--connections <n>", "concurrent connections of the load generator", positiveInteger, 10)
   .option(
     "--rate <per-second>",
@@ -171,6 +172,7 @@ program
   .option("--json", "print one JSON object with every figure, and nothing else, on stdout")
   .action(
     async (options: {
+      rounds: number;
       duration: number;
       warmup: number;
       connections: number;
@@ -185,6 +187,7 @@ program
       const { formatReport } = require("./bench/report") as typeof import("./bench/report");
       /* eslint-enable @typescript-eslint/no-require-imports */
       const report = await runBench({
+        rounds: options.rounds,
         durationSeconds: options.duration,
         warmupSeconds: options.warmup,
         connections: options.connections,

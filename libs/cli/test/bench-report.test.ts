@@ -7,11 +7,13 @@ import {
   formatReport,
   percentile,
   summariseEndToEnd,
+  throughputParts,
   throughputRatio,
   type BenchParts,
   type BenchReport,
   type EndToEndFigures,
   type LoadFigures,
+  type RoundFigures,
 } from "../src/bench/report";
 import type { SigningFigures } from "../src/bench/signing";
 
@@ -280,8 +282,58 @@ describe("benchmark applications", () => {
   });
 });
 
+function round(express: number, intakeRest: number, grpcEcho: number, intakeGrpc: number, untraced: number) {
+  return {
+    express: load(express),
+    intakeRest: load(intakeRest),
+    grpcEcho: load(grpcEcho),
+    intakeGrpc: load(intakeGrpc),
+    intakeUntraced: load(untraced),
+  };
+}
+
+describe("throughputParts", () => {
+  it("takes each ratio within its round, so a machine that speeds up between rounds moves no ratio", () => {
+    // The third round ran on a machine twice as fast: every server doubled.
+    const rounds = [
+      round(4000, 800, 3000, 900, 1000),
+      round(4200, 840, 3100, 930, 1050),
+      round(8000, 1600, 6000, 1800, 2000),
+    ];
+    const { baseline, intake, grpc, tracing } = throughputParts(rounds);
+    expect(intake.ratioToBaseline).toBeCloseTo(0.2, 10);
+    expect(grpc.ratioToBaseline).toBeCloseTo(0.3, 10);
+    expect(tracing.ratioOnToOff).toBeCloseTo(0.8, 10);
+    // Each figure shown is the median round's, as observed.
+    expect(
+      [baseline, intake, grpc.baseline, grpc.submitApplication, tracing.off].map((run) => run.okPerSecond),
+    ).toEqual([4200, 840, 3100, 930, 1050]);
+  });
+
+  it("takes the median of the rounds' ratios, the lower middle one of an even count, never a mean", () => {
+    const rounds = [
+      round(4000, 400, 3000, 300, 500),
+      round(4000, 1200, 3000, 900, 1500),
+      round(4000, 1000, 3000, 600, 1100),
+    ];
+    expect(throughputParts(rounds).intake.ratioToBaseline).toBe(0.25);
+    expect(throughputParts(rounds.slice(0, 2)).intake.ratioToBaseline).toBe(0.1);
+    expect(throughputParts(rounds).intake.okPerSecond).toBe(1000);
+  });
+
+  it("refuses a run without rounds instead of inventing figures", () => {
+    expect(() => throughputParts([])).toThrow(RangeError);
+  });
+});
+
 describe("formatReport", () => {
-  const baseline = load(4000);
+  // Medians: express 4000, intake 1000, echo 3000, gRPC 600, untraced 1100; ratios 0.25, 0.2 and 1000 / 1100.
+  const rounds: RoundFigures[] = [
+    { ...round(4000, 1000, 3000, 600, 1100), intakeRest: load(1000, { non2xx: 2, errors: 1, timeouts: 1 }) },
+    round(3800, 900, 2800, 560, 1000),
+    round(4400, 1200, 3300, 700, 1300),
+  ];
+  const { baseline, ...throughput } = throughputParts(rounds);
   const firstTrial = assessTrial(
     endToEndFigures([{ routedSeconds: 0.25, notifiedSeconds: 1.75 }, { stoppedAt: "decide (HTTP 409)" }], {
       ratePerSecond: 64,
@@ -291,13 +343,7 @@ describe("formatReport", () => {
   );
   const endToEnd = summariseEndToEnd([firstTrial, trialAt(32, [0.5, 0.9]), trialAt(48, [1.25])], baseline);
   const signature = signing(900, 3000);
-  const measured: BenchParts = {
-    intake: { ...load(1000, { non2xx: 2, errors: 1, timeouts: 1 }), ratioToBaseline: 0.25 },
-    grpc: { baseline: load(3000), submitApplication: load(600), ratioToBaseline: 0.2 },
-    tracing: { on: load(1000), off: load(1100), ratioOnToOff: 1000 / 1100 },
-    signature,
-    endToEnd,
-  };
+  const measured: BenchParts = { ...throughput, signature, endToEnd };
   const report: BenchReport = {
     machine: {
       cores: 2,
@@ -308,6 +354,7 @@ describe("formatReport", () => {
       loadAverageAtStart: 0.2,
     },
     settings: {
+      rounds: 3,
       durationSeconds: 10,
       warmupSeconds: 3,
       connections: 10,
@@ -325,6 +372,7 @@ describe("formatReport", () => {
       platform: "lienthong start",
     },
     baseline,
+    rounds,
     ...measured,
     targets: benchTargets(measured),
     totalSeconds: 61.2,
@@ -342,6 +390,10 @@ describe("formatReport", () => {
     expect(text).toMatch(/gRPC intake \/ echo\s+0\.200/);
     expect(text).toMatch(/intake REST, no tracing\s+1100 req\/s/);
     expect(text).toMatch(/tracing on \/ off\s+0\.909/);
+    expect(text).toContain("the median of 3 rounds");
+    expect(text).toContain(
+      "round 2: express 3800/s, intake / bare 0.237, gRPC intake / echo 0.200, tracing on / off 0.900",
+    );
     expect(text).toMatch(/signed result documents\s+900\/s .*PAdES B-T, 125000 bytes/);
     expect(text).toMatch(/raw RSA-PSS-2048\s+3000\/s/);
     expect(text).toMatch(/signed \/ raw\s+0\.300/);

@@ -5,16 +5,18 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { benchApplicationBody } from "./applications";
 import { E2E_TIMEOUT_SECONDS, POLL_INTERVAL_MS, searchEndToEnd } from "./end-to-end-search";
-import { runGrpcLoad, runLoad, type LoadSettings } from "./load";
+import type { LoadSettings } from "./load";
 import { describeMachine } from "./machine";
-import { startLoneIntake } from "./lone-intake";
-import { benchHost, startBaselineServer, type ChildHandle } from "./processes";
+import { measurePairedRounds } from "./paired-rounds";
+import type { ChildHandle } from "./processes";
 import { Progress } from "./progress";
-import { E2E_RATIO_TARGET, benchTargets, summariseEndToEnd, throughputRatio, type BenchReport } from "./report";
+import { E2E_RATIO_TARGET, benchTargets, summariseEndToEnd, throughputParts, type BenchReport } from "./report";
 import { ResultMailbox } from "./result-mailbox";
 import { measureSigning } from "./signing";
 
 export interface BenchOptions {
+  /** Rounds of the throughput figures: each server is loaded once per round. */
+  rounds: number;
   /** Measured seconds of each load run. */
   durationSeconds: number;
   warmupSeconds: number;
@@ -67,47 +69,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     durationSeconds: options.durationSeconds,
     timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
   };
-  /** Starts a server, measures it, stops it. */
-  const against = async <S extends ChildHandle, R>(start: () => Promise<S>, measure: (server: S) => Promise<R>) => {
-    const server = await start();
-    running.add(server);
-    try {
-      return await measure(server);
-    } finally {
-      await server.stop();
-      running.delete(server);
-    }
-  };
-  const loadLine = (what: string) =>
-    progress.line(
-      `${what}, ${options.connections} in flight, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s`,
-    );
 
   let report: BenchReport;
   try {
-    loadLine("baseline: bare express 5 JSON echo");
-    const baseline = await against(
-      () => startBaselineServer("bare-server.js"),
-      (bare) =>
-        progress.overLoad("baseline", load, (onTick) =>
-          runLoad({ ...load, url: `http://${benchHost}:${bare.port}/echo` }, onTick),
-        ),
-    );
-    loadLine("baseline: bare grpc-js unary echo of the same application");
-    const grpcBaseline = await against(
-      () => startBaselineServer("grpc-echo-server.js"),
-      (echo) =>
-        progress.overLoad("gRPC baseline", load, (onTick) =>
-          runGrpcLoad({ ...load, address: `${benchHost}:${echo.port}`, method: "echo" }, onTick),
-        ),
-    );
-
-    // Before any platform starts, so that nothing else competes for the CPU.
+    // First, so that nothing else competes for the CPU.
     progress.line(`signature: render + PAdES-sign against raw RSA-PSS-2048, ${options.signatureSeconds} s`);
     const signingBar = progress.bar("signature", "rounds", 4);
     const signature = await measureSigning(options.signatureSeconds, (done) => signingBar.update(done)).finally(() =>
       signingBar.stop(),
     );
+
+    progress.line(
+      `throughput in ${options.rounds} rounds, every server running throughout and loaded in turn: ` +
+        `${options.connections} in flight, ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s each`,
+    );
+    const rounds = await measurePairedRounds({ workDir, rounds: options.rounds, load, running, progress });
+    const { baseline, ...throughput } = throughputParts(rounds);
 
     const e2eStartPerSecond = options.ratePerSecond ?? E2E_RATIO_TARGET * baseline.okPerSecond;
     progress.line(
@@ -125,40 +102,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       maxTrials: options.e2eMaxTrials,
     });
 
-    const identityDir = path.join(workDir, "identity");
-    const loneIntake = (tracing: boolean) => () => startLoneIntake(identityDir, { tracing });
-    loadLine("intake in its own process: REST submissions");
-    const { intake, grpc } = await against(loneIntake(true), async (service) => {
-      const rest = await progress.overLoad("intake REST", load, (onTick) =>
-        runLoad({ ...load, url: service.applicationsUrl, headers: { "x-api-key": service.apiKey } }, onTick),
-      );
-      loadLine("intake in its own process: gRPC SubmitApplication");
-      const unary = await progress.overLoad("intake gRPC", load, (onTick) =>
-        runGrpcLoad(
-          { ...load, address: service.grpcAddress, method: "submitApplication", apiKey: service.apiKey },
-          onTick,
-        ),
-      );
-      return { intake: rest, grpc: unary };
-    });
-    loadLine("intake in its own process with tracing off (OTEL_SDK_DISABLED): REST submissions");
-    const untraced = await against(loneIntake(false), (service) =>
-      progress.overLoad("intake, no tracing", load, (onTick) =>
-        runLoad({ ...load, url: service.applicationsUrl, headers: { "x-api-key": service.apiKey } }, onTick),
-      ),
-    );
-
-    const endToEnd = summariseEndToEnd(trials, baseline);
-    const parts = {
-      intake: { ...intake, ratioToBaseline: throughputRatio(intake, baseline) },
-      grpc: { baseline: grpcBaseline, submitApplication: grpc, ratioToBaseline: throughputRatio(grpc, grpcBaseline) },
-      tracing: { on: intake, off: untraced, ratioOnToOff: throughputRatio(intake, untraced) },
-      signature,
-      endToEnd,
-    };
+    const parts = { ...throughput, signature, endToEnd: summariseEndToEnd(trials, baseline) };
     report = {
       machine: host,
       settings: {
+        rounds: options.rounds,
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
         connections: options.connections,
@@ -174,8 +122,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           `autocannon ${autocannonVersion()} (REST) and grpc-js clients (gRPC), each in its own child process ` +
           `(sharing the ${os.cpus().length} cores with the server under test)`,
         sequence:
-          "REST and gRPC baselines, signature (in the bench process, nothing else running), the end-to-end search " +
-          "(a fresh embedded platform after each failed trial), then intake alone: REST and gRPC with tracing, REST without",
+          "signature (in the bench process, nothing else running); rounds in which the express echo, intake REST, the " +
+          "grpc-js echo, intake gRPC and intake REST without tracing are loaded in turn, every server running " +
+          "throughout; then the end-to-end search (a fresh embedded platform after each failed trial)",
         baselineServer:
           "express 5 JSON echo and grpc-js unary echo, each in its own Node process: no telemetry, logging, validation or storage",
         platform:
@@ -185,6 +134,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           "store and bus journal",
       },
       baseline,
+      rounds,
       ...parts,
       targets: benchTargets(parts),
       totalSeconds: 0,

@@ -96,6 +96,8 @@ export type TargetOutcome =
 export interface BenchReport extends BenchParts {
   machine: MachineFigures;
   settings: {
+    /** Rounds of the throughput figures (each server loaded once per round). */
+    rounds: number;
     durationSeconds: number;
     warmupSeconds: number;
     connections: number;
@@ -115,8 +117,10 @@ export interface BenchReport extends BenchParts {
     baselineServer: string;
     platform: string;
   };
-  /** The bare express echo: the REST baseline. */
+  /** The bare express echo: the REST baseline (its median round). */
   baseline: LoadFigures;
+  /** Every round of the throughput figures, in the order run. */
+  rounds: RoundFigures[];
   targets: TargetOutcome[];
   totalSeconds: number;
 }
@@ -130,6 +134,56 @@ export interface BenchParts {
   tracing: { on: LoadFigures; off: LoadFigures; ratioOnToOff: number };
   signature: SigningFigures;
   endToEnd: EndToEndSummary;
+}
+
+/** One round of the throughput figures: each server loaded in turn, seconds apart (paired-rounds.ts). */
+export interface RoundFigures {
+  express: LoadFigures;
+  intakeRest: LoadFigures;
+  grpcEcho: LoadFigures;
+  intakeGrpc: LoadFigures;
+  intakeUntraced: LoadFigures;
+}
+
+/** The run whose throughput is the median of the rounds' (the lower middle one of an even count), as observed. */
+export function medianRun(rounds: readonly RoundFigures[], part: keyof RoundFigures): LoadFigures {
+  const sorted = [...rounds].sort((a, b) => a[part].okPerSecond - b[part].okPerSecond);
+  const middle = sorted[Math.ceil(sorted.length / 2) - 1];
+  if (!middle) throw new RangeError("no round was measured");
+  return middle[part];
+}
+
+/** The median of the rounds' ratios of one part to the other, each ratio taken within its round. */
+export function medianRatio(
+  rounds: readonly RoundFigures[],
+  part: keyof RoundFigures,
+  baseline: keyof RoundFigures,
+): number {
+  return percentile(
+    rounds.map((round) => throughputRatio(round[part], round[baseline])),
+    50,
+  );
+}
+
+/** The throughput parts of the report from its rounds: each figure a median run, each ratio a median of ratios. */
+export function throughputParts(
+  rounds: readonly RoundFigures[],
+): Pick<BenchParts, "intake" | "grpc" | "tracing"> & { baseline: LoadFigures } {
+  const intake = medianRun(rounds, "intakeRest");
+  return {
+    baseline: medianRun(rounds, "express"),
+    intake: { ...intake, ratioToBaseline: medianRatio(rounds, "intakeRest", "express") },
+    grpc: {
+      baseline: medianRun(rounds, "grpcEcho"),
+      submitApplication: medianRun(rounds, "intakeGrpc"),
+      ratioToBaseline: medianRatio(rounds, "intakeGrpc", "grpcEcho"),
+    },
+    tracing: {
+      on: intake,
+      off: medianRun(rounds, "intakeUntraced"),
+      ratioOnToOff: medianRatio(rounds, "intakeRest", "intakeUntraced"),
+    },
+  };
 }
 
 /** Above this 1-minute load per core before the run, the report warns that other work competed for the CPU. */
@@ -273,7 +327,8 @@ export function formatReport(report: BenchReport): string {
     `  load settings         ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
       `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured, ${settings.requestBodyBytes}-byte JSON body`,
     "",
-    "Throughput (same load settings; intake alone in its own process)",
+    `Throughput (same load settings; intake alone in its own process; the median of ${report.rounds.length} rounds, ` +
+      "each ratio taken within its round)",
     loadLine("bare express 5 echo", baseline),
     loadLine("intake REST", intake),
     `  intake / bare          ${fixed(intake.ratioToBaseline, 3)}`,
@@ -282,6 +337,13 @@ export function formatReport(report: BenchReport): string {
     `  gRPC intake / echo     ${fixed(grpc.ratioToBaseline, 3)}`,
     loadLine("intake REST, no tracing", tracing.off),
     `  tracing on / off       ${fixed(tracing.ratioOnToOff, 3)}`,
+    ...report.rounds.map(
+      (round, index) =>
+        `  round ${index + 1}: express ${fixed(round.express.okPerSecond, 0)}/s, intake / bare ` +
+        `${fixed(throughputRatio(round.intakeRest, round.express), 3)}, gRPC intake / echo ` +
+        `${fixed(throughputRatio(round.intakeGrpc, round.grpcEcho), 3)}, tracing on / off ` +
+        `${fixed(throughputRatio(round.intakeRest, round.intakeUntraced), 3)}`,
+    ),
     "",
     `Signature (one thread, ${fixed(signature.seconds, 1)} s alternating rounds)`,
     `  signed result documents ${fixed(signature.signedPerSecond, 0).padStart(6)}/s   ` +
