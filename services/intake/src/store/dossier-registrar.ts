@@ -11,13 +11,18 @@ import {
   type IdempotencyRecord,
 } from "./collections";
 
+/** What a caller's Idempotency-Key claims: `<clientId>:<key>`, and the hash that tells a replay from another body. */
+export interface IdempotencyClaim {
+  id: string;
+  requestHash: string;
+}
+
 /** A validated application waiting for its dossier code. */
 export interface ApplicationDraft {
   /** Its `agencyCode` is what the dossier code begins with. */
   receivingUnit: ReceivingUnit;
-  /** `<clientId>:<Idempotency-Key>` when the caller sent a key. */
-  idempotencyId?: string;
-  requestHash: string;
+  /** Present when the caller sent an Idempotency-Key. */
+  idempotency?: IdempotencyClaim;
   /** The record and its events, once the dossier's id, code and receipt time are known. */
   build(dossier: { dossierId: string; dossierCode: string; submittedAt: Date }): {
     application: ApplicationRecord;
@@ -128,9 +133,10 @@ export class DossierRegistrar {
       accepted.forEach(({ draft }, index) => {
         const { application, events } = stored[index]!;
         ops.push(put(applications, application.dossierId, application, 0), ...outboxWrites(events));
-        if (draft.idempotencyId) {
-          const remembered: IdempotencyRecord = { dossierId: application.dossierId, requestHash: draft.requestHash };
-          ops.push(put(idempotencyKeys, draft.idempotencyId, remembered, 0));
+        if (draft.idempotency) {
+          const { id, requestHash } = draft.idempotency;
+          const remembered: IdempotencyRecord = { dossierId: application.dossierId, requestHash };
+          ops.push(put(idempotencyKeys, id, remembered, 0));
         }
       });
       try {

@@ -12,6 +12,7 @@ import {
   type ApplicationRecord,
   type AttachmentRecord,
 } from "../store/collections";
+import type { IdempotencyClaim } from "../store/dossier-registrar";
 import { readAttachments } from "./attachments";
 import type { Caller, IntakePorts } from "./ports";
 import { withOwnEvents } from "./record-lifecycle-event";
@@ -57,11 +58,13 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
       `This API key may not submit applications at receiving unit ${submission.receivingUnitCode}`,
     );
   }
-  const requestHash = hashSubmission(checked);
-  const idempotencyId = submission.idempotencyKey ? `${caller.clientId}:${submission.idempotencyKey}` : undefined;
+  // Hashed only under a key: the hash tells a replay from another body, and costs every request that has none.
+  const idempotency = submission.idempotencyKey
+    ? { id: `${caller.clientId}:${submission.idempotencyKey}`, requestHash: hashSubmission(checked) }
+    : undefined;
 
-  if (idempotencyId) {
-    const replay = await findReplay(ports, idempotencyId, requestHash);
+  if (idempotency) {
+    const replay = await findReplay(ports, idempotency);
     if (replay) return { application: replay, created: false };
   }
   // Captured here, in the request's span: the registrar stores drafts in batches from another context.
@@ -69,15 +72,14 @@ export async function submitApplication(ports: IntakePorts, caller: Caller, inpu
   try {
     const application = await ports.registrar.register({
       receivingUnit: checked.receivingUnit,
-      idempotencyId,
-      requestHash,
+      idempotency,
       build: (dossier) => buildApplication(caller, checked, dossier, trace),
     });
     return { application, created: true };
   } catch (error) {
-    if (idempotencyId && error instanceof ConflictError && error.collection === idempotencyKeys.name) {
+    if (idempotency && error instanceof ConflictError && error.collection === idempotencyKeys.name) {
       // A concurrent request with the same key won: answer as a replay of it.
-      const replay = await findReplay(ports, idempotencyId, requestHash);
+      const replay = await findReplay(ports, idempotency);
       if (replay) return { application: replay, created: false };
     }
     throw error;
@@ -185,10 +187,9 @@ function hashSubmission({ submission, formFields, attachments }: CheckedSubmissi
 
 async function findReplay(
   ports: IntakePorts,
-  idempotencyId: string,
-  requestHash: string,
+  { id, requestHash }: IdempotencyClaim,
 ): Promise<ApplicationRecord | undefined> {
-  const remembered = await ports.store.get(idempotencyKeys, idempotencyId);
+  const remembered = await ports.store.get(idempotencyKeys, id);
   if (!remembered) return undefined;
   if (remembered.data.requestHash !== requestHash) {
     throw conflict("Idempotency-Key was already used with a different request body", { field: "Idempotency-Key" });
