@@ -13,7 +13,7 @@
  * the number 5, `true` never equals 1, and a string bound only ranges over
  * strings. The guards run on the rows the index already narrowed down.
  */
-import type { UntypedQuery } from "./port";
+import { rangesOf, type UntypedQuery } from "./port";
 
 export type SqlParam = string | number | Buffer | null;
 
@@ -88,8 +88,7 @@ export function whereClause(query: Omit<UntypedQuery, "orderBy" | "limit">, inde
     conditions.push(`${fieldExpression(field, indexed)} = ?`, typeGuard(field, value, indexed));
     params.push(boundValue(field, value, indexed));
   }
-  if (query.range) {
-    const { field, gte, lt } = query.range;
+  for (const { field, gte, lt } of rangesOf(query)) {
     for (const [operator, bound] of [
       [">=", gte],
       ["<", lt],

@@ -4,7 +4,7 @@
  * MongoDB's comparison rules are type-bracketed (a string bound only ranges
  * over strings); the embedded adapter reproduces them with JSON type guards.
  */
-import type { UntypedQuery } from "./port";
+import { rangesOf, type UntypedQuery } from "./port";
 
 export type MongoFilter = Record<string, unknown>;
 export type MongoSort = Record<string, 1 | -1>;
@@ -18,11 +18,11 @@ export function toFilter(query: Omit<UntypedQuery, "orderBy" | "limit">): MongoF
   const conditions: MongoFilter[] = Object.entries(query.where ?? {})
     .filter(([, value]) => value !== undefined)
     .map(([field, value]) => ({ [dataPath(field)]: value }));
-  if (query.range) {
+  for (const range of rangesOf(query)) {
     const bounds: MongoFilter = {};
-    if (query.range.gte !== undefined) bounds.$gte = query.range.gte;
-    if (query.range.lt !== undefined) bounds.$lt = query.range.lt;
-    conditions.push({ [dataPath(query.range.field)]: bounds });
+    if (range.gte !== undefined) bounds.$gte = range.gte;
+    if (range.lt !== undefined) bounds.$lt = range.lt;
+    conditions.push({ [dataPath(range.field)]: bounds });
   }
   return conditions.length > 0 ? { $and: conditions } : {};
 }

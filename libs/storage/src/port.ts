@@ -53,8 +53,26 @@ export function defineCollection<T extends object>(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the record type is irrelevant where only names and indexes are read
 export type AnyCollection = Collection<any>;
 
+/** Inclusive lower / exclusive upper bounds on one field (strings compare lexicographically, so ISO dates work). */
+export interface Range<T> {
+  field: ScalarField<T>;
+  gte?: string | number;
+  lt?: string | number;
+}
+
+/** A query's ranges as a list, whichever way it gave them. */
+export function rangesOf<T>(query: Pick<Query<T>, "range">): readonly Range<T>[] {
+  const { range } = query;
+  if (range === undefined) return [];
+  return isRangeList(range) ? range : [range];
+}
+
+function isRangeList<T>(range: Range<T> | readonly Range<T>[]): range is readonly Range<T>[] {
+  return Array.isArray(range);
+}
+
 /**
- * Equality filters on top-level fields (AND-ed), plus an optional range.
+ * Equality filters on top-level fields (AND-ed), plus optional ranges.
  * Fields used in filters or sorting should be declared as indexes of the collection.
  *
  * Every adapter compares like MongoDB: values of different JSON types never
@@ -68,8 +86,11 @@ export type AnyCollection = Collection<any>;
 export interface Query<T> {
   /** `null` matches an absent field or a JSON null. */
   where?: { [K in ScalarField<T>]?: T[K] | null };
-  /** Inclusive lower / exclusive upper bounds on one field (strings compare lexicographically, so ISO dates work). */
-  range?: { field: ScalarField<T>; gte?: string | number; lt?: string | number };
+  /**
+   * Bounds on a field, or on several fields that must all hold (a listing's
+   * page bounds its order field while another bound filters by date).
+   */
+  range?: Range<T> | readonly Range<T>[];
   orderBy?: { field: ScalarField<T>; direction?: "asc" | "desc" };
   limit?: number;
 }

@@ -5,7 +5,7 @@
  * identifiers; values never are: they are always bound parameters.
  */
 import { InvalidStoreRequestError } from "./errors";
-import type { AnyCollection, UntypedQuery, WriteOp } from "./port";
+import { rangesOf, type AnyCollection, type UntypedQuery, type WriteOp } from "./port";
 
 /** The collections a store has seen in ensureCollections. */
 export interface DeclaredCollections {
@@ -50,17 +50,15 @@ export function assertQuery(collection: string, query: UntypedQuery): void {
       );
     }
   }
-  if (query.range) {
-    assertFieldName(collection, query.range.field);
-    const bounds = [query.range.gte, query.range.lt].filter((bound) => bound !== undefined);
+  for (const range of rangesOf(query)) {
+    assertFieldName(collection, range.field);
+    const bounds = [range.gte, range.lt].filter((bound) => bound !== undefined);
     if (bounds.length === 0) {
-      throw new InvalidStoreRequestError(
-        `range on "${query.range.field}" in collection "${collection}" needs gte or lt`,
-      );
+      throw new InvalidStoreRequestError(`range on "${range.field}" in collection "${collection}" needs gte or lt`);
     }
     if (new Set(bounds.map((bound) => typeof bound)).size > 1) {
       throw new InvalidStoreRequestError(
-        `range on "${query.range.field}" in collection "${collection}" mixes string and number bounds`,
+        `range on "${range.field}" in collection "${collection}" mixes string and number bounds`,
       );
     }
   }

@@ -300,6 +300,37 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
         expect(ids(await store.find(dossiers, { range: { field: "pages", gte: 2, lt: 100 } }))).toEqual(["d-1", "d-3"]);
       });
 
+      it("holds every range of a list at once, on indexed and other fields, with order and limit", async () => {
+        const inU1Before4th = await store.find(dossiers, {
+          where: { receivingUnit: "U1" },
+          range: [
+            { field: "receivedAt", lt: "2025-07-05T00:00:00Z" },
+            { field: "pages", gte: 1 },
+          ],
+          orderBy: { field: "receivedAt", direction: "desc" },
+          limit: 5,
+        });
+        // d-2's pages are the string "5": a numeric bound never ranges over it; d-5 is after the date bound.
+        expect(ids(inU1Before4th)).toEqual(["d-4", "d-1"]);
+        expect(
+          await store.count(dossiers, {
+            range: [
+              { field: "pages", lt: 10 },
+              { field: "receivedAt", gte: "2025-07-02" },
+            ],
+          }),
+        ).toBe(1);
+        expect(ids(await store.find(dossiers, { range: [] }))).toEqual(["d-1", "d-2", "d-3", "d-4", "d-5"]);
+        await expect(
+          store.find(untypedDossiers, {
+            range: [
+              { field: "pages", gte: 1 },
+              { field: "$where", lt: 1 },
+            ],
+          }),
+        ).rejects.toBeInstanceOf(InvalidStoreRequestError);
+      });
+
       it("orders, limits and combines every clause", async () => {
         expect(
           ids(await store.find(dossiers, { orderBy: { field: "receivedAt", direction: "desc" }, limit: 2 })),

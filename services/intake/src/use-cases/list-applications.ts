@@ -1,7 +1,7 @@
 import { DossierStatus, dayNumberOfIsoDate, instantOfDay, isDossierStatus } from "@lienthong/domain";
 import { invalidArgument } from "@lienthong/errors";
 import { parseInput } from "@lienthong/service-host";
-import type { Query } from "@lienthong/storage";
+import type { Query, Range } from "@lienthong/storage";
 import { z } from "zod";
 import { isVisibleTo } from "../auth/access";
 import { applications, type ApplicationRecord } from "../store/collections";
@@ -135,9 +135,8 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
   const sources: Source[] = wheres.map((where) => ({ where, buffer: [], upper, exhausted: false }));
 
   const now = ports.now().toISOString();
-  const wanted = (record: ApplicationRecord) =>
-    (!scanAll || isVisibleTo(caller, record)) &&
-    (!filter.overdue || (record.appointmentAt !== null && record.appointmentAt < now));
+  // Overdue-ness is bounded in the store's read (refill); what a scan of every unit reads is checked here.
+  const wanted = (record: ApplicationRecord) => !scanAll || isVisibleTo(caller, record);
 
   // One more than a page tells whether another page follows.
   const found: ApplicationRecord[] = [];
@@ -146,7 +145,7 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
     await Promise.all(
       sources
         .filter((source) => source.buffer.length === 0 && !source.exhausted)
-        .map((source) => refill(ports, source, lower, batch)),
+        .map((source) => refill(ports, source, { lower, dueBefore: filter.overdue ? now : undefined }, batch)),
     );
     const heads = sources.filter((source) => source.buffer.length > 0);
     if (heads.length === 0) break;
@@ -163,12 +162,26 @@ export async function listApplications(ports: IntakePorts, caller: Caller, input
   };
 }
 
-async function refill(ports: IntakePorts, source: Source, lower: string | undefined, batch: number): Promise<void> {
-  const range: Query<ApplicationRecord>["range"] =
-    lower === undefined && source.upper === undefined ? undefined : { field: "listKey", gte: lower, lt: source.upper };
+/**
+ * The source's next rows, newest first, within the listing's dates and below
+ * what it read already. An overdue listing bounds the appointment too, so the
+ * store skips the open dossiers still within their term instead of handing
+ * them over to be dropped (at a million dossiers a commune's overdue page read
+ * and parsed thousands of them).
+ */
+async function refill(
+  ports: IntakePorts,
+  source: Source,
+  bounds: { lower: string | undefined; dueBefore: string | undefined },
+  batch: number,
+): Promise<void> {
+  const ranges: Range<ApplicationRecord>[] = [];
+  if (bounds.lower !== undefined || source.upper !== undefined)
+    ranges.push({ field: "listKey", gte: bounds.lower, lt: source.upper });
+  if (bounds.dueBefore !== undefined) ranges.push({ field: "appointmentAt", lt: bounds.dueBefore });
   const rows = await ports.store.find(applications, {
     where: source.where,
-    ...(range && { range }),
+    range: ranges,
     orderBy: { field: "listKey", direction: "desc" },
     limit: batch,
   });

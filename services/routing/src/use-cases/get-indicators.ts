@@ -9,7 +9,7 @@ import {
 } from "@lienthong/domain";
 import { notFound } from "@lienthong/errors";
 import { parseInput, type Caller } from "@lienthong/service-host";
-import { ConflictError, put, type Filter } from "@lienthong/storage";
+import { ConflictError, put, type Filter, type Range } from "@lienthong/storage";
 import { z } from "zod";
 import {
   assignments,
@@ -108,7 +108,8 @@ type Counts = DayFigures & OpenFigures;
 interface FigureFilter {
   figure: keyof Counts;
   side: Side;
-  filter: Filter<AssignmentRecord>;
+  /** One range at most: the date a figure counts a dossier on (dayOf). */
+  filter: Omit<Filter<AssignmentRecord>, "range"> & { range?: Range<AssignmentRecord> };
 }
 
 const NO_EVENTS: DayFigures = { received: 0, receivedOnline: 0, finishedEarly: 0, finishedOnTime: 0, finishedLate: 0 };
