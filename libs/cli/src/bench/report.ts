@@ -147,10 +147,13 @@ export interface RoundFigures {
 
 /** The run whose throughput is the median of the rounds' (the lower middle one of an even count), as observed. */
 export function medianRun(rounds: readonly RoundFigures[], part: keyof RoundFigures): LoadFigures {
-  const sorted = [...rounds].sort((a, b) => a[part].okPerSecond - b[part].okPerSecond);
-  const middle = sorted[Math.ceil(sorted.length / 2) - 1];
-  if (!middle) throw new RangeError("no round was measured");
-  return middle[part];
+  const runs = rounds.map((round) => round[part]);
+  const median = percentile(
+    runs.map((run) => run.okPerSecond),
+    50,
+  );
+  // percentile returns an observed value (and refuses an empty sample), so one run has it.
+  return runs.find((run) => run.okPerSecond === median) as LoadFigures;
 }
 
 /** The median of the rounds' ratios of one part to the other, each ratio taken within its round. */
