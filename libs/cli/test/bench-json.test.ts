@@ -41,6 +41,17 @@ describe("lienthong bench --json", () => {
       report.endToEnd.sustainedPerSecond,
     );
     expect(report.settings).toMatchObject({ e2eStartPerSecond: 2, e2eDurationSeconds: 1, e2eMaxTrials: 1 });
+    // What a dossier cost the platform (read from /proc on Linux, where CI runs): positive, the main thread's part
+    // within the whole, and the ceiling the two set on this machine's cores.
+    if (process.platform === "linux") {
+      const { perDossier, ceilingPerSecond, targetBudget } = report.endToEnd.cpu;
+      expect(perDossier.mainThreadMs).toBeGreaterThan(0);
+      expect(perDossier.totalMs).toBeGreaterThanOrEqual(perDossier.mainThreadMs);
+      expect(ceilingPerSecond).toBeCloseTo(
+        Math.min((report.machine.cores * 1000) / perDossier.totalMs, 1000 / perDossier.mainThreadMs),
+      );
+      expect(targetBudget.mainThreadMs).toBeCloseTo(1000 / (0.016 * report.baseline.okPerSecond));
+    }
 
     // The throughput figures in rounds, every server loaded once per round; each ratio the median of the rounds'.
     expect(report.settings).toMatchObject({ rounds: 2 });

@@ -12,6 +12,7 @@ import {
   type BenchParts,
   type BenchReport,
   type EndToEndFigures,
+  type EndToEndTrial,
   type LoadFigures,
   type RoundFigures,
 } from "../src/bench/report";
@@ -70,7 +71,7 @@ function parts(
   ratios: { signature?: number; endToEnd?: number; intake?: number; grpc?: number; tracing?: number } = {},
 ): BenchParts {
   const baseline = load(2000);
-  const endToEnd = summariseEndToEnd([trialAt(40)], baseline);
+  const endToEnd = summariseEndToEnd([trialAt(40)], baseline, 2);
   return {
     intake: { ...load(600), ratioToBaseline: ratios.intake ?? 0.3 },
     grpc: { baseline: load(3000), submitApplication: load(900), ratioToBaseline: ratios.grpc ?? 0.3 },
@@ -190,13 +191,13 @@ describe("assessTrial", () => {
 describe("summariseEndToEnd", () => {
   it("takes the highest sustained rate, its p99, and its ratio to the baseline, whatever the trials' order", () => {
     const trials = [trialAt(20, [0.3]), trialAt(40, [1.9]), shortTrialAt(60), trialAt(30, [0.7]), shortTrialAt(50)];
-    const summary = summariseEndToEnd(trials, load(2000));
+    const summary = summariseEndToEnd(trials, load(2000), 2);
     expect(summary).toMatchObject({ sustainedPerSecond: 40, p99Seconds: 1.9, ratioToBaseline: 0.02 });
     expect(summary.trials).toEqual(trials);
   });
 
   it("does not credit a higher rate that was not sustained", () => {
-    const summary = summariseEndToEnd([trialAt(10, [0.2]), trialAt(15, [2.5])], load(1000));
+    const summary = summariseEndToEnd([trialAt(10, [0.2]), trialAt(15, [2.5])], load(1000), 2);
     expect(summary).toMatchObject({ sustainedPerSecond: 10, p99Seconds: 0.2, ratioToBaseline: 0.01 });
   });
 
@@ -204,6 +205,7 @@ describe("summariseEndToEnd", () => {
     const summary = summariseEndToEnd(
       [shortTrialAt(40, 1.2), shortTrialAt(10, 0.9), shortTrialAt(20, 1.5)],
       load(2000),
+      2,
     );
     expect(summary).toMatchObject({ sustainedPerSecond: 0, p99Seconds: 0.9, ratioToBaseline: 0 });
   });
@@ -212,8 +214,8 @@ describe("summariseEndToEnd", () => {
     const none = assessTrial(
       endToEndFigures([{ stoppedAt: "submit (HTTP 503)" }], { ratePerSecond: 5, planned: 1, wallSeconds: 1 }),
     );
-    expect(summariseEndToEnd([none], load(2000)).p99Seconds).toBeNull();
-    expect(summariseEndToEnd([], load(2000))).toEqual({
+    expect(summariseEndToEnd([none], load(2000), 2).p99Seconds).toBeNull();
+    expect(summariseEndToEnd([], load(2000), 2)).toEqual({
       trials: [],
       sustainedPerSecond: 0,
       p99Seconds: null,
@@ -221,8 +223,38 @@ describe("summariseEndToEnd", () => {
     });
   });
 
+  it("puts the platform's CPU per dossier of the trial it credits against the machine and the target", () => {
+    const withCpu = (trial: EndToEndTrial, totalMs: number, mainThreadMs: number): EndToEndTrial => ({
+      ...trial,
+      platformCpuPerDossier: { totalMs, mainThreadMs },
+    });
+    const trials = [withCpu(trialAt(10), 90, 60), withCpu(trialAt(14), 85, 64), withCpu(shortTrialAt(20), 80, 70)];
+    // Express at 2,500/s puts the target at 40 dossiers/s: 50 ms of 2 cores, 25 ms of one main thread.
+    expect(summariseEndToEnd(trials, load(2500), 2).cpu).toEqual({
+      atPerSecond: 14,
+      perDossier: { totalMs: 85, mainThreadMs: 64 },
+      // 2 cores ÷ 85 ms = 23.5/s; the main thread ÷ 64 ms = 15.6/s comes first.
+      ceilingPerSecond: 1000 / 64,
+      targetBudget: { totalMs: 50, mainThreadMs: 25 },
+    });
+    // On 4 cores the main thread still bounds it; with a lighter main thread the cores do.
+    expect(summariseEndToEnd([withCpu(trialAt(10), 120, 20)], load(2500), 2).cpu?.ceilingPerSecond).toBeCloseTo(
+      2000 / 120,
+    );
+    // None sustained: the lowest rate tried.
+    expect(
+      summariseEndToEnd([withCpu(shortTrialAt(30), 70, 50), withCpu(shortTrialAt(20), 75, 55)], load(2500), 2).cpu,
+    ).toMatchObject({ atPerSecond: 20, perDossier: { totalMs: 75, mainThreadMs: 55 } });
+  });
+
+  it("leaves the CPU figures out where the trial's CPU was not read", () => {
+    expect(summariseEndToEnd([trialAt(40)], load(2000), 2)).not.toHaveProperty("cpu");
+    const zero = { ...trialAt(40), platformCpuPerDossier: { totalMs: 0, mainThreadMs: 0 } };
+    expect(summariseEndToEnd([zero], load(2000), 2)).not.toHaveProperty("cpu");
+  });
+
   it("is 0 against a baseline that served nothing, never infinitely fast", () => {
-    expect(summariseEndToEnd([trialAt(40)], load(0))).toMatchObject({ sustainedPerSecond: 40, ratioToBaseline: 0 });
+    expect(summariseEndToEnd([trialAt(40)], load(0), 2)).toMatchObject({ sustainedPerSecond: 40, ratioToBaseline: 0 });
   });
 });
 
@@ -341,7 +373,7 @@ describe("formatReport", () => {
       wallSeconds: 20,
     }),
   );
-  const endToEnd = summariseEndToEnd([firstTrial, trialAt(32, [0.5, 0.9]), trialAt(48, [1.25])], baseline);
+  const endToEnd = summariseEndToEnd([firstTrial, trialAt(32, [0.5, 0.9]), trialAt(48, [1.25])], baseline, 2);
   const signature = signing(900, 3000);
   const measured: BenchParts = { ...throughput, signature, endToEnd };
   const report: BenchReport = {
@@ -415,6 +447,19 @@ describe("formatReport", () => {
     expect(text).toMatch(/sustained \/ bare\s+0\.0120/);
   });
 
+  it("shows what a dossier cost the platform, the ceiling it sets and what the target leaves, when it was read", () => {
+    expect(formatReport(report)).not.toContain("platform CPU");
+    const trials = endToEnd.trials.map((trial) => ({
+      ...trial,
+      platformCpuPerDossier: { totalMs: 80, mainThreadMs: 50 },
+    }));
+    const text = formatReport({ ...report, endToEnd: summariseEndToEnd(trials, baseline, 2) });
+    expect(text).toContain("platform CPU          80.0 ms per dossier, 50.0 ms of it on the main thread (at 48.0/s)");
+    expect(text).toContain("CPU ceiling           20.0/s  (2 cores busy, or the main thread, whichever first)");
+    // The target at express 4,000/s is 64 dossiers/s: 2,000 ms of 2 cores ÷ 64, 1,000 ms ÷ 64.
+    expect(text).toContain("the target leaves     31.3 ms per dossier, 15.6 ms on the main thread");
+  });
+
   function targetLines(text: string): string[] {
     return text.slice(text.indexOf("Targets")).split("\n").slice(1, 8);
   }
@@ -452,6 +497,7 @@ describe("formatReport", () => {
           ),
         ],
         baseline,
+        2,
       ),
     };
     const text = formatReport(none);

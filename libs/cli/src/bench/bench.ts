@@ -102,7 +102,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       maxTrials: options.e2eMaxTrials,
     });
 
-    const parts = { ...throughput, signature, endToEnd: summariseEndToEnd(trials, baseline) };
+    const parts = { ...throughput, signature, endToEnd: summariseEndToEnd(trials, baseline, host.cores) };
     report = {
       machine: host,
       settings: {

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { DEVELOPMENT_CLIENTS } from "@lienthong/service-host";
 import { developmentCredentials } from "../dev-credentials";
 import { followDossier, runEndToEnd, type EndToEndTarget } from "./end-to-end";
+import { cpuPerUnit, processCpu } from "./process-cpu";
 import { startPlatform, type ChildHandle, type PlatformHandle } from "./processes";
 import type { Progress } from "./progress";
 import { searchHighestRate } from "./rate-search";
@@ -77,6 +78,8 @@ export async function searchEndToEnd(options: EndToEndSearchOptions): Promise<En
       },
       async (ratePerSecond) => {
         target ??= await freshPlatform();
+        const pid = platform?.pid ?? 0;
+        const cpuBefore = processCpu(pid);
         const planned = Math.max(1, Math.round(ratePerSecond * options.trialSeconds));
         const bar = progress.bar(`at ${ratePerSecond}/s`, "dossiers settled", planned);
         const figures = await runEndToEnd({
@@ -87,7 +90,8 @@ export async function searchEndToEnd(options: EndToEndSearchOptions): Promise<En
           pollIntervalMs: POLL_INTERVAL_MS,
           onSettled: (settled) => bar.update(settled),
         }).finally(() => bar.stop());
-        const trial = assessTrial(figures);
+        const cpu = cpuPerUnit(cpuBefore, processCpu(pid), planned);
+        const trial = { ...assessTrial(figures), ...(cpu ? { platformCpuPerDossier: cpu } : {}) };
         const p99 = trial.p99Seconds === null ? "-" : `${trial.p99Seconds.toFixed(2)} s`;
         progress.line(
           `  at ${ratePerSecond}/s: ${trial.completed}/${trial.planned} notified, p99 ${p99}: ` +

@@ -1,5 +1,6 @@
 /** Pure figures and text for `lienthong bench`: no I/O, so they are tested on their own. */
 import type { MachineFigures } from "./machine";
+import type { ProcessCpu } from "./process-cpu";
 import type { SigningFigures } from "./signing";
 
 export interface Distribution {
@@ -74,6 +75,29 @@ export interface EndToEndTrial extends EndToEndFigures {
   sustained: boolean;
   /** p99 of submit → result email over the dossiers that got there; null when none did. */
   p99Seconds: number | null;
+  /** The platform's CPU time per planned dossier during the trial; absent where the OS does not tell (no /proc). */
+  platformCpuPerDossier?: ProcessCpu;
+}
+
+/**
+ * The end-to-end figure against the machine's CPU: what a dossier costs the
+ * platform, the rate that cost allows at most, and what the target's rate
+ * would leave a dossier. Unlike a rate, a cost per dossier hardly moves with
+ * the machine's load, so it shows a change of the work per dossier where the
+ * rate is lost in noise.
+ */
+export interface EndToEndCpu {
+  /** The trial it was measured in: the highest sustained one, else the lowest rate tried. */
+  atPerSecond: number;
+  /** CPU ms per dossier of the platform's process (the four services, the console, the commune simulator). */
+  perDossier: ProcessCpu;
+  /**
+   * The rate at which the platform alone would use every core, or its main thread the whole of one, whichever
+   * comes first: a ceiling no tuning of queues reaches past. The bench's own clients and mail server take from it.
+   */
+  ceilingPerSecond: number;
+  /** What a dossier may cost, in all and on the main thread, at the target's rate on this machine's cores. */
+  targetBudget: ProcessCpu;
 }
 
 /** The rate search in the terms of its target. */
@@ -86,6 +110,8 @@ export interface EndToEndSummary {
   p99Seconds: number | null;
   /** sustainedPerSecond ÷ the bare express baseline's req/s. */
   ratioToBaseline: number;
+  /** Absent where no trial's CPU was read. */
+  cpu?: EndToEndCpu;
 }
 
 /** A target of issue 9: its figure from this run, or `measured: false` while the bench does not measure it. */
@@ -209,7 +235,11 @@ export function assessTrial(figures: EndToEndFigures): EndToEndTrial {
   return { ...figures, sustained, p99Seconds };
 }
 
-export function summariseEndToEnd(trials: readonly EndToEndTrial[], baseline: LoadFigures): EndToEndSummary {
+export function summariseEndToEnd(
+  trials: readonly EndToEndTrial[],
+  baseline: LoadFigures,
+  cores: number,
+): EndToEndSummary {
   const sustained = trials.filter((trial) => trial.sustained);
   const highest = sustained.reduce<EndToEndTrial | undefined>(
     (best, trial) => (best && best.ratePerSecond >= trial.ratePerSecond ? best : trial),
@@ -220,11 +250,28 @@ export function summariseEndToEnd(trials: readonly EndToEndTrial[], baseline: Lo
     undefined,
   );
   const sustainedPerSecond = highest?.ratePerSecond ?? 0;
+  const measured = highest ?? lowest;
+  const cpu = measured && endToEndCpu(measured, E2E_RATIO_TARGET * baseline.okPerSecond, cores);
   return {
     trials: [...trials],
     sustainedPerSecond,
-    p99Seconds: (highest ?? lowest)?.p99Seconds ?? null,
+    p99Seconds: measured?.p99Seconds ?? null,
     ratioToBaseline: baseline.okPerSecond > 0 ? sustainedPerSecond / baseline.okPerSecond : 0,
+    ...(cpu ? { cpu } : {}),
+  };
+}
+
+function endToEndCpu(trial: EndToEndTrial, targetPerSecond: number, cores: number): EndToEndCpu | undefined {
+  const perDossier = trial.platformCpuPerDossier;
+  if (perDossier === undefined || !(perDossier.totalMs > 0 && perDossier.mainThreadMs > 0)) return undefined;
+  return {
+    atPerSecond: trial.ratePerSecond,
+    perDossier,
+    ceilingPerSecond: Math.min((cores * 1000) / perDossier.totalMs, 1000 / perDossier.mainThreadMs),
+    targetBudget:
+      targetPerSecond > 0
+        ? { totalMs: (cores * 1000) / targetPerSecond, mainThreadMs: 1000 / targetPerSecond }
+        : { totalMs: 0, mainThreadMs: 0 },
   };
 }
 
@@ -313,6 +360,17 @@ function trialLines(trial: EndToEndTrial): string[] {
   ];
 }
 
+function cpuLines(cpu: EndToEndCpu, cores: number): string[] {
+  const { perDossier, targetBudget } = cpu;
+  return [
+    `  platform CPU          ${fixed(perDossier.totalMs, 1)} ms per dossier, ${fixed(perDossier.mainThreadMs, 1)} ms of it ` +
+      `on the main thread (at ${fixed(cpu.atPerSecond, 1)}/s)`,
+    `  CPU ceiling           ${fixed(cpu.ceilingPerSecond, 1)}/s  (${cores} cores busy, or the main thread, whichever first)`,
+    `  the target leaves     ${fixed(targetBudget.totalMs, 1)} ms per dossier, ${fixed(targetBudget.mainThreadMs, 1)} ms ` +
+      "on the main thread",
+  ];
+}
+
 /** The report as people read it in a terminal. */
 export function formatReport(report: BenchReport): string {
   const { machine, settings, baseline, intake, grpc, tracing, signature, endToEnd } = report;
@@ -359,6 +417,7 @@ export function formatReport(report: BenchReport): string {
     `  sustained             ${fixed(endToEnd.sustainedPerSecond, 1)}/s  ` +
       `(the highest rate at which every dossier was notified with p99 < ${E2E_P99_LIMIT_SECONDS} s)`,
     `  sustained / bare      ${fixed(endToEnd.ratioToBaseline, 4)}`,
+    ...(endToEnd.cpu ? cpuLines(endToEnd.cpu, machine.cores) : []),
     "",
     "Targets (issue 9: ratios to baselines measured in this run)",
     ...report.targets.map(targetLine),
