@@ -62,6 +62,11 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Records per publish (default 100). */
   batchSize?: number;
+  /**
+   * How long a notified relay waits before it publishes, so that the events
+   * committed meanwhile go out with the first in one batch (default 0: at once).
+   */
+  lingerMs?: number;
 }
 
 export class OutboxRelay {
@@ -73,6 +78,9 @@ export class OutboxRelay {
   private draining: Promise<void> | undefined;
   private drainAgain = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly lingerMs: number;
+  /** Set while a notified publish lingers: further notifications ride along with it. */
+  private lingering: NodeJS.Timeout | undefined;
   private running = false;
   private failures = 0;
 
@@ -82,10 +90,14 @@ export class OutboxRelay {
     this.logger = options.logger;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 100;
+    this.lingerMs = options.lingerMs ?? 0;
     if (!(this.pollIntervalMs > 0))
       throw new RangeError(`outbox relay: pollIntervalMs must be > 0, got ${this.pollIntervalMs}`);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new RangeError(`outbox relay: batchSize must be an integer >= 1, got ${this.batchSize}`);
+    }
+    if (!Number.isInteger(this.lingerMs) || this.lingerMs < 0) {
+      throw new RangeError(`outbox relay: lingerMs must be an integer >= 0, got ${this.lingerMs}`);
     }
   }
 
@@ -96,9 +108,20 @@ export class OutboxRelay {
     this.tick();
   }
 
-  /** Wakes the relay now; call it after committing outbox writes. */
+  /**
+   * Wakes the relay; call it after committing outbox writes. It publishes
+   * after lingerMs, together with whatever is committed in the meantime: one
+   * read, one publish and one delete for a burst instead of one per commit
+   * (docs/decisions.md §68).
+   */
   notify(): void {
-    if (this.running) this.tick();
+    if (!this.running || this.lingering) return;
+    if (this.lingerMs === 0) {
+      this.tick();
+      return;
+    }
+    this.lingering = setTimeout(() => this.tick(), this.lingerMs);
+    this.lingering.unref();
   }
 
   /** Publishes everything pending; rejects if the bus refuses (for shutdown and tests). */
@@ -111,6 +134,8 @@ export class OutboxRelay {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     await this.draining?.catch(() => undefined);
   }
 
@@ -132,6 +157,9 @@ export class OutboxRelay {
   private tick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    // A poll that comes first publishes what lingered as well.
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     void this.drain().then(
       () => {
         this.failures = 0;

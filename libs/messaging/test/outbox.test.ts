@@ -37,7 +37,9 @@ afterEach(async () => {
   await dir.remove();
 });
 
-function relay(options: { bus?: EventBus; batchSize?: number; pollIntervalMs?: number } = {}): OutboxRelay {
+function relay(
+  options: { bus?: EventBus; batchSize?: number; pollIntervalMs?: number; lingerMs?: number } = {},
+): OutboxRelay {
   const created = new OutboxRelay({ store, bus: options.bus ?? bus, logger: silentLogger, ...options });
   relays.push(created);
   return created;
@@ -111,6 +113,55 @@ test("notify() publishes at once without waiting for the poll", async () => {
   running.notify();
   // Well before the 60 s poll, with room for a busy machine.
   await waitFor(() => received.events.length === 1, { timeoutMs: 15_000, description: "the notified event" });
+});
+
+test("a lingering relay publishes a burst's events together, once the linger ends, in commit order", async () => {
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const publishes: { at: number; events: number }[] = [];
+  const counting: EventBus = {
+    ...bus,
+    publish: async (events) => {
+      publishes.push({ at: performance.now(), events: events.length });
+      await bus.publish(events);
+    },
+  };
+  // Far longer than three commits take even on a busy machine: the burst ends inside it.
+  const lingerMs = 1_500;
+  const running = relay({ bus: counting, pollIntervalMs: 60_000, lingerMs });
+  running.start();
+  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  publishes.length = 0;
+  // Commits of a burst, each followed by the notification its commit gives: the first starts the linger.
+  const notifiedAt = performance.now();
+  for (const step of ["submitted", "accepted", "routed"]) {
+    await submitApplication("dossier-1", step);
+    running.notify();
+  }
+  await waitFor(() => received.events.length === 3, { timeoutMs: 15_000, description: "the burst's events" });
+  expect(received.events.map(bodyOf)).toEqual(["submitted", "accepted", "routed"]);
+  // One publish for the burst, not before the linger ended (timers may fire late on a busy machine, never early).
+  expect(publishes).toHaveLength(1);
+  expect(publishes[0]!.events).toBe(3);
+  expect(publishes[0]!.at - notifiedAt).toBeGreaterThanOrEqual(lingerMs - 1);
+  expect(await running.backlog()).toBe(0);
+});
+
+test("a relay lingering when it stops leaves its records in the outbox for the next start", async () => {
+  const running = relay({ pollIntervalMs: 60_000, lingerMs: 60_000 });
+  running.start();
+  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  await submitApplication("dossier-1", "submitted");
+  running.notify();
+  await running.stop();
+  expect(await running.backlog()).toBe(1);
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  relay().start();
+  await waitFor(() => received.events.length === 1, { timeoutMs: 15_000, description: "the event, on restart" });
+});
+
+test("refuses a linger that is not a whole number of milliseconds", () => {
+  expect(() => relay({ lingerMs: -1 })).toThrow("lingerMs must be an integer >= 0, got -1");
+  expect(() => relay({ lingerMs: 2.5 })).toThrow("lingerMs must be an integer >= 0, got 2.5");
 });
 
 test("the oldest record's age: how long the first event still waiting was written ago, 0 once published", async () => {

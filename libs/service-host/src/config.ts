@@ -236,6 +236,10 @@ function commonShape(defaults: ServicePortDefaults) {
     // full disk, retriable, and readiness is false.
     EMBEDDED_STORE_MAX_BYTES: envOptionalInteger(1),
     SHUTDOWN_TIMEOUT_MS: envInteger(10_000, 100, 600_000),
+    // How long work a commit wakes (the outbox relay's publish, notification's dispatcher) waits, so that what is
+    // committed meanwhile goes in the same round: fewer, larger rounds for this much latency per hop
+    // (docs/decisions.md §68). 0 acts at once.
+    WAKE_LINGER_MS: envInteger(50, 0, 5_000),
     // Reference data files; without them `<DATA_DIR>/reference/` or the built-in samples serve.
     UNITS_FILE: envOptionalString(),
     CATALOG_FILE: envOptionalString(),

@@ -318,7 +318,7 @@ export class ServiceHost {
       ...definition.collections,
     ]);
     const bus = openBus(service, env, logger, options.broker);
-    const relay = new OutboxRelay({ store, bus, logger });
+    const relay = new OutboxRelay({ store, bus, logger, lingerMs: env.WAKE_LINGER_MS });
     const host = new ServiceHost({
       name: service,
       env,

@@ -8,6 +8,11 @@ export interface PollingTaskOptions {
   logger: Logger;
   /** One round of work; resolves true when there may be more to do right away. */
   round(): Promise<boolean>;
+  /**
+   * How long a notified round waits, so that what is committed meanwhile is
+   * handled in the same round (default 0: at once; docs/decisions.md §68).
+   */
+  lingerMs?: number;
 }
 
 /** A background task that can also be woken at once (after a commit that gave it work). */
@@ -20,17 +25,22 @@ export interface PollingTask extends BackgroundTask {
  * a round on start, then every `intervalMs`, at once again while a round says
  * there is more, and at once when notified. A failed round is logged and the
  * next poll retries. stop() waits for the round in flight. Nothing is kept in
- * memory between rounds, so a restart loses nothing.
+ * memory between rounds, so a restart loses nothing. With `lingerMs`, a
+ * notification starts the round that much later; those that come meanwhile
+ * join it rather than push it back.
  */
 export function pollingTask(options: PollingTaskOptions): PollingTask {
+  const lingerMs = options.lingerMs ?? 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  let lingering = false;
 
   const schedule = (delayMs: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
+      lingering = false;
       running = runRound().finally(() => {
         running = undefined;
         if (!stopped) schedule(again ? 0 : options.intervalMs);
@@ -54,9 +64,12 @@ export function pollingTask(options: PollingTaskOptions): PollingTask {
       schedule(0);
     },
     notify() {
-      if (stopped) return;
+      if (stopped || lingering) return;
       if (running) again = true;
-      else schedule(0);
+      else {
+        lingering = lingerMs > 0;
+        schedule(lingerMs);
+      }
     },
     async stop() {
       stopped = true;

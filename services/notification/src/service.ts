@@ -106,6 +106,7 @@ export async function createNotificationService(options: ServiceOptions = {}): P
   const dispatcher = pollingTask({
     name: "delivery-dispatcher",
     intervalMs: 500,
+    lingerMs: env.WAKE_LINGER_MS,
     logger: host.logger,
     round: () =>
       dispatchRound({
