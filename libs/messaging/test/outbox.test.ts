@@ -146,17 +146,37 @@ test("a lingering relay publishes a burst's events together, once the linger end
   expect(await running.backlog()).toBe(0);
 });
 
-test("a relay lingering when it stops leaves its records in the outbox for the next start", async () => {
-  const running = relay({ pollIntervalMs: 60_000, lingerMs: 60_000 });
+test("a steady stream of notifications does not put a lingering relay's publish off for ever", async () => {
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const lingerMs = 200;
+  const running = relay({ pollIntervalMs: 60_000, lingerMs });
+  running.start();
+  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  await submitApplication("dossier-1", "submitted");
+  // Ten lingers' worth of notifications, one every 20 ms: were each to restart the wait, nothing would go out.
+  const streamEnds = performance.now() + 10 * lingerMs;
+  while (performance.now() < streamEnds) {
+    running.notify();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(received.events.map(bodyOf)).toEqual(["submitted"]);
+});
+
+test("a relay stopped while it lingers publishes nothing until it starts again", async () => {
+  const received = await collect(broker.bus("routing"), "routing", [topic]);
+  const lingerMs = 200;
+  const running = relay({ pollIntervalMs: 60_000, lingerMs });
   running.start();
   await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
   await submitApplication("dossier-1", "submitted");
   running.notify();
   await running.stop();
+  // Well past the linger: the stopped relay's linger did not fire.
+  await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
+  expect(received.events).toHaveLength(0);
   expect(await running.backlog()).toBe(1);
-  const received = await collect(broker.bus("routing"), "routing", [topic]);
-  relay().start();
-  await waitFor(() => received.events.length === 1, { timeoutMs: 15_000, description: "the event, on restart" });
+  running.start();
+  await waitFor(() => received.events.length === 1, { timeoutMs: 15_000, description: "the event, once started" });
 });
 
 test("refuses a linger that is not a whole number of milliseconds", () => {

@@ -6,8 +6,9 @@ export type CommitObserver = (seconds: number, succeeded: boolean) => void;
 /**
  * The service's store, which tells listeners about every successful commit —
  * whoever committed (a use case or the consumer runner). The outbox relay
- * listens for outbox writes, so events leave within milliseconds instead of at
- * the next poll; other background workers listen for their own collections.
+ * listens for outbox writes, so events leave after its linger (WAKE_LINGER_MS)
+ * instead of at the next poll; other background workers listen for their own
+ * collections.
  */
 export class NotifyingStore implements DocumentStore {
   private readonly listeners: ((ops: readonly WriteOp[]) => void)[] = [];

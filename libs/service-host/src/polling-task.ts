@@ -15,7 +15,7 @@ export interface PollingTaskOptions {
   lingerMs?: number;
 }
 
-/** A background task that can also be woken at once (after a commit that gave it work). */
+/** A background task that can also be woken (after a commit that gave it work). */
 export interface PollingTask extends BackgroundTask {
   notify(): void;
 }
@@ -23,37 +23,45 @@ export interface PollingTask extends BackgroundTask {
 /**
  * The loop behind every store-polling worker (deadline timers, deliveries):
  * a round on start, then every `intervalMs`, at once again while a round says
- * there is more, and at once when notified. A failed round is logged and the
- * next poll retries. stop() waits for the round in flight. Nothing is kept in
- * memory between rounds, so a restart loses nothing. With `lingerMs`, a
- * notification starts the round that much later; those that come meanwhile
- * join it rather than push it back.
+ * there is more, and `lingerMs` after a notification (at once by default). A
+ * notification never puts a round off: one already due sooner (the next poll,
+ * or more work) takes what was committed, and those during a linger join it.
+ * One during a round makes the next round come `lingerMs` after it. A failed
+ * round is logged and the next poll retries. stop() waits for the round in
+ * flight. Nothing is kept in memory between rounds, so a restart loses nothing.
  */
 export function pollingTask(options: PollingTaskOptions): PollingTask {
   const lingerMs = options.lingerMs ?? 0;
+  if (!Number.isInteger(lingerMs) || lingerMs < 0) {
+    throw new RangeError(`${options.name}: lingerMs must be an integer >= 0, got ${lingerMs}`);
+  }
   let timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (performance.now()); Infinity when none is pending. */
+  let dueAt = Infinity;
   let running: Promise<void> | undefined;
-  let again = false;
+  let notifiedDuringRound = false;
   let stopped = true;
-  let lingering = false;
 
   const schedule = (delayMs: number) => {
     clearTimeout(timer);
+    dueAt = performance.now() + delayMs;
     timer = setTimeout(() => {
-      lingering = false;
-      running = runRound().finally(() => {
+      dueAt = Infinity;
+      running = runRound().then((more) => {
         running = undefined;
-        if (!stopped) schedule(again ? 0 : options.intervalMs);
-        again = false;
+        if (!stopped) schedule(more ? 0 : notifiedDuringRound ? lingerMs : options.intervalMs);
+        notifiedDuringRound = false;
       });
     }, delayMs);
   };
 
-  const runRound = async () => {
+  /** Whether there may be more to do right away; a failed round waits for the next poll. */
+  const runRound = async (): Promise<boolean> => {
     try {
-      again = (await options.round()) || again;
+      return await options.round();
     } catch (error) {
       options.logger.error(loggableError(error), `${options.name}: round failed; retrying at the next poll`);
+      return false;
     }
   };
 
@@ -64,16 +72,14 @@ export function pollingTask(options: PollingTaskOptions): PollingTask {
       schedule(0);
     },
     notify() {
-      if (stopped || lingering) return;
-      if (running) again = true;
-      else {
-        lingering = lingerMs > 0;
-        schedule(lingerMs);
-      }
+      if (stopped) return;
+      if (running) notifiedDuringRound = true;
+      else if (dueAt > performance.now() + lingerMs) schedule(lingerMs);
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      dueAt = Infinity;
       await running;
     },
   };

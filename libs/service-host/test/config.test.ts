@@ -31,6 +31,7 @@ describe("serviceEnv defaults", () => {
       KAFKA_MAX_WAIT_MS: 5_000,
       KAFKA_LEADER_SYNC_DELAY_MS: 0,
       ALLOW_EMBEDDED_IN_PRODUCTION: false,
+      WAKE_LINGER_MS: 50,
     });
     expect(typeof config.SHUTDOWN_TIMEOUT_MS).toBe("number");
     // Unset, the Kafka adapter handles every partition of a subscription at once.
@@ -65,6 +66,17 @@ describe("serviceEnv defaults", () => {
     });
     const error = configErrorOf(() => loadConfig(intakeEnv, { KAFKA_MAX_WAIT_MS: "0" }));
     expect(error.issues).toEqual([{ variable: "KAFKA_MAX_WAIT_MS", reason: "must be at least 1" }]);
+  });
+
+  it("takes a wake linger from 0 (act at once) to 5 s, and refuses one outside", () => {
+    expect(loadConfig(intakeEnv, { WAKE_LINGER_MS: "0" }).WAKE_LINGER_MS).toBe(0);
+    expect(loadConfig(intakeEnv, { WAKE_LINGER_MS: "5000" }).WAKE_LINGER_MS).toBe(5_000);
+    expect(configErrorOf(() => loadConfig(intakeEnv, { WAKE_LINGER_MS: "5001" })).issues).toEqual([
+      { variable: "WAKE_LINGER_MS", reason: "must be at most 5000" },
+    ]);
+    expect(configErrorOf(() => loadConfig(intakeEnv, { WAKE_LINGER_MS: "-1" })).issues).toEqual([
+      { variable: "WAKE_LINGER_MS", reason: "expected an integer from 0 to 5000" },
+    ]);
   });
 
   it("keeps an explicit BUS over the broker-based default", () => {
