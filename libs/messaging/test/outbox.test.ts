@@ -45,6 +45,14 @@ function relay(
   return created;
 }
 
+/** A started relay that polls once a minute and lingers, after its first (empty) drain. */
+async function lingeringRelay(lingerMs: number, bus?: EventBus): Promise<OutboxRelay> {
+  const running = relay({ pollIntervalMs: 60_000, lingerMs, ...(bus ? { bus } : {}) });
+  running.start();
+  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  return running;
+}
+
 /** A dossier state change and its event, committed atomically like a use case does. */
 async function submitApplication(dossierId: string, body: string): Promise<string> {
   const writes = outboxWrites([textEvent(topic, dossierId, body)]);
@@ -127,9 +135,7 @@ test("a lingering relay publishes a burst's events together, once the linger end
   };
   // Far longer than three commits take even on a busy machine: the burst ends inside it.
   const lingerMs = 1_500;
-  const running = relay({ bus: counting, pollIntervalMs: 60_000, lingerMs });
-  running.start();
-  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  const running = await lingeringRelay(lingerMs, counting);
   publishes.length = 0;
   // Commits of a burst, each followed by the notification its commit gives: the first starts the linger.
   const notifiedAt = performance.now();
@@ -149,9 +155,7 @@ test("a lingering relay publishes a burst's events together, once the linger end
 test("a steady stream of notifications does not put a lingering relay's publish off for ever", async () => {
   const received = await collect(broker.bus("routing"), "routing", [topic]);
   const lingerMs = 200;
-  const running = relay({ pollIntervalMs: 60_000, lingerMs });
-  running.start();
-  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  const running = await lingeringRelay(lingerMs);
   await submitApplication("dossier-1", "submitted");
   // Ten lingers' worth of notifications, one every 20 ms: were each to restart the wait, nothing would go out.
   const streamEnds = performance.now() + 10 * lingerMs;
@@ -165,9 +169,7 @@ test("a steady stream of notifications does not put a lingering relay's publish 
 test("a relay stopped while it lingers publishes nothing until it starts again", async () => {
   const received = await collect(broker.bus("routing"), "routing", [topic]);
   const lingerMs = 200;
-  const running = relay({ pollIntervalMs: 60_000, lingerMs });
-  running.start();
-  await waitFor(async () => (await running.backlog()) === 0, { description: "the initial drain" });
+  const running = await lingeringRelay(lingerMs);
   await submitApplication("dossier-1", "submitted");
   running.notify();
   await running.stop();
