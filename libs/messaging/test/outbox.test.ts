@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import { EmbeddedDocumentStore, put } from "@lienthong/storage";
 import { waitFor, type TempDir } from "@lienthong/testing";
@@ -161,7 +162,7 @@ test("a steady stream of notifications does not put a lingering relay's publish 
   const streamEnds = performance.now() + 10 * lingerMs;
   while (performance.now() < streamEnds) {
     running.notify();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   expect(received.events.map(bodyOf)).toEqual(["submitted"]);
 });
@@ -174,7 +175,7 @@ test("a relay stopped while it lingers publishes nothing until it starts again",
   running.notify();
   await running.stop();
   // Well past the linger: the stopped relay's linger did not fire.
-  await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
+  await sleep(3 * lingerMs);
   expect(received.events).toHaveLength(0);
   expect(await running.backlog()).toBe(1);
   running.start();
@@ -191,7 +192,7 @@ test("the oldest record's age: how long the first event still waiting was writte
   expect(await waiting.oldestAgeMs()).toBe(0);
   const writtenAt = Date.now();
   await submitApplication("dossier-1", "submitted");
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await sleep(1_000);
   await submitApplication("dossier-2", "submitted");
   // Measured an hour on: the first record's age, not the second's (a second younger).
   const age = await waiting.oldestAgeMs(writtenAt + 3_600_000);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, test } from "@jest/globals";
 import { waitFor } from "@lienthong/testing";
 import { createLogger, pollingTask, type PollingTask } from "../src";
@@ -8,8 +9,6 @@ const started: PollingTask[] = [];
 afterEach(async () => {
   for (const task of started.splice(0)) await task.stop();
 });
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A started task whose rounds are counted with their start and end times, after its first round; it polls once a
@@ -24,7 +23,7 @@ async function countedTask(lingerMs?: number, { intervalMs = 60_000, roundMs = 0
     logger,
     round: async () => {
       rounds.push(performance.now());
-      if (roundMs > 0) await pause(roundMs);
+      if (roundMs > 0) await sleep(roundMs);
       ended.push(performance.now());
       return false;
     },
@@ -50,13 +49,13 @@ test("with a linger, notifications that come during it make one round, not befor
   task.notify();
   // Later notifications join the round that lingers; they do not push it back.
   for (let index = 0; index < 5; index += 1) {
-    await pause(20);
+    await sleep(20);
     task.notify();
   }
   await waitFor(() => rounds.length === 2, { timeoutMs: 15_000, description: "the lingered round" });
   expect(rounds[1]! - notifiedAt).toBeGreaterThanOrEqual(lingerMs - 1);
   // The later notifications were handled by that round: none makes one of its own.
-  await pause(lingerMs + 200);
+  await sleep(lingerMs + 200);
   expect(rounds).toHaveLength(2);
   // The next notification lingers again.
   task.notify();
@@ -70,7 +69,7 @@ test("a steady stream of notifications does not put the round off for ever", asy
   const streamEnds = performance.now() + 10 * lingerMs;
   while (performance.now() < streamEnds) {
     task.notify();
-    await pause(20);
+    await sleep(20);
   }
   expect(rounds.length).toBeGreaterThanOrEqual(2);
 });
@@ -81,7 +80,7 @@ test("a notification never holds off a poll due sooner than its linger", async (
   const streamEnds = performance.now() + 1_500;
   while (performance.now() < streamEnds) {
     task.notify();
-    await pause(20);
+    await sleep(20);
   }
   expect(rounds.length).toBeGreaterThanOrEqual(3);
 });
@@ -92,7 +91,7 @@ test("a notification during a round makes the next round come a linger after it,
   task.notify();
   await waitFor(() => rounds.length === 2, { timeoutMs: 15_000, description: "the lingered round" });
   // Notified while that round runs: the next one lingers after it ends.
-  await pause(100);
+  await sleep(100);
   task.notify();
   await waitFor(() => rounds.length === 3, { timeoutMs: 15_000, description: "the round after it" });
   expect(rounds[2]! - ended[1]!).toBeGreaterThanOrEqual(lingerMs - 1);
@@ -103,7 +102,7 @@ test("a task stopped while it lingers runs no round, and lingers again once star
   const { task, rounds } = await countedTask(lingerMs);
   task.notify();
   await task.stop();
-  await pause(3 * lingerMs);
+  await sleep(3 * lingerMs);
   expect(rounds).toHaveLength(1);
   task.start();
   await waitFor(() => rounds.length === 2, { timeoutMs: 15_000, description: "the round on the new start" });

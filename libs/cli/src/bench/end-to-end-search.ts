@@ -79,7 +79,8 @@ export async function searchEndToEnd(options: EndToEndSearchOptions): Promise<En
       async (ratePerSecond) => {
         target ??= await freshPlatform();
         const pid = platform?.pid;
-        const cpuBefore = pid === undefined ? undefined : processCpu(pid);
+        const readCpu = () => (pid === undefined ? undefined : processCpu(pid));
+        const cpuBefore = readCpu();
         const planned = Math.max(1, Math.round(ratePerSecond * options.trialSeconds));
         const bar = progress.bar(`at ${ratePerSecond}/s`, "dossiers settled", planned);
         const figures = await runEndToEnd({
@@ -90,7 +91,7 @@ export async function searchEndToEnd(options: EndToEndSearchOptions): Promise<En
           pollIntervalMs: POLL_INTERVAL_MS,
           onSettled: (settled) => bar.update(settled),
         }).finally(() => bar.stop());
-        const cpu = pid === undefined ? undefined : cpuPerUnit(cpuBefore, processCpu(pid), planned);
+        const cpu = cpuPerUnit(cpuBefore, readCpu(), planned);
         const trial = { ...assessTrial(figures), ...(cpu ? { platformCpuPerDossier: cpu } : {}) };
         const p99 = trial.p99Seconds === null ? "-" : `${trial.p99Seconds.toFixed(2)} s`;
         progress.line(
