@@ -111,6 +111,11 @@ describe("notification: the same event delivered twice", () => {
       await settled(next);
       expect(await settled(dossier)).toHaveLength(1);
       expect(harness.webhooks.forDossier(dossier.dossierId)).toHaveLength(1);
+      // Published from the outbox after the delivery's commit (after the relay's linger): awaited, then counted.
+      await waitFor(() => harness.outcomesOf(dossier.dossierId, "notificationDelivered").length >= 1, {
+        description: "the webhook's outcome event",
+        timeoutMs: EFFECT_TIMEOUT_MS,
+      });
       expect(harness.outcomesOf(dossier.dossierId, "notificationDelivered")).toHaveLength(1);
     },
     2 * EFFECT_TIMEOUT_MS,
