@@ -247,6 +247,19 @@ describe("the audit log on an embedded store", () => {
     await store.close();
   });
 
+  it("answers a flush once the decisions a seal in progress took are stored: whoever flushes then reads them", async () => {
+    const { store, log } = await openLog();
+    for (const reason of ["UNAUTHENTICATED", "PERMISSION_DENIED", "CLIENT_RATE_LIMITED"]) {
+      log.append({ action: "GET /v1/applications/:dossierRef", outcome: "denied", reason });
+    }
+    // The background round has taken the buffer and is committing it when an operator's shutdown, or a test, flushes.
+    const sealing = log.seal();
+    await log.flush();
+    expect(await log.head()).toMatchObject({ seq: 3 });
+    expect(await sealing).toBe(3);
+    await store.close();
+  });
+
   it("never forks the chain when two instances seal the same store at once", async () => {
     const file = path.join(tempDir(), "routing", "store.db");
     // Two connections to one file, as two replicas of a service on one volume.

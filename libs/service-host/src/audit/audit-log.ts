@@ -46,6 +46,12 @@ function nextOrder(at: string): string {
 export class AuditLog {
   /** Access decisions appended since the last round: sealed by it, or committed unsealed when they must wait. */
   private buffer: AuditRecord[] = [];
+  /**
+   * The flush or seal in progress. They take turns: a seal empties the
+   * buffer before it commits, so a flush running beside it would find
+   * nothing and return while those decisions were not yet stored.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: DocumentStore,
@@ -68,8 +74,12 @@ export class AuditLog {
     this.buffer.push(this.entry(event));
   }
 
-  /** Commits what append() buffered, unsealed (the next seal takes them from the store). */
-  async flush(): Promise<void> {
+  /** Commits what append() buffered, unsealed (the next seal takes them from the store), once the round in progress is done. */
+  flush(): Promise<void> {
+    return this.inTurn(() => this.storeBuffered());
+  }
+
+  private async storeBuffered(): Promise<void> {
     const appended = this.buffer.splice(0);
     try {
       await this.keepUnsealed(appended);
@@ -88,7 +98,11 @@ export class AuditLog {
    * the other commits its appended entries unsealed and seals later. Returns
    * how many were sealed.
    */
-  async seal(): Promise<number> {
+  seal(): Promise<number> {
+    return this.inTurn(() => this.sealRound());
+  }
+
+  private async sealRound(): Promise<number> {
     let appended = this.buffer.splice(0);
     try {
       const head = await this.store.get(auditHead, HEAD_ID);
@@ -157,6 +171,12 @@ export class AuditLog {
       this.logger.error(loggableError(error), "audit log: sealing failed; retrying at the next round");
       return false;
     }
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.turn.then(work);
+    this.turn = done.catch(() => undefined);
+    return done;
   }
 
   private entry(event: AuditEvent): AuditRecord {
