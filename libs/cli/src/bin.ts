@@ -168,6 +168,12 @@ program
   )
   .option("--e2e-duration <seconds>", "seconds of steady arrivals in each end-to-end trial", positiveNumber, 10)
   .option("--e2e-trials <n>", "most trials of the end-to-end rate search", positiveInteger, 5)
+  .option(
+    "--e2e-warm-up <dossiers>",
+    "dossiers that warm each fresh platform of the end-to-end search, 4 at a time, untimed",
+    positiveInteger,
+    60,
+  )
   .option("--signature-duration <seconds>", "measured seconds of the signing rounds", positiveNumber, 4)
   .option("--json", "print one JSON object with every figure, and nothing else, on stdout")
   .action(
@@ -179,6 +185,7 @@ program
       rate?: number;
       e2eDuration: number;
       e2eTrials: number;
+      e2eWarmUp: number;
       signatureDuration: number;
       json?: boolean;
     }) => {
@@ -194,6 +201,7 @@ program
         ratePerSecond: options.rate,
         e2eDurationSeconds: options.e2eDuration,
         e2eMaxTrials: options.e2eTrials,
+        e2eWarmUpDossiers: options.e2eWarmUp,
         signatureSeconds: options.signatureDuration,
         progressBars: !options.json && process.stdout.isTTY === true,
       });

@@ -398,6 +398,7 @@ describe("formatReport", () => {
       e2eStartPerSecond: 64,
       e2eDurationSeconds: 20,
       e2eMaxTrials: 5,
+      e2eWarmUpDossiers: 60,
       signatureSeconds: 4,
       e2eTimeoutSeconds: 15,
       pollIntervalMs: 50,
@@ -437,6 +438,7 @@ describe("formatReport", () => {
   it("shows every trial of the search in the order run, then the highest sustained rate and its ratio", () => {
     const text = formatReport(report);
     expect(text).toContain("20 s of arrivals per trial");
+    expect(text).toContain("each fresh platform warmed by 60 dossiers first, untimed");
     const trialLines = text.split("\n").filter((line) => /^\s+at \d/.test(line));
     expect(trialLines).toEqual([
       "  at 64.0/s: NOT sustained, 1/2 notified, 1 routed, 2 submitted; stopped short: decide (HTTP 409): 1",

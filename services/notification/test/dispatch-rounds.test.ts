@@ -263,4 +263,48 @@ describe("notification: the dispatcher's rounds", () => {
       "sent",
     ]);
   });
+
+  it("reads no due delivery while every lane is busy, and past those in flight only as many as may start", async () => {
+    holdMail = true;
+    const due = new Date(now.getTime() - 1_000);
+    for (let i = 0; i < 2; i += 1) await pending(await dossier(), EMAIL, due);
+    const round = dispatch({ lanes: 4 });
+    const pagesRead: number[] = [];
+    const read = store.find.bind(store);
+    const find: DocumentStore["find"] = async (collection, query) => {
+      const found = await read(collection, query);
+      const where: { state?: unknown } = query?.where ?? {};
+      if (collection.name === deliveries.name && where.state === "pending") pagesRead.push(found.length);
+      return found;
+    };
+    round.ports.store = Object.assign(Object.create(store) as DocumentStore, { find });
+    await dispatchRound(round);
+    await waitFor(() => calls.length === 2, { description: "the first two mails held in flight", timeoutMs: 10_000 });
+    for (let i = 0; i < 10; i += 1) await pending(await dossier(), EMAIL, new Date(due.getTime() + 1 + i));
+
+    // Two lanes left: the two in flight (still pending) and the next two, not the whole backlog.
+    await dispatchRound(round);
+    await waitFor(() => calls.length === 4, { description: "two more mails in the two free lanes", timeoutMs: 10_000 });
+    // Every lane busy: nothing read, nothing started.
+    await dispatchRound(round);
+    expect(pagesRead).toEqual([2, 4]);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("keeps a due delivery behind an unsent one of its dossier to the same recipient planned at the same instant", async () => {
+    const dossierId = await dossier();
+    const plannedAt = new Date(now.getTime() - 60_000).toISOString();
+    // The first, planned at that instant too, is waiting for its retry.
+    const retrying = await pending(dossierId, EMAIL, new Date(now.getTime() + 30_000), { createdAt: plannedAt });
+    const next = await pending(dossierId, EMAIL, new Date(now.getTime() - 1_000), { createdAt: plannedAt });
+    // Another recipient's delivery of the dossier is not held by it.
+    const webhook = await pending(dossierId, WEBHOOK, new Date(now.getTime() - 1_000), { createdAt: plannedAt });
+    await dispatchRound(dispatch());
+    await waitFor(async () => (await stored(next.notificationId)).nextAttemptAt === retrying.nextAttemptAt, {
+      description: "the later mail put after the earlier one's retry",
+      timeoutMs: 10_000,
+    });
+    await waitFor(() => calls.length === 1, { description: "the webhook sent", timeoutMs: 10_000 });
+    expect(calls).toEqual([{ channel: "webhook", id: webhook.notificationId }]);
+  });
 });

@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Seconds of steady arrivals in each trial of the end-to-end search. */
   e2eDurationSeconds: number;
   e2eMaxTrials: number;
+  /** Dossiers that warm each fresh platform of the end-to-end search before its trial. */
+  e2eWarmUpDossiers: number;
   /** Measured seconds of the signing rounds (after a fixed warm-up). */
   signatureSeconds: number;
   /** Draw progress bars (only on a terminal, never with --json). */
@@ -100,6 +102,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       startPerSecond: e2eStartPerSecond,
       trialSeconds: options.e2eDurationSeconds,
       maxTrials: options.e2eMaxTrials,
+      warmUpDossiers: options.e2eWarmUpDossiers,
     });
 
     const parts = { ...throughput, signature, endToEnd: summariseEndToEnd(trials, baseline, host.cores) };
@@ -115,6 +118,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         e2eStartPerSecond,
         e2eDurationSeconds: options.e2eDurationSeconds,
         e2eMaxTrials: options.e2eMaxTrials,
+        e2eWarmUpDossiers: options.e2eWarmUpDossiers,
         signatureSeconds: options.signatureSeconds,
         e2eTimeoutSeconds: E2E_TIMEOUT_SECONDS,
         pollIntervalMs: POLL_INTERVAL_MS,

@@ -110,6 +110,28 @@ export async function followDossier(
   return journey;
 }
 
+/**
+ * Dossiers followed `inFlight` at a time, each follower starting the next
+ * once its own is notified: a closed loop, which a slow platform slows down
+ * instead of leaving behind. Resolves with where the first dossier that
+ * stopped short stopped, if one did (and then starts no more).
+ */
+export async function followInTurn(
+  target: EndToEndTarget,
+  options: { dossiers: number; inFlight: number; timeoutSeconds: number; pollIntervalMs: number },
+): Promise<string | undefined> {
+  let next = 0;
+  let stoppedAt: string | undefined;
+  const follower = async () => {
+    while (next < options.dossiers && stoppedAt === undefined) {
+      const journey = await followDossier(target, next++, options.timeoutSeconds, options.pollIntervalMs);
+      stoppedAt ??= journey.stoppedAt;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.inFlight, options.dossiers) }, follower));
+  return stoppedAt;
+}
+
 /** Outcomes → figures; pure, so the counting is tested apart from the network. */
 export function endToEndFigures(
   journeys: readonly Journey[],

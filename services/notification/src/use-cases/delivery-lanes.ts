@@ -20,6 +20,11 @@ export class DeliveryLanes {
     return this.busy.size;
   }
 
+  /** How many more deliveries may start now, each in a lane of its own. */
+  get room(): number {
+    return Math.max(0, this.limit - this.busy.size);
+  }
+
   /** Whether `start` would start work in `lane` now. */
   free(lane: string): boolean {
     return !this.busy.has(lane) && this.busy.size < this.limit;

@@ -122,9 +122,14 @@ async function settleUnreceipted(dispatch: Dispatch, batchSize: number): Promise
   return due.length === batchSize;
 }
 
-/** A bound that includes records due exactly now (ISO strings compare as text; "~" sorts after every digit). */
+/** A bound that includes records due exactly now. */
 function dueBy(now: Date): string {
-  return now.toISOString() + "~";
+  return upTo(now.toISOString());
+}
+
+/** An exclusive bound that includes `instant` itself (ISO strings compare as text; "~" sorts after every digit). */
+function upTo(instant: string): string {
+  return `${instant}~`;
 }
 
 /**
@@ -139,9 +144,16 @@ function dueBy(now: Date): string {
  */
 async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<boolean> {
   const { ports, lanes, rates } = dispatch;
-  // Past those in flight, which are still pending until they end.
-  const limit = batchSize + lanes.size;
   const keptBack = Object.fromEntries(PROVIDERS.map((provider) => [provider, 0])) as Record<Provider, number>;
+  // Behind a backlog the lanes are full most rounds: reading the due deliveries again would only find those in
+  // flight and those that must wait, each round — a dispatcher that falls behind would work harder per delivery
+  // (decision 69). Each lane that ends commits its outcome, which wakes the next round.
+  if (lanes.room === 0) {
+    dispatch.rateObserver.keptBack(keptBack);
+    return false;
+  }
+  // Past those in flight, which are still pending until they end, as many as may start.
+  const limit = Math.min(batchSize, lanes.room) + lanes.size;
   // With rates, a page per provider: deliveries one provider's rate keeps waiting never hide another provider's.
   // Without, one page of every channel, oldest first, is that already at a quarter of the reading (decision 61).
   const channelsByPage: (number | undefined)[] = rates.limited ? [...PROVIDER_OF_CHANNEL.keys()] : [undefined];
@@ -288,6 +300,8 @@ async function endpointIdFor(ports: NotificationPorts, delivery: DeliveryRecord)
 async function earlierUnsent(ports: NotificationPorts, delivery: DeliveryRecord): Promise<DeliveryRecord | undefined> {
   const siblings = await ports.store.find(deliveries, {
     where: { dossierId: delivery.dossierId },
+    // Those planned later never come first; those planned at the same instant are sorted below.
+    range: { field: "createdAt", lt: upTo(delivery.createdAt) },
     orderBy: { field: "createdAt" },
   });
   const now = ports.now().toISOString();
