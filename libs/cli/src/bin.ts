@@ -169,7 +169,7 @@ program
   .option("--e2e-duration <seconds>", "seconds of steady arrivals in each end-to-end trial", positiveNumber, 10)
   .option("--e2e-trials <n>", "most trials of the end-to-end rate search", positiveInteger, 5)
   .option(
-    "--e2e-warm-up <dossiers>",
+    "--e2e-warmup <dossiers>",
     "dossiers that warm each fresh platform of the end-to-end search, 4 at a time, untimed",
     positiveInteger,
     60,
@@ -185,7 +185,7 @@ program
       rate?: number;
       e2eDuration: number;
       e2eTrials: number;
-      e2eWarmUp: number;
+      e2eWarmup: number;
       signatureDuration: number;
       json?: boolean;
     }) => {
@@ -201,7 +201,7 @@ program
         ratePerSecond: options.rate,
         e2eDurationSeconds: options.e2eDuration,
         e2eMaxTrials: options.e2eTrials,
-        e2eWarmUpDossiers: options.e2eWarmUp,
+        e2eWarmupDossiers: options.e2eWarmup,
         signatureSeconds: options.signatureDuration,
         progressBars: !options.json && process.stdout.isTTY === true,
       });

@@ -3,7 +3,7 @@ import { lienthong } from "./support/cli";
 /** Short settings: the contract is the output's shape, not the figures. One end-to-end trial keeps it quick. */
 const SHORT = [
   ...["--rounds", "2", "--duration", "1", "--warmup", "0"],
-  ...["--rate", "2", "--e2e-duration", "1", "--e2e-trials", "1", "--e2e-warm-up", "3"],
+  ...["--rate", "2", "--e2e-duration", "1", "--e2e-trials", "1", "--e2e-warmup", "3"],
   ...["--signature-duration", "0.5"],
 ];
 
@@ -44,7 +44,7 @@ describe("lienthong bench --json", () => {
       e2eStartPerSecond: 2,
       e2eDurationSeconds: 1,
       e2eMaxTrials: 1,
-      e2eWarmUpDossiers: 3,
+      e2eWarmupDossiers: 3,
     });
     // What a dossier cost the platform (read from /proc on Linux, where CI runs): positive, the main thread's part
     // within the whole, and the ceiling the two set on this machine's cores.
@@ -115,7 +115,7 @@ describe("lienthong bench --json", () => {
       "  round 1 of 2: express echo, intake REST, grpc-js echo, intake gRPC, intake REST without tracing",
       "  round 2 of 2: ",
       "end to end: the highest sustained arrival rate, from 2.0 dossiers/s",
-      "  warming it with 3 dossiers, 4 at a time (not timed)",
+      "  warming it with 3 dossiers, 3 at a time (not timed)",
       "  at 2/s: ",
     ])
       expect(run.stderr).toContain(phase);

@@ -398,7 +398,7 @@ describe("formatReport", () => {
       e2eStartPerSecond: 64,
       e2eDurationSeconds: 20,
       e2eMaxTrials: 5,
-      e2eWarmUpDossiers: 60,
+      e2eWarmupDossiers: 60,
       signatureSeconds: 4,
       e2eTimeoutSeconds: 15,
       pollIntervalMs: 50,

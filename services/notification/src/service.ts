@@ -95,7 +95,8 @@ export async function createNotificationService(options: ServiceOptions = {}): P
     gatewayTimeoutMs: env.NOTIFICATION_GATEWAY_TIMEOUT_MS,
     receiptHorizonMs: env.NOTIFICATION_RECEIPT_HORIZON_HOURS * HOUR_MS,
   };
-  const lanes = new DeliveryLanes(DELIVERIES_IN_FLIGHT, host.logger);
+  // A lane that ends wakes the dispatcher: one that committed nothing (its delivery written meanwhile) too.
+  const lanes = new DeliveryLanes(DELIVERIES_IN_FLIGHT, host.logger, () => dispatcher.notify());
   const rates = new ProviderRates({
     smtp: env.NOTIFICATION_RATE_SMTP_PER_SECOND,
     sms: env.NOTIFICATION_RATE_SMS_PER_SECOND,

@@ -264,7 +264,7 @@ describe("notification: the dispatcher's rounds", () => {
     ]);
   });
 
-  it("reads no due delivery while every lane is busy, and past those in flight only as many as may start", async () => {
+  it("reads no due delivery while every lane is busy", async () => {
     holdMail = true;
     const due = new Date(now.getTime() - 1_000);
     for (let i = 0; i < 2; i += 1) await pending(await dossier(), EMAIL, due);
@@ -281,14 +281,44 @@ describe("notification: the dispatcher's rounds", () => {
     await dispatchRound(round);
     await waitFor(() => calls.length === 2, { description: "the first two mails held in flight", timeoutMs: 10_000 });
     for (let i = 0; i < 10; i += 1) await pending(await dossier(), EMAIL, new Date(due.getTime() + 1 + i));
-
-    // Two lanes left: the two in flight (still pending) and the next two, not the whole backlog.
     await dispatchRound(round);
     await waitFor(() => calls.length === 4, { description: "two more mails in the two free lanes", timeoutMs: 10_000 });
+
     // Every lane busy: nothing read, nothing started.
     await dispatchRound(round);
-    expect(pagesRead).toEqual([2, 4]);
+    expect(pagesRead).toEqual([2, 12]);
     expect(calls).toHaveLength(4);
+  });
+
+  it("starts a newer delivery in the last free lane past older due ones whose lanes are busy", async () => {
+    holdMail = true;
+    const due = new Date(now.getTime() - 10_000);
+    // Two dossiers with two mails each to their applicant: each one's second waits for its first.
+    for (const dossierId of [await dossier(), await dossier()]) {
+      await pending(dossierId, EMAIL, due, { createdAt: due.toISOString() });
+      await pending(dossierId, EMAIL, new Date(due.getTime() + 1), { createdAt: due.toISOString() });
+    }
+    const newer = await pending(await dossier(), EMAIL, new Date(due.getTime() + 5_000));
+    const round = dispatch({ lanes: 3 });
+    await dispatchRound(round);
+    await dispatchRound(round);
+    await waitFor(() => calls.length === 3, { description: "the newer mail in the third lane", timeoutMs: 10_000 });
+    expect(calls.map((call) => call.id)).toContain(newer.notificationId);
+  });
+
+  it("tells its owner each time a lane ends, also when its delivery failed", async () => {
+    let freed = 0;
+    const lanes = new DeliveryLanes(2, createLogger({ service: "notification", level: "silent" }), () => (freed += 1));
+    let fail = () => undefined as void;
+    expect(lanes.start("a", () => Promise.resolve())).toBe(true);
+    const failing = new Promise<void>((_resolve, reject) => (fail = () => reject(new Error("the store refused"))));
+    expect(lanes.start("b", () => failing)).toBe(true);
+    expect(lanes.room).toBe(0);
+    await waitFor(() => freed === 1, { description: "lane a ended", timeoutMs: 5_000 });
+    fail();
+    await lanes.settled();
+    expect(freed).toBe(2);
+    expect(lanes.room).toBe(2);
   });
 
   it("keeps a due delivery behind an unsent one of its dossier to the same recipient planned at the same instant", async () => {

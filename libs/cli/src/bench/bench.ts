@@ -27,7 +27,7 @@ export interface BenchOptions {
   e2eDurationSeconds: number;
   e2eMaxTrials: number;
   /** Dossiers that warm each fresh platform of the end-to-end search before its trial. */
-  e2eWarmUpDossiers: number;
+  e2eWarmupDossiers: number;
   /** Measured seconds of the signing rounds (after a fixed warm-up). */
   signatureSeconds: number;
   /** Draw progress bars (only on a terminal, never with --json). */
@@ -102,7 +102,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       startPerSecond: e2eStartPerSecond,
       trialSeconds: options.e2eDurationSeconds,
       maxTrials: options.e2eMaxTrials,
-      warmUpDossiers: options.e2eWarmUpDossiers,
+      warmupDossiers: options.e2eWarmupDossiers,
     });
 
     const parts = { ...throughput, signature, endToEnd: summariseEndToEnd(trials, baseline, host.cores) };
@@ -118,7 +118,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         e2eStartPerSecond,
         e2eDurationSeconds: options.e2eDurationSeconds,
         e2eMaxTrials: options.e2eMaxTrials,
-        e2eWarmUpDossiers: options.e2eWarmUpDossiers,
+        e2eWarmupDossiers: options.e2eWarmupDossiers,
         signatureSeconds: options.signatureSeconds,
         e2eTimeoutSeconds: E2E_TIMEOUT_SECONDS,
         pollIntervalMs: POLL_INTERVAL_MS,

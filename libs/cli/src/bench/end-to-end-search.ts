@@ -19,7 +19,7 @@ export interface EndToEndSearchOptions {
   trialSeconds: number;
   maxTrials: number;
   /** Dossiers that warm each fresh platform, untimed (decision 69). */
-  warmUpDossiers: number;
+  warmupDossiers: number;
 }
 
 /**
@@ -33,7 +33,7 @@ export const POLL_INTERVAL_MS = 50;
 /** The search stops once the lowest failing rate is within this factor of the highest sustained one. */
 const SEARCH_RESOLUTION = 1.15;
 /** The warm-up's dossiers in flight at once: a closed loop, so it never leaves a backlog to the trial. */
-const WARM_UP_IN_FLIGHT = 4;
+const WARMUP_IN_FLIGHT = 4;
 const PLATFORM_READY_TIMEOUT_MS = 60_000;
 
 /**
@@ -70,10 +70,14 @@ export async function searchEndToEnd(options: EndToEndSearchOptions): Promise<En
     // The provincial portal submits at every unit; the sample officials act on the dossiers.
     const credentials = await developmentCredentials(path.join(dataDir, "identity"), DEVELOPMENT_CLIENTS.portal);
     const target: EndToEndTarget = { urls: platform.urls, credentials, mailbox };
-    progress.line(`  warming it with ${options.warmUpDossiers} dossiers, ${WARM_UP_IN_FLIGHT} at a time (not timed)`);
+    const dossiers = options.warmupDossiers;
+    const inFlight = Math.min(WARMUP_IN_FLIGHT, dossiers);
+    progress.line(
+      `  warming it with ${dossiers} dossier${dossiers === 1 ? "" : "s"}, ${inFlight} at a time (not timed)`,
+    );
     const stoppedAt = await followInTurn(target, {
-      dossiers: options.warmUpDossiers,
-      inFlight: WARM_UP_IN_FLIGHT,
+      dossiers,
+      inFlight,
       timeoutSeconds: E2E_TIMEOUT_SECONDS,
       pollIntervalMs: POLL_INTERVAL_MS,
     });

@@ -139,7 +139,7 @@ export interface BenchReport extends BenchParts {
     e2eDurationSeconds: number;
     e2eMaxTrials: number;
     /** Dossiers that warmed each fresh platform of the search, untimed. */
-    e2eWarmUpDossiers: number;
+    e2eWarmupDossiers: number;
     signatureSeconds: number;
     e2eTimeoutSeconds: number;
     pollIntervalMs: number;
@@ -419,7 +419,7 @@ export function formatReport(report: BenchReport): string {
     `  signed / raw            ${fixed(signature.ratio, 3)}`,
     "",
     `End to end, open model: ${settings.e2eDurationSeconds} s of arrivals per trial, each dossier followed to its result email`,
-    `  (each fresh platform warmed by ${settings.e2eWarmUpDossiers} dossiers first, untimed)`,
+    `  (each fresh platform warmed by ${settings.e2eWarmupDossiers} dossiers first, untimed)`,
     ...endToEnd.trials.flatMap(trialLines),
     `  sustained             ${fixed(endToEnd.sustainedPerSecond, 1)}/s  ` +
       `(the highest rate at which every dossier was notified with p99 < ${E2E_P99_LIMIT_SECONDS} s)`,

@@ -3,9 +3,9 @@ import type { Logger } from "@lienthong/messaging";
 
 /**
  * The deliveries in flight: one at a time per lane, at most `limit` at once.
- * The dispatcher starts work here and goes on; a lane that ends commits its
- * outcome, which wakes the dispatcher for what is due next. So a recipient
- * slow to answer holds up its own lane only, never a round.
+ * The dispatcher starts work here and goes on; a lane that ends wakes the
+ * dispatcher for what is due next. So a recipient slow to answer holds up its
+ * own lane only, never a round.
  */
 export class DeliveryLanes {
   private readonly busy = new Map<string, Promise<void>>();
@@ -13,6 +13,8 @@ export class DeliveryLanes {
   constructor(
     private readonly limit: number,
     private readonly logger: Logger,
+    /** Told each time a lane ends, whether or not its delivery committed anything (the dispatcher's wake-up). */
+    private readonly onFree: () => void = () => undefined,
   ) {}
 
   /** How many deliveries are in flight. */
@@ -38,7 +40,10 @@ export class DeliveryLanes {
         // What it could not record stays pending and is due again at the next poll.
         this.logger.error(loggableError(error), "delivery-dispatcher: a delivery failed; retrying at the next poll");
       })
-      .finally(() => this.busy.delete(lane));
+      .finally(() => {
+        this.busy.delete(lane);
+        this.onFree();
+      });
     this.busy.set(lane, running);
     return true;
   }

@@ -140,20 +140,21 @@ function upTo(instant: string): string {
  * one commit; a temporary failure is rescheduled with capped backoff until the
  * retry horizon; a webhook to a suspended endpoint is held. True when more
  * may be due beyond this page; the deliveries themselves run on after it
- * returns, and their commits wake the dispatcher for what follows.
+ * returns, and each that ends wakes the dispatcher for what follows.
  */
 async function dispatchDueDeliveries(dispatch: Dispatch, batchSize: number): Promise<boolean> {
   const { ports, lanes, rates } = dispatch;
   const keptBack = Object.fromEntries(PROVIDERS.map((provider) => [provider, 0])) as Record<Provider, number>;
-  // Behind a backlog the lanes are full most rounds: reading the due deliveries again would only find those in
-  // flight and those that must wait, each round — a dispatcher that falls behind would work harder per delivery
-  // (decision 69). Each lane that ends commits its outcome, which wakes the next round.
+  // Behind a backlog the lanes are full most rounds: the page would hold only deliveries that cannot start, read
+  // again each round, so a dispatcher that fell behind would work harder per delivery (decision 69). Each lane
+  // that ends wakes the next round (DeliveryLanes' onFree).
   if (lanes.room === 0) {
     dispatch.rateObserver.keptBack(keptBack);
     return false;
   }
-  // Past those in flight, which are still pending until they end, as many as may start.
-  const limit = Math.min(batchSize, lanes.room) + lanes.size;
+  // Past those in flight, which are still pending until they end; the page's slack is for those whose lane is busy
+  // (a dossier's next message to the same recipient), which may come before one that can start.
+  const limit = batchSize + lanes.size;
   // With rates, a page per provider: deliveries one provider's rate keeps waiting never hide another provider's.
   // Without, one page of every channel, oldest first, is that already at a quarter of the reading (decision 61).
   const channelsByPage: (number | undefined)[] = rates.limited ? [...PROVIDER_OF_CHANNEL.keys()] : [undefined];
