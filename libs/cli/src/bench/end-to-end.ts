@@ -128,7 +128,8 @@ export async function followInTurn(
       stoppedAt ??= journey.stoppedAt;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.inFlight, options.dossiers) }, follower));
+  // A follower with no dossier left to take ends at once.
+  await Promise.all(Array.from({ length: options.inFlight }, follower));
   return stoppedAt;
 }
 

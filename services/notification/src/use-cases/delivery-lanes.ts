@@ -24,17 +24,17 @@ export class DeliveryLanes {
 
   /** How many more deliveries may start now, each in a lane of its own. */
   get room(): number {
-    return Math.max(0, this.limit - this.busy.size);
+    return this.limit - this.busy.size;
   }
 
   /** Whether `start` would start work in `lane` now. */
   free(lane: string): boolean {
-    return !this.busy.has(lane) && this.busy.size < this.limit;
+    return !this.busy.has(lane) && this.room > 0;
   }
 
   /** Starts `work` in `lane`; false (nothing started) while the lane is busy or the limit is reached. */
   start(lane: string, work: () => Promise<void>): boolean {
-    if (this.busy.has(lane) || this.busy.size >= this.limit) return false;
+    if (!this.free(lane)) return false;
     const running = work()
       .catch((error: unknown) => {
         // What it could not record stays pending and is due again at the next poll.
