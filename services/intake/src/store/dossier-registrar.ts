@@ -36,6 +36,13 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** A day's counter of one printed prefix: its last code's number and the stored record's version. */
+interface Counter {
+  sequenceId: string;
+  last: number;
+  version: number;
+}
+
 /** Optimistic retries when another process allocated the same unit's next codes first. */
 const MAX_ALLOCATION_ATTEMPTS = 50;
 /** Drafts stored per commit: bounds one transaction's size under a burst. */
@@ -55,9 +62,19 @@ const MAX_BATCH = 200;
  * costs one disk sync per batch instead of one per application. Across
  * processes the counter's version check guards: a lost race re-reads and
  * retries the whole batch.
+ *
+ * The registrar remembers each prefix's counter as its own last commit left
+ * it, and the next batch starts from there without reading it back. Once a
+ * batch started from a remembered counter loses the race, another process
+ * takes that prefix's codes too, and each batch of the day reads the counter
+ * first, as before (docs/decisions.md §70).
  */
 export class DossierRegistrar {
   private readonly queues = new Map<string, Pending[]>();
+  /** By printed prefix: the counter as this registrar's last commit left it (an entry per prefix; a new day replaces it). */
+  private readonly committed = new Map<string, Counter>();
+  /** By printed prefix: the day's sequence id once another process was found taking the prefix's codes too. */
+  private readonly sharedToday = new Map<string, string>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -110,8 +127,10 @@ export class DossierRegistrar {
       const now = this.now();
       // Keyed by the prefix printed, so a code is never issued twice even if a unit's prefix changes today.
       const sequenceId = dossierSequenceKey(prefix, now);
-      const sequence = await this.store.get(dossierSequences, sequenceId);
-      const last = sequence?.data.last ?? 0;
+      const remembered = this.remembered(prefix, sequenceId);
+      // Not awaited when remembered: the batch reaches its commit in the turn of the request that started it.
+      const counter = remembered ?? (await this.readCounter(sequenceId));
+      const { last } = counter;
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
       for (const pending of batch.slice(accepted.length)) {
         pending.reject(
@@ -127,9 +146,7 @@ export class DossierRegistrar {
         const dossierCode = formatDossierCode(prefix, now, last + 1 + index);
         return pending.draft.build({ dossierId: randomUUID(), dossierCode, submittedAt: now });
       });
-      const ops: WriteOp[] = [
-        put(dossierSequences, sequenceId, { last: last + accepted.length }, sequence?.version ?? 0),
-      ];
+      const ops: WriteOp[] = [put(dossierSequences, sequenceId, { last: last + accepted.length }, counter.version)];
       accepted.forEach(({ draft }, index) => {
         const { application, events } = stored[index]!;
         ops.push(put(applications, application.dossierId, application, 0), ...outboxWrites(events));
@@ -143,11 +160,28 @@ export class DossierRegistrar {
         await this.commit(ops);
       } catch (error) {
         const lostCounterRace = error instanceof ConflictError && error.collection === dossierSequences.name;
+        // The next batch reads what the store holds: another process's codes, or a write whose outcome is unknown.
+        this.committed.delete(prefix);
+        if (lostCounterRace && remembered) this.sharedToday.set(prefix, sequenceId);
         if (lostCounterRace && attempt < MAX_ALLOCATION_ATTEMPTS) continue;
         throw error;
       }
+      // A put makes the stored version the previous one + 1 (DocumentStore).
+      this.committed.set(prefix, { sequenceId, last: last + accepted.length, version: counter.version + 1 });
       accepted.forEach((pending, index) => pending.resolve(stored[index]!.application));
       return;
     }
+  }
+
+  /** The counter as this registrar's last commit left it today, unless others take the prefix's codes too. */
+  private remembered(prefix: string, sequenceId: string): Counter | undefined {
+    if (this.sharedToday.get(prefix) === sequenceId) return undefined;
+    const counter = this.committed.get(prefix);
+    return counter?.sequenceId === sequenceId ? counter : undefined;
+  }
+
+  private async readCounter(sequenceId: string): Promise<Counter> {
+    const stored = await this.store.get(dossierSequences, sequenceId);
+    return { sequenceId, last: stored?.data.last ?? 0, version: stored?.version ?? 0 };
   }
 }
