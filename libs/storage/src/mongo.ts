@@ -149,16 +149,21 @@ export class MongoDocumentStore implements DocumentStore {
     await this.guard(async () => {
       const session = await this.connection.startSession();
       try {
-        await session.withTransaction(async () => {
-          for (const op of ops) await this.apply(op, session);
-        });
+        // Majority whatever the replica set's default: with an arbiter it is w:1, whose acknowledged writes a
+        // failover may roll back.
+        await session.withTransaction(
+          async () => {
+            for (const op of ops) await this.apply(op, session);
+          },
+          { writeConcern: { w: "majority" } },
+        );
       } finally {
         await session.endSession();
       }
     });
   }
 
-  /** A commit resolves once the replica set's majority has it (the connection's write concern): nothing to wait for. */
+  /** A commit resolves once the replica set's majority has it (its transaction's write concern): nothing to wait for. */
   async durable(): Promise<void> {}
 
   async ping(): Promise<boolean> {

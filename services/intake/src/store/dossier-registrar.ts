@@ -127,9 +127,9 @@ export class DossierRegistrar {
       const now = this.now();
       // Keyed by the prefix printed, so a code is never issued twice even if a unit's prefix changes today.
       const sequenceId = dossierSequenceKey(prefix, now);
-      const remembered = this.remembered(prefix, sequenceId);
-      // Not awaited when remembered: the batch reaches its commit in the turn of the request that started it.
-      const counter = remembered ?? (await this.readCounter(sequenceId));
+      const lastCommitted = this.lastCommitted(prefix, sequenceId);
+      // No read, and no await, between a batch that knows its counter and its commit.
+      const counter = lastCommitted ?? (await this.readCounter(sequenceId));
       const { last } = counter;
       const accepted = batch.slice(0, Math.max(0, MAX_DAILY_SEQUENCE - last));
       for (const pending of batch.slice(accepted.length)) {
@@ -162,7 +162,7 @@ export class DossierRegistrar {
         const lostCounterRace = error instanceof ConflictError && error.collection === dossierSequences.name;
         // The next batch reads what the store holds: another process's codes, or a write whose outcome is unknown.
         this.committed.delete(prefix);
-        if (lostCounterRace && remembered) this.sharedToday.set(prefix, sequenceId);
+        if (lostCounterRace && lastCommitted) this.sharedToday.set(prefix, sequenceId);
         if (lostCounterRace && attempt < MAX_ALLOCATION_ATTEMPTS) continue;
         throw error;
       }
@@ -174,7 +174,7 @@ export class DossierRegistrar {
   }
 
   /** The counter as this registrar's last commit left it today, unless others take the prefix's codes too. */
-  private remembered(prefix: string, sequenceId: string): Counter | undefined {
+  private lastCommitted(prefix: string, sequenceId: string): Counter | undefined {
     if (this.sharedToday.get(prefix) === sequenceId) return undefined;
     const counter = this.committed.get(prefix);
     return counter?.sequenceId === sequenceId ? counter : undefined;
