@@ -103,7 +103,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   private seenDataVersion: unknown;
   /** Prepared find and count statements by their SQL (see prepared). */
   private readonly queries = new Map<string, Database.Statement>();
-  private readonly applyGroup: Database.Transaction<(group: PendingCommit[]) => unknown[]>;
+  private readonly applyEachAlone: Database.Transaction<(group: PendingCommit[]) => unknown[]>;
+  private readonly applyAll: Database.Transaction<(group: PendingCommit[]) => void>;
   /**
    * Set when a write failed because the file cannot take more (SQLITE_FULL…),
    * cleared when ping()'s own write of a page succeeds: a small commit that
@@ -120,9 +121,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
     this.applyBatch = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.apply(op);
     });
-    // Inside the group's transaction each batch is a savepoint: one that
-    // fails rolls back alone, and the others still share the one fsync.
-    this.applyGroup = db.transaction((group: PendingCommit[]) =>
+    // After a batch failed (see applyInGroup), the group again, each batch in a savepoint:
+    // one that fails rolls back alone, and the others still share the one fsync.
+    this.applyEachAlone = db.transaction((group: PendingCommit[]) =>
       group.map(({ ops }) => {
         try {
           this.applyBatch(ops);
@@ -135,6 +136,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
         }
       }),
     );
+    this.applyAll = db.transaction((group: PendingCommit[]) => {
+      for (const { ops } of group) for (const op of ops) this.apply(op);
+    });
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedDocumentStore> {
@@ -267,7 +271,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   /**
    * Group commit: the batches committed during one turn of the event loop
-   * are written in one transaction, each batch in a savepoint of its own, and
+   * are written in one transaction (a batch that fails fails alone), and
    * one fsync of the write-ahead log (WalSync, off the event loop) makes them
    * all durable. Each caller learns its own outcome only once its batch is on
    * disk (or refused alone, e.g. on a version conflict).
@@ -318,7 +322,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       outcomes = this.run(() => {
         this.openDatabase();
-        return this.applyGroup(group);
+        return this.applyInGroup(group);
       });
     } catch (error) {
       // The group's transaction itself failed (no space, I/O error): no batch of it was written.
@@ -347,6 +351,21 @@ export class EmbeddedDocumentStore implements DocumentStore {
         written.forEach((commit) => commit.reject(refusal));
       },
     );
+  }
+
+  /**
+   * Each batch's outcome, undefined when written. Nearly always every batch is valid, and the group is one
+   * transaction and nothing more: a savepoint per batch would make SQLite copy every page a batch changes into a
+   * sub-journal (a temporary file past 64 KiB) for a rollback that almost never comes. When a batch fails, the
+   * transaction is rolled back with it and the group is applied again, each batch in a savepoint of its own.
+   */
+  private applyInGroup(group: PendingCommit[]): unknown[] {
+    try {
+      this.applyAll(group);
+      return group.map(() => undefined);
+    } catch {
+      return this.applyEachAlone(group);
+    }
   }
 
   /** Runs inside the batch transaction: a throw rolls back the whole batch. */

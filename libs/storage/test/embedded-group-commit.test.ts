@@ -1,7 +1,8 @@
 /**
  * Group commit (issue 9): the batches committed in one turn of the event loop
- * share one transaction, one savepoint each, so one fsync covers them all —
- * and each batch still succeeds or fails on its own.
+ * share one transaction, so one fsync covers them all — and each batch still
+ * succeeds or fails on its own (after a failure the group is applied again,
+ * one savepoint per batch).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
