@@ -363,7 +363,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
     try {
       this.applyAll(group);
       return group.map(() => undefined);
-    } catch {
+    } catch (error) {
+      // A transaction left open (its rollback failed) would hold the second pass's writes uncommitted.
+      if (this.db.inTransaction) throw error;
       return this.applyEachAlone(group);
     }
   }

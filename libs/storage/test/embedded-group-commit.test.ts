@@ -51,6 +51,30 @@ describe("EmbeddedDocumentStore group commit", () => {
     await store.close();
   });
 
+  it("a batch whose unique field another document holds fails alone, in a group of valid ones", async () => {
+    const store = await EmbeddedDocumentStore.open({ path: freshPath() });
+    const codes = defineCollection<{ code: string }>("codes", { unique: [["code"]] });
+    await store.ensureCollections([codes, marks]);
+    await store.commit([put(codes, "first", { code: "A-1" })]);
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        store.commit([
+          put(marks, `of-${i}`, { text: "mark" }),
+          put(codes, `c${i}`, { code: i === 7 ? "A-1" : `B-${i}` }),
+        ]),
+      ),
+    );
+
+    const rejected = outcomes.flatMap((outcome, i) => (outcome.status === "rejected" ? [i] : []));
+    expect(rejected).toEqual([7]);
+    expect((outcomes[7] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    expect(await store.count(codes)).toBe(20);
+    expect(await store.count(marks)).toBe(19);
+    expect(await store.get(marks, "of-7")).toBeUndefined();
+    await store.close();
+  });
+
   it("fails every batch of a group the disk refused, and writes none of them", async () => {
     const store = await openStore(128 * 1024);
     const big = (id: string) => put(notes, id, { text: "x".repeat(3 * 1024) });
