@@ -4,10 +4,14 @@ import { cpuPerUnit, processCpu, statCpuTicks } from "../src/bench/process-cpu";
 // The readings come from Linux's /proc; elsewhere the bench leaves the figures out.
 const onLinux = existsSync(`/proc/${process.pid}/task/${process.pid}/stat`);
 
+// The kernel splits a thread's and a process's run time into user and system time separately and rounds each part
+// down to a tick, so the process's figure may trail its main thread's by up to two ticks (CI saw 290 against 300).
+const twoTicksMs = 20;
+
 describe("processCpu", () => {
   (onLinux ? it : it.skip)("reads a process's CPU time, in all its threads and on its main thread", () => {
     const before = processCpu(process.pid)!;
-    expect(before.totalMs).toBeGreaterThanOrEqual(before.mainThreadMs);
+    expect(before.totalMs).toBeGreaterThanOrEqual(before.mainThreadMs - twoTicksMs);
     // Spin this (the main) thread until its reading has moved 300 ms: a reader of the wrong fields never gets there.
     const deadline = Date.now() + 20_000;
     const userBefore = process.cpuUsage().user;
@@ -19,7 +23,7 @@ describe("processCpu", () => {
     const spent = cpuPerUnit(before, after, 1)!;
     expect(spent.mainThreadMs).toBeGreaterThanOrEqual(300);
     // The whole process spent at least what its main thread did, and about what Node counts for it (10 ms ticks).
-    expect(spent.totalMs).toBeGreaterThanOrEqual(spent.mainThreadMs);
+    expect(spent.totalMs).toBeGreaterThanOrEqual(spent.mainThreadMs - twoTicksMs);
     expect((process.cpuUsage().user - userBefore) / 1000).toBeGreaterThanOrEqual(spent.mainThreadMs - 100);
   });
 

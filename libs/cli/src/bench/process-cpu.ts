@@ -31,8 +31,9 @@ function clockTicksPerSecond(): number | null {
 export function processCpu(pid: number): ProcessCpu | undefined {
   const ticks = clockTicksPerSecond();
   if (ticks === null) return undefined;
-  const total = cpuTicksOf(`/proc/${pid}/stat`);
+  // The main thread first: a tick that lands between the two reads then counts in the whole process's figure too.
   const mainThread = cpuTicksOf(`/proc/${pid}/task/${pid}/stat`);
+  const total = cpuTicksOf(`/proc/${pid}/stat`);
   if (total === undefined || mainThread === undefined) return undefined;
   return { totalMs: (total * 1000) / ticks, mainThreadMs: (mainThread * 1000) / ticks };
 }
