@@ -50,6 +50,7 @@ program
     "where the operations console (web pages) listens (default 8080; any free port with --http-port 0)",
     port,
   )
+  .option("--no-threads", "run every service on the main thread (one core) instead of each on a thread of its own")
   .action(
     async (options: {
       dataDir: string;
@@ -59,6 +60,7 @@ program
       opsPort: number;
       simulatorPort: number;
       consolePort?: number;
+      threads: boolean;
     }) => {
       /* eslint-disable @typescript-eslint/no-require-imports -- telemetry must start before the services load */
       const { startTelemetry } =
@@ -76,6 +78,7 @@ program
         // Whoever asks for free ports (tests) gets a free one here too.
         consolePort: options.consolePort ?? (options.httpPort === 0 ? 0 : 8080),
         env: process.env,
+        threads: options.threads,
       });
       process.stdout.write("LiênThông is running (embedded mode):\n");
       for (const service of platform.services) {

@@ -64,7 +64,7 @@ interface Member {
   readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs"> | undefined;
 }
 
-export class InProcessBroker {
+export class InProcessBroker implements BrokerLink {
   readonly partitions: number;
   private readonly log: RecordLog;
   private readonly logger: Logger;
@@ -111,7 +111,7 @@ export class InProcessBroker {
   /** The bus one embedded service uses; everything it publishes carries `source` as ce_source. */
   bus(source: string): EventBus {
     if (!source) throw new MessagingError("INVALID_CONFIG", "in-process broker: bus(source) needs a non-empty source");
-    return new InProcessEventBus(this, source);
+    return new BrokerBus(this, source);
   }
 
   /** Runs retention now; returns how many records were removed. */
@@ -119,13 +119,9 @@ export class InProcessBroker {
     return this.log.prune(now - this.retentionMs);
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** False while the journal cannot write (a full disk): publishing fails and committed offsets wait in memory. */
-  journalCanWrite(): boolean {
-    return this.log.canWrite();
+  /** False once closed, and while the journal cannot write (a full disk): publishing fails and committed offsets wait in memory. */
+  canPublish(): boolean {
+    return !this.closed && this.log.canWrite();
   }
 
   /** The group's lag on the partitions of `topics` it was ever subscribed to here: journal end − committed offset. */
@@ -378,29 +374,43 @@ class PartitionWorker {
   }
 }
 
-class InProcessEventBus implements EventBus {
+/**
+ * What a service's bus asks of the embedded broker: the broker itself on its own thread, or its stand-in on a
+ * service's thread (thread-broker.ts), which answers the same asynchronously.
+ */
+export interface BrokerLink {
+  publish(events: OutgoingEvent[], source: string): Promise<void>;
+  forward(records: RawRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Subscription | Promise<Subscription>;
+  consumerLag(groupId: string, topics: readonly string[]): PartitionLag[] | Promise<PartitionLag[]>;
+  /** Open, with a journal that can write. */
+  canPublish(): boolean | Promise<boolean>;
+}
+
+/** One service's view of the embedded broker: its ce_source, and its subscriptions to close with it. */
+export class BrokerBus implements EventBus {
   readonly adapter = "in-process";
   private readonly subscriptions = new OpenSubscriptions();
   private closed = false;
 
   constructor(
-    private readonly broker: InProcessBroker,
+    private readonly broker: BrokerLink,
     readonly source: string,
   ) {}
 
   async publish(events: OutgoingEvent[]): Promise<void> {
-    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
+    this.assertOpen();
     await this.broker.publish(events, this.source);
   }
 
   async forward(records: RawRecord[]): Promise<void> {
-    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
+    this.assertOpen();
     await this.broker.forward(records);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
-    const inner = this.broker.subscribe(options);
+    this.assertOpen();
+    const inner = await this.broker.subscribe(options);
     return this.subscriptions.track(() => inner.close());
   }
 
@@ -409,12 +419,21 @@ class InProcessEventBus implements EventBus {
   }
 
   async ping(): Promise<boolean> {
-    return !this.closed && !this.broker.isClosed && this.broker.journalCanWrite();
+    if (this.closed) return false;
+    try {
+      return await this.broker.canPublish();
+    } catch {
+      return false;
+    }
   }
 
   /** Closes this service's subscriptions; the shared broker stays open for the others. */
   async close(): Promise<void> {
     this.closed = true;
     await this.subscriptions.closeAll();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MessagingError("BUS_CLOSED", `event bus of ${this.source} is closed`);
   }
 }

@@ -26,6 +26,7 @@ export {
 } from "./cloudevents";
 export { TRACE_HEADERS, extractTraceContext, traceHeaders } from "./trace-context";
 export { IN_PROCESS_TOPIC_PARTITIONS, InProcessBroker, type InProcessBrokerOptions } from "./in-process";
+export { ThreadBroker, serveBroker, type BusProvider } from "./thread-broker";
 export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
   describeKafkaCluster,

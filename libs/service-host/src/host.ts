@@ -18,6 +18,7 @@ import {
   outbox,
   replayTopicFor,
   startConsumer,
+  type BusProvider,
   type DeliveredEvent,
   type EventBus,
 } from "@lienthong/messaging";
@@ -528,7 +529,7 @@ function isHandled(handles: ReadonlySet<EventTypeName>, event: DeliveredEvent): 
   return name === undefined || EventTypes[name].topic !== event.topic || handles.has(name);
 }
 
-function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: InProcessBroker | undefined): EventBus {
+function openBus(service: ServiceName, env: RuntimeEnv, logger: Logger, broker: BusProvider | undefined): EventBus {
   if (env.BUS === "kafka") {
     const security = kafkaSecurityOf(env);
     // The principal's name is no secret and tells operators which ACLs apply; the password is never logged.
@@ -578,8 +579,8 @@ export function collectionWritten(collection: AnyCollection, wake: () => void): 
 export interface ServiceFactoryOptions {
   /** The environment to parse; process.env by default. */
   env?: NodeJS.ProcessEnv;
-  /** Embedded mode: the broker all four services share. */
-  broker?: InProcessBroker;
+  /** Embedded mode: the broker all four services share, or its stand-in on a service's own thread. */
+  broker?: BusProvider;
   ports?: { http?: number; grpc?: number; ops?: number };
   /** The clock every rule reads (tests move it); the system clock by default. */
   clock?: () => Date;

@@ -1,0 +1,67 @@
+/**
+ * One service of the embedded platform on a worker thread of its own
+ * (embedded.ts starts it): its store, HTTP, gRPC and ops servers, consumer,
+ * relay and background tasks run here, and its bus reaches the platform's one
+ * broker on the launching thread. Only this file's imports of node: modules
+ * and types come before telemetry: http and grpc-js must be loaded after the
+ * SDK, as in a process of its own.
+ */
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import type { PlatformService } from "@lienthong/contracts";
+import type { ServiceFactoryOptions, ServiceHost } from "@lienthong/service-host";
+
+/** What the launching thread hands a service's thread. */
+export interface ServiceThreadData {
+  service: PlatformService;
+  env: NodeJS.ProcessEnv;
+  ports: NonNullable<ServiceFactoryOptions["ports"]>;
+  /** The broker's end of it is served by `serveBroker` on the launching thread. */
+  broker: MessagePort;
+}
+
+/** What a service's thread tells the launching thread. */
+export type ServiceThreadReport =
+  | { kind: "started"; running: import("@lienthong/service-host").RunningService }
+  | { kind: "failed"; message: string }
+  | { kind: "stopped" };
+
+/** What the launching thread tells a service's thread: only to stop, in order (its host's stop). */
+export type ServiceThreadOrder = { kind: "stop" };
+
+async function run(port: MessagePort, data: ServiceThreadData): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- telemetry must start before the service's modules load */
+  const { startTelemetry } =
+    require("@lienthong/service-host/telemetry") as typeof import("@lienthong/service-host/telemetry");
+  // Each thread's spans carry its service's name (OTEL_SERVICE_NAME still overrides it).
+  const telemetry = startTelemetry({ serviceName: data.service.name });
+  const { ThreadBroker } = require("@lienthong/messaging") as typeof import("@lienthong/messaging");
+  const { createService } = require(data.service.package) as {
+    createService: (options: ServiceFactoryOptions) => Promise<ServiceHost>;
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const report = (message: ServiceThreadReport) => port.postMessage(message);
+  let host: ServiceHost | undefined;
+  try {
+    host = await createService({ env: data.env, broker: new ThreadBroker(data.broker), ports: data.ports });
+    report({ kind: "started", running: await host.start() });
+  } catch (error) {
+    report({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+    await host?.stop().catch(() => undefined);
+    await telemetry.shutdown();
+    data.broker.close();
+    return;
+  }
+  const started = host;
+  port.once("message", (order: ServiceThreadOrder) => {
+    if (order.kind !== "stop") return;
+    void started
+      .stop()
+      .then(telemetry.shutdown)
+      .finally(() => {
+        report({ kind: "stopped" });
+        data.broker.close();
+      });
+  });
+}
+
+if (parentPort) void run(parentPort, workerData as ServiceThreadData);
