@@ -80,54 +80,93 @@ async function startOnThisThread(
   entry.running = await host.start();
 }
 
+/** What a service's thread did: told something, failed, or ended. */
+type ThreadEvent = ServiceThreadReport | { kind: "error"; error: Error } | { kind: "exit"; code: number };
+
+/** How long a thread that failed to start may take to end after cleaning up, before it is ended. */
+const THREAD_END_TIMEOUT_MS = 10_000;
+
+const described = (event: ThreadEvent): string =>
+  event.kind === "failed" || event.kind === "stopped"
+    ? (event.error ?? event.kind)
+    : event.kind === "error"
+      ? event.error.message
+      : event.kind === "exit"
+        ? `its thread ended (exit code ${event.code})`
+        : event.kind;
+
 /**
  * Starts `service` on a worker thread of its own, its bus served by `broker` on this thread. A service whose
  * thread fails once started takes the process down, as an uncaught error on this thread would: a supervisor
  * restarts the whole platform, whose journal and stores lose nothing acknowledged.
  */
-function startOnItsThread(
+async function startOnItsThread(
   service: PlatformService,
   env: NodeJS.ProcessEnv,
   ports: ServiceThreadData["ports"],
   broker: InProcessBroker,
 ): Promise<StartedService> {
   const channel = new MessageChannel();
-  serveBroker(broker, channel.port1, service.name);
   const data: ServiceThreadData = { service, env, ports, broker: channel.port2 };
-  const worker = new Worker(path.join(__dirname, "service-thread.js"), {
-    workerData: data,
-    transferList: [channel.port2],
-    env,
-  });
-  let stopping = false;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      stopping = true;
-      // Its host stops in order (consumer, relay, servers, store); then nothing of it is left to keep.
-      worker.once("message", () => void worker.terminate().then(() => resolve()));
-      worker.once("exit", () => resolve());
+  let worker: Worker;
+  try {
+    worker = new Worker(path.join(__dirname, "service-thread.js"), {
+      workerData: data,
+      transferList: [channel.port2],
+      env,
+    });
+  } catch (error) {
+    channel.port1.close();
+    throw error;
+  }
+  serveBroker(broker, channel.port1, service.name);
+  let running = false;
+  const events: ThreadEvent[] = [];
+  let waiting: ((event: ThreadEvent) => void) | undefined;
+  const happened = (event: ThreadEvent) => {
+    if (running && (event.kind === "error" || event.kind === "exit")) {
+      throw event.kind === "error" ? event.error : new Error(`${service.name}: ${described(event)}`);
+    }
+    if (waiting) waiting(event);
+    else events.push(event);
+    waiting = undefined;
+  };
+  const next = () =>
+    new Promise<ThreadEvent>((resolve) => (events.length > 0 ? resolve(events.shift()!) : (waiting = resolve)));
+  worker.on("message", (report: ServiceThreadReport) => happened(report));
+  worker.on("error", (error) => happened({ kind: "error", error }));
+  worker.on("exit", (code) => happened({ kind: "exit", code }));
+  const ended = async () => {
+    await worker.terminate();
+    channel.port1.close();
+  };
+
+  const first = await next();
+  if (first.kind !== "started") {
+    // After a failed start the thread stops what it had started, then ends; one that does not end soon is ended.
+    if (first.kind === "failed") {
+      const exited = (async () => {
+        while ((await next()).kind !== "exit");
+      })();
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, THREAD_END_TIMEOUT_MS).unref())]);
+    }
+    await ended();
+    throw new Error(`${service.name} did not start on its thread: ${described(first)}`);
+  }
+  running = true;
+  return {
+    running: first.running,
+    stop: async () => {
+      running = false;
+      // Its host stops in order (consumer, relay, servers, store); then nothing of the thread is left to keep.
       worker.postMessage({ kind: "stop" } satisfies ServiceThreadOrder);
-    });
-  return new Promise((resolve, reject) => {
-    const notStarted = (why: string) => {
-      channel.port1.close();
-      void worker.terminate();
-      reject(new Error(`${service.name} did not start on its thread: ${why}`));
-    };
-    worker.once("error", (error) => notStarted(error.message));
-    worker.once("exit", (code) => notStarted(`its thread ended (exit code ${code})`));
-    worker.once("message", (report: ServiceThreadReport) => {
-      if (report.kind !== "started") return notStarted(report.kind === "failed" ? report.message : report.kind);
-      worker.removeAllListeners("error").removeAllListeners("exit");
-      worker.on("error", (error) => {
-        throw error;
-      });
-      worker.on("exit", (code) => {
-        if (!stopping) throw new Error(`${service.name}'s thread ended (exit code ${code})`);
-      });
-      resolve({ running: report.running, stop });
-    });
-  });
+      const last = await next();
+      await ended();
+      if (last.kind !== "stopped" || last.error !== undefined) {
+        throw new Error(`${service.name} did not stop in order: ${described(last)}`);
+      }
+    },
+  };
 }
 
 /**

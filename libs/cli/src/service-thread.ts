@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { PlatformService } from "@lienthong/contracts";
-import type { ServiceFactoryOptions, ServiceHost } from "@lienthong/service-host";
+import type { RunningService, ServiceFactoryOptions, ServiceHost } from "@lienthong/service-host";
 
 /** What the launching thread hands a service's thread. */
 export interface ServiceThreadData {
@@ -21,9 +21,10 @@ export interface ServiceThreadData {
 
 /** What a service's thread tells the launching thread. */
 export type ServiceThreadReport =
-  | { kind: "started"; running: import("@lienthong/service-host").RunningService }
-  | { kind: "failed"; message: string }
-  | { kind: "stopped" };
+  | { kind: "started"; running: RunningService }
+  | { kind: "failed"; error: string }
+  /** Its host stopped; with what failed on the way, if something did. */
+  | { kind: "stopped"; error?: string };
 
 /** What the launching thread tells a service's thread: only to stop, in order (its host's stop). */
 export type ServiceThreadOrder = { kind: "stop" };
@@ -40,15 +41,19 @@ async function run(port: MessagePort, data: ServiceThreadData): Promise<void> {
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
   const report = (message: ServiceThreadReport) => port.postMessage(message);
+  // Whatever fails on the way, the thread ends: telemetry flushed, the broker's port closed.
+  const end = async () => {
+    await telemetry.shutdown().catch(() => undefined);
+    data.broker.close();
+  };
   let host: ServiceHost | undefined;
   try {
     host = await createService({ env: data.env, broker: new ThreadBroker(data.broker), ports: data.ports });
     report({ kind: "started", running: await host.start() });
   } catch (error) {
-    report({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+    report({ kind: "failed", error: messageOf(error) });
     await host?.stop().catch(() => undefined);
-    await telemetry.shutdown();
-    data.broker.close();
+    await end();
     return;
   }
   const started = host;
@@ -56,12 +61,17 @@ async function run(port: MessagePort, data: ServiceThreadData): Promise<void> {
     if (order.kind !== "stop") return;
     void started
       .stop()
-      .then(telemetry.shutdown)
-      .finally(() => {
-        report({ kind: "stopped" });
-        data.broker.close();
+      .then(
+        (): ServiceThreadReport => ({ kind: "stopped" }),
+        (error: unknown): ServiceThreadReport => ({ kind: "stopped", error: messageOf(error) }),
+      )
+      .then(async (stopped) => {
+        await end();
+        report(stopped);
       });
   });
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 if (parentPort) void run(parentPort, workerData as ServiceThreadData);

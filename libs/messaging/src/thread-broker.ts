@@ -16,7 +16,7 @@ import { toOutgoingRecord } from "./record";
 
 /**
  * The embedded broker reached from another thread (embedded mode runs each
- * service on a worker thread of its own, ARCHITECTURE.md §3): the broker, its
+ * service on a worker thread of its own, docs/decisions.md §72): the broker, its
  * journal and its delivery loops stay on the thread that owns them, and a
  * service's bus asks it over a MessagePort. What a service sees is the
  * in-process bus's contract unchanged: a publish resolves once the journal
@@ -87,10 +87,13 @@ class PortChannel {
         else waiter?.resolve(message.value);
         return;
       }
-      answer(message.call).then(
-        (value) => this.post({ kind: "reply", id: message.id, value }),
-        (error: unknown) => this.post({ kind: "reply", id: message.id, error: crossing(error) }),
-      );
+      const { id } = message;
+      answer(message.call)
+        .then((value) => this.post({ kind: "reply", id, value }))
+        // Also an answer that cannot be copied across: the caller gets an error, never silence.
+        .catch((error: unknown) => this.post({ kind: "reply", id, error: crossing(error) }))
+        // An error's text always copies; what fails here is a port closing, whose other end fails the call itself.
+        .catch(() => undefined);
     });
     port.on("close", () => this.end());
   }
@@ -100,10 +103,16 @@ class PortChannel {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.post({ kind: "call", id, call });
+      try {
+        this.post({ kind: "call", id, call });
+      } catch (error) {
+        this.waiting.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
+  /** Throws what postMessage throws (a value that cannot be copied). */
   private post(message: Message): void {
     if (!this.closed) this.port.postMessage(message);
   }

@@ -14,38 +14,37 @@ describe("in-process event bus, memory only", () => {
   });
 });
 
+/** A broker journaled in a directory of its own, and what closes both (after `before`). */
+async function journaledBroker(): Promise<{ broker: InProcessBroker; close: (before?: () => void) => Promise<void> }> {
+  const dir: TempDir = await tempDir("lienthong-journal");
+  const broker = new InProcessBroker({ journalPath: dir.file("events.db"), redelivery: { initialMs: 20, maxMs: 100 } });
+  return {
+    broker,
+    close: async (before) => {
+      before?.();
+      await broker.close();
+      await dir.remove();
+    },
+  };
+}
+
 describe("in-process event bus, journaled", () => {
   eventBusContract({
     deliveryTimeoutMs: 10_000,
     start: async () => {
-      const dir: TempDir = await tempDir("lienthong-journal");
-      const broker = new InProcessBroker({
-        journalPath: dir.file("events.db"),
-        redelivery: { initialMs: 20, maxMs: 100 },
-      });
-      return inProcessHarness(broker, async () => {
-        await broker.close();
-        await dir.remove();
-      });
+      const { broker, close } = await journaledBroker();
+      return inProcessHarness(broker, () => close());
     },
   });
 });
 
-describe("in-process event bus, each service reaching the broker over a MessagePort (its own thread)", () => {
+describe("in-process event bus, each service reaching the broker over a MessagePort, as from a thread of its own", () => {
   eventBusContract({
     deliveryTimeoutMs: 10_000,
     start: async () => {
-      const dir: TempDir = await tempDir("lienthong-journal");
-      const broker = new InProcessBroker({
-        journalPath: dir.file("events.db"),
-        redelivery: { initialMs: 20, maxMs: 100 },
-      });
+      const { broker, close } = await journaledBroker();
       const ports: MessagePort[] = [];
-      const harness = inProcessHarness(broker, async () => {
-        for (const port of ports) port.close();
-        await broker.close();
-        await dir.remove();
-      });
+      const harness = inProcessHarness(broker, () => close(() => ports.forEach((port) => port.close())));
       return {
         ...harness,
         busFor: (source) => {

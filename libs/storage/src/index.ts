@@ -23,7 +23,8 @@ export {
   type ConflictReason,
 } from "./errors";
 export { DEFAULT_CACHE_SIZE_KIB, EmbeddedDocumentStore, type EmbeddedStoreOptions } from "./embedded";
-export { MongoDocumentStore, type MongoStoreOptions } from "./mongo";
+// Types only: the Mongo adapter loads when a store opens on MongoDB (openDocumentStore); mongoose costs each thread ~30 MB.
+export type { MongoDocumentStore, MongoStoreOptions } from "./mongo";
 export { EMBEDDED_STORE_WARNING, openDocumentStore, type DocumentStoreConfig } from "./open";
 export { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
 export { WalSync } from "./wal-sync";

@@ -4,7 +4,6 @@
  * embedded adapter; this package logs nothing itself.
  */
 import { EmbeddedDocumentStore } from "./embedded";
-import { MongoDocumentStore } from "./mongo";
 import type { DocumentStore } from "./port";
 
 export type DocumentStoreConfig =
@@ -28,7 +27,11 @@ export async function openDocumentStore(config: DocumentStoreConfig): Promise<Do
   switch (config.kind) {
     case "embedded":
       return EmbeddedDocumentStore.open(config);
-    case "mongo":
+    case "mongo": {
+      // Loaded only here: an embedded platform's threads never pay for mongoose (decision 72).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS package's lazy load
+      const { MongoDocumentStore } = require("./mongo") as typeof import("./mongo");
       return MongoDocumentStore.connect(config);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import mongoose from "mongoose";
-import { MongoDocumentStore, StoreConfigurationError, StoreUnavailableError, openDocumentStore } from "../src";
+import { StoreConfigurationError, StoreUnavailableError, openDocumentStore } from "../src";
+import { MongoDocumentStore } from "../src/mongo";
 import { redactCredentials } from "../src/mongo";
 import { describeDocumentStoreContract } from "./document-store.contract";
 

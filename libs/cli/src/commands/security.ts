@@ -26,7 +26,7 @@ import {
   type SealedFields,
 } from "@lienthong/service-host";
 import { silentLogger } from "@lienthong/messaging";
-import { EmbeddedDocumentStore, MongoDocumentStore, type DocumentStore } from "@lienthong/storage";
+import { EmbeddedDocumentStore, openDocumentStore, type DocumentStore } from "@lienthong/storage";
 
 const PAGE = 1000;
 
@@ -159,7 +159,7 @@ async function openAuditStore(
     throw new InvalidArgumentError(`"${service}" is not a platform service; one of: ${services.join(", ")}`);
   }
   if (options.mongoUrl)
-    return MongoDocumentStore.connect({ url: options.mongoUrl, dbName: `${options.mongoDb}_${service}` });
+    return openDocumentStore({ kind: "mongo", url: options.mongoUrl, dbName: `${options.mongoDb}_${service}` });
   // Opening would create an empty store, which then reads as an intact log of 0 entries.
   const file = path.resolve(options.dataDir, service, "store.db");
   if (!existsSync(file))

@@ -25,10 +25,11 @@ function concerns(span: StoredSpan, dossierId: string | undefined, dossierCode: 
 
 /**
  * The dossier's traces, each with its spans from every service (GET
- * /ops/traces/:traceId on each, merged by span id: in embedded mode the
- * services share one store, in distributed mode each keeps its own). The
- * traces are found in the services' recent spans, one service after another
- * until one has them.
+ * /ops/traces/:traceId on each, merged by span id). The traces are found in
+ * every service's recent spans: each service keeps its own store (in
+ * distributed mode, and in embedded mode, where each runs on a thread of its
+ * own), and a trace may begin in any of them (an official's decision begins in
+ * routing).
  */
 export async function dossierTraces(
   services: readonly string[],
@@ -37,17 +38,16 @@ export async function dossierTraces(
   token: string,
   signal: AbortSignal,
 ): Promise<DossierTrace[]> {
-  const traceIds = new Set<string>();
-  for (const service of services) {
-    const { spans } = await callService<{ spans: StoredSpan[] }>(
-      service,
-      `/ops/spans?limit=${SEARCHED_SPANS}`,
-      token,
-      signal,
-    );
-    for (const span of spans) if (concerns(span, dossierId, dossierCode)) traceIds.add(span.traceId);
-    if (traceIds.size > 0) break;
-  }
+  const recent = await Promise.all(
+    services.map((service) =>
+      callService<{ spans: StoredSpan[] }>(service, `/ops/spans?limit=${SEARCHED_SPANS}`, token, signal),
+    ),
+  );
+  const traceIds = new Set(
+    recent.flatMap(({ spans }) =>
+      spans.filter((span) => concerns(span, dossierId, dossierCode)).map((span) => span.traceId),
+    ),
+  );
   const traces = await Promise.all(
     [...traceIds].map(async (traceId) => {
       const answers = await Promise.all(
@@ -64,8 +64,9 @@ export async function dossierTraces(
 }
 
 /**
- * Each span's platform service. One process runs every service in embedded
- * mode, so the resource's service name does not tell them apart there; a
+ * Each span's platform service. With every service on one thread
+ * (`lienthong start --no-threads`) the resource's service name is the
+ * process's, which does not tell them apart; a
  * consumer's group does, and a use case's span is named after its service
  * (`routing.decide`); a request's span takes its children's service, else its parent's.
  */
