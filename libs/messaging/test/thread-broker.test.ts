@@ -5,6 +5,16 @@ import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { InProcessBroker, MessagingError, ThreadBroker, serveBroker, type EventBus } from "../src";
 import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
 
+/** A publish refused as on a closed bus (unavailable, retriable), and a bus no longer ready. */
+async function expectClosedBus(bus: EventBus): Promise<void> {
+  const refused: unknown = await bus
+    .publish([textEvent(uniqueTopic("closed"), "dossier-1", "x")])
+    .catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(MessagingError);
+  expect((refused as MessagingError).reason).toBe("BUS_CLOSED");
+  expect(await bus.ping()).toBe(false);
+}
+
 /** A service whose thread ends: what it held comes again, what it still asked fails as on a closed bus. */
 describe("the embedded broker reached from a service's thread", () => {
   let dir: TempDir;
@@ -73,23 +83,13 @@ describe("the embedded broker reached from a service's thread", () => {
     expect(await bus.ping()).toBe(true);
     channel.port1.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const refused: unknown = await bus
-      .publish([textEvent(uniqueTopic("gone"), "dossier-1", "x")])
-      .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(MessagingError);
-    expect((refused as MessagingError).reason).toBe("BUS_CLOSED");
-    expect(await bus.ping()).toBe(false);
+    await expectClosedBus(bus);
   });
 
   it("keeps the reason of what the broker refuses across the port", async () => {
     await start();
     const { bus } = serviceOnItsThread("intake");
     await broker.close();
-    const refused: unknown = await bus
-      .publish([textEvent(uniqueTopic("closed"), "dossier-1", "x")])
-      .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(MessagingError);
-    expect((refused as MessagingError).reason).toBe("BUS_CLOSED");
-    expect(await bus.ping()).toBe(false);
+    await expectClosedBus(bus);
   });
 });
