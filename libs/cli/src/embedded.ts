@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { loadConsoleConfig, serviceUrlVariable, startConsole, type RunningConsole } from "@lienthong/console";
 import { PLATFORM_SERVICES, type PlatformService } from "@lienthong/contracts";
@@ -59,25 +61,10 @@ function serviceModule(service: PlatformService): ServiceModule {
   return require(service.package) as ServiceModule;
 }
 
-/** A service the launcher started, on this thread or on its own. */
-interface StartedService {
+/** A service started on a thread of its own: what it serves, and how to stop it. */
+interface ServiceOnItsThread {
   running: RunningService;
-  /** Only for a service on this thread. */
-  host?: ServiceHost;
-  stop(): Promise<void>;
-}
-
-async function startOnThisThread(
-  service: PlatformService,
-  options: ServiceFactoryOptions,
-  started: StartedService[],
-): Promise<void> {
-  const host = await serviceModule(service).createService(options);
-  const stop = () => host.stop();
-  // Listed before it starts: a start that fails half-way is stopped with the others.
-  const entry: StartedService = { running: undefined as unknown as RunningService, host, stop };
-  started.push(entry);
-  entry.running = await host.start();
+  stop: () => Promise<void>;
 }
 
 /** What a service's thread did: told something, failed, or ended. */
@@ -86,14 +73,19 @@ type ThreadEvent = ServiceThreadReport | { kind: "error"; error: Error } | { kin
 /** How long a thread that failed to start may take to end after cleaning up, before it is ended. */
 const THREAD_END_TIMEOUT_MS = 10_000;
 
-const described = (event: ThreadEvent): string =>
-  event.kind === "failed" || event.kind === "stopped"
-    ? (event.error ?? event.kind)
-    : event.kind === "error"
-      ? event.error.message
-      : event.kind === "exit"
-        ? `its thread ended (exit code ${event.code})`
-        : event.kind;
+function described(event: ThreadEvent): string {
+  switch (event.kind) {
+    case "failed":
+    case "stopped":
+      return event.error ?? event.kind;
+    case "error":
+      return event.error.message;
+    case "exit":
+      return `its thread ended (exit code ${event.code})`;
+    case "started":
+      return event.kind;
+  }
+}
 
 /**
  * Starts `service` on a worker thread of its own, its bus served by `broker` on this thread. A service whose
@@ -105,7 +97,7 @@ async function startOnItsThread(
   env: NodeJS.ProcessEnv,
   ports: ServiceThreadData["ports"],
   broker: InProcessBroker,
-): Promise<StartedService> {
+): Promise<ServiceOnItsThread> {
   const channel = new MessageChannel();
   const data: ServiceThreadData = { service, env, ports, broker: channel.port2 };
   let worker: Worker;
@@ -144,11 +136,12 @@ async function startOnItsThread(
   const first = await next();
   if (first.kind !== "started") {
     // After a failed start the thread stops what it had started, then ends; one that does not end soon is ended.
-    if (first.kind === "failed") {
-      const exited = (async () => {
-        while ((await next()).kind !== "exit");
-      })();
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, THREAD_END_TIMEOUT_MS).unref())]);
+    // (threadId is -1 once it is no longer running, before its exit is told.)
+    if (first.kind === "failed" && worker.threadId !== -1) {
+      await Promise.race([
+        once(worker, "exit").catch(() => undefined),
+        sleep(THREAD_END_TIMEOUT_MS, undefined, { ref: false }),
+      ]);
     }
     await ended();
     throw new Error(`${service.name} did not start on its thread: ${described(first)}`);
@@ -193,7 +186,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   };
   mkdirSync(dataDir, { recursive: true });
   const broker = new InProcessBroker({ journalPath: path.join(dataDir, "bus.db") });
-  const started: StartedService[] = [];
+  const hosts: ServiceHost[] = [];
+  const stops: (() => Promise<void>)[] = [];
   const services: RunningService[] = [];
   let operationsConsole: RunningConsole | undefined;
   try {
@@ -204,9 +198,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
         grpc: portAt(options.grpcBase, index),
         ops: portAt(options.opsBase, index),
       };
-      if (options.threads) started.push(await startOnItsThread(service, env, ports, broker));
-      else await startOnThisThread(service, { env, broker, clock: options.clock, ports }, started);
-      services.push(started.at(-1)!.running);
+      if (options.threads) {
+        const thread = await startOnItsThread(service, env, ports, broker);
+        stops.push(thread.stop);
+        services.push(thread.running);
+      } else {
+        const host = await serviceModule(service).createService({ env, broker, clock: options.clock, ports });
+        hosts.push(host);
+        // Listed before it starts: a start that fails half-way is stopped with the others.
+        stops.push(() => host.stop());
+        services.push(await host.start());
+      }
     }
     if (options.consolePort !== undefined) {
       // The console reaches the services as any browser's calls would, over their REST URLs.
@@ -222,19 +224,19 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       );
     }
   } catch (error) {
-    await Promise.allSettled(started.map((service) => service.stop()));
+    await Promise.allSettled(stops.map((stop) => stop()));
     await simulator.close();
     await broker.close();
     throw error;
   }
   return {
     services,
-    hosts: started.flatMap((service) => (service.host ? [service.host] : [])),
+    hosts,
     communeSimulatorUrl: simulator.url,
     consoleUrl: operationsConsole?.url,
     stop: async () => {
       await operationsConsole?.close();
-      await Promise.all(started.map((service) => service.stop()));
+      await Promise.all(stops.map((stop) => stop()));
       await broker.close();
       await simulator.close();
     },

@@ -64,7 +64,7 @@ interface Member {
   readonly redelivery: Pick<RetryPolicy, "initialMs" | "maxMs"> | undefined;
 }
 
-export class InProcessBroker implements BrokerLink {
+export class InProcessBroker implements BusProvider, BrokerLink {
   readonly partitions: number;
   private readonly log: RecordLog;
   private readonly logger: Logger;
@@ -110,7 +110,6 @@ export class InProcessBroker implements BrokerLink {
 
   /** The bus one embedded service uses; everything it publishes carries `source` as ce_source. */
   bus(source: string): EventBus {
-    if (!source) throw new MessagingError("INVALID_CONFIG", "in-process broker: bus(source) needs a non-empty source");
     return new BrokerBus(this, source);
   }
 
@@ -374,6 +373,11 @@ class PartitionWorker {
   }
 }
 
+/** What gives a service its bus: the embedded broker itself, or its stand-in on a service's thread. */
+export interface BusProvider {
+  bus(source: string): EventBus;
+}
+
 /**
  * What a service's bus asks of the embedded broker: the broker itself on its own thread, or its stand-in on a
  * service's thread (thread-broker.ts), which answers the same asynchronously.
@@ -396,7 +400,9 @@ export class BrokerBus implements EventBus {
   constructor(
     private readonly broker: BrokerLink,
     readonly source: string,
-  ) {}
+  ) {
+    if (!source) throw new MessagingError("INVALID_CONFIG", "in-process broker: bus(source) needs a non-empty source");
+  }
 
   async publish(events: OutgoingEvent[]): Promise<void> {
     this.assertOpen();

@@ -25,8 +25,13 @@ export {
   type ParsedCloudEvent,
 } from "./cloudevents";
 export { TRACE_HEADERS, extractTraceContext, traceHeaders } from "./trace-context";
-export { IN_PROCESS_TOPIC_PARTITIONS, InProcessBroker, type InProcessBrokerOptions } from "./in-process";
-export { ThreadBroker, serveBroker, type BusProvider } from "./thread-broker";
+export {
+  IN_PROCESS_TOPIC_PARTITIONS,
+  InProcessBroker,
+  type BusProvider,
+  type InProcessBrokerOptions,
+} from "./in-process";
+export { ThreadBroker, serveBroker } from "./thread-broker";
 export { KafkaEventBus, type KafkaEventBusConfig } from "./kafka";
 export {
   describeKafkaCluster,

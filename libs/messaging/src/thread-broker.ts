@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import { MessagingError, type MessagingErrorCode } from "./errors";
-import { BrokerBus, type BrokerLink, type InProcessBroker } from "./in-process";
+import { BrokerBus, type BrokerLink, type BusProvider, type InProcessBroker } from "./in-process";
 import type {
   DeliveredEvent,
   Delivery,
@@ -24,11 +24,6 @@ import { toOutgoingRecord } from "./record";
  * service's handler resolved, a rejection is delivered again after the
  * broker's backoff. A record crosses the port copied (structured clone).
  */
-
-/** What gives a service its bus: the embedded broker itself, or its stand-in on a service's thread. */
-export interface BusProvider {
-  bus(source: string): EventBus;
-}
 
 /** An error as it crosses the port: a messaging refusal keeps its reason, so the receiving side can act on it. */
 interface CrossingError {
@@ -187,16 +182,18 @@ export class ThreadBroker implements BusProvider, BrokerLink {
       const subscriber = this.subscribers.get(call.subscription);
       // Closed meanwhile: unacknowledged, the record goes to whoever holds its partition next.
       if (!subscriber) throw new MessagingError("BUS_CLOSED", "the subscription is closed");
-      if (call.op === "deliver") return subscriber.handler(call.event, call.delivery);
-      return subscriber.unreadable!(
-        { ...call.record, error: fromCrossing(call.error) as MessagingError },
-        call.delivery,
-      );
+      // Only the outcome crosses back: what a handler resolves with means nothing to the broker.
+      if (call.op === "deliver") await subscriber.handler(call.event, call.delivery);
+      else
+        await subscriber.unreadable!(
+          { ...call.record, error: fromCrossing(call.error) as MessagingError },
+          call.delivery,
+        );
+      return undefined;
     });
   }
 
   bus(source: string): EventBus {
-    if (!source) throw new MessagingError("INVALID_CONFIG", "bus(source) needs a non-empty source");
     return new BrokerBus(this, source);
   }
 
