@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
 import { acceptAndApprove } from "../demo";
 import type { DemoCredentials } from "../dev-credentials";
 import type { PlatformUrls } from "../platform-urls";
@@ -39,10 +40,17 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 class StoppedShort extends Error {}
 
-async function call(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+/**
+ * One request of the bench's own. undici's request rather than fetch: the bench shares the machine with the
+ * platform it measures, and fetch costs ten times the CPU (docs/decisions.md §73).
+ */
+async function call(
+  url: string,
+  init: { method?: "GET" | "POST"; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: unknown }> {
+  const response = await request(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const text = await response.body.text();
+  return { status: response.statusCode, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
 
 /** Polls until `reached` answers true or the dossier's deadline passes. */

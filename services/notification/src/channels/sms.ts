@@ -40,6 +40,6 @@ export class HttpSmsGateway implements SmsSender {
       alreadyTaken: [409],
       withToken: true,
     });
-    await response.arrayBuffer();
+    await response.discard();
   }
 }

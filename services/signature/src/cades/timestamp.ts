@@ -1,6 +1,7 @@
 import { createHash, randomBytes, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { request as httpRequest } from "undici";
 import { SigningError } from "../pki/errors";
 import {
   digestAlgorithmIdentifier,
@@ -132,24 +133,26 @@ export class HttpTimestampAuthority implements TimestampAuthority {
       nonce,
       certReq: true,
     });
-    let response: Response;
+    let status: number;
     let reply: Buffer;
     try {
-      response = await fetch(this.url, {
+      // undici's request, not fetch: a token per signed document, at a tenth of fetch's CPU (docs/decisions.md §73).
+      const response = await httpRequest(this.url, {
         method: "POST",
         headers: { "content-type": "application/timestamp-query" },
         body: Buffer.from(request.toSchema().toBER()),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      status = response.statusCode;
       // The timeout covers the body too: a TSA that sends its headers and stalls does not hold the signing.
-      reply = Buffer.from(await response.arrayBuffer());
+      reply = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
       throw new SigningError("TIMESTAMP_FAILED", "the time-stamping authority could not be reached in time", {
         cause: error,
       });
     }
-    if (!response.ok) {
-      throw new SigningError("TIMESTAMP_FAILED", `the time-stamping authority answered HTTP ${response.status}`);
+    if (status < 200 || status >= 300) {
+      throw new SigningError("TIMESTAMP_FAILED", `the time-stamping authority answered HTTP ${status}`);
     }
     return tokenFromReply(reply, imprint, nonce);
   }
