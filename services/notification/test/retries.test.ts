@@ -82,6 +82,21 @@ describe("notification: failing receivers", () => {
     );
 
     it(
+      "does not follow a redirect: the registered URL is called again, and the webhook delivered once it answers",
+      async () => {
+        const dossierId = randomUUID();
+        harness.webhooks.answer(dossierId, [308]);
+        const dossier = await harness.submit({ dossierId });
+        const delivery = await settledDelivery(dossier, DeliveryChannel.DELIVERY_CHANNEL_WEBHOOK);
+
+        expect(delivery).toMatchObject({ stateName: "delivered", attempts: 2, lastError: "" });
+        expect(harness.webhooks.forDossier(dossierId).map((call) => call.answeredStatus)).toEqual([308, 204]);
+        webhookRetries += 1;
+      },
+      2 * EFFECT_TIMEOUT_MS,
+    );
+
+    it(
       "never lets a dossier's next webhook overtake one being retried: the receiver gets them in order",
       async () => {
         const dossierId = randomUUID();
@@ -220,7 +235,8 @@ describe("notification: failing receivers", () => {
     const failures = harness.logLines
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === "delivery attempt failed, will retry" || line.msg === "delivery failed");
-    // 2 retried + the 500s until the horizon + 1 refused (410) webhook attempts; 1 retried + 1 refused mail attempt.
+    // 2 retried (+ the redirect and the ordering test's) + the 500s until the horizon + 1 refused (410) webhook
+    // attempts; 1 retried + 1 refused mail attempt.
     expect(attemptsGivenUp).toBeGreaterThanOrEqual(4);
     expect(failures).toHaveLength(2 + webhookRetries + attemptsGivenUp + 1 + 2);
     for (const line of failures) {
@@ -230,7 +246,9 @@ describe("notification: failing receivers", () => {
           dossierId: expect.any(String),
           channel: expect.any(Number),
           attempt: expect.any(Number),
-          reason: expect.stringMatching(/^(webhook endpoint answered HTTP \d+|mail not accepted \(SMTP \d+\))$/),
+          reason: expect.stringMatching(
+            /^(webhook endpoint answered HTTP \d+( \(redirects are not followed\))?|mail not accepted \(SMTP \d+\))$/,
+          ),
           final: expect.any(Boolean),
         }),
       );

@@ -42,11 +42,11 @@ class StoppedShort extends Error {}
 
 /**
  * One request of the bench's own. undici's request rather than fetch: the bench shares the machine with the
- * platform it measures, and fetch costs ten times the CPU (docs/decisions.md §73).
+ * platform it measures, and fetch costs four times the CPU (docs/decisions.md §73).
  */
 async function call(
   url: string,
-  init: { method?: "GET" | "POST"; headers: Record<string, string>; body?: string },
+  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
 ): Promise<{ status: number; body: unknown }> {
   const response = await request(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await response.body.text();
@@ -96,7 +96,7 @@ export async function followDossier(
 
     step = "routing";
     await pollUntil(step, deadline, pollIntervalMs, async () => {
-      const answer = await call(`${urls.routing}/v1/dossiers/${code}`, { headers: credentials.client });
+      const answer = await call(`${urls.routing}/v1/dossiers/${code}`, { method: "GET", headers: credentials.client });
       // 404 until routing has consumed the submitted event.
       if (answer.status === 404) return false;
       if (answer.status !== 200) throw new StoppedShort(`routing lookup (HTTP ${answer.status})`);

@@ -45,7 +45,7 @@ export class SignedWebhookSender implements WebhookSender {
       timeoutMs: TIMEOUT_MS,
     });
     // A commune system's answer tells nothing more; consuming it frees the connection.
-    await response.discard().catch(() => undefined);
+    await response.discard();
   }
 }
 
