@@ -43,7 +43,7 @@ type Call =
     }
   | { op: "unsubscribe"; subscription: number }
   | { op: "lag"; groupId: string; topics: string[] }
-  | { op: "ping" }
+  | { op: "canPublish" }
   | { op: "deliver"; subscription: number; event: DeliveredEvent; delivery: Delivery }
   | { op: "unreadable"; subscription: number; record: ReceivedRecord; error: CrossingError; delivery: Delivery };
 
@@ -57,6 +57,11 @@ function crossing(error: unknown): CrossingError {
 
 function fromCrossing(error: CrossingError): Error {
   return error.reason ? new MessagingError(error.reason, error.message) : new Error(error.message);
+}
+
+/** What a call gets once the port has closed: the other thread ended. */
+function brokerGone(): MessagingError {
+  return new MessagingError("BUS_CLOSED", "the embedded broker's thread is gone");
 }
 
 /**
@@ -94,7 +99,7 @@ class PortChannel {
   }
 
   call<T>(call: Call): Promise<T> {
-    if (this.closed) return Promise.reject(new MessagingError("BUS_CLOSED", "the embedded broker's thread is gone"));
+    if (this.closed) return Promise.reject(brokerGone());
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -114,7 +119,7 @@ class PortChannel {
 
   private end(): void {
     this.closed = true;
-    const gone = new MessagingError("BUS_CLOSED", "the embedded broker's thread is gone");
+    const gone = brokerGone();
     for (const waiter of this.waiting.values()) waiter.reject(gone);
     this.waiting.clear();
   }
@@ -156,7 +161,7 @@ export function serveBroker(broker: InProcessBroker, port: MessagePort, service:
       }
       case "lag":
         return bus.consumerLag(call.groupId, call.topics);
-      case "ping":
+      case "canPublish":
         return broker.canPublish();
       default:
         throw new MessagingError("INVALID_CONFIG", `the embedded broker takes no "${call.op}" from a service`);
@@ -241,6 +246,6 @@ export class ThreadBroker implements BusProvider, BrokerLink {
   }
 
   canPublish(): Promise<boolean> {
-    return this.channel.call({ op: "ping" });
+    return this.channel.call({ op: "canPublish" });
   }
 }

@@ -1,8 +1,9 @@
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { describe } from "@jest/globals";
 import { tempDir, type TempDir } from "@lienthong/testing";
-import { InProcessBroker, ThreadBroker, serveBroker } from "../src";
+import { InProcessBroker } from "../src";
 import { eventBusContract, inProcessHarness } from "./event-bus.contract";
+import { busOverPort } from "./support/thread";
 
 describe("in-process event bus, memory only", () => {
   eventBusContract({
@@ -14,14 +15,13 @@ describe("in-process event bus, memory only", () => {
   });
 });
 
-/** A broker journaled in a directory of its own, and what closes both (after `before`). */
-async function journaledBroker(): Promise<{ broker: InProcessBroker; close: (before?: () => void) => Promise<void> }> {
+/** A broker journaled in a directory of its own, and what closes both. */
+async function journaledBroker(): Promise<{ broker: InProcessBroker; close: () => Promise<void> }> {
   const dir: TempDir = await tempDir("lienthong-journal");
   const broker = new InProcessBroker({ journalPath: dir.file("events.db"), redelivery: { initialMs: 20, maxMs: 100 } });
   return {
     broker,
-    close: async (before) => {
-      before?.();
+    close: async () => {
       await broker.close();
       await dir.remove();
     },
@@ -33,7 +33,7 @@ describe("in-process event bus, journaled", () => {
     deliveryTimeoutMs: 10_000,
     start: async () => {
       const { broker, close } = await journaledBroker();
-      return inProcessHarness(broker, () => close());
+      return inProcessHarness(broker, close);
     },
   });
 });
@@ -44,15 +44,17 @@ describe("in-process event bus, each service reaching the broker over a MessageP
     start: async () => {
       const { broker, close } = await journaledBroker();
       const ports: MessagePort[] = [];
-      const harness = inProcessHarness(broker, () => close(() => ports.forEach((port) => port.close())));
+      const harness = inProcessHarness(broker, async () => {
+        for (const port of ports) port.close();
+        await close();
+      });
       return {
         ...harness,
         busFor: (source) => {
-          // What embedded.ts does for a service it starts on a worker thread; records cross by structured clone.
-          const channel = new MessageChannel();
-          ports.push(channel.port1, channel.port2);
-          serveBroker(broker, channel.port1, source);
-          return new ThreadBroker(channel.port2).bus(source);
+          // Records cross by structured clone, as to a service's worker thread.
+          const { bus, brokerEnd, serviceEnd } = busOverPort(broker, source);
+          ports.push(brokerEnd, serviceEnd);
+          return bus;
         },
       };
     },

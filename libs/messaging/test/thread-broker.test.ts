@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
-import { InProcessBroker, MessagingError, ThreadBroker, serveBroker, type EventBus } from "../src";
+import { InProcessBroker, MessagingError, type EventBus } from "../src";
 import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
+import { busOverPort, type BusOverPort } from "./support/thread";
 
 /** A publish refused as on a closed bus (unavailable, retriable), and a bus no longer ready. */
 async function expectClosedBus(bus: EventBus): Promise<void> {
@@ -21,12 +22,10 @@ describe("the embedded broker reached from a service's thread", () => {
   let broker: InProcessBroker;
   const ports: MessagePort[] = [];
 
-  const serviceOnItsThread = (source: string): { bus: EventBus; end(): void } => {
-    const channel = new MessageChannel();
-    ports.push(channel.port1, channel.port2);
-    serveBroker(broker, channel.port1, source);
-    // The service's end closing is what its thread ending does to the launching thread's end.
-    return { bus: new ThreadBroker(channel.port2).bus(source), end: () => channel.port2.close() };
+  const serviceOnItsThread = (source: string): BusOverPort => {
+    const service = busOverPort(broker, source);
+    ports.push(service.brokerEnd, service.serviceEnd);
+    return service;
   };
 
   const start = async () => {
@@ -66,7 +65,7 @@ describe("the embedded broker reached from a service's thread", () => {
 
     const second = serviceOnItsThread("routing");
     const received = await collect(second.bus, "routing", [topic]);
-    first.end();
+    first.serviceEnd.close();
     await waitFor(() => received.events.length === 2, { timeoutMs: 5_000, description: "both events, once each" });
     expect(received.events.map(bodyOf)).toEqual(["one", "two"]);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -76,12 +75,9 @@ describe("the embedded broker reached from a service's thread", () => {
 
   it("fails what a service asks as on a closed bus once the broker's thread is gone", async () => {
     await start();
-    const channel = new MessageChannel();
-    ports.push(channel.port1, channel.port2);
-    serveBroker(broker, channel.port1, "intake");
-    const bus = new ThreadBroker(channel.port2).bus("intake");
+    const { bus, brokerEnd } = serviceOnItsThread("intake");
     expect(await bus.ping()).toBe(true);
-    channel.port1.close();
+    brokerEnd.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await expectClosedBus(bus);
   });

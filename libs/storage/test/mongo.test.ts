@@ -1,7 +1,6 @@
 import mongoose from "mongoose";
 import { StoreConfigurationError, StoreUnavailableError, openDocumentStore } from "../src";
-import { MongoDocumentStore } from "../src/mongo";
-import { redactCredentials } from "../src/mongo";
+import { MongoDocumentStore, redactCredentials } from "../src/mongo";
 import { describeDocumentStoreContract } from "./document-store.contract";
 
 const url = process.env.MONGO_URL;

@@ -46,7 +46,7 @@ export interface GatewayAnswer {
   discard(): Promise<void>;
 }
 
-/** Sent with every call, so a provider's logs and firewall can tell the platform's calls (fetch sent "node"). */
+/** Sent with every call, so a provider's logs and firewall can tell the platform's calls. */
 const USER_AGENT = "lienthong-notification";
 
 /**
