@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { WalSync, capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
+import { BACKSTOP_CHECKPOINT_PAGES, WalSync, capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
 import { MessagingError } from "./errors";
 
 /**
@@ -42,7 +42,7 @@ export interface RecordLog {
    * on their partition has consumed; returns how many were removed.
    */
   prune(olderThan: number): number;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How long unwritten consumer offsets wait before the next try (a full disk). */
@@ -136,7 +136,7 @@ export class MemoryRecordLog implements RecordLog {
     return removed;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.topics.clear();
   }
 
@@ -199,6 +199,7 @@ export class SqliteRecordLog implements RecordLog {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     this.walSync = new WalSync(path);
     if (maxBytes !== undefined) capFileSize(this.db, maxBytes);
     this.db.exec(`
@@ -419,12 +420,12 @@ export class SqliteRecordLog implements RecordLog {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     try {
       this.flushOffsets();
     } finally {
       // Offsets that could not be written are delivered again after the restart (at least once).
-      this.walSync.close();
+      await this.walSync.close();
       this.db.close();
     }
   }

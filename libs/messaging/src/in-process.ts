@@ -143,7 +143,7 @@ export class InProcessBroker implements BusProvider, BrokerLink {
     clearInterval(this.pruneTimer);
     for (const worker of this.workers.values()) worker.assign(undefined);
     await Promise.all([...this.workers.values()].map((worker) => worker.settled()));
-    this.log.close();
+    await this.log.close();
   }
 
   /** @internal used by the bus views. */

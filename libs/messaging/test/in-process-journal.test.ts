@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import Database from "better-sqlite3";
@@ -117,6 +118,30 @@ test("retention removes old records that every known group consumed, and keeps t
   expect(again.events[0]).toMatchObject({ offset: "2" });
   expect(bodyOf(again.events[0]!)).toBe("d");
   await reopened.close();
+});
+
+test("appends reach the journal's file by a checkpoint on another thread, and a closed broker holds no file open", async () => {
+  const journalPath = dir.file("events.db");
+  const broker = new InProcessBroker({ journalPath, partitions: 1 });
+  const topic = uniqueTopic("checkpointed");
+  const bus = broker.bus("intake");
+  const before = statSync(journalPath).size;
+  // A page each, well under SQLite's own threshold of 1,000 pages: only the background checkpoint moves them.
+  for (let index = 0; index < 100; index++) await bus.publish([textEvent(topic, `d${index}`, "x".repeat(3000))]);
+  await waitFor(() => statSync(journalPath).size >= before + 100 * 4096, {
+    timeoutMs: 20_000,
+    description: "the journal's file to hold the records",
+  });
+  await broker.close();
+  const open = readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(join("/proc/self/fd", fd)).startsWith(journalPath);
+    } catch {
+      return false;
+    }
+  });
+  expect(open).toEqual([]);
+  expect(existsSync(`${journalPath}-wal`)).toBe(false);
 });
 
 test("a closed broker refuses to publish", async () => {

@@ -36,6 +36,7 @@ import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQu
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
 import { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
 import { WalSync } from "./wal-sync";
+import { BACKSTOP_CHECKPOINT_PAGES } from "./wal-checkpoints";
 
 export interface EmbeddedStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -183,6 +184,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
     // NORMAL: SQLite syncs only around checkpoints; a commit of "full"
     // durability waits for WalSync, off the event loop.
     db.pragma("synchronous = NORMAL");
+    // Checkpoints run on a thread of their own (WalSync); this connection's are the backstop.
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Negative cache_size is in KiB rather than pages.
     db.pragma(`cache_size = -${cacheSizeKiB}`);
@@ -310,7 +313,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     // Commits already accepted are written and synced before the file closes.
     if (this.pending.length > 0) this.flush();
-    this.walSync.close();
+    await this.walSync.close();
     if (this.db.open) this.db.close();
   }
 

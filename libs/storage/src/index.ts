@@ -28,3 +28,4 @@ export type { MongoDocumentStore, MongoStoreOptions } from "./mongo";
 export { EMBEDDED_STORE_WARNING, openDocumentStore, type DocumentStoreConfig } from "./open";
 export { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
 export { WalSync } from "./wal-sync";
+export { BACKSTOP_CHECKPOINT_PAGES } from "./wal-checkpoints";

@@ -1,4 +1,5 @@
 import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+import { backgroundCheckpoints, type WalCheckpoints } from "./wal-checkpoints";
 
 /**
  * A write that arrives while an fsync runs need not wait for it to end: a
@@ -22,6 +23,9 @@ interface Waiter {
  * before a checkpoint copies it into the database and the database after, so
  * nothing acknowledged depends on a write that was never synced — as durable
  * as synchronous=FULL, which fsyncs on the calling thread at every commit.
+ * Those checkpoints run on a thread of their own too (wal-checkpoints.ts): the
+ * writing connection must be opened with `wal_autocheckpoint` at
+ * BACKSTOP_CHECKPOINT_PAGES.
  */
 export class WalSync {
   private fd: number | undefined;
@@ -32,12 +36,16 @@ export class WalSync {
   private dirty = false;
   /** close() was called: no new fsync starts, and the file closes once the running ones end. */
   private closing = false;
+  private readonly checkpoints: WalCheckpoints;
 
-  constructor(private readonly databasePath: string) {}
+  constructor(private readonly databasePath: string) {
+    this.checkpoints = backgroundCheckpoints(databasePath);
+  }
 
   /** Tells that a transaction has just written to the log (call it before durable()). */
   wrote(): void {
     this.dirty = true;
+    this.checkpoints.wrote();
   }
 
   /**
@@ -55,12 +63,16 @@ export class WalSync {
   }
 
   /**
-   * Syncs what still waits, on this thread, and lets the log go. Call before
-   * the database closes. An fsync still running on the thread pool keeps the
-   * file open until it ends: closing it under that fsync would fail it.
+   * Syncs what still waits, on this thread, and lets the log go; resolves once
+   * the checkpointing thread has closed its connection. Call, and wait, before
+   * the database closes: then nothing in the process holds the file (a backup
+   * or a move of the data directory may follow). An fsync still running on the
+   * thread pool keeps the file open until it ends: closing it under that fsync
+   * would fail it.
    */
-  close(): void {
-    if (this.fd === undefined || this.closing) return;
+  close(): Promise<void> {
+    const released = this.checkpoints.release();
+    if (this.fd === undefined || this.closing) return released;
     this.closing = true;
     const waiting = this.waiting.splice(0);
     try {
@@ -70,6 +82,7 @@ export class WalSync {
       for (const waiter of waiting) waiter.reject(error);
     }
     if (this.syncing === 0) this.release();
+    return released;
   }
 
   private release(): void {

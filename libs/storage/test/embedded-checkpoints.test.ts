@@ -1,0 +1,87 @@
+/**
+ * Checkpoints off the event loop (issue 9): what a commit writes to the
+ * write-ahead log reaches the database file by a checkpoint on a thread of
+ * its own, long before the writer's backstop would checkpoint it; and once
+ * close resolves no thread holds the file (a backup or a move of the data
+ * directory may follow at once), and no log is left behind.
+ */
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { EmbeddedDocumentStore, defineCollection, put } from "../src";
+
+const directory = mkdtempSync(join(tmpdir(), "lienthong-storage-checkpoints-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+interface Note {
+  text: string;
+}
+const notes = defineCollection<Note>("notes");
+const PAGE_BYTES = 4096;
+/** Well under SQLite's own threshold (1,000 pages), so no commit here checkpoints by itself. */
+const NOTES = 200;
+
+/** What this process (every thread of it) has open under `folder`. */
+function openFilesUnder(folder: string): string[] {
+  return readdirSync("/proc/self/fd").flatMap((fd) => {
+    try {
+      const target = readlinkSync(join("/proc/self/fd", fd));
+      return target.startsWith(folder) ? [target] : [];
+    } catch {
+      // Closed since the listing.
+      return [];
+    }
+  });
+}
+
+async function untilTrue(what: string, reached: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!reached()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("EmbeddedDocumentStore checkpoints", () => {
+  it("copies committed pages into the database file from another thread, the writer's own checkpoint a backstop", async () => {
+    const path = join(directory, "background", "store.db");
+    const store = await EmbeddedDocumentStore.open({ path });
+    await store.ensureCollections([notes]);
+    const before = statSync(path).size;
+    // A page each: only a checkpoint moves them from the log into the file.
+    for (let index = 0; index < NOTES; index++) {
+      await store.commit([put(notes, `n${index}`, { text: "x".repeat(3 * 1024) })]);
+    }
+    await untilTrue("the database file holds the notes", () => statSync(path).size >= before + NOTES * PAGE_BYTES);
+
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare(`SELECT count(*) FROM "docs_notes"`).pluck().get()).toBe(NOTES);
+    reader.close();
+    await store.close();
+  });
+
+  it("has let go of the file on every thread once close resolves, the log checkpointed and removed", async () => {
+    const path = join(directory, "close", "store.db");
+    const store = await EmbeddedDocumentStore.open({ path });
+    await store.ensureCollections([notes]);
+    for (let index = 0; index < 20; index++) {
+      await store.commit([put(notes, `n${index}`, { text: "x".repeat(3 * 1024) })]);
+    }
+    // Until a background checkpoint has run, its thread has no connection to close.
+    const before = statSync(path).size;
+    await untilTrue("a background checkpoint ran", () => statSync(path).size > before);
+    await store.commit([put(notes, "last", { text: "y" })]);
+    // The writer's connection and the checkpointing thread's.
+    expect(openFilesUnder(join(directory, "close")).filter((file) => file === path)).toHaveLength(2);
+    await store.close();
+    expect(openFilesUnder(join(directory, "close"))).toEqual([]);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+
+    const reopened = await EmbeddedDocumentStore.open({ path });
+    await reopened.ensureCollections([notes]);
+    expect(await reopened.count(notes)).toBe(21);
+    expect((await reopened.get(notes, "last"))?.data.text).toBe("y");
+    await reopened.close();
+  });
+});
