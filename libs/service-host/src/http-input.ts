@@ -141,13 +141,15 @@ export function checkJsonBody(_request: IncomingMessage, _response: unknown, byt
       onArrayEnd: () => {
         depth -= 1;
       },
+      // The supplier copies the path: asked for only when a field is to be named, not for every property.
       onObjectProperty: (property, _offset, _length, _line, _character, pathSupplier) => {
         const own = keys[keys.length - 1];
-        const path = pathSupplier();
-        if (own?.has(property)) violations.push({ field: fieldOf(path, property), reason: "is given more than once" });
+        if (own?.has(property)) {
+          violations.push({ field: fieldOf(pathSupplier(), property), reason: "is given more than once" });
+        }
         own?.add(property);
-        if (property === "__proto__" || (property === "prototype" && path[path.length - 1] === "constructor")) {
-          violations.push({ field: fieldOf(path, property), reason: "is not an accepted field name" });
+        if (property === "__proto__" || (property === "prototype" && pathSupplier().at(-1) === "constructor")) {
+          violations.push({ field: fieldOf(pathSupplier(), property), reason: "is not an accepted field name" });
         }
       },
       onError: () => {
