@@ -200,7 +200,7 @@ export class SqliteRecordLog implements RecordLog {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-    this.walSync = new WalSync(path);
+    this.walSync = new WalSync(path, require.resolve("better-sqlite3"));
     if (maxBytes !== undefined) capFileSize(this.db, maxBytes);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL) WITHOUT ROWID;

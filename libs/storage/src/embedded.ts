@@ -112,13 +112,15 @@ export class EmbeddedDocumentStore implements DocumentStore {
    * fits in a page already there proves nothing about the next submission.
    */
   private cannotWrite: string | undefined;
+  /** Set by close: every caller waits for the one close. */
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly durability: "full" | "normal",
   ) {
-    this.walSync = new WalSync(path);
+    this.walSync = new WalSync(path, require.resolve("better-sqlite3"));
     this.applyBatch = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.apply(op);
     });
@@ -281,6 +283,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
    */
   async commit(ops: readonly WriteOp[]): Promise<void> {
     this.openDatabase();
+    if (this.closing) throw new StoreUnavailableError(`the embedded store at ${this.path} is closing`);
     for (const op of ops) assertWriteOp(op, this.collections);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ ops: [...ops], resolve, reject });
@@ -311,7 +314,12 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
-    // Commits already accepted are written and synced before the file closes.
+    // No commit is accepted once closing began; those already accepted are written and synced before the file closes.
+    this.closing ??= this.closeFile();
+    return this.closing;
+  }
+
+  private async closeFile(): Promise<void> {
     if (this.pending.length > 0) this.flush();
     await this.walSync.close();
     if (this.db.open) this.db.close();

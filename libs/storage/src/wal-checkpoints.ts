@@ -2,8 +2,8 @@ import { Worker } from "node:worker_threads";
 
 /**
  * Pages the write-ahead log may hold before the writing connection checkpoints
- * it itself, on its own thread: a backstop, reached only when the background
- * checkpoints below fall behind or cannot run. SQLite's default is 1,000.
+ * it itself, on its own thread: a backstop, reached when the background
+ * checkpoints below keep being overtaken (see CHASES) or cannot run. SQLite's default is 1,000.
  * 10,000 pages of 4 KiB stay well inside the log's room (WAL_SIZE_LIMIT_BYTES).
  */
 export const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -14,36 +14,52 @@ export const BACKSTOP_CHECKPOINT_PAGES = 10_000;
  */
 const CHECKPOINT_DELAY_MS = 200;
 
-type ToWorker = { kind: "checkpoint"; file: number; path: string } | { kind: "release"; file: number };
-type FromWorker = { kind: "checkpointed"; file: number } | { kind: "released"; file: number };
+/**
+ * Checkpoints run back to back, without the delay, while writes keep landing
+ * during them. SQLite starts the log again from its beginning only when a
+ * write finds every frame of it checkpointed, and a checkpoint that commits
+ * overtake never gets there: each pass copies what came during the last, and
+ * a pass with none leaves the log whole. Bounded, because on a slow disk
+ * (a pass is two fsyncs) a steady stream of commits always overtakes; then the
+ * writer's backstop restarts the log, with nearly every page already copied.
+ */
+const CHASES = 5;
+
+type ToWorker = { kind: "checkpoint"; file: number; path: string; sqlite: string } | { kind: "release"; file: number };
+type FromWorker = { kind: "checkpointed"; file: number; whole: boolean } | { kind: "released"; file: number };
 
 /**
  * The checkpointing thread, as plain JavaScript so that it runs the same from
  * the TypeScript sources (tests) and from dist. A connection of its own per
  * watched file; `PRAGMA wal_checkpoint(PASSIVE)` copies what no reader still
- * needs into the database and never waits for a lock: a checkpoint that finds
- * one busy does what it can, and the next write schedules another. With
- * synchronous=NORMAL SQLite syncs the log before copying and the database
- * after, on this thread. Failures are dropped on purpose: a file that cannot
- * be checkpointed here is checkpointed by its writer at the backstop, which
- * reports the failure to the caller of that commit as before.
+ * needs into the database and never waits for a lock (the writer's lock it
+ * never takes: a stronger mode would make the writer wait on the event loop).
+ * With synchronous=NORMAL SQLite syncs the log before copying and the database
+ * after, on this thread. Each file is opened with the writer's own copy of
+ * better-sqlite3: two copies of SQLite in one process do not see each other's
+ * locks, and one closing its descriptor would drop the other's (POSIX).
+ * `whole`: every frame of the log was copied. A failure counts as not whole and
+ * is otherwise dropped: SQLite's own automatic checkpoint ignores its failures
+ * too, and the writer's backstop bounds the log.
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const Database = require(workerData.sqlite);
+const { parentPort } = require("node:worker_threads");
 const connections = new Map();
 parentPort.on("message", (message) => {
   if (message.kind === "checkpoint") {
+    let whole = false;
     try {
       let db = connections.get(message.file);
       if (db === undefined) {
+        const Database = require(message.sqlite);
         db = new Database(message.path, { fileMustExist: true, timeout: 0 });
         db.pragma("synchronous = NORMAL");
         connections.set(message.file, db);
       }
-      db.pragma("wal_checkpoint(PASSIVE)");
+      const [{ busy, log, checkpointed }] = db.pragma("wal_checkpoint(PASSIVE)");
+      whole = busy === 0 && checkpointed === log;
     } catch {}
-    parentPort.postMessage({ kind: "checkpointed", file: message.file });
+    parentPort.postMessage({ kind: "checkpointed", file: message.file, whole });
   } else {
     try {
       connections.get(message.file)?.close();
@@ -56,13 +72,19 @@ parentPort.on("message", (message) => {
 
 interface WatchedFile {
   path: string;
+  /** The better-sqlite3 its writer opened it with (require.resolve). */
+  sqlite: string;
   timer?: NodeJS.Timeout;
   /** A checkpoint was asked for and has not answered yet. */
   running: boolean;
   /** Written to while its checkpoint ran: another one is due. */
   again: boolean;
-  /** Set once released: resolved when the thread has closed its connection. */
-  released?: () => void;
+  /** Checkpoints run back to back so far (see CHASES). */
+  chases: number;
+  /** Set once released: resolves when the thread has closed its connection. */
+  released?: Promise<void>;
+  /** Resolves `released`. */
+  onReleased?: () => void;
 }
 
 /**
@@ -75,14 +97,14 @@ interface WatchedFile {
  */
 class CheckpointThread {
   private worker: Worker | undefined;
-  /** The thread failed (it could not load SQLite): the writers' backstop checkpoints from then on. */
+  /** The thread could not start or stopped by itself: the writers' backstop checkpoints from then on. */
   private broken = false;
   private nextFile = 0;
   private readonly files = new Map<number, WatchedFile>();
 
-  watch(path: string): WalCheckpoints {
+  watch(path: string, sqlite: string): WalCheckpoints {
     const file = this.nextFile++;
-    this.files.set(file, { path, running: false, again: false });
+    this.files.set(file, { path, sqlite, running: false, again: false, chases: 0 });
     return {
       wrote: () => this.wrote(file),
       release: () => this.release(file),
@@ -91,7 +113,7 @@ class CheckpointThread {
 
   private wrote(file: number): void {
     const watched = this.files.get(file);
-    if (!watched || watched.released || this.broken) return;
+    if (!watched || watched.released !== undefined || this.broken) return;
     if (watched.running) watched.again = true;
     else watched.timer ??= setTimeout(() => this.checkpoint(file), CHECKPOINT_DELAY_MS).unref();
   }
@@ -101,47 +123,63 @@ class CheckpointThread {
     if (!watched) return;
     watched.timer = undefined;
     watched.running = true;
-    this.post({ kind: "checkpoint", file, path: watched.path });
+    watched.again = false;
+    this.post({ kind: "checkpoint", file, path: watched.path, sqlite: watched.sqlite });
   }
 
   private release(file: number): Promise<void> {
     const watched = this.files.get(file);
-    if (!watched || watched.released) return Promise.resolve();
+    if (!watched) return Promise.resolve();
+    // Every caller waits for the one release: a second close must not return before the first is done.
+    if (watched.released !== undefined) return watched.released;
     clearTimeout(watched.timer);
     watched.timer = undefined;
-    // A file this thread never opened has nothing to close there.
+    // A file the thread never opened has nothing to close there.
     if (!this.worker) {
       this.files.delete(file);
-      return Promise.resolve();
+      watched.released = Promise.resolve();
+      return watched.released;
     }
-    return new Promise((resolve) => {
-      watched.released = resolve;
-      this.post({ kind: "release", file });
+    watched.released = new Promise((resolve) => {
+      watched.onReleased = resolve;
     });
+    // The answer must come before the process may end: its writer waits for it to close.
+    this.worker.ref();
+    this.post({ kind: "release", file });
+    return watched.released;
   }
 
   private post(message: ToWorker): void {
-    if (this.broken) {
-      this.settleAll();
+    if (!this.broken && !this.worker) this.start();
+    if (this.broken || !this.worker) {
+      this.stopped();
       return;
     }
-    this.worker ??= this.start();
     this.worker.postMessage(message);
   }
 
-  private start(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sqlite: require.resolve("better-sqlite3") } });
-    // Never what keeps a process alive: its files' writers are.
-    worker.unref();
-    worker.on("message", (message: FromWorker) => this.answered(message));
-    worker.on("error", () => {
+  private start(): void {
+    let worker: Worker;
+    try {
+      // execArgv: a service started with `--require` (its telemetry) does not preload it here.
+      worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+    } catch {
+      // No thread to be had (a limit on threads, say): the writers checkpoint as SQLite would.
       this.broken = true;
-      this.settleAll();
-    });
+      return;
+    }
+    worker.on("message", (message: FromWorker) => this.answered(message));
+    // An error ends the thread: handled at its exit.
+    worker.on("error", () => undefined);
     worker.on("exit", () => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.broken = true;
+      this.stopped();
     });
-    return worker;
+    // Never what keeps a process alive (a listener added later would undo this): its files' writers are.
+    worker.unref();
+    this.worker = worker;
   }
 
   private answered(message: FromWorker): void {
@@ -149,7 +187,8 @@ class CheckpointThread {
     if (!watched) return;
     if (message.kind === "released") {
       this.files.delete(message.file);
-      watched.released?.();
+      watched.onReleased?.();
+      if (![...this.files.values()].some((other) => other.released !== undefined)) this.worker?.unref();
       if (this.files.size === 0 && this.worker) {
         void this.worker.terminate();
         this.worker = undefined;
@@ -157,19 +196,26 @@ class CheckpointThread {
       return;
     }
     watched.running = false;
-    if (watched.again && !watched.released) {
-      watched.again = false;
-      this.wrote(message.file);
+    if (watched.released !== undefined) return;
+    const overtaken = watched.again || !message.whole;
+    if (overtaken && watched.chases < CHASES) {
+      watched.chases += 1;
+      this.checkpoint(message.file);
+      return;
     }
+    watched.chases = 0;
+    if (watched.again) this.wrote(message.file);
   }
 
-  /** Without the thread: nothing is checkpointed here, and every release is done. */
-  private settleAll(): void {
+  /** Without the thread: nothing is checkpointed here, and every release waiting is done. */
+  private stopped(): void {
     for (const [file, watched] of this.files) {
       clearTimeout(watched.timer);
-      if (watched.released) {
+      watched.timer = undefined;
+      watched.running = false;
+      if (watched.released !== undefined) {
         this.files.delete(file);
-        watched.released();
+        watched.onReleased?.();
       }
     }
   }
@@ -185,8 +231,11 @@ export interface WalCheckpoints {
 
 let thisThreads: CheckpointThread | undefined;
 
-/** Background checkpoints for a SQLite file in WAL mode written on this thread. */
-export function backgroundCheckpoints(path: string): WalCheckpoints {
+/**
+ * Background checkpoints for a SQLite file in WAL mode written on this thread;
+ * `sqlite` is the better-sqlite3 its writer uses, `require.resolve("better-sqlite3")` where the writer imports it.
+ */
+export function backgroundCheckpoints(path: string, sqlite: string): WalCheckpoints {
   thisThreads ??= new CheckpointThread();
-  return thisThreads.watch(path);
+  return thisThreads.watch(path, sqlite);
 }

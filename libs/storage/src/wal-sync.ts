@@ -38,8 +38,12 @@ export class WalSync {
   private closing = false;
   private readonly checkpoints: WalCheckpoints;
 
-  constructor(private readonly databasePath: string) {
-    this.checkpoints = backgroundCheckpoints(databasePath);
+  /** `sqlite`: the better-sqlite3 the database is written with (`require.resolve("better-sqlite3")` where it is opened). */
+  constructor(
+    private readonly databasePath: string,
+    sqlite: string,
+  ) {
+    this.checkpoints = backgroundCheckpoints(databasePath, sqlite);
   }
 
   /** Tells that a transaction has just written to the log (call it before durable()). */

@@ -5,11 +5,13 @@
  * close resolves no thread holds the file (a backup or a move of the data
  * directory may follow at once), and no log is left behind.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { EmbeddedDocumentStore, defineCollection, put } from "../src";
+import { BACKSTOP_CHECKPOINT_PAGES, EmbeddedDocumentStore, defineCollection, put } from "../src";
 
 const directory = mkdtempSync(join(tmpdir(), "lienthong-storage-checkpoints-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -58,6 +60,9 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     const reader = new Database(path, { readonly: true });
     expect(reader.prepare(`SELECT count(*) FROM "docs_notes"`).pluck().get()).toBe(NOTES);
     reader.close();
+    // The writer's connection checkpoints only past the backstop.
+    const writer = store["db"];
+    expect(writer.pragma("wal_autocheckpoint", { simple: true })).toBe(BACKSTOP_CHECKPOINT_PAGES);
     await store.close();
   });
 
@@ -65,17 +70,22 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     const path = join(directory, "close", "store.db");
     const store = await EmbeddedDocumentStore.open({ path });
     await store.ensureCollections([notes]);
+    const before = statSync(path).size;
     for (let index = 0; index < 20; index++) {
       await store.commit([put(notes, `n${index}`, { text: "x".repeat(3 * 1024) })]);
     }
     // Until a background checkpoint has run, its thread has no connection to close.
-    const before = statSync(path).size;
     await untilTrue("a background checkpoint ran", () => statSync(path).size > before);
     await store.commit([put(notes, "last", { text: "y" })]);
     // The writer's connection and the checkpointing thread's.
     expect(openFilesUnder(join(directory, "close")).filter((file) => file === path)).toHaveLength(2);
-    await store.close();
+    // A second close waits for the same release as the first; a commit once closing began is refused.
+    const closes = [store.close(), store.close()];
+    const tooLate = expect(store.commit([put(notes, "too late", { text: "z" })])).rejects.toThrow(/is closing/);
+    await closes[1];
     expect(openFilesUnder(join(directory, "close"))).toEqual([]);
+    await closes[0];
+    await tooLate;
     expect(existsSync(`${path}-wal`)).toBe(false);
 
     const reopened = await EmbeddedDocumentStore.open({ path });
@@ -83,5 +93,22 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     expect(await reopened.count(notes)).toBe(21);
     expect((await reopened.get(notes, "last"))?.data.text).toBe("y");
     await reopened.close();
+  });
+
+  it("never keeps a process alive: a writer that ends without closing its store exits", async () => {
+    const path = join(directory, "unclosed", "store.db");
+    const child = spawn(
+      process.execPath,
+      ["-r", join(__dirname, "support", "ts-register.js"), join(__dirname, "support", "unclosed-writer.ts"), path],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const exited = once(child, "exit") as Promise<[number | null, string | null]>;
+    const hung = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [code, signal] = await exited;
+    clearTimeout(hung);
+    expect({ code, signal, output }).toEqual({ code: 0, signal: null, output: "checkpointed\n" });
   });
 });
