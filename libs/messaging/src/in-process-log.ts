@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { BACKSTOP_CHECKPOINT_PAGES, WalSync, capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
+import { WalSync, capFileSize, hasRoomToWrite, isCannotWrite } from "@lienthong/storage";
 import { MessagingError } from "./errors";
 
 /**
@@ -199,8 +199,7 @@ export class SqliteRecordLog implements RecordLog {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
-    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-    this.walSync = new WalSync(path, require.resolve("better-sqlite3"));
+    this.walSync = new WalSync(this.db, require.resolve("better-sqlite3"));
     if (maxBytes !== undefined) capFileSize(this.db, maxBytes);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL) WITHOUT ROWID;

@@ -77,6 +77,7 @@ export class InProcessBroker implements BusProvider, BrokerLink {
   private readonly pruneTimer: NodeJS.Timeout;
   private nextMemberId = 1;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: InProcessBrokerOptions = {}) {
     this.partitions = options.partitions ?? IN_PROCESS_TOPIC_PARTITIONS;
@@ -136,9 +137,13 @@ export class InProcessBroker implements BusProvider, BrokerLink {
       );
   }
 
-  /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Stops every delivery loop (waiting for in-flight handlers) and closes the journal; every caller waits for the one close. */
+  close(): Promise<void> {
+    this.closing ??= this.closeJournal();
+    return this.closing;
+  }
+
+  private async closeJournal(): Promise<void> {
     this.closed = true;
     clearInterval(this.pruneTimer);
     for (const worker of this.workers.values()) worker.assign(undefined);

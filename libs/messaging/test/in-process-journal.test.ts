@@ -132,7 +132,9 @@ test("appends reach the journal's file by a checkpoint on another thread, and a 
     timeoutMs: 20_000,
     description: "the journal's file to hold the records",
   });
-  await broker.close();
+  // A second close waits for the same close as the first.
+  const closes = [broker.close(), broker.close()];
+  await closes[1];
   const open = readdirSync("/proc/self/fd").filter((fd) => {
     try {
       return readlinkSync(join("/proc/self/fd", fd)).startsWith(journalPath);
@@ -142,6 +144,7 @@ test("appends reach the journal's file by a checkpoint on another thread, and a 
   });
   expect(open).toEqual([]);
   expect(existsSync(`${journalPath}-wal`)).toBe(false);
+  await closes[0];
 });
 
 test("a closed broker refuses to publish", async () => {

@@ -36,7 +36,6 @@ import type { AnyCollection, Collection, DocumentStore, Filter, Query, UntypedQu
 import { assertCollectionName, assertDeclared, assertQuery, assertSpec, assertWriteOp } from "./validate";
 import { WAL_SIZE_LIMIT_BYTES, capFileSize, hasRoomToWrite, isCannotWrite } from "./sqlite-room";
 import { WalSync } from "./wal-sync";
-import { BACKSTOP_CHECKPOINT_PAGES } from "./wal-checkpoints";
 
 export interface EmbeddedStoreOptions {
   /** The database file; its directory is created when missing. */
@@ -120,7 +119,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     private readonly path: string,
     private readonly durability: "full" | "normal",
   ) {
-    this.walSync = new WalSync(path, require.resolve("better-sqlite3"));
+    this.walSync = new WalSync(db, require.resolve("better-sqlite3"));
     this.applyBatch = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.apply(op);
     });
@@ -186,8 +185,6 @@ export class EmbeddedDocumentStore implements DocumentStore {
     // NORMAL: SQLite syncs only around checkpoints; a commit of "full"
     // durability waits for WalSync, off the event loop.
     db.pragma("synchronous = NORMAL");
-    // Checkpoints run on a thread of their own (WalSync); this connection's are the backstop.
-    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Negative cache_size is in KiB rather than pages.
     db.pragma(`cache_size = -${cacheSizeKiB}`);

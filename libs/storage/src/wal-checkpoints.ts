@@ -3,7 +3,8 @@ import { Worker } from "node:worker_threads";
 /**
  * Pages the write-ahead log may hold before the writing connection checkpoints
  * it itself, on its own thread: a backstop, reached when the background
- * checkpoints below keep being overtaken (see CHASES) or cannot run. SQLite's default is 1,000.
+ * checkpoints below keep being overtaken (see CHASES). SQLite's default is
+ * 1,000, which the writer goes back to if the checkpointing thread is gone.
  * 10,000 pages of 4 KiB stay well inside the log's room (WAL_SIZE_LIMIT_BYTES).
  */
 export const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -74,6 +75,8 @@ interface WatchedFile {
   path: string;
   /** The better-sqlite3 its writer opened it with (require.resolve). */
   sqlite: string;
+  /** Told once if the thread is gone: the writer checkpoints by itself from then on. */
+  onStopped: () => void;
   timer?: NodeJS.Timeout;
   /** A checkpoint was asked for and has not answered yet. */
   running: boolean;
@@ -102,9 +105,10 @@ class CheckpointThread {
   private nextFile = 0;
   private readonly files = new Map<number, WatchedFile>();
 
-  watch(path: string, sqlite: string): WalCheckpoints {
+  watch(path: string, sqlite: string, onStopped: () => void): WalCheckpoints {
     const file = this.nextFile++;
-    this.files.set(file, { path, sqlite, running: false, again: false, chases: 0 });
+    if (this.broken) onStopped();
+    else this.files.set(file, { path, sqlite, onStopped, running: false, again: false, chases: 0 });
     return {
       wrote: () => this.wrote(file),
       release: () => this.release(file),
@@ -161,8 +165,8 @@ class CheckpointThread {
   private start(): void {
     let worker: Worker;
     try {
-      // execArgv: a service started with `--require` (its telemetry) does not preload it here.
-      worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      // No `--require` preload of the service's (its telemetry, say), from its command line or NODE_OPTIONS.
+      worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {} });
     } catch {
       // No thread to be had (a limit on threads, say): the writers checkpoint as SQLite would.
       this.broken = true;
@@ -207,16 +211,13 @@ class CheckpointThread {
     if (watched.again) this.wrote(message.file);
   }
 
-  /** Without the thread: nothing is checkpointed here, and every release waiting is done. */
+  /** Without the thread (broken): every release waiting is done, and every writer checkpoints by itself. */
   private stopped(): void {
     for (const [file, watched] of this.files) {
       clearTimeout(watched.timer);
-      watched.timer = undefined;
-      watched.running = false;
-      if (watched.released !== undefined) {
-        this.files.delete(file);
-        watched.onReleased?.();
-      }
+      this.files.delete(file);
+      if (watched.released !== undefined) watched.onReleased?.();
+      else watched.onStopped();
     }
   }
 }
@@ -234,8 +235,9 @@ let thisThreads: CheckpointThread | undefined;
 /**
  * Background checkpoints for a SQLite file in WAL mode written on this thread;
  * `sqlite` is the better-sqlite3 its writer uses, `require.resolve("better-sqlite3")` where the writer imports it.
+ * `onStopped` is called, at most once, if there is no thread to run them (it could not start, or it stopped).
  */
-export function backgroundCheckpoints(path: string, sqlite: string): WalCheckpoints {
+export function backgroundCheckpoints(path: string, sqlite: string, onStopped: () => void): WalCheckpoints {
   thisThreads ??= new CheckpointThread();
-  return thisThreads.watch(path, sqlite);
+  return thisThreads.watch(path, sqlite, onStopped);
 }

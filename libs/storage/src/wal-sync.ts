@@ -1,5 +1,9 @@
 import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
-import { backgroundCheckpoints, type WalCheckpoints } from "./wal-checkpoints";
+import type Database from "better-sqlite3";
+import { BACKSTOP_CHECKPOINT_PAGES, backgroundCheckpoints, type WalCheckpoints } from "./wal-checkpoints";
+
+/** SQLite's own wal_autocheckpoint, for a writer whose checkpointing thread is gone. */
+const SQLITE_CHECKPOINT_PAGES = 1000;
 
 /**
  * A write that arrives while an fsync runs need not wait for it to end: a
@@ -23,9 +27,8 @@ interface Waiter {
  * before a checkpoint copies it into the database and the database after, so
  * nothing acknowledged depends on a write that was never synced — as durable
  * as synchronous=FULL, which fsyncs on the calling thread at every commit.
- * Those checkpoints run on a thread of their own too (wal-checkpoints.ts): the
- * writing connection must be opened with `wal_autocheckpoint` at
- * BACKSTOP_CHECKPOINT_PAGES.
+ * Those checkpoints run on a thread of their own too (wal-checkpoints.ts);
+ * the writing connection's own are the backstop, set here.
  */
 export class WalSync {
   private fd: number | undefined;
@@ -38,12 +41,19 @@ export class WalSync {
   private closing = false;
   private readonly checkpoints: WalCheckpoints;
 
-  /** `sqlite`: the better-sqlite3 the database is written with (`require.resolve("better-sqlite3")` where it is opened). */
-  constructor(
-    private readonly databasePath: string,
-    sqlite: string,
-  ) {
-    this.checkpoints = backgroundCheckpoints(databasePath, sqlite);
+  private readonly databasePath: string;
+
+  /**
+   * `db`: the writing connection, in WAL mode; `sqlite`: the better-sqlite3 it was opened with
+   * (`require.resolve("better-sqlite3")` where it is opened).
+   */
+  constructor(db: Database.Database, sqlite: string) {
+    this.databasePath = db.name;
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    // Without the thread the writer checkpoints as SQLite would: a log of 10,000 pages nobody copied is a long commit.
+    this.checkpoints = backgroundCheckpoints(db.name, sqlite, () => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
+    });
   }
 
   /** Tells that a transaction has just written to the log (call it before durable()). */

@@ -111,4 +111,30 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     clearTimeout(hung);
     expect({ code, signal, output }).toEqual({ code: 0, signal: null, output: "checkpointed\n" });
   });
+
+  it("without a thread to checkpoint on, the writers checkpoint as SQLite would, every 1,000 pages", async () => {
+    // A fresh copy of the store's modules whose threads cannot start (a limit on threads, say).
+    let isolated!: typeof import("../src");
+    jest.isolateModules(() => {
+      jest.doMock("node:worker_threads", () => ({
+        Worker: class {
+          constructor() {
+            throw new Error("no more threads");
+          }
+        },
+      }));
+      isolated = jest.requireActual<typeof import("../src")>("../src");
+    });
+    const first = await isolated.EmbeddedDocumentStore.open({ path: join(directory, "no-thread", "first.db") });
+    await first.ensureCollections([notes]);
+    expect(first["db"].pragma("wal_autocheckpoint", { simple: true })).toBe(BACKSTOP_CHECKPOINT_PAGES);
+    await first.commit([put(notes, "n", { text: "x" })]);
+    // The checkpoint is asked for 200 ms after the write, and its thread fails to start.
+    await untilTrue("the writer checkpoints by itself", () => {
+      return first["db"].pragma("wal_autocheckpoint", { simple: true }) === 1000;
+    });
+    const second = await isolated.EmbeddedDocumentStore.open({ path: join(directory, "no-thread", "second.db") });
+    expect(second["db"].pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    await Promise.all([first.close(), second.close()]);
+  });
 });
