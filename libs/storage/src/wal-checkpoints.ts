@@ -100,7 +100,7 @@ interface WatchedFile {
  */
 class CheckpointThread {
   private worker: Worker | undefined;
-  /** The thread could not start or stopped by itself: the writers' backstop checkpoints from then on. */
+  /** The thread could not start or stopped by itself: each writer checkpoints as SQLite would from then on (onStopped). */
   private broken = false;
   private nextFile = 0;
   private readonly files = new Map<number, WatchedFile>();
