@@ -77,6 +77,7 @@ export class InProcessBroker implements BusProvider, BrokerLink {
   private readonly pruneTimer: NodeJS.Timeout;
   private nextMemberId = 1;
   private closed = false;
+  /** Set by close: every caller waits for the one close. */
   private closing: Promise<void> | undefined;
 
   constructor(options: InProcessBrokerOptions = {}) {
@@ -144,6 +145,7 @@ export class InProcessBroker implements BusProvider, BrokerLink {
   }
 
   private async closeJournal(): Promise<void> {
+    // Before anything awaits: from here on nothing is published or assigned.
     this.closed = true;
     clearInterval(this.pruneTimer);
     for (const worker of this.workers.values()) worker.assign(undefined);

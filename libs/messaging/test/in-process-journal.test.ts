@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import Database from "better-sqlite3";
-import { tempDir, waitFor, type TempDir } from "@lienthong/testing";
+import { openFilesUnder, tempDir, waitFor, type TempDir } from "@lienthong/testing";
 import { InProcessBroker, MessagingError } from "../src";
 import { bodyOf, collect, textEvent, uniqueTopic } from "./support/events";
 
@@ -135,14 +135,7 @@ test("appends reach the journal's file by a checkpoint on another thread, and a 
   // A second close waits for the same close as the first.
   const closes = [broker.close(), broker.close()];
   await closes[1];
-  const open = readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(join("/proc/self/fd", fd)).startsWith(journalPath);
-    } catch {
-      return false;
-    }
-  });
-  expect(open).toEqual([]);
+  expect(openFilesUnder(journalPath)).toEqual([]);
   expect(existsSync(`${journalPath}-wal`)).toBe(false);
   await closes[0];
 });

@@ -310,7 +310,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     // No commit is accepted once closing began; those already accepted are written and synced before the file closes.
     this.closing ??= this.closeFile();
     return this.closing;

@@ -141,8 +141,7 @@ class CheckpointThread {
     // A file the thread never opened has nothing to close there.
     if (!this.worker) {
       this.files.delete(file);
-      watched.released = Promise.resolve();
-      return watched.released;
+      return Promise.resolve();
     }
     watched.released = new Promise((resolve) => {
       watched.onReleased = resolve;

@@ -39,9 +39,8 @@ export class WalSync {
   private dirty = false;
   /** close() was called: no new fsync starts, and the file closes once the running ones end. */
   private closing = false;
-  private readonly checkpoints: WalCheckpoints;
-
   private readonly databasePath: string;
+  private readonly checkpoints: WalCheckpoints;
 
   /**
    * `db`: the writing connection, in WAL mode; `sqlite`: the better-sqlite3 it was opened with
@@ -51,7 +50,7 @@ export class WalSync {
     this.databasePath = db.name;
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     // Without the thread the writer checkpoints as SQLite would: a log of 10,000 pages nobody copied is a long commit.
-    this.checkpoints = backgroundCheckpoints(db.name, sqlite, () => {
+    this.checkpoints = backgroundCheckpoints(this.databasePath, sqlite, () => {
       if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
     });
   }

@@ -7,10 +7,11 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { openFilesUnder, waitFor } from "@lienthong/testing";
 import { BACKSTOP_CHECKPOINT_PAGES, EmbeddedDocumentStore, defineCollection, put } from "../src";
 
 const directory = mkdtempSync(join(tmpdir(), "lienthong-storage-checkpoints-"));
@@ -24,27 +25,6 @@ const PAGE_BYTES = 4096;
 /** Well under SQLite's own threshold (1,000 pages), so no commit here checkpoints by itself. */
 const NOTES = 200;
 
-/** What this process (every thread of it) has open under `folder`. */
-function openFilesUnder(folder: string): string[] {
-  return readdirSync("/proc/self/fd").flatMap((fd) => {
-    try {
-      const target = readlinkSync(join("/proc/self/fd", fd));
-      return target.startsWith(folder) ? [target] : [];
-    } catch {
-      // Closed since the listing.
-      return [];
-    }
-  });
-}
-
-async function untilTrue(what: string, reached: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!reached()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe("EmbeddedDocumentStore checkpoints", () => {
   it("copies committed pages into the database file from another thread, the writer's own checkpoint a backstop", async () => {
     const path = join(directory, "background", "store.db");
@@ -55,7 +35,10 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     for (let index = 0; index < NOTES; index++) {
       await store.commit([put(notes, `n${index}`, { text: "x".repeat(3 * 1024) })]);
     }
-    await untilTrue("the database file holds the notes", () => statSync(path).size >= before + NOTES * PAGE_BYTES);
+    await waitFor(() => statSync(path).size >= before + NOTES * PAGE_BYTES, {
+      timeoutMs: 20_000,
+      description: "the database file holds the notes",
+    });
 
     const reader = new Database(path, { readonly: true });
     expect(reader.prepare(`SELECT count(*) FROM "docs_notes"`).pluck().get()).toBe(NOTES);
@@ -75,7 +58,10 @@ describe("EmbeddedDocumentStore checkpoints", () => {
       await store.commit([put(notes, `n${index}`, { text: "x".repeat(3 * 1024) })]);
     }
     // Until a background checkpoint has run, its thread has no connection to close.
-    await untilTrue("a background checkpoint ran", () => statSync(path).size > before);
+    await waitFor(() => statSync(path).size > before, {
+      timeoutMs: 20_000,
+      description: "a background checkpoint ran",
+    });
     await store.commit([put(notes, "last", { text: "y" })]);
     // The writer's connection and the checkpointing thread's.
     expect(openFilesUnder(join(directory, "close")).filter((file) => file === path)).toHaveLength(2);
@@ -130,8 +116,9 @@ describe("EmbeddedDocumentStore checkpoints", () => {
     expect(first["db"].pragma("wal_autocheckpoint", { simple: true })).toBe(BACKSTOP_CHECKPOINT_PAGES);
     await first.commit([put(notes, "n", { text: "x" })]);
     // The checkpoint is asked for 200 ms after the write, and its thread fails to start.
-    await untilTrue("the writer checkpoints by itself", () => {
-      return first["db"].pragma("wal_autocheckpoint", { simple: true }) === 1000;
+    await waitFor(() => first["db"].pragma("wal_autocheckpoint", { simple: true }) === 1000, {
+      timeoutMs: 20_000,
+      description: "the writer checkpoints by itself",
     });
     const second = await isolated.EmbeddedDocumentStore.open({ path: join(directory, "no-thread", "second.db") });
     expect(second["db"].pragma("wal_autocheckpoint", { simple: true })).toBe(1000);

@@ -3,6 +3,7 @@ export { describeWithKafka, requireKcat } from "./kcat";
 export { produceWithKcat, type ForeignRecord } from "./kcat-produce";
 export { tempDir, type TempDir } from "./temp-dir";
 export { waitFor, type WaitForOptions } from "./wait-for";
+export { openFilesUnder } from "./open-files";
 export { readGrpcErrorDetails, type GrpcErrorDetails } from "./grpc-status";
 export { readMail, type ReadMail } from "./raw-mail";
 export { startSmtpPeer, type ReceivedMail, type RecipientAnswer, type SmtpPeer } from "./smtp-peer";
