@@ -1,4 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * librdkafka's mock cluster, started through kcat (ARCHITECTURE.md §7). It speaks
@@ -34,30 +38,45 @@ export function kcatAvailable(): boolean {
 export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<KafkaMock> {
   const brokers = options.brokers ?? 3;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  // `-d mock` is what makes the mock announce its bootstrap servers, and it then logs every request for as long as
+  // it runs. The log goes to a file, never to a pipe: the mock writes it from the thread that serves the brokers,
+  // so a reader that falls behind (a test process starved of CPU) would stop the whole cluster, and a group whose
+  // first JoinGroup met a stop of 3 s lost its answer to the mock's session check and waited 65 s for kafkajs'
+  // timeout (docs/decisions.md §76).
+  const logDir = await mkdtemp(join(tmpdir(), "lienthong-kafka-mock-"));
+  const logPath = join(logDir, "kcat.log");
+  const log = openSync(logPath, "w");
   // kcat needs some bootstrap address; the mock replaces it. `-G` makes kcat a
   // group consumer of a dummy topic, which keeps the process (and the mock) alive.
   const child = spawn(
     "kcat",
     ["-b", "localhost:1", "-X", `test.mock.num.brokers=${brokers}`, "-d", "mock", "-G", "lienthong-mock", "__mock"],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    { stdio: ["ignore", "ignore", log] },
   );
-  const bootstrapServers = await readBootstrapServers(child, startTimeoutMs);
-  return {
-    bootstrapServers,
-    freeze: () => child.kill("SIGSTOP"),
-    thaw: () => child.kill("SIGCONT"),
-    stop: () => stopChild(child),
-  };
+  closeSync(log);
+  try {
+    const bootstrapServers = await readBootstrapServers(child, logPath, startTimeoutMs);
+    return {
+      bootstrapServers,
+      freeze: () => child.kill("SIGSTOP"),
+      thaw: () => child.kill("SIGCONT"),
+      stop: () => stopChild(child),
+    };
+  } finally {
+    // kcat keeps writing to the file it holds open; unlinked, it takes no name and goes when kcat ends.
+    await rm(logDir, { recursive: true, force: true });
+  }
 }
 
-function readBootstrapServers(child: ChildProcess, timeoutMs: number): Promise<string[]> {
+const BOOTSTRAP_POLL_MS = 20;
+
+function readBootstrapServers(child: ChildProcess, logPath: string, timeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    let seen = "";
-    let settled = false;
     const finish = (error: Error | undefined, servers?: string[]): void => {
-      if (settled) return;
-      settled = true;
+      clearInterval(poll);
       clearTimeout(timer);
+      child.off("error", onError);
+      child.off("exit", onExit);
       if (error) {
         child.kill("SIGKILL");
         reject(error);
@@ -65,23 +84,20 @@ function readBootstrapServers(child: ChildProcess, timeoutMs: number): Promise<s
         resolve(servers ?? []);
       }
     };
+    const poll = setInterval(() => {
+      // The line comes among kcat's first few; the file is read whole only while it is that small.
+      const match = BOOTSTRAP_LINE.exec(readFileSync(logPath, "utf8"));
+      if (match?.[1]) finish(undefined, match[1].split(","));
+    }, BOOTSTRAP_POLL_MS);
     const timer = setTimeout(
       () => finish(new Error(`kafka mock: no "bootstrap.servers" line from kcat within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    // With `-d mock` kcat logs every request on stderr for as long as it runs;
-    // the stream must keep being drained or kcat would block on a full pipe.
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      if (settled) return;
-      seen = (seen + chunk).slice(-8192);
-      const match = BOOTSTRAP_LINE.exec(seen);
-      if (match?.[1]) finish(undefined, match[1].split(","));
-    });
-    child.once("error", (error) => finish(new Error(`kafka mock: cannot run kcat: ${error.message}`)));
-    child.once("exit", (code, signal) =>
-      finish(new Error(`kafka mock: kcat exited before announcing the cluster (code ${code}, signal ${signal})`)),
-    );
+    const onError = (error: Error): void => finish(new Error(`kafka mock: cannot run kcat: ${error.message}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      finish(new Error(`kafka mock: kcat exited before announcing the cluster (code ${code}, signal ${signal})`));
+    child.once("error", onError);
+    child.once("exit", onExit);
   });
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
@@ -44,6 +45,34 @@ describeWithKafka("startKafkaMock", () => {
     await mock.stop();
     expect(await connects()).toBe(false);
   });
+
+  test("keeps serving while the process that started it reads nothing", async () => {
+    const mock = await startKafkaMock({ brokers: 1 });
+    try {
+      // Synchronous: this process stands still until kcat is done, as a test process starved of CPU does. Each
+      // message is a request of its own, which the mock logs: 2,000 of them are far more than a pipe holds.
+      const messages = Array.from({ length: 2_000 }, (_, index) => `message ${index}`).join("\n");
+      expect(() =>
+        execFileSync(
+          "kcat",
+          [
+            "-P",
+            "-b",
+            mock.bootstrapServers.join(","),
+            "-t",
+            "flood",
+            "-X",
+            "linger.ms=0",
+            "-X",
+            "batch.num.messages=1",
+          ],
+          { input: messages, timeout: 30_000, stdio: ["pipe", "ignore", "pipe"] },
+        ),
+      ).not.toThrow();
+    } finally {
+      await mock.stop();
+    }
+  }, 60_000);
 });
 
 test("the SMTP peer goes on serving after a client resets its connection mid-session", async () => {
