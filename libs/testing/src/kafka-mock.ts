@@ -1,8 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 /**
  * librdkafka's mock cluster, started through kcat (ARCHITECTURE.md §7). It speaks
@@ -27,7 +23,8 @@ export interface KafkaMockOptions {
   startTimeoutMs?: number;
 }
 
-const BOOTSTRAP_LINE = /Mock cluster \S+ bootstrap\.servers=([0-9.:,]+)/;
+/** librdkafka's notice as the mock starts: "Mock cluster enabled: … replaced with <bootstrap servers>". */
+const BOOTSTRAP_LINE = /Mock cluster enabled: .* replaced with ([0-9.:,]+)\r?\n/;
 
 /** True when the kcat binary can be run on this machine. */
 export function kcatAvailable(): boolean {
@@ -38,45 +35,30 @@ export function kcatAvailable(): boolean {
 export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<KafkaMock> {
   const brokers = options.brokers ?? 3;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  // `-d mock` is what makes the mock announce its bootstrap servers, and it then logs every request for as long as
-  // it runs. The log goes to a file, never to a pipe: the mock writes it from the thread that serves the brokers,
-  // so a reader that falls behind (a test process starved of CPU) would stop the whole cluster, and a group whose
-  // first JoinGroup met a stop of 3 s lost its answer to the mock's session check and waited 65 s for kafkajs'
-  // timeout (docs/decisions.md §76).
-  const logDir = await mkdtemp(join(tmpdir(), "lienthong-kafka-mock-"));
-  const logPath = join(logDir, "kcat.log");
-  const log = openSync(logPath, "w");
-  // kcat needs some bootstrap address; the mock replaces it. `-G` makes kcat a
-  // group consumer of a dummy topic, which keeps the process (and the mock) alive.
-  const child = spawn(
-    "kcat",
-    ["-b", "localhost:1", "-X", `test.mock.num.brokers=${brokers}`, "-d", "mock", "-G", "lienthong-mock", "__mock"],
-    { stdio: ["ignore", "ignore", log] },
-  );
-  closeSync(log);
-  try {
-    const bootstrapServers = await readBootstrapServers(child, logPath, startTimeoutMs);
-    return {
-      bootstrapServers,
-      freeze: () => child.kill("SIGSTOP"),
-      thaw: () => child.kill("SIGCONT"),
-      stop: () => stopChild(child),
-    };
-  } finally {
-    // kcat keeps writing to the file it holds open; unlinked, it takes no name and goes when kcat ends.
-    await rm(logDir, { recursive: true, force: true });
-  }
+  // kcat needs some bootstrap address; the mock replaces it. As a producer (`-P`) kcat waits on its standard input,
+  // which keeps the mock alive until this process ends it, or ends itself: a test killed outright leaves no mock.
+  // No debug output (`-d`): librdkafka would log each request from the thread that serves every broker, and a
+  // reader of the pipe that fell behind would stop the whole cluster (docs/decisions.md §76).
+  const child = spawn("kcat", ["-P", "-b", "localhost:1", "-X", `test.mock.num.brokers=${brokers}`, "-t", "__mock"], {
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  const bootstrapServers = await readBootstrapServers(child, startTimeoutMs);
+  return {
+    bootstrapServers,
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
+    stop: () => stopChild(child),
+  };
 }
 
-const BOOTSTRAP_POLL_MS = 20;
-
-function readBootstrapServers(child: ChildProcess, logPath: string, timeoutMs: number): Promise<string[]> {
+function readBootstrapServers(child: ChildProcess, timeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
+    let seen = "";
+    let settled = false;
     const finish = (error: Error | undefined, servers?: string[]): void => {
-      clearInterval(poll);
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      child.off("error", onError);
-      child.off("exit", onExit);
       if (error) {
         child.kill("SIGKILL");
         reject(error);
@@ -84,20 +66,22 @@ function readBootstrapServers(child: ChildProcess, logPath: string, timeoutMs: n
         resolve(servers ?? []);
       }
     };
-    const poll = setInterval(() => {
-      // The line comes among kcat's first few; the file is read whole only while it is that small.
-      const match = BOOTSTRAP_LINE.exec(readFileSync(logPath, "utf8"));
-      if (match?.[1]) finish(undefined, match[1].split(","));
-    }, BOOTSTRAP_POLL_MS);
     const timer = setTimeout(
       () => finish(new Error(`kafka mock: no "bootstrap.servers" line from kcat within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const onError = (error: Error): void => finish(new Error(`kafka mock: cannot run kcat: ${error.message}`));
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      finish(new Error(`kafka mock: kcat exited before announcing the cluster (code ${code}, signal ${signal})`));
-    child.once("error", onError);
-    child.once("exit", onExit);
+    // Drained for as long as kcat runs: it has little more to say, but a full pipe would stop it.
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      if (settled) return;
+      seen = (seen + chunk).slice(-8192);
+      const match = BOOTSTRAP_LINE.exec(seen);
+      if (match?.[1]) finish(undefined, match[1].split(","));
+    });
+    child.once("error", (error) => finish(new Error(`kafka mock: cannot run kcat: ${error.message}`)));
+    child.once("exit", (code, signal) =>
+      finish(new Error(`kafka mock: kcat exited before announcing the cluster (code ${code}, signal ${signal})`)),
+    );
   });
 }
 

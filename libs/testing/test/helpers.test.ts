@@ -1,7 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Socket } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect, test } from "@jest/globals";
 import { describeWithKafka, startKafkaMock, tempDir, waitFor } from "../src";
 import { startSmtpPeer } from "../src/smtp-peer";
@@ -27,30 +29,57 @@ test("tempDir gives a fresh directory and removes it with its content", async ()
 });
 
 describeWithKafka("startKafkaMock", () => {
+  /** Whether a broker at "host:port" takes a TCP connection. */
+  const connects = (server: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      const [host, port] = server.split(":");
+      const socket = new Socket();
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+      socket.connect(Number(port), host!);
+    });
+
   test("announces reachable brokers and frees them on stop", async () => {
     const mock = await startKafkaMock({ brokers: 3 });
     expect(mock.bootstrapServers).toHaveLength(3);
-    const [host, port] = mock.bootstrapServers[0]!.split(":");
-    const connects = (): Promise<boolean> =>
-      new Promise((resolve) => {
-        const socket = new Socket();
-        socket.once("connect", () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.once("error", () => resolve(false));
-        socket.connect(Number(port), host!);
-      });
-    expect(await connects()).toBe(true);
+    expect(await connects(mock.bootstrapServers[0]!)).toBe(true);
     await mock.stop();
-    expect(await connects()).toBe(false);
+    expect(await connects(mock.bootstrapServers[0]!)).toBe(false);
   });
+
+  test("ends with the process that started it, even one killed outright", async () => {
+    // The built module, as the benchmark and the service processes' tests use it (npm test builds first).
+    const starter = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require(${JSON.stringify(join(__dirname, "..", "dist", "kafka-mock.js"))}).startKafkaMock({ brokers: 1 })` +
+          ".then((mock) => console.log(mock.bootstrapServers[0]));",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const server = await new Promise<string>((resolve) =>
+      starter.stdout.setEncoding("utf8").once("data", (line: string) => resolve(line.trim())),
+    );
+    expect(await connects(server)).toBe(true);
+    // Killed once the mock has settled, with nothing more to write: no failed write will end kcat for it.
+    await sleep(5_000);
+    starter.kill("SIGKILL");
+    await waitFor(async () => !(await connects(server)), {
+      timeoutMs: 10_000,
+      description: "the mock to end with the process that started it",
+    });
+  }, 30_000);
 
   test("keeps serving while the process that started it reads nothing", async () => {
     const mock = await startKafkaMock({ brokers: 1 });
     try {
       // Synchronous: this process stands still until kcat is done, as a test process starved of CPU does. Each
-      // message is a request of its own, which the mock logs: 2,000 of them are far more than a pipe holds.
+      // message is a request of its own: a mock logging each (as with kcat's `-d mock`) would fill the stream to
+      // this process long before the 2,000th and stop there.
       const messages = Array.from({ length: 2_000 }, (_, index) => `message ${index}`).join("\n");
       expect(() =>
         execFileSync(
