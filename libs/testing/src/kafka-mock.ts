@@ -36,7 +36,7 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
   const brokers = options.brokers ?? 3;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   // kcat needs some bootstrap address; the mock replaces it. As a producer (`-P`) kcat waits on its standard input,
-  // which keeps the mock alive until this process ends it, or ends itself: a test killed outright leaves no mock.
+  // which keeps the mock alive until stop() closes it, or this process ends: a test killed outright leaves no mock.
   // No debug output (`-d`): librdkafka would log each request from the thread that serves every broker, and a
   // reader of the pipe that fell behind would stop the whole cluster (docs/decisions.md §76).
   const child = spawn("kcat", ["-P", "-b", "localhost:1", "-X", `test.mock.num.brokers=${brokers}`, "-t", "__mock"], {
@@ -93,8 +93,9 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill("SIGTERM");
-    // A frozen mock would hold the SIGTERM until it is thawed.
+    // kcat -P ends at the end of its input; a signal does not interrupt its read. A frozen mock reads nothing until
+    // it is thawed.
+    child.stdin?.end();
     child.kill("SIGCONT");
   });
 }

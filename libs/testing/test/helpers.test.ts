@@ -57,21 +57,26 @@ describeWithKafka("startKafkaMock", () => {
       [
         "-e",
         `require(${JSON.stringify(join(__dirname, "..", "dist", "kafka-mock.js"))}).startKafkaMock({ brokers: 1 })` +
-          ".then((mock) => console.log(mock.bootstrapServers[0]));",
+          ".then((mock) => console.log(mock.bootstrapServers[0]), (error) => { console.error(error); process.exit(1); });",
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
-    const server = await new Promise<string>((resolve) =>
-      starter.stdout.setEncoding("utf8").once("data", (line: string) => resolve(line.trim())),
-    );
-    expect(await connects(server)).toBe(true);
-    // Killed once the mock has settled, with nothing more to write: no failed write will end kcat for it.
-    await sleep(5_000);
-    starter.kill("SIGKILL");
-    await waitFor(async () => !(await connects(server)), {
-      timeoutMs: 10_000,
-      description: "the mock to end with the process that started it",
-    });
+    try {
+      const server = await new Promise<string>((resolve, reject) => {
+        starter.stdout.setEncoding("utf8").once("data", (line: string) => resolve(line.trim()));
+        starter.once("exit", (code) => reject(new Error(`the process starting the mock ended (code ${code})`)));
+      });
+      expect(await connects(server)).toBe(true);
+      // Killed once the mock has settled, with nothing more to write: no failed write will end kcat for it.
+      await sleep(5_000);
+      starter.kill("SIGKILL");
+      await waitFor(async () => !(await connects(server)), {
+        timeoutMs: 10_000,
+        description: "the mock to end with the process that started it",
+      });
+    } finally {
+      starter.kill("SIGKILL");
+    }
   }, 30_000);
 
   test("keeps serving while the process that started it reads nothing", async () => {
