@@ -79,18 +79,29 @@ describeWithKafka("scale-out: two routing instances in one consumer group on the
       }));
   };
 
-  /**
-   * The partitions of `topic` the instance's running process holds, from the last of kafkajs's own join lines that
-   * names them.
-   */
+  /** What kafkajs and the Kafka bus logged in the instance's running process; a join line names the partitions got. */
+  const kafkaLogOf = (instance: ServiceInstance) =>
+    instance
+      .current!.logs.text(5_000)
+      .split("\n")
+      .filter((line) => /kafkajs|kafka event bus/.test(line))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            time?: number | string;
+            msg?: string;
+            memberAssignment?: Record<string, number[]>;
+            isLeader?: boolean;
+            err?: { message?: string };
+          },
+      );
+
+  /** The partitions of `topic` the instance's running process holds, from the last join line that names them. */
   const assignedPartitions = (instance: ServiceInstance, topic: string): Set<string> => {
-    let assigned: number[] = [];
-    for (const line of instance.current!.logs.text(5_000).split("\n")) {
-      if (!line.includes('"memberAssignment"')) continue;
-      const { memberAssignment } = JSON.parse(line) as { memberAssignment?: Record<string, number[]> };
-      assigned = memberAssignment?.[topic] ?? assigned;
-    }
-    return new Set(assigned.map(String));
+    const assigned = kafkaLogOf(instance)
+      .map((entry) => entry.memberAssignment?.[topic])
+      .findLast((partitions) => partitions !== undefined);
+    return new Set((assigned ?? []).map(String));
   };
 
   const submitAll = async (label: string, count: number, deadline: number): Promise<SubmittedDossier[]> =>
@@ -234,21 +245,10 @@ describeWithKafka("scale-out: two routing instances in one consumer group on the
     const tookOver = [...new Set(fromVictims.map((h) => h.partition))].sort();
     const takeoverMs = Math.min(...fromVictims.map((h) => h.startedAt)) - killedAt;
     // kafkajs's own account of the survivor's group membership (its join lines name the partitions it got).
-    const joins = survivor
-      .current!.logs.text(5_000)
-      .split("\n")
-      .filter((line) => /kafkajs|kafka event bus/.test(line))
-      .map((line) => {
-        const { time, msg, memberAssignment, isLeader, err } = JSON.parse(line) as {
-          time?: number | string;
-          msg?: string;
-          memberAssignment?: unknown;
-          isLeader?: boolean;
-          err?: { message?: string };
-        };
-        const at = `${((new Date(time ?? 0).getTime() - killedAt) / 1000).toFixed(1)} s`;
-        return `  ${at} ${msg}${memberAssignment ? ` leader=${isLeader} ${JSON.stringify(memberAssignment)}` : ""}${err?.message ? ` (${err.message})` : ""}`;
-      });
+    const joins = kafkaLogOf(survivor).map(({ time, msg, memberAssignment, isLeader, err }) => {
+      const at = `${((new Date(time ?? 0).getTime() - killedAt) / 1000).toFixed(1)} s`;
+      return `  ${at} ${msg}${memberAssignment ? ` leader=${isLeader} ${JSON.stringify(memberAssignment)}` : ""}${err?.message ? ` (${err.message})` : ""}`;
+    });
     console.log(
       [
         `${victim.label} killed; ${survivor.label} routed ${handled.length} of the ${PER_PHASE} submitted after the kill, ` +
