@@ -7,7 +7,7 @@ import {
   type DigestAlgorithm,
   type SignatureAlgorithm,
 } from "./algorithms";
-import { compareDer, preEncoded } from "./der";
+import { compareDer, derElement, firstElement, retagged, TAG } from "./der";
 import { OID } from "./oids";
 
 /** The certificates a CMS signer carries: its own first, then the CAs up to (not necessarily including) the root. */
@@ -46,24 +46,21 @@ export interface PreparedCadesSignature {
  */
 export function prepareCadesSignature(request: CadesSignatureRequest): PreparedCadesSignature {
   const parts = signerParts(request.signer, request.algorithm);
-  const messageDigest = new asn1js.Sequence({
-    value: [
-      MESSAGE_DIGEST_OID,
-      new asn1js.Set({ value: [new asn1js.OctetString({ valueHex: request.contentDigest })] }),
-    ],
-  });
-  const attributes = [
-    { der: contentTypeAttribute(request.contentType ?? OID.data), block: undefined },
-    { der: Buffer.from(messageDigest.toBER()), block: messageDigest },
-    { der: parts.signingCertificate, block: undefined },
-  ].sort((a, b) => compareDer(a.der, b.der));
+  const messageDigest = derElement(TAG.sequence, [
+    MESSAGE_DIGEST_OID,
+    derElement(TAG.set, [derElement(TAG.octetString, [request.contentDigest])]),
+  ]);
   // OpenSSL re-encodes the signed attributes before checking the signature:
   // unsorted, they would verify here and fail there.
-  const signedAttributes = attributes.map(({ der, block }) => block ?? preEncoded(der));
-  return { dataToSign: Buffer.from(new asn1js.Set({ value: signedAttributes }).toBER()), request };
+  const attributes = [
+    contentTypeAttribute(request.contentType ?? OID.data),
+    messageDigest,
+    parts.signingCertificate,
+  ].sort(compareDer);
+  return { dataToSign: derElement(TAG.set, attributes), request };
 }
 
-const MESSAGE_DIGEST_OID = preEncoded(new asn1js.ObjectIdentifier({ value: OID.messageDigest }).toBER());
+const MESSAGE_DIGEST_OID = Buffer.from(new asn1js.ObjectIdentifier({ value: OID.messageDigest }).toBER());
 
 export interface CompletionOptions {
   /** An RFC 3161 TimeStampToken over the signature value (B-T): the signature-time-stamp unsigned attribute. */
@@ -77,10 +74,11 @@ export interface CompletionOptions {
 
 /**
  * The DER ContentInfo of the SignedData (RFC 5652 §5), once the signature
- * value is known. The structure is assembled with asn1js from parts encoded
- * once per signer (certificates, signer identifier, algorithm identifiers):
- * pkijs's SignedData re-parses every certificate on each encoding, which cost
- * more than the RSA operation itself.
+ * value is known. The structure is assembled from parts encoded once per
+ * signer (certificates, signer identifier, algorithm identifiers): pkijs's
+ * SignedData re-parses every certificate on each encoding, which cost more
+ * than the RSA operation itself. What comes from outside (a timestamp token,
+ * validation data) goes in as its first DER element, as asn1js took it.
  */
 export function completeCadesSignature(
   prepared: PreparedCadesSignature,
@@ -90,103 +88,82 @@ export function completeCadesSignature(
   const { request } = prepared;
   const parts = signerParts(request.signer, request.algorithm);
   const contentType = request.contentType ?? OID.data;
-  const own = new Set(
-    [request.signer.certificate, ...request.signer.chain].map((entry) => certificateDer(entry).toString("hex")),
-  );
-  const extraCertificates = (options.validationData?.certificates ?? [])
-    .filter((der) => !own.has(der.toString("hex")))
-    .map((der) => preEncoded(der));
-  const crls = (options.validationData?.crls ?? []).map((der) => preEncoded(der));
-  const signerInfo = new asn1js.Sequence({
-    value: [
-      CONSTANT.version1,
-      parts.signerIdentifier,
-      parts.digestAlgorithm,
-      // The same attributes as the data signed, under their [0] IMPLICIT tag instead of SET.
-      retagged(prepared.dataToSign, 0),
-      parts.signatureAlgorithm,
-      new asn1js.OctetString({ valueHex: signatureValue }),
-      ...(options.signatureTimestamp
-        ? [
-            new asn1js.Constructed({
-              idBlock: { tagClass: 3, tagNumber: 1 },
-              value: [
-                new asn1js.Sequence({
-                  value: [
-                    CONSTANT.signatureTimeStampToken,
-                    new asn1js.Set({ value: [preEncoded(options.signatureTimestamp)] }),
-                  ],
-                }),
-              ],
-            }),
-          ]
-        : []),
-    ],
-  });
-  const signedData = new asn1js.Sequence({
-    value: [
-      // RFC 5652 §5.1: version 3 when the content is not id-data, else 1.
-      contentType === OID.data ? CONSTANT.version1 : CONSTANT.version3,
-      parts.digestAlgorithms,
-      request.encapsulatedContent
-        ? new asn1js.Sequence({
-            value: [
-              contentTypeOid(contentType),
-              new asn1js.Constructed({
-                idBlock: { tagClass: 3, tagNumber: 0 },
-                value: [new asn1js.OctetString({ valueHex: request.encapsulatedContent })],
-              }),
-            ],
-          })
-        : detachedContentInfo(contentType),
-      extraCertificates.length === 0
-        ? parts.certificateSet
-        : new asn1js.Constructed({
-            idBlock: { tagClass: 3, tagNumber: 0 },
-            value: [...parts.certificates, ...extraCertificates],
-          }),
-      ...(crls.length > 0 ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: crls })] : []),
-      new asn1js.Set({ value: [signerInfo] }),
-    ],
-  });
-  const contentInfo = new asn1js.Sequence({
-    value: [
-      CONSTANT.signedData,
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [signedData] }),
-    ],
-  });
-  return Buffer.from(contentInfo.toBER());
+  const extraCertificates = notCarried(options.validationData?.certificates ?? [], request.signer).map(firstElement);
+  const crls = (options.validationData?.crls ?? []).map(firstElement);
+  const signerInfo = derElement(TAG.sequence, [
+    CONSTANT.version1,
+    parts.signerIdentifier,
+    parts.digestAlgorithm,
+    // The same attributes as the data signed, under their [0] IMPLICIT tag instead of SET.
+    retagged(prepared.dataToSign, TAG.context0),
+    parts.signatureAlgorithm,
+    derElement(TAG.octetString, [signatureValue]),
+    ...(options.signatureTimestamp
+      ? [
+          derElement(TAG.context1, [
+            derElement(TAG.sequence, [
+              CONSTANT.signatureTimeStampToken,
+              derElement(TAG.set, [firstElement(options.signatureTimestamp)]),
+            ]),
+          ]),
+        ]
+      : []),
+  ]);
+  const signedData = derElement(TAG.sequence, [
+    // RFC 5652 §5.1: version 3 when the content is not id-data, else 1.
+    contentType === OID.data ? CONSTANT.version1 : CONSTANT.version3,
+    parts.digestAlgorithms,
+    request.encapsulatedContent
+      ? derElement(TAG.sequence, [
+          contentTypeOid(contentType),
+          derElement(TAG.context0, [derElement(TAG.octetString, [request.encapsulatedContent])]),
+        ])
+      : detachedContentInfo(contentType),
+    extraCertificates.length === 0
+      ? parts.certificateSet
+      : derElement(TAG.context0, [...parts.certificates, ...extraCertificates]),
+    ...(crls.length > 0 ? [derElement(TAG.context1, crls)] : []),
+    derElement(TAG.set, [signerInfo]),
+  ]);
+  return derElement(TAG.sequence, [CONSTANT.signedData, derElement(TAG.context0, [signedData])]);
 }
 
-// asn1js spends microseconds on every node it builds: constants are encoded once.
-const CONSTANT = {
-  version1: preEncoded(new asn1js.Integer({ value: 1 }).toBER()),
-  version3: preEncoded(new asn1js.Integer({ value: 3 }).toBER()),
-  signedData: preEncoded(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER()),
-  signatureTimeStampToken: preEncoded(new asn1js.ObjectIdentifier({ value: OID.signatureTimeStampToken }).toBER()),
-};
-const contentTypeOids = new Map<string, asn1js.AsnType>();
+/** The certificates (DER) that the signer's own certificates do not already carry. */
+function notCarried(certificates: readonly Buffer[], signer: SignerCertificates): Buffer[] {
+  if (certificates.length === 0) return [];
+  const own = [signer.certificate, ...signer.chain].map(certificateDer);
+  return certificates.filter((der) => !own.some((carried) => carried.equals(der)));
+}
 
-function contentTypeOid(contentType: string): asn1js.AsnType {
+// Encoded once by asn1js; each signature only frames them.
+const CONSTANT = {
+  version1: Buffer.from(new asn1js.Integer({ value: 1 }).toBER()),
+  version3: Buffer.from(new asn1js.Integer({ value: 3 }).toBER()),
+  signedData: Buffer.from(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER()),
+  signatureTimeStampToken: Buffer.from(new asn1js.ObjectIdentifier({ value: OID.signatureTimeStampToken }).toBER()),
+};
+const contentTypeOids = new Map<string, Buffer>();
+
+function contentTypeOid(contentType: string): Buffer {
   let oid = contentTypeOids.get(contentType);
   if (oid === undefined) {
-    oid = preEncoded(new asn1js.ObjectIdentifier({ value: contentType }).toBER());
+    oid = Buffer.from(new asn1js.ObjectIdentifier({ value: contentType }).toBER());
     contentTypeOids.set(contentType, oid);
   }
   return oid;
 }
 
-/** What stays the same across a signer's signatures, encoded once. */
+/** What stays the same across a signer's signatures, each in DER, encoded once. */
 interface SignerParts {
-  signerIdentifier: asn1js.AsnType;
-  digestAlgorithm: asn1js.AsnType;
-  signatureAlgorithm: asn1js.AsnType;
+  signerIdentifier: Buffer;
+  digestAlgorithm: Buffer;
+  signatureAlgorithm: Buffer;
   /** digestAlgorithms of the SignedData: the one digest. */
-  digestAlgorithms: asn1js.AsnType;
-  certificates: asn1js.AsnType[];
+  digestAlgorithms: Buffer;
+  certificates: Buffer[];
   /** The certificates field, [0] IMPLICIT SET, whole. */
-  certificateSet: asn1js.AsnType;
-  /** The ESS signing-certificate-v2 attribute (DER). */
+  certificateSet: Buffer;
+  /** The ESS signing-certificate-v2 attribute. */
   signingCertificate: Buffer;
 }
 
@@ -203,20 +180,18 @@ function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm):
   if (parts === undefined) {
     const { certificate } = signer;
     const digestAlgorithm = digestAlgorithmIdentifier(algorithm.digest).toSchema();
-    const certificates = [certificate, ...signer.chain].map((entry) => preEncoded(certificateDer(entry)));
+    const certificates = [certificate, ...signer.chain].map(certificateDer);
     parts = {
-      signerIdentifier: preEncoded(
+      signerIdentifier: Buffer.from(
         new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber })
           .toSchema()
           .toBER(),
       ),
-      digestAlgorithm: preEncoded(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER()),
-      signatureAlgorithm: preEncoded(signatureAlgorithmIdentifier(algorithm).toSchema().toBER()),
-      digestAlgorithms: preEncoded(new asn1js.Set({ value: [digestAlgorithm] }).toBER()),
+      digestAlgorithm: Buffer.from(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER()),
+      signatureAlgorithm: Buffer.from(signatureAlgorithmIdentifier(algorithm).toSchema().toBER()),
+      digestAlgorithms: Buffer.from(new asn1js.Set({ value: [digestAlgorithm] }).toBER()),
       certificates,
-      certificateSet: preEncoded(
-        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: certificates }).toBER(),
-      ),
+      certificateSet: derElement(TAG.context0, certificates),
       signingCertificate: attributeDer(OID.signingCertificateV2, signingCertificateV2(certificate, algorithm.digest)),
     };
     byAlgorithm.set(key, parts);
@@ -254,24 +229,16 @@ export function certificateDer(certificate: pkijs.Certificate): Buffer {
   return der;
 }
 
-const detachedContentInfos = new Map<string, asn1js.AsnType>();
+const detachedContentInfos = new Map<string, Buffer>();
 
 /** encapContentInfo of a detached signature: the content type alone. */
-function detachedContentInfo(contentType: string): asn1js.AsnType {
+function detachedContentInfo(contentType: string): Buffer {
   let block = detachedContentInfos.get(contentType);
   if (block === undefined) {
-    block = preEncoded(new asn1js.Sequence({ value: [contentTypeOid(contentType)] }).toBER());
+    block = derElement(TAG.sequence, [contentTypeOid(contentType)]);
     detachedContentInfos.set(contentType, block);
   }
   return block;
-}
-
-/** A DER element under another context-specific tag, e.g. the SET of signed attributes as SignerInfo's [0]. */
-function retagged(der: Uint8Array, tagNumber: number): asn1js.AsnType {
-  const element = preEncoded(der);
-  element.idBlock.tagClass = 3;
-  element.idBlock.tagNumber = tagNumber;
-  return element;
 }
 
 const contentTypeAttributes = new Map<string, Buffer>();

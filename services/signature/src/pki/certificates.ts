@@ -215,8 +215,35 @@ function serialNumber(): Buffer {
   return serial;
 }
 
+/** What a certificate's usage extensions allow; each is undefined where the certificate has no such extension. */
+interface Usages {
+  keyUsage: ReadonlySet<KeyUsageBit> | undefined;
+  purposes: readonly string[] | undefined;
+}
+
+// A signer's certificate is checked before every signature (Circular 15): its extensions are parsed once.
+const usagesOf = new WeakMap<pkijs.Certificate, Usages>();
+
+function usages(certificate: pkijs.Certificate): Usages {
+  let parsed = usagesOf.get(certificate);
+  if (parsed === undefined) {
+    parsed = { keyUsage: parseKeyUsage(certificate), purposes: parseExtendedKeyUsage(certificate) };
+    usagesOf.set(certificate, parsed);
+  }
+  return parsed;
+}
+
 /** The named key-usage bits a certificate asserts; undefined without the extension. */
-export function keyUsageOf(certificate: pkijs.Certificate): Set<KeyUsageBit> | undefined {
+export function keyUsageOf(certificate: pkijs.Certificate): ReadonlySet<KeyUsageBit> | undefined {
+  return usages(certificate).keyUsage;
+}
+
+/** Extended key usage purposes; undefined without the extension. */
+export function extendedKeyUsageOf(certificate: pkijs.Certificate): readonly string[] | undefined {
+  return usages(certificate).purposes;
+}
+
+function parseKeyUsage(certificate: pkijs.Certificate): Set<KeyUsageBit> | undefined {
   const found = certificate.extensions?.find((ext) => ext.extnID === OID.keyUsage);
   if (found === undefined) return undefined;
   const bitString = asn1js.fromBER(found.extnValue.valueBlock.valueHexView).result as asn1js.BitString;
@@ -228,8 +255,7 @@ export function keyUsageOf(certificate: pkijs.Certificate): Set<KeyUsageBit> | u
   return set;
 }
 
-/** Extended key usage purposes; undefined without the extension. */
-export function extendedKeyUsageOf(certificate: pkijs.Certificate): string[] | undefined {
+function parseExtendedKeyUsage(certificate: pkijs.Certificate): string[] | undefined {
   const found = certificate.extensions?.find((ext) => ext.extnID === OID.extKeyUsage);
   if (found === undefined) return undefined;
   return new pkijs.ExtKeyUsage({ schema: asn1js.fromBER(found.extnValue.valueBlock.valueHexView).result }).keyPurposes;
