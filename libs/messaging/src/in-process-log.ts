@@ -182,6 +182,8 @@ const OFFSET_FLUSH_MS = 20;
 export class SqliteRecordLog implements RecordLog {
   private readonly db: Database.Database;
   private readonly nextOffsets = new Map<string, number>();
+  // A topic keeps the partitions it was created with: every publish asks, and the journal answers once.
+  private readonly topicPartitions = new Map<string, number>();
   /** Consumer offsets committed but not yet written, by group + partition. */
   private readonly pendingOffsets = new Map<
     string,
@@ -256,8 +258,11 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   ensureTopic(topic: string, partitions: number): number {
-    const existing = this.statements.topic.get(topic);
-    if (existing) return existing.partitions;
+    const known = this.topicPartitions.get(topic) ?? this.statements.topic.get(topic)?.partitions;
+    if (known !== undefined) {
+      this.topicPartitions.set(topic, known);
+      return known;
+    }
     this.db.transaction(() => {
       this.statements.insertTopic.run(topic, partitions);
       for (let partition = 0; partition < partitions; partition += 1) {
@@ -267,6 +272,7 @@ export class SqliteRecordLog implements RecordLog {
     for (let partition = 0; partition < partitions; partition += 1) {
       this.nextOffsets.set(partitionKey(topic, partition), 0);
     }
+    this.topicPartitions.set(topic, partitions);
     return partitions;
   }
 
