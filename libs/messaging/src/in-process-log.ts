@@ -258,10 +258,12 @@ export class SqliteRecordLog implements RecordLog {
   }
 
   ensureTopic(topic: string, partitions: number): number {
-    const known = this.topicPartitions.get(topic) ?? this.statements.topic.get(topic)?.partitions;
-    if (known !== undefined) {
-      this.topicPartitions.set(topic, known);
-      return known;
+    const remembered = this.topicPartitions.get(topic);
+    if (remembered !== undefined) return remembered;
+    const stored = this.statements.topic.get(topic);
+    if (stored) {
+      this.topicPartitions.set(topic, stored.partitions);
+      return stored.partitions;
     }
     this.db.transaction(() => {
       this.statements.insertTopic.run(topic, partitions);

@@ -1,8 +1,8 @@
 import * as asn1js from "asn1js";
 
 /**
- * A DER element encoded once (a certificate, an attribute, a timestamp token)
- * reused as it is inside larger asn1js structures: asn1js copies its content
+ * A DER element encoded once (the constants of a TSTInfo) reused as it is
+ * inside larger asn1js structures: asn1js copies its content
  * bytes instead of walking and re-encoding the element's tree on every
  * signature. Only the identifier and length octets are read here (X.690
  * §8.1.2–8.1.3, low tag numbers, definite lengths: what DER allows for the
@@ -76,11 +76,16 @@ function identifierAndLength(identifier: number, length: number): Buffer {
   return Buffer.from([identifier, 0x80 | octets.length, ...octets]);
 }
 
-/** The same element under another identifier, e.g. the SET of signed attributes as SignerInfo's [0] IMPLICIT. */
-export function retagged(der: Uint8Array, identifier: number): Buffer {
-  const element = Buffer.from(firstElement(der));
-  element[0] = identifier;
-  return element;
+/**
+ * The first DER element of `bytes` with its header written anew: its length in
+ * the shortest form, whatever form it came in, and its identifier or the one
+ * given (e.g. the SET of signed attributes as SignerInfo's [0] IMPLICIT).
+ * Parts from outside (a timestamp token, a CRL) go into a signature this way,
+ * so that its headers are DER even where theirs were not.
+ */
+export function reframed(bytes: Uint8Array, identifier = bytes[0] ?? 0): Buffer {
+  const { start, length } = elementBounds(bytes);
+  return derElement(identifier, [bytes.subarray(start, start + length)]);
 }
 
 /** The first DER element of `bytes` without what follows it (a PDF's /Contents hole is zero-padded). */

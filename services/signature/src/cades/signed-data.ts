@@ -7,7 +7,7 @@ import {
   type DigestAlgorithm,
   type SignatureAlgorithm,
 } from "./algorithms";
-import { compareDer, derElement, firstElement, retagged, TAG } from "./der";
+import { compareDer, derElement, reframed, TAG } from "./der";
 import { OID } from "./oids";
 
 /** The certificates a CMS signer carries: its own first, then the CAs up to (not necessarily including) the root. */
@@ -78,7 +78,7 @@ export interface CompletionOptions {
  * signer (certificates, signer identifier, algorithm identifiers): pkijs's
  * SignedData re-parses every certificate on each encoding, which cost more
  * than the RSA operation itself. What comes from outside (a timestamp token,
- * validation data) goes in as its first DER element, as asn1js took it.
+ * validation data) goes in as its first DER element, its header rewritten.
  */
 export function completeCadesSignature(
   prepared: PreparedCadesSignature,
@@ -88,14 +88,16 @@ export function completeCadesSignature(
   const { request } = prepared;
   const parts = signerParts(request.signer, request.algorithm);
   const contentType = request.contentType ?? OID.data;
-  const extraCertificates = notCarried(options.validationData?.certificates ?? [], request.signer).map(firstElement);
-  const crls = (options.validationData?.crls ?? []).map(firstElement);
+  const extraCertificates = notCarried(options.validationData?.certificates ?? [], request.signer).map((der) =>
+    reframed(der),
+  );
+  const crls = (options.validationData?.crls ?? []).map((der) => reframed(der));
   const signerInfo = derElement(TAG.sequence, [
     CONSTANT.version1,
     parts.signerIdentifier,
     parts.digestAlgorithm,
     // The same attributes as the data signed, under their [0] IMPLICIT tag instead of SET.
-    retagged(prepared.dataToSign, TAG.context0),
+    reframed(prepared.dataToSign, TAG.context0),
     parts.signatureAlgorithm,
     derElement(TAG.octetString, [signatureValue]),
     ...(options.signatureTimestamp
@@ -103,7 +105,7 @@ export function completeCadesSignature(
           derElement(TAG.context1, [
             derElement(TAG.sequence, [
               CONSTANT.signatureTimeStampToken,
-              derElement(TAG.set, [firstElement(options.signatureTimestamp)]),
+              derElement(TAG.set, [reframed(options.signatureTimestamp)]),
             ]),
           ]),
         ]
@@ -179,7 +181,7 @@ function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm):
   let parts = byAlgorithm.get(key);
   if (parts === undefined) {
     const { certificate } = signer;
-    const digestAlgorithm = digestAlgorithmIdentifier(algorithm.digest).toSchema();
+    const digestAlgorithm = Buffer.from(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER());
     const certificates = [certificate, ...signer.chain].map(certificateDer);
     parts = {
       signerIdentifier: Buffer.from(
@@ -187,9 +189,9 @@ function signerParts(signer: SignerCertificates, algorithm: SignatureAlgorithm):
           .toSchema()
           .toBER(),
       ),
-      digestAlgorithm: Buffer.from(digestAlgorithmIdentifier(algorithm.digest).toSchema().toBER()),
+      digestAlgorithm,
       signatureAlgorithm: Buffer.from(signatureAlgorithmIdentifier(algorithm).toSchema().toBER()),
-      digestAlgorithms: Buffer.from(new asn1js.Set({ value: [digestAlgorithm] }).toBER()),
+      digestAlgorithms: derElement(TAG.set, [digestAlgorithm]),
       certificates,
       certificateSet: derElement(TAG.context0, certificates),
       signingCertificate: attributeDer(OID.signingCertificateV2, signingCertificateV2(certificate, algorithm.digest)),
