@@ -182,7 +182,7 @@ const OFFSET_FLUSH_MS = 20;
 export class SqliteRecordLog implements RecordLog {
   private readonly db: Database.Database;
   private readonly nextOffsets = new Map<string, number>();
-  // A topic keeps the partitions it was created with: every publish asks, and the journal answers once.
+  // A topic keeps the partitions it was created with: read at open, as every publish asks.
   private readonly topicPartitions = new Map<string, number>();
   /** Consumer offsets committed but not yet written, by group + partition. */
   private readonly pendingOffsets = new Map<
@@ -217,7 +217,7 @@ export class SqliteRecordLog implements RecordLog {
         PRIMARY KEY (topic, partition, group_id)) WITHOUT ROWID;
     `);
     this.statements = {
-      topic: this.db.prepare<[string], { partitions: number }>("SELECT partitions FROM topics WHERE name = ?"),
+      topics: this.db.prepare<[], { name: string; partitions: number }>("SELECT name, partitions FROM topics"),
       insertTopic: this.db.prepare("INSERT INTO topics (name, partitions) VALUES (?, ?)"),
       insertPartition: this.db.prepare(
         "INSERT OR IGNORE INTO partitions (topic, partition, next_offset) VALUES (?, ?, 0)",
@@ -252,19 +252,15 @@ export class SqliteRecordLog implements RecordLog {
       ),
       prune: this.db.prepare("DELETE FROM records WHERE topic = ? AND partition = ? AND offset < ?"),
     };
+    for (const row of this.statements.topics.all()) this.topicPartitions.set(row.name, row.partitions);
     for (const row of this.statements.nextOffsets.all()) {
       this.nextOffsets.set(partitionKey(row.topic, row.partition), row.next_offset);
     }
   }
 
   ensureTopic(topic: string, partitions: number): number {
-    const remembered = this.topicPartitions.get(topic);
-    if (remembered !== undefined) return remembered;
-    const stored = this.statements.topic.get(topic);
-    if (stored) {
-      this.topicPartitions.set(topic, stored.partitions);
-      return stored.partitions;
-    }
+    const existing = this.topicPartitions.get(topic);
+    if (existing !== undefined) return existing;
     this.db.transaction(() => {
       this.statements.insertTopic.run(topic, partitions);
       for (let partition = 0; partition < partitions; partition += 1) {

@@ -1,27 +1,3 @@
-import * as asn1js from "asn1js";
-
-/**
- * A DER element encoded once (the constants of a TSTInfo) reused as it is
- * inside larger asn1js structures: asn1js copies its content
- * bytes instead of walking and re-encoding the element's tree on every
- * signature. Only the identifier and length octets are read here (X.690
- * §8.1.2–8.1.3, low tag numbers, definite lengths: what DER allows for the
- * universal and context tags we embed); asn1js.fromBER would decode the
- * whole tree just to find where the content starts.
- */
-export function preEncoded(encoded: Uint8Array | ArrayBuffer): asn1js.Primitive {
-  const der = encoded instanceof Uint8Array ? encoded : new Uint8Array(encoded);
-  const identifier = der[0] ?? 0;
-  const { start, length } = elementBounds(der);
-  const element = new asn1js.Primitive({
-    idBlock: { tagClass: (identifier >> 6) + 1, tagNumber: identifier & 0x1f },
-    valueHex: der.subarray(start, start + length),
-  });
-  // Primitive's constructor clears the flag; a SEQUENCE or SET must keep it.
-  element.idBlock.isConstructed = (identifier & 0x20) !== 0;
-  return element;
-}
-
 /**
  * Where the content of the DER element at the start of `der` begins and how
  * long it is; undefined-length or multi-octet tags are not DER we read.

@@ -10,7 +10,7 @@ import {
   type DigestAlgorithm,
   type SignatureAlgorithm,
 } from "./algorithms";
-import { preEncoded } from "./der";
+import { derElement, TAG } from "./der";
 import { OID } from "./oids";
 import { completeCadesSignature, prepareCadesSignature, type SignerCertificates } from "./signed-data";
 
@@ -39,11 +39,12 @@ export const TEST_TSA_POLICY = "1.3.6.1.4.1.32473.704.1";
 export class LocalTimestampAuthority implements TimestampAuthority {
   readonly certificates: readonly pkijs.Certificate[];
   private readonly algorithm: SignatureAlgorithm;
+  // The parts of a TSTInfo that never change, in DER.
   private readonly constants: {
-    version: asn1js.AsnType;
-    policy: asn1js.AsnType;
-    accuracy: asn1js.AsnType;
-    digest(digest: DigestAlgorithm): asn1js.AsnType;
+    version: Buffer;
+    policy: Buffer;
+    accuracy: Buffer;
+    digests: Readonly<Record<DigestAlgorithm, Buffer>>;
   };
 
   constructor(
@@ -53,17 +54,13 @@ export class LocalTimestampAuthority implements TimestampAuthority {
   ) {
     this.algorithm = signatureAlgorithmFor(signer.key);
     this.certificates = [signer.certificate, ...signer.chain];
-    const digests = new Map(
-      (["sha256", "sha384", "sha512"] as const).map((name) => [
-        name,
-        preEncoded(digestAlgorithmIdentifier(name).toSchema().toBER()),
-      ]),
-    );
+    const der = (element: asn1js.AsnType) => Buffer.from(element.toBER());
+    const digestDer = (name: DigestAlgorithm) => der(digestAlgorithmIdentifier(name).toSchema());
     this.constants = {
-      version: preEncoded(new asn1js.Integer({ value: 1 }).toBER()),
-      policy: preEncoded(new asn1js.ObjectIdentifier({ value: policy }).toBER()),
-      accuracy: preEncoded(new pkijs.Accuracy({ seconds: 1 }).toSchema().toBER()),
-      digest: (name) => digests.get(name) ?? preEncoded(digestAlgorithmIdentifier(name).toSchema().toBER()),
+      version: der(new asn1js.Integer({ value: 1 })),
+      policy: der(new asn1js.ObjectIdentifier({ value: policy })),
+      accuracy: der(new pkijs.Accuracy({ seconds: 1 }).toSchema()),
+      digests: { sha256: digestDer("sha256"), sha384: digestDer("sha384"), sha512: digestDer("sha512") },
     };
   }
 
@@ -75,7 +72,7 @@ export class LocalTimestampAuthority implements TimestampAuthority {
   stampNow(imprint: MessageImprint, nonce?: Uint8Array): Buffer {
     // Whole seconds: DER forbids trailing zeros in GeneralizedTime fractions.
     const genTime = new Date(Math.floor(this.clock().getTime() / 1000) * 1000);
-    const content = Buffer.from(this.tstInfo(imprint, genTime, nonce).toBER());
+    const content = this.tstInfo(imprint, genTime, nonce);
     const prepared = prepareCadesSignature({
       signer: this.signer,
       algorithm: this.algorithm,
@@ -87,23 +84,20 @@ export class LocalTimestampAuthority implements TimestampAuthority {
   }
 
   /**
-   * TSTInfo (RFC 3161 §2.4.2) from parts encoded once: pkijs's TSTInfo builds
-   * every node anew, which costs more than the ECDSA signature of the token.
+   * TSTInfo (RFC 3161 §2.4.2) in DER, framed around parts encoded once: pkijs's
+   * TSTInfo builds every node anew, which costs more than the ECDSA signature
+   * of the token.
    */
-  private tstInfo(imprint: MessageImprint, genTime: Date, nonce: Uint8Array | undefined): asn1js.Sequence {
-    return new asn1js.Sequence({
-      value: [
-        this.constants.version,
-        this.constants.policy,
-        new asn1js.Sequence({
-          value: [this.constants.digest(imprint.digest), new asn1js.OctetString({ valueHex: imprint.hash })],
-        }),
-        integerFromBytes(randomBytes(16)),
-        new asn1js.GeneralizedTime({ valueDate: genTime }),
-        this.constants.accuracy,
-        ...(nonce ? [integerFromBytes(nonce)] : []),
-      ],
-    });
+  private tstInfo(imprint: MessageImprint, genTime: Date, nonce: Uint8Array | undefined): Buffer {
+    return derElement(TAG.sequence, [
+      this.constants.version,
+      this.constants.policy,
+      derElement(TAG.sequence, [this.constants.digests[imprint.digest], derElement(TAG.octetString, [imprint.hash])]),
+      Buffer.from(integerFromBytes(randomBytes(16)).toBER()),
+      Buffer.from(new asn1js.GeneralizedTime({ valueDate: genTime }).toBER()),
+      this.constants.accuracy,
+      ...(nonce ? [Buffer.from(integerFromBytes(nonce).toBER())] : []),
+    ]);
   }
 }
 
